@@ -1,0 +1,36 @@
+"""cconv1d: fast one-dimensional convolution for neural networks and signal processing.
+
+>>> import cconv1d as cc
+>>> cc.pad([1.0, 2.0, 3.0], 1, mode="edge")
+array([1., 1., 2., 3., 3.])
+"""
+
+import os as _os
+
+from cconv1d._version import __version__
+from cconv1d._threads import get_num_threads, set_num_threads
+from cconv1d._config import show_config
+from cconv1d.padding import pad, pad_backward
+
+__all__ = [
+    "__version__",
+    "get_include",
+    "get_num_threads",
+    "pad",
+    "pad_backward",
+    "set_num_threads",
+    "show_config",
+]
+
+
+def get_include():
+    """Folder holding cconv1d's ``.pxd`` files, for ``include_dirs`` of Cython builds
+    that ``cimport`` its ``nogil`` kernels (its C headers are in ``include/`` under it).
+
+    Examples
+    --------
+    >>> import os, cconv1d
+    >>> os.path.exists(os.path.join(cconv1d.get_include(), "cconv1d", "_padding.pxd"))
+    True
+    """
+    return _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))

@@ -1,0 +1,3 @@
+from cconv1d.cli import main
+
+raise SystemExit(main())

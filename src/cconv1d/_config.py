@@ -1,0 +1,69 @@
+"""``show_config()``: what this build of cconv1d is and how it will run here."""
+
+import os
+import platform
+import sys
+
+from cconv1d import _threads
+from cconv1d._version import __version__
+
+try:
+    from cconv1d._build_info import BUILD_INFO
+except ImportError:  # a source tree that was never built by setup.py
+    BUILD_INFO = {}
+
+
+def config_dict():
+    """The facts ``show_config`` prints, as a dict (for bug reports and tests)."""
+    import numpy as np
+
+    return {
+        "version": __version__,
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "platform": f"{platform.system()} {platform.machine()}",
+        "compiler": BUILD_INFO.get("compiler", "unknown"),
+        "compiler_type": BUILD_INFO.get("compiler_type", "unknown"),
+        "cflags": BUILD_INFO.get("cflags", "unknown"),
+        "ldflags": BUILD_INFO.get("ldflags", ""),
+        "build": ", ".join(name for name in ("debug", "profile", "native")
+                           if BUILD_INFO.get(name)) or "release",
+        "sanitize": BUILD_INFO.get("sanitize") or "off",
+        "openmp": _threads.have_openmp(),
+        "simd_built": "baseline (compiler auto-vectorised)",
+        "simd_chosen": "baseline",
+        "num_threads": _threads.get_num_threads(),
+        "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS", "unset"),
+    }
+
+
+def show_config(file=None):
+    """Print the version, compiler, flags, SIMD paths, OpenMP status and thread count.
+
+    Parameters
+    ----------
+    file : file-like, optional
+        Where to print; standard output by default.
+
+    Examples
+    --------
+    >>> import cconv1d as cc
+    >>> cc.show_config()  # doctest: +ELLIPSIS
+    cconv1d ...
+    """
+    info = config_dict()
+    lines = [
+        f"cconv1d {info['version']}",
+        f"  python         : {info['python']} ({info['platform']})",
+        f"  numpy          : {info['numpy']}",
+        f"  compiler       : {info['compiler']} ({info['compiler_type']})",
+        f"  compile flags  : {info['cflags']}",
+        f"  link flags     : {info['ldflags'] or '(none)'}",
+        f"  build          : {info['build']}, sanitizers {info['sanitize']}",
+        f"  SIMD built     : {info['simd_built']}",
+        f"  SIMD chosen    : {info['simd_chosen']}",
+        f"  OpenMP         : {'yes' if info['openmp'] else 'no (serial build)'}",
+        f"  threads        : {info['num_threads']} "
+        f"(OMP_NUM_THREADS={info['omp_num_threads_env']})",
+    ]
+    print("\n".join(lines), file=file or sys.stdout)

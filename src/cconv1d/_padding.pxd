@@ -1,0 +1,24 @@
+# C-level API of the padding kernels: one lane (row) at a time, no GIL, no allocation.
+# Other Cython code (conv1d's forward and backward passes, downstream packages) cimports
+# these to pad a row into its own scratch. The caller guarantees the preconditions below;
+# the Python layer (cconv1d.padding) checks them for every public call.
+
+from cconv1d._typedefs cimport scalar_t, idx_t
+
+# Writes the padded row out[0 : left + length + right] from x[0 : length].
+#   mode:        a code of cc_modes.h; length >= 1 unless mode is CONSTANT
+#   value_left, value_right: the constant (CONSTANT) or the ramp's end values (LINEAR_RAMP)
+#   stat_left, stat_right:   window sizes for the statistic modes, 1 <= stat <= length
+#   work:        max(stat_left, stat_right) doubles (MEDIAN only; may be NULL otherwise)
+cdef void pad_row(const scalar_t* x, idx_t length, scalar_t* out, idx_t left, idx_t right,
+                  int mode, scalar_t value_left, scalar_t value_right,
+                  idx_t stat_left, idx_t stat_right, double* work) noexcept nogil
+
+# The adjoint: folds grad[0 : left + length + right] onto out[0 : length] (overwrites out).
+#   x:     the original row (MEDIAN, MINIMUM, MAXIMUM only; may be NULL otherwise)
+#   work:       left + length + right scalars (ANTIREFLECT only; may be NULL otherwise)
+#   stat_work:  max(stat_left, stat_right) doubles (MEDIAN only; may be NULL otherwise)
+cdef void pad_row_backward(const scalar_t* grad, idx_t length, scalar_t* out, idx_t left,
+                           idx_t right, int mode, const scalar_t* x,
+                           idx_t stat_left, idx_t stat_right, scalar_t* work,
+                           double* stat_work) noexcept nogil

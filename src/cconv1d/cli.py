@@ -1,0 +1,36 @@
+"""Command line: ``python -m cconv1d {info,demo,bench}``.
+
+Examples
+--------
+>>> from cconv1d.cli import main
+>>> main(["info"])  # doctest: +ELLIPSIS
+cconv1d ...
+0
+"""
+
+import argparse
+import sys
+
+
+def _info(args):
+    from cconv1d import show_config
+
+    show_config()
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m cconv1d",
+        description="cconv1d: fast 1-D convolution. Sub-commands below.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    info = sub.add_parser("info", help="print the build configuration (show_config)")
+    info.set_defaults(func=_info)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return args.func(args)
