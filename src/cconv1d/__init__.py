@@ -11,9 +11,17 @@ from cconv1d._version import __version__
 from cconv1d._threads import get_num_threads, set_num_threads
 from cconv1d._config import show_config
 from cconv1d.padding import pad, pad_backward
+from cconv1d.functional import conv1d, conv1d_backward, conv_transpose1d
+from cconv1d.signal import autocorrelate, convolve, correlate
 
 __all__ = [
     "__version__",
+    "autocorrelate",
+    "conv1d",
+    "conv1d_backward",
+    "conv_transpose1d",
+    "convolve",
+    "correlate",
     "get_include",
     "get_num_threads",
     "pad",

@@ -196,7 +196,7 @@ def pad_backward(grad, length, pad_width, mode="constant", *, x=None, stat_lengt
     array([2., 1., 2.])
     >>> cc.pad_backward([1.0, 10.0, 20.0, 30.0, 1.0], 3, 1, mode="maximum",
     ...                 x=[1.0, 3.0, 3.0])
-    array([10. , 21. , 31. ])
+    array([10., 21., 31.])
     """
     g = _validation.as_array(grad, "grad")
     if g.ndim == 0:

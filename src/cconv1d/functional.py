@@ -1,0 +1,454 @@
+"""Neural-network convolution with PyTorch's conventions.
+
+``conv1d``, ``conv1d_backward`` and ``conv_transpose1d`` validate their arguments once,
+here, then hand C-contiguous arrays of one dtype to the compiled kernels of
+``cconv1d._forward`` and ``cconv1d._backward``, which run without the GIL.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+from cconv1d import _modes, _threads, _validation
+from cconv1d._backward import grad_input, grad_weight_bias
+from cconv1d._forward import conv1d_forward
+
+__all__ = ["conv1d", "conv1d_backward", "conv_transpose1d", "Conv1dGrads", "conv1d_geometry"]
+
+Conv1dGrads = namedtuple("Conv1dGrads", ["input", "weight", "bias"])
+Conv1dGrads.__doc__ = """Gradients returned by :func:`conv1d_backward`; an entry not asked
+for is ``None``."""
+
+_PADDING_WORDS = ("valid", "same", "full", "causal")
+
+
+def conv1d_geometry(length, kernel_size, stride=1, padding=0, dilation=1):
+    """Padding and output length of :func:`conv1d`, as Python ints.
+
+    Parameters
+    ----------
+    length, kernel_size, stride, dilation : int
+        Input length (>= 0), taps (>= 1), step (>= 1) and tap spacing (>= 1).
+    padding : int, (int, int) or str
+        As for :func:`conv1d`.
+
+    Returns
+    -------
+    (left, right, l_out) : tuple of int
+        ``l_out = (left + length + right - dilation*(kernel_size-1) - 1) // stride + 1``;
+        it may be < 1, which :func:`conv1d` refuses.
+
+    Examples
+    --------
+    >>> from cconv1d.functional import conv1d_geometry
+    >>> conv1d_geometry(10, 3, stride=2, padding="same")   # TensorFlow's SAME
+    (0, 1, 5)
+    >>> conv1d_geometry(10, 3, dilation=2, padding="causal")
+    (4, 0, 10)
+    """
+    span = dilation * (kernel_size - 1)
+    if isinstance(padding, str):
+        word = padding
+        if word == "valid":
+            left = right = 0
+        elif word == "same":
+            # Output ceil(L / stride); the odd sample of padding goes on the right.
+            l_out = -(-length // stride)
+            total = max((l_out - 1) * stride + span + 1 - length, 0)
+            left, right = total // 2, total - total // 2
+        elif word == "full":
+            left = right = span
+        elif word == "causal":
+            left, right = span, 0
+        else:
+            raise ValueError(f"padding must be an int, a pair (left, right) or one of "
+                             f"{', '.join(repr(w) for w in _PADDING_WORDS)}; got {padding!r}")
+    else:
+        left, right = _validation.int_pair(padding, "padding")
+    l_out = (left + length + right - span - 1) // stride + 1
+    return left, right, l_out
+
+
+def _common_ints(stride, dilation, groups):
+    stride = _validation.as_int(stride, "stride", minimum=1)
+    dilation = _validation.as_int(dilation, "dilation", minimum=1)
+    groups = _validation.as_int(groups, "groups", minimum=1)
+    return stride, dilation, groups
+
+
+def _batched(arr, name, channel_word="C_in"):
+    if arr.ndim == 3:
+        return arr, True
+    if arr.ndim == 2:
+        return arr[None], False
+    raise ValueError(f"{name} must be (N, {channel_word}, L) or ({channel_word}, L), "
+                     f"got an array of shape {arr.shape}")
+
+
+def _weight_and_bias(wa, ba, c_in, groups, what):
+    if wa.ndim != 3:
+        raise ValueError(f"weight must be 3-D (C_out, C_in/groups, K), got shape {wa.shape}")
+    c_out, c_per_group, k_size = wa.shape
+    if k_size < 1:
+        raise ValueError(f"weight: kernel size (last axis) must be >= 1, got {k_size}")
+    if c_in % groups:
+        raise ValueError(f"groups={groups} must divide the input channels C_in={c_in}")
+    if c_out % groups:
+        raise ValueError(f"groups={groups} must divide the output channels "
+                         f"(weight.shape[0]={c_out})")
+    if c_per_group != c_in // groups:
+        raise ValueError(f"weight.shape[1] must be C_in/groups = {c_in}/{groups} = "
+                         f"{c_in // groups} (channel mismatch), got {c_per_group}")
+    if ba is not None and (ba.ndim != 1 or ba.shape[0] != c_out):
+        raise ValueError(f"bias must have shape ({c_out},) to match weight.shape[0], "
+                         f"got {ba.shape}")
+    return c_out, k_size
+
+
+def _padding_mode(padding_mode, pad_value):
+    canonical, code = _modes.lookup(padding_mode, "padding_mode")
+    if padding_mode == "zeros":
+        value = 0.0
+    else:
+        try:
+            value = float(pad_value)
+        except (TypeError, ValueError):
+            raise TypeError(f"pad_value must be a real number, got {pad_value!r}") from None
+    return canonical, code, value
+
+
+def _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode, pad_value,
+             what, extra=()):
+    """Shared validation of conv1d and conv1d_backward; returns a dict of plain values."""
+    xa = _validation.as_array(x, "x")
+    wa = _validation.as_array(weight, "weight")
+    ba = None if bias is None else _validation.as_array(bias, "bias")
+    arrays = [xa, wa] + ([ba] if ba is not None else []) + [a for a, _ in extra]
+    names = ["x", "weight"] + (["bias"] if ba is not None else []) + [n for _, n in extra]
+    dtype = _validation.result_dtype(arrays, names, what, allow_complex=False)
+    stride, dilation, groups = _common_ints(stride, dilation, groups)
+    x3, batched = _batched(xa, "x")
+    n_batch, c_in, length = x3.shape
+    if c_in < 1:
+        raise ValueError(f"x must have at least one channel, got shape {xa.shape}")
+    c_out, k_size = _weight_and_bias(wa, ba, c_in, groups, what)
+    left, right, l_out = conv1d_geometry(length, k_size, stride, padding, dilation)
+    if l_out < 1:
+        raise ValueError(
+            f"output length would be {l_out} < 1: input length {length} with padding "
+            f"({left}, {right}) is shorter than the dilated kernel "
+            f"dilation*(K-1)+1 = {dilation * (k_size - 1) + 1}")
+    canonical, code, value = _padding_mode(padding_mode, pad_value)
+    if length == 0 and (left or right) and code != _modes.CONSTANT:
+        raise ValueError(f"padding_mode {canonical!r} needs samples to pad from, but x "
+                         "has length 0")
+    _validation.check_size(n_batch * c_in * (left + length + right), "padded input")
+    _validation.check_size(n_batch * c_out * l_out, "output")
+    return dict(xa=xa, x3=x3, wa=wa, ba=ba, dtype=dtype, batched=batched, n_batch=n_batch,
+                c_in=c_in, length=length, c_out=c_out, k_size=k_size, left=left,
+                right=right, l_out=l_out, code=code, value=value, stride=stride,
+                dilation=dilation, groups=groups)
+
+
+def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
+           padding_mode="zeros", pad_value=0.0, flip=False, out=None):
+    """1-D convolution layer's forward pass (cross-correlation, as in PyTorch).
+
+    ``y[n, o, j] = bias[o] + sum_c sum_k weight[o, c, k] * xp[n, g(o) + c, j*stride + k*dilation]``
+    where ``xp`` is ``x`` padded by ``padding_mode`` and ``g(o)`` is the first input
+    channel of output channel ``o``'s group.
+
+    Parameters
+    ----------
+    x : array_like
+        ``(N, C_in, L)``, or ``(C_in, L)`` for an unbatched result ``(C_out, L_out)``.
+    weight : array_like
+        ``(C_out, C_in // groups, K)``.
+    bias : array_like, optional
+        ``(C_out,)``.
+    stride, dilation : int, optional
+        Step between outputs and spacing between taps, >= 1.
+    padding : int, (int, int) or str, optional
+        Samples added on each side, or ``"valid"`` (none), ``"same"`` (output length
+        ``ceil(L / stride)``; with ``stride > 1`` this is TensorFlow's ``SAME``, which
+        PyTorch refuses; the odd sample goes on the right), ``"full"``
+        (``dilation*(K-1)`` each side) or ``"causal"`` (``dilation*(K-1)`` on the left,
+        so output ``j`` sees no input after ``j``).
+    groups : int, optional
+        Channel groups; must divide ``C_in`` and ``C_out``. ``groups = C_in`` is a
+        depthwise convolution.
+    padding_mode : str, optional
+        Any mode of :func:`cconv1d.pad` (``"zeros"``, ``"reflect"``, ``"replicate"``,
+        ``"circular"``, ``"symmetric"``, ``"mean"``, ...). Statistic modes use the whole
+        signal. Widths larger than the signal repeat the reflection, as ``numpy.pad``.
+    pad_value : float, optional
+        The constant of ``padding_mode="constant"``.
+    flip : bool, optional
+        True convolution: exactly ``conv1d(x, weight[..., ::-1], ...)``.
+    out : numpy.ndarray, optional
+        C-contiguous, writeable array of the result's shape and dtype, not overlapping
+        an input; it is returned.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), dtype ``np.result_type`` of the
+        inputs: float32 or float64 (bool and integers give float64, float16 float32).
+
+    Raises
+    ------
+    ValueError
+        Wrong ndim or shapes, a channel mismatch, ``groups`` not dividing the channels,
+        kernel, stride or dilation < 1, an output length < 1, a bad ``out``.
+    TypeError
+        Complex, object or other unsupported dtypes.
+
+    See Also
+    --------
+    conv1d_backward, conv_transpose1d, cconv1d.pad
+
+    Notes
+    -----
+    ``L_out = (L + left + right - dilation*(K-1) - 1) // stride + 1``. Where PyTorch
+    accepts the same arguments the result equals ``torch.nn.functional.conv1d`` (after
+    ``torch.nn.functional.pad`` for non-zero padding modes).
+
+    Examples
+    --------
+    >>> import numpy as np, cconv1d as cc
+    >>> x = np.array([[1.0, 2.0, 3.0, 4.0]])          # (C_in=1, L=4)
+    >>> w = np.array([[[1.0, 0.0, -1.0]]])            # (C_out=1, C_in=1, K=3)
+    >>> cc.conv1d(x, w)
+    array([[-2., -2.]])
+    >>> cc.conv1d(x, w, padding="same", padding_mode="replicate")
+    array([[-1., -2., -2., -1.]])
+    >>> cc.conv1d(x, w, flip=True, padding="causal")
+    array([[1., 2., 2., 2.]])
+    """
+    p = _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode,
+                 pad_value, "conv1d")
+    dtype = p["dtype"]
+    shape3 = (p["n_batch"], p["c_out"], p["l_out"])
+    result_shape = shape3 if p["batched"] else shape3[1:]
+    if out is not None:
+        inputs = [(p["xa"], "x"), (p["wa"], "weight")] + (
+            [(p["ba"], "bias")] if p["ba"] is not None else [])
+        _validation.check_out(out, result_shape, dtype, inputs)
+        y = out.reshape(shape3)
+    else:
+        y = np.empty(shape3, dtype=dtype)
+    xc = _validation.contiguous(p["x3"], dtype)
+    wc = _validation.contiguous(p["wa"], dtype)
+    bc = (np.empty(0, dtype=dtype) if p["ba"] is None
+          else _validation.contiguous(p["ba"], dtype))
+    conv1d_forward(xc, wc, bc, y, p["left"], p["right"], p["code"], p["value"],
+                   p["stride"], p["dilation"], p["groups"], bool(flip),
+                   _threads.get_num_threads())
+    if out is not None:
+        return out
+    return y if p["batched"] else y[0]
+
+
+def _needs(needs):
+    allowed = ("input", "weight", "bias")
+    if isinstance(needs, str):
+        needs = (needs,)
+    try:
+        names = tuple(needs)
+    except TypeError:
+        raise TypeError(f"needs must be a sequence of names from {allowed}, "
+                        f"got {needs!r}") from None
+    for name in names:
+        if name not in allowed:
+            raise ValueError(f"needs: unknown gradient {name!r}; expected names from {allowed}")
+    return set(names)
+
+
+def conv1d_backward(grad_output, x, weight, *, bias=True, stride=1, padding=0, dilation=1,
+                    groups=1, padding_mode="zeros", pad_value=0.0, flip=False,
+                    needs=("input", "weight", "bias")):
+    """Gradients of :func:`conv1d` with respect to its input, weight and bias.
+
+    Parameters
+    ----------
+    grad_output : array_like
+        dL/dy, shaped as :func:`conv1d`'s result for these arguments.
+    x, weight : array_like
+        The forward pass's input and weight.
+    bias : bool, optional
+        Whether the forward pass had a bias (its gradient does not need its value).
+    stride, padding, dilation, groups, padding_mode, pad_value, flip
+        As given to :func:`conv1d`.
+    needs : sequence of str, optional
+        Which of ``"input"``, ``"weight"``, ``"bias"`` to compute; the others are
+        skipped and returned as ``None``.
+
+    Returns
+    -------
+    Conv1dGrads
+        Named tuple ``(input, weight, bias)``: dL/dx (shape of ``x``), dL/dweight
+        (shape of ``weight``), dL/dbias (``(C_out,)``); ``None`` where not asked for, and
+        ``bias`` is ``None`` when ``bias=False``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`conv1d`, and when ``grad_output``'s shape is not the forward result's.
+
+    Notes
+    -----
+    The input gradient includes the adjoint of the padding (:func:`cconv1d.pad_backward`),
+    so reflected, wrapped or statistic-padded samples send their gradient back to the
+    samples they were copied or computed from; it equals autograd through pad + conv1d.
+    The weight and bias gradients are accumulated in float64 whatever the dtype, and
+    each entry is owned by one thread: results are deterministic.
+
+    Examples
+    --------
+    >>> import numpy as np, cconv1d as cc
+    >>> x = np.array([[1.0, 2.0, 3.0, 4.0]])
+    >>> w = np.array([[[1.0, 0.0, -1.0]]])
+    >>> g = cc.conv1d_backward(np.ones((1, 2)), x, w)
+    >>> g.input
+    array([[ 1.,  1., -1., -1.]])
+    >>> g.weight
+    array([[[3., 5., 7.]]])
+    >>> g.bias
+    array([2.])
+    """
+    wanted = _needs(needs)
+    ga = _validation.as_array(grad_output, "grad_output")
+    p = _prepare(x, weight, None, stride, padding, dilation, groups, padding_mode,
+                 pad_value, "conv1d_backward", extra=[(ga, "grad_output")])
+    dtype = p["dtype"]
+    shape3 = (p["n_batch"], p["c_out"], p["l_out"])
+    expected = shape3 if p["batched"] else shape3[1:]
+    if ga.shape != expected:
+        raise ValueError(f"grad_output has shape {ga.shape}, expected {expected} "
+                         "(the shape conv1d returns for these arguments)")
+    gc = _validation.contiguous(ga.reshape(shape3), dtype)
+    xc = _validation.contiguous(p["x3"], dtype)
+    wc = _validation.contiguous(p["wa"], dtype)
+    threads = _threads.get_num_threads()
+    flip = bool(flip)
+    dx = dw = db = None
+    if "input" in wanted:
+        dx = np.empty(xc.shape, dtype=dtype)
+        x_for_stats = xc if p["code"] in _modes.NONLINEAR else np.empty((0, 0, 0), dtype)
+        grad_input(gc, wc, dx, x_for_stats, p["left"], p["right"], p["code"],
+                   p["stride"], p["dilation"], p["groups"], flip, threads)
+        if not p["batched"]:
+            dx = dx[0]
+    want_w = "weight" in wanted
+    want_b = "bias" in wanted and bool(bias)
+    if want_w or want_b:
+        dw = np.empty(wc.shape if want_w else (0, 1, 1), dtype=dtype)
+        db = np.empty(p["c_out"] if want_b else 0, dtype=dtype)
+        grad_weight_bias(gc, xc, dw, db, p["left"], p["right"], p["code"], p["value"],
+                         p["stride"], p["dilation"], p["groups"], flip, threads)
+        dw = dw if want_w else None
+        db = db if want_b else None
+    return Conv1dGrads(dx, dw, db)
+
+
+def conv_transpose1d(x, weight, bias=None, *, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1, out=None):
+    """Transposed 1-D convolution (PyTorch's ``conv_transpose1d``).
+
+    The adjoint of :func:`conv1d` with respect to its input: it spreads every input
+    sample over ``K`` outputs ``stride`` apart.
+
+    Parameters
+    ----------
+    x : array_like
+        ``(N, C_in, L)`` or ``(C_in, L)``.
+    weight : array_like
+        ``(C_in, C_out // groups, K)`` (PyTorch's layout for transposed convolution).
+    bias : array_like, optional
+        ``(C_out,)``.
+    stride, dilation, groups : int, optional
+        As in PyTorch.
+    padding : int or (int, int), optional
+        Samples removed from each end of the full result (the ``padding`` of the
+        :func:`conv1d` this is the adjoint of). A pair is an extension of PyTorch.
+    output_padding : int, optional
+        Extra samples on the right of the result (>= 0, smaller than ``stride`` or
+        ``dilation``), to pick among the input lengths a strided conv1d maps to ``L``.
+    out : numpy.ndarray, optional
+        As for :func:`conv1d`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, C_out, L_out)`` with
+        ``L_out = (L - 1)*stride - left - right + dilation*(K - 1) + output_padding + 1``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`conv1d`; also for ``output_padding`` out of range.
+
+    Examples
+    --------
+    >>> import numpy as np, cconv1d as cc
+    >>> cc.conv_transpose1d([[1.0, 2.0]], [[[1.0, 10.0, 100.0]]], stride=2)
+    array([[  1.,  10., 102.,  20., 200.]])
+    """
+    xa = _validation.as_array(x, "x")
+    wa = _validation.as_array(weight, "weight")
+    ba = None if bias is None else _validation.as_array(bias, "bias")
+    arrays = [xa, wa] + ([ba] if ba is not None else [])
+    names = ["x", "weight"] + (["bias"] if ba is not None else [])
+    dtype = _validation.result_dtype(arrays, names, "conv_transpose1d", allow_complex=False)
+    stride, dilation, groups = _common_ints(stride, dilation, groups)
+    output_padding = _validation.as_int(output_padding, "output_padding", minimum=0)
+    left, right = _validation.int_pair(padding, "padding")
+    x3, batched = _batched(xa, "x")
+    n_batch, c_in, length = x3.shape
+    if wa.ndim != 3:
+        raise ValueError(f"weight must be 3-D (C_in, C_out/groups, K), got shape {wa.shape}")
+    if wa.shape[0] != c_in:
+        raise ValueError(f"weight.shape[0] must equal the input channels C_in={c_in} "
+                         f"(channel mismatch), got {wa.shape[0]}")
+    if c_in % groups:
+        raise ValueError(f"groups={groups} must divide the input channels C_in={c_in}")
+    k_size = wa.shape[2]
+    if k_size < 1:
+        raise ValueError(f"weight: kernel size (last axis) must be >= 1, got {k_size}")
+    c_out = wa.shape[1] * groups
+    if c_out < 1:
+        raise ValueError(f"weight.shape[1] must be >= 1, got shape {wa.shape}")
+    if output_padding >= stride and output_padding >= dilation:
+        raise ValueError(f"output_padding must be smaller than stride or dilation, got "
+                         f"output_padding={output_padding}, stride={stride}, "
+                         f"dilation={dilation}")
+    if ba is not None and (ba.ndim != 1 or ba.shape[0] != c_out):
+        raise ValueError(f"bias must have shape ({c_out},), got {ba.shape}")
+    if length < 1:
+        raise ValueError(f"x must have length >= 1, got shape {xa.shape}")
+    full = (length - 1) * stride + dilation * (k_size - 1) + 1
+    l_out = full + output_padding - left - right
+    if l_out < 1:
+        raise ValueError(f"output length would be {l_out} < 1: padding ({left}, {right}) "
+                         f"removes more than the {full + output_padding} samples produced")
+    _validation.check_size(n_batch * c_out * (full + output_padding), "output")
+    shape3 = (n_batch, c_out, l_out)
+    result_shape = shape3 if batched else shape3[1:]
+    if out is not None:
+        inputs = [(xa, "x"), (wa, "weight")] + ([(ba, "bias")] if ba is not None else [])
+        _validation.check_out(out, result_shape, dtype, inputs)
+        y = out.reshape(shape3)
+    else:
+        y = np.empty(shape3, dtype=dtype)
+    # The conv1d whose input gradient this is: weight (C_in, C_out/groups, K) is that
+    # conv1d's (C_out', C_in'/groups, K), padded by (left, right) over an input of l_out
+    # samples; its padded row holds the full result plus output_padding zeros.
+    xc = _validation.contiguous(x3, dtype)
+    wc = _validation.contiguous(wa, dtype)
+    grad_input(xc, wc, y, np.empty((0, 0, 0), dtype), left, right, _modes.CONSTANT,
+               stride, dilation, groups, False, _threads.get_num_threads())
+    if ba is not None:
+        y += _validation.contiguous(ba, dtype)[:, None]
+    if out is not None:
+        return out
+    return y if batched else y[0]
