@@ -13,9 +13,13 @@ from cconv1d._config import show_config
 from cconv1d.padding import pad, pad_backward
 from cconv1d.functional import conv1d, conv1d_backward, conv_transpose1d
 from cconv1d.signal import autocorrelate, convolve, correlate
+from cconv1d.layers import Conv1d
+from cconv1d.optim import SGD
 
 __all__ = [
     "__version__",
+    "Conv1d",
+    "SGD",
     "autocorrelate",
     "conv1d",
     "conv1d_backward",

@@ -19,6 +19,12 @@ def _info(args):
     return 0
 
 
+def _demo(args):
+    from cconv1d import demo
+
+    return demo.main(epochs=args.epochs, seed=args.seed)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m cconv1d",
@@ -26,6 +32,11 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
     info = sub.add_parser("info", help="print the build configuration (show_config)")
     info.set_defaults(func=_info)
+    demo = sub.add_parser("demo", help="train a small 1-D CNN of cconv1d layers on "
+                                        "generated time series; prints test accuracy")
+    demo.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.set_defaults(func=_demo)
     return parser
 
 

@@ -1,0 +1,190 @@
+"""A trainable 1-D convolution layer with PyTorch's parameters, initialisation and state."""
+
+import math
+
+import numpy as np
+
+from cconv1d import _modes, _validation
+from cconv1d.functional import conv1d, conv1d_backward
+
+__all__ = ["Conv1d"]
+
+
+def _as_generator(rng):
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)
+
+
+class Conv1d:
+    """1-D convolution layer: ``y = conv1d(x, weight, bias, ...)`` with learnable
+    ``weight`` and ``bias``, like ``torch.nn.Conv1d``.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        ``C_in`` and ``C_out``; both divisible by ``groups``.
+    kernel_size : int
+        Taps ``K``.
+    stride, padding, dilation, groups, padding_mode
+        As for :func:`cconv1d.conv1d` (every padding and padding mode of it).
+    bias : bool, optional
+        Learn an additive bias per output channel.
+    dtype : numpy dtype, optional
+        float32 (default) or float64.
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights, for reproducible runs.
+
+    Attributes
+    ----------
+    weight : numpy.ndarray
+        ``(C_out, C_in // groups, K)``, initialised uniform in ``±1/sqrt(C_in/groups*K)``
+        as PyTorch does (its Kaiming-uniform with ``a = sqrt(5)``); so is ``bias``.
+    bias : numpy.ndarray or None
+    grad_weight, grad_bias : numpy.ndarray or None
+        Accumulated gradients, same shapes; summed over calls of :meth:`backward` until
+        :meth:`zero_grad`, as in PyTorch.
+
+    Notes
+    -----
+    ``layer(x)`` keeps a reference to ``x`` for :meth:`backward` (no copy): do not
+    modify ``x`` in place between the two. The optimiser updates ``weight`` and
+    ``bias`` in place, and gradients are accumulated in place, so references handed
+    out by :meth:`parameters` stay valid.
+
+    Examples
+    --------
+    >>> import numpy as np, cconv1d as cc
+    >>> layer = cc.Conv1d(2, 3, 5, padding="same", rng=0)
+    >>> x = np.ones((4, 2, 16), dtype=np.float32)
+    >>> y = layer(x)
+    >>> y.shape
+    (4, 3, 16)
+    >>> dx = layer.backward(np.ones_like(y))
+    >>> dx.shape, layer.grad_weight.shape, layer.grad_bias.tolist()
+    ((4, 2, 16), (3, 2, 5), [64.0, 64.0, 64.0])
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, *, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros",
+                 dtype=np.float32, rng=None):
+        self.in_channels = _validation.as_int(in_channels, "in_channels", minimum=1)
+        self.out_channels = _validation.as_int(out_channels, "out_channels", minimum=1)
+        self.kernel_size = _validation.as_int(kernel_size, "kernel_size", minimum=1)
+        self.stride = _validation.as_int(stride, "stride", minimum=1)
+        self.dilation = _validation.as_int(dilation, "dilation", minimum=1)
+        self.groups = _validation.as_int(groups, "groups", minimum=1)
+        if self.in_channels % self.groups:
+            raise ValueError(f"groups={self.groups} must divide in_channels={self.in_channels}")
+        if self.out_channels % self.groups:
+            raise ValueError(f"groups={self.groups} must divide out_channels="
+                             f"{self.out_channels}")
+        if isinstance(padding, str):
+            # Checked here so a typo fails at construction, not at the first call.
+            from cconv1d.functional import conv1d_geometry
+            conv1d_geometry(1, 1, 1, padding, 1)
+        else:
+            padding = _validation.int_pair(padding, "padding")
+        self.padding = padding
+        _modes.lookup(padding_mode, "padding_mode")
+        self.padding_mode = padding_mode
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
+        gen = _as_generator(rng)
+        fan_in = self.in_channels // self.groups * self.kernel_size
+        bound = 1.0 / math.sqrt(fan_in)
+        shape = (self.out_channels, self.in_channels // self.groups, self.kernel_size)
+        self.weight = gen.uniform(-bound, bound, size=shape).astype(self.dtype)
+        self.grad_weight = np.zeros_like(self.weight)
+        if bias:
+            self.bias = gen.uniform(-bound, bound, size=self.out_channels).astype(self.dtype)
+            self.grad_bias = np.zeros_like(self.bias)
+        else:
+            self.bias = None
+            self.grad_bias = None
+        self._input = None
+
+    def _kwargs(self):
+        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation,
+                    groups=self.groups, padding_mode=self.padding_mode)
+
+    def forward(self, x):
+        """``conv1d`` of ``x`` (``(N, C_in, L)`` or ``(C_in, L)``); keeps ``x`` for backward."""
+        x = _validation.as_array(x, "x")
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
+        y = conv1d(x, self.weight, self.bias, **self._kwargs())
+        self._input = x
+        return y
+
+    __call__ = forward
+
+    def backward(self, grad_output):
+        """Return dL/dx for the last forward input; add dL/dweight, dL/dbias into
+        ``grad_weight`` and ``grad_bias``."""
+        if self._input is None:
+            raise RuntimeError("Conv1d.backward called before a forward pass")
+        grads = conv1d_backward(np.asarray(grad_output, dtype=self.dtype), self._input,
+                                self.weight, bias=self.bias is not None, **self._kwargs())
+        self.grad_weight += grads.weight
+        if self.bias is not None:
+            self.grad_bias += grads.bias
+        return grads.input
+
+    def zero_grad(self):
+        """Reset the accumulated gradients to zero (in place)."""
+        self.grad_weight[...] = 0
+        if self.grad_bias is not None:
+            self.grad_bias[...] = 0
+
+    def parameters(self):
+        """``[(name, parameter, gradient), ...]`` for :class:`cconv1d.SGD`."""
+        params = [("weight", self.weight, self.grad_weight)]
+        if self.bias is not None:
+            params.append(("bias", self.bias, self.grad_bias))
+        return params
+
+    def state_dict(self):
+        """Copies of the parameters under ``torch.nn.Conv1d``'s keys."""
+        state = {"weight": self.weight.copy()}
+        if self.bias is not None:
+            state["bias"] = self.bias.copy()
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Load parameters (in place) from :meth:`state_dict` or a ``torch.nn.Conv1d``
+        state dict converted with ``.numpy()``; keys and shapes must match exactly."""
+        expected = {"weight"} | ({"bias"} if self.bias is not None else set())
+        keys = set(state_dict)
+        if keys != expected:
+            raise ValueError(f"state_dict has keys {sorted(keys)}, expected {sorted(expected)}")
+        for name, target in (("weight", self.weight), ("bias", self.bias)):
+            if target is None:
+                continue
+            value = state_dict[name]
+            if hasattr(value, "detach"):  # a torch tensor passed directly
+                value = value.detach().cpu().numpy()
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(f"state_dict[{name!r}] has shape {value.shape}, "
+                                 f"expected {target.shape}")
+            target[...] = value
+
+    def __repr__(self):
+        parts = [f"{self.in_channels}, {self.out_channels}",
+                 f"kernel_size=({self.kernel_size},)", f"stride=({self.stride},)"]
+        if self.padding != (0, 0):
+            pad = self.padding
+            if isinstance(pad, tuple) and pad[0] == pad[1]:
+                pad = (pad[0],)
+            parts.append(f"padding={pad!r}")
+        if self.dilation != 1:
+            parts.append(f"dilation=({self.dilation},)")
+        if self.groups != 1:
+            parts.append(f"groups={self.groups}")
+        if self.bias is None:
+            parts.append("bias=False")
+        if self.padding_mode != "zeros":
+            parts.append(f"padding_mode={self.padding_mode!r}")
+        return f"Conv1d({', '.join(parts)})"

@@ -1,0 +1,102 @@
+"""Stochastic gradient descent with ``torch.optim.SGD``'s update rule."""
+
+import numpy as np
+
+__all__ = ["SGD"]
+
+
+class SGD:
+    """Stochastic gradient descent, optionally with momentum and weight decay.
+
+    For each parameter ``p`` with gradient ``g`` (exactly ``torch.optim.SGD``)::
+
+        g = g + weight_decay * p
+        b = g                                   (first step)
+        b = momentum * b + (1 - dampening) * g  (later steps)
+        g = g + momentum * b if nesterov else b (when momentum != 0)
+        p = p - lr * g                          (p + lr * g with maximize)
+
+    Parameters
+    ----------
+    params : iterable
+        ``(name, parameter, gradient)`` triples as returned by
+        :meth:`cconv1d.Conv1d.parameters` (lists of several layers may be added
+        together), or ``(parameter, gradient)`` pairs. Parameters are updated in place.
+    lr : float
+        Learning rate (>= 0).
+    momentum, dampening, weight_decay : float, optional
+        As in PyTorch (each >= 0).
+    nesterov : bool, optional
+        Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+    maximize : bool, optional
+        Ascend instead of descending.
+
+    Examples
+    --------
+    >>> import numpy as np, cconv1d as cc
+    >>> w = np.array([1.0, 2.0]); g = np.array([0.5, -1.0])
+    >>> opt = cc.SGD([("w", w, g)], lr=0.1, momentum=0.9)
+    >>> opt.step(); w
+    array([0.95, 2.1 ])
+    >>> opt.step(); w          # the momentum buffer is now 1.9 * g
+    array([0.855, 2.29 ])
+    >>> opt.zero_grad(); g
+    array([0., 0.])
+    """
+
+    def __init__(self, params, lr=0.01, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, maximize=False):
+        for name, value in (("lr", lr), ("momentum", momentum), ("dampening", dampening),
+                            ("weight_decay", weight_decay)):
+            if not isinstance(value, (int, float, np.floating, np.integer)) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("nesterov momentum requires momentum > 0 and dampening == 0")
+        self.lr = float(lr)
+        self.momentum = float(momentum)
+        self.dampening = float(dampening)
+        self.weight_decay = float(weight_decay)
+        self.nesterov = bool(nesterov)
+        self.maximize = bool(maximize)
+        self.params = []
+        for item in params:
+            if len(item) == 3:
+                _, param, grad = item
+            elif len(item) == 2:
+                param, grad = item
+            else:
+                raise ValueError("params must hold (name, parameter, gradient) triples or "
+                                 f"(parameter, gradient) pairs, got {len(item)} items")
+            if not isinstance(param, np.ndarray) or not param.flags.writeable:
+                raise TypeError("each parameter must be a writeable numpy array")
+            if grad is not None and np.shape(grad) != param.shape:
+                raise ValueError(f"gradient shape {np.shape(grad)} does not match "
+                                 f"parameter shape {param.shape}")
+            self.params.append((param, grad))
+        if not self.params:
+            raise ValueError("params is empty: nothing to optimise")
+        self._buffers = [None] * len(self.params)
+
+    def step(self):
+        """Apply one update to every parameter (in place)."""
+        for index, (param, grad) in enumerate(self.params):
+            if grad is None:
+                continue
+            g = -grad if self.maximize else grad
+            if self.weight_decay:
+                g = g + self.weight_decay * param
+            if self.momentum:
+                buf = self._buffers[index]
+                if buf is None:
+                    buf = self._buffers[index] = np.array(g, dtype=param.dtype, copy=True)
+                else:
+                    buf *= self.momentum
+                    buf += (1.0 - self.dampening) * g
+                g = g + self.momentum * buf if self.nesterov else buf
+            param -= (self.lr * g).astype(param.dtype, copy=False)
+
+    def zero_grad(self):
+        """Set every gradient to zero (in place)."""
+        for _, grad in self.params:
+            if grad is not None:
+                grad[...] = 0
