@@ -4,6 +4,7 @@ Uses ``scipy.fft`` when SciPy is installed (native float32, threads), else
 ``numpy.fft``. Both wrap pocketfft; transform lengths are 2-3-5-smooth.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -20,6 +21,7 @@ except ImportError:  # pragma: no cover - exercised where SciPy is absent
         return {}
 
 
+@functools.lru_cache(maxsize=256)
 def next_fast_len(n):
     """Smallest 2-3-5-smooth integer >= n (pocketfft is fastest on those).
 
@@ -45,6 +47,7 @@ def next_fast_len(n):
     return best
 
 
+@functools.lru_cache(maxsize=256)
 def oa_block(m):
     """Overlap-add block for a kernel of ``m`` taps: minimises ``B log B / (B - m + 1)``
     over 2-3-5-smooth ``B >= 2 (m - 1)`` (so a block's tail only meets the next block)."""

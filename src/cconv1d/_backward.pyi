@@ -1,0 +1,8 @@
+from numpy.typing import NDArray
+
+def grad_input(dy: NDArray, w: NDArray, dx: NDArray, x: NDArray, left: int, right: int,
+               mode: int, stride: int, dilation: int, groups: int, flip: bool,
+               n_threads: int) -> None: ...
+def grad_weight_bias(dy: NDArray, x: NDArray, dw: NDArray, db: NDArray, left: int,
+                     right: int, mode: int, pad_value: float, stride: int, dilation: int,
+                     groups: int, flip: bool, n_threads: int) -> None: ...
