@@ -182,7 +182,8 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
         ``"circular"``, ``"symmetric"``, ``"mean"``, ...). Statistic modes use the whole
         signal. Widths larger than the signal repeat the reflection, as ``numpy.pad``.
     pad_value : float, optional
-        The constant of ``padding_mode="constant"``.
+        The constant of ``padding_mode="constant"``, and the end value of
+        ``"linear_ramp"``.
     flip : bool, optional
         True convolution: exactly ``conv1d(x, weight[..., ::-1], ...)``.
     out : numpy.ndarray, optional

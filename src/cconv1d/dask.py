@@ -1,0 +1,271 @@
+"""Convolution of chunked Dask arrays, for signals larger than memory.
+
+``import cconv1d`` never imports dask; importing this module does, and raises
+``ImportError`` with an install hint (``pip install cconv1d[dask]``) when it is missing.
+
+How it works. Every function is a sliding window over a padded signal: output ``j``
+reads the padded samples ``[j*stride, j*stride + span)``. The padding of the array's
+own two ends is built lazily from the samples it needs (the first or last few
+samples, or a statistic of the whole lane), never from a copy of the signal. The
+output is cut into chunks along the length; for each output chunk the matching slice
+of the padded input, halo included, becomes one task that calls the in-memory function
+(:func:`cconv1d.conv1d`, :func:`cconv1d.convolve`), so results equal the in-memory
+ones exactly, stride phase included. A halo larger than a chunk is simply read from the
+neighbouring chunks; chunks smaller than the halo are rechunked first, with a warning,
+because they would make every task read many chunks.
+
+Threads or processes. The kernels release the GIL, so Dask's default threaded
+scheduler runs chunks in parallel on one machine; give cconv1d one thread per task
+(``cc.set_num_threads(1)``) when Dask already runs one task per core. Use processes
+(``dask.distributed``) to spread work over machines, or when other, GIL-holding Python
+code runs in the same graph.
+
+Examples
+--------
+>>> import numpy as np, dask.array as da, cconv1d as cc
+>>> from cconv1d import dask as ccd
+>>> a = da.from_array(np.arange(10.0), chunks=3)
+>>> ccd.convolve(a, [1.0, 1.0, 1.0], mode="valid").compute()
+array([ 3.,  6.,  9., 12., 15., 18., 21., 24.])
+"""
+
+import math
+import warnings
+
+try:
+    import dask.array as da
+except ImportError as exc:  # pragma: no cover - exercised only without dask
+    raise ImportError("cconv1d.dask needs Dask, which is not installed: "
+                      "pip install cconv1d[dask]  (or: pip install 'dask[array]')") from exc
+
+import numpy as np
+
+import cconv1d as cc
+from cconv1d import _modes, _validation
+from cconv1d.functional import conv1d_geometry
+from cconv1d.signal import _window
+
+__all__ = ["convolve", "correlate", "conv1d"]
+
+
+def _as_dask(a, name):
+    if isinstance(a, da.Array):
+        return a
+    return da.from_array(np.asarray(a), chunks="auto")
+
+
+def _rechunk_for_halo(a, halo):
+    """Rechunk the last axis so every chunk but the last holds at least ``halo`` samples."""
+    chunks = a.chunks[-1]
+    if halo <= 0 or len(chunks) <= 1 or min(chunks[:-1]) >= halo:
+        return a
+    size = max(halo, max(chunks))
+    warnings.warn(f"chunks of {min(chunks[:-1])} samples along the length axis are "
+                  f"smaller than the kernel's halo of {halo} samples; rechunking to "
+                  f"{size}-sample chunks", UserWarning, stacklevel=3)
+    return a.rechunk({a.ndim - 1: size})
+
+
+def _side_pad(a, left, right, mode, value, end_values):
+    """Lazy ``(left_pad, right_pad)`` blocks of ``cc.pad(a, (left, right), mode)``,
+    computed from the samples each side needs."""
+    length = a.shape[-1]
+    code = _modes.lookup(mode)[1]
+    lead = a.shape[:-1]
+    dtype = a.dtype
+    pieces = []
+    for side, width in (("left", left), ("right", right)):
+        if width == 0:
+            pieces.append(None)
+            continue
+        if code == _modes.CONSTANT:
+            fill = 0.0 if mode == "zeros" else value
+            pieces.append(da.full(lead + (width,), fill, dtype=dtype,
+                                  chunks=a.chunks[:-1] + (width,)))
+            continue
+        if code in _modes.STATISTIC:
+            reduce = {_modes.MEAN: da.mean, _modes.MINIMUM: da.min,
+                      _modes.MAXIMUM: da.max, _modes.MEDIAN: da.median}[code]
+            if code == _modes.MEDIAN:
+                stat = da.median(a.rechunk({a.ndim - 1: -1}), axis=-1)
+            else:
+                stat = reduce(a, axis=-1)
+            # NaN propagation as numpy: min/max/mean propagate, so does median.
+            pieces.append(da.broadcast_to(stat[..., None].astype(dtype), lead + (width,),
+                                          chunks=a.chunks[:-1] + (width,)))
+            continue
+        # Samples a side needs: enough to reflect `width` deep (the whole lane if shorter);
+        # wrap takes them from the other end.
+        need = min(length, width + 1)
+        take_tail = (side == "left") == (code == _modes.WRAP)
+        part = a[..., length - need:] if take_tail else a[..., :need]
+        part = part.rechunk({a.ndim - 1: -1})
+        widths = (width, 0) if side == "left" else (0, width)
+
+        def block_pad(block, widths=widths, side=side, width=width):
+            padded = cc.pad(block, widths, mode, value=value, end_values=end_values)
+            return padded[..., :width] if side == "left" else padded[..., -width:]
+        pieces.append(part.map_blocks(block_pad, dtype=dtype,
+                                      chunks=part.chunks[:-1] + ((width,),)))
+    return pieces
+
+
+def _output_chunks(input_chunks, stride, total):
+    """Output chunk sizes along the length: about one input chunk's worth each."""
+    size = max(1, max(input_chunks) // stride)
+    chunks = [size] * (total // size)
+    if total % size:
+        chunks.append(total % size)
+    return tuple(chunks)
+
+
+def _sliding(padded, span, stride, l_out, fn, out_lead_chunks, out_dtype):
+    """Apply ``fn`` to the windows of ``padded`` (length axis last) feeding each output
+    chunk: the result's chunk ``[j0, j1)`` is ``fn(padded[..., j0*s : (j1-1)*s + span])``."""
+    parts = []
+    j0 = 0
+    for size in _output_chunks(padded.chunks[-1], stride, l_out):
+        j1 = j0 + size
+        piece = padded[..., j0 * stride:(j1 - 1) * stride + span]
+        piece = piece.rechunk({padded.ndim - 1: -1})
+        parts.append(piece.map_blocks(fn, dtype=out_dtype,
+                                      chunks=out_lead_chunks(piece) + ((size,),)))
+        j0 = j1
+    return da.concatenate(parts, axis=-1)
+
+
+def _signal(a, v, mode, axis, method, reverse_conj):
+    a = _as_dask(a, "a")
+    va = np.asarray(v)
+    if va.ndim != 1:
+        raise ValueError(f"v must be 1-D, got an array of shape {va.shape}")
+    if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
+        raise ValueError(f"mode must be one of ('full', 'same', 'valid'), got {mode!r}")
+    axis = _validation.as_int(axis, "axis")
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for a with {a.ndim} dimension(s)")
+    dtype = _validation.result_dtype([np.empty(0, a.dtype), va], ["a", "v"], "convolve",
+                                     allow_complex=True)
+    n, m = a.shape[axis], va.shape[0]
+    if n == 0:
+        raise ValueError("a cannot be empty")
+    if m == 0:
+        raise ValueError("v cannot be empty")
+    kernel = va.astype(dtype)
+    if reverse_conj:
+        kernel = np.conj(kernel[::-1]) if dtype.kind == "c" else kernel[::-1]
+    kernel = np.ascontiguousarray(kernel)
+    offset, length = _window(n, m, mode)
+    moved = da.moveaxis(a, axis, -1).astype(dtype)
+    moved = _rechunk_for_halo(moved, m - 1)
+    zeros = dict(dtype=dtype, chunks=moved.chunks[:-1] + (m - 1,))
+    if m > 1:
+        lead = moved.shape[:-1]
+        padded = da.concatenate([da.zeros(lead + (m - 1,), **zeros), moved,
+                                 da.zeros(lead + (m - 1,), **zeros)], axis=-1)
+    else:
+        padded = moved
+    # full[t] reads padded[t : t + m]; the mode's window starts at `offset`.
+    padded = padded[..., offset:offset + length + m - 1]
+
+    def block(chunk):
+        return cc.convolve(chunk, kernel, mode="valid", method=method)
+    result = _sliding(padded, m, 1, length, block, lambda p: p.chunks[:-1], dtype)
+    return da.moveaxis(result, -1, axis)
+
+
+def convolve(a, v, mode="full", *, axis=-1, method="auto"):
+    """Lazy :func:`cconv1d.convolve` of a Dask array along ``axis``.
+
+    Parameters
+    ----------
+    a : dask.array.Array or array_like
+        Signal(s), chunked along ``axis`` (and any other axes).
+    v : array_like
+        1-D kernel, held in memory.
+    mode, axis, method
+        As :func:`cconv1d.convolve`; each task calls it with ``method``.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy; its computed value equals ``cc.convolve(a.compute(), v, mode, axis=axis)``.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from cconv1d import dask as ccd
+    >>> a = da.from_array(np.ones(7), chunks=2)
+    >>> ccd.convolve(a, [1.0, 2.0]).compute()
+    array([1., 3., 3., 3., 3., 3., 3., 2.])
+    """
+    return _signal(a, v, mode, axis, method, reverse_conj=False)
+
+
+def correlate(a, v, mode="valid", *, axis=-1, method="auto"):
+    """Lazy :func:`cconv1d.correlate` of a Dask array along ``axis`` (see :func:`convolve`).
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from cconv1d import dask as ccd
+    >>> ccd.correlate(da.arange(6.0, chunks=4), [1.0, -1.0]).compute()
+    array([-1., -1., -1., -1., -1.])
+    """
+    return _signal(a, v, mode, axis, method, reverse_conj=True)
+
+
+def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
+           padding_mode="zeros", pad_value=0.0, flip=False):
+    """Lazy :func:`cconv1d.conv1d` of a Dask array ``(N, C_in, L)`` or ``(C_in, L)``.
+
+    ``x`` may be chunked along the batch and the length; channels are gathered into one
+    chunk. ``weight`` and ``bias`` are in-memory arrays. Every padding, padding mode,
+    stride and dilation of :func:`cconv1d.conv1d` gives exactly its in-memory result:
+    the array's two ends are padded with the mode's values and each output chunk reads
+    its input window, halo included, with the stride's phase kept across chunk borders.
+
+    Returns
+    -------
+    dask.array.Array
+        ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), lazy.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from cconv1d import dask as ccd
+    >>> x = da.from_array(np.arange(12.0).reshape(1, 1, 12), chunks=(1, 1, 5))
+    >>> ccd.conv1d(x, np.ones((1, 1, 3)), stride=2, padding="same").compute()
+    array([[[ 3.,  9., 15., 21., 27., 21.]]])
+    """
+    x = _as_dask(x, "x")
+    w = np.asarray(weight)
+    b = None if bias is None else np.asarray(bias)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"x must be (N, C_in, L) or (C_in, L), got shape {x.shape}")
+    batched = x.ndim == 3
+    x3 = x if batched else x[None]
+    # Validate everything (and learn shapes) with a zero-length-batch in-memory call.
+    probe = cc.conv1d(np.zeros((0,) + x3.shape[1:], dtype=x3.dtype), w, b, stride=stride,
+                      padding=padding, dilation=dilation, groups=groups,
+                      padding_mode=padding_mode, pad_value=pad_value, flip=flip)
+    dtype = probe.dtype
+    c_out = probe.shape[1]
+    k_size = w.shape[-1]
+    stride = int(stride)
+    dilation = int(dilation)
+    left, right, l_out = conv1d_geometry(x3.shape[-1], k_size, stride, padding, dilation)
+    span = dilation * (k_size - 1) + 1
+    x3 = x3.astype(dtype).rechunk({1: -1})
+    x3 = _rechunk_for_halo(x3, span - 1)
+    left_pad, right_pad = _side_pad(x3, left, right, padding_mode, pad_value, pad_value)
+    padded = da.concatenate([p for p in (left_pad, x3, right_pad) if p is not None],
+                            axis=-1)
+    padded = padded[..., :(l_out - 1) * stride + span]
+
+    def block(chunk):
+        return cc.conv1d(chunk, w, b, stride=stride, dilation=dilation, groups=groups,
+                         flip=flip)
+    result = _sliding(padded, span, stride, l_out, block,
+                      lambda p: (p.chunks[0], (c_out,)), dtype)
+    return result if batched else result[0]
