@@ -75,11 +75,16 @@ def result_dtype(arrays, names, what, *, allow_complex):
 
 
 def contiguous(arr, dtype):
-    """A C-contiguous, native-byte-order array of ``dtype``; copies only when needed.
+    """A C-contiguous, aligned, native-byte-order array of ``dtype``; copies only when
+    needed.
 
     Read-only inputs come back read-only (kernels take ``const`` views), never modified.
     """
-    return np.ascontiguousarray(arr, dtype=np.dtype(dtype).newbyteorder("="))
+    out = np.ascontiguousarray(arr, dtype=np.dtype(dtype).newbyteorder("="))
+    if not out.flags.aligned:
+        # A view into a byte buffer at an odd offset: kernels load whole elements.
+        out = out.copy()
+    return out
 
 
 def as_int(value, name, *, minimum=None):
@@ -93,6 +98,9 @@ def as_int(value, name, *, minimum=None):
                         f"of type {type(value).__name__}") from None
     if minimum is not None and result < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {result}")
+    if abs(result) > MAX_ELEMENTS:
+        # Products of such values overflow Py_ssize_t long before any kernel runs.
+        raise ValueError(f"{name} = {result} is too large (the limit is {MAX_ELEMENTS})")
     return result
 
 
@@ -133,6 +141,9 @@ def check_out(out, shape, dtype, inputs, what="out"):
         raise ValueError(f"{what} must be in native byte order, got {out.dtype.str}")
     if not out.flags.c_contiguous:
         raise ValueError(f"{what} must be C-contiguous")
+    if not out.flags.aligned:
+        raise ValueError(f"{what} must be aligned to its dtype (it is a view at an odd "
+                         "byte offset)")
     if not out.flags.writeable:
         raise ValueError(f"{what} must be writeable")
     for arr, name in inputs:
