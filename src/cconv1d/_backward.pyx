@@ -1,60 +1,198 @@
 """Backward kernels: input gradient (also conv_transpose1d), weight and bias gradients.
 
-Input gradient. ``y[o, j] = sum_c sum_k w[o, c, k] xp[g(o) + c, j*s + k*d]`` is linear
-in the padded input ``xp``, so its transpose scatters every ``dy[o, j]`` back to the
-padded positions ``j*s + k*d``. Each thread owns whole rows ``(n, c)`` of the padded
-gradient, accumulates them in a zeroed scratch row (contiguous updates when ``s == 1``),
-then folds the row onto the ``L`` real samples with the padding module's adjoint
-``pad_row_backward``, so reflected, wrapped or statistic-padded positions send their
-gradient back to where their values came from. ``conv_transpose1d`` is this kernel with
-constant padding: its cropping by ``padding`` is exactly the adjoint of zero padding.
+Input gradient. ``y[o, j] = sum_c sum_k w[o, c, k] xp[c, j*s + k*d]`` is linear in
+the padded input ``xp``; its transpose is itself a correlation, computed by the forward
+kernels (PERF.md section 3). Padded position ``i = q*s + rho`` receives
+``dy[o, j]`` only from taps with ``(k*d) % s == rho``, at ``j = q - (k*d) // s``. So for
+each phase ``rho`` the gradient row is
 
-Weight gradient. ``dW[o, c, k] = sum_n sum_j dy[n, o, j] xp[n, g(o) + c, j*s + k*d]``.
-Samples are visited in order; each is padded once, then threads split the output
-channels, so every ``dW`` entry is owned by one thread and summed in a fixed order
-(deterministic, independent of the thread count). Each per-sample dot product is
-accumulated in double and added to a double ``dW``: the float32 result keeps float64's
-accuracy over millions of terms. The bias gradient is the same sweep over ``dy`` alone.
+    dxp_rho[c, q] = sum over pairs (o, k) with (k*d) % s == rho of
+                    w[o, c, k] * dyp[o, q + P0 - (k*d) // s]
+
+where ``dyp`` is ``dy`` with ``P0 = ((K-1)*d) // s`` zeros in front: the same indirect
+``igemm``/``irow`` kernels as the forward pass, with input channels as output rows and
+no multiplication by inserted zeros. The phases are interleaved back into one padded
+row, which the padding module's adjoint ``pad_row_backward`` folds onto the ``L`` real
+samples (reflected, wrapped or statistic-padded positions send their gradient back to
+where their values came from). ``conv_transpose1d`` is this with constant padding: its
+cropping by ``padding`` is exactly the adjoint of zero padding.
+
+Weight gradient. ``dW[o, c, k] = sum_n sum_j dy[n, o, j] * packed[n][offs(c, k) + j]``
+over the forward pass's packed samples: a GEMM reducing along ``j``, computed by the
+``wgrad`` kernel in 4 x 3 blocks; vector partial sums are flushed into float64
+accumulators every 512 positions, so float32 results keep float64's accuracy. Threads
+own disjoint blocks of ``dW`` and every entry is summed in the same order whatever the
+thread count: results are deterministic. The bias gradient sums ``dy`` in float64.
 """
 
 from cython.parallel cimport prange, threadid
-from libc.string cimport memset
+from libc.string cimport memcpy
 
 from cconv1d._typedefs cimport real_t, idx_t
-from cconv1d._padding cimport pad_row, pad_row_backward
+from cconv1d._padding cimport pad_row_backward
+from cconv1d._forward cimport Geometry, pack_channels
+from cconv1d._kernels cimport (igemm, irow, wgrad, tile_cols, cc_kernels_select, CC_MR)
+
+import os
 
 import numpy as np
 
+from cconv1d._forward import (pack_weights, packed_pitch, pair_offsets, select_simd as
+                              _forward_select, simd_path as _forward_path)
+
 cdef enum:
-    MEDIAN_MODE = 6       # CC_PAD_MEDIAN
-    MINIMUM_MODE = 7
-    MAXIMUM_MODE = 8
+    COL_BLOCK = 256
+    ROW_BLOCK = 4096
+    W_ROWS = 4            # wgrad block: 4 output channels x 3 pairs
+    W_COLS = 3
+    W_CHUNK = 512         # positions per wgrad call: the packed block stays in L2
+    MEDIAN_MODE = 6
     ANTIREFLECT_MODE = 11
 
 
-cdef void _grad_row(const real_t* dy, idx_t l_out,          # IN  (C_out, L_out) sample
-                    const real_t* w,                        # IN  (C_out, C_in/g, K)
-                    real_t* row, idx_t pitch,               # OUT padded-row gradient
-                    idx_t c, idx_t o_first, idx_t o_per_group, idx_t c_per_group,
-                    idx_t k_size, idx_t stride, idx_t dilation, bint flip) noexcept nogil:
-    """Gradient of one padded input row ``c`` (local index within its group)."""
-    cdef idx_t o, k, tap, j
-    cdef real_t wk
-    cdef const real_t* dyo
-    cdef real_t* dst
-    memset(row, 0, pitch * sizeof(real_t))
-    for o in range(o_first, o_first + o_per_group):
-        dyo = dy + o * l_out
-        for k in range(k_size):
-            tap = k_size - 1 - k if flip else k
-            wk = w[(o * c_per_group + c) * k_size + tap]
-            dst = row + k * dilation
-            if stride == 1:
-                for j in range(l_out):
-                    dst[j] += wk * dyo[j]
-            else:
-                for j in range(l_out):
-                    dst[j * stride] += wk * dyo[j]
+def select_simd(name=None):
+    """Select the SIMD path of this module's kernels (as ``_forward.select_simd``)."""
+    from cconv1d._forward import SIMD_NAMES
+    wanted = -1 if name in (None, "", "auto") or name not in SIMD_NAMES else \
+        SIMD_NAMES.index(name)
+    return SIMD_NAMES[cc_kernels_select(wanted)]
+
+
+# Follow the forward module's choice (it read CCONV1D_SIMD).
+select_simd(_forward_path())
+
+
+# ---------------------------------------------------------------------------------------
+# input gradient
+
+cdef struct GradGeometry:
+    idx_t c_in, length, left, right, padded, stride
+    idx_t c_out, l_out, groups, c_per_group, o_per_group
+    idx_t lead            # P0: zeros in front of each dy row
+    idx_t dy_pitch        # row pitch of the padded dy
+    idx_t phase_len       # longest phase row of the padded gradient
+    idx_t c_blocks        # 6-row input-channel blocks per group
+
+
+cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t* dyp,
+                            const idx_t* offs, const idx_t* phase_offs,
+                            const idx_t* phase_pairs, const real_t* weights,
+                            const idx_t* phase_weights, real_t* dxph, idx_t first,
+                            idx_t last) noexcept nogil:
+    """Items (phase, group, column block, channel block) [or (phase, channel, row block)]
+    of one sample; dxph is (C_in, stride, phase_len)."""
+    cdef idx_t item, rho, rest, g, b, c, c0, rows, j, j0, j1, n_cols, n_pairs, cols
+    cdef idx_t s = geo.stride, q_len
+    cdef const real_t* panel
+    cdef real_t* out
+    cols = tile_cols(dyp)
+    n_cols = ((geo.phase_len + COL_BLOCK - 1) // COL_BLOCK if not by_rows
+              else (geo.phase_len + ROW_BLOCK - 1) // ROW_BLOCK)
+    for item in range(first, last):
+        if by_rows:
+            rho = item // (geo.c_in * n_cols)
+            rest = item % (geo.c_in * n_cols)
+            c = rest // n_cols
+            j0 = (rest % n_cols) * ROW_BLOCK
+        else:
+            rho = item // (geo.groups * n_cols * geo.c_blocks)
+            rest = item % (geo.groups * n_cols * geo.c_blocks)
+            g = rest // (n_cols * geo.c_blocks)
+            j0 = ((rest // geo.c_blocks) % n_cols) * COL_BLOCK
+            b = rest % geo.c_blocks
+        # Phase rho holds the padded positions rho, rho + s, ...: q_len of them.
+        q_len = (geo.padded - rho + s - 1) // s
+        n_pairs = phase_pairs[rho]
+        if by_rows:
+            j1 = min(j0 + <idx_t>ROW_BLOCK, q_len)
+            if j1 <= j0:
+                continue
+            g = c // geo.c_per_group
+            out = dxph + (c * s + rho) * geo.phase_len
+            irow(dyp + g * geo.o_per_group * geo.dy_pitch + j0, offs + phase_offs[rho],
+                 n_pairs, weights + phase_weights[rho] + c * n_pairs, out + j0, j1 - j0,
+                 0, 0)
+        else:
+            j1 = min(j0 + <idx_t>COL_BLOCK, q_len)
+            if j1 <= j0:
+                continue
+            c0 = g * geo.c_per_group + b * CC_MR
+            rows = min(<idx_t>CC_MR, geo.c_per_group - b * CC_MR)
+            panel = weights + phase_weights[rho] + (g * geo.c_blocks + b) * n_pairs * CC_MR
+            out = dxph + (c0 * s + rho) * geo.phase_len
+            j = j0
+            while j < j1:
+                igemm(dyp + g * geo.o_per_group * geo.dy_pitch + j, offs + phase_offs[rho],
+                      n_pairs, panel, out + j, s * geo.phase_len, rows, min(cols, j1 - j),
+                      0, NULL)
+                j += cols
+
+
+cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
+                         real_t* dx, const real_t* x, int mode, real_t* fold,
+                         double* stat_work, idx_t c_first, idx_t c_last) noexcept nogil:
+    """Interleave the phases of channels [c_first, c_last) into a padded row and fold it
+    onto the samples with the padding's adjoint."""
+    cdef idx_t c, rho, q, i, s = geo.stride
+    cdef const real_t* src
+    for c in range(c_first, c_last):
+        if s == 1:
+            src = dxph + c * geo.phase_len
+        else:
+            for rho in range(s):
+                q = 0
+                i = rho
+                while i < geo.padded:
+                    row[i] = dxph[(c * s + rho) * geo.phase_len + q]
+                    q += 1
+                    i += s
+            src = row
+        pad_row_backward(src, geo.length, dx + c * geo.length, geo.left, geo.right, mode,
+                         x + c * geo.length if x != NULL else <const real_t*>NULL,
+                         geo.length, geo.length, fold, stat_work)
+
+
+def _phase_tables(w, idx_t groups, bint flip, bint by_rows, idx_t stride, idx_t dilation,
+                  idx_t lead, idx_t dy_pitch):
+    """Per phase: pair offsets into the padded dy and weights in kernel order."""
+    w = np.asarray(w)
+    if flip:
+        w = w[..., ::-1]
+    c_out, c_per_group, k_size = w.shape
+    o_per_group = c_out // groups
+    shifts = np.arange(k_size) * dilation
+    offs, weights = [], []
+    offs_start, pair_count, weight_start = [], [], []
+    n_offs = n_weights = 0
+    for rho in range(stride):
+        taps = np.nonzero(shifts % stride == rho)[0]
+        pairs_o = np.repeat(np.arange(o_per_group), len(taps))
+        pairs_k = np.tile(taps, o_per_group)
+        phase_offs = pairs_o * dy_pitch + lead - shifts[pairs_k] // stride
+        # (groups, c_per_group, pairs): weight of pair (o, k) for input channel c
+        wg = w.reshape(groups, o_per_group, c_per_group, k_size)
+        wp = wg[:, pairs_o, :, pairs_k] if len(taps) else np.zeros(
+            (0, groups, c_per_group), dtype=w.dtype)
+        wp = np.moveaxis(wp, 0, -1)                       # (groups, c_per_group, pairs)
+        if by_rows:
+            phase_w = wp.reshape(groups * c_per_group, -1)
+        else:
+            c_blocks = (c_per_group + CC_MR - 1) // CC_MR
+            panel = np.zeros((groups, c_blocks * CC_MR, len(pairs_o)), dtype=w.dtype)
+            panel[:, :c_per_group] = wp
+            phase_w = panel.reshape(groups, c_blocks, CC_MR, -1).transpose(0, 1, 3, 2)
+        flat = np.ascontiguousarray(phase_w).ravel()
+        offs.append(np.asarray(phase_offs, dtype=np.intp))
+        weights.append(flat)
+        offs_start.append(n_offs)
+        weight_start.append(n_weights)
+        pair_count.append(len(pairs_o))
+        n_offs += len(pairs_o)
+        n_weights += flat.size
+    as_intp = lambda v: np.asarray(v, dtype=np.intp)  # noqa: E731
+    flat_offs = np.concatenate(offs + [np.zeros(1, np.intp)])
+    flat_w = np.concatenate(weights + [np.zeros(1, w.dtype)])
+    return flat_offs, as_intp(offs_start), as_intp(pair_count), flat_w, as_intp(weight_start)
 
 
 def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
@@ -67,37 +205,113 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
 
     ``x`` is needed only by the median/minimum/maximum padding modes.
     """
-    cdef idx_t n_batch = dx.shape[0], c_in = dx.shape[1], length = dx.shape[2]
-    cdef idx_t c_out = w.shape[0], c_per_group = w.shape[1], k_size = w.shape[2]
-    cdef idx_t l_out = dy.shape[2]
-    cdef idx_t pitch = left + length + right
-    cdef idx_t o_per_group = c_out // groups
-    cdef idx_t item, n, c, g, t
-    cdef bint with_x = x.shape[0] > 0
-    cdef int threads = max(1, n_threads)
-    cdef double flops = 2.0 * n_batch * c_out * l_out * c_per_group * k_size
-    if flops < 1e6:
-        threads = 1
-    dtype = np.asarray(dx).dtype
-    cdef real_t[:, ::1] rows = np.empty((threads, max(pitch, 1)), dtype=dtype)
-    cdef real_t[:, ::1] fold = np.empty(
-        (threads, pitch if mode == ANTIREFLECT_MODE else 1), dtype=dtype)
-    cdef double[:, ::1] stat_work = np.empty(
-        (threads, length if mode == MEDIAN_MODE else 1), dtype=np.float64)
-    if n_batch == 0 or c_in == 0 or length == 0:
+    cdef GradGeometry geo
+    cdef idx_t n_batch = dx.shape[0], k_size = w.shape[2]
+    geo.c_in = dx.shape[1]
+    geo.length = dx.shape[2]
+    geo.left = left
+    geo.right = right
+    geo.padded = left + geo.length + right
+    geo.stride = stride
+    geo.c_out = w.shape[0]
+    geo.l_out = dy.shape[2]
+    geo.groups = groups
+    geo.c_per_group = w.shape[1]
+    geo.o_per_group = geo.c_out // groups
+    geo.lead = ((k_size - 1) * dilation) // stride
+    geo.phase_len = (geo.padded + stride - 1) // stride
+    geo.c_blocks = (geo.c_per_group + CC_MR - 1) // CC_MR
+    if n_batch == 0 or geo.c_in == 0 or geo.length == 0:
         return
-    with nogil:
-        for item in prange(n_batch * c_in, schedule="static", num_threads=threads):
-            t = threadid()
-            n = item // c_in
-            c = item % c_in
-            g = c // c_per_group
-            _grad_row(&dy[n, 0, 0] if l_out > 0 else <const real_t*>NULL, l_out, &w[0, 0, 0],
-                      &rows[t, 0], pitch, c % c_per_group, g * o_per_group,
-                      o_per_group, c_per_group, k_size, stride, dilation, flip)
-            pad_row_backward(&rows[t, 0], length, &dx[n, c, 0], left, right, mode,
-                             &x[n, c, 0] if with_x else <const real_t*>NULL, length, length,
-                             &fold[t, 0], &stat_work[t, 0])
+    dtype = np.asarray(dx).dtype
+    cdef idx_t cols = 16 if dtype == np.float32 else 8
+    # Reads reach q + lead for q < phase_len rounded up to a tile, plus slack.
+    geo.dy_pitch = packed_pitch(geo.lead + geo.phase_len, 1, dtype.itemsize, cols)
+    cdef bint by_rows = geo.c_per_group < 4
+    tables = _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead,
+                           geo.dy_pitch)
+    cdef idx_t[::1] offs = tables[0]
+    cdef idx_t[::1] phase_offs = tables[1]
+    cdef idx_t[::1] phase_pairs = tables[2]
+    cdef real_t[::1] weights = tables[3]
+    cdef idx_t[::1] phase_weights = tables[4]
+    cdef idx_t n_cols = ((geo.phase_len + ROW_BLOCK - 1) // ROW_BLOCK if by_rows
+                         else (geo.phase_len + COL_BLOCK - 1) // COL_BLOCK)
+    cdef idx_t n_items = (stride * geo.c_in * n_cols if by_rows
+                          else stride * groups * n_cols * geo.c_blocks)
+    cdef int threads = max(1, n_threads)
+    cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.c_per_group * k_size
+    if flops < 2e6:
+        threads = 1
+    cdef bint by_sample = n_batch >= threads
+    cdef idx_t n_scratch = threads if by_sample else 1
+    cdef real_t[:, ::1] dyp = np.zeros((n_scratch, geo.c_out * geo.dy_pitch), dtype=dtype)
+    cdef real_t[:, ::1] dxph = np.zeros((n_scratch, geo.c_in * stride * geo.phase_len),
+                                        dtype=dtype)
+    cdef real_t[:, ::1] row = np.empty((threads, geo.padded), dtype=dtype)
+    cdef real_t[:, ::1] fold = np.empty(
+        (threads, geo.padded if mode == ANTIREFLECT_MODE else 1), dtype=dtype)
+    cdef double[:, ::1] stat_work = np.empty(
+        (threads, geo.length if mode == MEDIAN_MODE else 1), dtype=np.float64)
+    cdef bint with_x = x.shape[0] > 0
+    cdef idx_t n, t, o, c, per_thread
+    if by_sample:
+        with nogil:
+            for n in prange(n_batch, schedule="static", num_threads=threads):
+                t = threadid()
+                for o in range(geo.c_out):
+                    memcpy(&dyp[t, o * geo.dy_pitch + geo.lead], &dy[n, o, 0],
+                           geo.l_out * sizeof(real_t))
+                _grad_phase_items(&geo, by_rows, &dyp[t, 0], &offs[0], &phase_offs[0],
+                                  &phase_pairs[0], &weights[0], &phase_weights[0],
+                                  &dxph[t, 0], 0, n_items)
+                _fold_channels(&geo, &dxph[t, 0], &row[t, 0], &dx[n, 0, 0],
+                               &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
+                               &fold[t, 0], &stat_work[t, 0], 0, geo.c_in)
+        return
+    per_thread = (n_items + threads - 1) // threads
+    for n in range(n_batch):
+        with nogil:
+            for o in range(geo.c_out):
+                memcpy(&dyp[0, o * geo.dy_pitch + geo.lead], &dy[n, o, 0],
+                       geo.l_out * sizeof(real_t))
+            for t in prange(threads, schedule="static", num_threads=threads):
+                _grad_phase_items(&geo, by_rows, &dyp[0, 0], &offs[0], &phase_offs[0],
+                                  &phase_pairs[0], &weights[0], &phase_weights[0],
+                                  &dxph[0, 0], t * per_thread,
+                                  min((t + 1) * per_thread, n_items))
+            for c in prange(geo.c_in, schedule="static", num_threads=threads):
+                t = threadid()
+                _fold_channels(&geo, &dxph[0, 0], &row[t, 0], &dx[n, 0, 0],
+                               &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
+                               &fold[t, 0], &stat_work[t, 0], c, c + 1)
+
+
+# ---------------------------------------------------------------------------------------
+# weight and bias gradients
+
+cdef void _wgrad_items(const Geometry* geo, const real_t* dy, const real_t* packed,
+                       const idx_t* offs, double* dw, idx_t first, idx_t last) noexcept nogil:
+    """Items (group, 4-channel block, 3-pair block) of one sample, in W_CHUNK steps."""
+    cdef idx_t o_blocks = (geo.o_per_group + W_ROWS - 1) // W_ROWS
+    cdef idx_t q_blocks = (geo.n_pairs + W_COLS - 1) // W_COLS
+    cdef idx_t item, g, ob, qb, o0, q0, rows, cols, j0
+    cdef const real_t* xg
+    j0 = 0
+    while j0 < geo.l_out:
+        for item in range(first, last):
+            g = item // (o_blocks * q_blocks)
+            ob = (item // q_blocks) % o_blocks
+            qb = item % q_blocks
+            o0 = g * geo.o_per_group + ob * W_ROWS
+            q0 = qb * W_COLS
+            rows = min(<idx_t>W_ROWS, geo.o_per_group - ob * W_ROWS)
+            cols = min(<idx_t>W_COLS, geo.n_pairs - q0)
+            xg = packed + g * geo.c_per_group * geo.stride * geo.pitch + j0
+            wgrad(dy + o0 * geo.l_out + j0, geo.l_out, rows, xg, offs + q0, cols,
+                  min(<idx_t>W_CHUNK, geo.l_out - j0), dw + o0 * geo.n_pairs + q0,
+                  geo.n_pairs)
+        j0 += W_CHUNK
 
 
 def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
@@ -107,57 +321,83 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
                      idx_t left, idx_t right, int mode, double pad_value,
                      idx_t stride, idx_t dilation, idx_t groups, bint flip, int n_threads):
     """dL/dW and dL/db of conv1d for validated arrays (either output may be empty)."""
-    cdef idx_t n_batch = dy.shape[0], c_out = dy.shape[1], l_out = dy.shape[2]
-    cdef idx_t c_in = x.shape[1], length = x.shape[2]
-    cdef idx_t c_per_group = dw.shape[1] if dw.shape[0] > 0 else 1
-    cdef idx_t k_size = dw.shape[2] if dw.shape[0] > 0 else 1
-    cdef idx_t pitch = left + length + right
-    cdef idx_t o_per_group = c_out // groups
+    cdef Geometry geo
+    cdef idx_t n_batch = dy.shape[0]
     cdef bint want_w = dw.shape[0] > 0, want_b = db.shape[0] > 0
-    cdef idx_t n, o, c, k, tap, j, g
-    cdef double acc
-    cdef const real_t* xs
-    cdef const real_t* dyo
-    cdef real_t value = <real_t>pad_value
-    cdef int threads = max(1, n_threads)
-    cdef double flops = 2.0 * n_batch * c_out * l_out * c_per_group * k_size
-    if flops < 1e6:
-        threads = 1
+    geo.c_in = x.shape[1]
+    geo.length = x.shape[2]
+    geo.left = left
+    geo.right = right
+    geo.padded = left + geo.length + right
+    geo.stride = stride
+    geo.dilation = dilation
+    geo.k_size = dw.shape[2] if want_w else 1
+    geo.groups = groups
+    geo.c_out = dy.shape[1]
+    geo.c_per_group = dw.shape[1] if want_w else 1
+    geo.o_per_group = geo.c_out // groups
+    geo.l_out = dy.shape[2]
+    geo.n_pairs = geo.c_per_group * geo.k_size
+    geo.n_blocks = 0
     dtype = np.asarray(dy).dtype
-    cdef real_t[:, ::1] xp = np.empty((1, max(c_in * pitch, 1)), dtype=dtype)
-    cdef double[:, :, ::1] dw_acc = np.zeros(
-        (c_out if want_w else 0, c_per_group, k_size), dtype=np.float64)
-    cdef double[::1] db_acc = np.zeros(c_out if want_b else 0, dtype=np.float64)
-    cdef double[::1] stat_work = np.empty(length if mode == MEDIAN_MODE else 1,
-                                          dtype=np.float64)
+    cdef idx_t cols = 16 if dtype == np.float32 else 8
+    geo.pitch = packed_pitch(geo.padded, stride, dtype.itemsize, cols)
+    cdef int threads = max(1, n_threads)
+    cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
+    if flops < 2e6:
+        threads = 1
+    cdef idx_t n, o, j, t, c
+    cdef double s0, s1, s2, s3
+    cdef const real_t* row
+    cdef double[::1] db_acc
+    if want_b:
+        db_acc = np.zeros(geo.c_out, dtype=np.float64)
+        with nogil:
+            for o in prange(geo.c_out, schedule="static", num_threads=threads):
+                for n in range(n_batch):
+                    row = &dy[n, o, 0]
+                    # Four running sums: independent chains the CPU can overlap.
+                    s0 = s1 = s2 = s3 = 0.0
+                    j = 0
+                    while j + 4 <= geo.l_out:
+                        s0 = s0 + row[j]
+                        s1 = s1 + row[j + 1]
+                        s2 = s2 + row[j + 2]
+                        s3 = s3 + row[j + 3]
+                        j = j + 4
+                    while j < geo.l_out:
+                        s0 = s0 + row[j]
+                        j = j + 1
+                    db_acc[o] += (s0 + s1) + (s2 + s3)
+        np.asarray(db)[...] = np.asarray(db_acc)
+    if not want_w or n_batch == 0:
+        if want_w:
+            np.asarray(dw)[...] = 0
+        return
+    cdef idx_t[::1] offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation,
+                                        geo.pitch)
+    cdef double[::1] dw_acc = np.zeros(geo.c_out * geo.n_pairs, dtype=np.float64)
+    cdef real_t[::1] packed = np.zeros(geo.c_in * stride * geo.pitch, dtype=dtype)
+    cdef real_t[:, ::1] rows_tmp = np.empty((threads, geo.padded if stride > 1 else 1),
+                                            dtype=dtype)
+    cdef double[:, ::1] work = np.empty(
+        (threads, geo.length if mode == MEDIAN_MODE else 1), dtype=np.float64)
+    cdef real_t value = <real_t>pad_value
+    cdef idx_t n_items = (groups * ((geo.o_per_group + W_ROWS - 1) // W_ROWS)
+                          * ((geo.n_pairs + W_COLS - 1) // W_COLS))
+    cdef idx_t per_thread = (n_items + threads - 1) // threads
     with nogil:
         for n in range(n_batch):
-            if want_w:
-                for c in range(c_in):
-                    pad_row(&x[n, c, 0] if length > 0 else <const real_t*>NULL, length, &xp[0, c * pitch], left, right, mode,
-                            value, value, length, length, &stat_work[0])
-            for o in prange(c_out, schedule="static", num_threads=threads):
-                dyo = &dy[n, o, 0]
-                if want_b:
-                    acc = 0.0
-                    for j in range(l_out):
-                        acc = acc + dyo[j]
-                    db_acc[o] += acc
-                if want_w:
-                    g = o // o_per_group
-                    for c in range(c_per_group):
-                        for k in range(k_size):
-                            tap = k_size - 1 - k if flip else k
-                            xs = &xp[0, (g * c_per_group + c) * pitch + k * dilation]
-                            acc = 0.0
-                            if stride == 1:
-                                for j in range(l_out):
-                                    acc = acc + <double>dyo[j] * xs[j]
-                            else:
-                                for j in range(l_out):
-                                    acc = acc + <double>dyo[j] * xs[j * stride]
-                            dw_acc[o, c, tap] += acc
-    if want_w:
-        np.asarray(dw)[...] = np.asarray(dw_acc)
-    if want_b:
-        np.asarray(db)[...] = np.asarray(db_acc)
+            for c in prange(geo.c_in, schedule="static", num_threads=threads):
+                t = threadid()
+                pack_channels(&x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL,
+                              &packed[0], &rows_tmp[t, 0], &geo, c, c + 1, mode, value,
+                              &work[t, 0])
+            # Thread t always owns the same items: each dW entry is summed in one order.
+            for t in prange(threads, schedule="static", num_threads=threads):
+                _wgrad_items(&geo, &dy[n, 0, 0], &packed[0], &offs[0], &dw_acc[0],
+                             t * per_thread, min((t + 1) * per_thread, n_items))
+    result = np.asarray(dw_acc).reshape(geo.c_out, geo.c_per_group, geo.k_size)
+    if flip:
+        result = result[..., ::-1]
+    np.asarray(dw)[...] = result

@@ -1,111 +1,216 @@
 """Forward kernel: the sliding dot product behind conv1d and the signal functions.
 
-Scheme. For each sample ``n`` the input rows are padded once into per-thread scratch
-(``xp``, row pitch ``Lp``) by the padding module's ``pad_row``, so every padding mode is
-handled before the arithmetic and the tile below never branches on edges. The output is
-computed in tiles of up to 4 output channels (of one group) by up to ``TILE`` positions,
-accumulated in a small array that stays in L1:
+Scheme (see PERF.md sections 1-2). Per sample, the input rows are padded once by the
+padding module's ``pad_row`` (every padding mode is handled there, so the arithmetic
+never branches on edges) and, for ``stride > 1``, split into ``stride`` phase rows
+``x_r[m] = xp[m*stride + r]``: "packing". Then
 
-    acc[r, j] = bias[o + r] + sum_c sum_k w[o + r, c, k] * xp[g(o) + c, j*stride + k*dilation]
+    y[o, j] = bias[o] + sum over pairs p = (c, k) of w[o, c, k] * packed[offs[p] + j]
 
-With ``stride == 1`` the inner loop over ``j`` reads a contiguous shifted input row and
-updates 4 accumulator rows, which the compiler vectorises. ``flip`` reads the taps
-backwards (true convolution). Work is shared between threads by sample when there are
-enough samples, otherwise by (output-channel block, position tile) of one sample.
-Each output element is written by exactly one thread with a fixed summation order, so
-results do not depend on the thread count.
+with ``offs[(c, k)] = (c*stride + (k*d) % stride) * pitch + (k*d) // stride``: every
+pair reads a contiguous, shifted packed row, so one indirect kernel serves stride,
+dilation and groups. Two kernels of ``cc_kernels.h`` do the arithmetic:
+
+* ``igemm``: 6 output channels x 16 (float) or 8 (double) positions in 12 vector
+  registers, weights packed per call into panels ``[group][block][pair][6]``; used when
+  a group has >= 4 output channels. Work is blocked as (group, 256-position block,
+  6-channel block), and the pairs in chunks of 384 so a weight chunk stays in L1 while
+  the input block stays in L2.
+* ``irow``: one output row, 8 vectors in flight; used for depthwise and other thin
+  groups and for the signal functions.
+
+Threads take whole samples when there are at least as many samples as threads,
+otherwise the blocks of one sample. Each output element is written by one thread in a
+fixed summation order, so results do not depend on the thread count.
 """
 
-from cython.parallel cimport prange, parallel, threadid
+import os
+import warnings
+
+from cython.parallel cimport prange, threadid
 
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row
+from cconv1d._kernels cimport (igemm, irow, tile_cols, cc_kernels_select, cc_kernels_simd,
+                               cc_cpu_best_simd, CC_MR)
 
 import numpy as np
 
 cdef enum:
-    TILE = 256            # positions per tile: 4 rows x 256 x 8 B = 8 KiB of accumulators
-    OUT_BLOCK = 4         # output channels per tile
+    PAIR_BLOCK = 384      # (c, k) pairs per igemm call: a 6 x 384 weight chunk is 9 KiB
+    COL_BLOCK = 256       # positions per igemm work item
+    ROW_BLOCK = 4096      # positions per irow work item
+    SLACK = 8             # zeroed columns after each packed row beyond the last full tile
     MEDIAN_MODE = 6       # CC_PAD_MEDIAN: needs a double scratch for its selection
 
-
-cdef inline void _tile(const real_t* xp, idx_t pitch,           # IN  padded sample
-                       const real_t* w,                         # IN  (C_out, C_in/g, K)
-                       const real_t* bias,                      # IN  (C_out,) or NULL
-                       real_t* y, idx_t l_out,                  # OUT (C_out, L_out) sample
-                       idx_t o0, idx_t n_rows, idx_t j0, idx_t n_cols,
-                       idx_t c_first, idx_t c_per_group, idx_t k_size,
-                       idx_t stride, idx_t dilation, bint flip) noexcept nogil:
-    """y[o0 : o0+n_rows, j0 : j0+n_cols] for output channels of one group."""
-    cdef real_t acc[OUT_BLOCK * TILE]
-    cdef real_t w0, w1, w2, w3, v
-    cdef const real_t* xs
-    cdef const real_t* wrow
-    cdef idx_t r, c, k, tap, j, w_pitch = c_per_group * k_size
-    for r in range(n_rows):
-        v = bias[o0 + r] if bias != NULL else 0
-        for j in range(n_cols):
-            acc[r * TILE + j] = v
-    for c in range(c_per_group):
-        for k in range(k_size):
-            tap = k_size - 1 - k if flip else k
-            xs = xp + (c_first + c) * pitch + j0 * stride + k * dilation
-            wrow = w + o0 * w_pitch + c * k_size + tap
-            if n_rows == OUT_BLOCK and stride == 1:
-                # The common case, written out so the compiler keeps the 4 weights in
-                # registers and vectorises over j with one load of xs per 4 updates.
-                w0 = wrow[0]
-                w1 = wrow[w_pitch]
-                w2 = wrow[2 * w_pitch]
-                w3 = wrow[3 * w_pitch]
-                for j in range(n_cols):
-                    v = xs[j]
-                    acc[j] += w0 * v
-                    acc[TILE + j] += w1 * v
-                    acc[2 * TILE + j] += w2 * v
-                    acc[3 * TILE + j] += w3 * v
-            else:
-                for r in range(n_rows):
-                    w0 = wrow[r * w_pitch]
-                    for j in range(n_cols):
-                        acc[r * TILE + j] += w0 * xs[j * stride]
-    for r in range(n_rows):
-        for j in range(n_cols):
-            y[(o0 + r) * l_out + j0 + j] = acc[r * TILE + j]
+SIMD_NAMES = ("scalar", "avx2")
 
 
-cdef void _sample_tiles(const real_t* xp, idx_t pitch, const real_t* w, const real_t* bias,
-                        real_t* y, idx_t l_out, idx_t c_out, idx_t groups,
-                        idx_t c_per_group, idx_t k_size, idx_t stride, idx_t dilation,
-                        bint flip, idx_t first, idx_t last) noexcept nogil:
-    """Tiles first..last-1 of one sample, in the order (group, channel block, position)."""
-    cdef idx_t o_per_group = c_out // groups
-    cdef idx_t blocks = (o_per_group + OUT_BLOCK - 1) // OUT_BLOCK
-    cdef idx_t col_tiles = (l_out + TILE - 1) // TILE
-    cdef idx_t item, g, b, t, o0, n_rows, j0
+def select_simd(name=None):
+    """Use the SIMD path ``name`` ("scalar", "avx2"; None or "auto": the best this CPU
+    runs); a path the CPU lacks falls back to the best lower one. Returns the path used."""
+    if name in (None, "", "auto"):
+        wanted = -1
+    elif name in SIMD_NAMES:
+        wanted = SIMD_NAMES.index(name)
+    else:
+        # avx512 and neon paths are not built yet: the best available is the nearest.
+        wanted = -1
+    return SIMD_NAMES[cc_kernels_select(wanted)]
+
+
+def simd_path():
+    """The SIMD path the kernels of this module use."""
+    return SIMD_NAMES[cc_kernels_simd]
+
+
+def best_simd():
+    """The best SIMD path this CPU and OS can run."""
+    return SIMD_NAMES[cc_cpu_best_simd()]
+
+
+_env_simd = os.environ.get("CCONV1D_SIMD", "").strip().lower() or None
+if _env_simd not in (None, "auto") + SIMD_NAMES + ("avx512", "neon"):
+    warnings.warn(f"CCONV1D_SIMD={_env_simd!r} is not one of scalar, avx2, avx512, neon, "
+                  "auto; using the best path", RuntimeWarning)
+select_simd(_env_simd)
+
+
+# ---------------------------------------------------------------------------------------
+# geometry and packing
+
+def packed_pitch(idx_t padded, idx_t stride, idx_t itemsize, idx_t cols):
+    """Row pitch of a packed sample: the longest phase row, one full tile and slack,
+    rounded to 8 elements and kept off multiples of 4 KiB (rows of a 4 KiB pitch all
+    map to the same L1 sets)."""
+    cdef idx_t phase_len = (padded + stride - 1) // stride
+    cdef idx_t pitch = (phase_len + cols + SLACK + 7) // 8 * 8
+    if (pitch * itemsize) % 4096 == 0:
+        pitch += 16
+    return pitch
+
+
+def pair_offsets(idx_t c_per_group, idx_t k_size, idx_t stride, idx_t dilation,
+                 idx_t pitch):
+    """``offs[c*K + k]``: where pair (c, k) reads in a packed sample (see module doc)."""
+    c = np.arange(c_per_group, dtype=np.intp)[:, None]
+    shift = np.arange(k_size, dtype=np.intp)[None, :] * dilation
+    return np.ascontiguousarray(((c * stride + shift % stride) * pitch
+                                 + shift // stride).ravel())
+
+
+cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geometry* geo,
+                        idx_t c_first, idx_t c_last, int mode, real_t value,
+                        double* work) noexcept nogil:
+    """Pad channels [c_first, c_last) of one sample and split them into phase rows."""
+    cdef idx_t c, r, m, i, s = geo.stride, length = geo.length
+    cdef const real_t* src
+    cdef real_t* dst
+    for c in range(c_first, c_last):
+        src = x + c * length if length > 0 else x
+        if s == 1:
+            pad_row(src, length, packed + c * geo.pitch, geo.left, geo.right, mode,
+                    value, value, length, length, work)
+            continue
+        pad_row(src, length, row, geo.left, geo.right, mode, value, value, length, length,
+                work)
+        for r in range(s):
+            dst = packed + (c * s + r) * geo.pitch
+            m = 0
+            i = r
+            while i < geo.padded:
+                dst[m] = row[i]
+                m += 1
+                i += s
+
+
+# ---------------------------------------------------------------------------------------
+# work items of one sample
+
+cdef inline idx_t _igemm_items(const Geometry* geo) noexcept nogil:
+    return geo.groups * ((geo.l_out + COL_BLOCK - 1) // COL_BLOCK) * geo.n_blocks
+
+
+cdef inline idx_t _irow_items(const Geometry* geo) noexcept nogil:
+    return geo.c_out * ((geo.l_out + ROW_BLOCK - 1) // ROW_BLOCK)
+
+
+cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* offs,
+                      const real_t* panels, const real_t* bias, real_t* y,
+                      idx_t item) noexcept nogil:
+    """Item (group, column block, 6-row block), in that order so consecutive items of a
+    thread share the input block."""
+    cdef idx_t n_col_blocks = (geo.l_out + COL_BLOCK - 1) // COL_BLOCK
+    cdef idx_t b = item % geo.n_blocks
+    cdef idx_t col_block = (item // geo.n_blocks) % n_col_blocks
+    cdef idx_t g = item // (geo.n_blocks * n_col_blocks)
+    cdef idx_t o0 = g * geo.o_per_group + b * CC_MR
+    cdef idx_t rows = min(<idx_t>CC_MR, geo.o_per_group - b * CC_MR)
+    cdef idx_t j0 = col_block * COL_BLOCK
+    cdef idx_t j1 = min(j0 + COL_BLOCK, geo.l_out)
+    cdef idx_t cols = tile_cols(packed)
+    cdef const real_t* xg = packed + g * geo.c_per_group * geo.stride * geo.pitch
+    cdef const real_t* panel
+    cdef idx_t pc, n_chunk, j
+    pc = 0
+    while pc < geo.n_pairs:
+        n_chunk = min(<idx_t>PAIR_BLOCK, geo.n_pairs - pc)
+        panel = panels + ((g * geo.n_blocks + b) * geo.n_pairs + pc) * CC_MR
+        j = j0
+        while j < j1:
+            igemm(xg + j, offs + pc, n_chunk, panel, y + o0 * geo.l_out + j, geo.l_out,
+                  rows, min(cols, j1 - j), pc > 0,
+                  bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
+            j += cols
+        pc += PAIR_BLOCK
+
+
+cdef void _irow_item(const Geometry* geo, const real_t* packed, const idx_t* offs,
+                     const real_t* rows_w, const real_t* bias, real_t* y,
+                     idx_t item) noexcept nogil:
+    cdef idx_t n_col_blocks = (geo.l_out + ROW_BLOCK - 1) // ROW_BLOCK
+    cdef idx_t o = item // n_col_blocks
+    cdef idx_t j0 = (item % n_col_blocks) * ROW_BLOCK
+    cdef idx_t j1 = min(j0 + ROW_BLOCK, geo.l_out)
+    cdef idx_t g = o // geo.o_per_group
+    irow(packed + g * geo.c_per_group * geo.stride * geo.pitch + j0, offs, geo.n_pairs,
+         rows_w + o * geo.n_pairs, y + o * geo.l_out + j0, j1 - j0, 0,
+         bias[o] if bias != NULL else 0)
+
+
+cdef void _run_items(const Geometry* geo, bint by_rows, const real_t* packed,
+                     const idx_t* offs, const real_t* weights, const real_t* bias,
+                     real_t* y, idx_t first, idx_t last) noexcept nogil:
+    cdef idx_t item
     for item in range(first, last):
-        t = item % col_tiles
-        b = (item // col_tiles) % blocks
-        g = item // (col_tiles * blocks)
-        o0 = g * o_per_group + b * OUT_BLOCK
-        n_rows = min(<idx_t>OUT_BLOCK, (g + 1) * o_per_group - o0)
-        j0 = t * TILE
-        _tile(xp, pitch, w, bias, y, l_out, o0, n_rows, j0, min(<idx_t>TILE, l_out - j0),
-              g * c_per_group, c_per_group, k_size, stride, dilation, flip)
+        if by_rows:
+            _irow_item(geo, packed, offs, weights, bias, y, item)
+        else:
+            _igemm_item(geo, packed, offs, weights, bias, y, item)
 
 
-cdef inline idx_t _tile_count(idx_t l_out, idx_t c_out, idx_t groups) noexcept nogil:
-    cdef idx_t o_per_group = c_out // groups
-    return groups * ((o_per_group + OUT_BLOCK - 1) // OUT_BLOCK) * ((l_out + TILE - 1) // TILE)
+# ---------------------------------------------------------------------------------------
+# entry point
 
+def pack_weights(w, idx_t groups, bint flip, bint by_rows):
+    """Weights in the order the kernels read them.
 
-cdef void _pad_sample(const real_t* x, idx_t c_in, idx_t length, real_t* xp, idx_t pitch,
-                      idx_t left, idx_t right, int mode, real_t value,
-                      double* work) noexcept nogil:
-    cdef idx_t c
-    for c in range(c_in):
-        pad_row(x + c * length if length > 0 else x, length, xp + c * pitch, left, right,
-                mode, value, value, length, length, work)
+    by_rows: ``(C_out, pairs)``; otherwise panels ``(groups, blocks, pairs, 6)`` with
+    zero rows completing the last block of each group. ``flip`` reverses the taps.
+    """
+    w = np.asarray(w)
+    if flip:
+        w = w[..., ::-1]
+    c_out, c_per_group, k_size = w.shape
+    n_pairs = c_per_group * k_size
+    if by_rows:
+        return np.ascontiguousarray(w.reshape(c_out, n_pairs))
+    o_per_group = c_out // groups
+    n_blocks = (o_per_group + CC_MR - 1) // CC_MR
+    panels = np.zeros((groups, n_blocks * CC_MR, n_pairs), dtype=w.dtype)
+    panels[:, :o_per_group, :] = w.reshape(groups, o_per_group, n_pairs)
+    return np.ascontiguousarray(
+        panels.reshape(groups, n_blocks, CC_MR, n_pairs).transpose(0, 1, 3, 2))
 
 
 def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
@@ -116,48 +221,70 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
                    idx_t stride, idx_t dilation, idx_t groups, bint flip, int n_threads):
     """Cross-correlation (or convolution with ``flip``) of validated arrays into ``y``.
 
-    The caller checked shapes, dtypes, groups and that ``L_out >= 1``; this only picks
-    the work split and allocates the padded-sample scratch (one per thread).
+    The caller checked shapes, dtypes, groups and that ``L_out >= 1``; this packs the
+    weights, sizes the per-thread scratch and splits the work.
     """
-    cdef idx_t n_batch = x.shape[0], c_in = x.shape[1], length = x.shape[2]
-    cdef idx_t c_out = w.shape[0], c_per_group = w.shape[1], k_size = w.shape[2]
-    cdef idx_t l_out = y.shape[2]
-    cdef idx_t pitch = left + length + right
-    cdef idx_t n_tiles = _tile_count(l_out, c_out, groups)
+    cdef Geometry geo
+    cdef idx_t n_batch = x.shape[0]
+    geo.c_in = x.shape[1]
+    geo.length = x.shape[2]
+    geo.left = left
+    geo.right = right
+    geo.padded = left + geo.length + right
+    geo.stride = stride
+    geo.dilation = dilation
+    geo.k_size = w.shape[2]
+    geo.groups = groups
+    geo.c_out = w.shape[0]
+    geo.c_per_group = w.shape[1]
+    geo.o_per_group = geo.c_out // groups
+    geo.l_out = y.shape[2]
+    geo.n_pairs = geo.c_per_group * geo.k_size
+    geo.n_blocks = (geo.o_per_group + CC_MR - 1) // CC_MR
+    if n_batch == 0 or geo.c_out == 0 or geo.l_out == 0:
+        return
+    dtype = np.asarray(y).dtype
+    cdef idx_t cols = 16 if dtype == np.float32 else 8
+    geo.pitch = packed_pitch(geo.padded, stride, dtype.itemsize, cols)
+    cdef bint by_rows = geo.o_per_group < 4
+    cdef idx_t[::1] offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation,
+                                        geo.pitch)
+    cdef real_t[::1] weights = pack_weights(w, groups, flip, by_rows).ravel()
+    cdef idx_t n_items = _irow_items(&geo) if by_rows else _igemm_items(&geo)
+    cdef int threads = max(1, n_threads)
+    cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
+    if flops < 2e6:   # below ~2 MFLOP a thread team costs more than it saves
+        threads = 1
+    cdef bint by_sample = n_batch >= threads
+    cdef idx_t n_scratch = threads if by_sample else 1
+    # Zeroed once: the slack after each packed row is read by full tiles, never written.
+    cdef real_t[:, ::1] packed = np.zeros((n_scratch, geo.c_in * stride * geo.pitch),
+                                          dtype=dtype)
+    cdef real_t[:, ::1] row = np.empty((n_scratch, geo.padded if stride > 1 else 1),
+                                       dtype=dtype)
+    cdef double[:, ::1] work = np.empty(
+        (threads, geo.length if mode == MEDIAN_MODE else 1), dtype=np.float64)
     cdef const real_t* bias_ptr = &bias[0] if bias.shape[0] > 0 else NULL
     cdef real_t value = <real_t>pad_value
-    cdef idx_t n, item, t, per_thread
-    cdef int threads = max(1, n_threads)
-    cdef double flops = 2.0 * n_batch * c_out * l_out * c_per_group * k_size
-    # Below ~1 MFLOP waking a thread team costs more than it saves.
-    if flops < 1e6:
-        threads = 1
-    by_sample = n_batch >= threads
-    dtype = np.asarray(y).dtype
-    cdef real_t[:, ::1] scratch = np.empty(
-        (threads if by_sample else 1, c_in * pitch), dtype=dtype)
-    cdef double[:, ::1] work = np.empty(
-        (threads, length if mode == MEDIAN_MODE else 1), dtype=np.float64)
-    if n_batch == 0 or c_out == 0 or l_out == 0:
-        return
+    cdef const real_t* x_n
+    cdef idx_t n, t, item, per_thread
     if by_sample:
         with nogil:
             for n in prange(n_batch, schedule="static", num_threads=threads):
                 t = threadid()
-                _pad_sample(&x[n, 0, 0] if length > 0 else <const real_t*>NULL, c_in, length,
-                            &scratch[t, 0], pitch, left, right, mode, value, &work[t, 0])
-                _sample_tiles(&scratch[t, 0], pitch, &w[0, 0, 0], bias_ptr, &y[n, 0, 0],
-                              l_out, c_out, groups, c_per_group, k_size, stride,
-                              dilation, flip, 0, n_tiles)
-    else:
-        # Few samples (a long signal, a single example): split each sample's tiles.
-        per_thread = (n_tiles + threads - 1) // threads
-        for n in range(n_batch):
-            with nogil:
-                _pad_sample(&x[n, 0, 0] if length > 0 else <const real_t*>NULL, c_in, length,
-                            &scratch[0, 0], pitch, left, right, mode, value, &work[0, 0])
-                for item in prange(threads, schedule="static", num_threads=threads):
-                    _sample_tiles(&scratch[0, 0], pitch, &w[0, 0, 0], bias_ptr, &y[n, 0, 0],
-                                  l_out, c_out, groups, c_per_group, k_size, stride,
-                                  dilation, flip, item * per_thread,
-                                  min((item + 1) * per_thread, n_tiles))
+                x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
+                pack_channels(x_n, &packed[t, 0], &row[t, 0], &geo, 0, geo.c_in, mode,
+                              value, &work[t, 0])
+                _run_items(&geo, by_rows, &packed[t, 0], &offs[0], &weights[0], bias_ptr,
+                           &y[n, 0, 0], 0, n_items)
+        return
+    # Fewer samples than threads (one long signal, one example): split each sample.
+    per_thread = (n_items + threads - 1) // threads
+    for n in range(n_batch):
+        x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
+        with nogil:
+            pack_channels(x_n, &packed[0, 0], &row[0, 0], &geo, 0, geo.c_in, mode, value,
+                          &work[0, 0])
+            for t in prange(threads, schedule="static", num_threads=threads):
+                _run_items(&geo, by_rows, &packed[0, 0], &offs[0], &weights[0], bias_ptr,
+                           &y[n, 0, 0], t * per_thread, min((t + 1) * per_thread, n_items))

@@ -1,0 +1,17 @@
+# C-level pieces of the forward pass shared with the backward pass (see _forward.pyx).
+from cconv1d._typedefs cimport real_t, idx_t
+
+cdef struct Geometry:
+    idx_t c_in, length, left, right, padded
+    idx_t stride, dilation, k_size, groups
+    idx_t c_per_group, o_per_group, c_out, l_out
+    idx_t pitch
+    idx_t n_pairs
+    idx_t n_blocks
+
+# Pads channels [c_first, c_last) of one sample x (C_in, L) and splits them into the
+# stride's phase rows of `packed` (row pitch geo.pitch); `row` holds geo.padded values
+# when stride > 1; `work` holds geo.length doubles for median padding.
+cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geometry* geo,
+                        idx_t c_first, idx_t c_last, int mode, real_t value,
+                        double* work) noexcept nogil

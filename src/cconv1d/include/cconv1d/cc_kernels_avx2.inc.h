@@ -1,0 +1,178 @@
+/* cc_kernels_avx2.inc.h -- AVX2 + FMA kernels, included once per CC_T (float, double).
+ *
+ * Compiled for every x86-64 build through per-function target attributes and chosen at
+ * run time (cc_dispatch.h), so a wheel built without -mavx2 still uses them.
+ *
+ * igemm: a CC_MR x (2 vectors) register tile = 12 accumulators (Zen 3 and Haswell need
+ * >= 8-10 independent FMAs in flight: 2 units x 4-5 cycles latency). Per pair: two
+ * unaligned input loads, six weight broadcasts from the packed panel, twelve FMAs.
+ * irow: one output row, 8 vectors in flight, a weight broadcast per pair.
+ * wgrad: 4 rows x 3 pairs = 12 vector accumulators reducing along j; every CC_WBLOCK
+ * positions the float partial sums are flushed into double, which bounds the error of
+ * million-term float32 sums.
+ */
+
+static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(const CC_T *CC_RESTRICT x,
+                                                 const ptrdiff_t *offs, ptrdiff_t n_pairs,
+                                                 const CC_T *CC_RESTRICT w,
+                                                 CC_T *CC_RESTRICT y, ptrdiff_t ldy,
+                                                 ptrdiff_t rows, ptrdiff_t cols,
+                                                 int accumulate,
+                                                 const CC_T *CC_RESTRICT bias) {
+    CC_V a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51;
+    CC_T tmp[CC_MR * CC_NR];
+    ptrdiff_t p, r, j;
+    const int full = rows == CC_MR && cols == CC_NR;
+    if (accumulate) {
+        if (full) {
+            for (r = 0; r < CC_MR; ++r)
+                for (j = 0; j < CC_NR; ++j) tmp[r * CC_NR + j] = y[r * ldy + j];
+        } else {
+            for (r = 0; r < CC_MR; ++r)
+                for (j = 0; j < CC_NR; ++j)
+                    tmp[r * CC_NR + j] = (r < rows && j < cols) ? y[r * ldy + j] : (CC_T)0;
+        }
+    } else {
+        for (r = 0; r < CC_MR; ++r) {
+            CC_T b = (bias && r < rows) ? bias[r] : (CC_T)0;
+            for (j = 0; j < CC_NR; ++j) tmp[r * CC_NR + j] = b;
+        }
+    }
+    a00 = CC_LOADU(tmp + 0 * CC_NR); a01 = CC_LOADU(tmp + 0 * CC_NR + CC_VLEN);
+    a10 = CC_LOADU(tmp + 1 * CC_NR); a11 = CC_LOADU(tmp + 1 * CC_NR + CC_VLEN);
+    a20 = CC_LOADU(tmp + 2 * CC_NR); a21 = CC_LOADU(tmp + 2 * CC_NR + CC_VLEN);
+    a30 = CC_LOADU(tmp + 3 * CC_NR); a31 = CC_LOADU(tmp + 3 * CC_NR + CC_VLEN);
+    a40 = CC_LOADU(tmp + 4 * CC_NR); a41 = CC_LOADU(tmp + 4 * CC_NR + CC_VLEN);
+    a50 = CC_LOADU(tmp + 5 * CC_NR); a51 = CC_LOADU(tmp + 5 * CC_NR + CC_VLEN);
+    for (p = 0; p < n_pairs; ++p) {
+        const CC_T *xs = x + offs[p];
+        const CC_T *wp = w + p * CC_MR;
+        CC_V x0 = CC_LOADU(xs), x1 = CC_LOADU(xs + CC_VLEN), b;
+        b = CC_BCAST(wp + 0); a00 = CC_FMA(b, x0, a00); a01 = CC_FMA(b, x1, a01);
+        b = CC_BCAST(wp + 1); a10 = CC_FMA(b, x0, a10); a11 = CC_FMA(b, x1, a11);
+        b = CC_BCAST(wp + 2); a20 = CC_FMA(b, x0, a20); a21 = CC_FMA(b, x1, a21);
+        b = CC_BCAST(wp + 3); a30 = CC_FMA(b, x0, a30); a31 = CC_FMA(b, x1, a31);
+        b = CC_BCAST(wp + 4); a40 = CC_FMA(b, x0, a40); a41 = CC_FMA(b, x1, a41);
+        b = CC_BCAST(wp + 5); a50 = CC_FMA(b, x0, a50); a51 = CC_FMA(b, x1, a51);
+    }
+    if (full) {
+        CC_STOREU(y + 0 * ldy, a00); CC_STOREU(y + 0 * ldy + CC_VLEN, a01);
+        CC_STOREU(y + 1 * ldy, a10); CC_STOREU(y + 1 * ldy + CC_VLEN, a11);
+        CC_STOREU(y + 2 * ldy, a20); CC_STOREU(y + 2 * ldy + CC_VLEN, a21);
+        CC_STOREU(y + 3 * ldy, a30); CC_STOREU(y + 3 * ldy + CC_VLEN, a31);
+        CC_STOREU(y + 4 * ldy, a40); CC_STOREU(y + 4 * ldy + CC_VLEN, a41);
+        CC_STOREU(y + 5 * ldy, a50); CC_STOREU(y + 5 * ldy + CC_VLEN, a51);
+        return;
+    }
+    CC_STOREU(tmp + 0 * CC_NR, a00); CC_STOREU(tmp + 0 * CC_NR + CC_VLEN, a01);
+    CC_STOREU(tmp + 1 * CC_NR, a10); CC_STOREU(tmp + 1 * CC_NR + CC_VLEN, a11);
+    CC_STOREU(tmp + 2 * CC_NR, a20); CC_STOREU(tmp + 2 * CC_NR + CC_VLEN, a21);
+    CC_STOREU(tmp + 3 * CC_NR, a30); CC_STOREU(tmp + 3 * CC_NR + CC_VLEN, a31);
+    CC_STOREU(tmp + 4 * CC_NR, a40); CC_STOREU(tmp + 4 * CC_NR + CC_VLEN, a41);
+    CC_STOREU(tmp + 5 * CC_NR, a50); CC_STOREU(tmp + 5 * CC_NR + CC_VLEN, a51);
+    for (r = 0; r < rows; ++r)
+        for (j = 0; j < cols; ++j) y[r * ldy + j] = tmp[r * CC_NR + j];
+}
+
+static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(const CC_T *CC_RESTRICT x,
+                                                const ptrdiff_t *offs, ptrdiff_t n_pairs,
+                                                const CC_T *CC_RESTRICT w,
+                                                CC_T *CC_RESTRICT y, ptrdiff_t n,
+                                                int accumulate, CC_T bias) {
+    ptrdiff_t j = 0, p;
+    const ptrdiff_t step = 8 * CC_VLEN;
+    for (; j + step <= n; j += step) {
+        CC_V a0, a1, a2, a3, a4, a5, a6, a7;
+        if (accumulate) {
+            a0 = CC_LOADU(y + j); a1 = CC_LOADU(y + j + CC_VLEN);
+            a2 = CC_LOADU(y + j + 2 * CC_VLEN); a3 = CC_LOADU(y + j + 3 * CC_VLEN);
+            a4 = CC_LOADU(y + j + 4 * CC_VLEN); a5 = CC_LOADU(y + j + 5 * CC_VLEN);
+            a6 = CC_LOADU(y + j + 6 * CC_VLEN); a7 = CC_LOADU(y + j + 7 * CC_VLEN);
+        } else {
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = CC_SET1(bias);
+        }
+        for (p = 0; p < n_pairs; ++p) {
+            const CC_T *xs = x + offs[p] + j;
+            CC_V b = CC_SET1(w[p]);
+            a0 = CC_FMA(b, CC_LOADU(xs), a0);
+            a1 = CC_FMA(b, CC_LOADU(xs + CC_VLEN), a1);
+            a2 = CC_FMA(b, CC_LOADU(xs + 2 * CC_VLEN), a2);
+            a3 = CC_FMA(b, CC_LOADU(xs + 3 * CC_VLEN), a3);
+            a4 = CC_FMA(b, CC_LOADU(xs + 4 * CC_VLEN), a4);
+            a5 = CC_FMA(b, CC_LOADU(xs + 5 * CC_VLEN), a5);
+            a6 = CC_FMA(b, CC_LOADU(xs + 6 * CC_VLEN), a6);
+            a7 = CC_FMA(b, CC_LOADU(xs + 7 * CC_VLEN), a7);
+        }
+        CC_STOREU(y + j, a0); CC_STOREU(y + j + CC_VLEN, a1);
+        CC_STOREU(y + j + 2 * CC_VLEN, a2); CC_STOREU(y + j + 3 * CC_VLEN, a3);
+        CC_STOREU(y + j + 4 * CC_VLEN, a4); CC_STOREU(y + j + 5 * CC_VLEN, a5);
+        CC_STOREU(y + j + 6 * CC_VLEN, a6); CC_STOREU(y + j + 7 * CC_VLEN, a7);
+    }
+    for (; j + CC_VLEN <= n; j += CC_VLEN) {
+        CC_V a0 = accumulate ? CC_LOADU(y + j) : CC_SET1(bias);
+        for (p = 0; p < n_pairs; ++p)
+            a0 = CC_FMA(CC_SET1(w[p]), CC_LOADU(x + offs[p] + j), a0);
+        CC_STOREU(y + j, a0);
+    }
+    for (; j < n; ++j) {
+        CC_T acc = accumulate ? y[j] : bias;
+        for (p = 0; p < n_pairs; ++p) acc += w[p] * x[offs[p] + j];
+        y[j] = acc;
+    }
+}
+
+static CC_TARGET_AVX2 double CC_FN(cc_hsum, avx2)(CC_V v) {
+    CC_T lanes[CC_VLEN];
+    double total = 0.0;
+    int i;
+    CC_STOREU(lanes, v);
+    for (i = 0; i < CC_VLEN; ++i) total += (double)lanes[i];
+    return total;
+}
+
+static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(const CC_T *CC_RESTRICT dy, ptrdiff_t ldy,
+                                                 ptrdiff_t rows, const CC_T *CC_RESTRICT x,
+                                                 const ptrdiff_t *offs, ptrdiff_t cols,
+                                                 ptrdiff_t n, double *CC_RESTRICT dw,
+                                                 ptrdiff_t ldw) {
+    /* Missing rows or pairs alias row/pair 0: computed, then discarded. */
+    const CC_T *d0 = dy, *d1 = rows > 1 ? dy + ldy : dy;
+    const CC_T *d2 = rows > 2 ? dy + 2 * ldy : dy, *d3 = rows > 3 ? dy + 3 * ldy : dy;
+    const CC_T *x0 = x + offs[0], *x1 = x + offs[cols > 1 ? 1 : 0];
+    const CC_T *x2 = x + offs[cols > 2 ? 2 : 0];
+    double sums[12] = {0};
+    ptrdiff_t j0, j, q, r;
+    ptrdiff_t n_vec = n - n % CC_VLEN;
+    for (j0 = 0; j0 < n_vec; j0 += CC_WBLOCK) {
+        ptrdiff_t j1 = j0 + CC_WBLOCK < n_vec ? j0 + CC_WBLOCK : n_vec;
+        CC_V c00 = CC_ZERO(), c01 = CC_ZERO(), c02 = CC_ZERO();
+        CC_V c10 = CC_ZERO(), c11 = CC_ZERO(), c12 = CC_ZERO();
+        CC_V c20 = CC_ZERO(), c21 = CC_ZERO(), c22 = CC_ZERO();
+        CC_V c30 = CC_ZERO(), c31 = CC_ZERO(), c32 = CC_ZERO();
+        for (j = j0; j < j1; j += CC_VLEN) {
+            CC_V v0 = CC_LOADU(x0 + j), v1 = CC_LOADU(x1 + j), v2 = CC_LOADU(x2 + j), g;
+            g = CC_LOADU(d0 + j);
+            c00 = CC_FMA(g, v0, c00); c01 = CC_FMA(g, v1, c01); c02 = CC_FMA(g, v2, c02);
+            g = CC_LOADU(d1 + j);
+            c10 = CC_FMA(g, v0, c10); c11 = CC_FMA(g, v1, c11); c12 = CC_FMA(g, v2, c12);
+            g = CC_LOADU(d2 + j);
+            c20 = CC_FMA(g, v0, c20); c21 = CC_FMA(g, v1, c21); c22 = CC_FMA(g, v2, c22);
+            g = CC_LOADU(d3 + j);
+            c30 = CC_FMA(g, v0, c30); c31 = CC_FMA(g, v1, c31); c32 = CC_FMA(g, v2, c32);
+        }
+        sums[0] += CC_FN(cc_hsum, avx2)(c00); sums[1] += CC_FN(cc_hsum, avx2)(c01);
+        sums[2] += CC_FN(cc_hsum, avx2)(c02); sums[3] += CC_FN(cc_hsum, avx2)(c10);
+        sums[4] += CC_FN(cc_hsum, avx2)(c11); sums[5] += CC_FN(cc_hsum, avx2)(c12);
+        sums[6] += CC_FN(cc_hsum, avx2)(c20); sums[7] += CC_FN(cc_hsum, avx2)(c21);
+        sums[8] += CC_FN(cc_hsum, avx2)(c22); sums[9] += CC_FN(cc_hsum, avx2)(c30);
+        sums[10] += CC_FN(cc_hsum, avx2)(c31); sums[11] += CC_FN(cc_hsum, avx2)(c32);
+    }
+    for (j = n_vec; j < n; ++j) {
+        const CC_T *d[4] = {d0, d1, d2, d3};
+        const CC_T *v[3] = {x0, x1, x2};
+        for (r = 0; r < 4; ++r)
+            for (q = 0; q < 3; ++q) sums[r * 3 + q] += (double)d[r][j] * (double)v[q][j];
+    }
+    for (r = 0; r < rows; ++r)
+        for (q = 0; q < cols; ++q) dw[r * ldw + q] += sums[r * 3 + q];
+}

@@ -1,0 +1,76 @@
+/* cc_kernels_scalar.inc.h -- baseline kernels, included once per CC_T (float, double).
+ *
+ * Plain C that every compiler and CPU runs; -O3 auto-vectorises it with the baseline
+ * instruction set (SSE2 on x86-64). Same contracts as the AVX2 versions
+ * (cc_kernels_avx2.inc.h), which the dispatcher prefers when the CPU has them.
+ * Indirect kernels: "pair" p reads input at x + offs[p] + j with weight w[p*...], so one
+ * kernel serves stride (polyphase rows), dilation, groups and the input gradient.
+ */
+
+/* y[r*ldy + j] = (accumulate ? y : bias[r]) + sum_p w[p*CC_MR + r] * x[offs[p] + j]
+ * for r < rows <= CC_MR, j < cols <= CC_NR(T). */
+static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
+                                    ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
+                                    CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
+                                    ptrdiff_t cols, int accumulate,
+                                    const CC_T *CC_RESTRICT bias) {
+    CC_T acc[CC_MR][CC_NR_SCALAR];
+    ptrdiff_t r, j, p;
+    for (r = 0; r < CC_MR; ++r)
+        for (j = 0; j < CC_NR_SCALAR; ++j)
+            acc[r][j] = (r < rows && j < cols)
+                            ? (accumulate ? y[r * ldy + j] : (bias ? bias[r] : (CC_T)0))
+                            : (CC_T)0;
+    for (p = 0; p < n_pairs; ++p) {
+        const CC_T *xs = x + offs[p];
+        const CC_T *wp = w + p * CC_MR;
+        for (r = 0; r < CC_MR; ++r) {
+            CC_T wr = wp[r];
+            for (j = 0; j < CC_NR_SCALAR; ++j) acc[r][j] += wr * xs[j];
+        }
+    }
+    for (r = 0; r < rows; ++r)
+        for (j = 0; j < cols; ++j) y[r * ldy + j] = acc[r][j];
+}
+
+/* One output row: y[j] = (accumulate ? y[j] : bias) + sum_p w[p] * x[offs[p] + j], j < n. */
+static void CC_FN(cc_irow, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
+                                   ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
+                                   CC_T *CC_RESTRICT y, ptrdiff_t n, int accumulate,
+                                   CC_T bias) {
+    ptrdiff_t j, p;
+    if (!accumulate)
+        for (j = 0; j < n; ++j) y[j] = bias;
+    for (p = 0; p < n_pairs; ++p) {
+        const CC_T *xs = x + offs[p];
+        CC_T wp = w[p];
+        for (j = 0; j < n; ++j) y[j] += wp * xs[j];
+    }
+}
+
+/* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j] for r < rows <= 4,
+ * q < cols <= 3, summed in double per block of CC_WBLOCK positions. */
+static void CC_FN(cc_wgrad, scalar)(const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, ptrdiff_t rows,
+                                    const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
+                                    ptrdiff_t cols, ptrdiff_t n, double *CC_RESTRICT dw,
+                                    ptrdiff_t ldw) {
+    ptrdiff_t r, q, j, j0;
+    for (r = 0; r < rows; ++r)
+        for (q = 0; q < cols; ++q) {
+            const CC_T *a = dy + r * ldy, *b = x + offs[q];
+            double total = 0.0;
+            for (j0 = 0; j0 < n; j0 += CC_WBLOCK) {
+                ptrdiff_t j1 = j0 + CC_WBLOCK < n ? j0 + CC_WBLOCK : n;
+                CC_T part[4] = {0, 0, 0, 0};
+                for (j = j0; j + 4 <= j1; j += 4) {
+                    part[0] += a[j] * b[j];
+                    part[1] += a[j + 1] * b[j + 1];
+                    part[2] += a[j + 2] * b[j + 2];
+                    part[3] += a[j + 3] * b[j + 3];
+                }
+                for (; j < j1; ++j) part[0] += a[j] * b[j];
+                total += ((double)part[0] + part[1]) + ((double)part[2] + part[3]);
+            }
+            dw[r * ldw + q] += total;
+        }
+}
