@@ -31,7 +31,8 @@ from libc.string cimport memcpy
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row_backward
 from cconv1d._forward cimport Geometry, pack_channels
-from cconv1d._kernels cimport (igemm, irow, wgrad, tile_cols, cc_kernels_select, CC_MR)
+from cconv1d._kernels cimport (igemm, irow, wgrad, tile_cols, cc_kernels_select,
+                               cc_kernels_simd, CC_MR)
 
 import os
 
@@ -56,6 +57,12 @@ def select_simd(name=None):
     wanted = -1 if name in (None, "", "auto") or name not in SIMD_NAMES else \
         SIMD_NAMES.index(name)
     return SIMD_NAMES[cc_kernels_select(wanted)]
+
+
+def simd_path():
+    """The SIMD path the kernels of this module use."""
+    from cconv1d._forward import SIMD_NAMES
+    return SIMD_NAMES[cc_kernels_simd]
 
 
 # Follow the forward module's choice (it read CCONV1D_SIMD).

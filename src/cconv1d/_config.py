@@ -4,7 +4,7 @@ import os
 import platform
 import sys
 
-from cconv1d import _threads
+from cconv1d import _forward, _threads
 from cconv1d._version import __version__
 
 try:
@@ -30,8 +30,10 @@ def config_dict():
                            if BUILD_INFO.get(name)) or "release",
         "sanitize": BUILD_INFO.get("sanitize") or "off",
         "openmp": _threads.have_openmp(),
-        "simd_built": "baseline (compiler auto-vectorised)",
-        "simd_chosen": "baseline",
+        "simd_built": ", ".join(_forward.SIMD_NAMES),
+        "simd_best": _forward.best_simd(),
+        "simd_chosen": _forward.simd_path(),
+        "simd_env": os.environ.get("CCONV1D_SIMD", "unset"),
         "num_threads": _threads.get_num_threads(),
         "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS", "unset"),
     }
@@ -61,7 +63,8 @@ def show_config(file=None):
         f"  link flags     : {info['ldflags'] or '(none)'}",
         f"  build          : {info['build']}, sanitizers {info['sanitize']}",
         f"  SIMD built     : {info['simd_built']}",
-        f"  SIMD chosen    : {info['simd_chosen']}",
+        f"  SIMD chosen    : {info['simd_chosen']} (best on this CPU: {info['simd_best']}; "
+        f"CCONV1D_SIMD={info['simd_env']})",
         f"  OpenMP         : {'yes' if info['openmp'] else 'no (serial build)'}",
         f"  threads        : {info['num_threads']} "
         f"(OMP_NUM_THREADS={info['omp_num_threads_env']})",

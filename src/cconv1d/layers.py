@@ -159,6 +159,7 @@ class Conv1d:
         keys = set(state_dict)
         if keys != expected:
             raise ValueError(f"state_dict has keys {sorted(keys)}, expected {sorted(expected)}")
+        checked = []
         for name, target in (("weight", self.weight), ("bias", self.bias)):
             if target is None:
                 continue
@@ -169,6 +170,9 @@ class Conv1d:
             if value.shape != target.shape:
                 raise ValueError(f"state_dict[{name!r}] has shape {value.shape}, "
                                  f"expected {target.shape}")
+            checked.append((target, value))
+        # Everything was checked first: a bad entry leaves the layer unchanged.
+        for target, value in checked:
             target[...] = value
 
     def __repr__(self):

@@ -1,0 +1,446 @@
+"""Tests for ``cconv1d.conv1d_backward`` (API.md §2 adjoint of padding, §4).
+
+Oracles, none of them cconv1d:
+
+* PyTorch autograd through ``F.pad`` + ``F.conv1d`` for every combination PyTorch
+  supports (zeros / reflect / replicate / circular padding, stride, dilation, groups,
+  bias, flip via ``weight.flip(-1)``, the padding words mapped to explicit widths);
+* central finite differences of ``numpy.pad`` / ``pywt.pad`` + ``F.conv1d`` for the
+  modes PyTorch lacks, and for reflect / wrap wider than the signal;
+* the adjoint identity ``<conv1d(x), g> == <x, conv1d_backward(g).input>`` for every
+  linear mode.
+"""
+
+import itertools
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import cconv1d as cc
+from grad_oracles import (
+    explicit_padding,
+    fd_conv1d_grads,
+    float32_bound,
+    oracle_conv1d,
+    output_length,
+    torch_conv1d_grads,
+)
+
+TORCH_MODES = ("zeros", "reflect", "replicate", "circular")
+PADDING_KINDS = ("int", "pair", "valid", "same", "causal", "full")
+
+
+def _data(rng, n, c_in, c_out, groups, k, length, bias, batched=True):
+    shape = (n, c_in, length) if batched else (c_in, length)
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal((c_out, c_in // groups, k))
+    b = rng.standard_normal(c_out) if bias else None
+    return x, w, b
+
+
+def _our_grads(g, x, w, b, **kw):
+    y = cc.conv1d(x, w, b, **kw)
+    grads = cc.conv1d_backward(g, x, w, bias=b is not None, **kw)
+    return y, grads
+
+
+def _check_vs_torch(x, w, b, *, stride, padding, dilation, groups, mode, flip, rng,
+                    dtype=np.float64):
+    """Compare cconv1d's forward and all gradients with torch autograd.
+
+    float64: tight tolerance. float32: the inputs are rounded to float32, the reference
+    is float64 autograd on the rounded values, and the tolerance is the summation error
+    bound ``(n + 2) * eps32 * sum|terms|`` of every entry.
+    """
+    length = x.shape[-1]
+    k = w.shape[-1]
+    left, right = explicit_padding(padding, length, k, stride, dilation)
+    l_out = output_length(length, k, stride, left, right, dilation)
+    assert l_out >= 1
+    n = x.shape[0] if x.ndim == 3 else 1
+    c_out = w.shape[0]
+    gshape = (n, c_out, l_out) if x.ndim == 3 else (c_out, l_out)
+    g = rng.standard_normal(gshape)
+    if dtype == np.float32:
+        x, w, g = (a.astype(np.float32) for a in (x, w, g))
+        b = None if b is None else b.astype(np.float32)
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
+              padding_mode=mode, flip=flip)
+    y, grads = _our_grads(g, x, w, b, **kw)
+    tkw = dict(stride=stride, padding=(left, right), dilation=dilation, groups=groups,
+               padding_mode=mode, flip=flip)
+    ry, rdx, rdw, rdb = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64),
+                                           None if b is None else b.astype(np.float64),
+                                           g.astype(np.float64), **tkw)
+    assert y.dtype == dtype and grads.input.dtype == dtype and grads.weight.dtype == dtype
+    assert y.shape == ry.shape
+    assert grads.input.shape == x.shape
+    assert grads.weight.shape == w.shape
+    if b is None:
+        assert grads.bias is None
+    else:
+        assert grads.bias.dtype == dtype and grads.bias.shape == b.shape
+    pairs = [("y", y, ry), ("dx", grads.input, rdx), ("dw", grads.weight, rdw)]
+    if b is not None:
+        pairs.append(("db", grads.bias, rdb))
+    if dtype == np.float64:
+        for name, ours, ref in pairs:
+            np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-10, err_msg=name)
+    else:
+        folds = 1 + (left + right) // max(length, 1) + 1
+        n_terms = max(n * l_out, (c_out // groups) * k * folds * (length + left + right),
+                      (x.shape[-2] // groups) * k + 1)
+        bounds = float32_bound(x.astype(np.float64), w.astype(np.float64),
+                               None if b is None else b.astype(np.float64),
+                               g.astype(np.float64), n_terms, **tkw)
+        for (name, ours, ref), bound in zip(pairs, bounds):
+            err = np.abs(ours.astype(np.float64) - ref)
+            assert np.all(err <= bound), (
+                f"{name}: float32 error {err.max():.3g} exceeds bound at "
+                f"{np.unravel_index(np.argmax(err - bound), err.shape)}")
+
+
+# --------------------------------------------------------------------------
+# 1. Gradients vs torch autograd
+# --------------------------------------------------------------------------
+
+@st.composite
+def torch_cases(draw):
+    groups = draw(st.integers(1, 3))
+    c_in = groups * draw(st.integers(1, 3))
+    c_out = groups * draw(st.integers(1, 3))
+    k = draw(st.integers(1, 5))
+    stride = draw(st.integers(1, 3))
+    dilation = draw(st.integers(1, 3))
+    mode = draw(st.sampled_from(TORCH_MODES))
+    kind = draw(st.sampled_from(PADDING_KINDS))
+    span = dilation * (k - 1)
+    if mode in ("reflect", "circular"):
+        # The padding words then never pad more than the span < L.
+        length = draw(st.integers(span + 1, span + 12))
+    else:
+        length = draw(st.integers(1, span + 12))
+    max_width = {"reflect": length - 1, "circular": length}.get(mode, 2 * length + 3)
+    if kind == "int":
+        padding = draw(st.integers(0, max_width))
+    elif kind == "pair":
+        padding = (draw(st.integers(0, max_width)), draw(st.integers(0, max_width)))
+    else:
+        padding = kind
+    left, right = explicit_padding(padding, length, k, stride, dilation)
+    assume(output_length(length, k, stride, left, right, dilation) >= 1)
+    batched = draw(st.booleans())
+    n = draw(st.integers(1, 3)) if batched else 1
+    return dict(groups=groups, c_in=c_in, c_out=c_out, k=k, stride=stride,
+                dilation=dilation, mode=mode, padding=padding, length=length, n=n,
+                batched=batched, bias=draw(st.booleans()), flip=draw(st.booleans()),
+                dtype=draw(st.sampled_from([np.float64, np.float32])),
+                seed=draw(st.integers(0, 2**32 - 1)))
+
+
+@given(torch_cases())
+def test_gradients_match_torch_autograd_property(case):
+    rng = np.random.default_rng(case["seed"])
+    x, w, b = _data(rng, case["n"], case["c_in"], case["c_out"], case["groups"], case["k"],
+                    case["length"], case["bias"], case["batched"])
+    _check_vs_torch(x, w, b, stride=case["stride"], padding=case["padding"],
+                    dilation=case["dilation"], groups=case["groups"], mode=case["mode"],
+                    flip=case["flip"], rng=rng, dtype=case["dtype"])
+
+
+def _grid_padding(kind, mode, length):
+    cap = {"reflect": length - 1, "circular": length}.get(mode, 10 ** 9)
+    if kind == "int":
+        return min(3, cap)
+    if kind == "pair":
+        return (min(1, cap), min(4, cap))
+    return kind
+
+
+@pytest.mark.parametrize("dilation", [1, 2, 3])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("kind", PADDING_KINDS)
+@pytest.mark.parametrize("mode", TORCH_MODES)
+def test_gradients_match_torch_autograd_grid(mode, kind, stride, dilation):
+    rng = np.random.default_rng([stride, dilation, len(kind), len(mode)])
+    k = 3
+    length = dilation * (k - 1) + 7
+    padding = _grid_padding(kind, mode, length)
+    for groups, bias, flip in itertools.product((1, 2, 3), (True, False), (False, True)):
+        x, w, b = _data(rng, 2, 2 * groups, 3 * groups, groups, k, length, bias)
+        _check_vs_torch(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                        groups=groups, mode=mode, flip=flip, rng=rng)
+
+
+@pytest.mark.parametrize("kind", PADDING_KINDS)
+@pytest.mark.parametrize("mode", TORCH_MODES)
+def test_gradients_float32_match_torch_grid(mode, kind):
+    rng = np.random.default_rng(len(mode) * 10 + len(kind))
+    for stride, dilation, groups in [(1, 1, 1), (2, 1, 2), (3, 2, 1), (1, 3, 3), (2, 2, 2)]:
+        k = 4
+        length = dilation * (k - 1) + 9
+        padding = _grid_padding(kind, mode, length)
+        x, w, b = _data(rng, 3, 2 * groups, 2 * groups, groups, k, length, True)
+        _check_vs_torch(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                        groups=groups, mode=mode, flip=stride == 2, rng=rng,
+                        dtype=np.float32)
+
+
+def test_same_padding_puts_odd_sample_on_the_right():
+    # TensorFlow's SAME with stride 2 (PyTorch refuses it): L=11, K=4 -> L_out = 6,
+    # total = 5*2 + 3 + 1 - 11 = 3 = 1 + 2.
+    rng = np.random.default_rng(0)
+    x, w, _ = _data(rng, 1, 1, 1, 1, 4, 11, False)
+    assert explicit_padding("same", 11, 4, 2, 1) == (1, 2)
+    assert cc.conv1d(x, w, stride=2, padding="same").shape == (1, 1, 6)
+    _check_vs_torch(x, w, None, stride=2, padding="same", dilation=1, groups=1,
+                    mode="zeros", flip=False, rng=rng)
+
+
+# --------------------------------------------------------------------------
+# 2. Central finite differences for the modes PyTorch lacks
+# --------------------------------------------------------------------------
+
+# (padding_mode, pad_value)
+FD_MODES = [
+    ("constant", 1.7),
+    ("constant", -0.6),
+    ("symmetric", 0.0),
+    ("mean", 0.0),
+    ("median", 0.0),
+    ("minimum", 0.0),
+    ("maximum", 0.0),
+    ("linear_ramp", -0.8),
+    ("linear_ramp", 0.0),
+    ("antisymmetric", 0.0),
+    ("antireflect", 0.0),
+    ("smooth", 0.0),
+    ("reflect", 0.0),
+    ("wrap", 0.0),
+    ("edge", 0.0),
+]
+
+# id: (N, groups, C_in, C_out, K, L, stride, dilation, padding, flip, bias)
+FD_GEOMETRIES = {
+    "plain": (2, 1, 2, 2, 3, 5, 1, 1, (2, 3), False, True),
+    "same-strided-grouped": (2, 2, 2, 4, 3, 6, 2, 2, "same", True, True),
+    "wider-than-signal": (1, 1, 2, 2, 2, 4, 1, 1, (7, 9), False, True),
+    "full-dilated": (2, 1, 1, 2, 3, 5, 3, 3, "full", True, False),
+    "causal-unbatched": (None, 1, 2, 3, 3, 4, 1, 2, "causal", False, True),
+    "even-length-very-wide": (1, 1, 1, 1, 2, 2, 1, 1, (5, 4), False, True),
+}
+
+
+def _distinct_values(rng, shape):
+    """Random values with no ties (gaps >> the finite-difference step)."""
+    count = int(np.prod(shape))
+    values = (rng.permutation(count) - count / 2) * 0.37 + rng.uniform(0, 0.05, count)
+    return values.reshape(shape)
+
+
+@pytest.mark.parametrize("geometry", list(FD_GEOMETRIES))
+@pytest.mark.parametrize("mode,pad_value", FD_MODES)
+def test_gradients_match_finite_differences(mode, pad_value, geometry):
+    n, groups, c_in, c_out, k, length, stride, dilation, padding, flip, bias = \
+        FD_GEOMETRIES[geometry]
+    rng = np.random.default_rng(zlib.crc32(f"{mode}/{pad_value}/{geometry}".encode()))
+    xshape = (c_in, length) if n is None else (n, c_in, length)
+    x = _distinct_values(rng, xshape)
+    w = rng.standard_normal((c_out, c_in // groups, k))
+    b = rng.standard_normal(c_out) if bias else None
+    left, right = explicit_padding(padding, length, k, stride, dilation)
+    l_out = output_length(length, k, stride, left, right, dilation)
+    g = rng.standard_normal(xshape[:-2] + (c_out, l_out))
+    kw = dict(stride=stride, dilation=dilation, groups=groups, padding_mode=mode,
+              pad_value=pad_value, flip=flip)
+
+    ours_y = cc.conv1d(x, w, b, padding=padding, **kw)
+    ours = cc.conv1d_backward(g, x, w, bias=bias, padding=padding, **kw)
+    ref_y = oracle_conv1d(x, w, b, padding=(left, right), **kw)
+    np.testing.assert_allclose(ours_y, ref_y, rtol=1e-12, atol=1e-12, err_msg="forward")
+    dx, dw, db = fd_conv1d_grads(x, w, b, g, eps=1e-6, padding=(left, right), **kw)
+    np.testing.assert_allclose(ours.input, dx, rtol=1e-6, atol=1e-6, err_msg="dL/dx")
+    np.testing.assert_allclose(ours.weight, dw, rtol=1e-6, atol=1e-6, err_msg="dL/dW")
+    if bias:
+        np.testing.assert_allclose(ours.bias, db, rtol=1e-6, atol=1e-6, err_msg="dL/db")
+    else:
+        assert ours.bias is None
+
+
+@pytest.mark.parametrize("mode", ["median", "minimum", "maximum"])
+def test_statistic_modes_gradient_goes_to_the_chosen_samples(mode):
+    # A hand-checkable case: one channel, K=1 weight 1, pad 2 on the left only.
+    x = np.array([[[3.0, -1.0, 4.0, 1.5, 9.0]]])
+    w = np.ones((1, 1, 1))
+    g = np.zeros((1, 1, 7))
+    g[..., :2] = [10.0, 20.0]                      # only the padded outputs
+    dx = cc.conv1d_backward(g, x, w, padding=(2, 0), padding_mode=mode,
+                            needs=("input",)).input
+    expected = np.zeros_like(x)
+    chosen = {"median": 0, "minimum": 1, "maximum": 4}[mode]   # median(x) = 3.0 = x[0]
+    expected[..., chosen] = 30.0
+    np.testing.assert_allclose(dx, expected)
+
+
+# --------------------------------------------------------------------------
+# 3. Adjoint identity for every linear mode
+# --------------------------------------------------------------------------
+
+LINEAR_MODES = [("zeros", 0.0), ("constant", 0.0), ("edge", 0.0), ("replicate", 0.0),
+                ("reflect", 0.0), ("symmetric", 0.0), ("wrap", 0.0), ("circular", 0.0),
+                ("mean", 0.0), ("linear_ramp", 0.0), ("antisymmetric", 0.0),
+                ("antireflect", 0.0), ("smooth", 0.0)]
+
+# (N, groups, C_in, C_out, K, L, stride, dilation, padding)
+ADJOINT_GEOMETRIES = [
+    (2, 1, 1, 1, 3, 8, 1, 1, 2),
+    (3, 2, 4, 2, 4, 11, 2, 2, (3, 5)),
+    (1, 3, 3, 6, 5, 7, 3, 1, "same"),
+    (2, 1, 2, 3, 3, 5, 1, 3, "full"),            # widths 6 > L = 5
+    (1, 1, 2, 2, 2, 3, 2, 1, (10, 13)),          # several times the signal
+    (2, 1, 1, 2, 3, 1, 1, 1, "causal"),          # one-sample signal
+]
+
+
+def _adjoint_check(x, w, g, **kw):
+    y = cc.conv1d(x, w, None, **kw)
+    dx = cc.conv1d_backward(g, x, w, bias=False, needs=("input",), **kw).input
+    lhs = float(np.sum(y * g))
+    rhs = float(np.sum(x * dx))
+    scale = float(np.sum(np.abs(y * g)) + np.sum(np.abs(x * dx))) + 1.0
+    assert abs(lhs - rhs) <= 1e-11 * scale, (lhs, rhs)
+
+
+@pytest.mark.parametrize("flip", [False, True])
+@pytest.mark.parametrize("geometry", range(len(ADJOINT_GEOMETRIES)))
+@pytest.mark.parametrize("mode,pad_value", LINEAR_MODES)
+def test_adjoint_identity(mode, pad_value, geometry, flip):
+    n, groups, c_in, c_out, k, length, stride, dilation, padding = \
+        ADJOINT_GEOMETRIES[geometry]
+    rng = np.random.default_rng(geometry * 7 + len(mode))
+    x = rng.standard_normal((n, c_in, length))
+    w = rng.standard_normal((c_out, c_in // groups, k))
+    left, right = explicit_padding(padding, length, k, stride, dilation)
+    l_out = output_length(length, k, stride, left, right, dilation)
+    g = rng.standard_normal((n, c_out, l_out))
+    _adjoint_check(x, w, g, stride=stride, padding=padding, dilation=dilation,
+                   groups=groups, padding_mode=mode, pad_value=pad_value, flip=flip)
+
+
+@given(mode=st.sampled_from([m for m, _ in LINEAR_MODES]),
+       groups=st.integers(1, 2), k=st.integers(1, 4), stride=st.integers(1, 3),
+       dilation=st.integers(1, 3), length=st.integers(1, 9),
+       left=st.integers(0, 20), right=st.integers(0, 20), seed=st.integers(0, 2**32 - 1))
+def test_adjoint_identity_property(mode, groups, k, stride, dilation, length, left, right,
+                                   seed):
+    assume(output_length(length, k, stride, left, right, dilation) >= 1)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 2 * groups, length))
+    w = rng.standard_normal((2 * groups, 2, k))
+    l_out = output_length(length, k, stride, left, right, dilation)
+    g = rng.standard_normal((2, 2 * groups, l_out))
+    _adjoint_check(x, w, g, stride=stride, padding=(left, right), dilation=dilation,
+                   groups=groups, padding_mode=mode)
+
+
+# --------------------------------------------------------------------------
+# 4. needs=, bias=False and errors
+# --------------------------------------------------------------------------
+
+NAMES = ("input", "weight", "bias")
+
+
+@pytest.mark.parametrize("needs", [subset for r in range(4)
+                                   for subset in itertools.combinations(NAMES, r)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_needs_subsets(needs, bias):
+    rng = np.random.default_rng(3)
+    x, w, b = _data(rng, 2, 4, 6, 2, 3, 9, bias)
+    g = rng.standard_normal((2, 6, 5))
+    kw = dict(stride=2, padding=1, dilation=1, groups=2, padding_mode="reflect")
+    grads = cc.conv1d_backward(g, x, w, bias=bias, needs=needs, **kw)
+    assert isinstance(grads, tuple) and grads._fields == NAMES
+    _, rdx, rdw, rdb = torch_conv1d_grads(x, w, b, g, stride=2, padding=(1, 1),
+                                          groups=2, padding_mode="reflect")
+    refs = {"input": rdx, "weight": rdw, "bias": rdb}
+    for name in NAMES:
+        value = getattr(grads, name)
+        if name not in needs or (name == "bias" and not bias):
+            assert value is None, name
+        else:
+            np.testing.assert_allclose(value, refs[name], rtol=1e-10, atol=1e-10,
+                                       err_msg=name)
+
+
+def test_needs_as_list_and_bias_default():
+    rng = np.random.default_rng(4)
+    x, w, b = _data(rng, 1, 1, 2, 1, 2, 5, True)
+    g = rng.standard_normal((1, 2, 4))
+    grads = cc.conv1d_backward(g, x, w, needs=["bias"])
+    assert grads.input is None and grads.weight is None
+    np.testing.assert_allclose(grads.bias, g.sum(axis=(0, 2)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("gshape", [(2, 3, 6), (2, 3, 8), (2, 4, 7), (1, 3, 7), (3, 7),
+                                    (2, 3, 7, 1)])
+def test_grad_output_wrong_shape(gshape):
+    x = np.zeros((2, 2, 9))
+    w = np.zeros((3, 2, 3))             # output (2, 3, 7)
+    with pytest.raises(ValueError, match="grad_output"):
+        cc.conv1d_backward(np.zeros(gshape), x, w)
+
+
+def test_grad_output_unbatched_shape():
+    x = np.zeros((2, 9))
+    w = np.zeros((3, 2, 3))
+    grads = cc.conv1d_backward(np.ones((3, 7)), x, w)
+    assert grads.input.shape == (2, 9) and grads.weight.shape == (3, 2, 3)
+    with pytest.raises(ValueError, match="grad_output"):
+        cc.conv1d_backward(np.ones((1, 3, 7)), x, w)
+
+
+@pytest.mark.parametrize("needs", [("inputs",), ("input", "grad"), ("x",), ("Weight",)])
+def test_needs_unknown_name(needs):
+    x = np.zeros((1, 1, 5))
+    w = np.zeros((1, 1, 2))
+    with pytest.raises(ValueError) as info:
+        cc.conv1d_backward(np.zeros((1, 1, 4)), x, w, needs=needs)
+    message = str(info.value)
+    assert "needs" in message
+    bad = [name for name in needs if name not in NAMES][0]
+    assert bad in message
+
+
+# --------------------------------------------------------------------------
+# 5. float32 weight-gradient accuracy on a large reduction
+# --------------------------------------------------------------------------
+
+def test_float32_weight_gradient_large_reduction():
+    n, c, length, k = 16, 4, 20000, 5
+    rng = np.random.default_rng(2024)
+    # A positive mean makes the sums large and long: the hard case for float32 sums.
+    x = (rng.standard_normal((n, c, length)) + 1.0).astype(np.float32)
+    w = rng.standard_normal((c, c, k)).astype(np.float32)
+    g = (rng.standard_normal((n, c, length - k + 1)) + 0.5).astype(np.float32)
+
+    def torch_dw(dtype):
+        xt = torch.tensor(x, dtype=dtype)
+        wt = torch.tensor(w, dtype=dtype, requires_grad=True)
+        y = torch.nn.functional.conv1d(xt, wt)
+        y.backward(torch.tensor(g, dtype=dtype))
+        return wt.grad.numpy().astype(np.float64)
+
+    reference = torch_dw(torch.float64)
+    theirs = torch_dw(torch.float32)
+    ours = cc.conv1d_backward(g, x, w, needs=("weight",)).weight
+    assert ours.dtype == np.float32
+    scale = np.abs(reference).max()
+    our_err = np.abs(ours.astype(np.float64) - reference).max() / scale
+    torch_err = np.abs(theirs - reference).max() / scale
+    print(f"\nfloat32 dW relative error (max-abs / max-abs): cconv1d {our_err:.3e}, "
+          f"torch {torch_err:.3e}")
+    assert our_err <= max(10 * torch_err, 1e-5)

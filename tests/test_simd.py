@@ -1,0 +1,82 @@
+"""Every SIMD path gives the oracle's results (scalar baseline and the AVX2 kernels).
+
+The path is switched in-process, as ``CCONV1D_SIMD`` does at import; the oracle is
+PyTorch autograd through ``F.pad`` + ``F.conv1d``.
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import cconv1d as cc
+from cconv1d import _backward, _forward
+
+PATHS = ["scalar", "avx2"]
+
+CASES = [  # N, C_in, C_out, L, K, stride, dilation, groups, padding, mode
+    (2, 4, 6, 50, 3, 1, 1, 1, 1, "zeros"),
+    (3, 6, 9, 37, 5, 2, 3, 3, 4, "reflect"),
+    (1, 4, 8, 300, 7, 3, 2, 2, 0, "zeros"),
+    (5, 8, 8, 600, 9, 1, 1, 8, 4, "replicate"),
+    (1, 16, 24, 1000, 3, 1, 1, 1, 1, "circular"),
+    (4, 12, 12, 77, 4, 4, 2, 12, 3, "reflect"),
+    (2, 1, 32, 500, 9, 1, 1, 1, 4, "zeros"),
+    (1, 30, 30, 300, 31, 1, 1, 1, 15, "zeros"),
+    (2, 2, 2, 5, 5, 1, 1, 1, 2, "zeros"),
+]
+
+
+@pytest.fixture(params=PATHS)
+def simd(request):
+    chosen = _forward.select_simd(request.param)
+    _backward.select_simd(request.param)
+    if chosen != request.param:
+        pytest.skip(f"this CPU cannot run the {request.param} path")
+    yield chosen
+    _forward.select_simd(None)
+    _backward.select_simd(None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CASES)
+def test_path_matches_torch(simd, case, dtype):
+    n, c_in, c_out, length, k, stride, dilation, groups, padding, mode = case
+    rng = np.random.default_rng(hash(case) % 2**32)
+    x = rng.standard_normal((n, c_in, length)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in // groups, k)).astype(dtype)
+    b = rng.standard_normal(c_out).astype(dtype)
+    xt = torch.tensor(x, requires_grad=True)
+    wt = torch.tensor(w, requires_grad=True)
+    bt = torch.tensor(b, requires_grad=True)
+    torch_mode = "constant" if mode == "zeros" else mode
+    yt = F.conv1d(F.pad(xt, (padding, padding), mode=torch_mode), wt, bt, stride=stride,
+                  dilation=dilation, groups=groups)
+    g = rng.standard_normal(tuple(yt.shape)).astype(dtype)
+    yt.backward(torch.tensor(g))
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
+              padding_mode=mode)
+    y = cc.conv1d(x, w, b, **kw)
+    grads = cc.conv1d_backward(g, x, w, **kw)
+    tol = 1e-10 if dtype == np.float64 else 3e-5 * np.sqrt(c_in // groups * k)
+    for ours, ref in [(y, yt.detach()), (grads.input, xt.grad), (grads.weight, wt.grad),
+                      (grads.bias, bt.grad)]:
+        ref = ref.numpy()
+        scale = 1 + np.abs(ref).max()
+        assert np.abs(ours - ref).max() <= tol * scale
+
+
+def test_environment_variable_selects_path():
+    code = ("import cconv1d as cc; from cconv1d import _forward, _backward; "
+            "print(_forward.simd_path(), _backward.simd_path())")
+    for name in PATHS:
+        env = dict(os.environ, CCONV1D_SIMD=name)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True).stdout.split()
+        best = _forward.best_simd()
+        expected = name if PATHS.index(name) <= PATHS.index(best) else best
+        assert out == [expected, expected]
