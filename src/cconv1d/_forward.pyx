@@ -93,10 +93,14 @@ def packed_pitch(idx_t padded, idx_t stride, idx_t itemsize, idx_t cols):
 def pair_offsets(idx_t c_per_group, idx_t k_size, idx_t stride, idx_t dilation,
                  idx_t pitch):
     """``offs[c*K + k]``: where pair (c, k) reads in a packed sample (see module doc)."""
-    c = np.arange(c_per_group, dtype=np.intp)[:, None]
-    shift = np.arange(k_size, dtype=np.intp)[None, :] * dilation
-    return np.ascontiguousarray(((c * stride + shift % stride) * pitch
-                                 + shift // stride).ravel())
+    offs_array = np.empty(c_per_group * k_size, dtype=np.intp)
+    cdef idx_t[::1] offs = offs_array
+    cdef idx_t c, k, shift
+    for c in range(c_per_group):
+        for k in range(k_size):
+            shift = k * dilation
+            offs[c * k_size + k] = (c * stride + shift % stride) * pitch + shift // stride
+    return offs_array
 
 
 cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geometry* geo,
