@@ -127,6 +127,10 @@ def _convolve(a, v, mode, axis, method, what, conj_reverse=False):
         vc = np.ascontiguousarray(np.conj(vc[::-1]) if dtype.kind == "c" else vc[::-1])
     if method == "auto":
         method = choose_method(n, m, lanes, dtype.kind == "c")
+        if method == "fft" and not (np.isfinite(lanes_a).all() and np.isfinite(vc).all()):
+            # An FFT spreads one NaN or inf over every output; the direct sum keeps it
+            # where NumPy does.
+            method = "direct"
     real_dtype = np.dtype(np.float32 if dtype in (np.float32, np.complex64) else np.float64)
     if method == "direct":
         result = _direct_any(lanes_a, vc, offset, length, real_dtype)
@@ -156,7 +160,10 @@ def convolve(a, v, mode="full", *, axis=-1, method="auto"):
     method : {"auto", "direct", "fft"}, optional
         ``direct``: the compiled sliding dot product (exact summation order);
         ``fft``: a single FFT, or overlap-add when one operand is much shorter;
-        ``auto``: the one :func:`choose_method` predicts faster.
+        ``auto``: the one :func:`choose_method` predicts faster, except that input
+        holding NaN or inf always goes direct, so non-finite values reach exactly
+        the outputs they reach in :func:`numpy.convolve` (an FFT spreads them over
+        every output).
 
     Returns
     -------
@@ -248,6 +255,8 @@ def autocorrelate(a, mode="full", *, axis=-1, method="auto"):
         return np.moveaxis(np.empty(lead + (length,), dtype), -1, axis)
     if method == "auto":
         method = choose_method(n, n, lanes, dtype.kind == "c")
+        if method == "fft" and not np.isfinite(rows).all():
+            method = "direct"
     if method == "fft":
         size = _fft.next_fast_len(2 * n - 1)
         spectrum = np.fft.fft(rows, n=size, axis=-1)
