@@ -240,7 +240,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     cdef idx_t[::1] offs = tables[0]
     cdef idx_t[::1] phase_offs = tables[1]
     cdef idx_t[::1] phase_pairs = tables[2]
-    cdef real_t[::1] weights = tables[3]
+    cdef const real_t[::1] weights = tables[3]
     cdef idx_t[::1] phase_weights = tables[4]
     cdef idx_t n_cols = ((geo.phase_len + ROW_BLOCK - 1) // ROW_BLOCK if by_rows
                          else (geo.phase_len + COL_BLOCK - 1) // COL_BLOCK)
@@ -408,3 +408,8 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     if flip:
         result = result[..., ::-1]
     np.asarray(dw)[...] = result
+
+
+# Specialisations by dtype.char (see _forward.FORWARD for why).
+GRAD_INPUT = {"f": grad_input["float"], "d": grad_input["double"]}
+GRAD_WEIGHT_BIAS = {"f": grad_weight_bias["float"], "d": grad_weight_bias["double"]}

@@ -253,7 +253,7 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     cdef bint by_rows = geo.o_per_group < 4
     cdef idx_t[::1] offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation,
                                         geo.pitch)
-    cdef real_t[::1] weights = pack_weights(w, groups, flip, by_rows).ravel()
+    cdef const real_t[::1] weights = pack_weights(w, groups, flip, by_rows).ravel()
     cdef idx_t n_items = _irow_items(&geo) if by_rows else _igemm_items(&geo)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
@@ -292,3 +292,9 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
             for t in prange(threads, schedule="static", num_threads=threads):
                 _run_items(&geo, by_rows, &packed[0, 0], &offs[0], &weights[0], bias_ptr,
                            &y[n, 0, 0], t * per_thread, min((t + 1) * per_thread, n_items))
+
+
+# The float and double specialisations, by dtype.char. Callers index these instead of
+# calling the fused function: Cython's run-time dispatch costs microseconds per call and
+# asks read-only buffers for write access when it inspects their dtype.
+FORWARD = {"f": conv1d_forward["float"], "d": conv1d_forward["double"]}

@@ -414,3 +414,12 @@ def pad_backward_lanes(const scalar_t[:, ::1] grad,   # IN  (lanes, left + lengt
                              &x[row, 0] if with_x else <const scalar_t*>NULL,
                              stat_left, stat_right, &work[threadid(), 0],
                              &stat_work[threadid(), 0])
+
+
+# Specialisations by dtype.char: indexing these skips Cython's per-call fused dispatch,
+# which costs microseconds and asks read-only buffers for write access.
+PAD = {"f": pad_lanes["float"], "d": pad_lanes["double"],
+       "F": pad_lanes["float complex"], "D": pad_lanes["double complex"]}
+PAD_BACKWARD = {"f": pad_backward_lanes["float"], "d": pad_backward_lanes["double"],
+                "F": pad_backward_lanes["float complex"],
+                "D": pad_backward_lanes["double complex"]}

@@ -155,7 +155,7 @@ def _signal(a, v, mode, axis, method, reverse_conj):
     if reverse_conj:
         kernel = np.conj(kernel[::-1]) if dtype.kind == "c" else kernel[::-1]
     kernel = np.ascontiguousarray(kernel)
-    offset, length = _window(n, m, mode)
+    offset, length = _window(n, m, mode, correlate=reverse_conj)
     moved = da.moveaxis(a, axis, -1).astype(dtype)
     moved = _rechunk_for_halo(moved, m - 1)
     zeros = dict(dtype=dtype, chunks=moved.chunks[:-1] + (m - 1,))

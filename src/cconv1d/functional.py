@@ -10,14 +10,10 @@ from collections import namedtuple
 import numpy as np
 
 from cconv1d import _modes, _threads, _validation
-from cconv1d._backward import grad_input, grad_weight_bias
-from cconv1d._forward import conv1d_forward
+from cconv1d._backward import GRAD_INPUT, GRAD_WEIGHT_BIAS
+from cconv1d._forward import FORWARD
 
 __all__ = ["conv1d", "conv1d_backward", "conv_transpose1d", "Conv1dGrads", "conv1d_geometry"]
-
-# The float and double specialisations of the fused kernels, looked up once: Cython's
-# run-time dispatch on buffer dtypes costs several microseconds per call.
-_FORWARD = {"f": conv1d_forward["float"], "d": conv1d_forward["double"]}
 
 Conv1dGrads = namedtuple("Conv1dGrads", ["input", "weight", "bias"])
 Conv1dGrads.__doc__ = """Gradients returned by :func:`conv1d_backward`; an entry not asked
@@ -246,7 +242,7 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
     wc = _validation.contiguous(p["wa"], dtype)
     bc = (np.empty(0, dtype=dtype) if p["ba"] is None
           else _validation.contiguous(p["ba"], dtype))
-    _FORWARD[dtype.char](xc, wc, bc, y, p["left"], p["right"], p["code"], p["value"],
+    FORWARD[dtype.char](xc, wc, bc, y, p["left"], p["right"], p["code"], p["value"],
                    p["stride"], p["dilation"], p["groups"], bool(flip),
                    _threads.get_num_threads())
     if out is not None:
@@ -340,7 +336,7 @@ def conv1d_backward(grad_output, x, weight, *, bias=True, stride=1, padding=0, d
     if "input" in wanted:
         dx = np.empty(xc.shape, dtype=dtype)
         x_for_stats = xc if p["code"] in _modes.NONLINEAR else np.empty((0, 0, 0), dtype)
-        grad_input(gc, wc, dx, x_for_stats, p["left"], p["right"], p["code"],
+        GRAD_INPUT[dtype.char](gc, wc, dx, x_for_stats, p["left"], p["right"], p["code"],
                    p["stride"], p["dilation"], p["groups"], flip, threads)
         if not p["batched"]:
             dx = dx[0]
@@ -349,7 +345,7 @@ def conv1d_backward(grad_output, x, weight, *, bias=True, stride=1, padding=0, d
     if want_w or want_b:
         dw = np.empty(wc.shape if want_w else (0, 1, 1), dtype=dtype)
         db = np.empty(p["c_out"] if want_b else 0, dtype=dtype)
-        grad_weight_bias(gc, xc, dw, db, p["left"], p["right"], p["code"], p["value"],
+        GRAD_WEIGHT_BIAS[dtype.char](gc, xc, dw, db, p["left"], p["right"], p["code"], p["value"],
                          p["stride"], p["dilation"], p["groups"], flip, threads)
         dw = dw if want_w else None
         db = db if want_b else None
@@ -450,8 +446,9 @@ def conv_transpose1d(x, weight, bias=None, *, stride=1, padding=0, output_paddin
     # samples; its padded row holds the full result plus output_padding zeros.
     xc = _validation.contiguous(x3, dtype)
     wc = _validation.contiguous(wa, dtype)
-    grad_input(xc, wc, y, np.empty((0, 0, 0), dtype), left, right, _modes.CONSTANT,
-               stride, dilation, groups, False, _threads.get_num_threads())
+    GRAD_INPUT[dtype.char](xc, wc, y, np.empty((0, 0, 0), dtype), left, right,
+                           _modes.CONSTANT, stride, dilation, groups, False,
+                           _threads.get_num_threads())
     if ba is not None:
         y += _validation.contiguous(ba, dtype)[:, None]
     if out is not None:

@@ -7,7 +7,7 @@ this module validates arguments once and reshapes N-D input to lanes.
 import numpy as np
 
 from cconv1d import _modes, _threads, _validation
-from cconv1d._padding import pad_backward_lanes, pad_lanes
+from cconv1d._padding import PAD, PAD_BACKWARD
 
 __all__ = ["pad", "pad_backward"]
 
@@ -140,7 +140,7 @@ def pad(x, pad_width, mode="constant", *, value=0.0, stat_length=None, end_value
         value_left = value_right = _pair_of_values(value, "value", dtype)[0]
     data = _validation.contiguous(arr, dtype).reshape(lanes, length)
     out = np.empty((lanes, total), dtype=dtype)
-    pad_lanes(data, out, left, right, code, value_left, value_right,
+    PAD[dtype.char](data, out, left, right, code, value_left, value_right,
               stat_left, stat_right, _threads.get_num_threads())
     return out.reshape(arr.shape[:-1] + (total,))
 
@@ -229,6 +229,6 @@ def pad_backward(grad, length, pad_width, mode="constant", *, x=None, stat_lengt
         x_lanes = np.empty((0, 0), dtype=dtype)
     data = _validation.contiguous(g, dtype).reshape(lanes, total)
     out = np.empty((lanes, length), dtype=dtype)
-    pad_backward_lanes(data, out, x_lanes, left, right, code, stat_left, stat_right,
+    PAD_BACKWARD[dtype.char](data, out, x_lanes, left, right, code, stat_left, stat_right,
                        _threads.get_num_threads())
     return out.reshape(out_shape)

@@ -10,7 +10,7 @@ machine by ``benchmarks/calibrate_signal.py``.
 import numpy as np
 
 from cconv1d import _fft, _modes, _threads, _validation
-from cconv1d._forward import conv1d_forward
+from cconv1d._forward import FORWARD
 
 __all__ = ["convolve", "correlate", "autocorrelate", "choose_method"]
 
@@ -26,12 +26,19 @@ _FFT_SECONDS_PER_NLOGN = 2.5e-9
 _FFT_OVERHEAD = 6.0e-5
 
 
-def _window(n, m, mode):
-    """Offset into the full result and length, numpy.convolve's rule for each mode."""
+def _window(n, m, mode, correlate=False):
+    """Offset into the full result and length, NumPy's rule for each mode.
+
+    ``numpy.correlate`` swaps its operands when ``v`` is longer, centres the swapped
+    result, and reverses it: for an even ``len(a)`` its ``same`` window then starts one
+    sample later than ``numpy.convolve``'s.
+    """
     long_len, short = max(n, m), min(n, m)
     if mode == "full":
         return 0, long_len + short - 1
     if mode == "same":
+        if correlate and m > n:
+            return short // 2, long_len
         return (short - 1) // 2, long_len
     return short - 1, long_len - short + 1
 
@@ -69,7 +76,7 @@ def _direct(lanes_a, v, offset, length):
     left = m - 1 - offset
     right = max(offset + length - n, 0)
     y = np.empty((lanes, 1, length), dtype=lanes_a.dtype)
-    conv1d_forward(lanes_a[:, None, :], v[None, None, :],
+    FORWARD[lanes_a.dtype.char](lanes_a[:, None, :], v[None, None, :],
                    np.empty(0, dtype=v.dtype), y, left, right, _modes.CONSTANT, 0.0,
                    1, 1, 1, True, _threads.get_num_threads())
     return y[:, 0, :]
@@ -116,11 +123,13 @@ def _convolve(a, v, mode, axis, method, what, conj_reverse=False):
         raise ValueError("a cannot be empty")
     if m == 0:
         raise ValueError("v cannot be empty")
-    offset, length = _window(n, m, mode)
+    offset, length = _window(n, m, mode, correlate=conj_reverse)
     moved = np.moveaxis(aa, axis, -1)
     lead = moved.shape[:-1]
     lanes = int(np.prod(lead, dtype=np.int64)) if lead else 1
     _validation.check_size(lanes * (n + m - 1), "result")
+    if lanes == 0:   # no lanes along the other axes: an empty result of the right shape
+        return np.moveaxis(np.empty(lead + (length,), dtype=dtype), -1, axis)
     lanes_a = _validation.contiguous(moved, dtype).reshape(lanes, n)
     vc = _validation.contiguous(va, dtype)
     if conj_reverse:
@@ -275,7 +284,7 @@ def autocorrelate(a, mode="full", *, axis=-1, method="auto"):
         left = n - 1 - offset
         right = length - 1 - left
         y = np.empty((1, lanes, length), dtype=dtype)
-        conv1d_forward(rows[None], rows[:, None, :], np.empty(0, dtype), y, left,
+        FORWARD[dtype.char](rows[None], rows[:, None, :], np.empty(0, dtype), y, left,
                        max(right, 0), _modes.CONSTANT, 0.0, 1, 1, lanes, False,
                        _threads.get_num_threads())
         result = y[0]
