@@ -12,8 +12,8 @@
   ``padding_mode`` of :func:`cconv1d.pad`.
 
 Only CPU float32/float64 tensors are supported; CUDA, complex and other dtypes get a
-``TypeError``. Second-order gradients are refused (the backward is marked
-``once_differentiable``). ``torch.compile`` works: the compiler treats the function as
+``TypeError``. Second-order gradients are refused with a ``RuntimeError`` (the
+gradients are computed by a function whose own backward raises). ``torch.compile`` works: the compiler treats the function as
 an opaque call (a graph break) and runs it eagerly.
 
 Examples
@@ -29,7 +29,6 @@ torch.Size([4, 2, 3])
 
 try:
     import torch
-    from torch.autograd.function import once_differentiable
 except ImportError as exc:  # pragma: no cover - exercised only without torch
     raise ImportError(
         "cconv1d.torch needs PyTorch, which is not installed: pip install torch "
@@ -61,6 +60,10 @@ def _numpy(t):
     return t.detach().numpy()
 
 
+_SECOND_ORDER = ("cconv1d.torch.conv1d does not support second-order gradients (grad of "
+                 "grad, e.g. a gradient penalty); use torch.nn.functional.conv1d there")
+
+
 class _Conv1dFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, bias, options):
@@ -72,17 +75,31 @@ class _Conv1dFunction(torch.autograd.Function):
         return torch.from_numpy(y)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_output):
         x, weight = ctx.saved_tensors
-        needs = [name for name, wanted in zip(("input", "weight", "bias"),
-                                              ctx.needs_input_grad[:3]) if wanted]
+        needs = tuple(name for name, wanted in zip(("input", "weight", "bias"),
+                                                   ctx.needs_input_grad[:3]) if wanted)
         if not needs:
             return None, None, None, None
+        # The gradients come from a Function of their own, so that differentiating them
+        # again (create_graph=True) reaches its backward, which refuses clearly instead
+        # of silently treating them as constants.
+        grads = _Conv1dBackward.apply(grad_output, x, weight, ctx.options, ctx.has_bias,
+                                      needs)
+        by_name = dict(zip(needs, grads))
+        return by_name.get("input"), by_name.get("weight"), by_name.get("bias"), None
+
+
+class _Conv1dBackward(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, grad_output, x, weight, options, has_bias, needs):
         grads = cc.conv1d_backward(_numpy(grad_output), _numpy(x), _numpy(weight),
-                                   bias=ctx.has_bias, needs=needs, **ctx.options)
-        as_tensor = lambda a: None if a is None else torch.from_numpy(a)  # noqa: E731
-        return as_tensor(grads.input), as_tensor(grads.weight), as_tensor(grads.bias), None
+                                   bias=has_bias, needs=needs, **options)
+        return tuple(torch.from_numpy(getattr(grads, name)) for name in needs)
+
+    @staticmethod
+    def backward(ctx, *grad_grads):
+        raise RuntimeError(_SECOND_ORDER)
 
 
 def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
@@ -103,7 +120,8 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
     TypeError
         CUDA, complex or other dtypes, mixed dtypes, non-tensor inputs.
     RuntimeError
-        A second-order gradient (grad of grad) is requested.
+        A second-order gradient (grad of grad, ``create_graph=True`` then backward
+        through the gradient) is requested.
 
     Examples
     --------
@@ -170,11 +188,8 @@ class Conv1d(torch.nn.Conv1d):
         else:
             self.padding = (cc._validation.as_int(padding, "padding", minimum=0),)
         self.padding_mode = padding_mode
-        if self.device_type() != "cpu":
+        if self.weight.device.type != "cpu":
             raise TypeError("cconv1d.torch.Conv1d supports CPU parameters only")
-
-    def device_type(self):
-        return self.weight.device.type
 
     def _cc_padding(self):
         if isinstance(self.padding, str):
