@@ -198,7 +198,11 @@ class Conv1d(torch.nn.Conv1d):
             return self.padding[0]
         return tuple(self.padding)
 
-    def forward(self, input):
-        return conv1d(input, self.weight, self.bias, stride=self.stride[0],
+    def _conv_forward(self, input, weight, bias):
+        # torch.nn.Conv1d's hook for subclasses and wrappers: routed to cconv1d too.
+        return conv1d(input, weight, bias, stride=self.stride[0],
                       padding=self._cc_padding(), dilation=self.dilation[0],
                       groups=self.groups, padding_mode=self.padding_mode)
+
+    def forward(self, input):
+        return self._conv_forward(input, self.weight, self.bias)
