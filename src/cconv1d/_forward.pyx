@@ -41,6 +41,7 @@ cdef enum:
     COL_BLOCK = 256       # positions per igemm work item
     ROW_BLOCK = 4096      # positions per irow work item
     SLACK = 8             # zeroed columns after each packed row beyond the last full tile
+    CONSTANT_MODE = 0     # CC_PAD_CONSTANT
     MEDIAN_MODE = 6       # CC_PAD_MEDIAN: needs a double scratch for its selection
 
 SIMD_NAMES = ("scalar", "avx2")
@@ -182,6 +183,45 @@ cdef void _irow_item(const Geometry* geo, const real_t* packed, const idx_t* off
          bias[o] if bias != NULL else 0)
 
 
+cdef void _edge_rows(const Geometry* geo, const real_t* xc, const idx_t* offs,
+                     const real_t* w, real_t b, real_t value, real_t* edge, real_t* y,
+                     idx_t first, idx_t last) noexcept nogil:
+    """Outputs [first, last) of a row whose windows reach into constant padding: copy
+    the few padded samples they read into ``edge``, then run the row kernel on it."""
+    cdef idx_t i, src, count
+    if first >= last:
+        return
+    count = last - first + (geo.k_size - 1) * geo.dilation
+    for i in range(count):
+        src = first + i - geo.left
+        edge[i] = xc[src] if 0 <= src < geo.length else value
+    irow(edge, offs, geo.k_size, w, y + first, last - first, 0, b)
+
+
+cdef void _direct_row_item(const Geometry* geo, const real_t* x_n, const idx_t* offs,
+                           const real_t* rows_w, const real_t* bias, real_t* y,
+                           real_t value, real_t* edge, idx_t item) noexcept nogil:
+    """One input channel per output row, stride 1, constant padding (depthwise layers
+    and the signal functions): the interior reads the input where it is, unpadded."""
+    cdef idx_t n_col_blocks = (geo.l_out + ROW_BLOCK - 1) // ROW_BLOCK
+    cdef idx_t o = item // n_col_blocks
+    cdef idx_t j0 = (item % n_col_blocks) * ROW_BLOCK
+    cdef idx_t j1 = min(j0 + ROW_BLOCK, geo.l_out)
+    cdef const real_t* xc = x_n + (o // geo.o_per_group) * geo.length
+    cdef const real_t* w = rows_w + o * geo.k_size
+    cdef real_t b = bias[o] if bias != NULL else 0
+    cdef real_t* yo = y + o * geo.l_out
+    # Output j reads x[j - left + k*d]: inside the signal for j in [left, left + L - span]
+    cdef idx_t lo = max(j0, geo.left)
+    cdef idx_t hi = min(j1, geo.left + geo.length - (geo.k_size - 1) * geo.dilation)
+    if lo < hi:
+        irow(xc + (lo - geo.left), offs, geo.k_size, w, yo + lo, hi - lo, 0, b)
+        _edge_rows(geo, xc, offs, w, b, value, edge, yo, j0, lo)
+        _edge_rows(geo, xc, offs, w, b, value, edge, yo, hi, j1)
+    else:
+        _edge_rows(geo, xc, offs, w, b, value, edge, yo, j0, j1)
+
+
 cdef void _run_items(const Geometry* geo, bint by_rows, const real_t* packed,
                      const idx_t* offs, const real_t* weights, const real_t* bias,
                      real_t* y, idx_t first, idx_t last) noexcept nogil:
@@ -259,6 +299,21 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
     if flops < 2e6:   # below ~2 MFLOP a thread team costs more than it saves
         threads = 1
+    cdef const real_t* bias_ptr = &bias[0] if bias.shape[0] > 0 else NULL
+    cdef real_t value = <real_t>pad_value
+    cdef idx_t n, t, item, per_thread
+    cdef real_t[:, ::1] edge
+    if by_rows and stride == 1 and mode == CONSTANT_MODE and geo.c_per_group == 1 \
+            and geo.length > 0:
+        # No packing: a long signal is never copied to pad it.
+        offs = pair_offsets(1, geo.k_size, 1, dilation, 0)
+        edge = np.empty((threads, ROW_BLOCK + (geo.k_size - 1) * dilation), dtype=dtype)
+        with nogil:
+            for item in prange(n_batch * n_items, schedule="static", num_threads=threads):
+                _direct_row_item(&geo, &x[item // n_items, 0, 0], &offs[0], &weights[0],
+                                 bias_ptr, &y[item // n_items, 0, 0], value,
+                                 &edge[threadid(), 0], item % n_items)
+        return
     cdef bint by_sample = n_batch >= threads
     cdef idx_t n_scratch = threads if by_sample else 1
     # Zeroed once: the slack after each packed row is read by full tiles, never written.
@@ -268,10 +323,7 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
                                        dtype=dtype)
     cdef double[:, ::1] work = np.empty(
         (threads, geo.length if mode == MEDIAN_MODE else 1), dtype=np.float64)
-    cdef const real_t* bias_ptr = &bias[0] if bias.shape[0] > 0 else NULL
-    cdef real_t value = <real_t>pad_value
     cdef const real_t* x_n
-    cdef idx_t n, t, item, per_thread
     if by_sample:
         with nogil:
             for n in prange(n_batch, schedule="static", num_threads=threads):
