@@ -41,6 +41,8 @@ import numpy as np
 from cconv1d._forward import (pack_weights, packed_pitch, pair_offsets, select_simd as
                               _forward_select, simd_path as _forward_path)
 
+cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
+
 cdef enum:
     COL_BLOCK = 256
     ROW_BLOCK = 4096
@@ -248,7 +250,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
                           else stride * groups * n_cols * geo.c_blocks)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.c_per_group * k_size
-    if flops < 2e6:
+    if flops < PARALLEL_MIN_FLOPS:
         threads = 1
     cdef bint by_sample = n_batch >= threads
     cdef idx_t n_scratch = threads if by_sample else 1
@@ -261,10 +263,10 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     cdef double[:, ::1] stat_work = np.empty(
         (threads, geo.length if mode == MEDIAN_MODE else 1), dtype=np.float64)
     cdef bint with_x = x.shape[0] > 0
-    cdef idx_t n, t, o, c, per_thread
+    cdef idx_t n, t, o, c, item
     if by_sample:
         with nogil:
-            for n in prange(n_batch, schedule="static", num_threads=threads):
+            for n in prange(n_batch, schedule="dynamic", num_threads=threads):
                 t = threadid()
                 for o in range(geo.c_out):
                     memcpy(&dyp[t, o * geo.dy_pitch + geo.lead], &dy[n, o, 0],
@@ -276,18 +278,16 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
                                &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
                                &fold[t, 0], &stat_work[t, 0], 0, geo.c_in)
         return
-    per_thread = (n_items + threads - 1) // threads
     for n in range(n_batch):
         with nogil:
             for o in range(geo.c_out):
                 memcpy(&dyp[0, o * geo.dy_pitch + geo.lead], &dy[n, o, 0],
                        geo.l_out * sizeof(real_t))
-            for t in prange(threads, schedule="static", num_threads=threads):
+            for item in prange(n_items, schedule="dynamic", num_threads=threads):
                 _grad_phase_items(&geo, by_rows, &dyp[0, 0], &offs[0], &phase_offs[0],
                                   &phase_pairs[0], &weights[0], &phase_weights[0],
-                                  &dxph[0, 0], t * per_thread,
-                                  min((t + 1) * per_thread, n_items))
-            for c in prange(geo.c_in, schedule="static", num_threads=threads):
+                                  &dxph[0, 0], item, item + 1)
+            for c in prange(geo.c_in, schedule="dynamic", num_threads=threads):
                 t = threadid()
                 _fold_channels(&geo, &dxph[0, 0], &row[t, 0], &dx[n, 0, 0],
                                &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
@@ -351,7 +351,7 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     geo.pitch = packed_pitch(geo.padded, stride, dtype.itemsize, cols)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
-    if flops < 2e6:
+    if flops < PARALLEL_MIN_FLOPS:
         threads = 1
     cdef idx_t n, o, j, t, c
     cdef double s0, s1, s2, s3
@@ -360,7 +360,7 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     if want_b:
         db_acc = np.zeros(geo.c_out, dtype=np.float64)
         with nogil:
-            for o in prange(geo.c_out, schedule="static", num_threads=threads):
+            for o in prange(geo.c_out, schedule="dynamic", num_threads=threads):
                 for n in range(n_batch):
                     row = &dy[n, o, 0]
                     # Four running sums: independent chains the CPU can overlap.
@@ -392,18 +392,19 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     cdef real_t value = <real_t>pad_value
     cdef idx_t n_items = (groups * ((geo.o_per_group + W_ROWS - 1) // W_ROWS)
                           * ((geo.n_pairs + W_COLS - 1) // W_COLS))
-    cdef idx_t per_thread = (n_items + threads - 1) // threads
+    cdef idx_t item
     with nogil:
         for n in range(n_batch):
-            for c in prange(geo.c_in, schedule="static", num_threads=threads):
+            for c in prange(geo.c_in, schedule="dynamic", num_threads=threads):
                 t = threadid()
                 pack_channels(&x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL,
                               &packed[0], &rows_tmp[t, 0], &geo, c, c + 1, mode, value,
                               &work[t, 0])
-            # Thread t always owns the same items: each dW entry is summed in one order.
-            for t in prange(threads, schedule="static", num_threads=threads):
+            # Each item owns a block of dW, and samples are added in order: every entry
+            # is summed in one order, whichever thread takes the item.
+            for item in prange(n_items, schedule="dynamic", num_threads=threads):
                 _wgrad_items(&geo, &dy[n, 0, 0], &packed[0], &offs[0], &dw_acc[0],
-                             t * per_thread, min((t + 1) * per_thread, n_items))
+                             item, item + 1)
     result = np.asarray(dw_acc).reshape(geo.c_out, geo.c_per_group, geo.k_size)
     if flip:
         result = result[..., ::-1]

@@ -20,8 +20,10 @@ dilation and groups. Two kernels of ``cc_kernels.h`` do the arithmetic:
   groups and for the signal functions.
 
 Threads take whole samples when there are at least as many samples as threads,
-otherwise the blocks of one sample. Each output element is written by one thread in a
-fixed summation order, so results do not depend on the thread count.
+otherwise the blocks of one sample, handed out dynamically (on a shared machine a
+descheduled thread must not hold the others up). Each output element is computed by
+one thread in a fixed summation order, so results do not depend on the thread count
+or on which thread took which block.
 """
 
 import os
@@ -35,6 +37,10 @@ from cconv1d._kernels cimport (igemm, irow, tile_cols, cc_kernels_select, cc_ker
                                cc_cpu_best_simd, CC_MR)
 
 import numpy as np
+
+# Below this much work one thread is faster than waking a team (and on a shared
+# machine a team waits for its slowest, descheduled member).
+cdef double PARALLEL_MIN_FLOPS = 4e6
 
 cdef enum:
     PAIR_BLOCK = 384      # (c, k) pairs per igemm call: a 6 x 384 weight chunk is 9 KiB
@@ -297,11 +303,11 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     cdef idx_t n_items = _irow_items(&geo) if by_rows else _igemm_items(&geo)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
-    if flops < 2e6:   # below ~2 MFLOP a thread team costs more than it saves
+    if flops < PARALLEL_MIN_FLOPS:
         threads = 1
     cdef const real_t* bias_ptr = &bias[0] if bias.shape[0] > 0 else NULL
     cdef real_t value = <real_t>pad_value
-    cdef idx_t n, t, item, per_thread
+    cdef idx_t n, t, item
     cdef real_t[:, ::1] edge
     if by_rows and stride == 1 and mode == CONSTANT_MODE and geo.c_per_group == 1 \
             and geo.length > 0:
@@ -309,7 +315,7 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
         offs = pair_offsets(1, geo.k_size, 1, dilation, 0)
         edge = np.empty((threads, ROW_BLOCK + (geo.k_size - 1) * dilation), dtype=dtype)
         with nogil:
-            for item in prange(n_batch * n_items, schedule="static", num_threads=threads):
+            for item in prange(n_batch * n_items, schedule="dynamic", num_threads=threads):
                 _direct_row_item(&geo, &x[item // n_items, 0, 0], &offs[0], &weights[0],
                                  bias_ptr, &y[item // n_items, 0, 0], value,
                                  &edge[threadid(), 0], item % n_items)
@@ -326,7 +332,7 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     cdef const real_t* x_n
     if by_sample:
         with nogil:
-            for n in prange(n_batch, schedule="static", num_threads=threads):
+            for n in prange(n_batch, schedule="dynamic", num_threads=threads):
                 t = threadid()
                 x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
                 pack_channels(x_n, &packed[t, 0], &row[t, 0], &geo, 0, geo.c_in, mode,
@@ -335,15 +341,14 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
                            &y[n, 0, 0], 0, n_items)
         return
     # Fewer samples than threads (one long signal, one example): split each sample.
-    per_thread = (n_items + threads - 1) // threads
     for n in range(n_batch):
         x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
         with nogil:
             pack_channels(x_n, &packed[0, 0], &row[0, 0], &geo, 0, geo.c_in, mode, value,
                           &work[0, 0])
-            for t in prange(threads, schedule="static", num_threads=threads):
+            for item in prange(n_items, schedule="dynamic", num_threads=threads):
                 _run_items(&geo, by_rows, &packed[0, 0], &offs[0], &weights[0], bias_ptr,
-                           &y[n, 0, 0], t * per_thread, min((t + 1) * per_thread, n_items))
+                           &y[n, 0, 0], item, item + 1)
 
 
 # The float and double specialisations, by dtype.char. Callers index these instead of

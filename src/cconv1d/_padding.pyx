@@ -384,7 +384,7 @@ def pad_lanes(const scalar_t[:, ::1] x,        # IN  (lanes, length)
     if lanes == 0 or out.shape[1] == 0:
         return
     with nogil:
-        for row in prange(lanes, schedule="static", num_threads=threads):
+        for row in prange(lanes, schedule="dynamic", num_threads=threads):
             pad_row(&x[row, 0] if length > 0 else <const scalar_t*>NULL, length,
                     &out[row, 0], left, right, mode, vl, vr, stat_left, stat_right,
                     &work[threadid(), 0])
@@ -409,7 +409,7 @@ def pad_backward_lanes(const scalar_t[:, ::1] grad,   # IN  (lanes, left + lengt
     if lanes == 0 or length == 0:
         return
     with nogil:
-        for row in prange(lanes, schedule="static", num_threads=threads):
+        for row in prange(lanes, schedule="dynamic", num_threads=threads):
             pad_row_backward(&grad[row, 0], length, &out[row, 0], left, right, mode,
                              &x[row, 0] if with_x else <const scalar_t*>NULL,
                              stat_left, stat_right, &work[threadid(), 0],
