@@ -1,0 +1,334 @@
+"""Tests of ``cconv1d.conv_transpose1d`` (API.md sections 1 and 4).
+
+Oracles: ``torch.nn.functional.conv_transpose1d``, the naive scatter loops of
+``conv_oracles.conv_transpose1d_ref``, and the adjoint identity
+``<conv1d(x, w), g> == <x, conv_transpose1d(g, w)>`` (zero padding) checked with
+``conv_oracles.conv1d_ref``, so no cconv1d result is compared with another one.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import assume, given, strategies as st
+
+import cconv1d as cc
+from conv_oracles import (conv1d_out_length, conv1d_ref, conv_transpose1d_ref,
+                          transpose_out_length)
+
+DTYPES = (np.float32, np.float64)
+
+
+def _tol(dtype, terms, scale):
+    scale = max(float(scale), 1.0)
+    if np.dtype(dtype) == np.float64:
+        return dict(rtol=1e-10, atol=1e-10 * scale)
+    return dict(rtol=1e-5, atol=1e-5 * math.sqrt(max(terms, 1)) * scale)
+
+
+def _data(seed, n, c_in, length, oc_per_group, k, dtype, batched=True, groups=1,
+          bias=True):
+    rng = np.random.default_rng(seed)
+    shape = (n, c_in, length) if batched else (c_in, length)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal((c_in, oc_per_group, k)).astype(dtype)
+    b = rng.standard_normal(oc_per_group * groups).astype(dtype) if bias else None
+    return x, w, b
+
+
+@st.composite
+def transpose_cases(draw):
+    groups = draw(st.integers(1, 4))
+    stride = draw(st.integers(1, 4))
+    dilation = draw(st.integers(1, 4))
+    return dict(
+        groups=groups,
+        c_in=groups * draw(st.integers(1, 4)),
+        oc_per_group=draw(st.sampled_from([1, 2, 3, 4, 6])),
+        n=draw(st.integers(1, 3)),
+        length=draw(st.integers(1, 25)),
+        k=draw(st.integers(1, 7)),
+        stride=stride,
+        dilation=dilation,
+        padding=draw(st.integers(0, 8)),
+        output_padding=draw(st.integers(0, max(stride, dilation) - 1)),
+        bias=draw(st.booleans()),
+        batched=draw(st.booleans()),
+        dtype=draw(st.sampled_from(DTYPES)),
+        seed=draw(st.integers(0, 2**32 - 1)),
+    )
+
+
+def _terms(case):
+    """Products summed into one output sample (bounds the float32 rounding)."""
+    return (case["c_in"] // case["groups"]) * -(-case["k"] // case["stride"])
+
+
+@given(transpose_cases())
+def test_conv_transpose1d_matches_torch(case):
+    l_out = transpose_out_length(case["length"], case["k"], case["stride"],
+                                 case["dilation"], case["padding"], case["padding"],
+                                 case["output_padding"])
+    assume(l_out >= 1)
+    dtype = case["dtype"]
+    x, w, b = _data(case["seed"], case["n"], case["c_in"], case["length"],
+                    case["oc_per_group"], case["k"], dtype, case["batched"],
+                    case["groups"], case["bias"])
+    kw = dict(stride=case["stride"], padding=case["padding"],
+              output_padding=case["output_padding"], groups=case["groups"],
+              dilation=case["dilation"])
+    x_copy, w_copy = x.copy(), w.copy()
+    y = cc.conv_transpose1d(x, w, b, **kw)
+    t = F.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w),
+                           None if b is None else torch.from_numpy(b), **kw).numpy()
+    assert y.dtype == np.dtype(dtype)
+    assert y.shape == t.shape
+    np.testing.assert_allclose(y, t, **_tol(dtype, _terms(case), 4.0), err_msg=str(case))
+    np.testing.assert_array_equal(x, x_copy)
+    np.testing.assert_array_equal(w, w_copy)
+
+
+@given(transpose_cases(), st.integers(0, 8), st.integers(0, 8))
+def test_conv_transpose1d_pair_padding_matches_reference(case, left, right):
+    """A (left, right) pair (an extension of PyTorch) trims each end of the full result."""
+    l_out = transpose_out_length(case["length"], case["k"], case["stride"],
+                                 case["dilation"], left, right, case["output_padding"])
+    assume(l_out >= 1)
+    dtype = case["dtype"]
+    x, w, b = _data(case["seed"], case["n"], case["c_in"], case["length"],
+                    case["oc_per_group"], case["k"], dtype, case["batched"],
+                    case["groups"], case["bias"])
+    kw = dict(stride=case["stride"], padding=(left, right),
+              output_padding=case["output_padding"], groups=case["groups"],
+              dilation=case["dilation"])
+    y = cc.conv_transpose1d(x, w, b, **kw)
+    expected = conv_transpose1d_ref(x, w, b, **kw)
+    assert y.shape == expected.shape
+    np.testing.assert_allclose(y, expected, **_tol(dtype, _terms(case), 4.0),
+                               err_msg=str(case))
+
+
+@st.composite
+def adjoint_cases(draw):
+    groups = draw(st.integers(1, 4))
+    k = draw(st.integers(1, 7))
+    dilation = draw(st.integers(1, 4))
+    stride = draw(st.integers(1, 4))
+    length = draw(st.integers(1, 30))
+    padding = draw(st.one_of(st.integers(0, 6),
+                             st.tuples(st.integers(0, 6), st.integers(0, 6))))
+    return dict(groups=groups, c_in=groups * draw(st.integers(1, 3)),
+                c_out=groups * draw(st.sampled_from([1, 2, 4, 5])),
+                n=draw(st.integers(1, 3)), k=k, dilation=dilation, stride=stride,
+                length=length, padding=padding, seed=draw(st.integers(0, 2**32 - 1)),
+                dtype=draw(st.sampled_from(DTYPES)))
+
+
+@given(adjoint_cases())
+def test_conv_transpose1d_is_adjoint_of_conv1d(case):
+    pad = case["padding"]
+    left, right = (pad, pad) if isinstance(pad, int) else pad
+    l_out = conv1d_out_length(case["length"], case["k"], case["stride"], case["dilation"],
+                              left, right)
+    assume(l_out >= 1)
+    # output_padding that brings the transposed length back to L
+    op = case["length"] - transpose_out_length(l_out, case["k"], case["stride"],
+                                               case["dilation"], left, right, 0)
+    assert 0 <= op < case["stride"]
+    assume(op < case["stride"] or op < case["dilation"])
+    dtype = case["dtype"]
+    rng = np.random.default_rng(case["seed"])
+    x = rng.standard_normal((case["n"], case["c_in"], case["length"])).astype(dtype)
+    w = rng.standard_normal((case["c_out"], case["c_in"] // case["groups"],
+                             case["k"])).astype(dtype)
+    g = rng.standard_normal((case["n"], case["c_out"], l_out)).astype(dtype)
+    common = dict(stride=case["stride"], dilation=case["dilation"], groups=case["groups"],
+                  padding=pad)
+    xt = cc.conv_transpose1d(g, w, output_padding=op, **common)
+    assert xt.shape == x.shape
+    assert xt.dtype == np.dtype(dtype)
+    lhs = float(np.sum(conv1d_ref(x, w, **common) * g.astype(np.float64)))
+    rhs = float(np.sum(x.astype(np.float64) * xt.astype(np.float64)))
+    terms = case["n"] * case["c_out"] * l_out * (case["c_in"] // case["groups"]) * case["k"]
+    scale = math.sqrt(terms) * 4.0
+    tol = 1e-10 if dtype == np.float64 else 2e-5
+    assert abs(lhs - rhs) <= tol * scale, (lhs, rhs, case)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("stride,dilation,padding,output_padding,groups", [
+    (1, 1, 0, 0, 1), (2, 1, 0, 1, 1), (3, 2, 2, 2, 2), (2, 3, 1, 2, 4), (4, 1, 3, 3, 2),
+    (1, 4, 5, 3, 1), (2, 2, 0, 1, 8),
+])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_conv_transpose1d_grid_against_torch(dtype, stride, dilation, padding,
+                                             output_padding, groups, with_bias):
+    rng = np.random.default_rng(stride * 1000 + dilation * 100 + groups)
+    x = rng.standard_normal((2, 8, 150)).astype(dtype)
+    w = rng.standard_normal((8, 12 // groups if groups < 8 else 1, 5)).astype(dtype)
+    b = rng.standard_normal(w.shape[1] * groups).astype(dtype) if with_bias else None
+    kw = dict(stride=stride, padding=padding, output_padding=output_padding,
+              groups=groups, dilation=dilation)
+    y = cc.conv_transpose1d(x, w, b, **kw)
+    t = F.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w),
+                           None if b is None else torch.from_numpy(b), **kw).numpy()
+    np.testing.assert_allclose(y, t, **_tol(dtype, 8 * 5, 4.0))
+    # unbatched
+    yu = cc.conv_transpose1d(x[1], w, b, **kw)
+    assert yu.shape == t.shape[1:]
+    np.testing.assert_allclose(yu, t[1], **_tol(dtype, 8 * 5, 4.0))
+
+
+def test_docstring_example():
+    y = cc.conv_transpose1d([[1.0, 2.0]], [[[1.0, 10.0, 100.0]]], stride=2)
+    np.testing.assert_array_equal(y, [[1.0, 10.0, 102.0, 20.0, 200.0]])
+
+
+def test_large_transpose_against_torch():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((4, 32, 2000)).astype(np.float32)
+    w = (rng.standard_normal((32, 16, 9)) / 10).astype(np.float32)
+    b = rng.standard_normal(16).astype(np.float32)
+    y = cc.conv_transpose1d(x, w, b, stride=2, padding=4, output_padding=1)
+    t = F.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b),
+                           stride=2, padding=4, output_padding=1).numpy()
+    np.testing.assert_allclose(y, t, rtol=1e-5, atol=1e-4)
+
+
+# ---------------------------------------------------------------------------------------
+# section 1 conventions
+
+def _base():
+    rng = np.random.default_rng(21)
+    return (rng.standard_normal((2, 4, 9)), rng.standard_normal((4, 3, 3)),
+            rng.standard_normal(6))
+
+
+KW = dict(stride=2, padding=1, output_padding=1, groups=2, dilation=2)
+
+
+@pytest.mark.parametrize("which", ["x", "weight", "bias"])
+@pytest.mark.parametrize("layout", ["list", "strided", "negative", "fortran", "read_only",
+                                    "broadcast", "big_endian"])
+def test_layouts(which, layout):
+    x, w, b = _base()
+    expected = cc.conv_transpose1d(x, w, b, **KW)
+    args = {"x": x, "weight": w, "bias": b}
+    a = args[which]
+    if layout == "list":
+        v = a.tolist()
+    elif layout == "strided":
+        big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],))
+        big[..., 1::2] = a
+        v = big[..., 1::2]
+    elif layout == "negative":
+        v = np.ascontiguousarray(a[..., ::-1])[..., ::-1]
+    elif layout == "fortran":
+        v = np.asfortranarray(a)
+    elif layout == "read_only":
+        v = a.copy()
+        v.setflags(write=False)
+    elif layout == "broadcast":
+        a = args[which] = np.broadcast_to(a[..., :1], a.shape)
+        expected = cc.conv_transpose1d(np.ascontiguousarray(args["x"]),
+                                       np.ascontiguousarray(args["weight"]),
+                                       np.ascontiguousarray(args["bias"]), **KW)
+        v = a
+    else:
+        v = a.astype(">f8")
+    keep = None if isinstance(v, list) else v.copy()
+    args[which] = v
+    y = cc.conv_transpose1d(args["x"], args["weight"], args["bias"], **KW)
+    np.testing.assert_array_equal(y, expected)
+    if keep is not None:
+        np.testing.assert_array_equal(v, keep)
+
+
+@pytest.mark.parametrize("x_dtype,w_dtype,expected", [
+    (np.int64, np.int32, np.float64), (np.bool_, np.bool_, np.float64),
+    (np.float16, np.float16, np.float32), (np.float32, np.float64, np.float64),
+    (np.float32, np.float32, np.float32), (np.uint8, np.float32, np.float32),
+])
+def test_dtypes(x_dtype, w_dtype, expected):
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 2, (2, 4, 7)).astype(x_dtype)
+    w = rng.integers(0, 3, (4, 2, 3)).astype(w_dtype)
+    y = cc.conv_transpose1d(x, w, stride=2, groups=2)
+    assert y.dtype == np.dtype(expected)
+    np.testing.assert_array_equal(y, conv_transpose1d_ref(x, w, stride=2, groups=2))
+
+
+@pytest.mark.parametrize("which", ["x", "weight", "bias"])
+def test_complex_and_object_refused(which):
+    for conv in (lambda a: a.astype(np.complex128), lambda a: a.astype(np.complex64),
+                 lambda a: a.astype(object)):
+        x, w, b = _base()
+        args = {"x": x, "weight": w, "bias": b}
+        args[which] = conv(args[which])
+        with pytest.raises(TypeError):
+            cc.conv_transpose1d(args["x"], args["weight"], args["bias"], **KW)
+
+
+def test_out():
+    x, w, b = _base()
+    expected = cc.conv_transpose1d(x, w, b, **KW)
+    out = np.full(expected.shape, np.nan)
+    assert cc.conv_transpose1d(x, w, b, out=out, **KW) is out
+    np.testing.assert_array_equal(out, expected)
+    out1 = np.full(expected.shape[1:], np.nan)
+    assert cc.conv_transpose1d(x[0], w, b, out=out1, **KW) is out1
+    np.testing.assert_array_equal(out1, expected[0])
+    # bias=None into a dirty out: every sample overwritten
+    out = np.full(expected.shape, 1e30)
+    cc.conv_transpose1d(x, w, out=out, **KW)
+    np.testing.assert_allclose(out, conv_transpose1d_ref(x, w, **KW), rtol=1e-12,
+                               atol=1e-12)
+
+
+def test_bad_out():
+    x, w, b = _base()
+    shape = cc.conv_transpose1d(x, w, b, **KW).shape
+    ro = np.empty(shape)
+    ro.setflags(write=False)
+    bads = [np.empty(shape[:-1] + (shape[-1] - 1,)), np.empty(shape, np.float32),
+            np.empty(shape[:-1] + (2 * shape[-1],))[..., ::2], ro,
+            np.empty(shape[1:])]
+    for out in bads:
+        with pytest.raises(ValueError, match="out"):
+            cc.conv_transpose1d(x, w, b, out=out, **KW)
+    # overlapping the input x
+    buf = np.zeros(2 * 6 * shape[-1])
+    xo = buf[:x.size].reshape(x.shape)
+    xo[...] = x
+    with pytest.raises(ValueError, match="overlap"):
+        cc.conv_transpose1d(xo, w, b, out=buf.reshape(shape), **KW)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(stride=0), "stride"), (dict(dilation=0), "dilation"), (dict(groups=0), "groups"),
+    (dict(groups=3), "groups"), (dict(padding=-1), "padding"),
+    (dict(padding=(0, -2)), "padding"), (dict(output_padding=-1), "output_padding"),
+    (dict(output_padding=2, stride=2, dilation=2), "output_padding"),
+    (dict(output_padding=4, stride=3, dilation=4), "output_padding"),
+    (dict(padding=40), "output length"),
+])
+def test_bad_arguments(kwargs, match):
+    x, w, b = np.ones((1, 4, 5)), np.ones((4, 3, 3)), np.ones(6)
+    kw = dict(dict(groups=2), **kwargs)
+    with pytest.raises(ValueError, match=match):
+        cc.conv_transpose1d(x, w, b, **kw)
+
+
+def test_shape_errors():
+    with pytest.raises(ValueError, match=r"weight\.shape\[0\]|channel"):
+        cc.conv_transpose1d(np.ones((1, 4, 5)), np.ones((3, 2, 3)))
+    with pytest.raises(ValueError, match="kernel"):
+        cc.conv_transpose1d(np.ones((1, 4, 5)), np.ones((4, 2, 0)))
+    with pytest.raises(ValueError, match="bias"):
+        cc.conv_transpose1d(np.ones((1, 4, 5)), np.ones((4, 2, 3)), np.ones(3), groups=2)
+    with pytest.raises(ValueError, match="x"):
+        cc.conv_transpose1d(np.ones(5), np.ones((1, 2, 3)))
+    with pytest.raises(ValueError, match="weight"):
+        cc.conv_transpose1d(np.ones((1, 5)), np.ones((1, 3)))
