@@ -26,7 +26,7 @@ CLASSES = ("sine", "square", "sawtooth", "pulses")
 
 
 def make_dataset(n_samples, *, length=128, noise=0.5, seed=0):
-    """Noisy waveforms of the four :data:`CLASSES`, balanced; returns ``(x, labels)``
+    """Noisy waveforms of the four :data:`cconv1d.demo.CLASSES`, balanced; returns ``(x, labels)``
     with ``x`` of shape ``(n_samples, 1, length)`` (float32)."""
     rng = np.random.default_rng(seed)
     labels = np.arange(n_samples) % len(CLASSES)

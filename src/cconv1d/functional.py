@@ -16,27 +16,27 @@ from cconv1d._forward import FORWARD
 __all__ = ["conv1d", "conv1d_backward", "conv_transpose1d", "Conv1dGrads", "conv1d_geometry"]
 
 Conv1dGrads = namedtuple("Conv1dGrads", ["input", "weight", "bias"])
-Conv1dGrads.__doc__ = """Gradients returned by :func:`conv1d_backward`; an entry not asked
+Conv1dGrads.__doc__ = """Gradients returned by :func:`cconv1d.conv1d_backward`; an entry not asked
 for is ``None``."""
 
 _PADDING_WORDS = ("valid", "same", "full", "causal")
 
 
 def conv1d_geometry(length, kernel_size, stride=1, padding=0, dilation=1):
-    """Padding and output length of :func:`conv1d`, as Python ints.
+    """Padding and output length of :func:`cconv1d.conv1d`, as Python ints.
 
     Parameters
     ----------
     length, kernel_size, stride, dilation : int
         Input length (>= 0), taps (>= 1), step (>= 1) and tap spacing (>= 1).
     padding : int, (int, int) or str
-        As for :func:`conv1d`.
+        As for :func:`cconv1d.conv1d`.
 
     Returns
     -------
     (left, right, l_out) : tuple of int
         ``l_out = (left + length + right - dilation*(kernel_size-1) - 1) // stride + 1``;
-        it may be < 1, which :func:`conv1d` refuses.
+        it may be < 1, which :func:`cconv1d.conv1d` refuses.
 
     Examples
     --------

@@ -3,9 +3,11 @@
 The direct method is the same compiled sliding-dot-product kernel as :func:`conv1d`
 (one channel, every lane a batch row); complex data is split into real and imaginary
 rows and channels so that kernel serves it too. The FFT method lives in ``_fft``;
-``method="auto"`` chooses between them with a cost model calibrated on this kind of
-machine by ``benchmarks/calibrate_signal.py``.
+``method="auto"`` chooses between them with a cost model whose constants were measured
+on this kind of machine with ``benchmarks/calibrate_signal.py``.
 """
+
+import math
 
 import numpy as np
 
@@ -20,10 +22,10 @@ _METHODS = ("auto", "direct", "fft")
 # Cost model of method="auto" (seconds): direct ~ MACs / rate, FFT ~ c * N log2 N, each
 # plus a fixed overhead. Measured on a 2-core AVX2 machine, 1 thread, float64
 # (benchmarks/calibrate_signal.py prints fresh values).
-_DIRECT_SECONDS_PER_MAC = 4.0e-10
-_DIRECT_OVERHEAD = 1.5e-5
-_FFT_SECONDS_PER_NLOGN = 2.5e-9
-_FFT_OVERHEAD = 6.0e-5
+_DIRECT_SECONDS_PER_MAC = 6.2e-11
+_DIRECT_OVERHEAD = 2.1e-05
+_FFT_SECONDS_PER_NLOGN = 5.9e-10
+_FFT_OVERHEAD = 3.3e-05
 
 
 def _window(n, m, mode, correlate=False):
@@ -43,9 +45,32 @@ def _window(n, m, mode, correlate=False):
     return short - 1, long_len - short + 1
 
 
+def _direct_work(n, m, lanes=1, complex_input=False):
+    """Multiply-adds of the direct method (complex: four real ones each)."""
+    return (4 if complex_input else 1) * lanes * n * m
+
+
+def _fft_work(n, m, lanes=1, complex_input=False):
+    """``sum of B log2 B`` over the transforms of the FFT method (one plain FFT, or
+    overlap-add blocks), the quantity its time grows with."""
+    short, long_len = min(n, m), max(n, m)
+    block = _fft.oa_block(short)
+    if short * 8 > long_len or block >= long_len:
+        size = _fft.next_fast_len(n + m - 1)
+        transforms = 3 * size * math.log2(max(size, 2))
+    else:
+        n_blocks = -(-long_len // (block - short + 1))
+        transforms = 2 * n_blocks * block * math.log2(block)
+    return (2 if complex_input else 1) * lanes * transforms
+
+
 def choose_method(n, m, lanes=1, complex_input=False):
     """``"direct"`` or ``"fft"``: the faster method predicted for a full convolution of
     ``lanes`` signals of ``n`` samples with ``m`` taps.
+
+    The model is ``t_direct = MACs * c_d + o_d`` against
+    ``t_fft = (sum of B log2 B over its transforms) * c_f + o_f``, with the constants
+    measured by ``benchmarks/calibrate_signal.py``.
 
     Examples
     --------
@@ -53,17 +78,11 @@ def choose_method(n, m, lanes=1, complex_input=False):
     >>> choose_method(1000, 7), choose_method(1_000_000, 3001)
     ('direct', 'fft')
     """
-    factor = 4 if complex_input else 1
-    direct = factor * lanes * n * m * _DIRECT_SECONDS_PER_MAC + _DIRECT_OVERHEAD
-    short, long_len = min(n, m), max(n, m)
-    block = _fft.oa_block(short)
-    if short * 8 > long_len or block >= long_len:
-        size = _fft.next_fast_len(n + m - 1)
-        transforms = size * np.log2(max(size, 2))
-    else:
-        n_blocks = -(-long_len // (block - short + 1))
-        transforms = n_blocks * block * np.log2(block)
-    fft = factor * lanes * 3 * transforms * _FFT_SECONDS_PER_NLOGN / 2 + _FFT_OVERHEAD
+    direct = (_direct_work(n, m, lanes, complex_input) * _DIRECT_SECONDS_PER_MAC
+              + _DIRECT_OVERHEAD)
+    if direct <= _FFT_OVERHEAD:   # cheaper than any FFT could be: skip the FFT model
+        return "direct"
+    fft = _fft_work(n, m, lanes, complex_input) * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD
     return "direct" if direct <= fft else "fft"
 
 
@@ -169,7 +188,7 @@ def convolve(a, v, mode="full", *, axis=-1, method="auto"):
     method : {"auto", "direct", "fft"}, optional
         ``direct``: the compiled sliding dot product (exact summation order);
         ``fft``: a single FFT, or overlap-add when one operand is much shorter;
-        ``auto``: the one :func:`choose_method` predicts faster, except that input
+        ``auto``: the one :func:`cconv1d.signal.choose_method` predicts faster, except that input
         holding NaN or inf always goes direct, so non-finite values reach exactly
         the outputs they reach in :func:`numpy.convolve` (an FFT spreads them over
         every output).
