@@ -1,5 +1,10 @@
 import os
 
+# Idle OpenMP threads sleep instead of spinning. The tests run PyTorch (its own OpenMP
+# runtime) next to cconv1d on small machines; two runtimes spinning on two cores slow
+# each other down many times over. Read when a runtime starts, so set before any import.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
