@@ -51,7 +51,11 @@
 #define CC_BCAST _mm256_broadcast_ss
 #define CC_SET1 _mm256_set1_ps
 #define CC_ZERO _mm256_setzero_ps
+/* Eight float lanes summed pairwise into four doubles. */
+#define CC_WIDEN(v) _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), \
+                                  _mm256_cvtps_pd(_mm256_extractf128_ps((v), 1)))
 #include "cc_kernels_avx2.inc.h"
+#undef CC_WIDEN
 #undef CC_V
 #undef CC_VLEN
 #undef CC_LOADU
@@ -81,7 +85,9 @@
 #define CC_BCAST _mm256_broadcast_sd
 #define CC_SET1 _mm256_set1_pd
 #define CC_ZERO _mm256_setzero_pd
+#define CC_WIDEN(v) (v)
 #include "cc_kernels_avx2.inc.h"
+#undef CC_WIDEN
 #undef CC_V
 #undef CC_VLEN
 #undef CC_LOADU

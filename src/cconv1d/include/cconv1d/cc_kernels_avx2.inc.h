@@ -8,8 +8,9 @@
  * unaligned input loads, six weight broadcasts from the packed panel, twelve FMAs.
  * irow: one output row, 8 vectors in flight, a weight broadcast per pair.
  * wgrad: 4 rows x 3 pairs = 12 vector accumulators reducing along j; every CC_WBLOCK
- * positions the float partial sums are flushed into double, which bounds the error of
- * million-term float32 sums.
+ * positions the partial sums are widened and added into double vector accumulators
+ * (a few instructions, not a horizontal sum), which bounds the error of million-term
+ * float32 sums; one horizontal sum per output at the end.
  */
 
 static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(const CC_T *CC_RESTRICT x,
@@ -121,13 +122,10 @@ static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(const CC_T *CC_RESTRICT x,
     }
 }
 
-static CC_TARGET_AVX2 double CC_FN(cc_hsum, avx2)(CC_V v) {
-    CC_T lanes[CC_VLEN];
-    double total = 0.0;
-    int i;
-    CC_STOREU(lanes, v);
-    for (i = 0; i < CC_VLEN; ++i) total += (double)lanes[i];
-    return total;
+static CC_TARGET_AVX2 double CC_FN(cc_hsum_pd, avx2)(__m256d v) {
+    double lanes[4];
+    _mm256_storeu_pd(lanes, v);
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
 static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(const CC_T *CC_RESTRICT dy, ptrdiff_t ldy,
@@ -140,7 +138,10 @@ static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(const CC_T *CC_RESTRICT dy, ptr
     const CC_T *d2 = rows > 2 ? dy + 2 * ldy : dy, *d3 = rows > 3 ? dy + 3 * ldy : dy;
     const CC_T *x0 = x + offs[0], *x1 = x + offs[cols > 1 ? 1 : 0];
     const CC_T *x2 = x + offs[cols > 2 ? 2 : 0];
-    double sums[12] = {0};
+    /* Float partial sums are widened into these double accumulators at every flush. */
+    __m256d t00 = _mm256_setzero_pd(), t01 = t00, t02 = t00, t10 = t00, t11 = t00,
+            t12 = t00, t20 = t00, t21 = t00, t22 = t00, t30 = t00, t31 = t00, t32 = t00;
+    double sums[12];
     ptrdiff_t j0, j, q, r;
     ptrdiff_t n_vec = n - n % CC_VLEN;
     for (j0 = 0; j0 < n_vec; j0 += CC_WBLOCK) {
@@ -160,13 +161,19 @@ static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(const CC_T *CC_RESTRICT dy, ptr
             g = CC_LOADU(d3 + j);
             c30 = CC_FMA(g, v0, c30); c31 = CC_FMA(g, v1, c31); c32 = CC_FMA(g, v2, c32);
         }
-        sums[0] += CC_FN(cc_hsum, avx2)(c00); sums[1] += CC_FN(cc_hsum, avx2)(c01);
-        sums[2] += CC_FN(cc_hsum, avx2)(c02); sums[3] += CC_FN(cc_hsum, avx2)(c10);
-        sums[4] += CC_FN(cc_hsum, avx2)(c11); sums[5] += CC_FN(cc_hsum, avx2)(c12);
-        sums[6] += CC_FN(cc_hsum, avx2)(c20); sums[7] += CC_FN(cc_hsum, avx2)(c21);
-        sums[8] += CC_FN(cc_hsum, avx2)(c22); sums[9] += CC_FN(cc_hsum, avx2)(c30);
-        sums[10] += CC_FN(cc_hsum, avx2)(c31); sums[11] += CC_FN(cc_hsum, avx2)(c32);
+        t00 = _mm256_add_pd(t00, CC_WIDEN(c00)); t01 = _mm256_add_pd(t01, CC_WIDEN(c01));
+        t02 = _mm256_add_pd(t02, CC_WIDEN(c02)); t10 = _mm256_add_pd(t10, CC_WIDEN(c10));
+        t11 = _mm256_add_pd(t11, CC_WIDEN(c11)); t12 = _mm256_add_pd(t12, CC_WIDEN(c12));
+        t20 = _mm256_add_pd(t20, CC_WIDEN(c20)); t21 = _mm256_add_pd(t21, CC_WIDEN(c21));
+        t22 = _mm256_add_pd(t22, CC_WIDEN(c22)); t30 = _mm256_add_pd(t30, CC_WIDEN(c30));
+        t31 = _mm256_add_pd(t31, CC_WIDEN(c31)); t32 = _mm256_add_pd(t32, CC_WIDEN(c32));
     }
+    sums[0] = CC_FN(cc_hsum_pd, avx2)(t00); sums[1] = CC_FN(cc_hsum_pd, avx2)(t01);
+    sums[2] = CC_FN(cc_hsum_pd, avx2)(t02); sums[3] = CC_FN(cc_hsum_pd, avx2)(t10);
+    sums[4] = CC_FN(cc_hsum_pd, avx2)(t11); sums[5] = CC_FN(cc_hsum_pd, avx2)(t12);
+    sums[6] = CC_FN(cc_hsum_pd, avx2)(t20); sums[7] = CC_FN(cc_hsum_pd, avx2)(t21);
+    sums[8] = CC_FN(cc_hsum_pd, avx2)(t22); sums[9] = CC_FN(cc_hsum_pd, avx2)(t30);
+    sums[10] = CC_FN(cc_hsum_pd, avx2)(t31); sums[11] = CC_FN(cc_hsum_pd, avx2)(t32);
     for (j = n_vec; j < n; ++j) {
         const CC_T *d[4] = {d0, d1, d2, d3};
         const CC_T *v[3] = {x0, x1, x2};
