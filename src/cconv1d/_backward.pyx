@@ -20,9 +20,11 @@ cropping by ``padding`` is exactly the adjoint of zero padding.
 Weight gradient. ``dW[o, c, k] = sum_n sum_j dy[n, o, j] * packed[n][offs(c, k) + j]``
 over the forward pass's packed samples: a GEMM reducing along ``j``, computed by the
 ``wgrad`` kernel in 4 x 3 blocks; vector partial sums are flushed into float64
-accumulators every 512 positions, so float32 results keep float64's accuracy. Threads
-own disjoint blocks of ``dW`` and every entry is summed in the same order whatever the
-thread count: results are deterministic. The bias gradient sums ``dy`` in float64.
+accumulators every 512 positions, so float32 results keep float64's accuracy. Each
+thread owns a fixed range of ``dW`` blocks for the whole call, packs the samples it
+needs itself, and adds the samples in order: every entry is summed in the same order
+whatever the thread count, so results are deterministic. The bias gradient sums ``dy``
+in float64.
 """
 
 from cython.parallel cimport prange, threadid
@@ -353,7 +355,7 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
     if flops < PARALLEL_MIN_FLOPS:
         threads = 1
-    cdef idx_t n, o, j, t, c
+    cdef idx_t n, o, j, t
     cdef double s0, s1, s2, s3
     cdef const real_t* row
     cdef double[::1] db_acc
@@ -384,27 +386,39 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     cdef idx_t[::1] offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation,
                                         geo.pitch)
     cdef double[::1] dw_acc = np.zeros(geo.c_out * geo.n_pairs, dtype=np.float64)
-    cdef real_t[::1] packed = np.zeros(geo.c_in * stride * geo.pitch, dtype=dtype)
+    cdef idx_t n_items = (groups * ((geo.o_per_group + W_ROWS - 1) // W_ROWS)
+                          * ((geo.n_pairs + W_COLS - 1) // W_COLS))
+    threads = <int>min(<idx_t>threads, n_items)
+    # One packed sample per thread: each thread packs the samples for itself, so the
+    # whole call is a single parallel region (a region per sample made every thread
+    # wait for the slowest at each sample; next to PyTorch's own spinning OpenMP
+    # threads that cost more than the arithmetic).
+    cdef real_t[:, ::1] packed = np.zeros((threads, geo.c_in * stride * geo.pitch),
+                                          dtype=dtype)
     cdef real_t[:, ::1] rows_tmp = np.empty((threads, geo.padded if stride > 1 else 1),
                                             dtype=dtype)
     cdef double[:, ::1] work = np.empty(
         (threads, geo.length if mode == MEDIAN_MODE else 1), dtype=np.float64)
     cdef real_t value = <real_t>pad_value
-    cdef idx_t n_items = (groups * ((geo.o_per_group + W_ROWS - 1) // W_ROWS)
-                          * ((geo.n_pairs + W_COLS - 1) // W_COLS))
-    cdef idx_t item
+    cdef idx_t per_thread = (n_items + threads - 1) // threads
+    cdef idx_t first, last, c_first, c_last, items_per_group
+    items_per_group = n_items // groups
     with nogil:
-        for n in range(n_batch):
-            for c in prange(geo.c_in, schedule="dynamic", num_threads=threads):
-                t = threadid()
-                pack_channels(&x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL,
-                              &packed[0], &rows_tmp[t, 0], &geo, c, c + 1, mode, value,
-                              &work[t, 0])
-            # Each item owns a block of dW, and samples are added in order: every entry
-            # is summed in one order, whichever thread takes the item.
-            for item in prange(n_items, schedule="dynamic", num_threads=threads):
-                _wgrad_items(&geo, &dy[n, 0, 0], &packed[0], &offs[0], &dw_acc[0],
-                             item, item + 1)
+        for t in prange(threads, schedule="static", num_threads=threads):
+            first = t * per_thread
+            last = min(first + per_thread, n_items)
+            if first < last:
+                # Items run group by group: pack only the channels of this range's groups.
+                c_first = (first // items_per_group) * geo.c_per_group
+                c_last = ((last - 1) // items_per_group + 1) * geo.c_per_group
+                for n in range(n_batch):
+                    pack_channels(&x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL,
+                                  &packed[t, 0], &rows_tmp[t, 0], &geo, c_first, c_last,
+                                  mode, value, &work[t, 0])
+                    # A thread owns its items (blocks of dW) for every sample, and adds
+                    # the samples in order: each entry is summed in one fixed order.
+                    _wgrad_items(&geo, &dy[n, 0, 0], &packed[t, 0], &offs[0],
+                                 &dw_acc[0], first, last)
     result = np.asarray(dw_acc).reshape(geo.c_out, geo.c_per_group, geo.k_size)
     if flip:
         result = result[..., ::-1]
