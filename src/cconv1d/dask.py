@@ -42,6 +42,7 @@ import numpy as np
 
 import cconv1d as cc
 from cconv1d import _modes, _validation
+from cconv1d import functional as _functional
 from cconv1d.functional import conv1d_geometry
 from cconv1d.signal import _window
 
@@ -54,7 +55,7 @@ def _as_dask(a, name):
     return da.from_array(np.asarray(a), chunks="auto")
 
 
-def _rechunk_for_halo(a, halo):
+def _rechunk_for_halo(a, halo, stacklevel):
     """Rechunk the last axis so every chunk but the last holds at least ``halo`` samples."""
     chunks = a.chunks[-1]
     if halo <= 0 or len(chunks) <= 1 or min(chunks[:-1]) >= halo:
@@ -62,7 +63,7 @@ def _rechunk_for_halo(a, halo):
     size = max(halo, max(chunks))
     warnings.warn(f"chunks of {min(chunks[:-1])} samples along the length axis are "
                   f"smaller than the kernel's halo of {halo} samples; rechunking to "
-                  f"{size}-sample chunks", UserWarning, stacklevel=3)
+                  f"{size}-sample chunks", UserWarning, stacklevel=stacklevel)
     return a.rechunk({a.ndim - 1: size})
 
 
@@ -87,7 +88,10 @@ def _side_pad(a, left, right, mode, value, end_values):
             reduce = {_modes.MEAN: da.mean, _modes.MINIMUM: da.min,
                       _modes.MAXIMUM: da.max, _modes.MEDIAN: da.median}[code]
             if code == _modes.MEDIAN:
+                # The median needs each whole lane in one chunk: memory grows with L here.
                 stat = da.median(a.rechunk({a.ndim - 1: -1}), axis=-1)
+            elif code == _modes.MEAN:
+                stat = da.mean(a, axis=-1, dtype=np.float64)   # summed as cc.pad does
             else:
                 stat = reduce(a, axis=-1)
             # NaN propagation as numpy: min/max/mean propagate, so does median.
@@ -136,6 +140,11 @@ def _sliding(padded, span, stride, l_out, fn, out_lead_chunks, out_dtype):
 
 def _signal(a, v, mode, axis, method, reverse_conj):
     a = _as_dask(a, "a")
+    if a.ndim == 0:   # as numpy.convolve: a scalar is a one-sample signal
+        a = a.reshape(1)
+    if not isinstance(method, str) or method not in ("auto", "direct", "fft"):
+        # Checked here, not in the tasks: on a cluster the error would surface on a worker.
+        raise ValueError(f"method must be one of ('auto', 'direct', 'fft'), got {method!r}")
     va = np.asarray(v)
     if va.ndim != 1:
         raise ValueError(f"v must be 1-D, got an array of shape {va.shape}")
@@ -157,7 +166,7 @@ def _signal(a, v, mode, axis, method, reverse_conj):
     kernel = np.ascontiguousarray(kernel)
     offset, length = _window(n, m, mode, correlate=reverse_conj)
     moved = da.moveaxis(a, axis, -1).astype(dtype)
-    moved = _rechunk_for_halo(moved, m - 1)
+    moved = _rechunk_for_halo(moved, m - 1, stacklevel=4)  # user -> convolve -> _signal
     zeros = dict(dtype=dtype, chunks=moved.chunks[:-1] + (m - 1,))
     if m > 1:
         lead = moved.shape[:-1]
@@ -245,19 +254,20 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
         raise ValueError(f"x must be (N, C_in, L) or (C_in, L), got shape {x.shape}")
     batched = x.ndim == 3
     x3 = x if batched else x[None]
-    # Validate everything (and learn shapes) with a zero-length-batch in-memory call.
-    probe = cc.conv1d(np.zeros((0,) + x3.shape[1:], dtype=x3.dtype), w, b, stride=stride,
-                      padding=padding, dilation=dilation, groups=groups,
-                      padding_mode=padding_mode, pad_value=pad_value, flip=flip)
-    dtype = probe.dtype
-    c_out = probe.shape[1]
+    # Validate everything (and learn shapes) as the in-memory call would, on a stand-in
+    # of x's shape and dtype that holds no data (a broadcast zero).
+    stand_in = np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+    plan = _functional._prepare(stand_in, w, b, stride, padding, dilation, groups,
+                                padding_mode, pad_value, "conv1d")
+    dtype = plan["dtype"]
+    c_out = plan["c_out"]
     k_size = w.shape[-1]
     stride = int(stride)
     dilation = int(dilation)
     left, right, l_out = conv1d_geometry(x3.shape[-1], k_size, stride, padding, dilation)
     span = dilation * (k_size - 1) + 1
     x3 = x3.astype(dtype).rechunk({1: -1})
-    x3 = _rechunk_for_halo(x3, span - 1)
+    x3 = _rechunk_for_halo(x3, span - 1, stacklevel=3)
     left_pad, right_pad = _side_pad(x3, left, right, padding_mode, pad_value, pad_value)
     padded = da.concatenate([p for p in (left_pad, x3, right_pad) if p is not None],
                             axis=-1)
