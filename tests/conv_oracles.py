@@ -11,6 +11,9 @@ equations of API.md section 4 with plain Python loops; padding comes from ``nump
 import numpy as np
 import pywt
 
+from oracles import (ALL_PADDING_MODES, NUMPY_PAD_MODES, PYWT_PAD_MODES,  # noqa: F401
+                     explicit_padding)
+
 __all__ = [
     "ALL_PADDING_MODES",
     "NUMPY_PAD_MODES",
@@ -25,48 +28,9 @@ __all__ = [
     "transpose_out_length",
 ]
 
-#: public padding_mode name -> numpy.pad mode
-NUMPY_PAD_MODES = {
-    "zeros": "constant",
-    "constant": "constant",
-    "edge": "edge",
-    "replicate": "edge",
-    "reflect": "reflect",
-    "symmetric": "symmetric",
-    "wrap": "wrap",
-    "circular": "wrap",
-    "mean": "mean",
-    "median": "median",
-    "minimum": "minimum",
-    "maximum": "maximum",
-    "linear_ramp": "linear_ramp",
-}
-PYWT_PAD_MODES = ("antisymmetric", "antireflect", "smooth")
-ALL_PADDING_MODES = tuple(NUMPY_PAD_MODES) + PYWT_PAD_MODES
 #: padding_mode -> torch.nn.functional.pad mode (None: F.pad's constant zeros)
 TORCH_PAD_MODES = {"zeros": None, "reflect": "reflect", "replicate": "replicate",
                    "circular": "circular"}
-
-
-def explicit_padding(padding, length, k, stride=1, dilation=1):
-    """``(left, right)`` of a ``conv1d`` padding argument (API.md section 4)."""
-    span = dilation * (k - 1)
-    if isinstance(padding, str):
-        if padding == "valid":
-            return 0, 0
-        if padding == "full":
-            return span, span
-        if padding == "causal":
-            return span, 0
-        if padding == "same":
-            l_out = -(-length // stride)          # ceil(L / stride)
-            total = max((l_out - 1) * stride + span + 1 - length, 0)
-            return total // 2, total - total // 2  # odd sample on the right
-        raise ValueError(padding)
-    if np.ndim(padding) == 0:
-        return int(padding), int(padding)
-    left, right = padding
-    return int(left), int(right)
 
 
 def conv1d_out_length(length, k, stride, dilation, left, right):

@@ -17,6 +17,8 @@ import pywt
 import torch
 import torch.nn.functional as F
 
+from oracles import NUMPY_PAD_MODES, PYWT_PAD_MODES, explicit_padding  # noqa: F401
+
 __all__ = [
     "TORCH_PAD_MODES",
     "NUMPY_PAD_MODES",
@@ -40,48 +42,6 @@ TORCH_PAD_MODES = {
     "circular": "circular",
     "wrap": "circular",
 }
-
-#: cconv1d padding_mode name -> numpy.pad mode (stat modes use the whole signal).
-NUMPY_PAD_MODES = {
-    "zeros": "constant",
-    "constant": "constant",
-    "edge": "edge",
-    "replicate": "edge",
-    "reflect": "reflect",
-    "symmetric": "symmetric",
-    "wrap": "wrap",
-    "circular": "wrap",
-    "mean": "mean",
-    "median": "median",
-    "minimum": "minimum",
-    "maximum": "maximum",
-    "linear_ramp": "linear_ramp",
-}
-
-#: Modes whose oracle is PyWavelets.
-PYWT_PAD_MODES = ("antisymmetric", "antireflect", "smooth")
-
-
-def explicit_padding(padding, length, kernel_size, stride=1, dilation=1):
-    """``(left, right)`` for an int, a pair or one of the padding words (API.md §4)."""
-    span = dilation * (kernel_size - 1)
-    if isinstance(padding, str):
-        if padding == "valid":
-            return 0, 0
-        if padding == "same":
-            l_out = math.ceil(length / stride)
-            total = max((l_out - 1) * stride + span + 1 - length, 0)
-            return total // 2, total - total // 2
-        if padding == "full":
-            return span, span
-        if padding == "causal":
-            return span, 0
-        raise ValueError(padding)
-    if np.ndim(padding) == 0:
-        return int(padding), int(padding)
-    left, right = padding
-    return int(left), int(right)
-
 
 def output_length(length, kernel_size, stride, left, right, dilation):
     return (length + left + right - dilation * (kernel_size - 1) - 1) // stride + 1

@@ -146,3 +146,47 @@ def order_pad_backward(grad, x, left, right, mode, stat_length=None):
         out[i, L - sr:] += (g[left + L:].sum()
                             * order_stat_weights(x[i, L - sr:], mode))
     return out
+
+
+# ---- shared by every test module: mode tables and the conv1d padding rule -------------
+
+#: public padding-mode name -> numpy.pad mode (statistic modes use the whole signal)
+NUMPY_PAD_MODES = {
+    "zeros": "constant",
+    "constant": "constant",
+    "edge": "edge",
+    "replicate": "edge",
+    "reflect": "reflect",
+    "symmetric": "symmetric",
+    "wrap": "wrap",
+    "circular": "wrap",
+    "mean": "mean",
+    "median": "median",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "linear_ramp": "linear_ramp",
+}
+#: modes whose oracle is PyWavelets' pywt.pad
+PYWT_PAD_MODES = ("antisymmetric", "antireflect", "smooth")
+ALL_PADDING_MODES = tuple(NUMPY_PAD_MODES) + PYWT_PAD_MODES
+
+
+def explicit_padding(padding, length, k, stride=1, dilation=1):
+    """``(left, right)`` of a ``conv1d`` padding argument, written from API.md section 4."""
+    span = dilation * (k - 1)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return 0, 0
+        if padding == "full":
+            return span, span
+        if padding == "causal":
+            return span, 0
+        if padding == "same":
+            l_out = -(-length // stride)          # ceil(L / stride)
+            total = max((l_out - 1) * stride + span + 1 - length, 0)
+            return total // 2, total - total // 2  # odd sample on the right
+        raise ValueError(padding)
+    if np.ndim(padding) == 0:
+        return int(padding), int(padding)
+    left, right = padding
+    return int(left), int(right)

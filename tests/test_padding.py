@@ -19,6 +19,9 @@ from hypothesis.extra import numpy as hnp
 
 import cconv1d as cc
 from oracles import (
+    ALL_PADDING_MODES,
+    NUMPY_PAD_MODES,
+    PYWT_PAD_MODES,
     apply_rows,
     as_pair,
     jacobian_central_fd,
@@ -32,24 +35,9 @@ from oracles import (
 # Mode tables
 # --------------------------------------------------------------------------
 
-#: public mode name -> numpy.pad mode
-NUMPY_MODES = {
-    "constant": "constant",
-    "zeros": "constant",
-    "edge": "edge",
-    "replicate": "edge",
-    "reflect": "reflect",
-    "symmetric": "symmetric",
-    "wrap": "wrap",
-    "circular": "wrap",
-    "mean": "mean",
-    "median": "median",
-    "minimum": "minimum",
-    "maximum": "maximum",
-    "linear_ramp": "linear_ramp",
-}
-PYWT_MODES = ("antisymmetric", "antireflect", "smooth")
-ALL_MODES = tuple(NUMPY_MODES) + PYWT_MODES
+NUMPY_MODES = NUMPY_PAD_MODES        # public mode name -> numpy.pad mode
+PYWT_MODES = PYWT_PAD_MODES
+ALL_MODES = ALL_PADDING_MODES
 
 #: modes whose output samples are plain copies (possibly negated) of input
 #: samples or of the constant: results must match bit for bit.

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 import cconv1d as cc
 import cconv1d.torch as cct
 from cconv1d import _modes
+from oracles import explicit_padding
 
 TDTYPES = (torch.float32, torch.float64)
 TOL = {torch.float32: dict(rtol=2e-5, atol=2e-5), torch.float64: dict(rtol=1e-11, atol=1e-11)}
@@ -44,30 +45,10 @@ def _data(n, c_in, length, c_out, c_in_per_group, k, dtype, seed=0, batched=True
     return x, w, b
 
 
-def _explicit_padding(padding, length, k, stride, dilation):
-    """(left, right) for any padding of ours, per API.md §4."""
-    span = dilation * (k - 1)
-    if isinstance(padding, str):
-        if padding == "valid":
-            return 0, 0
-        if padding == "full":
-            return span, span
-        if padding == "causal":
-            return span, 0
-        if padding == "same":
-            out = -(-length // stride)
-            total = max((out - 1) * stride + span + 1 - length, 0)
-            return total // 2, total - total // 2
-        raise AssertionError(padding)
-    if isinstance(padding, int):
-        return padding, padding
-    return tuple(padding)
-
-
 def _oracle(x, w, b, *, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros",
             pad_value=0.0, flip=False):
     """pad (torch / numpy / cconv1d) then torch's unpadded conv1d."""
-    left, right = _explicit_padding(padding, x.shape[-1], w.shape[-1], stride, dilation)
+    left, right = explicit_padding(padding, x.shape[-1], w.shape[-1], stride, dilation)
     mode = _modes.ALIASES.get(padding_mode, padding_mode)
     if padding_mode == "zeros":
         xp = F.pad(x, (left, right))
@@ -737,7 +718,7 @@ def test_training_matches_torch():
         torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
 
 
-def test_training_with_extra_paddings_matches_explicit_padding():
+def test_training_with_extra_paddings_matchesexplicit_padding():
     """Ours with "causal"/"symmetric" against torch layers fed explicitly padded input."""
     class Explicit(torch.nn.Module):
         def __init__(self):

@@ -120,15 +120,20 @@ def _direct_any(lanes_a, v, offset, length, real_dtype):
     return (ar_vr - ai_vi) + 1j * (ar_vi + ai_vr)
 
 
-def _convolve(a, v, mode, axis, method, what, conj_reverse=False):
+def _signal_array(a, mode, method):
+    """``a`` as an array (a scalar as one sample, as NumPy), ``mode`` and ``method``
+    checked: the shared start of every signal function."""
     aa = _validation.as_array(a, "a")
-    va = _validation.as_array(v, "v")
     if not isinstance(mode, str) or mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    if aa.ndim == 0:
-        aa = aa.reshape(1)
+    return aa.reshape(1) if aa.ndim == 0 else aa
+
+
+def _convolve(a, v, mode, axis, method, what, conj_reverse=False):
+    aa = _signal_array(a, mode, method)
+    va = _validation.as_array(v, "v")
     if va.ndim == 0:
         va = va.reshape(1)
     if va.ndim != 1:
@@ -259,13 +264,7 @@ def autocorrelate(a, mode="full", *, axis=-1, method="auto"):
     array([[ 2.,  5.],
            [-1.,  2.]])
     """
-    aa = _validation.as_array(a, "a")
-    if not isinstance(mode, str) or mode not in _MODES:
-        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-    if not isinstance(method, str) or method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    if aa.ndim == 0:
-        aa = aa.reshape(1)
+    aa = _signal_array(a, mode, method)
     axis = _validation.as_int(axis, "axis")
     if not -aa.ndim <= axis < aa.ndim:
         raise ValueError(f"axis {axis} is out of bounds for a with {aa.ndim} dimension(s)")
