@@ -32,7 +32,7 @@ from libc.string cimport memcpy
 
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row_backward
-from cconv1d._forward cimport Geometry, pack_channels
+from cconv1d._forward cimport Geometry, make_geometry, pack_channels
 from cconv1d._kernels cimport (igemm, irow, wgrad, tile_cols, cc_kernels_select,
                                cc_kernels_simd, CC_MR)
 
@@ -333,21 +333,9 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     cdef Geometry geo
     cdef idx_t n_batch = dy.shape[0]
     cdef bint want_w = dw.shape[0] > 0, want_b = db.shape[0] > 0
-    geo.c_in = x.shape[1]
-    geo.length = x.shape[2]
-    geo.left = left
-    geo.right = right
-    geo.padded = left + geo.length + right
-    geo.stride = stride
-    geo.dilation = dilation
-    geo.k_size = dw.shape[2] if want_w else 1
-    geo.groups = groups
-    geo.c_out = dy.shape[1]
-    geo.c_per_group = dw.shape[1] if want_w else 1
-    geo.o_per_group = geo.c_out // groups
-    geo.l_out = dy.shape[2]
-    geo.n_pairs = geo.c_per_group * geo.k_size
-    geo.n_blocks = 0
+    make_geometry(&geo, x.shape[1], x.shape[2], left, right, stride, dilation,
+                  dy.shape[1], dw.shape[1] if want_w else 1, dw.shape[2] if want_w else 1,
+                  groups, dy.shape[2])
     dtype = np.asarray(dy).dtype
     cdef idx_t cols = 16 if dtype == np.float32 else 8
     geo.pitch = packed_pitch(geo.padded, stride, dtype.itemsize, cols)

@@ -9,6 +9,11 @@ cdef struct Geometry:
     idx_t n_pairs
     idx_t n_blocks
 
+# Fills every field but `pitch` (which depends on the dtype and the kernel's tile).
+cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx_t right,
+                        idx_t stride, idx_t dilation, idx_t c_out, idx_t c_per_group,
+                        idx_t k_size, idx_t groups, idx_t l_out) noexcept
+
 # Pads channels [c_first, c_last) of one sample x (C_in, L) and splits them into the
 # stride's phase rows of `packed` (row pitch geo.pitch); `row` holds geo.padded values
 # when stride > 1; `work` holds geo.length doubles for median padding.

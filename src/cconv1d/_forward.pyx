@@ -86,6 +86,27 @@ select_simd(_env_simd)
 # ---------------------------------------------------------------------------------------
 # geometry and packing
 
+cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx_t right,
+                        idx_t stride, idx_t dilation, idx_t c_out, idx_t c_per_group,
+                        idx_t k_size, idx_t groups, idx_t l_out) noexcept:
+    geo.c_in = c_in
+    geo.length = length
+    geo.left = left
+    geo.right = right
+    geo.padded = left + length + right
+    geo.stride = stride
+    geo.dilation = dilation
+    geo.k_size = k_size
+    geo.groups = groups
+    geo.c_out = c_out
+    geo.c_per_group = c_per_group
+    geo.o_per_group = c_out // groups
+    geo.l_out = l_out
+    geo.n_pairs = c_per_group * k_size
+    geo.n_blocks = (geo.o_per_group + CC_MR - 1) // CC_MR
+    geo.pitch = 0
+
+
 def packed_pitch(idx_t padded, idx_t stride, idx_t itemsize, idx_t cols):
     """Row pitch of a packed sample: the longest phase row, one full tile and slack,
     rounded to 8 elements and kept off multiples of 4 KiB (rows of a 4 KiB pitch all
@@ -276,21 +297,8 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     """
     cdef Geometry geo
     cdef idx_t n_batch = x.shape[0]
-    geo.c_in = x.shape[1]
-    geo.length = x.shape[2]
-    geo.left = left
-    geo.right = right
-    geo.padded = left + geo.length + right
-    geo.stride = stride
-    geo.dilation = dilation
-    geo.k_size = w.shape[2]
-    geo.groups = groups
-    geo.c_out = w.shape[0]
-    geo.c_per_group = w.shape[1]
-    geo.o_per_group = geo.c_out // groups
-    geo.l_out = y.shape[2]
-    geo.n_pairs = geo.c_per_group * geo.k_size
-    geo.n_blocks = (geo.o_per_group + CC_MR - 1) // CC_MR
+    make_geometry(&geo, x.shape[1], x.shape[2], left, right, stride, dilation, w.shape[0],
+                  w.shape[1], w.shape[2], groups, y.shape[2])
     if n_batch == 0 or geo.c_out == 0 or geo.l_out == 0:
         return
     dtype = np.asarray(y).dtype
