@@ -40,8 +40,7 @@ import os
 
 import numpy as np
 
-from cconv1d._forward import (pack_weights, packed_pitch, pair_offsets, select_simd as
-                              _forward_select, simd_path as _forward_path)
+from cconv1d._forward import packed_pitch, pair_offsets, simd_path as _forward_path
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 

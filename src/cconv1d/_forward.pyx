@@ -263,25 +263,30 @@ cdef void _run_items(const Geometry* geo, bint by_rows, const real_t* packed,
 # ---------------------------------------------------------------------------------------
 # entry point
 
-def pack_weights(w, idx_t groups, bint flip, bint by_rows):
-    """Weights in the order the kernels read them.
-
-    by_rows: ``(C_out, pairs)``; otherwise panels ``(groups, blocks, pairs, 6)`` with
-    zero rows completing the last block of each group. ``flip`` reverses the taps.
-    """
-    w = np.asarray(w)
-    if flip:
-        w = w[..., ::-1]
-    c_out, c_per_group, k_size = w.shape
-    n_pairs = c_per_group * k_size
+cdef void _pack_weights(const real_t[:, :, ::1] w, const Geometry* geo, bint flip,
+                        bint by_rows, real_t* out) noexcept nogil:
+    """Weights in the order the kernels read them: by_rows ``(C_out, pairs)``; otherwise
+    panels ``(groups, blocks, pairs, 6)`` with zero rows completing each group's last
+    block. ``flip`` reverses the taps."""
+    cdef idx_t o, c, k, tap, g, b, r, p, row, k_size = geo.k_size
     if by_rows:
-        return np.ascontiguousarray(w.reshape(c_out, n_pairs))
-    o_per_group = c_out // groups
-    n_blocks = (o_per_group + CC_MR - 1) // CC_MR
-    panels = np.zeros((groups, n_blocks * CC_MR, n_pairs), dtype=w.dtype)
-    panels[:, :o_per_group, :] = w.reshape(groups, o_per_group, n_pairs)
-    return np.ascontiguousarray(
-        panels.reshape(groups, n_blocks, CC_MR, n_pairs).transpose(0, 1, 3, 2))
+        for o in range(geo.c_out):
+            for c in range(geo.c_per_group):
+                for k in range(k_size):
+                    tap = k_size - 1 - k if flip else k
+                    out[(o * geo.c_per_group + c) * k_size + k] = w[o, c, tap]
+        return
+    for g in range(geo.groups):
+        for b in range(geo.n_blocks):
+            for p in range(geo.n_pairs):
+                c = p // k_size
+                k = p % k_size
+                tap = k_size - 1 - k if flip else k
+                for r in range(CC_MR):
+                    row = b * CC_MR + r
+                    out[((g * geo.n_blocks + b) * geo.n_pairs + p) * CC_MR + r] = (
+                        w[g * geo.o_per_group + row, c, tap] if row < geo.o_per_group
+                        else 0)
 
 
 def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
@@ -307,7 +312,10 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     cdef bint by_rows = geo.o_per_group < 4
     cdef idx_t[::1] offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation,
                                         geo.pitch)
-    cdef const real_t[::1] weights = pack_weights(w, groups, flip, by_rows).ravel()
+    cdef real_t[::1] weights = np.empty(
+        geo.c_out * geo.n_pairs if by_rows else groups * geo.n_blocks * geo.n_pairs * CC_MR,
+        dtype=dtype)
+    _pack_weights(w, &geo, flip, by_rows, &weights[0])
     cdef idx_t n_items = _irow_items(&geo) if by_rows else _igemm_items(&geo)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
@@ -323,10 +331,17 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
         offs = pair_offsets(1, geo.k_size, 1, dilation, 0)
         edge = np.empty((threads, ROW_BLOCK + (geo.k_size - 1) * dilation), dtype=dtype)
         with nogil:
-            for item in prange(n_batch * n_items, schedule="dynamic", num_threads=threads):
-                _direct_row_item(&geo, &x[item // n_items, 0, 0], &offs[0], &weights[0],
-                                 bias_ptr, &y[item // n_items, 0, 0], value,
-                                 &edge[threadid(), 0], item % n_items)
+            if threads == 1:   # no OpenMP region for small work: it costs microseconds
+                for item in range(n_batch * n_items):
+                    _direct_row_item(&geo, &x[item // n_items, 0, 0], &offs[0],
+                                     &weights[0], bias_ptr, &y[item // n_items, 0, 0],
+                                     value, &edge[0, 0], item % n_items)
+            else:
+                for item in prange(n_batch * n_items, schedule="dynamic",
+                                   num_threads=threads):
+                    _direct_row_item(&geo, &x[item // n_items, 0, 0], &offs[0],
+                                     &weights[0], bias_ptr, &y[item // n_items, 0, 0],
+                                     value, &edge[threadid(), 0], item % n_items)
         return
     cdef bint by_sample = n_batch >= threads
     cdef idx_t n_scratch = threads if by_sample else 1
@@ -340,13 +355,21 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     cdef const real_t* x_n
     if by_sample:
         with nogil:
-            for n in prange(n_batch, schedule="dynamic", num_threads=threads):
-                t = threadid()
-                x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
-                pack_channels(x_n, &packed[t, 0], &row[t, 0], &geo, 0, geo.c_in, mode,
-                              value, &work[t, 0])
-                _run_items(&geo, by_rows, &packed[t, 0], &offs[0], &weights[0], bias_ptr,
-                           &y[n, 0, 0], 0, n_items)
+            if threads == 1:
+                for n in range(n_batch):
+                    x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
+                    pack_channels(x_n, &packed[0, 0], &row[0, 0], &geo, 0, geo.c_in, mode,
+                                  value, &work[0, 0])
+                    _run_items(&geo, by_rows, &packed[0, 0], &offs[0], &weights[0],
+                               bias_ptr, &y[n, 0, 0], 0, n_items)
+            else:
+                for n in prange(n_batch, schedule="dynamic", num_threads=threads):
+                    t = threadid()
+                    x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
+                    pack_channels(x_n, &packed[t, 0], &row[t, 0], &geo, 0, geo.c_in, mode,
+                                  value, &work[t, 0])
+                    _run_items(&geo, by_rows, &packed[t, 0], &offs[0], &weights[0],
+                               bias_ptr, &y[n, 0, 0], 0, n_items)
         return
     # Fewer samples than threads (one long signal, one example): split each sample.
     for n in range(n_batch):
