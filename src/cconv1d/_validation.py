@@ -66,8 +66,14 @@ def as_array(x, name):
     return arr
 
 
+_NATIVE_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def result_dtype(arrays, names, what, *, allow_complex):
     """Promoted compute dtype of several inputs (``np.result_type`` then section 1 rules)."""
+    first = arrays[0].dtype
+    if first in _NATIVE_FLOATS and all(a.dtype == first for a in arrays):
+        return first    # the common case, decided without promotion rules
     for arr, name in zip(arrays, names):
         compute_dtype(arr.dtype, name, what, allow_complex=allow_complex)
     promoted = np.result_type(*[a.dtype for a in arrays])
@@ -80,6 +86,9 @@ def contiguous(arr, dtype):
 
     Read-only inputs come back read-only (kernels take ``const`` views), never modified.
     """
+    if (arr.dtype == dtype and arr.flags.c_contiguous and arr.flags.aligned
+            and arr.dtype.isnative):
+        return arr      # already what the kernels take: no call into NumPy's conversion
     out = np.ascontiguousarray(arr, dtype=np.dtype(dtype).newbyteorder("="))
     if not out.flags.aligned:
         # A view into a byte buffer at an odd offset: kernels load whole elements.
@@ -89,6 +98,9 @@ def contiguous(arr, dtype):
 
 def as_int(value, name, *, minimum=None):
     """A Python int from an integer-like ``value`` (bool refused), checked ``>= minimum``."""
+    if type(value) is int and (minimum is None or value >= minimum) \
+            and -MAX_ELEMENTS <= value <= MAX_ELEMENTS:
+        return value    # the common case, checked in one step
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     try:
