@@ -162,47 +162,57 @@ cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
                          geo.length, geo.length, fold, stat_work)
 
 
-def _phase_tables(w, idx_t groups, bint flip, bint by_rows, idx_t stride, idx_t dilation,
-                  idx_t lead, idx_t dy_pitch):
-    """Per phase: pair offsets into the padded dy and weights in kernel order."""
-    w = np.asarray(w)
-    if flip:
-        w = w[..., ::-1]
-    c_out, c_per_group, k_size = w.shape
-    o_per_group = c_out // groups
-    shifts = np.arange(k_size) * dilation
-    offs, weights = [], []
-    offs_start, pair_count, weight_start = [], [], []
-    n_offs = n_weights = 0
+def _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_rows,
+                  idx_t stride, idx_t dilation, idx_t lead, idx_t dy_pitch):
+    """Per phase: pair offsets into the padded dy and weights in kernel order.
+
+    Phase rho's pairs are (o, k) for the taps with (k*d) % stride == rho, o-major.
+    Returns (offs, offs_start, pair_count, weights, weight_start).
+    """
+    cdef idx_t c_out = w.shape[0], c_per_group = w.shape[1], k_size = w.shape[2]
+    cdef idx_t o_per_group = c_out // groups
+    cdef idx_t c_blocks = (c_per_group + CC_MR - 1) // CC_MR
+    cdef idx_t rows_per_phase = groups * c_per_group if by_rows else groups * c_blocks * CC_MR
+    offs_array = np.empty(max(o_per_group * k_size, 1), dtype=np.intp)
+    weights_array = np.empty(max(rows_per_phase * o_per_group * k_size, 1),
+                             dtype=np.asarray(w).dtype)
+    starts = np.empty((3, stride), dtype=np.intp)
+    cdef idx_t[::1] offs = offs_array
+    cdef real_t[::1] wts = weights_array
+    cdef idx_t[:, ::1] st = starts
+    cdef idx_t rho, o, k, tap, g, c, b, r, p, n_taps, n_pairs, n_offs = 0, n_w = 0
+    cdef idx_t base, channel
     for rho in range(stride):
-        taps = np.nonzero(shifts % stride == rho)[0]
-        pairs_o = np.repeat(np.arange(o_per_group), len(taps))
-        pairs_k = np.tile(taps, o_per_group)
-        phase_offs = pairs_o * dy_pitch + lead - shifts[pairs_k] // stride
-        # (groups, c_per_group, pairs): weight of pair (o, k) for input channel c
-        wg = w.reshape(groups, o_per_group, c_per_group, k_size)
-        wp = wg[:, pairs_o, :, pairs_k] if len(taps) else np.zeros(
-            (0, groups, c_per_group), dtype=w.dtype)
-        wp = np.moveaxis(wp, 0, -1)                       # (groups, c_per_group, pairs)
-        if by_rows:
-            phase_w = wp.reshape(groups * c_per_group, -1)
-        else:
-            c_blocks = (c_per_group + CC_MR - 1) // CC_MR
-            panel = np.zeros((groups, c_blocks * CC_MR, len(pairs_o)), dtype=w.dtype)
-            panel[:, :c_per_group] = wp
-            phase_w = panel.reshape(groups, c_blocks, CC_MR, -1).transpose(0, 1, 3, 2)
-        flat = np.ascontiguousarray(phase_w).ravel()
-        offs.append(np.asarray(phase_offs, dtype=np.intp))
-        weights.append(flat)
-        offs_start.append(n_offs)
-        weight_start.append(n_weights)
-        pair_count.append(len(pairs_o))
-        n_offs += len(pairs_o)
-        n_weights += flat.size
-    as_intp = lambda v: np.asarray(v, dtype=np.intp)  # noqa: E731
-    flat_offs = np.concatenate(offs + [np.zeros(1, np.intp)])
-    flat_w = np.concatenate(weights + [np.zeros(1, w.dtype)])
-    return flat_offs, as_intp(offs_start), as_intp(pair_count), flat_w, as_intp(weight_start)
+        n_taps = 0
+        for k in range(k_size):
+            n_taps += (k * dilation) % stride == rho
+        n_pairs = o_per_group * n_taps
+        st[0, rho] = n_offs
+        st[1, rho] = n_pairs
+        st[2, rho] = n_w
+        p = 0
+        for o in range(o_per_group):
+            for k in range(k_size):
+                if (k * dilation) % stride != rho:
+                    continue
+                offs[n_offs + p] = o * dy_pitch + lead - (k * dilation) // stride
+                tap = k_size - 1 - k if flip else k
+                for g in range(groups):
+                    if by_rows:
+                        for c in range(c_per_group):
+                            wts[n_w + (g * c_per_group + c) * n_pairs + p] = \
+                                w[g * o_per_group + o, c, tap]
+                    else:
+                        for b in range(c_blocks):
+                            base = n_w + ((g * c_blocks + b) * n_pairs + p) * CC_MR
+                            for r in range(CC_MR):
+                                channel = b * CC_MR + r
+                                wts[base + r] = (w[g * o_per_group + o, channel, tap]
+                                                 if channel < c_per_group else 0)
+                p += 1
+        n_offs += n_pairs
+        n_w += rows_per_phase * n_pairs
+    return offs_array, starts[0].copy(), starts[1].copy(), weights_array, starts[2].copy()
 
 
 def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
