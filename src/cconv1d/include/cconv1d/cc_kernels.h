@@ -14,6 +14,7 @@
 #define CCONV1D_CC_KERNELS_H
 
 #include <stddef.h>
+#include <string.h>
 #include "cc_common.h"
 #include "cc_cpu.h"
 

@@ -9,6 +9,52 @@
 
 /* y[r*ldy + j] = (accumulate ? y : bias[r]) + sum_p w[p*CC_MR + r] * x[offs[p] + j]
  * for r < rows <= CC_MR, j < cols <= CC_NR(T). */
+#if defined(__GNUC__) || defined(__clang__)
+/* GCC/Clang vector extensions: 16-byte vectors (SSE2 on x86-64, NEON on arm64) in a
+ * 6 x 2-vector register tile, half a tile at a time; plain C loops left the
+ * accumulators in memory (3.6 GFLOP/s against 37 for this on the same machine). */
+typedef CC_T CC_CAT(cc_vec16, CC_SFX, t) __attribute__((vector_size(16)));
+#define CC_VEC CC_CAT(cc_vec16, CC_SFX, t)
+#define CC_VLANES ((ptrdiff_t)(16 / sizeof(CC_T)))
+static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
+                                    ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
+                                    CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
+                                    ptrdiff_t cols, int accumulate,
+                                    const CC_T *CC_RESTRICT bias) {
+    CC_T tmp[CC_MR * CC_NR];
+    ptrdiff_t r, j, p, h;
+    for (r = 0; r < CC_MR; ++r)
+        for (j = 0; j < CC_NR; ++j)
+            tmp[r * CC_NR + j] = (r < rows && j < cols)
+                ? (accumulate ? y[r * ldy + j] : (bias ? bias[r] : (CC_T)0)) : (CC_T)0;
+    for (h = 0; h < CC_NR; h += 2 * CC_VLANES) {
+        CC_VEC a[CC_MR][2];
+        for (r = 0; r < CC_MR; ++r) {
+            memcpy(&a[r][0], tmp + r * CC_NR + h, sizeof(CC_VEC));
+            memcpy(&a[r][1], tmp + r * CC_NR + h + CC_VLANES, sizeof(CC_VEC));
+        }
+        for (p = 0; p < n_pairs; ++p) {
+            const CC_T *xs = x + offs[p] + h;
+            const CC_T *wp = w + p * CC_MR;
+            CC_VEC x0, x1;
+            memcpy(&x0, xs, sizeof x0);
+            memcpy(&x1, xs + CC_VLANES, sizeof x1);
+            for (r = 0; r < CC_MR; ++r) {   /* fully unrolled by the compiler */
+                a[r][0] += wp[r] * x0;
+                a[r][1] += wp[r] * x1;
+            }
+        }
+        for (r = 0; r < CC_MR; ++r) {
+            memcpy(tmp + r * CC_NR + h, &a[r][0], sizeof(CC_VEC));
+            memcpy(tmp + r * CC_NR + h + CC_VLANES, &a[r][1], sizeof(CC_VEC));
+        }
+    }
+    for (r = 0; r < rows; ++r)
+        for (j = 0; j < cols; ++j) y[r * ldy + j] = tmp[r * CC_NR + j];
+}
+#undef CC_VEC
+#undef CC_VLANES
+#else
 static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
                                     ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
                                     CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
@@ -32,6 +78,7 @@ static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *
     for (r = 0; r < rows; ++r)
         for (j = 0; j < cols; ++j) y[r * ldy + j] = acc[r][j];
 }
+#endif
 
 /* One output row: y[j] = (accumulate ? y[j] : bias) + sum_p w[p] * x[offs[p] + j], j < n. */
 static void CC_FN(cc_irow, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
