@@ -40,7 +40,8 @@ import os
 
 import numpy as np
 
-from cconv1d._forward import packed_pitch, pair_offsets, simd_path as _forward_path
+from cconv1d._forward import (SIMD_NAMES, packed_pitch, pair_offsets, simd_code,
+                              simd_path as _forward_path)
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 
@@ -56,15 +57,11 @@ cdef enum:
 
 def select_simd(name=None):
     """Select the SIMD path of this module's kernels (as ``_forward.select_simd``)."""
-    from cconv1d._forward import SIMD_NAMES
-    wanted = -1 if name in (None, "", "auto") or name not in SIMD_NAMES else \
-        SIMD_NAMES.index(name)
-    return SIMD_NAMES[cc_kernels_select(wanted)]
+    return SIMD_NAMES[cc_kernels_select(simd_code(name))]
 
 
 def simd_path():
     """The SIMD path the kernels of this module use."""
-    from cconv1d._forward import SIMD_NAMES
     return SIMD_NAMES[cc_kernels_simd]
 
 

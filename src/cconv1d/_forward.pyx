@@ -53,17 +53,18 @@ cdef enum:
 SIMD_NAMES = ("scalar", "avx2")
 
 
+def simd_code(name):
+    """The cc_kernels_select() code of a path name (-1: the best this CPU runs)."""
+    if name in SIMD_NAMES:
+        return SIMD_NAMES.index(name)
+    # None, "auto", and paths not built yet (avx512, neon): the best available.
+    return -1
+
+
 def select_simd(name=None):
     """Use the SIMD path ``name`` ("scalar", "avx2"; None or "auto": the best this CPU
     runs); a path the CPU lacks falls back to the best lower one. Returns the path used."""
-    if name in (None, "", "auto"):
-        wanted = -1
-    elif name in SIMD_NAMES:
-        wanted = SIMD_NAMES.index(name)
-    else:
-        # avx512 and neon paths are not built yet: the best available is the nearest.
-        wanted = -1
-    return SIMD_NAMES[cc_kernels_select(wanted)]
+    return SIMD_NAMES[cc_kernels_select(simd_code(name))]
 
 
 def simd_path():
@@ -310,8 +311,7 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     cdef idx_t cols = 16 if dtype == np.float32 else 8
     geo.pitch = packed_pitch(geo.padded, stride, dtype.itemsize, cols)
     cdef bint by_rows = geo.o_per_group < 4
-    cdef idx_t[::1] offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation,
-                                        geo.pitch)
+    cdef idx_t[::1] offs
     cdef real_t[::1] weights = np.empty(
         geo.c_out * geo.n_pairs if by_rows else groups * geo.n_blocks * geo.n_pairs * CC_MR,
         dtype=dtype)
@@ -343,6 +343,7 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
                                      &weights[0], bias_ptr, &y[item // n_items, 0, 0],
                                      value, &edge[threadid(), 0], item % n_items)
         return
+    offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation, geo.pitch)
     cdef bint by_sample = n_batch >= threads
     cdef idx_t n_scratch = threads if by_sample else 1
     # Zeroed once: the slack after each packed row is read by full tiles, never written.

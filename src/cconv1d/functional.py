@@ -76,12 +76,12 @@ def _common_ints(stride, dilation, groups):
     return stride, dilation, groups
 
 
-def _batched(arr, name, channel_word="C_in"):
+def _batched(arr, name):
     if arr.ndim == 3:
         return arr, True
     if arr.ndim == 2:
         return arr[None], False
-    raise ValueError(f"{name} must be (N, {channel_word}, L) or ({channel_word}, L), "
+    raise ValueError(f"{name} must be (N, C_in, L) or (C_in, L), "
                      f"got an array of shape {arr.shape}")
 
 

@@ -25,14 +25,10 @@ static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(const CC_T *CC_RESTRICT x,
     ptrdiff_t p, r, j;
     const int full = rows == CC_MR && cols == CC_NR;
     if (accumulate) {
-        if (full) {
-            for (r = 0; r < CC_MR; ++r)
-                for (j = 0; j < CC_NR; ++j) tmp[r * CC_NR + j] = y[r * ldy + j];
-        } else {
-            for (r = 0; r < CC_MR; ++r)
-                for (j = 0; j < CC_NR; ++j)
-                    tmp[r * CC_NR + j] = (r < rows && j < cols) ? y[r * ldy + j] : (CC_T)0;
-        }
+        /* A partial tile stages through tmp so no load reaches past the output. */
+        for (r = 0; r < CC_MR; ++r)
+            for (j = 0; j < CC_NR; ++j)
+                tmp[r * CC_NR + j] = (r < rows && j < cols) ? y[r * ldy + j] : (CC_T)0;
     } else {
         for (r = 0; r < CC_MR; ++r) {
             CC_T b = (bias && r < rows) ? bias[r] : (CC_T)0;
