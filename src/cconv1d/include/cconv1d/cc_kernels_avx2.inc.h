@@ -24,23 +24,33 @@ static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(const CC_T *CC_RESTRICT x,
     CC_T tmp[CC_MR * CC_NR];
     ptrdiff_t p, r, j;
     const int full = rows == CC_MR && cols == CC_NR;
-    if (accumulate) {
+    if (full && accumulate) {
+        a00 = CC_LOADU(y + 0 * ldy); a01 = CC_LOADU(y + 0 * ldy + CC_VLEN);
+        a10 = CC_LOADU(y + 1 * ldy); a11 = CC_LOADU(y + 1 * ldy + CC_VLEN);
+        a20 = CC_LOADU(y + 2 * ldy); a21 = CC_LOADU(y + 2 * ldy + CC_VLEN);
+        a30 = CC_LOADU(y + 3 * ldy); a31 = CC_LOADU(y + 3 * ldy + CC_VLEN);
+        a40 = CC_LOADU(y + 4 * ldy); a41 = CC_LOADU(y + 4 * ldy + CC_VLEN);
+        a50 = CC_LOADU(y + 5 * ldy); a51 = CC_LOADU(y + 5 * ldy + CC_VLEN);
+    } else if (!accumulate) {
+        /* Start from the bias; rows past `rows` are computed and discarded. */
+        a00 = a01 = (bias && rows > 0) ? CC_SET1(bias[0]) : CC_ZERO();
+        a10 = a11 = (bias && rows > 1) ? CC_SET1(bias[1]) : CC_ZERO();
+        a20 = a21 = (bias && rows > 2) ? CC_SET1(bias[2]) : CC_ZERO();
+        a30 = a31 = (bias && rows > 3) ? CC_SET1(bias[3]) : CC_ZERO();
+        a40 = a41 = (bias && rows > 4) ? CC_SET1(bias[4]) : CC_ZERO();
+        a50 = a51 = (bias && rows > 5) ? CC_SET1(bias[5]) : CC_ZERO();
+    } else {
         /* A partial tile stages through tmp so no load reaches past the output. */
         for (r = 0; r < CC_MR; ++r)
             for (j = 0; j < CC_NR; ++j)
                 tmp[r * CC_NR + j] = (r < rows && j < cols) ? y[r * ldy + j] : (CC_T)0;
-    } else {
-        for (r = 0; r < CC_MR; ++r) {
-            CC_T b = (bias && r < rows) ? bias[r] : (CC_T)0;
-            for (j = 0; j < CC_NR; ++j) tmp[r * CC_NR + j] = b;
-        }
+        a00 = CC_LOADU(tmp + 0 * CC_NR); a01 = CC_LOADU(tmp + 0 * CC_NR + CC_VLEN);
+        a10 = CC_LOADU(tmp + 1 * CC_NR); a11 = CC_LOADU(tmp + 1 * CC_NR + CC_VLEN);
+        a20 = CC_LOADU(tmp + 2 * CC_NR); a21 = CC_LOADU(tmp + 2 * CC_NR + CC_VLEN);
+        a30 = CC_LOADU(tmp + 3 * CC_NR); a31 = CC_LOADU(tmp + 3 * CC_NR + CC_VLEN);
+        a40 = CC_LOADU(tmp + 4 * CC_NR); a41 = CC_LOADU(tmp + 4 * CC_NR + CC_VLEN);
+        a50 = CC_LOADU(tmp + 5 * CC_NR); a51 = CC_LOADU(tmp + 5 * CC_NR + CC_VLEN);
     }
-    a00 = CC_LOADU(tmp + 0 * CC_NR); a01 = CC_LOADU(tmp + 0 * CC_NR + CC_VLEN);
-    a10 = CC_LOADU(tmp + 1 * CC_NR); a11 = CC_LOADU(tmp + 1 * CC_NR + CC_VLEN);
-    a20 = CC_LOADU(tmp + 2 * CC_NR); a21 = CC_LOADU(tmp + 2 * CC_NR + CC_VLEN);
-    a30 = CC_LOADU(tmp + 3 * CC_NR); a31 = CC_LOADU(tmp + 3 * CC_NR + CC_VLEN);
-    a40 = CC_LOADU(tmp + 4 * CC_NR); a41 = CC_LOADU(tmp + 4 * CC_NR + CC_VLEN);
-    a50 = CC_LOADU(tmp + 5 * CC_NR); a51 = CC_LOADU(tmp + 5 * CC_NR + CC_VLEN);
     for (p = 0; p < n_pairs; ++p) {
         const CC_T *xs = x + offs[p];
         const CC_T *wp = w + p * CC_MR;
