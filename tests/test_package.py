@@ -75,3 +75,37 @@ def test_docstring_examples(name):
         runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
+
+
+def test_bench_header_peak_json_and_peer_check(tmp_path, monkeypatch, capsys):
+    """The benchmark's header, % peak, per-thread tables, JSON, and its untimed peer check."""
+    import json
+
+    import numpy as np
+
+    from cconv1d import bench
+
+    monkeypatch.setattr(bench, "PEAK_SIZE", 64)  # the real 2048 GEMM takes seconds
+    peers = bench._signal_peers
+    monkeypatch.setattr(bench, "_signal_peers", lambda a, v: {
+        **peers(a, v), "wrong": lambda: np.convolve(a, v)[::-1]})
+    buf = io.StringIO()
+    path = tmp_path / "bench.json"
+    rows = bench.run(cases=["tiny"], signal_cases=[(50, 8)], repeats=1, threads=[1, 2],
+                     backward=True, stream=buf, json_path=str(path))
+    text = buf.getvalue()
+    for field in ("machine :", "SIMD    :", "threads : 1", "threads : 2", "peak    : float32",
+                  "% peak", "ndimage", "note: convolve 50 x 8: wrong skipped"):
+        assert field in text, field
+    assert [r["threads"] for r in rows] == [1, 1, 2, 2]
+    assert rows[0]["pct_peak"] > 0 and rows[0]["pct_peak_bwd"] > 0
+    assert "ndimage" in rows[1] and "wrong" not in rows[1]
+    report = json.loads(path.read_text())
+    assert report["threads"] == [1, 2] and report["simd"] == cc._forward.simd_path()
+    assert set(report["peak"]) == {"1", "2"} and report["peak"]["1"]["size"] == 64
+    assert report["rows"] == json.loads(json.dumps(rows))
+    # --json -: the JSON alone on standard output, the table on standard error
+    bench.main(["--cases", "tiny", "--repeats", "1", "--no-backward", "--no-signal",
+                "--no-peak", "--threads", "1", "--json", "-"])
+    out, err = capsys.readouterr()
+    assert json.loads(out)["peak"] == {} and "tiny" in err

@@ -2,18 +2,35 @@
 
 Every case times cconv1d and each installed peer in the same process, on the same
 inputs, at the same thread count: an untimed warm-up, then the median (and minimum) of
-repeats. It prints ``ratio = peer_time / cconv1d_time`` (> 1: cconv1d is faster) and
-cconv1d's GFLOP/s. Peers that are not installed are skipped, never faked.
+repeats. It prints ``ratio = peer_time / cconv1d_time`` (> 1: cconv1d is faster),
+cconv1d's GFLOP/s and that as a percentage of the machine's GEMM peak. Peers that are
+not installed are skipped, never faked; a signal peer whose untimed result differs from
+``numpy.convolve`` is skipped with a note rather than timed.
+
+The output starts with the machine (CPU model and logical cores), the SIMD path the
+kernels dispatch to, then for each thread count (``--threads 1 2`` runs the whole table
+once per count) the thread count and the peak: GFLOP/s of a 2048 x 2048 float32 and
+float64 matrix product at that thread count (``torch.mm`` if PyTorch is installed, else
+NumPy's ``matmul``; a warm-up, then the median of 5), which the ``% peak`` columns of the
+same dtype refer to (``--no-peak`` skips it). ``--json PATH`` (``-`` for standard output;
+the table then goes to standard error) also writes ``{"machine", "threads", "simd",
+"peak", "rows"}``: ``threads`` is the list of thread counts, ``peak`` maps each (as a
+string) to ``{"library", "size", "float32", "float64"}``, ``rows`` are the dicts
+:func:`run` returns; times are in seconds, rates in GFLOP/s.
 
 Examples
 --------
 >>> from cconv1d import bench
 >>> rows = bench.run(cases=["tiny"], signal_cases=[], repeats=3, backward=False,
-...                  stream=None)
+...                  peak=False, stream=None)
 >>> rows[0]["case"]
 'tiny'
 """
 
+import contextlib
+import json
+import os
+import platform
 import statistics
 import sys
 import time
@@ -21,6 +38,7 @@ import time
 import numpy as np
 
 import cconv1d as cc
+from cconv1d import _forward
 
 # (N, C_in, C_out, L, K, stride, dilation, groups, padding[, dtype])
 NN_CASES = {
@@ -39,9 +57,14 @@ NN_CASES = {
 SIGNAL_CASES = [(1000, 7), (100_000, 31), (1_000_000, 31), (1_000_000, 301),
                 (1_000_000, 3001), (10_000, 10_000)]
 
+# The GEMM whose rate is the "peak": PEAK_SIZE x PEAK_SIZE matrices, median of PEAK_REPEATS
+PEAK_SIZE = 2048
+PEAK_REPEATS = 5
 
-def _time(fn, repeats, min_seconds=0.0):
-    fn()  # warm-up: page faults, thread start-up, caches
+
+def _time(fn, repeats, min_seconds=0.0, warmup=True):
+    if warmup:
+        fn()  # page faults, thread start-up, caches
     times = []
     start = time.perf_counter()
     while len(times) < repeats or (time.perf_counter() - start < min_seconds
@@ -59,6 +82,71 @@ def _torch():
     except ImportError:
         return None, None
     return torch, F
+
+
+def machine_info():
+    """The CPU model (``/proc/cpuinfo``, else ``platform.processor()``), logical cores, OS."""
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu or platform.processor() or platform.machine() or "unknown",
+            "logical_cores": os.cpu_count(),
+            "platform": f"{platform.system()} {platform.machine()}"}
+
+
+@contextlib.contextmanager
+def _using_threads(threads):
+    """cconv1d and PyTorch (if installed) both run on ``threads`` threads inside."""
+    torch, _ = _torch()
+    old = cc.get_num_threads()
+    old_torch = torch.get_num_threads() if torch is not None else None
+    cc.set_num_threads(threads)
+    if torch is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        cc.set_num_threads(old)
+        if torch is not None:
+            torch.set_num_threads(old_torch)
+
+
+def gemm_peak(threads, size=None, repeats=PEAK_REPEATS):
+    """GFLOP/s of a ``size`` x ``size`` float32 and float64 matrix product on ``threads``.
+
+    ``torch.mm`` if PyTorch is installed (run inside :func:`_using_threads`), else NumPy's
+    ``matmul`` with its BLAS limited to ``threads`` by threadpoolctl when that is installed.
+    """
+    size = size or PEAK_SIZE
+    torch, _ = _torch()
+    limit = contextlib.nullcontext()
+    if torch is not None:
+        library = f"torch {torch.__version__}"
+        matmul = torch.mm
+    else:
+        library = f"numpy {np.__version__}"
+        matmul = np.matmul
+        try:
+            from threadpoolctl import threadpool_limits
+            limit = threadpool_limits(limits=threads, user_api="blas")
+        except ImportError:
+            library += " (BLAS at its default thread count)"
+    peak = {"library": library, "size": size}
+    rng = np.random.default_rng(2)
+    with limit:
+        for dtype in ("float32", "float64"):
+            a, b = (rng.standard_normal((size, size)).astype(dtype) for _ in range(2))
+            if torch is not None:
+                a, b = torch.from_numpy(a), torch.from_numpy(b)
+            seconds, _ = _time(lambda: matmul(a, b), repeats)
+            peak[dtype] = 2.0 * size ** 3 / seconds / 1e9
+    return peak
 
 
 def _padding_pair(padding, length, k, stride, dilation):
@@ -114,30 +202,102 @@ def nn_case(name, spec, repeats, threads, backward):
     return row
 
 
+def _signal_peers(a, v):
+    """The installed peers computing numpy.convolve(a, v) ('full'), by name."""
+    peers = {"numpy.convolve": lambda: np.convolve(a, v)}
+    try:
+        import scipy.ndimage
+        import scipy.signal
+    except ImportError:
+        return peers
+    peers["scipy direct"] = lambda: scipy.signal.convolve(a, v, method="direct")
+    peers["scipy auto"] = lambda: scipy.signal.convolve(a, v, method="auto")
+    peers["scipy oaconvolve"] = lambda: scipy.signal.oaconvolve(a, v)
+    # convolve1d keeps the input's length and centres the kernel: a user zero-pads the
+    # signal to the 'full' length first, so the padding is part of the timed call.
+    pad = (len(v) // 2, len(v) - 1 - len(v) // 2)
+    peers["ndimage"] = lambda: scipy.ndimage.convolve1d(np.pad(a, pad), v, mode="constant",
+                                                        cval=0.0)
+    return peers
+
+
 def signal_case(length, taps, repeats, threads):
     rng = np.random.default_rng(1)
     a = rng.standard_normal(length)
     v = rng.standard_normal(taps)
-    row = {"case": f"convolve {length:g} x {taps:g}", "dtype": "float64", "threads": threads}
+    row = {"case": f"convolve {length:g} x {taps:g}", "dtype": "float64", "threads": threads,
+           "notes": []}
     row["ours"], row["ours_min"] = _time(lambda: cc.convolve(a, v), repeats)
     row["ours_direct"], _ = _time(lambda: cc.convolve(a, v, method="direct"), repeats)
     row["ours_fft"], _ = _time(lambda: cc.convolve(a, v, method="fft"), repeats)
-    peers = {}
-    peers["numpy.convolve"] = lambda: np.convolve(a, v)
-    try:
-        import scipy.ndimage
-        import scipy.signal
-        peers["scipy direct"] = lambda: scipy.signal.convolve(a, v, method="direct")
-        peers["scipy auto"] = lambda: scipy.signal.convolve(a, v, method="auto")
-        peers["scipy oaconvolve"] = lambda: scipy.signal.oaconvolve(a, v)
-    except ImportError:
-        pass
-    for name, fn in peers.items():
+    expected = np.convolve(a, v)
+    atol = 1e-9 * np.abs(expected).max()
+    timed = []
+    for name, fn in _signal_peers(a, v).items():
+        result = fn()  # untimed: checks the peer computes this convolution; also the warm-up
+        if result.shape != expected.shape or not np.allclose(result, expected, rtol=1e-9,
+                                                             atol=atol):
+            row["notes"].append(f"{name} skipped: its result differs from numpy.convolve")
+            continue
         # the O(n*m) peers on the largest cases take seconds: fewer repeats there
         reps = repeats if length * taps < 1e8 else 1
-        row[name], _ = _time(fn, reps)
-    row["best_peer"] = min(row[name] for name in peers)
+        row[name], _ = _time(fn, reps, warmup=False)
+        timed.append(name)
+    row["best_peer"] = min(row[name] for name in timed)
     return row
+
+
+def _add_pct_peak(row, peak):
+    """``pct_peak`` (and ``pct_peak_bwd``): cconv1d's rate as % of the same-dtype GEMM peak."""
+    if not peak or "gflops" not in row:
+        return
+    for rate, pct in (("gflops", "pct_peak"), ("gflops_bwd", "pct_peak_bwd")):
+        if rate in row:
+            row[pct] = 100.0 * row[rate] / peak[row["dtype"]]
+
+
+def _thread_counts(threads):
+    if threads is None:
+        return [cc.get_num_threads()]
+    if isinstance(threads, int):
+        return [threads]
+    return [n or cc.get_num_threads() for n in threads]
+
+
+def run(cases=None, signal_cases=None, repeats=7, threads=None, backward=True, peak=True,
+        stream=sys.stdout, json_path=None):
+    """Run the benchmark; print a table to ``stream`` (None: silent); return the rows.
+
+    ``threads`` is one count or a sequence of counts (the whole table runs once per
+    count; default ``cc.get_num_threads()``); ``peak=False`` skips the GEMM peak and the
+    ``% peak`` columns; ``json_path`` (``"-"``: standard output) also writes the report.
+    """
+    counts = _thread_counts(threads)
+    report = {"machine": machine_info(), "threads": counts, "simd": _forward.simd_path(),
+              "peak": {}, "rows": []}
+    if stream is not None:
+        _print_header(report, stream)
+    names = list(NN_CASES) if cases is None else cases
+    for n in counts:
+        with _using_threads(n):
+            gemm = gemm_peak(n) if peak else None
+            rows = [nn_case(name, NN_CASES[name], repeats, n, backward) for name in names]
+            rows += [signal_case(length, taps, repeats, n) for length, taps
+                     in (SIGNAL_CASES if signal_cases is None else signal_cases)]
+        for row in rows:
+            _add_pct_peak(row, gemm)
+        if gemm:
+            report["peak"][str(n)] = gemm
+        report["rows"] += rows
+        if stream is not None:
+            _print_block(rows, n, gemm, stream)
+    if json_path == "-":
+        json.dump(report, sys.stdout, indent=2)
+        print()
+    elif json_path:
+        with open(json_path, "w") as f:
+            json.dump(report, f, indent=2)
+    return report["rows"]
 
 
 def _fmt_ratio(peer, ours):
@@ -146,70 +306,83 @@ def _fmt_ratio(peer, ours):
     return f"{peer / ours:6.2f}x"
 
 
-def run(cases=None, signal_cases=None, repeats=7, threads=None, backward=True,
-        stream=sys.stdout):
-    """Run the benchmark; print a table to ``stream`` (None: silent); return the rows."""
-    threads = threads or cc.get_num_threads()
-    torch, _ = _torch()
-    old = cc.get_num_threads()
-    cc.set_num_threads(threads)
-    if torch is not None:
-        torch_threads = torch.get_num_threads()
-        torch.set_num_threads(threads)
-    rows = []
-    try:
-        names = list(NN_CASES) if cases is None else cases
-        for name in names:
-            rows.append(nn_case(name, NN_CASES[name], repeats, threads, backward))
-        for length, taps in (SIGNAL_CASES if signal_cases is None else signal_cases):
-            rows.append(signal_case(length, taps, repeats, threads))
-    finally:
-        cc.set_num_threads(old)
-        if torch is not None:
-            torch.set_num_threads(torch_threads)
-    if stream is not None:
-        _print(rows, threads, stream)
-    return rows
+def _fmt_pct(pct):
+    return "-" if pct is None else f"{pct:.1f}%"
 
 
-def _print(rows, threads, stream):
+# the signal table's ratio columns, in order: the peers, then the best of them
+_SIGNAL_COLUMNS = ("numpy.convolve", "scipy direct", "scipy auto", "scipy oaconvolve",
+                   "ndimage", "best_peer")
+
+
+def _print_header(report, stream):
+    machine = report["machine"]
+    print(f"cconv1d {cc.__version__} benchmark; times are medians, "
+          "ratio = peer / cconv1d (> 1: cconv1d faster)\n"
+          f"machine : {machine['cpu']}, {machine['logical_cores']} logical cores "
+          f"({machine['platform']})\n"
+          f"SIMD    : {report['simd']}", file=stream)
+
+
+def _print_block(rows, threads, peak, stream):
     p = lambda *a: print(*a, file=stream)  # noqa: E731
-    p(f"cconv1d {cc.__version__} benchmark, {threads} thread(s); times are medians, "
-      "ratio = peer / cconv1d (> 1: cconv1d faster)")
-    p(f"{'case':16s} {'dtype':8s} {'ours ms':>9s} {'fresh ms':>9s} {'GFLOP/s':>8s} "
-      f"{'torch':>8s} {'bwd ms':>9s} {'bwd GF/s':>8s} {'torch bwd':>9s}")
-    for r in rows:
-        if "gflops" not in r:
-            continue
-        p(f"{r['case']:16s} {r['dtype']:8s} {1e3 * r['ours']:9.3f} {1e3 * r['ours_fresh']:9.3f} "
-          f"{r['gflops']:8.1f} {_fmt_ratio(r.get('torch'), r['ours']):>8s} "
-          + (f"{1e3 * r['ours_bwd']:9.3f} {r['gflops_bwd']:8.1f} "
-             f"{_fmt_ratio(r.get('torch_bwd'), r['ours_bwd']):>9s}" if "ours_bwd" in r else ""))
+    p("")
+    p(f"threads : {threads}")
+    if peak:
+        p(f"peak    : float32 {peak['float32']:.1f} GFLOP/s, float64 {peak['float64']:.1f} "
+          f"GFLOP/s ({peak['size']}x{peak['size']} matmul, {peak['library']})")
+    else:
+        p("peak    : not measured (--no-peak)")
+    nn_rows = [r for r in rows if "gflops" in r]
+    if nn_rows:
+        p(f"{'case':16s} {'dtype':8s} {'ours ms':>9s} {'fresh ms':>9s} {'GFLOP/s':>8s} "
+          f"{'% peak':>7s} {'torch':>8s} {'bwd ms':>9s} {'bwd GF/s':>8s} {'bwd %pk':>7s} "
+          f"{'torch bwd':>9s}")
+    for r in nn_rows:
+        fields = [f"{r['case']:16s} {r['dtype']:8s} {1e3 * r['ours']:9.3f}",
+                  f"{1e3 * r['ours_fresh']:9.3f} {r['gflops']:8.1f}",
+                  f"{_fmt_pct(r.get('pct_peak')):>7s} {_fmt_ratio(r.get('torch'), r['ours']):>8s}"]
+        if "ours_bwd" in r:
+            fields += [f"{1e3 * r['ours_bwd']:9.3f} {r['gflops_bwd']:8.1f}",
+                       f"{_fmt_pct(r.get('pct_peak_bwd')):>7s}",
+                       f"{_fmt_ratio(r.get('torch_bwd'), r['ours_bwd']):>9s}"]
+        p(" ".join(fields))
     signal_rows = [r for r in rows if "best_peer" in r]
     if signal_rows:
-        p("")
+        if nn_rows:
+            p("")
         p(f"{'signal (full)':24s} {'auto ms':>9s} {'direct':>9s} {'fft':>9s} "
-          f"{'numpy':>8s} {'scipy-d':>8s} {'scipy-a':>8s} {'scipy-oa':>8s} {'vs best':>8s}")
+          f"{'numpy':>8s} {'scipy-d':>8s} {'scipy-a':>8s} {'scipy-oa':>8s} {'ndimage':>8s} "
+          f"{'vs best':>8s}")
         for r in signal_rows:
             p(f"{r['case']:24s} {1e3 * r['ours']:9.3f} {1e3 * r['ours_direct']:9.3f} "
               f"{1e3 * r['ours_fft']:9.3f} "
-              f"{_fmt_ratio(r.get('numpy.convolve'), r['ours']):>8s} "
-              f"{_fmt_ratio(r.get('scipy direct'), r['ours']):>8s} "
-              f"{_fmt_ratio(r.get('scipy auto'), r['ours']):>8s} "
-              f"{_fmt_ratio(r.get('scipy oaconvolve'), r['ours']):>8s} "
-              f"{_fmt_ratio(r['best_peer'], r['ours']):>8s}")
+              + " ".join(f"{_fmt_ratio(r.get(key), r['ours']):>8s}" for key in _SIGNAL_COLUMNS))
+        for r in signal_rows:
+            for note in r["notes"]:
+                p(f"note: {r['case']}: {note}")
 
 
 def main(argv=None):
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m cconv1d bench")
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--threads", type=int, nargs="+", default=None,
+                        help="thread count(s): the whole table runs once per count "
+                             "(default: cconv1d.get_num_threads())")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--cases", nargs="*", default=None, choices=list(NN_CASES))
     parser.add_argument("--no-backward", action="store_true")
     parser.add_argument("--no-signal", action="store_true")
+    parser.add_argument("--no-peak", action="store_true",
+                        help=f"skip measuring the {PEAK_SIZE}x{PEAK_SIZE} matmul peak "
+                             "(and the %% peak columns)")
+    parser.add_argument("--json", metavar="PATH", default=None,
+                        help="also write the results as JSON to PATH ('-': standard "
+                             "output, the table then goes to standard error)")
     args = parser.parse_args(argv)
     run(cases=args.cases, signal_cases=[] if args.no_signal else None,
-        repeats=args.repeats, threads=args.threads, backward=not args.no_backward)
+        repeats=args.repeats, threads=args.threads, backward=not args.no_backward,
+        peak=not args.no_peak, stream=sys.stderr if args.json == "-" else sys.stdout,
+        json_path=args.json)
     return 0
