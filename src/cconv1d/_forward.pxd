@@ -20,3 +20,12 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
 cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geometry* geo,
                         idx_t c_first, idx_t c_last, int mode, real_t value,
                         double* work) noexcept nogil
+
+# Row pitch (elements) of a packed sample: the longest stride phase, a tile and slack,
+# kept off multiples of 4 KiB.
+cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
+                          idx_t cols) noexcept nogil
+
+# offs[c*K + k] = where pair (c, k) reads in a packed sample of row pitch `pitch`.
+cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t stride,
+                            idx_t dilation, idx_t pitch) noexcept nogil

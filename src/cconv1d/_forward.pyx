@@ -30,6 +30,8 @@ import os
 import warnings
 
 from cython.parallel cimport prange, threadid
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset
 
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row
@@ -108,10 +110,8 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
     geo.pitch = 0
 
 
-def packed_pitch(idx_t padded, idx_t stride, idx_t itemsize, idx_t cols):
-    """Row pitch of a packed sample: the longest phase row, one full tile and slack,
-    rounded to 8 elements and kept off multiples of 4 KiB (rows of a 4 KiB pitch all
-    map to the same L1 sets)."""
+cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
+                         idx_t cols) noexcept nogil:
     cdef idx_t phase_len = (padded + stride - 1) // stride
     cdef idx_t pitch = (phase_len + cols + SLACK + 7) // 8 * 8
     if (pitch * itemsize) % 4096 == 0:
@@ -119,16 +119,29 @@ def packed_pitch(idx_t padded, idx_t stride, idx_t itemsize, idx_t cols):
     return pitch
 
 
-def pair_offsets(idx_t c_per_group, idx_t k_size, idx_t stride, idx_t dilation,
-                 idx_t pitch):
-    """``offs[c*K + k]``: where pair (c, k) reads in a packed sample (see module doc)."""
-    offs_array = np.empty(c_per_group * k_size, dtype=np.intp)
-    cdef idx_t[::1] offs = offs_array
+cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t stride,
+                            idx_t dilation, idx_t pitch) noexcept nogil:
     cdef idx_t c, k, shift
     for c in range(c_per_group):
         for k in range(k_size):
             shift = k * dilation
             offs[c * k_size + k] = (c * stride + shift % stride) * pitch + shift // stride
+
+
+def packed_pitch(idx_t padded, idx_t stride, idx_t itemsize, idx_t cols):
+    """Row pitch of a packed sample: the longest phase row, one full tile and slack,
+    rounded to 8 elements and kept off multiples of 4 KiB (rows of a 4 KiB pitch all
+    map to the same L1 sets)."""
+    return c_packed_pitch(padded, stride, itemsize, cols)
+
+
+def pair_offsets(idx_t c_per_group, idx_t k_size, idx_t stride, idx_t dilation,
+                 idx_t pitch):
+    """``offs[c*K + k]``: where pair (c, k) reads in a packed sample (see module doc)."""
+    offs_array = np.empty(c_per_group * k_size, dtype=np.intp)
+    cdef idx_t[::1] offs = offs_array
+    if c_per_group * k_size > 0:
+        fill_pair_offsets(&offs[0], c_per_group, k_size, stride, dilation, pitch)
     return offs_array
 
 
@@ -264,8 +277,8 @@ cdef void _run_items(const Geometry* geo, bint by_rows, const real_t* packed,
 # ---------------------------------------------------------------------------------------
 # entry point
 
-cdef void _pack_weights(const real_t[:, :, ::1] w, const Geometry* geo, bint flip,
-                        bint by_rows, real_t* out) noexcept nogil:
+cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by_rows,
+                        real_t* out) noexcept nogil:
     """Weights in the order the kernels read them: by_rows ``(C_out, pairs)``; otherwise
     panels ``(groups, blocks, pairs, 6)`` with zero rows completing each group's last
     block. ``flip`` reverses the taps."""
@@ -275,7 +288,7 @@ cdef void _pack_weights(const real_t[:, :, ::1] w, const Geometry* geo, bint fli
             for c in range(geo.c_per_group):
                 for k in range(k_size):
                     tap = k_size - 1 - k if flip else k
-                    out[(o * geo.c_per_group + c) * k_size + k] = w[o, c, tap]
+                    out[(o * geo.c_per_group + c) * k_size + k] = w[(o * geo.c_per_group + c) * k_size + tap]
         return
     for g in range(geo.groups):
         for b in range(geo.n_blocks):
@@ -286,8 +299,14 @@ cdef void _pack_weights(const real_t[:, :, ::1] w, const Geometry* geo, bint fli
                 for r in range(CC_MR):
                     row = b * CC_MR + r
                     out[((g * geo.n_blocks + b) * geo.n_pairs + p) * CC_MR + r] = (
-                        w[g * geo.o_per_group + row, c, tap] if row < geo.o_per_group
+                        w[((g * geo.o_per_group + row) * geo.c_per_group + c) * k_size + tap]
+                        if row < geo.o_per_group
                         else 0)
+
+
+cdef inline size_t _aligned(size_t nbytes) noexcept nogil:
+    """Bytes rounded up to a cache line, so every workspace array starts on one."""
+    return (nbytes + 63) // 64 * 64
 
 
 def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
@@ -299,88 +318,195 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     """Cross-correlation (or convolution with ``flip``) of validated arrays into ``y``.
 
     The caller checked shapes, dtypes, groups and that ``L_out >= 1``; this packs the
-    weights, sizes the per-thread scratch and splits the work.
+    weights, sizes the per-thread scratch and splits the work. All scratch lives in one
+    malloc'd workspace: for small calls, NumPy temporaries and their memoryviews cost
+    more than the arithmetic.
     """
-    cdef Geometry geo
-    cdef idx_t n_batch = x.shape[0]
-    make_geometry(&geo, x.shape[1], x.shape[2], left, right, stride, dilation, w.shape[0],
-                  w.shape[1], w.shape[2], groups, y.shape[2])
-    if n_batch == 0 or geo.c_out == 0 or geo.l_out == 0:
+    if x.shape[0] == 0 or y.shape[1] == 0 or y.shape[2] == 0:
         return
-    dtype = np.asarray(y).dtype
-    cdef idx_t cols = 16 if dtype == np.float32 else 8
-    geo.pitch = packed_pitch(geo.padded, stride, dtype.itemsize, cols)
+    _forward_impl(&x[0, 0, 0] if x.shape[1] * x.shape[2] > 0 else <const real_t*>NULL,
+                  x.shape[0], x.shape[1], x.shape[2], &w[0, 0, 0], w.shape[0], w.shape[1],
+                  w.shape[2], &bias[0] if bias.shape[0] > 0 else <const real_t*>NULL,
+                  &y[0, 0, 0], y.shape[2], left, right, mode, pad_value, stride, dilation,
+                  groups, flip, n_threads)
+
+
+cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
+                       const real_t* w, idx_t c_out, idx_t c_per_group, idx_t k_size,
+                       const real_t* bias_ptr, real_t* y, idx_t l_out, idx_t left,
+                       idx_t right, int mode, double pad_value, idx_t stride,
+                       idx_t dilation, idx_t groups, bint flip, int n_threads) except -1:
+    """conv1d_forward on raw C-contiguous buffers (n_batch, c_out, l_out >= 1)."""
+    cdef Geometry geo
+    make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
+                  k_size, groups, l_out)
+    cdef idx_t cols = 16 if real_t is float else 8
+    geo.pitch = c_packed_pitch(geo.padded, stride, sizeof(real_t), cols)
     cdef bint by_rows = geo.o_per_group < 4
-    cdef idx_t[::1] offs
-    cdef real_t[::1] weights = np.empty(
-        geo.c_out * geo.n_pairs if by_rows else groups * geo.n_blocks * geo.n_pairs * CC_MR,
-        dtype=dtype)
-    _pack_weights(w, &geo, flip, by_rows, &weights[0])
+    cdef bint direct = (by_rows and stride == 1 and mode == CONSTANT_MODE
+                        and geo.c_per_group == 1 and geo.length > 0)
     cdef idx_t n_items = _irow_items(&geo) if by_rows else _igemm_items(&geo)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
     if flops < PARALLEL_MIN_FLOPS:
         threads = 1
-    cdef const real_t* bias_ptr = &bias[0] if bias.shape[0] > 0 else NULL
-    cdef real_t value = <real_t>pad_value
-    cdef idx_t n, t, item
-    cdef real_t[:, ::1] edge
-    if by_rows and stride == 1 and mode == CONSTANT_MODE and geo.c_per_group == 1 \
-            and geo.length > 0:
-        # No packing: a long signal is never copied to pad it.
-        offs = pair_offsets(1, geo.k_size, 1, dilation, 0)
-        edge = np.empty((threads, ROW_BLOCK + (geo.k_size - 1) * dilation), dtype=dtype)
-        with nogil:
-            if threads == 1:   # no OpenMP region for small work: it costs microseconds
-                for item in range(n_batch * n_items):
-                    _direct_row_item(&geo, &x[item // n_items, 0, 0], &offs[0],
-                                     &weights[0], bias_ptr, &y[item // n_items, 0, 0],
-                                     value, &edge[0, 0], item % n_items)
-            else:
-                for item in prange(n_batch * n_items, schedule="dynamic",
-                                   num_threads=threads):
-                    _direct_row_item(&geo, &x[item // n_items, 0, 0], &offs[0],
-                                     &weights[0], bias_ptr, &y[item // n_items, 0, 0],
-                                     value, &edge[threadid(), 0], item % n_items)
-        return
-    offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation, geo.pitch)
     cdef bint by_sample = n_batch >= threads
     cdef idx_t n_scratch = threads if by_sample else 1
-    # Zeroed once: the slack after each packed row is read by full tiles, never written.
-    cdef real_t[:, ::1] packed = np.zeros((n_scratch, geo.c_in * stride * geo.pitch),
-                                          dtype=dtype)
-    cdef real_t[:, ::1] row = np.empty((n_scratch, geo.padded if stride > 1 else 1),
-                                       dtype=dtype)
-    cdef double[:, ::1] work = np.empty(
-        (threads, geo.length if mode == MEDIAN_MODE else 1), dtype=np.float64)
+    # Workspace sizes, in elements.
+    cdef idx_t n_weights = (geo.c_out * geo.n_pairs if by_rows
+                            else groups * geo.n_blocks * geo.n_pairs * CC_MR)
+    cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0
+    if direct:
+        n_edge = ROW_BLOCK + (geo.k_size - 1) * dilation
+    else:
+        n_packed = geo.c_in * stride * geo.pitch
+        n_row = geo.padded if stride > 1 else 1
+        n_work = geo.length if mode == MEDIAN_MODE else 1
+    cdef size_t b_weights = _aligned(n_weights * sizeof(real_t))
+    cdef size_t b_offs = _aligned(max(geo.n_pairs, 1) * sizeof(idx_t))
+    cdef size_t b_packed = _aligned(n_packed * sizeof(real_t))
+    cdef size_t b_row = _aligned(n_row * sizeof(real_t))
+    cdef size_t b_work = _aligned(n_work * sizeof(double))
+    cdef size_t b_edge = _aligned(n_edge * sizeof(real_t))
+    cdef char* block = <char*>malloc(b_weights + b_offs + threads * b_edge + n_scratch * (
+        b_packed + b_row) + threads * b_work + 64)
+    if block == NULL:
+        raise MemoryError("conv1d: cannot allocate the kernel's workspace")
+    cdef char* base = <char*>((<size_t>block + 63) // 64 * 64)
+    cdef real_t* weights = <real_t*>base
+    cdef idx_t* offs = <idx_t*>(base + b_weights)
+    cdef char* edge = base + b_weights + b_offs
+    cdef char* packed = edge + threads * b_edge
+    cdef char* row = packed + n_scratch * b_packed
+    cdef char* work = row + n_scratch * b_row
+    cdef real_t value = <real_t>pad_value
+    cdef idx_t n, t, item
     cdef const real_t* x_n
-    if by_sample:
-        with nogil:
-            if threads == 1:
-                for n in range(n_batch):
-                    x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
-                    pack_channels(x_n, &packed[0, 0], &row[0, 0], &geo, 0, geo.c_in, mode,
-                                  value, &work[0, 0])
-                    _run_items(&geo, by_rows, &packed[0, 0], &offs[0], &weights[0],
-                               bias_ptr, &y[n, 0, 0], 0, n_items)
-            else:
-                for n in prange(n_batch, schedule="dynamic", num_threads=threads):
-                    t = threadid()
-                    x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
-                    pack_channels(x_n, &packed[t, 0], &row[t, 0], &geo, 0, geo.c_in, mode,
-                                  value, &work[t, 0])
-                    _run_items(&geo, by_rows, &packed[t, 0], &offs[0], &weights[0],
-                               bias_ptr, &y[n, 0, 0], 0, n_items)
-        return
-    # Fewer samples than threads (one long signal, one example): split each sample.
-    for n in range(n_batch):
-        x_n = &x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL
-        with nogil:
-            pack_channels(x_n, &packed[0, 0], &row[0, 0], &geo, 0, geo.c_in, mode, value,
-                          &work[0, 0])
-            for item in prange(n_items, schedule="dynamic", num_threads=threads):
-                _run_items(&geo, by_rows, &packed[0, 0], &offs[0], &weights[0], bias_ptr,
-                           &y[n, 0, 0], item, item + 1)
+    try:
+        _pack_weights(w, &geo, flip, by_rows, weights)
+        if direct:
+            # No packing: a long signal is never copied to pad it.
+            fill_pair_offsets(offs, 1, geo.k_size, 1, dilation, 0)
+            with nogil:
+                if threads == 1:   # no OpenMP region for small work: it costs microseconds
+                    for item in range(n_batch * n_items):
+                        _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs, weights,
+                                         bias_ptr, y + (item // n_items) * c_out * l_out, value,
+                                         <real_t*>edge, item % n_items)
+                else:
+                    for item in prange(n_batch * n_items, schedule="dynamic",
+                                       num_threads=threads):
+                        _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs, weights,
+                                         bias_ptr, y + (item // n_items) * c_out * l_out, value,
+                                         <real_t*>(edge + threadid() * b_edge),
+                                         item % n_items)
+            return 0
+        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch)
+        # Zeroed once: the slack after each packed row is read by full tiles, never written.
+        memset(packed, 0, n_scratch * b_packed)
+        if by_sample:
+            with nogil:
+                if threads == 1:
+                    for n in range(n_batch):
+                        x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
+                        pack_channels(x_n, <real_t*>packed, <real_t*>row, &geo, 0, geo.c_in,
+                                      mode, value, <double*>work)
+                        _run_items(&geo, by_rows, <real_t*>packed, offs, weights, bias_ptr,
+                                   y + n * c_out * l_out, 0, n_items)
+                else:
+                    for n in prange(n_batch, schedule="dynamic", num_threads=threads):
+                        t = threadid()
+                        x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
+                        pack_channels(x_n, <real_t*>(packed + t * b_packed),
+                                      <real_t*>(row + t * b_row), &geo, 0, geo.c_in, mode,
+                                      value, <double*>(work + t * b_work))
+                        _run_items(&geo, by_rows, <real_t*>(packed + t * b_packed), offs,
+                                   weights, bias_ptr, y + n * c_out * l_out, 0, n_items)
+            return 0
+        # Fewer samples than threads (one long signal, one example): split each sample.
+        for n in range(n_batch):
+            x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
+            with nogil:
+                pack_channels(x_n, <real_t*>packed, <real_t*>row, &geo, 0, geo.c_in, mode,
+                              value, <double*>work)
+                for item in prange(n_items, schedule="dynamic", num_threads=threads):
+                    _run_items(&geo, by_rows, <real_t*>packed, offs, weights, bias_ptr,
+                               y + n * c_out * l_out, item, item + 1)
+    finally:
+        free(block)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# the signal functions' fast path
+
+cdef object _F32 = np.dtype(np.float32)
+cdef object _F64 = np.dtype(np.float64)
+
+
+cdef int _signal_run(const real_t[::1] a, const real_t[::1] v, real_t[::1] y, idx_t offset,
+                     bint correlate, int n_threads) except -1:
+    cdef idx_t n = a.shape[0], m = v.shape[0], length = y.shape[0]
+    # y[j] = full[j + offset], full[t] = sum_k a[t - k] v[k]: output j of a correlation
+    # of a, padded by m - 1 - offset on the left, with v reversed (correlate: v itself).
+    _forward_impl(&a[0], 1, 1, n, &v[0], 1, 1, m, NULL, &y[0], length, m - 1 - offset,
+                  max(offset + length - n, 0), CONSTANT_MODE, 0.0, 1, 1, 1, not correlate,
+                  n_threads)
+    return 0
+
+
+def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
+                  int n_threads):
+    """``convolve`` (or ``correlate``) of one signal by the direct method, for the common
+    case only: ``a`` and ``v`` 1-D, C-contiguous, aligned ndarrays of one native float
+    dtype, ``axis`` -1 or 0, a valid ``mode``, and ``method`` "direct", or "auto" with at
+    most ``auto_max_macs`` multiply-adds (where the direct method is the faster one).
+    Returns None for anything else, which the general path then validates. For a small
+    signal the general path's Python costs several times the arithmetic; this is the
+    whole call in compiled code.
+    """
+    cdef idx_t max_macs
+    if type(method) is not str or type(mode) is not str:
+        return None
+    if method == "auto":
+        max_macs = auto_max_macs
+    elif method == "direct":
+        max_macs = -1
+    else:
+        return None
+    if type(a) is not np.ndarray or type(v) is not np.ndarray:
+        return None
+    dtype = a.dtype
+    if v.dtype is not dtype or (dtype is not _F64 and dtype is not _F32):
+        return None
+    if a.ndim != 1 or v.ndim != 1 or type(axis) is not int or not (axis == -1 or axis == 0):
+        return None
+    flags = a.flags
+    if not (flags.c_contiguous and flags.aligned):
+        return None
+    flags = v.flags
+    if not (flags.c_contiguous and flags.aligned):
+        return None
+    cdef idx_t n = len(a), m = len(v)
+    if n == 0 or m == 0 or (max_macs >= 0 and n > max_macs // m):
+        return None
+    cdef idx_t long_len = max(n, m), short = min(n, m), offset, length
+    # numpy's windows (signal._window)
+    if mode == "full":
+        offset, length = 0, long_len + short - 1
+    elif mode == "same":
+        offset = short // 2 if correlate and m > n else (short - 1) // 2
+        length = long_len
+    elif mode == "valid":
+        offset, length = short - 1, long_len - short + 1
+    else:
+        return None
+    y = np.empty(length, dtype=dtype)
+    if dtype is _F64:
+        _signal_run[double](a, v, y, offset, correlate, n_threads)
+    else:
+        _signal_run[float](a, v, y, offset, correlate, n_threads)
+    return y
 
 
 # The float and double specialisations, by dtype.char. Callers index these instead of

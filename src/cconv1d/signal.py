@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from cconv1d import _fft, _modes, _threads, _validation
-from cconv1d._forward import FORWARD
+from cconv1d._forward import FORWARD, signal_direct
 
 __all__ = ["convolve", "correlate", "autocorrelate", "choose_method"]
 
@@ -26,6 +26,9 @@ _DIRECT_SECONDS_PER_MAC = 6.2e-11
 _DIRECT_OVERHEAD = 2.1e-05
 _FFT_SECONDS_PER_NLOGN = 5.9e-10
 _FFT_OVERHEAD = 3.3e-05
+# Below this many multiply-adds the direct method beats any FFT (the model's FFT overhead
+# alone costs more): "auto" then takes the compiled fast path without consulting it.
+_AUTO_DIRECT_MAX_MACS = int((_FFT_OVERHEAD - _DIRECT_OVERHEAD) / _DIRECT_SECONDS_PER_MAC)
 
 
 def _window(n, m, mode, correlate=False):
@@ -86,6 +89,10 @@ def choose_method(n, m, lanes=1, complex_input=False):
     return "direct" if direct <= fft else "fft"
 
 
+# The kernel's "no bias" argument, per dtype.char: made once, never written.
+_NO_BIAS = {"f": np.empty(0, dtype=np.float32), "d": np.empty(0, dtype=np.float64)}
+
+
 def _direct(lanes_a, v, offset, length):
     """``full[offset : offset + length]`` of each row of ``lanes_a`` convolved with v,
     real arrays, through the conv1d kernel (flip = true convolution)."""
@@ -95,10 +102,11 @@ def _direct(lanes_a, v, offset, length):
     left = m - 1 - offset
     right = max(offset + length - n, 0)
     y = np.empty((lanes, 1, length), dtype=lanes_a.dtype)
-    FORWARD[lanes_a.dtype.char](lanes_a[:, None, :], v[None, None, :],
-                   np.empty(0, dtype=v.dtype), y, left, right, _modes.CONSTANT, 0.0,
-                   1, 1, 1, True, _threads.get_num_threads())
-    return y[:, 0, :]
+    FORWARD[lanes_a.dtype.char](lanes_a.reshape(lanes, 1, n), v.reshape(1, 1, m),
+                                _NO_BIAS[lanes_a.dtype.char], y, left, right,
+                                _modes.CONSTANT, 0.0, 1, 1, 1, True,
+                                _threads.get_num_threads())
+    return y.reshape(lanes, length)
 
 
 def _direct_any(lanes_a, v, offset, length, real_dtype):
@@ -148,13 +156,17 @@ def _convolve(a, v, mode, axis, method, what, conj_reverse=False):
     if m == 0:
         raise ValueError("v cannot be empty")
     offset, length = _window(n, m, mode, correlate=conj_reverse)
-    moved = np.moveaxis(aa, axis, -1)
-    lead = moved.shape[:-1]
-    lanes = int(np.prod(lead, dtype=np.int64)) if lead else 1
-    _validation.check_size(lanes * (n + m - 1), "result")
-    if lanes == 0:   # no lanes along the other axes: an empty result of the right shape
-        return np.moveaxis(np.empty(lead + (length,), dtype=dtype), -1, axis)
-    lanes_a = _validation.contiguous(moved, dtype).reshape(lanes, n)
+    if aa.ndim == 1:   # one signal, the common case: no axis to move
+        lead, lanes = (), 1
+        lanes_a = _validation.contiguous(aa, dtype).reshape(1, n)
+    else:
+        moved = np.moveaxis(aa, axis, -1)
+        lead = moved.shape[:-1]
+        lanes = int(np.prod(lead, dtype=np.int64))
+        _validation.check_size(lanes * (n + m - 1), "result")
+        if lanes == 0:   # no lanes along the other axes: an empty result of that shape
+            return np.moveaxis(np.empty(lead + (length,), dtype=dtype), -1, axis)
+        lanes_a = _validation.contiguous(moved, dtype).reshape(lanes, n)
     vc = _validation.contiguous(va, dtype)
     if conj_reverse:
         vc = np.ascontiguousarray(np.conj(vc[::-1]) if dtype.kind == "c" else vc[::-1])
@@ -223,7 +235,9 @@ def convolve(a, v, mode="full", *, axis=-1, method="auto"):
     array([[3., 5.],
            [1., 0.]])
     """
-    return _convolve(a, v, mode, axis, method, "convolve")
+    y = signal_direct(a, v, mode, axis, method, False, _AUTO_DIRECT_MAX_MACS,
+                      _threads.get_num_threads())
+    return _convolve(a, v, mode, axis, method, "convolve") if y is None else y
 
 
 def correlate(a, v, mode="valid", *, axis=-1, method="auto"):
@@ -244,7 +258,11 @@ def correlate(a, v, mode="valid", *, axis=-1, method="auto"):
     >>> cc.correlate([1j, 2.0], [1j], "full")
     array([1.+0.j, 0.-2.j])
     """
-    return _convolve(a, v, mode, axis, method, "correlate", conj_reverse=True)
+    y = signal_direct(a, v, mode, axis, method, True, _AUTO_DIRECT_MAX_MACS,
+                      _threads.get_num_threads())
+    if y is None:
+        return _convolve(a, v, mode, axis, method, "correlate", conj_reverse=True)
+    return y
 
 
 def autocorrelate(a, mode="full", *, axis=-1, method="auto"):
