@@ -46,7 +46,7 @@ from cconv1d._forward import (SIMD_NAMES, packed_pitch, pair_offsets, simd_code,
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 
 cdef enum:
-    COL_BLOCK = 256
+    COL_BLOCK = 264       # positions per igemm work item: 11 float / 22 double tiles
     ROW_BLOCK = 4096
     W_ROWS = 4            # wgrad block: 4 output channels x 3 pairs
     W_COLS = 3
@@ -78,7 +78,7 @@ cdef struct GradGeometry:
     idx_t lead            # P0: zeros in front of each dy row
     idx_t dy_pitch        # row pitch of the padded dy
     idx_t phase_len       # longest phase row of the padded gradient
-    idx_t c_blocks        # 6-row input-channel blocks per group
+    idx_t c_blocks        # CC_MR-row input-channel blocks per group
 
 
 cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t* dyp,
@@ -241,7 +241,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     if n_batch == 0 or geo.c_in == 0 or geo.length == 0:
         return
     dtype = np.asarray(dx).dtype
-    cdef idx_t cols = 16 if dtype == np.float32 else 8
+    cdef idx_t cols = tile_cols(<real_t*>NULL)
     # Reads reach q + lead for q < phase_len rounded up to a tile, plus slack.
     geo.dy_pitch = packed_pitch(geo.lead + geo.phase_len, 1, dtype.itemsize, cols)
     cdef bint by_rows = geo.c_per_group < 4
@@ -343,7 +343,7 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
                   dy.shape[1], dw.shape[1] if want_w else 1, dw.shape[2] if want_w else 1,
                   groups, dy.shape[2])
     dtype = np.asarray(dy).dtype
-    cdef idx_t cols = 16 if dtype == np.float32 else 8
+    cdef idx_t cols = tile_cols(<real_t*>NULL)
     geo.pitch = packed_pitch(geo.padded, stride, dtype.itemsize, cols)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs

@@ -11,10 +11,10 @@ with ``offs[(c, k)] = (c*stride + (k*d) % stride) * pitch + (k*d) // stride``: e
 pair reads a contiguous, shifted packed row, so one indirect kernel serves stride,
 dilation and groups. Two kernels of ``cc_kernels.h`` do the arithmetic:
 
-* ``igemm``: 6 output channels x 16 (float) or 8 (double) positions in 12 vector
-  registers, weights packed per call into panels ``[group][block][pair][6]``; used when
-  a group has >= 4 output channels. Work is blocked as (group, 256-position block,
-  6-channel block), and the pairs in chunks of 384 so a weight chunk stays in L1 while
+* ``igemm``: 4 output channels x 24 (float) or 12 (double) positions in 12 vector
+  registers, weights packed per call into panels ``[group][block][pair][4]``; used when
+  a group has >= 4 output channels. Work is blocked as (group, 264-position block,
+  4-channel block), and the pairs in chunks of 384 so a weight chunk stays in L1 while
   the input block stays in L2.
 * ``irow``: one output row, 8 vectors in flight; used for depthwise and other thin
   groups and for the signal functions.
@@ -45,8 +45,8 @@ import numpy as np
 cdef double PARALLEL_MIN_FLOPS = 4e6
 
 cdef enum:
-    PAIR_BLOCK = 384      # (c, k) pairs per igemm call: a 6 x 384 weight chunk is 9 KiB
-    COL_BLOCK = 256       # positions per igemm work item
+    PAIR_BLOCK = 384      # (c, k) pairs per igemm call: a 4 x 384 weight chunk is 6 KiB
+    COL_BLOCK = 264       # positions per igemm work item: 11 float / 22 double tiles
     ROW_BLOCK = 4096      # positions per irow work item
     SLACK = 8             # zeroed columns after each packed row beyond the last full tile
     CONSTANT_MODE = 0     # CC_PAD_CONSTANT
@@ -184,7 +184,7 @@ cdef inline idx_t _irow_items(const Geometry* geo) noexcept nogil:
 cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* offs,
                       const real_t* panels, const real_t* bias, real_t* y,
                       idx_t item) noexcept nogil:
-    """Item (group, column block, 6-row block), in that order so consecutive items of a
+    """Item (group, column block, 4-row block), in that order so consecutive items of a
     thread share the input block."""
     cdef idx_t n_col_blocks = (geo.l_out + COL_BLOCK - 1) // COL_BLOCK
     cdef idx_t b = item % geo.n_blocks
@@ -340,7 +340,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef Geometry geo
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out)
-    cdef idx_t cols = 16 if real_t is float else 8
+    cdef idx_t cols = tile_cols(<real_t*>NULL)
     geo.pitch = c_packed_pitch(geo.padded, stride, sizeof(real_t), cols)
     cdef bint by_rows = geo.o_per_group < 4
     cdef bint direct = (by_rows and stride == 1 and mode == CONSTANT_MODE

@@ -18,7 +18,7 @@
 #include "cc_common.h"
 #include "cc_cpu.h"
 
-#define CC_MR 6
+#define CC_MR 4         /* igemm tile: CC_MR output rows x CC_NR positions (3 vectors) */
 #define CC_WBLOCK 512   /* positions summed in working precision before a double flush */
 #define CC_CAT_(a, b, c) a##_##b##_##c
 #define CC_CAT(a, b, c) CC_CAT_(a, b, c)
@@ -40,7 +40,7 @@
 /* ---- float ---- */
 #define CC_T float
 #define CC_SFX f32
-#define CC_NR 16
+#define CC_NR 24
 #define CC_NR_SCALAR CC_NR
 #include "cc_kernels_scalar.inc.h"
 #if CC_HAVE_AVX2_BUILD
@@ -74,7 +74,7 @@
 /* ---- double ---- */
 #define CC_T double
 #define CC_SFX f64
-#define CC_NR 8
+#define CC_NR 12
 #define CC_NR_SCALAR CC_NR
 #include "cc_kernels_scalar.inc.h"
 #if CC_HAVE_AVX2_BUILD
@@ -103,8 +103,8 @@
 #undef CC_NR
 #undef CC_NR_SCALAR
 
-#define CC_NR_F32 16
-#define CC_NR_F64 8
+#define CC_NR_F32 24
+#define CC_NR_F64 12
 
 /* ---- dispatch tables ---- */
 #define CC_TABLE(T, SFX)                                                                  \
