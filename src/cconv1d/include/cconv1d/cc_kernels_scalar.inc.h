@@ -11,9 +11,9 @@
  * for r < rows <= CC_MR, j < cols <= CC_NR(T). */
 #if defined(__GNUC__) || defined(__clang__)
 /* GCC/Clang vector extensions: 16-byte vectors (SSE2 on x86-64, NEON on arm64) in a
- * CC_MR x 3-vector register tile (12 accumulators), half a tile at a time; plain C
- * loops left the accumulators in memory (3.6 GFLOP/s against 37 for this on the same
- * machine). */
+ * CC_MR x 2-vector register tile, a third of the tile at a time (SSE2 has no FMA:
+ * 8 accumulators leave registers for the products; 12 spilled); plain C loops left the
+ * accumulators in memory (3.6 GFLOP/s against 26-33 for this on the same machine). */
 typedef CC_T CC_CAT(cc_vec16, CC_SFX, t) __attribute__((vector_size(16)));
 #define CC_VEC CC_CAT(cc_vec16, CC_SFX, t)
 #define CC_VLANES ((ptrdiff_t)(16 / sizeof(CC_T)))
@@ -28,26 +28,24 @@ static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *
         for (j = 0; j < CC_NR; ++j)
             tmp[r * CC_NR + j] = (r < rows && j < cols)
                 ? (accumulate ? y[r * ldy + j] : (bias ? bias[r] : (CC_T)0)) : (CC_T)0;
-    for (h = 0; h < CC_NR; h += 3 * CC_VLANES) {
-        CC_VEC a[CC_MR][3];
+    for (h = 0; h < CC_NR; h += 2 * CC_VLANES) {
+        CC_VEC a[CC_MR][2];
         for (r = 0; r < CC_MR; ++r)
-            for (v = 0; v < 3; ++v)
+            for (v = 0; v < 2; ++v)
                 memcpy(&a[r][v], tmp + r * CC_NR + h + v * CC_VLANES, sizeof(CC_VEC));
         for (p = 0; p < n_pairs; ++p) {
             const CC_T *xs = x + offs[p] + h;
             const CC_T *wp = w + p * CC_MR;
-            CC_VEC x0, x1, x2;
+            CC_VEC x0, x1;
             memcpy(&x0, xs, sizeof x0);
             memcpy(&x1, xs + CC_VLANES, sizeof x1);
-            memcpy(&x2, xs + 2 * CC_VLANES, sizeof x2);
             for (r = 0; r < CC_MR; ++r) {   /* fully unrolled by the compiler */
                 a[r][0] += wp[r] * x0;
                 a[r][1] += wp[r] * x1;
-                a[r][2] += wp[r] * x2;
             }
         }
         for (r = 0; r < CC_MR; ++r)
-            for (v = 0; v < 3; ++v)
+            for (v = 0; v < 2; ++v)
                 memcpy(tmp + r * CC_NR + h + v * CC_VLANES, &a[r][v], sizeof(CC_VEC));
     }
     for (r = 0; r < rows; ++r)
