@@ -33,7 +33,7 @@ from libc.string cimport memcpy
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row_backward
 from cconv1d._forward cimport Geometry, make_geometry, pack_channels
-from cconv1d._kernels cimport (igemm, irow, wgrad, tile_cols, cc_kernels_select,
+from cconv1d._kernels cimport (igemm, irow, wgrad, rowsum, tile_cols, cc_kernels_select,
                                cc_kernels_simd, CC_MR)
 
 import os
@@ -48,9 +48,10 @@ cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 cdef enum:
     COL_BLOCK = 264       # positions per igemm work item: 11 float / 22 double tiles
     ROW_BLOCK = 4096
+    W_CHUNK = 1024        # positions per wgrad call: its dy and packed rows stay in L2
     W_ROWS = 4            # wgrad block: 4 output channels x 3 pairs
     W_COLS = 3
-    W_CHUNK = 512         # positions per wgrad call: the packed block stays in L2
+
     MEDIAN_MODE = 6
     ANTIREFLECT_MODE = 11
 
@@ -350,28 +351,13 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     if flops < PARALLEL_MIN_FLOPS:
         threads = 1
     cdef idx_t n, o, j, t
-    cdef double s0, s1, s2, s3
-    cdef const real_t* row
     cdef double[::1] db_acc
     if want_b:
         db_acc = np.zeros(geo.c_out, dtype=np.float64)
         with nogil:
             for o in prange(geo.c_out, schedule="dynamic", num_threads=threads):
                 for n in range(n_batch):
-                    row = &dy[n, o, 0]
-                    # Four running sums: independent chains the CPU can overlap.
-                    s0 = s1 = s2 = s3 = 0.0
-                    j = 0
-                    while j + 4 <= geo.l_out:
-                        s0 = s0 + row[j]
-                        s1 = s1 + row[j + 1]
-                        s2 = s2 + row[j + 2]
-                        s3 = s3 + row[j + 3]
-                        j = j + 4
-                    while j < geo.l_out:
-                        s0 = s0 + row[j]
-                        j = j + 1
-                    db_acc[o] += (s0 + s1) + (s2 + s3)
+                    db_acc[o] += rowsum(&dy[n, o, 0], geo.l_out)
         np.asarray(db)[...] = np.asarray(db_acc)
     if not want_w or n_batch == 0:
         if want_w:

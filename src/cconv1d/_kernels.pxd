@@ -12,6 +12,7 @@ cdef extern from "cconv1d/cc_kernels.h" nogil:
                      Py_ssize_t, int, float) noexcept nogil
         void (*wgrad)(const float*, Py_ssize_t, Py_ssize_t, const float*, const Py_ssize_t*,
                       Py_ssize_t, Py_ssize_t, double*, Py_ssize_t) noexcept nogil
+        double (*rowsum)(const float*, Py_ssize_t) noexcept nogil
     ctypedef struct cc_kernels_f64_t:
         void (*igemm)(const double*, const Py_ssize_t*, Py_ssize_t, const double*, double*,
                       Py_ssize_t, Py_ssize_t, Py_ssize_t, int, const double*) noexcept nogil
@@ -20,6 +21,7 @@ cdef extern from "cconv1d/cc_kernels.h" nogil:
         void (*wgrad)(const double*, Py_ssize_t, Py_ssize_t, const double*,
                       const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
                       Py_ssize_t) noexcept nogil
+        double (*rowsum)(const double*, Py_ssize_t) noexcept nogil
     cc_kernels_f32_t cc_kernels_f32
     cc_kernels_f64_t cc_kernels_f64
     int cc_kernels_select(int wanted) noexcept nogil
@@ -64,3 +66,10 @@ cdef inline void wgrad(const real_t* dy, idx_t ldy, idx_t rows, const real_t* x,
         cc_kernels_f32.wgrad(dy, ldy, rows, x, offs, cols, n, dw, ldw)
     else:
         cc_kernels_f64.wgrad(dy, ldy, rows, x, offs, cols, n, dw, ldw)
+
+
+cdef inline double rowsum(const real_t* x, idx_t n) noexcept nogil:
+    if real_t is float:
+        return cc_kernels_f32.rowsum(x, n)
+    else:
+        return cc_kernels_f64.rowsum(x, n)

@@ -6,7 +6,8 @@
  *   cc_igemm_<t>  CC_MR output rows x CC_NR positions: dense, grouped, strided (polyphase)
  *                 conv1d and the input gradient;
  *   cc_irow_<t>   one long output row: depthwise, single-channel and signal convolution;
- *   cc_wgrad_<t>  4 x 3 block of the weight gradient.
+ *   cc_wgrad_<t>  4 x 3 block of the weight gradient;
+ *   cc_rowsum_<t> a row summed in double (the bias gradient).
  * cc_kernels_select() fills cc_kernels_f32 / cc_kernels_f64 with the best path the CPU
  * runs (or a forced lower one).
  */
@@ -115,14 +116,15 @@
                      int, T);                                                             \
         void (*wgrad)(const T *, ptrdiff_t, ptrdiff_t, const T *, const ptrdiff_t *,      \
                       ptrdiff_t, ptrdiff_t, double *, ptrdiff_t);                         \
+        double (*rowsum)(const T *, ptrdiff_t);                                           \
     } cc_kernels_##SFX##_t;
 CC_TABLE(float, f32)
 CC_TABLE(double, f64)
 
 static cc_kernels_f32_t cc_kernels_f32 = {cc_igemm_f32_scalar, cc_irow_f32_scalar,
-                                          cc_wgrad_f32_scalar};
+                                          cc_wgrad_f32_scalar, cc_rowsum_f32_scalar};
 static cc_kernels_f64_t cc_kernels_f64 = {cc_igemm_f64_scalar, cc_irow_f64_scalar,
-                                          cc_wgrad_f64_scalar};
+                                          cc_wgrad_f64_scalar, cc_rowsum_f64_scalar};
 static int cc_kernels_simd = CC_SIMD_SCALAR;
 
 /* Use `wanted` (CC_SIMD_*) if this CPU runs it, else the best lower path; returns the
@@ -138,6 +140,8 @@ static int cc_kernels_select(int wanted) {
         cc_kernels_f64.igemm = cc_igemm_f64_avx2;
         cc_kernels_f64.irow = cc_irow_f64_avx2;
         cc_kernels_f64.wgrad = cc_wgrad_f64_avx2;
+        cc_kernels_f32.rowsum = cc_rowsum_f32_avx2;
+        cc_kernels_f64.rowsum = cc_rowsum_f64_avx2;
         cc_kernels_simd = CC_SIMD_AVX2;
         return cc_kernels_simd;
     }
@@ -148,6 +152,8 @@ static int cc_kernels_select(int wanted) {
     cc_kernels_f64.igemm = cc_igemm_f64_scalar;
     cc_kernels_f64.irow = cc_irow_f64_scalar;
     cc_kernels_f64.wgrad = cc_wgrad_f64_scalar;
+    cc_kernels_f32.rowsum = cc_rowsum_f32_scalar;
+    cc_kernels_f64.rowsum = cc_rowsum_f64_scalar;
     cc_kernels_simd = CC_SIMD_SCALAR;
     return cc_kernels_simd;
 }

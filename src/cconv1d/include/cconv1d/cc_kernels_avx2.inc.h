@@ -199,3 +199,20 @@ static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(const CC_T *CC_RESTRICT dy, ptr
     for (r = 0; r < rows; ++r)
         for (q = 0; q < cols; ++q) dw[r * ldw + q] += sums[r * 3 + q];
 }
+
+/* sum_j x[j] in double (float lanes widened before every add), 4 vector sums. */
+static CC_TARGET_AVX2 double CC_FN(cc_rowsum, avx2)(const CC_T *CC_RESTRICT x, ptrdiff_t n) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    double s;
+    ptrdiff_t j = 0;
+    for (; j + 4 * CC_VLEN <= n; j += 4 * CC_VLEN) {
+        s0 = _mm256_add_pd(s0, CC_WIDEN(CC_LOADU(x + j)));
+        s1 = _mm256_add_pd(s1, CC_WIDEN(CC_LOADU(x + j + CC_VLEN)));
+        s2 = _mm256_add_pd(s2, CC_WIDEN(CC_LOADU(x + j + 2 * CC_VLEN)));
+        s3 = _mm256_add_pd(s3, CC_WIDEN(CC_LOADU(x + j + 3 * CC_VLEN)));
+    }
+    for (; j + CC_VLEN <= n; j += CC_VLEN) s0 = _mm256_add_pd(s0, CC_WIDEN(CC_LOADU(x + j)));
+    s = CC_FN(cc_hsum_pd, avx2)(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
+    for (; j < n; ++j) s += (double)x[j];
+    return s;
+}

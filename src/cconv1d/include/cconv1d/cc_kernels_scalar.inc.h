@@ -120,3 +120,17 @@ static void CC_FN(cc_wgrad, scalar)(const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, p
             dw[r * ldw + q] += total;
         }
 }
+
+/* sum_j x[j] in double: four running sums the CPU can overlap. */
+static double CC_FN(cc_rowsum, scalar)(const CC_T *CC_RESTRICT x, ptrdiff_t n) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += (double)x[j];
+        s1 += (double)x[j + 1];
+        s2 += (double)x[j + 2];
+        s3 += (double)x[j + 3];
+    }
+    for (; j < n; ++j) s0 += (double)x[j];
+    return (s0 + s1) + (s2 + s3);
+}
