@@ -509,6 +509,174 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
     return y
 
 
+# ---------------------------------------------------------------------------------------
+# conv1d's fast path
+
+from cconv1d._modes import ALIASES as _MODE_ALIASES, CODES as _MODE_CODES
+
+# Every accepted padding_mode name -> code ("zeros" -> -1: constant with the value 0).
+cdef dict _FAST_MODES = {name: code for name, code in _MODE_CODES.items()}
+_FAST_MODES.update({alias: _MODE_CODES[canonical] for alias, canonical
+                    in _MODE_ALIASES.items()})
+_FAST_MODES["zeros"] = -1
+
+# Arguments past these bounds take the general path, whose checks name them.
+cdef idx_t _FAST_MAX_INT = 1 << 30
+cdef idx_t _FAST_MAX_ELEMENTS = 1 << 46
+
+
+cdef bint _plain_array(object a, object dtype):
+    """An ndarray of exactly ``dtype`` (native), C-contiguous and aligned."""
+    if type(a) is not np.ndarray or a.dtype is not dtype:
+        return False
+    flags = a.flags
+    return flags.c_contiguous and flags.aligned
+
+
+cdef bint _small_int(object v, idx_t minimum):
+    return type(v) is int and minimum <= v < _FAST_MAX_INT
+
+
+cdef int _conv1d_run(object x, object w, object b, object y, bint batched, idx_t left,
+                     idx_t right, int code, double value, idx_t stride, idx_t dilation,
+                     idx_t groups, bint flip, int n_threads, real_t dummy) except -1:
+    """Typed views of the fast path's arrays and the kernel call; -2 if ``y`` overlaps an
+    input (the general path then explains)."""
+    cdef const real_t[:, :, ::1] x3
+    cdef const real_t[:, ::1] x2
+    cdef const real_t[:, :, ::1] wv = w
+    cdef const real_t[::1] bv
+    cdef real_t[:, :, ::1] y3
+    cdef real_t[:, ::1] y2
+    cdef const real_t* xp
+    cdef const real_t* bp = NULL
+    cdef real_t* yp
+    cdef idx_t n, c_in, length, l_out, c_out = wv.shape[0]
+    if batched:
+        x3 = x
+        y3 = y
+        xp, yp = &x3[0, 0, 0], &y3[0, 0, 0]
+        n, c_in, length, l_out = x3.shape[0], x3.shape[1], x3.shape[2], y3.shape[2]
+    else:
+        x2 = x
+        y2 = y
+        xp, yp = &x2[0, 0], &y2[0, 0]
+        n, c_in, length, l_out = 1, x2.shape[0], x2.shape[1], y2.shape[1]
+    if b is not None:
+        bv = b
+        bp = &bv[0]
+    # All four are C-contiguous: they overlap exactly when their byte ranges do.
+    cdef const char* lo = <const char*>yp
+    cdef const char* hi = <const char*>(yp + n * c_out * l_out)
+    if ((<const char*>xp < hi and lo < <const char*>(xp + n * c_in * length))
+            or (<const char*>&wv[0, 0, 0] < hi and lo < <const char*>(
+                &wv[0, 0, 0] + c_out * wv.shape[1] * wv.shape[2]))
+            or (bp != NULL and <const char*>bp < hi and lo < <const char*>(bp + c_out))):
+        return -2
+    _forward_impl(xp, n, c_in, length, &wv[0, 0, 0], c_out, wv.shape[1], wv.shape[2], bp,
+                  yp, l_out, left, right, code, value, stride, dilation, groups, flip,
+                  n_threads)
+    return 0
+
+
+def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, pad_value,
+                bint flip, out, int n_threads):
+    """The whole of :func:`cconv1d.conv1d` in compiled code for the common case, or None.
+
+    Taken when ``x`` (2-D or 3-D), ``weight`` and ``bias`` (or None) are C-contiguous,
+    aligned ndarrays of one native float dtype, the integers are plain ints within
+    bounds, ``padding`` an int, a pair of ints or a padding word, ``padding_mode`` a
+    known name, the signal non-empty and ``out`` (if given) exactly right. Everything
+    else returns None and goes through the general path, which validates and explains:
+    for a small layer the general path's Python costs several times the arithmetic.
+    Lengths follow ``functional.conv1d_geometry``.
+    """
+    if type(x) is not np.ndarray:
+        return None
+    dtype = x.dtype
+    if dtype is not _F32 and dtype is not _F64:
+        return None
+    if not (_plain_array(x, dtype) and _plain_array(w, dtype)
+            and (b is None or _plain_array(b, dtype))):
+        return None
+    if not (_small_int(stride, 1) and _small_int(dilation, 1) and _small_int(groups, 1)):
+        return None
+    if type(padding_mode) is not str:
+        return None
+    cdef int code = _FAST_MODES.get(padding_mode, -2)
+    cdef double value = 0.0
+    if code == -2:
+        return None
+    if code == -1:
+        code = CONSTANT_MODE
+    elif type(pad_value) is float or type(pad_value) is int:
+        value = pad_value
+    else:
+        return None
+    cdef int ndim = x.ndim
+    if (ndim != 2 and ndim != 3) or w.ndim != 3 or (b is not None and b.ndim != 1):
+        return None
+    shape = x.shape
+    cdef idx_t n = shape[0] if ndim == 3 else 1
+    cdef idx_t c_in = shape[ndim - 2], length = shape[ndim - 1]
+    cdef idx_t c_out = w.shape[0], c_per_group = w.shape[1], k_size = w.shape[2]
+    cdef idx_t s = stride, d = dilation, g = groups
+    if (n == 0 or c_in == 0 or length == 0 or c_out == 0 or k_size == 0
+            or c_in % g or c_out % g or c_per_group != c_in // g
+            or (b is not None and b.shape[0] != c_out)
+            or k_size >= _FAST_MAX_INT or length >= _FAST_MAX_ELEMENTS):
+        return None
+    cdef idx_t span = d * (k_size - 1), left, right, l_out, total
+    if type(padding) is int:
+        if not _small_int(padding, 0):
+            return None
+        left = right = padding
+    elif type(padding) is tuple and len(padding) == 2:
+        if not (_small_int(padding[0], 0) and _small_int(padding[1], 0)):
+            return None
+        left, right = padding
+    elif type(padding) is str:
+        if padding == "valid":
+            left = right = 0
+        elif padding == "same":
+            l_out = (length + s - 1) // s
+            total = max((l_out - 1) * s + span + 1 - length, 0)
+            left, right = total // 2, total - total // 2
+        elif padding == "full":
+            left = right = span
+        elif padding == "causal":
+            left, right = span, 0
+        else:
+            return None
+    else:
+        return None
+    if left + length + right - span - 1 < 0:   # output length < 1 (C division truncates)
+        return None
+    l_out = (left + length + right - span - 1) // s + 1
+    # in double: these products must not overflow before they are compared
+    if (l_out < 1 or <double>n * c_in * (left + length + right) >= _FAST_MAX_ELEMENTS
+            or <double>n * c_out * l_out >= _FAST_MAX_ELEMENTS):
+        return None
+    if ndim == 3:
+        expected = (n, c_out, l_out)
+    else:
+        expected = (c_out, l_out)
+    if out is None:
+        y = np.empty(expected, dtype=dtype)
+    elif (_plain_array(out, dtype) and out.flags.writeable and out.shape == expected):
+        y = out
+    else:
+        return None
+    cdef int status
+    if dtype is _F32:
+        status = _conv1d_run[float](x, w, b, y, ndim == 3, left, right, code, value, s, d,
+                                    g, flip, n_threads, 0)
+    else:
+        status = _conv1d_run[double](x, w, b, y, ndim == 3, left, right, code, value, s,
+                                     d, g, flip, n_threads, 0)
+    return y if status == 0 else None
+
+
 # The float and double specialisations, by dtype.char. Callers index these instead of
 # calling the fused function: Cython's run-time dispatch costs microseconds per call and
 # asks read-only buffers for write access when it inspects their dtype.

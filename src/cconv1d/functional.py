@@ -11,7 +11,7 @@ import numpy as np
 
 from cconv1d import _modes, _threads, _validation
 from cconv1d._backward import GRAD_INPUT, GRAD_WEIGHT_BIAS
-from cconv1d._forward import FORWARD
+from cconv1d._forward import FORWARD, conv1d_fast
 
 __all__ = ["conv1d", "conv1d_backward", "conv_transpose1d", "Conv1dGrads", "conv1d_geometry"]
 
@@ -226,6 +226,10 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
     >>> cc.conv1d(x, w, flip=True, padding="causal")
     array([[1., 2., 2., 2.]])
     """
+    y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups, padding_mode,
+                    pad_value, flip, out, _threads.get_num_threads())
+    if y is not None:
+        return y
     p = _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode,
                  pad_value, "conv1d")
     dtype = p["dtype"]
