@@ -5,6 +5,7 @@ Every build flavour is chosen by an environment variable (see README, "Build opt
 =============================  ==========================================================
 ``CCONV1D_DEBUG=1``            bounds/initialized checks on, ``-O0 -g``: hunting segfaults
 ``CCONV1D_PROFILE=1``          Cython line tracing + ``CYTHON_TRACE_NOGIL``, ``-g``
+``CCONV1D_PROFILE=perf``       ``-O3 -g -fno-omit-frame-pointer`` only: C-level profilers
 ``CCONV1D_SANITIZE=address,undefined``  ``-fsanitize=...`` on compile and link
 ``CCONV1D_NO_OPENMP=1``        build without OpenMP even if the compiler supports it
 ``CCONV1D_NATIVE=1``           ``-march=native``; local experiments only, never for wheels
@@ -28,7 +29,10 @@ def flag(name):
 
 
 DEBUG = flag("CCONV1D_DEBUG")
-PROFILE = flag("CCONV1D_PROFILE")
+# "perf": symbols and frame pointers for C-level profilers, optimised code unchanged;
+# any other true value: Cython line tracing too (coverage, line profilers).
+PERF = os.environ.get("CCONV1D_PROFILE", "").strip().lower() == "perf"
+PROFILE = flag("CCONV1D_PROFILE") and not PERF
 NO_OPENMP = flag("CCONV1D_NO_OPENMP")
 NATIVE = flag("CCONV1D_NATIVE")
 SANITIZE = os.environ.get("CCONV1D_SANITIZE", "").strip()
@@ -67,12 +71,14 @@ def compiler_kind(compiler):
 def opt_flags(kind):
     if kind == "msvc":
         flags = ["/Od", "/Zi"] if DEBUG else ["/O2"]
-        if PROFILE:
+        if PROFILE or PERF:
             flags.append("/Zi")
         return flags
     flags = ["-O0", "-g"] if DEBUG else ["-O3"]
-    if PROFILE and not DEBUG:
+    if (PROFILE or PERF) and not DEBUG:
         flags.append("-g")
+    if PERF:
+        flags.append("-fno-omit-frame-pointer")
     # Never -ffast-math: it breaks NaN/inf propagation and reorders reductions.
     flags += ["-fno-math-errno", "-Wno-unused-function", "-Wno-unreachable-code"]
     if NATIVE:
@@ -144,7 +150,7 @@ class BuildExt(build_ext):
             "ldflags": " ".join(lflags),
             "openmp": openmp,
             "debug": DEBUG,
-            "profile": PROFILE,
+            "profile": "perf" if PERF else PROFILE,
             "sanitize": SANITIZE or None,
             "native": NATIVE,
             "python": sys.version.split()[0],
