@@ -204,3 +204,34 @@ def test_enormous_pad_widths_raise():
         cc.pad(np.ones((2**20, 4)), (2**55, 2**55))
     with pytest.raises(ValueError, match="stride"):
         cc.conv_transpose1d(np.ones((1, 1, 4)), np.ones((1, 1, 2)), stride=2**64)
+
+
+@pytest.mark.parametrize("stride", [2 ** 20, 2 ** 26])
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect"])
+def test_stride_far_longer_than_the_signal(stride, padding_mode):
+    # Packing once made stride phase rows per channel, nearly all empty: 2**26 ran out
+    # of memory for a one-sample output. Oracle: the float64 loops / numpy.
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 8))
+    w = rng.standard_normal((4, 3, 3))
+    y = cc.conv1d(x, w, stride=stride, padding=1, padding_mode=padding_mode)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1)), mode="constant" if padding_mode == "zeros"
+                else padding_mode)
+    np.testing.assert_allclose(y, np.einsum("nck,ock->no", xp[:, :, :3], w)[..., None],
+                               rtol=1e-12, atol=1e-12)
+    g = rng.standard_normal(y.shape)
+    grads = cc.conv1d_backward(g, x, w, stride=stride, padding=1, padding_mode=padding_mode)
+    # Only the first window is read: dL/dxp is g * w there, then folded by the padding.
+    dxp = np.zeros(xp.shape)
+    dxp[:, :, :3] = np.einsum("no,ock->nck", g[..., 0], w)
+    expected = dxp[:, :, 1:-1].copy()
+    if padding_mode == "reflect":   # xp[0] = x[1], xp[-1] = x[-2]
+        expected[:, :, 1] += dxp[:, :, 0]
+        expected[:, :, -2] += dxp[:, :, -1]
+    np.testing.assert_allclose(grads.input, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grads.weight, np.einsum("no,nck->ock", g[..., 0], xp[:, :, :3]),
+                               rtol=1e-12, atol=1e-12)
+    # conv_transpose1d: weight (C_in = 4, C_out = 3, K); output length (1 - 1)*s + 3
+    np.testing.assert_allclose(cc.conv_transpose1d(g, w, stride=stride),
+                               np.einsum("no,ock->nck", g[..., 0], w), rtol=1e-12,
+                               atol=1e-12)

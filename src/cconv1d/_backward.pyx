@@ -75,6 +75,7 @@ select_simd(_forward_path())
 
 cdef struct GradGeometry:
     idx_t c_in, length, left, right, padded, stride
+    idx_t phases          # min(stride, padded): phases holding positions (others empty)
     idx_t c_out, l_out, groups, c_per_group, o_per_group
     idx_t lead            # P0: zeros in front of each dy row
     idx_t dy_pitch        # row pitch of the padded dy
@@ -88,7 +89,7 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
                             const idx_t* phase_weights, real_t* dxph, idx_t first,
                             idx_t last) noexcept nogil:
     """Items (phase, group, column block, channel block) [or (phase, channel, row block)]
-    of one sample; dxph is (C_in, stride, phase_len)."""
+    of one sample; dxph is (C_in, phases, phase_len)."""
     cdef idx_t item, rho, rest, g, b, c, c0, rows, j, j0, j1, n_cols, n_pairs, cols
     cdef idx_t s = geo.stride, q_len
     cdef const real_t* panel
@@ -116,7 +117,7 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
             if j1 <= j0:
                 continue
             g = c // geo.c_per_group
-            out = dxph + (c * s + rho) * geo.phase_len
+            out = dxph + (c * geo.phases + rho) * geo.phase_len
             irow(dyp + g * geo.o_per_group * geo.dy_pitch + j0, offs + phase_offs[rho],
                  n_pairs, weights + phase_weights[rho] + c * n_pairs, out + j0, j1 - j0,
                  0, 0)
@@ -127,11 +128,12 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
             c0 = g * geo.c_per_group + b * CC_MR
             rows = min(<idx_t>CC_MR, geo.c_per_group - b * CC_MR)
             panel = weights + phase_weights[rho] + (g * geo.c_blocks + b) * n_pairs * CC_MR
-            out = dxph + (c0 * s + rho) * geo.phase_len
+            out = dxph + (c0 * geo.phases + rho) * geo.phase_len
             j = j0
             while j < j1:
                 igemm(dyp + g * geo.o_per_group * geo.dy_pitch + j, offs + phase_offs[rho],
-                      n_pairs, panel, out + j, s * geo.phase_len, rows, min(cols, j1 - j),
+                      n_pairs, panel, out + j, geo.phases * geo.phase_len, rows,
+                      min(cols, j1 - j),
                       0, NULL)
                 j += cols
 
@@ -147,11 +149,11 @@ cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
         if s == 1:
             src = dxph + c * geo.phase_len
         else:
-            for rho in range(s):
+            for rho in range(geo.phases):
                 q = 0
                 i = rho
                 while i < geo.padded:
-                    row[i] = dxph[(c * s + rho) * geo.phase_len + q]
+                    row[i] = dxph[(c * geo.phases + rho) * geo.phase_len + q]
                     q += 1
                     i += s
             src = row
@@ -161,7 +163,7 @@ cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
 
 
 def _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_rows,
-                  idx_t stride, idx_t dilation, idx_t lead, idx_t dy_pitch):
+                  idx_t stride, idx_t dilation, idx_t lead, idx_t dy_pitch, idx_t phases):
     """Per phase: pair offsets into the padded dy and weights in kernel order.
 
     Phase rho's pairs are (o, k) for the taps with (k*d) % stride == rho, o-major.
@@ -174,13 +176,13 @@ def _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_ro
     offs_array = np.empty(max(o_per_group * k_size, 1), dtype=np.intp)
     weights_array = np.empty(max(rows_per_phase * o_per_group * k_size, 1),
                              dtype=np.asarray(w).dtype)
-    starts = np.empty((3, stride), dtype=np.intp)
+    starts = np.empty((3, phases), dtype=np.intp)
     cdef idx_t[::1] offs = offs_array
     cdef real_t[::1] wts = weights_array
     cdef idx_t[:, ::1] st = starts
     cdef idx_t rho, o, k, tap, g, c, b, r, p, n_taps, n_pairs, n_offs = 0, n_w = 0
     cdef idx_t base, channel
-    for rho in range(stride):
+    for rho in range(phases):   # taps only reach phases < phases (k*d < padded)
         n_taps = 0
         for k in range(k_size):
             n_taps += (k * dilation) % stride == rho
@@ -231,6 +233,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     geo.right = right
     geo.padded = left + geo.length + right
     geo.stride = stride
+    geo.phases = max(1, min(stride, geo.padded))
     geo.c_out = w.shape[0]
     geo.l_out = dy.shape[2]
     geo.groups = groups
@@ -247,7 +250,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     geo.dy_pitch = packed_pitch(geo.lead + geo.phase_len, 1, dtype.itemsize, cols)
     cdef bint by_rows = geo.c_per_group < 4
     tables = _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead,
-                           geo.dy_pitch)
+                           geo.dy_pitch, geo.phases)
     cdef idx_t[::1] offs = tables[0]
     cdef idx_t[::1] phase_offs = tables[1]
     cdef idx_t[::1] phase_pairs = tables[2]
@@ -255,8 +258,8 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     cdef idx_t[::1] phase_weights = tables[4]
     cdef idx_t n_cols = ((geo.phase_len + ROW_BLOCK - 1) // ROW_BLOCK if by_rows
                          else (geo.phase_len + COL_BLOCK - 1) // COL_BLOCK)
-    cdef idx_t n_items = (stride * geo.c_in * n_cols if by_rows
-                          else stride * groups * n_cols * geo.c_blocks)
+    cdef idx_t n_items = (geo.phases * geo.c_in * n_cols if by_rows
+                          else geo.phases * groups * n_cols * geo.c_blocks)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.c_per_group * k_size
     if flops < PARALLEL_MIN_FLOPS:
@@ -264,7 +267,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     cdef bint by_sample = n_batch >= threads
     cdef idx_t n_scratch = threads if by_sample else 1
     cdef real_t[:, ::1] dyp = np.zeros((n_scratch, geo.c_out * geo.dy_pitch), dtype=dtype)
-    cdef real_t[:, ::1] dxph = np.zeros((n_scratch, geo.c_in * stride * geo.phase_len),
+    cdef real_t[:, ::1] dxph = np.zeros((n_scratch, geo.c_in * geo.phases * geo.phase_len),
                                         dtype=dtype)
     cdef real_t[:, ::1] row = np.empty((threads, geo.padded), dtype=dtype)
     cdef real_t[:, ::1] fold = np.empty(
@@ -323,7 +326,7 @@ cdef void _wgrad_items(const Geometry* geo, const real_t* dy, const real_t* pack
             q0 = qb * W_COLS
             rows = min(<idx_t>W_ROWS, geo.o_per_group - ob * W_ROWS)
             cols = min(<idx_t>W_COLS, geo.n_pairs - q0)
-            xg = packed + g * geo.c_per_group * geo.stride * geo.pitch + j0
+            xg = packed + g * geo.c_per_group * geo.phases * geo.pitch + j0
             wgrad(dy + o0 * geo.l_out + j0, geo.l_out, rows, xg, offs + q0, cols,
                   min(<idx_t>W_CHUNK, geo.l_out - j0), dw + o0 * geo.n_pairs + q0,
                   geo.n_pairs)
@@ -364,7 +367,7 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
             np.asarray(dw)[...] = 0
         return
     cdef idx_t[::1] offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation,
-                                        geo.pitch)
+                                        geo.pitch, geo.phases)
     cdef double[::1] dw_acc = np.zeros(geo.c_out * geo.n_pairs, dtype=np.float64)
     cdef idx_t n_items = (groups * ((geo.o_per_group + W_ROWS - 1) // W_ROWS)
                           * ((geo.n_pairs + W_COLS - 1) // W_COLS))
@@ -373,7 +376,7 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     # whole call is a single parallel region (a region per sample made every thread
     # wait for the slowest at each sample; next to PyTorch's own spinning OpenMP
     # threads that cost more than the arithmetic).
-    cdef real_t[:, ::1] packed = np.zeros((threads, geo.c_in * stride * geo.pitch),
+    cdef real_t[:, ::1] packed = np.zeros((threads, geo.c_in * geo.phases * geo.pitch),
                                           dtype=dtype)
     cdef real_t[:, ::1] rows_tmp = np.empty((threads, geo.padded if stride > 1 else 1),
                                             dtype=dtype)

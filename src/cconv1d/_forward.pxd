@@ -6,6 +6,7 @@ cdef struct Geometry:
     idx_t stride, dilation, k_size, groups
     idx_t c_per_group, o_per_group, c_out, l_out
     idx_t pitch
+    idx_t phases          # phase rows per channel: min(stride, padded), the others are empty
     idx_t n_pairs
     idx_t n_blocks
 
@@ -26,6 +27,7 @@ cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geom
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
                           idx_t cols) noexcept nogil
 
-# offs[c*K + k] = where pair (c, k) reads in a packed sample of row pitch `pitch`.
+# offs[c*K + k] = where pair (c, k) reads in a packed sample of row pitch `pitch` and
+# `phases` phase rows per channel.
 cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t stride,
-                            idx_t dilation, idx_t pitch) noexcept nogil
+                            idx_t dilation, idx_t pitch, idx_t phases) noexcept nogil

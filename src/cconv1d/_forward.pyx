@@ -7,7 +7,8 @@ never branches on edges) and, for ``stride > 1``, split into ``stride`` phase ro
 
     y[o, j] = bias[o] + sum over pairs p = (c, k) of w[o, c, k] * packed[offs[p] + j]
 
-with ``offs[(c, k)] = (c*stride + (k*d) % stride) * pitch + (k*d) // stride``: every
+with ``offs[(c, k)] = (c*phases + (k*d) % stride) * pitch + (k*d) // stride``
+(``phases = min(stride, padded length)``: the other phase rows would be empty): every
 pair reads a contiguous, shifted packed row, so one indirect kernel serves stride,
 dilation and groups. Two kernels of ``cc_kernels.h`` do the arithmetic:
 
@@ -110,6 +111,9 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
     geo.n_pairs = c_per_group * k_size
     geo.n_blocks = (geo.o_per_group + CC_MR - 1) // CC_MR
     geo.pitch = 0
+    # Phase r holds padded positions r, r + stride, ...: none when r >= padded (a stride
+    # longer than the signal must not cost memory or time in proportion to it).
+    geo.phases = max(1, min(stride, geo.padded))
 
 
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
@@ -122,12 +126,13 @@ cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
 
 
 cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t stride,
-                            idx_t dilation, idx_t pitch) noexcept nogil:
+                            idx_t dilation, idx_t pitch, idx_t phases) noexcept nogil:
     cdef idx_t c, k, shift
     for c in range(c_per_group):
         for k in range(k_size):
             shift = k * dilation
-            offs[c * k_size + k] = (c * stride + shift % stride) * pitch + shift // stride
+            # shift % stride <= shift < padded, so the phase exists (shift < phases)
+            offs[c * k_size + k] = (c * phases + shift % stride) * pitch + shift // stride
 
 
 def packed_pitch(idx_t padded, idx_t stride, idx_t itemsize, idx_t cols):
@@ -138,12 +143,12 @@ def packed_pitch(idx_t padded, idx_t stride, idx_t itemsize, idx_t cols):
 
 
 def pair_offsets(idx_t c_per_group, idx_t k_size, idx_t stride, idx_t dilation,
-                 idx_t pitch):
+                 idx_t pitch, idx_t phases):
     """``offs[c*K + k]``: where pair (c, k) reads in a packed sample (see module doc)."""
     offs_array = np.empty(c_per_group * k_size, dtype=np.intp)
     cdef idx_t[::1] offs = offs_array
     if c_per_group * k_size > 0:
-        fill_pair_offsets(&offs[0], c_per_group, k_size, stride, dilation, pitch)
+        fill_pair_offsets(&offs[0], c_per_group, k_size, stride, dilation, pitch, phases)
     return offs_array
 
 
@@ -165,15 +170,15 @@ cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geom
         if s == 2:
             # The common stride, as counted loops the compiler vectorises (the generic
             # loop below copies one element at a time).
-            dst = packed + 2 * c * geo.pitch
+            dst = packed + c * geo.phases * geo.pitch
             for m in range(geo.padded // 2):
                 dst[m] = row[2 * m]
                 dst[geo.pitch + m] = row[2 * m + 1]
             if geo.padded % 2:
                 dst[geo.padded // 2] = row[geo.padded - 1]
             continue
-        for r in range(s):
-            dst = packed + (c * s + r) * geo.pitch
+        for r in range(geo.phases):
+            dst = packed + (c * geo.phases + r) * geo.pitch
             m = 0
             i = r
             while i < geo.padded:
@@ -223,7 +228,7 @@ cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* of
     cdef idx_t j0 = col_block * COL_BLOCK
     cdef idx_t j1 = min(j0 + COL_BLOCK, geo.l_out)
     cdef idx_t cols = tile_cols(packed)
-    cdef const real_t* xg = packed + g * geo.c_per_group * geo.stride * geo.pitch
+    cdef const real_t* xg = packed + g * geo.c_per_group * geo.phases * geo.pitch
     cdef idx_t pc, n_chunk, j, b, o0
     pc = 0
     while pc < geo.n_pairs:
@@ -250,7 +255,7 @@ cdef void _irow_item(const Geometry* geo, const real_t* packed, const idx_t* off
     cdef idx_t j0 = (item % n_col_blocks) * ROW_BLOCK
     cdef idx_t j1 = min(j0 + ROW_BLOCK, geo.l_out)
     cdef idx_t g = o // geo.o_per_group
-    irow(packed + g * geo.c_per_group * geo.stride * geo.pitch + j0, offs, geo.n_pairs,
+    irow(packed + g * geo.c_per_group * geo.phases * geo.pitch + j0, offs, geo.n_pairs,
          rows_w + o * geo.n_pairs, y + o * geo.l_out + j0, j1 - j0, 0,
          bias[o] if bias != NULL else 0)
 
@@ -390,7 +395,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     if direct:
         n_edge = ROW_BLOCK + (geo.k_size - 1) * dilation
     else:
-        n_packed = geo.c_in * stride * geo.pitch
+        n_packed = geo.c_in * geo.phases * geo.pitch
         n_row = geo.padded if stride > 1 else 1
         n_work = geo.length if mode == MEDIAN_MODE else 1
     cdef size_t b_weights = _aligned(n_weights * sizeof(real_t))
@@ -417,7 +422,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
         _pack_weights(w, &geo, flip, by_rows, weights)
         if direct:
             # No packing: a long signal is never copied to pad it.
-            fill_pair_offsets(offs, 1, geo.k_size, 1, dilation, 0)
+            fill_pair_offsets(offs, 1, geo.k_size, 1, dilation, 0, 1)
             with nogil:
                 if threads == 1:   # no OpenMP region for small work: it costs microseconds
                     for item in range(n_batch * n_items):
@@ -432,7 +437,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                                          <real_t*>(edge + threadid() * b_edge),
                                          item % n_items)
             return 0
-        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch)
+        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch,
+                          geo.phases)
         # Zeroed once: the slack after each packed row is read by full tiles, never written.
         memset(packed, 0, n_scratch * b_packed)
         if by_sample:
@@ -533,6 +539,15 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
     else:
         return None
     y = np.empty(length, dtype=dtype)
+    if m > n:
+        # Slide the shorter operand over the longer one: (n+m-1)*n multiply-adds, not
+        # (n+m-1)*m. Convolution commutes; a correlation is the convolution with v
+        # reversed, which then becomes the signal.
+        if correlate:
+            a, v = np.ascontiguousarray(v[::-1]), a
+        else:
+            a, v = v, a
+        correlate = False
     if dtype is _F64:
         _signal_run[double](a, v, y, offset, correlate, n_threads)
     else:

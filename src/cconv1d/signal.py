@@ -98,6 +98,16 @@ def _direct(lanes_a, v, offset, length):
     real arrays, through the conv1d kernel (flip = true convolution)."""
     lanes, n = lanes_a.shape
     m = v.shape[0]
+    if m > n:
+        # The kernel is the longer operand: slide each (shorter) lane over v instead,
+        # one depthwise group per lane ((n+m-1)*n multiply-adds, not (n+m-1)*m).
+        signal = np.ascontiguousarray(np.broadcast_to(v, (lanes, m)))[None]
+        y = np.empty((1, lanes, length), dtype=lanes_a.dtype)
+        FORWARD[lanes_a.dtype.char](signal, lanes_a.reshape(lanes, 1, n),
+                                    _NO_BIAS[lanes_a.dtype.char], y, n - 1 - offset,
+                                    max(offset + length - m, 0), _modes.CONSTANT, 0.0,
+                                    1, 1, lanes, True, _threads.get_num_threads())
+        return y.reshape(lanes, length)
     # y[j] = full[j + m - 1 - left]; offset <= min(n, m) - 1, so left >= 0.
     left = m - 1 - offset
     right = max(offset + length - n, 0)
