@@ -86,15 +86,21 @@ def full_convolution(a, v, workers=1):
         n, m = m, n
     step = block - m + 1
     n_blocks = -(-n // step)
-    blocks = np.zeros((lanes, n_blocks * step), dtype=a.dtype)
-    blocks[:, :n] = a
-    blocks = blocks.reshape(lanes, n_blocks, step)
-    kernel_spectrum = forward(v, n=block, **_kw(workers))
-    pieces = inverse(forward(blocks, n=block, axis=-1, **_kw(workers)) * kernel_spectrum,
-                     n=block, axis=-1, **_kw(workers))
-    out = np.zeros((lanes, (n_blocks + 1) * step), dtype=pieces.dtype)
-    out[:, :n_blocks * step] = pieces[:, :, :step].reshape(lanes, -1)
-    tails = np.zeros((lanes, n_blocks, step), dtype=pieces.dtype)
-    tails[:, :, :m - 1] = pieces[:, :, step:]
-    out[:, step:] += tails.reshape(lanes, -1)
-    return out[:, :full]
+    # Each block: `step` samples, then zeros up to the transform length (so no copy by
+    # the FFT's own zero padding); only the padding is zeroed, the samples are copied once.
+    blocks = np.empty((lanes, n_blocks, block), dtype=a.dtype)
+    blocks[:, :, step:] = 0
+    whole = (n_blocks - 1) * step
+    blocks[:, :-1, :step] = a[:, :whole].reshape(lanes, n_blocks - 1, step)
+    blocks[:, -1, :n - whole] = a[:, whole:]
+    blocks[:, -1, n - whole:step] = 0
+    spectrum = forward(blocks, axis=-1, **_kw(workers))
+    spectrum *= forward(v, n=block, **_kw(workers))
+    pieces = inverse(spectrum, n=block, axis=-1, **_kw(workers))
+    # Block b's first `step` outputs land on its own span, its m - 1 tail values on the
+    # start of block b + 1's (m - 1 <= step since block >= 2 (m - 1)).
+    out = np.empty((lanes, n_blocks + 1, step), dtype=pieces.dtype)
+    out[:, :n_blocks] = pieces[:, :, :step]
+    out[:, n_blocks] = 0
+    out[:, 1:, :m - 1] += pieces[:, :, step:]
+    return out.reshape(lanes, -1)[:, :full]
