@@ -37,6 +37,7 @@ from libc.string cimport memset
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row
 from cconv1d._kernels cimport (igemm, irow, tile_cols, cc_kernels_select, cc_kernels_simd,
+                               CC_NR_F32, CC_NR_F64,
                                cc_cpu_best_simd, CC_MR)
 
 import numpy as np
@@ -367,6 +368,64 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
                   groups, flip, n_threads)
 
 
+cdef struct Plan:
+    # How a forward call runs and the bytes of each workspace piece (cache-line rounded);
+    # edge, row and work are per thread, packed per scratch copy.
+    bint by_rows, direct, by_sample
+    int threads
+    idx_t n_items, n_scratch
+    size_t b_weights, b_offs, b_packed, b_row, b_work, b_edge, total
+
+
+cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t itemsize,
+                     idx_t cols, int n_threads) noexcept nogil:
+    """Fills ``geo.pitch`` and the plan of a forward call (sizes before any allocation)."""
+    geo.pitch = c_packed_pitch(geo.padded, geo.stride, itemsize, cols)
+    plan.by_rows = geo.o_per_group < 4
+    plan.direct = (plan.by_rows and geo.stride == 1 and mode == CONSTANT_MODE
+                   and geo.c_per_group == 1 and geo.length > 0)
+    plan.n_items = _irow_items(geo) if plan.by_rows else _igemm_items(geo)
+    plan.threads = max(1, n_threads)
+    if 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs < PARALLEL_MIN_FLOPS:
+        plan.threads = 1
+    plan.by_sample = n_batch >= plan.threads
+    plan.n_scratch = plan.threads if plan.by_sample else 1
+    cdef idx_t n_weights = (geo.c_out * geo.n_pairs if plan.by_rows
+                            else geo.groups * geo.n_blocks * geo.n_pairs * CC_MR)
+    cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0
+    if plan.direct:
+        n_edge = ROW_BLOCK + (geo.k_size - 1) * geo.dilation
+    else:
+        n_packed = geo.c_in * geo.phases * geo.pitch
+        n_row = geo.padded if geo.stride > 1 else 1
+        n_work = geo.length if mode == MEDIAN_MODE else 1
+    plan.b_weights = _aligned(n_weights * itemsize)
+    plan.b_offs = _aligned(max(geo.n_pairs, 1) * sizeof(idx_t))
+    plan.b_packed = _aligned(n_packed * itemsize)
+    plan.b_row = _aligned(n_row * itemsize)
+    plan.b_work = _aligned(n_work * sizeof(double))
+    plan.b_edge = _aligned(n_edge * itemsize)
+    plan.total = (plan.b_weights + plan.b_offs + plan.threads * (plan.b_edge + plan.b_work)
+                  + plan.n_scratch * (plan.b_packed + plan.b_row) + 64)
+
+
+def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out,
+                            idx_t c_per_group, idx_t k_size, idx_t left, idx_t right,
+                            idx_t l_out, idx_t stride, idx_t dilation, idx_t groups,
+                            int mode, idx_t itemsize, int n_threads):
+    """Bytes of scratch one ``conv1d`` call of this shape allocates (besides its output):
+    packed weights, pair offsets, and per thread one packed input sample (the padded
+    channels, split into stride phases) or, for one-channel rows read in place, an edge
+    buffer."""
+    cdef Geometry geo
+    cdef Plan plan
+    make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
+                  k_size, groups, l_out)
+    _make_plan(&plan, &geo, n_batch, mode, itemsize,
+               CC_NR_F32 if itemsize == 4 else CC_NR_F64, n_threads)
+    return plan.total
+
+
 cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                        const real_t* w, idx_t c_out, idx_t c_per_group, idx_t k_size,
                        const real_t* bias_ptr, real_t* y, idx_t l_out, idx_t left,
@@ -374,38 +433,17 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                        idx_t dilation, idx_t groups, bint flip, int n_threads) except -1:
     """conv1d_forward on raw C-contiguous buffers (n_batch, c_out, l_out >= 1)."""
     cdef Geometry geo
+    cdef Plan plan
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out)
-    cdef idx_t cols = tile_cols(<real_t*>NULL)
-    geo.pitch = c_packed_pitch(geo.padded, stride, sizeof(real_t), cols)
-    cdef bint by_rows = geo.o_per_group < 4
-    cdef bint direct = (by_rows and stride == 1 and mode == CONSTANT_MODE
-                        and geo.c_per_group == 1 and geo.length > 0)
-    cdef idx_t n_items = _irow_items(&geo) if by_rows else _igemm_items(&geo)
-    cdef int threads = max(1, n_threads)
-    cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
-    if flops < PARALLEL_MIN_FLOPS:
-        threads = 1
-    cdef bint by_sample = n_batch >= threads
-    cdef idx_t n_scratch = threads if by_sample else 1
-    # Workspace sizes, in elements.
-    cdef idx_t n_weights = (geo.c_out * geo.n_pairs if by_rows
-                            else groups * geo.n_blocks * geo.n_pairs * CC_MR)
-    cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0
-    if direct:
-        n_edge = ROW_BLOCK + (geo.k_size - 1) * dilation
-    else:
-        n_packed = geo.c_in * geo.phases * geo.pitch
-        n_row = geo.padded if stride > 1 else 1
-        n_work = geo.length if mode == MEDIAN_MODE else 1
-    cdef size_t b_weights = _aligned(n_weights * sizeof(real_t))
-    cdef size_t b_offs = _aligned(max(geo.n_pairs, 1) * sizeof(idx_t))
-    cdef size_t b_packed = _aligned(n_packed * sizeof(real_t))
-    cdef size_t b_row = _aligned(n_row * sizeof(real_t))
-    cdef size_t b_work = _aligned(n_work * sizeof(double))
-    cdef size_t b_edge = _aligned(n_edge * sizeof(real_t))
-    cdef char* block = <char*>malloc(b_weights + b_offs + threads * b_edge + n_scratch * (
-        b_packed + b_row) + threads * b_work + 64)
+    _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), tile_cols(<real_t*>NULL),
+               n_threads)
+    cdef bint by_rows = plan.by_rows, by_sample = plan.by_sample
+    cdef idx_t n_items = plan.n_items, n_scratch = plan.n_scratch
+    cdef int threads = plan.threads
+    cdef size_t b_weights = plan.b_weights, b_offs = plan.b_offs, b_packed = plan.b_packed
+    cdef size_t b_row = plan.b_row, b_work = plan.b_work, b_edge = plan.b_edge
+    cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         raise MemoryError("conv1d: cannot allocate the kernel's workspace")
     cdef char* base = <char*>((<size_t>block + 63) // 64 * 64)
@@ -420,7 +458,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef const real_t* x_n
     try:
         _pack_weights(w, &geo, flip, by_rows, weights)
-        if direct:
+        if plan.direct:
             # No packing: a long signal is never copied to pad it.
             fill_pair_offsets(offs, 1, geo.k_size, 1, dilation, 0, 1)
             with nogil:

@@ -3,7 +3,9 @@
 Every case times cconv1d and each installed peer in the same process, on the same
 inputs, at the same thread count: an untimed warm-up, then the median (and minimum) of
 repeats. It prints ``ratio = peer_time / cconv1d_time`` (> 1: cconv1d is faster),
-cconv1d's GFLOP/s and that as a percentage of the machine's GEMM peak. Peers that are
+cconv1d's GFLOP/s and that as a percentage of the machine's GEMM peak, and the scratch
+one forward call allocates besides its output (``ws KiB``: packed weights and one packed
+input sample per thread). Peers that are
 not installed are skipped, never faked; a signal peer whose untimed result differs from
 ``numpy.convolve`` is skipped with a note rather than timed.
 
@@ -171,7 +173,10 @@ def nn_case(name, spec, repeats, threads, backward):
     t_ours, t_ours_min = _time(lambda: cc.conv1d(x, w, b, out=out, **kwargs), repeats)
     t_fresh, _ = _time(lambda: cc.conv1d(x, w, b, **kwargs), repeats)
     row.update(ours=t_ours, ours_min=t_ours_min, ours_fresh=t_fresh,
-               gflops=flops / t_ours / 1e9)
+               gflops=flops / t_ours / 1e9,
+               workspace=_forward.forward_workspace_bytes(
+                   n, c_in, length, c_out, c_in // groups, k, left, right, y.shape[-1],
+                   stride, dilation, groups, 0, dtype.itemsize, threads))
     torch, F = _torch()
     if torch is not None:
         xt, wt, bt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
@@ -336,12 +341,13 @@ def _print_block(rows, threads, peak, stream):
     nn_rows = [r for r in rows if "gflops" in r]
     if nn_rows:
         p(f"{'case':16s} {'dtype':8s} {'ours ms':>9s} {'fresh ms':>9s} {'GFLOP/s':>8s} "
-          f"{'% peak':>7s} {'torch':>8s} {'bwd ms':>9s} {'bwd GF/s':>8s} {'bwd %pk':>7s} "
-          f"{'torch bwd':>9s}")
+          f"{'% peak':>7s} {'torch':>8s} {'ws KiB':>7s} {'bwd ms':>9s} {'bwd GF/s':>8s} "
+          f"{'bwd %pk':>7s} {'torch bwd':>9s}")
     for r in nn_rows:
         fields = [f"{r['case']:16s} {r['dtype']:8s} {1e3 * r['ours']:9.3f}",
                   f"{1e3 * r['ours_fresh']:9.3f} {r['gflops']:8.1f}",
-                  f"{_fmt_pct(r.get('pct_peak')):>7s} {_fmt_ratio(r.get('torch'), r['ours']):>8s}"]
+                  f"{_fmt_pct(r.get('pct_peak')):>7s} {_fmt_ratio(r.get('torch'), r['ours']):>8s}",
+                  f"{r['workspace'] / 1024:7.0f}"]
         if "ours_bwd" in r:
             fields += [f"{1e3 * r['ours_bwd']:9.3f} {r['gflops_bwd']:8.1f}",
                        f"{_fmt_pct(r.get('pct_peak_bwd')):>7s}",
