@@ -28,20 +28,19 @@ in float64.
 """
 
 from cython.parallel cimport prange, threadid
-from libc.string cimport memcpy
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row_backward
-from cconv1d._forward cimport Geometry, make_geometry, pack_channels
+from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, c_packed_pitch,
+                               fill_pair_offsets, aligned_bytes)
 from cconv1d._kernels cimport (igemm, irow, wgrad, rowsum, tile_cols, cc_kernels_select,
                                cc_kernels_simd, CC_MR)
 
 import os
 
-import numpy as np
-
-from cconv1d._forward import (SIMD_NAMES, packed_pitch, pair_offsets, simd_code,
-                              simd_path as _forward_path)
+from cconv1d._forward import SIMD_NAMES, simd_code, simd_path as _forward_path
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 
@@ -162,24 +161,19 @@ cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
                          geo.length, geo.length, fold, stat_work)
 
 
-def _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_rows,
-                  idx_t stride, idx_t dilation, idx_t lead, idx_t dy_pitch, idx_t phases):
+cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_rows,
+                        idx_t stride, idx_t dilation, idx_t lead, idx_t dy_pitch,
+                        idx_t phases, idx_t* offs, idx_t* starts, real_t* wts) noexcept nogil:
     """Per phase: pair offsets into the padded dy and weights in kernel order.
 
     Phase rho's pairs are (o, k) for the taps with (k*d) % stride == rho, o-major.
-    Returns (offs, offs_start, pair_count, weights, weight_start).
+    Fills ``offs``, ``wts`` and ``starts`` = (offs start, pair count, weight start) per
+    phase, as three rows of ``phases``.
     """
     cdef idx_t c_out = w.shape[0], c_per_group = w.shape[1], k_size = w.shape[2]
     cdef idx_t o_per_group = c_out // groups
     cdef idx_t c_blocks = (c_per_group + CC_MR - 1) // CC_MR
     cdef idx_t rows_per_phase = groups * c_per_group if by_rows else groups * c_blocks * CC_MR
-    offs_array = np.empty(max(o_per_group * k_size, 1), dtype=np.intp)
-    weights_array = np.empty(max(rows_per_phase * o_per_group * k_size, 1),
-                             dtype=np.asarray(w).dtype)
-    starts = np.empty((3, phases), dtype=np.intp)
-    cdef idx_t[::1] offs = offs_array
-    cdef real_t[::1] wts = weights_array
-    cdef idx_t[:, ::1] st = starts
     cdef idx_t rho, o, k, tap, g, c, b, r, p, n_taps, n_pairs, n_offs = 0, n_w = 0
     cdef idx_t base, channel
     for rho in range(phases):   # taps only reach phases < phases (k*d < padded)
@@ -187,9 +181,9 @@ def _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_ro
         for k in range(k_size):
             n_taps += (k * dilation) % stride == rho
         n_pairs = o_per_group * n_taps
-        st[0, rho] = n_offs
-        st[1, rho] = n_pairs
-        st[2, rho] = n_w
+        starts[rho] = n_offs
+        starts[phases + rho] = n_pairs
+        starts[2 * phases + rho] = n_w
         p = 0
         for o in range(o_per_group):
             for k in range(k_size):
@@ -212,7 +206,6 @@ def _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_ro
                 p += 1
         n_offs += n_pairs
         n_w += rows_per_phase * n_pairs
-    return offs_array, starts[0].copy(), starts[1].copy(), weights_array, starts[2].copy()
 
 
 def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
@@ -244,18 +237,10 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     geo.c_blocks = (geo.c_per_group + CC_MR - 1) // CC_MR
     if n_batch == 0 or geo.c_in == 0 or geo.length == 0:
         return
-    dtype = np.asarray(dx).dtype
     cdef idx_t cols = tile_cols(<real_t*>NULL)
     # Reads reach q + lead for q < phase_len rounded up to a tile, plus slack.
-    geo.dy_pitch = packed_pitch(geo.lead + geo.phase_len, 1, dtype.itemsize, cols)
+    geo.dy_pitch = c_packed_pitch(geo.lead + geo.phase_len, 1, sizeof(real_t), cols)
     cdef bint by_rows = geo.c_per_group < 4
-    tables = _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead,
-                           geo.dy_pitch, geo.phases)
-    cdef idx_t[::1] offs = tables[0]
-    cdef idx_t[::1] phase_offs = tables[1]
-    cdef idx_t[::1] phase_pairs = tables[2]
-    cdef const real_t[::1] weights = tables[3]
-    cdef idx_t[::1] phase_weights = tables[4]
     cdef idx_t n_cols = ((geo.phase_len + ROW_BLOCK - 1) // ROW_BLOCK if by_rows
                          else (geo.phase_len + COL_BLOCK - 1) // COL_BLOCK)
     cdef idx_t n_items = (geo.phases * geo.c_in * n_cols if by_rows
@@ -266,44 +251,74 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
         threads = 1
     cdef bint by_sample = n_batch >= threads
     cdef idx_t n_scratch = threads if by_sample else 1
-    cdef real_t[:, ::1] dyp = np.zeros((n_scratch, geo.c_out * geo.dy_pitch), dtype=dtype)
-    cdef real_t[:, ::1] dxph = np.zeros((n_scratch, geo.c_in * geo.phases * geo.phase_len),
-                                        dtype=dtype)
-    cdef real_t[:, ::1] row = np.empty((threads, geo.padded), dtype=dtype)
-    cdef real_t[:, ::1] fold = np.empty(
-        (threads, geo.padded if mode == ANTIREFLECT_MODE else 1), dtype=dtype)
-    cdef double[:, ::1] stat_work = np.empty(
-        (threads, geo.length if mode == MEDIAN_MODE else 1), dtype=np.float64)
+    # One malloc'd workspace (NumPy temporaries cost more than small calls' arithmetic).
+    cdef idx_t rows_per_phase = (groups * geo.c_per_group if by_rows
+                                 else groups * geo.c_blocks * CC_MR)
+    cdef size_t b_offs = aligned_bytes(max(geo.o_per_group * k_size, 1) * sizeof(idx_t))
+    cdef size_t b_starts = aligned_bytes(3 * geo.phases * sizeof(idx_t))
+    cdef size_t b_wts = aligned_bytes(
+        max(rows_per_phase * geo.o_per_group * k_size, 1) * sizeof(real_t))
+    cdef size_t b_dyp = aligned_bytes(geo.c_out * geo.dy_pitch * sizeof(real_t))
+    cdef size_t b_dxph = aligned_bytes(geo.c_in * geo.phases * geo.phase_len * sizeof(real_t))
+    cdef size_t b_row = aligned_bytes(geo.padded * sizeof(real_t))
+    cdef size_t b_fold = aligned_bytes(
+        (geo.padded if mode == ANTIREFLECT_MODE else 1) * sizeof(real_t))
+    cdef size_t b_stat = aligned_bytes((geo.length if mode == MEDIAN_MODE else 1) * sizeof(double))
+    cdef char* block = <char*>malloc(b_offs + b_starts + b_wts + n_scratch * (b_dyp + b_dxph)
+                                     + threads * (b_row + b_fold + b_stat) + 64)
+    if block == NULL:
+        raise MemoryError("conv1d_backward: cannot allocate the input gradient's workspace")
+    cdef char* base = <char*>((<size_t>block + 63) // 64 * 64)
+    cdef idx_t* offs = <idx_t*>base
+    cdef idx_t* starts = <idx_t*>(base + b_offs)
+    cdef real_t* weights = <real_t*>(base + b_offs + b_starts)
+    cdef char* dyp = base + b_offs + b_starts + b_wts
+    cdef char* dxph = dyp + n_scratch * b_dyp
+    cdef char* row = dxph + n_scratch * b_dxph
+    cdef char* fold = row + threads * b_row
+    cdef char* stat_work = fold + threads * b_fold
     cdef bint with_x = x.shape[0] > 0
     cdef idx_t n, t, o, c, item
-    if by_sample:
-        with nogil:
-            for n in prange(n_batch, schedule="dynamic", num_threads=threads):
-                t = threadid()
+    try:
+        _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead, geo.dy_pitch,
+                      geo.phases, offs, starts, weights)
+        # Zeroed once: dy's lead and tail zeros are never written.
+        memset(dyp, 0, n_scratch * (b_dyp + b_dxph))
+        if by_sample:
+            with nogil:
+                for n in prange(n_batch, schedule="dynamic", num_threads=threads):
+                    t = threadid()
+                    for o in range(geo.c_out):
+                        memcpy(<real_t*>(dyp + t * b_dyp) + o * geo.dy_pitch + geo.lead,
+                               &dy[n, o, 0], geo.l_out * sizeof(real_t))
+                    _grad_phase_items(&geo, by_rows, <real_t*>(dyp + t * b_dyp), offs,
+                                      starts, starts + geo.phases, weights,
+                                      starts + 2 * geo.phases,
+                                      <real_t*>(dxph + t * b_dxph), 0, n_items)
+                    _fold_channels(&geo, <real_t*>(dxph + t * b_dxph),
+                                   <real_t*>(row + t * b_row), &dx[n, 0, 0],
+                                   &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
+                                   <real_t*>(fold + t * b_fold),
+                                   <double*>(stat_work + t * b_stat), 0, geo.c_in)
+            return
+        for n in range(n_batch):
+            with nogil:
                 for o in range(geo.c_out):
-                    memcpy(&dyp[t, o * geo.dy_pitch + geo.lead], &dy[n, o, 0],
+                    memcpy(<real_t*>dyp + o * geo.dy_pitch + geo.lead, &dy[n, o, 0],
                            geo.l_out * sizeof(real_t))
-                _grad_phase_items(&geo, by_rows, &dyp[t, 0], &offs[0], &phase_offs[0],
-                                  &phase_pairs[0], &weights[0], &phase_weights[0],
-                                  &dxph[t, 0], 0, n_items)
-                _fold_channels(&geo, &dxph[t, 0], &row[t, 0], &dx[n, 0, 0],
-                               &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
-                               &fold[t, 0], &stat_work[t, 0], 0, geo.c_in)
-        return
-    for n in range(n_batch):
-        with nogil:
-            for o in range(geo.c_out):
-                memcpy(&dyp[0, o * geo.dy_pitch + geo.lead], &dy[n, o, 0],
-                       geo.l_out * sizeof(real_t))
-            for item in prange(n_items, schedule="dynamic", num_threads=threads):
-                _grad_phase_items(&geo, by_rows, &dyp[0, 0], &offs[0], &phase_offs[0],
-                                  &phase_pairs[0], &weights[0], &phase_weights[0],
-                                  &dxph[0, 0], item, item + 1)
-            for c in prange(geo.c_in, schedule="dynamic", num_threads=threads):
-                t = threadid()
-                _fold_channels(&geo, &dxph[0, 0], &row[t, 0], &dx[n, 0, 0],
-                               &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
-                               &fold[t, 0], &stat_work[t, 0], c, c + 1)
+                for item in prange(n_items, schedule="dynamic", num_threads=threads):
+                    _grad_phase_items(&geo, by_rows, <real_t*>dyp, offs, starts,
+                                      starts + geo.phases, weights, starts + 2 * geo.phases,
+                                      <real_t*>dxph, item, item + 1)
+                for c in prange(geo.c_in, schedule="dynamic", num_threads=threads):
+                    t = threadid()
+                    _fold_channels(&geo, <real_t*>dxph, <real_t*>(row + t * b_row),
+                                   &dx[n, 0, 0],
+                                   &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
+                                   <real_t*>(fold + t * b_fold),
+                                   <double*>(stat_work + t * b_stat), c, c + 1)
+    finally:
+        free(block)
 
 
 # ---------------------------------------------------------------------------------------
@@ -346,66 +361,84 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     make_geometry(&geo, x.shape[1], x.shape[2], left, right, stride, dilation,
                   dy.shape[1], dw.shape[1] if want_w else 1, dw.shape[2] if want_w else 1,
                   groups, dy.shape[2])
-    dtype = np.asarray(dy).dtype
     cdef idx_t cols = tile_cols(<real_t*>NULL)
-    geo.pitch = packed_pitch(geo.padded, stride, dtype.itemsize, cols)
+    geo.pitch = c_packed_pitch(geo.padded, stride, sizeof(real_t), cols)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
     if flops < PARALLEL_MIN_FLOPS:
         threads = 1
-    cdef idx_t n, o, j, t
-    cdef double[::1] db_acc
+    cdef idx_t n, o, j, t, c, k
+    cdef double acc
     if want_b:
-        db_acc = np.zeros(geo.c_out, dtype=np.float64)
         with nogil:
             for o in prange(geo.c_out, schedule="dynamic", num_threads=threads):
+                acc = 0.0
                 for n in range(n_batch):
-                    db_acc[o] += rowsum(&dy[n, o, 0], geo.l_out)
-        np.asarray(db)[...] = np.asarray(db_acc)
-    if not want_w or n_batch == 0:
-        if want_w:
-            np.asarray(dw)[...] = 0
+                    acc = acc + rowsum(&dy[n, o, 0], geo.l_out)
+                db[o] = <real_t>acc
+    if not want_w:
         return
-    cdef idx_t[::1] offs = pair_offsets(geo.c_per_group, geo.k_size, stride, dilation,
-                                        geo.pitch, geo.phases)
-    cdef double[::1] dw_acc = np.zeros(geo.c_out * geo.n_pairs, dtype=np.float64)
+    if n_batch == 0:
+        dw[...] = 0
+        return
     cdef idx_t n_items = (groups * ((geo.o_per_group + W_ROWS - 1) // W_ROWS)
                           * ((geo.n_pairs + W_COLS - 1) // W_COLS))
     threads = <int>min(<idx_t>threads, n_items)
-    # One packed sample per thread: each thread packs the samples for itself, so the
-    # whole call is a single parallel region (a region per sample made every thread
-    # wait for the slowest at each sample; next to PyTorch's own spinning OpenMP
-    # threads that cost more than the arithmetic).
-    cdef real_t[:, ::1] packed = np.zeros((threads, geo.c_in * geo.phases * geo.pitch),
-                                          dtype=dtype)
-    cdef real_t[:, ::1] rows_tmp = np.empty((threads, geo.padded if stride > 1 else 1),
-                                            dtype=dtype)
-    cdef double[:, ::1] work = np.empty(
-        (threads, geo.length if mode == MEDIAN_MODE else 1), dtype=np.float64)
+    # One malloc'd workspace: float64 accumulators, pair offsets, and per thread one
+    # packed sample (zeroed once: its slack is read, never written), a row and a scratch.
+    cdef size_t b_acc = aligned_bytes(geo.c_out * geo.n_pairs * sizeof(double))
+    cdef size_t b_offs = aligned_bytes(max(geo.n_pairs, 1) * sizeof(idx_t))
+    cdef size_t b_packed = aligned_bytes(geo.c_in * geo.phases * geo.pitch * sizeof(real_t))
+    cdef size_t b_rows = aligned_bytes((geo.padded if stride > 1 else 1) * sizeof(real_t))
+    cdef size_t b_work = aligned_bytes((geo.length if mode == MEDIAN_MODE else 1) * sizeof(double))
+    cdef char* block = <char*>malloc(b_acc + b_offs + threads * (b_packed + b_rows + b_work)
+                                     + 64)
+    if block == NULL:
+        raise MemoryError("conv1d_backward: cannot allocate the weight gradient's workspace")
+    cdef char* base = <char*>((<size_t>block + 63) // 64 * 64)
+    cdef double* dw_acc = <double*>base
+    cdef idx_t* offs = <idx_t*>(base + b_acc)
+    cdef char* packed = base + b_acc + b_offs
+    cdef char* rows_tmp = packed + threads * b_packed
+    cdef char* work = rows_tmp + threads * b_rows
     cdef real_t value = <real_t>pad_value
     cdef idx_t per_thread = (n_items + threads - 1) // threads
     cdef idx_t first, last, c_first, c_last, items_per_group
     items_per_group = n_items // groups
-    with nogil:
-        for t in prange(threads, schedule="static", num_threads=threads):
-            first = t * per_thread
-            last = min(first + per_thread, n_items)
-            if first < last:
-                # Items run group by group: pack only the channels of this range's groups.
-                c_first = (first // items_per_group) * geo.c_per_group
-                c_last = ((last - 1) // items_per_group + 1) * geo.c_per_group
-                for n in range(n_batch):
-                    pack_channels(&x[n, 0, 0] if geo.length > 0 else <const real_t*>NULL,
-                                  &packed[t, 0], &rows_tmp[t, 0], &geo, c_first, c_last,
-                                  mode, value, &work[t, 0])
-                    # A thread owns its items (blocks of dW) for every sample, and adds
-                    # the samples in order: each entry is summed in one fixed order.
-                    _wgrad_items(&geo, &dy[n, 0, 0], &packed[t, 0], &offs[0],
-                                 &dw_acc[0], first, last)
-    result = np.asarray(dw_acc).reshape(geo.c_out, geo.c_per_group, geo.k_size)
-    if flip:
-        result = result[..., ::-1]
-    np.asarray(dw)[...] = result
+    try:
+        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch,
+                          geo.phases)
+        memset(dw_acc, 0, b_acc)
+        memset(packed, 0, threads * b_packed)
+        with nogil:
+            # One packed sample per thread: each thread packs the samples for itself, so
+            # the whole call is a single parallel region (a region per sample made every
+            # thread wait for the slowest at each sample; next to PyTorch's own spinning
+            # OpenMP threads that cost more than the arithmetic).
+            for t in prange(threads, schedule="static", num_threads=threads):
+                first = t * per_thread
+                last = min(first + per_thread, n_items)
+                if first < last:
+                    # Items run group by group: pack only the channels of its groups.
+                    c_first = (first // items_per_group) * geo.c_per_group
+                    c_last = ((last - 1) // items_per_group + 1) * geo.c_per_group
+                    for n in range(n_batch):
+                        pack_channels(&x[n, 0, 0] if geo.length > 0
+                                      else <const real_t*>NULL,
+                                      <real_t*>(packed + t * b_packed),
+                                      <real_t*>(rows_tmp + t * b_rows), &geo, c_first,
+                                      c_last, mode, value, <double*>(work + t * b_work))
+                        # A thread owns its items (blocks of dW) for every sample and adds
+                        # the samples in order: each entry is summed in one fixed order.
+                        _wgrad_items(&geo, &dy[n, 0, 0], <real_t*>(packed + t * b_packed),
+                                     offs, dw_acc, first, last)
+            for o in range(geo.c_out):
+                for c in range(geo.c_per_group):
+                    for k in range(geo.k_size):
+                        dw[o, c, geo.k_size - 1 - k if flip else k] = <real_t>dw_acc[
+                            (o * geo.c_per_group + c) * geo.k_size + k]
+    finally:
+        free(block)
 
 
 # Specialisations by dtype.char (see _forward.FORWARD for why).

@@ -31,3 +31,8 @@ cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
 # `phases` phase rows per channel.
 cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t stride,
                             idx_t dilation, idx_t pitch, idx_t phases) noexcept nogil
+
+
+cdef inline size_t aligned_bytes(size_t nbytes) noexcept nogil:
+    """Bytes rounded up to a cache line: every piece of a workspace starts on one."""
+    return (nbytes + 63) // 64 * 64

@@ -341,11 +341,6 @@ cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by
                         else 0)
 
 
-cdef inline size_t _aligned(size_t nbytes) noexcept nogil:
-    """Bytes rounded up to a cache line, so every workspace array starts on one."""
-    return (nbytes + 63) // 64 * 64
-
-
 def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
                    const real_t[:, :, ::1] w,      # IN  (C_out, C_in/groups, K)
                    const real_t[::1] bias,         # IN  (C_out,) or length 0 for none
@@ -399,12 +394,12 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
         n_packed = geo.c_in * geo.phases * geo.pitch
         n_row = geo.padded if geo.stride > 1 else 1
         n_work = geo.length if mode == MEDIAN_MODE else 1
-    plan.b_weights = _aligned(n_weights * itemsize)
-    plan.b_offs = _aligned(max(geo.n_pairs, 1) * sizeof(idx_t))
-    plan.b_packed = _aligned(n_packed * itemsize)
-    plan.b_row = _aligned(n_row * itemsize)
-    plan.b_work = _aligned(n_work * sizeof(double))
-    plan.b_edge = _aligned(n_edge * itemsize)
+    plan.b_weights = aligned_bytes(n_weights * itemsize)
+    plan.b_offs = aligned_bytes(max(geo.n_pairs, 1) * sizeof(idx_t))
+    plan.b_packed = aligned_bytes(n_packed * itemsize)
+    plan.b_row = aligned_bytes(n_row * itemsize)
+    plan.b_work = aligned_bytes(n_work * sizeof(double))
+    plan.b_edge = aligned_bytes(n_edge * itemsize)
     plan.total = (plan.b_weights + plan.b_offs + plan.threads * (plan.b_edge + plan.b_work)
                   + plan.n_scratch * (plan.b_packed + plan.b_row) + 64)
 
