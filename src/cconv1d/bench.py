@@ -64,16 +64,31 @@ PEAK_SIZE = 2048
 PEAK_REPEATS = 5
 
 
-def _time(fn, repeats, min_seconds=0.0, warmup=True):
+# A timed sample lasts at least this long: calls shorter than it are repeated inside the
+# sample (as timeit does), so microsecond calls are not measured against the timer's
+# own resolution and jitter.
+SAMPLE_SECONDS = 2e-3
+
+
+def _time(fn, repeats, min_seconds=0.0, warmup=True, first=None):
+    """Median and minimum seconds per call of ``fn`` over ``repeats`` samples.
+
+    ``warmup`` makes one untimed call first; ``first`` (seconds of an earlier call, when
+    the caller made the warm-up itself) sets the calls per sample without one.
+    """
     if warmup:
+        t0 = time.perf_counter()
         fn()  # page faults, thread start-up, caches
+        first = time.perf_counter() - t0
+    number = max(1, int(SAMPLE_SECONDS / first)) if first else 1
     times = []
     start = time.perf_counter()
     while len(times) < repeats or (time.perf_counter() - start < min_seconds
                                    and len(times) < 10 * repeats):
         t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
     return statistics.median(times), min(times)
 
 
@@ -239,14 +254,16 @@ def signal_case(length, taps, repeats, threads):
     atol = 1e-9 * np.abs(expected).max()
     timed = []
     for name, fn in _signal_peers(a, v).items():
+        t0 = time.perf_counter()
         result = fn()  # untimed: checks the peer computes this convolution; also the warm-up
+        first = time.perf_counter() - t0
         if result.shape != expected.shape or not np.allclose(result, expected, rtol=1e-9,
                                                              atol=atol):
             row["notes"].append(f"{name} skipped: its result differs from numpy.convolve")
             continue
         # the O(n*m) peers on the largest cases take seconds: fewer repeats there
         reps = repeats if length * taps < 1e8 else 1
-        row[name], _ = _time(fn, reps, warmup=False)
+        row[name], _ = _time(fn, reps, warmup=False, first=first)
         timed.append(name)
     row["best_peer"] = min(row[name] for name in timed)
     return row
