@@ -459,14 +459,20 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
             with nogil:
                 if threads == 1:   # no OpenMP region for small work: it costs microseconds
                     for item in range(n_batch * n_items):
-                        _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs, weights,
-                                         bias_ptr, y + (item // n_items) * c_out * l_out, value,
+                        _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs,
+                                         weights, bias_ptr,
+                                         y + (item // n_items) * c_out * l_out, value,
                                          <real_t*>edge, item % n_items)
                 else:
+                    # Rows are short work (a depthwise row: ~1 us): handed out in chunks
+                    # (16 per thread), or the shared counter costs more than the rows
+                    # (one at a time, two threads took longer than one).
                     for item in prange(n_batch * n_items, schedule="dynamic",
+                                       chunksize=max(1, n_batch * n_items // (16 * threads)),
                                        num_threads=threads):
-                        _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs, weights,
-                                         bias_ptr, y + (item // n_items) * c_out * l_out, value,
+                        _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs,
+                                         weights, bias_ptr,
+                                         y + (item // n_items) * c_out * l_out, value,
                                          <real_t*>(edge + threadid() * b_edge),
                                          item % n_items)
             return 0
