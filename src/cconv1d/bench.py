@@ -2,7 +2,7 @@
 
 Every case times cconv1d and each installed peer in the same process, on the same
 inputs, at the same thread count: an untimed warm-up, then the median (and minimum) of
-repeats. It prints ``ratio = peer_time / cconv1d_time`` (> 1: cconv1d is faster),
+repeats, cconv1d and PyTorch taking turns within each repeat. It prints ``ratio = peer_time / cconv1d_time`` (> 1: cconv1d is faster),
 cconv1d's GFLOP/s and that as a percentage of the machine's GEMM peak, and the scratch
 one forward call allocates besides its output (``ws KiB``: packed weights and one packed
 input sample per thread). Peers that are
@@ -171,6 +171,25 @@ def _padding_pair(padding, length, k, stride, dilation):
     return left, right
 
 
+def _time_interleaved(fns, repeats):
+    """``{name: (median, min)}`` seconds per call, the functions timed in turn within
+    each repeat: on a shared machine a burst of someone else's work then lands on every
+    contestant alike instead of on whichever was running."""
+    number = {}
+    for name, fn in fns.items():
+        t0 = time.perf_counter()
+        fn()  # warm-up: page faults, thread start-up, caches
+        number[name] = max(1, int(SAMPLE_SECONDS / max(time.perf_counter() - t0, 1e-9)))
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(number[name]):
+                fn()
+            times[name].append((time.perf_counter() - t0) / number[name])
+    return {name: (statistics.median(t), min(t)) for name, t in times.items()}
+
+
 def nn_case(name, spec, repeats, threads, backward):
     n, c_in, c_out, length, k, stride, dilation, groups, padding = spec[:9]
     dtype = np.dtype(spec[9] if len(spec) > 9 else "float32")
@@ -184,14 +203,16 @@ def nn_case(name, spec, repeats, threads, backward):
     out = np.empty_like(y)
     flops = 2.0 * n * c_out * y.shape[-1] * (c_in // groups) * k
     row = {"case": name, "dtype": dtype.name, "threads": threads,
-           "shape": f"N={n} {c_in}->{c_out} L={length} K={k} s={stride} d={dilation} g={groups}"}
-    t_ours, t_ours_min = _time(lambda: cc.conv1d(x, w, b, out=out, **kwargs), repeats)
-    t_fresh, _ = _time(lambda: cc.conv1d(x, w, b, **kwargs), repeats)
-    row.update(ours=t_ours, ours_min=t_ours_min, ours_fresh=t_fresh,
-               gflops=flops / t_ours / 1e9,
-               workspace=_forward.forward_workspace_bytes(
-                   n, c_in, length, c_out, c_in // groups, k, left, right, y.shape[-1],
-                   stride, dilation, groups, 0, dtype.itemsize, threads))
+           "shape": f"N={n} {c_in}->{c_out} L={length} K={k} s={stride} d={dilation} g={groups}",
+           "workspace": _forward.forward_workspace_bytes(
+               n, c_in, length, c_out, c_in // groups, k, left, right, y.shape[-1],
+               stride, dilation, groups, 0, dtype.itemsize, threads)}
+    forward = {"ours": lambda: cc.conv1d(x, w, b, out=out, **kwargs),
+               "ours_fresh": lambda: cc.conv1d(x, w, b, **kwargs)}
+    backward_fns = {}
+    if backward:
+        g = rng.standard_normal(y.shape).astype(dtype)
+        backward_fns["ours_bwd"] = lambda: cc.conv1d_backward(g, x, w, **kwargs)
     torch, F = _torch()
     if torch is not None:
         xt, wt, bt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
@@ -201,12 +222,8 @@ def nn_case(name, spec, repeats, threads, backward):
                 xp = F.pad(xt, (left, right)) if left != right else xt
                 return F.conv1d(xp, wt, bt, stride=stride, dilation=dilation, groups=groups,
                                 padding=0 if left != right else left)
-        row["torch"], _ = _time(torch_forward, repeats)
-    if backward:
-        g = rng.standard_normal(y.shape).astype(dtype)
-        row["ours_bwd"], _ = _time(lambda: cc.conv1d_backward(g, x, w, **kwargs), repeats)
-        row["gflops_bwd"] = 2 * flops / row["ours_bwd"] / 1e9
-        if torch is not None:
+        forward["torch"] = torch_forward
+        if backward:
             xr = torch.from_numpy(x).requires_grad_(True)
             wr = torch.from_numpy(w).requires_grad_(True)
             br = torch.from_numpy(b).requires_grad_(True)
@@ -218,7 +235,15 @@ def nn_case(name, spec, repeats, threads, backward):
                 # autograd's backward alone: the graph is kept, only gradients recomputed
                 xr.grad = wr.grad = br.grad = None
                 yr.backward(gt, retain_graph=True)
-            row["torch_bwd"], _ = _time(torch_backward, repeats)
+            backward_fns["torch_bwd"] = torch_backward
+    for fns in (forward, backward_fns):
+        for key, (median, best) in _time_interleaved(fns, repeats).items():
+            row[key] = median
+            if key == "ours":
+                row["ours_min"] = best
+    row["gflops"] = flops / row["ours"] / 1e9
+    if backward:
+        row["gflops_bwd"] = 2 * flops / row["ours_bwd"] / 1e9
     return row
 
 
