@@ -34,7 +34,7 @@ from libc.string cimport memcpy, memset
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row_backward
 from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, c_packed_pitch,
-                               fill_pair_offsets, aligned_bytes)
+                               fill_pair_offsets, aligned_bytes, align64)
 from cconv1d._kernels cimport (igemm, irow, wgrad, rowsum, tile_cols, cc_kernels_select,
                                cc_kernels_simd, CC_MR)
 
@@ -268,7 +268,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
                                      + threads * (b_row + b_fold + b_stat) + 64)
     if block == NULL:
         raise MemoryError("conv1d_backward: cannot allocate the input gradient's workspace")
-    cdef char* base = <char*>((<size_t>block + 63) // 64 * 64)
+    cdef char* base = align64(block)
     cdef idx_t* offs = <idx_t*>base
     cdef idx_t* starts = <idx_t*>(base + b_offs)
     cdef real_t* weights = <real_t*>(base + b_offs + b_starts)
@@ -395,7 +395,7 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
                                      + 64)
     if block == NULL:
         raise MemoryError("conv1d_backward: cannot allocate the weight gradient's workspace")
-    cdef char* base = <char*>((<size_t>block + 63) // 64 * 64)
+    cdef char* base = align64(block)
     cdef double* dw_acc = <double*>base
     cdef idx_t* offs = <idx_t*>(base + b_acc)
     cdef char* packed = base + b_acc + b_offs

@@ -36,3 +36,8 @@ cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t 
 cdef inline size_t aligned_bytes(size_t nbytes) noexcept nogil:
     """Bytes rounded up to a cache line: every piece of a workspace starts on one."""
     return (nbytes + 63) // 64 * 64
+
+
+cdef inline char* align64(char* block) noexcept nogil:
+    """The first cache-line boundary in a malloc'd block (allocate 64 bytes extra)."""
+    return <char*>((<size_t>block + 63) // 64 * 64)

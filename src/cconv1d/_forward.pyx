@@ -441,7 +441,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         raise MemoryError("conv1d: cannot allocate the kernel's workspace")
-    cdef char* base = <char*>((<size_t>block + 63) // 64 * 64)
+    cdef char* base = align64(block)
     cdef real_t* weights = <real_t*>base
     cdef idx_t* offs = <idx_t*>(base + b_weights)
     cdef char* edge = base + b_weights + b_offs
