@@ -234,6 +234,17 @@ cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* of
     pc = 0
     while pc < geo.n_pairs:
         n_chunk = min(<idx_t>PAIR_BLOCK, geo.n_pairs - pc)
+        if b1 - b0 == 1:
+            # One row block: one call walks the column block's tiles (a call per tile
+            # cost ~15 % on one-input-channel layers, whose tiles sum only K pairs).
+            o0 = g * geo.o_per_group + b0 * CC_MR
+            igemm(xg + j0, offs + pc, n_chunk,
+                  panels + ((g * geo.n_blocks + b0) * geo.n_pairs + pc) * CC_MR,
+                  y + o0 * geo.l_out + j0, geo.l_out,
+                  min(<idx_t>CC_MR, geo.o_per_group - b0 * CC_MR), j1 - j0, pc > 0,
+                  bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
+            pc += PAIR_BLOCK
+            continue
         j = j0
         while j < j1:
             for b in range(b0, b1):

@@ -17,4 +17,10 @@
 #define CC_RESTRICT __restrict__
 #endif
 
+#if defined(_MSC_VER)
+#define CC_ALWAYS_INLINE __forceinline
+#else
+#define CC_ALWAYS_INLINE inline __attribute__((always_inline))
+#endif
+
 #endif /* CCONV1D_CC_COMMON_H */

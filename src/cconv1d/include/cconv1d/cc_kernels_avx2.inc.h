@@ -16,13 +16,10 @@
  * float32 sums; one horizontal sum per output at the end.
  */
 
-static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(const CC_T *CC_RESTRICT x,
-                                                 const ptrdiff_t *offs, ptrdiff_t n_pairs,
-                                                 const CC_T *CC_RESTRICT w,
-                                                 CC_T *CC_RESTRICT y, ptrdiff_t ldy,
-                                                 ptrdiff_t rows, ptrdiff_t cols,
-                                                 int accumulate,
-                                                 const CC_T *CC_RESTRICT bias) {
+static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx2)(
+        const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
+        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
+        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias) {
     CC_V a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
     CC_T tmp[CC_MR * CC_NR];
     ptrdiff_t p, r, j;
@@ -89,6 +86,21 @@ static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(const CC_T *CC_RESTRICT x,
     CC_STOREU(tmp + 3 * CC_NR + 2 * CC_VLEN, a32);
     for (r = 0; r < rows; ++r)
         for (j = 0; j < cols; ++j) y[r * ldy + j] = tmp[r * CC_NR + j];
+}
+
+/* A strip of tiles: `cols` may exceed CC_NR (one call walks a whole column block, so
+ * short reductions do not pay a call per 24 positions). */
+static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(const CC_T *CC_RESTRICT x,
+                                                 const ptrdiff_t *offs, ptrdiff_t n_pairs,
+                                                 const CC_T *CC_RESTRICT w,
+                                                 CC_T *CC_RESTRICT y, ptrdiff_t ldy,
+                                                 ptrdiff_t rows, ptrdiff_t cols,
+                                                 int accumulate,
+                                                 const CC_T *CC_RESTRICT bias) {
+    ptrdiff_t j;
+    for (j = 0; j < cols; j += CC_NR)
+        CC_FN(cc_tile, avx2)(x + j, offs, n_pairs, w, y + j, ldy, rows,
+                             cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
 }
 
 static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(const CC_T *CC_RESTRICT x,

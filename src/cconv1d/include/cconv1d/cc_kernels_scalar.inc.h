@@ -8,7 +8,7 @@
  */
 
 /* y[r*ldy + j] = (accumulate ? y : bias[r]) + sum_p w[p*CC_MR + r] * x[offs[p] + j]
- * for r < rows <= CC_MR, j < cols <= CC_NR(T). */
+ * for r < rows <= CC_MR, j < cols: one tile (cols <= CC_NR) per cc_tile call. */
 #if defined(__GNUC__) || defined(__clang__)
 /* GCC/Clang vector extensions: 16-byte vectors (SSE2 on x86-64, NEON on arm64) in a
  * CC_MR x 2-vector register tile, a third of the tile at a time (SSE2 has no FMA:
@@ -17,7 +17,7 @@
 typedef CC_T CC_CAT(cc_vec16, CC_SFX, t) __attribute__((vector_size(16)));
 #define CC_VEC CC_CAT(cc_vec16, CC_SFX, t)
 #define CC_VLANES ((ptrdiff_t)(16 / sizeof(CC_T)))
-static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
+static void CC_FN(cc_tile, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
                                     ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
                                     CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
                                     ptrdiff_t cols, int accumulate,
@@ -54,7 +54,7 @@ static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *
 #undef CC_VEC
 #undef CC_VLANES
 #else
-static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
+static void CC_FN(cc_tile, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
                                     ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
                                     CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
                                     ptrdiff_t cols, int accumulate,
@@ -78,6 +78,18 @@ static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *
         for (j = 0; j < cols; ++j) y[r * ldy + j] = acc[r][j];
 }
 #endif
+
+/* A strip of tiles: `cols` may exceed CC_NR (see the AVX2 version). */
+static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
+                                    ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
+                                    CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
+                                    ptrdiff_t cols, int accumulate,
+                                    const CC_T *CC_RESTRICT bias) {
+    ptrdiff_t j;
+    for (j = 0; j < cols; j += CC_NR)
+        CC_FN(cc_tile, scalar)(x + j, offs, n_pairs, w, y + j, ldy, rows,
+                               cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
+}
 
 /* One output row: y[j] = (accumulate ? y[j] : bias) + sum_p w[p] * x[offs[p] + j], j < n. */
 static void CC_FN(cc_irow, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
