@@ -119,6 +119,9 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
 
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
                          idx_t cols) noexcept nogil:
+    """Row pitch of a packed sample: the longest phase row, one full tile and slack,
+    rounded to 8 elements and kept off multiples of 4 KiB (rows of a 4 KiB pitch all
+    map to the same L1 sets)."""
     cdef idx_t phase_len = (padded + stride - 1) // stride
     cdef idx_t pitch = (phase_len + cols + SLACK + 7) // 8 * 8
     if (pitch * itemsize) % 4096 == 0:
@@ -134,23 +137,6 @@ cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t 
             shift = k * dilation
             # shift % stride <= shift < padded, so the phase exists (shift < phases)
             offs[c * k_size + k] = (c * phases + shift % stride) * pitch + shift // stride
-
-
-def packed_pitch(idx_t padded, idx_t stride, idx_t itemsize, idx_t cols):
-    """Row pitch of a packed sample: the longest phase row, one full tile and slack,
-    rounded to 8 elements and kept off multiples of 4 KiB (rows of a 4 KiB pitch all
-    map to the same L1 sets)."""
-    return c_packed_pitch(padded, stride, itemsize, cols)
-
-
-def pair_offsets(idx_t c_per_group, idx_t k_size, idx_t stride, idx_t dilation,
-                 idx_t pitch, idx_t phases):
-    """``offs[c*K + k]``: where pair (c, k) reads in a packed sample (see module doc)."""
-    offs_array = np.empty(c_per_group * k_size, dtype=np.intp)
-    cdef idx_t[::1] offs = offs_array
-    if c_per_group * k_size > 0:
-        fill_pair_offsets(&offs[0], c_per_group, k_size, stride, dilation, pitch, phases)
-    return offs_array
 
 
 cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geometry* geo,
