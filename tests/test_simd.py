@@ -1,4 +1,4 @@
-"""Every SIMD path gives the oracle's results (scalar baseline and the AVX2 kernels).
+"""Every SIMD path gives the oracle's results (scalar baseline, AVX2, AVX-512, NEON).
 
 The path is switched in-process, as ``CCONV1D_SIMD`` does at import; the oracle is
 PyTorch autograd through ``F.pad`` + ``F.conv1d``.
@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 
 import cconv1d as cc
-from cconv1d import _backward, _forward
+from cconv1d import _kernels
 
-PATHS = ["scalar", "avx2"]
+PATHS = list(_kernels.SIMD_NAMES)
 
 CASES = [  # N, C_in, C_out, L, K, stride, dilation, groups, padding, mode
     (2, 4, 6, 50, 3, 1, 1, 1, 1, "zeros"),
@@ -33,20 +33,19 @@ CASES = [  # N, C_in, C_out, L, K, stride, dilation, groups, padding, mode
 
 @pytest.fixture(params=PATHS)
 def simd(request):
-    chosen = _forward.select_simd(request.param)
-    _backward.select_simd(request.param)
-    if chosen != request.param:
-        pytest.skip(f"this CPU cannot run the {request.param} path")
+    if request.param not in _kernels.usable_paths():
+        pytest.skip(f"the {request.param} path is not built or this CPU cannot run it")
+    chosen = _kernels.select_simd(request.param)
+    assert chosen == request.param
     yield chosen
-    _forward.select_simd(None)
-    _backward.select_simd(None)
+    _kernels.select_simd(None)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", CASES)
 def test_path_matches_torch(simd, case, dtype):
     n, c_in, c_out, length, k, stride, dilation, groups, padding, mode = case
-    rng = np.random.default_rng(hash(case) % 2**32)
+    rng = np.random.default_rng([CASES.index(case), np.dtype(dtype).itemsize])
     x = rng.standard_normal((n, c_in, length)).astype(dtype)
     w = rng.standard_normal((c_out, c_in // groups, k)).astype(dtype)
     b = rng.standard_normal(c_out).astype(dtype)
@@ -71,12 +70,48 @@ def test_path_matches_torch(simd, case, dtype):
 
 
 def test_environment_variable_selects_path():
-    code = ("import cconv1d as cc; from cconv1d import _forward, _backward; "
-            "print(_forward.simd_path(), _backward.simd_path())")
+    code = ("import cconv1d as cc; from cconv1d import _kernels; "
+            "print(_kernels.simd_path())")
     for name in PATHS:
         env = dict(os.environ, CCONV1D_SIMD=name)
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                              text=True, check=True).stdout.split()
-        best = _forward.best_simd()
-        expected = name if PATHS.index(name) <= PATHS.index(best) else best
-        assert out == [expected, expected]
+        # A path this machine cannot run leaves the best one active.
+        expected = name if name in _kernels.usable_paths() else _kernels.best_simd()
+        assert out == [expected]
+
+
+def test_registry_describes_every_built_path():
+    built = _kernels.built_paths()
+    assert built[0] == "scalar" and set(_kernels.usable_paths()) <= set(built)
+    assert _kernels.best_simd() in _kernels.usable_paths()
+    for entry in _kernels.descriptors():
+        assert entry["name"] in built and entry["mr"] >= 1
+        assert entry["nr_float32"] == 2 * entry["nr_float64"]
+        assert entry["nr_float32"] % entry["float32_lanes"] == 0
+    with pytest.raises(ValueError, match="name must be one of"):
+        _kernels.select_simd("sse9")
+
+
+def test_switching_path_while_other_threads_convolve():
+    """A switch swaps the descriptor pointer: calls in flight finish on their own path,
+    so every result matches one of the paths' results (no torn tile sizes)."""
+    from concurrent.futures import ThreadPoolExecutor
+    paths = _kernels.usable_paths()
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((4, 16, 3000)).astype(np.float32)
+    w = rng.standard_normal((32, 16, 5)).astype(np.float32)
+    expected = []
+    for name in paths:
+        _kernels.select_simd(name)
+        expected.append(cc.conv1d(x, w, padding="same"))
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            futures = [pool.submit(cc.conv1d, x, w, padding="same") for _ in range(24)]
+            for i in range(48):
+                _kernels.select_simd(paths[i % len(paths)])
+            for f in futures:
+                y = f.result()
+                assert any(np.array_equal(y, e) for e in expected)
+    finally:
+        _kernels.select_simd(None)

@@ -35,12 +35,7 @@ from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row_backward
 from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, c_packed_pitch,
                                fill_pair_offsets, aligned_bytes, align64)
-from cconv1d._kernels cimport (igemm, irow, wgrad, rowsum, tile_cols, cc_kernels_select,
-                               cc_kernels_simd, CC_MR)
-
-import os
-
-from cconv1d._forward import SIMD_NAMES, simd_code, simd_path as _forward_path
+from cconv1d._kernels cimport cc_kernels_t, active_kernels, igemm, irow, wgrad, rowsum
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 
@@ -48,25 +43,9 @@ cdef enum:
     COL_BLOCK = 264       # positions per igemm work item: 11 float / 22 double tiles
     ROW_BLOCK = 4096
     W_CHUNK = 1024        # positions per wgrad call: its dy and packed rows stay in L2
-    W_ROWS = 4            # wgrad block: 4 output channels x 3 pairs
-    W_COLS = 3
 
     MEDIAN_MODE = 6
     ANTIREFLECT_MODE = 11
-
-
-def select_simd(name=None):
-    """Select the SIMD path of this module's kernels (as ``_forward.select_simd``)."""
-    return SIMD_NAMES[cc_kernels_select(simd_code(name))]
-
-
-def simd_path():
-    """The SIMD path the kernels of this module use."""
-    return SIMD_NAMES[cc_kernels_simd]
-
-
-# Follow the forward module's choice (it read CCONV1D_SIMD).
-select_simd(_forward_path())
 
 
 # ---------------------------------------------------------------------------------------
@@ -79,7 +58,9 @@ cdef struct GradGeometry:
     idx_t lead            # P0: zeros in front of each dy row
     idx_t dy_pitch        # row pitch of the padded dy
     idx_t phase_len       # longest phase row of the padded gradient
-    idx_t c_blocks        # CC_MR-row input-channel blocks per group
+    idx_t c_blocks        # mr-row input-channel blocks per group
+    const cc_kernels_t* kern   # the descriptor of this call, its igemm tile mr x cols,
+    idx_t mr, cols, col_block  # and positions per work item (whole tiles)
 
 
 cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t* dyp,
@@ -90,11 +71,11 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
     """Items (phase, group, column block, channel block) [or (phase, channel, row block)]
     of one sample; dxph is (C_in, phases, phase_len)."""
     cdef idx_t item, rho, rest, g, b, c, c0, rows, j, j0, j1, n_cols, n_pairs, cols
-    cdef idx_t s = geo.stride, q_len
+    cdef idx_t s = geo.stride, q_len, mr = geo.mr, col_block = geo.col_block
     cdef const real_t* panel
     cdef real_t* out
-    cols = tile_cols(dyp)
-    n_cols = ((geo.phase_len + COL_BLOCK - 1) // COL_BLOCK if not by_rows
+    cols = geo.cols
+    n_cols = ((geo.phase_len + col_block - 1) // col_block if not by_rows
               else (geo.phase_len + ROW_BLOCK - 1) // ROW_BLOCK)
     for item in range(first, last):
         if by_rows:
@@ -106,7 +87,7 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
             rho = item // (geo.groups * n_cols * geo.c_blocks)
             rest = item % (geo.groups * n_cols * geo.c_blocks)
             g = rest // (n_cols * geo.c_blocks)
-            j0 = ((rest // geo.c_blocks) % n_cols) * COL_BLOCK
+            j0 = ((rest // geo.c_blocks) % n_cols) * col_block
             b = rest % geo.c_blocks
         # Phase rho holds the padded positions rho, rho + s, ...: q_len of them.
         q_len = (geo.padded - rho + s - 1) // s
@@ -117,20 +98,20 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
                 continue
             g = c // geo.c_per_group
             out = dxph + (c * geo.phases + rho) * geo.phase_len
-            irow(dyp + g * geo.o_per_group * geo.dy_pitch + j0, offs + phase_offs[rho],
+            irow(geo.kern, dyp + g * geo.o_per_group * geo.dy_pitch + j0, offs + phase_offs[rho],
                  n_pairs, weights + phase_weights[rho] + c * n_pairs, out + j0, j1 - j0,
                  0, 0)
         else:
-            j1 = min(j0 + <idx_t>COL_BLOCK, q_len)
+            j1 = min(j0 + col_block, q_len)
             if j1 <= j0:
                 continue
-            c0 = g * geo.c_per_group + b * CC_MR
-            rows = min(<idx_t>CC_MR, geo.c_per_group - b * CC_MR)
-            panel = weights + phase_weights[rho] + (g * geo.c_blocks + b) * n_pairs * CC_MR
+            c0 = g * geo.c_per_group + b * mr
+            rows = min(mr, geo.c_per_group - b * mr)
+            panel = weights + phase_weights[rho] + (g * geo.c_blocks + b) * n_pairs * mr
             out = dxph + (c0 * geo.phases + rho) * geo.phase_len
             j = j0
             while j < j1:
-                igemm(dyp + g * geo.o_per_group * geo.dy_pitch + j, offs + phase_offs[rho],
+                igemm(geo.kern, dyp + g * geo.o_per_group * geo.dy_pitch + j, offs + phase_offs[rho],
                       n_pairs, panel, out + j, geo.phases * geo.phase_len, rows,
                       min(cols, j1 - j),
                       0, NULL)
@@ -163,7 +144,8 @@ cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
 
 cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_rows,
                         idx_t stride, idx_t dilation, idx_t lead, idx_t dy_pitch,
-                        idx_t phases, idx_t* offs, idx_t* starts, real_t* wts) noexcept nogil:
+                        idx_t phases, idx_t mr, idx_t* offs, idx_t* starts,
+                        real_t* wts) noexcept nogil:
     """Per phase: pair offsets into the padded dy and weights in kernel order.
 
     Phase rho's pairs are (o, k) for the taps with (k*d) % stride == rho, o-major.
@@ -172,8 +154,8 @@ cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint
     """
     cdef idx_t c_out = w.shape[0], c_per_group = w.shape[1], k_size = w.shape[2]
     cdef idx_t o_per_group = c_out // groups
-    cdef idx_t c_blocks = (c_per_group + CC_MR - 1) // CC_MR
-    cdef idx_t rows_per_phase = groups * c_per_group if by_rows else groups * c_blocks * CC_MR
+    cdef idx_t c_blocks = (c_per_group + mr - 1) // mr
+    cdef idx_t rows_per_phase = groups * c_per_group if by_rows else groups * c_blocks * mr
     cdef idx_t rho, o, k, tap, g, c, b, r, p, n_taps, n_pairs, n_offs = 0, n_w = 0
     cdef idx_t base, channel
     for rho in range(phases):   # taps only reach phases < phases (k*d < padded)
@@ -198,9 +180,9 @@ cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint
                                 w[g * o_per_group + o, c, tap]
                     else:
                         for b in range(c_blocks):
-                            base = n_w + ((g * c_blocks + b) * n_pairs + p) * CC_MR
-                            for r in range(CC_MR):
-                                channel = b * CC_MR + r
+                            base = n_w + ((g * c_blocks + b) * n_pairs + p) * mr
+                            for r in range(mr):
+                                channel = b * mr + r
                                 wts[base + r] = (w[g * o_per_group + o, channel, tap]
                                                  if channel < c_per_group else 0)
                 p += 1
@@ -234,15 +216,19 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     geo.o_per_group = geo.c_out // groups
     geo.lead = ((k_size - 1) * dilation) // stride
     geo.phase_len = (geo.padded + stride - 1) // stride
-    geo.c_blocks = (geo.c_per_group + CC_MR - 1) // CC_MR
+    geo.kern = active_kernels()
+    geo.mr = geo.kern.mr
+    geo.cols = geo.kern.nr_f32 if sizeof(real_t) == 4 else geo.kern.nr_f64
+    geo.col_block = geo.cols * max(1, COL_BLOCK // geo.cols)
+    geo.c_blocks = (geo.c_per_group + geo.mr - 1) // geo.mr
     if n_batch == 0 or geo.c_in == 0 or geo.length == 0:
         return
-    cdef idx_t cols = tile_cols(<real_t*>NULL)
+    cdef idx_t cols = geo.cols
     # Reads reach q + lead for q < phase_len rounded up to a tile, plus slack.
     geo.dy_pitch = c_packed_pitch(geo.lead + geo.phase_len, 1, sizeof(real_t), cols)
     cdef bint by_rows = geo.c_per_group < 4
     cdef idx_t n_cols = ((geo.phase_len + ROW_BLOCK - 1) // ROW_BLOCK if by_rows
-                         else (geo.phase_len + COL_BLOCK - 1) // COL_BLOCK)
+                         else (geo.phase_len + geo.col_block - 1) // geo.col_block)
     cdef idx_t n_items = (geo.phases * geo.c_in * n_cols if by_rows
                           else geo.phases * groups * n_cols * geo.c_blocks)
     cdef int threads = max(1, n_threads)
@@ -253,7 +239,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     cdef idx_t n_scratch = threads if by_sample else 1
     # One malloc'd workspace (NumPy temporaries cost more than small calls' arithmetic).
     cdef idx_t rows_per_phase = (groups * geo.c_per_group if by_rows
-                                 else groups * geo.c_blocks * CC_MR)
+                                 else groups * geo.c_blocks * geo.mr)
     cdef size_t b_offs = aligned_bytes(max(geo.o_per_group * k_size, 1) * sizeof(idx_t))
     cdef size_t b_starts = aligned_bytes(3 * geo.phases * sizeof(idx_t))
     cdef size_t b_wts = aligned_bytes(
@@ -281,7 +267,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     cdef idx_t n, t, o, c, item
     try:
         _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead, geo.dy_pitch,
-                      geo.phases, offs, starts, weights)
+                      geo.phases, geo.mr, offs, starts, weights)
         # Zeroed once: dy's lead and tail zeros are never written.
         memset(dyp, 0, n_scratch * (b_dyp + b_dxph))
         if by_sample:
@@ -326,9 +312,10 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
 
 cdef void _wgrad_items(const Geometry* geo, const real_t* dy, const real_t* packed,
                        const idx_t* offs, double* dw, idx_t first, idx_t last) noexcept nogil:
-    """Items (group, 4-channel block, 3-pair block) of one sample, in W_CHUNK steps."""
-    cdef idx_t o_blocks = (geo.o_per_group + W_ROWS - 1) // W_ROWS
-    cdef idx_t q_blocks = (geo.n_pairs + W_COLS - 1) // W_COLS
+    """Items (group, wr-channel block, wc-pair block) of one sample, in W_CHUNK steps."""
+    cdef idx_t w_rows = geo.kern.wr, w_cols = geo.kern.wc
+    cdef idx_t o_blocks = (geo.o_per_group + w_rows - 1) // w_rows
+    cdef idx_t q_blocks = (geo.n_pairs + w_cols - 1) // w_cols
     cdef idx_t item, g, ob, qb, o0, q0, rows, cols, j0
     cdef const real_t* xg
     j0 = 0
@@ -337,12 +324,12 @@ cdef void _wgrad_items(const Geometry* geo, const real_t* dy, const real_t* pack
             g = item // (o_blocks * q_blocks)
             ob = (item // q_blocks) % o_blocks
             qb = item % q_blocks
-            o0 = g * geo.o_per_group + ob * W_ROWS
-            q0 = qb * W_COLS
-            rows = min(<idx_t>W_ROWS, geo.o_per_group - ob * W_ROWS)
-            cols = min(<idx_t>W_COLS, geo.n_pairs - q0)
+            o0 = g * geo.o_per_group + ob * w_rows
+            q0 = qb * w_cols
+            rows = min(w_rows, geo.o_per_group - ob * w_rows)
+            cols = min(w_cols, geo.n_pairs - q0)
             xg = packed + g * geo.c_per_group * geo.phases * geo.pitch + j0
-            wgrad(dy + o0 * geo.l_out + j0, geo.l_out, rows, xg, offs + q0, cols,
+            wgrad(geo.kern, dy + o0 * geo.l_out + j0, geo.l_out, rows, xg, offs + q0, cols,
                   min(<idx_t>W_CHUNK, geo.l_out - j0), dw + o0 * geo.n_pairs + q0,
                   geo.n_pairs)
         j0 += W_CHUNK
@@ -360,9 +347,8 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     cdef bint want_w = dw.shape[0] > 0, want_b = db.shape[0] > 0
     make_geometry(&geo, x.shape[1], x.shape[2], left, right, stride, dilation,
                   dy.shape[1], dw.shape[1] if want_w else 1, dw.shape[2] if want_w else 1,
-                  groups, dy.shape[2])
-    cdef idx_t cols = tile_cols(<real_t*>NULL)
-    geo.pitch = c_packed_pitch(geo.padded, stride, sizeof(real_t), cols)
+                  groups, dy.shape[2], active_kernels(), sizeof(real_t))
+    geo.pitch = c_packed_pitch(geo.padded, stride, sizeof(real_t), geo.cols)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
     if flops < PARALLEL_MIN_FLOPS:
@@ -374,15 +360,15 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
             for o in prange(geo.c_out, schedule="dynamic", num_threads=threads):
                 acc = 0.0
                 for n in range(n_batch):
-                    acc = acc + rowsum(&dy[n, o, 0], geo.l_out)
+                    acc = acc + rowsum(geo.kern, &dy[n, o, 0], geo.l_out)
                 db[o] = <real_t>acc
     if not want_w:
         return
     if n_batch == 0:
         dw[...] = 0
         return
-    cdef idx_t n_items = (groups * ((geo.o_per_group + W_ROWS - 1) // W_ROWS)
-                          * ((geo.n_pairs + W_COLS - 1) // W_COLS))
+    cdef idx_t n_items = (groups * ((geo.o_per_group + geo.kern.wr - 1) // geo.kern.wr)
+                          * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
     threads = <int>min(<idx_t>threads, n_items)
     # One malloc'd workspace: float64 accumulators, pair offsets, and per thread one
     # packed sample (zeroed once: its slack is read, never written), a row and a scratch.

@@ -4,7 +4,7 @@ import os
 import platform
 import sys
 
-from cconv1d import _forward, _threads
+from cconv1d import _kernels, _threads
 from cconv1d._version import __version__
 
 try:
@@ -30,9 +30,10 @@ def config_dict():
                            if BUILD_INFO.get(name)) or "release",
         "sanitize": BUILD_INFO.get("sanitize") or "off",
         "openmp": _threads.have_openmp(),
-        "simd_built": ", ".join(_forward.SIMD_NAMES),
-        "simd_best": _forward.best_simd(),
-        "simd_chosen": _forward.simd_path(),
+        "simd_built": ", ".join(_kernels.built_paths()),
+        "simd_best": _kernels.best_simd(),
+        "simd_chosen": _kernels.simd_path(),
+        "kernels": _kernels.descriptors(),
         "simd_env": os.environ.get("CCONV1D_SIMD", "unset"),
         "num_threads": _threads.get_num_threads(),
         "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS", "unset"),
@@ -65,6 +66,13 @@ def show_config(file=None):
         f"  SIMD built     : {info['simd_built']}",
         f"  SIMD chosen    : {info['simd_chosen']} (best on this CPU: {info['simd_best']}; "
         f"CCONV1D_SIMD={info['simd_env']})",
+    ]
+    for d in info["kernels"]:
+        lines.append(
+            f"    {d['name']:<7}: igemm tile {d['mr']} x {d['nr_float32']} float32 / "
+            f"{d['mr']} x {d['nr_float64']} float64, wgrad tile {d['wgrad_tile'][0]} x "
+            f"{d['wgrad_tile'][1]}, {'runs here' if d['runs'] else 'not on this CPU'}")
+    lines += [
         f"  OpenMP         : {'yes' if info['openmp'] else 'no (serial build)'}",
         f"  threads        : {info['num_threads']} "
         f"(OMP_NUM_THREADS={info['omp_num_threads_env']})",

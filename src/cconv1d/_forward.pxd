@@ -1,5 +1,6 @@
 # C-level pieces of the forward pass shared with the backward pass (see _forward.pyx).
 from cconv1d._typedefs cimport real_t, idx_t
+from cconv1d._kernels cimport cc_kernels_t
 
 cdef struct Geometry:
     idx_t c_in, length, left, right, padded
@@ -8,12 +9,18 @@ cdef struct Geometry:
     idx_t pitch
     idx_t phases          # phase rows per channel: min(stride, padded), the others are empty
     idx_t n_pairs
-    idx_t n_blocks
+    idx_t n_blocks        # mr-row blocks of output channels per group
+    const cc_kernels_t* kern   # the kernel descriptor this call runs on, and its tile:
+    idx_t mr              #   igemm rows,
+    idx_t cols            #   igemm positions per register tile (this dtype),
+    idx_t col_block       #   positions per igemm work item (whole tiles, ~264)
 
-# Fills every field but `pitch` (which depends on the dtype and the kernel's tile).
+# Fills every field but `pitch`, with the tile of descriptor `kern` for items of
+# `itemsize` bytes.
 cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx_t right,
                         idx_t stride, idx_t dilation, idx_t c_out, idx_t c_per_group,
-                        idx_t k_size, idx_t groups, idx_t l_out) noexcept
+                        idx_t k_size, idx_t groups, idx_t l_out, const cc_kernels_t* kern,
+                        idx_t itemsize) noexcept nogil
 
 # Pads channels [c_first, c_last) of one sample x (C_in, L) and splits them into the
 # stride's phase rows of `packed` (row pitch geo.pitch); `row` holds geo.padded values

@@ -27,18 +27,13 @@ one thread in a fixed summation order, so results do not depend on the thread co
 or on which thread took which block.
 """
 
-import os
-import warnings
-
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row
-from cconv1d._kernels cimport (igemm, irow, tile_cols, cc_kernels_select, cc_kernels_simd,
-                               CC_NR_F32, CC_NR_F64,
-                               cc_cpu_best_simd, CC_MR)
+from cconv1d._kernels cimport cc_kernels_t, active_kernels, igemm, irow
 
 import numpy as np
 
@@ -48,7 +43,7 @@ cdef double PARALLEL_MIN_FLOPS = 4e6
 
 cdef enum:
     PAIR_BLOCK = 384      # (c, k) pairs per igemm call: a 4 x 384 weight chunk is 6 KiB
-    COL_BLOCK = 264       # positions per igemm work item: 11 float / 22 double tiles
+    COL_BLOCK = 264       # positions per igemm work item, rounded down to whole tiles
     ROW_GROUP = 16        # 4-row blocks per igemm work item (64 output channels) ...
     LONG_REDUCTION = 32   # ... when a tile sums at least this many pairs, else 1
     ROW_BLOCK = 4096      # positions per irow work item
@@ -56,38 +51,8 @@ cdef enum:
     CONSTANT_MODE = 0     # CC_PAD_CONSTANT
     MEDIAN_MODE = 6       # CC_PAD_MEDIAN: needs a double scratch for its selection
 
-SIMD_NAMES = ("scalar", "avx2")
-
-
-def simd_code(name):
-    """The cc_kernels_select() code of a path name (-1: the best this CPU runs)."""
-    if name in SIMD_NAMES:
-        return SIMD_NAMES.index(name)
-    # None, "auto", and paths not built yet (avx512, neon): the best available.
-    return -1
-
-
-def select_simd(name=None):
-    """Use the SIMD path ``name`` ("scalar", "avx2"; None or "auto": the best this CPU
-    runs); a path the CPU lacks falls back to the best lower one. Returns the path used."""
-    return SIMD_NAMES[cc_kernels_select(simd_code(name))]
-
-
-def simd_path():
-    """The SIMD path the kernels of this module use."""
-    return SIMD_NAMES[cc_kernels_simd]
-
-
-def best_simd():
-    """The best SIMD path this CPU and OS can run."""
-    return SIMD_NAMES[cc_cpu_best_simd()]
-
-
-_env_simd = os.environ.get("CCONV1D_SIMD", "").strip().lower() or None
-if _env_simd not in (None, "auto") + SIMD_NAMES + ("avx512", "neon"):
-    warnings.warn(f"CCONV1D_SIMD={_env_simd!r} is not one of scalar, avx2, avx512, neon, "
-                  "auto; using the best path", RuntimeWarning)
-select_simd(_env_simd)
+# The registry's path selection, re-exported where callers have always found it.
+from cconv1d._kernels import SIMD_NAMES, best_simd, select_simd, simd_code, simd_path
 
 
 # ---------------------------------------------------------------------------------------
@@ -95,7 +60,8 @@ select_simd(_env_simd)
 
 cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx_t right,
                         idx_t stride, idx_t dilation, idx_t c_out, idx_t c_per_group,
-                        idx_t k_size, idx_t groups, idx_t l_out) noexcept:
+                        idx_t k_size, idx_t groups, idx_t l_out, const cc_kernels_t* kern,
+                        idx_t itemsize) noexcept nogil:
     geo.c_in = c_in
     geo.length = length
     geo.left = left
@@ -110,7 +76,11 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
     geo.o_per_group = c_out // groups
     geo.l_out = l_out
     geo.n_pairs = c_per_group * k_size
-    geo.n_blocks = (geo.o_per_group + CC_MR - 1) // CC_MR
+    geo.kern = kern
+    geo.mr = kern.mr
+    geo.cols = kern.nr_f32 if itemsize == 4 else kern.nr_f64
+    geo.col_block = geo.cols * max(1, COL_BLOCK // geo.cols)
+    geo.n_blocks = (geo.o_per_group + geo.mr - 1) // geo.mr
     geo.pitch = 0
     # Phase r holds padded positions r, r + stride, ...: none when r >= padded (a stride
     # longer than the signal must not cost memory or time in proportion to it).
@@ -189,7 +159,7 @@ cdef inline idx_t _row_groups(const Geometry* geo) noexcept nogil:
 
 
 cdef inline idx_t _igemm_items(const Geometry* geo) noexcept nogil:
-    return geo.groups * ((geo.l_out + COL_BLOCK - 1) // COL_BLOCK) * _row_groups(geo)
+    return geo.groups * ((geo.l_out + geo.col_block - 1) // geo.col_block) * _row_groups(geo)
 
 
 cdef inline idx_t _irow_items(const Geometry* geo) noexcept nogil:
@@ -206,15 +176,15 @@ cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* of
     blocks' weight panels stream from L2 (4 values per pair against 3 input vectors);
     with row blocks outside, every tile reloaded its input from L2 (measured 2-5 %
     slower on the dense cases)."""
-    cdef idx_t n_col_blocks = (geo.l_out + COL_BLOCK - 1) // COL_BLOCK
+    cdef idx_t n_col_blocks = (geo.l_out + geo.col_block - 1) // geo.col_block
     cdef idx_t n_row_groups = _row_groups(geo)
     cdef idx_t b0 = (item % n_row_groups) * _row_group(geo)
     cdef idx_t b1 = min(b0 + _row_group(geo), geo.n_blocks)
     cdef idx_t col_block = (item // n_row_groups) % n_col_blocks
     cdef idx_t g = item // (n_row_groups * n_col_blocks)
-    cdef idx_t j0 = col_block * COL_BLOCK
-    cdef idx_t j1 = min(j0 + COL_BLOCK, geo.l_out)
-    cdef idx_t cols = tile_cols(packed)
+    cdef idx_t j0 = col_block * geo.col_block
+    cdef idx_t j1 = min(j0 + geo.col_block, geo.l_out)
+    cdef idx_t cols = geo.cols, mr = geo.mr
     cdef const real_t* xg = packed + g * geo.c_per_group * geo.phases * geo.pitch
     cdef idx_t pc, n_chunk, j, b, o0
     pc = 0
@@ -223,22 +193,22 @@ cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* of
         if b1 - b0 == 1:
             # One row block: one call walks the column block's tiles (a call per tile
             # cost ~15 % on one-input-channel layers, whose tiles sum only K pairs).
-            o0 = g * geo.o_per_group + b0 * CC_MR
-            igemm(xg + j0, offs + pc, n_chunk,
-                  panels + ((g * geo.n_blocks + b0) * geo.n_pairs + pc) * CC_MR,
+            o0 = g * geo.o_per_group + b0 * mr
+            igemm(geo.kern, xg + j0, offs + pc, n_chunk,
+                  panels + ((g * geo.n_blocks + b0) * geo.n_pairs + pc) * mr,
                   y + o0 * geo.l_out + j0, geo.l_out,
-                  min(<idx_t>CC_MR, geo.o_per_group - b0 * CC_MR), j1 - j0, pc > 0,
+                  min(mr, geo.o_per_group - b0 * mr), j1 - j0, pc > 0,
                   bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
             pc += PAIR_BLOCK
             continue
         j = j0
         while j < j1:
             for b in range(b0, b1):
-                o0 = g * geo.o_per_group + b * CC_MR
-                igemm(xg + j, offs + pc, n_chunk,
-                      panels + ((g * geo.n_blocks + b) * geo.n_pairs + pc) * CC_MR,
+                o0 = g * geo.o_per_group + b * mr
+                igemm(geo.kern, xg + j, offs + pc, n_chunk,
+                      panels + ((g * geo.n_blocks + b) * geo.n_pairs + pc) * mr,
                       y + o0 * geo.l_out + j, geo.l_out,
-                      min(<idx_t>CC_MR, geo.o_per_group - b * CC_MR), min(cols, j1 - j),
+                      min(mr, geo.o_per_group - b * mr), min(cols, j1 - j),
                       pc > 0,
                       bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
             j += cols
@@ -253,7 +223,7 @@ cdef void _irow_item(const Geometry* geo, const real_t* packed, const idx_t* off
     cdef idx_t j0 = (item % n_col_blocks) * ROW_BLOCK
     cdef idx_t j1 = min(j0 + ROW_BLOCK, geo.l_out)
     cdef idx_t g = o // geo.o_per_group
-    irow(packed + g * geo.c_per_group * geo.phases * geo.pitch + j0, offs, geo.n_pairs,
+    irow(geo.kern, packed + g * geo.c_per_group * geo.phases * geo.pitch + j0, offs, geo.n_pairs,
          rows_w + o * geo.n_pairs, y + o * geo.l_out + j0, j1 - j0, 0,
          bias[o] if bias != NULL else 0)
 
@@ -270,7 +240,7 @@ cdef void _edge_rows(const Geometry* geo, const real_t* xc, const idx_t* offs,
     for i in range(count):
         src = first + i - geo.left
         edge[i] = xc[src] if 0 <= src < geo.length else value
-    irow(edge, offs, geo.k_size, w, y + first, last - first, 0, b)
+    irow(geo.kern, edge, offs, geo.k_size, w, y + first, last - first, 0, b)
 
 
 cdef void _direct_row_item(const Geometry* geo, const real_t* x_n, const idx_t* offs,
@@ -290,7 +260,7 @@ cdef void _direct_row_item(const Geometry* geo, const real_t* x_n, const idx_t* 
     cdef idx_t lo = max(j0, geo.left)
     cdef idx_t hi = min(j1, geo.left + geo.length - (geo.k_size - 1) * geo.dilation)
     if lo < hi:
-        irow(xc + (lo - geo.left), offs, geo.k_size, w, yo + lo, hi - lo, 0, b)
+        irow(geo.kern, xc + (lo - geo.left), offs, geo.k_size, w, yo + lo, hi - lo, 0, b)
         _edge_rows(geo, xc, offs, w, b, value, edge, yo, j0, lo)
         _edge_rows(geo, xc, offs, w, b, value, edge, yo, hi, j1)
     else:
@@ -330,9 +300,9 @@ cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by
                 c = p // k_size
                 k = p % k_size
                 tap = k_size - 1 - k if flip else k
-                for r in range(CC_MR):
-                    row = b * CC_MR + r
-                    out[((g * geo.n_blocks + b) * geo.n_pairs + p) * CC_MR + r] = (
+                for r in range(geo.mr):
+                    row = b * geo.mr + r
+                    out[((g * geo.n_blocks + b) * geo.n_pairs + p) * geo.mr + r] = (
                         w[((g * geo.o_per_group + row) * geo.c_per_group + c) * k_size + tap]
                         if row < geo.o_per_group
                         else 0)
@@ -370,9 +340,9 @@ cdef struct Plan:
 
 
 cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t itemsize,
-                     idx_t cols, int n_threads) noexcept nogil:
+                     int n_threads) noexcept nogil:
     """Fills ``geo.pitch`` and the plan of a forward call (sizes before any allocation)."""
-    geo.pitch = c_packed_pitch(geo.padded, geo.stride, itemsize, cols)
+    geo.pitch = c_packed_pitch(geo.padded, geo.stride, itemsize, geo.cols)
     plan.by_rows = geo.o_per_group < 4
     plan.direct = (plan.by_rows and geo.stride == 1 and mode == CONSTANT_MODE
                    and geo.c_per_group == 1 and geo.length > 0)
@@ -383,7 +353,7 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.by_sample = n_batch >= plan.threads
     plan.n_scratch = plan.threads if plan.by_sample else 1
     cdef idx_t n_weights = (geo.c_out * geo.n_pairs if plan.by_rows
-                            else geo.groups * geo.n_blocks * geo.n_pairs * CC_MR)
+                            else geo.groups * geo.n_blocks * geo.n_pairs * geo.mr)
     cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0
     if plan.direct:
         n_edge = ROW_BLOCK + (geo.k_size - 1) * geo.dilation
@@ -412,9 +382,8 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
     cdef Geometry geo
     cdef Plan plan
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
-                  k_size, groups, l_out)
-    _make_plan(&plan, &geo, n_batch, mode, itemsize,
-               CC_NR_F32 if itemsize == 4 else CC_NR_F64, n_threads)
+                  k_size, groups, l_out, active_kernels(), itemsize)
+    _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads)
     return plan.total
 
 
@@ -427,9 +396,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef Geometry geo
     cdef Plan plan
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
-                  k_size, groups, l_out)
-    _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), tile_cols(<real_t*>NULL),
-               n_threads)
+                  k_size, groups, l_out, active_kernels(), sizeof(real_t))
+    _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), n_threads)
     cdef bint by_rows = plan.by_rows, by_sample = plan.by_sample
     cdef idx_t n_items = plan.n_items, n_scratch = plan.n_scratch
     cdef int threads = plan.threads

@@ -1,75 +1,83 @@
-# The compute kernels of cc_kernels.h, typed for Cython, with fused wrappers.
-# Every module that cimports this must call select_simd() once at import: the dispatch
-# table is a static of the header, one copy per extension module.
+# The kernel registry, typed for Cython (see cc_registry.h).
+#
+# cconv1d._kernels is the one extension module that compiles the kernels; it exports
+# active_kernels(), and every other module calls it once per call and passes the
+# descriptor down, reading its tile (mr, nr, wr, wc) instead of compile-time constants.
+# The inline wrappers below pick the float or double member by the fused type, resolved
+# at compile time.
 
 from cconv1d._typedefs cimport real_t, idx_t
 
-cdef extern from "cconv1d/cc_kernels.h" nogil:
-    ctypedef struct cc_kernels_f32_t:
-        void (*igemm)(const float*, const Py_ssize_t*, Py_ssize_t, const float*, float*,
-                      Py_ssize_t, Py_ssize_t, Py_ssize_t, int, const float*) noexcept nogil
-        void (*irow)(const float*, const Py_ssize_t*, Py_ssize_t, const float*, float*,
-                     Py_ssize_t, int, float) noexcept nogil
-        void (*wgrad)(const float*, Py_ssize_t, Py_ssize_t, const float*, const Py_ssize_t*,
-                      Py_ssize_t, Py_ssize_t, double*, Py_ssize_t) noexcept nogil
-        double (*rowsum)(const float*, Py_ssize_t) noexcept nogil
-    ctypedef struct cc_kernels_f64_t:
-        void (*igemm)(const double*, const Py_ssize_t*, Py_ssize_t, const double*, double*,
-                      Py_ssize_t, Py_ssize_t, Py_ssize_t, int, const double*) noexcept nogil
-        void (*irow)(const double*, const Py_ssize_t*, Py_ssize_t, const double*, double*,
-                     Py_ssize_t, int, double) noexcept nogil
-        void (*wgrad)(const double*, Py_ssize_t, Py_ssize_t, const double*,
-                      const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
-                      Py_ssize_t) noexcept nogil
-        double (*rowsum)(const double*, Py_ssize_t) noexcept nogil
-    cc_kernels_f32_t cc_kernels_f32
-    cc_kernels_f64_t cc_kernels_f64
-    int cc_kernels_select(int wanted) noexcept nogil
-    int cc_kernels_simd
-    int cc_cpu_best_simd() noexcept nogil
+cdef extern from "cconv1d/cc_registry.h" nogil:
     int CC_SIMD_SCALAR
     int CC_SIMD_AVX2
-    int CC_MR
-    int CC_NR_F32
-    int CC_NR_F64
+    int CC_SIMD_AVX512
+    int CC_SIMD_NEON
+    int CC_SIMD_COUNT
+    ctypedef struct cc_kernels_t:
+        const char* name
+        int isa, mr, nr_f32, nr_f64, wr, wc, vlen_f32
+        void (*igemm_f32)(const float*, const Py_ssize_t*, Py_ssize_t, const float*, float*,
+                          Py_ssize_t, Py_ssize_t, Py_ssize_t, int, const float*) noexcept nogil
+        void (*irow_f32)(const float*, const Py_ssize_t*, Py_ssize_t, const float*, float*,
+                         Py_ssize_t, int, float) noexcept nogil
+        void (*wgrad_f32)(const float*, Py_ssize_t, Py_ssize_t, const float*,
+                          const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
+                          Py_ssize_t) noexcept nogil
+        double (*rowsum_f32)(const float*, Py_ssize_t) noexcept nogil
+        void (*igemm_f64)(const double*, const Py_ssize_t*, Py_ssize_t, const double*,
+                          double*, Py_ssize_t, Py_ssize_t, Py_ssize_t, int,
+                          const double*) noexcept nogil
+        void (*irow_f64)(const double*, const Py_ssize_t*, Py_ssize_t, const double*,
+                         double*, Py_ssize_t, int, double) noexcept nogil
+        void (*wgrad_f64)(const double*, Py_ssize_t, Py_ssize_t, const double*,
+                          const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
+                          Py_ssize_t) noexcept nogil
+        double (*rowsum_f64)(const double*, Py_ssize_t) noexcept nogil
 
 
-cdef inline idx_t tile_cols(const real_t* dummy) noexcept nogil:
-    """Positions per igemm tile: two vectors of the type."""
+# The descriptor of the active path. Load it once per call: a switch of path between two
+# loads would mix tiles.
+cdef const cc_kernels_t* active_kernels() noexcept nogil
+
+
+cdef inline idx_t tile_cols(const cc_kernels_t* kern, const real_t* dummy) noexcept nogil:
+    """Positions per igemm register tile for this dtype."""
     if real_t is float:
-        return CC_NR_F32
+        return kern.nr_f32
     else:
-        return CC_NR_F64
+        return kern.nr_f64
 
 
-cdef inline void igemm(const real_t* x, const idx_t* offs, idx_t n_pairs, const real_t* w,
-                       real_t* y, idx_t ldy, idx_t rows, idx_t cols, int accumulate,
-                       const real_t* bias) noexcept nogil:
+cdef inline void igemm(const cc_kernels_t* kern, const real_t* x, const idx_t* offs,
+                       idx_t n_pairs, const real_t* w, real_t* y, idx_t ldy, idx_t rows,
+                       idx_t cols, int accumulate, const real_t* bias) noexcept nogil:
     if real_t is float:
-        cc_kernels_f32.igemm(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias)
+        kern.igemm_f32(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias)
     else:
-        cc_kernels_f64.igemm(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias)
+        kern.igemm_f64(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias)
 
 
-cdef inline void irow(const real_t* x, const idx_t* offs, idx_t n_pairs, const real_t* w,
-                      real_t* y, idx_t n, int accumulate, real_t bias) noexcept nogil:
+cdef inline void irow(const cc_kernels_t* kern, const real_t* x, const idx_t* offs,
+                      idx_t n_pairs, const real_t* w, real_t* y, idx_t n, int accumulate,
+                      real_t bias) noexcept nogil:
     if real_t is float:
-        cc_kernels_f32.irow(x, offs, n_pairs, w, y, n, accumulate, bias)
+        kern.irow_f32(x, offs, n_pairs, w, y, n, accumulate, bias)
     else:
-        cc_kernels_f64.irow(x, offs, n_pairs, w, y, n, accumulate, bias)
+        kern.irow_f64(x, offs, n_pairs, w, y, n, accumulate, bias)
 
 
-cdef inline void wgrad(const real_t* dy, idx_t ldy, idx_t rows, const real_t* x,
-                       const idx_t* offs, idx_t cols, idx_t n, double* dw,
+cdef inline void wgrad(const cc_kernels_t* kern, const real_t* dy, idx_t ldy, idx_t rows,
+                       const real_t* x, const idx_t* offs, idx_t cols, idx_t n, double* dw,
                        idx_t ldw) noexcept nogil:
     if real_t is float:
-        cc_kernels_f32.wgrad(dy, ldy, rows, x, offs, cols, n, dw, ldw)
+        kern.wgrad_f32(dy, ldy, rows, x, offs, cols, n, dw, ldw)
     else:
-        cc_kernels_f64.wgrad(dy, ldy, rows, x, offs, cols, n, dw, ldw)
+        kern.wgrad_f64(dy, ldy, rows, x, offs, cols, n, dw, ldw)
 
 
-cdef inline double rowsum(const real_t* x, idx_t n) noexcept nogil:
+cdef inline double rowsum(const cc_kernels_t* kern, const real_t* x, idx_t n) noexcept nogil:
     if real_t is float:
-        return cc_kernels_f32.rowsum(x, n)
+        return kern.rowsum_f32(x, n)
     else:
-        return cc_kernels_f64.rowsum(x, n)
+        return kern.rowsum_f64(x, n)

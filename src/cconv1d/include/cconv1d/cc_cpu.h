@@ -2,13 +2,15 @@
  *
  * AVX2 + FMA need the CPU bits (cpuid leaf 1 ECX: FMA bit 12, OSXSAVE bit 27, AVX bit 28;
  * leaf 7 EBX: AVX2 bit 5) and the OS saving YMM state (xgetbv(0) bits 1 and 2), as
- * NumPy's npy_cpu_features.c checks.
+ * NumPy's npy_cpu_features.c checks. AVX-512F is leaf 7 EBX bit 16, and the OS must also
+ * save the opmask and both halves of the ZMM file (xgetbv(0) bits 5, 6 and 7): a kernel
+ * that ran without them would lose its registers at the first context switch.
+ * On aarch64 Advanced SIMD (NEON) is part of the base architecture: always there.
  */
 #ifndef CCONV1D_CC_CPU_H
 #define CCONV1D_CC_CPU_H
 
-#define CC_SIMD_SCALAR 0
-#define CC_SIMD_AVX2 1
+#include "cc_registry.h"
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
 #define CC_X86 1
@@ -40,14 +42,35 @@ static int cc_cpu_has_avx2_fma(void) {
     cc_cpuid(7, 0, r);
     return (r[1] & (1 << 5)) != 0;
 }
+
+static int cc_cpu_has_avx512f(void) {
+    int r[4];
+    if (!cc_cpu_has_avx2_fma()) return 0;
+    if ((cc_xgetbv0() & 0xE6) != 0xE6) return 0;
+    cc_cpuid(7, 0, r);
+    return (r[1] & (1 << 16)) != 0;
+}
 #else
 #define CC_X86 0
 static int cc_cpu_has_avx2_fma(void) { return 0; }
+static int cc_cpu_has_avx512f(void) { return 0; }
 #endif
 
-/* Best path this machine runs. */
-static int cc_cpu_best_simd(void) {
-    return cc_cpu_has_avx2_fma() ? CC_SIMD_AVX2 : CC_SIMD_SCALAR;
+#if defined(__aarch64__) || defined(_M_ARM64)
+#define CC_ARM64 1
+#else
+#define CC_ARM64 0
+#endif
+
+/* Whether this machine runs path `isa` (CC_SIMD_*), whether or not it was built. */
+static int cc_cpu_runs(int isa) {
+    switch (isa) {
+    case CC_SIMD_SCALAR: return 1;
+    case CC_SIMD_AVX2: return cc_cpu_has_avx2_fma();
+    case CC_SIMD_AVX512: return cc_cpu_has_avx512f();
+    case CC_SIMD_NEON: return CC_ARM64;
+    default: return 0;
+    }
 }
 
 #endif /* CCONV1D_CC_CPU_H */

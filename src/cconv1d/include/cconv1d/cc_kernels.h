@@ -1,15 +1,17 @@
-/* cc_kernels.h -- the compute kernels of cconv1d and their run-time dispatch.
+/* cc_kernels.h -- the compute kernels of cconv1d, one descriptor per SIMD path.
  *
- * Three indirect kernels (see the .inc.h files for their contracts), each written once
- * per instruction set and instantiated for float and double by including the template
- * twice (PyWavelets' convolution.template.c does the same):
- *   cc_igemm_<t>  CC_MR output rows x CC_NR positions: dense, grouped, strided (polyphase)
- *                 conv1d and the input gradient;
- *   cc_irow_<t>   one long output row: depthwise, single-channel and signal convolution;
- *   cc_wgrad_<t>  4 x 3 block of the weight gradient;
- *   cc_rowsum_<t> a row summed in double (the bias gradient).
- * cc_kernels_select() fills cc_kernels_f32 / cc_kernels_f64 with the best path the CPU
- * runs (or a forced lower one).
+ * Included by exactly one extension module, cconv1d._kernels, which owns the registry
+ * (every other module sees only cc_registry.h and asks _kernels for the active
+ * descriptor). Each instruction set's kernels are written once, in cc_kernels_<isa>.inc.h,
+ * and instantiated for float and double by including the file twice with CC_T and
+ * CC_SFX defined (PyWavelets' convolution.template.c does the same); CC_MR and CC_NR are
+ * that instantiation's register tile and are recorded in its descriptor, which is all the
+ * planners read.
+ *
+ * Paths: scalar (portable C / compiler vector extensions, always built), avx2 (x86-64,
+ * target attributes, so a wheel built without -mavx2 still has it), avx512 (x86-64, GCC,
+ * Clang and MSVC), neon (aarch64). cc_kernels_select() makes the best one this CPU runs
+ * (or a forced lower one) the active descriptor.
  */
 #ifndef CCONV1D_CC_KERNELS_H
 #define CCONV1D_CC_KERNELS_H
@@ -17,9 +19,9 @@
 #include <stddef.h>
 #include <string.h>
 #include "cc_common.h"
+#include "cc_registry.h"
 #include "cc_cpu.h"
 
-#define CC_MR 4         /* igemm tile: CC_MR output rows x CC_NR positions (3 vectors) */
 #define CC_WBLOCK 512   /* positions summed in working precision before a double flush */
 #define CC_CAT_(a, b, c) a##_##b##_##c
 #define CC_CAT(a, b, c) CC_CAT_(a, b, c)
@@ -27,24 +29,52 @@
 
 #if CC_X86 && (defined(__GNUC__) || defined(__clang__))
 #define CC_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define CC_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define CC_HAVE_AVX2_BUILD 1
+#define CC_HAVE_AVX512_BUILD 1
 #elif CC_X86 && defined(_MSC_VER)
 #define CC_TARGET_AVX2
+#define CC_TARGET_AVX512
 #define CC_HAVE_AVX2_BUILD 1
+#define CC_HAVE_AVX512_BUILD 1
 #else
 #define CC_HAVE_AVX2_BUILD 0
+#define CC_HAVE_AVX512_BUILD 0
 #endif
 #if CC_HAVE_AVX2_BUILD
 #include <immintrin.h>
 #endif
+#if CC_ARM64
+#include <arm_neon.h>
+#define CC_HAVE_NEON_BUILD 1
+#else
+#define CC_HAVE_NEON_BUILD 0
+#endif
 
-/* ---- float ---- */
+/* ---- scalar: 4 rows x 24 float / 12 double positions ---- */
+#define CC_MR 4
 #define CC_T float
 #define CC_SFX f32
 #define CC_NR 24
-#define CC_NR_SCALAR CC_NR
 #include "cc_kernels_scalar.inc.h"
+#undef CC_T
+#undef CC_SFX
+#undef CC_NR
+#define CC_T double
+#define CC_SFX f64
+#define CC_NR 12
+#include "cc_kernels_scalar.inc.h"
+#undef CC_T
+#undef CC_SFX
+#undef CC_NR
+#undef CC_MR
+
+/* ---- AVX2 + FMA: 4 rows x 3 vectors of 8 float / 4 double ---- */
 #if CC_HAVE_AVX2_BUILD
+#define CC_MR 4
+#define CC_T float
+#define CC_SFX f32
+#define CC_NR 24
 #define CC_V __m256
 #define CC_VLEN 8
 #define CC_LOADU _mm256_loadu_ps
@@ -66,19 +96,12 @@
 #undef CC_BCAST
 #undef CC_SET1
 #undef CC_ZERO
-#endif
 #undef CC_T
 #undef CC_SFX
 #undef CC_NR
-#undef CC_NR_SCALAR
-
-/* ---- double ---- */
 #define CC_T double
 #define CC_SFX f64
 #define CC_NR 12
-#define CC_NR_SCALAR CC_NR
-#include "cc_kernels_scalar.inc.h"
-#if CC_HAVE_AVX2_BUILD
 #define CC_V __m256d
 #define CC_VLEN 4
 #define CC_LOADU _mm256_loadu_pd
@@ -98,64 +121,168 @@
 #undef CC_BCAST
 #undef CC_SET1
 #undef CC_ZERO
-#endif
 #undef CC_T
 #undef CC_SFX
 #undef CC_NR
-#undef CC_NR_SCALAR
-
-#define CC_NR_F32 24
-#define CC_NR_F64 12
-
-/* ---- dispatch tables ---- */
-#define CC_TABLE(T, SFX)                                                                  \
-    typedef struct {                                                                      \
-        void (*igemm)(const T *, const ptrdiff_t *, ptrdiff_t, const T *, T *, ptrdiff_t, \
-                      ptrdiff_t, ptrdiff_t, int, const T *);                              \
-        void (*irow)(const T *, const ptrdiff_t *, ptrdiff_t, const T *, T *, ptrdiff_t,  \
-                     int, T);                                                             \
-        void (*wgrad)(const T *, ptrdiff_t, ptrdiff_t, const T *, const ptrdiff_t *,      \
-                      ptrdiff_t, ptrdiff_t, double *, ptrdiff_t);                         \
-        double (*rowsum)(const T *, ptrdiff_t);                                           \
-    } cc_kernels_##SFX##_t;
-CC_TABLE(float, f32)
-CC_TABLE(double, f64)
-
-static cc_kernels_f32_t cc_kernels_f32 = {cc_igemm_f32_scalar, cc_irow_f32_scalar,
-                                          cc_wgrad_f32_scalar, cc_rowsum_f32_scalar};
-static cc_kernels_f64_t cc_kernels_f64 = {cc_igemm_f64_scalar, cc_irow_f64_scalar,
-                                          cc_wgrad_f64_scalar, cc_rowsum_f64_scalar};
-static int cc_kernels_simd = CC_SIMD_SCALAR;
-
-/* Use `wanted` (CC_SIMD_*) if this CPU runs it, else the best lower path; returns the
- * path chosen. A negative `wanted` means "the best available". */
-static int cc_kernels_select(int wanted) {
-    int best = cc_cpu_best_simd();
-    int use = (wanted < 0 || wanted > best) ? best : wanted;
-#if CC_HAVE_AVX2_BUILD
-    if (use == CC_SIMD_AVX2) {
-        cc_kernels_f32.igemm = cc_igemm_f32_avx2;
-        cc_kernels_f32.irow = cc_irow_f32_avx2;
-        cc_kernels_f32.wgrad = cc_wgrad_f32_avx2;
-        cc_kernels_f64.igemm = cc_igemm_f64_avx2;
-        cc_kernels_f64.irow = cc_irow_f64_avx2;
-        cc_kernels_f64.wgrad = cc_wgrad_f64_avx2;
-        cc_kernels_f32.rowsum = cc_rowsum_f32_avx2;
-        cc_kernels_f64.rowsum = cc_rowsum_f64_avx2;
-        cc_kernels_simd = CC_SIMD_AVX2;
-        return cc_kernels_simd;
-    }
+#undef CC_MR
 #endif
-    cc_kernels_f32.igemm = cc_igemm_f32_scalar;
-    cc_kernels_f32.irow = cc_irow_f32_scalar;
-    cc_kernels_f32.wgrad = cc_wgrad_f32_scalar;
-    cc_kernels_f64.igemm = cc_igemm_f64_scalar;
-    cc_kernels_f64.irow = cc_irow_f64_scalar;
-    cc_kernels_f64.wgrad = cc_wgrad_f64_scalar;
-    cc_kernels_f32.rowsum = cc_rowsum_f32_scalar;
-    cc_kernels_f64.rowsum = cc_rowsum_f64_scalar;
-    cc_kernels_simd = CC_SIMD_SCALAR;
-    return cc_kernels_simd;
+
+/* ---- AVX-512F: 8 rows x 3 vectors of 16 float / 8 double ---- */
+#if CC_HAVE_AVX512_BUILD
+#define CC_MR 8
+#define CC_T float
+#define CC_SFX f32
+#define CC_NR 48
+#define CC_V __m512
+#define CC_VLEN 16
+#define CC_MTYPE __mmask16
+#define CC_LOADU _mm512_loadu_ps
+#define CC_STOREU _mm512_storeu_ps
+#define CC_MLOAD(m, p) _mm512_maskz_loadu_ps((m), (p))
+#define CC_MSTORE(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#define CC_FMA _mm512_fmadd_ps
+#define CC_SET1 _mm512_set1_ps
+#define CC_ZERO _mm512_setzero_ps
+/* Sixteen float lanes widened to two double vectors before they are added. */
+#define CC_LO_PD(v) _mm512_cvtps_pd(_mm512_castps512_ps256(v))
+#define CC_HI_PD(v) _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
+#define CC_WIDEN_ADD(t, v) ((t) = _mm512_add_pd((t), _mm512_add_pd(CC_LO_PD(v), CC_HI_PD(v))))
+#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), CC_LO_PD(v)), \
+                                  (sb) = _mm512_add_pd((sb), CC_HI_PD(v)))
+#include "cc_kernels_avx512.inc.h"
+#undef CC_LO_PD
+#undef CC_HI_PD
+#undef CC_WIDEN_ADD
+#undef CC_WIDEN_ADD2
+#undef CC_V
+#undef CC_VLEN
+#undef CC_MTYPE
+#undef CC_LOADU
+#undef CC_STOREU
+#undef CC_MLOAD
+#undef CC_MSTORE
+#undef CC_FMA
+#undef CC_SET1
+#undef CC_ZERO
+#undef CC_T
+#undef CC_SFX
+#undef CC_NR
+#define CC_T double
+#define CC_SFX f64
+#define CC_NR 24
+#define CC_V __m512d
+#define CC_VLEN 8
+#define CC_MTYPE __mmask8
+#define CC_LOADU _mm512_loadu_pd
+#define CC_STOREU _mm512_storeu_pd
+#define CC_MLOAD(m, p) _mm512_maskz_loadu_pd((m), (p))
+#define CC_MSTORE(p, m, v) _mm512_mask_storeu_pd((p), (m), (v))
+#define CC_FMA _mm512_fmadd_pd
+#define CC_SET1 _mm512_set1_pd
+#define CC_ZERO _mm512_setzero_pd
+#define CC_WIDEN_ADD(t, v) ((t) = _mm512_add_pd((t), (v)))
+#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), (v)))
+#include "cc_kernels_avx512.inc.h"
+#undef CC_WIDEN_ADD
+#undef CC_WIDEN_ADD2
+#undef CC_V
+#undef CC_VLEN
+#undef CC_MTYPE
+#undef CC_LOADU
+#undef CC_STOREU
+#undef CC_MLOAD
+#undef CC_MSTORE
+#undef CC_FMA
+#undef CC_SET1
+#undef CC_ZERO
+#undef CC_T
+#undef CC_SFX
+#undef CC_NR
+#undef CC_MR
+#endif
+
+/* ---- NEON (aarch64) ---- */
+#if CC_HAVE_NEON_BUILD && defined(CC_NEON_KERNELS)
+#include "cc_kernels_neon.h"
+#endif
+
+/* ---- descriptors ---- */
+#define CC_DESCRIPTOR(ISA, CODE, MR, NR32, NR64, WR, WC, VLEN)                             \
+    static const cc_kernels_t cc_kernels_##ISA = {                                         \
+        #ISA, CODE, MR, NR32, NR64, WR, WC, VLEN,                                          \
+        cc_igemm_f32_##ISA, cc_irow_f32_##ISA, cc_wgrad_f32_##ISA, cc_rowsum_f32_##ISA,    \
+        cc_igemm_f64_##ISA, cc_irow_f64_##ISA, cc_wgrad_f64_##ISA, cc_rowsum_f64_##ISA};
+
+CC_DESCRIPTOR(scalar, CC_SIMD_SCALAR, 4, 24, 12, 4, 3, 4)
+#if CC_HAVE_AVX2_BUILD
+CC_DESCRIPTOR(avx2, CC_SIMD_AVX2, 4, 24, 12, 4, 3, 8)
+#endif
+#if CC_HAVE_AVX512_BUILD
+CC_DESCRIPTOR(avx512, CC_SIMD_AVX512, 8, 48, 24, 4, 6, 16)
+#endif
+#ifdef CC_NEON_DESCRIPTOR
+CC_NEON_DESCRIPTOR
+#endif
+
+/* The paths built into this binary, by code (NULL: not built). */
+static const cc_kernels_t *const cc_registry[CC_SIMD_COUNT] = {
+    &cc_kernels_scalar,
+#if CC_HAVE_AVX2_BUILD
+    &cc_kernels_avx2,
+#else
+    NULL,
+#endif
+#if CC_HAVE_AVX512_BUILD
+    &cc_kernels_avx512,
+#else
+    NULL,
+#endif
+#ifdef CC_NEON_DESCRIPTOR
+    &cc_kernels_neon,
+#else
+    NULL,
+#endif
+};
+
+/* The active descriptor. A pointer store is atomic on every platform we build for;
+ * callers load it once per call, so a switch never changes a call in progress. */
+static const cc_kernels_t *cc_kernels_current = &cc_kernels_scalar;
+
+static const cc_kernels_t *cc_kernels_active(void) {
+#if defined(__GNUC__) || defined(__clang__)
+    return __atomic_load_n(&cc_kernels_current, __ATOMIC_ACQUIRE);
+#else
+    return *(const cc_kernels_t *volatile *)&cc_kernels_current;
+#endif
+}
+
+/* Whether path `isa` is built in and runs here. */
+static int cc_kernels_usable(int isa) {
+    return isa >= 0 && isa < CC_SIMD_COUNT && cc_registry[isa] != NULL && cc_cpu_runs(isa);
+}
+
+/* The best usable path. */
+static int cc_kernels_best(void) {
+    int isa, best = CC_SIMD_SCALAR;
+    for (isa = 0; isa < CC_SIMD_COUNT; ++isa)
+        if (cc_kernels_usable(isa) && isa != CC_SIMD_NEON) best = isa;
+    return cc_kernels_usable(CC_SIMD_NEON) ? CC_SIMD_NEON : best;
+}
+
+/* Make `wanted` (CC_SIMD_*) the active path if it is usable; a negative `wanted` means
+ * the best one. Returns the code of the active path, or -1 (nothing changed) when
+ * `wanted` is not usable here. */
+static int cc_kernels_select(int wanted) {
+    const cc_kernels_t *desc;
+    if (wanted < 0) wanted = cc_kernels_best();
+    if (!cc_kernels_usable(wanted)) return -1;
+    desc = cc_registry[wanted];
+#if defined(__GNUC__) || defined(__clang__)
+    __atomic_store_n(&cc_kernels_current, desc, __ATOMIC_RELEASE);
+#else
+    *(const cc_kernels_t *volatile *)&cc_kernels_current = desc;
+#endif
+    return wanted;
 }
 
 #endif /* CCONV1D_CC_KERNELS_H */

@@ -59,10 +59,10 @@ static void CC_FN(cc_tile, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *o
                                     CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
                                     ptrdiff_t cols, int accumulate,
                                     const CC_T *CC_RESTRICT bias) {
-    CC_T acc[CC_MR][CC_NR_SCALAR];
+    CC_T acc[CC_MR][CC_NR];
     ptrdiff_t r, j, p;
     for (r = 0; r < CC_MR; ++r)
-        for (j = 0; j < CC_NR_SCALAR; ++j)
+        for (j = 0; j < CC_NR; ++j)
             acc[r][j] = (r < rows && j < cols)
                             ? (accumulate ? y[r * ldy + j] : (bias ? bias[r] : (CC_T)0))
                             : (CC_T)0;
@@ -71,7 +71,7 @@ static void CC_FN(cc_tile, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *o
         const CC_T *wp = w + p * CC_MR;
         for (r = 0; r < CC_MR; ++r) {
             CC_T wr = wp[r];
-            for (j = 0; j < CC_NR_SCALAR; ++j) acc[r][j] += wr * xs[j];
+            for (j = 0; j < CC_NR; ++j) acc[r][j] += wr * xs[j];
         }
     }
     for (r = 0; r < rows; ++r)

@@ -1,0 +1,235 @@
+/* cc_kernels_avx512.inc.h -- AVX-512F kernels, included once per CC_T (float, double).
+ *
+ * Same contracts as the scalar and AVX2 kernels; compiled into every x86-64 build through
+ * target attributes and chosen at run time when the CPU has AVX-512F and the OS saves the
+ * ZMM state (cc_cpu.h).
+ *
+ * igemm: CC_MR (8) rows x 3 vectors (48 float / 24 double positions) = 24 of the 32 zmm
+ * registers as accumulators. Per pair: three unaligned input loads, eight weight
+ * broadcasts (folded into the FMAs as {1toN} memory operands), 24 FMAs: 11 loads per 24
+ * FMAs against AVX2's 7 per 12, so the load ports never bound it, and the larger tile
+ * halves the number of times each input vector is loaded per output channel. A group
+ * of at most 4 output channels runs a 4-row tile (12 accumulators) instead of computing
+ * four rows of zeros. Edges are masked: a partial tile is the full kernel with masked
+ * loads and stores of y, never a staging copy (the input rows are packed with a tile of
+ * slack, so their full-width loads stay inside the workspace).
+ * irow: one output row, 8 vectors in flight; the last partial vector is masked, so every
+ * output is the same chain of FMAs wherever it falls in the row.
+ * wgrad: 4 rows x 6 pairs = 24 vector accumulators (10 loads per 24 FMAs), flushed into
+ * double accumulators every CC_WBLOCK positions as in the AVX2 kernel; the partial last
+ * vector is masked (zeros add nothing), so no scalar tail.
+ */
+
+#define CC_MASK_FOR(n) ((CC_MTYPE)(((n) >= CC_VLEN) ? (CC_MTYPE)~(CC_MTYPE)0 \
+                                   : ((n) <= 0 ? 0 : (((CC_MTYPE)1 << (n)) - 1))))
+
+#define CC_R512_DECL(r) CC_V a##r##0, a##r##1, a##r##2;
+#define CC_R512_INIT(r)                                                                   \
+    if (accumulate) {                                                                     \
+        if ((r) < rows) {                                                                 \
+            a##r##0 = CC_MLOAD(m0, y + (r) * ldy);                                        \
+            a##r##1 = CC_MLOAD(m1, y + (r) * ldy + CC_VLEN);                              \
+            a##r##2 = CC_MLOAD(m2, y + (r) * ldy + 2 * CC_VLEN);                          \
+        } else {                                                                          \
+            a##r##0 = a##r##1 = a##r##2 = CC_ZERO();                                      \
+        }                                                                                 \
+    } else {                                                                              \
+        a##r##0 = a##r##1 = a##r##2 = (bias && (r) < rows) ? CC_SET1(bias[r]) : CC_ZERO(); \
+    }
+#define CC_R512_FMA(r, MR)                                                                \
+    b = CC_SET1(wp[r]);                                                                   \
+    a##r##0 = CC_FMA(b, x0, a##r##0);                                                     \
+    a##r##1 = CC_FMA(b, x1, a##r##1);                                                     \
+    a##r##2 = CC_FMA(b, x2, a##r##2);
+#define CC_R512_STORE(r)                                                                  \
+    if ((r) < rows) {                                                                     \
+        CC_MSTORE(y + (r) * ldy, m0, a##r##0);                                            \
+        CC_MSTORE(y + (r) * ldy + CC_VLEN, m1, a##r##1);                                  \
+        CC_MSTORE(y + (r) * ldy + 2 * CC_VLEN, m2, a##r##2);                              \
+    }
+
+#define CC_R512_TILE_HEAD                                                                 \
+    const CC_MTYPE m0 = CC_MASK_FOR(cols), m1 = CC_MASK_FOR(cols - CC_VLEN);              \
+    const CC_MTYPE m2 = CC_MASK_FOR(cols - 2 * CC_VLEN);                                  \
+    ptrdiff_t p;
+
+/* The 8-row tile: rows <= 8, cols <= CC_NR. */
+static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile8, avx512)(
+        const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
+        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
+        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias) {
+    CC_R512_TILE_HEAD
+    CC_R512_DECL(0) CC_R512_DECL(1) CC_R512_DECL(2) CC_R512_DECL(3)
+    CC_R512_DECL(4) CC_R512_DECL(5) CC_R512_DECL(6) CC_R512_DECL(7)
+    CC_R512_INIT(0) CC_R512_INIT(1) CC_R512_INIT(2) CC_R512_INIT(3)
+    CC_R512_INIT(4) CC_R512_INIT(5) CC_R512_INIT(6) CC_R512_INIT(7)
+    for (p = 0; p < n_pairs; ++p) {
+        const CC_T *xs = x + offs[p];
+        const CC_T *wp = w + p * 8;
+        CC_V x0 = CC_LOADU(xs), x1 = CC_LOADU(xs + CC_VLEN), x2 = CC_LOADU(xs + 2 * CC_VLEN);
+        CC_V b;
+        CC_R512_FMA(0, 8) CC_R512_FMA(1, 8) CC_R512_FMA(2, 8) CC_R512_FMA(3, 8)
+        CC_R512_FMA(4, 8) CC_R512_FMA(5, 8) CC_R512_FMA(6, 8) CC_R512_FMA(7, 8)
+    }
+    CC_R512_STORE(0) CC_R512_STORE(1) CC_R512_STORE(2) CC_R512_STORE(3)
+    CC_R512_STORE(4) CC_R512_STORE(5) CC_R512_STORE(6) CC_R512_STORE(7)
+}
+
+/* The 4-row tile for groups of at most 4 output channels (panel rows still 8 apart). */
+static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile4, avx512)(
+        const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
+        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
+        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias) {
+    CC_R512_TILE_HEAD
+    CC_R512_DECL(0) CC_R512_DECL(1) CC_R512_DECL(2) CC_R512_DECL(3)
+    CC_R512_INIT(0) CC_R512_INIT(1) CC_R512_INIT(2) CC_R512_INIT(3)
+    for (p = 0; p < n_pairs; ++p) {
+        const CC_T *xs = x + offs[p];
+        const CC_T *wp = w + p * 8;
+        CC_V x0 = CC_LOADU(xs), x1 = CC_LOADU(xs + CC_VLEN), x2 = CC_LOADU(xs + 2 * CC_VLEN);
+        CC_V b;
+        CC_R512_FMA(0, 4) CC_R512_FMA(1, 4) CC_R512_FMA(2, 4) CC_R512_FMA(3, 4)
+    }
+    CC_R512_STORE(0) CC_R512_STORE(1) CC_R512_STORE(2) CC_R512_STORE(3)
+}
+
+static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(const CC_T *CC_RESTRICT x,
+                                                   const ptrdiff_t *offs, ptrdiff_t n_pairs,
+                                                   const CC_T *CC_RESTRICT w,
+                                                   CC_T *CC_RESTRICT y, ptrdiff_t ldy,
+                                                   ptrdiff_t rows, ptrdiff_t cols,
+                                                   int accumulate,
+                                                   const CC_T *CC_RESTRICT bias) {
+    ptrdiff_t j;
+    if (rows <= 4) {
+        for (j = 0; j < cols; j += CC_NR)
+            CC_FN(cc_tile4, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows,
+                                    cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
+        return;
+    }
+    for (j = 0; j < cols; j += CC_NR)
+        CC_FN(cc_tile8, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows,
+                                cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
+}
+
+static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(const CC_T *CC_RESTRICT x,
+                                                  const ptrdiff_t *offs, ptrdiff_t n_pairs,
+                                                  const CC_T *CC_RESTRICT w,
+                                                  CC_T *CC_RESTRICT y, ptrdiff_t n,
+                                                  int accumulate, CC_T bias) {
+    ptrdiff_t j = 0, p;
+    const ptrdiff_t step = 8 * CC_VLEN;
+    for (; j + step <= n; j += step) {
+        CC_V a0, a1, a2, a3, a4, a5, a6, a7;
+        if (accumulate) {
+            a0 = CC_LOADU(y + j); a1 = CC_LOADU(y + j + CC_VLEN);
+            a2 = CC_LOADU(y + j + 2 * CC_VLEN); a3 = CC_LOADU(y + j + 3 * CC_VLEN);
+            a4 = CC_LOADU(y + j + 4 * CC_VLEN); a5 = CC_LOADU(y + j + 5 * CC_VLEN);
+            a6 = CC_LOADU(y + j + 6 * CC_VLEN); a7 = CC_LOADU(y + j + 7 * CC_VLEN);
+        } else {
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = CC_SET1(bias);
+        }
+        for (p = 0; p < n_pairs; ++p) {
+            const CC_T *xs = x + offs[p] + j;
+            CC_V b = CC_SET1(w[p]);
+            a0 = CC_FMA(b, CC_LOADU(xs), a0);
+            a1 = CC_FMA(b, CC_LOADU(xs + CC_VLEN), a1);
+            a2 = CC_FMA(b, CC_LOADU(xs + 2 * CC_VLEN), a2);
+            a3 = CC_FMA(b, CC_LOADU(xs + 3 * CC_VLEN), a3);
+            a4 = CC_FMA(b, CC_LOADU(xs + 4 * CC_VLEN), a4);
+            a5 = CC_FMA(b, CC_LOADU(xs + 5 * CC_VLEN), a5);
+            a6 = CC_FMA(b, CC_LOADU(xs + 6 * CC_VLEN), a6);
+            a7 = CC_FMA(b, CC_LOADU(xs + 7 * CC_VLEN), a7);
+        }
+        CC_STOREU(y + j, a0); CC_STOREU(y + j + CC_VLEN, a1);
+        CC_STOREU(y + j + 2 * CC_VLEN, a2); CC_STOREU(y + j + 3 * CC_VLEN, a3);
+        CC_STOREU(y + j + 4 * CC_VLEN, a4); CC_STOREU(y + j + 5 * CC_VLEN, a5);
+        CC_STOREU(y + j + 6 * CC_VLEN, a6); CC_STOREU(y + j + 7 * CC_VLEN, a7);
+    }
+    /* One vector at a time, the last one masked: the input may be the caller's own row
+     * (the direct path reads signals in place), so no load may pass its end. */
+    for (; j < n; j += CC_VLEN) {
+        const CC_MTYPE m = CC_MASK_FOR(n - j);
+        CC_V a0 = accumulate ? CC_MLOAD(m, y + j) : CC_SET1(bias);
+        for (p = 0; p < n_pairs; ++p)
+            a0 = CC_FMA(CC_SET1(w[p]), CC_MLOAD(m, x + offs[p] + j), a0);
+        CC_MSTORE(y + j, m, a0);
+    }
+}
+
+#define CC_W512_DECL(r) CC_V c##r##0 = CC_ZERO(), c##r##1 = CC_ZERO(), c##r##2 = CC_ZERO(), \
+    c##r##3 = CC_ZERO(), c##r##4 = CC_ZERO(), c##r##5 = CC_ZERO();
+#define CC_W512_FMA(r)                                                                    \
+    g = CC_MLOAD(m, d##r + j);                                                            \
+    c##r##0 = CC_FMA(g, v0, c##r##0); c##r##1 = CC_FMA(g, v1, c##r##1);                   \
+    c##r##2 = CC_FMA(g, v2, c##r##2); c##r##3 = CC_FMA(g, v3, c##r##3);                   \
+    c##r##4 = CC_FMA(g, v4, c##r##4); c##r##5 = CC_FMA(g, v5, c##r##5);
+#define CC_W512_STEP                                                                      \
+    {                                                                                     \
+        CC_V v0 = CC_MLOAD(m, x0 + j), v1 = CC_MLOAD(m, x1 + j), v2 = CC_MLOAD(m, x2 + j); \
+        CC_V v3 = CC_MLOAD(m, x3 + j), v4 = CC_MLOAD(m, x4 + j), v5 = CC_MLOAD(m, x5 + j); \
+        CC_V g;                                                                           \
+        CC_W512_FMA(0) CC_W512_FMA(1) CC_W512_FMA(2) CC_W512_FMA(3)                       \
+    }
+#define CC_W512_FLUSH(r)                                                                  \
+    CC_WIDEN_ADD(t[(r) * 6 + 0], c##r##0); CC_WIDEN_ADD(t[(r) * 6 + 1], c##r##1);         \
+    CC_WIDEN_ADD(t[(r) * 6 + 2], c##r##2); CC_WIDEN_ADD(t[(r) * 6 + 3], c##r##3);         \
+    CC_WIDEN_ADD(t[(r) * 6 + 4], c##r##4); CC_WIDEN_ADD(t[(r) * 6 + 5], c##r##5);
+
+/* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j], r < rows <= 4, q < cols <= 6. */
+static CC_TARGET_AVX512 void CC_FN(cc_wgrad, avx512)(const CC_T *CC_RESTRICT dy,
+                                                   ptrdiff_t ldy, ptrdiff_t rows,
+                                                   const CC_T *CC_RESTRICT x,
+                                                   const ptrdiff_t *offs, ptrdiff_t cols,
+                                                   ptrdiff_t n, double *CC_RESTRICT dw,
+                                                   ptrdiff_t ldw) {
+    /* Missing rows or pairs alias row/pair 0: computed, then discarded. */
+    const CC_T *d0 = dy, *d1 = rows > 1 ? dy + ldy : dy;
+    const CC_T *d2 = rows > 2 ? dy + 2 * ldy : dy, *d3 = rows > 3 ? dy + 3 * ldy : dy;
+    const CC_T *x0 = x + offs[0], *x1 = x + offs[cols > 1 ? 1 : 0];
+    const CC_T *x2 = x + offs[cols > 2 ? 2 : 0], *x3 = x + offs[cols > 3 ? 3 : 0];
+    const CC_T *x4 = x + offs[cols > 4 ? 4 : 0], *x5 = x + offs[cols > 5 ? 5 : 0];
+    __m512d t[24];
+    ptrdiff_t j0, j, q, r;
+    for (q = 0; q < 24; ++q) t[q] = _mm512_setzero_pd();
+    for (j0 = 0; j0 < n; j0 += CC_WBLOCK) {
+        ptrdiff_t j1 = j0 + CC_WBLOCK < n ? j0 + CC_WBLOCK : n;
+        CC_W512_DECL(0) CC_W512_DECL(1) CC_W512_DECL(2) CC_W512_DECL(3)
+        CC_MTYPE m = CC_MASK_FOR(CC_VLEN);
+        for (j = j0; j + CC_VLEN <= j1; j += CC_VLEN) {
+            CC_W512_STEP
+        }
+        if (j < j1) {
+            /* dy rows may be the caller's array: the last vector is masked. */
+            m = CC_MASK_FOR(j1 - j);
+            CC_W512_STEP
+        }
+        CC_W512_FLUSH(0) CC_W512_FLUSH(1) CC_W512_FLUSH(2) CC_W512_FLUSH(3)
+    }
+    for (r = 0; r < rows; ++r)
+        for (q = 0; q < cols; ++q) dw[r * ldw + q] += _mm512_reduce_add_pd(t[r * 6 + q]);
+}
+
+/* sum_j x[j] in double (float lanes widened before every add), 4 vector sums. */
+static CC_TARGET_AVX512 double CC_FN(cc_rowsum, avx512)(const CC_T *CC_RESTRICT x,
+                                                      ptrdiff_t n) {
+    __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    ptrdiff_t j = 0;
+    for (; j + 2 * CC_VLEN <= n; j += 2 * CC_VLEN) {
+        CC_WIDEN_ADD2(s0, s1, CC_LOADU(x + j));
+        CC_WIDEN_ADD2(s2, s3, CC_LOADU(x + j + CC_VLEN));
+    }
+    for (; j < n; j += CC_VLEN) CC_WIDEN_ADD2(s0, s1, CC_MLOAD(CC_MASK_FOR(n - j), x + j));
+    return _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(s0, s1), _mm512_add_pd(s2, s3)));
+}
+
+#undef CC_MASK_FOR
+#undef CC_R512_DECL
+#undef CC_R512_INIT
+#undef CC_R512_FMA
+#undef CC_R512_STORE
+#undef CC_R512_TILE_HEAD
+#undef CC_W512_DECL
+#undef CC_W512_FMA
+#undef CC_W512_FLUSH
+#undef CC_W512_STEP
