@@ -6,6 +6,7 @@ cdef struct Geometry:
     idx_t c_in, length, left, right, padded
     idx_t stride, dilation, k_size, groups
     idx_t c_per_group, o_per_group, c_out, l_out
+    idx_t ldy             # row stride of the output (l_out, also when l_out is one block's)
     idx_t pitch
     idx_t phases          # phase rows per channel: min(stride, padded), the others are empty
     idx_t n_pairs

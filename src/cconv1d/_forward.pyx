@@ -29,7 +29,7 @@ or on which thread took which block.
 
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row
@@ -50,6 +50,8 @@ cdef enum:
     SLACK = 8             # zeroed columns after each packed row beyond the last full tile
     CONSTANT_MODE = 0     # CC_PAD_CONSTANT
     MEDIAN_MODE = 6       # CC_PAD_MEDIAN: needs a double scratch for its selection
+    WHOLE_SAMPLE_BYTES = 4 << 20   # pack a sample whole up to this size ...
+    BLOCK_BYTES = 2 << 20          # ... else by length blocks of about this size
 
 # The registry's path selection, re-exported where callers have always found it.
 from cconv1d._kernels import SIMD_NAMES, best_simd, select_simd, simd_code, simd_path
@@ -75,6 +77,7 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
     geo.c_per_group = c_per_group
     geo.o_per_group = c_out // groups
     geo.l_out = l_out
+    geo.ldy = l_out
     geo.n_pairs = c_per_group * k_size
     geo.kern = kern
     geo.mr = kern.mr
@@ -196,7 +199,7 @@ cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* of
             o0 = g * geo.o_per_group + b0 * mr
             igemm(geo.kern, xg + j0, offs + pc, n_chunk,
                   panels + ((g * geo.n_blocks + b0) * geo.n_pairs + pc) * mr,
-                  y + o0 * geo.l_out + j0, geo.l_out,
+                  y + o0 * geo.ldy + j0, geo.ldy,
                   min(mr, geo.o_per_group - b0 * mr), j1 - j0, pc > 0,
                   bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
             pc += PAIR_BLOCK
@@ -207,7 +210,7 @@ cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* of
                 o0 = g * geo.o_per_group + b * mr
                 igemm(geo.kern, xg + j, offs + pc, n_chunk,
                       panels + ((g * geo.n_blocks + b) * geo.n_pairs + pc) * mr,
-                      y + o0 * geo.l_out + j, geo.l_out,
+                      y + o0 * geo.ldy + j, geo.ldy,
                       min(mr, geo.o_per_group - b * mr), min(cols, j1 - j),
                       pc > 0,
                       bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
@@ -224,7 +227,7 @@ cdef void _irow_item(const Geometry* geo, const real_t* packed, const idx_t* off
     cdef idx_t j1 = min(j0 + ROW_BLOCK, geo.l_out)
     cdef idx_t g = o // geo.o_per_group
     irow(geo.kern, packed + g * geo.c_per_group * geo.phases * geo.pitch + j0, offs, geo.n_pairs,
-         rows_w + o * geo.n_pairs, y + o * geo.l_out + j0, j1 - j0, 0,
+         rows_w + o * geo.n_pairs, y + o * geo.ldy + j0, j1 - j0, 0,
          bias[o] if bias != NULL else 0)
 
 
@@ -255,7 +258,7 @@ cdef void _direct_row_item(const Geometry* geo, const real_t* x_n, const idx_t* 
     cdef const real_t* xc = x_n + (o // geo.o_per_group) * geo.length
     cdef const real_t* w = rows_w + o * geo.k_size
     cdef real_t b = bias[o] if bias != NULL else 0
-    cdef real_t* yo = y + o * geo.l_out
+    cdef real_t* yo = y + o * geo.ldy
     # Output j reads x[j - left + k*d]: inside the signal for j in [left, left + L - span]
     cdef idx_t lo = max(j0, geo.left)
     cdef idx_t hi = min(j1, geo.left + geo.length - (geo.k_size - 1) * geo.dilation)
@@ -331,17 +334,40 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
 
 
 cdef struct Plan:
-    # How a forward call runs and the bytes of each workspace piece (cache-line rounded);
-    # edge, row and work are per thread, packed per scratch copy.
-    bint by_rows, direct, by_sample
+    # How a forward call runs, and the layout of its one workspace: every piece's offset
+    # from the cache-line-aligned base and, for per-thread pieces, its stride. _make_plan
+    # is the only place that sizes or places a piece: forward_workspace_bytes reports
+    # the same total that _forward_impl allocates and carves.
+    bint by_rows, direct, by_sample, blocked
     int threads
     idx_t n_items, n_scratch
-    size_t b_weights, b_offs, b_packed, b_row, b_work, b_edge, total
+    idx_t block_len       # blocked: outputs per length block (whole column blocks)
+    idx_t n_lblocks       # blocked: length blocks per sample
+    idx_t block_pitch     # blocked: row pitch of a packed block
+    # per-thread (or per-scratch) strides, and offsets from the base
+    size_t b_packed, b_row, b_work, b_edge
+    size_t o_weights, o_offs, o_edge, o_packed, o_row, o_work, o_edges
+    size_t total
+
+
+cdef inline size_t _place(size_t* cursor, size_t nbytes) noexcept nogil:
+    """Offset of the next workspace piece of ``nbytes`` (cache-line rounded)."""
+    cdef size_t at = cursor[0]
+    cursor[0] += aligned_bytes(nbytes)
+    return at
 
 
 cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t itemsize,
                      int n_threads) noexcept nogil:
-    """Fills ``geo.pitch`` and the plan of a forward call (sizes before any allocation)."""
+    """Fills ``geo.pitch`` and the plan of a forward call (sizes before any allocation).
+
+    Packing: a sample whose padded, phase-split channels fit WHOLE_SAMPLE bytes is packed
+    whole, once per sample (by a thread of its own when there are enough samples).
+    A larger one is packed a length block at a time, each block's channels in about
+    BLOCK_BYTES, so the workspace is bounded by cache-sized blocks and not by
+    ``C_in x L``: a 64-channel float32 signal of 10**6 samples needs ~4 MiB, not 244."""
+    cdef idx_t span = (geo.k_size - 1) * geo.dilation, rows, avail, halo, bp
+    cdef size_t cursor = 0
     geo.pitch = c_packed_pitch(geo.padded, geo.stride, itemsize, geo.cols)
     plan.by_rows = geo.o_per_group < 4
     plan.direct = (plan.by_rows and geo.stride == 1 and mode == CONSTANT_MODE
@@ -350,25 +376,121 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.threads = max(1, n_threads)
     if 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs < PARALLEL_MIN_FLOPS:
         plan.threads = 1
-    plan.by_sample = n_batch >= plan.threads
+    rows = geo.c_in * geo.phases
+    plan.blocked = (not plan.direct
+                    and <double>rows * geo.pitch * itemsize > WHOLE_SAMPLE_BYTES)
+    plan.block_len = plan.n_lblocks = plan.block_pitch = 0
+    if plan.blocked:
+        # Outputs per block: whole column blocks, as many as fit BLOCK_BYTES with the
+        # halo of (K-1)*d/stride samples, a tile and slack per phase row.
+        halo = span // geo.stride + 1 + geo.cols + SLACK + 16
+        avail = BLOCK_BYTES // (rows * itemsize) - halo
+        plan.block_len = max(1, avail // geo.col_block) * geo.col_block
+        if plan.block_len >= geo.l_out:
+            plan.block_len = geo.l_out
+        plan.n_lblocks = (geo.l_out + plan.block_len - 1) // plan.block_len
+        bp = (plan.block_len - 1) * geo.stride + span + 1
+        plan.block_pitch = c_packed_pitch(min(bp, geo.padded), geo.stride, itemsize,
+                                          geo.cols)
+    plan.by_sample = plan.blocked or n_batch >= plan.threads
     plan.n_scratch = plan.threads if plan.by_sample else 1
     cdef idx_t n_weights = (geo.c_out * geo.n_pairs if plan.by_rows
                             else geo.groups * geo.n_blocks * geo.n_pairs * geo.mr)
-    cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0
+    cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0, n_edges = 0
     if plan.direct:
-        n_edge = ROW_BLOCK + (geo.k_size - 1) * geo.dilation
+        n_edge = ROW_BLOCK + span
+    elif plan.blocked:
+        n_packed = rows * plan.block_pitch
+        if mode != CONSTANT_MODE:
+            # The padding's samples of every channel, made once per call by pad_row
+            # (into a row per thread) and read by every block that reaches an edge.
+            n_edges = n_batch * geo.c_in * (geo.left + geo.right)
+            n_row = geo.padded
+            n_work = geo.length if mode == MEDIAN_MODE else 1
     else:
-        n_packed = geo.c_in * geo.phases * geo.pitch
+        n_packed = rows * geo.pitch
         n_row = geo.padded if geo.stride > 1 else 1
         n_work = geo.length if mode == MEDIAN_MODE else 1
-    plan.b_weights = aligned_bytes(n_weights * itemsize)
-    plan.b_offs = aligned_bytes(max(geo.n_pairs, 1) * sizeof(idx_t))
     plan.b_packed = aligned_bytes(n_packed * itemsize)
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_work = aligned_bytes(n_work * sizeof(double))
     plan.b_edge = aligned_bytes(n_edge * itemsize)
-    plan.total = (plan.b_weights + plan.b_offs + plan.threads * (plan.b_edge + plan.b_work)
-                  + plan.n_scratch * (plan.b_packed + plan.b_row) + 64)
+    plan.o_weights = _place(&cursor, n_weights * itemsize)
+    plan.o_offs = _place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
+    plan.o_edge = _place(&cursor, plan.threads * plan.b_edge)
+    plan.o_work = _place(&cursor, plan.threads * plan.b_work)
+    plan.o_packed = _place(&cursor, plan.n_scratch * plan.b_packed)
+    plan.o_row = _place(&cursor, plan.n_scratch * plan.b_row)
+    plan.o_edges = _place(&cursor, n_edges * itemsize)
+    plan.total = cursor + 64     # the base is the block's first cache-line boundary
+
+
+cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t pitch,
+                     idx_t p0, idx_t count, const real_t* edges, real_t value,
+                     bint constant) noexcept nogil:
+    """Padded positions ``[p0, p0 + count)`` of every channel of one sample, split into
+    phase rows (phase ``r`` row ``m`` holds padded position ``p0 + m*stride + r``; ``p0``
+    is a multiple of the stride). The padding's samples come from ``edges`` (per channel
+    ``left`` then ``right`` values), or are ``value`` when ``constant``."""
+    cdef idx_t c, r, m, i, pos, lim, cnt, s = geo.stride
+    cdef idx_t left = geo.left, length = geo.length, pads = geo.left + geo.right
+    cdef idx_t end = min(p0 + count, geo.padded)
+    cdef const real_t* xc
+    cdef const real_t* el
+    cdef real_t* dst
+    for c in range(geo.c_in):
+        xc = x + c * length
+        el = edges + c * pads
+        for r in range(geo.phases):
+            dst = packed + (c * geo.phases + r) * pitch
+            m = 0
+            pos = p0 + r
+            while pos < end and pos < left:
+                dst[m] = value if constant else el[pos]
+                m += 1
+                pos += s
+            lim = min(end, left + length)
+            if pos < lim:
+                cnt = (lim - pos + s - 1) // s
+                if s == 1:
+                    memcpy(dst + m, xc + (pos - left), cnt * sizeof(real_t))
+                else:
+                    for i in range(cnt):
+                        dst[m + i] = xc[pos - left + i * s]
+                m += cnt
+                pos += cnt * s
+            while pos < end:
+                dst[m] = value if constant else el[pos - length]   # el[left + (pos - left - L)]
+                m += 1
+                pos += s
+
+
+cdef void _pad_edges(const real_t* x, real_t* edges, real_t* row, const Geometry* geo,
+                     int mode, real_t value, double* work) noexcept nogil:
+    """The padding samples (``left`` then ``right`` per channel) of one sample."""
+    cdef idx_t c, pads = geo.left + geo.right
+    for c in range(geo.c_in):
+        pad_row(x + c * geo.length, geo.length, row, geo.left, geo.right, mode, value,
+                value, geo.length, geo.length, work)
+        memcpy(edges + c * pads, row, geo.left * sizeof(real_t))
+        memcpy(edges + c * pads + geo.left, row + geo.left + geo.length,
+               geo.right * sizeof(real_t))
+
+
+cdef void _run_block(const Geometry* geo, const Plan* plan, const real_t* x_n,
+                     real_t* packed, const real_t* edges_n, const idx_t* offs,
+                     const real_t* weights, const real_t* bias, real_t* y_n, idx_t lblock,
+                     int mode, real_t value) noexcept nogil:
+    """Length block ``lblock`` of one sample: pack its channels, then run its items."""
+    cdef Geometry block = geo[0]
+    cdef idx_t j0 = lblock * plan.block_len
+    block.l_out = min(plan.block_len, geo.l_out - j0)
+    block.pitch = plan.block_pitch
+    pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
+               (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
+               edges_n, value, mode == CONSTANT_MODE)
+    _run_items(&block, plan.by_rows, packed, offs, weights, bias, y_n + j0, 0,
+               _irow_items(&block) if plan.by_rows else _igemm_items(&block))
 
 
 def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out,
@@ -399,22 +521,24 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                   k_size, groups, l_out, active_kernels(), sizeof(real_t))
     _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), n_threads)
     cdef bint by_rows = plan.by_rows, by_sample = plan.by_sample
-    cdef idx_t n_items = plan.n_items, n_scratch = plan.n_scratch
+    cdef idx_t n_items = plan.n_items
     cdef int threads = plan.threads
-    cdef size_t b_weights = plan.b_weights, b_offs = plan.b_offs, b_packed = plan.b_packed
-    cdef size_t b_row = plan.b_row, b_work = plan.b_work, b_edge = plan.b_edge
+    cdef size_t b_packed = plan.b_packed, b_row = plan.b_row, b_work = plan.b_work
+    cdef size_t b_edge = plan.b_edge
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         raise MemoryError("conv1d: cannot allocate the kernel's workspace")
     cdef char* base = align64(block)
-    cdef real_t* weights = <real_t*>base
-    cdef idx_t* offs = <idx_t*>(base + b_weights)
-    cdef char* edge = base + b_weights + b_offs
-    cdef char* packed = edge + threads * b_edge
-    cdef char* row = packed + n_scratch * b_packed
-    cdef char* work = row + n_scratch * b_row
+    cdef real_t* weights = <real_t*>(base + plan.o_weights)
+    cdef idx_t* offs = <idx_t*>(base + plan.o_offs)
+    cdef char* edge = base + plan.o_edge
+    cdef char* packed = base + plan.o_packed
+    cdef char* row = base + plan.o_row
+    cdef char* work = base + plan.o_work
+    cdef real_t* edges = <real_t*>(base + plan.o_edges)
+    cdef idx_t pads = geo.left + geo.right, n_units
     cdef real_t value = <real_t>pad_value
-    cdef idx_t n, t, item
+    cdef idx_t n, t, item, unit
     cdef const real_t* x_n
     try:
         _pack_weights(w, &geo, flip, by_rows, weights)
@@ -441,10 +565,34 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                                          <real_t*>(edge + threadid() * b_edge),
                                          item % n_items)
             return 0
+        if plan.blocked:
+            fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
+                              plan.block_pitch, geo.phases)
+            # Zeroed once: the slack after each packed row is read by full tiles (a later,
+            # shorter block leaves earlier samples there: finite, and never stored).
+            memset(packed, 0, plan.n_scratch * b_packed)
+            n_units = n_batch * plan.n_lblocks
+            with nogil:
+                if mode != CONSTANT_MODE:
+                    for n in prange(n_batch, schedule="static", num_threads=threads):
+                        t = threadid()
+                        _pad_edges(x + n * c_in * length, edges + n * c_in * pads,
+                                   <real_t*>(row + t * b_row), &geo, mode, value,
+                                   <double*>(work + t * b_work))
+                # A unit is one length block of one sample: packed, then computed, by
+                # one thread, so its packed block stays in that core's L2.
+                for unit in prange(n_units, schedule="dynamic", num_threads=threads):
+                    t = threadid()
+                    n = unit // plan.n_lblocks
+                    _run_block(&geo, &plan, x + n * c_in * length,
+                               <real_t*>(packed + t * b_packed), edges + n * c_in * pads,
+                               offs, weights, bias_ptr, y + n * c_out * l_out,
+                               unit % plan.n_lblocks, mode, value)
+            return 0
         fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch,
                           geo.phases)
         # Zeroed once: the slack after each packed row is read by full tiles, never written.
-        memset(packed, 0, n_scratch * b_packed)
+        memset(packed, 0, plan.n_scratch * b_packed)
         if by_sample:
             with nogil:
                 if threads == 1:
