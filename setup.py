@@ -176,7 +176,9 @@ def extensions():
         Extension(
             f"cconv1d.{name}",
             [os.path.join(PKG, f"{name}.pyx")],
-            include_dirs=[INCLUDE],
+            # INCLUDE for the kernels' own #includes; "src" because the shipped .pxd files
+            # name headers relative to cconv1d.get_include() (the package's parent).
+            include_dirs=[INCLUDE, "src"],
             define_macros=macros,
             depends=DEPENDS,
         )

@@ -32,7 +32,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
-from cconv1d._padding cimport pad_row_backward
+from cconv1d._padding cimport pad_row_backward, CC_PAD_MEDIAN, CC_PAD_ANTIREFLECT
 from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, c_packed_pitch,
                                fill_pair_offsets, aligned_bytes, align64)
 from cconv1d._kernels cimport cc_kernels_t, active_kernels, igemm, irow, wgrad, rowsum
@@ -44,8 +44,6 @@ cdef enum:
     ROW_BLOCK = 4096
     W_CHUNK = 1024        # positions per wgrad call: its dy and packed rows stay in L2
 
-    MEDIAN_MODE = 6
-    ANTIREFLECT_MODE = 11
 
 
 # ---------------------------------------------------------------------------------------
@@ -248,8 +246,8 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     cdef size_t b_dxph = aligned_bytes(geo.c_in * geo.phases * geo.phase_len * sizeof(real_t))
     cdef size_t b_row = aligned_bytes(geo.padded * sizeof(real_t))
     cdef size_t b_fold = aligned_bytes(
-        (geo.padded if mode == ANTIREFLECT_MODE else 1) * sizeof(real_t))
-    cdef size_t b_stat = aligned_bytes((geo.length if mode == MEDIAN_MODE else 1) * sizeof(double))
+        (geo.padded if mode == CC_PAD_ANTIREFLECT else 1) * sizeof(real_t))
+    cdef size_t b_stat = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))
     cdef char* block = <char*>malloc(b_offs + b_starts + b_wts + n_scratch * (b_dyp + b_dxph)
                                      + threads * (b_row + b_fold + b_stat) + 64)
     if block == NULL:
@@ -376,7 +374,7 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     cdef size_t b_offs = aligned_bytes(max(geo.n_pairs, 1) * sizeof(idx_t))
     cdef size_t b_packed = aligned_bytes(geo.c_in * geo.phases * geo.pitch * sizeof(real_t))
     cdef size_t b_rows = aligned_bytes((geo.padded if stride > 1 else 1) * sizeof(real_t))
-    cdef size_t b_work = aligned_bytes((geo.length if mode == MEDIAN_MODE else 1) * sizeof(double))
+    cdef size_t b_work = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))
     cdef char* block = <char*>malloc(b_acc + b_offs + threads * (b_packed + b_rows + b_work)
                                      + 64)
     if block == NULL:

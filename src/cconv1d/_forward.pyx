@@ -32,7 +32,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
-from cconv1d._padding cimport pad_row
+from cconv1d._padding cimport pad_row, CC_PAD_CONSTANT, CC_PAD_MEDIAN
 from cconv1d._kernels cimport cc_kernels_t, active_kernels, igemm, irow
 
 import numpy as np
@@ -48,8 +48,6 @@ cdef enum:
     LONG_REDUCTION = 32   # ... when a tile sums at least this many pairs, else 1
     ROW_BLOCK = 4096      # positions per irow work item
     SLACK = 8             # zeroed columns after each packed row beyond the last full tile
-    CONSTANT_MODE = 0     # CC_PAD_CONSTANT
-    MEDIAN_MODE = 6       # CC_PAD_MEDIAN: needs a double scratch for its selection
     WHOLE_SAMPLE_BYTES = 4 << 20   # pack a sample whole up to this size ...
     BLOCK_BYTES = 2 << 20          # ... else by length blocks of about this size
 
@@ -370,7 +368,7 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     cdef size_t cursor = 0
     geo.pitch = c_packed_pitch(geo.padded, geo.stride, itemsize, geo.cols)
     plan.by_rows = geo.o_per_group < 4
-    plan.direct = (plan.by_rows and geo.stride == 1 and mode == CONSTANT_MODE
+    plan.direct = (plan.by_rows and geo.stride == 1 and mode == CC_PAD_CONSTANT
                    and geo.c_per_group == 1 and geo.length > 0)
     plan.n_items = _irow_items(geo) if plan.by_rows else _igemm_items(geo)
     plan.threads = max(1, n_threads)
@@ -401,16 +399,16 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
         n_edge = ROW_BLOCK + span
     elif plan.blocked:
         n_packed = rows * plan.block_pitch
-        if mode != CONSTANT_MODE:
+        if mode != CC_PAD_CONSTANT:
             # The padding's samples of every channel, made once per call by pad_row
             # (into a row per thread) and read by every block that reaches an edge.
             n_edges = n_batch * geo.c_in * (geo.left + geo.right)
             n_row = geo.padded
-            n_work = geo.length if mode == MEDIAN_MODE else 1
+            n_work = geo.length if mode == CC_PAD_MEDIAN else 1
     else:
         n_packed = rows * geo.pitch
         n_row = geo.padded if geo.stride > 1 else 1
-        n_work = geo.length if mode == MEDIAN_MODE else 1
+        n_work = geo.length if mode == CC_PAD_MEDIAN else 1
     plan.b_packed = aligned_bytes(n_packed * itemsize)
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_work = aligned_bytes(n_work * sizeof(double))
@@ -488,7 +486,7 @@ cdef void _run_block(const Geometry* geo, const Plan* plan, const real_t* x_n,
     block.pitch = plan.block_pitch
     pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
                (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
-               edges_n, value, mode == CONSTANT_MODE)
+               edges_n, value, mode == CC_PAD_CONSTANT)
     _run_items(&block, plan.by_rows, packed, offs, weights, bias, y_n + j0, 0,
                _irow_items(&block) if plan.by_rows else _igemm_items(&block))
 
@@ -573,7 +571,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
             memset(packed, 0, plan.n_scratch * b_packed)
             n_units = n_batch * plan.n_lblocks
             with nogil:
-                if mode != CONSTANT_MODE:
+                if mode != CC_PAD_CONSTANT:
                     for n in prange(n_batch, schedule="static", num_threads=threads):
                         t = threadid()
                         _pad_edges(x + n * c_in * length, edges + n * c_in * pads,
@@ -639,7 +637,7 @@ cdef int _signal_run(const real_t[::1] a, const real_t[::1] v, real_t[::1] y, id
     # y[j] = full[j + offset], full[t] = sum_k a[t - k] v[k]: output j of a correlation
     # of a, padded by m - 1 - offset on the left, with v reversed (correlate: v itself).
     _forward_impl(&a[0], 1, 1, n, &v[0], 1, 1, m, NULL, &y[0], length, m - 1 - offset,
-                  max(offset + length - n, 0), CONSTANT_MODE, 0.0, 1, 1, 1, not correlate,
+                  max(offset + length - n, 0), CC_PAD_CONSTANT, 0.0, 1, 1, 1, not correlate,
                   n_threads)
     return 0
 
@@ -710,14 +708,6 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
 # ---------------------------------------------------------------------------------------
 # conv1d's fast path
 
-from cconv1d._modes import ALIASES as _MODE_ALIASES, CODES as _MODE_CODES
-
-# Every accepted padding_mode name -> code ("zeros" -> -1: constant with the value 0).
-cdef dict _FAST_MODES = {name: code for name, code in _MODE_CODES.items()}
-_FAST_MODES.update({alias: _MODE_CODES[canonical] for alias, canonical
-                    in _MODE_ALIASES.items()})
-_FAST_MODES["zeros"] = -1
-
 # Arguments past these bounds take the general path, whose checks name them.
 cdef idx_t _FAST_MAX_INT = 1 << 30
 cdef idx_t _FAST_MAX_ELEMENTS = 1 << 46
@@ -777,14 +767,15 @@ cdef int _conv1d_run(object x, object w, object b, object y, bint batched, idx_t
     return 0
 
 
-def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, pad_value,
+def conv1d_fast(x, w, b, stride, padding, dilation, groups, int mode_code, pad_value,
                 bint flip, out, int n_threads):
     """The whole of :func:`cconv1d.conv1d` in compiled code for the common case, or None.
 
     Taken when ``x`` (2-D or 3-D), ``weight`` and ``bias`` (or None) are C-contiguous,
     aligned ndarrays of one native float dtype, the integers are plain ints within
-    bounds, ``padding`` an int, a pair of ints or a padding word, ``padding_mode`` a
-    known name, the signal non-empty and ``out`` (if given) exactly right. Everything
+    bounds, ``padding`` an int, a pair of ints or a padding word, ``mode_code`` the code
+    of a known ``padding_mode`` (``_modes.FAST_CODES``: -1 for "zeros", -2 for anything
+    the caller could not look up), the signal non-empty and ``out`` (if given) exactly right. Everything
     else returns None and goes through the general path, which validates and explains:
     for a small layer the general path's Python costs several times the arithmetic.
     Lengths follow ``functional.conv1d_geometry``.
@@ -799,14 +790,12 @@ def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, pad_va
         return None
     if not (_small_int(stride, 1) and _small_int(dilation, 1) and _small_int(groups, 1)):
         return None
-    if type(padding_mode) is not str:
-        return None
-    cdef int code = _FAST_MODES.get(padding_mode, -2)
+    cdef int code = mode_code
     cdef double value = 0.0
     if code == -2:
         return None
     if code == -1:
-        code = CONSTANT_MODE
+        code = CC_PAD_CONSTANT
     elif type(pad_value) is float or type(pad_value) is int:
         value = pad_value
     else:

@@ -8,7 +8,8 @@
 
 from cconv1d._typedefs cimport real_t, idx_t
 
-cdef extern from "cconv1d/cc_registry.h" nogil:
+# Relative to cconv1d.get_include(), as for cc_modes.h in _padding.pxd.
+cdef extern from "cconv1d/include/cconv1d/cc_registry.h" nogil:
     int CC_SIMD_SCALAR
     int CC_SIMD_AVX2
     int CC_SIMD_AVX512

@@ -1,34 +1,26 @@
-"""Padding-mode names, aliases and integer codes (the Python mirror of ``cc_modes.h``)."""
+"""Padding-mode names, aliases and integer codes.
 
-CONSTANT = 0
-EDGE = 1
-REFLECT = 2
-SYMMETRIC = 3
-WRAP = 4
-MEAN = 5
-MEDIAN = 6
-MINIMUM = 7
-MAXIMUM = 8
-LINEAR_RAMP = 9
-ANTISYMMETRIC = 10
-ANTIREFLECT = 11
-SMOOTH = 12
+The codes are those of ``cc_modes.h``, read from the compiled padding module (its
+``MODE_CODES`` table is the only place a name meets a number); this module adds the
+aliases and the groupings the Python layer checks.
+"""
 
-CODES = {
-    "constant": CONSTANT,
-    "edge": EDGE,
-    "reflect": REFLECT,
-    "symmetric": SYMMETRIC,
-    "wrap": WRAP,
-    "mean": MEAN,
-    "median": MEDIAN,
-    "minimum": MINIMUM,
-    "maximum": MAXIMUM,
-    "linear_ramp": LINEAR_RAMP,
-    "antisymmetric": ANTISYMMETRIC,
-    "antireflect": ANTIREFLECT,
-    "smooth": SMOOTH,
-}
+from cconv1d._padding import MODE_CODES
+
+CODES = dict(MODE_CODES)
+CONSTANT = CODES["constant"]
+EDGE = CODES["edge"]
+REFLECT = CODES["reflect"]
+SYMMETRIC = CODES["symmetric"]
+WRAP = CODES["wrap"]
+MEAN = CODES["mean"]
+MEDIAN = CODES["median"]
+MINIMUM = CODES["minimum"]
+MAXIMUM = CODES["maximum"]
+LINEAR_RAMP = CODES["linear_ramp"]
+ANTISYMMETRIC = CODES["antisymmetric"]
+ANTIREFLECT = CODES["antireflect"]
+SMOOTH = CODES["smooth"]
 
 # Aliases in the names PyTorch users know. "zeros" is "constant" with the value forced to 0.
 ALIASES = {"zeros": "constant", "replicate": "edge", "circular": "wrap"}
@@ -41,6 +33,11 @@ ORDERED = NONLINEAR
 STATISTIC = frozenset({MEAN, MEDIAN, MINIMUM, MAXIMUM})
 
 ALL_NAMES = tuple(CODES) + tuple(ALIASES)
+
+#: Every accepted ``padding_mode`` string -> its code, for conv1d's compiled fast path;
+#: "zeros" maps to -1 (constant, with the value forced to 0).
+FAST_CODES = dict(CODES, **{alias: CODES[name] for alias, name in ALIASES.items()})
+FAST_CODES["zeros"] = -1
 
 
 def lookup(mode, name="mode"):

@@ -5,6 +5,26 @@
 
 from cconv1d._typedefs cimport scalar_t, idx_t
 
+# The padding modes: cc_modes.h is their only source (codes, pictures); Cython modules
+# cimport them from here, Python code reads cconv1d._modes (made from _padding.MODE_CODES).
+# The path is relative to cconv1d.get_include(), so downstream builds need no other
+# include folder.
+cdef extern from "cconv1d/include/cconv1d/cc_modes.h":
+    enum cc_pad_mode:
+        CC_PAD_CONSTANT
+        CC_PAD_EDGE
+        CC_PAD_REFLECT
+        CC_PAD_SYMMETRIC
+        CC_PAD_WRAP
+        CC_PAD_MEAN
+        CC_PAD_MEDIAN
+        CC_PAD_MINIMUM
+        CC_PAD_MAXIMUM
+        CC_PAD_LINEAR_RAMP
+        CC_PAD_ANTISYMMETRIC
+        CC_PAD_ANTIREFLECT
+        CC_PAD_SMOOTH
+
 # Writes the padded row out[0 : left + length + right] from x[0 : length].
 #   mode:        a code of cc_modes.h; length >= 1 unless mode is CONSTANT
 #   value_left, value_right: the constant (CONSTANT) or the ramp's end values (LINEAR_RAMP)

@@ -40,7 +40,7 @@ import time
 import numpy as np
 
 import cconv1d as cc
-from cconv1d import _forward
+from cconv1d import _forward, _modes
 
 # (N, C_in, C_out, L, K, stride, dilation, groups, padding[, dtype])
 NN_CASES = {
@@ -206,7 +206,7 @@ def nn_case(name, spec, repeats, threads, backward):
            "shape": f"N={n} {c_in}->{c_out} L={length} K={k} s={stride} d={dilation} g={groups}",
            "workspace": _forward.forward_workspace_bytes(
                n, c_in, length, c_out, c_in // groups, k, left, right, y.shape[-1],
-               stride, dilation, groups, 0, dtype.itemsize, threads)}
+               stride, dilation, groups, _modes.CONSTANT, dtype.itemsize, threads)}
     forward = {"ours": lambda: cc.conv1d(x, w, b, out=out, **kwargs),
                "ours_fresh": lambda: cc.conv1d(x, w, b, **kwargs)}
     backward_fns = {}

@@ -226,7 +226,8 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
     >>> cc.conv1d(x, w, flip=True, padding="causal")
     array([[1., 2., 2., 2.]])
     """
-    y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups, padding_mode,
+    y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups,
+                    _modes.FAST_CODES.get(padding_mode, -2) if type(padding_mode) is str else -2,
                     pad_value, flip, out, _threads.get_num_threads())
     if y is not None:
         return y
