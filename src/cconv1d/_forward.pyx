@@ -10,21 +10,25 @@ never branches on edges) and, for ``stride > 1``, split into ``stride`` phase ro
 with ``offs[(c, k)] = (c*phases + (k*d) % stride) * pitch + (k*d) // stride``
 (``phases = min(stride, padded length)``: the other phase rows would be empty): every
 pair reads a contiguous, shifted packed row, so one indirect kernel serves stride,
-dilation and groups. Two kernels of ``cc_kernels.h`` do the arithmetic:
+dilation and groups. Two kernels of the active descriptor of the registry
+(``cconv1d._kernels``, loaded once per call) do the arithmetic; their tile is read from
+the descriptor (AVX2: 4 rows x 24 float / 12 double positions; AVX-512: 8 x 48 / 8 x 24):
 
-* ``igemm``: 4 output channels x 24 (float) or 12 (double) positions in 12 vector
-  registers, weights packed per call into panels ``[group][block][pair][4]``; used when
-  a group has >= 4 output channels. Work is blocked as (group, 264-position block,
-  4-channel block), and the pairs in chunks of 384 so a weight chunk stays in L1 while
-  the input block stays in L2.
+* ``igemm``: ``mr`` output channels x ``nr`` positions per register tile, weights packed
+  per call into panels ``[group][block][pair][mr]``; used when a group has >= 4 output
+  channels. Work is blocked as (group, column block of ~264 positions in whole tiles,
+  ``mr``-channel blocks), and the pairs in chunks of 384 so a weight chunk stays in L1
+  while the input block stays in L2.
 * ``irow``: one output row, 8 vectors in flight; used for depthwise and other thin
   groups and for the signal functions.
 
-Threads take whole samples when there are at least as many samples as threads,
-otherwise the blocks of one sample, handed out dynamically (on a shared machine a
-descheduled thread must not hold the others up). Each output element is computed by
-one thread in a fixed summation order, so results do not depend on the thread count
-or on which thread took which block.
+A sample whose packed channels fit 4 MiB is packed whole; a larger one a length block at
+a time (``_make_plan``), so the workspace never grows with the signal. Threads take
+whole samples (or length blocks) when there are enough, otherwise the column blocks of
+one sample, handed out dynamically (on a shared machine a descheduled thread must not
+hold the others up). Each output element is computed by one thread in a fixed
+summation order, so results do not depend on the thread count or on which thread took
+which block.
 """
 
 from cython.parallel cimport prange, threadid
@@ -285,7 +289,7 @@ cdef void _run_items(const Geometry* geo, bint by_rows, const real_t* packed,
 cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by_rows,
                         real_t* out) noexcept nogil:
     """Weights in the order the kernels read them: by_rows ``(C_out, pairs)``; otherwise
-    panels ``(groups, blocks, pairs, 6)`` with zero rows completing each group's last
+    panels ``(groups, blocks, pairs, mr)`` with zero rows completing each group's last
     block. ``flip`` reverses the taps."""
     cdef idx_t o, c, k, tap, g, b, r, p, row, k_size = geo.k_size
     if by_rows:

@@ -1,7 +1,8 @@
 /* cc_kernels_avx2.inc.h -- AVX2 + FMA kernels, included once per CC_T (float, double).
  *
  * Compiled for every x86-64 build through per-function target attributes and chosen at
- * run time (cc_dispatch.h), so a wheel built without -mavx2 still uses them.
+ * run time (the registry of cc_kernels.h), so a wheel built without -mavx2 still uses
+ * them.
  *
  * igemm: a CC_MR (4) x 3-vector register tile = 12 accumulators (Zen 3/4 and Haswell
  * need >= 8-10 independent FMAs in flight: 2 units x 4-5 cycles latency). Per pair:
