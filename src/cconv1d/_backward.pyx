@@ -32,9 +32,11 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
-from cconv1d._padding cimport pad_row_backward, CC_PAD_MEDIAN, CC_PAD_ANTIREFLECT
-from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, c_packed_pitch,
-                               fill_pair_offsets, aligned_bytes, align64)
+from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
+                               CC_PAD_ANTIREFLECT)
+from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_block,
+                               pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
+                               align64, WHOLE_SAMPLE_BYTES, BLOCK_BYTES)
 from cconv1d._kernels cimport cc_kernels_t, active_kernels, igemm, irow, wgrad, rowsum
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
@@ -56,6 +58,8 @@ cdef struct GradGeometry:
     idx_t lead            # P0: zeros in front of each dy row
     idx_t dy_pitch        # row pitch of the padded dy
     idx_t phase_len       # longest phase row of the padded gradient
+    idx_t q0, q_count     # the phase-row positions [q0, q0 + q_count) being computed
+    idx_t dxph_pitch      # row pitch of the phase rows of the gradient being computed
     idx_t c_blocks        # mr-row input-channel blocks per group
     const cc_kernels_t* kern   # the descriptor of this call, its igemm tile mr x cols,
     idx_t mr, cols, col_block  # and positions per work item (whole tiles)
@@ -67,14 +71,15 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
                             const idx_t* phase_weights, real_t* dxph, idx_t first,
                             idx_t last) noexcept nogil:
     """Items (phase, group, column block, channel block) [or (phase, channel, row block)]
-    of one sample; dxph is (C_in, phases, phase_len)."""
+    of phase-row positions [q0, q0 + q_count) of one sample; dxph is (C_in, phases,
+    dxph_pitch) and ``dyp`` the padded dy from position q0 on."""
     cdef idx_t item, rho, rest, g, b, c, c0, rows, j, j0, j1, n_cols, n_pairs, cols
     cdef idx_t s = geo.stride, q_len, mr = geo.mr, col_block = geo.col_block
     cdef const real_t* panel
     cdef real_t* out
     cols = geo.cols
-    n_cols = ((geo.phase_len + col_block - 1) // col_block if not by_rows
-              else (geo.phase_len + ROW_BLOCK - 1) // ROW_BLOCK)
+    n_cols = ((geo.q_count + col_block - 1) // col_block if not by_rows
+              else (geo.q_count + ROW_BLOCK - 1) // ROW_BLOCK)
     for item in range(first, last):
         if by_rows:
             rho = item // (geo.c_in * n_cols)
@@ -88,14 +93,14 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
             j0 = ((rest // geo.c_blocks) % n_cols) * col_block
             b = rest % geo.c_blocks
         # Phase rho holds the padded positions rho, rho + s, ...: q_len of them.
-        q_len = (geo.padded - rho + s - 1) // s
+        q_len = min((geo.padded - rho + s - 1) // s - geo.q0, geo.q_count)
         n_pairs = phase_pairs[rho]
         if by_rows:
             j1 = min(j0 + <idx_t>ROW_BLOCK, q_len)
             if j1 <= j0:
                 continue
             g = c // geo.c_per_group
-            out = dxph + (c * geo.phases + rho) * geo.phase_len
+            out = dxph + (c * geo.phases + rho) * geo.dxph_pitch
             irow(geo.kern, dyp + g * geo.o_per_group * geo.dy_pitch + j0, offs + phase_offs[rho],
                  n_pairs, weights + phase_weights[rho] + c * n_pairs, out + j0, j1 - j0,
                  0, 0)
@@ -106,11 +111,11 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
             c0 = g * geo.c_per_group + b * mr
             rows = min(mr, geo.c_per_group - b * mr)
             panel = weights + phase_weights[rho] + (g * geo.c_blocks + b) * n_pairs * mr
-            out = dxph + (c0 * geo.phases + rho) * geo.phase_len
+            out = dxph + (c0 * geo.phases + rho) * geo.dxph_pitch
             j = j0
             while j < j1:
                 igemm(geo.kern, dyp + g * geo.o_per_group * geo.dy_pitch + j, offs + phase_offs[rho],
-                      n_pairs, panel, out + j, geo.phases * geo.phase_len, rows,
+                      n_pairs, panel, out + j, geo.phases * geo.dxph_pitch, rows,
                       min(cols, j1 - j),
                       0, NULL)
                 j += cols
@@ -200,74 +205,70 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     """
     cdef GradGeometry geo
     cdef idx_t n_batch = dx.shape[0], k_size = w.shape[2]
-    geo.c_in = dx.shape[1]
-    geo.length = dx.shape[2]
-    geo.left = left
-    geo.right = right
-    geo.padded = left + geo.length + right
-    geo.stride = stride
-    geo.phases = max(1, min(stride, geo.padded))
-    geo.c_out = w.shape[0]
-    geo.l_out = dy.shape[2]
-    geo.groups = groups
-    geo.c_per_group = w.shape[1]
-    geo.o_per_group = geo.c_out // groups
-    geo.lead = ((k_size - 1) * dilation) // stride
-    geo.phase_len = (geo.padded + stride - 1) // stride
-    geo.kern = active_kernels()
-    geo.mr = geo.kern.mr
-    geo.cols = geo.kern.nr_f32 if sizeof(real_t) == 4 else geo.kern.nr_f64
-    geo.col_block = geo.cols * max(1, COL_BLOCK // geo.cols)
-    geo.c_blocks = (geo.c_per_group + geo.mr - 1) // geo.mr
+    _grad_geometry(&geo, dx.shape[1], dx.shape[2], w.shape[0], w.shape[1], k_size, left,
+                   right, dy.shape[2], stride, dilation, groups, sizeof(real_t))
     if n_batch == 0 or geo.c_in == 0 or geo.length == 0:
         return
-    cdef idx_t cols = geo.cols
-    # Reads reach q + lead for q < phase_len rounded up to a tile, plus slack.
-    geo.dy_pitch = c_packed_pitch(geo.lead + geo.phase_len, 1, sizeof(real_t), cols)
     cdef bint by_rows = geo.c_per_group < 4
-    cdef idx_t n_cols = ((geo.phase_len + ROW_BLOCK - 1) // ROW_BLOCK if by_rows
-                         else (geo.phase_len + geo.col_block - 1) // geo.col_block)
-    cdef idx_t n_items = (geo.phases * geo.c_in * n_cols if by_rows
-                          else geo.phases * groups * n_cols * geo.c_blocks)
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.c_per_group * k_size
     if flops < PARALLEL_MIN_FLOPS:
         threads = 1
-    cdef bint by_sample = n_batch >= threads
-    cdef idx_t n_scratch = threads if by_sample else 1
+    cdef GradPlan plan
+    _grad_plan(&plan, &geo, n_batch, by_rows, k_size, mode, sizeof(real_t), threads)
+    cdef idx_t n_items = _grad_items(&geo, by_rows)
+    cdef bint by_sample = plan.by_sample
+    cdef size_t b_dyp = plan.b_dyp, b_dxph = plan.b_dxph, b_row = plan.b_row
+    cdef size_t b_fold = plan.b_fold, b_stat = plan.b_stat, b_tmp = plan.b_tmp
     # One malloc'd workspace (NumPy temporaries cost more than small calls' arithmetic).
-    cdef idx_t rows_per_phase = (groups * geo.c_per_group if by_rows
-                                 else groups * geo.c_blocks * geo.mr)
-    cdef size_t b_offs = aligned_bytes(max(geo.o_per_group * k_size, 1) * sizeof(idx_t))
-    cdef size_t b_starts = aligned_bytes(3 * geo.phases * sizeof(idx_t))
-    cdef size_t b_wts = aligned_bytes(
-        max(rows_per_phase * geo.o_per_group * k_size, 1) * sizeof(real_t))
-    cdef size_t b_dyp = aligned_bytes(geo.c_out * geo.dy_pitch * sizeof(real_t))
-    cdef size_t b_dxph = aligned_bytes(geo.c_in * geo.phases * geo.phase_len * sizeof(real_t))
-    cdef size_t b_row = aligned_bytes(geo.padded * sizeof(real_t))
-    cdef size_t b_fold = aligned_bytes(
-        (geo.padded if mode == CC_PAD_ANTIREFLECT else 1) * sizeof(real_t))
-    cdef size_t b_stat = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))
-    cdef char* block = <char*>malloc(b_offs + b_starts + b_wts + n_scratch * (b_dyp + b_dxph)
-                                     + threads * (b_row + b_fold + b_stat) + 64)
+    cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         raise MemoryError("conv1d_backward: cannot allocate the input gradient's workspace")
     cdef char* base = align64(block)
-    cdef idx_t* offs = <idx_t*>base
-    cdef idx_t* starts = <idx_t*>(base + b_offs)
-    cdef real_t* weights = <real_t*>(base + b_offs + b_starts)
-    cdef char* dyp = base + b_offs + b_starts + b_wts
-    cdef char* dxph = dyp + n_scratch * b_dyp
-    cdef char* row = dxph + n_scratch * b_dxph
-    cdef char* fold = row + threads * b_row
-    cdef char* stat_work = fold + threads * b_fold
+    cdef idx_t* offs = <idx_t*>(base + plan.o_offs)
+    cdef idx_t* starts = <idx_t*>(base + plan.o_starts)
+    cdef real_t* weights = <real_t*>(base + plan.o_wts)
+    cdef char* dyp = base + plan.o_dyp
+    cdef char* dxph = base + plan.o_dxph
+    cdef char* row = base + plan.o_row
+    cdef char* fold = base + plan.o_fold
+    cdef char* stat_work = base + plan.o_stat
+    cdef char* tmp = base + plan.o_tmp
+    cdef real_t* edge_grad = <real_t*>(base + plan.o_edges)
     cdef bint with_x = x.shape[0] > 0
-    cdef idx_t n, t, o, c, item
+    cdef idx_t n, t, o, c, item, unit, pads = geo.left + geo.right
     try:
         _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead, geo.dy_pitch,
                       geo.phases, geo.mr, offs, starts, weights)
         # Zeroed once: dy's lead and tail zeros are never written.
-        memset(dyp, 0, n_scratch * (b_dyp + b_dxph))
+        memset(dyp, 0, plan.n_scratch * (b_dyp + b_dxph))
+        if plan.blocked:
+            with nogil:
+                # A unit is a block of phase-row positions of one sample: its dy window is
+                # copied, its gradient computed and scattered into dx (the padding's
+                # share into edge_grad), all by one thread.
+                for unit in prange(n_batch * plan.n_qblocks, schedule="dynamic",
+                                   num_threads=threads):
+                    t = threadid()
+                    n = unit // plan.n_qblocks
+                    _grad_block(&geo, &plan, by_rows, &dy[n, 0, 0],
+                                <real_t*>(dyp + t * b_dyp), offs, starts, weights,
+                                <real_t*>(dxph + t * b_dxph), &dx[n, 0, 0],
+                                edge_grad + n * geo.c_in * pads, unit % plan.n_qblocks)
+                if mode != CC_PAD_CONSTANT and pads > 0:
+                    # The padding's gradient folded back onto the samples it came from.
+                    for item in prange(n_batch * geo.c_in, schedule="dynamic",
+                                       num_threads=threads):
+                        t = threadid()
+                        n = item // geo.c_in
+                        c = item % geo.c_in
+                        _fold_edges(&geo, edge_grad + item * pads,
+                                    <real_t*>(row + t * b_row), <real_t*>(tmp + t * b_tmp),
+                                    &dx[n, c, 0],
+                                    &x[n, c, 0] if with_x else <const real_t*>NULL, mode,
+                                    <real_t*>(fold + t * b_fold),
+                                    <double*>(stat_work + t * b_stat))
+            return
         if by_sample:
             with nogil:
                 for n in prange(n_batch, schedule="dynamic", num_threads=threads):
@@ -305,6 +306,211 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
         free(block)
 
 
+cdef void _grad_geometry(GradGeometry* geo, idx_t c_in, idx_t length, idx_t c_out,
+                         idx_t c_per_group, idx_t k_size, idx_t left, idx_t right,
+                         idx_t l_out, idx_t stride, idx_t dilation, idx_t groups,
+                         idx_t itemsize) noexcept nogil:
+    """Every field but dy_pitch (the plan's), for the active kernel descriptor."""
+    geo.c_in = c_in
+    geo.length = length
+    geo.left = left
+    geo.right = right
+    geo.padded = left + length + right
+    geo.stride = stride
+    geo.phases = max(1, min(stride, geo.padded))
+    geo.c_out = c_out
+    geo.l_out = l_out
+    geo.groups = groups
+    geo.c_per_group = c_per_group
+    geo.o_per_group = c_out // groups
+    geo.lead = ((k_size - 1) * dilation) // stride
+    geo.phase_len = (geo.padded + stride - 1) // stride
+    geo.kern = active_kernels()
+    geo.mr = geo.kern.mr
+    geo.cols = geo.kern.nr_f32 if itemsize == 4 else geo.kern.nr_f64
+    geo.col_block = geo.cols * max(1, COL_BLOCK // geo.cols)
+    geo.c_blocks = (geo.c_per_group + geo.mr - 1) // geo.mr
+    geo.q0 = 0
+    geo.q_count = geo.dxph_pitch = geo.phase_len
+
+
+def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out,
+                             idx_t c_per_group, idx_t k_size, idx_t left, idx_t right,
+                             idx_t l_out, idx_t stride, idx_t dilation, idx_t groups,
+                             int mode, idx_t itemsize, int n_threads):
+    """Bytes of scratch the two kernels of one ``conv1d_backward`` call of this shape
+    allocate besides their outputs, from the plans they allocate by: ``{"input": ...,
+    "weight": ..., "peak": ...}`` (they run one after the other, so the peak is the
+    larger). Samples too long to hold whole are computed by length blocks, so neither
+    grows with L beyond a padded row per thread (non-constant padding modes)."""
+    cdef GradGeometry ggeo
+    cdef GradPlan gplan
+    cdef Geometry geo
+    cdef WgradPlan wplan
+    cdef double flops = 2.0 * n_batch * c_out * l_out * c_per_group * k_size
+    cdef int threads = 1 if flops < PARALLEL_MIN_FLOPS else max(1, n_threads)
+    _grad_geometry(&ggeo, c_in, length, c_out, c_per_group, k_size, left, right, l_out,
+                   stride, dilation, groups, itemsize)
+    _grad_plan(&gplan, &ggeo, n_batch, c_per_group < 4, k_size, mode, itemsize, threads)
+    make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
+                  k_size, groups, l_out, active_kernels(), itemsize)
+    geo.pitch = c_packed_pitch(geo.padded, stride, itemsize, geo.cols)
+    cdef idx_t n_items = (groups * ((geo.o_per_group + geo.kern.wr - 1) // geo.kern.wr)
+                          * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
+    _wgrad_plan(&wplan, &geo, mode, itemsize, <int>min(<idx_t>threads, n_items))
+    return {"input": gplan.total, "weight": wplan.total,
+            "peak": max(gplan.total, wplan.total)}
+
+
+cdef struct GradPlan:
+    # The input gradient's workspace, sized and placed in one function: pair offsets,
+    # phase tables and weights, and per scratch a padded dy and the phase rows of the
+    # gradient (a whole sample's, or a block's when blocked), per thread a padded row,
+    # the antireflect and median scratches and (blocked, non-constant padding) a row of
+    # samples; blocked, the gradient of every padding sample.
+    bint by_sample, blocked
+    idx_t n_scratch, q_block, n_qblocks
+    size_t b_dyp, b_dxph, b_row, b_fold, b_stat, b_tmp
+    size_t o_offs, o_starts, o_wts, o_dyp, o_dxph, o_row, o_fold, o_stat, o_tmp, o_edges
+    size_t total
+
+
+cdef inline idx_t _grad_items(const GradGeometry* geo, bint by_rows) noexcept nogil:
+    cdef idx_t n_cols = ((geo.q_count + ROW_BLOCK - 1) // ROW_BLOCK if by_rows
+                         else (geo.q_count + geo.col_block - 1) // geo.col_block)
+    return (geo.phases * geo.c_in * n_cols if by_rows
+            else geo.phases * geo.groups * n_cols * geo.c_blocks)
+
+
+cdef inline size_t _place(size_t* cursor, size_t nbytes) noexcept nogil:
+    """Offset of the next workspace piece of ``nbytes`` (cache-line rounded)."""
+    cdef size_t at = cursor[0]
+    cursor[0] += aligned_bytes(nbytes)
+    return at
+
+
+cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_rows,
+                     idx_t k_size, int mode, idx_t itemsize, int threads) noexcept nogil:
+    """Fills ``geo.dy_pitch`` and the plan. A sample whose padded dy and gradient phase
+    rows exceed WHOLE_SAMPLE_BYTES is computed by blocks of phase-row positions (whole
+    column blocks, about BLOCK_BYTES each), so the workspace does not grow with L."""
+    cdef idx_t rows_per_phase = (geo.groups * geo.c_per_group if by_rows
+                                 else geo.groups * geo.c_blocks * geo.mr)
+    cdef idx_t slack = geo.lead + geo.cols + 40, n_row, n_tmp = 1, n_edges = 0
+    cdef size_t cursor = 0
+    # Reads reach q + lead for q < phase_len rounded up to a tile, plus slack.
+    geo.dy_pitch = c_packed_pitch(geo.lead + geo.phase_len, 1, itemsize, geo.cols)
+    plan.blocked = (<double>(geo.c_out * geo.dy_pitch
+                             + geo.c_in * geo.phases * geo.phase_len) * itemsize
+                    > WHOLE_SAMPLE_BYTES)
+    plan.q_block = geo.phase_len
+    plan.n_qblocks = 1
+    n_row = geo.padded
+    if plan.blocked:
+        plan.q_block = ((BLOCK_BYTES // itemsize - geo.c_out * slack)
+                        // (geo.c_out + geo.c_in * geo.phases))
+        plan.q_block = min(max(1, plan.q_block // geo.col_block) * geo.col_block,
+                           geo.phase_len)
+        plan.n_qblocks = (geo.phase_len + plan.q_block - 1) // plan.q_block
+        geo.dy_pitch = c_packed_pitch(geo.lead + plan.q_block, 1, itemsize, geo.cols)
+        # The padding samples' gradient (dropped for constant padding, folded otherwise).
+        n_edges = n_batch * geo.c_in * (geo.left + geo.right)
+        if mode != CC_PAD_CONSTANT:
+            n_tmp = geo.length
+        else:
+            n_row = 1
+    plan.by_sample = plan.blocked or n_batch >= threads
+    plan.n_scratch = threads if plan.by_sample else 1
+    plan.b_dyp = aligned_bytes(geo.c_out * geo.dy_pitch * itemsize)
+    plan.b_dxph = aligned_bytes(geo.c_in * geo.phases * plan.q_block * itemsize)
+    plan.b_row = aligned_bytes(n_row * itemsize)
+    plan.b_fold = aligned_bytes((geo.padded if mode == CC_PAD_ANTIREFLECT else 1) * itemsize)
+    plan.b_stat = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))
+    plan.b_tmp = aligned_bytes(n_tmp * itemsize)
+    plan.o_offs = _place(&cursor, max(geo.o_per_group * k_size, 1) * sizeof(idx_t))
+    plan.o_starts = _place(&cursor, 3 * geo.phases * sizeof(idx_t))
+    plan.o_wts = _place(&cursor, max(rows_per_phase * geo.o_per_group * k_size, 1) * itemsize)
+    plan.o_dyp = _place(&cursor, plan.n_scratch * plan.b_dyp)
+    plan.o_dxph = _place(&cursor, plan.n_scratch * plan.b_dxph)
+    plan.o_row = _place(&cursor, threads * plan.b_row)
+    plan.o_fold = _place(&cursor, threads * plan.b_fold)
+    plan.o_stat = _place(&cursor, threads * plan.b_stat)
+    plan.o_tmp = _place(&cursor, threads * plan.b_tmp)
+    plan.o_edges = _place(&cursor, max(n_edges, 1) * itemsize)
+    plan.total = cursor + 64
+
+
+cdef void _grad_block(const GradGeometry* geo, const GradPlan* plan, bint by_rows,
+                      const real_t* dy_n, real_t* dyp, const idx_t* offs,
+                      const idx_t* starts, const real_t* weights, real_t* dxph,
+                      real_t* dx_n, real_t* edge_grad, idx_t qblock) noexcept nogil:
+    """Phase-row positions [q0, q0 + q_block) of one sample's input gradient: the dy
+    window they read (dyp[o, m] = dy[o, q0 + m - lead], zeros outside), their phase
+    rows, and the scatter of each padded position into dx or into edge_grad."""
+    cdef GradGeometry block = geo[0]
+    cdef idx_t o, c, rho, i, pos, lo, hi, src0, count, s = geo.stride
+    cdef idx_t pads = geo.left + geo.right
+    cdef real_t* drow
+    cdef const real_t* grow
+    block.q0 = qblock * plan.q_block
+    block.q_count = min(plan.q_block, geo.phase_len - block.q0)
+    block.dxph_pitch = plan.q_block
+    for o in range(geo.c_out):
+        drow = dyp + o * geo.dy_pitch
+        src0 = block.q0 - geo.lead
+        # drow[m] = dy[src0 + m] where 0 <= src0 + m < l_out, else 0
+        lo = max(<idx_t>0, -src0)
+        hi = min(geo.dy_pitch, geo.l_out - src0)
+        if hi <= lo:
+            memset(drow, 0, geo.dy_pitch * sizeof(real_t))
+            continue
+        memset(drow, 0, lo * sizeof(real_t))
+        memcpy(drow + lo, dy_n + o * geo.l_out + src0 + lo, (hi - lo) * sizeof(real_t))
+        memset(drow + hi, 0, (geo.dy_pitch - hi) * sizeof(real_t))
+    _grad_phase_items(&block, by_rows, dyp, offs, starts, starts + geo.phases, weights,
+                      starts + 2 * geo.phases, dxph, 0, _grad_items(&block, by_rows))
+    for c in range(geo.c_in):
+        for rho in range(geo.phases):
+            grow = dxph + (c * geo.phases + rho) * plan.q_block
+            count = min((geo.padded - rho + s - 1) // s - block.q0, block.q_count)
+            if s == 1:
+                # positions q0 + i: the samples' share in one copy, the padding's apart
+                lo = max(<idx_t>0, geo.left - block.q0)
+                hi = min(count, geo.left + geo.length - block.q0)
+                if lo < hi:
+                    memcpy(dx_n + c * geo.length + block.q0 + lo - geo.left, grow + lo,
+                           (hi - lo) * sizeof(real_t))
+                for i in range(min(lo, count)):
+                    edge_grad[c * pads + block.q0 + i] = grow[i]
+                for i in range(max(hi, 0), count):
+                    edge_grad[c * pads + block.q0 + i - geo.length] = grow[i]
+                continue
+            for i in range(count):
+                pos = (block.q0 + i) * s + rho
+                if pos < geo.left:
+                    edge_grad[c * pads + pos] = grow[i]
+                elif pos < geo.left + geo.length:
+                    dx_n[c * geo.length + pos - geo.left] = grow[i]
+                else:
+                    edge_grad[c * pads + pos - geo.length] = grow[i]
+
+
+cdef void _fold_edges(const GradGeometry* geo, const real_t* edge_grad, real_t* row,
+                      real_t* tmp, real_t* dx_c, const real_t* x_c, int mode, real_t* fold,
+                      double* stat_work) noexcept nogil:
+    """Adds the padding's adjoint applied to the padding samples' gradient to one
+    channel of dx (the adjoint is linear: a row holding only those gradients folds onto
+    exactly their share)."""
+    cdef idx_t i
+    memset(row, 0, geo.padded * sizeof(real_t))
+    memcpy(row, edge_grad, geo.left * sizeof(real_t))
+    memcpy(row + geo.left + geo.length, edge_grad + geo.left, geo.right * sizeof(real_t))
+    pad_row_backward(<const real_t*>row, geo.length, tmp, geo.left, geo.right, mode, x_c,
+                     geo.length, geo.length, fold, stat_work)
+    for i in range(geo.length):
+        dx_c[i] = dx_c[i] + tmp[i]
+
+
 # ---------------------------------------------------------------------------------------
 # weight and bias gradients
 
@@ -327,7 +533,7 @@ cdef void _wgrad_items(const Geometry* geo, const real_t* dy, const real_t* pack
             rows = min(w_rows, geo.o_per_group - ob * w_rows)
             cols = min(w_cols, geo.n_pairs - q0)
             xg = packed + g * geo.c_per_group * geo.phases * geo.pitch + j0
-            wgrad(geo.kern, dy + o0 * geo.l_out + j0, geo.l_out, rows, xg, offs + q0, cols,
+            wgrad(geo.kern, dy + o0 * geo.ldy + j0, geo.ldy, rows, xg, offs + q0, cols,
                   min(<idx_t>W_CHUNK, geo.l_out - j0), dw + o0 * geo.n_pairs + q0,
                   geo.n_pairs)
         j0 += W_CHUNK
@@ -368,37 +574,34 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     cdef idx_t n_items = (groups * ((geo.o_per_group + geo.kern.wr - 1) // geo.kern.wr)
                           * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
     threads = <int>min(<idx_t>threads, n_items)
-    # One malloc'd workspace: float64 accumulators, pair offsets, and per thread one
-    # packed sample (zeroed once: its slack is read, never written), a row and a scratch.
-    cdef size_t b_acc = aligned_bytes(geo.c_out * geo.n_pairs * sizeof(double))
-    cdef size_t b_offs = aligned_bytes(max(geo.n_pairs, 1) * sizeof(idx_t))
-    cdef size_t b_packed = aligned_bytes(geo.c_in * geo.phases * geo.pitch * sizeof(real_t))
-    cdef size_t b_rows = aligned_bytes((geo.padded if stride > 1 else 1) * sizeof(real_t))
-    cdef size_t b_work = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))
-    cdef char* block = <char*>malloc(b_acc + b_offs + threads * (b_packed + b_rows + b_work)
-                                     + 64)
+    cdef WgradPlan plan
+    _wgrad_plan(&plan, &geo, mode, sizeof(real_t), threads)
+    cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         raise MemoryError("conv1d_backward: cannot allocate the weight gradient's workspace")
     cdef char* base = align64(block)
-    cdef double* dw_acc = <double*>base
-    cdef idx_t* offs = <idx_t*>(base + b_acc)
-    cdef char* packed = base + b_acc + b_offs
-    cdef char* rows_tmp = packed + threads * b_packed
-    cdef char* work = rows_tmp + threads * b_rows
+    cdef double* dw_acc = <double*>(base + plan.o_acc)
+    cdef idx_t* offs = <idx_t*>(base + plan.o_offs)
+    cdef char* packed = base + plan.o_packed
+    cdef char* rows_tmp = base + plan.o_row
+    cdef char* work = base + plan.o_work
+    cdef char* edges = base + plan.o_edges
+    cdef size_t b_packed = plan.b_packed, b_rows = plan.b_row, b_work = plan.b_work
+    cdef size_t b_edges = plan.b_edges
     cdef real_t value = <real_t>pad_value
     cdef idx_t per_thread = (n_items + threads - 1) // threads
     cdef idx_t first, last, c_first, c_last, items_per_group
     items_per_group = n_items // groups
     try:
-        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch,
-                          geo.phases)
-        memset(dw_acc, 0, b_acc)
+        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
+                          plan.block_pitch if plan.blocked else geo.pitch, geo.phases)
+        memset(dw_acc, 0, plan.b_acc)
         memset(packed, 0, threads * b_packed)
         with nogil:
-            # One packed sample per thread: each thread packs the samples for itself, so
-            # the whole call is a single parallel region (a region per sample made every
-            # thread wait for the slowest at each sample; next to PyTorch's own spinning
-            # OpenMP threads that cost more than the arithmetic).
+            # One packed sample (or length block) per thread: each thread packs the
+            # samples for itself, so the whole call is a single parallel region (a region
+            # per sample made every thread wait for the slowest at each sample; next to
+            # PyTorch's own spinning OpenMP threads that cost more than the arithmetic).
             for t in prange(threads, schedule="static", num_threads=threads):
                 first = t * per_thread
                 last = min(first + per_thread, n_items)
@@ -407,6 +610,14 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
                     c_first = (first // items_per_group) * geo.c_per_group
                     c_last = ((last - 1) // items_per_group + 1) * geo.c_per_group
                     for n in range(n_batch):
+                        if plan.blocked:
+                            _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
+                                          <real_t*>(packed + t * b_packed),
+                                          <real_t*>(rows_tmp + t * b_rows),
+                                          <real_t*>(edges + t * b_edges),
+                                          <double*>(work + t * b_work), offs, dw_acc,
+                                          first, last, c_first, c_last, mode, value)
+                            continue
                         pack_channels(&x[n, 0, 0] if geo.length > 0
                                       else <const real_t*>NULL,
                                       <real_t*>(packed + t * b_packed),
@@ -423,6 +634,77 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
                             (o * geo.c_per_group + c) * geo.k_size + k]
     finally:
         free(block)
+
+
+cdef struct WgradPlan:
+    # The weight gradient's workspace, sized and placed in one function (as the forward's
+    # Plan): float64 accumulators and pair offsets, and per thread a packed sample (or a
+    # packed length block), a padded row, a median scratch and the edge samples.
+    bint blocked
+    idx_t block_len, n_lblocks, block_pitch
+    size_t b_acc, b_packed, b_row, b_work, b_edges
+    size_t o_acc, o_offs, o_packed, o_row, o_work, o_edges, total
+
+
+cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, int mode, idx_t itemsize,
+                      int threads) noexcept nogil:
+    """A sample whose packed channels exceed WHOLE_SAMPLE_BYTES is packed a length block
+    at a time; a block is a whole number of W_CHUNK positions, so every dW entry sums
+    the same wgrad calls in the same order as with whole-sample packing (bit-identical)."""
+    cdef idx_t rows = geo.c_in * geo.phases, span = (geo.k_size - 1) * geo.dilation
+    cdef idx_t halo, avail, n_packed, n_row, n_work, n_edges = 0
+    cdef size_t cursor = 0
+    plan.blocked = <double>rows * geo.pitch * itemsize > WHOLE_SAMPLE_BYTES
+    plan.block_len = geo.l_out
+    plan.n_lblocks = 1
+    plan.block_pitch = geo.pitch
+    n_work = geo.length if mode == CC_PAD_MEDIAN else 1
+    if plan.blocked:
+        halo = span // geo.stride + 1 + geo.cols + 32
+        avail = BLOCK_BYTES // (rows * itemsize) - halo
+        plan.block_len = min(max(1, avail // W_CHUNK) * W_CHUNK, geo.l_out)
+        plan.n_lblocks = (geo.l_out + plan.block_len - 1) // plan.block_len
+        plan.block_pitch = c_packed_pitch(
+            min((plan.block_len - 1) * geo.stride + span + 1, geo.padded), geo.stride,
+            itemsize, geo.cols)
+        n_packed = rows * plan.block_pitch
+        n_row = geo.padded if mode != CC_PAD_CONSTANT else 1
+        n_edges = geo.c_in * (geo.left + geo.right) if mode != CC_PAD_CONSTANT else 1
+    else:
+        n_packed = rows * geo.pitch
+        n_row = geo.padded if geo.stride > 1 else 1
+    plan.b_acc = aligned_bytes(geo.c_out * geo.n_pairs * sizeof(double))
+    plan.b_packed = aligned_bytes(n_packed * itemsize)
+    plan.b_row = aligned_bytes(n_row * itemsize)
+    plan.b_work = aligned_bytes(n_work * sizeof(double))
+    plan.b_edges = aligned_bytes(n_edges * itemsize)
+    plan.o_acc = _place(&cursor, plan.b_acc)
+    plan.o_offs = _place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
+    plan.o_packed = _place(&cursor, threads * plan.b_packed)
+    plan.o_row = _place(&cursor, threads * plan.b_row)
+    plan.o_work = _place(&cursor, threads * plan.b_work)
+    plan.o_edges = _place(&cursor, threads * plan.b_edges)
+    plan.total = cursor + 64
+
+
+cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t* x_n,
+                        const real_t* dy_n, real_t* packed, real_t* row, real_t* edges,
+                        double* work, const idx_t* offs, double* dw, idx_t first,
+                        idx_t last, idx_t c_first, idx_t c_last, int mode,
+                        real_t value) noexcept nogil:
+    """One sample's share of dW items [first, last), a packed length block at a time."""
+    cdef Geometry block = geo[0]
+    cdef idx_t lb, j0
+    if mode != CC_PAD_CONSTANT:
+        pad_edges(x_n, edges, row, geo, mode, value, work, c_first, c_last)
+    block.pitch = plan.block_pitch
+    for lb in range(plan.n_lblocks):
+        j0 = lb * plan.block_len
+        block.l_out = min(plan.block_len, geo.l_out - j0)
+        pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
+                   (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
+                   edges, value, mode == CC_PAD_CONSTANT, c_first, c_last)
+        _wgrad_items(&block, dy_n + j0, packed, offs, dw, first, last)
 
 
 # Specialisations by dtype.char (see _forward.FORWARD for why).

@@ -30,6 +30,27 @@ cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geom
                         idx_t c_first, idx_t c_last, int mode, real_t value,
                         double* work) noexcept nogil
 
+# Padded positions [p0, p0 + count) of channels [c_first, c_last) of one sample x
+# (C_in, L), split into phase rows of pitch `pitch` (p0 a multiple of the stride); the
+# padding samples come from `edges` (left then right values per channel), or are `value`
+# when `constant`.
+cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t pitch,
+                     idx_t p0, idx_t count, const real_t* edges, real_t value,
+                     bint constant, idx_t c_first, idx_t c_last) noexcept nogil
+
+# The padding samples (left, then right) of channels [c_first, c_last) of one sample into
+# edges (geo.left + geo.right per channel); `row` holds geo.padded values, `work`
+# geo.length doubles for median padding.
+cdef void pad_edges(const real_t* x, real_t* edges, real_t* row, const Geometry* geo,
+                    int mode, real_t value, double* work, idx_t c_first,
+                    idx_t c_last) noexcept nogil
+
+# Bytes of packed input a sample may take before it is packed by length blocks, and the
+# size of a block.
+cdef enum:
+    WHOLE_SAMPLE_BYTES = 4 << 20
+    BLOCK_BYTES = 2 << 20
+
 # Row pitch (elements) of a packed sample: the longest stride phase, a tile and slack,
 # kept off multiples of 4 KiB.
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,

@@ -52,8 +52,6 @@ cdef enum:
     LONG_REDUCTION = 32   # ... when a tile sums at least this many pairs, else 1
     ROW_BLOCK = 4096      # positions per irow work item
     SLACK = 8             # zeroed columns after each packed row beyond the last full tile
-    WHOLE_SAMPLE_BYTES = 4 << 20   # pack a sample whole up to this size ...
-    BLOCK_BYTES = 2 << 20          # ... else by length blocks of about this size
 
 # The registry's path selection, re-exported where callers have always found it.
 from cconv1d._kernels import SIMD_NAMES, best_simd, select_simd, simd_code, simd_path
@@ -429,8 +427,9 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
 
 cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t pitch,
                      idx_t p0, idx_t count, const real_t* edges, real_t value,
-                     bint constant) noexcept nogil:
-    """Padded positions ``[p0, p0 + count)`` of every channel of one sample, split into
+                     bint constant, idx_t c_first, idx_t c_last) noexcept nogil:
+    """Padded positions ``[p0, p0 + count)`` of channels ``[c_first, c_last)`` of one
+    sample, split into
     phase rows (phase ``r`` row ``m`` holds padded position ``p0 + m*stride + r``; ``p0``
     is a multiple of the stride). The padding's samples come from ``edges`` (per channel
     ``left`` then ``right`` values), or are ``value`` when ``constant``."""
@@ -440,7 +439,7 @@ cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t
     cdef const real_t* xc
     cdef const real_t* el
     cdef real_t* dst
-    for c in range(geo.c_in):
+    for c in range(c_first, c_last):
         xc = x + c * length
         el = edges + c * pads
         for r in range(geo.phases):
@@ -467,11 +466,13 @@ cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t
                 pos += s
 
 
-cdef void _pad_edges(const real_t* x, real_t* edges, real_t* row, const Geometry* geo,
-                     int mode, real_t value, double* work) noexcept nogil:
-    """The padding samples (``left`` then ``right`` per channel) of one sample."""
+cdef void pad_edges(const real_t* x, real_t* edges, real_t* row, const Geometry* geo,
+                    int mode, real_t value, double* work, idx_t c_first,
+                    idx_t c_last) noexcept nogil:
+    """The padding samples (``left`` then ``right`` per channel) of channels
+    ``[c_first, c_last)`` of one sample, made by ``pad_row`` in ``row``."""
     cdef idx_t c, pads = geo.left + geo.right
-    for c in range(geo.c_in):
+    for c in range(c_first, c_last):
         pad_row(x + c * geo.length, geo.length, row, geo.left, geo.right, mode, value,
                 value, geo.length, geo.length, work)
         memcpy(edges + c * pads, row, geo.left * sizeof(real_t))
@@ -490,7 +491,7 @@ cdef void _run_block(const Geometry* geo, const Plan* plan, const real_t* x_n,
     block.pitch = plan.block_pitch
     pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
                (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
-               edges_n, value, mode == CC_PAD_CONSTANT)
+               edges_n, value, mode == CC_PAD_CONSTANT, 0, geo.c_in)
     _run_items(&block, plan.by_rows, packed, offs, weights, bias, y_n + j0, 0,
                _irow_items(&block) if plan.by_rows else _igemm_items(&block))
 
@@ -578,9 +579,9 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                 if mode != CC_PAD_CONSTANT:
                     for n in prange(n_batch, schedule="static", num_threads=threads):
                         t = threadid()
-                        _pad_edges(x + n * c_in * length, edges + n * c_in * pads,
-                                   <real_t*>(row + t * b_row), &geo, mode, value,
-                                   <double*>(work + t * b_work))
+                        pad_edges(x + n * c_in * length, edges + n * c_in * pads,
+                                  <real_t*>(row + t * b_row), &geo, mode, value,
+                                  <double*>(work + t * b_work), 0, geo.c_in)
                 # A unit is one length block of one sample: packed, then computed, by
                 # one thread, so its packed block stays in that core's L2.
                 for unit in prange(n_units, schedule="dynamic", num_threads=threads):
