@@ -36,7 +36,7 @@ from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
 from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_block,
                                pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
-                               align64, WHOLE_SAMPLE_BYTES, BLOCK_BYTES)
+                               align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES)
 from cconv1d._kernels cimport cc_kernels_t, active_kernels, igemm, irow, wgrad, rowsum
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
@@ -382,13 +382,6 @@ cdef inline idx_t _grad_items(const GradGeometry* geo, bint by_rows) noexcept no
             else geo.phases * geo.groups * n_cols * geo.c_blocks)
 
 
-cdef inline size_t _place(size_t* cursor, size_t nbytes) noexcept nogil:
-    """Offset of the next workspace piece of ``nbytes`` (cache-line rounded)."""
-    cdef size_t at = cursor[0]
-    cursor[0] += aligned_bytes(nbytes)
-    return at
-
-
 cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_rows,
                      idx_t k_size, int mode, idx_t itemsize, int threads) noexcept nogil:
     """Fills ``geo.dy_pitch`` and the plan. A sample whose padded dy and gradient phase
@@ -427,16 +420,16 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
     plan.b_fold = aligned_bytes((geo.padded if mode == CC_PAD_ANTIREFLECT else 1) * itemsize)
     plan.b_stat = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))
     plan.b_tmp = aligned_bytes(n_tmp * itemsize)
-    plan.o_offs = _place(&cursor, max(geo.o_per_group * k_size, 1) * sizeof(idx_t))
-    plan.o_starts = _place(&cursor, 3 * geo.phases * sizeof(idx_t))
-    plan.o_wts = _place(&cursor, max(rows_per_phase * geo.o_per_group * k_size, 1) * itemsize)
-    plan.o_dyp = _place(&cursor, plan.n_scratch * plan.b_dyp)
-    plan.o_dxph = _place(&cursor, plan.n_scratch * plan.b_dxph)
-    plan.o_row = _place(&cursor, threads * plan.b_row)
-    plan.o_fold = _place(&cursor, threads * plan.b_fold)
-    plan.o_stat = _place(&cursor, threads * plan.b_stat)
-    plan.o_tmp = _place(&cursor, threads * plan.b_tmp)
-    plan.o_edges = _place(&cursor, max(n_edges, 1) * itemsize)
+    plan.o_offs = place(&cursor, max(geo.o_per_group * k_size, 1) * sizeof(idx_t))
+    plan.o_starts = place(&cursor, 3 * geo.phases * sizeof(idx_t))
+    plan.o_wts = place(&cursor, max(rows_per_phase * geo.o_per_group * k_size, 1) * itemsize)
+    plan.o_dyp = place(&cursor, plan.n_scratch * plan.b_dyp)
+    plan.o_dxph = place(&cursor, plan.n_scratch * plan.b_dxph)
+    plan.o_row = place(&cursor, threads * plan.b_row)
+    plan.o_fold = place(&cursor, threads * plan.b_fold)
+    plan.o_stat = place(&cursor, threads * plan.b_stat)
+    plan.o_tmp = place(&cursor, threads * plan.b_tmp)
+    plan.o_edges = place(&cursor, max(n_edges, 1) * itemsize)
     plan.total = cursor + 64
 
 
@@ -678,12 +671,12 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, int mode, idx_t item
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_work = aligned_bytes(n_work * sizeof(double))
     plan.b_edges = aligned_bytes(n_edges * itemsize)
-    plan.o_acc = _place(&cursor, plan.b_acc)
-    plan.o_offs = _place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
-    plan.o_packed = _place(&cursor, threads * plan.b_packed)
-    plan.o_row = _place(&cursor, threads * plan.b_row)
-    plan.o_work = _place(&cursor, threads * plan.b_work)
-    plan.o_edges = _place(&cursor, threads * plan.b_edges)
+    plan.o_acc = place(&cursor, plan.b_acc)
+    plan.o_offs = place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
+    plan.o_packed = place(&cursor, threads * plan.b_packed)
+    plan.o_row = place(&cursor, threads * plan.b_row)
+    plan.o_work = place(&cursor, threads * plan.b_work)
+    plan.o_edges = place(&cursor, threads * plan.b_edges)
     plan.total = cursor + 64
 
 

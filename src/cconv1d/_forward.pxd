@@ -67,6 +67,14 @@ cdef inline size_t aligned_bytes(size_t nbytes) noexcept nogil:
     return (nbytes + 63) // 64 * 64
 
 
+cdef inline size_t place(size_t* cursor, size_t nbytes) noexcept nogil:
+    """Offset of the next piece of a workspace plan (cache-line rounded): every plan
+    sizes and places its pieces with this, so the carving is the sizing."""
+    cdef size_t at = cursor[0]
+    cursor[0] += aligned_bytes(nbytes)
+    return at
+
+
 cdef inline char* align64(char* block) noexcept nogil:
     """The first cache-line boundary in a malloc'd block (allocate 64 bytes extra)."""
     return <char*>((<size_t>block + 63) // 64 * 64)

@@ -350,13 +350,6 @@ cdef struct Plan:
     size_t total
 
 
-cdef inline size_t _place(size_t* cursor, size_t nbytes) noexcept nogil:
-    """Offset of the next workspace piece of ``nbytes`` (cache-line rounded)."""
-    cdef size_t at = cursor[0]
-    cursor[0] += aligned_bytes(nbytes)
-    return at
-
-
 cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t itemsize,
                      int n_threads) noexcept nogil:
     """Fills ``geo.pitch`` and the plan of a forward call (sizes before any allocation).
@@ -415,13 +408,13 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_work = aligned_bytes(n_work * sizeof(double))
     plan.b_edge = aligned_bytes(n_edge * itemsize)
-    plan.o_weights = _place(&cursor, n_weights * itemsize)
-    plan.o_offs = _place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
-    plan.o_edge = _place(&cursor, plan.threads * plan.b_edge)
-    plan.o_work = _place(&cursor, plan.threads * plan.b_work)
-    plan.o_packed = _place(&cursor, plan.n_scratch * plan.b_packed)
-    plan.o_row = _place(&cursor, plan.n_scratch * plan.b_row)
-    plan.o_edges = _place(&cursor, n_edges * itemsize)
+    plan.o_weights = place(&cursor, n_weights * itemsize)
+    plan.o_offs = place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
+    plan.o_edge = place(&cursor, plan.threads * plan.b_edge)
+    plan.o_work = place(&cursor, plan.threads * plan.b_work)
+    plan.o_packed = place(&cursor, plan.n_scratch * plan.b_packed)
+    plan.o_row = place(&cursor, plan.n_scratch * plan.b_row)
+    plan.o_edges = place(&cursor, n_edges * itemsize)
     plan.total = cursor + 64     # the base is the block's first cache-line boundary
 
 

@@ -8,19 +8,10 @@ aliases and the groupings the Python layer checks.
 from cconv1d._padding import MODE_CODES
 
 CODES = dict(MODE_CODES)
-CONSTANT = CODES["constant"]
-EDGE = CODES["edge"]
-REFLECT = CODES["reflect"]
-SYMMETRIC = CODES["symmetric"]
-WRAP = CODES["wrap"]
-MEAN = CODES["mean"]
-MEDIAN = CODES["median"]
-MINIMUM = CODES["minimum"]
-MAXIMUM = CODES["maximum"]
-LINEAR_RAMP = CODES["linear_ramp"]
-ANTISYMMETRIC = CODES["antisymmetric"]
-ANTIREFLECT = CODES["antireflect"]
-SMOOTH = CODES["smooth"]
+(CONSTANT, EDGE, REFLECT, SYMMETRIC, WRAP, MEAN, MEDIAN, MINIMUM, MAXIMUM, LINEAR_RAMP,
+ ANTISYMMETRIC, ANTIREFLECT, SMOOTH) = (CODES[name] for name in (
+    "constant", "edge", "reflect", "symmetric", "wrap", "mean", "median", "minimum",
+    "maximum", "linear_ramp", "antisymmetric", "antireflect", "smooth"))
 
 # Aliases in the names PyTorch users know. "zeros" is "constant" with the value forced to 0.
 ALIASES = {"zeros": "constant", "replicate": "edge", "circular": "wrap"}

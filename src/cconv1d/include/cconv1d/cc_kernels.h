@@ -27,6 +27,40 @@
 #define CC_CAT(a, b, c) CC_CAT_(a, b, c)
 #define CC_FN(base, isa) CC_CAT(base, CC_SFX, isa)
 
+/* The body of the SIMD irow kernels (AVX2, AVX-512): 8 vectors of one output row in
+ * flight, a weight broadcast per pair; expands with the including file's CC_V,
+ * CC_LOADU, CC_STOREU, CC_FMA, CC_SET1, CC_VLEN, and the kernel's x, offs, n_pairs, w,
+ * y, n, accumulate, bias, j, p and step (= 8 * CC_VLEN). Leaves j at the first output
+ * of the tail. */
+#define CC_IROW_MAIN_LOOP                                                                 \
+    for (; j + step <= n; j += step) {                                                    \
+        CC_V a0, a1, a2, a3, a4, a5, a6, a7;                                              \
+        if (accumulate) {                                                                 \
+            a0 = CC_LOADU(y + j); a1 = CC_LOADU(y + j + CC_VLEN);                         \
+            a2 = CC_LOADU(y + j + 2 * CC_VLEN); a3 = CC_LOADU(y + j + 3 * CC_VLEN);       \
+            a4 = CC_LOADU(y + j + 4 * CC_VLEN); a5 = CC_LOADU(y + j + 5 * CC_VLEN);       \
+            a6 = CC_LOADU(y + j + 6 * CC_VLEN); a7 = CC_LOADU(y + j + 7 * CC_VLEN);       \
+        } else {                                                                          \
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = CC_SET1(bias);                        \
+        }                                                                                 \
+        for (p = 0; p < n_pairs; ++p) {                                                   \
+            const CC_T *xs = x + offs[p] + j;                                             \
+            CC_V b = CC_SET1(w[p]);                                                       \
+            a0 = CC_FMA(b, CC_LOADU(xs), a0);                                             \
+            a1 = CC_FMA(b, CC_LOADU(xs + CC_VLEN), a1);                                   \
+            a2 = CC_FMA(b, CC_LOADU(xs + 2 * CC_VLEN), a2);                               \
+            a3 = CC_FMA(b, CC_LOADU(xs + 3 * CC_VLEN), a3);                               \
+            a4 = CC_FMA(b, CC_LOADU(xs + 4 * CC_VLEN), a4);                               \
+            a5 = CC_FMA(b, CC_LOADU(xs + 5 * CC_VLEN), a5);                               \
+            a6 = CC_FMA(b, CC_LOADU(xs + 6 * CC_VLEN), a6);                               \
+            a7 = CC_FMA(b, CC_LOADU(xs + 7 * CC_VLEN), a7);                               \
+        }                                                                                 \
+        CC_STOREU(y + j, a0); CC_STOREU(y + j + CC_VLEN, a1);                             \
+        CC_STOREU(y + j + 2 * CC_VLEN, a2); CC_STOREU(y + j + 3 * CC_VLEN, a3);           \
+        CC_STOREU(y + j + 4 * CC_VLEN, a4); CC_STOREU(y + j + 5 * CC_VLEN, a5);           \
+        CC_STOREU(y + j + 6 * CC_VLEN, a6); CC_STOREU(y + j + 7 * CC_VLEN, a7);           \
+    }
+
 #if CC_X86 && (defined(__GNUC__) || defined(__clang__))
 #define CC_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define CC_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))

@@ -111,33 +111,7 @@ static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(const CC_T *CC_RESTRICT x,
                                                 int accumulate, CC_T bias) {
     ptrdiff_t j = 0, p;
     const ptrdiff_t step = 8 * CC_VLEN;
-    for (; j + step <= n; j += step) {
-        CC_V a0, a1, a2, a3, a4, a5, a6, a7;
-        if (accumulate) {
-            a0 = CC_LOADU(y + j); a1 = CC_LOADU(y + j + CC_VLEN);
-            a2 = CC_LOADU(y + j + 2 * CC_VLEN); a3 = CC_LOADU(y + j + 3 * CC_VLEN);
-            a4 = CC_LOADU(y + j + 4 * CC_VLEN); a5 = CC_LOADU(y + j + 5 * CC_VLEN);
-            a6 = CC_LOADU(y + j + 6 * CC_VLEN); a7 = CC_LOADU(y + j + 7 * CC_VLEN);
-        } else {
-            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = CC_SET1(bias);
-        }
-        for (p = 0; p < n_pairs; ++p) {
-            const CC_T *xs = x + offs[p] + j;
-            CC_V b = CC_SET1(w[p]);
-            a0 = CC_FMA(b, CC_LOADU(xs), a0);
-            a1 = CC_FMA(b, CC_LOADU(xs + CC_VLEN), a1);
-            a2 = CC_FMA(b, CC_LOADU(xs + 2 * CC_VLEN), a2);
-            a3 = CC_FMA(b, CC_LOADU(xs + 3 * CC_VLEN), a3);
-            a4 = CC_FMA(b, CC_LOADU(xs + 4 * CC_VLEN), a4);
-            a5 = CC_FMA(b, CC_LOADU(xs + 5 * CC_VLEN), a5);
-            a6 = CC_FMA(b, CC_LOADU(xs + 6 * CC_VLEN), a6);
-            a7 = CC_FMA(b, CC_LOADU(xs + 7 * CC_VLEN), a7);
-        }
-        CC_STOREU(y + j, a0); CC_STOREU(y + j + CC_VLEN, a1);
-        CC_STOREU(y + j + 2 * CC_VLEN, a2); CC_STOREU(y + j + 3 * CC_VLEN, a3);
-        CC_STOREU(y + j + 4 * CC_VLEN, a4); CC_STOREU(y + j + 5 * CC_VLEN, a5);
-        CC_STOREU(y + j + 6 * CC_VLEN, a6); CC_STOREU(y + j + 7 * CC_VLEN, a7);
-    }
+    CC_IROW_MAIN_LOOP
     for (; j + CC_VLEN <= n; j += CC_VLEN) {
         CC_V a0 = accumulate ? CC_LOADU(y + j) : CC_SET1(bias);
         for (p = 0; p < n_pairs; ++p)

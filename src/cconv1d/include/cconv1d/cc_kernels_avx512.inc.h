@@ -36,7 +36,7 @@
     } else {                                                                              \
         a##r##0 = a##r##1 = a##r##2 = (bias && (r) < rows) ? CC_SET1(bias[r]) : CC_ZERO(); \
     }
-#define CC_R512_FMA(r, MR)                                                                \
+#define CC_R512_FMA(r)                                                                    \
     b = CC_SET1(wp[r]);                                                                   \
     a##r##0 = CC_FMA(b, x0, a##r##0);                                                     \
     a##r##1 = CC_FMA(b, x1, a##r##1);                                                     \
@@ -53,44 +53,37 @@
     const CC_MTYPE m2 = CC_MASK_FOR(cols - 2 * CC_VLEN);                                  \
     ptrdiff_t p;
 
-/* The 8-row tile: rows <= 8, cols <= CC_NR. */
-static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile8, avx512)(
+/* The register tile: rows <= 8 (or <= 4 with `eight` 0: a group of at most four output
+ * channels, panel rows still 8 apart), cols <= CC_NR. Always inlined with a constant
+ * `eight`, so each instantiation keeps only its own accumulators and FMAs. */
+static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx512)(
         const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
         const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias) {
+        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias, const int eight) {
     CC_R512_TILE_HEAD
     CC_R512_DECL(0) CC_R512_DECL(1) CC_R512_DECL(2) CC_R512_DECL(3)
     CC_R512_DECL(4) CC_R512_DECL(5) CC_R512_DECL(6) CC_R512_DECL(7)
     CC_R512_INIT(0) CC_R512_INIT(1) CC_R512_INIT(2) CC_R512_INIT(3)
-    CC_R512_INIT(4) CC_R512_INIT(5) CC_R512_INIT(6) CC_R512_INIT(7)
+    if (eight) {
+        CC_R512_INIT(4) CC_R512_INIT(5) CC_R512_INIT(6) CC_R512_INIT(7)
+    } else {
+        a40 = a41 = a42 = a50 = a51 = a52 = CC_ZERO();
+        a60 = a61 = a62 = a70 = a71 = a72 = CC_ZERO();
+    }
     for (p = 0; p < n_pairs; ++p) {
         const CC_T *xs = x + offs[p];
         const CC_T *wp = w + p * 8;
         CC_V x0 = CC_LOADU(xs), x1 = CC_LOADU(xs + CC_VLEN), x2 = CC_LOADU(xs + 2 * CC_VLEN);
         CC_V b;
-        CC_R512_FMA(0, 8) CC_R512_FMA(1, 8) CC_R512_FMA(2, 8) CC_R512_FMA(3, 8)
-        CC_R512_FMA(4, 8) CC_R512_FMA(5, 8) CC_R512_FMA(6, 8) CC_R512_FMA(7, 8)
+        CC_R512_FMA(0) CC_R512_FMA(1) CC_R512_FMA(2) CC_R512_FMA(3)
+        if (eight) {
+            CC_R512_FMA(4) CC_R512_FMA(5) CC_R512_FMA(6) CC_R512_FMA(7)
+        }
     }
     CC_R512_STORE(0) CC_R512_STORE(1) CC_R512_STORE(2) CC_R512_STORE(3)
-    CC_R512_STORE(4) CC_R512_STORE(5) CC_R512_STORE(6) CC_R512_STORE(7)
-}
-
-/* The 4-row tile for groups of at most 4 output channels (panel rows still 8 apart). */
-static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile4, avx512)(
-        const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
-        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias) {
-    CC_R512_TILE_HEAD
-    CC_R512_DECL(0) CC_R512_DECL(1) CC_R512_DECL(2) CC_R512_DECL(3)
-    CC_R512_INIT(0) CC_R512_INIT(1) CC_R512_INIT(2) CC_R512_INIT(3)
-    for (p = 0; p < n_pairs; ++p) {
-        const CC_T *xs = x + offs[p];
-        const CC_T *wp = w + p * 8;
-        CC_V x0 = CC_LOADU(xs), x1 = CC_LOADU(xs + CC_VLEN), x2 = CC_LOADU(xs + 2 * CC_VLEN);
-        CC_V b;
-        CC_R512_FMA(0, 4) CC_R512_FMA(1, 4) CC_R512_FMA(2, 4) CC_R512_FMA(3, 4)
+    if (eight) {
+        CC_R512_STORE(4) CC_R512_STORE(5) CC_R512_STORE(6) CC_R512_STORE(7)
     }
-    CC_R512_STORE(0) CC_R512_STORE(1) CC_R512_STORE(2) CC_R512_STORE(3)
 }
 
 static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(const CC_T *CC_RESTRICT x,
@@ -103,13 +96,13 @@ static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(const CC_T *CC_RESTRICT x,
     ptrdiff_t j;
     if (rows <= 4) {
         for (j = 0; j < cols; j += CC_NR)
-            CC_FN(cc_tile4, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows,
-                                    cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
+            CC_FN(cc_tile, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows,
+                                   cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias, 0);
         return;
     }
     for (j = 0; j < cols; j += CC_NR)
-        CC_FN(cc_tile8, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows,
-                                cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
+        CC_FN(cc_tile, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows,
+                               cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias, 1);
 }
 
 static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(const CC_T *CC_RESTRICT x,
@@ -119,33 +112,7 @@ static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(const CC_T *CC_RESTRICT x,
                                                   int accumulate, CC_T bias) {
     ptrdiff_t j = 0, p;
     const ptrdiff_t step = 8 * CC_VLEN;
-    for (; j + step <= n; j += step) {
-        CC_V a0, a1, a2, a3, a4, a5, a6, a7;
-        if (accumulate) {
-            a0 = CC_LOADU(y + j); a1 = CC_LOADU(y + j + CC_VLEN);
-            a2 = CC_LOADU(y + j + 2 * CC_VLEN); a3 = CC_LOADU(y + j + 3 * CC_VLEN);
-            a4 = CC_LOADU(y + j + 4 * CC_VLEN); a5 = CC_LOADU(y + j + 5 * CC_VLEN);
-            a6 = CC_LOADU(y + j + 6 * CC_VLEN); a7 = CC_LOADU(y + j + 7 * CC_VLEN);
-        } else {
-            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = CC_SET1(bias);
-        }
-        for (p = 0; p < n_pairs; ++p) {
-            const CC_T *xs = x + offs[p] + j;
-            CC_V b = CC_SET1(w[p]);
-            a0 = CC_FMA(b, CC_LOADU(xs), a0);
-            a1 = CC_FMA(b, CC_LOADU(xs + CC_VLEN), a1);
-            a2 = CC_FMA(b, CC_LOADU(xs + 2 * CC_VLEN), a2);
-            a3 = CC_FMA(b, CC_LOADU(xs + 3 * CC_VLEN), a3);
-            a4 = CC_FMA(b, CC_LOADU(xs + 4 * CC_VLEN), a4);
-            a5 = CC_FMA(b, CC_LOADU(xs + 5 * CC_VLEN), a5);
-            a6 = CC_FMA(b, CC_LOADU(xs + 6 * CC_VLEN), a6);
-            a7 = CC_FMA(b, CC_LOADU(xs + 7 * CC_VLEN), a7);
-        }
-        CC_STOREU(y + j, a0); CC_STOREU(y + j + CC_VLEN, a1);
-        CC_STOREU(y + j + 2 * CC_VLEN, a2); CC_STOREU(y + j + 3 * CC_VLEN, a3);
-        CC_STOREU(y + j + 4 * CC_VLEN, a4); CC_STOREU(y + j + 5 * CC_VLEN, a5);
-        CC_STOREU(y + j + 6 * CC_VLEN, a6); CC_STOREU(y + j + 7 * CC_VLEN, a7);
-    }
+    CC_IROW_MAIN_LOOP
     /* One vector at a time, the last one masked: the input may be the caller's own row
      * (the direct path reads signals in place), so no load may pass its end. */
     for (; j < n; j += CC_VLEN) {
