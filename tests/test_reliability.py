@@ -166,3 +166,32 @@ def test_set_num_threads_accepts_the_cap():
 def test_set_num_threads_bad_values(n, exc, match):
     with pytest.raises(exc, match=match):
         cc.set_num_threads(n)
+
+
+# ---------------------------------------------------------------------------------------
+# 2. pad(value=(left, right))
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16, np.complex128])
+@pytest.mark.parametrize("widths", [(2, 3), (0, 2), (3, 0), 1])
+def test_pad_constant_pair_matches_numpy(dtype, widths):
+    x = np.arange(1, 6).astype(dtype).reshape(1, 5).repeat(2, axis=0)
+    got = cc.pad(x, widths, value=(7, -9))
+    pair = (widths, widths) if isinstance(widths, int) else widths
+    expected = np.pad(x.astype(got.dtype), ((0, 0), pair), constant_values=(7, -9))
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("value", [[7.5, 9.0], np.array([7.5, 9.0]), ((7.5, 9.0),)])
+def test_pad_constant_pair_spellings(value):
+    np.testing.assert_array_equal(cc.pad([1.0], 1, value=value), [7.5, 1.0, 9.0])
+
+
+def test_pad_constant_zero_d_array_value():
+    np.testing.assert_array_equal(cc.pad([1.0], 1, value=np.array(4.0)), [4.0, 1.0, 4.0])
+
+
+def test_pad_constant_bad_pair():
+    with pytest.raises(ValueError, match=r"value must be a number or a pair \(left, right\)"):
+        cc.pad([1.0], 1, value=(1, 2, 3))
+    with pytest.raises(TypeError, match="value must be a real number"):
+        cc.pad([1.0], 1, value=("a", 2))
