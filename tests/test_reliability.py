@@ -195,3 +195,170 @@ def test_pad_constant_bad_pair():
         cc.pad([1.0], 1, value=(1, 2, 3))
     with pytest.raises(TypeError, match="value must be a real number"):
         cc.pad([1.0], 1, value=("a", 2))
+
+
+# ---------------------------------------------------------------------------------------
+# 4. conv1d_backward(bias=<array>) (API.md 7.4)
+
+def _loop_bias_grad(g):
+    """dL/dbias[o] = sum over n and j of grad_output[n, o, j], in float64."""
+    g = np.asarray(g, dtype=np.float64)
+    out = np.zeros(g.shape[1])
+    for n in range(g.shape[0]):
+        for o in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                out[o] += g[n, o, j]
+    return out
+
+
+@pytest.mark.parametrize("bias", [np.array([0.0]), np.array([1.5]), [0.0], np.float32([0])])
+def test_backward_takes_a_one_element_bias_array(bias):
+    g = np.array([[[1.0, 2.0, 4.0]]])
+    x = np.ones((1, 1, 5))
+    w = np.ones((1, 1, 3))
+    grads = cc.conv1d_backward(g, x, w, bias=bias)
+    np.testing.assert_array_equal(grads.bias, _loop_bias_grad(g))
+
+
+def test_backward_takes_a_bias_array_as_conv1d_does(rng):
+    x = rng.standard_normal((2, 4, 20)).astype(np.float32)
+    w = rng.standard_normal((6, 2, 3)).astype(np.float32)
+    b = rng.standard_normal(6).astype(np.float32)
+    g = rng.standard_normal((2, 6, 18)).astype(np.float32)
+    with_array = cc.conv1d_backward(g, x, w, bias=b, groups=2)
+    with_true = cc.conv1d_backward(g, x, w, bias=True, groups=2)
+    np.testing.assert_allclose(with_array.bias, _loop_bias_grad(g), rtol=1e-5)
+    for got, expected in zip(with_array, with_true):
+        np.testing.assert_array_equal(got, expected)
+    assert cc.conv1d_backward(g, x, w, bias=None, groups=2).bias is None
+    assert cc.conv1d_backward(g, x, w, bias=np.False_, groups=2).bias is None
+    assert cc.conv1d_backward(g, x, w, bias=np.True_, groups=2).bias is not None
+
+
+def test_backward_bias_dtype_promotes_as_conv1d():
+    x = np.ones((1, 1, 4), dtype=np.float32)
+    w = np.ones((1, 1, 2), dtype=np.float32)
+    b = np.zeros(1, dtype=np.float64)
+    y = cc.conv1d(x, w, b)
+    grads = cc.conv1d_backward(np.ones_like(y), x, w, bias=b)
+    assert y.dtype == grads.bias.dtype == grads.input.dtype == np.float64
+
+
+def test_backward_bias_array_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"bias must have shape \(1,\) to match weight"):
+        cc.conv1d_backward(np.ones((1, 1, 3)), np.ones((1, 1, 5)), np.ones((1, 1, 3)),
+                           bias=np.zeros(2))
+
+
+# ---------------------------------------------------------------------------------------
+# API.md 7.4: PyTorch's positional order
+
+def test_conv1d_positional_order_matches_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 4, 30))
+    w = rng.standard_normal((6, 2, 3))
+    b = rng.standard_normal(6)
+    got = cc.conv1d(x, w, b, 2, 3, 2, 2)
+    expected = torch.nn.functional.conv1d(torch.from_numpy(x), torch.from_numpy(w),
+                                          torch.from_numpy(b), 2, 3, 2, 2).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(
+        got, cc.conv1d(x, w, bias=b, stride=2, padding=3, dilation=2, groups=2))
+
+
+def test_conv_transpose1d_positional_order_matches_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 4, 9))
+    w = rng.standard_normal((4, 3, 3))
+    b = rng.standard_normal(6)
+    got = cc.conv_transpose1d(x, w, b, 3, 2, 1, 2, 2)
+    expected = torch.nn.functional.conv_transpose1d(
+        torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), 3, 2, 1, 2,
+        2).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_conv1d_layer_positional_order_matches_torch():
+    torch = pytest.importorskip("torch")
+    layer = cc.Conv1d(4, 6, 3, 2, 1, 2, 2, False, "reflect", rng=0)
+    reference = torch.nn.Conv1d(4, 6, 3, 2, 1, 2, 2, False, "reflect")
+    assert (layer.stride, layer.padding, layer.dilation, layer.groups) == (2, (1, 1), 2, 2)
+    assert layer.bias is None and layer.padding_mode == "reflect"
+    with torch.no_grad():
+        reference.weight.copy_(torch.from_numpy(layer.weight))
+    x = np.random.default_rng(1).standard_normal((2, 4, 17)).astype(np.float32)
+    np.testing.assert_allclose(layer(x), reference(torch.from_numpy(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: cc.conv1d(np.ones((1, 8)), np.ones((1, 1, 3)), None, 1, 0, 1, 1, "zeros"),
+    lambda: cc.conv_transpose1d(np.ones((1, 8)), np.ones((1, 1, 3)), None, 1, 0, 0, 1, 1,
+                                None),
+    lambda: cc.Conv1d(1, 1, 3, 1, 0, 1, 1, True, "zeros", np.float64),
+])
+def test_arguments_after_torchs_stay_keyword_only(call):
+    with pytest.raises(TypeError, match="positional argument"):
+        call()
+
+
+# ---------------------------------------------------------------------------------------
+# 9. conv1d_geometry
+
+from cconv1d.functional import conv1d_geometry  # noqa: E402
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    (dict(stride=0), ValueError, r"stride must be an integer >= 1, got 0"),
+    (dict(kernel_size=0), ValueError, r"kernel_size must be an integer >= 1, got 0"),
+    (dict(dilation=0), ValueError, r"dilation must be an integer >= 1, got 0"),
+    (dict(length=-1), ValueError, r"length must be an integer >= 0, got -1"),
+    (dict(length=10.0), TypeError, r"length must be an integer, got 10.0"),
+    (dict(kernel_size=3.0), TypeError, r"kernel_size must be an integer, got 3.0"),
+    (dict(stride=1.5), TypeError, r"stride must be an integer, got 1.5"),
+    (dict(stride=True), TypeError, r"stride must be an integer, got True"),
+])
+def test_geometry_refuses_bad_numbers(kwargs, exc, match):
+    args = dict(length=10, kernel_size=3, stride=1, padding="same", dilation=1)
+    args.update(kwargs)
+    with pytest.raises(exc, match=match):
+        conv1d_geometry(**args)
+
+
+@pytest.mark.parametrize("padding", [0, 2, (1, 3), "valid", "same", "full", "causal"])
+def test_geometry_returns_python_ints(padding):
+    result = conv1d_geometry(np.int64(10), np.int32(3), np.int16(2), padding, np.uint8(2))
+    assert all(type(v) is int for v in result), result
+    left, right, l_out = result
+    # Oracle: count the windows of the padded signal directly.
+    count = sum(1 for j in range(0, left + 10 + right, 2) if j + 4 < left + 10 + right)
+    assert l_out == count
+
+
+# ---------------------------------------------------------------------------------------
+# 10. SGD on non-float parameters
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_, np.complex128])
+def test_sgd_refuses_non_float_parameters(dtype):
+    param = np.ones(3, dtype=dtype)
+    with pytest.raises(TypeError, match=r"parameter 'w' must be a real floating array.*"
+                       + np.dtype(dtype).name):
+        cc.SGD([("w", param, np.ones(3, dtype=dtype))], lr=0.1)
+    with pytest.raises(TypeError, match=r"parameter 0 must be a real floating array"):
+        cc.SGD([(param, np.ones(3))], lr=0.1)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_sgd_float_parameters_match_torch(dtype):
+    torch = pytest.importorskip("torch")
+    param = np.array([1.0, -2.0, 3.0], dtype=dtype)
+    grad = np.array([0.25, 0.5, -1.0], dtype=dtype)
+    opt = cc.SGD([("p", param, grad)], lr=0.1, momentum=0.9)
+    tparam = torch.tensor(param.astype(np.float64), requires_grad=True)
+    topt = torch.optim.SGD([tparam], lr=0.1, momentum=0.9)
+    for _ in range(3):
+        opt.step()
+        tparam.grad = torch.tensor(grad.astype(np.float64))
+        topt.step()
+    tol = {np.float16: 2e-3, np.float32: 1e-6, np.float64: 1e-14}[dtype]
+    np.testing.assert_allclose(param, tparam.detach().numpy(), rtol=tol)
