@@ -362,3 +362,67 @@ def test_sgd_float_parameters_match_torch(dtype):
         topt.step()
     tol = {np.float16: 2e-3, np.float32: 1e-6, np.float64: 1e-14}[dtype]
     np.testing.assert_allclose(param, tparam.detach().numpy(), rtol=tol)
+
+
+# ---------------------------------------------------------------------------------------
+# 5. float32 antireflect without drift
+
+@pytest.mark.parametrize("width", [10**4, 10**5])
+@pytest.mark.parametrize("length", [2, 7, 100])
+def test_antireflect_float32_wide_matches_pywt_float64(width, length):
+    pywt = pytest.importorskip("pywt")
+    x = np.random.default_rng(length).standard_normal(length).astype(np.float32)
+    expected = pywt.pad(x.astype(np.float64), (width, width + 3), "antireflect")
+    got = cc.pad(x, (width, width + 3), mode="antireflect")
+    assert got.dtype == np.float32
+    # One float32 rounding of the exact value (2**-24 relative), whatever the width;
+    # the recurrence drifted to 3e-5 at 10^4 and 4e-4 at 10^5.
+    np.testing.assert_allclose(got, expected, rtol=2**-23, atol=1e-12 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.complex64])
+def test_antireflect_wide_other_dtypes(dtype):
+    pywt = pytest.importorskip("pywt")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(9) + (1j * rng.standard_normal(9) if dtype != np.float64 else 0)
+    x = x.astype(dtype)
+    got = cc.pad(x, 20_000, mode="antireflect")
+    expected = (pywt.pad(x.real.astype(np.float64), 20_000, "antireflect")
+                + 1j * pywt.pad(x.imag.astype(np.float64), 20_000, "antireflect"))
+    rtol = 2**-23 if dtype == np.complex64 else 1e-14
+    np.testing.assert_allclose(got, expected if dtype != np.float64 else expected.real,
+                               rtol=rtol, atol=rtol * 1e-4 * np.abs(expected).max())
+
+
+def test_conv1d_antireflect_float32_wide_padding():
+    """conv1d inherits the padding: float32 against a float64 pad + loop oracle."""
+    pywt = pytest.importorskip("pywt")
+    x = np.random.default_rng(5).standard_normal((1, 1, 6)).astype(np.float32)
+    w = np.array([[[0.5, -1.0, 0.25]]], dtype=np.float32)
+    width = 50_000
+    got = cc.conv1d(x, w, padding=width, padding_mode="antireflect")
+    xp = pywt.pad(x[0, 0].astype(np.float64), width, "antireflect")
+    expected = 0.5 * xp[:-2] - 1.0 * xp[1:-1] + 0.25 * xp[2:]
+    scale = np.abs(xp).max()
+    np.testing.assert_allclose(got[0, 0], expected, rtol=0, atol=4 * 2**-24 * scale)
+
+
+@pytest.mark.parametrize("length", [2, 5])
+def test_antireflect_backward_is_the_adjoint_and_does_not_drift(length):
+    rng = np.random.default_rng(length)
+    x = rng.standard_normal(length)
+    left, right = 30_001, 29_998
+    g = rng.standard_normal(left + length + right)
+    back = cc.pad_backward(g, length, (left, right), mode="antireflect")
+    # Adjoint identity <pad(x), g> == <x, pad_backward(g)>, and the Jacobian column by
+    # column: pad of each unit vector, dotted with g, in float64.
+    np.testing.assert_allclose(np.dot(cc.pad(x, (left, right), mode="antireflect"), g),
+                               np.dot(x, back), rtol=1e-12)
+    jac = np.array([np.dot(cc.pad(np.eye(length)[k], (left, right), mode="antireflect"), g)
+                    for k in range(length)])
+    np.testing.assert_allclose(back, jac, rtol=1e-12)
+    back32 = cc.pad_backward(g.astype(np.float32), length, (left, right), mode="antireflect")
+    # float32: the end weights (summed in double) to float32 precision; the others are
+    # ordinary float32 sums of about width/length gradients each.
+    np.testing.assert_allclose(back32[[0, -1]], back[[0, -1]], rtol=2**-22)
+    np.testing.assert_allclose(back32, back, rtol=1e-5, atol=2**-24 * np.abs(g).sum())
