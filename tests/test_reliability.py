@@ -426,3 +426,42 @@ def test_antireflect_backward_is_the_adjoint_and_does_not_drift(length):
     # ordinary float32 sums of about width/length gradients each.
     np.testing.assert_allclose(back32[[0, -1]], back[[0, -1]], rtol=2**-22)
     np.testing.assert_allclose(back32, back, rtol=1e-5, atol=2**-24 * np.abs(g).sum())
+
+
+# ---------------------------------------------------------------------------------------
+# 7. Dask arrays with unknown chunk sizes
+
+def _unknown_chunks():
+    da = pytest.importorskip("dask.array")
+    a = da.from_array(np.arange(20.0), chunks=5)
+    return da, a[a > 3]
+
+
+@pytest.mark.parametrize("which", ["convolve", "correlate"])
+def test_dask_signal_unknown_chunks_says_how_to_fix(which):
+    da, b = _unknown_chunks()
+    from cconv1d import dask as ccd
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # no rechunking warning before the error
+        with pytest.raises(ValueError, match=r"a: chunk sizes along axis 0 are unknown.*"
+                           r"a = a\.compute_chunk_sizes\(\) first"):
+            getattr(ccd, which)(b, [1.0, 2.0])
+    known = b.compute_chunk_sizes()
+    np.testing.assert_array_equal(getattr(ccd, which)(known, [1.0, 2.0]).compute(),
+                                  getattr(np, which)(np.arange(4.0, 20.0), [1.0, 2.0],
+                                                     "full" if which == "convolve"
+                                                     else "valid"))
+
+
+def test_dask_conv1d_unknown_chunks_says_how_to_fix():
+    da, b = _unknown_chunks()
+    from cconv1d import dask as ccd
+    with pytest.raises(ValueError, match=r"x: chunk sizes along axis 1 are unknown.*"
+                       r"compute_chunk_sizes\(\)"):
+        ccd.conv1d(da.stack([b]), np.ones((1, 1, 3)))
+    x = da.stack([b]).compute_chunk_sizes()     # chunks (1, 5, 5, 5): one below the halo
+    with pytest.warns(UserWarning, match="rechunking"):
+        lazy = ccd.conv1d(x, np.ones((1, 1, 3)))
+    np.testing.assert_array_equal(lazy.compute(),
+                                  [np.convolve(np.arange(4.0, 20.0), np.ones(3), "valid")])

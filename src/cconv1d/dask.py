@@ -50,9 +50,18 @@ __all__ = ["convolve", "correlate", "conv1d"]
 
 
 def _as_dask(a, name):
-    if isinstance(a, da.Array):
-        return a
-    return da.from_array(np.asarray(a), chunks="auto")
+    if not isinstance(a, da.Array):
+        return da.from_array(np.asarray(a), chunks="auto")
+    unknown = [axis for axis, sizes in enumerate(a.chunks)
+               if any(math.isnan(size) for size in sizes)]
+    if unknown:
+        # Checked before any graph is built: the halo and output arithmetic needs every
+        # chunk's length, and computing them here would run the user's graph unasked.
+        raise ValueError(
+            f"{name}: chunk sizes along axis {unknown[0]} are unknown (shape {a.shape}), "
+            f"as after boolean indexing such as a[a > 0]; call "
+            f"{name} = {name}.compute_chunk_sizes() first")
+    return a
 
 
 def _rechunk_for_halo(a, halo, stacklevel):
@@ -200,6 +209,13 @@ def convolve(a, v, mode="full", *, axis=-1, method="auto"):
     dask.array.Array
         Lazy; its computed value equals ``cc.convolve(a.compute(), v, mode, axis=axis)``.
 
+    Raises
+    ------
+    ValueError
+        As :func:`cconv1d.convolve`, and when ``a``'s chunk sizes are unknown (NaN, as
+        after boolean indexing ``a[a > 0]``): call ``a.compute_chunk_sizes()`` first.
+        Nothing is computed to find them, so building the graph stays lazy.
+
     Examples
     --------
     >>> import numpy as np, dask.array as da
@@ -238,6 +254,12 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
     -------
     dask.array.Array
         ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), lazy.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`cconv1d.conv1d`, and when ``x``'s chunk sizes are unknown (call
+        ``x.compute_chunk_sizes()`` first).
 
     Examples
     --------
