@@ -465,3 +465,17 @@ def test_dask_conv1d_unknown_chunks_says_how_to_fix():
         lazy = ccd.conv1d(x, np.ones((1, 1, 3)))
     np.testing.assert_array_equal(lazy.compute(),
                                   [np.convolve(np.arange(4.0, 20.0), np.ones(3), "valid")])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_antireflect_first_period_is_numpys_and_local(dtype):
+    """Within one period of an end the pad is 2*x[end] - x[mirror], one rounding (the
+    bits of numpy.pad's reflect_type="odd"), and reads only the samples near that end,
+    so a chunked pad (cconv1d.dask) gets the same bits as the whole."""
+    x = np.random.default_rng(7).standard_normal(50).astype(dtype) * 1000
+    got = cc.pad(x, (10, 12), mode="antireflect")
+    np.testing.assert_array_equal(got, np.pad(x, (10, 12), mode="reflect",
+                                              reflect_type="odd"))
+    np.testing.assert_array_equal(cc.pad(x[:11], (10, 0), mode="antireflect")[:10], got[:10])
+    np.testing.assert_array_equal(cc.pad(x[-13:], (0, 12), mode="antireflect")[-12:],
+                                  got[-12:])

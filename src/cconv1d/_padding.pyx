@@ -7,7 +7,8 @@ wrap exactly as ``numpy.pad`` does. ``antireflect`` is the point mirror about th
 samples, repeated outward (``numpy.pad(..., reflect_type="odd")``, ``pywt.pad``): with
 period ``P = length - 1``, end difference ``D = x[P] - x[0]`` and position
 ``p = s*P + r`` (``0 <= r < P``) counted from the first sample, it is
-``x[r] + s*D`` for even ``s`` and ``2*x[0] + (s+1)*D - x[P-r]`` for odd ``s``. Each pad
+``x[r] + s*D`` for even ``s`` and ``2*x[0] - x[P-r] + (s+1)*D`` for odd ``s`` (the right
+side likewise, counted from the last sample of the reversed signal). Each pad
 sample is computed from that closed form in double precision, so the error does not
 grow with the width (the recurrence ``out[q-m] = 2*out[q] - out[q+m]`` that NumPy
 runs chunk by chunk accumulates one rounding per period: 7e-4 relative in float32 at
@@ -86,23 +87,33 @@ cdef inline void _antireflect_terms(idx_t p, idx_t length, idx_t* r, idx_t* s) n
 
 cdef inline scalar_t _antireflect(const scalar_t* x, idx_t length, idx_t p) noexcept nogil:
     """Antireflect extension at pad position ``p`` (length >= 2), by the closed form of
-    the module docstring, evaluated in double (double complex) precision."""
-    cdef idx_t r, s, period = length - 1
-    cdef double d, x0
-    cdef double complex cd, cx0
-    _antireflect_terms(p, length, &r, &s)
-    if scalar_t is float or scalar_t is double:
-        x0 = x[0]
-        d = <double>x[period] - x0
-        if s & 1 == 0:      # & rather than %: s may be negative, and cdivision is on
-            return <scalar_t>(x[r] + <double>s * d)
-        return <scalar_t>(x0 + (x0 - x[period - r]) + <double>(s + 1) * d)
+    the module docstring, evaluated in double (double complex) precision.
+
+    Each side is computed from its own end: a right pad sample is the left formula
+    applied to the reversed signal. So the first period beyond an end is
+    ``2*x[end] - x[mirror]`` with one rounding, exactly as NumPy's recurrence gives it,
+    and depends on no sample deeper than the pad width (a chunked computation that
+    hands the pad only the samples near that end gets the same bits)."""
+    cdef idx_t r, s, period = length - 1, near, far, mirror, same
+    cdef double d
+    cdef double complex cd
+    if p < 0:
+        _antireflect_terms(p, length, &r, &s)
+        near, far, same, mirror = 0, period, r, period - r
     else:
-        cx0 = <double complex>x[0]
-        cd = <double complex>x[period] - cx0
+        _antireflect_terms(period - p, length, &r, &s)
+        near, far, same, mirror = period, 0, period - r, r
+    if scalar_t is float or scalar_t is double:
+        d = <double>x[far] - <double>x[near]
+        if s & 1 == 0:      # & rather than %: s may be negative, and cdivision is on
+            return <scalar_t>(x[same] + <double>s * d)
+        return <scalar_t>((2.0 * x[near] - x[mirror]) + <double>(s + 1) * d)
+    else:
+        cd = <double complex>x[far] - <double complex>x[near]
         if s & 1 == 0:
-            return <scalar_t>(<double complex>x[r] + <double>s * cd)
-        return <scalar_t>(cx0 + (cx0 - <double complex>x[period - r]) + <double>(s + 1) * cd)
+            return <scalar_t>(<double complex>x[same] + <double>s * cd)
+        return <scalar_t>((2.0 * <double complex>x[near] - <double complex>x[mirror])
+                          + <double>(s + 1) * cd)
 
 
 cdef inline bint _is_index_mode(int mode) noexcept nogil:
@@ -362,38 +373,47 @@ cdef void pad_row_backward(const scalar_t* grad, idx_t length, scalar_t* out, id
 
 cdef void _antireflect_backward(const scalar_t* grad, idx_t length, scalar_t* out,
                                idx_t left, idx_t right) noexcept nogil:
-    """Transpose of the closed form: pad sample ``p = s*P + r`` sends ``g`` to ``x[r]``
-    and ``s*g`` to ``x[P]``, ``-s*g`` to ``x[0]`` (even ``s``), or ``-g`` to ``x[P-r]``,
-    ``(s+1)*g`` to ``x[P]`` and ``(1-s)*g`` to ``x[0]`` (odd ``s``). ``out`` already
+    """Transpose of :func:`_antireflect`: in the coordinates of the nearer end (``near``,
+    the other end ``far``), pad sample ``s*P + r`` sends ``g`` to ``same``, ``s*g`` to
+    ``far`` and ``-s*g`` to ``near`` (even ``s``), or ``-g`` to ``mirror``,
+    ``(s+1)*g`` to ``far`` and ``(1-s)*g`` to ``near`` (odd ``s``). ``out`` already
     holds the gradient of the signal's own samples. The end weights grow with the width,
     so they are summed in double."""
     cdef idx_t i, r, s, period = length - 1, total = left + length + right
-    cdef double first = 0.0, last = 0.0, g
-    cdef double complex cfirst = 0.0, clast = 0.0, cg
+    cdef idx_t same, mirror
+    cdef double g, to_near, to_far, first = 0.0, last = 0.0
+    cdef double complex cg, cfirst = 0.0, clast = 0.0
     for i in range(total):
         if left <= i < left + length:
             continue
-        _antireflect_terms(i - left, length, &r, &s)
+        if i < left:
+            _antireflect_terms(i - left, length, &r, &s)
+            same, mirror = r, period - r
+        else:
+            _antireflect_terms(period - (i - left), length, &r, &s)
+            same, mirror = period - r, r
+        if s & 1 == 0:
+            out[same] = out[same] + grad[i]
+            to_near, to_far = -s, s
+        else:
+            out[mirror] = out[mirror] - grad[i]
+            to_near, to_far = 1 - s, s + 1
         if scalar_t is float or scalar_t is double:
             g = grad[i]
-            if s & 1 == 0:
-                out[r] += grad[i]
-                last += s * g
-                first -= s * g
+            if i < left:
+                first += to_near * g
+                last += to_far * g
             else:
-                out[period - r] -= grad[i]
-                last += (s + 1) * g
-                first += (1 - s) * g
+                last += to_near * g
+                first += to_far * g
         else:
             cg = <double complex>grad[i]
-            if s & 1 == 0:
-                out[r] = out[r] + grad[i]
-                clast = clast + <double>s * cg
-                cfirst = cfirst - <double>s * cg
+            if i < left:
+                cfirst = cfirst + to_near * cg
+                clast = clast + to_far * cg
             else:
-                out[period - r] = out[period - r] - grad[i]
-                clast = clast + <double>(s + 1) * cg
-                cfirst = cfirst + <double>(1 - s) * cg
+                clast = clast + to_near * cg
+                cfirst = cfirst + to_far * cg
     if scalar_t is float or scalar_t is double:
         out[0] = <scalar_t>(<double>out[0] + first)
         out[period] = <scalar_t>(<double>out[period] + last)

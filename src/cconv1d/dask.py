@@ -44,7 +44,7 @@ import cconv1d as cc
 from cconv1d import _modes, _validation
 from cconv1d import functional as _functional
 from cconv1d.functional import conv1d_geometry
-from cconv1d.signal import _window
+from cconv1d.signal import _window, choose_method
 
 __all__ = ["convolve", "correlate", "conv1d"]
 
@@ -185,9 +185,18 @@ def _signal(a, v, mode, axis, method, reverse_conj):
         padded = moved
     # full[t] reads padded[t : t + m]; the mode's window starts at `offset`.
     padded = padded[..., offset:offset + length + m - 1]
+    lanes = math.prod(moved.shape[:-1])
+    # Decided once, for the whole array as the in-memory call decides it: a task deciding
+    # for its own chunk would mix methods (and their roundings) across one result.
+    chosen = (choose_method(n, m, lanes, dtype.kind == "c") if method == "auto"
+              else method)
 
     def block(chunk):
-        return cc.convolve(chunk, kernel, mode="valid", method=method)
+        block_method = chosen
+        if method == "auto" and chosen == "fft" and not np.isfinite(chunk).all():
+            # As in memory: an FFT would spread a NaN or inf over the whole chunk.
+            block_method = "direct"
+        return cc.convolve(chunk, kernel, mode="valid", method=block_method)
     result = _sliding(padded, m, 1, length, block, lambda p: p.chunks[:-1], dtype)
     return da.moveaxis(result, -1, axis)
 
@@ -202,7 +211,19 @@ def convolve(a, v, mode="full", *, axis=-1, method="auto"):
     v : array_like
         1-D kernel, held in memory.
     mode, axis, method
-        As :func:`cconv1d.convolve`; each task calls it with ``method``.
+        As :func:`cconv1d.convolve`. ``"auto"`` is decided once, for the whole array
+        (:func:`cconv1d.signal.choose_method` of its length and lane count, as the
+        in-memory call decides), and every task uses that method, so one result never
+        mixes methods. A task whose chunk holds NaN or inf computes directly when
+        ``"auto"`` chose the FFT, as the in-memory call does for the whole array.
+
+    Notes
+    -----
+    With the direct method every output sample is computed from the same samples in
+    the same order as in memory, so the result is meant to be bit-identical to
+    ``cc.convolve(a.compute(), ...)`` however ``a`` is chunked. The FFT method rounds
+    differently for each transform length, so chunks (which transform their own
+    windows) agree with the in-memory result to floating-point tolerance only.
 
     Returns
     -------
