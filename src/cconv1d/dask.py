@@ -175,6 +175,31 @@ def _signal(a, v, mode, axis, method, reverse_conj):
     kernel = np.ascontiguousarray(kernel)
     offset, length = _window(n, m, mode, correlate=reverse_conj)
     moved = da.moveaxis(a, axis, -1).astype(dtype)
+    lanes = math.prod(moved.shape[:-1])
+    # Decided once, for the whole array as the in-memory call decides it: a task deciding
+    # for its own chunk would mix methods (and their roundings) across one result.
+    chosen = (choose_method(n, m, lanes, dtype.kind == "c") if method == "auto"
+              else method)
+
+    def block_method(chunk):
+        if method == "auto" and chosen == "fft" and not np.isfinite(chunk).all():
+            # As in memory: an FFT would spread a NaN or inf over the whole chunk.
+            return "direct"
+        return chosen
+
+    if m > n:
+        # The kernel is longer than the signal: in memory the two swap roles (the signal
+        # slides over the kernel), a summation order that no window of the signal can
+        # reproduce. Such a signal is shorter than the in-memory kernel, so each lane
+        # goes whole to one task, which makes the in-memory call itself.
+        function = cc.correlate if reverse_conj else cc.convolve
+        whole = moved.rechunk({moved.ndim - 1: -1})
+
+        def lane_block(chunk):
+            return function(chunk, va, mode, method=block_method(chunk))
+        result = whole.map_blocks(lane_block, dtype=dtype,
+                                  chunks=whole.chunks[:-1] + ((length,),))
+        return da.moveaxis(result, -1, axis)
     moved = _rechunk_for_halo(moved, m - 1, stacklevel=4)  # user -> convolve -> _signal
     zeros = dict(dtype=dtype, chunks=moved.chunks[:-1] + (m - 1,))
     if m > 1:
@@ -185,18 +210,9 @@ def _signal(a, v, mode, axis, method, reverse_conj):
         padded = moved
     # full[t] reads padded[t : t + m]; the mode's window starts at `offset`.
     padded = padded[..., offset:offset + length + m - 1]
-    lanes = math.prod(moved.shape[:-1])
-    # Decided once, for the whole array as the in-memory call decides it: a task deciding
-    # for its own chunk would mix methods (and their roundings) across one result.
-    chosen = (choose_method(n, m, lanes, dtype.kind == "c") if method == "auto"
-              else method)
 
     def block(chunk):
-        block_method = chosen
-        if method == "auto" and chosen == "fft" and not np.isfinite(chunk).all():
-            # As in memory: an FFT would spread a NaN or inf over the whole chunk.
-            block_method = "direct"
-        return cc.convolve(chunk, kernel, mode="valid", method=block_method)
+        return cc.convolve(chunk, kernel, mode="valid", method=block_method(chunk))
     result = _sliding(padded, m, 1, length, block, lambda p: p.chunks[:-1], dtype)
     return da.moveaxis(result, -1, axis)
 
