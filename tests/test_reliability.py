@@ -479,3 +479,15 @@ def test_antireflect_first_period_is_numpys_and_local(dtype):
     np.testing.assert_array_equal(cc.pad(x[:11], (10, 0), mode="antireflect")[:10], got[:10])
     np.testing.assert_array_equal(cc.pad(x[-13:], (0, 12), mode="antireflect")[-12:],
                                   got[-12:])
+
+
+def test_dask_conv1d_positional_order():
+    da = pytest.importorskip("dask.array")
+    from cconv1d import dask as ccd
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 4, 50)).astype(np.float32)
+    w = rng.standard_normal((8, 2, 3)).astype(np.float32)
+    lazy = ccd.conv1d(da.from_array(x, chunks=(1, 4, 20)), w, None, 2, 1, 1, 2)
+    np.testing.assert_array_equal(lazy.compute(), cc.conv1d(x, w, None, 2, 1, 1, 2))
+    with pytest.raises(TypeError, match="positional argument"):
+        ccd.conv1d(x, w, None, 2, 1, 1, 2, "zeros")

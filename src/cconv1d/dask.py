@@ -31,6 +31,7 @@ array([ 3.,  6.,  9., 12., 15., 18., 21., 24.])
 
 import math
 import warnings
+from typing import Literal, Optional, Tuple, Union
 
 try:
     import dask.array as da
@@ -39,6 +40,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
                       "pip install cconv1d[dask]  (or: pip install 'dask[array]')") from exc
 
 import numpy as np
+import numpy.typing as npt
 
 import cconv1d as cc
 from cconv1d import _modes, _validation
@@ -217,7 +219,12 @@ def _signal(a, v, mode, axis, method, reverse_conj):
     return da.moveaxis(result, -1, axis)
 
 
-def convolve(a, v, mode="full", *, axis=-1, method="auto"):
+_Mode = Literal["full", "same", "valid"]
+_Method = Literal["auto", "direct", "fft"]
+
+
+def convolve(a: "da.Array | npt.ArrayLike", v: npt.ArrayLike, mode: _Mode = "full", *,
+             axis: int = -1, method: _Method = "auto") -> "da.Array":
     """Lazy :func:`cconv1d.convolve` of a Dask array along ``axis``.
 
     Parameters
@@ -264,7 +271,8 @@ def convolve(a, v, mode="full", *, axis=-1, method="auto"):
     return _signal(a, v, mode, axis, method, reverse_conj=False)
 
 
-def correlate(a, v, mode="valid", *, axis=-1, method="auto"):
+def correlate(a: "da.Array | npt.ArrayLike", v: npt.ArrayLike, mode: _Mode = "valid", *,
+              axis: int = -1, method: _Method = "auto") -> "da.Array":
     """Lazy :func:`cconv1d.correlate` of a Dask array along ``axis`` (see :func:`convolve`).
 
     Examples
@@ -277,12 +285,16 @@ def correlate(a, v, mode="valid", *, axis=-1, method="auto"):
     return _signal(a, v, mode, axis, method, reverse_conj=True)
 
 
-def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros", pad_value=0.0, flip=False):
+def conv1d(x: "da.Array | npt.ArrayLike", weight: npt.ArrayLike,
+           bias: Optional[npt.ArrayLike] = None, stride: int = 1,
+           padding: Union[int, Tuple[int, int], str] = 0, dilation: int = 1, groups: int = 1,
+           *, padding_mode: str = "zeros", pad_value: float = 0.0,
+           flip: bool = False) -> "da.Array":
     """Lazy :func:`cconv1d.conv1d` of a Dask array ``(N, C_in, L)`` or ``(C_in, L)``.
 
     ``x`` may be chunked along the batch and the length; channels are gathered into one
-    chunk. ``weight`` and ``bias`` are in-memory arrays. Every padding, padding mode,
+    chunk. ``bias`` to ``groups`` may be given by position, in PyTorch's order, as for
+    :func:`cconv1d.conv1d`. ``weight`` and ``bias`` are in-memory arrays. Every padding, padding mode,
     stride and dilation of :func:`cconv1d.conv1d` gives exactly its in-memory result:
     the array's two ends are padded with the mode's values and each output chunk reads
     its input window, halo included, with the stride's phase kept across chunk borders.

@@ -4,7 +4,10 @@ The data movement runs in compiled kernels (``cconv1d._padding``) without the GI
 this module validates arguments once and reshapes N-D input to lanes.
 """
 
+from typing import Optional, Tuple, Union
+
 import numpy as np
+import numpy.typing as npt
 
 from cconv1d import _modes, _threads, _validation
 from cconv1d._padding import PAD, PAD_BACKWARD
@@ -51,7 +54,10 @@ def _prepare(arr, pad_width, mode, name, *, allow_ordered_complex=False):
     return left, right, canonical, code, dtype
 
 
-def pad(x, pad_width, mode="constant", *, value=0.0, stat_length=None, end_values=0.0):
+def pad(x: npt.ArrayLike, pad_width: Union[int, Tuple[int, int]], mode: str = "constant", *,
+        value: Union[complex, Tuple[complex, complex]] = 0.0,
+        stat_length: Optional[Union[int, Tuple[int, int]]] = None,
+        end_values: Union[float, Tuple[float, float]] = 0.0) -> np.ndarray:
     """Pad the last axis of an array.
 
     Parameters
