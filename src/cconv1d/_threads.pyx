@@ -26,11 +26,12 @@ _forked_after_pool = False
 # only then is a forked child at risk.
 _pool_maybe_started = False
 
-# Highest thread count set_num_threads accepts. Far beyond any machine's cores (so
-# oversubscription stays the caller's choice), low enough that a typo such as 2**40 is
-# refused instead of overflowing the kernels' int, and that no call asks the OS for
-# thousands of threads (libgomp exits the interpreter when thread creation fails).
-MAX_THREADS = 1024
+# Highest thread count set_num_threads accepts: 4 threads per CPU, at least 256. Above
+# the cores (oversubscription stays the caller's choice), low enough that a typo such as
+# 2**40 is refused instead of overflowing the kernels' int, and that no call asks the OS
+# for thousands of threads (each reserves a stack; libgomp exits the interpreter when
+# thread creation fails, e.g. under a memory limit).
+MAX_THREADS = max(256, 4 * (os.cpu_count() or 1))
 
 
 def _after_fork_in_child():
@@ -89,16 +90,16 @@ def set_num_threads(n):
     Parameters
     ----------
     n : int or None
-        Threads, from 1 to ``MAX_THREADS`` (1024). Values above the usable cores are
-        allowed (oversubscription is the caller's choice). Ignored by a build without
-        OpenMP.
+        Threads, from 1 to ``cconv1d._threads.MAX_THREADS`` (4 per CPU, at least 256).
+        Values above the usable cores are allowed (oversubscription is the caller's
+        choice). Ignored by a build without OpenMP.
 
     Raises
     ------
     TypeError
         ``n`` is not an integer (bool included) or None.
     ValueError
-        ``n`` is below 1 or above 1024.
+        ``n`` is below 1 or above ``MAX_THREADS``; the message gives the cap.
 
     Warns
     -----
@@ -127,7 +128,8 @@ def set_num_threads(n):
         if n < 1:
             raise ValueError(f"n must be an integer >= 1 or None, got {n}")
         if n > MAX_THREADS:
-            raise ValueError(f"n must be at most {MAX_THREADS} threads, got {n}")
+            raise ValueError(f"n must be at most {MAX_THREADS} threads (4 per CPU, at "
+                             f"least 256), got {n}")
     if _forked_after_pool and (n is None or n > 1):
         warnings.warn("cconv1d: this process was forked after its parent ran "
                       "multi-threaded calls; GNU OpenMP's thread pool does not survive "
