@@ -495,3 +495,28 @@ def test_dask_conv1d_positional_order():
     np.testing.assert_array_equal(lazy.compute(), cc.conv1d(x, w, None, 2, 1, 1, 2))
     with pytest.raises(TypeError, match="positional argument"):
         ccd.conv1d(x, w, None, 2, 1, 1, 2, "zeros")
+
+
+def test_every_forked_child_starts_serial():
+    """Even when the parent never ran cconv1d on several threads (another library may
+    have started the shared OpenMP pool); set_num_threads in the child is then quiet."""
+    if not cc._threads.have_openmp():
+        pytest.skip("built without OpenMP: always one thread")
+    out = _run_bounded("""
+    import multiprocessing as mp, os, warnings
+    import cconv1d as cc
+    cc.set_num_threads(1)
+    def child(queue):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            first = cc.get_num_threads()
+            cc.set_num_threads(2)
+            queue.put((first, cc.get_num_threads(), len(caught)))
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=child, args=(queue,))
+    proc.start()
+    print(queue.get(timeout=60))
+    proc.join(60)
+    """)
+    assert out.strip() == "(1, 2, 0)"

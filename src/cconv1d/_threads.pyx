@@ -3,8 +3,10 @@
 Fork safety. GNU OpenMP's thread pool does not survive ``fork``: a child forked after
 the parent ran a parallel region waits forever for pool threads that do not exist in
 it. ``multiprocessing`` (fork start method) and PyTorch's ``DataLoader`` workers fork.
-An ``os.register_at_fork`` handler therefore makes a child run serially until it calls
-:func:`set_num_threads` itself; serial regions never touch the pool.
+An ``os.register_at_fork`` handler therefore makes every forked child run serially
+until it calls :func:`set_num_threads` itself; serial regions never touch the pool.
+Every child, not only those of a parent that ran cconv1d on several threads: another
+library (NumPy's BLAS, SciPy, PyTorch) may have started the same OpenMP runtime's pool.
 """
 
 from cconv1d._openmp cimport CC_HAVE_OPENMP, cc_omp_max_threads
@@ -15,11 +17,12 @@ import warnings
 # None: follow OpenMP's own setting (OMP_NUM_THREADS, affinity, threadpoolctl's limit).
 _requested = None
 
-# Set in a child forked after this process may have started OpenMP threads; cleared by
-# set_num_threads. While set, the kernels run on one thread.
+# Set in a forked child; cleared by set_num_threads. While set, the kernels run on one
+# thread.
 _forked_serial = False
 
-# Set for good in such a child: its OpenMP pool is broken whatever it asks for later.
+# Set for good in a child forked after this process handed out a thread count > 1:
+# its pool is then surely broken, and asking for threads there is warned about.
 _forked_after_pool = False
 
 # True once a call may have started the OpenMP pool (a thread count > 1 was handed out):
@@ -36,8 +39,8 @@ MAX_THREADS = max(256, 4 * (os.cpu_count() or 1))
 
 def _after_fork_in_child():
     global _forked_serial, _forked_after_pool
-    if _pool_maybe_started:
-        _forked_serial = _forked_after_pool = True
+    _forked_serial = True
+    _forked_after_pool = _pool_maybe_started
 
 
 if hasattr(os, "register_at_fork"):
@@ -61,10 +64,10 @@ def get_num_threads():
 
     Without an explicit :func:`set_num_threads`, this is OpenMP's current maximum, which
     honours ``OMP_NUM_THREADS``, the process's CPU affinity and ``threadpoolctl`` limits.
-    A build without OpenMP always returns 1, and so does a process forked (``fork``,
-    ``multiprocessing``, PyTorch ``DataLoader`` workers) after its parent ran
-    multi-threaded calls, until it calls :func:`set_num_threads` (GNU OpenMP's thread
-    pool does not survive ``fork``; a serial child cannot hang on it).
+    A build without OpenMP always returns 1, and so does a forked process (``fork``,
+    ``multiprocessing``'s fork start method, PyTorch ``DataLoader`` workers) until it
+    calls :func:`set_num_threads`: GNU OpenMP's thread pool does not survive ``fork``,
+    and a serial child cannot hang on it.
 
     Examples
     --------
