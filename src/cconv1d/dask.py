@@ -294,8 +294,8 @@ def conv1d(x: "da.Array | npt.ArrayLike", weight: npt.ArrayLike,
 
     ``x`` may be chunked along the batch and the length; channels are gathered into one
     chunk. ``bias`` to ``groups`` may be given by position, in PyTorch's order, as for
-    :func:`cconv1d.conv1d`. ``weight`` and ``bias`` are in-memory arrays. Every padding, padding mode,
-    stride and dilation of :func:`cconv1d.conv1d` gives exactly its in-memory result:
+    :func:`cconv1d.conv1d`. ``weight`` and ``bias`` are in-memory arrays. Every padding,
+    padding mode, stride and dilation of :func:`cconv1d.conv1d` gives exactly its in-memory result:
     the array's two ends are padded with the mode's values and each output chunk reads
     its input window, halo included, with the stride's phase kept across chunk borders.
 
