@@ -36,7 +36,8 @@ cdef void pad_row(const scalar_t* x, idx_t length, scalar_t* out, idx_t left, id
 
 # The adjoint: folds grad[0 : left + length + right] onto out[0 : length] (overwrites out).
 #   x:     the original row (MEDIAN, MINIMUM, MAXIMUM only; may be NULL otherwise)
-#   work:       left + length + right scalars (ANTIREFLECT only; may be NULL otherwise)
+#   work:       unused (ANTIREFLECT needed it before its closed form; kept for the C API,
+#               may be NULL)
 #   stat_work:  max(stat_left, stat_right) doubles (MEDIAN only; may be NULL otherwise)
 cdef void pad_row_backward(const scalar_t* grad, idx_t length, scalar_t* out, idx_t left,
                            idx_t right, int mode, const scalar_t* x,

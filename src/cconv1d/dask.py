@@ -31,6 +31,7 @@ array([ 3.,  6.,  9., 12., 15., 18., 21., 24.])
 
 import math
 import warnings
+from typing import Literal, Optional, Tuple, Union
 
 try:
     import dask.array as da
@@ -39,20 +40,30 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
                       "pip install cconv1d[dask]  (or: pip install 'dask[array]')") from exc
 
 import numpy as np
+import numpy.typing as npt
 
 import cconv1d as cc
 from cconv1d import _modes, _validation
 from cconv1d import functional as _functional
 from cconv1d.functional import conv1d_geometry
-from cconv1d.signal import _window
+from cconv1d.signal import _window, choose_method
 
 __all__ = ["convolve", "correlate", "conv1d"]
 
 
 def _as_dask(a, name):
-    if isinstance(a, da.Array):
-        return a
-    return da.from_array(np.asarray(a), chunks="auto")
+    if not isinstance(a, da.Array):
+        return da.from_array(np.asarray(a), chunks="auto")
+    unknown = [axis for axis, sizes in enumerate(a.chunks)
+               if any(math.isnan(size) for size in sizes)]
+    if unknown:
+        # Checked before any graph is built: the halo and output arithmetic needs every
+        # chunk's length, and computing them here would run the user's graph unasked.
+        raise ValueError(
+            f"{name}: chunk sizes along axis {unknown[0]} are unknown (shape {a.shape}), "
+            f"as after boolean indexing such as a[a > 0]; call "
+            f"{name} = {name}.compute_chunk_sizes() first")
+    return a
 
 
 def _rechunk_for_halo(a, halo, stacklevel):
@@ -166,6 +177,31 @@ def _signal(a, v, mode, axis, method, reverse_conj):
     kernel = np.ascontiguousarray(kernel)
     offset, length = _window(n, m, mode, correlate=reverse_conj)
     moved = da.moveaxis(a, axis, -1).astype(dtype)
+    lanes = math.prod(moved.shape[:-1])
+    # Decided once, for the whole array as the in-memory call decides it: a task deciding
+    # for its own chunk would mix methods (and their roundings) across one result.
+    chosen = (choose_method(n, m, lanes, dtype.kind == "c") if method == "auto"
+              else method)
+
+    def block_method(chunk):
+        if method == "auto" and chosen == "fft" and not np.isfinite(chunk).all():
+            # As in memory: an FFT would spread a NaN or inf over the whole chunk.
+            return "direct"
+        return chosen
+
+    if m > n:
+        # The kernel is longer than the signal: in memory the two swap roles (the signal
+        # slides over the kernel), a summation order that no window of the signal can
+        # reproduce. Such a signal is shorter than the in-memory kernel, so each lane
+        # goes whole to one task, which makes the in-memory call itself.
+        function = cc.correlate if reverse_conj else cc.convolve
+        whole = moved.rechunk({moved.ndim - 1: -1})
+
+        def lane_block(chunk):
+            return function(chunk, va, mode, method=block_method(chunk))
+        result = whole.map_blocks(lane_block, dtype=dtype,
+                                  chunks=whole.chunks[:-1] + ((length,),))
+        return da.moveaxis(result, -1, axis)
     moved = _rechunk_for_halo(moved, m - 1, stacklevel=4)  # user -> convolve -> _signal
     zeros = dict(dtype=dtype, chunks=moved.chunks[:-1] + (m - 1,))
     if m > 1:
@@ -178,12 +214,17 @@ def _signal(a, v, mode, axis, method, reverse_conj):
     padded = padded[..., offset:offset + length + m - 1]
 
     def block(chunk):
-        return cc.convolve(chunk, kernel, mode="valid", method=method)
+        return cc.convolve(chunk, kernel, mode="valid", method=block_method(chunk))
     result = _sliding(padded, m, 1, length, block, lambda p: p.chunks[:-1], dtype)
     return da.moveaxis(result, -1, axis)
 
 
-def convolve(a, v, mode="full", *, axis=-1, method="auto"):
+_Mode = Literal["full", "same", "valid"]
+_Method = Literal["auto", "direct", "fft"]
+
+
+def convolve(a: "da.Array | npt.ArrayLike", v: npt.ArrayLike, mode: _Mode = "full", *,
+             axis: int = -1, method: _Method = "auto") -> "da.Array":
     """Lazy :func:`cconv1d.convolve` of a Dask array along ``axis``.
 
     Parameters
@@ -193,12 +234,31 @@ def convolve(a, v, mode="full", *, axis=-1, method="auto"):
     v : array_like
         1-D kernel, held in memory.
     mode, axis, method
-        As :func:`cconv1d.convolve`; each task calls it with ``method``.
+        As :func:`cconv1d.convolve`. ``"auto"`` is decided once, for the whole array
+        (:func:`cconv1d.signal.choose_method` of its length and lane count, as the
+        in-memory call decides), and every task uses that method, so one result never
+        mixes methods. A task whose chunk holds NaN or inf computes directly when
+        ``"auto"`` chose the FFT, as the in-memory call does for the whole array.
+
+    Notes
+    -----
+    With the direct method every output sample is computed from the same samples in
+    the same order as in memory, so the result is meant to be bit-identical to
+    ``cc.convolve(a.compute(), ...)`` however ``a`` is chunked. The FFT method rounds
+    differently for each transform length, so chunks (which transform their own
+    windows) agree with the in-memory result to floating-point tolerance only.
 
     Returns
     -------
     dask.array.Array
         Lazy; its computed value equals ``cc.convolve(a.compute(), v, mode, axis=axis)``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`cconv1d.convolve`, and when ``a``'s chunk sizes are unknown (NaN, as
+        after boolean indexing ``a[a > 0]``): call ``a.compute_chunk_sizes()`` first.
+        Nothing is computed to find them, so building the graph stays lazy.
 
     Examples
     --------
@@ -211,7 +271,8 @@ def convolve(a, v, mode="full", *, axis=-1, method="auto"):
     return _signal(a, v, mode, axis, method, reverse_conj=False)
 
 
-def correlate(a, v, mode="valid", *, axis=-1, method="auto"):
+def correlate(a: "da.Array | npt.ArrayLike", v: npt.ArrayLike, mode: _Mode = "valid", *,
+              axis: int = -1, method: _Method = "auto") -> "da.Array":
     """Lazy :func:`cconv1d.correlate` of a Dask array along ``axis`` (see :func:`convolve`).
 
     Examples
@@ -224,13 +285,17 @@ def correlate(a, v, mode="valid", *, axis=-1, method="auto"):
     return _signal(a, v, mode, axis, method, reverse_conj=True)
 
 
-def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros", pad_value=0.0, flip=False):
+def conv1d(x: "da.Array | npt.ArrayLike", weight: npt.ArrayLike,
+           bias: Optional[npt.ArrayLike] = None, stride: int = 1,
+           padding: Union[int, Tuple[int, int], str] = 0, dilation: int = 1, groups: int = 1,
+           *, padding_mode: str = "zeros", pad_value: float = 0.0,
+           flip: bool = False) -> "da.Array":
     """Lazy :func:`cconv1d.conv1d` of a Dask array ``(N, C_in, L)`` or ``(C_in, L)``.
 
     ``x`` may be chunked along the batch and the length; channels are gathered into one
-    chunk. ``weight`` and ``bias`` are in-memory arrays. Every padding, padding mode,
-    stride and dilation of :func:`cconv1d.conv1d` gives exactly its in-memory result:
+    chunk. ``bias`` to ``groups`` may be given by position, in PyTorch's order, as for
+    :func:`cconv1d.conv1d`. ``weight`` and ``bias`` are in-memory arrays. Every padding,
+    padding mode, stride and dilation of :func:`cconv1d.conv1d` gives exactly its in-memory result:
     the array's two ends are padded with the mode's values and each output chunk reads
     its input window, halo included, with the stride's phase kept across chunk borders.
 
@@ -238,6 +303,12 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
     -------
     dask.array.Array
         ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), lazy.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`cconv1d.conv1d`, and when ``x``'s chunk sizes are unknown (call
+        ``x.compute_chunk_sizes()`` first).
 
     Examples
     --------

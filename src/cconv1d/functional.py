@@ -6,8 +6,10 @@ here, then hand C-contiguous arrays of one dtype to the compiled kernels of
 """
 
 from collections import namedtuple
+from typing import Literal, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from cconv1d import _modes, _threads, _validation
 from cconv1d._backward import GRAD_INPUT, GRAD_WEIGHT_BIAS
@@ -21,14 +23,18 @@ for is ``None``."""
 
 _PADDING_WORDS = ("valid", "same", "full", "causal")
 
+Padding = Union[int, Tuple[int, int], Literal["valid", "same", "full", "causal"]]
 
-def conv1d_geometry(length, kernel_size, stride=1, padding=0, dilation=1):
+
+def conv1d_geometry(length: int, kernel_size: int, stride: int = 1, padding: Padding = 0,
+                    dilation: int = 1) -> Tuple[int, int, int]:
     """Padding and output length of :func:`cconv1d.conv1d`, as Python ints.
 
     Parameters
     ----------
     length, kernel_size, stride, dilation : int
-        Input length (>= 0), taps (>= 1), step (>= 1) and tap spacing (>= 1).
+        Input length (>= 0), taps (>= 1), step (>= 1) and tap spacing (>= 1). Any
+        integer type (``numpy.int64`` too); floats, even integral ones, are refused.
     padding : int, (int, int) or str
         As for :func:`cconv1d.conv1d`.
 
@@ -38,6 +44,13 @@ def conv1d_geometry(length, kernel_size, stride=1, padding=0, dilation=1):
         ``l_out = (left + length + right - dilation*(kernel_size-1) - 1) // stride + 1``;
         it may be < 1, which :func:`cconv1d.conv1d` refuses.
 
+    Raises
+    ------
+    TypeError
+        A length, size, stride or dilation that is not an integer.
+    ValueError
+        ``length < 0``; ``kernel_size``, ``stride`` or ``dilation < 1``; a bad ``padding``.
+
     Examples
     --------
     >>> from cconv1d.functional import conv1d_geometry
@@ -46,6 +59,10 @@ def conv1d_geometry(length, kernel_size, stride=1, padding=0, dilation=1):
     >>> conv1d_geometry(10, 3, dilation=2, padding="causal")
     (4, 0, 10)
     """
+    length = _validation.as_int(length, "length", minimum=0)
+    kernel_size = _validation.as_int(kernel_size, "kernel_size", minimum=1)
+    stride = _validation.as_int(stride, "stride", minimum=1)
+    dilation = _validation.as_int(dilation, "dilation", minimum=1)
     span = dilation * (kernel_size - 1)
     if isinstance(padding, str):
         word = padding
@@ -150,8 +167,10 @@ def _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode, p
                 dilation=dilation, groups=groups)
 
 
-def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros", pad_value=0.0, flip=False, out=None):
+def conv1d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: Optional[npt.ArrayLike] = None,
+           stride: int = 1, padding: Padding = 0, dilation: int = 1, groups: int = 1, *,
+           padding_mode: str = "zeros", pad_value: float = 0.0, flip: bool = False,
+           out: Optional[np.ndarray] = None) -> np.ndarray:
     """1-D convolution layer's forward pass (cross-correlation, as in PyTorch).
 
     ``y[n, o, j] = bias[o] + sum_c sum_k weight[o, c, k] * xp[n, g(o) + c, j*stride + k*dilation]``
@@ -168,6 +187,10 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
         ``(C_out,)``.
     stride, dilation : int, optional
         Step between outputs and spacing between taps, >= 1.
+
+        ``bias``, ``stride``, ``padding``, ``dilation`` and ``groups`` may be given by
+        position, in ``torch.nn.functional.conv1d``'s order; the arguments after
+        ``groups`` are keyword-only.
     padding : int, (int, int) or str, optional
         Samples added on each side, or ``"valid"`` (none), ``"same"`` (output length
         ``ceil(L / stride)``; with ``stride > 1`` this is TensorFlow's ``SAME``, which
@@ -225,6 +248,8 @@ def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1,
     array([[-1., -2., -2., -1.]])
     >>> cc.conv1d(x, w, flip=True, padding="causal")
     array([[1., 2., 2., 2.]])
+    >>> cc.conv1d(x, w, None, 1, 1)          # PyTorch's order: bias, stride, padding
+    array([[-2., -2., -2.,  3.]])
     """
     y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups,
                     _modes.FAST_CODES.get(padding_mode, -2) if type(padding_mode) is str else -2,
@@ -270,9 +295,12 @@ def _needs(needs):
     return set(names)
 
 
-def conv1d_backward(grad_output, x, weight, *, bias=True, stride=1, padding=0, dilation=1,
-                    groups=1, padding_mode="zeros", pad_value=0.0, flip=False,
-                    needs=("input", "weight", "bias")):
+def conv1d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.ArrayLike, *,
+                    bias: Union[npt.ArrayLike, bool, None] = True, stride: int = 1,
+                    padding: Padding = 0, dilation: int = 1, groups: int = 1,
+                    padding_mode: str = "zeros", pad_value: float = 0.0, flip: bool = False,
+                    needs: Union[str, Sequence[str]] = ("input", "weight", "bias"),
+                    ) -> Conv1dGrads:
     """Gradients of :func:`conv1d` with respect to its input, weight and bias.
 
     Parameters
@@ -281,8 +309,11 @@ def conv1d_backward(grad_output, x, weight, *, bias=True, stride=1, padding=0, d
         dL/dy, shaped as :func:`conv1d`'s result for these arguments.
     x, weight : array_like
         The forward pass's input and weight.
-    bias : bool, optional
-        Whether the forward pass had a bias (its gradient does not need its value).
+    bias : array_like, None or bool, optional
+        What :func:`conv1d` was given: the bias array (checked to be ``(C_out,)``; its
+        dtype takes part in the promotion, as in the forward pass) or ``None``. A bool
+        says whether there was a bias (the gradient does not need its value); the
+        default ``True`` computes the bias gradient.
     stride, padding, dilation, groups, padding_mode, pad_value, flip
         As given to :func:`conv1d`.
     needs : sequence of str, optional
@@ -294,7 +325,7 @@ def conv1d_backward(grad_output, x, weight, *, bias=True, stride=1, padding=0, d
     Conv1dGrads
         Named tuple ``(input, weight, bias)``: dL/dx (shape of ``x``), dL/dweight
         (shape of ``weight``), dL/dbias (``(C_out,)``); ``None`` where not asked for, and
-        ``bias`` is ``None`` when ``bias=False``.
+        ``bias`` is ``None`` when ``bias`` is ``None`` or ``False``.
 
     Raises
     ------
@@ -321,10 +352,19 @@ def conv1d_backward(grad_output, x, weight, *, bias=True, stride=1, padding=0, d
     array([[[3., 5., 7.]]])
     >>> g.bias
     array([2.])
+    >>> cc.conv1d_backward(np.ones((1, 2)), x, w, bias=None).bias is None
+    True
     """
     wanted = _needs(needs)
     ga = _validation.as_array(grad_output, "grad_output")
-    p = _prepare(x, weight, None, stride, padding, dilation, groups, padding_mode,
+    # A bool (Python's or NumPy's) says whether there was a bias; anything else but None
+    # is the bias array itself, checked and promoted as conv1d does. Never the array's
+    # truth value: that is ambiguous, or False for a one-element zero bias.
+    if isinstance(bias, (bool, np.bool_)):
+        has_bias, bias_array = bool(bias), None
+    else:
+        has_bias, bias_array = bias is not None, bias
+    p = _prepare(x, weight, bias_array, stride, padding, dilation, groups, padding_mode,
                  pad_value, "conv1d_backward", extra=[(ga, "grad_output")])
     dtype = p["dtype"]
     shape3 = (p["n_batch"], p["c_out"], p["l_out"])
@@ -346,7 +386,7 @@ def conv1d_backward(grad_output, x, weight, *, bias=True, stride=1, padding=0, d
         if not p["batched"]:
             dx = dx[0]
     want_w = "weight" in wanted
-    want_b = "bias" in wanted and bool(bias)
+    want_b = "bias" in wanted and has_bias
     if want_w or want_b:
         dw = np.empty(wc.shape if want_w else (0, 1, 1), dtype=dtype)
         db = np.empty(p["c_out"] if want_b else 0, dtype=dtype)
@@ -357,8 +397,11 @@ def conv1d_backward(grad_output, x, weight, *, bias=True, stride=1, padding=0, d
     return Conv1dGrads(dx, dw, db)
 
 
-def conv_transpose1d(x, weight, bias=None, *, stride=1, padding=0, output_padding=0,
-                     groups=1, dilation=1, out=None):
+def conv_transpose1d(x: npt.ArrayLike, weight: npt.ArrayLike,
+                     bias: Optional[npt.ArrayLike] = None, stride: int = 1,
+                     padding: Union[int, Tuple[int, int]] = 0, output_padding: int = 0,
+                     groups: int = 1, dilation: int = 1, *,
+                     out: Optional[np.ndarray] = None) -> np.ndarray:
     """Transposed 1-D convolution (PyTorch's ``conv_transpose1d``).
 
     The adjoint of :func:`conv1d` with respect to its input: it spreads every input
@@ -381,7 +424,9 @@ def conv_transpose1d(x, weight, bias=None, *, stride=1, padding=0, output_paddin
         Extra samples on the right of the result (>= 0, smaller than ``stride`` or
         ``dilation``), to pick among the input lengths a strided conv1d maps to ``L``.
     out : numpy.ndarray, optional
-        As for :func:`conv1d`.
+        As for :func:`conv1d`; keyword-only. The arguments before it may be given by
+        position, in ``torch.nn.functional.conv_transpose1d``'s order (``bias, stride,
+        padding, output_padding, groups, dilation``).
 
     Returns
     -------
@@ -399,6 +444,8 @@ def conv_transpose1d(x, weight, bias=None, *, stride=1, padding=0, output_paddin
     >>> import numpy as np, cconv1d as cc
     >>> cc.conv_transpose1d([[1.0, 2.0]], [[[1.0, 10.0, 100.0]]], stride=2)
     array([[  1.,  10., 102.,  20., 200.]])
+    >>> cc.conv_transpose1d([[1.0, 2.0]], [[[1.0, 10.0, 100.0]]], None, 2, 1)
+    array([[ 10., 102.,  20.]])
     """
     xa = _validation.as_array(x, "x")
     wa = _validation.as_array(weight, "weight")

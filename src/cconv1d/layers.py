@@ -30,6 +30,9 @@ class Conv1d:
         As for :func:`cconv1d.conv1d` (every padding and padding mode of it).
     bias : bool, optional
         Learn an additive bias per output channel.
+
+        The arguments up to ``padding_mode`` may be given by position, in
+        ``torch.nn.Conv1d``'s order; ``dtype`` and ``rng`` are keyword-only.
     dtype : numpy dtype, optional
         float32 (default) or float64.
     rng : numpy.random.Generator or int, optional
@@ -65,9 +68,11 @@ class Conv1d:
     ((4, 2, 16), (3, 2, 5), [64.0, 64.0, 64.0])
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, *, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros",
-                 dtype=np.float32, rng=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
+                 stride: int = 1, padding: "int | tuple[int, int] | str" = 0,
+                 dilation: int = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", *, dtype: "np.typing.DTypeLike" = np.float32,
+                 rng: "np.random.Generator | int | None" = None) -> None:
         self.in_channels = _validation.as_int(in_channels, "in_channels", minimum=1)
         self.out_channels = _validation.as_int(out_channels, "out_channels", minimum=1)
         self.kernel_size = _validation.as_int(kernel_size, "kernel_size", minimum=1)

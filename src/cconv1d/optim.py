@@ -1,5 +1,7 @@
 """Stochastic gradient descent with ``torch.optim.SGD``'s update rule."""
 
+from typing import Iterable
+
 import numpy as np
 
 __all__ = ["SGD"]
@@ -21,7 +23,9 @@ class SGD:
     params : iterable
         ``(name, parameter, gradient)`` triples as returned by
         :meth:`cconv1d.Conv1d.parameters` (lists of several layers may be added
-        together), or ``(parameter, gradient)`` pairs. Parameters are updated in place.
+        together), or ``(parameter, gradient)`` pairs. Parameters are updated in place,
+        so they must be writeable floating-point arrays (an integer array would
+        truncate every update; ``TypeError``).
     lr : float
         Learning rate (>= 0).
     momentum, dampening, weight_decay : float, optional
@@ -44,8 +48,9 @@ class SGD:
     array([0., 0.])
     """
 
-    def __init__(self, params, lr=0.01, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, maximize=False):
+    def __init__(self, params: Iterable[tuple], lr: float = 0.01, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 maximize: bool = False) -> None:
         for name, value in (("lr", lr), ("momentum", momentum), ("dampening", dampening),
                             ("weight_decay", weight_decay)):
             if not isinstance(value, (int, float, np.floating, np.integer)) or value < 0:
@@ -59,16 +64,23 @@ class SGD:
         self.nesterov = bool(nesterov)
         self.maximize = bool(maximize)
         self.params = []
-        for item in params:
+        for index, item in enumerate(params):
             if len(item) == 3:
-                _, param, grad = item
+                label, param, grad = item
+                label = f"parameter {label!r}"
             elif len(item) == 2:
                 param, grad = item
+                label = f"parameter {index}"
             else:
                 raise ValueError("params must hold (name, parameter, gradient) triples or "
                                  f"(parameter, gradient) pairs, got {len(item)} items")
             if not isinstance(param, np.ndarray) or not param.flags.writeable:
                 raise TypeError("each parameter must be a writeable numpy array")
+            if param.dtype.kind != "f":
+                # An in-place update of an integer array truncates it silently, and one
+                # of bool or complex is not what torch.optim.SGD does either.
+                raise TypeError(f"params: {label} must be a real floating array (float16, "
+                                f"float32 or float64), got dtype {param.dtype}")
             if grad is not None and np.shape(grad) != param.shape:
                 raise ValueError(f"gradient shape {np.shape(grad)} does not match "
                                  f"parameter shape {param.shape}")

@@ -4,7 +4,10 @@ The data movement runs in compiled kernels (``cconv1d._padding``) without the GI
 this module validates arguments once and reshapes N-D input to lanes.
 """
 
+from typing import Optional, Tuple, Union
+
 import numpy as np
+import numpy.typing as npt
 
 from cconv1d import _modes, _threads, _validation
 from cconv1d._padding import PAD, PAD_BACKWARD
@@ -23,7 +26,8 @@ def _stat_lengths(stat_length, length, code):
 
 
 def _pair_of_values(values, name, dtype):
-    if isinstance(values, (tuple, list, np.ndarray)):
+    if isinstance(values, (tuple, list)) or (isinstance(values, np.ndarray)
+                                             and values.ndim > 0):
         items = np.asarray(values).ravel().tolist()
         if len(items) != 2:
             raise ValueError(f"{name} must be a number or a pair (left, right), got {values!r}")
@@ -50,7 +54,10 @@ def _prepare(arr, pad_width, mode, name, *, allow_ordered_complex=False):
     return left, right, canonical, code, dtype
 
 
-def pad(x, pad_width, mode="constant", *, value=0.0, stat_length=None, end_values=0.0):
+def pad(x: npt.ArrayLike, pad_width: Union[int, Tuple[int, int]], mode: str = "constant", *,
+        value: Union[complex, Tuple[complex, complex]] = 0.0,
+        stat_length: Optional[Union[int, Tuple[int, int]]] = None,
+        end_values: Union[float, Tuple[float, float]] = 0.0) -> np.ndarray:
     """Pad the last axis of an array.
 
     Parameters
@@ -64,8 +71,9 @@ def pad(x, pad_width, mode="constant", *, value=0.0, stat_length=None, end_value
         ``"reflect"``, ``"symmetric"``, ``"wrap"`` (``"circular"``), ``"mean"``,
         ``"median"``, ``"minimum"``, ``"maximum"``, ``"linear_ramp"``,
         ``"antisymmetric"``, ``"antireflect"`` or ``"smooth"``.
-    value : float or complex, optional
-        The constant of ``"constant"``.
+    value : float, complex or (left, right), optional
+        The constant of ``"constant"``; a pair gives each side its own, as
+        ``numpy.pad``'s ``constant_values=(left, right)``.
     stat_length : int or (int, int), optional
         Samples nearest each end that ``"mean"``, ``"median"``, ``"minimum"`` and
         ``"maximum"`` use (>= 1, clipped to the signal). Default: all samples.
@@ -114,6 +122,8 @@ def pad(x, pad_width, mode="constant", *, value=0.0, stat_length=None, end_value
     >>> import cconv1d as cc
     >>> cc.pad([1.0, 2.0, 3.0], 2, mode="reflect")
     array([3., 2., 1., 2., 3., 2., 1.])
+    >>> cc.pad([1.0, 2.0], (1, 2), value=(7, 9))
+    array([7., 1., 2., 9., 9.])
     >>> cc.pad([1.0, 2.0, 3.0], (1, 2), mode="wrap")
     array([3., 1., 2., 3., 1., 2.])
     >>> cc.pad([[1.0, 2.0], [5.0, 7.0]], 1, mode="antireflect")
@@ -137,7 +147,7 @@ def pad(x, pad_width, mode="constant", *, value=0.0, stat_length=None, end_value
     if code == _modes.LINEAR_RAMP:
         value_left, value_right = _pair_of_values(end_values, "end_values", dtype)
     else:
-        value_left = value_right = _pair_of_values(value, "value", dtype)[0]
+        value_left, value_right = _pair_of_values(value, "value", dtype)
     data = _validation.contiguous(arr, dtype).reshape(lanes, length)
     out = np.empty((lanes, total), dtype=dtype)
     PAD[dtype.char](data, out, left, right, code, value_left, value_right,
