@@ -276,7 +276,7 @@ CC_DESCRIPTOR(avx2, CC_SIMD_AVX2, 4, 24, 12, 4, 3, 8)
 CC_DESCRIPTOR(avx512, CC_SIMD_AVX512, 8, 48, 24, 4, 6, 16)
 #endif
 #if CC_HAVE_NEON_BUILD
-CC_DESCRIPTOR(neon, CC_SIMD_NEON, 8, 12, 6, 4, 6, 4)
+CC_DESCRIPTOR(neon, CC_SIMD_NEON, 8, 12, 6, 4, 5, 4)
 #endif
 
 /* The paths built into this binary, by code (NULL: not built). */

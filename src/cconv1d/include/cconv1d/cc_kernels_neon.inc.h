@@ -9,19 +9,22 @@
  * 128-bit registers as accumulators. Per pair: three unaligned input loads and the
  * pair's eight packed weights loaded as whole vectors (2 float / 4 double loads); each
  * FMA multiplies by one lane of a weight vector (FMLA by element, vfmaq_laneq), so no
- * broadcast is ever issued: 5 loads per 24 FMAs in float (7 in double), against AVX2's
- * 7 per 12. Registers: 24 accumulators + 3 inputs + 2 (float) or 4 (double) weight
- * vectors <= 31. Cores with 2-4 128-bit FMA pipes of 3-4 cycles latency need 8-16
- * independent accumulations in flight; 24 cover the widest (Neoverse V2, Apple Firestorm).
+ * broadcast is ever issued: 5 vectors loaded per 24 FMAs in float (7 in double), in 3
+ * (4) load instructions with LDP, against AVX2's 7 loads per 12 FMAs. Registers: 24
+ * accumulators + 3 inputs + 2 (float) or 4 (double) weight vectors <= 31. Cores with 2-4
+ * 128-bit FMA pipes of 3-4 cycles latency need 8-16 independent accumulations in
+ * flight; 24 cover the widest (Neoverse V2, Apple Firestorm).
  * A group of at most 4 output channels runs a 4-row tile (12 accumulators). NEON has no
  * masked loads: a tile narrower than CC_NR stages its output rows through a small buffer;
  * its input loads stay full-width (packed input rows carry a tile of slack).
- * irow: one output row, 16 vectors in flight per pair (one weight broadcast per 16 FMAs),
- * then 4, then 1 vector, then a scalar tail: the input may be the caller's own signal,
- * so no load passes position n - 1.
- * wgrad: 4 rows x 6 pairs = 24 vector accumulators (10 loads per 24 FMAs), flushed into
- * double accumulators every CC_WBLOCK positions as on x86; the last n % CC_VLEN
- * positions are summed in double, never loaded as a vector (dy rows may be the caller's).
+ * irow: one output row, 12 vectors in flight per pair (a weight broadcast per 12 FMAs;
+ * 16 would need 16 + 16 + 1 registers, and GCC spilled one), then 4, then 1 vector, then
+ * a scalar tail: the input may be the caller's own signal, so no load passes n - 1.
+ * wgrad: 4 rows x 5 pairs = 20 vector accumulators (9 loads per 20 FMAs), flushed into
+ * double accumulators every CC_WBLOCK positions as on x86. AVX-512's 4 x 6 made GCC
+ * spill two accumulators per step (it hoists all ten loads: 34 live vectors); 4 x 5
+ * needs 29 and runs from registers. The last n % CC_VLEN positions are summed in
+ * double, never loaded as a vector (dy rows may be the caller's array).
  * rowsum: float lanes widened to double before every add, four double sums.
  */
 
@@ -151,7 +154,7 @@ static void CC_FN(cc_irow, neon)(const CC_T *CC_RESTRICT x, const ptrdiff_t *off
                                  CC_T *CC_RESTRICT y, ptrdiff_t n, int accumulate,
                                  CC_T bias) {
     ptrdiff_t j = 0, p;
-    CC_I_ROW(16)
+    CC_I_ROW(12)
     CC_I_ROW(4)
     CC_I_ROW(1)
     /* Fewer than CC_VLEN positions left: scalar, so no load reaches past x[offs + n - 1]. */
@@ -163,18 +166,18 @@ static void CC_FN(cc_irow, neon)(const CC_T *CC_RESTRICT x, const ptrdiff_t *off
 }
 
 #define CC_W_DECL(r) CC_V c##r##0 = CC_DUP((CC_T)0), c##r##1 = c##r##0, c##r##2 = c##r##0, \
-    c##r##3 = c##r##0, c##r##4 = c##r##0, c##r##5 = c##r##0;
+    c##r##3 = c##r##0, c##r##4 = c##r##0;
 #define CC_W_FMA(r)                                                                       \
     g = CC_LOADU(d##r + j);                                                               \
     c##r##0 = CC_VFMA(c##r##0, g, v0); c##r##1 = CC_VFMA(c##r##1, g, v1);                 \
     c##r##2 = CC_VFMA(c##r##2, g, v2); c##r##3 = CC_VFMA(c##r##3, g, v3);                 \
-    c##r##4 = CC_VFMA(c##r##4, g, v4); c##r##5 = CC_VFMA(c##r##5, g, v5);
+    c##r##4 = CC_VFMA(c##r##4, g, v4);
 #define CC_W_FLUSH(r)                                                                     \
-    CC_WIDEN_ADD(t[(r) * 6 + 0], c##r##0); CC_WIDEN_ADD(t[(r) * 6 + 1], c##r##1);         \
-    CC_WIDEN_ADD(t[(r) * 6 + 2], c##r##2); CC_WIDEN_ADD(t[(r) * 6 + 3], c##r##3);         \
-    CC_WIDEN_ADD(t[(r) * 6 + 4], c##r##4); CC_WIDEN_ADD(t[(r) * 6 + 5], c##r##5);
+    CC_WIDEN_ADD(t[(r) * 5 + 0], c##r##0); CC_WIDEN_ADD(t[(r) * 5 + 1], c##r##1);         \
+    CC_WIDEN_ADD(t[(r) * 5 + 2], c##r##2); CC_WIDEN_ADD(t[(r) * 5 + 3], c##r##3);         \
+    CC_WIDEN_ADD(t[(r) * 5 + 4], c##r##4);
 
-/* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j], r < rows <= 4, q < cols <= 6. */
+/* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j], r < rows <= 4, q < cols <= 5. */
 static void CC_FN(cc_wgrad, neon)(const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, ptrdiff_t rows,
                                   const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
                                   ptrdiff_t cols, ptrdiff_t n, double *CC_RESTRICT dw,
@@ -184,32 +187,32 @@ static void CC_FN(cc_wgrad, neon)(const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, ptr
     const CC_T *d2 = rows > 2 ? dy + 2 * ldy : dy, *d3 = rows > 3 ? dy + 3 * ldy : dy;
     const CC_T *x0 = x + offs[0], *x1 = x + offs[cols > 1 ? 1 : 0];
     const CC_T *x2 = x + offs[cols > 2 ? 2 : 0], *x3 = x + offs[cols > 3 ? 3 : 0];
-    const CC_T *x4 = x + offs[cols > 4 ? 4 : 0], *x5 = x + offs[cols > 5 ? 5 : 0];
-    float64x2_t t[24];
-    double sums[24];
+    const CC_T *x4 = x + offs[cols > 4 ? 4 : 0];
+    float64x2_t t[20];
+    double sums[20];
     ptrdiff_t j0, j, q, r;
     const ptrdiff_t n_vec = n - n % CC_VLEN;
-    for (q = 0; q < 24; ++q) t[q] = vdupq_n_f64(0.0);
+    for (q = 0; q < 20; ++q) t[q] = vdupq_n_f64(0.0);
     for (j0 = 0; j0 < n_vec; j0 += CC_WBLOCK) {
         const ptrdiff_t j1 = j0 + CC_WBLOCK < n_vec ? j0 + CC_WBLOCK : n_vec;
         CC_W_DECL(0) CC_W_DECL(1) CC_W_DECL(2) CC_W_DECL(3)
         for (j = j0; j < j1; j += CC_VLEN) {
             const CC_V v0 = CC_LOADU(x0 + j), v1 = CC_LOADU(x1 + j), v2 = CC_LOADU(x2 + j);
-            const CC_V v3 = CC_LOADU(x3 + j), v4 = CC_LOADU(x4 + j), v5 = CC_LOADU(x5 + j);
+            const CC_V v3 = CC_LOADU(x3 + j), v4 = CC_LOADU(x4 + j);
             CC_V g;
             CC_W_FMA(0) CC_W_FMA(1) CC_W_FMA(2) CC_W_FMA(3)
         }
         CC_W_FLUSH(0) CC_W_FLUSH(1) CC_W_FLUSH(2) CC_W_FLUSH(3)
     }
-    for (q = 0; q < 24; ++q) sums[q] = vaddvq_f64(t[q]);
+    for (q = 0; q < 20; ++q) sums[q] = vaddvq_f64(t[q]);
     for (j = n_vec; j < n; ++j) {
         const CC_T *d[4] = {d0, d1, d2, d3};
-        const CC_T *v[6] = {x0, x1, x2, x3, x4, x5};
+        const CC_T *v[5] = {x0, x1, x2, x3, x4};
         for (r = 0; r < 4; ++r)
-            for (q = 0; q < 6; ++q) sums[r * 6 + q] += (double)d[r][j] * (double)v[q][j];
+            for (q = 0; q < 5; ++q) sums[r * 5 + q] += (double)d[r][j] * (double)v[q][j];
     }
     for (r = 0; r < rows; ++r)
-        for (q = 0; q < cols; ++q) dw[r * ldw + q] += sums[r * 6 + q];
+        for (q = 0; q < cols; ++q) dw[r * ldw + q] += sums[r * 5 + q];
 }
 
 /* sum_j x[j] in double (float lanes widened before every add), four vector sums. */
