@@ -5,7 +5,7 @@
 #   neon), so the NEON kernels are tested on an x86 machine.
 #
 # Usage: tests/c/run.sh [--native] [--qemu] [--asan] [PATH]
-#   --native / --qemu   run only that half (default: both)
+#   --native / --qemu   run only that half (default: both; on an aarch64 host, native)
 #   --asan              build the native harness with -fsanitize=address,undefined
 #   PATH                one kernel path only (scalar, avx2, avx512, neon); the same as
 #                       CCONV1D_HARNESS_PATH=PATH
@@ -27,7 +27,7 @@ for arg in "$@"; do
         --native) native=1 ;;
         --qemu) qemu=1 ;;
         --asan) asan=1 ;;
-        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
         -*) echo "run.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
         *) path="$arg" ;;
     esac
@@ -39,6 +39,8 @@ if [ "$native" = 0 ] && [ "$qemu" = 0 ]; then
         neon) qemu=1 ;;
         *) native=1 qemu=1 ;;
     esac
+    # On an aarch64 host the native run already covers neon.
+    if [ "$(uname -m)" = aarch64 ] || [ "$(uname -m)" = arm64 ]; then native=1 qemu=0; fi
 fi
 
 BUILD="$(mktemp -d "${TMPDIR:-/tmp}/cconv1d-harness.XXXXXX")"
