@@ -101,13 +101,36 @@ static void set_case(const char *fmt, ...) {
     va_end(ap);
 }
 
+static long n_passed, n_failed;
+
+/* Decimal digits of v into buf (async-signal-safe: no printf in a signal handler). */
+static size_t format_long(char *buf, long v) {
+    char tmp[24];
+    size_t n = 0, k = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0) buf[k++] = tmp[--n];
+    return k;
+}
+
 static void on_segv(int sig) {
     static const char head[] = "\nFAIL: memory fault (read or write outside the "
                                "contract's arrays, or a write to an input) in ";
+    char line[96];
+    size_t k;
     (void)sig;
-    if (write(2, head, sizeof head - 1) < 0) _exit(3);
-    if (write(2, case_text, strlen(case_text)) < 0) _exit(3);
-    if (write(2, "\n0 passed, 1 failed\n", 20) < 0) _exit(3);
+    fflush(stdout);   /* not async-signal-safe, but the process is ending anyway */
+    k = format_long(line, n_passed);
+    memcpy(line + k, " passed, ", 9);
+    k += 9;
+    k += format_long(line + k, n_failed + 1);
+    memcpy(line + k, " failed\n", 8);
+    k += 8;
+    if (write(2, head, sizeof head - 1) < 0 || write(2, case_text, strlen(case_text)) < 0
+        || write(2, "\n", 1) < 0 || write(1, line, k) < 0)
+        _exit(3);
     _exit(3);
 }
 
@@ -181,7 +204,6 @@ static void fill_input(void *x, const dtype_t *t, ptrdiff_t len, const ptrdiff_t
 
 /* ---- results ---- */
 
-static long n_passed, n_failed;
 static int n_reports;
 
 static int close_enough(double got, double want, double tol) {
