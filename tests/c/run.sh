@@ -12,14 +12,15 @@
 # The cross compiler and qemu come from Debian's gcc-aarch64-linux-gnu and qemu-user.
 # When they are missing and CI=true the script installs them (apt-get, as root or through
 # sudo); otherwise it stops and says how. CC (default gcc) and AARCH64_CC (default
-# aarch64-linux-gnu-gcc) choose the compilers.
+# aarch64-linux-gnu-gcc) choose the compilers, OPT (default -O2) the optimisation level.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 INCLUDE="$HERE/../../src/cconv1d/include/cconv1d"
 CC="${CC:-gcc}"
 AARCH64_CC="${AARCH64_CC:-aarch64-linux-gnu-gcc}"
-CFLAGS=(-O2 -Wall -Wextra -Wno-unused-function -I "$INCLUDE")
+# OPT=-O3 builds the kernels as setup.py does (default -O2: quicker to build, same code paths).
+CFLAGS=("${OPT:--O2}" -Wall -Wextra -Wno-unused-function -I "$INCLUDE")
 
 native=0 qemu=0 asan=0 path="${CCONV1D_HARNESS_PATH:-}"
 for arg in "$@"; do
