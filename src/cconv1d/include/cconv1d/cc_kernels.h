@@ -235,9 +235,64 @@
 #undef CC_MR
 #endif
 
-/* ---- NEON (aarch64) ---- */
-#if CC_HAVE_NEON_BUILD && defined(CC_NEON_KERNELS)
-#include "cc_kernels_neon.h"
+/* ---- NEON (aarch64): 8 rows x 3 vectors of 4 float / 2 double ---- */
+#if CC_HAVE_NEON_BUILD
+#define CC_MR 8
+#define CC_T float
+#define CC_SFX f32
+#define CC_NR 12
+#define CC_V float32x4_t
+#define CC_VLEN 4
+#define CC_LOADU vld1q_f32
+#define CC_STOREU vst1q_f32
+#define CC_DUP vdupq_n_f32
+/* NEON's operand order: accumulator first (acc + a * b). */
+#define CC_VFMA(acc, a, b) vfmaq_f32((acc), (a), (b))
+#define CC_VFMA_LANE(acc, a, v, lane) vfmaq_laneq_f32((acc), (a), (v), (lane))
+/* Four float lanes widened to two double vectors before they are added. */
+#define CC_WIDEN_ADD(t, v) ((t) = vaddq_f64((t), vaddq_f64(vcvt_f64_f32(vget_low_f32(v)), \
+                                                           vcvt_high_f64_f32(v))))
+#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = vaddq_f64((sa), vcvt_f64_f32(vget_low_f32(v))), \
+                                  (sb) = vaddq_f64((sb), vcvt_high_f64_f32(v)))
+#include "cc_kernels_neon.inc.h"
+#undef CC_WIDEN_ADD
+#undef CC_WIDEN_ADD2
+#undef CC_V
+#undef CC_VLEN
+#undef CC_LOADU
+#undef CC_STOREU
+#undef CC_DUP
+#undef CC_VFMA
+#undef CC_VFMA_LANE
+#undef CC_T
+#undef CC_SFX
+#undef CC_NR
+#define CC_T double
+#define CC_SFX f64
+#define CC_NR 6
+#define CC_V float64x2_t
+#define CC_VLEN 2
+#define CC_LOADU vld1q_f64
+#define CC_STOREU vst1q_f64
+#define CC_DUP vdupq_n_f64
+#define CC_VFMA(acc, a, b) vfmaq_f64((acc), (a), (b))
+#define CC_VFMA_LANE(acc, a, v, lane) vfmaq_laneq_f64((acc), (a), (v), (lane))
+#define CC_WIDEN_ADD(t, v) ((t) = vaddq_f64((t), (v)))
+#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = vaddq_f64((sa), (v)))
+#include "cc_kernels_neon.inc.h"
+#undef CC_WIDEN_ADD
+#undef CC_WIDEN_ADD2
+#undef CC_V
+#undef CC_VLEN
+#undef CC_LOADU
+#undef CC_STOREU
+#undef CC_DUP
+#undef CC_VFMA
+#undef CC_VFMA_LANE
+#undef CC_T
+#undef CC_SFX
+#undef CC_NR
+#undef CC_MR
 #endif
 
 /* ---- descriptors ---- */
@@ -254,8 +309,8 @@ CC_DESCRIPTOR(avx2, CC_SIMD_AVX2, 4, 24, 12, 4, 3, 8)
 #if CC_HAVE_AVX512_BUILD
 CC_DESCRIPTOR(avx512, CC_SIMD_AVX512, 8, 48, 24, 4, 6, 16)
 #endif
-#ifdef CC_NEON_DESCRIPTOR
-CC_NEON_DESCRIPTOR
+#if CC_HAVE_NEON_BUILD
+CC_DESCRIPTOR(neon, CC_SIMD_NEON, 8, 12, 6, 4, 5, 4)
 #endif
 
 /* The paths built into this binary, by code (NULL: not built). */
@@ -271,7 +326,7 @@ static const cc_kernels_t *const cc_registry[CC_SIMD_COUNT] = {
 #else
     NULL,
 #endif
-#ifdef CC_NEON_DESCRIPTOR
+#if CC_HAVE_NEON_BUILD
     &cc_kernels_neon,
 #else
     NULL,

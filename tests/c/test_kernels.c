@@ -1,0 +1,514 @@
+/* test_kernels.c -- every kernel of every SIMD path against a naive double reference.
+ *
+ * Plain C, no Python: includes cc_kernels.h and, for every descriptor in cc_registry[]
+ * that is built and runs on this CPU (scalar, avx2, avx512 on x86-64; scalar and neon
+ * on aarch64, natively or under qemu-aarch64), checks igemm, irow, wgrad and rowsum in
+ * float and double over a sweep of shapes: tile edges, tiny and odd sizes, offsets laid
+ * out as strides, dilations and channels make them, accumulate on and off, with and
+ * without a bias. Build and run it with tests/c/run.sh.
+ *
+ * What a kernel may touch is checked, not assumed:
+ *   - every caller array ends exactly where the contract says the kernel may read or
+ *     write (irow's input: offs + n; igemm's input: offs + cols rounded up to the tile,
+ *     the packed rows' slack), right before a PROT_NONE page: one element too far
+ *     segfaults, and a SIGSEGV handler names the case;
+ *   - inputs are mapped read-only during the call: a write to one segfaults;
+ *   - input elements no output depends on (tile slack, weight rows past `rows`, gaps
+ *     between offsets) are NaN, and outputs that must be ignored (y without accumulate)
+ *     start as NaN: a result that reads them is NaN and fails;
+ *   - output elements outside the rows x cols block (gaps up to the leading dimension)
+ *     hold a sentinel that must survive.
+ * Two kinds of data: small integers, where every product and partial sum is exact in
+ * float, so any summation order gives the reference bit for bit (tolerance 0: one term
+ * missing or counted twice fails), and uniform values in [-1, 1], checked against the
+ * rounding-error bound n_terms * (u + u_ref) * sum|terms| (u: the dtype's unit roundoff;
+ * u_ref: double's, for the reference's own rounding).
+ *
+ * Usage: test_kernels [path]   (or CCONV1D_HARNESS_PATH=path) runs one path only.
+ * Prints one line per path, kernel and dtype, then "N passed, M failed"; exits 1 on any
+ * failure, 2 on a usage error.
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
+#endif
+#include <float.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cc_kernels.h"
+
+/* ---- guarded arenas: each array ends right before a PROT_NONE page ---- */
+
+enum { A_X, A_W, A_OFFS, A_BIAS, A_Y, A_COUNT };
+#define ARENA_BYTES (4 * 1024 * 1024)
+
+static unsigned char *arena_base[A_COUNT];
+static size_t arena_used[A_COUNT];   /* bytes before the guard that the last put spans */
+static size_t page_size;
+
+static void arenas_init(void) {
+    int a;
+    page_size = (size_t)sysconf(_SC_PAGESIZE);
+    for (a = 0; a < A_COUNT; ++a) {
+        unsigned char *m = mmap(NULL, ARENA_BYTES + page_size, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED || mprotect(m + ARENA_BYTES, page_size, PROT_NONE) != 0) {
+            perror("mmap/mprotect");
+            exit(2);
+        }
+        arena_base[a] = m;
+    }
+}
+
+/* `bytes` of arena `a` ending at its guard page (writable until arenas_seal). */
+static void *arena_put(int a, size_t bytes) {
+    if (bytes > ARENA_BYTES) {
+        fprintf(stderr, "harness bug: %zu bytes do not fit an arena\n", bytes);
+        exit(2);
+    }
+    arena_used[a] = (bytes + page_size - 1) / page_size * page_size;
+    return arena_base[a] + ARENA_BYTES - bytes;
+}
+
+/* Inputs read-only during a kernel call, writable again afterwards (only the pages the
+ * arrays span: whole arenas would cost a page-table walk of 4 MiB per call). */
+static void arenas_seal(int sealed) {
+    int a;
+    for (a = 0; a < A_COUNT; ++a) {
+        if (a == A_Y || arena_used[a] == 0) continue;
+        if (mprotect(arena_base[a] + ARENA_BYTES - arena_used[a], arena_used[a],
+                     sealed ? PROT_READ : PROT_READ | PROT_WRITE) != 0) {
+            perror("mprotect");
+            exit(2);
+        }
+    }
+}
+
+/* ---- the case being run, for failure reports and the SIGSEGV handler ---- */
+
+static char case_text[256];
+
+static void set_case(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(case_text, sizeof case_text, fmt, ap);
+    va_end(ap);
+}
+
+static long n_passed, n_failed;
+
+/* Decimal digits of v into buf (async-signal-safe: no printf in a signal handler). */
+static size_t format_long(char *buf, long v) {
+    char tmp[24];
+    size_t n = 0, k = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0) buf[k++] = tmp[--n];
+    return k;
+}
+
+static void on_segv(int sig) {
+    static const char head[] = "\nFAIL: memory fault (read or write outside the "
+                               "contract's arrays, or a write to an input) in ";
+    char line[96];
+    size_t k;
+    (void)sig;
+    fflush(stdout);   /* not async-signal-safe, but the process is ending anyway */
+    k = format_long(line, n_passed);
+    memcpy(line + k, " passed, ", 9);
+    k += 9;
+    k += format_long(line + k, n_failed + 1);
+    memcpy(line + k, " failed\n", 8);
+    k += 8;
+    if (write(2, head, sizeof head - 1) < 0 || write(2, case_text, strlen(case_text)) < 0
+        || write(2, "\n", 1) < 0 || write(1, line, k) < 0)
+        _exit(3);
+    _exit(3);
+}
+
+/* ---- data ---- */
+
+typedef struct {
+    int f64;
+    size_t size;
+    double u;          /* unit roundoff */
+    const char *name;
+} dtype_t;
+
+static const dtype_t DTYPES[2] = {
+    {0, sizeof(float), FLT_EPSILON / 2, "f32"},
+    {1, sizeof(double), DBL_EPSILON / 2, "f64"},
+};
+
+enum { EXACT, RANDOM };
+static const char *const KIND_NAMES[2] = {"exact", "random"};
+static const double SENTINEL = 12345.5;
+
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
+static unsigned long long rng(void) {   /* xorshift64* */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 2685821657736338717ULL;
+}
+static ptrdiff_t rng_below(ptrdiff_t n) { return (ptrdiff_t)(rng() % (unsigned long long)n); }
+static double value(int kind) {
+    if (kind == EXACT) return (double)rng_below(17) - 8.0;
+    return (double)(rng() >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+static void put(void *buf, const dtype_t *t, ptrdiff_t i, double v) {
+    if (t->f64) ((double *)buf)[i] = v;
+    else ((float *)buf)[i] = (float)v;
+}
+static double get(const void *buf, const dtype_t *t, ptrdiff_t i) {
+    return t->f64 ? ((const double *)buf)[i] : (double)((const float *)buf)[i];
+}
+
+/* Pair offsets as the planners make them. pattern 0: channels x taps with a dilation,
+ * rows `pitch` apart; 1: polyphase rows of a strided, dilated convolution; 2: arbitrary
+ * (unsorted, repeated). Returns the largest offset (0 without pairs). */
+static ptrdiff_t make_offs(ptrdiff_t *offs, ptrdiff_t n_pairs, int pattern, ptrdiff_t span) {
+    ptrdiff_t p, mx = 0;
+    const ptrdiff_t taps = 1 + rng_below(5), dil = 1 + rng_below(3);
+    const ptrdiff_t stride = 2 + rng_below(2);
+    const ptrdiff_t pitch = span + taps * dil + rng_below(9);
+    for (p = 0; p < n_pairs; ++p) {
+        const ptrdiff_t c = p / taps, k = p % taps;
+        if (pattern == 0) offs[p] = c * pitch + k * dil;
+        else if (pattern == 1) offs[p] = (c * stride + (k * dil) % stride) * pitch
+                                         + (k * dil) / stride;
+        else offs[p] = rng_below(53);
+        if (offs[p] > mx) mx = offs[p];
+    }
+    return mx;
+}
+
+/* Fill x[0, len): real values where some pair reads [offs, offs + width), NaN elsewhere. */
+static void fill_input(void *x, const dtype_t *t, ptrdiff_t len, const ptrdiff_t *offs,
+                       ptrdiff_t n_pairs, ptrdiff_t width, int kind) {
+    ptrdiff_t i, p;
+    for (i = 0; i < len; ++i) put(x, t, i, NAN);
+    for (p = 0; p < n_pairs; ++p)
+        for (i = offs[p]; i < offs[p] + width; ++i)
+            if (get(x, t, i) != get(x, t, i)) put(x, t, i, value(kind));
+}
+
+/* ---- results ---- */
+
+static int n_reports;
+
+static int close_enough(double got, double want, double tol) {
+    return fabs(got - want) <= tol;   /* false for NaN */
+}
+
+static int report(const char *what, ptrdiff_t r, ptrdiff_t j, double got, double want,
+                  double tol) {
+    if (n_reports++ < 25)
+        printf("FAIL: %s: %s [%td, %td]: got %.17g, want %.17g (tolerance %.3g)\n",
+               case_text, what, r, j, got, want, tol);
+    return 0;
+}
+
+static void tally(int ok) {
+    if (ok) ++n_passed;
+    else ++n_failed;
+}
+
+/* Tolerance of a sum of n_terms addends whose magnitudes add up to abs_sum. */
+static double bound(int kind, const dtype_t *t, ptrdiff_t n_terms, double abs_sum) {
+    if (kind == EXACT) return 0.0;
+    return 1.01 * (double)n_terms * (t->u + DBL_EPSILON / 2) * abs_sum;
+}
+
+/* ---- igemm ---- */
+
+static int test_igemm(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
+                      ptrdiff_t cols, ptrdiff_t n_pairs, int accumulate, int has_bias,
+                      int kind, int pattern) {
+    const ptrdiff_t mr = d->mr, nr = t->f64 ? d->nr_f64 : d->nr_f32;
+    const ptrdiff_t cols_up = (cols + nr - 1) / nr * nr;
+    const ptrdiff_t ldy = cols + rng_below(4) * (1 + rng_below(9));
+    ptrdiff_t *offs = arena_put(A_OFFS, (size_t)n_pairs * sizeof *offs);
+    ptrdiff_t max_off = make_offs(offs, n_pairs, pattern, cols_up);
+    const ptrdiff_t x_len = n_pairs ? max_off + cols_up : 0, y_len = (rows - 1) * ldy + cols;
+    void *x = arena_put(A_X, (size_t)x_len * t->size);
+    void *w = arena_put(A_W, (size_t)(n_pairs * mr) * t->size);
+    void *bias = has_bias ? arena_put(A_BIAS, (size_t)rows * t->size) : NULL;
+    void *y = arena_put(A_Y, (size_t)y_len * t->size);
+    double *want = malloc(sizeof(double) * (size_t)(rows * cols));
+    double *tol = malloc(sizeof(double) * (size_t)(rows * cols));
+    ptrdiff_t r, j, p;
+    int ok = 1;
+    set_case("%s igemm %s rows=%td cols=%td n_pairs=%td accumulate=%d bias=%d %s offs=%d "
+             "ldy=%td", d->name, t->name, rows, cols, n_pairs, accumulate, has_bias,
+             KIND_NAMES[kind], pattern, ldy);
+    fill_input(x, t, x_len, offs, n_pairs, cols, kind);
+    for (p = 0; p < n_pairs; ++p)
+        for (r = 0; r < mr; ++r) put(w, t, p * mr + r, r < rows ? value(kind) : NAN);
+    for (r = 0; r < rows; ++r) {
+        if (bias) put(bias, t, r, value(kind));
+        for (j = 0; j < ldy && r * ldy + j < y_len; ++j)
+            put(y, t, r * ldy + j, j >= cols ? SENTINEL : accumulate ? value(kind) : NAN);
+    }
+    for (r = 0; r < rows; ++r)
+        for (j = 0; j < cols; ++j) {
+            double s = accumulate ? get(y, t, r * ldy + j) : bias ? get(bias, t, r) : 0.0;
+            double a = fabs(s);
+            for (p = 0; p < n_pairs; ++p) {
+                double term = get(w, t, p * mr + r) * get(x, t, offs[p] + j);
+                s += term;
+                a += fabs(term);
+            }
+            want[r * cols + j] = s;
+            tol[r * cols + j] = bound(kind, t, n_pairs + 1, a);
+        }
+    arenas_seal(1);
+    if (t->f64)
+        d->igemm_f64(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias);
+    else
+        d->igemm_f32(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias);
+    arenas_seal(0);
+    for (r = 0; r < rows; ++r)
+        for (j = 0; j < ldy && r * ldy + j < y_len; ++j) {
+            double got = get(y, t, r * ldy + j);
+            if (j >= cols) {
+                if (got != SENTINEL) ok = report("write past cols: y", r, j, got, SENTINEL, 0);
+            } else if (!close_enough(got, want[r * cols + j], tol[r * cols + j])) {
+                ok = report("y", r, j, got, want[r * cols + j], tol[r * cols + j]);
+            }
+        }
+    free(want);
+    free(tol);
+    return ok;
+}
+
+/* ---- irow ---- */
+
+static int test_irow(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t n,
+                     ptrdiff_t n_pairs, int accumulate, int has_bias, int kind,
+                     int pattern) {
+    ptrdiff_t *offs = arena_put(A_OFFS, (size_t)n_pairs * sizeof *offs);
+    ptrdiff_t max_off = make_offs(offs, n_pairs, pattern, n);
+    const ptrdiff_t x_len = n_pairs ? max_off + n : 0;
+    void *x = arena_put(A_X, (size_t)x_len * t->size);
+    void *w = arena_put(A_W, (size_t)n_pairs * t->size);
+    void *y = arena_put(A_Y, (size_t)n * t->size);
+    double *want = malloc(sizeof(double) * (size_t)(n + 1));
+    double *tol = malloc(sizeof(double) * (size_t)(n + 1));
+    double bias_v = has_bias ? value(kind) : 0.0;
+    ptrdiff_t j, p;
+    int ok = 1;
+    set_case("%s irow %s n=%td n_pairs=%td accumulate=%d bias=%d %s offs=%d", d->name,
+             t->name, n, n_pairs, accumulate, has_bias, KIND_NAMES[kind], pattern);
+    if (!t->f64) bias_v = (double)(float)bias_v;
+    fill_input(x, t, x_len, offs, n_pairs, n, kind);
+    for (p = 0; p < n_pairs; ++p) put(w, t, p, value(kind));
+    for (j = 0; j < n; ++j) put(y, t, j, accumulate ? value(kind) : NAN);
+    for (j = 0; j < n; ++j) {
+        double s = accumulate ? get(y, t, j) : bias_v, a = fabs(s);
+        for (p = 0; p < n_pairs; ++p) {
+            double term = get(w, t, p) * get(x, t, offs[p] + j);
+            s += term;
+            a += fabs(term);
+        }
+        want[j] = s;
+        tol[j] = bound(kind, t, n_pairs + 1, a);
+    }
+    arenas_seal(1);
+    if (t->f64) d->irow_f64(x, offs, n_pairs, w, y, n, accumulate, bias_v);
+    else d->irow_f32(x, offs, n_pairs, w, y, n, accumulate, (float)bias_v);
+    arenas_seal(0);
+    for (j = 0; j < n; ++j) {
+        double got = get(y, t, j);
+        if (!close_enough(got, want[j], tol[j])) ok = report("y", 0, j, got, want[j], tol[j]);
+    }
+    free(want);
+    free(tol);
+    return ok;
+}
+
+/* ---- wgrad ---- */
+
+static int test_wgrad(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
+                      ptrdiff_t cols, ptrdiff_t n, int kind, int pattern) {
+    const ptrdiff_t ldy = n + rng_below(3) * (1 + rng_below(7));
+    const ptrdiff_t ldw = cols + rng_below(3);
+    ptrdiff_t *offs = arena_put(A_OFFS, (size_t)cols * sizeof *offs);
+    ptrdiff_t max_off = make_offs(offs, cols, pattern, n);
+    const ptrdiff_t x_len = max_off + n, dy_len = (rows - 1) * ldy + n;
+    const ptrdiff_t dw_len = (rows - 1) * ldw + cols;
+    void *x = arena_put(A_X, (size_t)x_len * t->size);
+    void *dy = arena_put(A_W, (size_t)dy_len * t->size);
+    double *dw = arena_put(A_Y, (size_t)dw_len * sizeof(double));
+    double want[64], tol[64];
+    ptrdiff_t r, q, j;
+    int ok = 1;
+    set_case("%s wgrad %s rows=%td cols=%td n=%td %s offs=%d ldy=%td ldw=%td", d->name,
+             t->name, rows, cols, n, KIND_NAMES[kind], pattern, ldy, ldw);
+    fill_input(x, t, x_len, offs, cols, n, kind);
+    for (j = 0; j < dy_len; ++j) put(dy, t, j, j % ldy < n ? value(kind) : NAN);
+    for (j = 0; j < dw_len; ++j) dw[j] = j % ldw < cols ? value(kind) : SENTINEL;
+    for (r = 0; r < rows; ++r)
+        for (q = 0; q < cols; ++q) {
+            double s = dw[r * ldw + q], a = fabs(s);
+            for (j = 0; j < n; ++j) {
+                double term = get(dy, t, r * ldy + j) * get(x, t, offs[q] + j);
+                s += term;
+                a += fabs(term);
+            }
+            want[r * cols + q] = s;
+            tol[r * cols + q] = bound(kind, t, n + 1, a);
+        }
+    arenas_seal(1);
+    if (t->f64) d->wgrad_f64(dy, ldy, rows, x, offs, cols, n, dw, ldw);
+    else d->wgrad_f32(dy, ldy, rows, x, offs, cols, n, dw, ldw);
+    arenas_seal(0);
+    for (r = 0; r < rows; ++r)
+        for (q = 0; q < ldw && r * ldw + q < dw_len; ++q) {
+            double got = dw[r * ldw + q];
+            if (q >= cols) {
+                if (got != SENTINEL) ok = report("write past cols: dw", r, q, got, SENTINEL, 0);
+            } else if (!close_enough(got, want[r * cols + q], tol[r * cols + q])) {
+                ok = report("dw", r, q, got, want[r * cols + q], tol[r * cols + q]);
+            }
+        }
+    return ok;
+}
+
+/* ---- rowsum ---- */
+
+static int test_rowsum(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t n, int kind) {
+    void *x = arena_put(A_X, (size_t)n * t->size);
+    double want = 0.0, a = 0.0, got;
+    ptrdiff_t j;
+    set_case("%s rowsum %s n=%td %s", d->name, t->name, n, KIND_NAMES[kind]);
+    for (j = 0; j < n; ++j) {
+        put(x, t, j, value(kind));
+        want += get(x, t, j);
+        a += fabs(get(x, t, j));
+    }
+    arenas_seal(1);
+    got = t->f64 ? d->rowsum_f64(x, n) : d->rowsum_f32(x, n);
+    arenas_seal(0);
+    if (!close_enough(got, want, bound(kind, t, n, a)))
+        return report("sum", 0, 0, got, want, bound(kind, t, n, a));
+    return 1;
+}
+
+/* ---- the sweep ---- */
+
+static const ptrdiff_t PAIRS[] = {0, 1, 2, 3, 4, 5, 7, 8, 13, 17, 24, 33, 40};
+static const ptrdiff_t IROW_PAIRS[] = {0, 1, 2, 3, 7, 16, 40};
+static const ptrdiff_t WGRAD_N[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33,
+                                    63, 64, 65, 100, 255, 256, 257, 511, 512, 513, 1000,
+                                    1023, 1024, 1025, 1500};
+#define COUNT(a) ((ptrdiff_t)(sizeof(a) / sizeof((a)[0])))
+
+static void line(const cc_kernels_t *d, const char *kernel, const dtype_t *t,
+                 long passed0, long failed0) {
+    printf("  %-7s %-6s %s: %ld passed, %ld failed\n", d->name, kernel, t->name,
+           n_passed - passed0, n_failed - failed0);
+}
+
+static void run_path(const cc_kernels_t *d) {
+    int di, kind, acc, b, pattern = 0;
+    long p0, f0;
+    ptrdiff_t rows, cols, n, i;
+    /* The descriptor itself: a planner divides by these and sizes buffers with them. */
+    set_case("%s descriptor", d->name);
+    {
+        int ok = d->mr >= 1 && d->nr_f32 >= 1 && d->nr_f64 >= 1 && d->wr >= 1 && d->wc >= 1
+                 && d->vlen_f32 >= 1 && d->igemm_f32 && d->irow_f32 && d->wgrad_f32
+                 && d->rowsum_f32 && d->igemm_f64 && d->irow_f64 && d->wgrad_f64
+                 && d->rowsum_f64 && d->wr * d->wc <= 64;
+        if (!ok) report("fields", 0, 0, 0, 0, 0);
+        tally(ok);
+    }
+    for (di = 0; di < 2; ++di) {
+        const dtype_t *t = &DTYPES[di];
+        const ptrdiff_t nr = t->f64 ? d->nr_f64 : d->nr_f32;
+        p0 = n_passed; f0 = n_failed;
+        for (kind = 0; kind < 2; ++kind)
+            for (rows = 1; rows <= d->mr; ++rows)
+                for (cols = 1; cols <= 3 * nr + 5; ++cols)
+                    for (i = 0; i < COUNT(PAIRS); ++i)
+                        for (acc = 0; acc < 2; ++acc)
+                            for (b = 0; b < 2; ++b)
+                                tally(test_igemm(d, t, rows, cols, PAIRS[i], acc, b, kind,
+                                                 pattern++ % 3));
+        line(d, "igemm", t, p0, f0);
+        p0 = n_passed; f0 = n_failed;
+        for (kind = 0; kind < 2; ++kind)
+            for (n = 0; n <= 300; ++n)
+                for (i = 0; i < COUNT(IROW_PAIRS); ++i)
+                    for (acc = 0; acc < 2; ++acc)
+                        for (b = 0; b < 2 - acc; ++b)
+                            tally(test_irow(d, t, n, IROW_PAIRS[i], acc, b, kind,
+                                            pattern++ % 3));
+        line(d, "irow", t, p0, f0);
+        p0 = n_passed; f0 = n_failed;
+        for (kind = 0; kind < 2; ++kind)
+            for (rows = 1; rows <= d->wr; ++rows)
+                for (cols = 1; cols <= d->wc; ++cols)
+                    for (i = 0; i < COUNT(WGRAD_N); ++i)
+                        tally(test_wgrad(d, t, rows, cols, WGRAD_N[i], kind, pattern++ % 3));
+        line(d, "wgrad", t, p0, f0);
+        p0 = n_passed; f0 = n_failed;
+        for (kind = 0; kind < 2; ++kind)
+            for (n = 0; n <= 2000; ++n) tally(test_rowsum(d, t, n, kind));
+        line(d, "rowsum", t, p0, f0);
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *only = argc > 1 ? argv[1] : getenv("CCONV1D_HARNESS_PATH");
+    int isa, ran = 0, known = 0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (only && !*only) only = NULL;
+    if (only) {
+        for (isa = 0; isa < CC_SIMD_COUNT; ++isa)
+            if (cc_registry[isa] && !strcmp(cc_registry[isa]->name, only)) known = 1;
+        if (!known && strcmp(only, "scalar") && strcmp(only, "avx2") && strcmp(only, "avx512")
+            && strcmp(only, "neon")) {
+            fprintf(stderr, "unknown path %s: expected scalar, avx2, avx512 or neon\n", only);
+            return 2;
+        }
+    }
+    signal(SIGSEGV, on_segv);
+    signal(SIGBUS, on_segv);
+    arenas_init();
+    printf("cconv1d kernel harness (%s)\n", CC_ARM64 ? "aarch64" : CC_X86 ? "x86" : "other");
+    for (isa = 0; isa < CC_SIMD_COUNT; ++isa) {
+        const cc_kernels_t *d = cc_registry[isa];
+        if (!d) continue;
+        if (only && strcmp(d->name, only)) continue;
+        if (!cc_cpu_runs(isa)) {
+            printf("%s: built, but this CPU does not run it: skipped\n", d->name);
+            continue;
+        }
+        if (d->isa != isa) {
+            set_case("%s registry slot %d", d->name, isa);
+            report("descriptor isa", 0, 0, d->isa, isa, 0);
+            tally(0);
+        }
+        printf("%s: mr=%d nr=%d/%d wgrad %dx%d\n", d->name, d->mr, d->nr_f32, d->nr_f64,
+               d->wr, d->wc);
+        run_path(d);
+        ++ran;
+    }
+    if (only && !ran) {
+        fprintf(stderr, "path %s is not built into this binary or does not run here\n", only);
+        return 2;
+    }
+    printf("%ld passed, %ld failed\n", n_passed, n_failed);
+    return n_failed ? 1 : 0;
+}
