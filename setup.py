@@ -127,6 +127,12 @@ def probe_openmp(compiler, kind):
 class BuildExt(build_ext):
     """Probes OpenMP, applies the flavour's flags, records them for ``show_config()``."""
 
+    def run(self):
+        # setuptools' build_ext.run turns `inplace` off while it builds (it copies the
+        # modules in afterwards), so remember whether this build is in place.
+        self._source_tree_build = bool(self.inplace) or getattr(self, "editable_mode", False)
+        super().run()
+
     def build_extensions(self):
         kind = compiler_kind(self.compiler)
         omp = probe_openmp(self.compiler, kind)
@@ -159,7 +165,7 @@ class BuildExt(build_ext):
         text = ("# Written by setup.py at build time; not part of the source tree.\n"
                 f"BUILD_INFO = {info!r}\n")
         targets = [os.path.join(self.build_lib, "cconv1d", "_build_info.py")]
-        if self.inplace or getattr(self, "editable_mode", False):
+        if getattr(self, "_source_tree_build", False) or self.inplace:
             # In-place and editable builds import from the source tree (file ignored by git).
             targets.append(os.path.join(HERE, PKG, "_build_info.py"))
         for path in targets:

@@ -13,10 +13,11 @@ batch changes which partial sums exist, so they cannot be split-invariant and ar
 tested for it. They are tested for the thread count (each entry is owned by one thread)
 and are deterministic; ``conv1d_backward`` offers no ``out=``.
 
-Parts that fail today because of a kernel-level cause (the kernels are not this test's
-to change) are marked ``xfail(strict=True)`` with the cause, and carry a Hypothesis
-``@example`` that fails deterministically, so the mark errors (XPASS) once the kernel
-is fixed and can then be removed.
+Every part holds on every SIMD path: the kernels compute each output as one chain of
+FMAs (or, on the scalar path, of multiplies and adds) over its pairs in a fixed order,
+wherever the output falls in a row (vector body, masked or scalar tail). The AVX2 float64
+row kernel's scalar tail once mixed unfused and fused steps; the Hypothesis examples
+below pin the outputs that exposed it.
 """
 
 import os
@@ -35,23 +36,6 @@ import cconv1d as cc
 
 da = pytest.importorskip("dask.array")
 from cconv1d import dask as ccd  # noqa: E402
-
-# The float64 `irow` kernel's scalar tail: see _IROW_F64_TAIL below.
-_IROW_F64_TAIL = (
-    "kernel: cc_irow_f64_avx2's scalar tail (the last n % 4 outputs of each irow call) "
-    "is compiled by GCC -O3 into vmulpd products of 4 pairs added in order with vaddsd "
-    "(unfused), then vfmadd231sd for the remaining pairs, while the vector body uses "
-    "one FMA per pair. Which outputs of a row fall in the tail depends on the row length "
-    "(L_out, the ROW_BLOCK=4096 items, the edge rows of the direct path), so a length "
-    "split (Dask chunks, a slice along the length) changes the rounding of float64 "
-    "layers with fewer than 4 output channels per group (by_rows) and of the float64 "
-    "signal functions. float32 (vfmadd231ss in the tail) and igemm are unaffected.")
-
-
-# The cause below is in the AVX2 kernels; the scalar path (CCONV1D_SIMD=scalar) is
-# split-invariant today, which test_scalar_path_in_a_subprocess checks.
-_AVX2 = cc._forward.simd_path() == "avx2"
-
 
 def _same_bits(a, b):
     if a is None or b is None:
@@ -253,7 +237,6 @@ def _float64_by_rows_case():
                             padding_mode="zeros")
 
 
-@pytest.mark.xfail(_AVX2, strict=True, reason=_IROW_F64_TAIL)
 @given(chunked=chunked_conv_cases(dtypes=(np.float64,),
                                   keep=lambda c: not _conv1d_float32_or_igemm(c)))
 @example(chunked=(_float64_by_rows_case(), (1,), (6, 6))).via(
@@ -262,9 +245,8 @@ def test_dask_conv1d_chunking_float64_by_rows(chunked):
     _dask_conv1d_property(chunked)
 
 
-@pytest.mark.xfail(_AVX2, strict=True, reason=_IROW_F64_TAIL)
 def test_float64_by_rows_length_split_cause():
-    """The cause of the xfail above, pinned without Dask or threads: the same output
+    """The case that once failed above, pinned without Dask or threads: the same output
     computed in a row of 10 outputs (outputs 8 and 9 in irow's scalar tail) and in a row
     of 22 (in the vector body). Output j reads x[:, j:j+3] in both."""
     x, w, _, _ = _float64_by_rows_case()
@@ -340,7 +322,6 @@ def _float64_signal_case():
     return "convolve", rng.standard_normal((1, 300)), rng.standard_normal(7), "full"
 
 
-@pytest.mark.xfail(_AVX2, strict=True, reason=_IROW_F64_TAIL)
 @given(chunked=chunked_signal_cases(dtypes=(np.float64,)),
        method=st.sampled_from(["direct", "auto"]))
 @example(chunked=(_float64_signal_case(), (1,), (50, 77, 173)), method="direct").via(

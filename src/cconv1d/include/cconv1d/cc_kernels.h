@@ -120,7 +120,10 @@
 /* Eight float lanes summed pairwise into four doubles. */
 #define CC_WIDEN(v) _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), \
                                   _mm256_cvtps_pd(_mm256_extractf128_ps((v), 1)))
+/* One fused multiply-add on scalars: the same rounding as a vector lane's. */
+#define CC_FMA1(a, b, c) _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)))
 #include "cc_kernels_avx2.inc.h"
+#undef CC_FMA1
 #undef CC_WIDEN
 #undef CC_V
 #undef CC_VLEN
@@ -145,7 +148,9 @@
 #define CC_SET1 _mm256_set1_pd
 #define CC_ZERO _mm256_setzero_pd
 #define CC_WIDEN(v) (v)
+#define CC_FMA1(a, b, c) _mm_cvtsd_f64(_mm_fmadd_sd(_mm_set_sd(a), _mm_set_sd(b), _mm_set_sd(c)))
 #include "cc_kernels_avx2.inc.h"
+#undef CC_FMA1
 #undef CC_WIDEN
 #undef CC_V
 #undef CC_VLEN

@@ -118,9 +118,12 @@ static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(const CC_T *CC_RESTRICT x,
             a0 = CC_FMA(CC_SET1(w[p]), CC_LOADU(x + offs[p] + j), a0);
         CC_STOREU(y + j, a0);
     }
+    /* Explicit scalar FMAs: left to GCC, `acc += w * x` became unfused multiplies and adds
+     * for some pairs and FMAs for others, so an output rounded differently in the tail of
+     * a row than in the vector body of a longer one (Dask chunks, slices). */
     for (; j < n; ++j) {
         CC_T acc = accumulate ? y[j] : bias;
-        for (p = 0; p < n_pairs; ++p) acc += w[p] * x[offs[p] + j];
+        for (p = 0; p < n_pairs; ++p) acc = CC_FMA1(w[p], x[offs[p] + j], acc);
         y[j] = acc;
     }
 }
