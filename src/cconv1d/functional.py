@@ -11,7 +11,7 @@ from typing import Literal, Optional, Sequence, Tuple, Union
 import numpy as np
 import numpy.typing as npt
 
-from cconv1d import _modes, _threads, _validation
+from cconv1d import _fftconv, _modes, _threads, _validation
 from cconv1d._backward import GRAD_INPUT, GRAD_WEIGHT_BIAS
 from cconv1d._forward import FORWARD, conv1d_fast
 
@@ -170,7 +170,7 @@ def _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode, p
 def conv1d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: Optional[npt.ArrayLike] = None,
            stride: int = 1, padding: Padding = 0, dilation: int = 1, groups: int = 1, *,
            padding_mode: str = "zeros", pad_value: float = 0.0, flip: bool = False,
-           out: Optional[np.ndarray] = None) -> np.ndarray:
+           out: Optional[np.ndarray] = None, method: str = "auto") -> np.ndarray:
     """1-D convolution layer's forward pass (cross-correlation, as in PyTorch).
 
     ``y[n, o, j] = bias[o] + sum_c sum_k weight[o, c, k] * xp[n, g(o) + c, j*stride + k*dilation]``
@@ -212,6 +212,16 @@ def conv1d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: Optional[npt.ArrayLike
     out : numpy.ndarray, optional
         C-contiguous, writeable array of the result's shape and dtype, not overlapping
         an input; it is returned.
+    method : {"auto", "direct", "fft"}, optional
+        ``"direct"`` sums the products (the SIMD kernels); ``"fft"`` multiplies spectra:
+        real FFTs of the padded input and of the dilated kernel, the channel sum as a
+        complex matrix product per frequency, every padding mode, stride, dilation and
+        groups handled exactly; its rounding error is relative to the signal's norm
+        (about ``eps * log2(L)`` of it) rather than to each output. ``"auto"`` (the
+        default) takes the FFT only for long kernels (``dilation*(K-1)+1 >= 24``) where
+        a cost model expects it faster, and only for finite inputs small enough that no
+        transform overflows; PyTorch has no FFT route, so long kernels are where
+        cconv1d is furthest ahead.
 
     Returns
     -------
@@ -251,13 +261,16 @@ def conv1d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: Optional[npt.ArrayLike
     >>> cc.conv1d(x, w, None, 1, 1)          # PyTorch's order: bias, stride, padding
     array([[-2., -2., -2.,  3.]])
     """
-    y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups,
-                    _modes.FAST_CODES.get(padding_mode, -2) if type(padding_mode) is str else -2,
-                    pad_value, flip, out, _threads.get_num_threads())
-    if y is not None:
-        return y
+    if method == "direct" or (method == "auto" and _short_kernel(weight, dilation)):
+        y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups,
+                        _modes.FAST_CODES.get(padding_mode, -2)
+                        if type(padding_mode) is str else -2,
+                        pad_value, flip, out, _threads.get_num_threads())
+        if y is not None:
+            return y
     p = _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode,
                  pad_value, "conv1d")
+    route = _route(method, p)
     dtype = p["dtype"]
     shape3 = (p["n_batch"], p["c_out"], p["l_out"])
     result_shape = shape3 if p["batched"] else shape3[1:]
@@ -272,12 +285,36 @@ def conv1d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: Optional[npt.ArrayLike
     wc = _validation.contiguous(p["wa"], dtype)
     bc = (np.empty(0, dtype=dtype) if p["ba"] is None
           else _validation.contiguous(p["ba"], dtype))
-    FORWARD[dtype.char](xc, wc, bc, y, p["left"], p["right"], p["code"], p["value"],
-                   p["stride"], p["dilation"], p["groups"], bool(flip),
-                   _threads.get_num_threads())
+    if route == "fft" and (method == "fft" or _fftconv.safe_inputs(xc, wc)):
+        _fftconv.forward(xc, wc, bc, y, p["left"], p["right"], p["code"], p["value"],
+                         p["stride"], p["dilation"], p["groups"], bool(flip),
+                         _threads.get_num_threads())
+    else:
+        FORWARD[dtype.char](xc, wc, bc, y, p["left"], p["right"], p["code"], p["value"],
+                            p["stride"], p["dilation"], p["groups"], bool(flip),
+                            _threads.get_num_threads())
     if out is not None:
         return out
     return y if p["batched"] else y[0]
+
+
+def _short_kernel(weight, dilation):
+    """A kernel too short for the FFT route to pay (known without validating)."""
+    if type(weight) is not np.ndarray or weight.ndim != 3 or type(dilation) is not int:
+        return False
+    return dilation * (weight.shape[2] - 1) + 1 < _fftconv.MIN_FFT_SPAN
+
+
+def _route(method, p):
+    """``"direct"`` or ``"fft"`` for ``method`` and the validated arguments ``p``."""
+    if method not in _fftconv.METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, _fftconv.METHODS))}, "
+                         f"got {method!r}")
+    if method != "auto":
+        return method
+    return _fftconv.choose(p["n_batch"], p["c_in"], p["c_out"], p["groups"], p["k_size"],
+                           p["l_out"], p["stride"], p["dilation"], p["dtype"].itemsize,
+                           _threads.get_num_threads())
 
 
 def _needs(needs):
@@ -300,7 +337,7 @@ def conv1d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.Ar
                     padding: Padding = 0, dilation: int = 1, groups: int = 1,
                     padding_mode: str = "zeros", pad_value: float = 0.0, flip: bool = False,
                     needs: Union[str, Sequence[str]] = ("input", "weight", "bias"),
-                    ) -> Conv1dGrads:
+                    method: str = "auto") -> Conv1dGrads:
     """Gradients of :func:`conv1d` with respect to its input, weight and bias.
 
     Parameters
@@ -319,6 +356,11 @@ def conv1d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.Ar
     needs : sequence of str, optional
         Which of ``"input"``, ``"weight"``, ``"bias"`` to compute; the others are
         skipped and returned as ``None``.
+    method : {"auto", "direct", "fft"}, optional
+        As :func:`conv1d`: the FFT route computes the input gradient as a convolution
+        of ``grad_output`` with the kernel and the weight gradient as a correlation of
+        the padded input with ``grad_output``, both by real FFTs; ``"auto"`` chooses as
+        the forward pass does for the same arguments.
 
     Returns
     -------
@@ -378,6 +420,18 @@ def conv1d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.Ar
     threads = _threads.get_num_threads()
     flip = bool(flip)
     dx = dw = db = None
+    want_w = "weight" in wanted
+    want_b = "bias" in wanted and has_bias
+    if _route(method, p) == "fft" and (method == "fft" or _fftconv.safe_inputs(gc, xc, wc)):
+        x_for_stats = xc if p["code"] in _modes.NONLINEAR else np.empty((0, 0, 0), dtype)
+        dx, dw = _fftconv.backward(gc, xc, wc, p["left"], p["right"], p["code"],
+                                   p["value"], p["stride"], p["dilation"], p["groups"], flip,
+                                   "input" in wanted, want_w, threads, x_for_stats)
+        if dx is not None and not p["batched"]:
+            dx = dx[0]
+        if want_b:
+            db = gc.sum(axis=(0, 2), dtype=np.float64).astype(dtype)
+        return Conv1dGrads(dx, dw, db)
     if "input" in wanted:
         dx = np.empty(xc.shape, dtype=dtype)
         x_for_stats = xc if p["code"] in _modes.NONLINEAR else np.empty((0, 0, 0), dtype)
@@ -385,8 +439,6 @@ def conv1d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.Ar
                    p["stride"], p["dilation"], p["groups"], flip, threads)
         if not p["batched"]:
             dx = dx[0]
-    want_w = "weight" in wanted
-    want_b = "bias" in wanted and has_bias
     if want_w or want_b:
         dw = np.empty(wc.shape if want_w else (0, 1, 1), dtype=dtype)
         db = np.empty(p["c_out"] if want_b else 0, dtype=dtype)

@@ -1,0 +1,218 @@
+"""The FFT route of ``conv1d`` and ``conv1d_backward``: long kernels in O(L log L).
+
+A layer's output is ``y[n, o, j] = b[o] + sum_c sum_k w[o, c, k] * xp[n, c, j*s + k*d]``.
+With the dilated kernel ``wd[o, c, m]`` (``w`` at ``m = k*d``, zeros between) and the
+stride-1 outputs ``y1[t]``, ``y[j] = y1[j*s]`` and
+
+    y1[n, o, t] = sum_c sum_m wd[o, c, m] xp[n, c, t + m]       (a cross-correlation)
+
+which a real FFT of length ``F >= T + span`` (``T`` stride-1 outputs, ``span = d*(K-1)``)
+computes without wrap-around: ``Y1_f[n, o] = sum_c Xp_f[n, c] * conj(Wd_f[o, c])``. The
+channel sum is a complex matrix product per frequency, ``(N x C_in) @ (C_in x C_out)``
+for each of the ``F/2 + 1`` frequencies (per group), so the cost is
+``(N C_in + N C_out + C_out C_in) F log F`` for the transforms plus ``N C_in C_out F``
+complex multiply-adds, against ``N C_in C_out K L`` for the direct route.
+
+The backward pass uses the same transforms: the padded input's gradient is a
+convolution, ``dXp_f[n, c] = sum_o dY_f[n, o] Wd_f[o, c]`` (``dY`` is ``dy`` spread to
+every ``s``-th position), folded back onto ``x`` by the padding's adjoint; the weight
+gradient is a correlation summed over the batch, ``G_f[o, c] = sum_n conj(dY_f[n, o])
+Xp_f[n, c]``, read at the lags ``m = k*d``.
+
+Every padding mode is applied before (by the padding kernels) and its adjoint after,
+so the route computes exactly the direct route's function; the two differ by rounding:
+the FFT's error is relative to the norm of the signal rather than to each output, about
+``eps * log2(F)`` of it (float32 arithmetic in complex64, as PyTorch's own FFTs).
+SciPy's ``scipy.fft`` is used when installed (multi-threaded with ``workers``), else
+NumPy's; both are imported on first use only.
+"""
+
+import math
+
+import numpy as np
+
+from cconv1d._padding import PAD, PAD_BACKWARD
+
+__all__ = ["forward", "backward", "choose", "safe_inputs", "METHODS"]
+
+METHODS = ("auto", "direct", "fft")
+
+# Cost model of `choose` (seconds per unit, one core of the machines this was measured
+# on; only the ratio matters): the direct kernels run at ~80 GFLOP/s (float32) and ~40
+# (float64) on dense layers; an FFT of length F costs ~C_FFT * F log2 F per lane, and a
+# complex multiply-add of the per-frequency products ~C_CMAC.
+_DIRECT_FLOP = {4: 1.0 / 80e9, 8: 1.0 / 40e9}
+_C_FFT = {4: 1.2e-9, 8: 1.6e-9}
+_C_CMAC = {4: 0.25e-9, 8: 0.5e-9}
+_FFT_OVERHEAD = 60e-6          # plan/allocation and Python overhead of one FFT call
+#: Kernels shorter than this never take the FFT route under ``method="auto"``.
+MIN_FFT_SPAN = 24
+
+
+def _fft():
+    """``(rfft, irfft, next_fast_len, workers)``: scipy.fft's when installed."""
+    try:
+        import scipy.fft as sf
+        return sf.rfft, sf.irfft, sf.next_fast_len, True
+    except ImportError:  # pragma: no cover - scipy is a test dependency
+        return np.fft.rfft, np.fft.irfft, _next_fast_len_numpy, False
+
+
+def _next_fast_len_numpy(n, real=True):
+    best = 1 << max(0, (n - 1).bit_length())
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            quotient = -(-n // p35)
+            p2 = 1 << max(0, (quotient - 1).bit_length())
+            best = min(best, p2 * p35)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def _sizes(l_out, k_size, stride, dilation):
+    span = dilation * (k_size - 1)
+    steps = (l_out - 1) * stride + 1          # stride-1 outputs that are needed
+    return span, steps, steps + span           # ... and padded samples they read
+
+
+def choose(n_batch, c_in, c_out, groups, k_size, l_out, stride, dilation, itemsize,
+           threads=1):
+    """``"direct"`` or ``"fft"``: the route the cost model expects to be faster."""
+    span, steps, used = _sizes(l_out, k_size, stride, dilation)
+    if span + 1 < MIN_FFT_SPAN:
+        return "direct"
+    c_per_group = c_in // groups
+    direct = 2.0 * n_batch * c_out * l_out * c_per_group * k_size * _DIRECT_FLOP[itemsize]
+    size = _next_fast_len_numpy(used + 0)
+    log_f = math.log2(max(size, 2))
+    lanes = n_batch * (c_in + c_out) + c_out * c_per_group
+    fft = (lanes * _C_FFT[itemsize] * size * log_f
+           + n_batch * c_out * c_per_group * (size // 2 + 1) * _C_CMAC[itemsize]
+           + 3 * _FFT_OVERHEAD)
+    fft /= max(1, threads)
+    direct /= max(1, threads)
+    return "fft" if fft < 0.8 * direct else "direct"
+
+
+def _complex(dtype):
+    return np.complex64 if dtype == np.float32 else np.complex128
+
+
+def _padded(xc, left, right, code, value, threads):
+    """``x`` (N, C, L) padded by the padding kernels, as the direct route pads it."""
+    n, c, length = xc.shape
+    out = np.empty((n * c, left + length + right), dtype=xc.dtype)
+    PAD[xc.dtype.char](xc.reshape(n * c, length), out, left, right, code, value, value,
+                       length, length, threads)
+    return out.reshape(n, c, -1)
+
+
+def _kernel_spectrum(wc, flip, dilation, size, rfft, workers):
+    """rfft of the dilated kernel (flipped for ``flip``), (C_out, C_in/g, F//2+1)."""
+    c_out, c_per_group, k_size = wc.shape
+    wd = np.zeros((c_out, c_per_group, dilation * (k_size - 1) + 1), dtype=wc.dtype)
+    wd[..., ::dilation] = wc[..., ::-1] if flip else wc
+    return rfft(wd, size, axis=-1, **workers)
+
+
+def _group_matmul(a, b, groups):
+    """Per frequency and group, a matrix product: ``a`` is (P, G*Ca, F), ``b`` is
+    (G, Ca, Cb, F); returns (P, G*Cb, F) with
+    ``out[p, g*Cb + j, f] = sum_i a[p, g*Ca + i, f] * b[g, i, j, f]``."""
+    p_dim, ga, freq = a.shape
+    g_dim, ca, cb, _ = b.shape
+    a4 = a.reshape(p_dim, groups, ca, freq).transpose(1, 3, 0, 2)     # (G, F, P, Ca)
+    b4 = b.transpose(0, 3, 1, 2)                                      # (G, F, Ca, Cb)
+    out = np.matmul(a4, b4)                                           # (G, F, P, Cb)
+    return out.transpose(2, 0, 3, 1).reshape(p_dim, groups * cb, freq)
+
+
+def forward(xc, wc, bc, y, left, right, code, value, stride, dilation, groups, flip,
+            threads):
+    """``conv1d`` of validated C-contiguous arrays into ``y`` (N, C_out, L_out)."""
+    rfft, irfft, next_fast_len, has_workers = _fft()
+    workers = {"workers": threads} if has_workers else {}
+    n_batch, c_in, _ = xc.shape
+    c_out, c_per_group, k_size = wc.shape
+    l_out = y.shape[-1]
+    span, steps, used = _sizes(l_out, k_size, stride, dilation)
+    size = next_fast_len(used, True) if has_workers else next_fast_len(used)
+    xp = _padded(xc, left, right, code, value, threads)[..., :used]
+    xf = rfft(xp, size, axis=-1, **workers)                            # (N, C_in, F')
+    wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)    # (C_out, Cg, F')
+    o_per_group = c_out // groups
+    # b[g, c, o, f] = conj(Wd_f[g*Og + o, c])
+    b = np.conj(wf).reshape(groups, o_per_group, c_per_group, -1).transpose(0, 2, 1, 3)
+    yf = _group_matmul(xf, b, groups)                                 # (N, C_out, F')
+    y1 = irfft(yf, size, axis=-1, **workers)
+    np.copyto(y, y1[..., :steps:stride], casting="same_kind")
+    if bc is not None and bc.size:
+        y += bc[:, None]
+
+
+def backward(gc, xc, wc, left, right, code, value, stride, dilation, groups, flip,
+             want_input, want_weight, threads, x_for_stats):
+    """Input and weight gradients of ``conv1d`` by the FFT route: ``(dx, dw)``, each
+    None when not wanted. ``gc`` is dL/dy (N, C_out, L_out)."""
+    rfft, irfft, next_fast_len, has_workers = _fft()
+    workers = {"workers": threads} if has_workers else {}
+    n_batch, c_in, length = xc.shape
+    c_out, c_per_group, k_size = wc.shape
+    l_out = gc.shape[-1]
+    o_per_group = c_out // groups
+    span, steps, used = _sizes(l_out, k_size, stride, dilation)
+    size = next_fast_len(used, True) if has_workers else next_fast_len(used)
+    # dy spread to every stride-th position of the stride-1 outputs
+    if stride == 1:
+        dy_up = gc
+    else:
+        dy_up = np.zeros((n_batch, c_out, steps), dtype=gc.dtype)
+        dy_up[..., ::stride] = gc
+    gf = rfft(dy_up, size, axis=-1, **workers)                        # (N, C_out, F')
+    dx = dw = None
+    if want_input:
+        wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
+        # dXp_f[n, g*Cg + c] = sum_o dY_f[n, g*Og + o] * Wd_f[g*Og + o, c]
+        b = wf.reshape(groups, o_per_group, c_per_group, -1)          # (G, Og, Cg, F')
+        dxf = _group_matmul(gf, b, groups)                            # (N, C_in, F')
+        dxp_used = irfft(dxf, size, axis=-1, **workers)[..., :used]
+        padded = left + length + right
+        dxp = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
+        dxp[:, :used] = dxp_used.reshape(n_batch * c_in, used)
+        dx = np.empty((n_batch * c_in, length), dtype=xc.dtype)
+        xs = (x_for_stats.reshape(n_batch * c_in, length) if x_for_stats.size
+              else np.empty((0, 0), dtype=xc.dtype))
+        PAD_BACKWARD[xc.dtype.char](dxp, dx, xs, left, right, code, length, length,
+                                    threads)
+        dx = dx.reshape(n_batch, c_in, length)
+    if want_weight:
+        xp = _padded(xc, left, right, code, value, threads)[..., :used]
+        xf = rfft(xp, size, axis=-1, **workers)                        # (N, C_in, F')
+        # G_f[g*Og + o, c] = sum_n conj(dY_f[n, g*Og + o]) * Xp_f[n, g*Cg + c]
+        gconj = np.conj(gf).reshape(n_batch, groups, o_per_group, -1).transpose(1, 3, 2, 0)
+        xg = xf.reshape(n_batch, groups, c_per_group, -1).transpose(1, 3, 0, 2)
+        prod = np.matmul(gconj, xg)                                   # (G, F', Og, Cg)
+        corr = irfft(prod.transpose(0, 2, 3, 1), size, axis=-1, **workers)
+        taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
+        dw = np.ascontiguousarray(taps[..., ::-1] if flip else taps).astype(xc.dtype,
+                                                                           copy=False)
+    return dx, dw
+
+
+def safe_inputs(*arrays):
+    """Whether the FFT route computes these operands as well as the direct one: all
+    finite, and small enough that no transform overflows (an FFT sums every sample, so
+    it overflows, or turns one inf or NaN into a row of NaN, where a direct sum of K
+    products does not)."""
+    bound = 1.0
+    for a in arrays:
+        if a.size == 0:
+            continue
+        peak = float(np.max(np.abs(a)))
+        if not math.isfinite(peak):
+            return False
+        bound *= max(peak, 1.0) * a.shape[-1] * (a.shape[1] if a.ndim > 1 else 1)
+    return bound < np.finfo(arrays[0].dtype).max / 1e6

@@ -1,0 +1,140 @@
+"""The FFT route of conv1d / conv1d_backward (``method="fft"`` and ``"auto"``).
+
+Oracles: every padding mode by ``numpy.pad``/``pywt.pad``, then PyTorch's float64
+``conv1d`` and its autograd (weight and input gradients through the explicitly padded
+input, folded back by a central directional difference of the float64 forward for the
+modes PyTorch lacks). float32 accuracy is compared with PyTorch's own float32 direct
+result against the same float64 reference.
+"""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import cconv1d as cc
+from cconv1d import _fftconv
+from conv_oracles import ALL_PADDING_MODES, explicit_padding, pad_last
+
+# N, C_in, C_out, L, K, stride, dilation, groups, padding
+GEOMETRIES = [
+    (2, 6, 8, 300, 31, 1, 1, 1, "same"),
+    (3, 8, 4, 257, 24, 3, 2, 2, (5, 9)),
+    (1, 4, 4, 400, 40, 2, 1, 4, "full"),        # depthwise
+    (2, 3, 5, 129, 64, 1, 1, 1, "valid"),
+    (1, 2, 2, 50, 25, 1, 1, 1, "causal"),
+]
+
+
+def _oracle(x, w, b, stride, left, right, dilation, groups, mode, pad_value, flip):
+    xp = torch.from_numpy(pad_last(x, left, right, mode, pad_value))
+    wt = torch.from_numpy(np.array(w[..., ::-1] if flip else w, dtype=np.float64))
+    bt = None if b is None else torch.from_numpy(b.astype(np.float64))
+    return F.conv1d(xp, wt, bt, stride=stride, dilation=dilation, groups=groups).numpy()
+
+
+@pytest.mark.parametrize("mode", ALL_PADDING_MODES)
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_fft_forward_and_weight_gradient_match_the_oracle(geometry, mode):
+    n, c_in, c_out, length, k, stride, dilation, groups, padding = geometry
+    rng = np.random.default_rng([GEOMETRIES.index(geometry), ALL_PADDING_MODES.index(mode)])
+    x = rng.standard_normal((n, c_in, length))
+    w = rng.standard_normal((c_out, c_in // groups, k))
+    b = rng.standard_normal(c_out)
+    flip = bool(GEOMETRIES.index(geometry) % 2)
+    left, right = explicit_padding(padding, length, k, stride, dilation)
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
+              padding_mode=mode, pad_value=0.5, flip=flip)
+    y = cc.conv1d(x, w, b, method="fft", **kw)
+    ref = _oracle(x, w, b, stride, left, right, dilation, groups, mode, 0.5, flip)
+    assert y.shape == ref.shape
+    assert np.abs(y - ref).max() <= 1e-12 * (1 + np.abs(ref).max())
+
+    g = rng.standard_normal(y.shape)
+    grads = cc.conv1d_backward(g, x, w, bias=b, method="fft", **kw)
+    xp = torch.from_numpy(pad_last(x, left, right, mode, 0.5))
+    wt = torch.from_numpy(np.array(w[..., ::-1] if flip else w)).requires_grad_(True)
+    F.conv1d(xp, wt, stride=stride, dilation=dilation, groups=groups).backward(
+        torch.from_numpy(g))
+    ref_w = wt.grad.numpy()[..., ::-1] if flip else wt.grad.numpy()
+    assert np.abs(grads.weight - ref_w).max() <= 1e-12 * (1 + np.abs(ref_w).max())
+    assert np.allclose(grads.bias, g.sum(axis=(0, 2)), rtol=1e-13, atol=1e-12)
+
+    # The input gradient: <(y(x + h v) - y(x - h v)) / 2h, g> = <v, dx> (the statistic
+    # modes are piecewise linear: h is far below the gaps between order statistics).
+    v = rng.standard_normal(x.shape)
+    h = 1e-6
+    lhs = np.vdot(_oracle(x + h * v, w, b, stride, left, right, dilation, groups, mode,
+                          0.5, flip)
+                  - _oracle(x - h * v, w, b, stride, left, right, dilation, groups, mode,
+                            0.5, flip), g) / (2 * h)
+    assert abs(lhs - np.vdot(v, grads.input)) <= 1e-6 * (abs(lhs) + np.sqrt(g.size))
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_fft_input_gradient_matches_torch_autograd(mode):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 6, 500))
+    w = rng.standard_normal((8, 3, 48))
+    y = cc.conv1d(x, w, padding=30, stride=2, dilation=2, groups=2, padding_mode=mode,
+                  method="fft")
+    g = rng.standard_normal(y.shape)
+    dx = cc.conv1d_backward(g, x, w, padding=30, stride=2, dilation=2, groups=2,
+                            padding_mode=mode, method="fft").input
+    xt = torch.from_numpy(x).requires_grad_(True)
+    torch_mode = "constant" if mode == "zeros" else mode
+    F.conv1d(F.pad(xt, (30, 30), mode=torch_mode), torch.from_numpy(w), stride=2,
+             dilation=2, groups=2).backward(torch.from_numpy(g))
+    ref = xt.grad.numpy()
+    assert np.abs(dx - ref).max() <= 1e-12 * (1 + np.abs(ref).max())
+
+
+def test_fft_float32_is_as_accurate_as_pytorchs_direct_float32():
+    """Against a float64 reference, the float32 FFT route's largest error is within a
+    small factor of PyTorch's float32 direct convolution's (measured: ~1-2x)."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((4, 32, 2048)).astype(np.float32)
+    w = (rng.standard_normal((32, 32, 127)) / np.sqrt(32 * 127)).astype(np.float32)
+    ref = F.conv1d(torch.from_numpy(x.astype(np.float64)),
+                   torch.from_numpy(w.astype(np.float64)), padding=63).numpy()
+    ours = cc.conv1d(x, w, padding=63, method="fft")
+    theirs = F.conv1d(torch.from_numpy(x), torch.from_numpy(w), padding=63).numpy()
+    err_ours = np.abs(ours - ref).max()
+    err_torch = np.abs(theirs - ref).max()
+    assert ours.dtype == np.float32
+    assert err_ours <= 4 * err_torch + 4 * np.finfo(np.float32).eps
+
+
+def test_auto_takes_the_fft_only_for_long_kernels_and_safe_inputs(monkeypatch):
+    calls = []
+    real = _fftconv.forward
+    monkeypatch.setattr(_fftconv, "forward",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((8, 32, 4096)).astype(np.float32)
+    cc.conv1d(x, rng.standard_normal((32, 32, 3)).astype(np.float32), padding=1)
+    assert calls == []                         # short kernel: direct
+    w = rng.standard_normal((32, 32, 255)).astype(np.float32)
+    y = cc.conv1d(x, w, padding=127)
+    assert calls == [1]                        # long kernel, many channels: FFT
+    assert np.allclose(y, cc.conv1d(x, w, padding=127, method="direct"),
+                       rtol=1e-3, atol=1e-3 * np.abs(y).max())
+    x[0, 0, 5] = np.inf                        # the FFT would spread it over the row
+    y = cc.conv1d(x, w, padding=127)
+    assert calls == [1] and np.isfinite(y[1]).all() and np.isfinite(y[0, :, 200:]).all()
+
+
+def test_huge_finite_values_do_not_overflow_under_auto():
+    x = np.full((1, 4, 600), 1e300)
+    w = np.ones((4, 4, 64))
+    y = cc.conv1d(x, w)                        # auto: would overflow in an FFT
+    assert np.isfinite(y).all() and np.allclose(y, 4 * 64 * 1e300)
+
+
+def test_method_is_validated():
+    x = np.ones((1, 2, 50))
+    w = np.ones((2, 2, 30))
+    with pytest.raises(ValueError, match="method must be one of 'auto', 'direct', 'fft'"):
+        cc.conv1d(x, w, method="winograd")
+    with pytest.raises(ValueError, match="method must be one of"):
+        cc.conv1d_backward(np.ones((1, 2, 21)), x, w, method="FFT")
