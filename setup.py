@@ -95,11 +95,38 @@ def link_flags(kind):
     return ["-fsanitize=" + SANITIZE] if SANITIZE else []
 
 
+def _libomp_prefixes():
+    """Where Apple clang can find LLVM's libomp: $LIBOMP_PREFIX (set by the wheel build),
+    then Homebrew's places on arm64 and x86_64 Macs."""
+    prefixes = [os.environ.get("LIBOMP_PREFIX", "").strip(),
+                "/opt/homebrew/opt/libomp", "/usr/local/opt/libomp"]
+    return [p for p in prefixes if p and os.path.isfile(os.path.join(p, "include", "omp.h"))]
+
+
+def openmp_candidates(kind, platform=sys.platform):
+    """(compile, link) flag pairs to try, best first.
+
+    GCC and LLVM clang take ``-fopenmp``. Apple clang has no OpenMP runtime of its own:
+    it needs ``-Xpreprocessor -fopenmp`` and LLVM's libomp (``-lomp``), as scikit-learn's
+    macOS wheels do; the wheel build installs libomp and delocate ships it in the wheel.
+    """
+    if kind == "msvc":
+        return [(["/openmp"], [])]
+    candidates = [(["-fopenmp"], ["-fopenmp"])]
+    if platform == "darwin":
+        for prefix in _libomp_prefixes():
+            candidates.append((["-Xpreprocessor", "-fopenmp", f"-I{prefix}/include"],
+                               [f"-L{prefix}/lib", "-lomp", f"-Wl,-rpath,{prefix}/lib"]))
+        # libomp already on the default search paths (CFLAGS/LDFLAGS or a system copy)
+        candidates.append((["-Xpreprocessor", "-fopenmp"], ["-lomp"]))
+    return candidates
+
+
 def probe_openmp(compiler, kind):
     """Return the OpenMP (compile, link) flags if a test program builds, else None."""
     if NO_OPENMP:
         return None
-    candidates = [(["/openmp"], [])] if kind == "msvc" else [(["-fopenmp"], ["-fopenmp"])]
+    candidates = openmp_candidates(kind)
     source = textwrap.dedent("""
         #include <omp.h>
         int main(void) {

@@ -59,7 +59,8 @@ autosummary_filename_map = {
     "cconv1d.torch.Conv1d": "cconv1d.torch.Conv1d-class",
 }
 autodoc_member_order = "bysource"
-autodoc_typehints = "none"          # the signatures have no annotations; numpydoc has types
+autodoc_typehints = "none"          # numpydoc sections hold the types; the Literal mode words
+                                    # of the annotations would swamp the signatures
 autodoc_preserve_defaults = True    # show `dtype=np.float32`, not `<class ...>`
 autoclass_content = "class"         # the class docstring holds the Parameters section
 

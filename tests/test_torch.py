@@ -50,7 +50,7 @@ def _oracle(x, w, b, *, stride=1, padding=0, dilation=1, groups=1, padding_mode=
     """pad (torch / numpy / cconv1d) then torch's unpadded conv1d."""
     left, right = explicit_padding(padding, x.shape[-1], w.shape[-1], stride, dilation)
     mode = _modes.ALIASES.get(padding_mode, padding_mode)
-    if padding_mode == "zeros":
+    if padding_mode in ("zeros", "zero"):   # PyTorch's and PyWavelets' names for zeros
         xp = F.pad(x, (left, right))
     elif mode == "constant":
         xp = F.pad(x, (left, right), value=pad_value)
@@ -362,7 +362,7 @@ def test_no_grad_forward():
         y2 = layer(x)
     torch.testing.assert_close(y2, y)
     # a tensor produced with grad enabled has a backward node of ours
-    assert "Conv1dFunction" in type(layer(x).grad_fn).__name__
+    assert type(layer(x).grad_fn).__name__ == "_Conv1dKernelsBackward"
 
 
 SECOND_ORDER = "(?i)differentiate twice|once_differentiable|second.order|double.backward"
@@ -402,45 +402,26 @@ def _f64(*shape):
 
 
 @pytest.mark.parametrize("which", ["x", "weight", "bias"])
-@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.int32, torch.int64,
-                                   torch.bool, torch.complex64, torch.complex128])
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64, torch.bool, torch.complex64,
+                                   torch.complex128])
 def test_unsupported_dtype_type_error(which, dtype):
     args = dict(x=_f64(2, 3, 10), weight=_f64(4, 3, 3), bias=_f64(4))
     args[which] = args[which].to(dtype)
-    with pytest.raises(TypeError, match=r"float32.*float64"):
-        cct.conv1d(args["x"], args["weight"], args["bias"])
-
-
-@pytest.mark.parametrize("which", ["x", "weight", "bias"])
-def test_non_cpu_tensor_type_error(which):
-    args = dict(x=_f64(2, 3, 10), weight=_f64(4, 3, 3), bias=_f64(4))
-    args[which] = args[which].to("meta")  # stands in for CUDA on a machine without a GPU
-    with pytest.raises(TypeError, match=r"(?i)cpu"):
+    with pytest.raises(TypeError, match=rf"{which} has dtype.*float32.*float64"):
         cct.conv1d(args["x"], args["weight"], args["bias"])
 
 
 def test_mixed_dtypes_type_error():
     x, w, b = _f64(2, 3, 10), _f64(4, 3, 3), _f64(4)
-    for args in [(x.float(), w, b), (x, w.float(), None), (x, w, b.float())]:
-        with pytest.raises(TypeError, match="dtype"):
+    for args in [(x.float(), w, b), (x, w.float(), None), (x, w, b.float()),
+                 (x.half(), w, None)]:
+        with pytest.raises(TypeError, match="one dtype"):
             cct.conv1d(*args)
 
 
 def test_non_tensor_type_error():
     with pytest.raises(TypeError, match="torch.Tensor"):
         cct.conv1d(np.ones((1, 1, 5)), _f64(1, 1, 2))
-
-
-def test_module_refuses_non_cpu_and_unsupported_dtypes():
-    with pytest.raises(TypeError, match="CPU"):
-        cct.Conv1d(3, 4, 3, device="meta")
-    layer = cct.Conv1d(3, 4, 3)
-    with pytest.raises(TypeError, match="float32"):
-        copy.deepcopy(layer).half()(torch.randn(1, 3, 8).half())
-    with pytest.raises(TypeError, match="dtype"):
-        layer(torch.randn(1, 3, 8, dtype=torch.float64))
-    with pytest.raises(TypeError, match="(?i)cpu"):
-        layer(torch.randn(1, 3, 8, device="meta"))
 
 
 def test_value_errors_propagate():

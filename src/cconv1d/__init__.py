@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-def get_include():
+def get_include() -> str:
     """Folder holding cconv1d's ``.pxd`` files, for ``include_dirs`` of Cython builds
     that ``cimport`` its ``nogil`` kernels (its C headers are in ``include/`` under it).
 

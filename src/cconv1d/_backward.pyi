@@ -1,12 +1,20 @@
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
 from numpy.typing import NDArray
 
-def grad_input(dy: NDArray, w: NDArray, dx: NDArray, x: NDArray, left: int, right: int,
+_Array: TypeAlias = NDArray[Any]
+
+def grad_input(dy: _Array, w: _Array, dx: _Array, x: _Array, left: int, right: int,
                mode: int, stride: int, dilation: int, groups: int, flip: bool,
                n_threads: int) -> None: ...
-def grad_weight_bias(dy: NDArray, x: NDArray, dw: NDArray, db: NDArray, left: int,
+def grad_weight_bias(dy: _Array, x: _Array, dw: _Array, db: _Array, left: int,
                      right: int, mode: int, pad_value: float, stride: int, dilation: int,
                      groups: int, flip: bool, n_threads: int) -> None: ...
 def backward_workspace_bytes(n_batch: int, c_in: int, length: int, c_out: int,
                              c_per_group: int, k_size: int, left: int, right: int,
                              l_out: int, stride: int, dilation: int, groups: int, mode: int,
                              itemsize: int, n_threads: int) -> dict[str, int]: ...
+# dtype char ('f', 'd') -> the fused kernels specialised for it
+GRAD_INPUT: dict[str, Callable[..., None]]
+GRAD_WEIGHT_BIAS: dict[str, Callable[..., None]]

@@ -1,8 +1,11 @@
 """``show_config()``: what this build of cconv1d is and how it will run here."""
 
+from __future__ import annotations
+
 import os
 import platform
 import sys
+from typing import Any, TextIO
 
 from cconv1d import _kernels, _threads
 from cconv1d._version import __version__
@@ -13,7 +16,7 @@ except ImportError:  # a source tree that was never built by setup.py
     BUILD_INFO = {}
 
 
-def config_dict():
+def config_dict() -> dict[str, Any]:
     """The facts ``show_config`` prints, as a dict (for bug reports and tests)."""
     import numpy as np
 
@@ -40,7 +43,7 @@ def config_dict():
     }
 
 
-def show_config(file=None):
+def show_config(file: TextIO | None = None) -> None:
     """Print the version, compiler, flags, SIMD paths, OpenMP status and thread count.
 
     Parameters

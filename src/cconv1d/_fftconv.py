@@ -28,8 +28,11 @@ NumPy's; both are imported on first use only.
 """
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from cconv1d._padding import PAD, PAD_BACKWARD
 
@@ -49,7 +52,7 @@ _FFT_OVERHEAD = 60e-6          # plan/allocation and Python overhead of one FFT 
 MIN_FFT_SPAN = 24
 
 
-def _fft():
+def _fft() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., int], bool]:
     """``(rfft, irfft, next_fast_len, workers)``: scipy.fft's when installed."""
     try:
         import scipy.fft as sf
@@ -58,7 +61,7 @@ def _fft():
         return np.fft.rfft, np.fft.irfft, _next_fast_len_numpy, False
 
 
-def _next_fast_len_numpy(n, real=True):
+def _next_fast_len_numpy(n: int, real: bool = True) -> int:
     best = 1 << max(0, (n - 1).bit_length())
     p5 = 1
     while p5 < best:
@@ -72,14 +75,14 @@ def _next_fast_len_numpy(n, real=True):
     return best
 
 
-def _sizes(l_out, k_size, stride, dilation):
+def _sizes(l_out: int, k_size: int, stride: int, dilation: int) -> tuple[int, int, int]:
     span = dilation * (k_size - 1)
     steps = (l_out - 1) * stride + 1          # stride-1 outputs that are needed
     return span, steps, steps + span           # ... and padded samples they read
 
 
-def choose(n_batch, c_in, c_out, groups, k_size, l_out, stride, dilation, itemsize,
-           threads=1):
+def choose(n_batch: int, c_in: int, c_out: int, groups: int, k_size: int, l_out: int,
+           stride: int, dilation: int, itemsize: int, threads: int = 1) -> str:
     """``"direct"`` or ``"fft"``: the route the cost model expects to be faster."""
     span, steps, used = _sizes(l_out, k_size, stride, dilation)
     if span + 1 < MIN_FFT_SPAN:
@@ -97,11 +100,8 @@ def choose(n_batch, c_in, c_out, groups, k_size, l_out, stride, dilation, itemsi
     return "fft" if fft < 0.8 * direct else "direct"
 
 
-def _complex(dtype):
-    return np.complex64 if dtype == np.float32 else np.complex128
-
-
-def _padded(xc, left, right, code, value, threads):
+def _padded(xc: NDArray[Any], left: int, right: int, code: int, value: float,
+            threads: int) -> NDArray[Any]:
     """``x`` (N, C, L) padded by the padding kernels, as the direct route pads it."""
     n, c, length = xc.shape
     out = np.empty((n * c, left + length + right), dtype=xc.dtype)
@@ -110,15 +110,17 @@ def _padded(xc, left, right, code, value, threads):
     return out.reshape(n, c, -1)
 
 
-def _kernel_spectrum(wc, flip, dilation, size, rfft, workers):
+def _kernel_spectrum(wc: NDArray[Any], flip: bool, dilation: int, size: int,
+                     rfft: Callable[..., Any], workers: dict[str, int]) -> NDArray[Any]:
     """rfft of the dilated kernel (flipped for ``flip``), (C_out, C_in/g, F//2+1)."""
     c_out, c_per_group, k_size = wc.shape
     wd = np.zeros((c_out, c_per_group, dilation * (k_size - 1) + 1), dtype=wc.dtype)
     wd[..., ::dilation] = wc[..., ::-1] if flip else wc
-    return rfft(wd, size, axis=-1, **workers)
+    spectrum: NDArray[Any] = rfft(wd, size, axis=-1, **workers)
+    return spectrum
 
 
-def _group_matmul(a, b, groups):
+def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int) -> NDArray[Any]:
     """Per frequency and group, a matrix product: ``a`` is (P, G*Ca, F), ``b`` is
     (G, Ca, Cb, F); returns (P, G*Cb, F) with
     ``out[p, g*Cb + j, f] = sum_i a[p, g*Ca + i, f] * b[g, i, j, f]``."""
@@ -126,12 +128,14 @@ def _group_matmul(a, b, groups):
     g_dim, ca, cb, _ = b.shape
     a4 = a.reshape(p_dim, groups, ca, freq).transpose(1, 3, 0, 2)     # (G, F, P, Ca)
     b4 = b.transpose(0, 3, 1, 2)                                      # (G, F, Ca, Cb)
-    out = np.matmul(a4, b4)                                           # (G, F, P, Cb)
-    return out.transpose(2, 0, 3, 1).reshape(p_dim, groups * cb, freq)
+    out: NDArray[Any] = np.matmul(a4, b4)                             # (G, F, P, Cb)
+    result: NDArray[Any] = out.transpose(2, 0, 3, 1).reshape(p_dim, groups * cb, freq)
+    return result
 
 
-def forward(xc, wc, bc, y, left, right, code, value, stride, dilation, groups, flip,
-            threads):
+def forward(xc: NDArray[Any], wc: NDArray[Any], bc: NDArray[Any] | None, y: NDArray[Any],
+            left: int, right: int, code: int, value: float, stride: int, dilation: int,
+            groups: int, flip: bool, threads: int) -> None:
     """``conv1d`` of validated C-contiguous arrays into ``y`` (N, C_out, L_out)."""
     rfft, irfft, next_fast_len, has_workers = _fft()
     workers = {"workers": threads} if has_workers else {}
@@ -153,8 +157,10 @@ def forward(xc, wc, bc, y, left, right, code, value, stride, dilation, groups, f
         y += bc[:, None]
 
 
-def backward(gc, xc, wc, left, right, code, value, stride, dilation, groups, flip,
-             want_input, want_weight, threads, x_for_stats):
+def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, right: int,
+             code: int, value: float, stride: int, dilation: int, groups: int, flip: bool,
+             want_input: bool, want_weight: bool, threads: int,
+             x_for_stats: NDArray[Any]) -> tuple[NDArray[Any] | None, NDArray[Any] | None]:
     """Input and weight gradients of ``conv1d`` by the FFT route: ``(dx, dw)``, each
     None when not wanted. ``gc`` is dL/dy (N, C_out, L_out)."""
     rfft, irfft, next_fast_len, has_workers = _fft()
@@ -202,7 +208,7 @@ def backward(gc, xc, wc, left, right, code, value, stride, dilation, groups, fli
     return dx, dw
 
 
-def safe_inputs(*arrays):
+def safe_inputs(*arrays: NDArray[Any]) -> bool:
     """Whether the FFT route computes these operands as well as the direct one: all
     finite, and small enough that no transform overflows (an FFT sums every sample, so
     it overflows, or turns one inf or NaN into a row of NaN, where a direct sum of K
@@ -215,4 +221,4 @@ def safe_inputs(*arrays):
         if not math.isfinite(peak):
             return False
         bound *= max(peak, 1.0) * a.shape[-1] * (a.shape[1] if a.ndim > 1 else 1)
-    return bound < np.finfo(arrays[0].dtype).max / 1e6
+    return bool(bound < float(np.finfo(arrays[0].dtype).max) / 1e6)

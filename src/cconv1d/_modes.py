@@ -13,8 +13,26 @@ CODES = dict(MODE_CODES)
     "constant", "edge", "reflect", "symmetric", "wrap", "mean", "median", "minimum",
     "maximum", "linear_ramp", "antisymmetric", "antireflect", "smooth"))
 
-# Aliases in the names PyTorch users know. "zeros" is "constant" with the value forced to 0.
-ALIASES = {"zeros": "constant", "replicate": "edge", "circular": "wrap"}
+# Aliases in the names PyTorch users know ("zeros", "replicate", "circular") and in
+# PyWavelets' names ("zero", "periodic"). "zeros" is "constant" with the value forced to 0;
+# "zero" is meant to be too (ZEROS), but pad/conv1d only force it for names they check.
+# PyWavelets' "constant" repeats the end sample: that is our "edge", while our "constant"
+# is NumPy's; PyWavelets' "reflect", "symmetric", "smooth", "antisymmetric" and
+# "antireflect" mean what ours do. docs/usage.rst has the table.
+ALIASES = {"zeros": "constant", "replicate": "edge", "circular": "wrap",
+           "zero": "constant", "periodic": "wrap"}
+
+#: Names meaning "constant with the value 0" whatever ``value``/``pad_value`` says.
+ZEROS = frozenset({"zeros", "zero"})
+
+# Names of other libraries that are refused on purpose, with the reason.
+REFUSED = {
+    "periodization": (
+        "PyWavelets' 'periodization' is not a padding mode: it is a DWT boundary "
+        "treatment that extends an odd-length signal by one sample and keeps ceil(N/2) "
+        "coefficients per level, so its width is set by the transform, not by pad_width; "
+        "for a periodic extension use 'periodic' (= 'wrap')"),
+}
 
 #: Modes whose padded samples depend on the data non-linearly: their adjoint needs ``x``.
 NONLINEAR = frozenset({MEDIAN, MINIMUM, MAXIMUM})
@@ -26,23 +44,26 @@ STATISTIC = frozenset({MEAN, MEDIAN, MINIMUM, MAXIMUM})
 ALL_NAMES = tuple(CODES) + tuple(ALIASES)
 
 #: Every accepted ``padding_mode`` string -> its code, for conv1d's compiled fast path;
-#: "zeros" maps to -1 (constant, with the value forced to 0).
+#: "zeros" and "zero" map to -1 (constant, with the value forced to 0).
 FAST_CODES = dict(CODES, **{alias: CODES[name] for alias, name in ALIASES.items()})
-FAST_CODES["zeros"] = -1
+FAST_CODES.update(dict.fromkeys(ZEROS, -1))
 
 
-def lookup(mode, name="mode"):
+def lookup(mode: str, name: str = "mode") -> tuple[str, int]:
     """Return ``(canonical_name, code)`` for a mode name or alias.
 
     Raises
     ------
     ValueError
-        If ``mode`` is not a known name, with the list of names.
+        If ``mode`` is not a known name, with the list of names; or a name of another
+        library that has no meaning here (``"periodization"``), with the reason.
     TypeError
         If ``mode`` is not a string.
     """
     if not isinstance(mode, str):
         raise TypeError(f"{name} must be a string naming a padding mode, got {type(mode).__name__}")
+    if mode in REFUSED:
+        raise ValueError(f"{name}={mode!r} is refused: {REFUSED[mode]}")
     canonical = ALIASES.get(mode, mode)
     if canonical not in CODES:
         raise ValueError(

@@ -6,22 +6,28 @@ promotion (API.md section 1), integer arguments, output-size arithmetic in Pytho
 the argument, what was expected and what was given.
 """
 
+from __future__ import annotations
+
 import operator
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 # Largest element count we let a kernel index: Py_ssize_t offsets must not overflow even
 # after multiplying by the widest itemsize we use (complex128, 16 bytes).
 MAX_ELEMENTS = sys.maxsize // 16
 
 
-def _kind_error(name, dtype, what):
+def _kind_error(name: str, dtype: np.dtype[Any], what: str) -> TypeError:
     return TypeError(f"{name}: dtype {dtype} is not supported by {what}; expected a real "
                      "floating, integer or bool array")
 
 
-def compute_dtype(dtype, name, what, *, allow_complex):
+def compute_dtype(dtype: DTypeLike, name: str, what: str, *,
+                  allow_complex: bool) -> np.dtype[Any]:
     """The dtype a kernel computes in for input dtype ``dtype`` (API.md section 1).
 
     float32/float64 stay; bool and integers compute in float64; float16 in float32;
@@ -51,7 +57,7 @@ def compute_dtype(dtype, name, what, *, allow_complex):
     raise _kind_error(name, dtype, what)
 
 
-def as_array(x, name):
+def as_array(x: ArrayLike, name: str) -> NDArray[Any]:
     """``x`` as an ndarray without copying, refusing object/str/datetime dtypes early."""
     if isinstance(x, np.ndarray):
         arr = x
@@ -69,7 +75,8 @@ def as_array(x, name):
 _NATIVE_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def result_dtype(arrays, names, what, *, allow_complex):
+def result_dtype(arrays: Sequence[NDArray[Any]], names: Sequence[str], what: str, *,
+                 allow_complex: bool) -> np.dtype[Any]:
     """Promoted compute dtype of several inputs (``np.result_type`` then section 1 rules)."""
     first = arrays[0].dtype
     if first in _NATIVE_FLOATS and all(a.dtype == first for a in arrays):
@@ -80,7 +87,7 @@ def result_dtype(arrays, names, what, *, allow_complex):
     return compute_dtype(promoted, names[0], what, allow_complex=allow_complex)
 
 
-def contiguous(arr, dtype):
+def contiguous(arr: NDArray[Any], dtype: DTypeLike) -> NDArray[Any]:
     """A C-contiguous, aligned, native-byte-order array of ``dtype``; copies only when
     needed.
 
@@ -96,7 +103,7 @@ def contiguous(arr, dtype):
     return out
 
 
-def as_int(value, name, *, minimum=None):
+def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
     """A Python int from an integer-like ``value`` (bool refused), checked ``>= minimum``."""
     if type(value) is int and (minimum is None or value >= minimum) \
             and -MAX_ELEMENTS <= value <= MAX_ELEMENTS:
@@ -116,7 +123,7 @@ def as_int(value, name, *, minimum=None):
     return result
 
 
-def int_pair(value, name, *, minimum=0):
+def int_pair(value: Any, name: str, *, minimum: int = 0) -> tuple[int, int]:
     """``(left, right)`` from an int (both sides) or a pair of ints, each ``>= minimum``."""
     if isinstance(value, (tuple, list, np.ndarray)):
         items = list(np.asarray(value, dtype=object).ravel()) if isinstance(
@@ -131,7 +138,7 @@ def int_pair(value, name, *, minimum=0):
     return width, width
 
 
-def check_size(count, name):
+def check_size(count: int, name: str) -> int:
     """Refuse element counts that a kernel could not index (or would not fit in memory)."""
     if count > MAX_ELEMENTS:
         raise ValueError(f"{name}: the result would hold {count} elements, more than the "
@@ -139,7 +146,9 @@ def check_size(count, name):
     return count
 
 
-def check_out(out, shape, dtype, inputs, what="out"):
+def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype[Any],
+              inputs: Sequence[tuple[NDArray[Any] | None, str]],
+              what: str = "out") -> NDArray[Any]:
     """Validate a user ``out=`` array: exact shape and dtype, C-contiguous, writeable,
     native byte order, no overlap with any input. Returns it."""
     if not isinstance(out, np.ndarray):

@@ -29,6 +29,9 @@ Examples
 'tiny'
 """
 
+from __future__ import annotations
+
+import argparse
 import contextlib
 import json
 import os
@@ -36,11 +39,13 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO
 
 import numpy as np
 
 import cconv1d as cc
-from cconv1d import _forward, _modes
+from cconv1d import _forward, _modes, _threads, _validation
 
 # (N, C_in, C_out, L, K, stride, dilation, groups, padding[, dtype])
 NN_CASES = {
@@ -70,7 +75,8 @@ PEAK_REPEATS = 5
 SAMPLE_SECONDS = 2e-3
 
 
-def _time(fn, repeats, min_seconds=0.0, warmup=True, first=None):
+def _time(fn: Callable[[], object], repeats: int, min_seconds: float = 0.0, warmup: bool = True,
+          first: float | None = None) -> tuple[float, float]:
     """Median and minimum seconds per call of ``fn`` over ``repeats`` samples.
 
     ``warmup`` makes one untimed call first; ``first`` (seconds of an earlier call, when
@@ -81,7 +87,7 @@ def _time(fn, repeats, min_seconds=0.0, warmup=True, first=None):
         fn()  # page faults, thread start-up, caches
         first = time.perf_counter() - t0
     number = max(1, int(SAMPLE_SECONDS / first)) if first else 1
-    times = []
+    times: list[float] = []
     start = time.perf_counter()
     while len(times) < repeats or (time.perf_counter() - start < min_seconds
                                    and len(times) < 10 * repeats):
@@ -92,7 +98,7 @@ def _time(fn, repeats, min_seconds=0.0, warmup=True, first=None):
     return statistics.median(times), min(times)
 
 
-def _torch():
+def _torch() -> tuple[Any, Any]:
     try:
         import torch
         import torch.nn.functional as F
@@ -101,7 +107,7 @@ def _torch():
     return torch, F
 
 
-def machine_info():
+def machine_info() -> dict[str, Any]:
     """The CPU model (``/proc/cpuinfo``, else ``platform.processor()``), logical cores, OS."""
     cpu = ""
     try:
@@ -118,10 +124,12 @@ def machine_info():
 
 
 @contextlib.contextmanager
-def _using_threads(threads):
+def _using_threads(threads: int) -> Iterator[None]:
     """cconv1d and PyTorch (if installed) both run on ``threads`` threads inside."""
     torch, _ = _torch()
-    old = cc.get_num_threads()
+    # What the caller asked for, not what it resolved to: None (the default) must come
+    # back as None, or OMP_NUM_THREADS and threadpoolctl would be ignored from then on.
+    old = getattr(_threads, "_requested", None)
     old_torch = torch.get_num_threads() if torch is not None else None
     cc.set_num_threads(threads)
     if torch is not None:
@@ -134,7 +142,8 @@ def _using_threads(threads):
             torch.set_num_threads(old_torch)
 
 
-def gemm_peak(threads, size=None, repeats=PEAK_REPEATS):
+def gemm_peak(threads: int, size: int | None = None,
+              repeats: int = PEAK_REPEATS) -> dict[str, Any]:
     """GFLOP/s of a ``size`` x ``size`` float32 and float64 matrix product on ``threads``.
 
     ``torch.mm`` if PyTorch is installed (run inside :func:`_using_threads`), else NumPy's
@@ -166,12 +175,14 @@ def gemm_peak(threads, size=None, repeats=PEAK_REPEATS):
     return peak
 
 
-def _padding_pair(padding, length, k, stride, dilation):
+def _padding_pair(padding: Any, length: int, k: int, stride: int,
+                  dilation: int) -> tuple[int, int]:
     left, right, _ = cc.functional.conv1d_geometry(length, k, stride, padding, dilation)
     return left, right
 
 
-def _time_interleaved(fns, repeats):
+def _time_interleaved(fns: dict[str, Callable[[], object]],
+                      repeats: int) -> dict[str, tuple[float, float]]:
     """``{name: (median, min)}`` seconds per call, the functions timed in turn within
     each repeat: on a shared machine a burst of someone else's work then lands on every
     contestant alike instead of on whichever was running."""
@@ -180,7 +191,7 @@ def _time_interleaved(fns, repeats):
         t0 = time.perf_counter()
         fn()  # warm-up: page faults, thread start-up, caches
         number[name] = max(1, int(SAMPLE_SECONDS / max(time.perf_counter() - t0, 1e-9)))
-    times = {name: [] for name in fns}
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             t0 = time.perf_counter()
@@ -190,7 +201,8 @@ def _time_interleaved(fns, repeats):
     return {name: (statistics.median(t), min(t)) for name, t in times.items()}
 
 
-def nn_case(name, spec, repeats, threads, backward):
+def nn_case(name: str, spec: tuple[Any, ...], repeats: int, threads: int,
+            backward: bool) -> dict[str, Any]:
     n, c_in, c_out, length, k, stride, dilation, groups, padding = spec[:9]
     dtype = np.dtype(spec[9] if len(spec) > 9 else "float32")
     rng = np.random.default_rng(0)
@@ -207,9 +219,10 @@ def nn_case(name, spec, repeats, threads, backward):
            "workspace": _forward.forward_workspace_bytes(
                n, c_in, length, c_out, c_in // groups, k, left, right, y.shape[-1],
                stride, dilation, groups, _modes.CONSTANT, dtype.itemsize, threads)}
-    forward = {"ours": lambda: cc.conv1d(x, w, b, out=out, **kwargs),
+    forward: dict[str, Callable[[], object]] = {
+               "ours": lambda: cc.conv1d(x, w, b, out=out, **kwargs),
                "ours_fresh": lambda: cc.conv1d(x, w, b, **kwargs)}
-    backward_fns = {}
+    backward_fns: dict[str, Callable[[], object]] = {}
     if backward:
         g = rng.standard_normal(y.shape).astype(dtype)
         backward_fns["ours_bwd"] = lambda: cc.conv1d_backward(g, x, w, **kwargs)
@@ -217,7 +230,7 @@ def nn_case(name, spec, repeats, threads, backward):
     if torch is not None:
         xt, wt, bt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
 
-        def torch_forward():
+        def torch_forward() -> Any:
             with torch.no_grad():
                 xp = F.pad(xt, (left, right)) if left != right else xt
                 return F.conv1d(xp, wt, bt, stride=stride, dilation=dilation, groups=groups,
@@ -231,7 +244,7 @@ def nn_case(name, spec, repeats, threads, backward):
             yr = F.conv1d(F.pad(xr, (left, right)), wr, br, stride=stride,
                           dilation=dilation, groups=groups)
 
-            def torch_backward():
+            def torch_backward() -> None:
                 # autograd's backward alone: the graph is kept, only gradients recomputed
                 xr.grad = wr.grad = br.grad = None
                 yr.backward(gt, retain_graph=True)
@@ -247,7 +260,7 @@ def nn_case(name, spec, repeats, threads, backward):
     return row
 
 
-def _signal_peers(a, v):
+def _signal_peers(a: np.ndarray, v: np.ndarray) -> dict[str, Callable[[], Any]]:
     """The installed peers computing numpy.convolve(a, v) ('full'), by name."""
     peers = {"numpy.convolve": lambda: np.convolve(a, v)}
     try:
@@ -266,12 +279,12 @@ def _signal_peers(a, v):
     return peers
 
 
-def signal_case(length, taps, repeats, threads):
+def signal_case(length: int, taps: int, repeats: int, threads: int) -> dict[str, Any]:
     rng = np.random.default_rng(1)
     a = rng.standard_normal(length)
     v = rng.standard_normal(taps)
-    row = {"case": f"convolve {length:g} x {taps:g}", "dtype": "float64", "threads": threads,
-           "notes": []}
+    row: dict[str, Any] = {"case": f"convolve {length:g} x {taps:g}", "dtype": "float64",
+                           "threads": threads, "notes": []}
     row["ours"], row["ours_min"] = _time(lambda: cc.convolve(a, v), repeats)
     row["ours_direct"], _ = _time(lambda: cc.convolve(a, v, method="direct"), repeats)
     row["ours_fft"], _ = _time(lambda: cc.convolve(a, v, method="fft"), repeats)
@@ -294,7 +307,7 @@ def signal_case(length, taps, repeats, threads):
     return row
 
 
-def _add_pct_peak(row, peak):
+def _add_pct_peak(row: dict[str, Any], peak: dict[str, Any] | None) -> None:
     """``pct_peak`` (and ``pct_peak_bwd``): cconv1d's rate as % of the same-dtype GEMM peak."""
     if not peak or "gflops" not in row:
         return
@@ -303,25 +316,29 @@ def _add_pct_peak(row, peak):
             row[pct] = 100.0 * row[rate] / peak[row["dtype"]]
 
 
-def _thread_counts(threads):
+def _thread_counts(threads: int | Sequence[int] | None) -> list[int]:
     if threads is None:
         return [cc.get_num_threads()]
     if isinstance(threads, int):
-        return [threads]
+        return [threads or cc.get_num_threads()]
     return [n or cc.get_num_threads() for n in threads]
 
 
-def run(cases=None, signal_cases=None, repeats=7, threads=None, backward=True, peak=True,
-        stream=sys.stdout, json_path=None):
+def run(cases: Sequence[str] | None = None,
+        signal_cases: Sequence[tuple[int, int]] | None = None, repeats: int = 7,
+        threads: int | Sequence[int] | None = None, backward: bool = True,
+        peak: bool = True, stream: TextIO | None = sys.stdout,
+        json_path: str | None = None) -> list[dict[str, Any]]:
     """Run the benchmark; print a table to ``stream`` (None: silent); return the rows.
 
     ``threads`` is one count or a sequence of counts (the whole table runs once per
     count; default ``cc.get_num_threads()``); ``peak=False`` skips the GEMM peak and the
     ``% peak`` columns; ``json_path`` (``"-"``: standard output) also writes the report.
     """
-    counts = _thread_counts(threads)
-    report = {"machine": machine_info(), "threads": counts, "simd": _forward.simd_path(),
-              "peak": {}, "rows": []}
+    repeats = _validation.as_int(repeats, "repeats", minimum=1)
+    counts = [_validation.as_int(n, "threads", minimum=1) for n in _thread_counts(threads)]
+    report: dict[str, Any] = {"machine": machine_info(), "threads": counts,
+                              "simd": _forward.simd_path(), "peak": {}, "rows": []}
     if stream is not None:
         _print_header(report, stream)
     names = list(NN_CASES) if cases is None else cases
@@ -347,13 +364,13 @@ def run(cases=None, signal_cases=None, repeats=7, threads=None, backward=True, p
     return report["rows"]
 
 
-def _fmt_ratio(peer, ours):
+def _fmt_ratio(peer: float | None, ours: float) -> str:
     if peer is None:
         return "      -"
     return f"{peer / ours:6.2f}x"
 
 
-def _fmt_pct(pct):
+def _fmt_pct(pct: float | None) -> str:
     return "-" if pct is None else f"{pct:.1f}%"
 
 
@@ -362,7 +379,7 @@ _SIGNAL_COLUMNS = ("numpy.convolve", "scipy direct", "scipy auto", "scipy oaconv
                    "ndimage", "best_peer")
 
 
-def _print_header(report, stream):
+def _print_header(report: dict[str, Any], stream: TextIO) -> None:
     machine = report["machine"]
     print(f"cconv1d {cc.__version__} benchmark; times are medians, "
           "ratio = peer / cconv1d (> 1: cconv1d faster)\n"
@@ -371,7 +388,8 @@ def _print_header(report, stream):
           f"SIMD    : {report['simd']}", file=stream)
 
 
-def _print_block(rows, threads, peak, stream):
+def _print_block(rows: list[dict[str, Any]], threads: int, peak: dict[str, Any] | None,
+                 stream: TextIO) -> None:
     p = lambda *a: print(*a, file=stream)  # noqa: E731
     p("")
     p(f"threads : {threads}")
@@ -411,26 +429,127 @@ def _print_block(rows, threads, peak, stream):
                 p(f"note: {r['case']}: {note}")
 
 
-def main(argv=None):
-    import argparse
+DESCRIPTION = ("Time cconv1d against NumPy, SciPy and PyTorch (those installed) on the "
+               "same inputs and thread count; prints ratio = peer time / cconv1d time "
+               "(> 1: cconv1d is faster).")
 
-    parser = argparse.ArgumentParser(prog="python -m cconv1d bench")
-    parser.add_argument("--threads", type=int, nargs="+", default=None,
-                        help="thread count(s): the whole table runs once per count "
-                             "(default: cconv1d.get_num_threads())")
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--cases", nargs="*", default=None, choices=list(NN_CASES))
-    parser.add_argument("--no-backward", action="store_true")
-    parser.add_argument("--no-signal", action="store_true")
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The benchmark's options, shared by ``cconv1d bench`` and :func:`main`."""
+    from cconv1d.cli import int_at_least
+
+    parser.add_argument("--threads", type=int_at_least(0, meaning=" (0: the default)"),
+                        nargs="+", default=None, metavar="N",
+                        help="thread count(s), >= 1 (0: cconv1d.get_num_threads()); the "
+                             "whole table runs once per count (default: the current "
+                             "setting)")
+    parser.add_argument("--repeats", type=int_at_least(1), default=7, metavar="N",
+                        help="timed samples per measurement, >= 1; the median is shown "
+                             "(default 7)")
+    parser.add_argument("--cases", nargs="*", default=None, choices=list(NN_CASES),
+                        metavar="CASE",
+                        help="neural-network cases to run (default: all of "
+                             f"{', '.join(NN_CASES)})")
+    parser.add_argument("--no-backward", action="store_true",
+                        help="time the forward pass only (no conv1d_backward columns)")
+    parser.add_argument("--no-signal", action="store_true",
+                        help="skip the convolve() cases against numpy/scipy")
     parser.add_argument("--no-peak", action="store_true",
                         help=f"skip measuring the {PEAK_SIZE}x{PEAK_SIZE} matmul peak "
                              "(and the %% peak columns)")
     parser.add_argument("--json", metavar="PATH", default=None,
                         help="also write the results as JSON to PATH ('-': standard "
                              "output, the table then goes to standard error)")
-    args = parser.parse_args(argv)
-    run(cases=args.cases, signal_cases=[] if args.no_signal else None,
-        repeats=args.repeats, threads=args.threads, backward=not args.no_backward,
-        peak=not args.no_peak, stream=sys.stderr if args.json == "-" else sys.stdout,
-        json_path=args.json)
+    parser.add_argument("--plot", metavar="FILE", default=None, type=_plot_path,
+                        help="also draw the ratios as a bar chart into FILE (any format "
+                             "matplotlib writes: .png, .svg, .pdf); needs matplotlib")
+    return parser
+
+
+def _plot_path(text: str) -> str:
+    # Checked while parsing, so a missing matplotlib stops before minutes of timing.
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise argparse.ArgumentTypeError(
+            "drawing needs matplotlib, which is not installed: pip install matplotlib "
+            "(or leave out --plot)") from None
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"folder {folder!r} of {text!r} does not exist")
+    return text
+
+
+def plot(rows: list[dict[str, Any]], path: str) -> None:
+    """Draw ``peer time / cconv1d time`` of every row as horizontal bars into ``path``.
+
+    Neural-network cases show PyTorch's forward (and backward) ratio, signal cases the
+    best peer's; one panel per thread count; the line at 1 marks parity.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")   # a file is wanted, never a window
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+    from matplotlib.patches import Rectangle
+
+    counts = sorted({row["threads"] for row in rows})
+    bars_per_count = []
+    for n in counts:
+        bars = []
+        for row in (r for r in rows if r["threads"] == n):
+            if "gflops" in row:
+                if row.get("torch"):
+                    bars.append((f"{row['case']} ({row['dtype']})",
+                                 row["torch"] / row["ours"], "forward vs torch"))
+                if row.get("torch_bwd"):
+                    bars.append((f"{row['case']} ({row['dtype']}) bwd",
+                                 row["torch_bwd"] / row["ours_bwd"], "backward vs torch"))
+            elif "best_peer" in row:
+                bars.append((row["case"], row["best_peer"] / row["ours"],
+                             "convolve vs best peer"))
+        bars_per_count.append(bars)
+    height = max(2.5, 0.3 * max((len(b) for b in bars_per_count), default=1) + 1.2)
+    fig, axes = plt.subplots(1, len(counts), figsize=(6.5 * len(counts), height),
+                             squeeze=False, sharey=True)
+    colours = {"forward vs torch": "C0", "backward vs torch": "C1",
+               "convolve vs best peer": "C2"}
+    for ax, n, bars in zip(axes[0], counts, bars_per_count):
+        labels = [b[0] for b in bars]
+        drawn = ax.barh(range(len(bars)), [b[1] for b in bars],
+                        color=[colours[b[2]] for b in bars])
+        ax.bar_label(drawn, fmt="%.2fx", padding=2, fontsize=8)
+        ax.set_yticks(range(len(bars)), labels)
+        ax.axvline(1.0, color="k", lw=0.8)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ax.margins(x=0.15)
+        ax.set_xlabel("peer time / cconv1d time (> 1: cconv1d faster)")
+        ax.set_title(f"{n} thread{'s' if n != 1 else ''}")
+    axes[0, 0].invert_yaxis()    # shared: first row on top in every panel
+    handles = [Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
+    fig.legend(handles, list(colours), loc="lower center", ncol=3, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Run the benchmark as the parsed command line asks; returns the exit status."""
+    rows = run(cases=args.cases, signal_cases=[] if args.no_signal else None,
+               repeats=args.repeats, threads=args.threads, backward=not args.no_backward,
+               peak=not args.no_peak, stream=sys.stderr if args.json == "-" else sys.stdout,
+               json_path=args.json)
+    if args.plot:
+        plot(rows, args.plot)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``cconv1d bench`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    from cconv1d.cli import prog_name
+
+    parser = argparse.ArgumentParser(prog=f"{prog_name()} bench", description=DESCRIPTION)
+    args = add_arguments(parser).parse_args(argv)
+    return run_from_args(args)

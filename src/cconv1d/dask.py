@@ -29,9 +29,12 @@ Examples
 array([ 3.,  6.,  9., 12., 15., 18., 21., 24.])
 """
 
+from __future__ import annotations
+
 import math
 import warnings
-from typing import Literal, Optional, Tuple, Union
+from collections.abc import Callable, Sequence
+from typing import Any
 
 try:
     import dask.array as da
@@ -40,18 +43,19 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
                       "pip install cconv1d[dask]  (or: pip install 'dask[array]')") from exc
 
 import numpy as np
-import numpy.typing as npt
+from numpy.typing import NDArray
 
 import cconv1d as cc
 from cconv1d import _modes, _validation
 from cconv1d import functional as _functional
+from cconv1d._typing import ArrayLike, Method, Padding, PadMode, SignalMode
 from cconv1d.functional import conv1d_geometry
 from cconv1d.signal import _window, choose_method
 
 __all__ = ["convolve", "correlate", "conv1d"]
 
 
-def _as_dask(a, name):
+def _as_dask(a: Any, name: str) -> da.Array:
     if not isinstance(a, da.Array):
         return da.from_array(np.asarray(a), chunks="auto")
     unknown = [axis for axis, sizes in enumerate(a.chunks)
@@ -66,7 +70,7 @@ def _as_dask(a, name):
     return a
 
 
-def _rechunk_for_halo(a, halo, stacklevel):
+def _rechunk_for_halo(a: da.Array, halo: int, stacklevel: int) -> da.Array:
     """Rechunk the last axis so every chunk but the last holds at least ``halo`` samples."""
     chunks = a.chunks[-1]
     if halo <= 0 or len(chunks) <= 1 or min(chunks[:-1]) >= halo:
@@ -78,7 +82,8 @@ def _rechunk_for_halo(a, halo, stacklevel):
     return a.rechunk({a.ndim - 1: size})
 
 
-def _side_pad(a, left, right, mode, value, end_values):
+def _side_pad(a: da.Array, left: int, right: int, mode: PadMode, value: float,
+              end_values: Any) -> list[da.Array | None]:
     """Lazy ``(left_pad, right_pad)`` blocks of ``cc.pad(a, (left, right), mode)``,
     computed from the samples each side needs."""
     length = a.shape[-1]
@@ -91,7 +96,7 @@ def _side_pad(a, left, right, mode, value, end_values):
             pieces.append(None)
             continue
         if code == _modes.CONSTANT:
-            fill = 0.0 if mode == "zeros" else value
+            fill = 0.0 if mode in _modes.ZEROS else value
             pieces.append(da.full(lead + (width,), fill, dtype=dtype,
                                   chunks=a.chunks[:-1] + (width,)))
             continue
@@ -117,7 +122,8 @@ def _side_pad(a, left, right, mode, value, end_values):
         part = part.rechunk({a.ndim - 1: -1})
         widths = (width, 0) if side == "left" else (0, width)
 
-        def block_pad(block, widths=widths, side=side, width=width):
+        def block_pad(block: NDArray[Any], widths: tuple[int, int] = widths, side: str = side,
+                      width: int = width) -> NDArray[Any]:
             padded = cc.pad(block, widths, mode, value=value, end_values=end_values)
             return padded[..., :width] if side == "left" else padded[..., -width:]
         pieces.append(part.map_blocks(block_pad, dtype=dtype,
@@ -125,7 +131,8 @@ def _side_pad(a, left, right, mode, value, end_values):
     return pieces
 
 
-def _output_chunks(input_chunks, stride, total):
+def _output_chunks(input_chunks: Sequence[int], stride: int,
+                   total: int) -> tuple[int, ...]:
     """Output chunk sizes along the length: about one input chunk's worth each."""
     size = max(1, max(input_chunks) // stride)
     chunks = [size] * (total // size)
@@ -134,7 +141,8 @@ def _output_chunks(input_chunks, stride, total):
     return tuple(chunks)
 
 
-def _sliding(padded, span, stride, l_out, fn, out_lead_chunks, out_dtype):
+def _sliding(padded: da.Array, span: int, stride: int, l_out: int,
+             fn: Callable[..., Any], out_lead_chunks: Any, out_dtype: Any) -> da.Array:
     """Apply ``fn`` to the windows of ``padded`` (length axis last) feeding each output
     chunk: the result's chunk ``[j0, j1)`` is ``fn(padded[..., j0*s : (j1-1)*s + span])``."""
     parts = []
@@ -149,7 +157,8 @@ def _sliding(padded, span, stride, l_out, fn, out_lead_chunks, out_dtype):
     return da.concatenate(parts, axis=-1)
 
 
-def _signal(a, v, mode, axis, method, reverse_conj):
+def _signal(a: Any, v: ArrayLike, mode: str, axis: int, method: str,
+            reverse_conj: bool) -> da.Array:
     a = _as_dask(a, "a")
     if a.ndim == 0:   # as numpy.convolve: a scalar is a one-sample signal
         a = a.reshape(1)
@@ -183,7 +192,7 @@ def _signal(a, v, mode, axis, method, reverse_conj):
     chosen = (choose_method(n, m, lanes, dtype.kind == "c") if method == "auto"
               else method)
 
-    def block_method(chunk):
+    def block_method(chunk: NDArray[Any]) -> str:
         if method == "auto" and chosen == "fft" and not np.isfinite(chunk).all():
             # As in memory: an FFT would spread a NaN or inf over the whole chunk.
             return "direct"
@@ -197,7 +206,7 @@ def _signal(a, v, mode, axis, method, reverse_conj):
         function = cc.correlate if reverse_conj else cc.convolve
         whole = moved.rechunk({moved.ndim - 1: -1})
 
-        def lane_block(chunk):
+        def lane_block(chunk: NDArray[Any]) -> NDArray[Any]:
             return function(chunk, va, mode, method=block_method(chunk))
         result = whole.map_blocks(lane_block, dtype=dtype,
                                   chunks=whole.chunks[:-1] + ((length,),))
@@ -213,18 +222,14 @@ def _signal(a, v, mode, axis, method, reverse_conj):
     # full[t] reads padded[t : t + m]; the mode's window starts at `offset`.
     padded = padded[..., offset:offset + length + m - 1]
 
-    def block(chunk):
+    def block(chunk: NDArray[Any]) -> NDArray[Any]:
         return cc.convolve(chunk, kernel, mode="valid", method=block_method(chunk))
     result = _sliding(padded, m, 1, length, block, lambda p: p.chunks[:-1], dtype)
     return da.moveaxis(result, -1, axis)
 
 
-_Mode = Literal["full", "same", "valid"]
-_Method = Literal["auto", "direct", "fft"]
-
-
-def convolve(a: "da.Array | npt.ArrayLike", v: npt.ArrayLike, mode: _Mode = "full", *,
-             axis: int = -1, method: _Method = "auto") -> "da.Array":
+def convolve(a: da.Array | ArrayLike, v: ArrayLike, mode: SignalMode = "full", *,
+             axis: int = -1, method: Method = "auto") -> da.Array:
     """Lazy :func:`cconv1d.convolve` of a Dask array along ``axis``.
 
     Parameters
@@ -271,8 +276,8 @@ def convolve(a: "da.Array | npt.ArrayLike", v: npt.ArrayLike, mode: _Mode = "ful
     return _signal(a, v, mode, axis, method, reverse_conj=False)
 
 
-def correlate(a: "da.Array | npt.ArrayLike", v: npt.ArrayLike, mode: _Mode = "valid", *,
-              axis: int = -1, method: _Method = "auto") -> "da.Array":
+def correlate(a: da.Array | ArrayLike, v: ArrayLike, mode: SignalMode = "valid", *,
+              axis: int = -1, method: Method = "auto") -> da.Array:
     """Lazy :func:`cconv1d.correlate` of a Dask array along ``axis`` (see :func:`convolve`).
 
     Examples
@@ -285,11 +290,10 @@ def correlate(a: "da.Array | npt.ArrayLike", v: npt.ArrayLike, mode: _Mode = "va
     return _signal(a, v, mode, axis, method, reverse_conj=True)
 
 
-def conv1d(x: "da.Array | npt.ArrayLike", weight: npt.ArrayLike,
-           bias: Optional[npt.ArrayLike] = None, stride: int = 1,
-           padding: Union[int, Tuple[int, int], str] = 0, dilation: int = 1, groups: int = 1,
-           *, padding_mode: str = "zeros", pad_value: float = 0.0,
-           flip: bool = False) -> "da.Array":
+def conv1d(x: da.Array | ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: int = 1, padding: Padding = 0, dilation: int = 1, groups: int = 1, *,
+           padding_mode: PadMode = "zeros", pad_value: float = 0.0,
+           flip: bool = False) -> da.Array:
     """Lazy :func:`cconv1d.conv1d` of a Dask array ``(N, C_in, L)`` or ``(C_in, L)``.
 
     ``x`` may be chunked along the batch and the length; channels are gathered into one
@@ -344,7 +348,7 @@ def conv1d(x: "da.Array | npt.ArrayLike", weight: npt.ArrayLike,
                             axis=-1)
     padded = padded[..., :(l_out - 1) * stride + span]
 
-    def block(chunk):
+    def block(chunk: NDArray[Any]) -> NDArray[Any]:
         return cc.conv1d(chunk, w, b, stride=stride, dilation=dilation, groups=groups,
                          flip=flip)
     result = _sliding(padded, span, stride, l_out, block,

@@ -14,10 +14,14 @@ Examples
 ((8, 1, 64), (8,))
 """
 
+from __future__ import annotations
+
 import sys
 import time
+from typing import Any, Protocol, TextIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from cconv1d.layers import Conv1d
 from cconv1d.optim import SGD
@@ -25,7 +29,8 @@ from cconv1d.optim import SGD
 CLASSES = ("sine", "square", "sawtooth", "pulses")
 
 
-def make_dataset(n_samples, *, length=128, noise=0.5, seed=0):
+def make_dataset(n_samples: int, *, length: int = 128, noise: float = 0.5,
+                 seed: int = 0) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     """Noisy waveforms of the four :data:`cconv1d.demo.CLASSES`, balanced; returns ``(x, labels)``
     with ``x`` of shape ``(n_samples, 1, length)`` (float32)."""
     rng = np.random.default_rng(seed)
@@ -51,7 +56,7 @@ class _Network:
     """conv(1->16, 7) - ReLU - maxpool 2 - conv(16->32, 5) - ReLU - mean over length -
     dense(32->4) - softmax."""
 
-    def __init__(self, rng):
+    def __init__(self, rng: np.random.Generator) -> None:
         self.conv1 = Conv1d(1, 16, 7, padding="same", rng=rng)
         self.conv2 = Conv1d(16, 32, 5, padding="same", padding_mode="reflect", rng=rng)
         bound = 1.0 / np.sqrt(32)
@@ -60,12 +65,12 @@ class _Network:
         self.grad_dense_w = np.zeros_like(self.dense_w)
         self.grad_dense_b = np.zeros_like(self.dense_b)
 
-    def parameters(self):
+    def parameters(self) -> list[tuple[str, NDArray[Any], NDArray[Any]]]:
         return (self.conv1.parameters() + self.conv2.parameters()
                 + [("dense_w", self.dense_w, self.grad_dense_w),
                    ("dense_b", self.dense_b, self.grad_dense_b)])
 
-    def forward(self, x):
+    def forward(self, x: NDArray[Any]) -> NDArray[Any]:
         h1 = self.conv1(x)
         r1 = np.maximum(h1, 0)
         n, c, length = r1.shape
@@ -75,11 +80,11 @@ class _Network:
         h2 = self.conv2(p1)
         r2 = np.maximum(h2, 0)
         features = r2.mean(axis=-1)
-        logits = features @ self.dense_w + self.dense_b
+        logits: NDArray[Any] = features @ self.dense_w + self.dense_b
         self._cache = (h1, pairs.shape, pick, h2, features)
         return logits
 
-    def backward(self, grad_logits):
+    def backward(self, grad_logits: NDArray[Any]) -> None:
         h1, pairs_shape, pick, h2, features = self._cache
         self.grad_dense_w += features.T @ grad_logits
         self.grad_dense_b += grad_logits.sum(axis=0)
@@ -93,7 +98,8 @@ class _Network:
         self.conv1.backward(grad_r1 * (h1 > 0))
 
 
-def _softmax_cross_entropy(logits, labels):
+def _softmax_cross_entropy(logits: NDArray[Any],
+                           labels: NDArray[Any]) -> tuple[float, NDArray[Any]]:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     prob = exp / exp.sum(axis=1, keepdims=True)
@@ -104,20 +110,82 @@ def _softmax_cross_entropy(logits, labels):
     return float(loss), grad / n
 
 
-def _progress(done, total, text, stream, width=30):
-    filled = int(width * done / total)
-    bar = "#" * filled + "." * (width - filled)
-    stream.write(f"\r  [{bar}] {done:4d}/{total} {text}")
-    stream.flush()
+class _Bar:
+    """A one-line progress bar with rate and ETA, redrawn in place on ``stream`` (a
+    terminal); the built-in stand-in for tqdm."""
+
+    def __init__(self, total: int, stream: TextIO, unit: str = "batch",
+                 width: int = 24) -> None:
+        self.total, self.stream, self.unit, self.width = total, stream, unit, width
+        self.done = 0
+        self.text = ""
+        self.start = time.perf_counter()
+        self._drawn = 0.0
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        now = time.perf_counter()
+        # Redraw at most 10 times a second, and always at the end.
+        if now - self._drawn >= 0.1 or self.done >= self.total:
+            self._drawn = now
+            self._draw(now - self.start)
+
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
+        self.text = s
+
+    def _draw(self, elapsed: float) -> None:
+        fraction = min(self.done / self.total, 1.0) if self.total else 1.0
+        filled = int(self.width * fraction)
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else 0.0
+        bar = "#" * filled + "." * (self.width - filled)
+        self.stream.write(f"\r  [{bar}] {self.done}/{self.total} {rate:6.1f} {self.unit}/s "
+                          f"ETA {_clock(eta)} {self.text}\033[K")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
 
 
-def train(*, epochs=12, n_train=2400, n_test=800, batch_size=32, lr=0.05, momentum=0.9,
-          seed=0, verbose=True, stream=None):
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return f"{minutes:d}:{seconds:02d}"
+
+
+class _ProgressBar(Protocol):
+    def update(self, n: int = 1) -> Any: ...
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> Any: ...
+    def close(self) -> Any: ...
+
+
+def _progress_bar(total: int, stream: TextIO) -> _ProgressBar | None:
+    """tqdm when it is installed, else :class:`_Bar`; None where nobody would see it
+    (``stream`` is not a terminal: logs then get one line an epoch)."""
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _Bar(total, stream)
+    bar: _ProgressBar = tqdm(total=total, file=stream, unit="batch", leave=False,
+                             dynamic_ncols=True)
+    return bar
+
+
+def train(*, epochs: int = 12, n_train: int = 2400, n_test: int = 800, batch_size: int = 32,
+          lr: float = 0.05, momentum: float = 0.9, seed: int = 0, verbose: bool = True,
+          stream: TextIO | None = None, progress: TextIO | None = None) -> dict[str, Any]:
     """Train the demo network; returns ``{"loss": [per epoch], "test_accuracy": float,
-    "seconds": float}``. Fixed ``seed``: runs repeat exactly."""
+    "seconds": float}``. Fixed ``seed``: runs repeat exactly.
+
+    With ``verbose``, each epoch's loss is written to ``stream`` (standard output by
+    default) and, when ``progress`` (standard error by default) is a terminal, a
+    progress bar with the batch rate and the time left (tqdm's if installed) is drawn
+    there, so redirected output holds only the results.
+    """
     stream = stream or sys.stdout
-    # The bar redraws one line: only where a terminal shows it; logs get one line an epoch.
-    show_bar = verbose and hasattr(stream, "isatty") and stream.isatty()
+    progress = progress or sys.stderr
     rng = np.random.default_rng(seed)
     x_train, y_train = make_dataset(n_train, seed=seed + 1)
     x_test, y_test = make_dataset(n_test, seed=seed + 2)
@@ -127,24 +195,33 @@ def train(*, epochs=12, n_train=2400, n_test=800, batch_size=32, lr=0.05, moment
     losses = []
     start = time.perf_counter()
     n_batches = -(-n_train // batch_size)
-    for epoch in range(epochs):
-        order = rng.permutation(n_train)
-        total = 0.0
-        for b in range(n_batches):
-            idx = order[b * batch_size:(b + 1) * batch_size]
-            opt.zero_grad()
-            logits = net.forward(x_train[idx])
-            loss, grad = _softmax_cross_entropy(logits, y_train[idx])
-            net.backward(grad)
-            opt.step()
-            total += loss * len(idx)
-            if show_bar and (b % 10 == 0 or b == n_batches - 1):
-                _progress(b + 1, n_batches, f"epoch {epoch + 1}/{epochs} loss {loss:.3f}",
-                          stream)
-        losses.append(total / n_train)
-        if verbose:
-            stream.write(f"\r  epoch {epoch + 1:2d}/{epochs}  train loss {losses[-1]:.4f}"
-                         + " " * 40 + "\n")
+    bar = _progress_bar(epochs * n_batches, progress) if verbose else None
+    try:
+        for epoch in range(epochs):
+            order = rng.permutation(n_train)
+            total = 0.0
+            for b in range(n_batches):
+                idx = order[b * batch_size:(b + 1) * batch_size]
+                opt.zero_grad()
+                logits = net.forward(x_train[idx])
+                loss, grad = _softmax_cross_entropy(logits, y_train[idx])
+                net.backward(grad)
+                opt.step()
+                total += loss * len(idx)
+                if bar is not None:
+                    bar.set_postfix_str(f"epoch {epoch + 1}/{epochs} loss {loss:.3f}")
+                    bar.update(1)
+            losses.append(total / n_train)
+            if verbose:
+                if bar is not None and hasattr(bar, "clear"):
+                    bar.clear()     # tqdm: keep the epoch line clear of the bar
+                elif bar is not None:
+                    progress.write("\r\033[K")
+                stream.write(f"  epoch {epoch + 1:2d}/{epochs}  train loss {losses[-1]:.4f}\n")
+                stream.flush()
+    finally:
+        if bar is not None:
+            bar.close()
     predictions = np.concatenate([net.forward(x_test[i:i + 256]).argmax(axis=1)
                                   for i in range(0, n_test, 256)])
     accuracy = float((predictions == y_test).mean())
@@ -152,7 +229,8 @@ def train(*, epochs=12, n_train=2400, n_test=800, batch_size=32, lr=0.05, moment
             "seconds": time.perf_counter() - start}
 
 
-def main(epochs=12, seed=0):
+def main(epochs: int = 12, seed: int = 0) -> int:
+    """``cconv1d demo``: train, print each epoch's loss and the test accuracy; returns 0."""
     print(f"cconv1d demo: classify noisy {', '.join(CLASSES)} waveforms "
           "(2400 train / 800 test, length 128) with a 1-D CNN of cc.Conv1d layers")
     result = train(epochs=epochs, seed=seed)

@@ -5,29 +5,35 @@ here, then hand C-contiguous arrays of one dtype to the compiled kernels of
 ``cconv1d._forward`` and ``cconv1d._backward``, which run without the GIL.
 """
 
-from collections import namedtuple
-from typing import Literal, Optional, Sequence, Tuple, Union
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple, overload
 
 import numpy as np
-import numpy.typing as npt
+from numpy.typing import NDArray
 
 from cconv1d import _fftconv, _modes, _threads, _validation
 from cconv1d._backward import GRAD_INPUT, GRAD_WEIGHT_BIAS
 from cconv1d._forward import FORWARD, conv1d_fast
+from cconv1d._typing import (ArrayLike, ArrayT, FloatArray, GradName, Method, Padding,
+                             PadMode)
 
 __all__ = ["conv1d", "conv1d_backward", "conv_transpose1d", "Conv1dGrads", "conv1d_geometry"]
 
-Conv1dGrads = namedtuple("Conv1dGrads", ["input", "weight", "bias"])
-Conv1dGrads.__doc__ = """Gradients returned by :func:`cconv1d.conv1d_backward`; an entry not asked
-for is ``None``."""
+class Conv1dGrads(NamedTuple):
+    """Gradients returned by :func:`cconv1d.conv1d_backward`; an entry not asked
+    for is ``None``."""
+
+    input: FloatArray | None
+    weight: FloatArray | None
+    bias: FloatArray | None
 
 _PADDING_WORDS = ("valid", "same", "full", "causal")
 
-Padding = Union[int, Tuple[int, int], Literal["valid", "same", "full", "causal"]]
-
 
 def conv1d_geometry(length: int, kernel_size: int, stride: int = 1, padding: Padding = 0,
-                    dilation: int = 1) -> Tuple[int, int, int]:
+                    dilation: int = 1) -> tuple[int, int, int]:
     """Padding and output length of :func:`cconv1d.conv1d`, as Python ints.
 
     Parameters
@@ -86,14 +92,14 @@ def conv1d_geometry(length: int, kernel_size: int, stride: int = 1, padding: Pad
     return left, right, l_out
 
 
-def _common_ints(stride, dilation, groups):
+def _common_ints(stride: Any, dilation: Any, groups: Any) -> tuple[int, int, int]:
     stride = _validation.as_int(stride, "stride", minimum=1)
     dilation = _validation.as_int(dilation, "dilation", minimum=1)
     groups = _validation.as_int(groups, "groups", minimum=1)
     return stride, dilation, groups
 
 
-def _batched(arr, name):
+def _batched(arr: np.ndarray, name: str) -> tuple[np.ndarray, bool]:
     if arr.ndim == 3:
         return arr, True
     if arr.ndim == 2:
@@ -102,7 +108,8 @@ def _batched(arr, name):
                      f"got an array of shape {arr.shape}")
 
 
-def _weight_and_bias(wa, ba, c_in, groups, what):
+def _weight_and_bias(wa: np.ndarray, ba: np.ndarray | None, c_in: int, groups: int,
+                     what: str) -> tuple[int, int]:
     if wa.ndim != 3:
         raise ValueError(f"weight must be 3-D (C_out, C_in/groups, K), got shape {wa.shape}")
     c_out, c_per_group, k_size = wa.shape
@@ -122,9 +129,9 @@ def _weight_and_bias(wa, ba, c_in, groups, what):
     return c_out, k_size
 
 
-def _padding_mode(padding_mode, pad_value):
+def _padding_mode(padding_mode: str, pad_value: Any) -> tuple[str, int, float]:
     canonical, code = _modes.lookup(padding_mode, "padding_mode")
-    if padding_mode == "zeros":
+    if padding_mode in _modes.ZEROS:
         value = 0.0
     else:
         try:
@@ -134,8 +141,9 @@ def _padding_mode(padding_mode, pad_value):
     return canonical, code, value
 
 
-def _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode, pad_value,
-             what, extra=()):
+def _prepare(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: Any,
+             padding: Any, dilation: Any, groups: Any, padding_mode: str, pad_value: Any,
+             what: str, extra: Sequence[tuple[np.ndarray, str]] = ()) -> dict[str, Any]:
     """Shared validation of conv1d and conv1d_backward; returns a dict of plain values."""
     xa = _validation.as_array(x, "x")
     wa = _validation.as_array(weight, "weight")
@@ -167,10 +175,20 @@ def _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode, p
                 dilation=dilation, groups=groups)
 
 
-def conv1d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: Optional[npt.ArrayLike] = None,
+@overload
+def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
            stride: int = 1, padding: Padding = 0, dilation: int = 1, groups: int = 1, *,
-           padding_mode: str = "zeros", pad_value: float = 0.0, flip: bool = False,
-           out: Optional[np.ndarray] = None, method: str = "auto") -> np.ndarray:
+           padding_mode: PadMode = "zeros", pad_value: float = 0.0, flip: bool = False,
+           out: None = None, method: Method = "auto") -> FloatArray: ...
+@overload
+def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: int = 1, padding: Padding = 0, dilation: int = 1, groups: int = 1, *,
+           padding_mode: PadMode = "zeros", pad_value: float = 0.0, flip: bool = False,
+           out: ArrayT, method: Method = "auto") -> ArrayT: ...
+def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: int = 1, padding: Padding = 0, dilation: int = 1, groups: int = 1, *,
+           padding_mode: PadMode = "zeros", pad_value: float = 0.0, flip: bool = False,
+           out: NDArray[Any] | None = None, method: Method = "auto") -> NDArray[Any]:
     """1-D convolution layer's forward pass (cross-correlation, as in PyTorch).
 
     ``y[n, o, j] = bias[o] + sum_c sum_k weight[o, c, k] * xp[n, g(o) + c, j*stride + k*dilation]``
@@ -261,7 +279,7 @@ def conv1d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: Optional[npt.ArrayLike
     >>> cc.conv1d(x, w, None, 1, 1)          # PyTorch's order: bias, stride, padding
     array([[-2., -2., -2.,  3.]])
     """
-    if method == "direct" or (method == "auto" and _short_kernel(weight, dilation)):
+    if method == "direct" or (method == "auto" and not _long_kernel(weight, dilation)):
         y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups,
                         _modes.FAST_CODES.get(padding_mode, -2)
                         if type(padding_mode) is str else -2,
@@ -298,26 +316,27 @@ def conv1d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: Optional[npt.ArrayLike
     return y if p["batched"] else y[0]
 
 
-def _short_kernel(weight, dilation):
-    """A kernel too short for the FFT route to pay (known without validating)."""
+def _long_kernel(weight: object, dilation: object) -> bool:
+    """A kernel long enough for the FFT route to be worth asking about (only plain
+    arguments are looked at; the compiled fast path declines anything else anyway)."""
     if type(weight) is not np.ndarray or weight.ndim != 3 or type(dilation) is not int:
         return False
-    return dilation * (weight.shape[2] - 1) + 1 < _fftconv.MIN_FFT_SPAN
+    return bool(dilation * (weight.shape[2] - 1) + 1 >= _fftconv.MIN_FFT_SPAN)
 
 
-def _route(method, p):
+def _route(method: str, p: dict[str, Any]) -> str:
     """``"direct"`` or ``"fft"`` for ``method`` and the validated arguments ``p``."""
     if method not in _fftconv.METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _fftconv.METHODS))}, "
                          f"got {method!r}")
     if method != "auto":
-        return method
+        return str(method)
     return _fftconv.choose(p["n_batch"], p["c_in"], p["c_out"], p["groups"], p["k_size"],
                            p["l_out"], p["stride"], p["dilation"], p["dtype"].itemsize,
                            _threads.get_num_threads())
 
 
-def _needs(needs):
+def _needs(needs: GradName | Sequence[GradName]) -> set[str]:
     allowed = ("input", "weight", "bias")
     if isinstance(needs, str):
         needs = (needs,)
@@ -332,12 +351,13 @@ def _needs(needs):
     return set(names)
 
 
-def conv1d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.ArrayLike, *,
-                    bias: Union[npt.ArrayLike, bool, None] = True, stride: int = 1,
+def conv1d_backward(grad_output: ArrayLike, x: ArrayLike, weight: ArrayLike, *,
+                    bias: ArrayLike | bool | None = True, stride: int = 1,
                     padding: Padding = 0, dilation: int = 1, groups: int = 1,
-                    padding_mode: str = "zeros", pad_value: float = 0.0, flip: bool = False,
-                    needs: Union[str, Sequence[str]] = ("input", "weight", "bias"),
-                    method: str = "auto") -> Conv1dGrads:
+                    padding_mode: PadMode = "zeros", pad_value: float = 0.0,
+                    flip: bool = False,
+                    needs: GradName | Sequence[GradName] = ("input", "weight", "bias"),
+                    method: Method = "auto") -> Conv1dGrads:
     """Gradients of :func:`conv1d` with respect to its input, weight and bias.
 
     Parameters
@@ -449,11 +469,21 @@ def conv1d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.Ar
     return Conv1dGrads(dx, dw, db)
 
 
-def conv_transpose1d(x: npt.ArrayLike, weight: npt.ArrayLike,
-                     bias: Optional[npt.ArrayLike] = None, stride: int = 1,
-                     padding: Union[int, Tuple[int, int]] = 0, output_padding: int = 0,
+@overload
+def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: int = 1, padding: int | tuple[int, int] = 0,
+                     output_padding: int = 0,
+                     groups: int = 1, dilation: int = 1, *, out: None = None) -> FloatArray: ...
+@overload
+def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: int = 1, padding: int | tuple[int, int] = 0,
+                     output_padding: int = 0,
+                     groups: int = 1, dilation: int = 1, *, out: ArrayT) -> ArrayT: ...
+def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: int = 1, padding: int | tuple[int, int] = 0,
+                     output_padding: int = 0,
                      groups: int = 1, dilation: int = 1, *,
-                     out: Optional[np.ndarray] = None) -> np.ndarray:
+                     out: NDArray[Any] | None = None) -> NDArray[Any]:
     """Transposed 1-D convolution (PyTorch's ``conv_transpose1d``).
 
     The adjoint of :func:`conv1d` with respect to its input: it spreads every input

@@ -1,16 +1,22 @@
 """A trainable 1-D convolution layer with PyTorch's parameters, initialisation and state."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from cconv1d import _modes, _validation
+from cconv1d._typing import ArrayLike, FloatArray, Padding, PadMode
 from cconv1d.functional import conv1d, conv1d_backward
 
 __all__ = ["Conv1d"]
 
 
-def _as_generator(rng):
+def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.default_rng(rng)
@@ -68,11 +74,18 @@ class Conv1d:
     ((4, 2, 16), (3, 2, 5), [64.0, 64.0, 64.0])
     """
 
+    weight: FloatArray
+    bias: FloatArray | None
+    grad_weight: FloatArray
+    grad_bias: FloatArray | None
+    padding: tuple[int, int] | str
+    _input: NDArray[Any] | None
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
-                 stride: int = 1, padding: "int | tuple[int, int] | str" = 0,
-                 dilation: int = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", *, dtype: "np.typing.DTypeLike" = np.float32,
-                 rng: "np.random.Generator | int | None" = None) -> None:
+                 stride: int = 1, padding: Padding = 0, dilation: int = 1, groups: int = 1,
+                 bias: bool = True, padding_mode: PadMode = "zeros", *,
+                 dtype: DTypeLike = np.float32,
+                 rng: np.random.Generator | int | None = None) -> None:
         self.in_channels = _validation.as_int(in_channels, "in_channels", minimum=1)
         self.out_channels = _validation.as_int(out_channels, "out_channels", minimum=1)
         self.kernel_size = _validation.as_int(kernel_size, "kernel_size", minimum=1)
@@ -110,11 +123,11 @@ class Conv1d:
             self.grad_bias = None
         self._input = None
 
-    def _kwargs(self):
+    def _kwargs(self) -> dict[str, Any]:
         return dict(stride=self.stride, padding=self.padding, dilation=self.dilation,
                     groups=self.groups, padding_mode=self.padding_mode)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> FloatArray:
         """``conv1d`` of ``x`` (``(N, C_in, L)`` or ``(C_in, L)``); keeps ``x`` for backward."""
         x = _validation.as_array(x, "x")
         if x.dtype != self.dtype:
@@ -125,7 +138,7 @@ class Conv1d:
 
     __call__ = forward
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> FloatArray:
         """Return dL/dx for the last forward input; add dL/dweight, dL/dbias into
         ``grad_weight`` and ``grad_bias``."""
         if self._input is None:
@@ -137,29 +150,31 @@ class Conv1d:
             self.grad_bias += grads.bias
         return grads.input
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Reset the accumulated gradients to zero (in place)."""
         self.grad_weight[...] = 0
         if self.grad_bias is not None:
             self.grad_bias[...] = 0
 
-    def parameters(self):
+    def parameters(self) -> list[tuple[str, FloatArray, FloatArray]]:
         """``[(name, parameter, gradient), ...]`` for :class:`cconv1d.SGD`."""
         params = [("weight", self.weight, self.grad_weight)]
         if self.bias is not None:
             params.append(("bias", self.bias, self.grad_bias))
         return params
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, FloatArray]:
         """Copies of the parameters under ``torch.nn.Conv1d``'s keys."""
         state = {"weight": self.weight.copy()}
         if self.bias is not None:
             state["bias"] = self.bias.copy()
         return state
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Load parameters (in place) from :meth:`state_dict` or a ``torch.nn.Conv1d``
-        state dict converted with ``.numpy()``; keys and shapes must match exactly."""
+        state dict, its tensors given directly (any device or float dtype, bfloat16
+        included; ``requires_grad`` is fine) or converted with ``.numpy()``; keys and
+        shapes must match exactly. Values are cast to the layer's dtype."""
         expected = {"weight"} | ({"bias"} if self.bias is not None else set())
         keys = set(state_dict)
         if keys != expected:
@@ -169,8 +184,12 @@ class Conv1d:
             if target is None:
                 continue
             value = state_dict[name]
-            if hasattr(value, "detach"):  # a torch tensor passed directly
-                value = value.detach().cpu().numpy()
+            if hasattr(value, "detach"):  # a torch tensor (or Parameter) passed directly
+                value = value.detach().cpu()
+                if not value.dtype.is_floating_point or value.dtype.itemsize < 4:
+                    # NumPy has no bfloat16: go through the layer's own float dtype.
+                    value = value.double()
+                value = value.numpy()
             value = np.asarray(value)
             if value.shape != target.shape:
                 raise ValueError(f"state_dict[{name!r}] has shape {value.shape}, "
@@ -180,7 +199,7 @@ class Conv1d:
         for target, value in checked:
             target[...] = value
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         parts = [f"{self.in_channels}, {self.out_channels}",
                  f"kernel_size=({self.kernel_size},)", f"stride=({self.stride},)"]
         if self.padding != (0, 0):

@@ -1,8 +1,12 @@
 """Stochastic gradient descent with ``torch.optim.SGD``'s update rule."""
 
-from typing import Iterable
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["SGD"]
 
@@ -48,9 +52,12 @@ class SGD:
     array([0., 0.])
     """
 
-    def __init__(self, params: Iterable[tuple], lr: float = 0.01, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
-                 maximize: bool = False) -> None:
+    params: list[tuple[NDArray[Any], NDArray[Any] | None]]
+    _buffers: list[NDArray[Any] | None]
+
+    def __init__(self, params: Iterable[Sequence[Any]], lr: float = 0.01,
+                 momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False, maximize: bool = False) -> None:
         for name, value in (("lr", lr), ("momentum", momentum), ("dampening", dampening),
                             ("weight_decay", weight_decay)):
             if not isinstance(value, (int, float, np.floating, np.integer)) or value < 0:
@@ -89,7 +96,7 @@ class SGD:
             raise ValueError("params is empty: nothing to optimise")
         self._buffers = [None] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         """Apply one update to every parameter (in place)."""
         for index, (param, grad) in enumerate(self.params):
             if grad is None:
@@ -107,7 +114,7 @@ class SGD:
                 g = g + self.momentum * buf if self.nesterov else buf
             param -= (self.lr * g).astype(param.dtype, copy=False)
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set every gradient to zero (in place)."""
         for _, grad in self.params:
             if grad is not None:

@@ -4,18 +4,20 @@ The data movement runs in compiled kernels (``cconv1d._padding``) without the GI
 this module validates arguments once and reshapes N-D input to lanes.
 """
 
-from typing import Optional, Tuple, Union
+from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from cconv1d import _modes, _threads, _validation
 from cconv1d._padding import PAD, PAD_BACKWARD
+from cconv1d._typing import ArrayLike, InexactArray, PadMode
 
 __all__ = ["pad", "pad_backward"]
 
 
-def _stat_lengths(stat_length, length, code):
+def _stat_lengths(stat_length: Any, length: int, code: int) -> tuple[int, int]:
     """Window sizes of the statistic modes, clipped to the signal as numpy.pad does."""
     if code not in _modes.STATISTIC:
         return 1, 1
@@ -25,7 +27,7 @@ def _stat_lengths(stat_length, length, code):
     return min(left, length), min(right, length)
 
 
-def _pair_of_values(values, name, dtype):
+def _pair_of_values(values: Any, name: str, dtype: np.dtype[Any]) -> list[Any]:
     if isinstance(values, (tuple, list)) or (isinstance(values, np.ndarray)
                                              and values.ndim > 0):
         items = np.asarray(values).ravel().tolist()
@@ -44,7 +46,8 @@ def _pair_of_values(values, name, dtype):
     return converted
 
 
-def _prepare(arr, pad_width, mode, name, *, allow_ordered_complex=False):
+def _prepare(arr: np.ndarray, pad_width: Any, mode: str, name: str, *,
+             allow_ordered_complex: bool = False) -> tuple[int, int, str, int, np.dtype[Any]]:
     left, right = _validation.int_pair(pad_width, "pad_width")
     canonical, code = _modes.lookup(mode)
     dtype = _validation.compute_dtype(arr.dtype, name, "pad", allow_complex=True)
@@ -54,10 +57,10 @@ def _prepare(arr, pad_width, mode, name, *, allow_ordered_complex=False):
     return left, right, canonical, code, dtype
 
 
-def pad(x: npt.ArrayLike, pad_width: Union[int, Tuple[int, int]], mode: str = "constant", *,
-        value: Union[complex, Tuple[complex, complex]] = 0.0,
-        stat_length: Optional[Union[int, Tuple[int, int]]] = None,
-        end_values: Union[float, Tuple[float, float]] = 0.0) -> np.ndarray:
+def pad(x: ArrayLike, pad_width: int | tuple[int, int], mode: PadMode = "constant", *,
+        value: complex | tuple[complex, complex] = 0.0,
+        stat_length: int | tuple[int, int] | None = None,
+        end_values: complex | tuple[complex, complex] = 0.0) -> InexactArray:
     """Pad the last axis of an array.
 
     Parameters
@@ -135,7 +138,7 @@ def pad(x: npt.ArrayLike, pad_width: Union[int, Tuple[int, int]], mode: str = "c
         raise ValueError("x must have at least one dimension, got a 0-d array")
     left, right, canonical, code, dtype = _prepare(arr, pad_width, mode, "x")
     length = arr.shape[-1]
-    if mode == "zeros":
+    if mode in _modes.ZEROS:
         value = 0.0
     if length == 0 and (left or right) and code != _modes.CONSTANT:
         raise ValueError(f"x: mode {canonical!r} needs samples to pad from, "
@@ -155,7 +158,9 @@ def pad(x: npt.ArrayLike, pad_width: Union[int, Tuple[int, int]], mode: str = "c
     return out.reshape(arr.shape[:-1] + (total,))
 
 
-def pad_backward(grad, length, pad_width, mode="constant", *, x=None, stat_length=None):
+def pad_backward(grad: ArrayLike, length: int, pad_width: int | tuple[int, int],
+                 mode: PadMode = "constant", *, x: ArrayLike | None = None,
+                 stat_length: int | tuple[int, int] | None = None) -> InexactArray:
     """Fold the gradient of a padded array back onto the original samples.
 
     The exact adjoint (Jacobian transpose) of :func:`pad` with respect to ``x``: for
