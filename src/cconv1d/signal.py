@@ -706,7 +706,7 @@ def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
 
     >>> cc.convolve([1.0, 2.0, float("nan"), 4.0], [1.0, 1.0, 1.0], "same",
     ...             nan_policy="omit")
-    array([2.25, 2.25, 4.5 , 6. ])
+    array([3. , 4.5, 9. , 6. ])
     """
     if nan_policy != "propagate":
         return _with_nan_policy(
