@@ -203,3 +203,26 @@ def test_layer_stream_matches_forward_and_refuses_non_causal():
     explicit = cc.Conv1d(1, 1, 3, padding=(2, 0), rng=0)
     np.testing.assert_allclose(explicit.stream(np.ones((1, 8), np.float32)),
                                explicit(np.ones((1, 8), np.float32)), atol=1e-6)
+
+
+@pytest.mark.parametrize("avx2", [False, True])
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-4), (np.float64, 1e-11)])
+def test_block_kernel_both_paths(avx2, dtype, tol):
+    """The compiled block FIR, scalar and AVX2 (falls back to scalar without it), over
+    block-edge lengths."""
+    from cconv1d._stream import fir_block
+    rng = np.random.default_rng(8)
+    for n, m in [(0, 1), (1, 1), (15, 17), (16, 16), (17, 33), (256, 511), (300, 2)]:
+        h = rng.standard_normal(m).astype(dtype)
+        x = rng.standard_normal(n).astype(dtype)
+        zi = rng.standard_normal(m - 1).astype(dtype)
+        y, zf = fir_block(h, x, zi, avx2)
+        if n:
+            ey, ezf = scipy.signal.lfilter(h.astype(np.float64), [1.0], x.astype(np.float64),
+                                           zi=zi.astype(np.float64))
+        else:
+            ey, ezf = np.zeros(0), zi
+        assert y.dtype == zf.dtype == dtype
+        np.testing.assert_allclose(y, ey, atol=tol * np.sqrt(m), rtol=tol)
+        np.testing.assert_allclose(zf, ezf, atol=tol * np.sqrt(m), rtol=tol)
+    assert fir_block(np.ones(3), np.ones(4, np.float32), None, avx2) is None  # mixed dtypes

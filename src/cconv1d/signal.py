@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from cconv1d import _fft, _modes, _threads, _validation
 from cconv1d._forward import FORWARD, signal_direct
+from cconv1d._lagstats import pearson_lags
 
 __all__ = ["convolve", "correlate", "autocorrelate", "correlation_lags", "choose_method"]
 
@@ -457,77 +458,13 @@ def _overlap(n, m, lag_values):
     return lo, np.maximum(hi - lo, 0)
 
 
-def _segments(n, m, first, step, count):
-    """Runs ``(j0, j1, k0)`` of the lag progression (step > 0) on which the overlap's
-    bounds ``max(k, 0)``, ``min(n, k + m)`` are affine in ``j`` (they bend only at
-    ``k = 0`` and ``k = n - m + 1``): window sums then come from slices of the prefix sums,
-    not gathers."""
-    cuts = {0, count}
-    for bend in (0, n - m + 1):
-        j = -((first - bend) // step)          # first j with k >= bend
-        if 0 < j < count:
-            cuts.add(j)
-    cuts = sorted(cuts)
-    return [(j0, j1, first + step * j0) for j0, j1 in zip(cuts[:-1], cuts[1:])]
-
-
-def _strided(prefix, begin, slope, count):
-    """``prefix[:, begin + slope * j]`` for ``j < count``, as a view."""
-    if slope == 0 or count == 1:
-        return np.broadcast_to(prefix[:, begin:begin + 1], (prefix.shape[0], count))
-    stop = begin + slope * (count - 1) + (1 if slope > 0 else -1)
-    return prefix[:, begin:stop if stop >= 0 else None:slope]
-
-
-def _window_sums_by_lag(prefixes_a, prefixes_v, n, m, first, step, count):
-    """For each ``(prefix, skip)``, the sums over each lag's overlapping samples (a side
-    or v side) but the first ``skip``, shape (rows, count)."""
-    sums_a = [np.zeros((p.shape[0], count)) for p, _ in prefixes_a]
-    sums_v = [np.zeros((p.shape[0], count)) for p, _ in prefixes_v]
-    for j0, j1, k0 in _segments(n, m, first, step, count):
-        length = j1 - j0
-        k_last = k0 + step * (length - 1)
-        if k_last < -(m - 1) or k0 > n - 1:
-            continue     # the caller only passes lags with an overlap; kept for safety
-        a_lo, a_lo_slope = max(k0, 0), (step if k0 >= 0 else 0)
-        a_hi, a_hi_slope = min(n, k0 + m), (step if k0 + m <= n else 0)
-        v_lo, v_lo_slope = max(0, -k0), (-step if k0 < 0 else 0)
-        v_hi, v_hi_slope = min(m, n - k0), (-step if n - k0 < m else 0)
-        if k0 < 0 and k_last >= 0 or (k0 + m <= n) != (k_last + m <= n):
-            raise AssertionError("a lag segment crosses a bend")   # pragma: no cover
-        for (prefix, skip), out in zip(prefixes_a, sums_a):
-            out[:, j0:j1] = (_strided(prefix, a_hi, a_hi_slope, length)
-                             - _strided(prefix, a_lo + skip, a_lo_slope, length))
-        for (prefix, skip), out in zip(prefixes_v, sums_v):
-            out[:, j0:j1] = (_strided(prefix, v_hi, v_hi_slope, length)
-                             - _strided(prefix, v_lo + skip, v_lo_slope, length))
-    return sums_a, sums_v
-
-
-def _prefix(values):
-    out = np.zeros(values.shape[:-1] + (values.shape[-1] + 1,), dtype=np.float64)
-    np.cumsum(values, axis=-1, dtype=np.float64, out=out[..., 1:])
-    return out
-
-
-def _change_prefix(rows):
-    """``out[t]``: how many samples ``i < t`` differ from sample ``i - 1`` (float64,
-    exact below 2**53). A window ``[p, q)`` holds ``out[q] - out[p + 1]`` changes and
-    is constant iff that is 0: counting exact inequalities, never comparing a rounded
-    variance with zero."""
-    out = np.zeros(rows.shape[:-1] + (rows.shape[-1] + 1,), dtype=np.float64)
-    np.cumsum(rows[:, 1:] != rows[:, :-1], axis=-1, dtype=np.float64, out=out[:, 2:])
-    return out
-
-
 def _pearson(rows, vrows, first, step, count, method, dtype):
     """Pearson coefficient of the overlapping pairs at each lag.
 
-    Both operands are first centred by their own mean (Pearson's r does not change
-    when a constant is added), so the raw correlation and the window sums see values
-    of the size of the spread, not of the offset; then
-    ``r = (c - Sa Sv / n_k) / sqrt((Saa - Sa^2/n_k)(Svv - Sv^2/n_k))`` with window
-    sums from float64 prefix sums of the centred data.
+    The template is centred by its mean (Pearson's r does not change when a constant
+    is added) and correlated with the lanes; ``_lagstats.pearson_lags`` then removes
+    each lane's mean exactly and combines the raw sums with float64 prefix sums of the
+    centred data: ``r = (c - Sa Sv / n_k) / sqrt((Saa - Sa^2/n_k)(Svv - Sv^2/n_k))``.
     """
     if step < 0:
         reverse = _pearson(rows, vrows, first + step * (count - 1), -step, count, method,
@@ -539,25 +476,15 @@ def _pearson(rows, vrows, first, step, count, method, dtype):
     if hi <= lo:
         return out
     first, count = first + step * lo, hi - lo
-    centred_a = rows - rows.mean(axis=-1, keepdims=True, dtype=np.float64)
-    centred_v = vrows - vrows.mean(axis=-1, keepdims=True, dtype=np.float64)
-    raw = _lag_correlate(np.ascontiguousarray(centred_a, dtype=dtype),
-                         np.ascontiguousarray(centred_v, dtype=dtype),
-                         first, step, count, method, dtype, False)
-    (sum_a, sum_aa, changes_a), (sum_v, sum_vv, changes_v) = _window_sums_by_lag(
-        [(_prefix(centred_a), 0), (_prefix(np.square(centred_a)), 0),
-         (_change_prefix(rows), 1)],
-        [(_prefix(centred_v), 0), (_prefix(np.square(centred_v)), 0),
-         (_change_prefix(vrows), 1)],
-        n, m, first, step, count)
-    _, n_k = _overlap(n, m, first + step * np.arange(count, dtype=np.int64))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cov = raw - sum_a * sum_v / n_k
-        var_a = np.maximum(sum_aa - sum_a * sum_a / n_k, 0.0)
-        var_v = np.maximum(sum_vv - sum_v * sum_v / n_k, 0.0)
-        r = np.clip(cov / np.sqrt(var_a * var_v), -1.0, 1.0)
-    r[(changes_a == 0) | (changes_v == 0) | (n_k < 2)] = np.nan
-    out[:, lo:hi] = r
+    # Only the template is centred for the raw correlation (an O(m) copy); the lane's
+    # own offset is taken out exactly in pearson_lags, whose prefix sums are centred.
+    centred_v = np.ascontiguousarray(
+        vrows - vrows.mean(axis=-1, keepdims=True, dtype=np.float64), dtype=dtype)
+    raw = np.ascontiguousarray(
+        _lag_correlate(rows, centred_v, first, step, count, method, dtype, False))
+    values = np.empty((out.shape[0], count), dtype=dtype)
+    pearson_lags(rows, np.ascontiguousarray(vrows), centred_v, raw, values, first, step)
+    out[:, lo:hi] = values
     return out
 
 

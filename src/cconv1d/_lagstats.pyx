@@ -1,0 +1,109 @@
+# Window statistics of the lag-window correlation (cconv1d.signal, normalize="pearson").
+"""Pearson's coefficient per lag from a raw correlation, in one pass per lane.
+
+``signal._pearson`` correlates each lane ``a`` with the mean-centred template
+``v' = v - mean(v)`` (``raw[k] = sum a[n+k] v'[n]``); this module turns that into
+``r[k]``. Per lane it makes float64 prefix sums of ``a - mean(a)`` and of its square
+(centred, so the window differences do not cancel an offset) and prefix counts of value
+changes, the same for ``v'``, then per lag, over the ``n_k`` overlapping pairs:
+
+    cross = raw - mean(a) * Sv          (= sum (a - mean a) v')
+    cov   = cross - Sa * Sv / n_k
+    r     = cov / sqrt((Saa - Sa^2/n_k) (Svv - Sv^2/n_k))
+
+NaN where ``n_k < 2`` or a window holds no value change (exact counts, not a rounded
+variance compared with zero). All in compiled loops: NumPy would need some twenty
+passes over the lane, more than the correlation itself for short templates.
+"""
+
+from libc.math cimport NAN, sqrt
+from libc.stdlib cimport free, malloc
+
+from cconv1d._typedefs cimport idx_t, real_t
+
+
+cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, double offset,
+                    double* sums, double* squares, double* changes) noexcept nogil:
+    """sums[i], squares[i]: of ``values - offset`` before i; changes[i]: samples
+    ``1 <= s < i`` with ``originals[s] != originals[s - 1]``."""
+    cdef idx_t i
+    cdef double d
+    sums[0] = 0.0
+    squares[0] = 0.0
+    changes[0] = 0.0
+    if n > 0:
+        changes[1] = 0.0
+    for i in range(n):
+        d = values[i] - offset
+        sums[i + 1] = sums[i] + d
+        squares[i + 1] = squares[i] + d * d
+        if i >= 1:
+            changes[i + 1] = changes[i] + (1.0 if originals[i] != originals[i - 1] else 0.0)
+
+
+def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a
+                 const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
+                 const real_t[:, ::1] vcentred,    # IN  same shape: v - mean(v)
+                 const real_t[:, ::1] raw,         # IN  (lanes, count): corr(a, v')
+                 real_t[:, ::1] out,               # OUT (lanes, count)
+                 idx_t first, idx_t step):
+    """Pearson coefficients at lags ``first + step*j`` (``step > 0``, every lag with at
+    least one overlapping pair: the caller trimmed the window)."""
+    cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
+    cdef idx_t count = out.shape[1], lane, j, k, a_lo, a_hi, v_lo, v_hi, i
+    cdef bint per_lane_v = vrows.shape[0] > 1
+    cdef double mean_a, total, n_k, sum_a, sum_aa, sum_v, sum_vv, cov, var_a, var_v, r
+    if lanes == 0 or count == 0:
+        return
+    cdef double* work = <double*>malloc((3 * (n + 1) + 3 * (m + 1)) * sizeof(double))
+    if work == NULL:
+        raise MemoryError("correlate(normalize='pearson'): cannot allocate window sums")
+    cdef double* pa = work
+    cdef double* pa2 = work + (n + 1)
+    cdef double* ca = work + 2 * (n + 1)
+    cdef double* pv = work + 3 * (n + 1)
+    cdef double* pv2 = pv + (m + 1)
+    cdef double* cv = pv + 2 * (m + 1)
+    try:
+        with nogil:
+            for lane in range(lanes):
+                total = 0.0
+                for i in range(n):
+                    total = total + rows[lane, i]
+                mean_a = total / n
+                _prefixes(&rows[lane, 0], &rows[lane, 0], n, mean_a, pa, pa2, ca)
+                if lane == 0 or per_lane_v:
+                    _prefixes(&vcentred[lane if per_lane_v else 0, 0],
+                              &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2, cv)
+                for j in range(count):
+                    k = first + step * j
+                    a_lo = k if k > 0 else 0
+                    a_hi = n if n < k + m else k + m
+                    v_lo = -k if k < 0 else 0
+                    v_hi = m if m < n - k else n - k
+                    n_k = <double>(a_hi - a_lo)
+                    if (a_hi - a_lo < 2 or ca[a_hi] - ca[a_lo + 1] == 0.0
+                            or cv[v_hi] - cv[v_lo + 1] == 0.0):
+                        out[lane, j] = NAN
+                        continue
+                    sum_a = pa[a_hi] - pa[a_lo]
+                    sum_aa = pa2[a_hi] - pa2[a_lo]
+                    sum_v = pv[v_hi] - pv[v_lo]
+                    sum_vv = pv2[v_hi] - pv2[v_lo]
+                    # raw sums the uncentred a against v': move a's offset out first
+                    cov = (raw[lane, j] - mean_a * sum_v) - sum_a * sum_v / n_k
+                    var_a = sum_aa - sum_a * sum_a / n_k
+                    var_v = sum_vv - sum_v * sum_v / n_k
+                    if var_a < 0.0:
+                        var_a = 0.0
+                    if var_v < 0.0:
+                        var_v = 0.0
+                    r = cov / sqrt(var_a * var_v)
+                    # |r| <= 1 in exact arithmetic; NaN (0/0) stays NaN
+                    if r > 1.0:
+                        r = 1.0
+                    elif r < -1.0:
+                        r = -1.0
+                    out[lane, j] = <real_t>r
+    finally:
+        free(work)
