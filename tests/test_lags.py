@@ -295,3 +295,14 @@ def test_integer_inputs_too_big_for_rounding_go_direct():
     v = np.array([2**10 + 1, 1, 7] * 700, dtype=np.int64)
     assert np.max(np.abs(np.convolve(a, v))) < 2**53
     np.testing.assert_array_equal(cc.convolve(a, v, method="fft"), np.convolve(a, v))
+
+
+def test_import_does_not_import_scipy():
+    """scipy.fft is imported on the first FFT, not with the package."""
+    import subprocess
+    import sys
+    code = ("import sys, cconv1d as cc; assert 'scipy' not in sys.modules, 'at import'; "
+            "cc.correlate([1.0, 2.0, 3.0], [1.0, 1.0], maxlag=1, normalize='pearson'); "
+            "cc.fir_filter([1.0, 2.0], [1.0, 2.0, 3.0]); cc.conv1d_stream([[1.0]], [[[1.0]]]); "
+            "assert 'scipy' not in sys.modules, 'after direct calls'")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from cconv1d import _modes, _validation
 from cconv1d.functional import conv1d, conv1d_backward
@@ -132,7 +133,7 @@ class Conv1d:
             self.grad_bias += grads.bias
         return grads.input
 
-    def stream(self, x):
+    def stream(self, x: npt.ArrayLike) -> np.ndarray:
         """Causal forward of the next chunk of a stream (inference): ``x`` is
         ``(N, C_in, T)`` or ``(C_in, T)``, ``T >= 0``; the layer carries the last
         ``dilation*(K-1)`` input samples between calls (see
@@ -186,7 +187,7 @@ class Conv1d:
         self._stream_state = new_state if x.ndim == 3 else new_state[None]
         return y
 
-    def reset_stream(self):
+    def reset_stream(self) -> None:
         """Forget the stream's carried input: the next :meth:`stream` call starts from
         zeros (the causal padding), with any batch size."""
         self._stream_state = None

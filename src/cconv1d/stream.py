@@ -10,7 +10,7 @@ long filters and chunks) plus the tail added on; short chunks of 1-D signals tak
 compiled block kernel that computes the outputs and the new tail in one call.
 """
 
-from typing import Optional, Tuple, Union
+from typing import Literal, Optional, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -54,7 +54,8 @@ def _fir_fast(h, x, zi, method):
 
 def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
                zi: Optional[npt.ArrayLike] = None,
-               method: str = "auto") -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
+               method: Literal["auto", "direct", "fft"] = "auto"
+               ) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
     """Causal FIR filter ``y[n] = sum_k h[k] x[n - k]`` along an axis, with state.
 
     The values, shapes and dtypes of ``scipy.signal.lfilter(h, [1.0], x, axis=axis,
