@@ -306,3 +306,21 @@ def test_import_does_not_import_scipy():
             "cc.fir_filter([1.0, 2.0], [1.0, 2.0, 3.0]); cc.conv1d_stream([[1.0]], [[[1.0]]]); "
             "assert 'scipy' not in sys.modules, 'after direct calls'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("lanes", [1, 3])
+def test_long_template_split_into_tap_chunks(lanes):
+    """Templates longer than two tap chunks are summed chunk by chunk."""
+    from cconv1d import signal
+    rng = np.random.default_rng(15)
+    m = 2 * signal._TAP_CHUNK + 123
+    a = rng.standard_normal((lanes, m + 500))
+    v = rng.standard_normal(m)
+    lag_values = np.arange(-700, 800, 3)
+    got = cc.correlate(a, v, lags=lag_values, method="direct")
+    for lane in range(lanes):
+        full = np.correlate(a[lane], v, "full")
+        np.testing.assert_allclose(got[lane], full[lag_values + m - 1], atol=1e-9)
+    auto = cc.autocorrelate(a, lags=range(-5, 6), method="direct")
+    np.testing.assert_allclose(auto[0], np.correlate(a[0], a[0], "full")[
+        a.shape[1] - 1 - 5:a.shape[1] + 5], atol=1e-9)

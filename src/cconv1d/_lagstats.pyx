@@ -41,6 +41,34 @@ cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, doub
             changes[i + 1] = changes[i] + (1.0 if originals[i] != originals[i - 1] else 0.0)
 
 
+cdef void _full_overlap_run(const double* pa, const double* pa2, const double* ca,
+                            const real_t* raw, real_t* out, idx_t k0, idx_t step,
+                            idx_t count, idx_t m, double mean_a, double sum_v,
+                            double sum_vv, bint v_constant) noexcept nogil:
+    """Lags whose overlap is all of ``v`` (``0 <= k <= n - m``, template matching):
+    ``n_k = m`` and the template's sums are constants, so the loop has no branches
+    (selects only) and compiles to vector code."""
+    cdef double inv = 1.0 / m
+    cdef double var_v = sum_vv - sum_v * sum_v * inv
+    cdef double shift = mean_a * sum_v
+    cdef double sum_a, sum_aa, cov, var_a, r
+    cdef idx_t j, k
+    if var_v < 0.0:
+        var_v = 0.0
+    for j in range(count):
+        k = k0 + step * j
+        sum_a = pa[k + m] - pa[k]
+        sum_aa = pa2[k + m] - pa2[k]
+        cov = (raw[j] - shift) - sum_a * sum_v * inv
+        var_a = sum_aa - sum_a * sum_a * inv
+        var_a = var_a if var_a > 0.0 else 0.0
+        r = cov / sqrt(var_a * var_v)
+        r = 1.0 if r > 1.0 else r           # comparisons with NaN are false: NaN stays
+        r = -1.0 if r < -1.0 else r
+        r = NAN if (ca[k + m] - ca[k + 1] == 0.0 or v_constant) else r
+        out[j] = <real_t>r
+
+
 def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                  const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
                  const real_t[:, ::1] vcentred,    # IN  same shape: v - mean(v)
@@ -50,7 +78,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a
     """Pearson coefficients at lags ``first + step*j`` (``step > 0``, every lag with at
     least one overlapping pair: the caller trimmed the window)."""
     cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
-    cdef idx_t count = out.shape[1], lane, j, k, a_lo, a_hi, v_lo, v_hi, i
+    cdef idx_t count = out.shape[1], lane, j, k, a_lo, a_hi, v_lo, v_hi, i, j_lo, j_hi
     cdef bint per_lane_v = vrows.shape[0] > 1
     cdef double mean_a, total, n_k, sum_a, sum_aa, sum_v, sum_vv, cov, var_a, var_v, r
     if lanes == 0 or count == 0:
@@ -75,7 +103,18 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                 if lane == 0 or per_lane_v:
                     _prefixes(&vcentred[lane if per_lane_v else 0, 0],
                               &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2, cv)
+                # The run of lags that overlap all of v takes the branch-free loop.
+                j_lo = 0 if first >= 0 else (-first + step - 1) // step
+                j_hi = (n - m - first) // step + 1 if n - m - first >= 0 else 0
+                if j_hi > count:
+                    j_hi = count
+                if m >= 2 and j_lo < j_hi:
+                    _full_overlap_run(pa, pa2, ca, &raw[lane, 0] + j_lo, &out[lane, 0] + j_lo,
+                                      first + step * j_lo, step, j_hi - j_lo, m, mean_a,
+                                      pv[m], pv2[m], cv[m] - cv[1] == 0.0)
                 for j in range(count):
+                    if j_lo <= j < j_hi and m >= 2:
+                        continue
                     k = first + step * j
                     a_lo = k if k > 0 else 0
                     a_hi = n if n < k + m else k + m

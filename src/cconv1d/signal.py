@@ -330,11 +330,33 @@ def _valid_lag_range(n, m, first, step, count):
     return min(lo, count), max(hi, min(lo, count))
 
 
+# Taps per kernel call of a lag window with a long template: the call's signal slice and
+# template chunk (2 x 64 KiB in float64) stay in cache across its outputs, and the
+# outputs of the middle chunks read no padding (the kernel's edge path copies).
+_TAP_CHUNK = 8192
+
+
 def _xcorr_real(sig, ker, first, step, count, n_threads):
     """``out[g, j] = sum_t ker[g, t] * sig[g, first + step*j + t]`` (zero outside
-    ``sig``) for real rows; ``sig`` and ``ker`` hold 1 or ``G`` rows. One call of the
+    ``sig``) for real rows; ``sig`` and ``ker`` hold 1 or ``G`` rows. Calls of the
     conv1d kernel over only the needed output window: the lag window becomes its left
-    padding (or a slice of the signal) and its stride."""
+    padding (or a slice of the signal) and its stride; a long template is split into
+    chunks of taps whose partial sums add up."""
+    m = ker.shape[1]
+    if m <= 2 * _TAP_CHUNK:
+        return _xcorr_chunk(sig, ker, first, step, count, n_threads)
+    total = None
+    for start in range(0, m, _TAP_CHUNK):
+        part = _xcorr_chunk(sig, np.ascontiguousarray(ker[:, start:start + _TAP_CHUNK]),
+                            first + start, step, count, n_threads)
+        if total is None:
+            total = part
+        else:
+            total += part
+    return total
+
+
+def _xcorr_chunk(sig, ker, first, step, count, n_threads):
     n, m = sig.shape[1], ker.shape[1]
     rows = max(sig.shape[0], ker.shape[0])
     dtype = sig.dtype
@@ -342,6 +364,8 @@ def _xcorr_real(sig, ker, first, step, count, n_threads):
     start = max(first, 0)
     left = max(-first, 0)
     stop = min(n, first + needed)
+    if stop <= start:   # this chunk of taps never meets the signal
+        return np.zeros((max(sig.shape[0], ker.shape[0]), count), dtype=dtype)
     sub = sig[:, start:stop]
     right = needed - left - (stop - start)
     if rows == 1 or (sig.shape[0] > 1 and ker.shape[0] == 1):
