@@ -17,7 +17,11 @@ import numpy.typing as npt
 
 from cconv1d import _fft, _threads, _validation
 from cconv1d import signal as _signal
+from cconv1d import _forward
 from cconv1d._stream import fir_block
+
+# Below this many multiply-adds the direct sums win whatever the cost model says.
+_AUTO_DIRECT_MAX_MACS = _signal._AUTO_DIRECT_MAX_MACS
 
 __all__ = ["fir_filter", "conv1d_stream"]
 
@@ -37,19 +41,6 @@ def _full_convolution(rows, h, method, dtype):
         return _fft.full_convolution(rows, h, _threads.get_num_threads())
     real_dtype = np.dtype(np.float32 if dtype in (np.float32, np.complex64) else np.float64)
     return _signal._direct_any(rows, h, 0, n + m - 1, real_dtype)
-
-
-def _fir_fast(h, x, zi, method):
-    """``fir_block`` when the arguments are plain 1-D float arrays and the direct sums
-    are the faster method (or asked for); else None."""
-    if type(x) is not np.ndarray or type(h) is not np.ndarray or x.ndim != 1:
-        return None
-    n, m = x.shape[0], h.shape[0]
-    if method == "auto" and n * m > _signal._AUTO_DIRECT_MAX_MACS and m > 1:
-        if _signal.choose_method(n, m) != "direct":
-            return None
-    from cconv1d import _forward
-    return fir_block(h, x, zi, _forward.simd_path() == "avx2")
 
 
 def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
@@ -121,9 +112,13 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
     >>> zi
     array([2.25, 1.25])
     """
-    if method != "fft" and (axis == -1 or axis == 0):
-        # One plain 1-D float chunk, short enough for the direct sums: one compiled call.
-        fast = _fir_fast(h, x, zi, method)
+    if (method != "fft" and type(x) is np.ndarray and type(h) is np.ndarray
+            and x.ndim == 1 and (axis == -1 or axis == 0)
+            and (method == "direct" or x.shape[0] * h.shape[0] <= _AUTO_DIRECT_MAX_MACS
+                 or _signal.choose_method(x.shape[0], h.shape[0]) == "direct")):
+        # One plain 1-D float chunk, short enough for the direct sums: one compiled
+        # call (fir_block declines anything else, which the general path validates).
+        fast = fir_block(h, x, zi, _forward.simd_path() == "avx2")
         if fast is not None:
             return fast[0] if zi is None else fast
     hh = _validation.as_array(h, "h")
