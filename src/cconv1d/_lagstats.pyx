@@ -69,7 +69,8 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
         out[j] = <real_t>r
 
 
-def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a
+def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)
+                 const real_t[:, ::1] originals,   # IN  (lanes, n): a, for change counts
                  const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
                  const real_t[:, ::1] vcentred,    # IN  same shape: v - mean(v)
                  const real_t[:, ::1] raw,         # IN  (lanes, count): corr(a, v')
@@ -99,7 +100,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                 for i in range(n):
                     total = total + rows[lane, i]
                 mean_a = total / n
-                _prefixes(&rows[lane, 0], &rows[lane, 0], n, mean_a, pa, pa2, ca)
+                _prefixes(&rows[lane, 0], &originals[lane, 0], n, mean_a, pa, pa2, ca)
                 if lane == 0 or per_lane_v:
                     _prefixes(&vcentred[lane if per_lane_v else 0, 0],
                               &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2, cv)

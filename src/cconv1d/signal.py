@@ -500,14 +500,21 @@ def _pearson(rows, vrows, first, step, count, method, dtype):
     if hi <= lo:
         return out
     first, count = first + step * lo, hi - lo
-    # Only the template is centred for the raw correlation (an O(m) copy); the lane's
-    # own offset is taken out exactly in pearson_lags, whose prefix sums are centred.
+    # In float64 only the template is centred for the raw correlation (an O(m) copy);
+    # the lane's own offset is taken out exactly in pearson_lags, whose prefix sums are
+    # centred. float32 sums of an uncentred lane would lose the digits the offset
+    # takes, so there the lanes are centred (in float64, then rounded) too.
     centred_v = np.ascontiguousarray(
         vrows - vrows.mean(axis=-1, keepdims=True, dtype=np.float64), dtype=dtype)
+    lanes_in = rows
+    if dtype == np.float32:
+        lanes_in = np.ascontiguousarray(
+            rows - rows.mean(axis=-1, keepdims=True, dtype=np.float64), dtype=dtype)
     raw = np.ascontiguousarray(
-        _lag_correlate(rows, centred_v, first, step, count, method, dtype, False))
+        _lag_correlate(lanes_in, centred_v, first, step, count, method, dtype, False))
     values = np.empty((out.shape[0], count), dtype=dtype)
-    pearson_lags(rows, np.ascontiguousarray(vrows), centred_v, raw, values, first, step)
+    pearson_lags(lanes_in, rows, np.ascontiguousarray(vrows), centred_v, raw, values,
+                 first, step)
     out[:, lo:hi] = values
     return out
 
