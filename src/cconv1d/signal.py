@@ -448,9 +448,8 @@ def _lag_correlate(rows, vrows, first, step, count, method, dtype, integral):
     n, m = rows.shape[1], vrows.shape[1]
     lanes = max(rows.shape[0], vrows.shape[0])
     lo, hi = _valid_lag_range(n, m, first, step, count)
-    out = np.zeros((lanes, count), dtype=dtype)
     if hi <= lo:
-        return out
+        return np.zeros((lanes, count), dtype=dtype)
     first_valid, inside = first + step * lo, hi - lo
     complex_input = dtype.kind == "c"
     if method == "auto":
@@ -471,6 +470,9 @@ def _lag_correlate(rows, vrows, first, step, count, method, dtype, integral):
         real_dtype = np.dtype(np.float32 if dtype in (np.float32, np.complex64)
                               else np.float64)
         values = _lag_direct(rows, vrows, first_valid, step, inside, real_dtype, n_threads)
+    if lo == 0 and hi == count:
+        return values       # every lag overlaps: no zero border to add
+    out = np.zeros((lanes, count), dtype=dtype)
     out[:, lo:hi] = values
     return out
 
@@ -495,11 +497,11 @@ def _pearson(rows, vrows, first, step, count, method, dtype):
                            dtype)
         return reverse[:, ::-1]
     n, m = rows.shape[1], vrows.shape[1]
+    lanes = max(rows.shape[0], vrows.shape[0])
     lo, hi = _valid_lag_range(n, m, first, step, count)
-    out = np.full((max(rows.shape[0], vrows.shape[0]), count), np.nan, dtype=dtype)
     if hi <= lo:
-        return out
-    first, count = first + step * lo, hi - lo
+        return np.full((lanes, count), np.nan, dtype=dtype)
+    total, first, count = count, first + step * lo, hi - lo
     # In float64 only the template is centred for the raw correlation (an O(m) copy);
     # the lane's own offset is taken out exactly in pearson_lags, whose prefix sums are
     # centred. float32 sums of an uncentred lane would lose the digits the offset
@@ -512,10 +514,11 @@ def _pearson(rows, vrows, first, step, count, method, dtype):
             rows - rows.mean(axis=-1, keepdims=True, dtype=np.float64), dtype=dtype)
     raw = np.ascontiguousarray(
         _lag_correlate(lanes_in, centred_v, first, step, count, method, dtype, False))
-    values = np.empty((out.shape[0], count), dtype=dtype)
-    pearson_lags(lanes_in, rows, np.ascontiguousarray(vrows), centred_v, raw, values,
-                 first, step)
-    out[:, lo:hi] = values
+    out = np.empty((lanes, total), dtype=dtype)
+    out[:, :lo] = np.nan      # lags without an overlapping pair
+    out[:, hi:] = np.nan
+    pearson_lags(lanes_in, rows, np.ascontiguousarray(vrows), centred_v, raw,
+                 out[:, lo:hi] if (lo, hi) != (0, total) else out, first, step)
     return out
 
 
