@@ -337,3 +337,19 @@ def test_pearson_float32_with_a_large_offset(method):
     assert got.dtype == np.float32
     expected = loop_pearson(a, v, range(0, 3000 - 50 + 1))
     assert np.max(np.abs(got - expected)) < 1e-4
+
+
+def test_huge_windows_refused_before_allocating():
+    with pytest.raises(ValueError, match="would hold"):
+        cc.correlation_lags(10, 10, maxlag=2**58)
+    with pytest.raises(ValueError, match="would hold"):
+        cc.correlate([1.0, 2.0], [1.0], lags=range(0, 2**62, 1))
+    with pytest.raises(ValueError, match="too large"):
+        cc.correlate([1.0, 2.0], [1.0], lags=[2**62])
+
+
+def test_mode_none_means_valid_for_correlate_and_full_for_autocorrelate():
+    a, v = [1.0, 2.0, 3.0, 4.0], [1.0, -1.0]
+    np.testing.assert_array_equal(cc.correlate(a, v), np.correlate(a, v, "valid"))
+    np.testing.assert_array_equal(cc.correlate(a, v, None), np.correlate(a, v, "valid"))
+    np.testing.assert_array_equal(cc.autocorrelate(a, None), np.correlate(a, a, "full"))

@@ -318,6 +318,7 @@ def correlation_lags(len_a: int, len_v: int, mode: Literal["full", "same", "vali
                              "(maxlag= or lags=); give one or the other")
         mode = None
     first, step, count = _lag_window(len_a, len_v, mode, maxlag, lags, "valid")
+    _validation.check_size(count, "correlation_lags")
     return first + step * np.arange(count, dtype=np.int64)
 
 
