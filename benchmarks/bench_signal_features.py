@@ -81,9 +81,9 @@ def main():
     print("\nnormalize='pearson' against the raw correlation of the same inputs")
     for m, mode_kw in ((64, {}), (4096, {}), (n, {"maxlag": maxlag})):
         template = v[:m]
-        raw = timed(lambda: cc.correlate(a, template, **mode_kw), repeats)
-        pearson = timed(lambda: cc.correlate(a, template, normalize="pearson", **mode_kw),
-                        repeats)
+        raw = timed(lambda t=template, kw=mode_kw: cc.correlate(a, t, **kw), repeats)
+        pearson = timed(lambda t=template, kw=mode_kw: cc.correlate(
+            a, t, normalize="pearson", **kw), repeats)
         label = f"m={m} {'maxlag=100' if mode_kw else 'valid'}"
         cost = pearson[0] / raw[0]
         print(f"  {label:<44} raw {raw[0] * 1e3:9.3f} ms   pearson {pearson[0] * 1e3:9.3f} ms"
@@ -108,19 +108,20 @@ def main():
 
     row("vs scipy.signal.lfilter on the same blocks", timed(ours_blocks, max(repeats // 2, 1)),
         timed(lfilter_blocks, max(repeats // 2, 1)), "lfilter", 10)
-    for small in (64,):
-        def ours_small():
-            zi = np.zeros(taps - 1)
-            for start in range(0, total // 4, small):
-                _, zi = cc.fir_filter(h, x[start:start + small], zi=zi)
+    small = 64
 
-        def lfilter_small():
-            zi = np.zeros(taps - 1)
-            for start in range(0, total // 4, small):
-                _, zi = scipy.signal.lfilter(h, [1.0], x[start:start + small], zi=zi)
+    def ours_small():
+        zi = np.zeros(taps - 1)
+        for start in range(0, total // 4, small):
+            _, zi = cc.fir_filter(h, x[start:start + small], zi=zi)
 
-        row(f"{small}-sample blocks ({total // 4} samples)", timed(ours_small, 1),
-            timed(lfilter_small, 1), "lfilter")
+    def lfilter_small():
+        zi = np.zeros(taps - 1)
+        for start in range(0, total // 4, small):
+            _, zi = scipy.signal.lfilter(h, [1.0], x[start:start + small], zi=zi)
+
+    row(f"{small}-sample blocks ({total // 4} samples)", timed(ours_small, 1),
+        timed(lfilter_small, 1), "lfilter")
     one_shot = timed(lambda: cc.fir_filter(h, x), repeats)
     row("one-shot vs scipy.signal.oaconvolve[:n]", one_shot,
         timed(lambda: scipy.signal.oaconvolve(x, h)[:total], repeats), "oaconv", 1)

@@ -4,7 +4,8 @@ overflow and integer exactness (issue 18), against plain float64 loops and NumPy
 import numpy as np
 import pytest
 import scipy.signal
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cconv1d as cc
 
@@ -133,7 +134,7 @@ def test_autocorrelate_lags_and_normalize(method):
     for lane, row in zip(got, a):
         np.testing.assert_allclose(lane, loop_correlation(row, row, range(-5, 6)).real,
                                    atol=1e-12)
-    coeff = cc.autocorrelate(a, lags=range(0, 3), normalize="coeff", method=method)
+    coeff = cc.autocorrelate(a, lags=range(3), normalize="coeff", method=method)
     np.testing.assert_allclose(coeff[:, 0], 1.0)
     pearson = cc.autocorrelate(a, maxlag=4, normalize="pearson", method=method)
     for lane, row in zip(pearson, a):
@@ -194,7 +195,7 @@ def test_pearson_with_a_large_offset(method):
     v = 1e4 + rng.standard_normal(64)
     template = a[1000:1064].copy()
     got = cc.correlate(a, v, normalize="pearson", method=method)
-    expected = loop_pearson(a, v, range(0, 4000 - 64 + 1))
+    expected = loop_pearson(a, v, range(4000 - 64 + 1))
     assert np.max(np.abs(got - expected)) < 1e-10
     found = cc.correlate(a, template, normalize="pearson", method=method)
     assert np.argmax(found) == 1000 and abs(found[1000] - 1.0) < 1e-12
@@ -205,7 +206,7 @@ def test_pearson_float32_and_constant_windows():
     v = np.array([1.0, 2.0, 4.0], dtype=np.float32)
     got = cc.correlate(a, v, normalize="pearson")
     assert got.dtype == np.float32
-    expected = loop_pearson(a, v, range(0, 5))
+    expected = loop_pearson(a, v, range(5))
     assert np.isnan(got[0]) and np.isnan(expected[0])
     np.testing.assert_allclose(got, expected, atol=1e-6, equal_nan=True)
     # lags with one overlapping pair are NaN
@@ -335,7 +336,7 @@ def test_pearson_float32_with_a_large_offset(method):
     v = (1e4 + rng.standard_normal(50)).astype(np.float32)
     got = cc.correlate(a, v, normalize="pearson", method=method)
     assert got.dtype == np.float32
-    expected = loop_pearson(a, v, range(0, 3000 - 50 + 1))
+    expected = loop_pearson(a, v, range(3000 - 50 + 1))
     assert np.max(np.abs(got - expected)) < 1e-4
 
 

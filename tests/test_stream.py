@@ -4,7 +4,8 @@ Conv1d.stream against one-shot causal conv1d (API.md 7.2)."""
 import numpy as np
 import pytest
 import scipy.signal
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cconv1d as cc
 

@@ -7,8 +7,10 @@ rows and channels so that kernel serves it too. The FFT method lives in ``_fft``
 on this kind of machine with ``benchmarks/calibrate_signal.py``.
 """
 
+from __future__ import annotations
+
 import math
-from typing import Literal, Optional, Union
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +19,7 @@ from cconv1d import _fft, _modes, _threads, _validation
 from cconv1d._forward import FORWARD, signal_direct
 from cconv1d._lagstats import pearson_lags
 
-__all__ = ["convolve", "correlate", "autocorrelate", "correlation_lags", "choose_method"]
+__all__ = ["autocorrelate", "choose_method", "convolve", "correlate", "correlation_lags"]
 
 _MODES = ("full", "same", "valid")
 _METHODS = ("auto", "direct", "fft")
@@ -272,8 +274,8 @@ def _lag_progression(lags):
 
 
 def correlation_lags(len_a: int, len_v: int, mode: Literal["full", "same", "valid"] = "valid",
-                     *, maxlag: Optional[int] = None,
-                     lags: Union[range, npt.ArrayLike, None] = None) -> np.ndarray:
+                     *, maxlag: int | None = None,
+                     lags: range | npt.ArrayLike | None = None) -> np.ndarray:
     """Lags of :func:`correlate`'s output for inputs of ``len_a`` and ``len_v`` samples.
 
     Parameters
@@ -396,10 +398,10 @@ def _lag_direct(rows, vrows, first, step, count, real_dtype, n_threads):
         return np.conj(swapped[:, ::-1]) if swapped.dtype.kind == "c" else swapped[:, ::-1]
     if rows.dtype.kind != "c" and vrows.dtype.kind != "c":
         return _xcorr_real(rows, vrows, first, step, count, n_threads)
-    cast = lambda part: np.ascontiguousarray(part, dtype=real_dtype)  # noqa: E731
+    cast = lambda part: np.ascontiguousarray(part, dtype=real_dtype)
     ar, ai = cast(rows.real), (cast(rows.imag) if rows.dtype.kind == "c" else None)
     vr, vi = cast(vrows.real), (cast(vrows.imag) if vrows.dtype.kind == "c" else None)
-    run = lambda s, k: _xcorr_real(s, k, first, step, count, n_threads)  # noqa: E731
+    run = lambda s, k: _xcorr_real(s, k, first, step, count, n_threads)
     # sum a conj(v): real ar.vr + ai.vi, imaginary ai.vr - ar.vi
     real = run(ar, vr) + (run(ai, vi) if ai is not None and vi is not None else 0)
     imag = ((run(ai, vr) if ai is not None else 0) - (run(ar, vi) if vi is not None else 0))
@@ -726,9 +728,9 @@ def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
 
 
 def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
-              mode: Optional[Literal["full", "same", "valid"]] = None, *,
-              maxlag: Optional[int] = None, lags: Union[range, npt.ArrayLike, None] = None,
-              normalize: Optional[Literal["biased", "unbiased", "coeff", "pearson"]] = None,
+              mode: Literal["full", "same", "valid"] | None = None, *,
+              maxlag: int | None = None, lags: range | npt.ArrayLike | None = None,
+              normalize: Literal["biased", "unbiased", "coeff", "pearson"] | None = None,
               axis: int = -1, method: Literal["auto", "direct", "fft"] = "auto",
               nan_policy: Literal["propagate", "raise", "omit"] = "propagate"
               ) -> np.ndarray:
@@ -827,11 +829,11 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
     return y
 
 
-def autocorrelate(a: npt.ArrayLike, mode: Optional[Literal["full", "same", "valid"]] = None,
-                  *, maxlag: Optional[int] = None,
-                  lags: Union[range, npt.ArrayLike, None] = None,
-                  normalize: Optional[Literal["biased", "unbiased", "coeff",
-                                              "pearson"]] = None,
+def autocorrelate(a: npt.ArrayLike, mode: Literal["full", "same", "valid"] | None = None,
+                  *, maxlag: int | None = None,
+                  lags: range | npt.ArrayLike | None = None,
+                  normalize: Literal["biased", "unbiased", "coeff",
+                                              "pearson"] | None = None,
                   axis: int = -1, method: Literal["auto", "direct", "fft"] = "auto"
                   ) -> np.ndarray:
     """Autocorrelation: ``correlate(a, a, mode)`` of every lane along ``axis``.

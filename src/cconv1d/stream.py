@@ -17,20 +17,21 @@ than the single ``O((B + m) log(B + m))`` convolution per chunk done here; withi
 call, overlap-add with blocks of about ``2 m`` is already the cheaper partition.
 """
 
-from typing import Literal, Optional, Tuple, Union
+from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from cconv1d import _fft, _threads, _validation
+from cconv1d import _fft, _forward, _threads, _validation
 from cconv1d import signal as _signal
-from cconv1d import _forward
 from cconv1d._stream import fir_block
 
 # Below this many multiply-adds the direct sums win whatever the cost model says.
 _AUTO_DIRECT_MAX_MACS = _signal._AUTO_DIRECT_MAX_MACS
 
-__all__ = ["fir_filter", "conv1d_stream"]
+__all__ = ["conv1d_stream", "fir_filter"]
 
 _METHODS = ("auto", "direct", "fft")
 
@@ -51,9 +52,9 @@ def _full_convolution(rows, h, method, dtype):
 
 
 def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
-               zi: Optional[npt.ArrayLike] = None,
+               zi: npt.ArrayLike | None = None,
                method: Literal["auto", "direct", "fft"] = "auto"
-               ) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
+               ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Causal FIR filter ``y[n] = sum_k h[k] x[n - k]`` along an axis, with state.
 
     The values, shapes and dtypes of ``scipy.signal.lfilter(h, [1.0], x, axis=axis,
@@ -181,9 +182,9 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
 
 
 def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
-                  bias: Optional[npt.ArrayLike] = None, *,
-                  state: Optional[npt.ArrayLike] = None, dilation: int = 1,
-                  groups: int = 1) -> Tuple[np.ndarray, np.ndarray]:
+                  bias: npt.ArrayLike | None = None, *,
+                  state: npt.ArrayLike | None = None, dilation: int = 1,
+                  groups: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Causal :func:`cconv1d.conv1d` (stride 1) of one chunk of a stream, given the
     input samples carried over from the previous chunks.
 
