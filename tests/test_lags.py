@@ -188,8 +188,8 @@ def test_pearson_against_two_pass(method, n, m, seed, mode, levels):
 @pytest.mark.parametrize("method", ["direct", "fft"])
 def test_pearson_with_a_large_offset(method):
     """Mean 1e4, unit variance: maximum error against the two-pass float64 reference is
-    ~1e-13 here (the bound asserted, 1e-10, leaves margin for other machines); the
-    cumulative-sum formula without centring loses ~8 digits."""
+    6e-13 (direct) and 8e-13 (fft) here; the bound asserted, 1e-10, leaves margin. The
+    cumulative-sum formula without centring is off by 1e-5 on the same data."""
     rng = np.random.default_rng(12)
     a = 1e4 + rng.standard_normal(4000)
     v = 1e4 + rng.standard_normal(64)
