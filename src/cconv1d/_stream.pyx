@@ -52,44 +52,45 @@ cdef extern from *:
     __attribute__((target("avx2,fma")))
     static void cc_fir_f64_avx2(const double *h, ptrdiff_t m, const double *xp,
                                 ptrdiff_t pad, ptrdiff_t n, double *out, ptrdiff_t total) {
+        /* Taps j and j + 4 read the same chunk samples one register apart, so the taps
+         * of one residue mod 4 share their loads: one new (unaligned) load per tap, not
+         * four, and two accumulator sets (taps j, j + 4) keep eight FMA chains busy. */
         for (ptrdiff_t t0 = 0; t0 < total; t0 += 16) {
             __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
             __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            ptrdiff_t jlo = t0 - (n - 1), jhi = t0 + 15, j;
+            ptrdiff_t jlo = t0 - (n - 1), jhi = t0 + 15;
             if (jlo < 0) jlo = 0;
             if (jhi > m - 1) jhi = m - 1;
             const double *base = xp + pad + t0;
-            /* Two taps per step into two accumulator sets: four FMA chains alone wait
-             * on the FMA latency. */
-            for (j = jlo; j + 1 <= jhi; j += 2) {
-                const __m256d hj = _mm256_broadcast_sd(h + j);
-                const __m256d hk = _mm256_broadcast_sd(h + j + 1);
-                const double *xs = base - j;
-                a0 = _mm256_fmadd_pd(hj, _mm256_loadu_pd(xs), a0);
-                a1 = _mm256_fmadd_pd(hj, _mm256_loadu_pd(xs + 4), a1);
-                a2 = _mm256_fmadd_pd(hj, _mm256_loadu_pd(xs + 8), a2);
-                a3 = _mm256_fmadd_pd(hj, _mm256_loadu_pd(xs + 12), a3);
-                b0 = _mm256_fmadd_pd(hk, _mm256_loadu_pd(xs - 1), b0);
-                b1 = _mm256_fmadd_pd(hk, _mm256_loadu_pd(xs + 3), b1);
-                b2 = _mm256_fmadd_pd(hk, _mm256_loadu_pd(xs + 7), b2);
-                b3 = _mm256_fmadd_pd(hk, _mm256_loadu_pd(xs + 11), b3);
+            for (ptrdiff_t r = 0; r < 4; ++r) {
+                ptrdiff_t j = jlo + r;
+                if (j > jhi) break;
+                /* base - j >= xp + pad - 15 >= xp: inside the bordered buffer */
+                __m256d v0 = _mm256_loadu_pd(base - j), v1 = _mm256_loadu_pd(base - j + 4);
+                __m256d v2 = _mm256_loadu_pd(base - j + 8), v3 = _mm256_loadu_pd(base - j + 12);
+                for (;;) {
+                    __m256d hj = _mm256_broadcast_sd(h + j);
+                    a0 = _mm256_fmadd_pd(hj, v0, a0);
+                    a1 = _mm256_fmadd_pd(hj, v1, a1);
+                    a2 = _mm256_fmadd_pd(hj, v2, a2);
+                    a3 = _mm256_fmadd_pd(hj, v3, a3);
+                    j += 4;
+                    if (j > jhi) break;
+                    v3 = v2; v2 = v1; v1 = v0; v0 = _mm256_loadu_pd(base - j);
+                    hj = _mm256_broadcast_sd(h + j);
+                    b0 = _mm256_fmadd_pd(hj, v0, b0);
+                    b1 = _mm256_fmadd_pd(hj, v1, b1);
+                    b2 = _mm256_fmadd_pd(hj, v2, b2);
+                    b3 = _mm256_fmadd_pd(hj, v3, b3);
+                    j += 4;
+                    if (j > jhi) break;
+                    v3 = v2; v2 = v1; v1 = v0; v0 = _mm256_loadu_pd(base - j);
+                }
             }
-            if (j <= jhi) {
-                const __m256d hj = _mm256_broadcast_sd(h + j);
-                const double *xs = base - j;
-                a0 = _mm256_fmadd_pd(hj, _mm256_loadu_pd(xs), a0);
-                a1 = _mm256_fmadd_pd(hj, _mm256_loadu_pd(xs + 4), a1);
-                a2 = _mm256_fmadd_pd(hj, _mm256_loadu_pd(xs + 8), a2);
-                a3 = _mm256_fmadd_pd(hj, _mm256_loadu_pd(xs + 12), a3);
-            }
-            a0 = _mm256_add_pd(a0, b0);
-            a1 = _mm256_add_pd(a1, b1);
-            a2 = _mm256_add_pd(a2, b2);
-            a3 = _mm256_add_pd(a3, b3);
-            _mm256_storeu_pd(out + t0, a0);
-            _mm256_storeu_pd(out + t0 + 4, a1);
-            _mm256_storeu_pd(out + t0 + 8, a2);
-            _mm256_storeu_pd(out + t0 + 12, a3);
+            _mm256_storeu_pd(out + t0, _mm256_add_pd(a0, b0));
+            _mm256_storeu_pd(out + t0 + 4, _mm256_add_pd(a1, b1));
+            _mm256_storeu_pd(out + t0 + 8, _mm256_add_pd(a2, b2));
+            _mm256_storeu_pd(out + t0 + 12, _mm256_add_pd(a3, b3));
         }
     }
     __attribute__((target("avx2,fma")))
