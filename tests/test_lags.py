@@ -354,3 +354,17 @@ def test_mode_none_means_valid_for_correlate_and_full_for_autocorrelate():
     np.testing.assert_array_equal(cc.correlate(a, v), np.correlate(a, v, "valid"))
     np.testing.assert_array_equal(cc.correlate(a, v, None), np.correlate(a, v, "valid"))
     np.testing.assert_array_equal(cc.autocorrelate(a, None), np.correlate(a, a, "full"))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fft_route_tiny_values_keep_their_digits(dtype):
+    """Subnormal-range inputs are scaled up before the FFT (and back, exactly)."""
+    tiny = np.finfo(dtype).smallest_normal
+    rng = np.random.default_rng(17)
+    a = (rng.standard_normal(300) * tiny * 4).astype(dtype)
+    v = rng.standard_normal(40).astype(dtype)
+    got = cc.convolve(a, v, method="fft")
+    expected = np.convolve(a.astype(np.float64), v.astype(np.float64))
+    assert got.dtype == dtype and np.isfinite(got).all()
+    scale = np.max(np.abs(expected))
+    assert np.max(np.abs(got - expected)) < (1e-5 if dtype == np.float32 else 1e-12) * scale

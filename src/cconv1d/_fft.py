@@ -45,13 +45,21 @@ def power_of_two_scale(x):
     return unscale(x, -exponent), exponent
 
 
-def unscale(y, exponent):
-    """``y * 2**exponent``, exact, in two steps so that neither power of two overflows
-    (complex too, which ``np.ldexp`` refuses)."""
+def unscale(y, exponent, in_place=False):
+    """``y * 2**exponent``, exact (complex too, which ``np.ldexp`` refuses); in two steps
+    when one power of two would overflow. ``in_place``: ``y`` is a temporary of ours and
+    may be overwritten (one pass, no new array)."""
     if exponent == 0:
         return y
-    half = exponent // 2
     with np.errstate(over="ignore"):   # a true overflow gives inf, as the direct sums do
+        # one factor when it is a normal number of y's dtype (float32: below 2**127)
+        limit = 120 if y.dtype in (np.float32, np.complex64) else 1000
+        if -limit < exponent < limit:
+            if in_place:
+                y *= 2.0 ** exponent
+                return y
+            return y * 2.0 ** exponent
+        half = exponent // 2
         return (y * 2.0 ** half) * 2.0 ** (exponent - half)
 
 
@@ -117,7 +125,7 @@ def full_convolution(a, v, workers=1):
     """Full linear convolution of every row of ``a`` (lanes, n) with ``v`` (m,)."""
     a, exp_a = power_of_two_scale(a)
     v, exp_v = power_of_two_scale(v)
-    return unscale(_full_convolution(a, v, workers), exp_a + exp_v)
+    return unscale(_full_convolution(a, v, workers), exp_a + exp_v, in_place=True)
 
 
 def _full_convolution(a, v, workers):

@@ -436,7 +436,7 @@ def _lag_fft(rows, vrows, first, step, count, integral, n_threads):
     else:
         index = (first - start + step * np.arange(count)) % size
         picked = circular[:, index]
-    picked = _fft.unscale(picked, exp_a + exp_v)
+    picked = _fft.unscale(picked, exp_a + exp_v, in_place=True)   # a fresh array
     return np.rint(picked) if integral else picked
 
 
@@ -891,7 +891,7 @@ def autocorrelate(a: npt.ArrayLike, mode: Literal["full", "same", "valid"] | Non
         power = np.fft.ifft(spectrum * np.conj(spectrum), axis=-1)
         if dtype.kind != "c":
             power = power.real
-        power = _fft.unscale(power, 2 * exponent)
+        power = _fft.unscale(power, 2 * exponent, in_place=True)
         if integral:
             power = np.rint(power)
         # Lags -(n-1) .. (n-1) sit at the end and the start of the circular result.

@@ -174,7 +174,8 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
     if zi is not None and m > 1:
         state = np.moveaxis(zz, axis, -1).reshape(lanes, m - 1)
         full[:, :m - 1] += state.astype(dtype, copy=False)
-    y = np.moveaxis(np.ascontiguousarray(full[:, :n]).reshape(lead + (n,)), -1, axis)
+    # A view of the first n samples (no copy of a long one-shot result).
+    y = np.moveaxis(full[:, :n].reshape(lead + (n,)), -1, axis)
     if zi is None:
         return y
     zf = np.ascontiguousarray(full[:, n:]).reshape(lead + (m - 1,))
