@@ -39,8 +39,9 @@ def loop_pearson(a, v, lag_values):
         if np.all(x == x[0]) or np.all(y == y[0]):
             out.append(np.nan)
             continue
-        dx, dy = x - x.mean(), y - y.mean()
-        out.append(np.sum(dx * dy) / np.sqrt(np.sum(dx * dx) * np.sum(dy * dy)))
+        with np.errstate(invalid="ignore"):   # inf in a window: NaN, as intended
+            dx, dy = x - x.mean(), y - y.mean()
+            out.append(np.sum(dx * dy) / np.sqrt(np.sum(dx * dx) * np.sum(dy * dy)))
     return np.array(out)
 
 
@@ -368,3 +369,22 @@ def test_fft_route_tiny_values_keep_their_digits(dtype):
     assert got.dtype == dtype and np.isfinite(got).all()
     scale = np.max(np.abs(expected))
     assert np.max(np.abs(got - expected)) < (1e-5 if dtype == np.float32 else 1e-12) * scale
+
+
+@pytest.mark.parametrize("method", ["direct", "auto"])
+@pytest.mark.parametrize("mode", ["valid", "full"])
+def test_pearson_nan_and_inf_spoil_only_their_windows(method, mode):
+    """Before: one NaN made every later lag NaN (it entered the running sums)."""
+    rng = np.random.default_rng(18)
+    a = rng.standard_normal(60)
+    a[10] = np.nan
+    a[40] = np.inf
+    v = rng.standard_normal(5)
+    lag_values = cc.correlation_lags(60, 5, mode)
+    got = cc.correlate(a, v, mode, normalize="pearson", method=method)
+    expected = loop_pearson(a, v, lag_values)   # NaN wherever a window holds NaN or inf
+    for k, value in zip(lag_values, got):
+        window = a[max(k, 0):min(60, k + 5)]
+        if np.isfinite(window).all() and window.size >= 2:
+            assert np.isfinite(value)
+    np.testing.assert_allclose(got, expected, atol=1e-12, equal_nan=True)

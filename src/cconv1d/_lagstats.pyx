@@ -11,8 +11,9 @@ changes, the same for ``v'``, then per lag, over the ``n_k`` overlapping pairs:
     cov   = cross - Sa * Sv / n_k
     r     = cov / sqrt((Saa - Sa^2/n_k) (Svv - Sv^2/n_k))
 
-NaN where ``n_k < 2`` or a window holds no value change (exact counts, not a rounded
-variance compared with zero). All in compiled loops: NumPy would need some twenty
+NaN where ``n_k < 2``, where a window holds no value change (exact counts, not a rounded
+variance compared with zero) or a non-finite value (counted, and left out of the sums, so
+a NaN spoils only the windows that hold it). All in compiled loops: NumPy would need some twenty
 passes over the lane, more than the correlation itself for short templates.
 """
 
@@ -23,47 +24,59 @@ from cconv1d._typedefs cimport idx_t, real_t
 
 
 cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, double offset,
-                    double* sums, double* squares, double* changes) noexcept nogil:
-    """sums[i], squares[i]: of ``values - offset`` before i; changes[i]: samples
-    ``1 <= s < i`` with ``originals[s] != originals[s - 1]``."""
+                    double* sums, double* squares, double* changes,
+                    double* bad) noexcept nogil:
+    """sums[i], squares[i]: of ``values - offset`` before i, non-finite values counted as
+    0; bad[i]: non-finite values before i (a window holding one is NaN, and only that
+    window: a NaN in the sums would spoil every later window's difference);
+    changes[i]: samples ``1 <= s < i`` with ``originals[s] != originals[s - 1]``."""
     cdef idx_t i
-    cdef double d
+    cdef double d, finite
     sums[0] = 0.0
     squares[0] = 0.0
     changes[0] = 0.0
+    bad[0] = 0.0
     if n == 0:
         return
-    d = values[0] - offset
-    sums[1] = d
-    squares[1] = d * d
     changes[1] = 0.0
-    for i in range(1, n):
+    for i in range(n):
         d = values[i] - offset
+        # d - d is 0 for finite d, NaN for NaN and inf (NaN == NaN is false)
+        finite = 1.0 if d - d == 0.0 else 0.0
+        d = d if finite == 1.0 else 0.0
         sums[i + 1] = sums[i] + d
         squares[i + 1] = squares[i] + d * d
-        # arithmetic, not a branch: on noisy data a branch mispredicts every other time
-        changes[i + 1] = changes[i] + <double>(originals[i] != originals[i - 1])
+        bad[i + 1] = bad[i] + (1.0 - finite)
+        if i >= 1:
+            # arithmetic, not a branch: on noisy data a branch mispredicts half the time
+            changes[i + 1] = changes[i] + <double>(originals[i] != originals[i - 1])
 
 
 cdef double _mean(const real_t* values, idx_t n) noexcept nogil:
-    """Mean in float64 with four partial sums (one chain waits on the add latency)."""
-    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    """Mean of the finite values in float64 (four partial sums: one chain waits on the
+    add latency); 0 if there are none. Only an offset to centre by, so NaN must not
+    reach it."""
+    cdef double s0 = 0.0, s1 = 0.0, c0 = 0.0, c1 = 0.0, x0, x1
     cdef idx_t i = 0
-    while i + 4 <= n:
+    while i + 2 <= n:
+        x0 = values[i]
+        x1 = values[i + 1]
+        if x0 - x0 == 0.0:
+            s0 += x0
+            c0 += 1.0
+        if x1 - x1 == 0.0:
+            s1 += x1
+            c1 += 1.0
+        i += 2
+    if i < n and values[i] - values[i] == 0.0:
         s0 += values[i]
-        s1 += values[i + 1]
-        s2 += values[i + 2]
-        s3 += values[i + 3]
-        i += 4
-    while i < n:
-        s0 += values[i]
-        i += 1
-    return ((s0 + s1) + (s2 + s3)) / n
+        c0 += 1.0
+    return (s0 + s1) / (c0 + c1) if c0 + c1 > 0.0 else 0.0
 
 
 cdef void _full_overlap_run(const double* pa, const double* pa2, const double* ca,
-                            const real_t* raw, real_t* out, idx_t k0, idx_t step,
-                            idx_t count, idx_t m, double mean_a, double sum_v,
+                            const double* ba, const real_t* raw, real_t* out, idx_t k0,
+                            idx_t step, idx_t count, idx_t m, double mean_a, double sum_v,
                             double sum_vv, bint v_constant) noexcept nogil:
     """Lags whose overlap is all of ``v`` (``0 <= k <= n - m``, template matching):
     ``n_k = m`` and the template's sums are constants, so the loop has no branches
@@ -81,7 +94,7 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
         return
     if step == 1:
         # Unit step (template matching): contiguous reads, so the loop vectorises.
-        pa, pa2, ca = pa + k0, pa2 + k0, ca + k0
+        pa, pa2, ca, ba = pa + k0, pa2 + k0, ca + k0, ba + k0
         for j in range(count):
             sum_a = pa[j + m] - pa[j]
             sum_aa = pa2[j + m] - pa2[j]
@@ -91,7 +104,7 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
             r = cov / sqrt(var_a * var_v)
             r = 1.0 if r > 1.0 else r       # comparisons with NaN are false: NaN stays
             r = -1.0 if r < -1.0 else r
-            r = NAN if ca[j + m] - ca[j + 1] == 0.0 else r
+            r = NAN if (ca[j + m] - ca[j + 1] == 0.0 or ba[j + m] != ba[j]) else r
             out[j] = <real_t>r
         return
     for j in range(count):
@@ -104,7 +117,7 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
         r = cov / sqrt(var_a * var_v)
         r = 1.0 if r > 1.0 else r
         r = -1.0 if r < -1.0 else r
-        r = NAN if ca[k + m] - ca[k + 1] == 0.0 else r
+        r = NAN if (ca[k + m] - ca[k + 1] == 0.0 or ba[k + m] != ba[k]) else r
         out[j] = <real_t>r
 
 
@@ -123,32 +136,36 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef double mean_a, n_k, sum_a, sum_aa, sum_v, sum_vv, cov, var_a, var_v, r
     if lanes == 0 or count == 0:
         return
-    cdef double* work = <double*>malloc((3 * (n + 1) + 3 * (m + 1)) * sizeof(double))
+    cdef double* work = <double*>malloc((4 * (n + 1) + 4 * (m + 1)) * sizeof(double))
     if work == NULL:
         raise MemoryError("correlate(normalize='pearson'): cannot allocate window sums")
     cdef double* pa = work
     cdef double* pa2 = work + (n + 1)
     cdef double* ca = work + 2 * (n + 1)
-    cdef double* pv = work + 3 * (n + 1)
+    cdef double* ba = work + 3 * (n + 1)
+    cdef double* pv = work + 4 * (n + 1)
     cdef double* pv2 = pv + (m + 1)
     cdef double* cv = pv + 2 * (m + 1)
+    cdef double* bv = pv + 3 * (m + 1)
     try:
         with nogil:
             for lane in range(lanes):
                 mean_a = _mean(&rows[lane, 0], n)
-                _prefixes(&rows[lane, 0], &originals[lane, 0], n, mean_a, pa, pa2, ca)
+                _prefixes(&rows[lane, 0], &originals[lane, 0], n, mean_a, pa, pa2, ca, ba)
                 if lane == 0 or per_lane_v:
                     _prefixes(&vcentred[lane if per_lane_v else 0, 0],
-                              &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2, cv)
+                              &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2, cv,
+                              bv)
                 # The run of lags that overlap all of v takes the branch-free loop.
                 j_lo = 0 if first >= 0 else (-first + step - 1) // step
                 j_hi = (n - m - first) // step + 1 if n - m - first >= 0 else 0
                 if j_hi > count:
                     j_hi = count
                 if m >= 2 and j_lo < j_hi:
-                    _full_overlap_run(pa, pa2, ca, &raw[lane, 0] + j_lo, &out[lane, 0] + j_lo,
-                                      first + step * j_lo, step, j_hi - j_lo, m, mean_a,
-                                      pv[m], pv2[m], cv[m] - cv[1] == 0.0)
+                    _full_overlap_run(pa, pa2, ca, ba, &raw[lane, 0] + j_lo,
+                                      &out[lane, 0] + j_lo, first + step * j_lo, step,
+                                      j_hi - j_lo, m, mean_a, pv[m], pv2[m],
+                                      cv[m] - cv[1] == 0.0 or bv[m] != 0.0)
                 for j in range(count):
                     if j_lo <= j < j_hi and m >= 2:
                         continue
@@ -159,7 +176,8 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     v_hi = m if m < n - k else n - k
                     n_k = <double>(a_hi - a_lo)
                     if (a_hi - a_lo < 2 or ca[a_hi] - ca[a_lo + 1] == 0.0
-                            or cv[v_hi] - cv[v_lo + 1] == 0.0):
+                            or cv[v_hi] - cv[v_lo + 1] == 0.0
+                            or ba[a_hi] != ba[a_lo] or bv[v_hi] != bv[v_lo]):
                         out[lane, j] = NAN
                         continue
                     sum_a = pa[a_hi] - pa[a_lo]

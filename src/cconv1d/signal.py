@@ -487,6 +487,19 @@ def _overlap(n, m, lag_values):
     return lo, np.maximum(hi - lo, 0)
 
 
+def _finite_mean(rows):
+    """Per-row mean (float64, kept dims) of the finite values, 0 for a row without
+    any: an offset to centre by, which NaN or inf must not turn into NaN everywhere."""
+    mean = rows.mean(axis=-1, keepdims=True, dtype=np.float64)
+    if np.isfinite(mean).all():
+        return mean
+    finite = np.isfinite(rows)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (np.where(finite, rows, 0).sum(axis=-1, keepdims=True, dtype=np.float64)
+                / finite.sum(axis=-1, keepdims=True))
+    return np.where(np.isfinite(mean), mean, 0.0)
+
+
 def _pearson(rows, vrows, first, step, count, method, dtype):
     """Pearson coefficient of the overlapping pairs at each lag.
 
@@ -509,12 +522,10 @@ def _pearson(rows, vrows, first, step, count, method, dtype):
     # the lane's own offset is taken out exactly in pearson_lags, whose prefix sums are
     # centred. float32 sums of an uncentred lane would lose the digits the offset
     # takes, so there the lanes are centred (in float64, then rounded) too.
-    centred_v = np.ascontiguousarray(
-        vrows - vrows.mean(axis=-1, keepdims=True, dtype=np.float64), dtype=dtype)
+    centred_v = np.ascontiguousarray(vrows - _finite_mean(vrows), dtype=dtype)
     lanes_in = rows
     if dtype == np.float32:
-        lanes_in = np.ascontiguousarray(
-            rows - rows.mean(axis=-1, keepdims=True, dtype=np.float64), dtype=dtype)
+        lanes_in = np.ascontiguousarray(rows - _finite_mean(rows), dtype=dtype)
     raw = np.ascontiguousarray(
         _lag_correlate(lanes_in, centred_v, first, step, count, method, dtype, False))
     out = np.empty((lanes, total), dtype=dtype)
