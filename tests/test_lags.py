@@ -388,3 +388,31 @@ def test_pearson_nan_and_inf_spoil_only_their_windows(method, mode):
         if np.isfinite(window).all() and window.size >= 2:
             assert np.isfinite(value)
     np.testing.assert_allclose(got, expected, atol=1e-12, equal_nan=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 14), m=st.integers(1, 14), seed=st.integers(0, 2**16),
+       method=st.sampled_from(["direct", "auto"]))
+def test_nonfinite_values_reach_exactly_numpys_outputs(n, m, seed, method):
+    """Before: a NaN or inf in the operand the kernel slides was multiplied by the zero
+    padding too (0 * nan = nan), so edge outputs NumPy computes were NaN."""
+    rng = np.random.default_rng(seed)
+    a, v = rng.standard_normal(n), rng.standard_normal(m)
+    a[rng.random(n) < 0.2] = np.nan
+    v[rng.random(m) < 0.25] = np.inf
+    for mode in ("full", "same", "valid"):
+        np.testing.assert_allclose(cc.convolve(a, v, mode, method=method),
+                                   np.convolve(a, v, mode), equal_nan=True)
+        np.testing.assert_allclose(cc.correlate(a, v, mode, method=method),
+                                   np.correlate(a, v, mode), equal_nan=True)
+        np.testing.assert_allclose(cc.convolve(np.stack([a, a]), v, mode, method=method)[1],
+                                   np.convolve(a, v, mode), equal_nan=True)
+    np.testing.assert_allclose(cc.autocorrelate(a, method=method),
+                               np.correlate(a, a, "full"), equal_nan=True)
+    full = np.correlate(a, v, "full")
+    lag_values = np.arange(-m - 2, n + 2)
+    inside = (lag_values >= -(m - 1)) & (lag_values <= n - 1)
+    expected = np.zeros(lag_values.size)
+    expected[inside] = full[lag_values[inside] + m - 1]
+    np.testing.assert_allclose(cc.correlate(a, v, lags=lag_values, method=method), expected,
+                               equal_nan=True)

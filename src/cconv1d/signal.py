@@ -110,11 +110,20 @@ def _fft_rounds_exactly(rows, v, n, m):
 _NO_BIAS = {"f": np.empty(0, dtype=np.float32), "d": np.empty(0, dtype=np.float64)}
 
 
+def _nonfinite_taps(kernel):
+    """Positions of NaN/inf in the operand the kernel slides (None if all finite)."""
+    bad = ~np.isfinite(kernel)
+    return bad if bad.any() else None
+
+
 def _direct(lanes_a, v, offset, length):
     """``full[offset : offset + length]`` of each row of ``lanes_a`` convolved with v,
     real arrays, through the conv1d kernel (flip = true convolution)."""
     lanes, n = lanes_a.shape
     m = v.shape[0]
+    bad = _nonfinite_taps(v if m <= n else lanes_a)
+    if bad is not None:
+        return _direct_nonfinite(lanes_a, v, offset, length, bad)
     if m > n:
         # The kernel is the longer operand: slide each (shorter) lane over v instead,
         # one depthwise group per lane ((n+m-1)*n multiply-adds, not (n+m-1)*m).
@@ -136,6 +145,31 @@ def _direct(lanes_a, v, offset, length):
     return y.reshape(lanes, length)
 
 
+def _direct_nonfinite(lanes_a, v, offset, length, bad):
+    """``_direct`` when the sliding operand holds NaN or inf. The kernel multiplies
+    every tap, also those over its zero padding, and ``0 * nan`` is NaN: outputs where
+    only finite taps overlap the signal would come out NaN, where NumPy (which sums the
+    overlap only) gives numbers. So: the convolution with those taps zeroed, plus each
+    non-finite tap's products over exactly the outputs it overlaps."""
+    lanes, n = lanes_a.shape
+    m = v.shape[0]
+    stop = offset + length
+    with np.errstate(invalid="ignore", over="ignore"):
+        if m <= n:
+            y = _direct(lanes_a, np.where(bad, 0, v), offset, length)
+            for p in np.flatnonzero(bad):   # v[p] meets a[t - p] for t in [p, p + n)
+                t0, t1 = max(p, offset), min(p + n, stop)
+                if t0 < t1:
+                    y[:, t0 - offset:t1 - offset] += v[p] * lanes_a[:, t0 - p:t1 - p]
+            return y
+        y = _direct(np.where(bad, 0, lanes_a), v, offset, length)
+        for lane, p in zip(*np.nonzero(bad)):   # a[lane, p] meets v[t - p]
+            t0, t1 = max(p, offset), min(p + m, stop)
+            if t0 < t1:
+                y[lane, t0 - offset:t1 - offset] += lanes_a[lane, p] * v[t0 - p:t1 - p]
+        return y
+
+
 def _direct_any(lanes_a, v, offset, length, real_dtype):
     """Complex data as stacked real rows and channels of the one real kernel."""
     if lanes_a.dtype.kind != "c" and v.dtype.kind != "c":
@@ -153,6 +187,13 @@ def _direct_any(lanes_a, v, offset, length, real_dtype):
     ar_vi = results[1][:lanes] if len(parts_v) == 2 else 0
     ai_vi = results[1][lanes:] if len(parts_a) == 2 and len(parts_v) == 2 else 0
     return (ar_vr - ai_vi) + 1j * (ar_vi + ai_vr)
+
+
+def _sliding_operand_nonfinite(a, v):
+    """Whether the shorter 1-D operand, which the compiled fast path slides as its
+    kernel, holds NaN or inf (then the general path, whose ``_direct`` handles it)."""
+    short = v if v.shape[0] <= a.shape[0] else a
+    return not np.isfinite(short).all()
 
 
 def _signal_array(a, mode, method):
@@ -346,6 +387,22 @@ def _xcorr_real(sig, ker, first, step, count, n_threads):
     padding (or a slice of the signal) and its stride; a long template is split into
     chunks of taps whose partial sums add up."""
     m = ker.shape[1]
+    bad = _nonfinite_taps(ker)
+    if bad is not None:
+        # As in _direct_nonfinite: the finite taps through the kernel, each NaN/inf tap
+        # only over the lags where it meets the signal.
+        out = np.array(_xcorr_real(sig, np.where(bad, 0, ker), first, step, count,
+                                   n_threads))
+        positions = first + step * np.arange(count)
+        with np.errstate(invalid="ignore", over="ignore"):
+            for row, tap in zip(*np.nonzero(bad)):
+                index = positions + tap
+                meets = (index >= 0) & (index < sig.shape[1])
+                rows = slice(None) if ker.shape[0] == 1 else slice(row, row + 1)
+                srow = slice(None) if sig.shape[0] == 1 and ker.shape[0] == 1 else (
+                    slice(0, 1) if sig.shape[0] == 1 else slice(row, row + 1))
+                out[rows, meets] += ker[row, tap] * sig[srow][:, index[meets]]
+        return out
     if m <= 2 * _TAP_CHUNK:
         return _xcorr_chunk(sig, ker, first, step, count, n_threads)
     total = None
@@ -735,7 +792,9 @@ def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
             nan_policy, "convolve")
     y = signal_direct(a, v, mode, axis, method, False, _AUTO_DIRECT_MAX_MACS,
                       _threads.get_num_threads())
-    return _convolve(a, v, mode, axis, method, "convolve") if y is None else y
+    if y is None or not _sliding_operand_nonfinite(a, v):
+        return _convolve(a, v, mode, axis, method, "convolve") if y is None else y
+    return _convolve(a, v, mode, axis, method, "convolve")
 
 
 def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
@@ -835,7 +894,7 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
         mode = "valid"
     y = signal_direct(a, v, mode, axis, method, True, _AUTO_DIRECT_MAX_MACS,
                       _threads.get_num_threads())
-    if y is None:
+    if y is None or _sliding_operand_nonfinite(a, v):
         return _convolve(a, v, mode, axis, method, "correlate", conj_reverse=True)
     return y
 
@@ -912,6 +971,10 @@ def autocorrelate(a: npt.ArrayLike, mode: Literal["full", "same", "valid"] | Non
         result = np.stack([_direct_any(row[None], np.conj(row[::-1]), offset, length,
                                        np.dtype(np.float32 if dtype == np.complex64
                                                 else np.float64))[0] for row in rows])
+    elif not np.isfinite(rows).all():
+        # NaN/inf: per lane through _direct, which keeps them off the padded edges.
+        result = np.stack([_direct(row[None], np.ascontiguousarray(row[::-1]), offset,
+                                   length)[0] for row in rows])
     else:
         # Each lane is its own kernel: a depthwise (grouped) correlation, one call.
         left = n - 1 - offset
