@@ -478,6 +478,16 @@ def _lag_fft(rows, vrows, first, step, count, integral, n_threads):
     size = _fft.next_fast_len(stop - start + m - 1)
     if integral and not (_fft.error_bound(sub, vrows, size) < 0.5):
         return None
+    if vrows.shape[0] == 1:
+        # One template: the convolution route (overlap-add when it is short) with the
+        # template conjugated and reversed; full index i holds lag start + i - (m - 1).
+        kernel = vrows[0, ::-1]
+        kernel = np.ascontiguousarray(np.conj(kernel) if kernel.dtype.kind == "c"
+                                      else kernel)
+        full = _fft.full_convolution(np.ascontiguousarray(sub), kernel, n_threads)
+        begin = first - start + m - 1
+        picked = full[:, begin:begin + step * (count - 1) + 1:step]
+        return np.rint(picked) if integral else picked
     sub, exp_a = _fft.power_of_two_scale(sub)
     ker, exp_v = _fft.power_of_two_scale(vrows)
     if sub.dtype.kind == "c" or ker.dtype.kind == "c":
