@@ -416,3 +416,15 @@ def test_nonfinite_values_reach_exactly_numpys_outputs(n, m, seed, method):
     expected[inside] = full[lag_values[inside] + m - 1]
     np.testing.assert_allclose(cc.correlate(a, v, lags=lag_values, method=method), expected,
                                equal_nan=True)
+
+
+def test_pearson_template_matching_past_a_sliding_restart():
+    """More than 4096 unit-step lags: the sliding window sums restart exactly."""
+    rng = np.random.default_rng(19)
+    a = 1e4 + np.cumsum(rng.standard_normal(9000)) * 0.01 + rng.standard_normal(9000)
+    a[5000] = np.nan
+    v = rng.standard_normal(40)
+    got = cc.correlate(a, v, normalize="pearson", method="direct")
+    expected = loop_pearson(a, v, range(0, 9000 - 40 + 1))
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got, expected, atol=1e-10, equal_nan=True)

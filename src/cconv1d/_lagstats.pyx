@@ -121,6 +121,63 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
         out[j] = <real_t>r
 
 
+cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
+                       const real_t* raw, real_t* out, idx_t k0, idx_t count, idx_t m,
+                       double sum_v, double sum_vv, bint v_bad) noexcept nogil:
+    """Unit-step lags that all overlap the whole template (``mode="valid"`` template
+    matching): window sums slide by one sample instead of coming from prefix arrays (no
+    lane-sized scratch, one pass), restarted exactly every 4096 lags so the rounding of
+    the running sums cannot accumulate over a long lane."""
+    cdef double inv = 1.0 / m
+    cdef double var_v = sum_vv - sum_v * sum_v * inv
+    cdef double shift = mean_a * sum_v
+    cdef double s1 = 0.0, s2 = 0.0, n_bad = 0.0, n_changes = 0.0
+    cdef double d_in, d_out, fin_in, fin_out, cov, var_a, r
+    cdef idx_t j, k, i
+    if var_v < 0.0:
+        var_v = 0.0
+    if v_bad:
+        for j in range(count):
+            out[j] = <real_t>NAN
+        return
+    for j in range(count):
+        k = k0 + j
+        if j % 4096 == 0:
+            s1 = 0.0
+            s2 = 0.0
+            n_bad = 0.0
+            n_changes = 0.0
+            for i in range(k, k + m):
+                d_in = a[i] - mean_a
+                fin_in = 1.0 if d_in - d_in == 0.0 else 0.0
+                d_in = d_in if fin_in == 1.0 else 0.0
+                s1 += d_in
+                s2 += d_in * d_in
+                n_bad += 1.0 - fin_in
+                if i > k:
+                    n_changes += <double>(originals[i] != originals[i - 1])
+        else:
+            # window [k-1, k-1+m) -> [k, k+m): a[k-1] leaves, a[k+m-1] enters
+            d_out = a[k - 1] - mean_a
+            d_in = a[k + m - 1] - mean_a
+            fin_out = 1.0 if d_out - d_out == 0.0 else 0.0
+            fin_in = 1.0 if d_in - d_in == 0.0 else 0.0
+            d_out = d_out if fin_out == 1.0 else 0.0
+            d_in = d_in if fin_in == 1.0 else 0.0
+            s1 += d_in - d_out
+            s2 += d_in * d_in - d_out * d_out
+            n_bad += fin_out - fin_in
+            n_changes += (<double>(originals[k + m - 1] != originals[k + m - 2])
+                          - <double>(originals[k] != originals[k - 1]))
+        cov = (raw[j] - shift) - s1 * sum_v * inv
+        var_a = s2 - s1 * s1 * inv
+        var_a = var_a if var_a > 0.0 else 0.0
+        r = cov / sqrt(var_a * var_v)
+        r = 1.0 if r > 1.0 else r           # comparisons with NaN are false: NaN stays
+        r = -1.0 if r < -1.0 else r
+        out[j] = <real_t>(NAN if (n_changes == 0.0 or n_bad != 0.0) else r)
+
+
 def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)
                  const real_t[:, ::1] originals,   # IN  (lanes, n): a, for change counts
                  const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
@@ -136,14 +193,20 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef double mean_a, n_k, sum_a, sum_aa, sum_v, sum_vv, cov, var_a, var_v, r
     if lanes == 0 or count == 0:
         return
-    cdef double* work = <double*>malloc((4 * (n + 1) + 4 * (m + 1)) * sizeof(double))
+    # Every lag overlapping the whole template with a unit step: sliding sums, no
+    # lane-sized prefix arrays.
+    cdef idx_t j_first = 0 if first >= 0 else (-first + step - 1) // step
+    cdef idx_t j_last = (n - m - first) // step + 1 if n - m - first >= 0 else 0
+    cdef bint sliding = step == 1 and m >= 2 and j_first == 0 and j_last >= count
+    cdef idx_t n_lane = 0 if sliding else n + 1
+    cdef double* work = <double*>malloc((4 * n_lane + 4 * (m + 1)) * sizeof(double))
     if work == NULL:
         raise MemoryError("correlate(normalize='pearson'): cannot allocate window sums")
     cdef double* pa = work
-    cdef double* pa2 = work + (n + 1)
-    cdef double* ca = work + 2 * (n + 1)
-    cdef double* ba = work + 3 * (n + 1)
-    cdef double* pv = work + 4 * (n + 1)
+    cdef double* pa2 = work + n_lane
+    cdef double* ca = work + 2 * n_lane
+    cdef double* ba = work + 3 * n_lane
+    cdef double* pv = work + 4 * n_lane
     cdef double* pv2 = pv + (m + 1)
     cdef double* cv = pv + 2 * (m + 1)
     cdef double* bv = pv + 3 * (m + 1)
@@ -151,11 +214,16 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
         with nogil:
             for lane in range(lanes):
                 mean_a = _mean(&rows[lane, 0], n)
-                _prefixes(&rows[lane, 0], &originals[lane, 0], n, mean_a, pa, pa2, ca, ba)
                 if lane == 0 or per_lane_v:
                     _prefixes(&vcentred[lane if per_lane_v else 0, 0],
                               &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2, cv,
                               bv)
+                if sliding:
+                    _sliding_run(&rows[lane, 0], &originals[lane, 0], mean_a, &raw[lane, 0],
+                                 &out[lane, 0], first, count, m, pv[m], pv2[m],
+                                 cv[m] - cv[1] == 0.0 or bv[m] != 0.0)
+                    continue
+                _prefixes(&rows[lane, 0], &originals[lane, 0], n, mean_a, pa, pa2, ca, ba)
                 # The run of lags that overlap all of v takes the branch-free loop.
                 j_lo = 0 if first >= 0 else (-first + step - 1) // step
                 j_hi = (n - m - first) // step + 1 if n - m - first >= 0 else 0

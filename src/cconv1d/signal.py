@@ -597,11 +597,17 @@ def _pearson(rows, vrows, first, step, count, method, dtype):
         lanes_in = np.ascontiguousarray(rows - _finite_mean(rows), dtype=dtype)
     raw = np.ascontiguousarray(
         _lag_correlate(lanes_in, centred_v, first, step, count, method, dtype, False))
+    if (lo, hi) == (0, total) and raw.flags.writeable and raw.shape == (lanes, total):
+        # pearson_lags reads raw[j] before writing out[j]: r overwrites the raw sums
+        # (a fresh array of ours), sparing a large allocation and its page faults.
+        pearson_lags(lanes_in, rows, np.ascontiguousarray(vrows), centred_v, raw, raw,
+                     first, step)
+        return raw
     out = np.empty((lanes, total), dtype=dtype)
     out[:, :lo] = np.nan      # lags without an overlapping pair
     out[:, hi:] = np.nan
     pearson_lags(lanes_in, rows, np.ascontiguousarray(vrows), centred_v, raw,
-                 out[:, lo:hi] if (lo, hi) != (0, total) else out, first, step)
+                 out[:, lo:hi], first, step)
     return out
 
 
