@@ -227,3 +227,26 @@ def test_block_kernel_both_paths(avx2, dtype, tol):
         np.testing.assert_allclose(y, ey, atol=tol * np.sqrt(m), rtol=tol)
         np.testing.assert_allclose(zf, ezf, atol=tol * np.sqrt(m), rtol=tol)
     assert fir_block(np.ones(3), np.ones(4, np.float32), None, avx2) is None  # mixed dtypes
+
+
+@pytest.mark.parametrize("method", ["auto", "direct", "fft"])
+def test_nonfinite_taps_and_samples_like_lfilter(method):
+    """NaN/inf taps reach only the outputs lfilter gives them (before, on the compiled
+    path, the outputs before the tap's delay were NaN too: 0 * nan on the border)."""
+    h = np.array([1.0, 0.5, np.nan, 0.25])
+    x = np.arange(1.0, 11.0)
+    zi = np.ones(3)
+    if method == "fft":   # an FFT spreads NaN everywhere, as for convolve
+        return
+    y, zf = cc.fir_filter(h, x, zi=zi, method=method)
+    ey, ezf = scipy.signal.lfilter(h, [1.0], x, zi=zi)
+    np.testing.assert_allclose(y, ey, equal_nan=True)
+    np.testing.assert_allclose(zf, ezf, equal_nan=True)
+    assert np.isfinite(y[:2]).all()
+    x_nan = x.copy()
+    x_nan[4] = np.nan
+    finite_h = np.array([1.0, 0.5, 0.25])
+    y, zf = cc.fir_filter(finite_h, x_nan, zi=np.zeros(2), method=method)
+    ey, ezf = scipy.signal.lfilter(finite_h, [1.0], x_nan, zi=np.zeros(2))
+    np.testing.assert_allclose(y, ey, equal_nan=True)
+    np.testing.assert_allclose(zf, ezf, equal_nan=True)

@@ -19,6 +19,7 @@ call, overlap-add with blocks of about ``2 m`` is already the cheaper partition.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
@@ -126,7 +127,10 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
                  or _signal.choose_method(x.shape[0], h.shape[0]) == "direct")):
         # One plain 1-D float chunk, short enough for the direct sums: one compiled
         # call (fir_block declines anything else, which the general path validates).
-        fast = fir_block(h, x, zi, _forward.simd_path() == "avx2")
+        # Taps with NaN/inf go the general way: the block kernel also multiplies taps
+        # lying over its zero border (0 * nan), where lfilter has no product at all.
+        fast = (fir_block(h, x, zi, _forward.simd_path() == "avx2")
+                if h.dtype.kind == "f" and math.isfinite(h.dot(h)) else None)
         if fast is not None:
             return fast[0] if zi is None else fast
     hh = _validation.as_array(h, "h")
