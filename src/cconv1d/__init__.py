@@ -12,7 +12,8 @@ from cconv1d._threads import get_num_threads, set_num_threads
 from cconv1d._config import show_config
 from cconv1d.padding import pad, pad_backward
 from cconv1d.functional import conv1d, conv1d_backward, conv_transpose1d
-from cconv1d.signal import autocorrelate, convolve, correlate
+from cconv1d.signal import autocorrelate, convolve, correlate, correlation_lags
+from cconv1d.stream import conv1d_stream, fir_filter
 from cconv1d.layers import Conv1d
 from cconv1d.optim import SGD
 
@@ -23,9 +24,12 @@ __all__ = [
     "autocorrelate",
     "conv1d",
     "conv1d_backward",
+    "conv1d_stream",
     "conv_transpose1d",
     "convolve",
     "correlate",
+    "correlation_lags",
+    "fir_filter",
     "get_include",
     "get_num_threads",
     "pad",

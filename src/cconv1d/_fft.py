@@ -1,7 +1,9 @@
 """FFT route of the signal functions: one transform, or overlap-add for a short kernel.
 
 Uses ``scipy.fft`` when SciPy is installed (native float32, threads), else
-``numpy.fft``. Both wrap pocketfft; transform lengths are 2-3-5-smooth.
+``numpy.fft``; SciPy is imported on the first transform, not with the package. Both wrap
+pocketfft; transform lengths are 2-3-5-smooth. Operands are rescaled by powers of two
+before transforming (exact), so huge finite values do not overflow the spectra.
 """
 
 import functools
@@ -9,16 +11,71 @@ import math
 
 import numpy as np
 
-try:  # optional: scipy.fft keeps float32 native and can use several workers
-    import scipy.fft as _backend
+_BACKEND = []
 
-    def _kw(workers):
-        return {"workers": workers}
-except ImportError:  # pragma: no cover - exercised where SciPy is absent
-    _backend = np.fft
 
-    def _kw(workers):
-        return {}
+def backend():
+    """``(module, kwargs_for_workers)``: ``scipy.fft`` when SciPy is installed (native
+    float32, several workers), else ``numpy.fft``. Imported on first use, so that
+    ``import cconv1d`` never imports SciPy."""
+    if not _BACKEND:
+        try:
+            import scipy.fft as module
+            _BACKEND.append((module, True))
+        except ImportError:  # pragma: no cover - exercised where SciPy is absent
+            _BACKEND.append((np.fft, False))
+    return _BACKEND[0]
+
+
+def _kw(workers):
+    return {"workers": workers} if backend()[1] else {}
+
+
+def power_of_two_scale(x):
+    """``(x * 2**-e, e)`` with ``max|x * 2**-e|`` in ``[0.5, 1)``: exact (a power of two)
+    rescaling so that an FFT's sums of up to ``size`` terms cannot overflow where the
+    direct sum does not (and tiny inputs do not underflow). Non-finite or all-zero
+    input comes back unscaled (``e = 0``)."""
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if peak == 0.0 or not math.isfinite(peak):
+        return x, 0
+    exponent = math.frexp(peak)[1]
+    if exponent == 0:
+        return x, 0
+    return unscale(x, -exponent), exponent
+
+
+def unscale(y, exponent, in_place=False):
+    """``y * 2**exponent``, exact (complex too, which ``np.ldexp`` refuses); in two steps
+    when one power of two would overflow. ``in_place``: ``y`` is a temporary of ours and
+    may be overwritten (one pass, no new array)."""
+    if exponent == 0:
+        return y
+    with np.errstate(over="ignore"):   # a true overflow gives inf, as the direct sums do
+        # one factor when it is a normal number of y's dtype (float32: below 2**127)
+        limit = 120 if y.dtype in (np.float32, np.complex64) else 1000
+        if -limit < exponent < limit:
+            if in_place:
+                y *= 2.0 ** exponent
+                return y
+            return y * 2.0 ** exponent
+        half = exponent // 2
+        return (y * 2.0 ** half) * 2.0 ** (exponent - half)
+
+
+def error_bound(a, v, size):
+    """A bound on the largest absolute error of an FFT convolution (or correlation) of
+    the rows of ``a`` with the rows of ``v`` over transforms of ``size`` points:
+    ``4 eps log2(size) (|a|_2 |v|_1 + |a|_1 |v|_2)``, the worst lane (the normwise
+    forward error of the FFT, from the spectra of both operands; 4 is margin).
+    Integer input whose bound is below 1/2 rounds to the exact result."""
+    eps = np.finfo(np.float64).eps
+    a = np.abs(a).astype(np.float64, copy=False)
+    v = np.abs(v).astype(np.float64, copy=False)
+    a1, a2 = a.sum(axis=-1), np.sqrt(np.square(a).sum(axis=-1))
+    v1, v2 = v.sum(axis=-1), np.sqrt(np.square(v).sum(axis=-1))
+    worst = np.max(a2 * v1 + a1 * v2)
+    return 4.0 * eps * math.log2(max(size, 2)) * float(worst)
 
 
 @functools.lru_cache(maxsize=256)
@@ -66,6 +123,13 @@ def oa_block(m):
 
 def full_convolution(a, v, workers=1):
     """Full linear convolution of every row of ``a`` (lanes, n) with ``v`` (m,)."""
+    a, exp_a = power_of_two_scale(a)
+    v, exp_v = power_of_two_scale(v)
+    return unscale(_full_convolution(a, v, workers), exp_a + exp_v, in_place=True)
+
+
+def _full_convolution(a, v, workers):
+    _backend = backend()[0]
     lanes, n = a.shape
     m = v.shape[0]
     full = n + m - 1
@@ -81,7 +145,7 @@ def full_convolution(a, v, workers=1):
         return result
     if m > n:  # overlap-add needs the long operand blocked
         if lanes != 1:
-            return np.stack([full_convolution(v[None], row, workers)[0] for row in a])
+            return np.stack([_full_convolution(v[None], row, workers)[0] for row in a])
         a, v = v[None], a[0]
         n, m = m, n
     step = block - m + 1

@@ -150,6 +150,65 @@ class Conv1d:
             self.grad_bias += grads.bias
         return grads.input
 
+    def stream(self, x: ArrayLike) -> FloatArray:
+        """Causal forward of the next chunk of a stream (inference): ``x`` is
+        ``(N, C_in, T)`` or ``(C_in, T)``, ``T >= 0``; the layer carries the last
+        ``dilation*(K-1)`` input samples between calls (see
+        :func:`cconv1d.conv1d_stream`), so the concatenated outputs equal ``layer(x_all)``.
+
+        Needs a causal configuration: ``stride=1``, ``padding="causal"`` (or
+        ``(dilation*(K-1), 0)``) and zero padding (``padding_mode`` ``"zeros"`` or
+        ``"constant"``); anything else raises ``ValueError``, since a non-causal layer
+        needs samples that have not arrived yet. The batch and channel counts are fixed
+        by the first chunk until :meth:`reset_stream`. Nothing is kept for
+        :meth:`backward`.
+
+        Examples
+        --------
+        >>> import numpy as np, cconv1d as cc
+        >>> layer = cc.Conv1d(1, 2, 3, padding="causal", dilation=2, rng=0)
+        >>> x = np.linspace(-1, 1, 10, dtype=np.float32).reshape(1, 1, 10)
+        >>> chunks = [layer.stream(x[..., i:i + 4]) for i in range(0, 10, 4)]
+        >>> bool(np.allclose(np.concatenate(chunks, axis=-1), layer(x)))
+        True
+        >>> layer.reset_stream()
+        """
+        from cconv1d.functional import conv1d_geometry
+        from cconv1d.stream import conv1d_stream
+
+        span = self.dilation * (self.kernel_size - 1)
+        left, right, _ = conv1d_geometry(1, self.kernel_size, 1, self.padding,
+                                         self.dilation)
+        if (self.stride != 1 or (left, right) != (span, 0)
+                or self.padding_mode not in ("zeros", "constant")):
+            raise ValueError(
+                "Conv1d.stream needs a causal layer: stride=1, padding='causal' (or "
+                f"({span}, 0)) and padding_mode 'zeros'; this layer has stride="
+                f"{self.stride}, padding={self.padding!r}, padding_mode="
+                f"{self.padding_mode!r}")
+        x = _validation.as_array(x, "x")
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
+        state = getattr(self, "_stream_state", None)
+        if state is not None:
+            # The carried state is kept batched, (N, C_in, span), with a flag.
+            want = state.shape[:-1] if self._stream_batched else state.shape[1:-1]
+            if (x.ndim == 3) != self._stream_batched or x.shape[:-1] != want:
+                raise ValueError(
+                    f"x has shape {x.shape}, but the stream in progress takes chunks of "
+                    f"shape {want + ('T',)}; call reset_stream() to start a new stream")
+        y, new_state = conv1d_stream(x, self.weight, self.bias, state=(
+            None if state is None else (state if self._stream_batched else state[0])),
+            dilation=self.dilation, groups=self.groups)
+        self._stream_batched = x.ndim == 3
+        self._stream_state = new_state if x.ndim == 3 else new_state[None]
+        return y
+
+    def reset_stream(self) -> None:
+        """Forget the stream's carried input: the next :meth:`stream` call starts from
+        zeros (the causal padding), with any batch size."""
+        self._stream_state = None
+
     def zero_grad(self) -> None:
         """Reset the accumulated gradients to zero (in place)."""
         self.grad_weight[...] = 0

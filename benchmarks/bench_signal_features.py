@@ -1,0 +1,135 @@
+"""Issue 16's targets, timed side by side with the peers in one process.
+
+    PYTHONPATH=src python benchmarks/bench_signal_features.py [--repeats 5] [--threads 1]
+                                                              [--quick]
+
+Each case warms up untimed, then takes the median (and shows the minimum) of repeats;
+``ratio = peer / cconv1d`` (> 1: cconv1d is faster; a ratio < 1 is printed as it is).
+The slow NumPy reference (a full 2e5 x 2e5 correlation) runs once.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+import cconv1d as cc
+from cconv1d import _forward
+
+
+def timed(fn, repeats, warm_up=True):
+    if warm_up:
+        fn()   # untimed
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
+def row(label, ours, peer, name, target=None):
+    ratio = peer[0] / ours[0]
+    mark = "" if target is None else ("  ok" if ratio >= target else f"  below target {target}x")
+    print(f"  {label:<44} cconv1d {ours[0] * 1e3:9.3f} ms (min {ours[1] * 1e3:8.3f})"
+          f"   {name} {peer[0] * 1e3:10.3f} ms (min {peer[1] * 1e3:9.3f})"
+          f"   ratio {ratio:8.2f} (of minima {peer[1] / ours[1]:8.2f}){mark}")
+    return ratio
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="cconv1d threads (default 1: the peers run on one core)")
+    parser.add_argument("--skip-numpy", action="store_true",
+                        help="skip numpy.correlate's full O(n^2) correlation")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller signals (the targets are stated for the full sizes)")
+    args = parser.parse_args()
+    import scipy
+    import scipy.signal
+
+    cc.set_num_threads(args.threads)
+
+    print(f"cconv1d {cc.__version__}  numpy {np.__version__}  scipy {scipy.__version__}")
+    print(f"machine {platform.machine()}  cpus {os.cpu_count()}  threads "
+          f"{cc.get_num_threads()}  SIMD {_forward.simd_path()}")
+    rng = np.random.default_rng(0)
+    repeats = args.repeats
+
+    n = 20_000 if args.quick else 200_000
+    a, v = rng.standard_normal(n), rng.standard_normal(n)
+    maxlag = 100
+    centre = n - 1
+    print(f"\ncorrelate(a, v, maxlag={maxlag}), two {n}-sample float64 signals")
+    ours = timed(lambda: cc.correlate(a, v, maxlag=maxlag), repeats)
+    ref = scipy.signal.correlate(a, v, "full", method="fft")[centre - maxlag:centre + maxlag + 1]
+    assert np.allclose(cc.correlate(a, v, maxlag=maxlag), ref, atol=1e-8 * np.sqrt(n))
+    scipy_time = timed(lambda: scipy.signal.correlate(a, v, "full", method="fft")[
+        centre - maxlag:centre + maxlag + 1], repeats)
+    row("vs scipy.signal.correlate fft + slice", ours, scipy_time, "scipy", 5)
+    if not args.skip_numpy:
+        # O(n^2): minutes at 2e5 samples, so one run, no warm-up.
+        numpy_time = timed(lambda: np.correlate(a, v, "full")[
+            centre - maxlag:centre + maxlag + 1], 1, warm_up=False)
+        row("vs numpy.correlate full + slice (one run)", ours, numpy_time, "numpy", 100)
+
+    print("\nnormalize='pearson' against the raw correlation of the same inputs")
+    for m, mode_kw in ((64, {}), (4096, {}), (n, {"maxlag": maxlag})):
+        template = v[:m]
+        raw = timed(lambda t=template, kw=mode_kw: cc.correlate(a, t, **kw), repeats)
+        pearson = timed(lambda t=template, kw=mode_kw: cc.correlate(
+            a, t, normalize="pearson", **kw), repeats)
+        label = f"m={m} {'maxlag=100' if mode_kw else 'valid'}"
+        cost = pearson[0] / raw[0]
+        print(f"  {label:<44} raw {raw[0] * 1e3:9.3f} ms   pearson {pearson[0] * 1e3:9.3f} ms"
+              f"   cost {cost:6.2f}x raw (of minima {pearson[1] / raw[1]:6.2f}x)"
+              f"{'' if cost <= 1.5 else '  (target <= 1.5x)'}")
+
+    total = 100_000 if args.quick else 1_000_000
+    taps, block = 511, 256
+    x = rng.standard_normal(total)
+    h = rng.standard_normal(taps)
+    print(f"\nfir_filter, {total} float64 samples, {taps} taps, {block}-sample blocks with zi")
+
+    def ours_blocks():
+        zi = np.zeros(taps - 1)
+        for start in range(0, total, block):
+            _, zi = cc.fir_filter(h, x[start:start + block], zi=zi)
+
+    def lfilter_blocks():
+        zi = np.zeros(taps - 1)
+        for start in range(0, total, block):
+            _, zi = scipy.signal.lfilter(h, [1.0], x[start:start + block], zi=zi)
+
+    row("vs scipy.signal.lfilter on the same blocks", timed(ours_blocks, max(repeats // 2, 1)),
+        timed(lfilter_blocks, max(repeats // 2, 1)), "lfilter", 10)
+    small = 64
+
+    def ours_small():
+        zi = np.zeros(taps - 1)
+        for start in range(0, total // 4, small):
+            _, zi = cc.fir_filter(h, x[start:start + small], zi=zi)
+
+    def lfilter_small():
+        zi = np.zeros(taps - 1)
+        for start in range(0, total // 4, small):
+            _, zi = scipy.signal.lfilter(h, [1.0], x[start:start + small], zi=zi)
+
+    row(f"{small}-sample blocks ({total // 4} samples)", timed(ours_small, 1),
+        timed(lfilter_small, 1), "lfilter")
+    one_shot = timed(lambda: cc.fir_filter(h, x), repeats)
+    row("one-shot vs scipy.signal.oaconvolve[:n]", one_shot,
+        timed(lambda: scipy.signal.oaconvolve(x, h)[:total], repeats), "oaconv", 1)
+    row("one-shot vs numpy.convolve[:n]", one_shot,
+        timed(lambda: np.convolve(x, h)[:total], repeats), "numpy", 1)
+    row("one-shot vs scipy.signal.lfilter", one_shot,
+        timed(lambda: scipy.signal.lfilter(h, [1.0], x), 1), "lfilter")
+
+
+if __name__ == "__main__":
+    main()

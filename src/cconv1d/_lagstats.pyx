@@ -1,0 +1,271 @@
+# Window statistics of the lag-window correlation (cconv1d.signal, normalize="pearson").
+"""Pearson's coefficient per lag from a raw correlation, in one pass per lane.
+
+``signal._pearson`` correlates each lane ``a`` with the mean-centred template
+``v' = v - mean(v)`` (``raw[k] = sum a[n+k] v'[n]``); this module turns that into
+``r[k]``. Per lane it makes float64 prefix sums of ``a - mean(a)`` and of its square
+(centred, so the window differences do not cancel an offset) and prefix counts of value
+changes, the same for ``v'``, then per lag, over the ``n_k`` overlapping pairs:
+
+    cross = raw - mean(a) * Sv          (= sum (a - mean a) v')
+    cov   = cross - Sa * Sv / n_k
+    r     = cov / sqrt((Saa - Sa^2/n_k) (Svv - Sv^2/n_k))
+
+NaN where ``n_k < 2``, where a window holds no value change (exact counts, not a rounded
+variance compared with zero) or a non-finite value (counted, and left out of the sums, so
+a NaN spoils only the windows that hold it). All in compiled loops: NumPy would need some twenty
+passes over the lane, more than the correlation itself for short templates.
+"""
+
+from libc.math cimport NAN, sqrt
+from libc.stdlib cimport free, malloc
+
+from cconv1d._typedefs cimport idx_t, real_t
+
+
+cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, double offset,
+                    double* sums, double* squares, double* changes,
+                    double* bad) noexcept nogil:
+    """sums[i], squares[i]: of ``values - offset`` before i, non-finite values counted as
+    0; bad[i]: non-finite values before i (a window holding one is NaN, and only that
+    window: a NaN in the sums would spoil every later window's difference);
+    changes[i]: samples ``1 <= s < i`` with ``originals[s] != originals[s - 1]``."""
+    cdef idx_t i
+    cdef double d, finite
+    sums[0] = 0.0
+    squares[0] = 0.0
+    changes[0] = 0.0
+    bad[0] = 0.0
+    if n == 0:
+        return
+    changes[1] = 0.0
+    for i in range(n):
+        d = values[i] - offset
+        # d - d is 0 for finite d, NaN for NaN and inf (NaN == NaN is false)
+        finite = 1.0 if d - d == 0.0 else 0.0
+        d = d if finite == 1.0 else 0.0
+        sums[i + 1] = sums[i] + d
+        squares[i + 1] = squares[i] + d * d
+        bad[i + 1] = bad[i] + (1.0 - finite)
+        if i >= 1:
+            # arithmetic, not a branch: on noisy data a branch mispredicts half the time
+            changes[i + 1] = changes[i] + <double>(originals[i] != originals[i - 1])
+
+
+cdef double _mean(const real_t* values, idx_t n) noexcept nogil:
+    """Mean of the finite values in float64 (four partial sums: one chain waits on the
+    add latency); 0 if there are none. Only an offset to centre by, so NaN must not
+    reach it."""
+    cdef double s0 = 0.0, s1 = 0.0, c0 = 0.0, c1 = 0.0, x0, x1
+    cdef idx_t i = 0
+    while i + 2 <= n:
+        x0 = values[i]
+        x1 = values[i + 1]
+        if x0 - x0 == 0.0:
+            s0 += x0
+            c0 += 1.0
+        if x1 - x1 == 0.0:
+            s1 += x1
+            c1 += 1.0
+        i += 2
+    if i < n and values[i] - values[i] == 0.0:
+        s0 += values[i]
+        c0 += 1.0
+    return (s0 + s1) / (c0 + c1) if c0 + c1 > 0.0 else 0.0
+
+
+cdef void _full_overlap_run(const double* pa, const double* pa2, const double* ca,
+                            const double* ba, const real_t* raw, real_t* out, idx_t k0,
+                            idx_t step, idx_t count, idx_t m, double mean_a, double sum_v,
+                            double sum_vv, bint v_constant) noexcept nogil:
+    """Lags whose overlap is all of ``v`` (``0 <= k <= n - m``, template matching):
+    ``n_k = m`` and the template's sums are constants, so the loop has no branches
+    (selects only) and compiles to vector code."""
+    cdef double inv = 1.0 / m
+    cdef double var_v = sum_vv - sum_v * sum_v * inv
+    cdef double shift = mean_a * sum_v
+    cdef double sum_a, sum_aa, cov, var_a, r
+    cdef idx_t j, k
+    if var_v < 0.0:
+        var_v = 0.0
+    if v_constant:
+        for j in range(count):
+            out[j] = <real_t>NAN
+        return
+    if step == 1:
+        # Unit step (template matching): contiguous reads, so the loop vectorises.
+        pa, pa2, ca, ba = pa + k0, pa2 + k0, ca + k0, ba + k0
+        for j in range(count):
+            sum_a = pa[j + m] - pa[j]
+            sum_aa = pa2[j + m] - pa2[j]
+            cov = (raw[j] - shift) - sum_a * sum_v * inv
+            var_a = sum_aa - sum_a * sum_a * inv
+            var_a = var_a if var_a > 0.0 else 0.0
+            r = cov / sqrt(var_a * var_v)
+            r = 1.0 if r > 1.0 else r       # comparisons with NaN are false: NaN stays
+            r = -1.0 if r < -1.0 else r
+            r = NAN if (ca[j + m] - ca[j + 1] == 0.0 or ba[j + m] != ba[j]) else r
+            out[j] = <real_t>r
+        return
+    for j in range(count):
+        k = k0 + step * j
+        sum_a = pa[k + m] - pa[k]
+        sum_aa = pa2[k + m] - pa2[k]
+        cov = (raw[j] - shift) - sum_a * sum_v * inv
+        var_a = sum_aa - sum_a * sum_a * inv
+        var_a = var_a if var_a > 0.0 else 0.0
+        r = cov / sqrt(var_a * var_v)
+        r = 1.0 if r > 1.0 else r
+        r = -1.0 if r < -1.0 else r
+        r = NAN if (ca[k + m] - ca[k + 1] == 0.0 or ba[k + m] != ba[k]) else r
+        out[j] = <real_t>r
+
+
+cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
+                       const real_t* raw, real_t* out, idx_t k0, idx_t count, idx_t m,
+                       double sum_v, double sum_vv, bint v_bad) noexcept nogil:
+    """Unit-step lags that all overlap the whole template (``mode="valid"`` template
+    matching): window sums slide by one sample instead of coming from prefix arrays (no
+    lane-sized scratch, one pass), restarted exactly every 4096 lags so the rounding of
+    the running sums cannot accumulate over a long lane."""
+    cdef double inv = 1.0 / m
+    cdef double var_v = sum_vv - sum_v * sum_v * inv
+    cdef double shift = mean_a * sum_v
+    cdef double s1 = 0.0, s2 = 0.0, n_bad = 0.0, n_changes = 0.0
+    cdef double d_in, d_out, fin_in, fin_out, cov, var_a, r
+    cdef idx_t j, k, i
+    if var_v < 0.0:
+        var_v = 0.0
+    if v_bad:
+        for j in range(count):
+            out[j] = <real_t>NAN
+        return
+    for j in range(count):
+        k = k0 + j
+        if j % 4096 == 0:
+            s1 = 0.0
+            s2 = 0.0
+            n_bad = 0.0
+            n_changes = 0.0
+            for i in range(k, k + m):
+                d_in = a[i] - mean_a
+                fin_in = 1.0 if d_in - d_in == 0.0 else 0.0
+                d_in = d_in if fin_in == 1.0 else 0.0
+                s1 += d_in
+                s2 += d_in * d_in
+                n_bad += 1.0 - fin_in
+                if i > k:
+                    n_changes += <double>(originals[i] != originals[i - 1])
+        else:
+            # window [k-1, k-1+m) -> [k, k+m): a[k-1] leaves, a[k+m-1] enters
+            d_out = a[k - 1] - mean_a
+            d_in = a[k + m - 1] - mean_a
+            fin_out = 1.0 if d_out - d_out == 0.0 else 0.0
+            fin_in = 1.0 if d_in - d_in == 0.0 else 0.0
+            d_out = d_out if fin_out == 1.0 else 0.0
+            d_in = d_in if fin_in == 1.0 else 0.0
+            s1 += d_in - d_out
+            s2 += d_in * d_in - d_out * d_out
+            n_bad += fin_out - fin_in
+            n_changes += (<double>(originals[k + m - 1] != originals[k + m - 2])
+                          - <double>(originals[k] != originals[k - 1]))
+        cov = (raw[j] - shift) - s1 * sum_v * inv
+        var_a = s2 - s1 * s1 * inv
+        var_a = var_a if var_a > 0.0 else 0.0
+        r = cov / sqrt(var_a * var_v)
+        r = 1.0 if r > 1.0 else r           # comparisons with NaN are false: NaN stays
+        r = -1.0 if r < -1.0 else r
+        out[j] = <real_t>(NAN if (n_changes == 0.0 or n_bad != 0.0) else r)
+
+
+def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)
+                 const real_t[:, ::1] originals,   # IN  (lanes, n): a, for change counts
+                 const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
+                 const real_t[:, ::1] vcentred,    # IN  same shape: v - mean(v)
+                 const real_t[:, ::1] raw,         # IN  (lanes, count): corr(a, v')
+                 real_t[:, ::1] out,               # OUT (lanes, count)
+                 idx_t first, idx_t step):
+    """Pearson coefficients at lags ``first + step*j`` (``step > 0``, every lag with at
+    least one overlapping pair: the caller trimmed the window)."""
+    cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
+    cdef idx_t count = out.shape[1], lane, j, k, a_lo, a_hi, v_lo, v_hi, i, j_lo, j_hi
+    cdef bint per_lane_v = vrows.shape[0] > 1
+    cdef double mean_a, n_k, sum_a, sum_aa, sum_v, sum_vv, cov, var_a, var_v, r
+    if lanes == 0 or count == 0:
+        return
+    # Every lag overlapping the whole template with a unit step: sliding sums, no
+    # lane-sized prefix arrays.
+    cdef idx_t j_first = 0 if first >= 0 else (-first + step - 1) // step
+    cdef idx_t j_last = (n - m - first) // step + 1 if n - m - first >= 0 else 0
+    cdef bint sliding = step == 1 and m >= 2 and j_first == 0 and j_last >= count
+    cdef idx_t n_lane = 0 if sliding else n + 1
+    cdef double* work = <double*>malloc((4 * n_lane + 4 * (m + 1)) * sizeof(double))
+    if work == NULL:
+        raise MemoryError("correlate(normalize='pearson'): cannot allocate window sums")
+    cdef double* pa = work
+    cdef double* pa2 = work + n_lane
+    cdef double* ca = work + 2 * n_lane
+    cdef double* ba = work + 3 * n_lane
+    cdef double* pv = work + 4 * n_lane
+    cdef double* pv2 = pv + (m + 1)
+    cdef double* cv = pv + 2 * (m + 1)
+    cdef double* bv = pv + 3 * (m + 1)
+    try:
+        with nogil:
+            for lane in range(lanes):
+                mean_a = _mean(&rows[lane, 0], n)
+                if lane == 0 or per_lane_v:
+                    _prefixes(&vcentred[lane if per_lane_v else 0, 0],
+                              &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2, cv,
+                              bv)
+                if sliding:
+                    _sliding_run(&rows[lane, 0], &originals[lane, 0], mean_a, &raw[lane, 0],
+                                 &out[lane, 0], first, count, m, pv[m], pv2[m],
+                                 cv[m] - cv[1] == 0.0 or bv[m] != 0.0)
+                    continue
+                _prefixes(&rows[lane, 0], &originals[lane, 0], n, mean_a, pa, pa2, ca, ba)
+                # The run of lags that overlap all of v takes the branch-free loop.
+                j_lo = 0 if first >= 0 else (-first + step - 1) // step
+                j_hi = (n - m - first) // step + 1 if n - m - first >= 0 else 0
+                if j_hi > count:
+                    j_hi = count
+                if m >= 2 and j_lo < j_hi:
+                    _full_overlap_run(pa, pa2, ca, ba, &raw[lane, 0] + j_lo,
+                                      &out[lane, 0] + j_lo, first + step * j_lo, step,
+                                      j_hi - j_lo, m, mean_a, pv[m], pv2[m],
+                                      cv[m] - cv[1] == 0.0 or bv[m] != 0.0)
+                for j in range(count):
+                    if j_lo <= j < j_hi and m >= 2:
+                        continue
+                    k = first + step * j
+                    a_lo = k if k > 0 else 0
+                    a_hi = n if n < k + m else k + m
+                    v_lo = -k if k < 0 else 0
+                    v_hi = m if m < n - k else n - k
+                    n_k = <double>(a_hi - a_lo)
+                    if (a_hi - a_lo < 2 or ca[a_hi] - ca[a_lo + 1] == 0.0
+                            or cv[v_hi] - cv[v_lo + 1] == 0.0
+                            or ba[a_hi] != ba[a_lo] or bv[v_hi] != bv[v_lo]):
+                        out[lane, j] = NAN
+                        continue
+                    sum_a = pa[a_hi] - pa[a_lo]
+                    sum_aa = pa2[a_hi] - pa2[a_lo]
+                    sum_v = pv[v_hi] - pv[v_lo]
+                    sum_vv = pv2[v_hi] - pv2[v_lo]
+                    # raw sums the uncentred a against v': move a's offset out first
+                    cov = (raw[lane, j] - mean_a * sum_v) - sum_a * sum_v / n_k
+                    var_a = sum_aa - sum_a * sum_a / n_k
+                    var_v = sum_vv - sum_v * sum_v / n_k
+                    if var_a < 0.0:
+                        var_a = 0.0
+                    if var_v < 0.0:
+                        var_v = 0.0
+                    r = cov / sqrt(var_a * var_v)
+                    # |r| <= 1 in exact arithmetic; NaN (0/0) stays NaN
+                    if r > 1.0:
+                        r = 1.0
+                    elif r < -1.0:
+                        r = -1.0
+                    out[lane, j] = <real_t>r
+    finally:
+        free(work)

@@ -1,0 +1,305 @@
+"""Streaming: FIR filtering with SciPy's state (``fir_filter``) and causal ``conv1d`` one
+chunk at a time (``conv1d_stream``).
+
+Both carry state between calls so that feeding a signal in chunks of any sizes gives
+the one-shot result. ``fir_filter``'s state is exactly :func:`scipy.signal.lfilter`'s
+``zi``/``zf`` for ``a = [1.0]``: the part of the future outputs already determined by
+the inputs seen, i.e. the overlap-add tail of the convolution. A chunk therefore costs
+one linear convolution of the chunk with the filter (direct, or FFT / overlap-add for
+long filters and chunks) plus the tail added on; short chunks of 1-D signals take a
+compiled block kernel that computes the outputs and the new tail in one call.
+
+Why not a uniformly partitioned overlap-save (frequency-domain delay line) across
+calls: its state is the spectra of past input blocks, but ``zf`` must be SciPy's state,
+the next ``m - 1`` outputs' share of the past inputs. Producing that from a delay line
+takes one inverse transform per future block and ``(m/B)^2 / 2`` spectral products, more
+than the single ``O((B + m) log(B + m))`` convolution per chunk done here; within one
+call, overlap-add with blocks of about ``2 m`` is already the cheaper partition.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from cconv1d import _fft, _forward, _threads, _validation
+from cconv1d import signal as _signal
+from cconv1d._stream import fir_block
+
+# Below this many multiply-adds the direct sums win whatever the cost model says.
+_AUTO_DIRECT_MAX_MACS = _signal._AUTO_DIRECT_MAX_MACS
+
+__all__ = ["conv1d_stream", "fir_filter"]
+
+_METHODS = ("auto", "direct", "fft")
+
+
+def _full_convolution(rows, h, method, dtype):
+    """Full linear convolution of each row (lanes, n >= 1) with ``h`` (m,)."""
+    lanes, n = rows.shape
+    m = h.shape[0]
+    complex_input = dtype.kind == "c"
+    if method == "auto":
+        method = _signal.choose_method(n, m, lanes, complex_input)
+        if method == "fft" and not (np.isfinite(rows).all() and np.isfinite(h).all()):
+            method = "direct"   # an FFT spreads NaN and inf over every output
+    if method == "fft":
+        return _fft.full_convolution(rows, h, _threads.get_num_threads())
+    real_dtype = np.dtype(np.float32 if dtype in (np.float32, np.complex64) else np.float64)
+    return _signal._direct_any(rows, h, 0, n + m - 1, real_dtype)
+
+
+def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
+               zi: npt.ArrayLike | None = None,
+               method: Literal["auto", "direct", "fft"] = "auto"
+               ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Causal FIR filter ``y[n] = sum_k h[k] x[n - k]`` along an axis, with state.
+
+    The values, shapes and dtypes of ``scipy.signal.lfilter(h, [1.0], x, axis=axis,
+    zi=zi)``; ``zi``/``zf`` mean exactly what they mean there, so state passes freely
+    between the two. Feeding a signal in chunks of any sizes (0 and 1 included) and
+    passing each ``zf`` on as the next ``zi`` gives the one-shot result.
+
+    Parameters
+    ----------
+    h : array_like
+        1-D filter taps (numerator coefficients), at least one.
+    x : array_like
+        Signal(s), at least 1-D; filtered along ``axis`` (length >= 0).
+    axis : int, optional
+        Axis of ``x`` to filter along.
+    zi : array_like, optional
+        Initial state, of ``x``'s shape with ``len(h) - 1`` along ``axis`` (dimensions
+        of size 1 broadcast, as in SciPy). ``None``: zero state, and only ``y`` is
+        returned.
+    method : {"auto", "direct", "fft"}, optional
+        How the chunk is convolved with ``h``: ``direct`` sums (O(len(h)) per sample),
+        ``fft`` (a single transform or overlap-add, O(log) per sample for long filters),
+        ``auto`` the one predicted faster (direct for short filters; input with NaN or
+        inf always direct).
+
+    Returns
+    -------
+    y : numpy.ndarray
+        Same shape as ``x``; dtype ``np.result_type(h, x, zi)`` (integers and bool give
+        float64; float32 stays float32, complex is kept). That is ``lfilter``'s dtype
+        when its ``a`` has ``h``'s dtype; ``lfilter(h, [1.0], x)`` itself promotes
+        float32 to float64 through the float64 list ``[1.0]``.
+    zf : numpy.ndarray
+        Only when ``zi`` is given: the final state, shaped like ``zi``.
+
+    Raises
+    ------
+    ValueError
+        ``h`` empty or not 1-D, ``x`` 0-D, ``zi`` of the wrong shape, bad ``axis`` or
+        ``method``.
+    TypeError
+        Unsupported dtypes.
+
+    Notes
+    -----
+    With ``c = convolve(x_chunk, h)`` (length ``n + len(h) - 1``) and ``zi`` added onto
+    its first ``len(h) - 1`` samples, ``y = c[:n]`` and ``zf = c[n:]``: the state is
+    the overlap-add tail. A chunk costs one convolution of ``n + len(h) - 1`` outputs,
+    whichever method computes it.
+
+    Examples
+    --------
+    >>> import numpy as np, cconv1d as cc
+    >>> h = [0.5, 0.25, 0.25]
+    >>> x = np.arange(6.0)
+    >>> cc.fir_filter(h, x)
+    array([0.  , 0.5 , 1.25, 2.25, 3.25, 4.25])
+    >>> zi = np.zeros(2)
+    >>> y1, zi = cc.fir_filter(h, x[:4], zi=zi)
+    >>> y2, zi = cc.fir_filter(h, x[4:], zi=zi)
+    >>> np.concatenate([y1, y2])
+    array([0.  , 0.5 , 1.25, 2.25, 3.25, 4.25])
+    >>> zi
+    array([2.25, 1.25])
+    """
+    if (method != "fft" and type(x) is np.ndarray and type(h) is np.ndarray
+            and x.ndim == 1 and (axis == -1 or axis == 0)
+            and (method == "direct" or x.shape[0] * h.shape[0] <= _AUTO_DIRECT_MAX_MACS
+                 or _signal.choose_method(x.shape[0], h.shape[0]) == "direct")):
+        # One plain 1-D float chunk, short enough for the direct sums: one compiled
+        # call (fir_block declines anything else, which the general path validates).
+        # Taps with NaN/inf go the general way: the block kernel also multiplies taps
+        # lying over its zero border (0 * nan), where lfilter has no product at all.
+        fast = (fir_block(h, x, zi, _forward.simd_path() == "avx2")
+                if h.dtype.kind == "f" and math.isfinite(h.dot(h)) else None)
+        if fast is not None:
+            return fast[0] if zi is None else fast
+    hh = _validation.as_array(h, "h")
+    if hh.ndim != 1 or hh.shape[0] == 0:
+        raise ValueError(f"h must be a 1-D array with at least one tap, got shape "
+                         f"{hh.shape}")
+    xx = _validation.as_array(x, "x")
+    if xx.ndim == 0:
+        raise ValueError("x must be at least 1-D, got a 0-d array")
+    if not isinstance(method, str) or method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    axis = _validation.as_int(axis, "axis")
+    if not -xx.ndim <= axis < xx.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for x with {xx.ndim} dimension(s)")
+    axis %= xx.ndim
+    m = hh.shape[0]
+    state_shape = xx.shape[:axis] + (m - 1,) + xx.shape[axis + 1:]
+    arrays, names = [hh, xx], ["h", "x"]
+    if zi is not None:
+        zz = _validation.as_array(zi, "zi")
+        if zz.shape != state_shape:
+            try:
+                if zz.ndim != xx.ndim or zz.shape[axis] != m - 1:
+                    raise ValueError
+                zz = np.broadcast_to(zz, state_shape)
+            except ValueError:
+                raise ValueError(f"zi must have shape {state_shape} (x's shape with "
+                                 f"len(h) - 1 = {m - 1} along axis {axis}), got "
+                                 f"{zz.shape}") from None
+        arrays.append(zz)
+        names.append("zi")
+    dtype = _validation.result_dtype(arrays, names, "fir_filter", allow_complex=True)
+    n = xx.shape[axis]
+    moved = np.moveaxis(xx, axis, -1)
+    lead = moved.shape[:-1]
+    lanes = int(np.prod(lead, dtype=np.int64)) if lead else 1
+    _validation.check_size(lanes * (n + m - 1), "result")
+    rows = _validation.contiguous(moved, dtype).reshape(lanes, n)
+    hc = _validation.contiguous(hh, dtype)
+    if n > 0 and lanes > 0:
+        full = _full_convolution(rows, hc, method, dtype)
+        full = np.asarray(full, dtype=dtype)
+    else:
+        full = np.zeros((lanes, n + m - 1), dtype=dtype)
+    if zi is not None and m > 1:
+        state = np.moveaxis(zz, axis, -1).reshape(lanes, m - 1)
+        full[:, :m - 1] += state.astype(dtype, copy=False)
+    # A view of the first n samples (no copy of a long one-shot result).
+    y = np.moveaxis(full[:, :n].reshape(lead + (n,)), -1, axis)
+    if zi is None:
+        return y
+    zf = np.ascontiguousarray(full[:, n:]).reshape(lead + (m - 1,))
+    return y, np.moveaxis(zf, -1, axis)
+
+
+def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
+                  bias: npt.ArrayLike | None = None, *,
+                  state: npt.ArrayLike | None = None, dilation: int = 1,
+                  groups: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Causal :func:`cconv1d.conv1d` (stride 1) of one chunk of a stream, given the
+    input samples carried over from the previous chunks.
+
+    Parameters
+    ----------
+    x : array_like
+        ``(N, C_in, T)`` or ``(C_in, T)``, ``T >= 0``: the next chunk.
+    weight, bias, dilation, groups
+        As for :func:`cconv1d.conv1d`.
+    state : array_like, optional
+        ``(N, C_in, dilation*(K-1))`` (or ``(C_in, dilation*(K-1))`` for unbatched
+        ``x``): the last input samples seen; zeros (the causal padding) when ``None``.
+
+    Returns
+    -------
+    y : numpy.ndarray
+        ``(N, C_out, T)`` (or ``(C_out, T)``).
+    state : numpy.ndarray
+        The new state: the last ``dilation*(K-1)`` samples of the carried state followed
+        by ``x``. Pass it to the next call.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match (``state`` names the expected shape), ``x`` not 2-D or
+        3-D, and everything :func:`cconv1d.conv1d` refuses.
+    TypeError
+        Complex or other unsupported dtypes.
+
+    Notes
+    -----
+    Concatenating the outputs of consecutive chunks equals
+    ``conv1d(x_all, weight, bias, padding="causal", dilation=dilation, groups=groups)``.
+    Only the first ``dilation*(K-1)`` outputs of a chunk read the state: they are
+    computed from a small buffer (state plus the chunk's first samples), the rest by
+    the ``conv1d`` kernels straight from ``x``, so a long chunk is never copied.
+    The result dtype follows :func:`cconv1d.conv1d` (float32 stays float32).
+
+    Examples
+    --------
+    >>> import numpy as np, cconv1d as cc
+    >>> w = np.array([[[1.0, 2.0, 3.0]]])          # (C_out, C_in, K)
+    >>> x = np.arange(5.0).reshape(1, 5)           # (C_in, T), unbatched
+    >>> y1, s = cc.conv1d_stream(x[:, :2], w)
+    >>> y2, s = cc.conv1d_stream(x[:, 2:], w, state=s)
+    >>> np.concatenate([y1, y2], axis=-1)
+    array([[ 0.,  3.,  8., 14., 20.]])
+    >>> cc.conv1d(x, w, padding="causal")
+    array([[ 0.,  3.,  8., 14., 20.]])
+    >>> s                                            # the last (K-1) samples
+    array([[3., 4.]])
+    """
+    from cconv1d.functional import conv1d
+
+    xx = _validation.as_array(x, "x")
+    if xx.ndim not in (2, 3):
+        raise ValueError(f"x must be (N, C_in, T) or (C_in, T), got shape {xx.shape}")
+    ww = _validation.as_array(weight, "weight")
+    if ww.ndim != 3:
+        raise ValueError(f"weight must be (C_out, C_in // groups, K), got shape {ww.shape}")
+    dilation = _validation.as_int(dilation, "dilation", minimum=1)
+    groups = _validation.as_int(groups, "groups", minimum=1)
+    span = dilation * (ww.shape[2] - 1)
+    batched = xx.ndim == 3
+    xb = xx if batched else xx[None]
+    n_batch, c_in, length = xb.shape
+    state_shape = (n_batch, c_in, span)
+    arrays, names = [xb, ww], ["x", "weight"]
+    if state is None:
+        held = None
+    else:
+        held = _validation.as_array(state, "state")
+        held = held if batched else held[None] if held.ndim == 2 else held
+        if held.shape != state_shape:
+            want = state_shape if batched else state_shape[1:]
+            raise ValueError(f"state must have shape {want} (x's batch and channels, "
+                             f"dilation*(K-1) = {span} samples), got "
+                             f"{np.shape(state)}")
+        arrays.append(held)
+        names.append("state")
+    if bias is not None:
+        arrays.append(_validation.as_array(bias, "bias"))
+        names.append("bias")
+    dtype = _validation.result_dtype(arrays, names, "conv1d_stream", allow_complex=False)
+    if held is None:
+        held = np.zeros(state_shape, dtype=dtype)
+    else:
+        held = held.astype(dtype, copy=False)
+    xb = xb.astype(dtype, copy=False)
+    kwargs = dict(dilation=dilation, groups=groups)
+    head = min(length, span)
+    if length == 0:
+        # An empty chunk: conv1d refuses an empty output, so check the shapes with one
+        # zero-state sample and return nothing.
+        probe = conv1d(np.zeros((n_batch, c_in, span + 1), dtype), ww, bias, **kwargs)
+        y = probe[:, :, :0]
+        new_state = np.array(held, dtype=dtype, copy=True)
+    else:
+        parts = []
+        if head > 0:
+            # The first `head` outputs read the state: a buffer of span + head samples.
+            buffer = np.concatenate([held, xb[:, :, :head]], axis=-1)
+            parts.append(conv1d(buffer, ww, bias, **kwargs))
+        if length > span:
+            parts.append(conv1d(xb, ww, bias, **kwargs))   # valid: outputs span ..
+        y = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+        if length >= span:
+            new_state = np.array(xb[:, :, length - span:], dtype=dtype, copy=True)
+        else:
+            new_state = np.concatenate([held[:, :, length:], xb], axis=-1)
+    if not batched:
+        return y[0], new_state[0]
+    return y, new_state

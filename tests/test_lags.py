@@ -1,0 +1,430 @@
+"""Lag windows, normalized and Pearson correlation (API.md 7.1) and the FFT route's
+overflow and integer exactness (issue 18), against plain float64 loops and NumPy/SciPy."""
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cconv1d as cc
+
+
+def loop_correlation(a, v, lag_values):
+    """c[k] = sum_n a[n + k] conj(v[n]) where both exist: the definition, in complex128."""
+    a = np.asarray(a, dtype=np.complex128)
+    v = np.asarray(v, dtype=np.complex128)
+    out = []
+    for k in lag_values:
+        total = 0j
+        for n in range(len(v)):
+            if 0 <= n + k < len(a):
+                total += a[n + k] * np.conj(v[n])
+        out.append(total)
+    return np.array(out)
+
+
+def loop_pearson(a, v, lag_values):
+    """Two-pass float64 Pearson coefficient of the overlapping pairs at each lag."""
+    a = np.asarray(a, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    out = []
+    for k in lag_values:
+        pairs = [(a[n + k], v[n]) for n in range(len(v)) if 0 <= n + k < len(a)]
+        if len(pairs) < 2:
+            out.append(np.nan)
+            continue
+        x = np.array([p[0] for p in pairs])
+        y = np.array([p[1] for p in pairs])
+        if np.all(x == x[0]) or np.all(y == y[0]):
+            out.append(np.nan)
+            continue
+        with np.errstate(invalid="ignore"):   # inf in a window: NaN, as intended
+            dx, dy = x - x.mean(), y - y.mean()
+            out.append(np.sum(dx * dy) / np.sqrt(np.sum(dx * dx) * np.sum(dy * dy)))
+    return np.array(out)
+
+
+def overlaps(n, m, lag_values):
+    return np.array([max(0, min(m, n - k) - max(0, -k)) for k in lag_values])
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("n, m", [(1, 1), (5, 3), (3, 5), (4, 4), (7, 2), (2, 8)])
+def test_correlation_lags_match_numpy_windows(n, m, mode):
+    lag_values = cc.correlation_lags(n, m, mode)
+    a = np.random.default_rng(n * 10 + m).standard_normal(n)
+    v = np.random.default_rng(m).standard_normal(m)
+    np.testing.assert_allclose(np.correlate(a, v, mode), loop_correlation(a, v, lag_values).real,
+                               atol=1e-12)
+    assert lag_values.dtype == np.int64
+    if mode != "same":   # SciPy's "same" lags disagree with NumPy's (and its own) values
+        np.testing.assert_array_equal(lag_values, scipy.signal.correlation_lags(n, m, mode))
+
+
+def test_correlation_lags_windows():
+    np.testing.assert_array_equal(cc.correlation_lags(10, 3, maxlag=2), [-2, -1, 0, 1, 2])
+    np.testing.assert_array_equal(cc.correlation_lags(10, 3, lags=range(8, -9, -4)),
+                                  [8, 4, 0, -4, -8])
+    np.testing.assert_array_equal(cc.correlation_lags(10, 3, lags=np.array([3])), [3])
+
+
+@pytest.mark.parametrize("method", ["direct", "fft", "auto"])
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), m=st.integers(1, 40), first=st.integers(-60, 60),
+       step=st.integers(-7, 7).filter(lambda s: s != 0), count=st.integers(1, 30),
+       seed=st.integers(0, 2**16))
+def test_lag_window_against_loop(method, n, m, first, step, count, seed):
+    rng = np.random.default_rng(seed)
+    a, v = rng.standard_normal(n), rng.standard_normal(m)
+    lag_values = first + step * np.arange(count)
+    got = cc.correlate(a, v, lags=range(first, first + step * count, step), method=method)
+    np.testing.assert_allclose(got, loop_correlation(a, v, lag_values).real, atol=1e-10)
+    got = cc.correlate(a, v, lags=lag_values, method=method)
+    np.testing.assert_allclose(got, loop_correlation(a, v, lag_values).real, atol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_lag_window_complex(method, dtype):
+    rng = np.random.default_rng(3)
+    a = (rng.standard_normal(50) + 1j * rng.standard_normal(50)).astype(dtype)
+    v = (rng.standard_normal(9) + 1j * rng.standard_normal(9)).astype(dtype)
+    got = cc.correlate(a, v, maxlag=12, method=method)
+    assert got.dtype == dtype
+    tol = 1e-4 if dtype == np.complex64 else 1e-12
+    np.testing.assert_allclose(got, loop_correlation(a, v, range(-12, 13)), atol=tol)
+    real_v = v.real.copy()
+    np.testing.assert_allclose(cc.correlate(a, real_v, lags=range(-3, 40, 5), method=method),
+                               loop_correlation(a, real_v, range(-3, 40, 5)), atol=tol)
+    np.testing.assert_allclose(cc.correlate(a.real.copy(), v, maxlag=4, method=method),
+                               loop_correlation(a.real, v, range(-4, 5)), atol=tol)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_lag_window_float32_error(method):
+    """float32 against the float64 loop on the same values: error ~3e-6 * sqrt(m)."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(3000).astype(np.float32)
+    v = rng.standard_normal(2500).astype(np.float32)
+    got = cc.correlate(a, v, maxlag=20, method=method)
+    assert got.dtype == np.float32
+    ref = loop_correlation(a, v, range(-20, 21)).real
+    error = np.max(np.abs(got - ref)) / np.sqrt(2500)
+    assert error < 1e-5, error   # measured 3e-6 (direct), summation over 2500 terms
+
+
+@pytest.mark.parametrize("method", ["direct", "fft", "auto"])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_lag_window_nd_along_axis(method, axis):
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((6, 30, 4))
+    v = rng.standard_normal(5)
+    got = cc.correlate(a, v, maxlag=3, axis=axis, method=method)
+    moved = np.moveaxis(a, axis, -1)
+    expected = np.apply_along_axis(lambda row: loop_correlation(row, v, range(-3, 4)).real,
+                                   -1, moved)
+    np.testing.assert_allclose(got, np.moveaxis(expected, -1, axis), atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_autocorrelate_lags_and_normalize(method):
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((3, 40))
+    got = cc.autocorrelate(a, maxlag=5, method=method)
+    for lane, row in zip(got, a):
+        np.testing.assert_allclose(lane, loop_correlation(row, row, range(-5, 6)).real,
+                                   atol=1e-12)
+    coeff = cc.autocorrelate(a, lags=range(3), normalize="coeff", method=method)
+    np.testing.assert_allclose(coeff[:, 0], 1.0)
+    pearson = cc.autocorrelate(a, maxlag=4, normalize="pearson", method=method)
+    for lane, row in zip(pearson, a):
+        np.testing.assert_allclose(lane, loop_pearson(row, row, range(-4, 5)), atol=1e-12)
+
+
+def test_lags_outside_the_overlap_give_zero():
+    got = cc.correlate([1.0, 2.0, 3.0], [1.0, 1.0], lags=range(-5, 6, 2))
+    np.testing.assert_array_equal(got, [0.0, 0.0, 1.0, 5.0, 0.0, 0.0])
+    np.testing.assert_array_equal(cc.correlate([1.0, 2.0], [1.0], lags=[100]), [0.0])
+
+
+@pytest.mark.parametrize("normalize", ["biased", "unbiased", "coeff"])
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_matlab_normalizations(normalize, method):
+    rng = np.random.default_rng(11)
+    a, v = rng.standard_normal(30), rng.standard_normal(12)
+    lag_values = np.arange(-15, 35)
+    raw = loop_correlation(a, v, lag_values).real
+    got = cc.correlate(a, v, lags=lag_values, normalize=normalize, method=method)
+    if normalize == "biased":
+        expected = raw / 30
+    elif normalize == "unbiased":
+        n_k = overlaps(30, 12, lag_values)
+        expected = np.where(n_k > 0, raw / np.maximum(n_k, 1), 0.0)
+    else:
+        expected = raw / np.sqrt(np.sum(a * a) * np.sum(v * v))
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_coeff_nan_for_zero_energy():
+    got = cc.correlate([0.0, 0.0, 0.0], [1.0, 2.0], "full", normalize="coeff")
+    assert np.isnan(got).all()
+
+
+@pytest.mark.parametrize("method", ["direct", "fft", "auto"])
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 30), m=st.integers(1, 30), seed=st.integers(0, 2**16),
+       mode=st.sampled_from(["full", "same", "valid"]), levels=st.integers(2, 5))
+def test_pearson_against_two_pass(method, n, m, seed, mode, levels):
+    rng = np.random.default_rng(seed)
+    # few distinct values: constant windows happen often
+    a = rng.integers(0, levels, n).astype(np.float64)
+    v = rng.integers(0, levels, m).astype(np.float64)
+    got = cc.correlate(a, v, mode, normalize="pearson", method=method)
+    expected = loop_pearson(a, v, cc.correlation_lags(n, m, mode))
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got, expected, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_pearson_with_a_large_offset(method):
+    """Mean 1e4, unit variance: maximum error against the two-pass float64 reference is
+    6e-13 (direct) and 8e-13 (fft) here; the bound asserted, 1e-10, leaves margin. The
+    cumulative-sum formula without centring is off by 1e-5 on the same data."""
+    rng = np.random.default_rng(12)
+    a = 1e4 + rng.standard_normal(4000)
+    v = 1e4 + rng.standard_normal(64)
+    template = a[1000:1064].copy()
+    got = cc.correlate(a, v, normalize="pearson", method=method)
+    expected = loop_pearson(a, v, range(4000 - 64 + 1))
+    assert np.max(np.abs(got - expected)) < 1e-10
+    found = cc.correlate(a, template, normalize="pearson", method=method)
+    assert np.argmax(found) == 1000 and abs(found[1000] - 1.0) < 1e-12
+
+
+def test_pearson_float32_and_constant_windows():
+    a = np.array([5.0, 5.0, 5.0, 1.0, 2.0, 3.0, 7.0], dtype=np.float32)
+    v = np.array([1.0, 2.0, 4.0], dtype=np.float32)
+    got = cc.correlate(a, v, normalize="pearson")
+    assert got.dtype == np.float32
+    expected = loop_pearson(a, v, range(5))
+    assert np.isnan(got[0]) and np.isnan(expected[0])
+    np.testing.assert_allclose(got, expected, atol=1e-6, equal_nan=True)
+    # lags with one overlapping pair are NaN
+    edge = cc.correlate([1.0, 2.0, 3.0], [1.0, 2.0], "full", normalize="pearson")
+    assert np.isnan(edge[0]) and np.isnan(edge[-1])
+
+
+def test_pearson_refuses_complex():
+    with pytest.raises(TypeError, match="pearson.*real"):
+        cc.correlate([1j, 2.0], [1.0], normalize="pearson")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(mode="full", maxlag=2), "cannot be combined with a lag window"),
+    (dict(maxlag=2, lags=range(3)), "not both"),
+    (dict(maxlag=-1), "maxlag must be an integer >= 0"),
+    (dict(lags=range(0)), "at least one lag"),
+    (dict(lags=[0, 1, 3]), "arithmetic progression"),
+    (dict(lags=[2, 2]), "arithmetic progression"),
+    (dict(lags=[[1, 2]]), "1-D"),
+    (dict(normalize="zscore"), "normalize must be one of"),
+])
+def test_bad_lag_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cc.correlate([1.0, 2.0, 3.0], [1.0, 2.0], **kwargs)
+
+
+def test_bad_lag_types():
+    with pytest.raises(TypeError, match="lags must be a range or a 1-D integer array"):
+        cc.correlate([1.0, 2.0], [1.0], lags=[0.5, 1.5])
+    with pytest.raises(TypeError, match="maxlag must be an integer"):
+        cc.correlate([1.0, 2.0], [1.0], maxlag=1.5)
+    with pytest.raises(ValueError, match="len_a must be an integer >= 1"):
+        cc.correlation_lags(0, 3)
+
+
+def test_inputs_unchanged_readonly_and_swapped():
+    rng = np.random.default_rng(13)
+    a = rng.standard_normal(100)
+    v = rng.standard_normal(10)
+    ro = np.broadcast_to(a, (2, 100))
+    swapped = a.astype(">f8")
+    expected = loop_correlation(a, v, range(-4, 5)).real
+    np.testing.assert_allclose(cc.correlate(ro, v, maxlag=4)[1], expected, atol=1e-12)
+    np.testing.assert_allclose(cc.correlate(swapped[::-1][::-1], v[::1], maxlag=4,
+                                            normalize="pearson"),
+                               loop_pearson(a, v, range(-4, 5)), atol=1e-12)
+    before = a.copy()
+    cc.correlate(a, v, maxlag=4, normalize="pearson")
+    np.testing.assert_array_equal(a, before)
+
+
+# --- issue 18: the FFT route -------------------------------------------------------------
+
+def test_fft_route_does_not_overflow_on_huge_finite_values():
+    """Before: method='auto' picked the FFT here and returned all NaN (inf - inf in the
+    spectra) where the direct method gives ~3e306."""
+    a = np.full(200_000, 1e306)
+    v = np.full(3001, 1e-3)
+    assert cc.signal.choose_method(a.size, v.size) == "fft"
+    got = cc.convolve(a, v)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got[3000:-3000], 1e306 * 3001e-3, rtol=1e-9)
+    got32 = cc.convolve(np.full(100_000, 1e34, np.float32), np.ones(2001, np.float32) / 8)
+    assert np.isfinite(got32).all()
+
+
+@pytest.mark.parametrize("method", ["fft", "auto", "direct"])
+def test_integer_inputs_exact_on_every_method(method):
+    """Before: values near 7.7e8 came back off by ~2e-7 on the FFT route."""
+    rng = np.random.default_rng(14)
+    a = rng.integers(0, 2**20, 20_000)
+    v = rng.integers(-1000, 1000, 3000)
+    np.testing.assert_array_equal(cc.convolve(a, v, method=method), np.convolve(a, v))
+    np.testing.assert_array_equal(cc.correlate(a, v, "same", method=method),
+                                  np.correlate(a, v, "same"))
+    np.testing.assert_array_equal(cc.correlate(a, v, maxlag=50, method=method),
+                                  np.correlate(a, v, "full")[2999 - 50:2999 + 51])
+    b = rng.integers(0, 2, 5000).astype(bool)
+    np.testing.assert_array_equal(cc.autocorrelate(b, method=method),
+                                  np.correlate(b.astype(int), b.astype(int), "full"))
+
+
+def test_integer_inputs_too_big_for_rounding_go_direct():
+    # results below 2**53 (exact in float64), FFT error bound far above 1/2
+    a = np.array([2**28, 1, 2**28 - 5, 3] * 2000, dtype=np.int64)
+    v = np.array([2**10 + 1, 1, 7] * 700, dtype=np.int64)
+    assert np.max(np.abs(np.convolve(a, v))) < 2**53
+    np.testing.assert_array_equal(cc.convolve(a, v, method="fft"), np.convolve(a, v))
+
+
+def test_import_does_not_import_scipy():
+    """scipy.fft is imported on the first FFT, not with the package."""
+    import subprocess
+    import sys
+    code = ("import sys, cconv1d as cc; assert 'scipy' not in sys.modules, 'at import'; "
+            "cc.correlate([1.0, 2.0, 3.0], [1.0, 1.0], maxlag=1, normalize='pearson'); "
+            "cc.fir_filter([1.0, 2.0], [1.0, 2.0, 3.0]); cc.conv1d_stream([[1.0]], [[[1.0]]]); "
+            "assert 'scipy' not in sys.modules, 'after direct calls'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("lanes", [1, 3])
+def test_long_template_split_into_tap_chunks(lanes):
+    """Templates longer than two tap chunks are summed chunk by chunk."""
+    from cconv1d import signal
+    rng = np.random.default_rng(15)
+    m = 2 * signal._TAP_CHUNK + 123
+    a = rng.standard_normal((lanes, m + 500))
+    v = rng.standard_normal(m)
+    lag_values = np.arange(-700, 800, 3)
+    got = cc.correlate(a, v, lags=lag_values, method="direct")
+    for lane in range(lanes):
+        full = np.correlate(a[lane], v, "full")
+        np.testing.assert_allclose(got[lane], full[lag_values + m - 1], atol=1e-9)
+    auto = cc.autocorrelate(a, lags=range(-5, 6), method="direct")
+    np.testing.assert_allclose(auto[0], np.correlate(a[0], a[0], "full")[
+        a.shape[1] - 1 - 5:a.shape[1] + 5], atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_pearson_float32_with_a_large_offset(method):
+    """float32 at mean 1e4: error against the two-pass float64 loop on the same
+    float32 values 1.1e-7 (both methods): the lanes are centred before the float32 sums."""
+    rng = np.random.default_rng(16)
+    a = (1e4 + rng.standard_normal(3000)).astype(np.float32)
+    v = (1e4 + rng.standard_normal(50)).astype(np.float32)
+    got = cc.correlate(a, v, normalize="pearson", method=method)
+    assert got.dtype == np.float32
+    expected = loop_pearson(a, v, range(3000 - 50 + 1))
+    assert np.max(np.abs(got - expected)) < 1e-4
+
+
+def test_huge_windows_refused_before_allocating():
+    with pytest.raises(ValueError, match="would hold"):
+        cc.correlation_lags(10, 10, maxlag=2**58)
+    with pytest.raises(ValueError, match="would hold"):
+        cc.correlate([1.0, 2.0], [1.0], lags=range(0, 2**62, 1))
+    with pytest.raises(ValueError, match="too large"):
+        cc.correlate([1.0, 2.0], [1.0], lags=[2**62])
+
+
+def test_mode_none_means_valid_for_correlate_and_full_for_autocorrelate():
+    a, v = [1.0, 2.0, 3.0, 4.0], [1.0, -1.0]
+    np.testing.assert_array_equal(cc.correlate(a, v), np.correlate(a, v, "valid"))
+    np.testing.assert_array_equal(cc.correlate(a, v, None), np.correlate(a, v, "valid"))
+    np.testing.assert_array_equal(cc.autocorrelate(a, None), np.correlate(a, a, "full"))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fft_route_tiny_values_keep_their_digits(dtype):
+    """Subnormal-range inputs are scaled up before the FFT (and back, exactly)."""
+    tiny = np.finfo(dtype).smallest_normal
+    rng = np.random.default_rng(17)
+    a = (rng.standard_normal(300) * tiny * 4).astype(dtype)
+    v = rng.standard_normal(40).astype(dtype)
+    got = cc.convolve(a, v, method="fft")
+    expected = np.convolve(a.astype(np.float64), v.astype(np.float64))
+    assert got.dtype == dtype and np.isfinite(got).all()
+    scale = np.max(np.abs(expected))
+    assert np.max(np.abs(got - expected)) < (1e-5 if dtype == np.float32 else 1e-12) * scale
+
+
+@pytest.mark.parametrize("method", ["direct", "auto"])
+@pytest.mark.parametrize("mode", ["valid", "full"])
+def test_pearson_nan_and_inf_spoil_only_their_windows(method, mode):
+    """Before: one NaN made every later lag NaN (it entered the running sums)."""
+    rng = np.random.default_rng(18)
+    a = rng.standard_normal(60)
+    a[10] = np.nan
+    a[40] = np.inf
+    v = rng.standard_normal(5)
+    lag_values = cc.correlation_lags(60, 5, mode)
+    got = cc.correlate(a, v, mode, normalize="pearson", method=method)
+    expected = loop_pearson(a, v, lag_values)   # NaN wherever a window holds NaN or inf
+    for k, value in zip(lag_values, got):
+        window = a[max(k, 0):min(60, k + 5)]
+        if np.isfinite(window).all() and window.size >= 2:
+            assert np.isfinite(value)
+    np.testing.assert_allclose(got, expected, atol=1e-12, equal_nan=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 14), m=st.integers(1, 14), seed=st.integers(0, 2**16),
+       method=st.sampled_from(["direct", "auto"]))
+def test_nonfinite_values_reach_exactly_numpys_outputs(n, m, seed, method):
+    """Before: a NaN or inf in the operand the kernel slides was multiplied by the zero
+    padding too (0 * nan = nan), so edge outputs NumPy computes were NaN."""
+    rng = np.random.default_rng(seed)
+    a, v = rng.standard_normal(n), rng.standard_normal(m)
+    a[rng.random(n) < 0.2] = np.nan
+    v[rng.random(m) < 0.25] = np.inf
+    for mode in ("full", "same", "valid"):
+        np.testing.assert_allclose(cc.convolve(a, v, mode, method=method),
+                                   np.convolve(a, v, mode), equal_nan=True)
+        np.testing.assert_allclose(cc.correlate(a, v, mode, method=method),
+                                   np.correlate(a, v, mode), equal_nan=True)
+        np.testing.assert_allclose(cc.convolve(np.stack([a, a]), v, mode, method=method)[1],
+                                   np.convolve(a, v, mode), equal_nan=True)
+    np.testing.assert_allclose(cc.autocorrelate(a, method=method),
+                               np.correlate(a, a, "full"), equal_nan=True)
+    full = np.correlate(a, v, "full")
+    lag_values = np.arange(-m - 2, n + 2)
+    inside = (lag_values >= -(m - 1)) & (lag_values <= n - 1)
+    expected = np.zeros(lag_values.size)
+    expected[inside] = full[lag_values[inside] + m - 1]
+    np.testing.assert_allclose(cc.correlate(a, v, lags=lag_values, method=method), expected,
+                               equal_nan=True)
+
+
+def test_pearson_template_matching_past_a_sliding_restart():
+    """More than 4096 unit-step lags: the sliding window sums restart exactly."""
+    rng = np.random.default_rng(19)
+    a = 1e4 + np.cumsum(rng.standard_normal(9000)) * 0.01 + rng.standard_normal(9000)
+    a[5000] = np.nan
+    v = rng.standard_normal(40)
+    got = cc.correlate(a, v, normalize="pearson", method="direct")
+    expected = loop_pearson(a, v, range(0, 9000 - 40 + 1))
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got, expected, atol=1e-10, equal_nan=True)
