@@ -89,6 +89,10 @@ def choose(n_batch: int, c_in: int, c_out: int, groups: int, k_size: int, l_out:
         return "direct"
     c_per_group = c_in // groups
     direct = 2.0 * n_batch * c_out * l_out * c_per_group * k_size * _DIRECT_FLOP[itemsize]
+    if c_out // groups < 4:
+        # Thin groups (depthwise) run the one-row kernel: one load per FMA, about a
+        # quarter of the dense tile's rate.
+        direct *= 4.0
     size = _next_fast_len_numpy(used + 0)
     log_f = math.log2(max(size, 2))
     lanes = n_batch * (c_in + c_out) + c_out * c_per_group
@@ -126,11 +130,62 @@ def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int) -> NDArray[Any]
     ``out[p, g*Cb + j, f] = sum_i a[p, g*Ca + i, f] * b[g, i, j, f]``."""
     p_dim, ga, freq = a.shape
     g_dim, ca, cb, _ = b.shape
-    a4 = a.reshape(p_dim, groups, ca, freq).transpose(1, 3, 0, 2)     # (G, F, P, Ca)
-    b4 = b.transpose(0, 3, 1, 2)                                      # (G, F, Ca, Cb)
+    # Contiguous operands: numpy hands each frequency's product to BLAS (cgemm) only
+    # when its matrices are; strided ones take a loop ~10x slower.
+    a4 = np.ascontiguousarray(a.reshape(p_dim, groups, ca, freq).transpose(1, 3, 0, 2))
+    b4 = np.ascontiguousarray(b.transpose(0, 3, 1, 2))               # (G, F, Ca, Cb)
     out: NDArray[Any] = np.matmul(a4, b4)                             # (G, F, P, Cb)
     result: NDArray[Any] = out.transpose(2, 0, 3, 1).reshape(p_dim, groups * cb, freq)
     return result
+
+
+def _plan_blocks(n_batch: int, c_in: int, c_out: int, c_per_group: int, span: int,
+                 outputs: int, next_fast_len: Callable[..., int]) -> tuple[int, int, int]:
+    """``(size, block, n_blocks)``: transforms of ``size`` samples, each giving ``block``
+    outputs (overlap-save). One transform of the whole signal makes the kernel's
+    spectrum as long as the signal: for ``C_out x C_in`` kernels that costs more than
+    the signal's own transforms, so long signals are cut into blocks of a few kernel
+    lengths (the kernel is transformed once, at the block's length) when the cost model
+    says it pays."""
+    def cost(size: int, n_blocks: int) -> float:
+        lanes = n_batch * n_blocks * (c_in + c_out) + c_out * c_per_group
+        return (lanes * size * math.log2(max(size, 2))
+                + 4.0 * n_batch * n_blocks * c_out * c_per_group * (size // 2 + 1))
+    single = int(next_fast_len(outputs + span))
+    best = (cost(single, 1), single, outputs, 1)
+    for factor in (2, 4, 8, 16):
+        size = int(next_fast_len(factor * (span + 1)))
+        block = size - span
+        if size >= single or block < 1:
+            break
+        n_blocks = -(-outputs // block)
+        best = min(best, (cost(size, n_blocks), size, block, n_blocks))
+    return best[1], best[2], best[3]
+
+
+def _segments(a: NDArray[Any], block: int, size: int, n_blocks: int,
+              lead: int = 0) -> NDArray[Any]:
+    """``(N * n_blocks, C, size)``: window ``b`` of each row is ``a[..., b*block - lead :
+    b*block - lead + size]``, zeros outside ``a`` (a copy, batch-major)."""
+    n, c, t = a.shape
+    total = (n_blocks - 1) * block + size
+    z = np.zeros((n, c, total), dtype=a.dtype)
+    src = a[..., :max(0, total - lead)]
+    z[..., lead:lead + src.shape[-1]] = src
+    view = np.lib.stride_tricks.as_strided(
+        z, (n, n_blocks, c, size), (z.strides[0], block * z.strides[2], z.strides[1],
+                                    z.strides[2]), writeable=False)
+    return view.reshape(n * n_blocks, c, size)
+
+
+def _unsegment(a: NDArray[Any], n_batch: int, n_blocks: int, start: int, block: int,
+               length: int) -> NDArray[Any]:
+    """Outputs ``[start, start + block)`` of every window, put back in order:
+    ``(N * n_blocks, C, size)`` -> ``(N, C, length)``."""
+    c = a.shape[1]
+    parts = a[..., start:start + block].reshape(n_batch, n_blocks, c, block)
+    joined: NDArray[Any] = parts.transpose(0, 2, 1, 3).reshape(n_batch, c, n_blocks * block)
+    return joined[..., :length]
 
 
 def forward(xc: NDArray[Any], wc: NDArray[Any], bc: NDArray[Any] | None, y: NDArray[Any],
@@ -143,16 +198,18 @@ def forward(xc: NDArray[Any], wc: NDArray[Any], bc: NDArray[Any] | None, y: NDAr
     c_out, c_per_group, k_size = wc.shape
     l_out = y.shape[-1]
     span, steps, used = _sizes(l_out, k_size, stride, dilation)
-    size = next_fast_len(used, True) if has_workers else next_fast_len(used)
+    size, block, n_blocks = _plan_blocks(n_batch, c_in, c_out, c_per_group, span, steps,
+                                         next_fast_len)
     xp = _padded(xc, left, right, code, value, threads)[..., :used]
-    xf = rfft(xp, size, axis=-1, **workers)                            # (N, C_in, F')
+    xf = rfft(_segments(xp, block, size, n_blocks), size, axis=-1, **workers)
     wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)    # (C_out, Cg, F')
     o_per_group = c_out // groups
     # b[g, c, o, f] = conj(Wd_f[g*Og + o, c])
     b = np.conj(wf).reshape(groups, o_per_group, c_per_group, -1).transpose(0, 2, 1, 3)
-    yf = _group_matmul(xf, b, groups)                                 # (N, C_out, F')
-    y1 = irfft(yf, size, axis=-1, **workers)
-    np.copyto(y, y1[..., :steps:stride], casting="same_kind")
+    yf = _group_matmul(xf, b, groups)                          # (N * blocks, C_out, F')
+    y1 = _unsegment(irfft(yf, size, axis=-1, **workers), n_batch, n_blocks, 0, block,
+                    steps)
+    np.copyto(y, y1[..., ::stride], casting="same_kind")
     if bc is not None and bc.size:
         y += bc[:, None]
 
@@ -170,21 +227,27 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
     l_out = gc.shape[-1]
     o_per_group = c_out // groups
     span, steps, used = _sizes(l_out, k_size, stride, dilation)
-    size = next_fast_len(used, True) if has_workers else next_fast_len(used)
     # dy spread to every stride-th position of the stride-1 outputs
     if stride == 1:
         dy_up = gc
     else:
         dy_up = np.zeros((n_batch, c_out, steps), dtype=gc.dtype)
         dy_up[..., ::stride] = gc
-    gf = rfft(dy_up, size, axis=-1, **workers)                        # (N, C_out, F')
     dx = dw = None
     if want_input:
+        # dxp[i] = sum_m wd[m] dy_up[i - m], i < used: window b holds dy_up from
+        # b*block - span on, and its outputs span ... span + block are exact.
+        size, block, n_blocks = _plan_blocks(n_batch, c_out, c_in, c_per_group, span,
+                                             used, next_fast_len)
+        size = max(size, int(next_fast_len(block + span)))
+        gf = rfft(_segments(dy_up, block, size, n_blocks, lead=span), size, axis=-1,
+                  **workers)
         wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
         # dXp_f[n, g*Cg + c] = sum_o dY_f[n, g*Og + o] * Wd_f[g*Og + o, c]
         b = wf.reshape(groups, o_per_group, c_per_group, -1)          # (G, Og, Cg, F')
-        dxf = _group_matmul(gf, b, groups)                            # (N, C_in, F')
-        dxp_used = irfft(dxf, size, axis=-1, **workers)[..., :used]
+        dxf = _group_matmul(gf, b, groups)                      # (N * blocks, C_in, F')
+        dxp_used = _unsegment(irfft(dxf, size, axis=-1, **workers), n_batch, n_blocks,
+                              span, block, used)
         padded = left + length + right
         dxp = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
         dxp[:, :used] = dxp_used.reshape(n_batch * c_in, used)
@@ -195,11 +258,19 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
                                     threads)
         dx = dx.reshape(n_batch, c_in, length)
     if want_weight:
+        # dW[o, c, m] = sum_n sum_t dy_up[n, o, t] xp[n, c, t + m]: window b pairs the
+        # dy_up of positions b*block ... + block with the xp they read.
+        size, block, n_blocks = _plan_blocks(n_batch, c_in, c_out, c_per_group, span,
+                                             steps, next_fast_len)
         xp = _padded(xc, left, right, code, value, threads)[..., :used]
-        xf = rfft(xp, size, axis=-1, **workers)                        # (N, C_in, F')
-        # G_f[g*Og + o, c] = sum_n conj(dY_f[n, g*Og + o]) * Xp_f[n, g*Cg + c]
-        gconj = np.conj(gf).reshape(n_batch, groups, o_per_group, -1).transpose(1, 3, 2, 0)
-        xg = xf.reshape(n_batch, groups, c_per_group, -1).transpose(1, 3, 0, 2)
+        xf = rfft(_segments(xp, block, size, n_blocks), size, axis=-1, **workers)
+        gf = rfft(_segments(dy_up, block, block, n_blocks), size, axis=-1, **workers)
+        parts = n_batch * n_blocks
+        # G_f[g*Og + o, c] = sum_p conj(dY_f[p, g*Og + o]) * Xp_f[p, g*Cg + c]
+        gconj = np.ascontiguousarray(
+            np.conj(gf).reshape(parts, groups, o_per_group, -1).transpose(1, 3, 2, 0))
+        xg = np.ascontiguousarray(xf.reshape(parts, groups, c_per_group, -1)
+                                  .transpose(1, 3, 0, 2))
         prod = np.matmul(gconj, xg)                                   # (G, F', Og, Cg)
         corr = irfft(prod.transpose(0, 2, 3, 1), size, axis=-1, **workers)
         taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
