@@ -39,8 +39,8 @@
 #define CC_R512_FMA(r)                                                                    \
     b = CC_SET1(wp[r]);                                                                   \
     a##r##0 = CC_FMA(b, x0, a##r##0);                                                     \
-    a##r##1 = CC_FMA(b, x1, a##r##1);                                                     \
-    a##r##2 = CC_FMA(b, x2, a##r##2);
+    if (nv > 1) a##r##1 = CC_FMA(b, x1, a##r##1);                                         \
+    if (nv > 2) a##r##2 = CC_FMA(b, x2, a##r##2);
 #define CC_R512_STORE(r)                                                                  \
     if ((r) < rows) {                                                                     \
         CC_MSTORE(y + (r) * ldy, m0, a##r##0);                                            \
@@ -54,12 +54,16 @@
     ptrdiff_t p;
 
 /* The register tile: rows <= 8 (or <= 4 with `eight` 0: a group of at most four output
- * channels, panel rows still 8 apart), cols <= CC_NR. Always inlined with a constant
- * `eight`, so each instantiation keeps only its own accumulators and FMAs. */
+ * channels, panel rows still 8 apart), cols <= nv vectors (nv 3 for whole tiles; a
+ * row's last, partial tile computes only the vectors it stores: short rows such as
+ * L = 150 = 3 x 48 + 6 wasted a fifth of their FMAs on a full-width tail). Always inlined
+ * with constant `eight` and `nv`, so each instantiation keeps only its own
+ * accumulators and FMAs. */
 static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx512)(
         const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
         const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias, const int eight) {
+        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias, const int eight,
+        const int nv) {
     CC_R512_TILE_HEAD
     CC_R512_DECL(0) CC_R512_DECL(1) CC_R512_DECL(2) CC_R512_DECL(3)
     CC_R512_DECL(4) CC_R512_DECL(5) CC_R512_DECL(6) CC_R512_DECL(7)
@@ -73,8 +77,10 @@ static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx512)(
     for (p = 0; p < n_pairs; ++p) {
         const CC_T *xs = x + offs[p];
         const CC_T *wp = w + p * 8;
-        CC_V x0 = CC_LOADU(xs), x1 = CC_LOADU(xs + CC_VLEN), x2 = CC_LOADU(xs + 2 * CC_VLEN);
+        CC_V x0 = CC_LOADU(xs), x1 = x0, x2 = x0;
         CC_V b;
+        if (nv > 1) x1 = CC_LOADU(xs + CC_VLEN);
+        if (nv > 2) x2 = CC_LOADU(xs + 2 * CC_VLEN);
         CC_R512_FMA(0) CC_R512_FMA(1) CC_R512_FMA(2) CC_R512_FMA(3)
         if (eight) {
             CC_R512_FMA(4) CC_R512_FMA(5) CC_R512_FMA(6) CC_R512_FMA(7)
@@ -86,6 +92,24 @@ static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx512)(
     }
 }
 
+/* A strip of tiles; the last, partial one by the narrowest tile that covers it. */
+#define CC_R512_STRIP(EIGHT)                                                              \
+    for (j = 0; j + CC_NR <= cols; j += CC_NR)                                            \
+        CC_FN(cc_tile, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows, CC_NR,          \
+                               accumulate, bias, EIGHT, 3);                               \
+    if (j < cols) {                                                                       \
+        const ptrdiff_t rest = cols - j;                                                  \
+        if (rest <= CC_VLEN)                                                              \
+            CC_FN(cc_tile, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows, rest,       \
+                                   accumulate, bias, EIGHT, 1);                           \
+        else if (rest <= 2 * CC_VLEN)                                                     \
+            CC_FN(cc_tile, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows, rest,       \
+                                   accumulate, bias, EIGHT, 2);                           \
+        else                                                                              \
+            CC_FN(cc_tile, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows, rest,       \
+                                   accumulate, bias, EIGHT, 3);                           \
+    }
+
 static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(const CC_T *CC_RESTRICT x,
                                                    const ptrdiff_t *offs, ptrdiff_t n_pairs,
                                                    const CC_T *CC_RESTRICT w,
@@ -95,14 +119,10 @@ static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(const CC_T *CC_RESTRICT x,
                                                    const CC_T *CC_RESTRICT bias) {
     ptrdiff_t j;
     if (rows <= 4) {
-        for (j = 0; j < cols; j += CC_NR)
-            CC_FN(cc_tile, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows,
-                                   cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias, 0);
+        CC_R512_STRIP(0)
         return;
     }
-    for (j = 0; j < cols; j += CC_NR)
-        CC_FN(cc_tile, avx512)(x + j, offs, n_pairs, w, y + j, ldy, rows,
-                               cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias, 1);
+    CC_R512_STRIP(1)
 }
 
 static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(const CC_T *CC_RESTRICT x,
@@ -127,29 +147,42 @@ static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(const CC_T *CC_RESTRICT x,
 #define CC_W512_DECL(r) CC_V c##r##0 = CC_ZERO(), c##r##1 = CC_ZERO(), c##r##2 = CC_ZERO(), \
     c##r##3 = CC_ZERO(), c##r##4 = CC_ZERO(), c##r##5 = CC_ZERO();
 #define CC_W512_FMA(r)                                                                    \
-    g = CC_MLOAD(m, d##r + j);                                                            \
-    c##r##0 = CC_FMA(g, v0, c##r##0); c##r##1 = CC_FMA(g, v1, c##r##1);                   \
-    c##r##2 = CC_FMA(g, v2, c##r##2); c##r##3 = CC_FMA(g, v3, c##r##3);                   \
-    c##r##4 = CC_FMA(g, v4, c##r##4); c##r##5 = CC_FMA(g, v5, c##r##5);
+    if (nr > (r)) {                                                                       \
+        g = CC_MLOAD(m, d##r + j);                                                        \
+        c##r##0 = CC_FMA(g, v0, c##r##0); c##r##1 = CC_FMA(g, v1, c##r##1);               \
+        c##r##2 = CC_FMA(g, v2, c##r##2);                                                 \
+        if (nc > 3) {                                                                     \
+            c##r##3 = CC_FMA(g, v3, c##r##3); c##r##4 = CC_FMA(g, v4, c##r##4);           \
+            c##r##5 = CC_FMA(g, v5, c##r##5);                                             \
+        }                                                                                 \
+    }
 #define CC_W512_STEP                                                                      \
     {                                                                                     \
         CC_V v0 = CC_MLOAD(m, x0 + j), v1 = CC_MLOAD(m, x1 + j), v2 = CC_MLOAD(m, x2 + j); \
-        CC_V v3 = CC_MLOAD(m, x3 + j), v4 = CC_MLOAD(m, x4 + j), v5 = CC_MLOAD(m, x5 + j); \
-        CC_V g;                                                                           \
+        CC_V v3 = v0, v4 = v0, v5 = v0, g;                                                \
+        if (nc > 3) {                                                                     \
+            v3 = CC_MLOAD(m, x3 + j); v4 = CC_MLOAD(m, x4 + j); v5 = CC_MLOAD(m, x5 + j); \
+        }                                                                                 \
         CC_W512_FMA(0) CC_W512_FMA(1) CC_W512_FMA(2) CC_W512_FMA(3)                       \
     }
 #define CC_W512_FLUSH(r)                                                                  \
-    CC_WIDEN_ADD(t[(r) * 6 + 0], c##r##0); CC_WIDEN_ADD(t[(r) * 6 + 1], c##r##1);         \
-    CC_WIDEN_ADD(t[(r) * 6 + 2], c##r##2); CC_WIDEN_ADD(t[(r) * 6 + 3], c##r##3);         \
-    CC_WIDEN_ADD(t[(r) * 6 + 4], c##r##4); CC_WIDEN_ADD(t[(r) * 6 + 5], c##r##5);
+    if (nr > (r)) {                                                                       \
+        CC_WIDEN_ADD(t[(r) * 6 + 0], c##r##0); CC_WIDEN_ADD(t[(r) * 6 + 1], c##r##1);     \
+        CC_WIDEN_ADD(t[(r) * 6 + 2], c##r##2);                                            \
+        if (nc > 3) {                                                                     \
+            CC_WIDEN_ADD(t[(r) * 6 + 3], c##r##3); CC_WIDEN_ADD(t[(r) * 6 + 4], c##r##4); \
+            CC_WIDEN_ADD(t[(r) * 6 + 5], c##r##5);                                        \
+        }                                                                                 \
+    }
 
-/* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j], r < rows <= 4, q < cols <= 6. */
-static CC_TARGET_AVX512 void CC_FN(cc_wgrad, avx512)(const CC_T *CC_RESTRICT dy,
-                                                   ptrdiff_t ldy, ptrdiff_t rows,
-                                                   const CC_T *CC_RESTRICT x,
-                                                   const ptrdiff_t *offs, ptrdiff_t cols,
-                                                   ptrdiff_t n, double *CC_RESTRICT dw,
-                                                   ptrdiff_t ldw) {
+/* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j], r < rows <= 4, q < cols <= 6.
+ * Inlined with constant nr (rows computed: 1, 2 or 4) and nc (pairs: 3 or 6), so a thin
+ * block computes only its own products: a depthwise layer's single row of 9 pairs ran
+ * 24 FMAs per step for 6 it kept. */
+static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_wgrad_tile, avx512)(
+        const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, ptrdiff_t rows, const CC_T *CC_RESTRICT x,
+        const ptrdiff_t *offs, ptrdiff_t cols, ptrdiff_t n, double *CC_RESTRICT dw,
+        ptrdiff_t ldw, const int nr, const int nc) {
     /* Missing rows or pairs alias row/pair 0: computed, then discarded. */
     const CC_T *d0 = dy, *d1 = rows > 1 ? dy + ldy : dy;
     const CC_T *d2 = rows > 2 ? dy + 2 * ldy : dy, *d3 = rows > 3 ? dy + 3 * ldy : dy;
@@ -177,6 +210,24 @@ static CC_TARGET_AVX512 void CC_FN(cc_wgrad, avx512)(const CC_T *CC_RESTRICT dy,
         for (q = 0; q < cols; ++q) dw[r * ldw + q] += _mm512_reduce_add_pd(t[r * 6 + q]);
 }
 
+static CC_TARGET_AVX512 void CC_FN(cc_wgrad, avx512)(const CC_T *CC_RESTRICT dy,
+                                                   ptrdiff_t ldy, ptrdiff_t rows,
+                                                   const CC_T *CC_RESTRICT x,
+                                                   const ptrdiff_t *offs, ptrdiff_t cols,
+                                                   ptrdiff_t n, double *CC_RESTRICT dw,
+                                                   ptrdiff_t ldw) {
+#define CC_W512_CALL(NR, NC) \
+    CC_FN(cc_wgrad_tile, avx512)(dy, ldy, rows, x, offs, cols, n, dw, ldw, NR, NC)
+    if (rows == 1) {
+        if (cols <= 3) CC_W512_CALL(1, 3); else CC_W512_CALL(1, 6);
+    } else if (rows == 2) {
+        if (cols <= 3) CC_W512_CALL(2, 3); else CC_W512_CALL(2, 6);
+    } else {
+        if (cols <= 3) CC_W512_CALL(4, 3); else CC_W512_CALL(4, 6);
+    }
+#undef CC_W512_CALL
+}
+
 /* sum_j x[j] in double (float lanes widened before every add), 4 vector sums. */
 static CC_TARGET_AVX512 double CC_FN(cc_rowsum, avx512)(const CC_T *CC_RESTRICT x,
                                                       ptrdiff_t n) {
@@ -196,6 +247,7 @@ static CC_TARGET_AVX512 double CC_FN(cc_rowsum, avx512)(const CC_T *CC_RESTRICT 
 #undef CC_R512_FMA
 #undef CC_R512_STORE
 #undef CC_R512_TILE_HEAD
+#undef CC_R512_STRIP
 #undef CC_W512_DECL
 #undef CC_W512_FMA
 #undef CC_W512_FLUSH
