@@ -57,11 +57,11 @@ def _full_convolution(rows: _Array, h: _Array, method: str, dtype: np.dtype[Any]
 
 
 @overload
-def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = ..., zi: None = ...,
-               method: Method = ...) -> InexactArray: ...
+def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1, zi: None = None,
+               method: Method = "auto") -> InexactArray: ...
 @overload
-def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = ..., zi: npt.ArrayLike,
-               method: Method = ...) -> tuple[InexactArray, InexactArray]: ...
+def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1, zi: npt.ArrayLike,
+               method: Method = "auto") -> tuple[InexactArray, InexactArray]: ...
 
 
 def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
@@ -100,7 +100,9 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
         when its ``a`` has ``h``'s dtype; ``lfilter(h, [1.0], x)`` itself promotes
         float32 to float64 through the float64 list ``[1.0]``.
     zf : numpy.ndarray
-        Only when ``zi`` is given: the final state, shaped like ``zi``.
+        Only when ``zi`` is given: the final state, shaped like ``zi``. (Two overloads
+        tell type checkers the same: an array without ``zi``, the pair ``(y, zf)`` with
+        it.)
 
     Raises
     ------
