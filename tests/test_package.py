@@ -135,21 +135,6 @@ def test_import_does_not_import_torch_dask_or_plotting():
     assert not {"torch", "dask", "matplotlib"} & set(loaded)
 
 
-def _fft_imports_scipy_at_load():
-    import re
-
-    import cconv1d._fft as fft_module
-
-    with open(fft_module.__file__) as f:
-        source = f.read()
-    # at module level, or in a module-level try block (as it was before it became lazy)
-    return re.search(r"^((import|from) scipy|try:[^\n]*\n\s+(import|from) scipy)", source,
-                     re.M) is not None
-
-
-@pytest.mark.xfail(_fft_imports_scipy_at_load(), strict=True,
-                   reason="cconv1d._fft imports scipy.fft at load; its lazy import is "
-                          "another change (signal.py/_fft.py)")
 def test_import_does_not_import_scipy():
     assert "scipy" not in _modules_after_import()
     # first use of the FFT route loads it

@@ -5,7 +5,6 @@ the types it promises (``typing/user_code.py``, ``assert_type``) and flags wrong
 mypy is part of the ``test`` extra; ``.ci/run`` also runs it on the package itself.
 """
 
-import inspect
 import os
 import re
 import subprocess
@@ -65,11 +64,3 @@ def test_wrong_calls_are_flagged(run_mypy):
     assert not missing, f"mypy did not flag lines {sorted(missing)}:\n{result.stdout}"
     unexpected = {line for line, _ in reported} - {line for line, _ in expected}
     assert not unexpected, f"unexpected errors on lines {sorted(unexpected)}:\n{result.stdout}"
-
-
-@pytest.mark.xfail(inspect.signature(cc.convolve).return_annotation is inspect.Signature.empty,
-                   strict=True,
-                   reason="cconv1d.signal is annotated by another change of this round")
-def test_signal_user_code_type_checks(run_mypy):
-    result, errors = run_mypy("user_code_signal.py")
-    assert errors == [], result.stdout + result.stderr

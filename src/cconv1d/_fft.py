@@ -6,15 +6,22 @@ pocketfft; transform lengths are 2-3-5-smooth. Operands are rescaled by powers o
 before transforming (exact), so huge finite values do not overflow the spectra.
 """
 
+from __future__ import annotations
+
 import functools
 import math
+from types import ModuleType
+from typing import Any, TypeAlias
 
 import numpy as np
+from numpy.typing import NDArray
 
-_BACKEND = []
+_Array: TypeAlias = NDArray[Any]
+
+_BACKEND: list[tuple[ModuleType, bool]] = []
 
 
-def backend():
+def backend() -> tuple[ModuleType, bool]:
     """``(module, kwargs_for_workers)``: ``scipy.fft`` when SciPy is installed (native
     float32, several workers), else ``numpy.fft``. Imported on first use, so that
     ``import cconv1d`` never imports SciPy."""
@@ -27,11 +34,11 @@ def backend():
     return _BACKEND[0]
 
 
-def _kw(workers):
+def _kw(workers: int) -> dict[str, int]:
     return {"workers": workers} if backend()[1] else {}
 
 
-def power_of_two_scale(x):
+def power_of_two_scale(x: _Array) -> tuple[_Array, int]:
     """``(x * 2**-e, e)`` with ``max|x * 2**-e|`` in ``[0.5, 1)``: exact (a power of two)
     rescaling so that an FFT's sums of up to ``size`` terms cannot overflow where the
     direct sum does not (and tiny inputs do not underflow). Non-finite or all-zero
@@ -45,7 +52,7 @@ def power_of_two_scale(x):
     return unscale(x, -exponent), exponent
 
 
-def unscale(y, exponent, in_place=False):
+def unscale(y: _Array, exponent: int, in_place: bool = False) -> _Array:
     """``y * 2**exponent``, exact (complex too, which ``np.ldexp`` refuses); in two steps
     when one power of two would overflow. ``in_place``: ``y`` is a temporary of ours and
     may be overwritten (one pass, no new array)."""
@@ -63,13 +70,13 @@ def unscale(y, exponent, in_place=False):
         return (y * 2.0 ** half) * 2.0 ** (exponent - half)
 
 
-def error_bound(a, v, size):
+def error_bound(a: _Array, v: _Array, size: int) -> float:
     """A bound on the largest absolute error of an FFT convolution (or correlation) of
     the rows of ``a`` with the rows of ``v`` over transforms of ``size`` points:
     ``4 eps log2(size) (|a|_2 |v|_1 + |a|_1 |v|_2)``, the worst lane (the normwise
     forward error of the FFT, from the spectra of both operands; 4 is margin).
     Integer input whose bound is below 1/2 rounds to the exact result."""
-    eps = np.finfo(np.float64).eps
+    eps = float(np.finfo(np.float64).eps)
     a = np.abs(a).astype(np.float64, copy=False)
     v = np.abs(v).astype(np.float64, copy=False)
     a1, a2 = a.sum(axis=-1), np.sqrt(np.square(a).sum(axis=-1))
@@ -79,7 +86,7 @@ def error_bound(a, v, size):
 
 
 @functools.lru_cache(maxsize=256)
-def next_fast_len(n):
+def next_fast_len(n: int) -> int:
     """Smallest 2-3-5-smooth integer >= n (pocketfft is fastest on those).
 
     Examples
@@ -105,14 +112,15 @@ def next_fast_len(n):
 
 
 @functools.lru_cache(maxsize=256)
-def oa_block(m):
+def oa_block(m: int) -> int:
     """Overlap-add block for a kernel of ``m`` taps: minimises ``B log B / (B - m + 1)``
     over 2-3-5-smooth ``B >= 2 (m - 1)`` (so a block's tail only meets the next block)."""
     if m <= 1:
         return 64
     lo = max(2 * (m - 1), 16)
-    best, best_cost = None, math.inf
     candidate = next_fast_len(lo)
+    # The first candidate always wins the first comparison (its cost is finite).
+    best, best_cost = candidate, math.inf
     while candidate <= 64 * lo:
         cost = candidate * math.log2(candidate) / (candidate - m + 1)
         if cost < best_cost:
@@ -121,14 +129,14 @@ def oa_block(m):
     return best
 
 
-def full_convolution(a, v, workers=1):
+def full_convolution(a: _Array, v: _Array, workers: int = 1) -> _Array:
     """Full linear convolution of every row of ``a`` (lanes, n) with ``v`` (m,)."""
     a, exp_a = power_of_two_scale(a)
     v, exp_v = power_of_two_scale(v)
     return unscale(_full_convolution(a, v, workers), exp_a + exp_v, in_place=True)
 
 
-def _full_convolution(a, v, workers):
+def _full_convolution(a: _Array, v: _Array, workers: int) -> _Array:
     _backend = backend()[0]
     lanes, n = a.shape
     m = v.shape[0]
@@ -141,7 +149,7 @@ def _full_convolution(a, v, workers):
     if short * 8 > long_len or block >= long_len:
         size = next_fast_len(full)
         spectrum = forward(a, n=size, axis=-1, **_kw(workers)) * forward(v, n=size, **_kw(workers))
-        result = inverse(spectrum, n=size, axis=-1, **_kw(workers))[:, :full]
+        result: _Array = inverse(spectrum, n=size, axis=-1, **_kw(workers))[:, :full]
         return result
     if m > n:  # overlap-add needs the long operand blocked
         if lanes != 1:

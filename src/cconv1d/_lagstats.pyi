@@ -1,4 +1,8 @@
+from typing import Any, TypeAlias
+
 from numpy.typing import NDArray
 
-def pearson_lags(rows: NDArray, originals: NDArray, vrows: NDArray, vcentred: NDArray,
-                 raw: NDArray, out: NDArray, first: int, step: int) -> None: ...
+_Array: TypeAlias = NDArray[Any]
+
+def pearson_lags(rows: _Array, originals: _Array, vrows: _Array, vcentred: _Array,
+                 raw: _Array, out: _Array, first: int, step: int) -> None: ...

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["ArrayLike", "FloatArray", "InexactArray", "PadMode", "PaddingWord", "Padding",
-           "SignalMode", "Method", "GradName", "ArrayT"]
+           "SignalMode", "Method", "Normalize", "NanPolicy", "Lags", "GradName", "ArrayT"]
 
 #: Every ``mode`` of :func:`cconv1d.pad` / ``padding_mode`` of :func:`cconv1d.conv1d`.
 PadMode = Literal[
@@ -27,6 +27,13 @@ Padding = Union[SupportsIndex, tuple[SupportsIndex, SupportsIndex], PaddingWord]
 SignalMode = Literal["full", "same", "valid"]
 #: ``method`` of the signal functions.
 Method = Literal["auto", "direct", "fft"]
+#: ``normalize`` of :func:`cconv1d.correlate` and :func:`cconv1d.autocorrelate` (or None).
+Normalize = Literal["biased", "unbiased", "coeff", "pearson"]
+#: ``nan_policy`` of the signal functions (SciPy's words).
+NanPolicy = Literal["propagate", "raise", "omit"]
+#: ``lags`` of :func:`cconv1d.correlate`: a range or a 1-D integer array in arithmetic
+#: progression.
+Lags = Union[range, ArrayLike]
 #: Entries of ``needs`` of :func:`cconv1d.conv1d_backward`.
 GradName = Literal["input", "weight", "bias"]
 

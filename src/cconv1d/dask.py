@@ -90,7 +90,7 @@ def _side_pad(a: da.Array, left: int, right: int, mode: PadMode, value: float,
     code = _modes.lookup(mode)[1]
     lead = a.shape[:-1]
     dtype = a.dtype
-    pieces = []
+    pieces: list[da.Array | None] = []
     for side, width in (("left", left), ("right", right)):
         if width == 0:
             pieces.append(None)
@@ -157,7 +157,7 @@ def _sliding(padded: da.Array, span: int, stride: int, l_out: int,
     return da.concatenate(parts, axis=-1)
 
 
-def _signal(a: Any, v: ArrayLike, mode: str, axis: int, method: str,
+def _signal(a: Any, v: ArrayLike, mode: SignalMode, axis: int, method: Method,
             reverse_conj: bool) -> da.Array:
     a = _as_dask(a, "a")
     if a.ndim == 0:   # as numpy.convolve: a scalar is a one-sample signal
@@ -192,7 +192,7 @@ def _signal(a: Any, v: ArrayLike, mode: str, axis: int, method: str,
     chosen = (choose_method(n, m, lanes, dtype.kind == "c") if method == "auto"
               else method)
 
-    def block_method(chunk: NDArray[Any]) -> str:
+    def block_method(chunk: NDArray[Any]) -> Method:
         if method == "auto" and chosen == "fft" and not np.isfinite(chunk).all():
             # As in memory: an FFT would spread a NaN or inf over the whole chunk.
             return "direct"

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from cconv1d import _modes, _validation
-from cconv1d._typing import ArrayLike, FloatArray, Padding, PadMode
+from cconv1d._typing import ArrayLike, FloatArray, Padding, PaddingWord, PadMode
 from cconv1d.functional import conv1d, conv1d_backward
 
 __all__ = ["Conv1d"]
@@ -78,8 +78,13 @@ class Conv1d:
     bias: FloatArray | None
     grad_weight: FloatArray
     grad_bias: FloatArray | None
-    padding: tuple[int, int] | str
+    padding: tuple[int, int] | PaddingWord
     _input: NDArray[Any] | None
+    # The stream's carried input, batched (N, C_in, span), and whether the stream's
+    # chunks are batched: set by the first stream() call (absent before it), the state
+    # cleared by reset_stream().
+    _stream_state: FloatArray | None
+    _stream_batched: bool
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
                  stride: int = 1, padding: Padding = 0, dilation: int = 1, groups: int = 1,
@@ -132,7 +137,7 @@ class Conv1d:
         x = _validation.as_array(x, "x")
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        y = conv1d(x, self.weight, self.bias, **self._kwargs())
+        y: FloatArray = conv1d(x, self.weight, self.bias, **self._kwargs())
         self._input = x
         return y
 
@@ -145,8 +150,11 @@ class Conv1d:
             raise RuntimeError("Conv1d.backward called before a forward pass")
         grads = conv1d_backward(np.asarray(grad_output, dtype=self.dtype), self._input,
                                 self.weight, bias=self.bias is not None, **self._kwargs())
+        # needs= was left at its default (every gradient): none of them is None.
+        assert grads.input is not None and grads.weight is not None
         self.grad_weight += grads.weight
         if self.bias is not None:
+            assert self.grad_bias is not None and grads.bias is not None
             self.grad_bias += grads.bias
         return grads.input
 
@@ -189,7 +197,7 @@ class Conv1d:
         x = _validation.as_array(x, "x")
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        state = getattr(self, "_stream_state", None)
+        state: FloatArray | None = getattr(self, "_stream_state", None)
         if state is not None:
             # The carried state is kept batched, (N, C_in, span), with a flag.
             want = state.shape[:-1] if self._stream_batched else state.shape[1:-1]
@@ -218,7 +226,7 @@ class Conv1d:
     def parameters(self) -> list[tuple[str, FloatArray, FloatArray]]:
         """``[(name, parameter, gradient), ...]`` for :class:`cconv1d.SGD`."""
         params = [("weight", self.weight, self.grad_weight)]
-        if self.bias is not None:
+        if self.bias is not None and self.grad_bias is not None:   # set together
             params.append(("bias", self.bias, self.grad_bias))
         return params
 
@@ -262,7 +270,7 @@ class Conv1d:
         parts = [f"{self.in_channels}, {self.out_channels}",
                  f"kernel_size=({self.kernel_size},)", f"stride=({self.stride},)"]
         if self.padding != (0, 0):
-            pad = self.padding
+            pad: tuple[int, ...] | str = self.padding
             if isinstance(pad, tuple) and pad[0] == pad[1]:
                 pad = (pad[0],)
             parts.append(f"padding={pad!r}")

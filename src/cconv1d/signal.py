@@ -10,14 +10,17 @@ on this kind of machine with ``benchmarks/calibrate_signal.py``.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
+from numpy.typing import NDArray
 
 from cconv1d import _fft, _modes, _threads, _validation
 from cconv1d._forward import FORWARD, signal_direct
 from cconv1d._lagstats import pearson_lags
+from cconv1d._typing import InexactArray, Lags, Method, NanPolicy, Normalize, SignalMode
 
 __all__ = ["autocorrelate", "choose_method", "convolve", "correlate", "correlation_lags"]
 
@@ -25,6 +28,8 @@ _MODES = ("full", "same", "valid")
 _METHODS = ("auto", "direct", "fft")
 _NORMALIZE = (None, "biased", "unbiased", "coeff", "pearson")
 _NAN_POLICIES = ("propagate", "raise", "omit")
+
+_Array: TypeAlias = NDArray[Any]
 
 # Cost model of method="auto" (seconds): direct ~ MACs / rate, FFT ~ c * N log2 N, each
 # plus a fixed overhead. Measured on a 2-core AVX2 machine, 1 thread, float64
@@ -38,7 +43,7 @@ _FFT_OVERHEAD = 3.3e-05
 _AUTO_DIRECT_MAX_MACS = int((_FFT_OVERHEAD - _DIRECT_OVERHEAD) / _DIRECT_SECONDS_PER_MAC)
 
 
-def _window(n, m, mode, correlate=False):
+def _window(n: int, m: int, mode: str, correlate: bool = False) -> tuple[int, int]:
     """Offset into the full result and length, NumPy's rule for each mode.
 
     ``numpy.correlate`` swaps its operands when ``v`` is longer, centres the swapped
@@ -55,12 +60,12 @@ def _window(n, m, mode, correlate=False):
     return short - 1, long_len - short + 1
 
 
-def _direct_work(n, m, lanes=1, complex_input=False):
+def _direct_work(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> int:
     """Multiply-adds of the direct method (complex: four real ones each)."""
     return (4 if complex_input else 1) * lanes * n * m
 
 
-def _fft_work(n, m, lanes=1, complex_input=False):
+def _fft_work(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> float:
     """``sum of B log2 B`` over the transforms of the FFT method (one plain FFT, or
     overlap-add blocks), the quantity its time grows with."""
     short, long_len = min(n, m), max(n, m)
@@ -74,7 +79,8 @@ def _fft_work(n, m, lanes=1, complex_input=False):
     return (2 if complex_input else 1) * lanes * transforms
 
 
-def choose_method(n, m, lanes=1, complex_input=False):
+def choose_method(n: int, m: int, lanes: int = 1,
+                  complex_input: bool = False) -> Literal["direct", "fft"]:
     """``"direct"`` or ``"fft"``: the faster method predicted for a full convolution of
     ``lanes`` signals of ``n`` samples with ``m`` taps.
 
@@ -96,7 +102,7 @@ def choose_method(n, m, lanes=1, complex_input=False):
     return "direct" if direct <= fft else "fft"
 
 
-def _fft_rounds_exactly(rows, v, n, m):
+def _fft_rounds_exactly(rows: _Array, v: _Array, n: int, m: int) -> bool:
     """Whether rounding an FFT convolution of these integer-valued operands gives the
     exact integers: its error bound is below 1/2 (and the result fits in float64's
     53-bit integers)."""
@@ -110,13 +116,13 @@ def _fft_rounds_exactly(rows, v, n, m):
 _NO_BIAS = {"f": np.empty(0, dtype=np.float32), "d": np.empty(0, dtype=np.float64)}
 
 
-def _nonfinite_taps(kernel):
+def _nonfinite_taps(kernel: _Array) -> NDArray[np.bool_] | None:
     """Positions of NaN/inf in the operand the kernel slides (None if all finite)."""
     bad = ~np.isfinite(kernel)
     return bad if bad.any() else None
 
 
-def _direct(lanes_a, v, offset, length):
+def _direct(lanes_a: _Array, v: _Array, offset: int, length: int) -> _Array:
     """``full[offset : offset + length]`` of each row of ``lanes_a`` convolved with v,
     real arrays, through the conv1d kernel (flip = true convolution)."""
     lanes, n = lanes_a.shape
@@ -145,7 +151,8 @@ def _direct(lanes_a, v, offset, length):
     return y.reshape(lanes, length)
 
 
-def _direct_nonfinite(lanes_a, v, offset, length, bad):
+def _direct_nonfinite(lanes_a: _Array, v: _Array, offset: int, length: int,
+                      bad: NDArray[np.bool_]) -> _Array:
     """``_direct`` when the sliding operand holds NaN or inf. The kernel multiplies
     every tap, also those over its zero padding, and ``0 * nan`` is NaN: outputs where
     only finite taps overlap the signal would come out NaN, where NumPy (which sums the
@@ -157,7 +164,7 @@ def _direct_nonfinite(lanes_a, v, offset, length, bad):
     with np.errstate(invalid="ignore", over="ignore"):
         if m <= n:
             y = _direct(lanes_a, np.where(bad, 0, v), offset, length)
-            for p in np.flatnonzero(bad):   # v[p] meets a[t - p] for t in [p, p + n)
+            for p in np.flatnonzero(bad).tolist():   # v[p] meets a[t - p], t in [p, p + n)
                 t0, t1 = max(p, offset), min(p + n, stop)
                 if t0 < t1:
                     y[:, t0 - offset:t1 - offset] += v[p] * lanes_a[:, t0 - p:t1 - p]
@@ -170,7 +177,8 @@ def _direct_nonfinite(lanes_a, v, offset, length, bad):
         return y
 
 
-def _direct_any(lanes_a, v, offset, length, real_dtype):
+def _direct_any(lanes_a: _Array, v: _Array, offset: int, length: int,
+                real_dtype: np.dtype[Any]) -> _Array:
     """Complex data as stacked real rows and channels of the one real kernel."""
     if lanes_a.dtype.kind != "c" and v.dtype.kind != "c":
         return _direct(lanes_a, v, offset, length)
@@ -189,7 +197,7 @@ def _direct_any(lanes_a, v, offset, length, real_dtype):
     return (ar_vr - ai_vi) + 1j * (ar_vi + ai_vr)
 
 
-def _sliding_operand_nonfinite(a, v):
+def _sliding_operand_nonfinite(a: Any, v: Any) -> bool:
     """Whether the shorter 1-D operand, which the compiled fast path slides as its
     kernel, holds NaN or inf (then the general path, whose ``_direct`` handles it)."""
     short = v if v.shape[0] <= a.shape[0] else a
@@ -198,7 +206,7 @@ def _sliding_operand_nonfinite(a, v):
     return not math.isfinite(short.dot(short))
 
 
-def _signal_array(a, mode, method):
+def _signal_array(a: npt.ArrayLike, mode: object, method: object) -> _Array:
     """``a`` as an array (a scalar as one sample, as NumPy), ``mode`` and ``method``
     checked: the shared start of every signal function."""
     aa = _validation.as_array(a, "a")
@@ -209,7 +217,8 @@ def _signal_array(a, mode, method):
     return aa.reshape(1) if aa.ndim == 0 else aa
 
 
-def _convolve(a, v, mode, axis, method, what, conj_reverse=False):
+def _convolve(a: npt.ArrayLike, v: npt.ArrayLike, mode: str, axis: int, method: str,
+              what: str, conj_reverse: bool = False) -> _Array:
     aa = _signal_array(a, mode, method)
     va = _validation.as_array(v, "v")
     if va.ndim == 0:
@@ -264,7 +273,8 @@ def _convolve(a, v, mode, axis, method, what, conj_reverse=False):
 # ---------------------------------------------------------------------------------------
 # Lag windows, normalization and missing data (API.md section 7.1 and 7.3)
 
-def _lag_window(n, m, mode, maxlag, lags, default_mode):
+def _lag_window(n: int, m: int, mode: str | None, maxlag: object, lags: Lags | None,
+                default_mode: str) -> tuple[int, int, int]:
     """``(first, step, count)``: the arithmetic progression of lags of the output.
 
     A mode string maps to NumPy's window of the full correlation, whose index ``i``
@@ -288,7 +298,7 @@ def _lag_window(n, m, mode, maxlag, lags, default_mode):
     return offset - (m - 1), 1, length
 
 
-def _lag_progression(lags):
+def _lag_progression(lags: Lags) -> tuple[int, int, int]:
     if isinstance(lags, range):
         if len(lags) == 0:
             raise ValueError(f"lags must hold at least one lag, got an empty {lags!r}")
@@ -316,9 +326,9 @@ def _lag_progression(lags):
     return values[0], step, int(arr.size)
 
 
-def correlation_lags(len_a: int, len_v: int, mode: Literal["full", "same", "valid"] = "valid",
-                     *, maxlag: int | None = None,
-                     lags: range | npt.ArrayLike | None = None) -> np.ndarray:
+def correlation_lags(len_a: int, len_v: int, mode: SignalMode = "valid", *,
+                     maxlag: int | None = None, lags: Lags | None = None
+                     ) -> NDArray[np.int64]:
     """Lags of :func:`correlate`'s output for inputs of ``len_a`` and ``len_v`` samples.
 
     Parameters
@@ -361,13 +371,13 @@ def correlation_lags(len_a: int, len_v: int, mode: Literal["full", "same", "vali
         if mode != "valid":
             raise ValueError(f"mode={mode!r} cannot be combined with a lag window "
                              "(maxlag= or lags=); give one or the other")
-        mode = None
-    first, step, count = _lag_window(len_a, len_v, mode, maxlag, lags, "valid")
+    window_mode = None if maxlag is not None or lags is not None else mode
+    first, step, count = _lag_window(len_a, len_v, window_mode, maxlag, lags, "valid")
     _validation.check_size(count, "correlation_lags")
     return first + step * np.arange(count, dtype=np.int64)
 
 
-def _valid_lag_range(n, m, first, step, count):
+def _valid_lag_range(n: int, m: int, first: int, step: int, count: int) -> tuple[int, int]:
     """Indices ``[lo, hi)`` of the progression (``step > 0``) whose lags have at least
     one overlapping pair, ``-(m-1) <= k <= n-1``."""
     lowest = -(m - 1)
@@ -382,7 +392,8 @@ def _valid_lag_range(n, m, first, step, count):
 _TAP_CHUNK = 8192
 
 
-def _xcorr_real(sig, ker, first, step, count, n_threads):
+def _xcorr_real(sig: _Array, ker: _Array, first: int, step: int, count: int,
+                n_threads: int) -> _Array:
     """``out[g, j] = sum_t ker[g, t] * sig[g, first + step*j + t]`` (zero outside
     ``sig``) for real rows; ``sig`` and ``ker`` hold 1 or ``G`` rows. Calls of the
     conv1d kernel over only the needed output window: the lag window becomes its left
@@ -407,7 +418,7 @@ def _xcorr_real(sig, ker, first, step, count, n_threads):
         return out
     if m <= 2 * _TAP_CHUNK:
         return _xcorr_chunk(sig, ker, first, step, count, n_threads)
-    total = None
+    total: _Array | None = None
     for start in range(0, m, _TAP_CHUNK):
         part = _xcorr_chunk(sig, np.ascontiguousarray(ker[:, start:start + _TAP_CHUNK]),
                             first + start, step, count, n_threads)
@@ -415,10 +426,12 @@ def _xcorr_real(sig, ker, first, step, count, n_threads):
             total = part
         else:
             total += part
+    assert total is not None   # m > 2 * _TAP_CHUNK: the loop ran
     return total
 
 
-def _xcorr_chunk(sig, ker, first, step, count, n_threads):
+def _xcorr_chunk(sig: _Array, ker: _Array, first: int, step: int, count: int,
+                 n_threads: int) -> _Array:
     n, m = sig.shape[1], ker.shape[1]
     rows = max(sig.shape[0], ker.shape[0])
     dtype = sig.dtype
@@ -443,10 +456,12 @@ def _xcorr_chunk(sig, ker, first, step, count, n_threads):
     y = np.empty((1, rows, count), dtype=dtype)
     FORWARD[dtype.char](x, w, _NO_BIAS[dtype.char], y, left, right, _modes.CONSTANT, 0.0,
                         step, 1, rows, False, n_threads)
-    return y[0]
+    lanes: _Array = y[0]
+    return lanes
 
 
-def _lag_direct(rows, vrows, first, step, count, real_dtype, n_threads):
+def _lag_direct(rows: _Array, vrows: _Array, first: int, step: int, count: int,
+                real_dtype: np.dtype[Any], n_threads: int) -> _Array:
     """Correlation at lags ``first + step*j`` (all in the overlapping range, step > 0)
     by the direct kernel; complex as real parts."""
     n, m = rows.shape[1], vrows.shape[1]
@@ -454,20 +469,29 @@ def _lag_direct(rows, vrows, first, step, count, real_dtype, n_threads):
         # Slide the shorter operand: c[k] = conj(c'[-k]) with c' = correlate(v, a).
         last = first + step * (count - 1)
         swapped = _lag_direct(vrows, rows, -last, step, count, real_dtype, n_threads)
-        return np.conj(swapped[:, ::-1]) if swapped.dtype.kind == "c" else swapped[:, ::-1]
+        mirrored: _Array = (np.conj(swapped[:, ::-1]) if swapped.dtype.kind == "c"
+                            else swapped[:, ::-1])
+        return mirrored
     if rows.dtype.kind != "c" and vrows.dtype.kind != "c":
         return _xcorr_real(rows, vrows, first, step, count, n_threads)
-    cast = lambda part: np.ascontiguousarray(part, dtype=real_dtype)
-    ar, ai = cast(rows.real), (cast(rows.imag) if rows.dtype.kind == "c" else None)
-    vr, vi = cast(vrows.real), (cast(vrows.imag) if vrows.dtype.kind == "c" else None)
-    run = lambda s, k: _xcorr_real(s, k, first, step, count, n_threads)
+
+    def as_real(part: _Array) -> _Array:
+        return np.ascontiguousarray(part, dtype=real_dtype)
+
+    ar, ai = as_real(rows.real), (as_real(rows.imag) if rows.dtype.kind == "c" else None)
+    vr, vi = as_real(vrows.real), (as_real(vrows.imag) if vrows.dtype.kind == "c" else None)
+
+    def run(s: _Array, k: _Array) -> _Array:
+        return _xcorr_real(s, k, first, step, count, n_threads)
+
     # sum a conj(v): real ar.vr + ai.vi, imaginary ai.vr - ar.vi
     real = run(ar, vr) + (run(ai, vi) if ai is not None and vi is not None else 0)
     imag = ((run(ai, vr) if ai is not None else 0) - (run(ar, vi) if vi is not None else 0))
     return real + 1j * imag
 
 
-def _lag_fft(rows, vrows, first, step, count, integral, n_threads):
+def _lag_fft(rows: _Array, vrows: _Array, first: int, step: int, count: int, integral: bool,
+             n_threads: int) -> _Array | None:
     """The same by one FFT over only the span of ``a`` the window reads."""
     module, _ = _fft.backend()
     kw = _fft._kw(n_threads)
@@ -509,7 +533,8 @@ def _lag_fft(rows, vrows, first, step, count, integral, n_threads):
     return np.rint(picked) if integral else picked
 
 
-def _lag_correlate(rows, vrows, first, step, count, method, dtype, integral):
+def _lag_correlate(rows: _Array, vrows: _Array, first: int, step: int, count: int,
+                   method: str, dtype: np.dtype[Any], integral: bool) -> _Array:
     """``c[g, j] = sum_n rows[g, n + k_j] conj(vrows[g or 0, n])``, ``k_j = first +
     step*j``; zero where lag ``k_j`` has no overlapping pair."""
     n_threads = _threads.get_num_threads()
@@ -549,17 +574,17 @@ def _lag_correlate(rows, vrows, first, step, count, method, dtype, integral):
     return out
 
 
-def _overlap(n, m, lag_values):
+def _overlap(n: int, m: int, lag_values: _Array) -> tuple[_Array, _Array]:
     """First index into ``v`` and the count ``n_k`` of overlapping pairs per lag."""
     lo = np.maximum(0, -lag_values)
     hi = np.minimum(m, n - lag_values)
     return lo, np.maximum(hi - lo, 0)
 
 
-def _finite_mean(rows):
+def _finite_mean(rows: _Array) -> _Array:
     """Per-row mean (float64, kept dims) of the finite values, 0 for a row without
     any: an offset to centre by, which NaN or inf must not turn into NaN everywhere."""
-    mean = rows.mean(axis=-1, keepdims=True, dtype=np.float64)
+    mean: _Array = rows.mean(axis=-1, keepdims=True, dtype=np.float64)
     if np.isfinite(mean).all():
         return mean
     finite = np.isfinite(rows)
@@ -569,7 +594,8 @@ def _finite_mean(rows):
     return np.where(np.isfinite(mean), mean, 0.0)
 
 
-def _pearson(rows, vrows, first, step, count, method, dtype):
+def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, method: str,
+             dtype: np.dtype[Any]) -> _Array:
     """Pearson coefficient of the overlapping pairs at each lag.
 
     The template is centred by its mean (Pearson's r does not change when a constant
@@ -611,7 +637,8 @@ def _pearson(rows, vrows, first, step, count, method, dtype):
     return out
 
 
-def _normalized(rows, vrows, first, step, count, method, dtype, integral, normalize):
+def _normalized(rows: _Array, vrows: _Array, first: int, step: int, count: int, method: str,
+                dtype: np.dtype[Any], integral: bool, normalize: str | None) -> _Array:
     n, m = rows.shape[1], vrows.shape[1]
     if normalize == "pearson":
         if dtype.kind == "c":
@@ -621,7 +648,8 @@ def _normalized(rows, vrows, first, step, count, method, dtype, integral, normal
     if normalize is None:
         return raw
     if normalize == "biased":
-        return raw / max(n, m)
+        biased: _Array = raw / max(n, m)
+        return biased
     if normalize == "unbiased":
         _, n_k = _overlap(n, m, first + step * np.arange(count, dtype=np.int64))
         return raw / np.maximum(n_k, 1)    # raw is 0 where n_k == 0
@@ -632,19 +660,20 @@ def _normalized(rows, vrows, first, step, count, method, dtype, integral, normal
         return np.where(scale > 0, raw / scale, np.nan).astype(dtype, copy=False)
 
 
-def _check_normalize(normalize):
+def _check_normalize(normalize: object) -> None:
     if normalize not in _NORMALIZE or (normalize is not None and not isinstance(normalize,
                                                                                 str)):
         raise ValueError(f"normalize must be one of {_NORMALIZE}, got {normalize!r}")
 
 
-def _check_nan_policy(nan_policy):
+def _check_nan_policy(nan_policy: object) -> None:
     if not isinstance(nan_policy, str) or nan_policy not in _NAN_POLICIES:
         raise ValueError(f"nan_policy must be one of {_NAN_POLICIES}, got {nan_policy!r}")
 
 
-def _correlate_lanes(a, v, mode, maxlag, lags, normalize, axis, method, default_mode,
-                     autocorrelation):
+def _correlate_lanes(a: npt.ArrayLike, v: npt.ArrayLike | None, mode: str | None,
+                     maxlag: object, lags: Lags | None, normalize: str | None, axis: int,
+                     method: str, default_mode: str, autocorrelation: bool) -> _Array:
     """correlate/autocorrelate with a lag window or a normalization: every lane of
     ``a`` along ``axis`` with ``v`` (or with itself)."""
     aa = _validation.as_array(a, "a")
@@ -659,7 +688,8 @@ def _correlate_lanes(a, v, mode, maxlag, lags, normalize, axis, method, default_
         va = aa
         dtype = _validation.compute_dtype(aa.dtype, "a", "autocorrelate", allow_complex=True)
     else:
-        va = _validation.as_array(v, "v")
+        # v is None only with autocorrelation (a typing fact the flag does not carry)
+        va = _validation.as_array(cast(npt.ArrayLike, v), "v")
         va = va.reshape(1) if va.ndim == 0 else va
         if va.ndim != 1:
             raise ValueError(f"v must be 1-D, got an array of shape {va.shape}")
@@ -687,7 +717,8 @@ def _correlate_lanes(a, v, mode, maxlag, lags, normalize, axis, method, default_
     return np.moveaxis(result, -1, axis)
 
 
-def _with_nan_policy(op, a, v, nan_policy, complex_ok_message):
+def _with_nan_policy(op: Callable[[Any, Any], _Array], a: npt.ArrayLike, v: npt.ArrayLike,
+                     nan_policy: str, complex_ok_message: str) -> _Array:
     """Apply ``nan_policy`` around ``op(a, v)`` (a function of the two operands with
     every other argument bound, NaN propagating)."""
     _check_nan_policy(nan_policy)
@@ -731,10 +762,8 @@ def _with_nan_policy(op, a, v, nan_policy, complex_ok_message):
 
 
 def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
-             mode: Literal["full", "same", "valid"] = "full", *, axis: int = -1,
-             method: Literal["auto", "direct", "fft"] = "auto",
-             nan_policy: Literal["propagate", "raise", "omit"] = "propagate"
-             ) -> np.ndarray:
+             mode: SignalMode = "full", *, axis: int = -1, method: Method = "auto",
+             nan_policy: NanPolicy = "propagate") -> InexactArray:
     """Discrete linear convolution, as :func:`numpy.convolve`, along an axis.
 
     ``(a * v)[t] = sum_k a[k] v[t - k]``.
@@ -816,12 +845,10 @@ def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
 
 
 def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
-              mode: Literal["full", "same", "valid"] | None = None, *,
-              maxlag: int | None = None, lags: range | npt.ArrayLike | None = None,
-              normalize: Literal["biased", "unbiased", "coeff", "pearson"] | None = None,
-              axis: int = -1, method: Literal["auto", "direct", "fft"] = "auto",
-              nan_policy: Literal["propagate", "raise", "omit"] = "propagate"
-              ) -> np.ndarray:
+              mode: SignalMode | None = None, *, maxlag: int | None = None,
+              lags: Lags | None = None, normalize: Normalize | None = None,
+              axis: int = -1, method: Method = "auto", nan_policy: NanPolicy = "propagate"
+              ) -> InexactArray:
     """Cross-correlation, as :func:`numpy.correlate`, along an axis, over any window of
     lags, optionally normalized.
 
@@ -919,13 +946,10 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
     return y
 
 
-def autocorrelate(a: npt.ArrayLike, mode: Literal["full", "same", "valid"] | None = None,
-                  *, maxlag: int | None = None,
-                  lags: range | npt.ArrayLike | None = None,
-                  normalize: Literal["biased", "unbiased", "coeff",
-                                              "pearson"] | None = None,
-                  axis: int = -1, method: Literal["auto", "direct", "fft"] = "auto"
-                  ) -> np.ndarray:
+def autocorrelate(a: npt.ArrayLike, mode: SignalMode | None = None, *,
+                  maxlag: int | None = None, lags: Lags | None = None,
+                  normalize: Normalize | None = None, axis: int = -1,
+                  method: Method = "auto") -> InexactArray:
     """Autocorrelation: ``correlate(a, a, mode)`` of every lane along ``axis``.
 
     ``c[k] = sum_n a[n + k] * conj(a[n])``; in the ``full`` result (length ``2n - 1``)
@@ -978,7 +1002,7 @@ def autocorrelate(a: npt.ArrayLike, mode: Literal["full", "same", "valid"] | Non
         size = _fft.next_fast_len(2 * n - 1)
         scaled, exponent = _fft.power_of_two_scale(rows)
         spectrum = np.fft.fft(scaled, n=size, axis=-1)
-        power = np.fft.ifft(spectrum * np.conj(spectrum), axis=-1)
+        power: _Array = np.fft.ifft(spectrum * np.conj(spectrum), axis=-1)
         if dtype.kind != "c":
             power = power.real
         power = _fft.unscale(power, 2 * exponent, in_place=True)

@@ -20,14 +20,16 @@ call, overlap-add with blocks of about ``2 m`` is already the cheaper partition.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
+from numpy.typing import NDArray
 
 from cconv1d import _fft, _forward, _threads, _validation
 from cconv1d import signal as _signal
 from cconv1d._stream import fir_block
+from cconv1d._typing import FloatArray, InexactArray, Method
 
 # Below this many multiply-adds the direct sums win whatever the cost model says.
 _AUTO_DIRECT_MAX_MACS = _signal._AUTO_DIRECT_MAX_MACS
@@ -36,8 +38,10 @@ __all__ = ["conv1d_stream", "fir_filter"]
 
 _METHODS = ("auto", "direct", "fft")
 
+_Array: TypeAlias = NDArray[Any]
 
-def _full_convolution(rows, h, method, dtype):
+
+def _full_convolution(rows: _Array, h: _Array, method: str, dtype: np.dtype[Any]) -> _Array:
     """Full linear convolution of each row (lanes, n >= 1) with ``h`` (m,)."""
     lanes, n = rows.shape
     m = h.shape[0]
@@ -52,10 +56,17 @@ def _full_convolution(rows, h, method, dtype):
     return _signal._direct_any(rows, h, 0, n + m - 1, real_dtype)
 
 
+@overload
+def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1, zi: None = None,
+               method: Method = "auto") -> InexactArray: ...
+@overload
+def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1, zi: npt.ArrayLike,
+               method: Method = "auto") -> tuple[InexactArray, InexactArray]: ...
+
+
 def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
-               zi: npt.ArrayLike | None = None,
-               method: Literal["auto", "direct", "fft"] = "auto"
-               ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+               zi: npt.ArrayLike | None = None, method: Method = "auto"
+               ) -> InexactArray | tuple[InexactArray, InexactArray]:
     """Causal FIR filter ``y[n] = sum_k h[k] x[n - k]`` along an axis, with state.
 
     The values, shapes and dtypes of ``scipy.signal.lfilter(h, [1.0], x, axis=axis,
@@ -89,7 +100,9 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
         when its ``a`` has ``h``'s dtype; ``lfilter(h, [1.0], x)`` itself promotes
         float32 to float64 through the float64 list ``[1.0]``.
     zf : numpy.ndarray
-        Only when ``zi`` is given: the final state, shaped like ``zi``.
+        Only when ``zi`` is given: the final state, shaped like ``zi``. (Two overloads
+        tell type checkers the same: an array without ``zi``, the pair ``(y, zf)`` with
+        it.)
 
     Raises
     ------
@@ -189,7 +202,7 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
 def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
                   bias: npt.ArrayLike | None = None, *,
                   state: npt.ArrayLike | None = None, dilation: int = 1,
-                  groups: int = 1) -> tuple[np.ndarray, np.ndarray]:
+                  groups: int = 1) -> tuple[FloatArray, FloatArray]:
     """Causal :func:`cconv1d.conv1d` (stride 1) of one chunk of a stream, given the
     input samples carried over from the previous chunks.
 
@@ -279,12 +292,12 @@ def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
     else:
         held = held.astype(dtype, copy=False)
     xb = xb.astype(dtype, copy=False)
-    kwargs = dict(dilation=dilation, groups=groups)
     head = min(length, span)
     if length == 0:
         # An empty chunk: conv1d refuses an empty output, so check the shapes with one
         # zero-state sample and return nothing.
-        probe = conv1d(np.zeros((n_batch, c_in, span + 1), dtype), ww, bias, **kwargs)
+        probe = conv1d(np.zeros((n_batch, c_in, span + 1), dtype), ww, bias,
+                       dilation=dilation, groups=groups)
         y = probe[:, :, :0]
         new_state = np.array(held, dtype=dtype, copy=True)
     else:
@@ -292,9 +305,10 @@ def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
         if head > 0:
             # The first `head` outputs read the state: a buffer of span + head samples.
             buffer = np.concatenate([held, xb[:, :, :head]], axis=-1)
-            parts.append(conv1d(buffer, ww, bias, **kwargs))
+            parts.append(conv1d(buffer, ww, bias, dilation=dilation, groups=groups))
         if length > span:
-            parts.append(conv1d(xb, ww, bias, **kwargs))   # valid: outputs span ..
+            # valid: outputs span ..
+            parts.append(conv1d(xb, ww, bias, dilation=dilation, groups=groups))
         y = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
         if length >= span:
             new_state = np.array(xb[:, :, length - span:], dtype=dtype, copy=True)

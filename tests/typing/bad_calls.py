@@ -29,3 +29,17 @@ cc.Conv1d(2, 3, 3, kernel=3)                      # E: call-arg
 cc.SGD([], lr="0.1")                              # E: arg-type
 cc.set_num_threads("2")                           # E: arg-type
 cct.conv1d(x, w)                                  # E: arg-type
+
+sig = np.arange(10.0)
+cc.correlate(sig, [1.0], maxlag="3")                  # E: arg-type
+cc.correlate(sig, [1.0], normalize="zscore")          # E: arg-type
+cc.correlate(sig, [1.0], nan_policy="ignore")         # E: arg-type
+cc.correlate(sig, [1.0], lag=2)                       # E: call-arg
+cc.autocorrelate(sig, mode=2)                         # E: arg-type
+cc.convolve(sig, [1.0], method="overlap-add")         # E: arg-type
+cc.correlation_lags(10, "2")                          # E: arg-type
+cc.correlation_lags(10, 2, maxlag=1.5)                # E: arg-type
+cc.fir_filter([1.0], sig, method="lfilter")           # E: call-overload
+cc.fir_filter([1.0], sig, axis="0")                   # E: call-overload
+cc.conv1d_stream(sig, w, dilation="2")                # E: arg-type
+cc.conv1d_stream(sig, w, zi=None)                     # E: call-arg

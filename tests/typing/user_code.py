@@ -64,6 +64,40 @@ opt.step()
 opt.zero_grad()
 layer.zero_grad()
 
+# signal functions: lag windows, normalization, missing data
+sig = np.arange(10.0)
+assert_type(cc.convolve(sig, [1.0, 2.0], "same", method="direct"), InexactArray)
+assert_type(cc.convolve(sig, [1.0, 2.0], nan_policy="omit"), InexactArray)
+assert_type(cc.correlate(sig, [1.0, 2.0]), InexactArray)
+assert_type(cc.correlate(sig, [1.0, 2.0], maxlag=3, normalize="coeff"), InexactArray)
+assert_type(cc.correlate(sig, [1.0, 2.0], lags=range(-2, 5, 2), normalize="pearson",
+                         method="fft", nan_policy="raise"), InexactArray)
+assert_type(cc.correlate(sig, [1.0, 2.0], lags=np.arange(3), normalize="unbiased"),
+            InexactArray)
+assert_type(cc.autocorrelate(sig, "full", axis=-1), InexactArray)
+assert_type(cc.autocorrelate(sig, maxlag=2, normalize="biased"), InexactArray)
+assert_type(cc.correlation_lags(10, 2, "full"), NDArray[np.int64])
+assert_type(cc.correlation_lags(10, 2, maxlag=3), NDArray[np.int64])
+assert_type(cc.correlation_lags(10, 2, lags=range(0, 4)), NDArray[np.int64])
+
+# streaming: fir_filter's return depends on zi (SciPy's lfilter convention)
+taps = [0.5, 0.25, 0.25]
+assert_type(cc.fir_filter(taps, sig), InexactArray)
+assert_type(cc.fir_filter(taps, sig, zi=None, method="direct"), InexactArray)
+y_chunk, zf = cc.fir_filter(taps, sig[:4], zi=np.zeros(2))
+assert_type(y_chunk, InexactArray)
+assert_type(cc.fir_filter(taps, sig[4:], zi=zf, axis=-1, method="fft"),
+            tuple[InexactArray, InexactArray])
+maybe_zi: NDArray[np.float64] | None = None
+assert_type(cc.fir_filter(taps, sig, zi=maybe_zi),
+            InexactArray | tuple[InexactArray, InexactArray])
+chunk, state = cc.conv1d_stream(np.ones((4, 5)), np.ones((6, 4, 3)))
+assert_type(cc.conv1d_stream(np.ones((4, 5)), np.ones((6, 4, 3)), np.zeros(6), state=state,
+                             dilation=1, groups=1), tuple[FloatArray, FloatArray])
+causal = cc.Conv1d(4, 6, 3, padding="causal", rng=0)
+assert_type(causal.stream(np.ones((2, 4, 5), np.float32)), FloatArray)
+causal.reset_stream()
+
 # threads, configuration, C level
 assert_type(cc.get_num_threads(), int)
 cc.set_num_threads(1)
