@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from cconv1d import _modes, _validation
-from cconv1d._typing import ArrayLike, FloatArray, Padding, PaddingWord, PadMode
+from cconv1d._typing import ArrayLike, FloatArray, Method, Padding, PaddingWord, PadMode
 from cconv1d.functional import conv1d, conv1d_backward
 
 __all__ = ["Conv1d"]
@@ -43,6 +43,9 @@ class Conv1d:
         float32 (default) or float64.
     rng : numpy.random.Generator or int, optional
         Source of the initial weights, for reproducible runs.
+    method : {"auto", "direct", "fft"}, optional
+        The route of the forward and backward passes, as for :func:`cconv1d.conv1d`:
+        ``"auto"`` (the default) takes the FFT for long kernels where it is faster.
 
     Attributes
     ----------
@@ -90,7 +93,8 @@ class Conv1d:
                  stride: int = 1, padding: Padding = 0, dilation: int = 1, groups: int = 1,
                  bias: bool = True, padding_mode: PadMode = "zeros", *,
                  dtype: DTypeLike = np.float32,
-                 rng: np.random.Generator | int | None = None) -> None:
+                 rng: np.random.Generator | int | None = None,
+                 method: Method = "auto") -> None:
         self.in_channels = _validation.as_int(in_channels, "in_channels", minimum=1)
         self.out_channels = _validation.as_int(out_channels, "out_channels", minimum=1)
         self.kernel_size = _validation.as_int(kernel_size, "kernel_size", minimum=1)
@@ -111,6 +115,9 @@ class Conv1d:
         self.padding = padding
         _modes.lookup(padding_mode, "padding_mode")
         self.padding_mode = padding_mode
+        if method not in ("auto", "direct", "fft"):
+            raise ValueError(f"method must be one of 'auto', 'direct', 'fft', got {method!r}")
+        self.method = method
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
@@ -137,7 +144,8 @@ class Conv1d:
         x = _validation.as_array(x, "x")
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        y: FloatArray = conv1d(x, self.weight, self.bias, **self._kwargs())
+        y: FloatArray = conv1d(x, self.weight, self.bias, method=self.method,
+                               **self._kwargs())
         self._input = x
         return y
 
@@ -149,7 +157,8 @@ class Conv1d:
         if self._input is None:
             raise RuntimeError("Conv1d.backward called before a forward pass")
         grads = conv1d_backward(np.asarray(grad_output, dtype=self.dtype), self._input,
-                                self.weight, bias=self.bias is not None, **self._kwargs())
+                                self.weight, bias=self.bias is not None,
+                                method=self.method, **self._kwargs())
         # needs= was left at its default (every gradient): none of them is None.
         assert grads.input is not None and grads.weight is not None
         self.grad_weight += grads.weight
