@@ -27,15 +27,14 @@ import sys
 import warnings
 from contextlib import contextmanager
 
+import dask.array as da
 import numpy as np
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 import cconv1d as cc
-
-da = pytest.importorskip("dask.array")
-from cconv1d import dask as ccd  # noqa: E402
+from cconv1d import dask as ccd
 
 def _same_bits(a, b):
     if a is None or b is None:
