@@ -11,21 +11,7 @@ import numpy as np
 import pytest
 
 import cconv1d as cc
-
-
-def _reference_conv1d(x, w, stride=1, padding=0, dilation=1):
-    """float64 loops straight from the definition (zero padding, groups 1)."""
-    x = np.asarray(x, dtype=np.float64)
-    w = np.asarray(w, dtype=np.float64)
-    n, c_in, length = x.shape
-    c_out, _, k = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
-    l_out = (length + 2 * padding - dilation * (k - 1) - 1) // stride + 1
-    y = np.zeros((n, c_out, l_out))
-    for j in range(l_out):
-        window = xp[:, :, j * stride: j * stride + dilation * (k - 1) + 1: dilation]
-        y[:, :, j] = np.einsum("nck,ock->no", window, w)
-    return y
+from oracles_conv import conv1d_ref
 
 
 def _calls(rng):
@@ -165,7 +151,7 @@ def test_nan_reaches_exactly_the_windows_that_contain_it(dtype):
     x[0, 1, 11] = np.nan
     w = np.ones((3, 2, 3), dtype=dtype)
     y = cc.conv1d(x, w, stride=2, dilation=2, padding=1)
-    ref = _reference_conv1d(x, w, stride=2, padding=1, dilation=2)
+    ref = conv1d_ref(x, w, stride=2, padding=1, dilation=2)
     np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
     grads = cc.conv1d_backward(np.ones_like(y), x, w, stride=2, dilation=2, padding=1)
     assert np.isnan(grads.weight).any() and np.isfinite(grads.bias).all()
@@ -178,7 +164,7 @@ def test_denormal_inputs_give_correct_results(dtype, tiny):
     assert (np.abs(x[x != 0]) < np.finfo(dtype).tiny).any()   # really subnormal
     w = rng.standard_normal((4, 3, 3)).astype(dtype)
     y = cc.conv1d(x, w, padding=1)
-    ref = _reference_conv1d(x, w, padding=1)
+    ref = conv1d_ref(x, w, padding=1)
     # Subnormals carry few bits: compare against the reference at the subnormal scale.
     np.testing.assert_allclose(y, ref, rtol=0, atol=64 * np.finfo(dtype).smallest_subnormal
                                * 3 * 3 + 1e-6 * np.abs(ref).max())
@@ -190,17 +176,17 @@ def test_denormal_inputs_give_correct_results(dtype, tiny):
     (dict(dilation=2**62), "dilation"),
     (dict(padding=2**62), "padding"),
     (dict(padding=(0, 2**63)), "padding"),
-    (dict(dilation=2**40), "output length"),
+    (dict(dilation=2**40), "output length .*dilation"),
 ])
 def test_enormous_arguments_raise_before_allocating(kwargs, word):
-    with pytest.raises(ValueError, match=word):
+    with pytest.raises(ValueError, match=rf"^{word}\b"):
         cc.conv1d(np.ones((1, 1, 10)), np.ones((1, 1, 3)), **kwargs)
 
 
 def test_enormous_pad_widths_raise():
     with pytest.raises(ValueError, match="pad_width"):
         cc.pad(np.ones(3), 2**62)
-    with pytest.raises(ValueError, match="pad"):
+    with pytest.raises(ValueError, match=r"^pad: the result would hold \d+ elements"):
         cc.pad(np.ones((2**20, 4)), (2**55, 2**55))
     with pytest.raises(ValueError, match="stride"):
         cc.conv_transpose1d(np.ones((1, 1, 4)), np.ones((1, 1, 2)), stride=2**64)

@@ -188,7 +188,7 @@ def test_state_dict_round_trip_between_layers():
 def test_load_state_dict_rejects_wrong_keys_and_shapes(state):
     layer = cc.Conv1d(2, 4, 3, rng=0)
     before = layer.weight.copy(), layer.bias.copy()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^state_dict\b"):
         layer.load_state_dict(state)
     # Nothing was loaded where the keys were wrong.
     if set(state) != {"weight", "bias"}:
@@ -198,7 +198,8 @@ def test_load_state_dict_rejects_wrong_keys_and_shapes(state):
 
 def test_load_state_dict_rejects_bias_for_biasless_layer():
     layer = cc.Conv1d(2, 4, 3, bias=False, rng=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError,
+                       match=r"^state_dict has keys \['bias', 'weight'\], expected \['weight'\]"):
         layer.load_state_dict({"weight": np.zeros((4, 2, 3)), "bias": np.zeros(4)})
     layer.load_state_dict({"weight": np.ones((4, 2, 3))})
     assert np.all(layer.weight == 1)
@@ -333,9 +334,13 @@ def test_sgd_accepts_pairs_and_skips_missing_gradients():
                                     dict(lr=0.1, nesterov=True),
                                     dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True)])
 def test_sgd_rejects_what_torch_rejects(kwargs):
-    with pytest.raises(ValueError):
+    # the argument torch's message is about, in torch's words and in ours
+    theirs, ours = {"lr": ("learning rate", "lr"), "momentum": ("momentum", "momentum"),
+                    "weight_decay": ("weight_decay", "weight_decay"),
+                    "nesterov": ("Nesterov", "nesterov")}[list(kwargs)[-1]]
+    with pytest.raises(ValueError, match=theirs):
         torch.optim.SGD([torch.zeros(2, requires_grad=True)], **kwargs)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"^{ours}\b"):
         cc.SGD([(np.zeros(2), np.zeros(2))], **kwargs)
 
 

@@ -12,8 +12,11 @@ import subprocess
 import sys
 import textwrap
 
+import dask.array as da
 import numpy as np
 import pytest
+import pywt
+import torch
 
 import cconv1d as cc
 
@@ -258,7 +261,6 @@ def test_backward_bias_array_of_the_wrong_shape():
 # API.md 7.4: PyTorch's positional order
 
 def test_conv1d_positional_order_matches_torch(rng):
-    torch = pytest.importorskip("torch")
     x = rng.standard_normal((2, 4, 30))
     w = rng.standard_normal((6, 2, 3))
     b = rng.standard_normal(6)
@@ -271,7 +273,6 @@ def test_conv1d_positional_order_matches_torch(rng):
 
 
 def test_conv_transpose1d_positional_order_matches_torch(rng):
-    torch = pytest.importorskip("torch")
     x = rng.standard_normal((2, 4, 9))
     w = rng.standard_normal((4, 3, 3))
     b = rng.standard_normal(6)
@@ -283,7 +284,6 @@ def test_conv_transpose1d_positional_order_matches_torch(rng):
 
 
 def test_conv1d_layer_positional_order_matches_torch():
-    torch = pytest.importorskip("torch")
     layer = cc.Conv1d(4, 6, 3, 2, 1, 2, 2, False, "reflect", rng=0)
     reference = torch.nn.Conv1d(4, 6, 3, 2, 1, 2, 2, False, "reflect")
     assert (layer.stride, layer.padding, layer.dilation, layer.groups) == (2, (1, 1), 2, 2)
@@ -354,7 +354,6 @@ def test_sgd_refuses_non_float_parameters(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_sgd_float_parameters_match_torch(dtype):
-    torch = pytest.importorskip("torch")
     param = np.array([1.0, -2.0, 3.0], dtype=dtype)
     grad = np.array([0.25, 0.5, -1.0], dtype=dtype)
     opt = cc.SGD([("p", param, grad)], lr=0.1, momentum=0.9)
@@ -374,7 +373,6 @@ def test_sgd_float_parameters_match_torch(dtype):
 @pytest.mark.parametrize("width", [10**4, 10**5])
 @pytest.mark.parametrize("length", [2, 7, 100])
 def test_antireflect_float32_wide_matches_pywt_float64(width, length):
-    pywt = pytest.importorskip("pywt")
     x = np.random.default_rng(length).standard_normal(length).astype(np.float32)
     expected = pywt.pad(x.astype(np.float64), (width, width + 3), "antireflect")
     got = cc.pad(x, (width, width + 3), mode="antireflect")
@@ -386,7 +384,6 @@ def test_antireflect_float32_wide_matches_pywt_float64(width, length):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.complex64])
 def test_antireflect_wide_other_dtypes(dtype):
-    pywt = pytest.importorskip("pywt")
     rng = np.random.default_rng(3)
     x = rng.standard_normal(9) + (1j * rng.standard_normal(9) if dtype != np.float64 else 0)
     x = x.astype(dtype)
@@ -400,7 +397,6 @@ def test_antireflect_wide_other_dtypes(dtype):
 
 def test_conv1d_antireflect_float32_wide_padding():
     """conv1d inherits the padding: float32 against a float64 pad + loop oracle."""
-    pywt = pytest.importorskip("pywt")
     x = np.random.default_rng(5).standard_normal((1, 1, 6)).astype(np.float32)
     w = np.array([[[0.5, -1.0, 0.25]]], dtype=np.float32)
     width = 50_000
@@ -436,7 +432,6 @@ def test_antireflect_backward_is_the_adjoint_and_does_not_drift(length):
 # 7. Dask arrays with unknown chunk sizes
 
 def _unknown_chunks():
-    da = pytest.importorskip("dask.array")
     a = da.from_array(np.arange(20.0), chunks=5)
     return da, a[a > 3]
 
@@ -486,7 +481,6 @@ def test_antireflect_first_period_is_numpys_and_local(dtype):
 
 
 def test_dask_conv1d_positional_order():
-    da = pytest.importorskip("dask.array")
     from cconv1d import dask as ccd
     rng = np.random.default_rng(9)
     x = rng.standard_normal((2, 4, 50)).astype(np.float32)

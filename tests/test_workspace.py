@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 import cconv1d as cc
 from cconv1d import _backward, _forward, _modes
-from conv_oracles import ALL_PADDING_MODES, explicit_padding, pad_last
+from oracles_conv import ALL_PADDING_MODES, conv1d_torch, explicit_padding, pad_last
 
 # N, C_in, C_out, L, K, stride, dilation, groups, padding
 GEOMETRIES = [
@@ -37,10 +37,8 @@ def _packed_sample_bytes(c_in, length, left, right, stride, itemsize):
 
 
 def _oracle(x, w, b, stride, left, right, dilation, groups, mode, pad_value):
-    xp = pad_last(x, left, right, mode, pad_value)
-    return F.conv1d(torch.from_numpy(xp), torch.from_numpy(w.astype(np.float64)),
-                    torch.from_numpy(b.astype(np.float64)), stride=stride,
-                    dilation=dilation, groups=groups).numpy()
+    return conv1d_torch(x, w, b, stride=stride, padding=(left, right), dilation=dilation,
+                        groups=groups, padding_mode=mode, pad_value=pad_value)[0]
 
 
 @pytest.mark.parametrize("mode", ALL_PADDING_MODES)
