@@ -186,7 +186,7 @@ def test_enormous_arguments_raise_before_allocating(kwargs, word):
 def test_enormous_pad_widths_raise():
     with pytest.raises(ValueError, match="pad_width"):
         cc.pad(np.ones(3), 2**62)
-    with pytest.raises(ValueError, match=r"^pad: the result would hold \d+ elements"):
+    with pytest.raises(ValueError, match=r"^pad_width: the result would hold \d+ elements"):
         cc.pad(np.ones((2**20, 4)), (2**55, 2**55))
     with pytest.raises(ValueError, match="stride"):
         cc.conv_transpose1d(np.ones((1, 1, 4)), np.ones((1, 1, 2)), stride=2**64)

@@ -27,6 +27,11 @@ def _stat_lengths(stat_length: Any, length: int, code: int) -> tuple[int, int]:
     return min(left, length), min(right, length)
 
 
+def _named(mode: str, canonical: str) -> str:
+    """The mode as the user wrote it, with its canonical name when that differs."""
+    return repr(mode) if mode == canonical else f"{mode!r} (= {canonical!r})"
+
+
 def _pair_of_values(values: Any, name: str, dtype: np.dtype[Any]) -> list[Any]:
     if isinstance(values, (tuple, list)) or (isinstance(values, np.ndarray)
                                              and values.ndim > 0):
@@ -141,11 +146,11 @@ def pad(x: ArrayLike, pad_width: int | tuple[int, int], mode: PadMode = "constan
     if mode in _modes.ZEROS:
         value = 0.0
     if length == 0 and (left or right) and code != _modes.CONSTANT:
-        raise ValueError(f"x: mode {canonical!r} needs samples to pad from, "
+        raise ValueError(f"x: mode {_named(mode, canonical)} needs samples to pad from, "
                          "but the signal (last axis) is empty")
     total = left + length + right
     lanes = int(np.prod(arr.shape[:-1], dtype=np.int64)) if arr.ndim > 1 else 1
-    _validation.check_size(lanes * total, "pad")
+    _validation.check_size(lanes * total, "pad_width")
     stat_left, stat_right = _stat_lengths(stat_length, length, code)
     if code == _modes.LINEAR_RAMP:
         value_left, value_right = _pair_of_values(end_values, "end_values", dtype)
@@ -223,8 +228,8 @@ def pad_backward(grad: ArrayLike, length: int, pad_width: int | tuple[int, int],
         raise ValueError(f"grad: last axis has length {g.shape[-1]}, expected "
                          f"left + length + right = {left} + {length} + {right} = {total}")
     if length == 0 and (left or right) and code != _modes.CONSTANT:
-        raise ValueError(f"length: mode {canonical!r} needs samples to pad from, "
-                         "but length is 0")
+        raise ValueError(f"length: mode {_named(mode, canonical)} needs samples to pad "
+                         "from, but length is 0")
     lanes = int(np.prod(g.shape[:-1], dtype=np.int64)) if g.ndim > 1 else 1
     out_shape = g.shape[:-1] + (length,)
     stat_left, stat_right = _stat_lengths(stat_length, length, code)
