@@ -765,15 +765,17 @@ cdef int _conv1d_run(object x, object w, object b, object y, bint batched, idx_t
     return 0
 
 
-def conv1d_fast(x, w, b, stride, padding, dilation, groups, int mode_code, pad_value,
-                bint flip, out, int n_threads):
+def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, dict mode_codes,
+                pad_value, bint flip, out, int n_threads, idx_t max_span):
     """The whole of :func:`cconv1d.conv1d` in compiled code for the common case, or None.
 
     Taken when ``x`` (2-D or 3-D), ``weight`` and ``bias`` (or None) are C-contiguous,
     aligned ndarrays of one native float dtype, the integers are plain ints within
-    bounds, ``padding`` an int, a pair of ints or a padding word, ``mode_code`` the code
-    of a known ``padding_mode`` (``_modes.FAST_CODES``: -1 for "zeros", -2 for anything
-    the caller could not look up), the signal non-empty and ``out`` (if given) exactly right. Everything
+    bounds, ``padding`` an int, a pair of ints or a padding word, ``padding_mode`` a key
+    of ``mode_codes`` (the caller's name -> code table, ``_modes.FAST_CODES``: -1 for
+    "zeros"; passed in, so this module imports no Python module of the package), the
+    dilated kernel shorter than ``max_span`` (longer ones may take the FFT route), the
+    signal non-empty and ``out`` (if given) exactly right. Everything
     else returns None and goes through the general path, which validates and explains:
     for a small layer the general path's Python costs several times the arithmetic.
     Lengths follow ``functional.conv1d_geometry``.
@@ -788,7 +790,9 @@ def conv1d_fast(x, w, b, stride, padding, dilation, groups, int mode_code, pad_v
         return None
     if not (_small_int(stride, 1) and _small_int(dilation, 1) and _small_int(groups, 1)):
         return None
-    cdef int code = mode_code
+    if type(padding_mode) is not str:
+        return None
+    cdef int code = mode_codes.get(padding_mode, -2)
     cdef double value = 0.0
     if code == -2:
         return None
@@ -812,6 +816,8 @@ def conv1d_fast(x, w, b, stride, padding, dilation, groups, int mode_code, pad_v
             or k_size >= _FAST_MAX_INT or length >= _FAST_MAX_ELEMENTS):
         return None
     cdef idx_t span = d * (k_size - 1), left, right, l_out, total
+    if span + 1 >= max_span:
+        return None
     if type(padding) is int:
         if not _small_int(padding, 0):
             return None

@@ -19,6 +19,11 @@ from cconv1d._forward import FORWARD, conv1d_fast
 from cconv1d._typing import (ArrayLike, ArrayT, FloatArray, GradName, Method, Padding,
                              PadMode)
 
+# conv1d's compiled fast path: mode names -> codes, and per method the dilated kernel
+# length from which it declines (auto: where the FFT route may pay; fft: always).
+_FAST_CODES = _modes.FAST_CODES
+_SPAN_CAP = {"direct": 1 << 62, "auto": _fftconv.MIN_FFT_SPAN, "fft": 0}
+
 __all__ = ["conv1d", "conv1d_backward", "conv_transpose1d", "Conv1dGrads", "conv1d_geometry"]
 
 class Conv1dGrads(NamedTuple):
@@ -279,13 +284,12 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
     >>> cc.conv1d(x, w, None, 1, 1)          # PyTorch's order: bias, stride, padding
     array([[-2., -2., -2.,  3.]])
     """
-    if method == "direct" or (method == "auto" and not _long_kernel(weight, dilation)):
-        y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups,
-                        _modes.FAST_CODES.get(padding_mode, -2)
-                        if type(padding_mode) is str else -2,
-                        pad_value, flip, out, _threads.get_num_threads())
-        if y is not None:
-            return y
+    # The compiled fast path declines kernels that may take the FFT route (span cap).
+    y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups, padding_mode,
+                    _FAST_CODES, pad_value, flip, out, _threads.get_num_threads(),
+                    _SPAN_CAP.get(method, 0) if type(method) is str else 0)
+    if y is not None:
+        return y
     p = _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode,
                  pad_value, "conv1d")
     route = _route(method, p)
@@ -314,14 +318,6 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
     if out is not None:
         return out
     return y if p["batched"] else y[0]
-
-
-def _long_kernel(weight: object, dilation: object) -> bool:
-    """A kernel long enough for the FFT route to be worth asking about (only plain
-    arguments are looked at; the compiled fast path declines anything else anyway)."""
-    if type(weight) is not np.ndarray or weight.ndim != 3 or type(dilation) is not int:
-        return False
-    return bool(dilation * (weight.shape[2] - 1) + 1 >= _fftconv.MIN_FFT_SPAN)
 
 
 def _route(method: str, p: dict[str, Any]) -> str:
