@@ -130,6 +130,11 @@ def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int) -> NDArray[Any]
     ``out[p, g*Cb + j, f] = sum_i a[p, g*Ca + i, f] * b[g, i, j, f]``."""
     p_dim, ga, freq = a.shape
     g_dim, ca, cb, _ = b.shape
+    if ca == 1 and cb == 1:
+        # Depthwise: a product of spectra per channel, no sum (a matmul of 1 x 1 matrices
+        # per frequency is numpy's slowest loop).
+        prod: NDArray[Any] = a * b[:, 0, 0, :]
+        return prod
     # Contiguous operands: numpy hands each frequency's product to BLAS (cgemm) only
     # when its matrices are; strided ones take a loop ~10x slower.
     a4 = np.ascontiguousarray(a.reshape(p_dim, groups, ca, freq).transpose(1, 3, 0, 2))
@@ -267,11 +272,16 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
         gf = rfft(_segments(dy_up, block, block, n_blocks), size, axis=-1, **workers)
         parts = n_batch * n_blocks
         # G_f[g*Og + o, c] = sum_p conj(dY_f[p, g*Og + o]) * Xp_f[p, g*Cg + c]
-        gconj = np.ascontiguousarray(
-            np.conj(gf).reshape(parts, groups, o_per_group, -1).transpose(1, 3, 2, 0))
-        xg = np.ascontiguousarray(xf.reshape(parts, groups, c_per_group, -1)
-                                  .transpose(1, 3, 0, 2))
-        prod = np.matmul(gconj, xg)                                   # (G, F', Og, Cg)
+        if o_per_group == 1 and c_per_group == 1:
+            # Depthwise: the product of spectra summed over the parts, per channel.
+            summed = np.einsum("pcf,pcf->cf", np.conj(gf), xf)        # (G, F')
+            prod = summed[:, :, None, None]                           # (G, F', 1, 1)
+        else:
+            gconj = np.ascontiguousarray(
+                np.conj(gf).reshape(parts, groups, o_per_group, -1).transpose(1, 3, 2, 0))
+            xg = np.ascontiguousarray(xf.reshape(parts, groups, c_per_group, -1)
+                                      .transpose(1, 3, 0, 2))
+            prod = np.matmul(gconj, xg)                               # (G, F', Og, Cg)
         corr = irfft(prod.transpose(0, 2, 3, 1), size, axis=-1, **workers)
         taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
         dw = np.ascontiguousarray(taps[..., ::-1] if flip else taps).astype(xc.dtype,

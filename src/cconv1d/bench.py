@@ -58,6 +58,22 @@ NN_CASES = {
     "deep-channels": (8, 256, 256, 512, 3, 1, 1, 1, 1),
     "depthwise": (32, 128, 128, 1024, 9, 1, 1, 128, 4),
     "tcn-f64": (32, 64, 64, 1024, 3, 1, 1, 1, "same", "float64"),
+    # The layer kinds beyond the first nine (issue 15): every one is a kind, not a shape
+    # to tune for; other shapes of the same kinds are measured too.
+    "pointwise": (16, 256, 256, 1024, 1, 1, 1, 1, 0),
+    "grouped": (16, 128, 128, 1024, 5, 1, 1, 8, "same"),
+    "batch-1": (1, 128, 128, 2048, 3, 1, 1, 1, "same"),
+    "wavenet-k2": (8, 64, 64, 4096, 2, 1, 64, 1, "causal"),
+    "mono-strided": (16, 1, 64, 16000, 10, 4, 2, 1, 0),
+    "long-sequence": (1, 32, 32, 65536, 3, 1, 4, 1, "same"),
+    "long-kernel": (8, 64, 64, 4096, 255, 1, 1, 1, "same"),
+    "depthwise-long": (8, 128, 128, 2048, 2047, 1, 1, 128, "same"),
+}
+
+# conv_transpose1d upsamplers: (N, C_in, C_out, L, K, stride, padding)
+TRANSPOSE_CASES = {
+    "upsample-x2": (16, 64, 32, 1024, 4, 2, 1),
+    "upsample-x4": (16, 128, 64, 512, 8, 4, 2),
 }
 
 # (signal length, kernel length), float64, mode "full"
@@ -324,6 +340,38 @@ def _thread_counts(threads: int | Sequence[int] | None) -> list[int]:
     return [n or cc.get_num_threads() for n in threads]
 
 
+def transpose_case(name: str, spec: tuple[Any, ...], repeats: int,
+                   threads: int) -> dict[str, Any]:
+    """``conv_transpose1d`` (an upsampling decoder layer) against PyTorch's."""
+    n, c_in, c_out, length, k, stride, padding = spec
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, c_in, length)).astype(np.float32)
+    w = rng.standard_normal((c_in, c_out, k)).astype(np.float32)
+    b = rng.standard_normal(c_out).astype(np.float32)
+    y = cc.conv_transpose1d(x, w, b, stride, padding)
+    out = np.empty_like(y)
+    row: dict[str, Any] = {
+        "case": name, "dtype": "float32", "threads": threads, "workspace": 0,
+        "shape": f"N={n} {c_in}->{c_out} L={length} K={k} s={stride} transposed"}
+    fns: dict[str, Callable[[], object]] = {
+        "ours": lambda: cc.conv_transpose1d(x, w, b, stride, padding, out=out),
+        "ours_fresh": lambda: cc.conv_transpose1d(x, w, b, stride, padding)}
+    torch, F = _torch()
+    if torch is not None:
+        xt, wt, bt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+
+        def torch_forward() -> Any:
+            with torch.no_grad():
+                return F.conv_transpose1d(xt, wt, bt, stride=stride, padding=padding)
+        fns["torch"] = torch_forward
+    for key, (median, best) in _time_interleaved(fns, repeats).items():
+        row[key] = median
+        if key == "ours":
+            row["ours_min"] = best
+    row["gflops"] = 2.0 * n * c_in * length * c_out * k / row["ours"] / 1e9
+    return row
+
+
 def run(cases: Sequence[str] | None = None,
         signal_cases: Sequence[tuple[int, int]] | None = None, repeats: int = 7,
         threads: int | Sequence[int] | None = None, backward: bool = True,
@@ -341,11 +389,13 @@ def run(cases: Sequence[str] | None = None,
                               "simd": _forward.simd_path(), "peak": {}, "rows": []}
     if stream is not None:
         _print_header(report, stream)
-    names = list(NN_CASES) if cases is None else cases
+    names = list(NN_CASES) + list(TRANSPOSE_CASES) if cases is None else cases
     for n in counts:
         with _using_threads(n):
             gemm = gemm_peak(n) if peak else None
-            rows = [nn_case(name, NN_CASES[name], repeats, n, backward) for name in names]
+            rows = [transpose_case(name, TRANSPOSE_CASES[name], repeats, n)
+                    if name in TRANSPOSE_CASES else
+                    nn_case(name, NN_CASES[name], repeats, n, backward) for name in names]
             rows += [signal_case(length, taps, repeats, n) for length, taps
                      in (SIGNAL_CASES if signal_cases is None else signal_cases)]
         for row in rows:
@@ -446,10 +496,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int_at_least(1), default=7, metavar="N",
                         help="timed samples per measurement, >= 1; the median is shown "
                              "(default 7)")
-    parser.add_argument("--cases", nargs="*", default=None, choices=list(NN_CASES),
+    parser.add_argument("--cases", nargs="*", default=None,
+                        choices=list(NN_CASES) + list(TRANSPOSE_CASES),
                         metavar="CASE",
                         help="neural-network cases to run (default: all of "
-                             f"{', '.join(NN_CASES)})")
+                             f"{', '.join(list(NN_CASES) + list(TRANSPOSE_CASES))})")
     parser.add_argument("--no-backward", action="store_true",
                         help="time the forward pass only (no conv1d_backward columns)")
     parser.add_argument("--no-signal", action="store_true",
