@@ -83,35 +83,48 @@ def test_blocked_and_whole_sample_packing_agree_bit_for_bit():
         assert np.array_equal(cc.conv1d(piece, w), y[..., start:start + 3_000])
 
 
+_PEAK_PRELUDE = """
+import numpy as np, cconv1d as cc
+def _hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) * 1024
+def reset():                                        # reset the high-water mark
+    global _before
+    open("/proc/self/clear_refs", "w").write("5")
+    _before = _hwm()
+def grown():
+    return _hwm() - _before
+x = np.ones((1, 64, 10**6), np.float32)
+w = np.full((64, 64, 3), 0.01, np.float32)
+"""
+
+
+def _peak_mib(body):
+    """Run the prelude and ``body`` in a fresh interpreter; the last line it prints."""
+    out = subprocess.run([sys.executable, "-c", _PEAK_PRELUDE + textwrap.dedent(body)],
+                         capture_output=True, text=True, timeout=300)
+    if out.returncode != 0 and "clear_refs" in out.stderr:
+        pytest.skip("this kernel does not let a process reset its VmHWM")
+    assert out.returncode == 0, out.stderr
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
 @pytest.mark.parametrize("mode", ["zeros", "reflect"])
 def test_forward_workspace_of_a_long_signal_is_bounded(mode):
     """(1, 64, 10**6) float32, K=3, out= given: the call's own peak memory (VmHWM after
     a reset of the high-water mark) stays under 32 MiB; packing the sample whole took
     244 MiB."""
-    script = textwrap.dedent(f"""
-        import numpy as np, cconv1d as cc
-        def hwm():
-            for line in open("/proc/self/status"):
-                if line.startswith("VmHWM"):
-                    return int(line.split()[1]) * 1024
-        x = np.ones((1, 64, 10**6), np.float32)
-        w = np.full((64, 64, 3), 0.01, np.float32)
+    extra = _peak_mib(f"""
         y = np.empty((1, 64, 10**6), np.float32)
         y.fill(0.0)                                     # np.zeros' pages are not resident yet
         cc.conv1d(x[..., :1000], w, padding=1)          # import-time allocations first
-        open("/proc/self/clear_refs", "w").write("5")   # reset the high-water mark
-        before = hwm()
+        reset()
         cc.conv1d(x, w, padding=1, padding_mode={mode!r}, out=y)
         assert abs(float(y[0, 0, 500]) - 64 * 3 * 0.01) < 1e-4
-        print((hwm() - before) / 2**20)
+        print(grown() / 2**20)
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=300)
-    if out.returncode != 0 and "clear_refs" in out.stderr:
-        pytest.skip("this kernel does not let a process reset its VmHWM")
-    assert out.returncode == 0, out.stderr
-    extra = float(out.stdout.strip().splitlines()[-1])
     assert extra <= 32, f"the forward call took {extra:.1f} MiB beyond its arrays"
 
 
@@ -172,27 +185,12 @@ def test_blocked_backward_matches_the_oracles(geometry, mode):
 def test_backward_workspace_of_a_long_signal_is_bounded(mode):
     """(1, 64, 10**6) float32, K=3: conv1d_backward's peak memory beyond its outputs
     stays under 48 MiB; holding whole samples took 488 MiB."""
-    script = textwrap.dedent(f"""
-        import numpy as np, cconv1d as cc
-        def hwm():
-            for line in open("/proc/self/status"):
-                if line.startswith("VmHWM"):
-                    return int(line.split()[1]) * 1024
-        x = np.ones((1, 64, 10**6), np.float32)
-        w = np.full((64, 64, 3), 0.01, np.float32)
+    extra = _peak_mib(f"""
         g = np.ones((1, 64, 10**6), np.float32)
         cc.conv1d_backward(g[..., :1000], x[..., :1000], w, padding=1)
-        open("/proc/self/clear_refs", "w").write("5")
-        before = hwm()
+        reset()
         r = cc.conv1d_backward(g, x, w, padding=1, padding_mode={mode!r})
         assert abs(float(r.input[0, 0, 500]) - 64 * 3 * 0.01) < 1e-4
-        outputs = r.input.nbytes + r.weight.nbytes + r.bias.nbytes
-        print((hwm() - before - outputs) / 2**20)
+        print((grown() - r.input.nbytes - r.weight.nbytes - r.bias.nbytes) / 2**20)
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=300)
-    if out.returncode != 0 and "clear_refs" in out.stderr:
-        pytest.skip("this kernel does not let a process reset its VmHWM")
-    assert out.returncode == 0, out.stderr
-    extra = float(out.stdout.strip().splitlines()[-1])
     assert extra <= 48, f"the backward call took {extra:.1f} MiB beyond its outputs"

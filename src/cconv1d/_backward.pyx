@@ -37,12 +37,12 @@ from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
 from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_block,
                                pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
                                align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES)
-from cconv1d._kernels cimport cc_kernels_t, active_kernels, igemm, irow, wgrad, rowsum
+from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, wgrad, rowsum,
+                               tile_positions, column_block)
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 
 cdef enum:
-    COL_BLOCK = 264       # positions per igemm work item: 11 float / 22 double tiles
     ROW_BLOCK = 4096
     W_CHUNK = 1024        # positions per wgrad call: its dy and packed rows stay in L2
 
@@ -327,8 +327,8 @@ cdef void _grad_geometry(GradGeometry* geo, idx_t c_in, idx_t length, idx_t c_ou
     geo.phase_len = (geo.padded + stride - 1) // stride
     geo.kern = active_kernels()
     geo.mr = geo.kern.mr
-    geo.cols = geo.kern.nr_f32 if itemsize == 4 else geo.kern.nr_f64
-    geo.col_block = geo.cols * max(1, COL_BLOCK // geo.cols)
+    geo.cols = tile_positions(geo.kern, itemsize)
+    geo.col_block = column_block(geo.cols)
     geo.c_blocks = (geo.c_per_group + geo.mr - 1) // geo.mr
     geo.q0 = 0
     geo.q_count = geo.dxph_pitch = geo.phase_len

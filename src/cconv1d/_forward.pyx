@@ -37,7 +37,8 @@ from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row, CC_PAD_CONSTANT, CC_PAD_MEDIAN
-from cconv1d._kernels cimport cc_kernels_t, active_kernels, igemm, irow
+from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, tile_positions,
+                               column_block)
 
 import numpy as np
 
@@ -47,7 +48,6 @@ cdef double PARALLEL_MIN_FLOPS = 4e6
 
 cdef enum:
     PAIR_BLOCK = 384      # (c, k) pairs per igemm call: a 4 x 384 weight chunk is 6 KiB
-    COL_BLOCK = 264       # positions per igemm work item, rounded down to whole tiles
     ROW_GROUP = 16        # 4-row blocks per igemm work item (64 output channels) ...
     LONG_REDUCTION = 32   # ... when a tile sums at least this many pairs, else 1
     ROW_BLOCK = 4096      # positions per irow work item
@@ -81,8 +81,8 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
     geo.n_pairs = c_per_group * k_size
     geo.kern = kern
     geo.mr = kern.mr
-    geo.cols = kern.nr_f32 if itemsize == 4 else kern.nr_f64
-    geo.col_block = geo.cols * max(1, COL_BLOCK // geo.cols)
+    geo.cols = tile_positions(kern, itemsize)
+    geo.col_block = column_block(geo.cols)
     geo.n_blocks = (geo.o_per_group + geo.mr - 1) // geo.mr
     geo.pitch = 0
     # Phase r holds padded positions r, r + stride, ...: none when r >= padded (a stride

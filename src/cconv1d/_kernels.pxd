@@ -42,6 +42,17 @@ cdef extern from "cconv1d/include/cconv1d/cc_registry.h" nogil:
 cdef const cc_kernels_t* active_kernels() noexcept nogil
 
 
+cdef inline idx_t tile_positions(const cc_kernels_t* kern, idx_t itemsize) noexcept nogil:
+    """Positions per igemm register tile for items of ``itemsize`` bytes."""
+    return kern.nr_f32 if itemsize == 4 else kern.nr_f64
+
+
+cdef inline idx_t column_block(idx_t cols) noexcept nogil:
+    """Positions per igemm work item: whole tiles, about 264 (11 AVX2 float tiles): a
+    pair chunk's input columns of one item stay in L1."""
+    return cols * max(1, 264 // cols)
+
+
 cdef inline idx_t tile_cols(const cc_kernels_t* kern, const real_t* dummy) noexcept nogil:
     """Positions per igemm register tile for this dtype."""
     if real_t is float:
