@@ -93,7 +93,7 @@ def choose(n_batch: int, c_in: int, c_out: int, groups: int, k_size: int, l_out:
         # Thin groups (depthwise) run the one-row kernel: one load per FMA, about a
         # quarter of the dense tile's rate.
         direct *= 4.0
-    size = _next_fast_len_numpy(used + 0)
+    size = _next_fast_len_numpy(used)
     log_f = math.log2(max(size, 2))
     lanes = n_batch * (c_in + c_out) + c_out * c_per_group
     fft = (lanes * _C_FFT[itemsize] * size * log_f

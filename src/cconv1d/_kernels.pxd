@@ -53,14 +53,6 @@ cdef inline idx_t column_block(idx_t cols) noexcept nogil:
     return cols * max(1, 264 // cols)
 
 
-cdef inline idx_t tile_cols(const cc_kernels_t* kern, const real_t* dummy) noexcept nogil:
-    """Positions per igemm register tile for this dtype."""
-    if real_t is float:
-        return kern.nr_f32
-    else:
-        return kern.nr_f64
-
-
 cdef inline void igemm(const cc_kernels_t* kern, const real_t* x, const idx_t* offs,
                        idx_t n_pairs, const real_t* w, real_t* y, idx_t ldy, idx_t rows,
                        idx_t cols, int accumulate, const real_t* bias) noexcept nogil:
