@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PKG = os.path.join("src", "cconv1d")
 INCLUDE = os.path.join(PKG, "include")
 
-MODULES = ["_threads", "_padding", "_kernels", "_forward", "_backward", "_stream", "_lagstats"]
+MODULES = ["_threads", "_padding", "_spec", "_kernels", "_forward", "_backward", "_stream", "_lagstats"]
 
 # Every header and .pxd: editing any of them rebuilds every module (they are small).
 DEPENDS = sorted(

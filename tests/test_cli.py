@@ -16,7 +16,7 @@ import types
 import pytest
 
 import cconv1d as cc
-from cconv1d import _threads, bench, cli, demo
+from cconv1d import bench, cli, demo, _threads
 
 TIMEOUT = 120
 POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32",

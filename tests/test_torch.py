@@ -20,13 +20,13 @@ import torch.nn.functional as F
 
 import cconv1d as cc
 import cconv1d.torch as cct
-from cconv1d import _modes
+from cconv1d import _spec
 from oracles import explicit_padding
 
 TDTYPES = (torch.float32, torch.float64)
 TOL = {torch.float32: dict(rtol=2e-5, atol=2e-5), torch.float64: dict(rtol=1e-11, atol=1e-11)}
 
-ALL_MODES = _modes.ALL_NAMES  # every mode of cc.pad, aliases included
+ALL_MODES = _spec.ALL_NAMES  # every mode of cc.pad, aliases included
 TORCH_MODES = ("zeros", "reflect", "replicate", "circular")
 NUMPY_PAD_MODES = {"constant", "edge", "reflect", "symmetric", "wrap", "mean", "median",
                    "minimum", "maximum", "linear_ramp"}
@@ -49,7 +49,7 @@ def _oracle(x, w, b, *, stride=1, padding=0, dilation=1, groups=1, padding_mode=
             pad_value=0.0, flip=False):
     """pad (torch / numpy / cconv1d) then torch's unpadded conv1d."""
     left, right = explicit_padding(padding, x.shape[-1], w.shape[-1], stride, dilation)
-    mode = _modes.ALIASES.get(padding_mode, padding_mode)
+    mode = _spec.ALIASES.get(padding_mode, padding_mode)
     if padding_mode in ("zeros", "zero"):   # PyTorch's and PyWavelets' names for zeros
         xp = F.pad(x, (left, right))
     elif mode == "constant":

@@ -18,9 +18,9 @@ import torch.nn.functional as F
 
 import cconv1d as cc
 import cconv1d.torch as cct
-from cconv1d import _modes
+from cconv1d import _spec
 
-ALL_MODES = _modes.ALL_NAMES
+ALL_MODES = _spec.ALL_NAMES
 
 
 def _gen(seed):
@@ -31,7 +31,7 @@ def _reference(x, w, b, left, right, mode, pad_value=0.0, stride=1, dilation=1, 
     """float64 oracle: numpy.pad where it has the mode, else cc.pad (tested against numpy
     and pywt in test_padding.py), then torch's unpadded conv1d."""
     xd = x.detach().double().cpu().numpy()
-    canonical = _modes.ALIASES.get(mode, mode)
+    canonical = _spec.ALIASES.get(mode, mode)
     widths = [(0, 0)] * (xd.ndim - 1) + [(left, right)]
     if mode in ("zeros", "zero"):
         xp = np.pad(xd, widths)
@@ -446,3 +446,38 @@ def test_jit_script_refuses_what_torch_cannot_express(kwargs):
     layer = cct.Conv1d(2, 3, 3, **kwargs)
     with pytest.raises(RuntimeError, match="torch.jit.script cannot compile.*torch.compile"):
         torch.jit.script(layer)
+
+
+@pytest.mark.parametrize("padding", ["same", "valid", "full", "causal", 3, (1, 4)])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_compile_dynamic_lengths_match_eager(padding, stride):
+    """Under torch.compile(dynamic=True) the length stays symbolic: the traced geometry
+    must give the eager (spec layer's) output at every length, not the first one's."""
+    c = torch.randn(5, 3, 4, generator=_gen(5))
+    torch._dynamo.reset()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn = torch.compile(lambda a, k: cct.conv1d(a, k, None, stride, padding,
+                                                       padding_mode="reflect"),
+                               fullgraph=True, dynamic=True, backend="aot_eager")
+            for length in (30, 41, 57):
+                x = torch.randn(2, 3, length, generator=_gen(length))
+                torch.testing.assert_close(fn(x, c), cct.conv1d(
+                    x, c, None, stride, padding, padding_mode="reflect"))
+    finally:
+        torch._dynamo.reset()
+
+
+def test_traced_geometry_equals_the_spec_layer():
+    """cconv1d.torch's traceable twin of conv1d_geometry against the spec layer's, over
+    every word and a grid of lengths, kernels, strides and dilations."""
+    from cconv1d import _spec
+    from cconv1d.torch import _traced_geometry
+    for padding in ("same", "valid", "full", "causal", (0, 0), (2, 5)):
+        for length in range(0, 20):
+            for k in (1, 2, 3, 4, 7):
+                for stride in (1, 2, 3, 5):
+                    for dilation in (1, 2, 3):
+                        assert _traced_geometry(length, k, stride, padding, dilation) == \
+                            _spec.conv1d_geometry(length, k, stride, padding, dilation)

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 import cconv1d as cc
-from cconv1d import _backward, _forward, _modes
+from cconv1d import _backward, _forward, _spec
 from oracles_conv import ALL_PADDING_MODES, conv1d_torch, explicit_padding, pad_last
 
 # N, C_in, C_out, L, K, stride, dilation, groups, padding
@@ -63,7 +63,7 @@ def test_blocked_forward_matches_the_oracle(geometry, mode):
     tol = 8 * eps * np.sqrt(terms) * (1 + np.abs(ref).max())
     assert np.abs(y - ref).max() <= tol
     # The plan really packed by blocks: its workspace is below one packed sample.
-    code = _modes.CODES.get(_modes.ALIASES.get(mode, mode), 0)
+    code = _spec.CODES.get(_spec.ALIASES.get(mode, mode), 0)
     ws = _forward.forward_workspace_bytes(n, c_in, length, c_out, c_in // groups, k, left,
                                           right, y.shape[-1], stride, dilation, groups,
                                           code, x.itemsize, 2)
@@ -172,7 +172,7 @@ def test_blocked_backward_matches_the_oracles(geometry, mode):
     rhs = np.vdot(v, grads.input)
     assert abs(lhs - rhs) <= 1e-7 * (abs(rhs) + np.sqrt(g.size))
 
-    code = _modes.CODES.get(_modes.ALIASES.get(mode, mode), 0)
+    code = _spec.CODES.get(_spec.ALIASES.get(mode, mode), 0)
     ws = _backward.backward_workspace_bytes(n, c_in, length, c_out, c_in // groups, k,
                                             left, right, y.shape[-1], stride, dilation,
                                             groups, code, 8, 2)

@@ -3,6 +3,8 @@ from typing import Any, TypeAlias
 
 from numpy.typing import NDArray
 
+from cconv1d._spec import ConvSpec
+
 _Array: TypeAlias = NDArray[Any]
 
 def grad_input(dy: _Array, w: _Array, dx: _Array, x: _Array, left: int, right: int,
@@ -15,6 +17,10 @@ def backward_workspace_bytes(n_batch: int, c_in: int, length: int, c_out: int,
                              c_per_group: int, k_size: int, left: int, right: int,
                              l_out: int, stride: int, dilation: int, groups: int, mode: int,
                              itemsize: int, n_threads: int) -> dict[str, int]: ...
+def input_gradient(spec: ConvSpec, dy: _Array, w: _Array, dx: _Array, x: _Array,
+                   flip: bool, n_threads: int) -> None: ...
+def weight_bias_gradient(spec: ConvSpec, dy: _Array, x: _Array, dw: _Array, db: _Array,
+                         flip: bool, n_threads: int) -> None: ...
 # dtype char ('f', 'd') -> the fused kernels specialised for it
 GRAD_INPUT: dict[str, Callable[..., None]]
 GRAD_WEIGHT_BIAS: dict[str, Callable[..., None]]

@@ -32,6 +32,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
+from cconv1d._spec cimport CC_ENOMEM, CC_OK, ConvSpec, check_status
 from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
 from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_block,
@@ -203,12 +204,23 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
 
     ``x`` is needed only by the median/minimum/maximum padding modes.
     """
+    cdef int status
+    with nogil:
+        status = _grad_input_run(dy, w, dx, x, left, right, mode, stride, dilation, groups,
+                                 flip, n_threads)
+    check_status(status, "conv1d_backward")
+
+
+cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
+                         real_t[:, :, ::1] dx, const real_t[:, :, ::1] x, idx_t left,
+                         idx_t right, int mode, idx_t stride, idx_t dilation, idx_t groups,
+                         bint flip, int n_threads) noexcept nogil:
     cdef GradGeometry geo
     cdef idx_t n_batch = dx.shape[0], k_size = w.shape[2]
     _grad_geometry(&geo, dx.shape[1], dx.shape[2], w.shape[0], w.shape[1], k_size, left,
                    right, dy.shape[2], stride, dilation, groups, sizeof(real_t))
     if n_batch == 0 or geo.c_in == 0 or geo.length == 0:
-        return
+        return CC_OK
     cdef bint by_rows = geo.c_per_group < 4
     cdef int threads = max(1, n_threads)
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.c_per_group * k_size
@@ -223,7 +235,7 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     # One malloc'd workspace (NumPy temporaries cost more than small calls' arithmetic).
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
-        raise MemoryError("conv1d_backward: cannot allocate the input gradient's workspace")
+        return CC_ENOMEM
     cdef char* base = align64(block)
     cdef idx_t* offs = <idx_t*>(base + plan.o_offs)
     cdef idx_t* starts = <idx_t*>(base + plan.o_starts)
@@ -237,73 +249,71 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
     cdef real_t* edge_grad = <real_t*>(base + plan.o_edges)
     cdef bint with_x = x.shape[0] > 0
     cdef idx_t n, t, o, c, item, unit, pads = geo.left + geo.right
-    try:
-        _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead, geo.dy_pitch,
-                      geo.phases, geo.mr, offs, starts, weights)
-        # Zeroed once: dy's lead and tail zeros are never written.
-        memset(dyp, 0, plan.n_scratch * (b_dyp + b_dxph))
-        if plan.blocked:
-            with nogil:
-                # A unit is a block of phase-row positions of one sample: its dy window is
-                # copied, its gradient computed and scattered into dx (the padding's
-                # share into edge_grad), all by one thread.
-                for unit in prange(n_batch * plan.n_qblocks, schedule="dynamic",
-                                   num_threads=threads):
-                    t = threadid()
-                    n = unit // plan.n_qblocks
-                    _grad_block(&geo, &plan, by_rows, &dy[n, 0, 0],
-                                <real_t*>(dyp + t * b_dyp), offs, starts, weights,
-                                <real_t*>(dxph + t * b_dxph), &dx[n, 0, 0],
-                                edge_grad + n * geo.c_in * pads, unit % plan.n_qblocks)
-                if mode != CC_PAD_CONSTANT and pads > 0:
-                    # The padding's gradient folded back onto the samples it came from.
-                    for item in prange(n_batch * geo.c_in, schedule="dynamic",
-                                       num_threads=threads):
-                        t = threadid()
-                        n = item // geo.c_in
-                        c = item % geo.c_in
-                        _fold_edges(&geo, edge_grad + item * pads,
-                                    <real_t*>(row + t * b_row), <real_t*>(tmp + t * b_tmp),
-                                    &dx[n, c, 0],
-                                    &x[n, c, 0] if with_x else <const real_t*>NULL, mode,
-                                    <real_t*>(fold + t * b_fold),
-                                    <double*>(stat_work + t * b_stat))
-            return
-        if by_sample:
-            with nogil:
-                for n in prange(n_batch, schedule="dynamic", num_threads=threads):
-                    t = threadid()
-                    for o in range(geo.c_out):
-                        memcpy(<real_t*>(dyp + t * b_dyp) + o * geo.dy_pitch + geo.lead,
-                               &dy[n, o, 0], geo.l_out * sizeof(real_t))
-                    _grad_phase_items(&geo, by_rows, <real_t*>(dyp + t * b_dyp), offs,
-                                      starts, starts + geo.phases, weights,
-                                      starts + 2 * geo.phases,
-                                      <real_t*>(dxph + t * b_dxph), 0, n_items)
-                    _fold_channels(&geo, <real_t*>(dxph + t * b_dxph),
-                                   <real_t*>(row + t * b_row), &dx[n, 0, 0],
-                                   &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
-                                   <real_t*>(fold + t * b_fold),
-                                   <double*>(stat_work + t * b_stat), 0, geo.c_in)
-            return
-        for n in range(n_batch):
-            with nogil:
-                for o in range(geo.c_out):
-                    memcpy(<real_t*>dyp + o * geo.dy_pitch + geo.lead, &dy[n, o, 0],
-                           geo.l_out * sizeof(real_t))
-                for item in prange(n_items, schedule="dynamic", num_threads=threads):
-                    _grad_phase_items(&geo, by_rows, <real_t*>dyp, offs, starts,
-                                      starts + geo.phases, weights, starts + 2 * geo.phases,
-                                      <real_t*>dxph, item, item + 1)
-                for c in prange(geo.c_in, schedule="dynamic", num_threads=threads):
-                    t = threadid()
-                    _fold_channels(&geo, <real_t*>dxph, <real_t*>(row + t * b_row),
-                                   &dx[n, 0, 0],
-                                   &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
-                                   <real_t*>(fold + t * b_fold),
-                                   <double*>(stat_work + t * b_stat), c, c + 1)
-    finally:
+    _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead, geo.dy_pitch,
+                  geo.phases, geo.mr, offs, starts, weights)
+    # Zeroed once: dy's lead and tail zeros are never written.
+    memset(dyp, 0, plan.n_scratch * (b_dyp + b_dxph))
+    if plan.blocked:
+        # A unit is a block of phase-row positions of one sample: its dy window is
+        # copied, its gradient computed and scattered into dx (the padding's
+        # share into edge_grad), all by one thread.
+        for unit in prange(n_batch * plan.n_qblocks, schedule="dynamic",
+                           num_threads=threads):
+            t = threadid()
+            n = unit // plan.n_qblocks
+            _grad_block(&geo, &plan, by_rows, &dy[n, 0, 0],
+                        <real_t*>(dyp + t * b_dyp), offs, starts, weights,
+                        <real_t*>(dxph + t * b_dxph), &dx[n, 0, 0],
+                        edge_grad + n * geo.c_in * pads, unit % plan.n_qblocks)
+        if mode != CC_PAD_CONSTANT and pads > 0:
+            # The padding's gradient folded back onto the samples it came from.
+            for item in prange(n_batch * geo.c_in, schedule="dynamic",
+                               num_threads=threads):
+                t = threadid()
+                n = item // geo.c_in
+                c = item % geo.c_in
+                _fold_edges(&geo, edge_grad + item * pads,
+                            <real_t*>(row + t * b_row), <real_t*>(tmp + t * b_tmp),
+                            &dx[n, c, 0],
+                            &x[n, c, 0] if with_x else <const real_t*>NULL, mode,
+                            <real_t*>(fold + t * b_fold),
+                            <double*>(stat_work + t * b_stat))
         free(block)
+        return CC_OK
+    if by_sample:
+        for n in prange(n_batch, schedule="dynamic", num_threads=threads):
+            t = threadid()
+            for o in range(geo.c_out):
+                memcpy(<real_t*>(dyp + t * b_dyp) + o * geo.dy_pitch + geo.lead,
+                       &dy[n, o, 0], geo.l_out * sizeof(real_t))
+            _grad_phase_items(&geo, by_rows, <real_t*>(dyp + t * b_dyp), offs,
+                              starts, starts + geo.phases, weights,
+                              starts + 2 * geo.phases,
+                              <real_t*>(dxph + t * b_dxph), 0, n_items)
+            _fold_channels(&geo, <real_t*>(dxph + t * b_dxph),
+                           <real_t*>(row + t * b_row), &dx[n, 0, 0],
+                           &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
+                           <real_t*>(fold + t * b_fold),
+                           <double*>(stat_work + t * b_stat), 0, geo.c_in)
+        free(block)
+        return CC_OK
+    for n in range(n_batch):
+        for o in range(geo.c_out):
+            memcpy(<real_t*>dyp + o * geo.dy_pitch + geo.lead, &dy[n, o, 0],
+                   geo.l_out * sizeof(real_t))
+        for item in prange(n_items, schedule="dynamic", num_threads=threads):
+            _grad_phase_items(&geo, by_rows, <real_t*>dyp, offs, starts,
+                              starts + geo.phases, weights, starts + 2 * geo.phases,
+                              <real_t*>dxph, item, item + 1)
+        for c in prange(geo.c_in, schedule="dynamic", num_threads=threads):
+            t = threadid()
+            _fold_channels(&geo, <real_t*>dxph, <real_t*>(row + t * b_row),
+                           &dx[n, 0, 0],
+                           &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
+                           <real_t*>(fold + t * b_fold),
+                           <double*>(stat_work + t * b_stat), c, c + 1)
+    free(block)
+    return CC_OK
 
 
 cdef void _grad_geometry(GradGeometry* geo, idx_t c_in, idx_t length, idx_t c_out,
@@ -539,6 +549,18 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
                      idx_t left, idx_t right, int mode, double pad_value,
                      idx_t stride, idx_t dilation, idx_t groups, bint flip, int n_threads):
     """dL/dW and dL/db of conv1d for validated arrays (either output may be empty)."""
+    cdef int status
+    with nogil:
+        status = _grad_weight_bias_run(dy, x, dw, db, left, right, mode, pad_value, stride,
+                                       dilation, groups, flip, n_threads)
+    check_status(status, "conv1d_backward")
+
+
+cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] x,
+                               real_t[:, :, ::1] dw, real_t[::1] db, idx_t left,
+                               idx_t right, int mode, double pad_value, idx_t stride,
+                               idx_t dilation, idx_t groups, bint flip,
+                               int n_threads) noexcept nogil:
     cdef Geometry geo
     cdef idx_t n_batch = dy.shape[0]
     cdef bint want_w = dw.shape[0] > 0, want_b = db.shape[0] > 0
@@ -553,17 +575,16 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     cdef idx_t n, o, j, t, c, k
     cdef double acc
     if want_b:
-        with nogil:
-            for o in prange(geo.c_out, schedule="dynamic", num_threads=threads):
-                acc = 0.0
-                for n in range(n_batch):
-                    acc = acc + rowsum(geo.kern, &dy[n, o, 0], geo.l_out)
-                db[o] = <real_t>acc
+        for o in prange(geo.c_out, schedule="dynamic", num_threads=threads):
+            acc = 0.0
+            for n in range(n_batch):
+                acc = acc + rowsum(geo.kern, &dy[n, o, 0], geo.l_out)
+            db[o] = <real_t>acc
     if not want_w:
-        return
+        return CC_OK
     if n_batch == 0:
-        dw[...] = 0
-        return
+        memset(&dw[0, 0, 0], 0, dw.shape[0] * dw.shape[1] * dw.shape[2] * sizeof(real_t))
+        return CC_OK
     cdef idx_t n_items = (groups * ((geo.o_per_group + geo.kern.wr - 1) // geo.kern.wr)
                           * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
     threads = <int>min(<idx_t>threads, n_items)
@@ -571,7 +592,7 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     _wgrad_plan(&plan, &geo, mode, sizeof(real_t), threads)
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
-        raise MemoryError("conv1d_backward: cannot allocate the weight gradient's workspace")
+        return CC_ENOMEM
     cdef char* base = align64(block)
     cdef double* dw_acc = <double*>(base + plan.o_acc)
     cdef idx_t* offs = <idx_t*>(base + plan.o_offs)
@@ -585,48 +606,46 @@ def grad_weight_bias(const real_t[:, :, ::1] dy,     # IN  (N, C_out, L_out)
     cdef idx_t per_thread = (n_items + threads - 1) // threads
     cdef idx_t first, last, c_first, c_last, items_per_group
     items_per_group = n_items // groups
-    try:
-        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
-                          plan.block_pitch if plan.blocked else geo.pitch, geo.phases)
-        memset(dw_acc, 0, plan.b_acc)
-        memset(packed, 0, threads * b_packed)
-        with nogil:
-            # One packed sample (or length block) per thread: each thread packs the
-            # samples for itself, so the whole call is a single parallel region (a region
-            # per sample made every thread wait for the slowest at each sample; next to
-            # PyTorch's own spinning OpenMP threads that cost more than the arithmetic).
-            for t in prange(threads, schedule="static", num_threads=threads):
-                first = t * per_thread
-                last = min(first + per_thread, n_items)
-                if first < last:
-                    # Items run group by group: pack only the channels of its groups.
-                    c_first = (first // items_per_group) * geo.c_per_group
-                    c_last = ((last - 1) // items_per_group + 1) * geo.c_per_group
-                    for n in range(n_batch):
-                        if plan.blocked:
-                            _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
-                                          <real_t*>(packed + t * b_packed),
-                                          <real_t*>(rows_tmp + t * b_rows),
-                                          <real_t*>(edges + t * b_edges),
-                                          <double*>(work + t * b_work), offs, dw_acc,
-                                          first, last, c_first, c_last, mode, value)
-                            continue
-                        pack_channels(&x[n, 0, 0] if geo.length > 0
-                                      else <const real_t*>NULL,
-                                      <real_t*>(packed + t * b_packed),
-                                      <real_t*>(rows_tmp + t * b_rows), &geo, c_first,
-                                      c_last, mode, value, <double*>(work + t * b_work))
-                        # A thread owns its items (blocks of dW) for every sample and adds
-                        # the samples in order: each entry is summed in one fixed order.
-                        _wgrad_items(&geo, &dy[n, 0, 0], <real_t*>(packed + t * b_packed),
-                                     offs, dw_acc, first, last)
-            for o in range(geo.c_out):
-                for c in range(geo.c_per_group):
-                    for k in range(geo.k_size):
-                        dw[o, c, geo.k_size - 1 - k if flip else k] = <real_t>dw_acc[
-                            (o * geo.c_per_group + c) * geo.k_size + k]
-    finally:
-        free(block)
+    fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
+                      plan.block_pitch if plan.blocked else geo.pitch, geo.phases)
+    memset(dw_acc, 0, plan.b_acc)
+    memset(packed, 0, threads * b_packed)
+    # One packed sample (or length block) per thread: each thread packs the
+    # samples for itself, so the whole call is a single parallel region (a region
+    # per sample made every thread wait for the slowest at each sample; next to
+    # PyTorch's own spinning OpenMP threads that cost more than the arithmetic).
+    for t in prange(threads, schedule="static", num_threads=threads):
+        first = t * per_thread
+        last = min(first + per_thread, n_items)
+        if first < last:
+            # Items run group by group: pack only the channels of its groups.
+            c_first = (first // items_per_group) * geo.c_per_group
+            c_last = ((last - 1) // items_per_group + 1) * geo.c_per_group
+            for n in range(n_batch):
+                if plan.blocked:
+                    _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
+                                  <real_t*>(packed + t * b_packed),
+                                  <real_t*>(rows_tmp + t * b_rows),
+                                  <real_t*>(edges + t * b_edges),
+                                  <double*>(work + t * b_work), offs, dw_acc,
+                                  first, last, c_first, c_last, mode, value)
+                    continue
+                pack_channels(&x[n, 0, 0] if geo.length > 0
+                              else <const real_t*>NULL,
+                              <real_t*>(packed + t * b_packed),
+                              <real_t*>(rows_tmp + t * b_rows), &geo, c_first,
+                              c_last, mode, value, <double*>(work + t * b_work))
+                # A thread owns its items (blocks of dW) for every sample and adds
+                # the samples in order: each entry is summed in one fixed order.
+                _wgrad_items(&geo, &dy[n, 0, 0], <real_t*>(packed + t * b_packed),
+                             offs, dw_acc, first, last)
+    for o in range(geo.c_out):
+        for c in range(geo.c_per_group):
+            for k in range(geo.k_size):
+                dw[o, c, geo.k_size - 1 - k if flip else k] = <real_t>dw_acc[
+                    (o * geo.c_per_group + c) * geo.k_size + k]
+    free(block)
+    return CC_OK
 
 
 cdef struct WgradPlan:
@@ -702,4 +721,21 @@ cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t
 
 # Specialisations by dtype.char (see _forward.FORWARD for why).
 GRAD_INPUT = {"f": grad_input["float"], "d": grad_input["double"]}
+
+
+def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads):
+    """dL/dx of the checked conv1d call ``spec`` into ``dx``: ``dy`` ``(N, C_out, L_out)``,
+    ``w``, ``dx`` ``(N, C_in, L)`` and ``x`` (the input, or ``(0, 0, 0)`` for modes that
+    do not need it) are C-contiguous arrays of ``spec.dtype``."""
+    GRAD_INPUT[spec.dtype.char](dy, w, dx, x, spec.left, spec.right, spec.code,
+                                spec.stride, spec.dilation, spec.groups, flip, n_threads)
+
+
+def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads):
+    """dL/dW into ``dw`` and dL/db into ``db`` (either may be empty) of the checked conv1d
+    call ``spec``; ``x`` is the input ``(N, C_in, L)``, all C-contiguous of
+    ``spec.dtype``."""
+    GRAD_WEIGHT_BIAS[spec.dtype.char](dy, x, dw, db, spec.left, spec.right, spec.code,
+                                      spec.value, spec.stride, spec.dilation, spec.groups,
+                                      flip, n_threads)
 GRAD_WEIGHT_BIAS = {"f": grad_weight_bias["float"], "d": grad_weight_bias["double"]}

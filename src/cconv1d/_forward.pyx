@@ -39,6 +39,8 @@ from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row, CC_PAD_CONSTANT, CC_PAD_MEDIAN
 from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, tile_positions,
                                column_block)
+from cconv1d._spec cimport (CC_ENOMEM, CC_OK, ConvSpec, check_status, fast_conv1d_spec,
+                            output_window)
 
 import numpy as np
 
@@ -326,11 +328,23 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     """
     if x.shape[0] == 0 or y.shape[1] == 0 or y.shape[2] == 0:
         return
-    _forward_impl(&x[0, 0, 0] if x.shape[1] * x.shape[2] > 0 else <const real_t*>NULL,
-                  x.shape[0], x.shape[1], x.shape[2], &w[0, 0, 0], w.shape[0], w.shape[1],
-                  w.shape[2], &bias[0] if bias.shape[0] > 0 else <const real_t*>NULL,
-                  &y[0, 0, 0], y.shape[2], left, right, mode, pad_value, stride, dilation,
-                  groups, flip, n_threads)
+    cdef int status
+    with nogil:
+        status = _forward_impl(
+            &x[0, 0, 0] if x.shape[1] * x.shape[2] > 0 else <const real_t*>NULL,
+            x.shape[0], x.shape[1], x.shape[2], &w[0, 0, 0], w.shape[0], w.shape[1],
+            w.shape[2], &bias[0] if bias.shape[0] > 0 else <const real_t*>NULL,
+            &y[0, 0, 0], y.shape[2], left, right, mode, pad_value, stride, dilation,
+            groups, flip, n_threads)
+    check_status(status, "conv1d")
+
+
+def forward(ConvSpec spec, x, w, b, y, bint flip, int n_threads):
+    """:func:`cconv1d.conv1d` into ``y`` for the checked call ``spec``: ``x``
+    ``(N, C_in, L)``, ``w``, ``b`` (length 0 for none) and ``y`` ``(N, C_out, L_out)``
+    are C-contiguous arrays of ``spec.dtype``."""
+    FORWARD[spec.dtype.char](x, w, b, y, spec.left, spec.right, spec.code, spec.value,
+                             spec.stride, spec.dilation, spec.groups, flip, n_threads)
 
 
 cdef struct Plan:
@@ -509,8 +523,10 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                        const real_t* w, idx_t c_out, idx_t c_per_group, idx_t k_size,
                        const real_t* bias_ptr, real_t* y, idx_t l_out, idx_t left,
                        idx_t right, int mode, double pad_value, idx_t stride,
-                       idx_t dilation, idx_t groups, bint flip, int n_threads) except -1:
-    """conv1d_forward on raw C-contiguous buffers (n_batch, c_out, l_out >= 1)."""
+                       idx_t dilation, idx_t groups, bint flip,
+                       int n_threads) noexcept nogil:
+    """conv1d_forward on raw C-contiguous buffers (n_batch, c_out, l_out >= 1): CC_OK, or
+    CC_ENOMEM when the workspace cannot be allocated (raised once the GIL is back)."""
     cdef Geometry geo
     cdef Plan plan
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
@@ -523,7 +539,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef size_t b_edge = plan.b_edge
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
-        raise MemoryError("conv1d: cannot allocate the kernel's workspace")
+        return CC_ENOMEM
     cdef char* base = align64(block)
     cdef real_t* weights = <real_t*>(base + plan.o_weights)
     cdef idx_t* offs = <idx_t*>(base + plan.o_offs)
@@ -536,90 +552,87 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef real_t value = <real_t>pad_value
     cdef idx_t n, t, item, unit
     cdef const real_t* x_n
-    try:
-        _pack_weights(w, &geo, flip, by_rows, weights)
-        if plan.direct:
-            # No packing: a long signal is never copied to pad it.
-            fill_pair_offsets(offs, 1, geo.k_size, 1, dilation, 0, 1)
-            with nogil:
-                if threads == 1:   # no OpenMP region for small work: it costs microseconds
-                    for item in range(n_batch * n_items):
-                        _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs,
-                                         weights, bias_ptr,
-                                         y + (item // n_items) * c_out * l_out, value,
-                                         <real_t*>edge, item % n_items)
-                else:
-                    # Rows are short work (a depthwise row: ~1 us): handed out in chunks
-                    # (16 per thread), or the shared counter costs more than the rows
-                    # (one at a time, two threads took longer than one).
-                    for item in prange(n_batch * n_items, schedule="dynamic",
-                                       chunksize=max(1, n_batch * n_items // (16 * threads)),
-                                       num_threads=threads):
-                        _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs,
-                                         weights, bias_ptr,
-                                         y + (item // n_items) * c_out * l_out, value,
-                                         <real_t*>(edge + threadid() * b_edge),
-                                         item % n_items)
-            return 0
-        if plan.blocked:
-            fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
-                              plan.block_pitch, geo.phases)
-            # Zeroed once: the slack after each packed row is read by full tiles (a later,
-            # shorter block leaves earlier samples there: finite, and never stored).
-            memset(packed, 0, plan.n_scratch * b_packed)
-            n_units = n_batch * plan.n_lblocks
-            with nogil:
-                if mode != CC_PAD_CONSTANT:
-                    for n in prange(n_batch, schedule="static", num_threads=threads):
-                        t = threadid()
-                        pad_edges(x + n * c_in * length, edges + n * c_in * pads,
-                                  <real_t*>(row + t * b_row), &geo, mode, value,
-                                  <double*>(work + t * b_work), 0, geo.c_in)
-                # A unit is one length block of one sample: packed, then computed, by
-                # one thread, so its packed block stays in that core's L2.
-                for unit in prange(n_units, schedule="dynamic", num_threads=threads):
-                    t = threadid()
-                    n = unit // plan.n_lblocks
-                    _run_block(&geo, &plan, x + n * c_in * length,
-                               <real_t*>(packed + t * b_packed), edges + n * c_in * pads,
-                               offs, weights, bias_ptr, y + n * c_out * l_out,
-                               unit % plan.n_lblocks, mode, value)
-            return 0
-        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch,
-                          geo.phases)
-        # Zeroed once: the slack after each packed row is read by full tiles, never written.
-        memset(packed, 0, plan.n_scratch * b_packed)
-        if by_sample:
-            with nogil:
-                if threads == 1:
-                    for n in range(n_batch):
-                        x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
-                        pack_channels(x_n, <real_t*>packed, <real_t*>row, &geo, 0, geo.c_in,
-                                      mode, value, <double*>work)
-                        _run_items(&geo, by_rows, <real_t*>packed, offs, weights, bias_ptr,
-                                   y + n * c_out * l_out, 0, n_items)
-                else:
-                    for n in prange(n_batch, schedule="dynamic", num_threads=threads):
-                        t = threadid()
-                        x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
-                        pack_channels(x_n, <real_t*>(packed + t * b_packed),
-                                      <real_t*>(row + t * b_row), &geo, 0, geo.c_in, mode,
-                                      value, <double*>(work + t * b_work))
-                        _run_items(&geo, by_rows, <real_t*>(packed + t * b_packed), offs,
-                                   weights, bias_ptr, y + n * c_out * l_out, 0, n_items)
-            return 0
-        # Fewer samples than threads (one long signal, one example): split each sample.
-        for n in range(n_batch):
-            x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
-            with nogil:
-                pack_channels(x_n, <real_t*>packed, <real_t*>row, &geo, 0, geo.c_in, mode,
-                              value, <double*>work)
-                for item in prange(n_items, schedule="dynamic", num_threads=threads):
-                    _run_items(&geo, by_rows, <real_t*>packed, offs, weights, bias_ptr,
-                               y + n * c_out * l_out, item, item + 1)
-    finally:
+    _pack_weights(w, &geo, flip, by_rows, weights)
+    if plan.direct:
+        # No packing: a long signal is never copied to pad it.
+        fill_pair_offsets(offs, 1, geo.k_size, 1, dilation, 0, 1)
+        if threads == 1:   # no OpenMP region for small work: it costs microseconds
+            for item in range(n_batch * n_items):
+                _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs,
+                                 weights, bias_ptr,
+                                 y + (item // n_items) * c_out * l_out, value,
+                                 <real_t*>edge, item % n_items)
+        else:
+            # Rows are short work (a depthwise row: ~1 us): handed out in chunks
+            # (16 per thread), or the shared counter costs more than the rows
+            # (one at a time, two threads took longer than one).
+            for item in prange(n_batch * n_items, schedule="dynamic",
+                               chunksize=max(1, n_batch * n_items // (16 * threads)),
+                               num_threads=threads):
+                _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs,
+                                 weights, bias_ptr,
+                                 y + (item // n_items) * c_out * l_out, value,
+                                 <real_t*>(edge + threadid() * b_edge),
+                                 item % n_items)
         free(block)
-    return 0
+        return CC_OK
+    if plan.blocked:
+        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
+                          plan.block_pitch, geo.phases)
+        # Zeroed once: the slack after each packed row is read by full tiles (a later,
+        # shorter block leaves earlier samples there: finite, and never stored).
+        memset(packed, 0, plan.n_scratch * b_packed)
+        n_units = n_batch * plan.n_lblocks
+        if mode != CC_PAD_CONSTANT:
+            for n in prange(n_batch, schedule="static", num_threads=threads):
+                t = threadid()
+                pad_edges(x + n * c_in * length, edges + n * c_in * pads,
+                          <real_t*>(row + t * b_row), &geo, mode, value,
+                          <double*>(work + t * b_work), 0, geo.c_in)
+        # A unit is one length block of one sample: packed, then computed, by
+        # one thread, so its packed block stays in that core's L2.
+        for unit in prange(n_units, schedule="dynamic", num_threads=threads):
+            t = threadid()
+            n = unit // plan.n_lblocks
+            _run_block(&geo, &plan, x + n * c_in * length,
+                       <real_t*>(packed + t * b_packed), edges + n * c_in * pads,
+                       offs, weights, bias_ptr, y + n * c_out * l_out,
+                       unit % plan.n_lblocks, mode, value)
+        free(block)
+        return CC_OK
+    fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch,
+                      geo.phases)
+    # Zeroed once: the slack after each packed row is read by full tiles, never written.
+    memset(packed, 0, plan.n_scratch * b_packed)
+    if by_sample:
+        if threads == 1:
+            for n in range(n_batch):
+                x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
+                pack_channels(x_n, <real_t*>packed, <real_t*>row, &geo, 0, geo.c_in,
+                              mode, value, <double*>work)
+                _run_items(&geo, by_rows, <real_t*>packed, offs, weights, bias_ptr,
+                           y + n * c_out * l_out, 0, n_items)
+        else:
+            for n in prange(n_batch, schedule="dynamic", num_threads=threads):
+                t = threadid()
+                x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
+                pack_channels(x_n, <real_t*>(packed + t * b_packed),
+                              <real_t*>(row + t * b_row), &geo, 0, geo.c_in, mode,
+                              value, <double*>(work + t * b_work))
+                _run_items(&geo, by_rows, <real_t*>(packed + t * b_packed), offs,
+                           weights, bias_ptr, y + n * c_out * l_out, 0, n_items)
+        free(block)
+        return CC_OK
+    # Fewer samples than threads (one long signal, one example): split each sample.
+    for n in range(n_batch):
+        x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
+        pack_channels(x_n, <real_t*>packed, <real_t*>row, &geo, 0, geo.c_in, mode,
+                      value, <double*>work)
+        for item in prange(n_items, schedule="dynamic", num_threads=threads):
+            _run_items(&geo, by_rows, <real_t*>packed, offs, weights, bias_ptr,
+                       y + n * c_out * l_out, item, item + 1)
+    free(block)
+    return CC_OK
 
 
 # ---------------------------------------------------------------------------------------
@@ -634,10 +647,12 @@ cdef int _signal_run(const real_t[::1] a, const real_t[::1] v, real_t[::1] y, id
     cdef idx_t n = a.shape[0], m = v.shape[0], length = y.shape[0]
     # y[j] = full[j + offset], full[t] = sum_k a[t - k] v[k]: output j of a correlation
     # of a, padded by m - 1 - offset on the left, with v reversed (correlate: v itself).
-    _forward_impl(&a[0], 1, 1, n, &v[0], 1, 1, m, NULL, &y[0], length, m - 1 - offset,
-                  max(offset + length - n, 0), CC_PAD_CONSTANT, 0.0, 1, 1, 1, not correlate,
-                  n_threads)
-    return 0
+    cdef int status
+    with nogil:
+        status = _forward_impl(&a[0], 1, 1, n, &v[0], 1, 1, m, NULL, &y[0], length,
+                               m - 1 - offset, max(offset + length - n, 0), CC_PAD_CONSTANT,
+                               0.0, 1, 1, 1, not correlate, n_threads)
+    return check_status(status, "convolve")
 
 
 def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
@@ -675,16 +690,9 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
     cdef idx_t n = len(a), m = len(v)
     if n == 0 or m == 0 or (max_macs >= 0 and n > max_macs // m):
         return None
-    cdef idx_t long_len = max(n, m), short = min(n, m), offset, length
-    # numpy's windows (signal._window)
-    if mode == "full":
-        offset, length = 0, long_len + short - 1
-    elif mode == "same":
-        offset = short // 2 if correlate and m > n else (short - 1) // 2
-        length = long_len
-    elif mode == "valid":
-        offset, length = short - 1, long_len - short + 1
-    else:
+    cdef idx_t offset, length
+    output_window(n, m, mode, correlate, &offset, &length)
+    if length < 0:
         return None
     y = np.empty(length, dtype=dtype)
     if m > n:
@@ -706,165 +714,75 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
 # ---------------------------------------------------------------------------------------
 # conv1d's fast path
 
-# Arguments past these bounds take the general path, whose checks name them.
-cdef idx_t _FAST_MAX_INT = 1 << 30
-cdef idx_t _FAST_MAX_ELEMENTS = 1 << 46
-
-
-cdef bint _plain_array(object a, object dtype):
-    """An ndarray of exactly ``dtype`` (native), C-contiguous and aligned."""
-    if type(a) is not np.ndarray or a.dtype is not dtype:
-        return False
-    flags = a.flags
-    return flags.c_contiguous and flags.aligned
-
-
-cdef bint _small_int(object v, idx_t minimum):
-    return type(v) is int and minimum <= v < _FAST_MAX_INT
-
-
-cdef int _conv1d_run(object x, object w, object b, object y, bint batched, idx_t left,
-                     idx_t right, int code, double value, idx_t stride, idx_t dilation,
-                     idx_t groups, bint flip, int n_threads, real_t dummy) except -1:
-    """Typed views of the fast path's arrays and the kernel call; -2 if ``y`` overlaps an
-    input (the general path then explains)."""
+cdef int _conv1d_run(ConvSpec spec, object y, bint flip, int n_threads,
+                     real_t dummy) except -1:
+    """Typed views of the fast route's arrays and the kernel call; -2 if ``y`` overlaps
+    an input (the general route then explains)."""
     cdef const real_t[:, :, ::1] x3
     cdef const real_t[:, ::1] x2
-    cdef const real_t[:, :, ::1] wv = w
+    cdef const real_t[:, :, ::1] wv = spec.weight
     cdef const real_t[::1] bv
     cdef real_t[:, :, ::1] y3
     cdef real_t[:, ::1] y2
     cdef const real_t* xp
     cdef const real_t* bp = NULL
     cdef real_t* yp
-    cdef idx_t n, c_in, length, l_out, c_out = wv.shape[0]
-    if batched:
-        x3 = x
+    cdef idx_t n = spec.n_batch, c_in = spec.c_in, length = spec.length
+    cdef idx_t c_out = spec.c_out, l_out = spec.l_out
+    if spec.batched:
+        x3 = spec.x
         y3 = y
         xp, yp = &x3[0, 0, 0], &y3[0, 0, 0]
-        n, c_in, length, l_out = x3.shape[0], x3.shape[1], x3.shape[2], y3.shape[2]
     else:
-        x2 = x
+        x2 = spec.x
         y2 = y
         xp, yp = &x2[0, 0], &y2[0, 0]
-        n, c_in, length, l_out = 1, x2.shape[0], x2.shape[1], y2.shape[1]
-    if b is not None:
-        bv = b
+    if spec.bias is not None:
+        bv = spec.bias
         bp = &bv[0]
     # All four are C-contiguous: they overlap exactly when their byte ranges do.
     cdef const char* lo = <const char*>yp
     cdef const char* hi = <const char*>(yp + n * c_out * l_out)
     if ((<const char*>xp < hi and lo < <const char*>(xp + n * c_in * length))
             or (<const char*>&wv[0, 0, 0] < hi and lo < <const char*>(
-                &wv[0, 0, 0] + c_out * wv.shape[1] * wv.shape[2]))
+                &wv[0, 0, 0] + c_out * spec.c_per_group * spec.k_size))
             or (bp != NULL and <const char*>bp < hi and lo < <const char*>(bp + c_out))):
         return -2
-    _forward_impl(xp, n, c_in, length, &wv[0, 0, 0], c_out, wv.shape[1], wv.shape[2], bp,
-                  yp, l_out, left, right, code, value, stride, dilation, groups, flip,
-                  n_threads)
-    return 0
+    cdef int status
+    with nogil:
+        status = _forward_impl(xp, n, c_in, length, &wv[0, 0, 0], c_out, spec.c_per_group,
+                               spec.k_size, bp, yp, l_out, spec.left, spec.right, spec.code,
+                               spec.value, spec.stride, spec.dilation, spec.groups, flip,
+                               n_threads)
+    return check_status(status, "conv1d")
 
 
-def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, dict mode_codes,
-                pad_value, bint flip, out, int n_threads, idx_t max_span):
-    """The whole of :func:`cconv1d.conv1d` in compiled code for the common case, or None.
+def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, pad_value,
+                bint flip, out, int n_threads, idx_t max_span):
+    """The whole of :func:`cconv1d.conv1d` in compiled code for the common call, or None.
 
-    Taken when ``x`` (2-D or 3-D), ``weight`` and ``bias`` (or None) are C-contiguous,
-    aligned ndarrays of one native float dtype, the integers are plain ints within
-    bounds, ``padding`` an int, a pair of ints or a padding word, ``padding_mode`` a key
-    of ``mode_codes`` (the caller's name -> code table, ``_modes.FAST_CODES``: -1 for
-    "zeros"; passed in, so this module imports no Python module of the package), the
-    dilated kernel shorter than ``max_span`` (longer ones may take the FFT route), the
-    signal non-empty and ``out`` (if given) exactly right. Everything
-    else returns None and goes through the general path, which validates and explains:
-    for a small layer the general path's Python costs several times the arithmetic.
-    Lengths follow ``functional.conv1d_geometry``.
+    The spec layer's typed route (``_spec.fast_conv1d_spec``) checks the arguments; this
+    adds ``out`` (if given: exactly right, else None) and runs the kernel. Everything
+    else returns None and goes through the general route, which validates and explains.
     """
-    if type(x) is not np.ndarray:
+    cdef ConvSpec spec = fast_conv1d_spec(x, w, b, stride, padding, dilation, groups,
+                                          padding_mode, pad_value, max_span)
+    if spec is None:
         return None
-    dtype = x.dtype
-    if dtype is not _F32 and dtype is not _F64:
-        return None
-    if not (_plain_array(x, dtype) and _plain_array(w, dtype)
-            and (b is None or _plain_array(b, dtype))):
-        return None
-    if not (_small_int(stride, 1) and _small_int(dilation, 1) and _small_int(groups, 1)):
-        return None
-    if type(padding_mode) is not str:
-        return None
-    cdef int code = mode_codes.get(padding_mode, -2)
-    cdef double value = 0.0
-    if code == -2:
-        return None
-    if code == -1:
-        code = CC_PAD_CONSTANT
-    elif type(pad_value) is float or type(pad_value) is int:
-        value = pad_value
-    else:
-        return None
-    cdef int ndim = x.ndim
-    if (ndim != 2 and ndim != 3) or w.ndim != 3 or (b is not None and b.ndim != 1):
-        return None
-    shape = x.shape
-    cdef idx_t n = shape[0] if ndim == 3 else 1
-    cdef idx_t c_in = shape[ndim - 2], length = shape[ndim - 1]
-    cdef idx_t c_out = w.shape[0], c_per_group = w.shape[1], k_size = w.shape[2]
-    cdef idx_t s = stride, d = dilation, g = groups
-    if (n == 0 or c_in == 0 or length == 0 or c_out == 0 or k_size == 0
-            or c_in % g or c_out % g or c_per_group != c_in // g
-            or (b is not None and b.shape[0] != c_out)
-            or k_size >= _FAST_MAX_INT or length >= _FAST_MAX_ELEMENTS):
-        return None
-    cdef idx_t span = d * (k_size - 1), left, right, l_out, total
-    if span + 1 >= max_span:
-        return None
-    if type(padding) is int:
-        if not _small_int(padding, 0):
-            return None
-        left = right = padding
-    elif type(padding) is tuple and len(padding) == 2:
-        if not (_small_int(padding[0], 0) and _small_int(padding[1], 0)):
-            return None
-        left, right = padding
-    elif type(padding) is str:
-        if padding == "valid":
-            left = right = 0
-        elif padding == "same":
-            l_out = (length + s - 1) // s
-            total = max((l_out - 1) * s + span + 1 - length, 0)
-            left, right = total // 2, total - total // 2
-        elif padding == "full":
-            left = right = span
-        elif padding == "causal":
-            left, right = span, 0
-        else:
-            return None
-    else:
-        return None
-    if left + length + right - span - 1 < 0:   # output length < 1 (C division truncates)
-        return None
-    l_out = (left + length + right - span - 1) // s + 1
-    # in double: these products must not overflow before they are compared
-    if (l_out < 1 or <double>n * c_in * (left + length + right) >= _FAST_MAX_ELEMENTS
-            or <double>n * c_out * l_out >= _FAST_MAX_ELEMENTS):
-        return None
-    if ndim == 3:
-        expected = (n, c_out, l_out)
-    else:
-        expected = (c_out, l_out)
+    expected = spec.shape
+    dtype = spec.dtype
     if out is None:
         y = np.empty(expected, dtype=dtype)
-    elif (_plain_array(out, dtype) and out.flags.writeable and out.shape == expected):
+    elif (type(out) is np.ndarray and out.dtype is dtype and out.flags.c_contiguous
+            and out.flags.aligned and out.flags.writeable and out.shape == expected):
         y = out
     else:
         return None
     cdef int status
     if dtype is _F32:
-        status = _conv1d_run[float](x, w, b, y, ndim == 3, left, right, code, value, s, d,
-                                    g, flip, n_threads, 0)
+        status = _conv1d_run[float](spec, y, flip, n_threads, 0)
     else:
-        status = _conv1d_run[double](x, w, b, y, ndim == 3, left, right, code, value, s,
-                                     d, g, flip, n_threads, 0)
+        status = _conv1d_run[double](spec, y, flip, n_threads, 0)
     return y if status == 0 else None
 
 

@@ -6,7 +6,7 @@
 from cconv1d._typedefs cimport scalar_t, idx_t
 
 # The padding modes: cc_modes.h is their only source (codes, pictures); Cython modules
-# cimport them from here, Python code reads cconv1d._modes (made from _padding.MODE_CODES).
+# cimport them from here; Python code reads cconv1d._spec (its MODE_CODES table).
 # The path is relative to cconv1d.get_include(), so downstream builds need no other
 # include folder.
 cdef extern from "cconv1d/include/cconv1d/cc_modes.h":

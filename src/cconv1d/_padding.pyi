@@ -13,5 +13,3 @@ def pad_backward_lanes(grad: _Array, out: _Array, x: _Array, left: int, right: i
 # dtype char -> the fused kernels specialised for it
 PAD: dict[str, Callable[..., None]]
 PAD_BACKWARD: dict[str, Callable[..., None]]
-# canonical padding-mode name -> its code in cc_modes.h
-MODE_CODES: dict[str, int]

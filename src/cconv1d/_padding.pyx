@@ -29,24 +29,6 @@ from cconv1d._typedefs cimport scalar_t, idx_t
 
 import numpy as np
 
-#: Canonical padding-mode names -> their codes in cc_modes.h: the one table that pairs a
-#: name with a number (cconv1d._modes derives the Python constants and aliases from it).
-MODE_CODES = {
-    "constant": CC_PAD_CONSTANT,
-    "edge": CC_PAD_EDGE,
-    "reflect": CC_PAD_REFLECT,
-    "symmetric": CC_PAD_SYMMETRIC,
-    "wrap": CC_PAD_WRAP,
-    "mean": CC_PAD_MEAN,
-    "median": CC_PAD_MEDIAN,
-    "minimum": CC_PAD_MINIMUM,
-    "maximum": CC_PAD_MAXIMUM,
-    "linear_ramp": CC_PAD_LINEAR_RAMP,
-    "antisymmetric": CC_PAD_ANTISYMMETRIC,
-    "antireflect": CC_PAD_ANTIREFLECT,
-    "smooth": CC_PAD_SMOOTH,
-}
-
 
 # ---------------------------------------------------------------------------------------
 # index rules

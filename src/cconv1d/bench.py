@@ -45,7 +45,7 @@ from typing import Any, TextIO
 import numpy as np
 
 import cconv1d as cc
-from cconv1d import _forward, _modes, _threads, _validation
+from cconv1d import _forward, _spec, _threads
 
 # (N, C_in, C_out, L, K, stride, dilation, groups, padding[, dtype])
 NN_CASES = {
@@ -234,7 +234,7 @@ def nn_case(name: str, spec: tuple[Any, ...], repeats: int, threads: int,
            "shape": f"N={n} {c_in}->{c_out} L={length} K={k} s={stride} d={dilation} g={groups}",
            "workspace": _forward.forward_workspace_bytes(
                n, c_in, length, c_out, c_in // groups, k, left, right, y.shape[-1],
-               stride, dilation, groups, _modes.CONSTANT, dtype.itemsize, threads)}
+               stride, dilation, groups, _spec.CONSTANT, dtype.itemsize, threads)}
     forward: dict[str, Callable[[], object]] = {
                "ours": lambda: cc.conv1d(x, w, b, out=out, **kwargs),
                "ours_fresh": lambda: cc.conv1d(x, w, b, **kwargs)}
@@ -383,8 +383,8 @@ def run(cases: Sequence[str] | None = None,
     count; default ``cc.get_num_threads()``); ``peak=False`` skips the GEMM peak and the
     ``% peak`` columns; ``json_path`` (``"-"``: standard output) also writes the report.
     """
-    repeats = _validation.as_int(repeats, "repeats", minimum=1)
-    counts = [_validation.as_int(n, "threads", minimum=1) for n in _thread_counts(threads)]
+    repeats = _spec.as_int(repeats, "repeats", minimum=1)
+    counts = [_spec.as_int(n, "threads", minimum=1) for n in _thread_counts(threads)]
     report: dict[str, Any] = {"machine": machine_info(), "threads": counts,
                               "simd": _forward.simd_path(), "peak": {}, "rows": []}
     if stream is not None:

@@ -46,11 +46,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 import cconv1d as cc
-from cconv1d import _modes, _validation
+from cconv1d import _spec
 from cconv1d import functional as _functional
 from cconv1d._typing import ArrayLike, Method, Padding, PadMode, SignalMode
-from cconv1d.functional import conv1d_geometry
-from cconv1d.signal import _window, choose_method
+from cconv1d.signal import choose_method
 
 __all__ = ["convolve", "correlate", "conv1d"]
 
@@ -87,7 +86,7 @@ def _side_pad(a: da.Array, left: int, right: int, mode: PadMode, value: float,
     """Lazy ``(left_pad, right_pad)`` blocks of ``cc.pad(a, (left, right), mode)``,
     computed from the samples each side needs."""
     length = a.shape[-1]
-    code = _modes.lookup(mode)[1]
+    code = _spec.lookup(mode)[1]
     lead = a.shape[:-1]
     dtype = a.dtype
     pieces: list[da.Array | None] = []
@@ -95,18 +94,18 @@ def _side_pad(a: da.Array, left: int, right: int, mode: PadMode, value: float,
         if width == 0:
             pieces.append(None)
             continue
-        if code == _modes.CONSTANT:
-            fill = 0.0 if mode in _modes.ZEROS else value
+        if code == _spec.CONSTANT:
+            fill = 0.0 if mode in _spec.ZEROS else value
             pieces.append(da.full(lead + (width,), fill, dtype=dtype,
                                   chunks=a.chunks[:-1] + (width,)))
             continue
-        if code in _modes.STATISTIC:
-            reduce = {_modes.MEAN: da.mean, _modes.MINIMUM: da.min,
-                      _modes.MAXIMUM: da.max, _modes.MEDIAN: da.median}[code]
-            if code == _modes.MEDIAN:
+        if code in _spec.STATISTIC:
+            reduce = {_spec.MEAN: da.mean, _spec.MINIMUM: da.min,
+                      _spec.MAXIMUM: da.max, _spec.MEDIAN: da.median}[code]
+            if code == _spec.MEDIAN:
                 # The median needs each whole lane in one chunk: memory grows with L here.
                 stat = da.median(a.rechunk({a.ndim - 1: -1}), axis=-1)
-            elif code == _modes.MEAN:
+            elif code == _spec.MEAN:
                 stat = da.mean(a, axis=-1, dtype=np.float64)   # summed as cc.pad does
             else:
                 stat = reduce(a, axis=-1)
@@ -117,7 +116,7 @@ def _side_pad(a: da.Array, left: int, right: int, mode: PadMode, value: float,
         # Samples a side needs: enough to reflect `width` deep (the whole lane if shorter);
         # wrap takes them from the other end.
         need = min(length, width + 1)
-        take_tail = (side == "left") == (code == _modes.WRAP)
+        take_tail = (side == "left") == (code == _spec.WRAP)
         part = a[..., length - need:] if take_tail else a[..., :need]
         part = part.rechunk({a.ndim - 1: -1})
         widths = (width, 0) if side == "left" else (0, width)
@@ -170,10 +169,10 @@ def _signal(a: Any, v: ArrayLike, mode: SignalMode, axis: int, method: Method,
         raise ValueError(f"v must be 1-D, got an array of shape {va.shape}")
     if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
         raise ValueError(f"mode must be one of ('full', 'same', 'valid'), got {mode!r}")
-    axis = _validation.as_int(axis, "axis")
+    axis = _spec.as_int(axis, "axis")
     if not -a.ndim <= axis < a.ndim:
         raise ValueError(f"axis {axis} is out of bounds for a with {a.ndim} dimension(s)")
-    dtype = _validation.result_dtype([np.empty(0, a.dtype), va], ["a", "v"], "convolve",
+    dtype = _spec.result_dtype([np.empty(0, a.dtype), va], ["a", "v"], "convolve",
                                      allow_complex=True)
     n, m = a.shape[axis], va.shape[0]
     if n == 0:
@@ -184,7 +183,7 @@ def _signal(a: Any, v: ArrayLike, mode: SignalMode, axis: int, method: Method,
     if reverse_conj:
         kernel = np.conj(kernel[::-1]) if dtype.kind == "c" else kernel[::-1]
     kernel = np.ascontiguousarray(kernel)
-    offset, length = _window(n, m, mode, correlate=reverse_conj)
+    offset, length = _spec.window(n, m, mode, correlate=reverse_conj)
     moved = da.moveaxis(a, axis, -1).astype(dtype)
     lanes = math.prod(moved.shape[:-1])
     # Decided once, for the whole array as the in-memory call decides it: a task deciding
@@ -332,15 +331,11 @@ def conv1d(x: da.Array | ArrayLike, weight: ArrayLike, bias: ArrayLike | None = 
     # Validate everything (and learn shapes) as the in-memory call would, on a stand-in
     # of x's shape and dtype that holds no data (a broadcast zero).
     stand_in = np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
-    plan = _functional._prepare(stand_in, w, b, stride, padding, dilation, groups,
-                                padding_mode, pad_value, "conv1d")
-    dtype = plan["dtype"]
-    c_out = plan["c_out"]
-    k_size = w.shape[-1]
-    stride = int(stride)
-    dilation = int(dilation)
-    left, right, l_out = conv1d_geometry(x3.shape[-1], k_size, stride, padding, dilation)
-    span = dilation * (k_size - 1) + 1
+    spec = _spec.conv1d_spec(stand_in, w, b, stride, padding, dilation, groups,
+                             padding_mode, pad_value, "conv1d")
+    dtype, c_out, stride, dilation = spec.dtype, spec.c_out, spec.stride, spec.dilation
+    left, right, l_out = spec.left, spec.right, spec.l_out
+    span = dilation * (spec.k_size - 1) + 1
     x3 = x3.astype(dtype).rechunk({1: -1})
     x3 = _rechunk_for_halo(x3, span - 1, stacklevel=3)
     left_pad, right_pad = _side_pad(x3, left, right, padding_mode, pad_value, pad_value)

@@ -13,15 +13,15 @@ from typing import Any, NamedTuple, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from cconv1d import _fftconv, _modes, _threads, _validation
-from cconv1d._backward import GRAD_INPUT, GRAD_WEIGHT_BIAS
-from cconv1d._forward import FORWARD, conv1d_fast
+from cconv1d import _fftconv, _spec, _threads
+from cconv1d._backward import GRAD_INPUT, input_gradient, weight_bias_gradient
+from cconv1d._forward import conv1d_fast, forward
+from cconv1d._spec import ConvSpec, conv1d_geometry, conv1d_spec
 from cconv1d._typing import (ArrayLike, ArrayT, FloatArray, GradName, Method, Padding,
                              PadMode)
 
-# conv1d's compiled fast path: mode names -> codes, and per method the dilated kernel
-# length from which it declines (auto: where the FFT route may pay; fft: always).
-_FAST_CODES = _modes.FAST_CODES
+# Per method, the dilated kernel length from which conv1d's compiled fast route declines
+# (auto: where the FFT route may pay; fft: always).
 _SPAN_CAP = {"direct": 1 << 62, "auto": _fftconv.MIN_FFT_SPAN, "fft": 0}
 
 __all__ = ["conv1d", "conv1d_backward", "conv_transpose1d", "Conv1dGrads", "conv1d_geometry"]
@@ -33,152 +33,6 @@ class Conv1dGrads(NamedTuple):
     input: FloatArray | None
     weight: FloatArray | None
     bias: FloatArray | None
-
-_PADDING_WORDS = ("valid", "same", "full", "causal")
-
-
-def conv1d_geometry(length: int, kernel_size: int, stride: int = 1, padding: Padding = 0,
-                    dilation: int = 1) -> tuple[int, int, int]:
-    """Padding and output length of :func:`cconv1d.conv1d`, as Python ints.
-
-    Parameters
-    ----------
-    length, kernel_size, stride, dilation : int
-        Input length (>= 0), taps (>= 1), step (>= 1) and tap spacing (>= 1). Any
-        integer type (``numpy.int64`` too); floats, even integral ones, are refused.
-    padding : int, (int, int) or str
-        As for :func:`cconv1d.conv1d`.
-
-    Returns
-    -------
-    (left, right, l_out) : tuple of int
-        ``l_out = (left + length + right - dilation*(kernel_size-1) - 1) // stride + 1``;
-        it may be < 1, which :func:`cconv1d.conv1d` refuses.
-
-    Raises
-    ------
-    TypeError
-        A length, size, stride or dilation that is not an integer.
-    ValueError
-        ``length < 0``; ``kernel_size``, ``stride`` or ``dilation < 1``; a bad ``padding``.
-
-    Examples
-    --------
-    >>> from cconv1d.functional import conv1d_geometry
-    >>> conv1d_geometry(10, 3, stride=2, padding="same")   # TensorFlow's SAME
-    (0, 1, 5)
-    >>> conv1d_geometry(10, 3, dilation=2, padding="causal")
-    (4, 0, 10)
-    """
-    length = _validation.as_int(length, "length", minimum=0)
-    kernel_size = _validation.as_int(kernel_size, "kernel_size", minimum=1)
-    stride = _validation.as_int(stride, "stride", minimum=1)
-    dilation = _validation.as_int(dilation, "dilation", minimum=1)
-    span = dilation * (kernel_size - 1)
-    if isinstance(padding, str):
-        word = padding
-        if word == "valid":
-            left = right = 0
-        elif word == "same":
-            # Output ceil(L / stride); the odd sample of padding goes on the right.
-            l_out = -(-length // stride)
-            total = max((l_out - 1) * stride + span + 1 - length, 0)
-            left, right = total // 2, total - total // 2
-        elif word == "full":
-            left = right = span
-        elif word == "causal":
-            left, right = span, 0
-        else:
-            raise ValueError(f"padding must be an int, a pair (left, right) or one of "
-                             f"{', '.join(repr(w) for w in _PADDING_WORDS)}; got {padding!r}")
-    else:
-        left, right = _validation.int_pair(padding, "padding")
-    l_out = (left + length + right - span - 1) // stride + 1
-    return left, right, l_out
-
-
-def _common_ints(stride: Any, dilation: Any, groups: Any) -> tuple[int, int, int]:
-    stride = _validation.as_int(stride, "stride", minimum=1)
-    dilation = _validation.as_int(dilation, "dilation", minimum=1)
-    groups = _validation.as_int(groups, "groups", minimum=1)
-    return stride, dilation, groups
-
-
-def _batched(arr: np.ndarray, name: str) -> tuple[np.ndarray, bool]:
-    if arr.ndim == 3:
-        return arr, True
-    if arr.ndim == 2:
-        return arr[None], False
-    raise ValueError(f"{name} must be (N, C_in, L) or (C_in, L), "
-                     f"got an array of shape {arr.shape}")
-
-
-def _weight_and_bias(wa: np.ndarray, ba: np.ndarray | None, c_in: int, groups: int,
-                     what: str) -> tuple[int, int]:
-    if wa.ndim != 3:
-        raise ValueError(f"weight must be 3-D (C_out, C_in/groups, K), got shape {wa.shape}")
-    c_out, c_per_group, k_size = wa.shape
-    if k_size < 1:
-        raise ValueError(f"weight: kernel size (last axis) must be >= 1, got {k_size}")
-    if c_in % groups:
-        raise ValueError(f"groups={groups} must divide the input channels C_in={c_in}")
-    if c_out % groups:
-        raise ValueError(f"groups={groups} must divide the output channels "
-                         f"(weight.shape[0]={c_out})")
-    if c_per_group != c_in // groups:
-        raise ValueError(f"weight.shape[1] must be C_in/groups = {c_in}/{groups} = "
-                         f"{c_in // groups} (channel mismatch), got {c_per_group}")
-    if ba is not None and (ba.ndim != 1 or ba.shape[0] != c_out):
-        raise ValueError(f"bias must have shape ({c_out},) to match weight.shape[0], "
-                         f"got {ba.shape}")
-    return c_out, k_size
-
-
-def _padding_mode(padding_mode: str, pad_value: Any) -> tuple[str, int, float]:
-    canonical, code = _modes.lookup(padding_mode, "padding_mode")
-    if padding_mode in _modes.ZEROS:
-        value = 0.0
-    else:
-        try:
-            value = float(pad_value)
-        except (TypeError, ValueError):
-            raise TypeError(f"pad_value must be a real number, got {pad_value!r}") from None
-    return canonical, code, value
-
-
-def _prepare(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: Any,
-             padding: Any, dilation: Any, groups: Any, padding_mode: str, pad_value: Any,
-             what: str, extra: Sequence[tuple[np.ndarray, str]] = ()) -> dict[str, Any]:
-    """Shared validation of conv1d and conv1d_backward; returns a dict of plain values."""
-    xa = _validation.as_array(x, "x")
-    wa = _validation.as_array(weight, "weight")
-    ba = None if bias is None else _validation.as_array(bias, "bias")
-    arrays = [xa, wa] + ([ba] if ba is not None else []) + [a for a, _ in extra]
-    names = ["x", "weight"] + (["bias"] if ba is not None else []) + [n for _, n in extra]
-    dtype = _validation.result_dtype(arrays, names, what, allow_complex=False)
-    stride, dilation, groups = _common_ints(stride, dilation, groups)
-    x3, batched = _batched(xa, "x")
-    n_batch, c_in, length = x3.shape
-    if c_in < 1:
-        raise ValueError(f"x must have at least one channel, got shape {xa.shape}")
-    c_out, k_size = _weight_and_bias(wa, ba, c_in, groups, what)
-    left, right, l_out = conv1d_geometry(length, k_size, stride, padding, dilation)
-    if l_out < 1:
-        raise ValueError(
-            f"output length would be {l_out} < 1: input length {length} with padding "
-            f"({left}, {right}) is shorter than the dilated kernel "
-            f"dilation*(K-1)+1 = {dilation * (k_size - 1) + 1}")
-    canonical, code, value = _padding_mode(padding_mode, pad_value)
-    if length == 0 and (left or right) and code != _modes.CONSTANT:
-        raise ValueError(f"padding_mode {canonical!r} needs samples to pad from, but x "
-                         "has length 0")
-    _validation.check_size(n_batch * c_in * (left + length + right), "padded input")
-    _validation.check_size(n_batch * c_out * l_out, "output")
-    return dict(xa=xa, x3=x3, wa=wa, ba=ba, dtype=dtype, batched=batched, n_batch=n_batch,
-                c_in=c_in, length=length, c_out=c_out, k_size=k_size, left=left,
-                right=right, l_out=l_out, code=code, value=value, stride=stride,
-                dilation=dilation, groups=groups)
-
 
 @overload
 def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
@@ -284,51 +138,47 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
     >>> cc.conv1d(x, w, None, 1, 1)          # PyTorch's order: bias, stride, padding
     array([[-2., -2., -2.,  3.]])
     """
-    # The compiled fast path declines kernels that may take the FFT route (span cap).
+    # The compiled fast route declines kernels that may take the FFT route (span cap).
     y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups, padding_mode,
-                    _FAST_CODES, pad_value, flip, out, _threads.get_num_threads(),
+                    pad_value, flip, out, _threads.get_num_threads(),
                     _SPAN_CAP.get(method, 0) if type(method) is str else 0)
     if y is not None:
         return y
-    p = _prepare(x, weight, bias, stride, padding, dilation, groups, padding_mode,
-                 pad_value, "conv1d")
-    route = _route(method, p)
-    dtype = p["dtype"]
-    shape3 = (p["n_batch"], p["c_out"], p["l_out"])
-    result_shape = shape3 if p["batched"] else shape3[1:]
+    spec = conv1d_spec(x, weight, bias, stride, padding, dilation, groups, padding_mode,
+                       pad_value, "conv1d")
+    route = _route(method, spec)
+    dtype = spec.dtype
     if out is not None:
-        inputs = [(p["xa"], "x"), (p["wa"], "weight")] + (
-            [(p["ba"], "bias")] if p["ba"] is not None else [])
-        _validation.check_out(out, result_shape, dtype, inputs)
-        y = out.reshape(shape3)
+        inputs = [(spec.x, "x"), (spec.weight, "weight")] + (
+            [(spec.bias, "bias")] if spec.bias is not None else [])
+        _spec.check_out(out, spec.shape, dtype, inputs)
+        y = out.reshape(spec.shape3)
     else:
-        y = np.empty(shape3, dtype=dtype)
-    xc = _validation.contiguous(p["x3"], dtype)
-    wc = _validation.contiguous(p["wa"], dtype)
-    bc = (np.empty(0, dtype=dtype) if p["ba"] is None
-          else _validation.contiguous(p["ba"], dtype))
+        y = np.empty(spec.shape3, dtype=dtype)
+    xc = _spec.contiguous(spec.x3, dtype)
+    wc = _spec.contiguous(spec.weight, dtype)
+    bc = (np.empty(0, dtype=dtype) if spec.bias is None
+          else _spec.contiguous(spec.bias, dtype))
     if route == "fft" and (method == "fft" or _fftconv.safe_inputs(xc, wc)):
-        _fftconv.forward(xc, wc, bc, y, p["left"], p["right"], p["code"], p["value"],
-                         p["stride"], p["dilation"], p["groups"], bool(flip),
+        _fftconv.forward(xc, wc, bc, y, spec.left, spec.right, spec.code, spec.value,
+                         spec.stride, spec.dilation, spec.groups, bool(flip),
                          _threads.get_num_threads())
     else:
-        FORWARD[dtype.char](xc, wc, bc, y, p["left"], p["right"], p["code"], p["value"],
-                            p["stride"], p["dilation"], p["groups"], bool(flip),
-                            _threads.get_num_threads())
+        forward(spec, xc, wc, bc, y, bool(flip), _threads.get_num_threads())
     if out is not None:
         return out
-    return y if p["batched"] else y[0]
+    return y if spec.batched else y[0]
 
 
-def _route(method: str, p: dict[str, Any]) -> str:
-    """``"direct"`` or ``"fft"`` for ``method`` and the validated arguments ``p``."""
+def _route(method: str, spec: ConvSpec) -> str:
+    """``"direct"`` or ``"fft"`` for ``method`` and the checked call ``spec``."""
     if method not in _fftconv.METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _fftconv.METHODS))}, "
                          f"got {method!r}")
     if method != "auto":
         return str(method)
-    return _fftconv.choose(p["n_batch"], p["c_in"], p["c_out"], p["groups"], p["k_size"],
-                           p["l_out"], p["stride"], p["dilation"], p["dtype"].itemsize,
+    return _fftconv.choose(spec.n_batch, spec.c_in, spec.c_out, spec.groups, spec.k_size,
+                           spec.l_out, spec.stride, spec.dilation, spec.dtype.itemsize,
                            _threads.get_num_threads())
 
 
@@ -414,7 +264,7 @@ def conv1d_backward(grad_output: ArrayLike, x: ArrayLike, weight: ArrayLike, *,
     True
     """
     wanted = _needs(needs)
-    ga = _validation.as_array(grad_output, "grad_output")
+    ga = _spec.as_array(grad_output, "grad_output")
     # A bool (Python's or NumPy's) says whether there was a bias; anything else but None
     # is the bias array itself, checked and promoted as conv1d does. Never the array's
     # truth value: that is ambiguous, or False for a one-element zero bias.
@@ -422,44 +272,41 @@ def conv1d_backward(grad_output: ArrayLike, x: ArrayLike, weight: ArrayLike, *,
         has_bias, bias_array = bool(bias), None
     else:
         has_bias, bias_array = bias is not None, bias
-    p = _prepare(x, weight, bias_array, stride, padding, dilation, groups, padding_mode,
-                 pad_value, "conv1d_backward", extra=[(ga, "grad_output")])
-    dtype = p["dtype"]
-    shape3 = (p["n_batch"], p["c_out"], p["l_out"])
-    expected = shape3 if p["batched"] else shape3[1:]
-    if ga.shape != expected:
-        raise ValueError(f"grad_output has shape {ga.shape}, expected {expected} "
+    spec = conv1d_spec(x, weight, bias_array, stride, padding, dilation, groups,
+                       padding_mode, pad_value, "conv1d_backward",
+                       extra=[(ga, "grad_output")])
+    dtype = spec.dtype
+    if ga.shape != spec.shape:
+        raise ValueError(f"grad_output has shape {ga.shape}, expected {spec.shape} "
                          "(the shape conv1d returns for these arguments)")
-    gc = _validation.contiguous(ga.reshape(shape3), dtype)
-    xc = _validation.contiguous(p["x3"], dtype)
-    wc = _validation.contiguous(p["wa"], dtype)
+    gc = _spec.contiguous(ga.reshape(spec.shape3), dtype)
+    xc = _spec.contiguous(spec.x3, dtype)
+    wc = _spec.contiguous(spec.weight, dtype)
     threads = _threads.get_num_threads()
     flip = bool(flip)
     dx = dw = db = None
     want_w = "weight" in wanted
     want_b = "bias" in wanted and has_bias
-    if _route(method, p) == "fft" and (method == "fft" or _fftconv.safe_inputs(gc, xc, wc)):
-        x_for_stats = xc if p["code"] in _modes.NONLINEAR else np.empty((0, 0, 0), dtype)
-        dx, dw = _fftconv.backward(gc, xc, wc, p["left"], p["right"], p["code"],
-                                   p["value"], p["stride"], p["dilation"], p["groups"], flip,
+    x_for_stats = xc if spec.code in _spec.NONLINEAR else np.empty((0, 0, 0), dtype)
+    if _route(method, spec) == "fft" and (method == "fft"
+                                          or _fftconv.safe_inputs(gc, xc, wc)):
+        dx, dw = _fftconv.backward(gc, xc, wc, spec.left, spec.right, spec.code,
+                                   spec.value, spec.stride, spec.dilation, spec.groups, flip,
                                    "input" in wanted, want_w, threads, x_for_stats)
-        if dx is not None and not p["batched"]:
+        if dx is not None and not spec.batched:
             dx = dx[0]
         if want_b:
             db = gc.sum(axis=(0, 2), dtype=np.float64).astype(dtype)
         return Conv1dGrads(dx, dw, db)
     if "input" in wanted:
         dx = np.empty(xc.shape, dtype=dtype)
-        x_for_stats = xc if p["code"] in _modes.NONLINEAR else np.empty((0, 0, 0), dtype)
-        GRAD_INPUT[dtype.char](gc, wc, dx, x_for_stats, p["left"], p["right"], p["code"],
-                   p["stride"], p["dilation"], p["groups"], flip, threads)
-        if not p["batched"]:
+        input_gradient(spec, gc, wc, dx, x_for_stats, flip, threads)
+        if not spec.batched:
             dx = dx[0]
     if want_w or want_b:
         dw = np.empty(wc.shape if want_w else (0, 1, 1), dtype=dtype)
-        db = np.empty(p["c_out"] if want_b else 0, dtype=dtype)
-        GRAD_WEIGHT_BIAS[dtype.char](gc, xc, dw, db, p["left"], p["right"], p["code"], p["value"],
-                         p["stride"], p["dilation"], p["groups"], flip, threads)
+        db = np.empty(spec.c_out if want_b else 0, dtype=dtype)
+        weight_bias_gradient(spec, gc, xc, dw, db, flip, threads)
         dw = dw if want_w else None
         db = db if want_b else None
     return Conv1dGrads(dx, dw, db)
@@ -525,16 +372,16 @@ def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = N
     >>> cc.conv_transpose1d([[1.0, 2.0]], [[[1.0, 10.0, 100.0]]], None, 2, 1)
     array([[ 10., 102.,  20.]])
     """
-    xa = _validation.as_array(x, "x")
-    wa = _validation.as_array(weight, "weight")
-    ba = None if bias is None else _validation.as_array(bias, "bias")
+    xa = _spec.as_array(x, "x")
+    wa = _spec.as_array(weight, "weight")
+    ba = None if bias is None else _spec.as_array(bias, "bias")
     arrays = [xa, wa] + ([ba] if ba is not None else [])
     names = ["x", "weight"] + (["bias"] if ba is not None else [])
-    dtype = _validation.result_dtype(arrays, names, "conv_transpose1d", allow_complex=False)
-    stride, dilation, groups = _common_ints(stride, dilation, groups)
-    output_padding = _validation.as_int(output_padding, "output_padding", minimum=0)
-    left, right = _validation.int_pair(padding, "padding")
-    x3, batched = _batched(xa, "x")
+    dtype = _spec.result_dtype(arrays, names, "conv_transpose1d", allow_complex=False)
+    stride, dilation, groups = _spec.common_ints(stride, dilation, groups)
+    output_padding = _spec.as_int(output_padding, "output_padding", minimum=0)
+    left, right = _spec.int_pair(padding, "padding")
+    x3, batched = _spec.batched(xa, "x")
     n_batch, c_in, length = x3.shape
     if wa.ndim != 3:
         raise ValueError(f"weight must be 3-D (C_in, C_out/groups, K), got shape {wa.shape}")
@@ -562,25 +409,25 @@ def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = N
     if l_out < 1:
         raise ValueError(f"output length would be {l_out} < 1: padding ({left}, {right}) "
                          f"removes more than the {full + output_padding} samples produced")
-    _validation.check_size(n_batch * c_out * (full + output_padding), "output")
+    _spec.check_size(n_batch * c_out * (full + output_padding), "output")
     shape3 = (n_batch, c_out, l_out)
     result_shape = shape3 if batched else shape3[1:]
     if out is not None:
         inputs = [(xa, "x"), (wa, "weight")] + ([(ba, "bias")] if ba is not None else [])
-        _validation.check_out(out, result_shape, dtype, inputs)
+        _spec.check_out(out, result_shape, dtype, inputs)
         y = out.reshape(shape3)
     else:
         y = np.empty(shape3, dtype=dtype)
     # The conv1d whose input gradient this is: weight (C_in, C_out/groups, K) is that
     # conv1d's (C_out', C_in'/groups, K), padded by (left, right) over an input of l_out
     # samples; its padded row holds the full result plus output_padding zeros.
-    xc = _validation.contiguous(x3, dtype)
-    wc = _validation.contiguous(wa, dtype)
+    xc = _spec.contiguous(x3, dtype)
+    wc = _spec.contiguous(wa, dtype)
     GRAD_INPUT[dtype.char](xc, wc, y, np.empty((0, 0, 0), dtype), left, right,
-                           _modes.CONSTANT, stride, dilation, groups, False,
+                           _spec.CONSTANT, stride, dilation, groups, False,
                            _threads.get_num_threads())
     if ba is not None:
-        y += _validation.contiguous(ba, dtype)[:, None]
+        y += _spec.contiguous(ba, dtype)[:, None]
     if out is not None:
         return out
     return y if batched else y[0]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from cconv1d import _modes, _validation
+from cconv1d import _spec
 from cconv1d._typing import ArrayLike, FloatArray, Method, Padding, PaddingWord, PadMode
 from cconv1d.functional import conv1d, conv1d_backward
 
@@ -95,25 +95,21 @@ class Conv1d:
                  dtype: DTypeLike = np.float32,
                  rng: np.random.Generator | int | None = None,
                  method: Method = "auto") -> None:
-        self.in_channels = _validation.as_int(in_channels, "in_channels", minimum=1)
-        self.out_channels = _validation.as_int(out_channels, "out_channels", minimum=1)
-        self.kernel_size = _validation.as_int(kernel_size, "kernel_size", minimum=1)
-        self.stride = _validation.as_int(stride, "stride", minimum=1)
-        self.dilation = _validation.as_int(dilation, "dilation", minimum=1)
-        self.groups = _validation.as_int(groups, "groups", minimum=1)
+        self.in_channels = _spec.as_int(in_channels, "in_channels", minimum=1)
+        self.out_channels = _spec.as_int(out_channels, "out_channels", minimum=1)
+        self.kernel_size = _spec.as_int(kernel_size, "kernel_size", minimum=1)
+        self.stride = _spec.as_int(stride, "stride", minimum=1)
+        self.dilation = _spec.as_int(dilation, "dilation", minimum=1)
+        self.groups = _spec.as_int(groups, "groups", minimum=1)
         if self.in_channels % self.groups:
             raise ValueError(f"groups={self.groups} must divide in_channels={self.in_channels}")
         if self.out_channels % self.groups:
             raise ValueError(f"groups={self.groups} must divide out_channels="
                              f"{self.out_channels}")
-        if isinstance(padding, str):
-            # Checked here so a typo fails at construction, not at the first call.
-            from cconv1d.functional import conv1d_geometry
-            conv1d_geometry(1, 1, 1, padding, 1)
-        else:
-            padding = _validation.int_pair(padding, "padding")
-        self.padding = padding
-        _modes.lookup(padding_mode, "padding_mode")
+        # Checked here so a typo fails at construction, not at the first call.
+        self.padding = (_spec.check_padding(padding) if isinstance(padding, str)
+                        else _spec.int_pair(padding, "padding"))
+        _spec.lookup(padding_mode, "padding_mode")
         self.padding_mode = padding_mode
         if method not in ("auto", "direct", "fft"):
             raise ValueError(f"method must be one of 'auto', 'direct', 'fft', got {method!r}")
@@ -141,7 +137,7 @@ class Conv1d:
 
     def forward(self, x: ArrayLike) -> FloatArray:
         """``conv1d`` of ``x`` (``(N, C_in, L)`` or ``(C_in, L)``); keeps ``x`` for backward."""
-        x = _validation.as_array(x, "x")
+        x = _spec.as_array(x, "x")
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
         y: FloatArray = conv1d(x, self.weight, self.bias, method=self.method,
@@ -190,12 +186,11 @@ class Conv1d:
         True
         >>> layer.reset_stream()
         """
-        from cconv1d.functional import conv1d_geometry
         from cconv1d.stream import conv1d_stream
 
         span = self.dilation * (self.kernel_size - 1)
-        left, right, _ = conv1d_geometry(1, self.kernel_size, 1, self.padding,
-                                         self.dilation)
+        left, right, _ = _spec.conv1d_geometry(1, self.kernel_size, 1, self.padding,
+                                               self.dilation)
         if (self.stride != 1 or (left, right) != (span, 0)
                 or self.padding_mode not in ("zeros", "constant")):
             raise ValueError(
@@ -203,7 +198,7 @@ class Conv1d:
                 f"({span}, 0)) and padding_mode 'zeros'; this layer has stride="
                 f"{self.stride}, padding={self.padding!r}, padding_mode="
                 f"{self.padding_mode!r}")
-        x = _validation.as_array(x, "x")
+        x = _spec.as_array(x, "x")
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
         state: FloatArray | None = getattr(self, "_stream_state", None)

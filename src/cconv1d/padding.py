@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from cconv1d import _modes, _threads, _validation
+from cconv1d import _spec, _threads
 from cconv1d._padding import PAD, PAD_BACKWARD
 from cconv1d._typing import ArrayLike, InexactArray, PadMode
 
@@ -19,11 +19,11 @@ __all__ = ["pad", "pad_backward"]
 
 def _stat_lengths(stat_length: Any, length: int, code: int) -> tuple[int, int]:
     """Window sizes of the statistic modes, clipped to the signal as numpy.pad does."""
-    if code not in _modes.STATISTIC:
+    if code not in _spec.STATISTIC:
         return 1, 1
     if stat_length is None:
         return length, length
-    left, right = _validation.int_pair(stat_length, "stat_length", minimum=1)
+    left, right = _spec.int_pair(stat_length, "stat_length", minimum=1)
     return min(left, length), min(right, length)
 
 
@@ -49,17 +49,6 @@ def _pair_of_values(values: Any, name: str, dtype: np.dtype[Any]) -> list[Any]:
                             f"got {item!r}") from None
         converted.append(value)
     return converted
-
-
-def _prepare(arr: np.ndarray, pad_width: Any, mode: str, name: str, *,
-             allow_ordered_complex: bool = False) -> tuple[int, int, str, int, np.dtype[Any]]:
-    left, right = _validation.int_pair(pad_width, "pad_width")
-    canonical, code = _modes.lookup(mode)
-    dtype = _validation.compute_dtype(arr.dtype, name, "pad", allow_complex=True)
-    if dtype.kind == "c" and code in _modes.ORDERED:
-        raise TypeError(f"{name}: complex input is not supported by mode {canonical!r}, "
-                        "which orders values; use a real array")
-    return left, right, canonical, code, dtype
 
 
 def pad(x: ArrayLike, pad_width: int | tuple[int, int], mode: PadMode = "constant", *,
@@ -138,25 +127,25 @@ def pad(x: ArrayLike, pad_width: int | tuple[int, int], mode: PadMode = "constan
     array([[0., 1., 2., 3.],
            [3., 5., 7., 9.]])
     """
-    arr = _validation.as_array(x, "x")
+    arr = _spec.as_array(x, "x")
     if arr.ndim == 0:
         raise ValueError("x must have at least one dimension, got a 0-d array")
-    left, right, canonical, code, dtype = _prepare(arr, pad_width, mode, "x")
+    left, right, canonical, code, dtype = _spec.pad_spec(arr, pad_width, mode, "x")
     length = arr.shape[-1]
-    if mode in _modes.ZEROS:
+    if mode in _spec.ZEROS:
         value = 0.0
-    if length == 0 and (left or right) and code != _modes.CONSTANT:
+    if length == 0 and (left or right) and code != _spec.CONSTANT:
         raise ValueError(f"x: mode {_named(mode, canonical)} needs samples to pad from, "
                          "but the signal (last axis) is empty")
     total = left + length + right
     lanes = int(np.prod(arr.shape[:-1], dtype=np.int64)) if arr.ndim > 1 else 1
-    _validation.check_size(lanes * total, "pad_width")
+    _spec.check_size(lanes * total, "pad_width")
     stat_left, stat_right = _stat_lengths(stat_length, length, code)
-    if code == _modes.LINEAR_RAMP:
+    if code == _spec.LINEAR_RAMP:
         value_left, value_right = _pair_of_values(end_values, "end_values", dtype)
     else:
         value_left, value_right = _pair_of_values(value, "value", dtype)
-    data = _validation.contiguous(arr, dtype).reshape(lanes, length)
+    data = _spec.contiguous(arr, dtype).reshape(lanes, length)
     out = np.empty((lanes, total), dtype=dtype)
     PAD[dtype.char](data, out, left, right, code, value_left, value_right,
               stat_left, stat_right, _threads.get_num_threads())
@@ -218,36 +207,36 @@ def pad_backward(grad: ArrayLike, length: int, pad_width: int | tuple[int, int],
     ...                 x=[1.0, 3.0, 3.0])
     array([10., 21., 31.])
     """
-    g = _validation.as_array(grad, "grad")
+    g = _spec.as_array(grad, "grad")
     if g.ndim == 0:
         raise ValueError("grad must have at least one dimension, got a 0-d array")
-    length = _validation.as_int(length, "length", minimum=0)
-    left, right, canonical, code, dtype = _prepare(g, pad_width, mode, "grad")
+    length = _spec.as_int(length, "length", minimum=0)
+    left, right, canonical, code, dtype = _spec.pad_spec(g, pad_width, mode, "grad")
     total = left + length + right
     if g.shape[-1] != total:
         raise ValueError(f"grad: last axis has length {g.shape[-1]}, expected "
                          f"left + length + right = {left} + {length} + {right} = {total}")
-    if length == 0 and (left or right) and code != _modes.CONSTANT:
+    if length == 0 and (left or right) and code != _spec.CONSTANT:
         raise ValueError(f"length: mode {_named(mode, canonical)} needs samples to pad "
                          "from, but length is 0")
     lanes = int(np.prod(g.shape[:-1], dtype=np.int64)) if g.ndim > 1 else 1
     out_shape = g.shape[:-1] + (length,)
     stat_left, stat_right = _stat_lengths(stat_length, length, code)
-    if code in _modes.NONLINEAR:
+    if code in _spec.NONLINEAR:
         if x is None:
             raise ValueError(f"x: mode {canonical!r} pads with a statistic chosen from "
                              "the data, so pad_backward needs the original input x")
-        xa = _validation.as_array(x, "x")
+        xa = _spec.as_array(x, "x")
         if xa.shape != out_shape:
             raise ValueError(f"x has shape {xa.shape}, expected {out_shape} "
                              "(grad's leading axes and length)")
-        _validation.compute_dtype(xa.dtype, "x", "pad_backward", allow_complex=False)
-        dtype = np.result_type(dtype, _validation.compute_dtype(
+        _spec.compute_dtype(xa.dtype, "x", "pad_backward", allow_complex=False)
+        dtype = np.result_type(dtype, _spec.compute_dtype(
             xa.dtype, "x", "pad_backward", allow_complex=False))
-        x_lanes = _validation.contiguous(xa, dtype).reshape(lanes, length)
+        x_lanes = _spec.contiguous(xa, dtype).reshape(lanes, length)
     else:
         x_lanes = np.empty((0, 0), dtype=dtype)
-    data = _validation.contiguous(g, dtype).reshape(lanes, total)
+    data = _spec.contiguous(g, dtype).reshape(lanes, total)
     out = np.empty((lanes, length), dtype=dtype)
     PAD_BACKWARD[dtype.char](data, out, x_lanes, left, right, code, stat_left, stat_right,
                        _threads.get_num_threads())

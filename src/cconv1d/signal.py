@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
-from cconv1d import _fft, _modes, _threads, _validation
+from cconv1d import _fft, _spec, _threads
 from cconv1d._forward import FORWARD, signal_direct
 from cconv1d._lagstats import pearson_lags
 from cconv1d._typing import InexactArray, Lags, Method, NanPolicy, Normalize, SignalMode
@@ -41,23 +41,6 @@ _FFT_OVERHEAD = 3.3e-05
 # Below this many multiply-adds the direct method beats any FFT (the model's FFT overhead
 # alone costs more): "auto" then takes the compiled fast path without consulting it.
 _AUTO_DIRECT_MAX_MACS = int((_FFT_OVERHEAD - _DIRECT_OVERHEAD) / _DIRECT_SECONDS_PER_MAC)
-
-
-def _window(n: int, m: int, mode: str, correlate: bool = False) -> tuple[int, int]:
-    """Offset into the full result and length, NumPy's rule for each mode.
-
-    ``numpy.correlate`` swaps its operands when ``v`` is longer, centres the swapped
-    result, and reverses it: for an even ``len(a)`` its ``same`` window then starts one
-    sample later than ``numpy.convolve``'s.
-    """
-    long_len, short = max(n, m), min(n, m)
-    if mode == "full":
-        return 0, long_len + short - 1
-    if mode == "same":
-        if correlate and m > n:
-            return short // 2, long_len
-        return (short - 1) // 2, long_len
-    return short - 1, long_len - short + 1
 
 
 def _direct_work(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> int:
@@ -137,7 +120,7 @@ def _direct(lanes_a: _Array, v: _Array, offset: int, length: int) -> _Array:
         y = np.empty((1, lanes, length), dtype=lanes_a.dtype)
         FORWARD[lanes_a.dtype.char](signal, lanes_a.reshape(lanes, 1, n),
                                     _NO_BIAS[lanes_a.dtype.char], y, n - 1 - offset,
-                                    max(offset + length - m, 0), _modes.CONSTANT, 0.0,
+                                    max(offset + length - m, 0), _spec.CONSTANT, 0.0,
                                     1, 1, lanes, True, _threads.get_num_threads())
         return y.reshape(lanes, length)
     # y[j] = full[j + m - 1 - left]; offset <= min(n, m) - 1, so left >= 0.
@@ -146,7 +129,7 @@ def _direct(lanes_a: _Array, v: _Array, offset: int, length: int) -> _Array:
     y = np.empty((lanes, 1, length), dtype=lanes_a.dtype)
     FORWARD[lanes_a.dtype.char](lanes_a.reshape(lanes, 1, n), v.reshape(1, 1, m),
                                 _NO_BIAS[lanes_a.dtype.char], y, left, right,
-                                _modes.CONSTANT, 0.0, 1, 1, 1, True,
+                                _spec.CONSTANT, 0.0, 1, 1, 1, True,
                                 _threads.get_num_threads())
     return y.reshape(lanes, length)
 
@@ -209,7 +192,7 @@ def _sliding_operand_nonfinite(a: Any, v: Any) -> bool:
 def _signal_array(a: npt.ArrayLike, mode: object, method: object) -> _Array:
     """``a`` as an array (a scalar as one sample, as NumPy), ``mode`` and ``method``
     checked: the shared start of every signal function."""
-    aa = _validation.as_array(a, "a")
+    aa = _spec.as_array(a, "a")
     if not isinstance(mode, str) or mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if not isinstance(method, str) or method not in _METHODS:
@@ -220,34 +203,34 @@ def _signal_array(a: npt.ArrayLike, mode: object, method: object) -> _Array:
 def _convolve(a: npt.ArrayLike, v: npt.ArrayLike, mode: str, axis: int, method: str,
               what: str, conj_reverse: bool = False) -> _Array:
     aa = _signal_array(a, mode, method)
-    va = _validation.as_array(v, "v")
+    va = _spec.as_array(v, "v")
     if va.ndim == 0:
         va = va.reshape(1)
     if va.ndim != 1:
         raise ValueError(f"v must be 1-D, got an array of shape {va.shape}")
-    axis = _validation.as_int(axis, "axis")
+    axis = _spec.as_int(axis, "axis")
     if not -aa.ndim <= axis < aa.ndim:
         raise ValueError(f"axis {axis} is out of bounds for a with {aa.ndim} dimension(s)")
-    dtype = _validation.result_dtype([aa, va], ["a", "v"], what, allow_complex=True)
+    dtype = _spec.result_dtype([aa, va], ["a", "v"], what, allow_complex=True)
     n, m = aa.shape[axis], va.shape[0]
     if n == 0:
         raise ValueError("a cannot be empty")
     if m == 0:
         raise ValueError("v cannot be empty")
     integral = aa.dtype.kind in "biu" and va.dtype.kind in "biu"
-    offset, length = _window(n, m, mode, correlate=conj_reverse)
+    offset, length = _spec.window(n, m, mode, correlate=conj_reverse)
     if aa.ndim == 1:   # one signal, the common case: no axis to move
         lead, lanes = (), 1
-        lanes_a = _validation.contiguous(aa, dtype).reshape(1, n)
+        lanes_a = _spec.contiguous(aa, dtype).reshape(1, n)
     else:
         moved = np.moveaxis(aa, axis, -1)
         lead = moved.shape[:-1]
         lanes = int(np.prod(lead, dtype=np.int64))
-        _validation.check_size(lanes * (n + m - 1), "result")
+        _spec.check_size(lanes * (n + m - 1), "result")
         if lanes == 0:   # no lanes along the other axes: an empty result of that shape
             return np.moveaxis(np.empty(lead + (length,), dtype=dtype), -1, axis)
-        lanes_a = _validation.contiguous(moved, dtype).reshape(lanes, n)
-    vc = _validation.contiguous(va, dtype)
+        lanes_a = _spec.contiguous(moved, dtype).reshape(lanes, n)
+    vc = _spec.contiguous(va, dtype)
     if conj_reverse:
         vc = np.ascontiguousarray(np.conj(vc[::-1]) if dtype.kind == "c" else vc[::-1])
     if method == "auto":
@@ -286,7 +269,7 @@ def _lag_window(n: int, m: int, mode: str | None, maxlag: object, lags: Lags | N
         if maxlag is not None and lags is not None:
             raise ValueError("give maxlag= or lags=, not both")
     if maxlag is not None:
-        maxlag = _validation.as_int(maxlag, "maxlag", minimum=0)
+        maxlag = _spec.as_int(maxlag, "maxlag", minimum=0)
         return -maxlag, 1, 2 * maxlag + 1
     if lags is not None:
         return _lag_progression(lags)
@@ -294,7 +277,7 @@ def _lag_window(n: int, m: int, mode: str | None, maxlag: object, lags: Lags | N
         mode = default_mode
     if not isinstance(mode, str) or mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-    offset, length = _window(n, m, mode, correlate=True)
+    offset, length = _spec.window(n, m, mode, correlate=True)
     return offset - (m - 1), 1, length
 
 
@@ -303,7 +286,7 @@ def _lag_progression(lags: Lags) -> tuple[int, int, int]:
         if len(lags) == 0:
             raise ValueError(f"lags must hold at least one lag, got an empty {lags!r}")
         for value in (lags.start, lags.step):
-            _validation.as_int(value, "lags")
+            _spec.as_int(value, "lags")
         return lags.start, lags.step, len(lags)
     arr = np.asarray(lags)
     if arr.dtype.kind not in "iu" or arr.dtype == np.bool_:
@@ -314,7 +297,7 @@ def _lag_progression(lags: Lags) -> tuple[int, int, int]:
                          f"shape {arr.shape}")
     values = [int(k) for k in arr[:2]]
     for value in values:
-        _validation.as_int(value, "lags")
+        _spec.as_int(value, "lags")
     if arr.size == 1:
         return values[0], 1, 1
     step = values[1] - values[0]
@@ -365,15 +348,15 @@ def correlation_lags(len_a: int, len_v: int, mode: SignalMode = "valid", *,
     >>> cc.correlation_lags(1000, 1000, maxlag=2)
     array([-2, -1,  0,  1,  2])
     """
-    len_a = _validation.as_int(len_a, "len_a", minimum=1)
-    len_v = _validation.as_int(len_v, "len_v", minimum=1)
+    len_a = _spec.as_int(len_a, "len_a", minimum=1)
+    len_v = _spec.as_int(len_v, "len_v", minimum=1)
     if maxlag is not None or lags is not None:
         if mode != "valid":
             raise ValueError(f"mode={mode!r} cannot be combined with a lag window "
                              "(maxlag= or lags=); give one or the other")
     window_mode = None if maxlag is not None or lags is not None else mode
     first, step, count = _lag_window(len_a, len_v, window_mode, maxlag, lags, "valid")
-    _validation.check_size(count, "correlation_lags")
+    _spec.check_size(count, "correlation_lags")
     return first + step * np.arange(count, dtype=np.int64)
 
 
@@ -447,14 +430,14 @@ def _xcorr_chunk(sig: _Array, ker: _Array, first: int, step: int, count: int,
         x = np.ascontiguousarray(sub).reshape(sig.shape[0], 1, stop - start)
         y = np.empty((sig.shape[0], 1, count), dtype=dtype)
         FORWARD[dtype.char](x, np.ascontiguousarray(ker).reshape(1, 1, m),
-                            _NO_BIAS[dtype.char], y, left, right, _modes.CONSTANT, 0.0,
+                            _NO_BIAS[dtype.char], y, left, right, _spec.CONSTANT, 0.0,
                             step, 1, 1, False, n_threads)
         return y.reshape(sig.shape[0], count)
     # Each row has its own kernel: one depthwise (grouped) call.
     x = np.ascontiguousarray(np.broadcast_to(sub, (rows, stop - start)))[None]
     w = np.ascontiguousarray(np.broadcast_to(ker, (rows, m)))[:, None, :]
     y = np.empty((1, rows, count), dtype=dtype)
-    FORWARD[dtype.char](x, w, _NO_BIAS[dtype.char], y, left, right, _modes.CONSTANT, 0.0,
+    FORWARD[dtype.char](x, w, _NO_BIAS[dtype.char], y, left, right, _spec.CONSTANT, 0.0,
                         step, 1, rows, False, n_threads)
     lanes: _Array = y[0]
     return lanes
@@ -676,24 +659,24 @@ def _correlate_lanes(a: npt.ArrayLike, v: npt.ArrayLike | None, mode: str | None
                      method: str, default_mode: str, autocorrelation: bool) -> _Array:
     """correlate/autocorrelate with a lag window or a normalization: every lane of
     ``a`` along ``axis`` with ``v`` (or with itself)."""
-    aa = _validation.as_array(a, "a")
+    aa = _spec.as_array(a, "a")
     aa = aa.reshape(1) if aa.ndim == 0 else aa
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     _check_normalize(normalize)
-    axis = _validation.as_int(axis, "axis")
+    axis = _spec.as_int(axis, "axis")
     if not -aa.ndim <= axis < aa.ndim:
         raise ValueError(f"axis {axis} is out of bounds for a with {aa.ndim} dimension(s)")
     if autocorrelation:
         va = aa
-        dtype = _validation.compute_dtype(aa.dtype, "a", "autocorrelate", allow_complex=True)
+        dtype = _spec.compute_dtype(aa.dtype, "a", "autocorrelate", allow_complex=True)
     else:
         # v is None only with autocorrelation (a typing fact the flag does not carry)
-        va = _validation.as_array(cast(npt.ArrayLike, v), "v")
+        va = _spec.as_array(cast(npt.ArrayLike, v), "v")
         va = va.reshape(1) if va.ndim == 0 else va
         if va.ndim != 1:
             raise ValueError(f"v must be 1-D, got an array of shape {va.shape}")
-        dtype = _validation.result_dtype([aa, va], ["a", "v"], "correlate",
+        dtype = _spec.result_dtype([aa, va], ["a", "v"], "correlate",
                                          allow_complex=True)
     n = aa.shape[axis]
     m = n if autocorrelation else va.shape[0]
@@ -706,11 +689,11 @@ def _correlate_lanes(a: npt.ArrayLike, v: npt.ArrayLike | None, mode: str | None
     moved = np.moveaxis(aa, axis, -1)
     lead = moved.shape[:-1]
     lanes = int(np.prod(lead, dtype=np.int64)) if lead else 1
-    _validation.check_size(lanes * count, "result")
+    _spec.check_size(lanes * count, "result")
     if lanes == 0:
         return np.moveaxis(np.empty(lead + (count,), dtype=dtype), -1, axis)
-    rows = _validation.contiguous(moved, dtype).reshape(lanes, n)
-    vrows = rows if autocorrelation else _validation.contiguous(va, dtype).reshape(1, m)
+    rows = _spec.contiguous(moved, dtype).reshape(lanes, n)
+    vrows = rows if autocorrelation else _spec.contiguous(va, dtype).reshape(1, m)
     result = _normalized(rows, vrows, first, step, count, method, dtype, integral,
                          normalize)
     result = np.ascontiguousarray(result, dtype=dtype).reshape(lead + (count,))
@@ -722,7 +705,7 @@ def _with_nan_policy(op: Callable[[Any, Any], _Array], a: npt.ArrayLike, v: npt.
     """Apply ``nan_policy`` around ``op(a, v)`` (a function of the two operands with
     every other argument bound, NaN propagating)."""
     _check_nan_policy(nan_policy)
-    aa = _validation.as_array(a, "a")
+    aa = _spec.as_array(a, "a")
     if nan_policy == "propagate" or aa.dtype.kind not in "fc":
         return op(a, v)
     missing = np.isnan(aa)
@@ -734,7 +717,7 @@ def _with_nan_policy(op: Callable[[Any, Any], _Array], a: npt.ArrayLike, v: npt.
     if aa.dtype.kind == "c":
         raise TypeError(f"nan_policy='omit' needs real input, got a of dtype {aa.dtype} "
                         f"({complex_ok_message})")
-    va = _validation.as_array(v, "v")
+    va = _spec.as_array(v, "v")
     if va.dtype.kind == "c":
         raise TypeError(f"nan_policy='omit' needs real input, got v of dtype {va.dtype}")
     if va.dtype.kind == "f" and np.isnan(va).any():
@@ -976,19 +959,19 @@ def autocorrelate(a: npt.ArrayLike, mode: SignalMode | None = None, *,
     if mode is None:
         mode = "full"
     aa = _signal_array(a, mode, method)
-    axis = _validation.as_int(axis, "axis")
+    axis = _spec.as_int(axis, "axis")
     if not -aa.ndim <= axis < aa.ndim:
         raise ValueError(f"axis {axis} is out of bounds for a with {aa.ndim} dimension(s)")
-    dtype = _validation.compute_dtype(aa.dtype, "a", "autocorrelate", allow_complex=True)
+    dtype = _spec.compute_dtype(aa.dtype, "a", "autocorrelate", allow_complex=True)
     n = aa.shape[axis]
     if n == 0:
         raise ValueError("a cannot be empty")
-    offset, length = _window(n, n, mode)
+    offset, length = _spec.window(n, n, mode)
     moved = np.moveaxis(aa, axis, -1)
     lead = moved.shape[:-1]
     lanes = int(np.prod(lead, dtype=np.int64)) if lead else 1
-    _validation.check_size(lanes * (2 * n - 1), "result")
-    rows = _validation.contiguous(moved, dtype).reshape(lanes, n)
+    _spec.check_size(lanes * (2 * n - 1), "result")
+    rows = _spec.contiguous(moved, dtype).reshape(lanes, n)
     if lanes == 0:
         return np.moveaxis(np.empty(lead + (length,), dtype), -1, axis)
     if method == "auto":
@@ -1025,7 +1008,7 @@ def autocorrelate(a: npt.ArrayLike, mode: SignalMode | None = None, *,
         right = length - 1 - left
         y = np.empty((1, lanes, length), dtype=dtype)
         FORWARD[dtype.char](rows[None], rows[:, None, :], np.empty(0, dtype), y, left,
-                       max(right, 0), _modes.CONSTANT, 0.0, 1, 1, lanes, False,
+                       max(right, 0), _spec.CONSTANT, 0.0, 1, 1, lanes, False,
                        _threads.get_num_threads())
         result = y[0]
     result = np.ascontiguousarray(result, dtype=dtype).reshape(lead + (length,))

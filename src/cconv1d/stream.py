@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
-from cconv1d import _fft, _forward, _threads, _validation
+from cconv1d import _fft, _forward, _spec, _threads
 from cconv1d import signal as _signal
 from cconv1d._stream import fir_block
 from cconv1d._typing import FloatArray, InexactArray, Method
@@ -146,16 +146,16 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
                 if h.dtype.kind == "f" and math.isfinite(h.dot(h)) else None)
         if fast is not None:
             return fast[0] if zi is None else fast
-    hh = _validation.as_array(h, "h")
+    hh = _spec.as_array(h, "h")
     if hh.ndim != 1 or hh.shape[0] == 0:
         raise ValueError(f"h must be a 1-D array with at least one tap, got shape "
                          f"{hh.shape}")
-    xx = _validation.as_array(x, "x")
+    xx = _spec.as_array(x, "x")
     if xx.ndim == 0:
         raise ValueError("x must be at least 1-D, got a 0-d array")
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    axis = _validation.as_int(axis, "axis")
+    axis = _spec.as_int(axis, "axis")
     if not -xx.ndim <= axis < xx.ndim:
         raise ValueError(f"axis {axis} is out of bounds for x with {xx.ndim} dimension(s)")
     axis %= xx.ndim
@@ -163,7 +163,7 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
     state_shape = xx.shape[:axis] + (m - 1,) + xx.shape[axis + 1:]
     arrays, names = [hh, xx], ["h", "x"]
     if zi is not None:
-        zz = _validation.as_array(zi, "zi")
+        zz = _spec.as_array(zi, "zi")
         if zz.shape != state_shape:
             try:
                 if zz.ndim != xx.ndim or zz.shape[axis] != m - 1:
@@ -175,14 +175,14 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
                                  f"{zz.shape}") from None
         arrays.append(zz)
         names.append("zi")
-    dtype = _validation.result_dtype(arrays, names, "fir_filter", allow_complex=True)
+    dtype = _spec.result_dtype(arrays, names, "fir_filter", allow_complex=True)
     n = xx.shape[axis]
     moved = np.moveaxis(xx, axis, -1)
     lead = moved.shape[:-1]
     lanes = int(np.prod(lead, dtype=np.int64)) if lead else 1
-    _validation.check_size(lanes * (n + m - 1), "result")
-    rows = _validation.contiguous(moved, dtype).reshape(lanes, n)
-    hc = _validation.contiguous(hh, dtype)
+    _spec.check_size(lanes * (n + m - 1), "result")
+    rows = _spec.contiguous(moved, dtype).reshape(lanes, n)
+    hc = _spec.contiguous(hh, dtype)
     if n > 0 and lanes > 0:
         full = _full_convolution(rows, hc, method, dtype)
         full = np.asarray(full, dtype=dtype)
@@ -257,14 +257,14 @@ def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
     """
     from cconv1d.functional import conv1d
 
-    xx = _validation.as_array(x, "x")
+    xx = _spec.as_array(x, "x")
     if xx.ndim not in (2, 3):
         raise ValueError(f"x must be (N, C_in, T) or (C_in, T), got shape {xx.shape}")
-    ww = _validation.as_array(weight, "weight")
+    ww = _spec.as_array(weight, "weight")
     if ww.ndim != 3:
         raise ValueError(f"weight must be (C_out, C_in // groups, K), got shape {ww.shape}")
-    dilation = _validation.as_int(dilation, "dilation", minimum=1)
-    groups = _validation.as_int(groups, "groups", minimum=1)
+    dilation = _spec.as_int(dilation, "dilation", minimum=1)
+    groups = _spec.as_int(groups, "groups", minimum=1)
     span = dilation * (ww.shape[2] - 1)
     batched = xx.ndim == 3
     xb = xx if batched else xx[None]
@@ -274,7 +274,7 @@ def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
     if state is None:
         held = None
     else:
-        held = _validation.as_array(state, "state")
+        held = _spec.as_array(state, "state")
         held = held if batched else held[None] if held.ndim == 2 else held
         if held.shape != state_shape:
             want = state_shape if batched else state_shape[1:]
@@ -284,9 +284,9 @@ def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
         arrays.append(held)
         names.append("state")
     if bias is not None:
-        arrays.append(_validation.as_array(bias, "bias"))
+        arrays.append(_spec.as_array(bias, "bias"))
         names.append("bias")
-    dtype = _validation.result_dtype(arrays, names, "conv1d_stream", allow_complex=False)
+    dtype = _spec.result_dtype(arrays, names, "conv1d_stream", allow_complex=False)
     if held is None:
         held = np.zeros(state_shape, dtype=dtype)
     else:

@@ -61,7 +61,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without torch
 import numpy as np
 
 import cconv1d as cc
-from cconv1d import _modes, _validation
+from cconv1d import _spec
 from cconv1d._typing import GradName, Padding, PadMode
 from cconv1d.functional import conv1d_geometry
 
@@ -250,25 +250,25 @@ def _torch_pad(x: torch.Tensor, left: int, right: int, padding_mode: str,
     :func:`cconv1d.pad` itself (on a float64 arange or basis), so the semantics are ours."""
     if left == 0 and right == 0:
         return x
-    name, code = _modes.lookup(padding_mode, "padding_mode")
+    name, code = _spec.lookup(padding_mode, "padding_mode")
     canonical = cast(PadMode, name)
-    if padding_mode in _modes.ZEROS:
+    if padding_mode in _spec.ZEROS:
         return torch.nn.functional.pad(x, (left, right))
-    if code == _modes.CONSTANT:
+    if code == _spec.CONSTANT:
         return torch.nn.functional.pad(x, (left, right), value=pad_value)
     length = x.shape[-1]
     if length == 0:
         raise ValueError(f"padding_mode {canonical!r} needs samples to pad from, but x has "
                          "length 0")
-    if code in (_modes.EDGE, _modes.REFLECT, _modes.SYMMETRIC, _modes.WRAP):
+    if code in (_spec.EDGE, _spec.REFLECT, _spec.SYMMETRIC, _spec.WRAP):
         # Pure data movement: gather through the indices our pad moves.
         index = cc.pad(np.arange(length, dtype=np.float64), (left, right), canonical)
         return x.index_select(-1, torch.from_numpy(index.astype(np.int64)).to(x.device))
-    if code in _modes.NONLINEAR:
+    if code in _spec.NONLINEAR:
         # conv1d's padding takes the statistic over the whole signal (stat_length=None).
-        if code == _modes.MINIMUM:
+        if code == _spec.MINIMUM:
             stat = x.amin(-1, keepdim=True)
-        elif code == _modes.MAXIMUM:
+        elif code == _spec.MAXIMUM:
             stat = x.amax(-1, keepdim=True)
         else:  # NumPy's median: the mean of the two middle samples of an even count
             ordered = x.sort(-1).values
@@ -333,7 +333,58 @@ def _one_int(value: object, name: str, minimum: int) -> int:
     # torch.nn.Conv1d stores stride/dilation/padding as 1-tuples; functional calls pass ints.
     if isinstance(value, (tuple, list)) and len(value) == 1:
         value = value[0]
-    return _validation.as_int(value, name, minimum=minimum)
+    return _spec.as_int(value, name, minimum=minimum)
+
+
+def _options(stride: object, padding: object, dilation: object,
+             padding_mode: object) -> tuple[int, int, str | tuple[int, int], str]:
+    """The options of one call that do not depend on the tensors, checked by the spec
+    layer: ``(stride, dilation, padding word or (left, right), padding_mode)``."""
+    stride_ = _one_int(stride, "stride", 1)
+    dilation_ = _one_int(dilation, "dilation", 1)
+    if isinstance(padding, (tuple, list)) and len(padding) == 1:
+        padding = _spec.as_int(padding[0], "padding", minimum=0)
+    checked = _spec.check_padding(padding)  # type: ignore[call-overload]
+    _spec.lookup(padding_mode, "padding_mode")
+    # PyWavelets' "zero" is "zeros": the value is 0 whatever pad_value is
+    return stride_, dilation_, checked, "zeros" if padding_mode in _spec.ZEROS else str(
+        padding_mode)
+
+
+def _traced_options(stride: Any, padding: Any, dilation: Any,
+                    padding_mode: Any) -> tuple[int, int, str | tuple[int, int], str]:
+    """What :func:`_options` returns, without its checks, for torch.compile's tracing:
+    Dynamo cannot trace into the spec layer (compiled code) and may hold these scalars
+    as symbols. The checks still run: the traced graph calls the kernels through
+    :func:`cconv1d.conv1d`, which checks every argument at the first call."""
+    def first(value: Any) -> Any:
+        return value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
+    padding = first(padding)
+    pad = padding if isinstance(padding, (str, tuple, list)) else (padding, padding)
+    mode = "zeros" if padding_mode in _spec.ZEROS else padding_mode
+    return first(stride), first(dilation), pad if isinstance(pad, str) else tuple(pad), mode
+
+
+def _traced_geometry(length: Any, k_size: Any, stride: int, padding: str | tuple[int, int],
+                     dilation: int) -> tuple[Any, Any, Any]:
+    """:func:`cconv1d.functional.conv1d_geometry` of a checked ``padding``, in operations
+    torch.compile can trace with symbolic sizes (``length`` and ``k_size`` may be
+    SymInts under ``dynamic=True``); the spec layer is compiled code, which Dynamo
+    cannot trace into. test_torch_everywhere checks it equals the spec layer's."""
+    span = dilation * (k_size - 1)
+    if padding == "same":
+        # Output ceil(L / stride); the odd sample of padding goes on the right.
+        total = torch.sym_max(  # type: ignore[no-untyped-call]
+            ((length + stride - 1) // stride - 1) * stride + span + 1 - length, 0)
+        left, right = total // 2, total - total // 2
+    elif padding in ("valid", "full", "causal"):
+        left, right = {"valid": (0, 0), "full": (span, span), "causal": (span, 0)}[padding]
+    elif isinstance(padding, str):
+        raise ValueError(f"padding must be an int, a pair (left, right) or one of 'valid', "
+                         f"'same', 'full', 'causal'; got {padding!r}")
+    else:
+        left, right = padding
+    return left, right, (left + length + right - span - 1) // stride + 1
 
 
 def _check_shapes(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor],
@@ -415,27 +466,24 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
     if len(dtypes) > 1 and not autocast:  # autocast casts them; torch refuses otherwise
         raise TypeError(f"x, weight and bias must have one dtype, got "
                         f"{sorted(str(d) for d in dtypes)}")
-    stride = _one_int(stride, "stride", 1)
-    dilation = _one_int(dilation, "dilation", 1)
-    groups = _validation.as_int(groups, "groups", minimum=1)
+    if torch.compiler.is_compiling():
+        step, spacing, pad, mode = _traced_options(stride, padding, dilation, padding_mode)
+    else:
+        groups = _spec.as_int(groups, "groups", minimum=1)
+        step, spacing, pad, mode = _options(stride, padding, dilation, padding_mode)
     _check_shapes(x, weight, bias, groups)
-    if isinstance(padding, (tuple, list)) and len(padding) == 1:
-        padding = _validation.as_int(padding[0], "padding", minimum=0)
-    left, right, l_out = conv1d_geometry(x.shape[-1], weight.shape[-1], stride, padding,
-                                         dilation)
-    if l_out < 1:
-        raise ValueError(
-            f"output length would be {l_out} < 1: input length {x.shape[-1]} with padding "
-            f"({left}, {right}) is shorter than the dilated kernel "
-            f"dilation*(K-1)+1 = {dilation * (weight.shape[-1] - 1) + 1}")
-    _modes.lookup(padding_mode, "padding_mode")
-    if padding_mode in _modes.ZEROS:
-        padding_mode = "zeros"    # PyWavelets' "zero": the value is 0 whatever pad_value is
-    try:
-        pad_value = float(pad_value)
+    try:   # here, not in _options: torch.compile may trace floats as symbols
+        value = float(pad_value)
     except (TypeError, ValueError):
         raise TypeError(f"pad_value must be a real number, got {pad_value!r}") from None
-    options = (stride, left, right, dilation, groups, padding_mode, pad_value, bool(flip))
+    length, k_size = x.shape[-1], weight.shape[-1]
+    left, right, l_out = _traced_geometry(length, k_size, step, pad, spacing)
+    if l_out < 1:
+        raise ValueError(
+            f"output length would be {l_out} < 1: input length {length} with padding "
+            f"({left}, {right}) is shorter than the dilated kernel "
+            f"dilation*(K-1)+1 = {spacing * (k_size - 1) + 1}")
+    options = (step, left, right, spacing, groups, mode, value, bool(flip))
     if autocast or _use_fallback(tensors, x.dtype):
         return _fallback(x, weight, bias, *options)
     if not torch.compiler.is_compiling() and all(type(t) in _PLAIN_TENSORS for t in tensors):
@@ -477,7 +525,7 @@ class Conv1d(torch.nn.Conv1d):
                  padding_mode: PadMode = "zeros",
                  device: torch.device | str | None = None,
                  dtype: torch.dtype | None = None) -> None:
-        _modes.lookup(padding_mode, "padding_mode")
+        _spec.lookup(padding_mode, "padding_mode")
         # torch's constructor checks only its own paddings and modes: build it with
         # neutral ones, then record ours.
         super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=0,
@@ -485,14 +533,13 @@ class Conv1d(torch.nn.Conv1d):
                          padding_mode="zeros", device=device, dtype=dtype)
         self.padding: tuple[int, ...] | str
         if isinstance(padding, str):
-            cc.functional.conv1d_geometry(1, 1, 1, padding, 1)  # validates the word
-            self.padding = padding
+            self.padding = _spec.check_padding(padding)  # validates the word
         elif isinstance(padding, (tuple, list)) and len(padding) == 1:
-            self.padding = (_validation.as_int(padding[0], "padding", minimum=0),)
+            self.padding = (_spec.as_int(padding[0], "padding", minimum=0),)
         elif isinstance(padding, (tuple, list)):
-            self.padding = tuple(_validation.int_pair(padding, "padding"))
+            self.padding = tuple(_spec.int_pair(padding, "padding"))
         else:
-            self.padding = (_validation.as_int(padding, "padding", minimum=0),)
+            self.padding = (_spec.as_int(padding, "padding", minimum=0),)
         # torch annotates padding_mode with its four modes; ours takes every mode of pad
         self.padding_mode = padding_mode  # type: ignore[assignment]
 
