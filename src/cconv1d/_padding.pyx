@@ -127,19 +127,28 @@ cdef inline bint _is_index_mode(int mode) noexcept nogil:
 # ---------------------------------------------------------------------------------------
 # statistics of a window (real types only for median/minimum/maximum)
 
-cdef inline scalar_t _mean(const scalar_t* w, idx_t n) noexcept nogil:
+cdef inline scalar_t _scaled_sum(const scalar_t* w, idx_t n, double divisor) noexcept nogil:
+    """``sum(w[:n]) / divisor``, summed in double (complex: double complex) and rounded
+    once: numpy's pairwise float32 sum and ours then agree to rounding."""
     cdef idx_t i
     cdef double real_sum = 0.0
     cdef double complex complex_sum = 0.0
     if scalar_t is float or scalar_t is double:
-        # Summed in double: numpy's pairwise float32 sum and ours then agree to rounding.
         for i in range(n):
             real_sum += w[i]
-        return <scalar_t>(real_sum / n)
+        return <scalar_t>(real_sum / divisor)
     else:
         for i in range(n):
             complex_sum = complex_sum + <double complex>w[i]
-        return <scalar_t>(complex_sum / n)
+        return <scalar_t>(complex_sum / divisor)
+
+
+cdef inline scalar_t _mean(const scalar_t* w, idx_t n) noexcept nogil:
+    return _scaled_sum(w, n, <double>n)
+
+
+cdef inline scalar_t _sum(const scalar_t* a, idx_t n) noexcept nogil:
+    return _scaled_sum(a, n, 1.0)
 
 
 cdef double _select(double* a, idx_t n, idx_t k) noexcept nogil:
@@ -421,20 +430,6 @@ cdef void _antireflect_backward(const scalar_t* grad, idx_t length, scalar_t* ou
     else:
         out[0] = <scalar_t>(<double complex>out[0] + cfirst)
         out[period] = <scalar_t>(<double complex>out[period] + clast)
-
-
-cdef inline scalar_t _sum(const scalar_t* a, idx_t n) noexcept nogil:
-    cdef idx_t i
-    cdef double real_sum = 0.0
-    cdef double complex complex_sum = 0.0
-    if scalar_t is float or scalar_t is double:
-        for i in range(n):
-            real_sum += a[i]
-        return <scalar_t>real_sum
-    else:
-        for i in range(n):
-            complex_sum = complex_sum + <double complex>a[i]
-        return <scalar_t>complex_sum
 
 
 # ---------------------------------------------------------------------------------------

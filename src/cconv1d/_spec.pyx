@@ -392,6 +392,15 @@ cdef void output_window(idx_t n, idx_t m, object mode, bint correlate, idx_t* of
         offset[0], length[0] = 0, -1
 
 
+def check_output_length(l_out, length, left, right, kernel_size, dilation):
+    """Refuse a conv1d output shorter than one sample, explaining why."""
+    if l_out < 1:
+        raise ValueError(
+            f"output length would be {l_out} < 1: input length {length} with padding "
+            f"({left}, {right}) is shorter than the dilated kernel "
+            f"dilation*(K-1)+1 = {dilation * (kernel_size - 1) + 1}")
+
+
 def window(n, m, mode, correlate=False):
     """Offset into the full result and length of ``convolve``/``correlate``'s ``mode``
     (``"full"``, ``"same"`` or ``"valid"``), NumPy's rule for each; ``n = len(a)``,
@@ -570,11 +579,7 @@ def conv1d_spec(x, weight, bias, stride, padding, dilation, groups, padding_mode
         raise ValueError(f"x must have at least one channel, got shape {xa.shape}")
     c_out, k_size = _weight_and_bias(wa, ba, c_in, groups)
     left, right, l_out = conv1d_geometry(length, k_size, stride, padding, dilation)
-    if l_out < 1:
-        raise ValueError(
-            f"output length would be {l_out} < 1: input length {length} with padding "
-            f"({left}, {right}) is shorter than the dilated kernel "
-            f"dilation*(K-1)+1 = {dilation * (k_size - 1) + 1}")
+    check_output_length(l_out, length, left, right, k_size, dilation)
     canonical, code, value = mode_and_value(padding_mode, pad_value)
     if length == 0 and (left or right) and code != CONSTANT:
         raise ValueError(f"padding_mode {canonical!r} needs samples to pad from, but x "

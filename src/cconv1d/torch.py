@@ -478,11 +478,8 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
         raise TypeError(f"pad_value must be a real number, got {pad_value!r}") from None
     length, k_size = x.shape[-1], weight.shape[-1]
     left, right, l_out = _traced_geometry(length, k_size, step, pad, spacing)
-    if l_out < 1:
-        raise ValueError(
-            f"output length would be {l_out} < 1: input length {length} with padding "
-            f"({left}, {right}) is shorter than the dilated kernel "
-            f"dilation*(K-1)+1 = {spacing * (k_size - 1) + 1}")
+    if l_out < 1:   # (compiled: called only to raise, so torch.compile need not trace it)
+        _spec.check_output_length(l_out, length, left, right, k_size, spacing)
     options = (step, left, right, spacing, groups, mode, value, bool(flip))
     if autocast or _use_fallback(tensors, x.dtype):
         return _fallback(x, weight, bias, *options)
