@@ -32,7 +32,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
-from cconv1d._spec cimport CC_ENOMEM, CC_OK, ConvSpec, check_status
+from cconv1d._spec cimport CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status
 from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
 from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_block,
@@ -727,15 +727,16 @@ def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads):
     """dL/dx of the checked conv1d call ``spec`` into ``dx``: ``dy`` ``(N, C_out, L_out)``,
     ``w``, ``dx`` ``(N, C_in, L)`` and ``x`` (the input, or ``(0, 0, 0)`` for modes that
     do not need it) are C-contiguous arrays of ``spec.dtype``."""
-    GRAD_INPUT[spec.dtype.char](dy, w, dx, x, spec.left, spec.right, spec.code,
-                                spec.stride, spec.dilation, spec.groups, flip, n_threads)
+    cdef const ConvArgs* a = &spec.args
+    GRAD_INPUT[spec.dtype.char](dy, w, dx, x, a.left, a.right, a.code, a.stride,
+                                a.dilation, a.groups, flip, n_threads)
 
 
 def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads):
     """dL/dW into ``dw`` and dL/db into ``db`` (either may be empty) of the checked conv1d
     call ``spec``; ``x`` is the input ``(N, C_in, L)``, all C-contiguous of
     ``spec.dtype``."""
-    GRAD_WEIGHT_BIAS[spec.dtype.char](dy, x, dw, db, spec.left, spec.right, spec.code,
-                                      spec.value, spec.stride, spec.dilation, spec.groups,
-                                      flip, n_threads)
+    cdef const ConvArgs* a = &spec.args
+    GRAD_WEIGHT_BIAS[spec.dtype.char](dy, x, dw, db, a.left, a.right, a.code, a.value,
+                                      a.stride, a.dilation, a.groups, flip, n_threads)
 GRAD_WEIGHT_BIAS = {"f": grad_weight_bias["float"], "d": grad_weight_bias["double"]}

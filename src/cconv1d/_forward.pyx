@@ -39,14 +39,17 @@ from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row, CC_PAD_CONSTANT, CC_PAD_MEDIAN
 from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, tile_positions,
                                column_block)
-from cconv1d._spec cimport (CC_ENOMEM, CC_OK, ConvSpec, check_status, fast_conv1d_spec,
-                            output_window)
+from cconv1d._spec cimport (CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status,
+                            fast_conv1d_args, output_window)
 
 import numpy as np
 
 # Below this much work one thread is faster than waking a team (and on a shared
 # machine a team waits for its slowest, descheduled member).
 cdef double PARALLEL_MIN_FLOPS = 4e6
+# Below this much work the fast route keeps the GIL: releasing and taking it back costs
+# more than a microsecond's arithmetic, and nothing could run in between.
+cdef double NOGIL_MIN_FLOPS = 1e5
 
 cdef enum:
     PAIR_BLOCK = 384      # (c, k) pairs per igemm call: a 4 x 384 weight chunk is 6 KiB
@@ -343,8 +346,9 @@ def forward(ConvSpec spec, x, w, b, y, bint flip, int n_threads):
     """:func:`cconv1d.conv1d` into ``y`` for the checked call ``spec``: ``x``
     ``(N, C_in, L)``, ``w``, ``b`` (length 0 for none) and ``y`` ``(N, C_out, L_out)``
     are C-contiguous arrays of ``spec.dtype``."""
-    FORWARD[spec.dtype.char](x, w, b, y, spec.left, spec.right, spec.code, spec.value,
-                             spec.stride, spec.dilation, spec.groups, flip, n_threads)
+    cdef const ConvArgs* a = &spec.args
+    FORWARD[spec.dtype.char](x, w, b, y, a.left, a.right, a.code, a.value, a.stride,
+                             a.dilation, a.groups, flip, n_threads)
 
 
 cdef struct Plan:
@@ -714,46 +718,50 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
 # ---------------------------------------------------------------------------------------
 # conv1d's fast path
 
-cdef int _conv1d_run(ConvSpec spec, object y, bint flip, int n_threads,
-                     real_t dummy) except -1:
+cdef int _conv1d_run(const ConvArgs* a, object x, object w, object b, object y, bint flip,
+                     int n_threads, real_t dummy) except -1:
     """Typed views of the fast route's arrays and the kernel call; -2 if ``y`` overlaps
     an input (the general route then explains)."""
     cdef const real_t[:, :, ::1] x3
     cdef const real_t[:, ::1] x2
-    cdef const real_t[:, :, ::1] wv = spec.weight
+    cdef const real_t[:, :, ::1] wv = w
     cdef const real_t[::1] bv
     cdef real_t[:, :, ::1] y3
     cdef real_t[:, ::1] y2
     cdef const real_t* xp
     cdef const real_t* bp = NULL
     cdef real_t* yp
-    cdef idx_t n = spec.n_batch, c_in = spec.c_in, length = spec.length
-    cdef idx_t c_out = spec.c_out, l_out = spec.l_out
-    if spec.batched:
-        x3 = spec.x
+    if a.batched:
+        x3 = x
         y3 = y
         xp, yp = &x3[0, 0, 0], &y3[0, 0, 0]
     else:
-        x2 = spec.x
+        x2 = x
         y2 = y
         xp, yp = &x2[0, 0], &y2[0, 0]
-    if spec.bias is not None:
-        bv = spec.bias
+    if b is not None:
+        bv = b
         bp = &bv[0]
     # All four are C-contiguous: they overlap exactly when their byte ranges do.
     cdef const char* lo = <const char*>yp
-    cdef const char* hi = <const char*>(yp + n * c_out * l_out)
-    if ((<const char*>xp < hi and lo < <const char*>(xp + n * c_in * length))
+    cdef const char* hi = <const char*>(yp + a.n_batch * a.c_out * a.l_out)
+    if ((<const char*>xp < hi and lo < <const char*>(xp + a.n_batch * a.c_in * a.length))
             or (<const char*>&wv[0, 0, 0] < hi and lo < <const char*>(
-                &wv[0, 0, 0] + c_out * spec.c_per_group * spec.k_size))
-            or (bp != NULL and <const char*>bp < hi and lo < <const char*>(bp + c_out))):
+                &wv[0, 0, 0] + a.c_out * a.c_per_group * a.k_size))
+            or (bp != NULL and <const char*>bp < hi and lo < <const char*>(bp + a.c_out))):
         return -2
     cdef int status
-    with nogil:
-        status = _forward_impl(xp, n, c_in, length, &wv[0, 0, 0], c_out, spec.c_per_group,
-                               spec.k_size, bp, yp, l_out, spec.left, spec.right, spec.code,
-                               spec.value, spec.stride, spec.dilation, spec.groups, flip,
+    if 2.0 * a.n_batch * a.c_out * a.l_out * a.c_per_group * a.k_size < NOGIL_MIN_FLOPS:
+        status = _forward_impl(xp, a.n_batch, a.c_in, a.length, &wv[0, 0, 0], a.c_out,
+                               a.c_per_group, a.k_size, bp, yp, a.l_out, a.left, a.right,
+                               a.code, a.value, a.stride, a.dilation, a.groups, flip,
                                n_threads)
+    else:
+        with nogil:
+            status = _forward_impl(xp, a.n_batch, a.c_in, a.length, &wv[0, 0, 0], a.c_out,
+                                   a.c_per_group, a.k_size, bp, yp, a.l_out, a.left,
+                                   a.right, a.code, a.value, a.stride, a.dilation,
+                                   a.groups, flip, n_threads)
     return check_status(status, "conv1d")
 
 
@@ -761,16 +769,20 @@ def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, pad_va
                 bint flip, out, int n_threads, idx_t max_span):
     """The whole of :func:`cconv1d.conv1d` in compiled code for the common call, or None.
 
-    The spec layer's typed route (``_spec.fast_conv1d_spec``) checks the arguments; this
-    adds ``out`` (if given: exactly right, else None) and runs the kernel. Everything
-    else returns None and goes through the general route, which validates and explains.
+    The spec layer's typed route (``_spec.fast_conv1d_args``) checks the arguments and
+    fills the call's record; this adds ``out`` (if given: exactly right, else None) and
+    runs the kernel. Everything else returns None and goes through the general route,
+    which validates and explains.
     """
-    cdef ConvSpec spec = fast_conv1d_spec(x, w, b, stride, padding, dilation, groups,
-                                          padding_mode, pad_value, max_span)
-    if spec is None:
+    cdef ConvArgs a
+    if not fast_conv1d_args(x, w, b, stride, padding, dilation, groups, padding_mode,
+                            pad_value, max_span, &a):
         return None
-    expected = spec.shape
-    dtype = spec.dtype
+    if a.batched:
+        expected = (a.n_batch, a.c_out, a.l_out)
+    else:
+        expected = (a.c_out, a.l_out)
+    dtype = x.dtype
     if out is None:
         y = np.empty(expected, dtype=dtype)
     elif (type(out) is np.ndarray and out.dtype is dtype and out.flags.c_contiguous
@@ -780,9 +792,9 @@ def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, pad_va
         return None
     cdef int status
     if dtype is _F32:
-        status = _conv1d_run[float](spec, y, flip, n_threads, 0)
+        status = _conv1d_run[float](&a, x, w, b, y, flip, n_threads, 0)
     else:
-        status = _conv1d_run[double](spec, y, flip, n_threads, 0)
+        status = _conv1d_run[double](&a, x, w, b, y, flip, n_threads, 0)
     return y if status == 0 else None
 
 

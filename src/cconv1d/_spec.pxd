@@ -15,22 +15,25 @@ cdef extern from "cconv1d/include/cconv1d/cc_common.h":
     int CC_ENOMEM
     int CC_EARG
 
-cdef class ConvSpec:
-    # Validated arrays: x as (N, C_in, L) (a view of what the user gave), weight, bias
-    # (None when absent); dtype is the compute dtype (float32 or float64).
-    cdef readonly object x, weight, bias, dtype
-    cdef readonly bint batched
-    cdef readonly idx_t n_batch, c_in, length, c_out, c_per_group, k_size
-    cdef readonly idx_t stride, dilation, groups, left, right, l_out
-    # The padding mode: its cc_modes.h code and canonical name, and the constant (the
-    # pad_value, or 0.0 for the "zeros" names).
-    cdef readonly int code
-    cdef readonly str mode
-    cdef readonly double value
+# The typed record of one conv1d call: what the kernels read.
+cdef struct ConvArgs:
+    bint batched            # x had a batch axis
+    idx_t n_batch, c_in, length, c_out, c_per_group, k_size
+    idx_t stride, dilation, groups, left, right, l_out
+    int code                # the padding mode, a cc_modes.h code
+    double value            # its constant (pad_value, or 0.0 for the "zeros" names)
 
-cdef ConvSpec fast_conv1d_spec(object x, object w, object b, object stride, object padding,
-                               object dilation, object groups, object padding_mode,
-                               object pad_value, idx_t max_span)
+cdef class ConvSpec:
+    # The record and the validated arrays: x as given (2-D or 3-D), weight, bias (None
+    # when absent); dtype is the compute dtype (float32 or float64).
+    cdef readonly object x, weight, bias, dtype
+    cdef ConvArgs args
+
+# The typed fast route: fills *args and returns True for the common call (x, w, b are
+# then used as they are, of dtype x.dtype); False sends the call to conv1d_spec.
+cdef bint fast_conv1d_args(object x, object w, object b, object stride, object padding,
+                           object dilation, object groups, object padding_mode,
+                           object pad_value, idx_t max_span, ConvArgs* args) except -1
 
 cdef int check_status(int status, str what) except -1
 

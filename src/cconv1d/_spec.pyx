@@ -86,6 +86,7 @@ ORDERED = NONLINEAR
 STATISTIC = frozenset({MEAN, MEDIAN, MINIMUM, MAXIMUM})
 
 ALL_NAMES = tuple(CODES) + tuple(ALIASES)
+cdef dict _MODE_NAMES = {code: name for name, code in CODES.items()}
 
 # Every accepted padding_mode string -> its code, for the fast route; the "zeros" names
 # map to -1 (constant, with the value forced to 0).
@@ -292,20 +293,27 @@ cdef int check_status(int status, str what) except -1:
 
 _PADDING_WORDS = ("valid", "same", "full", "causal")
 
-cdef tuple _word_padding(str word, object length, object span, object stride):
-    """``(left, right)`` of a padding word, or None for an unknown word. All values are
-    >= 0, so the rule reads the same in C and Python integer division."""
+ctypedef fused length_t:
+    idx_t       # the fast route: small ints, C arithmetic
+    object      # the general route: Python ints, which never overflow
+
+
+cdef length_t _word_total(str word, length_t length, length_t span, length_t stride):
+    """``left + right`` of a padding word, or -1 for an unknown word: ``"causal"`` puts
+    it all on the left, the others split it with the odd sample on the right. Every
+    value is >= 0, so C's and Python's integer division agree."""
+    cdef length_t total
     if word == "valid":
-        return 0, 0
+        return 0
     if word == "same":
-        # Output ceil(L / stride); the odd sample of padding goes on the right.
-        total = max(((length + stride - 1) // stride - 1) * stride + span + 1 - length, 0)
-        return total // 2, total - total // 2
+        # Output ceil(L / stride).
+        total = ((length + stride - 1) // stride - 1) * stride + span + 1 - length
+        return total if total > 0 else 0
     if word == "full":
-        return span, span
+        return 2 * span
     if word == "causal":
-        return span, 0
-    return None
+        return span
+    return -1
 
 
 def check_padding(padding):
@@ -321,7 +329,7 @@ def check_padding(padding):
     ('causal', (2, 2))
     """
     if isinstance(padding, str):
-        if _word_padding(padding, 1, 0, 1) is None:
+        if _word_total[object](padding, 1, 0, 1) < 0:
             raise ValueError(f"padding must be an int, a pair (left, right) or one of "
                              f"{', '.join(repr(w) for w in _PADDING_WORDS)}; got {padding!r}")
         return padding
@@ -366,10 +374,11 @@ def conv1d_geometry(length, kernel_size, stride=1, padding=0, dilation=1):
     dilation = as_int(dilation, "dilation", minimum=1)
     span = dilation * (kernel_size - 1)
     if isinstance(padding, str):
-        words = _word_padding(padding, length, span, stride)
-        if words is None:
+        total = _word_total[object](padding, length, span, stride)
+        if total < 0:
             check_padding(padding)      # raises, naming the words
-        left, right = words
+        left = total if padding == "causal" else total // 2
+        right = total - left
     else:
         left, right = int_pair(padding, "padding")
     l_out = (left + length + right - span - 1) // stride + 1
@@ -457,6 +466,71 @@ cdef class ConvSpec:
     """
 
     @property
+    def batched(self):
+        return self.args.batched
+
+    @property
+    def n_batch(self):
+        return self.args.n_batch
+
+    @property
+    def c_in(self):
+        return self.args.c_in
+
+    @property
+    def length(self):
+        return self.args.length
+
+    @property
+    def c_out(self):
+        return self.args.c_out
+
+    @property
+    def c_per_group(self):
+        return self.args.c_per_group
+
+    @property
+    def k_size(self):
+        return self.args.k_size
+
+    @property
+    def stride(self):
+        return self.args.stride
+
+    @property
+    def dilation(self):
+        return self.args.dilation
+
+    @property
+    def groups(self):
+        return self.args.groups
+
+    @property
+    def left(self):
+        return self.args.left
+
+    @property
+    def right(self):
+        return self.args.right
+
+    @property
+    def l_out(self):
+        return self.args.l_out
+
+    @property
+    def code(self):
+        return self.args.code
+
+    @property
+    def value(self):
+        return self.args.value
+
+    @property
+    def mode(self):
+        """The padding mode's canonical name (``"constant"`` for ``"zeros"``)."""
+        return _MODE_NAMES[self.code]
+
+    @property
     def x3(self):
         """``x`` as ``(N, C_in, L)`` (a view when it had no batch axis)."""
         return self.x if self.batched else self.x[np.newaxis]
@@ -484,17 +558,12 @@ cdef ConvSpec _new_spec(object x, object w, object b, object dtype, bint batched
                         idx_t stride, idx_t dilation, idx_t groups, idx_t left,
                         idx_t right, idx_t l_out, int code, double value):
     cdef ConvSpec s = ConvSpec.__new__(ConvSpec)
-    s.x, s.weight, s.bias, s.dtype, s.batched = x, w, b, dtype, batched
-    shape = x.shape
-    if batched:
-        s.n_batch, s.c_in, s.length = shape[0], shape[1], shape[2]
-    else:
-        s.n_batch, s.c_in, s.length = 1, shape[0], shape[1]
-    shape = w.shape
-    s.c_out, s.c_per_group, s.k_size = shape[0], shape[1], shape[2]
-    s.stride, s.dilation, s.groups = stride, dilation, groups
-    s.left, s.right, s.l_out = left, right, l_out
-    s.code, s.value = code, value
+    s.x, s.weight, s.bias, s.dtype = x, w, b, dtype
+    shape = x.shape if batched else (1,) + x.shape
+    s.args = ConvArgs(batched=batched, n_batch=shape[0], c_in=shape[1], length=shape[2],
+                      c_out=w.shape[0], c_per_group=w.shape[1], k_size=w.shape[2],
+                      stride=stride, dilation=dilation, groups=groups, left=left,
+                      right=right, l_out=l_out, code=code, value=value)
     return s
 
 
@@ -586,10 +655,8 @@ def conv1d_spec(x, weight, bias, stride, padding, dilation, groups, padding_mode
                          "has length 0")
     check_size(n_batch * c_in * (left + length + right), "padded input")
     check_size(n_batch * c_out * l_out, "output")
-    cdef ConvSpec s = _new_spec(xa, wa, ba, dtype, is_batched, stride, dilation, groups,
-                                left, right, l_out, code, value)
-    s.mode = canonical
-    return s
+    return _new_spec(xa, wa, ba, dtype, is_batched, stride, dilation, groups, left, right,
+                     l_out, code, value)
 
 
 # ---------------------------------------------------------------------------------------
@@ -612,41 +679,41 @@ cdef inline bint _small_int(object v, idx_t minimum):
     return type(v) is int and minimum <= v < _FAST_MAX_INT
 
 
-cdef ConvSpec fast_conv1d_spec(object x, object w, object b, object stride, object padding,
-                               object dilation, object groups, object padding_mode,
-                               object pad_value, idx_t max_span):
-    """The spec of the common conv1d call, or None for anything else (the general route
-    then checks and explains): ``x`` (2-D or 3-D), ``w`` and ``b`` (or None)
+cdef bint fast_conv1d_args(object x, object w, object b, object stride, object padding,
+                           object dilation, object groups, object padding_mode,
+                           object pad_value, idx_t max_span, ConvArgs* args) except -1:
+    """The record of the common conv1d call into ``*args`` (True), or False for anything
+    else (the general route then checks and explains): ``x`` (2-D or 3-D), ``w`` and ``b`` (or None)
     C-contiguous, aligned ndarrays of one native float dtype, plain small ints, a known
     ``padding_mode`` with a float or int ``pad_value``, a non-empty signal, an output of
     at least one sample and a dilated kernel shorter than ``max_span`` (longer ones may
     take the FFT route). For a small layer the general route's Python costs several
     times the arithmetic."""
     if type(x) is not np.ndarray:
-        return None
+        return False
     dtype = x.dtype
     if dtype is not _F32 and dtype is not _F64:
-        return None
+        return False
     if not (_plain_array(x, dtype) and _plain_array(w, dtype)
             and (b is None or _plain_array(b, dtype))):
-        return None
+        return False
     if not (_small_int(stride, 1) and _small_int(dilation, 1) and _small_int(groups, 1)):
-        return None
+        return False
     if type(padding_mode) is not str:
-        return None
+        return False
     cdef int code = _FAST_CODES.get(padding_mode, -2)
     cdef double value = 0.0
     if code == -2:
-        return None
+        return False
     if code == -1:
         code = CC_PAD_CONSTANT
     elif type(pad_value) is float or type(pad_value) is int:
         value = pad_value
     else:
-        return None
+        return False
     cdef int ndim = x.ndim
     if (ndim != 2 and ndim != 3) or w.ndim != 3 or (b is not None and b.ndim != 1):
-        return None
+        return False
     shape = x.shape
     cdef idx_t n = shape[0] if ndim == 3 else 1
     cdef idx_t c_in = shape[ndim - 2], length = shape[ndim - 1]
@@ -656,33 +723,35 @@ cdef ConvSpec fast_conv1d_spec(object x, object w, object b, object stride, obje
             or c_in % g or c_out % g or c_per_group != c_in // g
             or (b is not None and b.shape[0] != c_out)
             or k_size >= _FAST_MAX_INT or length >= _FAST_MAX_ELEMENTS):
-        return None
-    cdef idx_t span = d * (k_size - 1), left = 0, right = 0, l_out
+        return False
+    cdef idx_t span = d * (k_size - 1), left = 0, right = 0, l_out, total
     if span + 1 >= max_span:
-        return None
+        return False
     if type(padding) is int:
         if not _small_int(padding, 0):
-            return None
+            return False
         left = right = padding
     elif type(padding) is tuple and len(padding) == 2:
         if not (_small_int(padding[0], 0) and _small_int(padding[1], 0)):
-            return None
+            return False
         left, right = padding
     elif type(padding) is str:
-        words = _word_padding(padding, length, span, s)
-        if words is None:
-            return None
-        left, right = words
+        total = _word_total[idx_t](padding, length, span, s)
+        if total < 0:
+            return False
+        left = total if padding == "causal" else total // 2
+        right = total - left
     else:
-        return None
+        return False
     if left + length + right - span - 1 < 0:   # output length < 1 (C division truncates)
-        return None
+        return False
     l_out = (left + length + right - span - 1) // s + 1
     # in double: these products must not overflow before they are compared
     if (<double>n * c_in * (left + length + right) >= _FAST_MAX_ELEMENTS
             or <double>n * c_out * l_out >= _FAST_MAX_ELEMENTS):
-        return None
-    cdef ConvSpec spec = _new_spec(x, w, b, dtype, ndim == 3, s, d, g, left, right, l_out,
-                                   code, value)
-    spec.mode = ALIASES.get(padding_mode, padding_mode)
-    return spec
+        return False
+    args[0] = ConvArgs(batched=ndim == 3, n_batch=n, c_in=c_in, length=length,
+                       c_out=c_out, c_per_group=c_per_group, k_size=k_size, stride=s,
+                       dilation=d, groups=g, left=left, right=right, l_out=l_out,
+                       code=code, value=value)
+    return True
