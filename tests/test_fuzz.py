@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import cconv1d as cc
@@ -309,6 +309,34 @@ def test_fuzz_conv_transpose1d(n, c_in, c_out_g, length, k, stride, dilation, gr
         _unchanged(before, x, w)
         return
     _unchanged(before, x, w)
+    event("conv_transpose1d: a valid call")
+    _check_transpose(x, w, y, stride, padding, output_padding, groups, dilation)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(n=st.integers(1, 3), groups=st.integers(1, 3), c_in_g=st.integers(1, 3),
+       c_out_g=st.integers(1, 3), length=st.integers(1, 12), k=st.integers(1, 5),
+       stride=st.integers(1, 4), dilation=st.integers(1, 3), left=st.integers(0, 6),
+       right=st.integers(0, 6), output_padding=st.integers(0, 3),
+       dtype=st.sampled_from(["float32", "float64"]), data=st.data())
+def test_fuzz_conv_transpose1d_valid(n, groups, c_in_g, c_out_g, length, k, stride,
+                                     dilation, left, right, output_padding, dtype, data):
+    """Only valid calls (the fuzz above mostly draws refused ones): every one must
+    match the scattering oracle."""
+    assume(output_padding < max(stride, dilation))
+    assume((length - 1) * stride + dilation * (k - 1) + 1 + output_padding - left - right
+           >= 1)
+    layout = data.draw(st.sampled_from(LAYOUTS))
+    x = _make(data.draw, (n, groups * c_in_g, length), dtype, layout)
+    w = _make(data.draw, (groups * c_in_g, c_out_g, k), "float64", "c")
+    y = cc.conv_transpose1d(x, w, stride=stride, padding=(left, right),
+                            output_padding=output_padding, groups=groups,
+                            dilation=dilation)
+    _check_transpose(x, w, y, stride, (left, right), output_padding, groups, dilation)
+
+
+def _check_transpose(x, w, y, stride, padding, output_padding, groups, dilation):
+    c_in, k = w.shape[0], w.shape[2]
     ref = conv_transpose1d_ref(x, w, stride=stride, padding=padding,
                                output_padding=output_padding, groups=groups,
                                dilation=dilation)

@@ -78,7 +78,9 @@ def test_multiprocessing_fork_child_after_threaded_parent():
     assert proc.exitcode == 0, proc.exitcode
     assert threads == 1, threads
     for mine, theirs in zip(parent, results):
-        np.testing.assert_allclose(theirs, mine, rtol=1e-5, atol=1e-4)
+        # Each output element is summed by one thread in a fixed order: the one-thread
+        # child must reproduce the two-thread parent's bits.
+        np.testing.assert_array_equal(theirs, mine)
     assert cc.get_num_threads() == 2     # the parent keeps its threads
     print("ok")
     """)
@@ -89,10 +91,11 @@ def test_multiprocessing_fork_pool():
     """A fork Pool of two workers, several tasks each."""
     out = _run_bounded(_FORK_PRELUDE + """
     def task(i):
-        return float(cc.conv1d(x[i:i + 1], w).sum())
+        return cc.conv1d(x[i:i + 1], w)
     with mp.get_context("fork").Pool(2) as pool:
-        sums = pool.map_async(task, range(8)).get(timeout=60)
-    np.testing.assert_allclose(sums, parent[0].sum(axis=(1, 2)), rtol=1e-4)
+        parts = pool.map_async(task, range(8)).get(timeout=60)
+    # bit for bit: neither the batch split nor the thread count changes a result
+    np.testing.assert_array_equal(np.concatenate(parts), parent[0])
     print("ok")
     """)
     assert out.strip() in ("ok", "no-openmp")
