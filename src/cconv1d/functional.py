@@ -449,6 +449,7 @@ def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = N
         dx, _ = _fftconv.backward(xc, shape_only, wc, left, right, _spec.CONSTANT, 0.0,
                                   stride, dilation, groups, False, True, False, threads,
                                   np.empty((0, 0, 0), dtype))
+        assert dx is not None   # asked for (want_input)
         np.copyto(y, dx)
     else:
         GRAD_INPUT[dtype.char](xc, wc, y, np.empty((0, 0, 0), dtype), left, right,
