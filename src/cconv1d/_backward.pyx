@@ -314,12 +314,26 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
                             <double*>(stat_work + t * b_stat))
         free(block)
         return CC_OK
+    # Stride 1 with constant padding: the padding's gradient is dropped, so only the
+    # kept positions [left, left + L) are computed, straight into dx (no phase rows to
+    # copy back: the copy was a tenth of the FCN layers' input gradients).
+    cdef GradGeometry kept = geo
+    cdef bint direct = stride == 1 and mode == CC_PAD_CONSTANT
+    if direct:
+        kept.q0 = geo.left
+        kept.q_count = kept.dxph_pitch = geo.length
+        n_items = _grad_items(&kept, by_rows)
     if by_sample:
         for n in prange(n_batch, schedule="dynamic", num_threads=threads):
             t = threadid()
             for o in range(geo.c_out):
                 memcpy(<real_t*>(dyp + t * b_dyp) + o * geo.dy_pitch + geo.lead,
                        &dy[n, o, 0], geo.l_out * sizeof(real_t))
+            if direct:
+                _grad_phase_items(&kept, by_rows, <real_t*>(dyp + t * b_dyp) + geo.left,
+                                  offs, starts, starts + geo.phases, weights,
+                                  starts + 2 * geo.phases, &dx[n, 0, 0], 0, n_items)
+                continue
             _grad_phase_items(&geo, by_rows, <real_t*>(dyp + t * b_dyp), offs,
                               starts, starts + geo.phases, weights,
                               starts + 2 * geo.phases,
@@ -335,6 +349,12 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
         for o in range(geo.c_out):
             memcpy(<real_t*>dyp + o * geo.dy_pitch + geo.lead, &dy[n, o, 0],
                    geo.l_out * sizeof(real_t))
+        if direct:
+            for item in prange(n_items, schedule="dynamic", num_threads=threads):
+                _grad_phase_items(&kept, by_rows, <real_t*>dyp + geo.left, offs, starts,
+                                  starts + geo.phases, weights, starts + 2 * geo.phases,
+                                  &dx[n, 0, 0], item, item + 1)
+            continue
         for item in prange(n_items, schedule="dynamic", num_threads=threads):
             _grad_phase_items(&geo, by_rows, <real_t*>dyp, offs, starts,
                               starts + geo.phases, weights, starts + 2 * geo.phases,
