@@ -757,3 +757,94 @@ def test_torch_compile_matches_eager():
         torch.testing.assert_close(fn(x, w), cct.conv1d(x, w, padding="same", stride=2,
                                                         padding_mode="antireflect"))
     torch._dynamo.reset()
+
+
+# --------------------------------------------------------------------------------------
+# method="auto" | "direct" | "fft"
+
+@pytest.mark.parametrize("method", ["auto", "direct", "fft"])
+@pytest.mark.parametrize("kw", [dict(padding="same"),
+                                dict(padding=(7, 30), stride=3, dilation=2, groups=2),
+                                dict(padding="causal", padding_mode="reflect")])
+def test_methods_match_torch_autograd_in_float64(method, kw):
+    """Forward and all three gradients by each route against torch's own float64 conv1d
+    and autograd (after torch's padding, for the reflect mode)."""
+    x, w, b = _data(3, 4, 300, 6, 4 // kw.get("groups", 1), 40, torch.float64, seed=21)
+    for t in (x, w, b):
+        t.requires_grad_()
+    y = cct.conv1d(x, w, b, method=method, **kw)
+    g = torch.randn(y.shape, dtype=torch.float64, generator=_gen(22))
+    y.backward(g)
+    ref = [t.detach().clone().requires_grad_() for t in (x, w, b)]
+    left, right = explicit_padding(kw["padding"], 300, 40, kw.get("stride", 1),
+                                   kw.get("dilation", 1))
+    torch_mode = {"zeros": "constant"}.get(kw.get("padding_mode", "zeros"), "reflect")
+    yr = F.conv1d(F.pad(ref[0], (left, right), mode=torch_mode), ref[1], ref[2],
+                  stride=kw.get("stride", 1), dilation=kw.get("dilation", 1),
+                  groups=kw.get("groups", 1))
+    yr.backward(g)
+    torch.testing.assert_close(y, yr, rtol=1e-11, atol=1e-11)
+    for ours, theirs in zip((x, w, b), ref):
+        torch.testing.assert_close(ours.grad, theirs.grad, rtol=1e-11, atol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_method_reaches_the_kernels_of_both_passes(monkeypatch, method):
+    seen = []
+    real_fwd, real_bwd = cc.conv1d, cc.conv1d_backward
+    monkeypatch.setattr(cc, "conv1d", lambda *a, **k: seen.append(k["method"]) or
+                        real_fwd(*a, **k))
+    monkeypatch.setattr(cc, "conv1d_backward", lambda *a, **k: seen.append(k["method"]) or
+                        real_bwd(*a, **k))
+    layer = cct.Conv1d(3, 5, 33, padding="same", method=method)
+    layer(torch.randn(2, 3, 100, requires_grad=True)).sum().backward()
+    assert seen == [method, method]
+
+
+def test_method_float32_fft_is_as_accurate_as_torch():
+    """float32 by the FFT route, forward and input gradient, against torch's float64:
+    within a small factor of torch's own float32 error (the FFT's error is relative to
+    a row's norm: log2(F) * sqrt(terms) times an output's at most)."""
+    x, w, _ = _data(2, 8, 512, 8, 8, 63, torch.float64, seed=23)
+    x.requires_grad_()
+    ref = F.conv1d(x, w, padding=31)
+    g = torch.randn(ref.shape, dtype=torch.float64, generator=_gen(24))
+    (ref_dx,) = torch.autograd.grad(ref, x, g)
+    x32 = x.detach().float().requires_grad_()
+    theirs = F.conv1d(x32, w.float(), padding=31)
+    (theirs_dx,) = torch.autograd.grad(theirs, x32, g.float())
+    ours = cct.conv1d(x32, w.float(), padding=31, method="fft")
+    (ours_dx,) = torch.autograd.grad(ours, x32, g.float())
+    factor = math.log2(1024) * math.sqrt(8 * 63)
+    eps = torch.finfo(torch.float32).eps
+    for a, t, r in ((ours, theirs, ref), (ours_dx, theirs_dx, ref_dx)):
+        bound = factor * ((t.double() - r).abs().max() + eps * r.abs().max())
+        assert (a.double() - r).abs().max() <= bound
+
+
+def test_method_is_validated_like_conv1d():
+    x, w, _ = _data(1, 2, 20, 2, 2, 3, torch.float32)
+    with pytest.raises(ValueError, match="method must be one of 'auto', 'direct', 'fft', "
+                                         "got 'winograd'"):
+        cct.conv1d(x, w, method="winograd")
+    with pytest.raises(ValueError, match="method must be one of .*got 'FFT'"):
+        cct.Conv1d(2, 2, 3, method="FFT")
+    with pytest.raises(ValueError, match="method must be one of .*got 'winograd'"):
+        cc.conv1d(x.numpy(), w.numpy(), method="winograd")   # the same words and message
+
+
+def test_method_in_repr_converted_layers_and_compile():
+    assert "method" not in repr(cct.Conv1d(2, 3, 5))
+    assert repr(cct.Conv1d(2, 3, 5, method="fft")).endswith(", method='fft')")
+    model = torch.nn.Sequential(torch.nn.Conv1d(2, 3, 5))
+    cct.convert(model)
+    assert model[0].method == "auto"          # converted in place: no __init__ of ours
+    x = torch.randn(2, 2, 80, generator=_gen(25))
+    model(x).sum().backward()
+    layer = cct.Conv1d(2, 3, 41, padding="same", method="fft")
+    torch._dynamo.reset()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compiled = torch.compile(layer, backend="eager", fullgraph=True)
+        torch.testing.assert_close(compiled(x), layer(x))
+    torch._dynamo.reset()

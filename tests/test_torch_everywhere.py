@@ -481,3 +481,15 @@ def test_traced_geometry_equals_the_spec_layer():
                     for dilation in (1, 2, 3):
                         assert _traced_geometry(length, k, stride, padding, dilation) == \
                             _spec.conv1d_geometry(length, k, stride, padding, dilation)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_operator_with_a_method_passes_opcheck(method):
+    """The operators' method argument (default "auto", so calls without it keep
+    working) through torch.library.opcheck, and its result against the eager route."""
+    x, w, b = (t.double().requires_grad_() for t in _data(torch.float64, length=12))
+    args = (x, w, b, 2, 3, 1, 1, 2, "zeros", 0.0, False, method)
+    torch.library.opcheck(torch.ops.cconv1d.conv1d.default, args)
+    y = torch.ops.cconv1d.conv1d(*args)
+    torch.testing.assert_close(y, cct.conv1d(x, w, b, 2, (3, 1), 1, 2, method="direct"),
+                               rtol=1e-12, atol=1e-12)

@@ -338,3 +338,102 @@ def test_shape_errors():
         cc.conv_transpose1d(np.ones(5), np.ones((1, 2, 3)))
     with pytest.raises(ValueError, match="weight"):
         cc.conv_transpose1d(np.ones((1, 5)), np.ones((1, 3)))
+
+
+# ---------------------------------------------------------------------------------------
+# method="auto" | "direct" | "fft"
+
+# N, C_in, C_out/groups, L, K, stride, padding, output_padding, groups, dilation
+METHOD_GEOMETRIES = [
+    (2, 4, 3, 60, 4, 2, 1, 0, 1, 1),        # an upsampler (K = 2 * stride)
+    (3, 6, 2, 45, 9, 4, 3, 1, 2, 1),        # K = 2 * stride + 1, groups, output_padding
+    (1, 4, 4, 200, 48, 2, (5, 11), 0, 1, 2),  # long dilated kernel, pair padding
+    (2, 8, 1, 300, 64, 1, 0, 0, 8, 1),      # depthwise long kernel
+    (2, 3, 5, 70, 33, 3, 7, 2, 1, 1),
+]
+
+
+@pytest.mark.parametrize("method", ["auto", "direct", "fft"])
+@pytest.mark.parametrize("geometry", METHOD_GEOMETRIES)
+def test_methods_match_the_float64_reference(geometry, method):
+    n, c_in, oc, length, k, stride, padding, out_pad, groups, dilation = geometry
+    rng = np.random.default_rng([METHOD_GEOMETRIES.index(geometry), len(method)])
+    x = rng.standard_normal((n, c_in, length))
+    w = rng.standard_normal((c_in, oc, k))
+    b = rng.standard_normal(oc * groups)
+    y = cc.conv_transpose1d(x, w, b, stride, padding, out_pad, groups, dilation,
+                            method=method)
+    ref = conv_transpose1d_ref(x, w, b, stride=stride, padding=padding,
+                               output_padding=out_pad, groups=groups, dilation=dilation)
+    assert y.shape == ref.shape
+    # float64: both routes' rounding is far below 1e-12 of the output's scale
+    assert np.abs(y - ref).max() <= 1e-12 * (1 + np.abs(ref).max())
+    if not isinstance(padding, tuple):
+        t = F.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b),
+                               stride, padding, out_pad, groups, dilation).numpy()
+        assert np.abs(y - t).max() <= 1e-12 * (1 + np.abs(t).max())
+
+
+@pytest.mark.parametrize("geometry", METHOD_GEOMETRIES[:3])
+def test_fft_float32_is_as_accurate_as_pytorchs_float32(geometry):
+    """Against the float64 reference, the float32 FFT route's largest error is within a
+    small factor of PyTorch's float32 result's (its error is relative to the row's norm,
+    PyTorch's to each output: a factor log2(F) * sqrt(terms) at most)."""
+    n, c_in, oc, length, k, stride, padding, out_pad, groups, dilation = geometry
+    rng = np.random.default_rng(METHOD_GEOMETRIES.index(geometry) + 100)
+    x = rng.standard_normal((n, c_in, length)).astype(np.float32)
+    w = rng.standard_normal((c_in, oc, k)).astype(np.float32)
+    ref = conv_transpose1d_ref(x, w, stride=stride, padding=padding, output_padding=out_pad,
+                               groups=groups, dilation=dilation)
+    ours = cc.conv_transpose1d(x, w, None, stride, padding, out_pad, groups, dilation,
+                               method="fft")
+    left, right = (padding, padding) if np.ndim(padding) == 0 else padding
+    full = F.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w), None, stride, 0,
+                              out_pad, groups, dilation).numpy()
+    theirs = full[..., left:full.shape[-1] - right]
+    assert ours.dtype == np.float32
+    terms = c_in // groups * k
+    size = 2 ** math.ceil(math.log2(ours.shape[-1] + k * dilation))
+    err_torch = np.abs(theirs - ref).max() + np.finfo(np.float32).eps * np.abs(ref).max()
+    assert np.abs(ours - ref).max() <= math.log2(size) * math.sqrt(terms) * err_torch
+
+
+def test_auto_takes_the_fft_for_long_kernels_only(monkeypatch):
+    from cconv1d import _fftconv
+    calls = []
+    real = _fftconv.backward
+    monkeypatch.setattr(_fftconv, "backward",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 32, 2048)).astype(np.float32)
+    short = rng.standard_normal((32, 16, 4)).astype(np.float32)
+    cc.conv_transpose1d(x, short, stride=2, padding=1)
+    assert calls == []                              # an upsampler: direct
+    long_w = rng.standard_normal((32, 32, 255)).astype(np.float32)
+    y = cc.conv_transpose1d(x, long_w, padding=127)
+    assert calls == [1]                             # long kernel, many channels: FFT
+    ref = cc.conv_transpose1d(x, long_w, padding=127, method="direct")
+    assert np.abs(y - ref).max() <= 1e-4 * np.abs(ref).max()
+    x[0, 0, 5] = np.inf                             # the FFT would spread it over rows
+    y = cc.conv_transpose1d(x, long_w, padding=127)
+    assert calls == [1] and np.isfinite(y[1]).all()
+
+
+def test_method_is_validated():
+    x = np.ones((1, 2, 10))
+    w = np.ones((2, 3, 4))
+    with pytest.raises(ValueError, match="method must be one of 'auto', 'direct', 'fft'"):
+        cc.conv_transpose1d(x, w, stride=2, method="winograd")
+    with pytest.raises(ValueError, match="got None"):
+        cc.conv_transpose1d(x, w, method=None)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_methods_write_into_out(method):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 4, 30)).astype(np.float32)
+    w = rng.standard_normal((4, 2, 6)).astype(np.float32)
+    expected = conv_transpose1d_ref(x, w, stride=3, padding=2)
+    out = np.full(expected.shape, np.nan, dtype=np.float32)
+    assert cc.conv_transpose1d(x, w, None, 3, 2, out=out, method=method) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())

@@ -46,6 +46,7 @@ cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 cdef enum:
     ROW_BLOCK = 4096
     W_CHUNK = 1024        # positions per wgrad call: its dy and packed rows stay in L2
+    SLACK_CAT = 8         # as _forward's SLACK: zeroed columns after a packed row
 
 
 
@@ -122,6 +123,33 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
                 j += cols
 
 
+cdef void _interleave_samples(const GradGeometry* geo, const real_t* phases,
+                              real_t* dx) noexcept nogil:
+    """dx[t] = padded position left + t of the phase rows ``phases`` (``stride`` rows of
+    pitch phase_len): sample ``s*u + r`` is phase row (left + r) % s at (left + r) // s
+    + u, so the loops store contiguously."""
+    cdef idx_t s = geo.stride, n = geo.length, u, r, n_whole = geo.length // geo.stride
+    cdef const real_t* a
+    cdef const real_t* b
+    cdef const real_t* p
+    if s == 2:
+        # the common stride as a counted loop the compiler vectorises
+        a = phases + (geo.left % 2) * geo.phase_len + geo.left // 2
+        b = phases + ((geo.left + 1) % 2) * geo.phase_len + (geo.left + 1) // 2
+        for u in range(n_whole):
+            dx[2 * u] = a[u]
+            dx[2 * u + 1] = b[u]
+        if n % 2:
+            dx[n - 1] = a[n_whole]
+        return
+    for r in range(min(s, n)):
+        p = phases + ((geo.left + r) % s) * geo.phase_len + (geo.left + r) // s
+        u = 0
+        while s * u + r < n:
+            dx[s * u + r] = p[u]
+            u += 1
+
+
 cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
                          real_t* dx, const real_t* x, int mode, real_t* fold,
                          double* stat_work, idx_t c_first, idx_t c_last) noexcept nogil:
@@ -132,6 +160,12 @@ cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
     for c in range(c_first, c_last):
         if s == 1:
             src = dxph + c * geo.phase_len
+        elif mode == CC_PAD_CONSTANT:
+            # Constant padding's adjoint drops the padding: the phases go straight to
+            # their samples (a padded row and a copy of it cost a sixth of an upsampler).
+            _interleave_samples(geo, dxph + c * geo.phases * geo.phase_len,
+                                dx + c * geo.length)
+            continue
         else:
             for rho in range(geo.phases):
                 q = 0
@@ -280,12 +314,26 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
                             <double*>(stat_work + t * b_stat))
         free(block)
         return CC_OK
+    # Stride 1 with constant padding: the padding's gradient is dropped, so only the
+    # kept positions [left, left + L) are computed, straight into dx (no phase rows to
+    # copy back: the copy was a tenth of the FCN layers' input gradients).
+    cdef GradGeometry kept = geo
+    cdef bint direct = stride == 1 and mode == CC_PAD_CONSTANT
+    if direct:
+        kept.q0 = geo.left
+        kept.q_count = kept.dxph_pitch = geo.length
+        n_items = _grad_items(&kept, by_rows)
     if by_sample:
         for n in prange(n_batch, schedule="dynamic", num_threads=threads):
             t = threadid()
             for o in range(geo.c_out):
                 memcpy(<real_t*>(dyp + t * b_dyp) + o * geo.dy_pitch + geo.lead,
                        &dy[n, o, 0], geo.l_out * sizeof(real_t))
+            if direct:
+                _grad_phase_items(&kept, by_rows, <real_t*>(dyp + t * b_dyp) + geo.left,
+                                  offs, starts, starts + geo.phases, weights,
+                                  starts + 2 * geo.phases, &dx[n, 0, 0], 0, n_items)
+                continue
             _grad_phase_items(&geo, by_rows, <real_t*>(dyp + t * b_dyp), offs,
                               starts, starts + geo.phases, weights,
                               starts + 2 * geo.phases,
@@ -301,6 +349,12 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
         for o in range(geo.c_out):
             memcpy(<real_t*>dyp + o * geo.dy_pitch + geo.lead, &dy[n, o, 0],
                    geo.l_out * sizeof(real_t))
+        if direct:
+            for item in prange(n_items, schedule="dynamic", num_threads=threads):
+                _grad_phase_items(&kept, by_rows, <real_t*>dyp + geo.left, offs, starts,
+                                  starts + geo.phases, weights, starts + 2 * geo.phases,
+                                  &dx[n, 0, 0], item, item + 1)
+            continue
         for item in prange(n_items, schedule="dynamic", num_threads=threads):
             _grad_phase_items(&geo, by_rows, <real_t*>dyp, offs, starts,
                               starts + geo.phases, weights, starts + 2 * geo.phases,
@@ -367,7 +421,7 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     geo.pitch = c_packed_pitch(geo.padded, stride, itemsize, geo.cols)
     cdef idx_t n_items = (groups * ((geo.o_per_group + geo.kern.wr - 1) // geo.kern.wr)
                           * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
-    _wgrad_plan(&wplan, &geo, mode, itemsize, <int>min(<idx_t>threads, n_items))
+    _wgrad_plan(&wplan, &geo, n_batch, mode, itemsize, <int>min(<idx_t>threads, n_items))
     return {"input": gplan.total, "weight": wplan.total,
             "peak": max(gplan.total, wplan.total)}
 
@@ -517,6 +571,12 @@ cdef void _fold_edges(const GradGeometry* geo, const real_t* edge_grad, real_t* 
 # ---------------------------------------------------------------------------------------
 # weight and bias gradients
 
+cdef inline idx_t _block_row(idx_t o_per_group, idx_t o_blocks, idx_t w_rows,
+                             idx_t block) noexcept nogil:
+    """First output channel of (group, row block) number ``block`` of the wgrad items."""
+    return (block // o_blocks) * o_per_group + (block % o_blocks) * w_rows
+
+
 cdef void _wgrad_items(const Geometry* geo, const real_t* dy, const real_t* packed,
                        const idx_t* offs, double* dw, idx_t first, idx_t last) noexcept nogil:
     """Items (group, wr-channel block, wc-pair block) of one sample, in W_CHUNK steps."""
@@ -589,7 +649,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                           * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
     threads = <int>min(<idx_t>threads, n_items)
     cdef WgradPlan plan
-    _wgrad_plan(&plan, &geo, mode, sizeof(real_t), threads)
+    _wgrad_plan(&plan, &geo, n_batch, mode, sizeof(real_t), threads)
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         return CC_ENOMEM
@@ -600,16 +660,22 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef char* rows_tmp = base + plan.o_row
     cdef char* work = base + plan.o_work
     cdef char* edges = base + plan.o_edges
+    cdef char* dy_cat = base + plan.o_dycat
     cdef size_t b_packed = plan.b_packed, b_rows = plan.b_row, b_work = plan.b_work
-    cdef size_t b_edges = plan.b_edges
+    cdef size_t b_edges = plan.b_edges, b_dycat = plan.b_dycat
+    cdef idx_t ng, n0, o_first, o_last, w_rows = geo.kern.wr
+    cdef idx_t q_blocks = (geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc
+    cdef idx_t o_blocks = (geo.o_per_group + w_rows - 1) // w_rows
     cdef real_t value = <real_t>pad_value
     cdef idx_t per_thread = (n_items + threads - 1) // threads
     cdef idx_t first, last, c_first, c_last, items_per_group
     items_per_group = n_items // groups
     fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
-                      plan.block_pitch if plan.blocked else geo.pitch, geo.phases)
+                      plan.block_pitch if plan.blocked or plan.cat > 1 else geo.pitch,
+                      geo.phases)
     memset(dw_acc, 0, plan.b_acc)
     memset(packed, 0, threads * b_packed)
+    memset(dy_cat, 0, threads * b_dycat)
     # One packed sample (or length block) per thread: each thread packs the
     # samples for itself, so the whole call is a single parallel region (a region
     # per sample made every thread wait for the slowest at each sample; next to
@@ -621,6 +687,20 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
             # Items run group by group: pack only the channels of its groups.
             c_first = (first // items_per_group) * geo.c_per_group
             c_last = ((last - 1) // items_per_group + 1) * geo.c_per_group
+            if plan.cat > 1:
+                # The dy rows of its items: (group, row block) is item // q_blocks
+                o_first = _block_row(geo.o_per_group, o_blocks, w_rows, first // q_blocks)
+                o_last = min(_block_row(geo.o_per_group, o_blocks, w_rows,
+                                        (last - 1) // q_blocks) + w_rows,
+                             (((last - 1) // q_blocks) // o_blocks + 1) * geo.o_per_group)
+                for ng in range((n_batch + plan.cat - 1) // plan.cat):
+                    n0 = ng * plan.cat
+                    _wgrad_cat(&geo, &plan, &x[n0, 0, 0], &dy[n0, 0, 0],
+                               min(plan.cat, n_batch - n0), <real_t*>(packed + t * b_packed),
+                               <real_t*>(rows_tmp + t * b_rows), <double*>(work + t * b_work),
+                               <real_t*>(dy_cat + t * b_dycat), offs, dw_acc, first, last,
+                               c_first, c_last, o_first, o_last, mode, value)
+                continue
             for n in range(n_batch):
                 if plan.blocked:
                     _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
@@ -654,22 +734,40 @@ cdef struct WgradPlan:
     # packed length block), a padded row, a median scratch and the edge samples.
     bint blocked
     idx_t block_len, n_lblocks, block_pitch
-    size_t b_acc, b_packed, b_row, b_work, b_edges
-    size_t o_acc, o_offs, o_packed, o_row, o_work, o_edges, total
+    idx_t cat, seg, cat_ldy   # samples per concatenated group (1: none), their stride
+    size_t b_acc, b_packed, b_row, b_work, b_edges, b_dycat
+    size_t o_acc, o_offs, o_packed, o_row, o_work, o_edges, o_dycat, total
 
 
-cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, int mode, idx_t itemsize,
-                      int threads) noexcept nogil:
+cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int mode,
+                      idx_t itemsize, int threads) noexcept nogil:
     """A sample whose packed channels exceed WHOLE_SAMPLE_BYTES is packed a length block
     at a time; a block is a whole number of W_CHUNK positions, so every dW entry sums
-    the same wgrad calls in the same order as with whole-sample packing (bit-identical)."""
+    the same wgrad calls in the same order as with whole-sample packing (bit-identical).
+
+    Short samples are concatenated: ``cat`` samples' packed rows (and dy rows, zeros
+    between them) end to end, one sample every ``seg`` positions, so one wgrad call
+    reduces over about W_CHUNK positions instead of one sample's L_out. A call's fixed
+    cost (horizontal sums and double flushes of its 24 accumulators) is worth about 150
+    positions of products: at L = 150 it halved the kernel's rate. The groups depend
+    on the shape only, so results stay independent of the thread count."""
     cdef idx_t rows = geo.c_in * geo.phases, span = (geo.k_size - 1) * geo.dilation
-    cdef idx_t halo, avail, n_packed, n_row, n_work, n_edges = 0
+    cdef idx_t halo, avail, n_packed, n_row, n_work, n_edges = 0, n_dycat = 0
     cdef size_t cursor = 0
     plan.blocked = <double>rows * geo.pitch * itemsize > WHOLE_SAMPLE_BYTES
     plan.block_len = geo.l_out
     plan.n_lblocks = 1
     plan.block_pitch = geo.pitch
+    # A sample's stride in the concatenation: its longest phase row. Output j reads
+    # phase positions j + (k*d)//s < seg (the last window ends inside the padded row).
+    plan.seg = (geo.padded + geo.stride - 1) // geo.stride
+    plan.cat = 1
+    plan.cat_ldy = geo.l_out
+    if not plan.blocked and geo.length > 0 and 2 * plan.seg <= W_CHUNK:
+        plan.cat = min(n_batch, W_CHUNK // plan.seg)
+        if <double>rows * (plan.cat * plan.seg + geo.cols + SLACK_CAT) * itemsize \
+                > WHOLE_SAMPLE_BYTES:
+            plan.cat = 1
     n_work = geo.length if mode == CC_PAD_MEDIAN else 1
     if plan.blocked:
         halo = span // geo.stride + 1 + geo.cols + 32
@@ -682,6 +780,15 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, int mode, idx_t item
         n_packed = rows * plan.block_pitch
         n_row = geo.padded if mode != CC_PAD_CONSTANT else 1
         n_edges = geo.c_in * (geo.left + geo.right) if mode != CC_PAD_CONSTANT else 1
+    elif plan.cat > 1:
+        plan.block_pitch = c_packed_pitch(plan.cat * plan.seg * geo.stride, geo.stride,
+                                          itemsize, geo.cols)
+        plan.cat_ldy = (plan.cat * plan.seg + 15) // 16 * 16
+        if (plan.cat_ldy * itemsize) % 4096 == 0:
+            plan.cat_ldy += 16
+        n_packed = rows * plan.block_pitch
+        n_row = geo.padded if geo.stride > 1 else 1
+        n_dycat = geo.c_out * plan.cat_ldy
     else:
         n_packed = rows * geo.pitch
         n_row = geo.padded if geo.stride > 1 else 1
@@ -690,13 +797,38 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, int mode, idx_t item
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_work = aligned_bytes(n_work * sizeof(double))
     plan.b_edges = aligned_bytes(n_edges * itemsize)
+    plan.b_dycat = aligned_bytes(n_dycat * itemsize)
     plan.o_acc = place(&cursor, plan.b_acc)
     plan.o_offs = place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
     plan.o_packed = place(&cursor, threads * plan.b_packed)
     plan.o_row = place(&cursor, threads * plan.b_row)
     plan.o_work = place(&cursor, threads * plan.b_work)
     plan.o_edges = place(&cursor, threads * plan.b_edges)
+    plan.o_dycat = place(&cursor, threads * plan.b_dycat)
     plan.total = cursor + 64
+
+
+cdef void _wgrad_cat(const Geometry* geo, const WgradPlan* plan, const real_t* x0,
+                     const real_t* dy0, idx_t count, real_t* packed, real_t* row,
+                     double* work, real_t* dy_cat, const idx_t* offs, double* dw,
+                     idx_t first, idx_t last, idx_t c_first, idx_t c_last, idx_t o_first,
+                     idx_t o_last, int mode, real_t value) noexcept nogil:
+    """dW items [first, last) over ``count`` consecutive samples packed end to end.
+
+    dy_cat's positions [l_out, seg) of each sample stay zero (zeroed once): the products
+    there, with the next sample's first samples, add nothing."""
+    cdef Geometry cat = geo[0]
+    cdef idx_t i, o, seg = plan.seg
+    cat.pitch = plan.block_pitch
+    cat.ldy = plan.cat_ldy
+    cat.l_out = count * seg
+    for i in range(count):
+        pack_channels(x0 + i * geo.c_in * geo.length, packed + i * seg, row, &cat,
+                      c_first, c_last, mode, value, work)
+        for o in range(o_first, o_last):
+            memcpy(dy_cat + o * cat.ldy + i * seg, dy0 + (i * geo.c_out + o) * geo.l_out,
+                   geo.l_out * sizeof(real_t))
+    _wgrad_items(&cat, dy_cat, packed, offs, dw, first, last)
 
 
 cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t* x_n,

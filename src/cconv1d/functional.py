@@ -8,7 +8,8 @@ here, then hand C-contiguous arrays of one dtype to the compiled kernels of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple, overload
+from types import SimpleNamespace
+from typing import Any, NamedTuple, cast, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -316,17 +317,19 @@ def conv1d_backward(grad_output: ArrayLike, x: ArrayLike, weight: ArrayLike, *,
 def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
                      stride: int = 1, padding: int | tuple[int, int] = 0,
                      output_padding: int = 0,
-                     groups: int = 1, dilation: int = 1, *, out: None = None) -> FloatArray: ...
+                     groups: int = 1, dilation: int = 1, *, out: None = None,
+                     method: Method = "auto") -> FloatArray: ...
 @overload
 def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
                      stride: int = 1, padding: int | tuple[int, int] = 0,
                      output_padding: int = 0,
-                     groups: int = 1, dilation: int = 1, *, out: ArrayT) -> ArrayT: ...
+                     groups: int = 1, dilation: int = 1, *, out: ArrayT,
+                     method: Method = "auto") -> ArrayT: ...
 def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
                      stride: int = 1, padding: int | tuple[int, int] = 0,
                      output_padding: int = 0,
                      groups: int = 1, dilation: int = 1, *,
-                     out: NDArray[Any] | None = None) -> NDArray[Any]:
+                     out: NDArray[Any] | None = None, method: Method = "auto") -> NDArray[Any]:
     """Transposed 1-D convolution (PyTorch's ``conv_transpose1d``).
 
     The adjoint of :func:`conv1d` with respect to its input: it spreads every input
@@ -352,6 +355,12 @@ def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = N
         As for :func:`conv1d`; keyword-only. The arguments before it may be given by
         position, in ``torch.nn.functional.conv_transpose1d``'s order (``bias, stride,
         padding, output_padding, groups, dilation``).
+    method : {"auto", "direct", "fft"}, optional
+        As :func:`conv1d`, for the :func:`conv1d` this is the adjoint of: ``"direct"``
+        runs the forward pass's SIMD kernels on each stride phase, ``"fft"`` multiplies
+        spectra (the input gradient of :func:`conv1d_backward`'s FFT route), ``"auto"``
+        chooses as :func:`conv1d_backward` does for that layer (the FFT only for long
+        kernels, and only for finite inputs small enough that no transform overflows).
 
     Returns
     -------
@@ -362,7 +371,8 @@ def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = N
     Raises
     ------
     ValueError, TypeError
-        As :func:`conv1d`; also for ``output_padding`` out of range.
+        As :func:`conv1d`; also for ``output_padding`` out of range and an unknown
+        ``method``.
 
     Examples
     --------
@@ -371,6 +381,9 @@ def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = N
     array([[  1.,  10., 102.,  20., 200.]])
     >>> cc.conv_transpose1d([[1.0, 2.0]], [[[1.0, 10.0, 100.0]]], None, 2, 1)
     array([[ 10., 102.,  20.]])
+    >>> y = cc.conv_transpose1d([[1.0, 2.0]], [[[1.0, 10.0, 100.0]]], stride=2, method="fft")
+    >>> np.allclose(y, [[1, 10, 102, 20, 200]])
+    True
     """
     xa = _spec.as_array(x, "x")
     wa = _spec.as_array(weight, "weight")
@@ -423,9 +436,24 @@ def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = N
     # samples; its padded row holds the full result plus output_padding zeros.
     xc = _spec.contiguous(x3, dtype)
     wc = _spec.contiguous(wa, dtype)
-    GRAD_INPUT[dtype.char](xc, wc, y, np.empty((0, 0, 0), dtype), left, right,
-                           _spec.CONSTANT, stride, dilation, groups, False,
-                           _threads.get_num_threads())
+    threads = _threads.get_num_threads()
+    # _route reads only these fields of the conv1d this is the adjoint of
+    adjoint = cast(ConvSpec, SimpleNamespace(
+        n_batch=n_batch, c_in=c_out, c_out=c_in, groups=groups, k_size=k_size,
+        l_out=length, stride=stride, dilation=dilation, dtype=dtype))
+    if _route(method, adjoint) == "fft" and (method == "fft"
+                                             or _fftconv.safe_inputs(xc, wc)):
+        # The input gradient of that conv1d by the FFT route; its x only gives the
+        # shape (a broadcast zero: no memory).
+        shape_only = np.broadcast_to(np.zeros((), dtype), shape3)
+        dx, _ = _fftconv.backward(xc, shape_only, wc, left, right, _spec.CONSTANT, 0.0,
+                                  stride, dilation, groups, False, True, False, threads,
+                                  np.empty((0, 0, 0), dtype))
+        assert dx is not None   # asked for (want_input)
+        np.copyto(y, dx)
+    else:
+        GRAD_INPUT[dtype.char](xc, wc, y, np.empty((0, 0, 0), dtype), left, right,
+                               _spec.CONSTANT, stride, dilation, groups, False, threads)
     if ba is not None:
         y += _spec.contiguous(ba, dtype)[:, None]
     if out is not None:

@@ -62,7 +62,8 @@ import numpy as np
 
 import cconv1d as cc
 from cconv1d import _spec
-from cconv1d._typing import GradName, Padding, PadMode
+from cconv1d._fftconv import METHODS as _METHODS
+from cconv1d._typing import GradName, Method, Padding, PadMode
 from cconv1d.functional import conv1d_geometry
 
 __all__ = ["conv1d", "Conv1d", "convert"]
@@ -88,10 +89,12 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
 
 def _kernel_forward(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor],
                    stride: int, left: int, right: int, dilation: int, groups: int,
-                   padding_mode: str, pad_value: float, flip: bool) -> torch.Tensor:
+                   padding_mode: str, pad_value: float, flip: bool,
+                   method: str) -> torch.Tensor:
     y = cc.conv1d(_numpy(x), _numpy(weight), None if bias is None else _numpy(bias),
                   stride=stride, padding=(left, right), dilation=dilation, groups=groups,
-                  padding_mode=cast(PadMode, padding_mode), pad_value=pad_value, flip=flip)
+                  padding_mode=cast(PadMode, padding_mode), pad_value=pad_value, flip=flip,
+                  method=cast(Method, method))
     return torch.from_numpy(y)
 
 
@@ -99,7 +102,8 @@ def _kernel_backward(grad_output: torch.Tensor, x: torch.Tensor, weight: torch.T
                      has_bias: bool, need_input: bool, need_weight: bool, need_bias: bool,
                      stride: int, left: int, right: int, dilation: int, groups: int,
                      padding_mode: str, pad_value: float,
-                     flip: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                     flip: bool, method: str,
+                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     wanted: tuple[tuple[GradName, bool], ...] = (
         ("input", need_input), ("weight", need_weight), ("bias", need_bias and has_bias))
     needs = [name for name, want in wanted if want]
@@ -107,7 +111,7 @@ def _kernel_backward(grad_output: torch.Tensor, x: torch.Tensor, weight: torch.T
                                bias=has_bias, needs=needs, stride=stride,
                                padding=(left, right), dilation=dilation, groups=groups,
                                padding_mode=cast(PadMode, padding_mode), pad_value=pad_value,
-                               flip=flip)
+                               flip=flip, method=cast(Method, method))
 
     # A fixed number of tensors comes back: the ones not asked for are empty.
     def tensor(g: np.ndarray | None) -> torch.Tensor:
@@ -118,15 +122,15 @@ def _kernel_backward(grad_output: torch.Tensor, x: torch.Tensor, weight: torch.T
 @torch.library.custom_op("cconv1d::conv1d", mutates_args=())
 def _conv1d_op(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor],
                stride: int, left: int, right: int, dilation: int, groups: int,
-               padding_mode: str, pad_value: float, flip: bool) -> torch.Tensor:
+               padding_mode: str, pad_value: float, flip: bool, method: str = "auto") -> torch.Tensor:
     return _kernel_forward(x, weight, bias, stride, left, right, dilation, groups,
-                           padding_mode, pad_value, flip)
+                           padding_mode, pad_value, flip, method)
 
 
 @_conv1d_op.register_fake
 def _conv1d_fake(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor],
                  stride: int, left: int, right: int, dilation: int, groups: int,
-                 padding_mode: str, pad_value: float, flip: bool) -> torch.Tensor:
+                 padding_mode: str, pad_value: float, flip: bool, method: str = "auto") -> torch.Tensor:
     span = dilation * (weight.shape[-1] - 1)
     l_out = (left + x.shape[-1] + right - span - 1) // stride + 1
     return x.new_empty((*x.shape[:-2], weight.shape[0], l_out))
@@ -137,10 +141,11 @@ def _conv1d_backward_op(grad_output: torch.Tensor, x: torch.Tensor, weight: torc
                         has_bias: bool, need_input: bool, need_weight: bool,
                         need_bias: bool, stride: int, left: int, right: int, dilation: int,
                         groups: int, padding_mode: str, pad_value: float,
-                        flip: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                        flip: bool, method: str = "auto",
+                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return _kernel_backward(grad_output, x, weight, has_bias, need_input, need_weight,
                             need_bias, stride, left, right, dilation, groups, padding_mode,
-                            pad_value, flip)
+                            pad_value, flip, method)
 
 
 @_conv1d_backward_op.register_fake
@@ -148,7 +153,7 @@ def _conv1d_backward_fake(grad_output: torch.Tensor, x: torch.Tensor,
                           weight: torch.Tensor, has_bias: bool, need_input: bool,
                           need_weight: bool, need_bias: bool, stride: int, left: int,
                           right: int, dilation: int, groups: int, padding_mode: str,
-                          pad_value: float, flip: bool,
+                          pad_value: float, flip: bool, method: str = "auto",
                           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return (x.new_empty(x.shape if need_input else (0,)),
             x.new_empty(weight.shape if need_weight else (0,)),
@@ -165,7 +170,7 @@ def _conv1d_setup_context(ctx: Any, inputs: tuple[Any, ...], output: torch.Tenso
 def _conv1d_backward(ctx: Any, grad_output: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
     x, weight = ctx.saved_tensors
     need_input, need_weight, need_bias = ctx.needs_input_grad[:3]
-    none = (None,) * 8
+    none = (None,) * 9
     if not (need_input or need_weight or need_bias):
         return (None, None, None) + none
     grad_input, grad_weight, grad_bias = _conv1d_backward_op(
@@ -292,7 +297,9 @@ def _torch_pad(x: torch.Tensor, left: int, right: int, padding_mode: str,
 
 def _fallback(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor],
               stride: int, left: int, right: int, dilation: int, groups: int,
-              padding_mode: str, pad_value: float, flip: bool) -> torch.Tensor:
+              padding_mode: str, pad_value: float, flip: bool,
+              method: str = "auto") -> torch.Tensor:
+    # method is the kernels' choice; torch's conv1d has one route
     xp = _torch_pad(x, left, right, padding_mode, pad_value)
     return torch.nn.functional.conv1d(xp, weight.flip(-1) if flip else weight, bias,
                                       stride=stride, dilation=dilation, groups=groups)
@@ -414,10 +421,13 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
            stride: int | tuple[int] = 1, padding: Padding | tuple[int] = 0,
            dilation: int | tuple[int] = 1, groups: int = 1, *,
            padding_mode: PadMode = "zeros", pad_value: float = 0.0,
-           flip: bool = False) -> torch.Tensor:
+           flip: bool = False, method: Method = "auto") -> torch.Tensor:
     """Differentiable :func:`cconv1d.conv1d` on torch tensors.
 
-    Parameters are those of :func:`cconv1d.conv1d` (without ``out``); ``stride``,
+    Parameters are those of :func:`cconv1d.conv1d` (without ``out``); ``method``
+    (``"auto"``, ``"direct"`` or ``"fft"``) chooses the route of the forward pass and of
+    the gradients, as :func:`cconv1d.conv1d` and :func:`cconv1d.conv1d_backward` do
+    (where torch computes, its one route is taken whatever ``method`` says); ``stride``,
     ``padding``, ``dilation`` and ``groups`` may be given by position in
     ``torch.nn.functional.conv1d``'s order, and 1-tuples are accepted as torch does.
     ``x``, ``weight`` and ``bias`` are tensors of one floating dtype.
@@ -437,8 +447,8 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
         Non-tensor inputs, integer, bool or complex dtypes, mixed dtypes (outside
         autocast), a non-integer stride, dilation, groups or padding.
     ValueError
-        Shapes that do not fit, an unknown padding or padding mode, an output length
-        below 1.
+        Shapes that do not fit, an unknown padding, padding mode or method, an output
+        length below 1.
     RuntimeError
         A second-order gradient through the kernels (grad of grad with
         ``create_graph=True``).
@@ -455,6 +465,10 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
     tensor([[[ 1.,  0.,  0.,  0., -1.]]], dtype=torch.float64)
     >>> cct.conv1d(x.detach().to("meta"), w.to("meta"), padding="same").shape
     torch.Size([1, 1, 5])
+    >>> long_w = torch.randn(1, 1, 64, dtype=torch.float64)
+    >>> by_fft = cct.conv1d(x.detach(), long_w, padding="full", method="fft")
+    >>> torch.allclose(by_fft, cct.conv1d(x.detach(), long_w, padding="full", method="direct"))
+    True
     """
     _check_tensor(x, "x")
     _check_tensor(weight, "weight")
@@ -480,7 +494,10 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
     left, right, l_out = _traced_geometry(length, k_size, step, pad, spacing)
     if l_out < 1:   # (compiled: called only to raise, so torch.compile need not trace it)
         _spec.check_output_length(l_out, length, left, right, k_size, spacing)
-    options = (step, left, right, spacing, groups, mode, value, bool(flip))
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, "
+                         f"got {method!r}")
+    options = (step, left, right, spacing, groups, mode, value, bool(flip), str(method))
     if autocast or _use_fallback(tensors, x.dtype):
         return _fallback(x, weight, bias, *options)
     if not torch.compiler.is_compiling() and all(type(t) in _PLAIN_TENSORS for t in tensors):
@@ -499,7 +516,10 @@ class Conv1d(torch.nn.Conv1d):
     * ``padding``: an int, ``(left, right)``, ``"valid"``, ``"same"`` (also with
       ``stride > 1``: TensorFlow's SAME), ``"full"`` or ``"causal"``;
     * ``padding_mode``: any mode of :func:`cconv1d.pad` (``"zeros"``, ``"reflect"``,
-      ``"replicate"``, ``"circular"``, ``"symmetric"``, ``"mean"``, ``"median"``, ...).
+      ``"replicate"``, ``"circular"``, ``"symmetric"``, ``"mean"``, ``"median"``, ...);
+    * ``method``: ``"auto"`` (the default), ``"direct"`` or ``"fft"``, the route of the
+      forward pass and the gradients (see :func:`conv1d`); an unknown word is refused
+      here. Layers made by :func:`convert` take ``"auto"``.
 
     Like ``torch.nn.Conv1d`` it lives on any device and in any floating dtype; see
     :func:`conv1d` for what the kernels compute and what torch computes. A padding that
@@ -521,8 +541,11 @@ class Conv1d(torch.nn.Conv1d):
                  dilation: int | tuple[int] = 1, groups: int = 1, bias: bool = True,
                  padding_mode: PadMode = "zeros",
                  device: torch.device | str | None = None,
-                 dtype: torch.dtype | None = None) -> None:
+                 dtype: torch.dtype | None = None, method: Method = "auto") -> None:
         _spec.lookup(padding_mode, "padding_mode")
+        if method not in _METHODS:
+            raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, "
+                             f"got {method!r}")
         # torch's constructor checks only its own paddings and modes: build it with
         # neutral ones, then record ours.
         super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=0,
@@ -539,6 +562,14 @@ class Conv1d(torch.nn.Conv1d):
             self.padding = (_spec.as_int(padding, "padding", minimum=0),)
         # torch annotates padding_mode with its four modes; ours takes every mode of pad
         self.padding_mode = padding_mode  # type: ignore[assignment]
+        self.method = method
+
+    # What layers converted in place by convert() (no __init__ of ours) find.
+    method: Method = "auto"
+
+    def extra_repr(self) -> str:
+        text: str = super().extra_repr()  # type: ignore[no-untyped-call]
+        return text if self.method == "auto" else f"{text}, method={self.method!r}"
 
     def _cc_padding(self) -> Padding:
         if isinstance(self.padding, str):
@@ -552,7 +583,7 @@ class Conv1d(torch.nn.Conv1d):
         # torch.nn.Conv1d's hook for subclasses and wrappers: routed to cconv1d too.
         return conv1d(input, weight, bias, stride=self.stride[0],
                       padding=self._cc_padding(), dilation=self.dilation[0],
-                      groups=self.groups, padding_mode=self.padding_mode)
+                      groups=self.groups, padding_mode=self.padding_mode, method=self.method)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return self._conv_forward(input, self.weight, self.bias)
