@@ -442,3 +442,25 @@ def test_float32_weight_gradient_large_reduction():
     print(f"\nfloat32 dW relative error (max-abs / max-abs): cconv1d {our_err:.3e}, "
           f"torch {torch_err:.3e}")
     assert our_err <= max(10 * torch_err, 1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_weight_gradient_of_short_samples_keeps_nonfinite_where_it_belongs(dtype, bad):
+    """Short samples are concatenated for the weight gradient; a non-finite sample must
+    reach only the dW entries whose products include it, exactly as the per-position
+    sum (PyTorch's autograd, float64) does, never through the zero gaps between samples."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((6, 3, 40)).astype(dtype)
+    w = rng.standard_normal((4, 3, 5)).astype(dtype)
+    g = rng.standard_normal((6, 4, 36)).astype(dtype)
+    x[2, 1, 0] = bad          # the first sample of a row: only tap 0 of output 0 sees it
+    ours = cc.conv1d_backward(g, x, w, bias=None, needs=("weight",)).weight
+    ref = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
+                             g.astype(np.float64))[2]
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    np.testing.assert_array_equal(np.isinf(ours), np.isinf(ref))
+    finite = np.isfinite(ref)
+    assert finite.sum() > 0
+    np.testing.assert_allclose(ours[finite], ref[finite],
+                               rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-4)

@@ -421,7 +421,8 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     geo.pitch = c_packed_pitch(geo.padded, stride, itemsize, geo.cols)
     cdef idx_t n_items = (groups * ((geo.o_per_group + geo.kern.wr - 1) // geo.kern.wr)
                           * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
-    _wgrad_plan(&wplan, &geo, n_batch, mode, itemsize, <int>min(<idx_t>threads, n_items))
+    _wgrad_plan(&wplan, &geo, n_batch, mode, itemsize, <int>min(<idx_t>threads, n_items),
+                True)
     return {"input": gplan.total, "weight": wplan.total,
             "peak": max(gplan.total, wplan.total)}
 
@@ -649,7 +650,13 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                           * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
     threads = <int>min(<idx_t>threads, n_items)
     cdef WgradPlan plan
-    _wgrad_plan(&plan, &geo, n_batch, mode, sizeof(real_t), threads)
+    # Concatenating samples multiplies the zero gaps of dy by the neighbouring samples:
+    # only for finite input and padding, or a NaN would reach dW entries that never
+    # see the non-finite sample (0 * inf).
+    _wgrad_plan(&plan, &geo, n_batch, mode, sizeof(real_t), threads,
+                pad_value - pad_value == 0 and _all_finite(
+                    &x[0, 0, 0] if x.shape[1] * x.shape[2] > 0 else <const real_t*>NULL,
+                    n_batch * x.shape[1] * x.shape[2]))
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         return CC_ENOMEM
@@ -739,8 +746,17 @@ cdef struct WgradPlan:
     size_t o_acc, o_offs, o_packed, o_row, o_work, o_edges, o_dycat, total
 
 
+cdef bint _all_finite(const real_t* x, idx_t n) noexcept nogil:
+    """No NaN or infinity in ``x[:n]`` (``x - x`` is 0 for finite values, NaN else)."""
+    cdef idx_t i
+    cdef real_t acc = 0
+    for i in range(n):
+        acc = acc + (x[i] - x[i])
+    return acc == 0
+
+
 cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int mode,
-                      idx_t itemsize, int threads) noexcept nogil:
+                      idx_t itemsize, int threads, bint finite) noexcept nogil:
     """A sample whose packed channels exceed WHOLE_SAMPLE_BYTES is packed a length block
     at a time; a block is a whole number of W_CHUNK positions, so every dW entry sums
     the same wgrad calls in the same order as with whole-sample packing (bit-identical).
@@ -750,7 +766,8 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     reduces over about W_CHUNK positions instead of one sample's L_out. A call's fixed
     cost (horizontal sums and double flushes of its 24 accumulators) is worth about 150
     positions of products: at L = 150 it halved the kernel's rate. The groups depend
-    on the shape only, so results stay independent of the thread count."""
+    on the shape only, so results stay independent of the thread count; not for
+    ``finite`` False (a non-finite input or padding value)."""
     cdef idx_t rows = geo.c_in * geo.phases, span = (geo.k_size - 1) * geo.dilation
     cdef idx_t halo, avail, n_packed, n_row, n_work, n_edges = 0, n_dycat = 0
     cdef size_t cursor = 0
@@ -763,7 +780,7 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     plan.seg = (geo.padded + geo.stride - 1) // geo.stride
     plan.cat = 1
     plan.cat_ldy = geo.l_out
-    if not plan.blocked and geo.length > 0 and 2 * plan.seg <= W_CHUNK:
+    if finite and not plan.blocked and geo.length > 0 and 2 * plan.seg <= W_CHUNK:
         plan.cat = min(n_batch, W_CHUNK // plan.seg)
         if <double>rows * (plan.cat * plan.seg + geo.cols + SLACK_CAT) * itemsize \
                 > WHOLE_SAMPLE_BYTES:
