@@ -659,6 +659,62 @@ def conv1d_spec(x, weight, bias, stride, padding, dilation, groups, padding_mode
                      l_out, code, value)
 
 
+def transpose_spec(x, weight, bias, stride, padding, output_padding, groups, dilation):
+    """Check :func:`cconv1d.conv_transpose1d`'s arguments; return the :class:`ConvSpec`
+    of the conv1d it is the adjoint (input gradient) of.
+
+    In the record, ``x`` is the transposed convolution's input, which is that conv1d's
+    output: ``c_out`` and ``l_out`` are its channels and length, while ``c_in`` and
+    ``length`` are the result's channels and length. ``weight`` ``(C_in, C_out/groups,
+    K)`` is that conv1d's weight as it stands. The padding is always ``"constant"``.
+    """
+    xa = as_array(x, "x")
+    wa = as_array(weight, "weight")
+    ba = None if bias is None else as_array(bias, "bias")
+    arrays = [xa, wa] + ([ba] if ba is not None else [])
+    names = ["x", "weight"] + (["bias"] if ba is not None else [])
+    dtype = result_dtype(arrays, names, "conv_transpose1d", allow_complex=False)
+    stride, dilation, groups = common_ints(stride, dilation, groups)
+    output_padding = as_int(output_padding, "output_padding", minimum=0)
+    left, right = int_pair(padding, "padding")
+    x3, is_batched = batched(xa, "x")
+    n_batch, c_in, length = x3.shape
+    if wa.ndim != 3:
+        raise ValueError(f"weight must be 3-D (C_in, C_out/groups, K), got shape {wa.shape}")
+    if wa.shape[0] != c_in:
+        raise ValueError(f"weight.shape[0] must equal the input channels C_in={c_in} "
+                         f"(channel mismatch), got {wa.shape[0]}")
+    if c_in % groups:
+        raise ValueError(f"groups={groups} must divide the input channels C_in={c_in}")
+    k_size = wa.shape[2]
+    if k_size < 1:
+        raise ValueError(f"weight: kernel size (last axis) must be >= 1, got {k_size}")
+    c_out = wa.shape[1] * groups
+    if c_out < 1:
+        raise ValueError(f"weight.shape[1] must be >= 1, got shape {wa.shape}")
+    if output_padding >= stride and output_padding >= dilation:
+        raise ValueError(f"output_padding must be smaller than stride or dilation, got "
+                         f"output_padding={output_padding}, stride={stride}, "
+                         f"dilation={dilation}")
+    if ba is not None and (ba.ndim != 1 or ba.shape[0] != c_out):
+        raise ValueError(f"bias must have shape ({c_out},), got {ba.shape}")
+    if length < 1:
+        raise ValueError(f"x must have length >= 1, got shape {xa.shape}")
+    full = (length - 1) * stride + dilation * (k_size - 1) + 1
+    l_out = full + output_padding - left - right
+    if l_out < 1:
+        raise ValueError(f"output length would be {l_out} < 1: padding ({left}, {right}) "
+                         f"removes more than the {full + output_padding} samples produced")
+    check_size(n_batch * c_out * (full + output_padding), "output")
+    cdef ConvSpec s = ConvSpec.__new__(ConvSpec)
+    s.x, s.weight, s.bias, s.dtype = xa, wa, ba, dtype
+    s.args = ConvArgs(batched=is_batched, n_batch=n_batch, c_in=c_out, length=l_out,
+                      c_out=c_in, c_per_group=wa.shape[1], k_size=k_size, stride=stride,
+                      dilation=dilation, groups=groups, left=left, right=right,
+                      l_out=length, code=CONSTANT, value=0.0)
+    return s
+
+
 # ---------------------------------------------------------------------------------------
 # the typed fast route
 

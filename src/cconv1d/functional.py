@@ -8,14 +8,13 @@ here, then hand C-contiguous arrays of one dtype to the compiled kernels of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import SimpleNamespace
-from typing import Any, NamedTuple, cast, overload
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cconv1d import _fftconv, _spec, _threads
-from cconv1d._backward import GRAD_INPUT, input_gradient, weight_bias_gradient
+from cconv1d._backward import input_gradient, weight_bias_gradient
 from cconv1d._forward import conv1d_fast, forward
 from cconv1d._spec import ConvSpec, conv1d_geometry, conv1d_spec
 from cconv1d._typing import (ArrayLike, ArrayT, FloatArray, GradName, Method, Padding,
@@ -385,77 +384,35 @@ def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = N
     >>> np.allclose(y, [[1, 10, 102, 20, 200]])
     True
     """
-    xa = _spec.as_array(x, "x")
-    wa = _spec.as_array(weight, "weight")
-    ba = None if bias is None else _spec.as_array(bias, "bias")
-    arrays = [xa, wa] + ([ba] if ba is not None else [])
-    names = ["x", "weight"] + (["bias"] if ba is not None else [])
-    dtype = _spec.result_dtype(arrays, names, "conv_transpose1d", allow_complex=False)
-    stride, dilation, groups = _spec.common_ints(stride, dilation, groups)
-    output_padding = _spec.as_int(output_padding, "output_padding", minimum=0)
-    left, right = _spec.int_pair(padding, "padding")
-    x3, batched = _spec.batched(xa, "x")
-    n_batch, c_in, length = x3.shape
-    if wa.ndim != 3:
-        raise ValueError(f"weight must be 3-D (C_in, C_out/groups, K), got shape {wa.shape}")
-    if wa.shape[0] != c_in:
-        raise ValueError(f"weight.shape[0] must equal the input channels C_in={c_in} "
-                         f"(channel mismatch), got {wa.shape[0]}")
-    if c_in % groups:
-        raise ValueError(f"groups={groups} must divide the input channels C_in={c_in}")
-    k_size = wa.shape[2]
-    if k_size < 1:
-        raise ValueError(f"weight: kernel size (last axis) must be >= 1, got {k_size}")
-    c_out = wa.shape[1] * groups
-    if c_out < 1:
-        raise ValueError(f"weight.shape[1] must be >= 1, got shape {wa.shape}")
-    if output_padding >= stride and output_padding >= dilation:
-        raise ValueError(f"output_padding must be smaller than stride or dilation, got "
-                         f"output_padding={output_padding}, stride={stride}, "
-                         f"dilation={dilation}")
-    if ba is not None and (ba.ndim != 1 or ba.shape[0] != c_out):
-        raise ValueError(f"bias must have shape ({c_out},), got {ba.shape}")
-    if length < 1:
-        raise ValueError(f"x must have length >= 1, got shape {xa.shape}")
-    full = (length - 1) * stride + dilation * (k_size - 1) + 1
-    l_out = full + output_padding - left - right
-    if l_out < 1:
-        raise ValueError(f"output length would be {l_out} < 1: padding ({left}, {right}) "
-                         f"removes more than the {full + output_padding} samples produced")
-    _spec.check_size(n_batch * c_out * (full + output_padding), "output")
-    shape3 = (n_batch, c_out, l_out)
-    result_shape = shape3 if batched else shape3[1:]
+    # The record of the conv1d this is the adjoint of (its input gradient): that
+    # conv1d's input has our output's length and channels, its output is our input.
+    spec = _spec.transpose_spec(x, weight, bias, stride, padding, output_padding, groups,
+                                dilation)
+    dtype, ba = spec.dtype, spec.bias
+    shape3 = (spec.n_batch, spec.c_in, spec.length)
     if out is not None:
-        inputs = [(xa, "x"), (wa, "weight")] + ([(ba, "bias")] if ba is not None else [])
-        _spec.check_out(out, result_shape, dtype, inputs)
+        inputs = [(spec.x, "x"), (spec.weight, "weight")] + (
+            [(ba, "bias")] if ba is not None else [])
+        _spec.check_out(out, shape3 if spec.batched else shape3[1:], dtype, inputs)
         y = out.reshape(shape3)
     else:
         y = np.empty(shape3, dtype=dtype)
-    # The conv1d whose input gradient this is: weight (C_in, C_out/groups, K) is that
-    # conv1d's (C_out', C_in'/groups, K), padded by (left, right) over an input of l_out
-    # samples; its padded row holds the full result plus output_padding zeros.
-    xc = _spec.contiguous(x3, dtype)
-    wc = _spec.contiguous(wa, dtype)
+    xc = _spec.contiguous(spec.x3, dtype)
+    wc = _spec.contiguous(spec.weight, dtype)
     threads = _threads.get_num_threads()
-    # _route reads only these fields of the conv1d this is the adjoint of
-    adjoint = cast(ConvSpec, SimpleNamespace(
-        n_batch=n_batch, c_in=c_out, c_out=c_in, groups=groups, k_size=k_size,
-        l_out=length, stride=stride, dilation=dilation, dtype=dtype))
-    if _route(method, adjoint) == "fft" and (method == "fft"
-                                             or _fftconv.safe_inputs(xc, wc)):
+    if _route(method, spec) == "fft" and (method == "fft" or _fftconv.safe_inputs(xc, wc)):
         # The input gradient of that conv1d by the FFT route; its x only gives the
         # shape (a broadcast zero: no memory).
         shape_only = np.broadcast_to(np.zeros((), dtype), shape3)
-        dx, _ = _fftconv.backward(xc, shape_only, wc, left, right, _spec.CONSTANT, 0.0,
-                                  stride, dilation, groups, False, True, False, threads,
-                                  np.empty((0, 0, 0), dtype))
+        dx, _ = _fftconv.backward(xc, shape_only, wc, spec.left, spec.right, _spec.CONSTANT,
+                                  0.0, spec.stride, spec.dilation, spec.groups, False, True,
+                                  False, threads, np.empty((0, 0, 0), dtype))
         assert dx is not None   # asked for (want_input)
         np.copyto(y, dx)
     else:
-        GRAD_INPUT[dtype.char](xc, wc, y, np.empty((0, 0, 0), dtype), left, right,
-                               _spec.CONSTANT, stride, dilation, groups, False, threads)
+        input_gradient(spec, xc, wc, y, np.empty((0, 0, 0), dtype), False, threads)
     if ba is not None:
         y += _spec.contiguous(ba, dtype)[:, None]
     if out is not None:
         return out
-    return y if batched else y[0]
+    return y if spec.batched else y[0]
