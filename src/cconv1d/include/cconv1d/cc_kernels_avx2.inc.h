@@ -10,6 +10,7 @@
  * FMAs: 7 loads per 12 FMAs, where BLIS's 6 x 2 needs 8, and output channel counts
  * (multiples of 4 in practice) fill whole tiles; measured 4-12% faster than 6 x 2 on
  * the dense cases and 1.5x on 32 output channels of one input channel.
+ * A tile that starts from the bias requests its output lines first (cc_prefetch_out).
  * irow: one output row, 8 vectors in flight, a weight broadcast per pair.
  * wgrad: 4 rows x 3 pairs = 12 vector accumulators reducing along j; every CC_WBLOCK
  * positions the partial sums are widened and added into double vector accumulators

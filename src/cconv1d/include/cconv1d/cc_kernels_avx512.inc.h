@@ -13,6 +13,7 @@
  * four rows of zeros. Edges are masked: a partial tile is the full kernel with masked
  * loads and stores of y, never a staging copy (the input rows are packed with a tile of
  * slack, so their full-width loads stay inside the workspace).
+ * A tile that starts from the bias requests its output lines first (cc_prefetch_out).
  * irow: one output row, 8 vectors in flight; the last partial vector is masked, so every
  * output is the same chain of FMAs wherever it falls in the row.
  * wgrad: 4 rows x 6 pairs = 24 vector accumulators (10 loads per 24 FMAs), flushed into
