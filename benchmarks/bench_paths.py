@@ -4,10 +4,14 @@ Times the forward and the backward of each case of ``cconv1d.bench.NN_CASES`` (p
 pointwise and a short-sequence layer) on every path this CPU runs, the paths taking
 turns within each repeat so a burst of other work on a shared machine hits them all, and
 prints medians and the ratio of each path to the best one (``> 1``: slower). The
-core's FMA roof, for the % column, is measured by ``--roof`` (a dependent-chain-free
-FMA loop is not reachable from Python; give the GFLOP/s the C harness measured).
+core's FMA roof, for the % column, is given by ``--roof`` (a dependent-chain-free
+FMA loop is not reachable from Python: ``benchmarks/fma_roof.c`` measures it).
+``--sweep`` adds layer kinds beyond the benchmark's shapes: dilated layers (K = 3,
+dilation 2-16) and strided ones (stride 2-4) with 64-512 channels, so a tiling is tuned
+for the kind of layer and not for one shape.
 
     python benchmarks/bench_paths.py --threads 1 --repeats 7
+    python benchmarks/bench_paths.py --threads 1 --repeats 7 --sweep
 """
 
 import argparse
@@ -23,6 +27,14 @@ EXTRA = {
     "pointwise": (16, 256, 256, 1024, 1, 1, 1, 1, 0),
     "short-seq": (16, 128, 256, 150, 5, 1, 1, 1, "same"),
 }
+
+# (channels, batch) pairs: about 0.2-1.6 GFLOP per forward, a few ms to tens of ms.
+SWEEP = dict(
+    [(f"dil{d}-c{c}", (n, c, c, 1024, 3, 1, d, 1, "same"))
+     for c, n in ((64, 32), (128, 8), (256, 4), (512, 1)) for d in (2, 4, 8, 16)]
+    + [(f"str{s}-c{c}", (n, c, c, 1024, k, s, 1, 1, k // 2))
+       for c, n, k in ((64, 32, 7), (128, 16, 5), (256, 4, 5), (512, 1, 3))
+       for s in (2, 3, 4)])
 
 
 def make(case, rng):
@@ -57,14 +69,21 @@ def main(argv=None):
     parser.add_argument("--roof", type=float, default=117.0,
                         help="the core's float32 FMA roof in GFLOP/s (per thread)")
     parser.add_argument("--cases", nargs="*", default=None)
+    parser.add_argument("--sweep", action="store_true",
+                        help="time the dilation / stride sweep (all of it without --cases)")
+    parser.add_argument("--list-sweep", action="store_true",
+                        help="print the sweep's case names and exit")
     args = parser.parse_args(argv)
+    if args.list_sweep:
+        print(" ".join(SWEEP))
+        return
     cc.set_num_threads(args.threads)
     # One thread runs on the caller's thread: its CPU time leaves out the time a busy
     # shared machine kept it descheduled.
     clock = time.thread_time if args.threads == 1 else time.perf_counter
     paths = _kernels.usable_paths()
-    cases = dict(NN_CASES, **EXTRA)
-    names = args.cases or list(cases)
+    cases = dict(NN_CASES, **EXTRA, **SWEEP)
+    names = args.cases or list(SWEEP if args.sweep else dict(NN_CASES, **EXTRA))
     rng = np.random.default_rng(0)
     print(f"paths {paths}, threads {args.threads}; forward / backward ms "
           f"({'thread CPU time' if args.threads == 1 else 'wall clock'}, median of "

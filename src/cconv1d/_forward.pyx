@@ -44,6 +44,10 @@ from cconv1d._spec cimport (CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status,
 
 import numpy as np
 
+cdef extern from "cconv1d/include/cconv1d/cc_pack.h" nogil:
+    void cc_split_phases_f32(const float* row, float* dst, idx_t n, idx_t s, idx_t pitch)
+    void cc_split_phases_f64(const double* row, double* dst, idx_t n, idx_t s, idx_t pitch)
+
 # Below this much work one thread is faster than waking a team (and on a shared
 # machine a team waits for its slowest, descheduled member).
 cdef double PARALLEL_MIN_FLOPS = 4e6
@@ -121,7 +125,7 @@ cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geom
                         idx_t c_first, idx_t c_last, int mode, real_t value,
                         double* work) noexcept nogil:
     """Pad channels [c_first, c_last) of one sample and split them into phase rows."""
-    cdef idx_t c, r, m, i, s = geo.stride, length = geo.length
+    cdef idx_t c, s = geo.stride, length = geo.length
     cdef const real_t* src
     cdef real_t* dst
     for c in range(c_first, c_last):
@@ -132,24 +136,11 @@ cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geom
             continue
         pad_row(src, length, row, geo.left, geo.right, mode, value, value, length, length,
                 work)
-        if s == 2:
-            # The common stride, as counted loops the compiler vectorises (the generic
-            # loop below copies one element at a time).
-            dst = packed + c * geo.phases * geo.pitch
-            for m in range(geo.padded // 2):
-                dst[m] = row[2 * m]
-                dst[geo.pitch + m] = row[2 * m + 1]
-            if geo.padded % 2:
-                dst[geo.padded // 2] = row[geo.padded - 1]
-            continue
-        for r in range(geo.phases):
-            dst = packed + (c * geo.phases + r) * geo.pitch
-            m = 0
-            i = r
-            while i < geo.padded:
-                dst[m] = row[i]
-                m += 1
-                i += s
+        dst = packed + c * geo.phases * geo.pitch
+        if real_t is float:
+            cc_split_phases_f32(row, dst, geo.padded, s, geo.pitch)
+        else:
+            cc_split_phases_f64(row, dst, geo.padded, s, geo.pitch)
 
 
 # ---------------------------------------------------------------------------------------

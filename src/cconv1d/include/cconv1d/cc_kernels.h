@@ -3,10 +3,10 @@
  * Included by exactly one extension module, cconv1d._kernels, which owns the registry
  * (every other module sees only cc_registry.h and asks _kernels for the active
  * descriptor). Each instruction set's kernels are written once, in cc_kernels_<isa>.inc.h,
- * and instantiated for float and double by including the file twice with CC_T and
- * CC_SFX defined (PyWavelets' convolution.template.c does the same); CC_MR and CC_NR are
- * that instantiation's register tile and are recorded in its descriptor, which is all the
- * planners read.
+ * and instantiated for float and double by cc_instance.inc.h, which includes the file
+ * twice with CC_T and CC_SFX defined (PyWavelets' convolution.template.c does the same)
+ * and writes the path's descriptor from the tile sizes defined below (CC_MR, CC_NR_F32,
+ * ...): the only place a tile size is written, and all the planners read.
  *
  * Paths: scalar (portable C / compiler vector extensions, always built), avx2 (x86-64,
  * target attributes, so a wheel built without -mavx2 still has it), avx512 (x86-64, GCC,
@@ -26,6 +26,33 @@
 #define CC_CAT_(a, b, c) a##_##b##_##c
 #define CC_CAT(a, b, c) CC_CAT_(a, b, c)
 #define CC_FN(base, isa) CC_CAT(base, CC_SFX, isa)
+#define CC_PASTE_(a, b) a##b
+#define CC_PASTE(a, b) CC_PASTE_(a, b)   /* an intrinsic's name from its dtype suffix */
+#define CC_STR_(a) #a
+#define CC_STR(a) CC_STR_(a)
+
+/* The kernels' parameter lists: the contracts of cc_registry.h's function types. */
+#define CC_IGEMM_PARAMS                                                                   \
+    const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,                  \
+        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,    \
+        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias
+#define CC_IROW_PARAMS                                                                    \
+    const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,                  \
+        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t n, int accumulate,      \
+        CC_T bias
+#define CC_WGRAD_PARAMS                                                                   \
+    const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, ptrdiff_t rows, const CC_T *CC_RESTRICT x, \
+        const ptrdiff_t *offs, ptrdiff_t cols, ptrdiff_t n, double *CC_RESTRICT dw,       \
+        ptrdiff_t ldw
+
+/* The body of an igemm made of whole tiles: `cols` may exceed CC_NR (one call walks a
+ * whole column block, so short reductions do not pay a call per tile); TILE(x, offs,
+ * n_pairs, w, y, ldy, rows, cols <= CC_NR, accumulate, bias) computes one tile. */
+#define CC_IGEMM_STRIP(TILE)                                                              \
+    ptrdiff_t j;                                                                          \
+    for (j = 0; j < cols; j += CC_NR)                                                     \
+        TILE(x + j, offs, n_pairs, w, y + j, ldy, rows, cols - j < CC_NR ? cols - j : CC_NR, \
+             accumulate, bias);
 
 /* The body of the SIMD irow kernels (AVX2, AVX-512): 8 vectors of one output row in
  * flight, a weight broadcast per pair; expands with the including file's CC_V,
@@ -78,6 +105,26 @@
 #if CC_HAVE_AVX2_BUILD
 #include <immintrin.h>
 #endif
+/* A request for the cache line holding p, to be written soon (never faults). */
+#if defined(__GNUC__) || defined(__clang__)
+#define CC_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
+#elif CC_HAVE_AVX2_BUILD
+#define CC_PREFETCH_W(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#else
+#define CC_PREFETCH_W(p) ((void)(p))
+#endif
+
+/* The lines of an output tile's row, [p, p + bytes), requested before its pairs are
+ * summed. A call's first touch of a fresh output (a layer's forward over 32 samples
+ * writes 8 MiB) otherwise misses on every store at the end of the tile and waits for
+ * them; a tile sums for thousands of cycles, long enough for the lines to arrive. */
+static CC_ALWAYS_INLINE void cc_prefetch_out(const void *p, size_t bytes) {
+    const char *c = (const char *)p;
+    size_t i;
+    for (i = 0; i < bytes; i += 64) CC_PREFETCH_W(c + i);
+    CC_PREFETCH_W(c + bytes - 1);
+}
+
 #if CC_ARM64
 #include <arm_neon.h>
 #define CC_HAVE_NEON_BUILD 1
@@ -85,237 +132,63 @@
 #define CC_HAVE_NEON_BUILD 0
 #endif
 
-/* ---- scalar: 4 rows x 24 float / 12 double positions ---- */
+/* ---- instantiations ----
+ * Each path names its kernel file and its tiles, then cc_instance.inc.h includes the file
+ * for float and double (with the intrinsic suffixes CC_PX / CC_SX, ps/ss or pd/sd) and
+ * writes the path's descriptor from the same numbers: a tile size is written once. */
+
+/* scalar: 4 rows x 24 float / 12 double positions (16-byte vectors, see its file) */
+#define CC_ISA scalar
+#define CC_ISA_CODE CC_SIMD_SCALAR
+#define CC_ISA_FILE "cc_kernels_scalar.inc.h"
 #define CC_MR 4
-#define CC_T float
-#define CC_SFX f32
-#define CC_NR 24
-#include "cc_kernels_scalar.inc.h"
-#undef CC_T
-#undef CC_SFX
-#undef CC_NR
-#define CC_T double
-#define CC_SFX f64
-#define CC_NR 12
-#include "cc_kernels_scalar.inc.h"
-#undef CC_T
-#undef CC_SFX
-#undef CC_NR
-#undef CC_MR
+#define CC_NR_F32 24
+#define CC_NR_F64 12
+#define CC_WR 4
+#define CC_WC 3
+#define CC_VLEN_F32 4
+#include "cc_instance.inc.h"
 
-/* ---- AVX2 + FMA: 4 rows x 3 vectors of 8 float / 4 double ---- */
+/* AVX2 + FMA: 4 rows x 3 vectors of 8 float / 4 double; wgrad 4 x 3 */
 #if CC_HAVE_AVX2_BUILD
+#define CC_ISA avx2
+#define CC_ISA_CODE CC_SIMD_AVX2
+#define CC_ISA_FILE "cc_kernels_avx2.inc.h"
 #define CC_MR 4
-#define CC_T float
-#define CC_SFX f32
-#define CC_NR 24
-#define CC_V __m256
-#define CC_VLEN 8
-#define CC_LOADU _mm256_loadu_ps
-#define CC_STOREU _mm256_storeu_ps
-#define CC_FMA _mm256_fmadd_ps
-#define CC_BCAST _mm256_broadcast_ss
-#define CC_SET1 _mm256_set1_ps
-#define CC_ZERO _mm256_setzero_ps
-/* Eight float lanes summed pairwise into four doubles. */
-#define CC_WIDEN(v) _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), \
-                                  _mm256_cvtps_pd(_mm256_extractf128_ps((v), 1)))
-/* One fused multiply-add on scalars: the same rounding as a vector lane's. */
-#define CC_FMA1(a, b, c) _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)))
-#include "cc_kernels_avx2.inc.h"
-#undef CC_FMA1
-#undef CC_WIDEN
-#undef CC_V
-#undef CC_VLEN
-#undef CC_LOADU
-#undef CC_STOREU
-#undef CC_FMA
-#undef CC_BCAST
-#undef CC_SET1
-#undef CC_ZERO
-#undef CC_T
-#undef CC_SFX
-#undef CC_NR
-#define CC_T double
-#define CC_SFX f64
-#define CC_NR 12
-#define CC_V __m256d
-#define CC_VLEN 4
-#define CC_LOADU _mm256_loadu_pd
-#define CC_STOREU _mm256_storeu_pd
-#define CC_FMA _mm256_fmadd_pd
-#define CC_BCAST _mm256_broadcast_sd
-#define CC_SET1 _mm256_set1_pd
-#define CC_ZERO _mm256_setzero_pd
-#define CC_WIDEN(v) (v)
-#define CC_FMA1(a, b, c) _mm_cvtsd_f64(_mm_fmadd_sd(_mm_set_sd(a), _mm_set_sd(b), _mm_set_sd(c)))
-#include "cc_kernels_avx2.inc.h"
-#undef CC_FMA1
-#undef CC_WIDEN
-#undef CC_V
-#undef CC_VLEN
-#undef CC_LOADU
-#undef CC_STOREU
-#undef CC_FMA
-#undef CC_BCAST
-#undef CC_SET1
-#undef CC_ZERO
-#undef CC_T
-#undef CC_SFX
-#undef CC_NR
-#undef CC_MR
+#define CC_NR_F32 24
+#define CC_NR_F64 12
+#define CC_WR 4
+#define CC_WC 3
+#define CC_VLEN_F32 8
+#include "cc_instance.inc.h"
 #endif
 
-/* ---- AVX-512F: 8 rows x 3 vectors of 16 float / 8 double ---- */
+/* AVX-512F: 8 rows x 3 vectors of 16 float / 8 double; wgrad 4 x 6 */
 #if CC_HAVE_AVX512_BUILD
+#define CC_ISA avx512
+#define CC_ISA_CODE CC_SIMD_AVX512
+#define CC_ISA_FILE "cc_kernels_avx512.inc.h"
 #define CC_MR 8
-#define CC_T float
-#define CC_SFX f32
-#define CC_NR 48
-#define CC_V __m512
-#define CC_VLEN 16
-#define CC_MTYPE __mmask16
-#define CC_LOADU _mm512_loadu_ps
-#define CC_STOREU _mm512_storeu_ps
-#define CC_MLOAD(m, p) _mm512_maskz_loadu_ps((m), (p))
-#define CC_MSTORE(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
-#define CC_FMA _mm512_fmadd_ps
-#define CC_SET1 _mm512_set1_ps
-#define CC_ZERO _mm512_setzero_ps
-/* Sixteen float lanes widened to two double vectors before they are added. */
-#define CC_LO_PD(v) _mm512_cvtps_pd(_mm512_castps512_ps256(v))
-#define CC_HI_PD(v) _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
-#define CC_WIDEN_ADD(t, v) ((t) = _mm512_add_pd((t), _mm512_add_pd(CC_LO_PD(v), CC_HI_PD(v))))
-#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), CC_LO_PD(v)), \
-                                  (sb) = _mm512_add_pd((sb), CC_HI_PD(v)))
-#include "cc_kernels_avx512.inc.h"
-#undef CC_LO_PD
-#undef CC_HI_PD
-#undef CC_WIDEN_ADD
-#undef CC_WIDEN_ADD2
-#undef CC_V
-#undef CC_VLEN
-#undef CC_MTYPE
-#undef CC_LOADU
-#undef CC_STOREU
-#undef CC_MLOAD
-#undef CC_MSTORE
-#undef CC_FMA
-#undef CC_SET1
-#undef CC_ZERO
-#undef CC_T
-#undef CC_SFX
-#undef CC_NR
-#define CC_T double
-#define CC_SFX f64
-#define CC_NR 24
-#define CC_V __m512d
-#define CC_VLEN 8
-#define CC_MTYPE __mmask8
-#define CC_LOADU _mm512_loadu_pd
-#define CC_STOREU _mm512_storeu_pd
-#define CC_MLOAD(m, p) _mm512_maskz_loadu_pd((m), (p))
-#define CC_MSTORE(p, m, v) _mm512_mask_storeu_pd((p), (m), (v))
-#define CC_FMA _mm512_fmadd_pd
-#define CC_SET1 _mm512_set1_pd
-#define CC_ZERO _mm512_setzero_pd
-#define CC_WIDEN_ADD(t, v) ((t) = _mm512_add_pd((t), (v)))
-#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), (v)))
-#include "cc_kernels_avx512.inc.h"
-#undef CC_WIDEN_ADD
-#undef CC_WIDEN_ADD2
-#undef CC_V
-#undef CC_VLEN
-#undef CC_MTYPE
-#undef CC_LOADU
-#undef CC_STOREU
-#undef CC_MLOAD
-#undef CC_MSTORE
-#undef CC_FMA
-#undef CC_SET1
-#undef CC_ZERO
-#undef CC_T
-#undef CC_SFX
-#undef CC_NR
-#undef CC_MR
+#define CC_NR_F32 48
+#define CC_NR_F64 24
+#define CC_WR 4
+#define CC_WC 6
+#define CC_VLEN_F32 16
+#include "cc_instance.inc.h"
 #endif
 
-/* ---- NEON (aarch64): 8 rows x 3 vectors of 4 float / 2 double ---- */
+/* NEON (aarch64): 8 rows x 3 vectors of 4 float / 2 double; wgrad 4 x 5 */
 #if CC_HAVE_NEON_BUILD
+#define CC_ISA neon
+#define CC_ISA_CODE CC_SIMD_NEON
+#define CC_ISA_FILE "cc_kernels_neon.inc.h"
 #define CC_MR 8
-#define CC_T float
-#define CC_SFX f32
-#define CC_NR 12
-#define CC_V float32x4_t
-#define CC_VLEN 4
-#define CC_LOADU vld1q_f32
-#define CC_STOREU vst1q_f32
-#define CC_DUP vdupq_n_f32
-/* NEON's operand order: accumulator first (acc + a * b). */
-#define CC_VFMA(acc, a, b) vfmaq_f32((acc), (a), (b))
-#define CC_VFMA_LANE(acc, a, v, lane) vfmaq_laneq_f32((acc), (a), (v), (lane))
-/* Four float lanes widened to two double vectors before they are added. */
-#define CC_WIDEN_ADD(t, v) ((t) = vaddq_f64((t), vaddq_f64(vcvt_f64_f32(vget_low_f32(v)), \
-                                                           vcvt_high_f64_f32(v))))
-#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = vaddq_f64((sa), vcvt_f64_f32(vget_low_f32(v))), \
-                                  (sb) = vaddq_f64((sb), vcvt_high_f64_f32(v)))
-#include "cc_kernels_neon.inc.h"
-#undef CC_WIDEN_ADD
-#undef CC_WIDEN_ADD2
-#undef CC_V
-#undef CC_VLEN
-#undef CC_LOADU
-#undef CC_STOREU
-#undef CC_DUP
-#undef CC_VFMA
-#undef CC_VFMA_LANE
-#undef CC_T
-#undef CC_SFX
-#undef CC_NR
-#define CC_T double
-#define CC_SFX f64
-#define CC_NR 6
-#define CC_V float64x2_t
-#define CC_VLEN 2
-#define CC_LOADU vld1q_f64
-#define CC_STOREU vst1q_f64
-#define CC_DUP vdupq_n_f64
-#define CC_VFMA(acc, a, b) vfmaq_f64((acc), (a), (b))
-#define CC_VFMA_LANE(acc, a, v, lane) vfmaq_laneq_f64((acc), (a), (v), (lane))
-#define CC_WIDEN_ADD(t, v) ((t) = vaddq_f64((t), (v)))
-#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = vaddq_f64((sa), (v)))
-#include "cc_kernels_neon.inc.h"
-#undef CC_WIDEN_ADD
-#undef CC_WIDEN_ADD2
-#undef CC_V
-#undef CC_VLEN
-#undef CC_LOADU
-#undef CC_STOREU
-#undef CC_DUP
-#undef CC_VFMA
-#undef CC_VFMA_LANE
-#undef CC_T
-#undef CC_SFX
-#undef CC_NR
-#undef CC_MR
-#endif
-
-/* ---- descriptors ---- */
-#define CC_DESCRIPTOR(ISA, CODE, MR, NR32, NR64, WR, WC, VLEN)                             \
-    static const cc_kernels_t cc_kernels_##ISA = {                                         \
-        #ISA, CODE, MR, NR32, NR64, WR, WC, VLEN,                                          \
-        cc_igemm_f32_##ISA, cc_irow_f32_##ISA, cc_wgrad_f32_##ISA, cc_rowsum_f32_##ISA,    \
-        cc_igemm_f64_##ISA, cc_irow_f64_##ISA, cc_wgrad_f64_##ISA, cc_rowsum_f64_##ISA};
-
-CC_DESCRIPTOR(scalar, CC_SIMD_SCALAR, 4, 24, 12, 4, 3, 4)
-#if CC_HAVE_AVX2_BUILD
-CC_DESCRIPTOR(avx2, CC_SIMD_AVX2, 4, 24, 12, 4, 3, 8)
-#endif
-#if CC_HAVE_AVX512_BUILD
-CC_DESCRIPTOR(avx512, CC_SIMD_AVX512, 8, 48, 24, 4, 6, 16)
-#endif
-#if CC_HAVE_NEON_BUILD
-CC_DESCRIPTOR(neon, CC_SIMD_NEON, 8, 12, 6, 4, 5, 4)
+#define CC_NR_F32 12
+#define CC_NR_F64 6
+#define CC_WR 4
+#define CC_WC 5
+#define CC_VLEN_F32 4
+#include "cc_instance.inc.h"
 #endif
 
 /* The paths built into this binary, by code (NULL: not built). */

@@ -10,6 +10,7 @@
  * FMAs: 7 loads per 12 FMAs, where BLIS's 6 x 2 needs 8, and output channel counts
  * (multiples of 4 in practice) fill whole tiles; measured 4-12% faster than 6 x 2 on
  * the dense cases and 1.5x on 32 output channels of one input channel.
+ * A tile that starts from the bias requests its output lines first (cc_prefetch_out).
  * irow: one output row, 8 vectors in flight, a weight broadcast per pair.
  * wgrad: 4 rows x 3 pairs = 12 vector accumulators reducing along j; every CC_WBLOCK
  * positions the partial sums are widened and added into double vector accumulators
@@ -17,10 +18,29 @@
  * float32 sums; one horizontal sum per output at the end.
  */
 
-static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx2)(
-        const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
-        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias) {
+/* Vector macros for CC_T (undefined by cc_instance.inc.h after this file). */
+#define CC_LOADU CC_PASTE(_mm256_loadu_, CC_PX)
+#define CC_STOREU CC_PASTE(_mm256_storeu_, CC_PX)
+#define CC_FMA CC_PASTE(_mm256_fmadd_, CC_PX)
+#define CC_BCAST CC_PASTE(_mm256_broadcast_, CC_SX)
+#define CC_SET1 CC_PASTE(_mm256_set1_, CC_PX)
+#define CC_ZERO CC_PASTE(_mm256_setzero_, CC_PX)
+#if CC_F64
+#define CC_V __m256d
+#define CC_VLEN 4
+#define CC_WIDEN(v) (v)
+#define CC_FMA1(a, b, c) _mm_cvtsd_f64(_mm_fmadd_sd(_mm_set_sd(a), _mm_set_sd(b), _mm_set_sd(c)))
+#else
+#define CC_V __m256
+#define CC_VLEN 8
+/* Eight float lanes summed pairwise into four doubles. */
+#define CC_WIDEN(v) _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), \
+                                  _mm256_cvtps_pd(_mm256_extractf128_ps((v), 1)))
+/* One fused multiply-add on scalars: the same rounding as a vector lane's. */
+#define CC_FMA1(a, b, c) _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)))
+#endif
+
+static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx2)(CC_IGEMM_PARAMS) {
     CC_V a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
     CC_T tmp[CC_MR * CC_NR];
     ptrdiff_t p, r, j;
@@ -35,6 +55,7 @@ static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx2)(
         a30 = CC_LOADU(y); a31 = CC_LOADU(y + CC_VLEN); a32 = CC_LOADU(y + 2 * CC_VLEN);
         y -= 3 * ldy;
     } else if (!accumulate) {
+        for (r = 0; r < rows; ++r) cc_prefetch_out(y + r * ldy, (size_t)cols * sizeof(CC_T));
         /* Start from the bias; rows past `rows` are computed and discarded. */
         a00 = a01 = a02 = (bias && rows > 0) ? CC_SET1(bias[0]) : CC_ZERO();
         a10 = a11 = a12 = (bias && rows > 1) ? CC_SET1(bias[1]) : CC_ZERO();
@@ -89,26 +110,11 @@ static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx2)(
         for (j = 0; j < cols; ++j) y[r * ldy + j] = tmp[r * CC_NR + j];
 }
 
-/* A strip of tiles: `cols` may exceed CC_NR (one call walks a whole column block, so
- * short reductions do not pay a call per 24 positions). */
-static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(const CC_T *CC_RESTRICT x,
-                                                 const ptrdiff_t *offs, ptrdiff_t n_pairs,
-                                                 const CC_T *CC_RESTRICT w,
-                                                 CC_T *CC_RESTRICT y, ptrdiff_t ldy,
-                                                 ptrdiff_t rows, ptrdiff_t cols,
-                                                 int accumulate,
-                                                 const CC_T *CC_RESTRICT bias) {
-    ptrdiff_t j;
-    for (j = 0; j < cols; j += CC_NR)
-        CC_FN(cc_tile, avx2)(x + j, offs, n_pairs, w, y + j, ldy, rows,
-                             cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
+static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(CC_IGEMM_PARAMS) {
+    CC_IGEMM_STRIP(CC_FN(cc_tile, avx2))
 }
 
-static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(const CC_T *CC_RESTRICT x,
-                                                const ptrdiff_t *offs, ptrdiff_t n_pairs,
-                                                const CC_T *CC_RESTRICT w,
-                                                CC_T *CC_RESTRICT y, ptrdiff_t n,
-                                                int accumulate, CC_T bias) {
+static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
     const ptrdiff_t step = 8 * CC_VLEN;
     CC_IROW_MAIN_LOOP
@@ -134,11 +140,7 @@ static CC_TARGET_AVX2 double CC_FN(cc_hsum_pd, avx2)(__m256d v) {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
-static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(const CC_T *CC_RESTRICT dy, ptrdiff_t ldy,
-                                                 ptrdiff_t rows, const CC_T *CC_RESTRICT x,
-                                                 const ptrdiff_t *offs, ptrdiff_t cols,
-                                                 ptrdiff_t n, double *CC_RESTRICT dw,
-                                                 ptrdiff_t ldw) {
+static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(CC_WGRAD_PARAMS) {
     /* Missing rows or pairs alias row/pair 0: computed, then discarded. */
     const CC_T *d0 = dy, *d1 = rows > 1 ? dy + ldy : dy;
     const CC_T *d2 = rows > 2 ? dy + 2 * ldy : dy, *d3 = rows > 3 ? dy + 3 * ldy : dy;

@@ -13,12 +13,39 @@
  * four rows of zeros. Edges are masked: a partial tile is the full kernel with masked
  * loads and stores of y, never a staging copy (the input rows are packed with a tile of
  * slack, so their full-width loads stay inside the workspace).
+ * A tile that starts from the bias requests its output lines first (cc_prefetch_out).
  * irow: one output row, 8 vectors in flight; the last partial vector is masked, so every
  * output is the same chain of FMAs wherever it falls in the row.
  * wgrad: 4 rows x 6 pairs = 24 vector accumulators (10 loads per 24 FMAs), flushed into
  * double accumulators every CC_WBLOCK positions as in the AVX2 kernel; the partial last
  * vector is masked (zeros add nothing), so no scalar tail.
  */
+
+/* Vector macros for CC_T (undefined by cc_instance.inc.h after this file). */
+#define CC_LOADU CC_PASTE(_mm512_loadu_, CC_PX)
+#define CC_STOREU CC_PASTE(_mm512_storeu_, CC_PX)
+#define CC_MLOAD(m, p) CC_PASTE(_mm512_maskz_loadu_, CC_PX)((m), (p))
+#define CC_MSTORE(p, m, v) CC_PASTE(_mm512_mask_storeu_, CC_PX)((p), (m), (v))
+#define CC_FMA CC_PASTE(_mm512_fmadd_, CC_PX)
+#define CC_SET1 CC_PASTE(_mm512_set1_, CC_PX)
+#define CC_ZERO CC_PASTE(_mm512_setzero_, CC_PX)
+#if CC_F64
+#define CC_V __m512d
+#define CC_VLEN 8
+#define CC_MTYPE __mmask8
+#define CC_WIDEN_ADD(t, v) ((t) = _mm512_add_pd((t), (v)))
+#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), (v)))
+#else
+#define CC_V __m512
+#define CC_VLEN 16
+#define CC_MTYPE __mmask16
+/* Sixteen float lanes widened to two double vectors before they are added. */
+#define CC_LO_PD(v) _mm512_cvtps_pd(_mm512_castps512_ps256(v))
+#define CC_HI_PD(v) _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
+#define CC_WIDEN_ADD(t, v) ((t) = _mm512_add_pd((t), _mm512_add_pd(CC_LO_PD(v), CC_HI_PD(v))))
+#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), CC_LO_PD(v)), \
+                                  (sb) = _mm512_add_pd((sb), CC_HI_PD(v)))
+#endif
 
 #define CC_MASK_FOR(n) ((CC_MTYPE)(((n) >= CC_VLEN) ? (CC_MTYPE)~(CC_MTYPE)0 \
                                    : ((n) <= 0 ? 0 : (((CC_MTYPE)1 << (n)) - 1))))
@@ -48,6 +75,12 @@
         CC_MSTORE(y + (r) * ldy + 2 * CC_VLEN, m2, a##r##2);                              \
     }
 
+/* Row r's output lines, requested before its pairs are summed (cc_prefetch_out). */
+#define CC_R512_PREFETCH(r)                                                               \
+    if ((r) < rows) cc_prefetch_out(y + (r) * ldy, nv * sizeof(CC_V));
+/* M(r) for the rows of the tile: 0-3, and 4-7 unless `eight` is 0. */
+#define CC_R512_ROWS(M) M(0) M(1) M(2) M(3) if (eight) { M(4) M(5) M(6) M(7) }
+
 #define CC_R512_TILE_HEAD                                                                 \
     const CC_MTYPE m0 = CC_MASK_FOR(cols), m1 = CC_MASK_FOR(cols - CC_VLEN);              \
     const CC_MTYPE m2 = CC_MASK_FOR(cols - 2 * CC_VLEN);                                  \
@@ -60,20 +93,16 @@
  * with constant `eight` and `nv`, so each instantiation keeps only its own
  * accumulators and FMAs. */
 static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx512)(
-        const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
-        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias, const int eight,
-        const int nv) {
+        CC_IGEMM_PARAMS, const int eight, const int nv) {
     CC_R512_TILE_HEAD
     CC_R512_DECL(0) CC_R512_DECL(1) CC_R512_DECL(2) CC_R512_DECL(3)
     CC_R512_DECL(4) CC_R512_DECL(5) CC_R512_DECL(6) CC_R512_DECL(7)
-    CC_R512_INIT(0) CC_R512_INIT(1) CC_R512_INIT(2) CC_R512_INIT(3)
-    if (eight) {
-        CC_R512_INIT(4) CC_R512_INIT(5) CC_R512_INIT(6) CC_R512_INIT(7)
-    } else {
-        a40 = a41 = a42 = a50 = a51 = a52 = CC_ZERO();
-        a60 = a61 = a62 = a70 = a71 = a72 = CC_ZERO();
+    if (!accumulate) {
+        CC_R512_ROWS(CC_R512_PREFETCH)
     }
+    /* Rows past `rows` start at zero (with `eight` 0 they are dead and compiled away). */
+    CC_R512_INIT(0) CC_R512_INIT(1) CC_R512_INIT(2) CC_R512_INIT(3)
+    CC_R512_INIT(4) CC_R512_INIT(5) CC_R512_INIT(6) CC_R512_INIT(7)
     for (p = 0; p < n_pairs; ++p) {
         const CC_T *xs = x + offs[p];
         const CC_T *wp = w + p * 8;
@@ -81,15 +110,9 @@ static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx512)(
         CC_V b;
         if (nv > 1) x1 = CC_LOADU(xs + CC_VLEN);
         if (nv > 2) x2 = CC_LOADU(xs + 2 * CC_VLEN);
-        CC_R512_FMA(0) CC_R512_FMA(1) CC_R512_FMA(2) CC_R512_FMA(3)
-        if (eight) {
-            CC_R512_FMA(4) CC_R512_FMA(5) CC_R512_FMA(6) CC_R512_FMA(7)
-        }
+        CC_R512_ROWS(CC_R512_FMA)
     }
-    CC_R512_STORE(0) CC_R512_STORE(1) CC_R512_STORE(2) CC_R512_STORE(3)
-    if (eight) {
-        CC_R512_STORE(4) CC_R512_STORE(5) CC_R512_STORE(6) CC_R512_STORE(7)
-    }
+    CC_R512_ROWS(CC_R512_STORE)
 }
 
 /* A strip of tiles; the last, partial one by the narrowest tile that covers it. */
@@ -110,13 +133,7 @@ static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_tile, avx512)(
                                    accumulate, bias, EIGHT, 3);                           \
     }
 
-static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(const CC_T *CC_RESTRICT x,
-                                                   const ptrdiff_t *offs, ptrdiff_t n_pairs,
-                                                   const CC_T *CC_RESTRICT w,
-                                                   CC_T *CC_RESTRICT y, ptrdiff_t ldy,
-                                                   ptrdiff_t rows, ptrdiff_t cols,
-                                                   int accumulate,
-                                                   const CC_T *CC_RESTRICT bias) {
+static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(CC_IGEMM_PARAMS) {
     ptrdiff_t j;
     if (rows <= 4) {
         CC_R512_STRIP(0)
@@ -125,11 +142,7 @@ static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(const CC_T *CC_RESTRICT x,
     CC_R512_STRIP(1)
 }
 
-static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(const CC_T *CC_RESTRICT x,
-                                                  const ptrdiff_t *offs, ptrdiff_t n_pairs,
-                                                  const CC_T *CC_RESTRICT w,
-                                                  CC_T *CC_RESTRICT y, ptrdiff_t n,
-                                                  int accumulate, CC_T bias) {
+static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
     const ptrdiff_t step = 8 * CC_VLEN;
     CC_IROW_MAIN_LOOP
@@ -180,9 +193,7 @@ static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(const CC_T *CC_RESTRICT x,
  * block computes only its own products: a depthwise layer's single row of 9 pairs ran
  * 24 FMAs per step for 6 it kept. */
 static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_wgrad_tile, avx512)(
-        const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, ptrdiff_t rows, const CC_T *CC_RESTRICT x,
-        const ptrdiff_t *offs, ptrdiff_t cols, ptrdiff_t n, double *CC_RESTRICT dw,
-        ptrdiff_t ldw, const int nr, const int nc) {
+        CC_WGRAD_PARAMS, const int nr, const int nc) {
     /* Missing rows or pairs alias row/pair 0: computed, then discarded. */
     const CC_T *d0 = dy, *d1 = rows > 1 ? dy + ldy : dy;
     const CC_T *d2 = rows > 2 ? dy + 2 * ldy : dy, *d3 = rows > 3 ? dy + 3 * ldy : dy;
@@ -210,12 +221,7 @@ static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_wgrad_tile, avx512)(
         for (q = 0; q < cols; ++q) dw[r * ldw + q] += _mm512_reduce_add_pd(t[r * 6 + q]);
 }
 
-static CC_TARGET_AVX512 void CC_FN(cc_wgrad, avx512)(const CC_T *CC_RESTRICT dy,
-                                                   ptrdiff_t ldy, ptrdiff_t rows,
-                                                   const CC_T *CC_RESTRICT x,
-                                                   const ptrdiff_t *offs, ptrdiff_t cols,
-                                                   ptrdiff_t n, double *CC_RESTRICT dw,
-                                                   ptrdiff_t ldw) {
+static CC_TARGET_AVX512 void CC_FN(cc_wgrad, avx512)(CC_WGRAD_PARAMS) {
 #define CC_W512_CALL(NR, NC) \
     CC_FN(cc_wgrad_tile, avx512)(dy, ldy, rows, x, offs, cols, n, dw, ldw, NR, NC)
     if (rows == 1) {
@@ -247,6 +253,8 @@ static CC_TARGET_AVX512 double CC_FN(cc_rowsum, avx512)(const CC_T *CC_RESTRICT 
 #undef CC_R512_FMA
 #undef CC_R512_STORE
 #undef CC_R512_TILE_HEAD
+#undef CC_R512_PREFETCH
+#undef CC_R512_ROWS
 #undef CC_R512_STRIP
 #undef CC_W512_DECL
 #undef CC_W512_FMA

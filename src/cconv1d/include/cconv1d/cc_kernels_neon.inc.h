@@ -28,6 +28,28 @@
  * rowsum: float lanes widened to double before every add, four double sums.
  */
 
+/* Vector macros for CC_T (undefined by cc_instance.inc.h after this file). */
+#define CC_LOADU CC_PASTE(vld1q_, CC_SFX)
+#define CC_STOREU CC_PASTE(vst1q_, CC_SFX)
+#define CC_DUP CC_PASTE(vdupq_n_, CC_SFX)
+/* NEON's operand order: accumulator first (acc + a * b). */
+#define CC_VFMA(acc, a, b) CC_PASTE(vfmaq_, CC_SFX)((acc), (a), (b))
+#define CC_VFMA_LANE(acc, a, v, lane) CC_PASTE(vfmaq_laneq_, CC_SFX)((acc), (a), (v), (lane))
+#if CC_F64
+#define CC_V float64x2_t
+#define CC_VLEN 2
+#define CC_WIDEN_ADD(t, v) ((t) = vaddq_f64((t), (v)))
+#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = vaddq_f64((sa), (v)))
+#else
+#define CC_V float32x4_t
+#define CC_VLEN 4
+/* Four float lanes widened to two double vectors before they are added. */
+#define CC_WIDEN_ADD(t, v) ((t) = vaddq_f64((t), vaddq_f64(vcvt_f64_f32(vget_low_f32(v)), \
+                                                           vcvt_high_f64_f32(v))))
+#define CC_WIDEN_ADD2(sa, sb, v) ((sa) = vaddq_f64((sa), vcvt_f64_f32(vget_low_f32(v))), \
+                                  (sb) = vaddq_f64((sb), vcvt_high_f64_f32(v)))
+#endif
+
 #define CC_NW (CC_MR / CC_VLEN)   /* weight vectors per pair in the packed panel */
 
 #define CC_N_DECL(r) CC_V a##r##0, a##r##1, a##r##2;
@@ -72,14 +94,19 @@
         for (r = 0; r < rows; ++r)                                                        \
             for (j = 0; j < cols; ++j) y[r * ldy + j] = tmp[r * CC_NR + j];
 
-/* The 8-row tile: rows <= 8, cols <= CC_NR. */
-static CC_ALWAYS_INLINE void CC_FN(cc_tile8, neon)(
-        const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
-        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias) {
+/* M(r) for the rows of the tile: 0-3, and 4-7 unless `eight` is 0. */
+#define CC_N_ROWS(M) M(0) M(1) M(2) M(3) if (eight) { M(4) M(5) M(6) M(7) }
+
+/* The register tile: rows <= 8 (or <= 4 with `eight` 0: a group of at most four output
+ * channels, panel rows still 8 apart), cols <= CC_NR. Always inlined with a constant
+ * `eight`, so each instantiation keeps only its own accumulators and FMAs. */
+static CC_ALWAYS_INLINE void CC_FN(cc_tile, neon)(CC_IGEMM_PARAMS, const int eight) {
+    /* weight vectors a pair's rows need */
+    const int nw = eight ? CC_NW : (4 + CC_VLEN - 1) / CC_VLEN;
     CC_N_TILE_HEAD
     CC_N_DECL(0) CC_N_DECL(1) CC_N_DECL(2) CC_N_DECL(3)
     CC_N_DECL(4) CC_N_DECL(5) CC_N_DECL(6) CC_N_DECL(7)
+    /* Rows past `rows` start at zero (with `eight` 0 they are dead and compiled away). */
     CC_N_INIT(0) CC_N_INIT(1) CC_N_INIT(2) CC_N_INIT(3)
     CC_N_INIT(4) CC_N_INIT(5) CC_N_INIT(6) CC_N_INIT(7)
     for (p = 0; p < n_pairs; ++p) {
@@ -87,51 +114,24 @@ static CC_ALWAYS_INLINE void CC_FN(cc_tile8, neon)(
         const CC_T *wp = w + p * CC_MR;
         CC_V x0 = CC_LOADU(xs), x1 = CC_LOADU(xs + CC_VLEN), x2 = CC_LOADU(xs + 2 * CC_VLEN);
         CC_V wv[CC_NW];
-        for (r = 0; r < CC_NW; ++r) wv[r] = CC_LOADU(wp + r * CC_VLEN);
-        CC_N_FMA(0) CC_N_FMA(1) CC_N_FMA(2) CC_N_FMA(3)
-        CC_N_FMA(4) CC_N_FMA(5) CC_N_FMA(6) CC_N_FMA(7)
+        for (r = 0; r < nw; ++r) wv[r] = CC_LOADU(wp + r * CC_VLEN);
+        CC_N_ROWS(CC_N_FMA)
     }
-    CC_N_STORE(0) CC_N_STORE(1) CC_N_STORE(2) CC_N_STORE(3)
-    CC_N_STORE(4) CC_N_STORE(5) CC_N_STORE(6) CC_N_STORE(7)
+    CC_N_ROWS(CC_N_STORE)
     CC_N_TILE_TAIL
 }
 
-/* The 4-row tile for groups of at most 4 output channels (panel rows still 8 apart). */
-static CC_ALWAYS_INLINE void CC_FN(cc_tile4, neon)(
-        const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,
-        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias) {
-    CC_N_TILE_HEAD
-    CC_N_DECL(0) CC_N_DECL(1) CC_N_DECL(2) CC_N_DECL(3)
-    CC_N_INIT(0) CC_N_INIT(1) CC_N_INIT(2) CC_N_INIT(3)
-    for (p = 0; p < n_pairs; ++p) {
-        const CC_T *xs = x + offs[p];
-        const CC_T *wp = w + p * CC_MR;
-        CC_V x0 = CC_LOADU(xs), x1 = CC_LOADU(xs + CC_VLEN), x2 = CC_LOADU(xs + 2 * CC_VLEN);
-        CC_V wv[CC_NW];
-        for (r = 0; r < (4 + CC_VLEN - 1) / CC_VLEN; ++r) wv[r] = CC_LOADU(wp + r * CC_VLEN);
-        CC_N_FMA(0) CC_N_FMA(1) CC_N_FMA(2) CC_N_FMA(3)
-    }
-    CC_N_STORE(0) CC_N_STORE(1) CC_N_STORE(2) CC_N_STORE(3)
-    CC_N_TILE_TAIL
-}
+#define CC_N_TILE8(...) CC_FN(cc_tile, neon)(__VA_ARGS__, 1)
+#define CC_N_TILE4(...) CC_FN(cc_tile, neon)(__VA_ARGS__, 0)
 
-/* A strip of tiles: `cols` may exceed CC_NR (see the AVX2 version). */
-static void CC_FN(cc_igemm, neon)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
-                                  ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
-                                  CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-                                  ptrdiff_t cols, int accumulate,
-                                  const CC_T *CC_RESTRICT bias) {
-    ptrdiff_t j;
+static void CC_FN(cc_igemm, neon)(CC_IGEMM_PARAMS) {
     if (rows <= 4) {
-        for (j = 0; j < cols; j += CC_NR)
-            CC_FN(cc_tile4, neon)(x + j, offs, n_pairs, w, y + j, ldy, rows,
-                                  cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
+        CC_IGEMM_STRIP(CC_N_TILE4)
         return;
     }
-    for (j = 0; j < cols; j += CC_NR)
-        CC_FN(cc_tile8, neon)(x + j, offs, n_pairs, w, y + j, ldy, rows,
-                              cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
+    {
+        CC_IGEMM_STRIP(CC_N_TILE8)
+    }
 }
 
 #define CC_I_ROW(V)                                                                       \
@@ -149,10 +149,7 @@ static void CC_FN(cc_igemm, neon)(const CC_T *CC_RESTRICT x, const ptrdiff_t *of
     }
 
 /* One output row: y[j] = (accumulate ? y[j] : bias) + sum_p w[p] * x[offs[p] + j]. */
-static void CC_FN(cc_irow, neon)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
-                                 ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
-                                 CC_T *CC_RESTRICT y, ptrdiff_t n, int accumulate,
-                                 CC_T bias) {
+static void CC_FN(cc_irow, neon)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
     CC_I_ROW(12)
     CC_I_ROW(4)
@@ -178,10 +175,7 @@ static void CC_FN(cc_irow, neon)(const CC_T *CC_RESTRICT x, const ptrdiff_t *off
     CC_WIDEN_ADD(t[(r) * 5 + 4], c##r##4);
 
 /* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j], r < rows <= 4, q < cols <= 5. */
-static void CC_FN(cc_wgrad, neon)(const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, ptrdiff_t rows,
-                                  const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
-                                  ptrdiff_t cols, ptrdiff_t n, double *CC_RESTRICT dw,
-                                  ptrdiff_t ldw) {
+static void CC_FN(cc_wgrad, neon)(CC_WGRAD_PARAMS) {
     /* Missing rows or pairs alias row/pair 0: computed, then discarded. */
     const CC_T *d0 = dy, *d1 = rows > 1 ? dy + ldy : dy;
     const CC_T *d2 = rows > 2 ? dy + 2 * ldy : dy, *d3 = rows > 3 ? dy + 3 * ldy : dy;
@@ -239,6 +233,9 @@ static double CC_FN(cc_rowsum, neon)(const CC_T *CC_RESTRICT x, ptrdiff_t n) {
 #undef CC_N_STORE
 #undef CC_N_TILE_HEAD
 #undef CC_N_TILE_TAIL
+#undef CC_N_ROWS
+#undef CC_N_TILE8
+#undef CC_N_TILE4
 #undef CC_I_ROW
 #undef CC_W_DECL
 #undef CC_W_FMA

@@ -8,7 +8,18 @@
  */
 
 /* y[r*ldy + j] = (accumulate ? y : bias[r]) + sum_p w[p*CC_MR + r] * x[offs[p] + j]
- * for r < rows <= CC_MR, j < cols: one tile (cols <= CC_NR) per cc_tile call. */
+ * for r < rows <= CC_MR, j < cols: one tile (cols <= CC_NR) per cc_tile call. Both
+ * versions below work on `acc`, the tile as a CC_MR x CC_NR block (zero outside rows x
+ * cols), filled by CC_S_TILE_IN and written back by CC_S_TILE_OUT. */
+#define CC_S_TILE_IN                                                                      \
+    for (r = 0; r < CC_MR; ++r)                                                           \
+        for (j = 0; j < CC_NR; ++j)                                                       \
+            acc[r * CC_NR + j] = (r < rows && j < cols)                                   \
+                ? (accumulate ? y[r * ldy + j] : (bias ? bias[r] : (CC_T)0)) : (CC_T)0;
+#define CC_S_TILE_OUT                                                                     \
+    for (r = 0; r < rows; ++r)                                                            \
+        for (j = 0; j < cols; ++j) y[r * ldy + j] = acc[r * CC_NR + j];
+
 #if defined(__GNUC__) || defined(__clang__)
 /* GCC/Clang vector extensions: 16-byte vectors (SSE2 on x86-64, NEON on arm64) in a
  * CC_MR x 2-vector register tile, a third of the tile at a time (SSE2 has no FMA:
@@ -17,22 +28,15 @@
 typedef CC_T CC_CAT(cc_vec16, CC_SFX, t) __attribute__((vector_size(16)));
 #define CC_VEC CC_CAT(cc_vec16, CC_SFX, t)
 #define CC_VLANES ((ptrdiff_t)(16 / sizeof(CC_T)))
-static void CC_FN(cc_tile, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
-                                    ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
-                                    CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-                                    ptrdiff_t cols, int accumulate,
-                                    const CC_T *CC_RESTRICT bias) {
-    CC_T tmp[CC_MR * CC_NR];
+static void CC_FN(cc_tile, scalar)(CC_IGEMM_PARAMS) {
+    CC_T acc[CC_MR * CC_NR];
     ptrdiff_t r, j, p, h, v;
-    for (r = 0; r < CC_MR; ++r)
-        for (j = 0; j < CC_NR; ++j)
-            tmp[r * CC_NR + j] = (r < rows && j < cols)
-                ? (accumulate ? y[r * ldy + j] : (bias ? bias[r] : (CC_T)0)) : (CC_T)0;
+    CC_S_TILE_IN
     for (h = 0; h < CC_NR; h += 2 * CC_VLANES) {
         CC_VEC a[CC_MR][2];
         for (r = 0; r < CC_MR; ++r)
             for (v = 0; v < 2; ++v)
-                memcpy(&a[r][v], tmp + r * CC_NR + h + v * CC_VLANES, sizeof(CC_VEC));
+                memcpy(&a[r][v], acc + r * CC_NR + h + v * CC_VLANES, sizeof(CC_VEC));
         for (p = 0; p < n_pairs; ++p) {
             const CC_T *xs = x + offs[p] + h;
             const CC_T *wp = w + p * CC_MR;
@@ -46,56 +50,37 @@ static void CC_FN(cc_tile, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *o
         }
         for (r = 0; r < CC_MR; ++r)
             for (v = 0; v < 2; ++v)
-                memcpy(tmp + r * CC_NR + h + v * CC_VLANES, &a[r][v], sizeof(CC_VEC));
+                memcpy(acc + r * CC_NR + h + v * CC_VLANES, &a[r][v], sizeof(CC_VEC));
     }
-    for (r = 0; r < rows; ++r)
-        for (j = 0; j < cols; ++j) y[r * ldy + j] = tmp[r * CC_NR + j];
+    CC_S_TILE_OUT
 }
 #undef CC_VEC
 #undef CC_VLANES
 #else
-static void CC_FN(cc_tile, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
-                                    ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
-                                    CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-                                    ptrdiff_t cols, int accumulate,
-                                    const CC_T *CC_RESTRICT bias) {
-    CC_T acc[CC_MR][CC_NR];
+static void CC_FN(cc_tile, scalar)(CC_IGEMM_PARAMS) {
+    CC_T acc[CC_MR * CC_NR];
     ptrdiff_t r, j, p;
-    for (r = 0; r < CC_MR; ++r)
-        for (j = 0; j < CC_NR; ++j)
-            acc[r][j] = (r < rows && j < cols)
-                            ? (accumulate ? y[r * ldy + j] : (bias ? bias[r] : (CC_T)0))
-                            : (CC_T)0;
+    CC_S_TILE_IN
     for (p = 0; p < n_pairs; ++p) {
         const CC_T *xs = x + offs[p];
         const CC_T *wp = w + p * CC_MR;
         for (r = 0; r < CC_MR; ++r) {
             CC_T wr = wp[r];
-            for (j = 0; j < CC_NR; ++j) acc[r][j] += wr * xs[j];
+            for (j = 0; j < CC_NR; ++j) acc[r * CC_NR + j] += wr * xs[j];
         }
     }
-    for (r = 0; r < rows; ++r)
-        for (j = 0; j < cols; ++j) y[r * ldy + j] = acc[r][j];
+    CC_S_TILE_OUT
 }
 #endif
+#undef CC_S_TILE_IN
+#undef CC_S_TILE_OUT
 
-/* A strip of tiles: `cols` may exceed CC_NR (see the AVX2 version). */
-static void CC_FN(cc_igemm, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
-                                    ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
-                                    CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,
-                                    ptrdiff_t cols, int accumulate,
-                                    const CC_T *CC_RESTRICT bias) {
-    ptrdiff_t j;
-    for (j = 0; j < cols; j += CC_NR)
-        CC_FN(cc_tile, scalar)(x + j, offs, n_pairs, w, y + j, ldy, rows,
-                               cols - j < CC_NR ? cols - j : CC_NR, accumulate, bias);
+static void CC_FN(cc_igemm, scalar)(CC_IGEMM_PARAMS) {
+    CC_IGEMM_STRIP(CC_FN(cc_tile, scalar))
 }
 
 /* One output row: y[j] = (accumulate ? y[j] : bias) + sum_p w[p] * x[offs[p] + j], j < n. */
-static void CC_FN(cc_irow, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
-                                   ptrdiff_t n_pairs, const CC_T *CC_RESTRICT w,
-                                   CC_T *CC_RESTRICT y, ptrdiff_t n, int accumulate,
-                                   CC_T bias) {
+static void CC_FN(cc_irow, scalar)(CC_IROW_PARAMS) {
     ptrdiff_t j, p;
     if (!accumulate)
         for (j = 0; j < n; ++j) y[j] = bias;
@@ -108,10 +93,7 @@ static void CC_FN(cc_irow, scalar)(const CC_T *CC_RESTRICT x, const ptrdiff_t *o
 
 /* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j] for r < rows <= 4,
  * q < cols <= 3, summed in double per block of CC_WBLOCK positions. */
-static void CC_FN(cc_wgrad, scalar)(const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, ptrdiff_t rows,
-                                    const CC_T *CC_RESTRICT x, const ptrdiff_t *offs,
-                                    ptrdiff_t cols, ptrdiff_t n, double *CC_RESTRICT dw,
-                                    ptrdiff_t ldw) {
+static void CC_FN(cc_wgrad, scalar)(CC_WGRAD_PARAMS) {
     ptrdiff_t r, q, j, j0;
     for (r = 0; r < rows; ++r)
         for (q = 0; q < cols; ++q) {
