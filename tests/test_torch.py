@@ -425,15 +425,16 @@ def test_non_tensor_type_error():
 
 
 def test_value_errors_propagate():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="output length"):
         cct.conv1d(_f64(1, 3, 2), _f64(4, 3, 5))  # output length below 1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="groups"):
         cct.conv1d(_f64(1, 3, 10), _f64(4, 3, 3), groups=2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="padding_mode"):
         cct.conv1d(_f64(1, 3, 10), _f64(4, 3, 3), padding_mode="nope")
     for bad in [dict(padding_mode="nope"), dict(padding="bogus"), dict(padding=-1),
                 dict(padding=(1, -2)), dict(padding=(1, 2, 3))]:
-        with pytest.raises(ValueError):
+        (name,) = bad
+        with pytest.raises(ValueError, match=rf"^{name}"):
             cct.Conv1d(3, 4, 3, **bad)
 
 

@@ -38,6 +38,10 @@ __all__ = ["conv1d_stream", "fir_filter"]
 
 _METHODS = ("auto", "direct", "fft")
 
+# SIMD paths on which the block FIR's AVX2+FMA kernel runs: AVX-512 machines have
+# AVX2+FMA too (before, "avx512" fell to the scalar loop, 5x slower on Zen 4).
+_AVX2_PATHS = frozenset(("avx2", "avx512"))
+
 _Array: TypeAlias = NDArray[Any]
 
 
@@ -142,7 +146,7 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
         # call (fir_block declines anything else, which the general path validates).
         # Taps with NaN/inf go the general way: the block kernel also multiplies taps
         # lying over its zero border (0 * nan), where lfilter has no product at all.
-        fast = (fir_block(h, x, zi, _forward.simd_path() == "avx2")
+        fast = (fir_block(h, x, zi, _forward.simd_path() in _AVX2_PATHS)
                 if h.dtype.kind == "f" and math.isfinite(h.dot(h)) else None)
         if fast is not None:
             return fast[0] if zi is None else fast
