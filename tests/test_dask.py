@@ -565,3 +565,113 @@ def test_error_messages_name_the_real_shape():
     """Validation runs on a stand-in of x's own shape, so messages quote it."""
     with pytest.raises(ValueError, match=r"\(1, 0, 5\)"):
         ccd.conv1d(da.ones((1, 0, 5)), np.ones((1, 0, 3)))
+
+
+# --- correlate's lag windows, normalizations and NaN policies (API.md section 7) ------
+
+def _numpy_lag_window(a, v, lag_values):
+    """Oracle: numpy.correlate's full correlation, then the lags picked out (0 outside)."""
+    full = np.correlate(a, v, "full")       # lag k sits at index k + len(v) - 1
+    index = np.asarray(lag_values) + len(v) - 1
+    inside = (index >= 0) & (index < full.shape[0])
+    out = np.zeros(len(index), dtype=full.dtype)
+    out[inside] = full[index[inside]]
+    return out
+
+
+def _pearson_loop(a, v, lag_values):
+    """Oracle: the Pearson coefficient of the overlapping pairs, a float64 loop."""
+    out = []
+    for k in lag_values:
+        pairs = [(a[n + k], v[n]) for n in range(len(v)) if 0 <= n + k < len(a)]
+        x = np.array([p[0] for p in pairs], dtype=np.float64)
+        y = np.array([p[1] for p in pairs], dtype=np.float64)
+        if len(pairs) < 2 or np.all(x == x[0]) or np.all(y == y[0]):
+            out.append(np.nan)
+            continue
+        x, y = x - x.mean(), y - y.mean()
+        out.append(float(x @ y / np.sqrt((x @ x) * (y @ y))))
+    return np.array(out)
+
+
+@given(data=st.data())
+def test_correlate_lag_window_matches_memory_and_numpy(data):
+    n = data.draw(st.integers(1, 60), label="n")
+    m = data.draw(st.integers(1, 12), label="m")
+    chunk = data.draw(st.integers(1, 25), label="chunk")
+    dtype = data.draw(st.sampled_from([np.float32, np.float64, np.complex128]), label="dtype")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed"))
+    a = rng.standard_normal(n).astype(dtype)
+    v = rng.standard_normal(m).astype(dtype)
+    if dtype == np.complex128:
+        a = a + 1j * rng.standard_normal(n)
+        v = v + 1j * rng.standard_normal(m)
+    if data.draw(st.booleans(), label="use maxlag"):
+        kw = {"maxlag": data.draw(st.integers(0, n + m + 3), label="maxlag")}
+    else:
+        start = data.draw(st.integers(-m - 4, n + 4), label="start")
+        step = data.draw(st.sampled_from([-3, -1, 1, 2, 5]), label="step")
+        count = data.draw(st.integers(1, 30), label="count")
+        kw = {"lags": range(start, start + step * count, step)}
+    normalize = data.draw(st.sampled_from([None, "biased", "unbiased", "coeff"]),
+                          label="normalize")
+    lazy = ccd.correlate(da.from_array(a, chunks=chunk), v, normalize=normalize, **kw)
+    expected = cc.correlate(a, v, normalize=normalize, **kw)
+    assert_matches(lazy, expected)
+    if normalize is None:
+        lag_values = cc.correlation_lags(n, m, **kw)
+        np.testing.assert_allclose(lazy.compute(), _numpy_lag_window(a, v, lag_values),
+                                   rtol=_tolerance(expected.dtype),
+                                   atol=_tolerance(expected.dtype) * max(1, n))
+
+
+@pytest.mark.parametrize("chunks", [(5, 2), (40, 3), (1, 1)])
+def test_correlate_pearson_along_axis_matches_loop(chunks):
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((40, 3)) + 1e4    # an offset far from zero
+    v = rng.standard_normal(6)
+    a[10:17, 1] = 2.0                         # constant windows: exactly NaN
+    lags = range(-8, 30)
+    lazy = ccd.correlate(da.from_array(a, chunks=chunks), v, lags=lags,
+                         normalize="pearson", axis=0)
+    expected = cc.correlate(a, v, lags=lags, normalize="pearson", axis=0)
+    got = lazy.compute()
+    assert (lazy.shape, lazy.dtype) == (expected.shape, expected.dtype) == (got.shape,
+                                                                           got.dtype)
+    # Two-sample overlaps give r = +-1 up to the rounding of a 1e4 offset: 1e-9.
+    np.testing.assert_allclose(got, expected, atol=1e-9, equal_nan=True)
+    assert np.isnan(got[18:20, 1]).all()       # lags 10, 11: the constant window of lane 1
+    for lane in range(3):
+        ref = _pearson_loop(a[:, lane], v, lags)
+        np.testing.assert_array_equal(np.isnan(got[:, lane]), np.isnan(ref))
+        np.testing.assert_allclose(got[:, lane], ref, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("kw", [{}, {"maxlag": 4}, {"mode": "full"},
+                                {"lags": range(30, -5, -2)}])
+def test_correlate_nan_policy(kw):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal(33)
+    v = rng.standard_normal(5) + 1.0
+    a[[4, 20, 21]] = np.nan
+    lazy = ccd.correlate(da.from_array(a, chunks=6), v, nan_policy="omit", **kw)
+    assert_matches(lazy, cc.correlate(a, v, nan_policy="omit", **kw))
+    with pytest.raises(ValueError, match="nan_policy='raise'"):
+        ccd.correlate(da.from_array(a, chunks=6), v, nan_policy="raise", **kw).compute()
+    clean = np.nan_to_num(a)
+    lazy = ccd.correlate(da.from_array(clean, chunks=6), v, nan_policy="raise", **kw)
+    assert_matches(lazy, cc.correlate(clean, v, **kw))
+
+
+def test_correlate_lag_arguments_refused_as_in_memory():
+    a = da.from_array(np.arange(10.0), chunks=4)
+    with pytest.raises(ValueError, match="maxlag"):
+        ccd.correlate(a, [1.0, 2.0], maxlag=-1)
+    with pytest.raises(ValueError, match="mode"):
+        ccd.correlate(a, [1.0, 2.0], "full", maxlag=2)
+    with pytest.raises(ValueError, match="normalize"):
+        ccd.correlate(a, [1.0, 2.0], normalize="zscore")
+    with pytest.raises(ValueError, match="nan_policy"):
+        ccd.correlate(a, [1.0, 2.0], nan_policy="drop")
+    with pytest.raises(TypeError, match="pearson"):
+        ccd.correlate(a.astype(complex), [1.0, 2.0], maxlag=1, normalize="pearson")

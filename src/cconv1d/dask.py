@@ -48,7 +48,8 @@ from numpy.typing import NDArray
 import cconv1d as cc
 from cconv1d import _spec
 from cconv1d import functional as _functional
-from cconv1d._typing import ArrayLike, Method, Padding, PadMode, SignalMode
+from cconv1d._typing import (ArrayLike, Lags, Method, NanPolicy, Normalize, Padding, PadMode,
+                             SignalMode)
 from cconv1d.signal import choose_method
 
 __all__ = ["convolve", "correlate", "conv1d"]
@@ -275,9 +276,20 @@ def convolve(a: da.Array | ArrayLike, v: ArrayLike, mode: SignalMode = "full", *
     return _signal(a, v, mode, axis, method, reverse_conj=False)
 
 
-def correlate(a: da.Array | ArrayLike, v: ArrayLike, mode: SignalMode = "valid", *,
-              axis: int = -1, method: Method = "auto") -> da.Array:
+def correlate(a: da.Array | ArrayLike, v: ArrayLike, mode: SignalMode | None = None, *,
+              maxlag: int | None = None, lags: Lags | None = None,
+              normalize: Normalize | None = None, axis: int = -1, method: Method = "auto",
+              nan_policy: NanPolicy = "propagate") -> da.Array:
     """Lazy :func:`cconv1d.correlate` of a Dask array along ``axis`` (see :func:`convolve`).
+
+    ``maxlag``, ``lags``, ``normalize`` and ``nan_policy`` mean what they mean for
+    :func:`cconv1d.correlate`. With any of them given, the lags are cut into blocks of
+    about one chunk of ``a``; each task correlates the slice of ``a`` that its lags
+    overlap (no other sample of ``a`` takes part in those lags, so the overlap counts,
+    Pearson's window statistics and ``"omit"``'s valid weights are the whole array's),
+    and ``"biased"``/``"coeff"`` divide the raw sums by the whole lane's scale
+    afterwards. ``nan_policy="raise"`` raises when the result is computed, from a task
+    whose slice holds a NaN, or from the check of the whole lane.
 
     Examples
     --------
@@ -285,8 +297,86 @@ def correlate(a: da.Array | ArrayLike, v: ArrayLike, mode: SignalMode = "valid",
     >>> from cconv1d import dask as ccd
     >>> ccd.correlate(da.arange(6.0, chunks=4), [1.0, -1.0]).compute()
     array([-1., -1., -1., -1., -1.])
+    >>> ccd.correlate(da.arange(6.0, chunks=4), [1.0, -1.0], maxlag=1).compute()
+    array([ 0., -1., -1.])
     """
-    return _signal(a, v, mode, axis, method, reverse_conj=True)
+    if maxlag is None and lags is None and normalize is None and nan_policy == "propagate":
+        return _signal(a, v, "valid" if mode is None else mode, axis, method,
+                       reverse_conj=True)
+    return _lag_correlate(_as_dask(a, "a"), v, mode, maxlag, lags, normalize, axis, method,
+                          nan_policy)
+
+
+def _lag_correlate(a: da.Array, v: ArrayLike, mode: SignalMode | None, maxlag: int | None,
+                   lags: Lags | None, normalize: Normalize | None, axis: int,
+                   method: Method, nan_policy: NanPolicy) -> da.Array:
+    """``correlate`` with a lag window, normalization or a NaN policy, block by block."""
+    if a.ndim == 0:
+        a = a.reshape(1)
+    va = np.asarray(v)
+    axis = _spec.as_int(axis, "axis")
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for a with {a.ndim} dimension(s)")
+    n = a.shape[axis]
+    if math.isnan(n):
+        raise ValueError("a has unknown chunk sizes along axis; call "
+                         "a.compute_chunk_sizes() first")
+    # Every argument is checked now, by the in-memory call on a one-sample stand-in of
+    # a's dtype (which also gives the result dtype), and the lags by correlation_lags.
+    dtype = cc.correlate(np.zeros(1, dtype=a.dtype), va, lags=[0], normalize=normalize,
+                         method=method, nan_policy=nan_policy).dtype
+    if va.ndim != 1 or va.shape[0] == 0 or n == 0:
+        cc.correlate(np.zeros(max(n, 1), dtype=a.dtype), va, mode, maxlag=maxlag,
+                     lags=lags)  # raises the in-memory error
+    m = va.shape[0]
+    window = maxlag is not None or lags is not None
+    if window and mode is not None:
+        cc.correlate(np.zeros(1, dtype=a.dtype), va, mode, maxlag=maxlag,
+                     lags=lags)  # raises the in-memory error
+    lag_values = cc.correlation_lags(n, m, "valid" if mode is None else mode,
+                                     maxlag=maxlag, lags=lags)
+    moved = da.moveaxis(a, axis, -1)
+    lead_chunks = moved.chunks[:-1]
+    per_block = max(1, max(moved.chunks[-1]))
+    step = int(lag_values[1] - lag_values[0]) if lag_values.shape[0] > 1 else 1
+    # Tasks return raw sums for the scale-wide normalizations, which need the whole lane.
+    local = normalize if normalize in ("unbiased", "pearson") else None
+    parts = []
+    for first in range(0, lag_values.shape[0], per_block):
+        block_lags = lag_values[first:first + per_block]
+        low, high = int(block_lags.min()), int(block_lags.max())
+        # The samples these lags overlap, clamped to at least one sample of a: samples
+        # outside every window of the block change none of its values.
+        start = min(max(low, 0), n - 1)
+        stop = min(max(high + m, start + 1), n)
+        piece = moved[..., start:stop].rechunk({moved.ndim - 1: -1})
+        local_lags = range(low - start if step > 0 else high - start,
+                           (high if step > 0 else low) - start + (1 if step > 0 else -1),
+                           step)
+
+        def block(chunk: NDArray[Any], local_lags: range = local_lags) -> NDArray[Any]:
+            return cc.correlate(chunk, va, lags=local_lags, normalize=local,
+                                method=method, nan_policy=nan_policy)
+        parts.append(piece.map_blocks(block, dtype=dtype,
+                                      chunks=lead_chunks + ((block_lags.shape[0],),)))
+    result = da.concatenate(parts, axis=-1)
+    if nan_policy == "raise":
+        # The in-memory call refuses a NaN anywhere in a, also outside the lags' windows.
+        result = da.map_blocks(_raise_if_nan, result, da.isnan(moved).any(), dtype=dtype)
+    if normalize == "biased":
+        result = result / dtype.type(max(n, m))
+    elif normalize == "coeff":
+        # (the in-memory call refuses "omit" with a normalization, so a is used as is)
+        lane = abs(moved.astype(dtype)) ** 2
+        scale = da.sqrt(lane.sum(axis=-1, keepdims=True) * np.sum(np.abs(va) ** 2))
+        result = da.where(scale == 0, np.nan, result / scale).astype(dtype)
+    return da.moveaxis(result, -1, axis)
+
+
+def _raise_if_nan(block: NDArray[Any], has_nan: Any) -> NDArray[Any]:
+    if bool(has_nan):
+        raise ValueError("a holds NaN and nan_policy='raise'")
+    return block
 
 
 def conv1d(x: da.Array | ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,

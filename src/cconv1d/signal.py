@@ -615,8 +615,15 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     out = np.empty((lanes, total), dtype=dtype)
     out[:, :lo] = np.nan      # lags without an overlapping pair
     out[:, hi:] = np.nan
-    pearson_lags(lanes_in, rows, np.ascontiguousarray(vrows), centred_v, raw,
-                 out[:, lo:hi], first, step)
+    inner = out[:, lo:hi]
+    if lanes > 1:
+        # pearson_lags writes C-contiguous rows; a column band of several lanes is not
+        # (this raised "ndarray is not C-contiguous" for N-D input with such lags).
+        inner = np.empty((lanes, hi - lo), dtype=dtype)
+    pearson_lags(lanes_in, rows, np.ascontiguousarray(vrows), centred_v, raw, inner,
+                 first, step)
+    if lanes > 1:
+        out[:, lo:hi] = inner
     return out
 
 
