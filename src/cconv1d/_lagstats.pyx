@@ -74,6 +74,21 @@ cdef double _mean(const real_t* values, idx_t n) noexcept nogil:
     return (s0 + s1) / (c0 + c1) if c0 + c1 > 0.0 else 0.0
 
 
+cdef inline double _pearson_r(double raw, double shift, double sum_a, double sum_aa,
+                              double sum_v, double inv, double var_v,
+                              bint undefined) noexcept nogil:
+    """r of one lag from its raw sum and its window's sums (the lane's offset ``shift``
+    taken out); NaN where ``undefined`` (a constant or non-finite window). Inline, so
+    the callers' loops still vectorise."""
+    cdef double cov = (raw - shift) - sum_a * sum_v * inv
+    cdef double var_a = sum_aa - sum_a * sum_a * inv
+    var_a = var_a if var_a > 0.0 else 0.0
+    cdef double r = cov / sqrt(var_a * var_v)
+    r = 1.0 if r > 1.0 else r           # comparisons with NaN are false: NaN stays
+    r = -1.0 if r < -1.0 else r
+    return NAN if undefined else r
+
+
 cdef void _full_overlap_run(const double* pa, const double* pa2, const double* ca,
                             const double* ba, const real_t* raw, real_t* out, idx_t k0,
                             idx_t step, idx_t count, idx_t m, double mean_a, double sum_v,
@@ -84,7 +99,6 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
     cdef double inv = 1.0 / m
     cdef double var_v = sum_vv - sum_v * sum_v * inv
     cdef double shift = mean_a * sum_v
-    cdef double sum_a, sum_aa, cov, var_a, r
     cdef idx_t j, k
     if var_v < 0.0:
         var_v = 0.0
@@ -96,29 +110,15 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
         # Unit step (template matching): contiguous reads, so the loop vectorises.
         pa, pa2, ca, ba = pa + k0, pa2 + k0, ca + k0, ba + k0
         for j in range(count):
-            sum_a = pa[j + m] - pa[j]
-            sum_aa = pa2[j + m] - pa2[j]
-            cov = (raw[j] - shift) - sum_a * sum_v * inv
-            var_a = sum_aa - sum_a * sum_a * inv
-            var_a = var_a if var_a > 0.0 else 0.0
-            r = cov / sqrt(var_a * var_v)
-            r = 1.0 if r > 1.0 else r       # comparisons with NaN are false: NaN stays
-            r = -1.0 if r < -1.0 else r
-            r = NAN if (ca[j + m] - ca[j + 1] == 0.0 or ba[j + m] != ba[j]) else r
-            out[j] = <real_t>r
+            out[j] = <real_t>_pearson_r(
+                raw[j], shift, pa[j + m] - pa[j], pa2[j + m] - pa2[j], sum_v, inv, var_v,
+                ca[j + m] - ca[j + 1] == 0.0 or ba[j + m] != ba[j])
         return
     for j in range(count):
         k = k0 + step * j
-        sum_a = pa[k + m] - pa[k]
-        sum_aa = pa2[k + m] - pa2[k]
-        cov = (raw[j] - shift) - sum_a * sum_v * inv
-        var_a = sum_aa - sum_a * sum_a * inv
-        var_a = var_a if var_a > 0.0 else 0.0
-        r = cov / sqrt(var_a * var_v)
-        r = 1.0 if r > 1.0 else r
-        r = -1.0 if r < -1.0 else r
-        r = NAN if (ca[k + m] - ca[k + 1] == 0.0 or ba[k + m] != ba[k]) else r
-        out[j] = <real_t>r
+        out[j] = <real_t>_pearson_r(
+            raw[j], shift, pa[k + m] - pa[k], pa2[k + m] - pa2[k], sum_v, inv, var_v,
+            ca[k + m] - ca[k + 1] == 0.0 or ba[k + m] != ba[k])
 
 
 cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
@@ -132,7 +132,7 @@ cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
     cdef double var_v = sum_vv - sum_v * sum_v * inv
     cdef double shift = mean_a * sum_v
     cdef double s1 = 0.0, s2 = 0.0, n_bad = 0.0, n_changes = 0.0
-    cdef double d_in, d_out, fin_in, fin_out, cov, var_a, r
+    cdef double d_in, d_out, fin_in, fin_out
     cdef idx_t j, k, i
     if var_v < 0.0:
         var_v = 0.0
@@ -169,13 +169,8 @@ cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
             n_bad += fin_out - fin_in
             n_changes += (<double>(originals[k + m - 1] != originals[k + m - 2])
                           - <double>(originals[k] != originals[k - 1]))
-        cov = (raw[j] - shift) - s1 * sum_v * inv
-        var_a = s2 - s1 * s1 * inv
-        var_a = var_a if var_a > 0.0 else 0.0
-        r = cov / sqrt(var_a * var_v)
-        r = 1.0 if r > 1.0 else r           # comparisons with NaN are false: NaN stays
-        r = -1.0 if r < -1.0 else r
-        out[j] = <real_t>(NAN if (n_changes == 0.0 or n_bad != 0.0) else r)
+        out[j] = <real_t>_pearson_r(raw[j], shift, s1, s2, sum_v, inv, var_v,
+                                    n_changes == 0.0 or n_bad != 0.0)
 
 
 def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)

@@ -21,6 +21,12 @@ cdef extern from *:
     """
     #include <stddef.h>
     #define CC_FIR_BLOCK 16
+    /* The taps whose input lies in the chunk for the outputs t0 .. t0 + 15. */
+    static inline void cc_fir_taps(ptrdiff_t t0, ptrdiff_t n, ptrdiff_t m,
+                                   ptrdiff_t *jlo, ptrdiff_t *jhi) {
+        *jlo = t0 - (n - 1) < 0 ? 0 : t0 - (n - 1);
+        *jhi = t0 + CC_FIR_BLOCK - 1 > m - 1 ? m - 1 : t0 + CC_FIR_BLOCK - 1;
+    }
     /* out[t] = sum_j h[j] * xp[pad + t - j] for t < total (rounded up to the block),
      * xp zero outside the chunk; only taps j whose input lies in the chunk are visited
      * (jlo..jhi), the block's own edges read the zero border. */
@@ -30,9 +36,8 @@ cdef extern from *:
         for (ptrdiff_t t0 = 0; t0 < total; t0 += CC_FIR_BLOCK) {                     \\
             T acc[CC_FIR_BLOCK];                                                     \\
             for (int k = 0; k < CC_FIR_BLOCK; ++k) acc[k] = 0;                       \\
-            ptrdiff_t jlo = t0 - (n - 1), jhi = t0 + CC_FIR_BLOCK - 1;               \\
-            if (jlo < 0) jlo = 0;                                                    \\
-            if (jhi > m - 1) jhi = m - 1;                                            \\
+            ptrdiff_t jlo, jhi;                                                      \\
+            cc_fir_taps(t0, n, m, &jlo, &jhi);                                       \\
             const T *base = xp + pad + t0;                                           \\
             for (ptrdiff_t j = jlo; j <= jhi; ++j) {                                 \\
                 const T hj = h[j];                                                   \\
@@ -58,9 +63,8 @@ cdef extern from *:
         for (ptrdiff_t t0 = 0; t0 < total; t0 += 16) {
             __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
             __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            ptrdiff_t jlo = t0 - (n - 1), jhi = t0 + 15;
-            if (jlo < 0) jlo = 0;
-            if (jhi > m - 1) jhi = m - 1;
+            ptrdiff_t jlo, jhi;
+            cc_fir_taps(t0, n, m, &jlo, &jhi);
             const double *base = xp + pad + t0;
             for (ptrdiff_t r = 0; r < 4; ++r) {
                 ptrdiff_t j = jlo + r;
@@ -99,9 +103,8 @@ cdef extern from *:
         for (ptrdiff_t t0 = 0; t0 < total; t0 += 16) {
             __m256 a0 = _mm256_setzero_ps(), a1 = a0, b0 = a0, b1 = a0;
             __m256 c0 = a0, c1 = a0, d0 = a0, d1 = a0;
-            ptrdiff_t jlo = t0 - (n - 1), jhi = t0 + 15, j;
-            if (jlo < 0) jlo = 0;
-            if (jhi > m - 1) jhi = m - 1;
+            ptrdiff_t jlo, jhi, j;
+            cc_fir_taps(t0, n, m, &jlo, &jhi);
             const float *base = xp + pad + t0;
             for (j = jlo; j + 3 <= jhi; j += 4) {   /* four taps: eight FMA chains */
                 const float *xs = base - j;
