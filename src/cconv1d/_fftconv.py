@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cconv1d._padding import PAD, PAD_BACKWARD
+from cconv1d._spec import CONSTANT
 
 __all__ = ["forward", "backward", "choose", "safe_inputs", "METHODS"]
 
@@ -112,6 +113,25 @@ def _padded(xc: NDArray[Any], left: int, right: int, code: int, value: float,
     PAD[xc.dtype.char](xc.reshape(n * c, length), out, left, right, code, value, value,
                        length, length, threads)
     return out.reshape(n, c, -1)
+
+
+def _padded_to(xc: NDArray[Any], left: int, right: int, code: int, value: float, used: int,
+               size: int, threads: int) -> NDArray[Any]:
+    """``(N, C, size)``: the first ``used`` samples of the padded input, then zeros. One
+    write of fresh memory for constant padding (no padded copy that is copied again)."""
+    n, c, length = xc.shape
+    if code != CONSTANT:
+        out = np.zeros((n, c, size), dtype=xc.dtype)
+        out[..., :used] = _padded(xc, left, right, code, value, threads)[..., :used]
+        return out
+    out = np.empty((n, c, size), dtype=xc.dtype)
+    head = min(left, used)
+    body = min(left + length, used)
+    out[..., :head] = value
+    out[..., head:body] = xc[..., :body - head]
+    out[..., body:used] = value
+    out[..., used:] = 0
+    return out
 
 
 def _kernel_spectrum(wc: NDArray[Any], flip: bool, dilation: int, size: int,
@@ -205,8 +225,12 @@ def forward(xc: NDArray[Any], wc: NDArray[Any], bc: NDArray[Any] | None, y: NDAr
     span, steps, used = _sizes(l_out, k_size, stride, dilation)
     size, block, n_blocks = _plan_blocks(n_batch, c_in, c_out, c_per_group, span, steps,
                                          next_fast_len)
-    xp = _padded(xc, left, right, code, value, threads)[..., :used]
-    xf = rfft(_segments(xp, block, size, n_blocks), size, axis=-1, **workers)
+    if n_blocks == 1:
+        xf = rfft(_padded_to(xc, left, right, code, value, used, size, threads), size,
+                  axis=-1, overwrite_x=True, **workers)
+    else:
+        xp = _padded(xc, left, right, code, value, threads)[..., :used]
+        xf = rfft(_segments(xp, block, size, n_blocks), size, axis=-1, **workers)
     wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)    # (C_out, Cg, F')
     o_per_group = c_out // groups
     # b[g, c, o, f] = conj(Wd_f[g*Og + o, c])
@@ -239,6 +263,12 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
         dy_up = np.zeros((n_batch, c_out, steps), dtype=gc.dtype)
         dy_up[..., ::stride] = gc
     dx = dw = None
+    w_plan = _plan_blocks(n_batch, c_in, c_out, c_per_group, span, steps, next_fast_len)
+    if w_plan[2] == 1 and (want_weight or _plan_blocks(
+            n_batch, c_out, c_in, c_per_group, span, used, next_fast_len)[2] == 1):
+        return _backward_one_block(dy_up, xc, wc, left, right, code, value, dilation,
+                                   groups, flip, want_input, want_weight, threads,
+                                   x_for_stats, w_plan[0])
     if want_input:
         # dxp[i] = sum_m wd[m] dy_up[i - m], i < used: window b holds dy_up from
         # b*block - span on, and its outputs span ... span + block are exact.
@@ -286,6 +316,73 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
         taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
         dw = np.ascontiguousarray(taps[..., ::-1] if flip else taps).astype(xc.dtype,
                                                                            copy=False)
+    return dx, dw
+
+
+def _backward_one_block(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int,
+                        right: int, code: int, value: float, dilation: int, groups: int,
+                        flip: bool, want_input: bool, want_weight: bool, threads: int,
+                        x_for_stats: NDArray[Any], size: int
+                        ) -> tuple[NDArray[Any] | None, NDArray[Any] | None]:
+    """Both gradients from one transform of ``dy`` (and one of ``xp``) when a single
+    window of ``size >= used`` samples holds the whole signal: then ``dxp`` is the linear
+    convolution of ``dy_up`` with ``wd`` (length ``used``, no wrap-around, no lead
+    needed) and ``dW`` the correlation of ``dy_up`` with ``xp`` at lags ``0 ... span``, so
+    the spectrum of ``dy`` serves both, and each result takes one inverse transform."""
+    rfft, irfft, _, has_workers = _fft()
+    workers = {"workers": threads} if has_workers else {}
+    n_batch, c_in, length = xc.shape
+    c_out, c_per_group, k_size = wc.shape
+    o_per_group = c_out // groups
+    span = dilation * (k_size - 1)
+    used = dy_up.shape[-1] + span
+    depthwise = o_per_group == 1 and c_per_group == 1
+    gf = rfft(dy_up, size, axis=-1, **workers)                        # (N, C_out, F')
+    dx = dw = None
+    if want_weight:
+        xf = rfft(_padded_to(xc, left, right, code, value, used, size, threads), size,
+                  axis=-1, overwrite_x=True, **workers)               # (N, C_in, F')
+        if depthwise:
+            # sum_n conj(dY_f[n]) Xp_f[n], one batch row at a time: no (N, C, F')
+            # temporaries of fresh pages.
+            summed = np.conj(gf[0]) * xf[0]
+            for p in range(1, n_batch):
+                summed += np.conj(gf[p]) * xf[p]
+            prod = summed[None, :, None, :]                           # (1, C, 1, F')
+        else:
+            gconj = np.ascontiguousarray(
+                np.conj(gf).reshape(n_batch, groups, o_per_group, -1).transpose(1, 3, 2, 0))
+            xg = np.ascontiguousarray(xf.reshape(n_batch, groups, c_per_group, -1)
+                                      .transpose(1, 3, 0, 2))
+            prod = np.matmul(gconj, xg).transpose(0, 2, 3, 1)         # (G, Og, Cg, F')
+        del xf
+        corr = irfft(prod, size, axis=-1, overwrite_x=True, **workers)
+        taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
+        dw = np.ascontiguousarray(taps[..., ::-1] if flip else taps).astype(xc.dtype,
+                                                                           copy=False)
+    if want_input:
+        wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
+        if depthwise:
+            np.multiply(gf, wf[:, 0, :], out=gf)      # dY_f is not needed any more
+            dxf = gf
+        else:
+            dxf = _group_matmul(gf, wf.reshape(groups, o_per_group, c_per_group, -1),
+                                groups)
+        del gf
+        dxp = irfft(dxf, size, axis=-1, overwrite_x=True, **workers)  # (N, C_in, size)
+        if code == CONSTANT and left + length <= used:
+            # The adjoint of constant padding keeps the samples that came from x.
+            dx = np.ascontiguousarray(dxp[..., left:left + length])
+        else:
+            padded = left + length + right
+            dxp_full = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
+            dxp_full[:, :used] = dxp[..., :used].reshape(n_batch * c_in, used)
+            dx = np.empty((n_batch * c_in, length), dtype=xc.dtype)
+            xs = (x_for_stats.reshape(n_batch * c_in, length) if x_for_stats.size
+                  else np.empty((0, 0), dtype=xc.dtype))
+            PAD_BACKWARD[xc.dtype.char](dxp_full, dx, xs, left, right, code, length,
+                                        length, threads)
+            dx = dx.reshape(n_batch, c_in, length)
     return dx, dw
 
 
