@@ -147,11 +147,13 @@ def _kernel_spectrum(wc: NDArray[Any], flip: bool, dilation: int, size: int,
 _BLAS: list[Any] = []      # [threadpoolctl controller, or None], filled on first use
 
 
-def _matmul(a: NDArray[Any], b: NDArray[Any], threads: int) -> NDArray[Any]:
-    """``numpy.matmul`` with its BLAS on at most ``threads`` threads (threadpoolctl, when
-    installed). Left alone, OpenBLAS starts one spinning thread per core whatever
-    ``set_num_threads`` says; on a busy machine, or next to the OpenMP team of a
-    two-thread call, those spinners made a one-thread backward ~10x slower."""
+def _matmul(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
+    """``numpy.matmul`` with its BLAS on one thread (threadpoolctl, when installed).
+    numpy calls BLAS once per frequency, on matrices of a few channels: left alone,
+    OpenBLAS splits each small product over one spinning thread per core whatever
+    ``set_num_threads`` says, and on a busy machine (or next to an OpenMP team) those
+    per-call hand-offs made the backward of a 64 -> 64, K = 255 layer 10-30x slower
+    (0.5x PyTorch). The transforms still use the call's threads (``workers``)."""
     if not _BLAS:
         try:
             from threadpoolctl import ThreadpoolController
@@ -161,12 +163,12 @@ def _matmul(a: NDArray[Any], b: NDArray[Any], threads: int) -> NDArray[Any]:
     if _BLAS[0] is None:  # pragma: no cover
         out: NDArray[Any] = np.matmul(a, b)
         return out
-    with _BLAS[0].limit(limits=threads, user_api="blas"):
+    with _BLAS[0].limit(limits=1, user_api="blas"):
         out = np.matmul(a, b)
     return out
 
 
-def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int, threads: int,
+def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int,
                   overwrite_a: bool = False) -> NDArray[Any]:
     """Per frequency and group, a matrix product: ``a`` is (P, G*Ca, F), ``b`` is
     (G, Ca, Cb, F); returns (P, G*Cb, F) with
@@ -183,7 +185,7 @@ def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int, threads: int,
     # when its matrices are; strided ones take a loop ~10x slower.
     a4 = np.ascontiguousarray(a.reshape(p_dim, groups, ca, freq).transpose(1, 3, 0, 2))
     b4 = np.ascontiguousarray(b.transpose(0, 3, 1, 2))               # (G, F, Ca, Cb)
-    out = _matmul(a4, b4, threads)                                    # (G, F, P, Cb)
+    out = _matmul(a4, b4)                                             # (G, F, P, Cb)
     result: NDArray[Any] = out.transpose(2, 0, 3, 1).reshape(p_dim, groups * cb, freq)
     return result
 
@@ -259,7 +261,7 @@ def forward(xc: NDArray[Any], wc: NDArray[Any], bc: NDArray[Any] | None, y: NDAr
     o_per_group = c_out // groups
     # b[g, c, o, f] = conj(Wd_f[g*Og + o, c])
     b = np.conj(wf).reshape(groups, o_per_group, c_per_group, -1).transpose(0, 2, 1, 3)
-    yf = _group_matmul(xf, b, groups, threads, True)          # (N * blocks, C_out, F')
+    yf = _group_matmul(xf, b, groups, True)                   # (N * blocks, C_out, F')
     if bc is not None and bc.size:
         # The bias through the spectrum: size * b in the zero-frequency bin adds b to
         # every sample of the inverse transform, which saves a pass over y.
@@ -306,7 +308,7 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
         wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
         # dXp_f[n, g*Cg + c] = sum_o dY_f[n, g*Og + o] * Wd_f[g*Og + o, c]
         b = wf.reshape(groups, o_per_group, c_per_group, -1)          # (G, Og, Cg, F')
-        dxf = _group_matmul(gf, b, groups, threads)            # (N * blocks, C_in, F')
+        dxf = _group_matmul(gf, b, groups)                     # (N * blocks, C_in, F')
         dxp_used = _unsegment(irfft(dxf, size, axis=-1, **workers), n_batch, n_blocks,
                               span, block, used)
         padded = left + length + right
@@ -337,7 +339,7 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
                 np.conj(gf).reshape(parts, groups, o_per_group, -1).transpose(1, 3, 2, 0))
             xg = np.ascontiguousarray(xf.reshape(parts, groups, c_per_group, -1)
                                       .transpose(1, 3, 0, 2))
-            prod = _matmul(gconj, xg, threads)                       # (G, F', Og, Cg)
+            prod = _matmul(gconj, xg)                                 # (G, F', Og, Cg)
         corr = irfft(prod.transpose(0, 2, 3, 1), size, axis=-1, **workers)
         taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
         dw = np.ascontiguousarray(taps[..., ::-1] if flip else taps).astype(xc.dtype,
@@ -380,7 +382,7 @@ def _backward_one_block(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any],
                 np.conj(gf).reshape(n_batch, groups, o_per_group, -1).transpose(1, 3, 2, 0))
             xg = np.ascontiguousarray(xf.reshape(n_batch, groups, c_per_group, -1)
                                       .transpose(1, 3, 0, 2))
-            prod = _matmul(gconj, xg, threads).transpose(0, 2, 3, 1)  # (G, Og, Cg, F')
+            prod = _matmul(gconj, xg).transpose(0, 2, 3, 1)  # (G, Og, Cg, F')
         del xf
         corr = irfft(prod, size, axis=-1, overwrite_x=True, **workers)
         taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
@@ -390,7 +392,7 @@ def _backward_one_block(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any],
         wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
         # dY_f is not needed any more: the depthwise product overwrites it
         dxf = _group_matmul(gf, wf.reshape(groups, o_per_group, c_per_group, -1), groups,
-                            threads, True)
+                            True)
         del gf
         dxp = irfft(dxf, size, axis=-1, overwrite_x=True, **workers)  # (N, C_in, size)
         if code == CONSTANT and left + length <= used:
