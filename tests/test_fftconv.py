@@ -154,3 +154,46 @@ def test_layer_takes_the_method_for_forward_and_backward():
     assert np.allclose(fft.grad_weight, direct.grad_weight, rtol=1e-12, atol=1e-11)
     with pytest.raises(ValueError, match="method must be one of"):
         cc.Conv1d(4, 6, 41, method="winograd")
+
+
+@pytest.mark.parametrize("geometry", [
+    (2, 4, 4, 512, 511, 1, 1, 4, "same"),      # depthwise, K ~ L: one window
+    (1, 3, 3, 5000, 33, 1, 2, 3, "same"),      # depthwise, long signal: overlap-save
+    (2, 4, 6, 3000, 40, 2, 1, 2, (7, 3)),      # grouped, strided, several windows
+])
+@pytest.mark.parametrize("bias", [True, False])
+def test_fft_float32_forward_and_gradients_against_float64_torch(geometry, bias):
+    """Both backward plans (one window sharing the spectrum of dy, and overlap-save) and
+    the forward's bias through the zero-frequency bin, in float32, against PyTorch's
+    float64 direct result and autograd: the error is within a small factor of PyTorch's
+    own float32 direct result's."""
+    n, c_in, c_out, length, k, stride, dilation, groups, padding = geometry
+    rng = np.random.default_rng(length)
+    x = rng.standard_normal((n, c_in, length)).astype(np.float32)
+    w = (rng.standard_normal((c_out, c_in // groups, k)) / np.sqrt(k)).astype(np.float32)
+    b = rng.standard_normal(c_out).astype(np.float32) if bias else None
+    left, right = explicit_padding(padding, length, k, stride, dilation)
+    kw = dict(stride=stride, padding=(left, right), dilation=dilation, groups=groups)
+
+    def torch_grads(dtype):
+        xt = torch.from_numpy(x.astype(dtype)).requires_grad_(True)
+        wt = torch.from_numpy(w.astype(dtype)).requires_grad_(True)
+        bt = None if b is None else torch.from_numpy(b.astype(dtype))
+        yt = F.conv1d(F.pad(xt, (left, right)), wt, bt, stride=stride, dilation=dilation,
+                      groups=groups)
+        yt.backward(torch.from_numpy(g.astype(dtype)))
+        return yt.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()
+
+    y = cc.conv1d(x, w, b, method="fft", **kw)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    grads = cc.conv1d_backward(g, x, w, bias=b is not None, method="fft", **kw)
+    ref = torch_grads(np.float64)
+    theirs = torch_grads(np.float32)
+    eps = np.finfo(np.float32).eps
+    for ours, r, t in zip((y, grads.input, grads.weight), ref, theirs):
+        assert ours.dtype == np.float32 and ours.shape == r.shape
+        scale = np.abs(r).max()
+        assert np.abs(ours - r).max() <= 4 * np.abs(t - r).max() + 64 * eps * scale
+    if bias:
+        assert np.allclose(grads.bias, g.astype(np.float64).sum(axis=(0, 2)), rtol=1e-5,
+                           atol=1e-4)

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cconv1d._padding import PAD, PAD_BACKWARD
+from cconv1d._spec import CONSTANT
 
 __all__ = ["forward", "backward", "choose", "safe_inputs", "METHODS"]
 
@@ -114,6 +115,25 @@ def _padded(xc: NDArray[Any], left: int, right: int, code: int, value: float,
     return out.reshape(n, c, -1)
 
 
+def _padded_to(xc: NDArray[Any], left: int, right: int, code: int, value: float, used: int,
+               size: int, threads: int) -> NDArray[Any]:
+    """``(N, C, size)``: the first ``used`` samples of the padded input, then zeros. One
+    write of fresh memory for constant padding (no padded copy that is copied again)."""
+    n, c, length = xc.shape
+    if code != CONSTANT:
+        out = np.zeros((n, c, size), dtype=xc.dtype)
+        out[..., :used] = _padded(xc, left, right, code, value, threads)[..., :used]
+        return out
+    out = np.empty((n, c, size), dtype=xc.dtype)
+    head = min(left, used)
+    body = min(left + length, used)
+    out[..., :head] = value
+    out[..., head:body] = xc[..., :body - head]
+    out[..., body:used] = value
+    out[..., used:] = 0
+    return out
+
+
 def _kernel_spectrum(wc: NDArray[Any], flip: bool, dilation: int, size: int,
                      rfft: Callable[..., Any], workers: dict[str, int]) -> NDArray[Any]:
     """rfft of the dilated kernel (flipped for ``flip``), (C_out, C_in/g, F//2+1)."""
@@ -124,22 +144,48 @@ def _kernel_spectrum(wc: NDArray[Any], flip: bool, dilation: int, size: int,
     return spectrum
 
 
-def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int) -> NDArray[Any]:
+_BLAS: list[Any] = []      # [threadpoolctl controller, or None], filled on first use
+
+
+def _matmul(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
+    """``numpy.matmul`` with its BLAS on one thread (threadpoolctl, when installed).
+    numpy calls BLAS once per frequency, on matrices of a few channels: left alone,
+    OpenBLAS splits each small product over one spinning thread per core whatever
+    ``set_num_threads`` says, and on a busy machine (or next to an OpenMP team) those
+    per-call hand-offs made the backward of a 64 -> 64, K = 255 layer 10-30x slower
+    (0.5x PyTorch). The transforms still use the call's threads (``workers``)."""
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _BLAS.append(ThreadpoolController())
+        except ImportError:  # pragma: no cover - threadpoolctl is a test dependency
+            _BLAS.append(None)
+    if _BLAS[0] is None:  # pragma: no cover
+        out: NDArray[Any] = np.matmul(a, b)
+        return out
+    with _BLAS[0].limit(limits=1, user_api="blas"):
+        out = np.matmul(a, b)
+    return out
+
+
+def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int,
+                  overwrite_a: bool = False) -> NDArray[Any]:
     """Per frequency and group, a matrix product: ``a`` is (P, G*Ca, F), ``b`` is
     (G, Ca, Cb, F); returns (P, G*Cb, F) with
-    ``out[p, g*Cb + j, f] = sum_i a[p, g*Ca + i, f] * b[g, i, j, f]``."""
+    ``out[p, g*Cb + j, f] = sum_i a[p, g*Ca + i, f] * b[g, i, j, f]``. With
+    ``overwrite_a`` the depthwise product is written into ``a`` (no fresh pages)."""
     p_dim, ga, freq = a.shape
     g_dim, ca, cb, _ = b.shape
     if ca == 1 and cb == 1:
         # Depthwise: a product of spectra per channel, no sum (a matmul of 1 x 1 matrices
         # per frequency is numpy's slowest loop).
-        prod: NDArray[Any] = a * b[:, 0, 0, :]
+        prod: NDArray[Any] = np.multiply(a, b[:, 0, 0, :], out=a if overwrite_a else None)
         return prod
     # Contiguous operands: numpy hands each frequency's product to BLAS (cgemm) only
     # when its matrices are; strided ones take a loop ~10x slower.
     a4 = np.ascontiguousarray(a.reshape(p_dim, groups, ca, freq).transpose(1, 3, 0, 2))
     b4 = np.ascontiguousarray(b.transpose(0, 3, 1, 2))               # (G, F, Ca, Cb)
-    out: NDArray[Any] = np.matmul(a4, b4)                             # (G, F, P, Cb)
+    out = _matmul(a4, b4)                                             # (G, F, P, Cb)
     result: NDArray[Any] = out.transpose(2, 0, 3, 1).reshape(p_dim, groups * cb, freq)
     return result
 
@@ -205,18 +251,24 @@ def forward(xc: NDArray[Any], wc: NDArray[Any], bc: NDArray[Any] | None, y: NDAr
     span, steps, used = _sizes(l_out, k_size, stride, dilation)
     size, block, n_blocks = _plan_blocks(n_batch, c_in, c_out, c_per_group, span, steps,
                                          next_fast_len)
-    xp = _padded(xc, left, right, code, value, threads)[..., :used]
-    xf = rfft(_segments(xp, block, size, n_blocks), size, axis=-1, **workers)
+    if n_blocks == 1:
+        xf = rfft(_padded_to(xc, left, right, code, value, used, size, threads), size,
+                  axis=-1, overwrite_x=True, **workers)
+    else:
+        xp = _padded(xc, left, right, code, value, threads)[..., :used]
+        xf = rfft(_segments(xp, block, size, n_blocks), size, axis=-1, **workers)
     wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)    # (C_out, Cg, F')
     o_per_group = c_out // groups
     # b[g, c, o, f] = conj(Wd_f[g*Og + o, c])
     b = np.conj(wf).reshape(groups, o_per_group, c_per_group, -1).transpose(0, 2, 1, 3)
-    yf = _group_matmul(xf, b, groups)                          # (N * blocks, C_out, F')
-    y1 = _unsegment(irfft(yf, size, axis=-1, **workers), n_batch, n_blocks, 0, block,
-                    steps)
-    np.copyto(y, y1[..., ::stride], casting="same_kind")
+    yf = _group_matmul(xf, b, groups, True)                   # (N * blocks, C_out, F')
     if bc is not None and bc.size:
-        y += bc[:, None]
+        # The bias through the spectrum: size * b in the zero-frequency bin adds b to
+        # every sample of the inverse transform, which saves a pass over y.
+        yf[..., 0] += size * bc.astype(yf.real.dtype)
+    y1 = _unsegment(irfft(yf, size, axis=-1, overwrite_x=True, **workers), n_batch,
+                    n_blocks, 0, block, steps)
+    np.copyto(y, y1[..., ::stride], casting="same_kind")
 
 
 def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, right: int,
@@ -239,6 +291,12 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
         dy_up = np.zeros((n_batch, c_out, steps), dtype=gc.dtype)
         dy_up[..., ::stride] = gc
     dx = dw = None
+    w_plan = _plan_blocks(n_batch, c_in, c_out, c_per_group, span, steps, next_fast_len)
+    if w_plan[2] == 1 and (want_weight or _plan_blocks(
+            n_batch, c_out, c_in, c_per_group, span, used, next_fast_len)[2] == 1):
+        return _backward_one_block(dy_up, xc, wc, left, right, code, value, dilation,
+                                   groups, flip, want_input, want_weight, threads,
+                                   x_for_stats, w_plan[0])
     if want_input:
         # dxp[i] = sum_m wd[m] dy_up[i - m], i < used: window b holds dy_up from
         # b*block - span on, and its outputs span ... span + block are exact.
@@ -250,7 +308,7 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
         wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
         # dXp_f[n, g*Cg + c] = sum_o dY_f[n, g*Og + o] * Wd_f[g*Og + o, c]
         b = wf.reshape(groups, o_per_group, c_per_group, -1)          # (G, Og, Cg, F')
-        dxf = _group_matmul(gf, b, groups)                      # (N * blocks, C_in, F')
+        dxf = _group_matmul(gf, b, groups)                     # (N * blocks, C_in, F')
         dxp_used = _unsegment(irfft(dxf, size, axis=-1, **workers), n_batch, n_blocks,
                               span, block, used)
         padded = left + length + right
@@ -281,11 +339,75 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
                 np.conj(gf).reshape(parts, groups, o_per_group, -1).transpose(1, 3, 2, 0))
             xg = np.ascontiguousarray(xf.reshape(parts, groups, c_per_group, -1)
                                       .transpose(1, 3, 0, 2))
-            prod = np.matmul(gconj, xg)                               # (G, F', Og, Cg)
+            prod = _matmul(gconj, xg)                                 # (G, F', Og, Cg)
         corr = irfft(prod.transpose(0, 2, 3, 1), size, axis=-1, **workers)
         taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
         dw = np.ascontiguousarray(taps[..., ::-1] if flip else taps).astype(xc.dtype,
                                                                            copy=False)
+    return dx, dw
+
+
+def _backward_one_block(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int,
+                        right: int, code: int, value: float, dilation: int, groups: int,
+                        flip: bool, want_input: bool, want_weight: bool, threads: int,
+                        x_for_stats: NDArray[Any], size: int
+                        ) -> tuple[NDArray[Any] | None, NDArray[Any] | None]:
+    """Both gradients from one transform of ``dy`` (and one of ``xp``) when a single
+    window of ``size >= used`` samples holds the whole signal: then ``dxp`` is the linear
+    convolution of ``dy_up`` with ``wd`` (length ``used``, no wrap-around, no lead
+    needed) and ``dW`` the correlation of ``dy_up`` with ``xp`` at lags ``0 ... span``, so
+    the spectrum of ``dy`` serves both, and each result takes one inverse transform."""
+    rfft, irfft, _, has_workers = _fft()
+    workers = {"workers": threads} if has_workers else {}
+    n_batch, c_in, length = xc.shape
+    c_out, c_per_group, k_size = wc.shape
+    o_per_group = c_out // groups
+    span = dilation * (k_size - 1)
+    used = dy_up.shape[-1] + span
+    depthwise = o_per_group == 1 and c_per_group == 1
+    gf = rfft(dy_up, size, axis=-1, **workers)                        # (N, C_out, F')
+    dx = dw = None
+    if want_weight:
+        xf = rfft(_padded_to(xc, left, right, code, value, used, size, threads), size,
+                  axis=-1, overwrite_x=True, **workers)               # (N, C_in, F')
+        if depthwise:
+            # sum_n conj(dY_f[n]) Xp_f[n], one batch row at a time: no (N, C, F')
+            # temporaries of fresh pages.
+            summed = np.conj(gf[0]) * xf[0]
+            for p in range(1, n_batch):
+                summed += np.conj(gf[p]) * xf[p]
+            prod = summed[None, :, None, :]                           # (1, C, 1, F')
+        else:
+            gconj = np.ascontiguousarray(
+                np.conj(gf).reshape(n_batch, groups, o_per_group, -1).transpose(1, 3, 2, 0))
+            xg = np.ascontiguousarray(xf.reshape(n_batch, groups, c_per_group, -1)
+                                      .transpose(1, 3, 0, 2))
+            prod = _matmul(gconj, xg).transpose(0, 2, 3, 1)  # (G, Og, Cg, F')
+        del xf
+        corr = irfft(prod, size, axis=-1, overwrite_x=True, **workers)
+        taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
+        dw = np.ascontiguousarray(taps[..., ::-1] if flip else taps).astype(xc.dtype,
+                                                                           copy=False)
+    if want_input:
+        wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
+        # dY_f is not needed any more: the depthwise product overwrites it
+        dxf = _group_matmul(gf, wf.reshape(groups, o_per_group, c_per_group, -1), groups,
+                            True)
+        del gf
+        dxp = irfft(dxf, size, axis=-1, overwrite_x=True, **workers)  # (N, C_in, size)
+        if code == CONSTANT and left + length <= used:
+            # The adjoint of constant padding keeps the samples that came from x.
+            dx = np.ascontiguousarray(dxp[..., left:left + length])
+        else:
+            padded = left + length + right
+            dxp_full = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
+            dxp_full[:, :used] = dxp[..., :used].reshape(n_batch * c_in, used)
+            dx = np.empty((n_batch * c_in, length), dtype=xc.dtype)
+            xs = (x_for_stats.reshape(n_batch * c_in, length) if x_for_stats.size
+                  else np.empty((0, 0), dtype=xc.dtype))
+            PAD_BACKWARD[xc.dtype.char](dxp_full, dx, xs, left, right, code, length,
+                                        length, threads)
+            dx = dx.reshape(n_batch, c_in, length)
     return dx, dw
 
 
@@ -298,7 +420,7 @@ def safe_inputs(*arrays: NDArray[Any]) -> bool:
     for a in arrays:
         if a.size == 0:
             continue
-        peak = float(np.max(np.abs(a)))
+        peak = max(-float(a.min()), float(a.max()))   # no |a| temporary; NaN stays NaN
         if not math.isfinite(peak):
             return False
         bound *= max(peak, 1.0) * a.shape[-1] * (a.shape[1] if a.ndim > 1 else 1)
