@@ -148,7 +148,7 @@ _BLAS: list[Any] = []      # [threadpoolctl controller, or None], filled on firs
 
 
 def _matmul(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
-    """``numpy.matmul`` with its BLAS on one thread (threadpoolctl, when installed).
+    """``numpy.matmul`` with its BLAS on one thread (threadpoolctl, a run-time dependency).
     numpy calls BLAS once per frequency, on matrices of a few channels: left alone,
     OpenBLAS splits each small product over one spinning thread per core whatever
     ``set_num_threads`` says, and on a busy machine (or next to an OpenMP team) those
@@ -158,7 +158,7 @@ def _matmul(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
         try:
             from threadpoolctl import ThreadpoolController
             _BLAS.append(ThreadpoolController())
-        except ImportError:  # pragma: no cover - threadpoolctl is a test dependency
+        except ImportError:  # pragma: no cover - declared, but a vendored copy may lack it
             _BLAS.append(None)
     if _BLAS[0] is None:  # pragma: no cover
         out: NDArray[Any] = np.matmul(a, b)
