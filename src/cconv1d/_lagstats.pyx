@@ -89,6 +89,23 @@ cdef inline double _pearson_r(double raw, double shift, double sum_a, double sum
     return NAN if undefined else r
 
 
+cdef inline bint _template_terms(idx_t m, double mean_a, double sum_v, double sum_vv,
+                                 bint v_bad, real_t* out, idx_t count, double* inv,
+                                 double* var_v, double* shift) noexcept nogil:
+    """The terms of every lag that overlaps the whole template: ``1/m``, the template's
+    variance (clamped at 0) and ``mean_a * sum_v``; True, with ``out`` all NaN, when the
+    template is constant or not finite (no lag has a correlation)."""
+    cdef idx_t j
+    if v_bad:
+        for j in range(count):
+            out[j] = <real_t>NAN
+        return True
+    inv[0] = 1.0 / m
+    var_v[0] = max(sum_vv - sum_v * sum_v * inv[0], 0.0)
+    shift[0] = mean_a * sum_v
+    return False
+
+
 cdef void _full_overlap_run(const double* pa, const double* pa2, const double* ca,
                             const double* ba, const real_t* raw, real_t* out, idx_t k0,
                             idx_t step, idx_t count, idx_t m, double mean_a, double sum_v,
@@ -96,15 +113,10 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
     """Lags whose overlap is all of ``v`` (``0 <= k <= n - m``, template matching):
     ``n_k = m`` and the template's sums are constants, so the loop has no branches
     (selects only) and compiles to vector code."""
-    cdef double inv = 1.0 / m
-    cdef double var_v = sum_vv - sum_v * sum_v * inv
-    cdef double shift = mean_a * sum_v
+    cdef double inv, var_v, shift
     cdef idx_t j, k
-    if var_v < 0.0:
-        var_v = 0.0
-    if v_constant:
-        for j in range(count):
-            out[j] = <real_t>NAN
+    if _template_terms(m, mean_a, sum_v, sum_vv, v_constant, out, count, &inv, &var_v,
+                       &shift):
         return
     if step == 1:
         # Unit step (template matching): contiguous reads, so the loop vectorises.
@@ -128,17 +140,11 @@ cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
     matching): window sums slide by one sample instead of coming from prefix arrays (no
     lane-sized scratch, one pass), restarted exactly every 4096 lags so the rounding of
     the running sums cannot accumulate over a long lane."""
-    cdef double inv = 1.0 / m
-    cdef double var_v = sum_vv - sum_v * sum_v * inv
-    cdef double shift = mean_a * sum_v
+    cdef double inv, var_v, shift
     cdef double s1 = 0.0, s2 = 0.0, n_bad = 0.0, n_changes = 0.0
     cdef double d_in, d_out, fin_in, fin_out
     cdef idx_t j, k, i
-    if var_v < 0.0:
-        var_v = 0.0
-    if v_bad:
-        for j in range(count):
-            out[j] = <real_t>NAN
+    if _template_terms(m, mean_a, sum_v, sum_vv, v_bad, out, count, &inv, &var_v, &shift):
         return
     for j in range(count):
         k = k0 + j
