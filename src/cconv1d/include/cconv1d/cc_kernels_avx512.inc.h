@@ -33,7 +33,7 @@
 #define CC_V __m512d
 #define CC_VLEN 8
 #define CC_MTYPE __mmask8
-#define CC_WIDEN_ADD(t, v) ((t) = _mm512_add_pd((t), (v)))
+#define CC_WIDEN(v) (v)
 #define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), (v)))
 #else
 #define CC_V __m512
@@ -42,7 +42,7 @@
 /* Sixteen float lanes widened to two double vectors before they are added. */
 #define CC_LO_PD(v) _mm512_cvtps_pd(_mm512_castps512_ps256(v))
 #define CC_HI_PD(v) _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
-#define CC_WIDEN_ADD(t, v) ((t) = _mm512_add_pd((t), _mm512_add_pd(CC_LO_PD(v), CC_HI_PD(v))))
+#define CC_WIDEN(v) _mm512_add_pd(CC_LO_PD(v), CC_HI_PD(v))
 #define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), CC_LO_PD(v)), \
                                   (sb) = _mm512_add_pd((sb), CC_HI_PD(v)))
 #endif
@@ -178,20 +178,44 @@ static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
         }                                                                                 \
         CC_W512_FMA(0) CC_W512_FMA(1) CC_W512_FMA(2) CC_W512_FMA(3)                       \
     }
+/* Row r's block sums (its nc accumulators, widened to double and summed across lanes)
+ * added to dw[r*ldw + q], q < cols, as one masked vector: a transpose tree (pairs of
+ * lanes, then 128-bit quarters) sums six vectors in 9 adds and 12 shuffles where six
+ * separate horizontal sums took 18 and 18, and the double flush per block is this
+ * reduction itself (no vector double accumulators kept in memory). */
 #define CC_W512_FLUSH(r)                                                                  \
     if (nr > (r)) {                                                                       \
-        CC_WIDEN_ADD(t[(r) * 6 + 0], c##r##0); CC_WIDEN_ADD(t[(r) * 6 + 1], c##r##1);     \
-        CC_WIDEN_ADD(t[(r) * 6 + 2], c##r##2);                                            \
-        if (nc > 3) {                                                                     \
-            CC_WIDEN_ADD(t[(r) * 6 + 3], c##r##3); CC_WIDEN_ADD(t[(r) * 6 + 4], c##r##4); \
-            CC_WIDEN_ADD(t[(r) * 6 + 5], c##r##5);                                        \
-        }                                                                                 \
+        const __m512d s = CC_FN(cc_wsum6, avx512)(                                        \
+            CC_WIDEN(c##r##0), CC_WIDEN(c##r##1), CC_WIDEN(c##r##2),                      \
+            nc > 3 ? CC_WIDEN(c##r##3) : _mm512_setzero_pd(),                             \
+            nc > 3 ? CC_WIDEN(c##r##4) : _mm512_setzero_pd(),                             \
+            nc > 3 ? CC_WIDEN(c##r##5) : _mm512_setzero_pd());                            \
+        if ((r) < rows)                                                                   \
+            _mm512_mask_storeu_pd(dw + (r) * ldw, mw, _mm512_add_pd(                      \
+                _mm512_maskz_loadu_pd(mw, dw + (r) * ldw), s));                           \
     }
+
+/* [sum(d0), ..., sum(d5), 0, 0]: lane pairs summed (unpack), then 128-bit quarters
+ * (shuffle_f64x2) twice; a fixed order, so every call rounds the same way. */
+static CC_TARGET_AVX512 CC_ALWAYS_INLINE __m512d CC_FN(cc_wsum6, avx512)(
+        __m512d d0, __m512d d1, __m512d d2, __m512d d3, __m512d d4, __m512d d5) {
+    const __m512d u01 = _mm512_add_pd(_mm512_unpacklo_pd(d0, d1), _mm512_unpackhi_pd(d0, d1));
+    const __m512d u23 = _mm512_add_pd(_mm512_unpacklo_pd(d2, d3), _mm512_unpackhi_pd(d2, d3));
+    const __m512d u45 = _mm512_add_pd(_mm512_unpacklo_pd(d4, d5), _mm512_unpackhi_pd(d4, d5));
+    const __m512d z = _mm512_setzero_pd();
+    const __m512d p = _mm512_add_pd(_mm512_shuffle_f64x2(u01, u23, _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm512_shuffle_f64x2(u01, u23, _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512d q = _mm512_add_pd(_mm512_shuffle_f64x2(u45, z, _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm512_shuffle_f64x2(u45, z, _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_pd(_mm512_shuffle_f64x2(p, q, _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_f64x2(p, q, _MM_SHUFFLE(3, 1, 3, 1)));
+}
 
 /* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j], r < rows <= 4, q < cols <= 6.
  * Inlined with constant nr (rows computed: 1, 2 or 4) and nc (pairs: 3 or 6), so a thin
  * block computes only its own products: a depthwise layer's single row of 9 pairs ran
- * 24 FMAs per step for 6 it kept. */
+ * 24 FMAs per step for 6 it kept. Each block of CC_WBLOCK positions is summed in
+ * working precision, then reduced in double straight into dw. */
 static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_wgrad_tile, avx512)(
         CC_WGRAD_PARAMS, const int nr, const int nc) {
     /* Missing rows or pairs alias row/pair 0: computed, then discarded. */
@@ -200,9 +224,8 @@ static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_wgrad_tile, avx512)(
     const CC_T *x0 = x + offs[0], *x1 = x + offs[cols > 1 ? 1 : 0];
     const CC_T *x2 = x + offs[cols > 2 ? 2 : 0], *x3 = x + offs[cols > 3 ? 3 : 0];
     const CC_T *x4 = x + offs[cols > 4 ? 4 : 0], *x5 = x + offs[cols > 5 ? 5 : 0];
-    __m512d t[24];
-    ptrdiff_t j0, j, q, r;
-    for (q = 0; q < 24; ++q) t[q] = _mm512_setzero_pd();
+    const __mmask8 mw = (__mmask8)((1u << cols) - 1u);
+    ptrdiff_t j0, j;
     for (j0 = 0; j0 < n; j0 += CC_WBLOCK) {
         ptrdiff_t j1 = j0 + CC_WBLOCK < n ? j0 + CC_WBLOCK : n;
         CC_W512_DECL(0) CC_W512_DECL(1) CC_W512_DECL(2) CC_W512_DECL(3)
@@ -217,8 +240,6 @@ static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_wgrad_tile, avx512)(
         }
         CC_W512_FLUSH(0) CC_W512_FLUSH(1) CC_W512_FLUSH(2) CC_W512_FLUSH(3)
     }
-    for (r = 0; r < rows; ++r)
-        for (q = 0; q < cols; ++q) dw[r * ldw + q] += _mm512_reduce_add_pd(t[r * 6 + q]);
 }
 
 static CC_TARGET_AVX512 void CC_FN(cc_wgrad, avx512)(CC_WGRAD_PARAMS) {
