@@ -22,7 +22,7 @@
 #include "cc_registry.h"
 #include "cc_cpu.h"
 
-#define CC_WBLOCK 512   /* positions summed in working precision before a double flush */
+#define CC_WBLOCK 1024  /* positions summed in working precision before a double flush */
 #define CC_CAT_(a, b, c) a##_##b##_##c
 #define CC_CAT(a, b, c) CC_CAT_(a, b, c)
 #define CC_FN(base, isa) CC_CAT(base, CC_SFX, isa)

@@ -13,9 +13,9 @@
  * A tile that starts from the bias requests its output lines first (cc_prefetch_out).
  * irow: one output row, 8 vectors in flight, a weight broadcast per pair.
  * wgrad: 4 rows x 3 pairs = 12 vector accumulators reducing along j; every CC_WBLOCK
- * positions the partial sums are widened and added into double vector accumulators
- * (a few instructions, not a horizontal sum), which bounds the error of million-term
- * float32 sums; one horizontal sum per output at the end.
+ * positions the partial sums are widened to double, summed across lanes by a transpose
+ * tree and added to dw (one masked vector per row), which bounds the error of
+ * million-term float32 sums without double accumulators living in memory.
  */
 
 /* Vector macros for CC_T (undefined by cc_instance.inc.h after this file). */
@@ -140,18 +140,39 @@ static CC_TARGET_AVX2 double CC_FN(cc_hsum_pd, avx2)(__m256d v) {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
+/* [sum(d0), sum(d1), sum(d2), 0]: lane pairs summed (unpack), then 128-bit halves; a
+ * fixed order, so every call rounds the same way. */
+static CC_TARGET_AVX2 CC_ALWAYS_INLINE __m256d CC_FN(cc_wsum3, avx2)(__m256d d0, __m256d d1,
+                                                                   __m256d d2) {
+    const __m256d u01 = _mm256_add_pd(_mm256_unpacklo_pd(d0, d1), _mm256_unpackhi_pd(d0, d1));
+    const __m256d u2 = _mm256_add_pd(_mm256_unpacklo_pd(d2, _mm256_setzero_pd()),
+                                     _mm256_unpackhi_pd(d2, _mm256_setzero_pd()));
+    return _mm256_add_pd(_mm256_permute2f128_pd(u01, u2, 0x20),
+                         _mm256_permute2f128_pd(u01, u2, 0x31));
+}
+
+/* Row r's block sums, widened and reduced in double, added to its cols entries of dw. */
+#define CC_W256_FLUSH(r)                                                                  \
+    if ((r) < rows) {                                                                     \
+        const __m256d s = CC_FN(cc_wsum3, avx2)(CC_WIDEN(c##r##0), CC_WIDEN(c##r##1),     \
+                                                CC_WIDEN(c##r##2));                       \
+        _mm256_maskstore_pd(dw + (r) * ldw, mw, _mm256_add_pd(                            \
+            _mm256_maskload_pd(dw + (r) * ldw, mw), s));                                  \
+    }
+
 static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(CC_WGRAD_PARAMS) {
     /* Missing rows or pairs alias row/pair 0: computed, then discarded. */
     const CC_T *d0 = dy, *d1 = rows > 1 ? dy + ldy : dy;
     const CC_T *d2 = rows > 2 ? dy + 2 * ldy : dy, *d3 = rows > 3 ? dy + 3 * ldy : dy;
     const CC_T *x0 = x + offs[0], *x1 = x + offs[cols > 1 ? 1 : 0];
     const CC_T *x2 = x + offs[cols > 2 ? 2 : 0];
-    /* Float partial sums are widened into these double accumulators at every flush. */
-    __m256d t00 = _mm256_setzero_pd(), t01 = t00, t02 = t00, t10 = t00, t11 = t00,
-            t12 = t00, t20 = t00, t21 = t00, t22 = t00, t30 = t00, t31 = t00, t32 = t00;
-    double sums[12];
+    /* The first cols lanes: maskload/maskstore read the sign bit of each 64-bit lane. */
+    const __m256i mw = _mm256_set_epi64x(0, cols > 2 ? -1 : 0, cols > 1 ? -1 : 0, -1);
     ptrdiff_t j0, j, q, r;
     ptrdiff_t n_vec = n - n % CC_VLEN;
+    /* Each block is summed in working precision in 12 vector accumulators, then reduced
+     * in double straight into dw (no double accumulators: they spilled from the 16
+     * registers). */
     for (j0 = 0; j0 < n_vec; j0 += CC_WBLOCK) {
         ptrdiff_t j1 = j0 + CC_WBLOCK < n_vec ? j0 + CC_WBLOCK : n_vec;
         CC_V c00 = CC_ZERO(), c01 = CC_ZERO(), c02 = CC_ZERO();
@@ -169,28 +190,21 @@ static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(CC_WGRAD_PARAMS) {
             g = CC_LOADU(d3 + j);
             c30 = CC_FMA(g, v0, c30); c31 = CC_FMA(g, v1, c31); c32 = CC_FMA(g, v2, c32);
         }
-        t00 = _mm256_add_pd(t00, CC_WIDEN(c00)); t01 = _mm256_add_pd(t01, CC_WIDEN(c01));
-        t02 = _mm256_add_pd(t02, CC_WIDEN(c02)); t10 = _mm256_add_pd(t10, CC_WIDEN(c10));
-        t11 = _mm256_add_pd(t11, CC_WIDEN(c11)); t12 = _mm256_add_pd(t12, CC_WIDEN(c12));
-        t20 = _mm256_add_pd(t20, CC_WIDEN(c20)); t21 = _mm256_add_pd(t21, CC_WIDEN(c21));
-        t22 = _mm256_add_pd(t22, CC_WIDEN(c22)); t30 = _mm256_add_pd(t30, CC_WIDEN(c30));
-        t31 = _mm256_add_pd(t31, CC_WIDEN(c31)); t32 = _mm256_add_pd(t32, CC_WIDEN(c32));
+        CC_W256_FLUSH(0) CC_W256_FLUSH(1) CC_W256_FLUSH(2) CC_W256_FLUSH(3)
     }
-    sums[0] = CC_FN(cc_hsum_pd, avx2)(t00); sums[1] = CC_FN(cc_hsum_pd, avx2)(t01);
-    sums[2] = CC_FN(cc_hsum_pd, avx2)(t02); sums[3] = CC_FN(cc_hsum_pd, avx2)(t10);
-    sums[4] = CC_FN(cc_hsum_pd, avx2)(t11); sums[5] = CC_FN(cc_hsum_pd, avx2)(t12);
-    sums[6] = CC_FN(cc_hsum_pd, avx2)(t20); sums[7] = CC_FN(cc_hsum_pd, avx2)(t21);
-    sums[8] = CC_FN(cc_hsum_pd, avx2)(t22); sums[9] = CC_FN(cc_hsum_pd, avx2)(t30);
-    sums[10] = CC_FN(cc_hsum_pd, avx2)(t31); sums[11] = CC_FN(cc_hsum_pd, avx2)(t32);
-    for (j = n_vec; j < n; ++j) {
+    if (n_vec < n) {
         const CC_T *d[4] = {d0, d1, d2, d3};
         const CC_T *v[3] = {x0, x1, x2};
-        for (r = 0; r < 4; ++r)
-            for (q = 0; q < 3; ++q) sums[r * 3 + q] += (double)d[r][j] * (double)v[q][j];
+        for (r = 0; r < rows; ++r)
+            for (q = 0; q < cols; ++q) {
+                double tail = 0.0;
+                for (j = n_vec; j < n; ++j) tail += (double)d[r][j] * (double)v[q][j];
+                dw[r * ldw + q] += tail;
+            }
     }
-    for (r = 0; r < rows; ++r)
-        for (q = 0; q < cols; ++q) dw[r * ldw + q] += sums[r * 3 + q];
 }
+
+#undef CC_W256_FLUSH
 
 /* sum_j x[j] in double (float lanes widened before every add), 4 vector sums. */
 static CC_TARGET_AVX2 double CC_FN(cc_rowsum, avx2)(const CC_T *CC_RESTRICT x, ptrdiff_t n) {
