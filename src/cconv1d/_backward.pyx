@@ -19,8 +19,9 @@ cropping by ``padding`` is exactly the adjoint of zero padding.
 
 Weight gradient. ``dW[o, c, k] = sum_n sum_j dy[n, o, j] * packed[n][offs(c, k) + j]``
 over the forward pass's packed samples: a GEMM reducing along ``j``, computed by the
-``wgrad`` kernel in 4 x 3 blocks; vector partial sums are flushed into float64
-accumulators every 512 positions, so float32 results keep float64's accuracy. Each
+``wgrad`` kernel in blocks of the path's wr x wc; each call's vector partial sums (at
+most W_CHUNK positions, in the working precision) are widened, summed across lanes and
+added to float64 accumulators, so float32 results keep float64's accuracy. Each
 thread owns a fixed range of ``dW`` blocks for the whole call, packs the samples it
 needs itself, and adds the samples in order: every entry is summed in the same order
 whatever the thread count, so results are deterministic. The bias gradient sums ``dy``
@@ -764,7 +765,7 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     Short samples are concatenated: ``cat`` samples' packed rows (and dy rows, zeros
     between them) end to end, one sample every ``seg`` positions, so one wgrad call
     reduces over about W_CHUNK positions instead of one sample's L_out. A call's fixed
-    cost (horizontal sums and double flushes of its 24 accumulators) is worth about 150
+    cost (the widening and horizontal sums of its 24 accumulators) is worth tens of
     positions of products: at L = 150 it halved the kernel's rate. The groups depend
     on the shape only, so results stay independent of the thread count; not for
     ``finite`` False (a non-finite input or padding value)."""

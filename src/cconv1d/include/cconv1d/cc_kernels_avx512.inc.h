@@ -16,9 +16,14 @@
  * A tile that starts from the bias requests its output lines first (cc_prefetch_out).
  * irow: one output row, 8 vectors in flight; the last partial vector is masked, so every
  * output is the same chain of FMAs wherever it falls in the row.
- * wgrad: 4 rows x 6 pairs = 24 vector accumulators (10 loads per 24 FMAs), flushed into
- * double accumulators every CC_WBLOCK positions as in the AVX2 kernel; the partial last
- * vector is masked (zeros add nothing), so no scalar tail.
+ * wgrad: 4 rows x 6 pairs = 24 vector accumulators (10 loads per 24 FMAs). Every
+ * CC_WBLOCK positions (once per call of the planner's W_CHUNK) each row's six
+ * accumulators are widened to double, summed across lanes by one transpose tree and
+ * added to dw as one masked vector: the former double vector accumulators (24 more
+ * zmm, so in memory), flushed twice per call and horizontally summed one by one at the
+ * end: replacing them made the weight gradient 8-17% faster (tcn, deep-channels,
+ * strided, FCN layers; thread CPU time), flushing once per call a few % more. The partial last vector is masked (zeros add
+ * nothing), so no scalar tail.
  */
 
 /* Vector macros for CC_T (undefined by cc_instance.inc.h after this file). */

@@ -21,7 +21,8 @@
  * 16 would need 16 + 16 + 1 registers, and GCC spilled one), then 4, then 1 vector, then
  * a scalar tail: the input may be the caller's own signal, so no load passes n - 1.
  * wgrad: 4 rows x 5 pairs = 20 vector accumulators (9 loads per 20 FMAs), flushed into
- * double accumulators every CC_WBLOCK positions as on x86. AVX-512's 4 x 6 made GCC
+ * double vector accumulators every CC_WBLOCK positions (x86 reduces each block straight
+ * into dw by a transpose tree instead; not measured here). AVX-512's 4 x 6 made GCC
  * spill two accumulators per step (it hoists all ten loads: 34 live vectors); 4 x 5
  * needs 29 and runs from registers. The last n % CC_VLEN positions are summed in
  * double, never loaded as a vector (dy rows may be the caller's array).
