@@ -64,3 +64,20 @@ def test_wrong_calls_are_flagged(run_mypy):
     assert not missing, f"mypy did not flag lines {sorted(missing)}:\n{result.stdout}"
     unexpected = {line for line, _ in reported} - {line for line, _ in expected}
     assert not unexpected, f"unexpected errors on lines {sorted(unexpected)}:\n{result.stdout}"
+
+
+def test_mode_literals_list_exactly_what_the_spec_layer_accepts():
+    """The ``Literal`` aliases a type checker sees equal the words the checks accept:
+    a mode added to (or dropped from) ``_spec`` without the alias would make correct
+    user code fail mypy, or wrong code pass it."""
+    import typing
+
+    from cconv1d import _spec, _typing
+
+    accepted = set(_spec.MODE_CODES) | set(_spec.ALIASES)
+    assert set(typing.get_args(_typing.PadMode)) == accepted
+    for word in typing.get_args(_typing.PaddingWord):
+        _spec.check_padding(word)
+    with pytest.raises(ValueError, match="padding"):
+        _spec.check_padding("sideways")
+    assert set(typing.get_args(_typing.PaddingWord)) == set(_spec._PADDING_WORDS)

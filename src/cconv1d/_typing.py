@@ -1,7 +1,7 @@
 """Type aliases of the public API (for annotations; nothing here runs at call time).
 
 The mode words are ``Literal`` types, so a type checker flags a misspelt mode or an int
-where a word is expected; they list exactly the names :mod:`cconv1d._modes` accepts.
+where a word is expected; they list exactly the names :mod:`cconv1d._spec` accepts (a test checks it).
 """
 
 from __future__ import annotations
