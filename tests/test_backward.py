@@ -464,3 +464,30 @@ def test_weight_gradient_of_short_samples_keeps_nonfinite_where_it_belongs(dtype
     assert finite.sum() > 0
     np.testing.assert_allclose(ours[finite], ref[finite],
                                rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n,c_out,l_out", [(0, 20, 50), (1, 1, 1), (3, 15, 700),
+                                           (5, 16, 257), (4, 17, 1000), (8, 40, 16384)])
+def test_bias_gradient_matches_a_float64_sum(dtype, n, c_out, l_out):
+    """db = dy summed over samples and positions: against numpy's float64 sum, across
+    channel counts around the kernel's block of channels, with the same bits at 1 and
+    2 threads (each channel adds its samples in one fixed order; the last shape is above
+    the parallel threshold)."""
+    rng = np.random.default_rng([n, c_out, l_out])
+    dy = (rng.standard_normal((n, c_out, l_out)) + 3.0).astype(dtype)
+    x = np.zeros((n, 2, l_out), dtype)
+    w = np.zeros((c_out, 2, 1), dtype)
+    ref = dy.astype(np.float64).sum(axis=(0, 2))
+    results = []
+    for threads in (1, 2):
+        cc.set_num_threads(threads)
+        try:
+            results.append(cc.conv1d_backward(dy, x, w, needs="bias").bias)
+        finally:
+            cc.set_num_threads(None)
+    # float64 accumulation: only the final rounding to dtype remains.
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(results[0], ref, rtol=2 * eps,
+                               atol=64 * np.finfo(np.float64).eps * n * l_out * 4)
+    assert np.array_equal(results[0], results[1])

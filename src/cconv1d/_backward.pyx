@@ -48,6 +48,7 @@ cdef enum:
     ROW_BLOCK = 4096
     W_CHUNK = 1024        # positions per wgrad call: its dy and packed rows stay in L2
     SLACK_CAT = 8         # as _forward's SLACK: zeroed columns after a packed row
+    BIAS_ROWS = 16        # channels per bias item: read as one run of rows per sample
 
 
 
@@ -635,13 +636,13 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     if flops < PARALLEL_MIN_FLOPS:
         threads = 1
     cdef idx_t n, o, j, t, c, k
-    cdef double acc
+    cdef const real_t* dy0 = (&dy[0, 0, 0] if dy.shape[0] * dy.shape[1] * dy.shape[2] > 0
+                              else <const real_t*>NULL)
     if want_b:
-        for o in prange(geo.c_out, schedule="dynamic", num_threads=threads):
-            acc = 0.0
-            for n in range(n_batch):
-                acc = acc + rowsum(geo.kern, &dy[n, o, 0], geo.l_out)
-            db[o] = <real_t>acc
+        for o in prange((geo.c_out + BIAS_ROWS - 1) // BIAS_ROWS, schedule="dynamic",
+                        num_threads=threads):
+            _bias_rows(geo.kern, dy0, n_batch, geo.c_out, geo.l_out, o * BIAS_ROWS,
+                       min(o * BIAS_ROWS + BIAS_ROWS, geo.c_out), &db[0])
     if not want_w:
         return CC_OK
     if n_batch == 0:
@@ -736,6 +737,26 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                     (o * geo.c_per_group + c) * geo.k_size + k]
     free(block)
     return CC_OK
+
+
+cdef void _bias_rows(const cc_kernels_t* kern, const real_t* dy, idx_t n_batch,
+                     idx_t c_out, idx_t l_out, idx_t o0, idx_t o1,
+                     real_t* db) noexcept nogil:
+    """db[o0:o1] = dy summed over samples and positions, in float64.
+
+    Each channel adds its samples' row sums in sample order (the result does not depend
+    on the thread count), but samples are the outer loop: a sample's rows o0..o1 are one
+    contiguous run. Channel by channel, consecutive rows sat C_out * L_out apart, a new
+    page each time, and the sum ran at half numpy's speed once dy left the L2."""
+    cdef double acc[BIAS_ROWS]
+    cdef idx_t n, o
+    for o in range(o1 - o0):
+        acc[o] = 0.0
+    for n in range(n_batch):
+        for o in range(o0, o1):
+            acc[o - o0] += rowsum(kern, dy + (n * c_out + o) * l_out, l_out)
+    for o in range(o0, o1):
+        db[o] = <real_t>acc[o - o0]
 
 
 cdef struct WgradPlan:
