@@ -4,7 +4,8 @@
 
 Times ``cc.convolve(..., method="direct")`` and ``method="fft"`` over a sweep of signal
 and kernel lengths (float64, mode "full"), fits ``t = c * work + o`` for each method
-(work = multiply-adds for direct, sum of B log2 B for the FFT; see
+(work = multiply-adds for direct, with one rate below ``signal._PHASED_TAPS`` taps and
+one above; sum of B log2 B for the FFT; see
 ``cconv1d.signal._direct_work`` / ``_fft_work``), prints the constants to paste into
 ``cconv1d/signal.py``, and checks the choice on the issue's cases: ``auto`` should never
 be more than 1.2x slower than the better of the two.
@@ -59,12 +60,20 @@ def main():
         fft_t.append(timed(lambda: cc.convolve(a, v, method="fft")))
         print(f"n={n:>8} m={m:>5}: direct {1e3 * direct_t[-1]:9.3f} ms   "
               f"fft {1e3 * fft_t[-1]:9.3f} ms")
-    c_d, o_d = fit(direct_work, direct_t)
+    # Two direct rates: the plain row loop below _PHASED_TAPS taps, the phased one above;
+    # one overhead, fitted on the short kernels (the long ones' is lost in their work).
+    phased = [m >= signal._PHASED_TAPS for n, m in sweep]
+    c_d, o_d = fit([w for w, p in zip(direct_work, phased) if not p],
+                   [t for t, p in zip(direct_t, phased) if not p])
+    c_p, _ = fit([w for w, p in zip(direct_work, phased) if p],
+                 [t for t, p in zip(direct_t, phased) if p])
     c_f, o_f = fit(fft_work, fft_t)
     print("\nconstants for cconv1d/signal.py:")
-    print(f"_DIRECT_SECONDS_PER_MAC = {c_d:.3g}\n_DIRECT_OVERHEAD = {o_d:.3g}")
+    print(f"_DIRECT_SECONDS_PER_MAC = {c_d:.3g}\n_DIRECT_SECONDS_PER_MAC_PHASED = {c_p:.3g}")
+    print(f"_DIRECT_OVERHEAD = {o_d:.3g}")
     print(f"_FFT_SECONDS_PER_NLOGN = {c_f:.3g}\n_FFT_OVERHEAD = {o_f:.3g}")
     signal._DIRECT_SECONDS_PER_MAC, signal._DIRECT_OVERHEAD = c_d, o_d
+    signal._DIRECT_SECONDS_PER_MAC_PHASED = c_p
     signal._FFT_SECONDS_PER_NLOGN, signal._FFT_OVERHEAD = c_f, o_f
     print("\nauto on the issue's cases (should be within 1.2x of the better method):")
     for n, m in [(1000, 7), (100_000, 31), (1_000_000, 31), (1_000_000, 301),

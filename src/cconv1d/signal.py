@@ -35,6 +35,12 @@ _Array: TypeAlias = NDArray[Any]
 # plus a fixed overhead. Measured on a 2-core AVX2 machine, 1 thread, float64
 # (benchmarks/calibrate_signal.py prints fresh values).
 _DIRECT_SECONDS_PER_MAC = 6.2e-11
+# Kernels of _PHASED_TAPS taps or more run the phased row kernel (cc_kernels.h: a loaded
+# input vector serves several taps): 1.93x the plain loop's rate in one calibration run
+# on Zen 4 (8.22e-11 against 4.26e-11 s per MAC, a loaded machine), applied to the
+# constant above so that it stays consistent with the FFT's, measured on a quiet one.
+_DIRECT_SECONDS_PER_MAC_PHASED = 3.2e-11
+_PHASED_TAPS = 16
 _DIRECT_OVERHEAD = 2.1e-05
 _FFT_SECONDS_PER_NLOGN = 5.9e-10
 _FFT_OVERHEAD = 3.3e-05
@@ -46,6 +52,13 @@ _AUTO_DIRECT_MAX_MACS = int((_FFT_OVERHEAD - _DIRECT_OVERHEAD) / _DIRECT_SECONDS
 def _direct_work(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> int:
     """Multiply-adds of the direct method (complex: four real ones each)."""
     return (4 if complex_input else 1) * lanes * n * m
+
+
+def _direct_seconds(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> float:
+    """The model's time of the direct method (its rate depends on the kernel's length)."""
+    rate = (_DIRECT_SECONDS_PER_MAC_PHASED if min(n, m) >= _PHASED_TAPS
+            else _DIRECT_SECONDS_PER_MAC)
+    return _direct_work(n, m, lanes, complex_input) * rate + _DIRECT_OVERHEAD
 
 
 def _fft_work(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> float:
@@ -67,7 +80,8 @@ def choose_method(n: int, m: int, lanes: int = 1,
     """``"direct"`` or ``"fft"``: the faster method predicted for a full convolution of
     ``lanes`` signals of ``n`` samples with ``m`` taps.
 
-    The model is ``t_direct = MACs * c_d + o_d`` against
+    The model is ``t_direct = MACs * c_d + o_d`` (``c_d`` smaller from 16 taps on,
+    where the phased row kernel runs) against
     ``t_fft = (sum of B log2 B over its transforms) * c_f + o_f``, with the constants
     measured by ``benchmarks/calibrate_signal.py``.
 
@@ -77,8 +91,7 @@ def choose_method(n: int, m: int, lanes: int = 1,
     >>> choose_method(1000, 7), choose_method(1_000_000, 3001)
     ('direct', 'fft')
     """
-    direct = (_direct_work(n, m, lanes, complex_input) * _DIRECT_SECONDS_PER_MAC
-              + _DIRECT_OVERHEAD)
+    direct = _direct_seconds(n, m, lanes, complex_input)
     if direct <= _FFT_OVERHEAD:   # cheaper than any FFT could be: skip the FFT model
         return "direct"
     fft = _fft_work(n, m, lanes, complex_input) * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD

@@ -117,6 +117,20 @@ static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(CC_IGEMM_PARAMS) {
 static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
     const ptrdiff_t step = 8 * CC_VLEN;
+    if (n_pairs >= CC_IROW_PHASED_MIN(CC_VLEN) && cc_offs_consecutive(offs, n_pairs)) {
+        const CC_T *x0 = x + offs[0];
+        ptrdiff_t ph, q;
+        CC_IROW_PHASED_LOOP
+        for (; j + CC_VLEN <= n; j += CC_VLEN) {
+            CC_V a0 = accumulate ? CC_LOADU(y + j) : CC_SET1(bias);
+            for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph)
+                for (q = ph; q < n_pairs; q += CC_VLEN)
+                    a0 = CC_FMA(CC_SET1(w[q]), CC_LOADU(x0 + j + q), a0);
+            CC_STOREU(y + j, a0);
+        }
+        for (; j < n; ++j) CC_IROW_PHASED_SCALAR(j)
+        return;
+    }
     CC_IROW_MAIN_LOOP
     for (; j + CC_VLEN <= n; j += CC_VLEN) {
         CC_V a0 = accumulate ? CC_LOADU(y + j) : CC_SET1(bias);

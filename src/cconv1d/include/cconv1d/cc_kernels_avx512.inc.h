@@ -150,6 +150,20 @@ static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(CC_IGEMM_PARAMS) {
 static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
     const ptrdiff_t step = 8 * CC_VLEN;
+    if (n_pairs >= CC_IROW_PHASED_MIN(CC_VLEN) && cc_offs_consecutive(offs, n_pairs)) {
+        const CC_T *x0 = x + offs[0];
+        ptrdiff_t ph, q;
+        CC_IROW_PHASED_LOOP
+        for (; j < n; j += CC_VLEN) {   /* the tail, masked, in the same phased order */
+            const CC_MTYPE m = CC_MASK_FOR(n - j);
+            CC_V a0 = accumulate ? CC_MLOAD(m, y + j) : CC_SET1(bias);
+            for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph)
+                for (q = ph; q < n_pairs; q += CC_VLEN)
+                    a0 = CC_FMA(CC_SET1(w[q]), CC_MLOAD(m, x0 + j + q), a0);
+            CC_MSTORE(y + j, m, a0);
+        }
+        return;
+    }
     CC_IROW_MAIN_LOOP
     /* One vector at a time, the last one masked: the input may be the caller's own row
      * (the direct path reads signals in place), so no load may pass its end. */
