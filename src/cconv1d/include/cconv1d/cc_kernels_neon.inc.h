@@ -152,6 +152,24 @@ static void CC_FN(cc_igemm, neon)(CC_IGEMM_PARAMS) {
 /* One output row: y[j] = (accumulate ? y[j] : bias) + sum_p w[p] * x[offs[p] + j]. */
 static void CC_FN(cc_irow, neon)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
+    if (n_pairs >= CC_IROW_PHASED_MIN(CC_VLEN) && cc_offs_consecutive(offs, n_pairs)) {
+        /* By phases (cc_kernels.h), with the generic macros' argument order; the tail
+         * sums in the same order with fused scalar multiply-adds (vfmaq rounds once). */
+#define CC_FMA(a, b, c) CC_VFMA((c), (a), (b))
+#define CC_SET1 CC_DUP
+#if CC_F64
+#define CC_FMA1(a, b, c) __builtin_fma((a), (b), (c))
+#else
+#define CC_FMA1(a, b, c) __builtin_fmaf((a), (b), (c))
+#endif
+        const CC_T *x0 = x + offs[0];
+        CC_IROW_PHASED_LOOP
+        for (; j < n; ++j) CC_IROW_PHASED_SCALAR(j)
+#undef CC_FMA
+#undef CC_SET1
+#undef CC_FMA1
+        return;
+    }
     CC_I_ROW(12)
     CC_I_ROW(4)
     CC_I_ROW(1)
