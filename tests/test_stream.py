@@ -250,3 +250,137 @@ def test_nonfinite_taps_and_samples_like_lfilter(method):
     ey, ezf = scipy.signal.lfilter(finite_h, [1.0], x_nan, zi=np.zeros(2))
     np.testing.assert_allclose(y, ey, equal_nan=True)
     np.testing.assert_allclose(zf, ezf, equal_nan=True)
+
+
+# --- the FFT route (cc_fft.h through _stream.fir_chunk / fft_full) ---------------------
+
+# Geometries of both kinds: one chunk per transform with the filter's partitions paired
+# (short chunks, long filters), and two chunk blocks per transform (long chunks).
+FFT_CASES = [(1, 1), (1, 300), (5, 1000), (64, 511), (256, 511), (100, 4097), (255, 256),
+             (3001, 2), (5000, 31), (20000, 511), (10000, 3000), (4096, 4096)]
+
+
+def fft_tolerance(h, x, zi, dtype):
+    """An error bound for the transform's sums: float64 rounding times the transform's
+    depth on the scale of the products, plus float32's rounding of the outputs."""
+    scale = np.abs(h).sum() * max(np.abs(x).max(initial=0.0), 1e-300) + np.abs(zi).max(
+        initial=0.0)
+    depth = np.log2(2 * (len(h) + len(x)) + 2)
+    eps = np.finfo(dtype).eps
+    return scale * (1e-15 * depth + 4 * eps)
+
+
+@pytest.fixture(params=["scalar", "avx2"])
+def simd(request):
+    """The SIMD path for the test (the FFT's AVX2 build on avx2 and avx512)."""
+    from cconv1d import _kernels
+    if request.param not in _kernels.usable_paths():
+        pytest.skip(f"this CPU cannot run the {request.param} path")
+    _kernels.select_simd(request.param)
+    yield request.param
+    _kernels.select_simd(None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n, m", FFT_CASES)
+def test_fft_route_against_lfilter(n, m, dtype, simd):
+    from cconv1d._stream import fir_chunk
+    rng = np.random.default_rng(n * 7919 + m)
+    h = rng.standard_normal(m).astype(dtype)
+    x = rng.standard_normal(n).astype(dtype)
+    zi = rng.standard_normal(m - 1).astype(dtype)
+    y, zf = fir_chunk(h, x, zi, -1, "fft")
+    ey, ezf = scipy.signal.lfilter(h.astype(np.float64), [1.0], x.astype(np.float64),
+                                   zi=zi.astype(np.float64))
+    assert y.dtype == zf.dtype == dtype and y.shape == (n,) and zf.shape == (m - 1,)
+    tol = fft_tolerance(h, x, zi, dtype)
+    np.testing.assert_allclose(y, ey, rtol=0, atol=tol)
+    np.testing.assert_allclose(zf, ezf, rtol=0, atol=tol)
+    y0 = fir_chunk(h, x, None, -1, "fft")[0]
+    np.testing.assert_allclose(y0, scipy.signal.lfilter(h.astype(np.float64), [1.0],
+                                                        x.astype(np.float64)),
+                               rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("x_scale, h_scale", [(2.0**1018, 2.0**-1018), (2.0**-1018, 2.0**1010),
+                                              (2.0**-520, 2.0**-480), (2.0**600, 2.0**400)])
+@pytest.mark.parametrize("n, m", [(256, 511), (20000, 511)])
+def test_fft_route_extreme_magnitudes_scaled_exactly(n, m, x_scale, h_scale):
+    """Signals near float64's limits: the transform's sums of n values would overflow
+    (or sink into subnormals) unscaled; blocks and taps are scaled by powers of two."""
+    rng = np.random.default_rng(5)
+    h = rng.standard_normal(m) * h_scale
+    x = rng.standard_normal(n) * x_scale
+    y = cc.fir_filter(h, x, method="fft")
+    expected = scipy.signal.lfilter(h, [1.0], x)
+    assert np.isfinite(y).all()
+    np.testing.assert_allclose(y, expected, rtol=0,
+                               atol=1e-13 * np.abs(h).sum() * np.abs(x).max())
+
+
+def test_fft_plan_cache_follows_the_taps():
+    """Plans are matched by the taps' bytes: a filter changed in place, or two filters
+    taking turns on one stream length, never reuse a stale spectrum."""
+    rng = np.random.default_rng(9)
+    h = rng.standard_normal(511)
+    other = rng.standard_normal(511)
+    x = rng.standard_normal(256)
+    for step in range(6):
+        taps = other if step % 3 == 2 else h
+        y = cc.fir_filter(taps, x, method="fft")
+        np.testing.assert_allclose(y, scipy.signal.lfilter(taps, [1.0], x), atol=1e-11)
+        h[step * 7] += 1.0      # in place: the next call must see it
+
+
+def test_fft_route_auto_takes_it_and_falls_back_on_nan():
+    rng = np.random.default_rng(10)
+    h, x, zi = rng.standard_normal(511), rng.standard_normal(256), rng.standard_normal(510)
+    y_auto, zf_auto = cc.fir_filter(h, x, zi=zi)
+    y_fft, zf_fft = cc.fir_filter(h, x, zi=zi, method="fft")
+    np.testing.assert_array_equal(y_auto, y_fft)      # auto chose the FFT for 511 taps
+    np.testing.assert_array_equal(zf_auto, zf_fft)
+    x[100] = np.nan
+    y, zf = cc.fir_filter(h, x, zi=zi)
+    ey, ezf = scipy.signal.lfilter(h, [1.0], x, zi=zi)
+    np.testing.assert_allclose(y, ey, atol=1e-11, equal_nan=True)   # NaN only after 100
+    assert np.isfinite(y[:100]).all() and np.isnan(y[100:]).all()
+    np.testing.assert_allclose(zf, ezf, equal_nan=True)
+    y_fft = cc.fir_filter(h, x, method="fft")
+    assert np.isnan(y_fft).any()      # asked for: the transform spreads the NaN
+
+
+def test_fft_route_streams_in_threads():
+    """Plans are shared; work arrays are per call: four streams in four threads."""
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(11)
+    filters = [rng.standard_normal(300 + 50 * k) for k in range(4)]
+    signal = rng.standard_normal(8192)
+
+    def stream(h):
+        zi, pieces = np.zeros(len(h) - 1), []
+        for start in range(0, len(signal), 128):
+            y, zi = cc.fir_filter(h, signal[start:start + 128], zi=zi, method="fft")
+            pieces.append(y)
+        return np.concatenate(pieces), zi
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(stream, filters * 2))
+    for h, (y, zf) in zip(filters * 2, results):
+        ey, ezf = scipy.signal.lfilter(h, [1.0], signal, zi=np.zeros(len(h) - 1))
+        np.testing.assert_allclose(y, ey, atol=1e-10)
+        np.testing.assert_allclose(zf, ezf, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fft_route_nd_long_filter(dtype):
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((3, 2000, 2)).astype(dtype)
+    h = rng.standard_normal(700).astype(dtype)
+    zi = rng.standard_normal((3, 699, 2)).astype(dtype)
+    y, zf = cc.fir_filter(h, x, axis=1, zi=zi, method="fft")
+    ey, ezf = scipy.signal.lfilter(h.astype(np.float64), [1.0], x.astype(np.float64), axis=1,
+                                   zi=zi.astype(np.float64))
+    tol = fft_tolerance(h, x.ravel(), zi.ravel(), dtype)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, ey, rtol=0, atol=tol)
+    np.testing.assert_allclose(zf, ezf, rtol=0, atol=tol)

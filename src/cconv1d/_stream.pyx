@@ -12,8 +12,10 @@ attribute, chosen at run time) is taken when the forward module's SIMD path is a
 
 import numpy as np
 
+from cconv1d import _forward
+
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcmp, memcpy, memset
 
 from cconv1d._typedefs cimport idx_t, real_t
 
@@ -185,6 +187,8 @@ cdef int _fir(const real_t[::1] h, const real_t[::1] x, const real_t[::1] zi,
     return 0
 
 
+# SIMD paths with AVX2+FMA (AVX-512 machines have it too).
+cdef frozenset _AVX2_PATHS = frozenset(("avx2", "avx512"))
 cdef object _F32 = np.dtype(np.float32)
 cdef object _F64 = np.dtype(np.float64)
 cdef object _EMPTY32 = np.empty(0, np.float32)
@@ -223,3 +227,477 @@ def fir_block(h, x, zi, bint avx2):
         _fir[float](h, x, zi, out, avx2)
     # Views of one buffer: y and zf do not overlap, and nothing else holds it.
     return out[:n], out[n:n + m - 1]
+
+
+# ---------------------------------------------------------------------------------------
+# FFT route: long filters by overlap-save-free block convolution with our own FFT.
+
+cdef extern from "cconv1d/include/cconv1d/cc_fft.h" nogil:
+    const int CC_FFT_HAVE_AVX2
+    void cc_fft_twiddles(ptrdiff_t n, double *twr, double *twi)
+    void cc_fft_forward(ptrdiff_t n, double *re, double *im, const double *twr,
+                        const double *twi, int avx2)
+    void cc_fft_inverse(ptrdiff_t n, double *re, double *im, const double *twr,
+                        const double *twi, int avx2)
+    void cc_fft_mul(ptrdiff_t n, const double *zr, const double *zi, const double *sr,
+                    const double *si, double *outr, double *outi, int avx2)
+    int cc_fft_pack_f64(double *dest, const double *x, ptrdiff_t length, ptrdiff_t n,
+                        double *amax, int avx2)
+    int cc_fft_pack_f32(double *dest, const float *x, ptrdiff_t length, ptrdiff_t n,
+                        double *amax, int avx2)
+    void cc_fft_add_f64(double *out, const double *piece, ptrdiff_t length, double scale,
+                        int avx2)
+    void cc_fft_add_f32(float *out, const double *piece, ptrdiff_t length, double scale,
+                        int avx2)
+
+from libc.math cimport fabs, ilogb, isfinite, ldexp, log2
+
+
+# Models of the two routes' times for fir_chunk's choice, fitted on Zen 4 (AVX2 build of
+# cc_fft.h, one thread) by timing fir_chunk both ways over chunks of 16..65536 samples
+# and 8..8192 taps: one transform of size N costs about _FFT_NLOGN * N log2 N, and each
+# block's packing, spectral product and overlap-add about _FFT_LINEAR * N; fir_block
+# costs _DIRECT_MAC per product plus _DIRECT_FIXED more than the FFT route's fixed
+# cost (its zero-bordered copy of the chunk).
+cdef double _FFT_NLOGN = 2.5e-10
+cdef double _FFT_LINEAR = 1.2e-9
+cdef double _DIRECT_MAC = 4.2e-11
+cdef double _DIRECT_FIXED = 1.0e-6
+# Longest chunk for fir_block: beyond, its zero-bordered copy of the chunk costs page
+# faults, and the general path's row kernels (threaded) take the direct sums.
+cdef Py_ssize_t _BLOCK_MAX = 32768
+BLOCK_MAX = _BLOCK_MAX
+# Largest transform considered: 2^20 points (32 MiB of work arrays) and beyond that
+# more partitions of the filter are cheaper than caches missed.
+cdef int _MAX_LOG2 = 20
+
+
+cdef class FFTPlan:
+    """A filter's spectra for one block geometry, reused across calls.
+
+    ``pair_parts``: one block of the chunk per transform, the filter split into
+    ``parts`` partitions of ``part`` taps paired as ``h_2q + i h_2q+1`` (``count``
+    spectra); the real and imaginary parts of one inverse transform are then the
+    convolutions with two partitions. Otherwise (long chunks) the filter is split into
+    ``count = parts`` spectra and two blocks of the chunk ride in one transform as
+    ``x_a + i x_b``. Either way a real signal fills both halves of a complex transform.
+    The scale ``1 / nfft`` of the inverse is folded into the spectra.
+    """
+    cdef readonly Py_ssize_t m, nfft, block, part, parts, count
+    cdef readonly bint pair_parts
+    cdef readonly double cost
+    cdef readonly double unscale   # 2^e undoing the power-of-two scaling of the taps
+    cdef readonly bytes taps       # the filter's bytes, to match a later call's filter
+    cdef readonly Py_ssize_t chunk # the chunk length the geometry was chosen for
+    cdef readonly bint finite_taps
+    cdef readonly object dtype
+    cdef double* twiddles          # 2 * nfft: real, imaginary
+    cdef double* spectra           # count * 2 * nfft
+
+    def __cinit__(self):
+        self.twiddles = NULL
+        self.spectra = NULL
+
+    def __dealloc__(self):
+        free(self.twiddles)
+        free(self.spectra)
+
+
+cdef double _transform_seconds(Py_ssize_t nfft) noexcept:
+    return _FFT_NLOGN * nfft * log2(<double>nfft) + _FFT_LINEAR * nfft
+
+
+cdef tuple _geometry(Py_ssize_t n, Py_ssize_t m):
+    """``(seconds, pair_parts, nfft, block, part)`` of the cheapest block geometry for a
+    chunk of ``n`` samples and ``m`` taps under the model above."""
+    cdef Py_ssize_t nfft, block, part, parts, blocks, transforms
+    cdef double seconds, best = -1.0
+    cdef tuple choice = None
+    cdef int k
+    for k in range(1, _MAX_LOG2 + 1):
+        nfft = (<Py_ssize_t>1) << k
+        # One block holding the whole chunk, filter partitions paired.
+        if n <= nfft - 1:
+            part = nfft - n + 1
+            parts = (m + part - 1) // part
+            transforms = 1 + (parts + 1) // 2
+            seconds = transforms * _transform_seconds(nfft)
+            if best < 0 or seconds < best:
+                best, choice = seconds, (seconds, True, nfft, n, part)
+        # Pairs of blocks, the filter whole (or in halves of the transform when longer).
+        part = m if m <= nfft // 2 else nfft // 2
+        block = nfft - part + 1
+        parts = (m + part - 1) // part
+        blocks = (n + block - 1) // block
+        if blocks >= 2:
+            transforms = (blocks + 1) // 2 * (1 + parts)
+            seconds = transforms * _transform_seconds(nfft)
+            if best < 0 or seconds < best:
+                best, choice = seconds, (seconds, False, nfft, block, part)
+    return choice
+
+
+cdef dict _GEOMETRIES = {}
+cdef list _PLANS = []     # most recently used first
+cdef int _MAX_PLANS = 8
+
+
+def fft_seconds(Py_ssize_t n, Py_ssize_t m, Py_ssize_t lanes=1):
+    """The model's time of the FFT route for ``lanes`` lanes of ``n`` samples and ``m``
+    taps, without the fixed cost of a call."""
+    return lanes * _geometry_cached(n, m)[0]
+
+
+cdef tuple _geometry_cached(Py_ssize_t n, Py_ssize_t m):
+    key = (n, m)
+    geometry = _GEOMETRIES.get(key)
+    if geometry is None:
+        if len(_GEOMETRIES) > 256:
+            _GEOMETRIES.clear()
+        geometry = _geometry(n, m)
+        _GEOMETRIES[key] = geometry
+    return geometry
+
+
+# Values of magnitude within 2^+-_SAFE_EXP are transformed as they are; beyond, a block
+# (or the filter) is scaled by a power of two first, exactly, and its result scaled back,
+# so that the sums of a transform neither overflow nor sink into subnormals where the
+# direct sums would not.
+cdef int _SAFE_EXP = 400
+
+
+cdef inline int _scale_exponent(double amax) noexcept nogil:
+    if amax > ldexp(1.0, _SAFE_EXP) or (0.0 < amax < ldexp(1.0, -_SAFE_EXP)):
+        if amax <= 1.7976931348623157e308:     # not inf (NaN fails every comparison)
+            return ilogb(amax)
+    return 0
+
+
+cdef void _fill_spectra(FFTPlan plan, const real_t* h, int avx2) noexcept nogil:
+    cdef Py_ssize_t nfft = plan.nfft, s, t, start, stop
+    cdef double amax = 0.0
+    for t in range(plan.m):
+        amax = max(amax, fabs(h[t]))
+    cdef int e = _scale_exponent(amax)
+    plan.unscale = ldexp(1.0, e)
+    cdef double scale = ldexp(1.0, -e) / nfft
+    cdef double* re
+    cdef double* im
+    for s in range(plan.count):
+        re = plan.spectra + 2 * s * nfft
+        im = re + nfft
+        memset(re, 0, 2 * nfft * sizeof(double))
+        if plan.pair_parts:
+            start = 2 * s * plan.part
+            stop = min(start + plan.part, plan.m)
+            for t in range(start, stop):
+                re[t - start] = h[t] * scale
+            start = stop
+            stop = min(start + plan.part, plan.m)
+            for t in range(start, stop):
+                im[t - start] = h[t] * scale
+        else:
+            start = s * plan.part
+            stop = min(start + plan.part, plan.m)
+            for t in range(start, stop):
+                re[t - start] = h[t] * scale
+        cc_fft_forward(nfft, re, im, plan.twiddles, plan.twiddles + nfft, avx2)
+
+
+cdef FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
+    """The cached plan for ``h`` (1-D contiguous float32/float64) and chunks of ``n``."""
+    cdef Py_ssize_t m = h.shape[0]
+    geometry = _geometry_cached(n, m)
+    cdef Py_ssize_t nfft = geometry[2], part = geometry[4]
+    cdef bint pair_parts = geometry[1]
+    cdef FFTPlan plan
+    cdef Py_ssize_t i
+    taps = None
+    for i in range(len(_PLANS)):
+        plan = _PLANS[i]
+        if (plan.m == m and plan.nfft == nfft and plan.part == part
+                and plan.pair_parts == pair_parts and plan.dtype == h.dtype):
+            if taps is None:
+                taps = h.tobytes()
+            if plan.taps == taps:
+                if i:
+                    _PLANS.insert(0, _PLANS.pop(i))
+                if not pair_parts or n <= plan.block:
+                    plan.chunk = n
+                    return plan
+    plan = FFTPlan()
+    plan.m, plan.nfft, plan.part, plan.pair_parts = m, nfft, part, pair_parts
+    plan.block = geometry[3] if not pair_parts else nfft - part + 1
+    plan.parts = (m + part - 1) // part
+    plan.count = (plan.parts + 1) // 2 if pair_parts else plan.parts
+    plan.cost = geometry[0]
+    plan.taps = taps if taps is not None else h.tobytes()
+    plan.dtype = h.dtype
+    plan.chunk = n
+    plan.finite_taps = bool(np.isfinite(h).all())
+    plan.twiddles = <double*>malloc(2 * nfft * sizeof(double))
+    plan.spectra = <double*>malloc(2 * nfft * plan.count * sizeof(double))
+    if plan.twiddles == NULL or plan.spectra == NULL:
+        raise MemoryError("fir_filter: cannot allocate the filter's spectra")
+    cc_fft_twiddles(nfft, plan.twiddles, plan.twiddles + nfft)
+    if h.dtype == _F64:
+        _fill_spectra_from[double](plan, h, avx2)
+    else:
+        _fill_spectra_from[float](plan, h, avx2)
+    _PLANS.insert(0, plan)
+    del _PLANS[_MAX_PLANS:]
+    return plan
+
+
+cdef void _fill_spectra_from(FFTPlan plan, const real_t[::1] h, int avx2):
+    _fill_spectra[real_t](plan, &h[0], avx2)
+
+
+cdef inline void _add_piece(real_t* out, Py_ssize_t start, Py_ssize_t length,
+                            Py_ssize_t total, const double* piece, double unscale,
+                            int avx2) noexcept nogil:
+    """``out[start:start + length] += piece * unscale``, clipped at ``total``."""
+    if start + length > total:
+        length = total - start
+    if real_t is double:
+        cc_fft_add_f64(out + start, piece, length, unscale, avx2)
+    else:
+        cc_fft_add_f32(out + start, piece, length, unscale, avx2)
+
+
+cdef inline double _pack(double* dest, const real_t* x, Py_ssize_t length,
+                         Py_ssize_t nfft, int* nonfinite, int avx2) noexcept nogil:
+    """``dest[:nfft]`` = ``x[:length]`` then zeros; returns the largest magnitude and
+    sets ``nonfinite`` when a value is NaN or infinite."""
+    cdef double amax = 0.0
+    if real_t is double:
+        nonfinite[0] |= cc_fft_pack_f64(dest, x, length, nfft, &amax, avx2)
+    else:
+        nonfinite[0] |= cc_fft_pack_f32(dest, x, length, nfft, &amax, avx2)
+    return amax
+
+
+cdef inline double _scale_block(double* re, double* im, Py_ssize_t length,
+                                double amax) noexcept nogil:
+    """Scale a packed block when its magnitude calls for it; the factor undoing it."""
+    cdef int e = _scale_exponent(amax)
+    cdef Py_ssize_t t
+    cdef double scale
+    if e == 0:
+        return 1.0
+    scale = ldexp(1.0, -e)
+    for t in range(length):
+        re[t] *= scale
+        im[t] *= scale
+    return ldexp(1.0, e)
+
+
+cdef bint _fft_lane(FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
+                    double* work, int avx2) noexcept nogil:
+    """``out[:n + m - 1] += convolve(x, h)`` (``out`` holds zeros or a state); False when
+    ``x`` holds a NaN or an infinity (the result then carries them everywhere)."""
+    cdef Py_ssize_t nfft = plan.nfft, m = plan.m, total = n + plan.m - 1
+    cdef Py_ssize_t part = plan.part, block = plan.block, t, s, start, a_len, b_len
+    cdef Py_ssize_t p_len, b0
+    cdef double* re = work
+    cdef double* im = work + nfft
+    cdef double* yr = work + 2 * nfft
+    cdef double* yi = work + 3 * nfft
+    cdef const double* twr = plan.twiddles
+    cdef const double* twi = plan.twiddles + nfft
+    cdef const double* spectrum
+    cdef double amax, unscale
+    cdef int nonfinite = 0
+    if plan.pair_parts:
+        # The whole chunk in one transform, two filter partitions per inverse.
+        memset(im, 0, nfft * sizeof(double))
+        amax = _pack(re, x, n, nfft, &nonfinite, avx2)
+        unscale = _scale_block(re, im, n, amax) * plan.unscale
+        cc_fft_forward(nfft, re, im, twr, twi, avx2)
+        for s in range(plan.count):
+            spectrum = plan.spectra + 2 * s * nfft
+            cc_fft_mul(nfft, re, im, spectrum, spectrum + nfft, yr, yi, avx2)
+            cc_fft_inverse(nfft, yr, yi, twr, twi, avx2)
+            start = 2 * s * part
+            p_len = min(part, m - start)
+            _add_piece(out, start, n + p_len - 1, total, yr, unscale, avx2)
+            start += part
+            if start < m:
+                p_len = min(part, m - start)
+                _add_piece(out, start, n + p_len - 1, total, yi, unscale, avx2)
+        return not nonfinite
+    # Two blocks of the chunk per transform, the filter's partitions one by one.
+    b0 = 0
+    while b0 < n:
+        a_len = min(block, n - b0)
+        b_len = max(0, min(block, n - b0 - block))
+        amax = _pack(re, x + b0, a_len, nfft, &nonfinite, avx2)
+        amax = max(amax, _pack(im, x + min(b0 + block, n), b_len, nfft, &nonfinite, avx2))
+        unscale = _scale_block(re, im, a_len, amax) * plan.unscale
+        cc_fft_forward(nfft, re, im, twr, twi, avx2)
+        for s in range(plan.count):
+            spectrum = plan.spectra + 2 * s * nfft
+            cc_fft_mul(nfft, re, im, spectrum, spectrum + nfft, yr, yi, avx2)
+            cc_fft_inverse(nfft, yr, yi, twr, twi, avx2)
+            start = s * part
+            p_len = min(part, m - start)
+            _add_piece(out, b0 + start, a_len + p_len - 1, total, yr, unscale, avx2)
+            if b_len > 0:
+                _add_piece(out, b0 + block + start, b_len + p_len - 1, total, yi, unscale, avx2)
+        b0 += 2 * block
+    return not nonfinite
+
+
+cdef bint _fft_rows(FFTPlan plan, const real_t[:, ::1] rows, real_t[:, ::1] out,
+                    bint avx2) except -1:
+    """Every row's full convolution added onto ``out``'s rows; False on non-finite input."""
+    cdef Py_ssize_t lane, n = rows.shape[1]
+    cdef bint finite = True
+    cdef int simd = 1 if avx2 and CC_FFT_HAVE_AVX2 else 0
+    cdef double* work = <double*>malloc(4 * plan.nfft * sizeof(double))
+    if work == NULL:
+        raise MemoryError("fir_filter: cannot allocate the transform's work arrays")
+    try:
+        with nogil:
+            for lane in range(rows.shape[0]):
+                if n > 0 and not _fft_lane(plan, &rows[lane, 0], n, &out[lane, 0], work,
+                                           simd):
+                    finite = False
+    finally:
+        free(work)
+    return finite
+
+
+def fft_full(h, rows, out):
+    """``out += convolve(row, h)`` for each row of ``rows`` (lanes, n) into ``out``
+    (lanes, n + m - 1); all C-contiguous of one float dtype, ``h`` 1-D. Returns False
+    when the input held NaN or inf (``out`` then holds what the transform spread)."""
+    cdef bint avx2 = _forward.simd_path() in _AVX2_PATHS
+    plan = _plan(h, rows.shape[1], avx2)
+    if rows.dtype == _F64:
+        return _fft_rows[double](plan, rows, out, avx2)
+    return _fft_rows[float](plan, rows, out, avx2)
+
+
+cdef object _fir_fft_1d(object h, object dtype, const real_t[::1] hv, const real_t[::1] x,
+                        object zi, bint avx2, bint auto):
+    """``(y, zf)`` by the FFT route; None when ``auto`` and the chunk is not finite (or
+    the taps are not: the caller then takes another route)."""
+    cdef Py_ssize_t n = x.shape[0], m = hv.shape[0], k = m - 1
+    cdef FFTPlan plan = None
+    cdef bint finite = True
+    cdef int simd = 1 if avx2 and CC_FFT_HAVE_AVX2 else 0
+    cdef const real_t[::1] zv
+    if zi is not None:
+        zv = zi
+        if zv.shape[0] != k or (k > 0 and not _aligned(&zv[0], sizeof(real_t))):
+            return _DECLINED
+    if _PLANS:
+        # A stream calls again and again with one filter and one chunk length: compare
+        # the taps' bytes in place, without a copy.
+        plan = _PLANS[0]
+        if not (plan.chunk == n and plan.m == m and plan.dtype is dtype
+                and memcmp(&hv[0], <const char*>plan.taps, m * sizeof(real_t)) == 0):
+            plan = None
+    if plan is None:
+        plan = _plan(h, n, avx2)
+    if not plan.finite_taps:
+        return None
+    out = np.empty(n + m - 1, dtype=dtype)
+    cdef real_t[::1] ov = out
+    if zi is not None and k > 0:
+        memcpy(&ov[0], &zv[0], k * sizeof(real_t))
+    elif k > 0:
+        memset(&ov[0], 0, k * sizeof(real_t))
+    cdef double* work = <double*>malloc(4 * plan.nfft * sizeof(double))
+    if work == NULL:
+        raise MemoryError("fir_filter: cannot allocate the transform's work arrays")
+    if n > 0:
+        with nogil:
+            memset(&ov[k], 0, n * sizeof(real_t))
+            finite = _fft_lane(plan, &x[0], n, &ov[0], work, simd)
+    free(work)
+    if auto and not finite:
+        return None
+    # Views of one buffer: y and zf do not overlap, and nothing else holds it.
+    return out[:n], out[n:]
+
+
+cdef inline bint _aligned(const void* p, size_t size) noexcept nogil:
+    return (<size_t>p) % size == 0
+
+
+cdef bint _finite_taps(const real_t[::1] h) noexcept:
+    cdef Py_ssize_t j
+    for j in range(h.shape[0]):
+        if not isfinite(h[j]):
+            return False
+    return True
+
+
+# fir_chunk's "not this case" (None is a route's answer too: "take the general path").
+cdef object _DECLINED = object()
+
+
+cdef object _fir_chunk_typed(object h, object x, object dtype, const real_t[::1] hv,
+                             const real_t[::1] xv, object zi, int route):
+    """fir_chunk once the dtypes are known and h and x are contiguous 1-D arrays."""
+    cdef Py_ssize_t m = hv.shape[0], n = xv.shape[0]
+    if m == 0 or not (_aligned(&hv[0], sizeof(real_t))
+                      and (n == 0 or _aligned(&xv[0], sizeof(real_t)))):
+        return _DECLINED
+    cdef bint avx2 = _forward.simd_path() in _AVX2_PATHS
+    cdef bint auto = route == 0 or route == 3
+    if n > _BLOCK_MAX and (route == 0 or route == 1):
+        return _DECLINED   # the caller's models choose between the FFT and the row kernels
+    if route == 0:
+        route = (2 if n > 0 and m > 1 and _geometry_cached(n, m)[0]
+                 < _DIRECT_MAC * n * m + _DIRECT_FIXED else 1)
+    elif route == 3:
+        route = 2
+    if route == 2:
+        result = _fir_fft_1d[real_t](h, dtype, hv, xv, zi, avx2, auto)
+        if result is not None or not auto or n > _BLOCK_MAX:
+            return result
+    # Taps with NaN/inf go the general way: the block kernel also multiplies taps
+    # lying over its zero border (0 * nan), where lfilter has no product at all.
+    return fir_block(h, x, zi, avx2) if _finite_taps(hv) else None
+
+
+cdef dict _METHOD_CODES = {"auto": 0, "direct": 1, "fft": 2, "fft-unless-nonfinite": 3}
+
+
+def fir_chunk(h, x, zi, axis, method):
+    """``(y, zf)`` of ``lfilter(h, [1], x, zi=zi)`` for plain 1-D arrays of one float
+    dtype (``axis`` -1 or 0), by the FFT route or the direct block kernel, or None when
+    the arguments are not that case or the chunk needs another route (below).
+
+    ``method``: ``"auto"`` (the cheaper by the models above; a chunk holding NaN or inf
+    then takes the direct sums; None for chunks longer than ``BLOCK_MAX``, which the
+    caller's models route), ``"direct"`` (None beyond ``BLOCK_MAX`` too), ``"fft"``, or
+    ``"fft-unless-nonfinite"``: the FFT route chosen by the caller under auto's rule
+    for NaN and inf (such a chunk returns None: the caller's general path then sums
+    directly). Anything else returns None for the caller to validate."""
+    if type(method) is not str or (axis != -1 and axis != 0):
+        return None
+    code = _METHOD_CODES.get(method)
+    if code is None or type(x) is not np.ndarray or type(h) is not np.ndarray:
+        return None
+    if zi is not None and type(zi) is not np.ndarray:
+        return None
+    dtype = x.dtype
+    if h.dtype is not dtype or (zi is not None and zi.dtype is not dtype):
+        return None
+    # The typed memoryviews check the rest (1-D, contiguous, native byte order) and
+    # raise on anything else, which the general path handles.
+    try:
+        if dtype is _F64:
+            result = _fir_chunk_typed[double](h, x, dtype, h, x, zi, code)
+        elif dtype is _F32:
+            result = _fir_chunk_typed[float](h, x, dtype, h, x, zi, code)
+        else:
+            return None
+    except (ValueError, TypeError, BufferError):
+        return None
+    return None if result is _DECLINED else result
+

@@ -19,7 +19,6 @@ call, overlap-add with blocks of about ``2 m`` is already the cheaper partition.
 
 from __future__ import annotations
 
-import math
 from typing import Any, TypeAlias, overload
 
 import numpy as np
@@ -28,36 +27,52 @@ from numpy.typing import NDArray
 
 from cconv1d import _fft, _forward, _spec, _threads
 from cconv1d import signal as _signal
-from cconv1d._stream import fir_block
+from cconv1d._stream import BLOCK_MAX, fft_full, fft_seconds, fir_chunk
 from cconv1d._typing import FloatArray, InexactArray, Method
-
-# Below this many multiply-adds the direct sums win whatever the cost model says.
-_AUTO_DIRECT_MAX_MACS = _signal._AUTO_DIRECT_MAX_MACS
 
 __all__ = ["conv1d_stream", "fir_filter"]
 
 _METHODS = ("auto", "direct", "fft")
 
-# SIMD paths on which the block FIR's AVX2+FMA kernel runs: AVX-512 machines have
-# AVX2+FMA too (before, "avx512" fell to the scalar loop, 5x slower on Zen 4).
-_AVX2_PATHS = frozenset(("avx2", "avx512"))
-
 _Array: TypeAlias = NDArray[Any]
 
 
-def _full_convolution(rows: _Array, h: _Array, method: str, dtype: np.dtype[Any]) -> _Array:
-    """Full linear convolution of each row (lanes, n >= 1) with ``h`` (m,)."""
+def _fft_is_faster(n: int, m: int, lanes: int) -> bool:
+    """Whether our FFT route (``_stream``'s model) beats the row kernels (``signal``'s
+    model), both without the fixed cost of a call, which is paid either way."""
+    return m > 1 and fft_seconds(n, m, lanes) < (_signal._direct_seconds(n, m, lanes)
+                                                 - _signal._DIRECT_OVERHEAD)
+
+
+def _full_convolution(rows: _Array, h: _Array, method: str, dtype: np.dtype[Any],
+                      state: _Array | None) -> _Array:
+    """Full linear convolution of each row (lanes, n >= 1) with ``h`` (m,), plus
+    ``state`` (lanes, m - 1) on its first samples when given."""
     lanes, n = rows.shape
     m = h.shape[0]
     complex_input = dtype.kind == "c"
     if method == "auto":
-        method = _signal.choose_method(n, m, lanes, complex_input)
+        if complex_input:
+            method = _signal.choose_method(n, m, lanes, complex_input)
+        else:
+            method = "fft" if _fft_is_faster(n, m, lanes) else "direct"
         if method == "fft" and not (np.isfinite(rows).all() and np.isfinite(h).all()):
             method = "direct"   # an FFT spreads NaN and inf over every output
-    if method == "fft":
-        return _fft.full_convolution(rows, h, _threads.get_num_threads())
-    real_dtype = np.dtype(np.float32 if dtype in (np.float32, np.complex64) else np.float64)
-    return _signal._direct_any(rows, h, 0, n + m - 1, real_dtype)
+    if method == "fft" and not complex_input:
+        # Our own transform (cc_fft.h): the filter's spectra are kept between calls.
+        full = np.zeros((lanes, n + m - 1), dtype=dtype)
+        fft_full(h, rows, full)
+    elif method == "fft":
+        full = np.asarray(_fft.full_convolution(rows, h, _threads.get_num_threads()),
+                          dtype=dtype)
+    else:
+        real_dtype = np.dtype(np.float32 if dtype in (np.float32, np.complex64)
+                              else np.float64)
+        full = np.asarray(_signal._direct_any(rows, h, 0, n + m - 1, real_dtype),
+                          dtype=dtype)
+    if state is not None and m > 1:
+        full[:, :m - 1] += state.astype(dtype, copy=False)
+    return full
 
 
 @overload
@@ -138,18 +153,17 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
     >>> zi
     array([2.25, 1.25])
     """
-    if (method != "fft" and type(x) is np.ndarray and type(h) is np.ndarray
-            and x.ndim == 1 and (axis == -1 or axis == 0)
-            and (method == "direct" or x.shape[0] * h.shape[0] <= _AUTO_DIRECT_MAX_MACS
-                 or _signal.choose_method(x.shape[0], h.shape[0]) == "direct")):
-        # One plain 1-D float chunk, short enough for the direct sums: one compiled
-        # call (fir_block declines anything else, which the general path validates).
-        # Taps with NaN/inf go the general way: the block kernel also multiplies taps
-        # lying over its zero border (0 * nan), where lfilter has no product at all.
-        fast = (fir_block(h, x, zi, _forward.simd_path() in _AVX2_PATHS)
-                if h.dtype.kind == "f" and math.isfinite(h.dot(h)) else None)
-        if fast is not None:
-            return fast[0] if zi is None else fast
+    # One plain 1-D float chunk with finite taps: one compiled call, by the FFT route or
+    # the direct block kernel (fir_chunk declines anything else, which the general path
+    # validates). Long signals' direct sums go the general way (the row kernels,
+    # threaded); auto weighs them against the FFT here.
+    fast = fir_chunk(h, x, zi, axis, method)
+    if (fast is None and method == "auto" and type(x) is np.ndarray and x.ndim == 1
+            and x.shape[0] > BLOCK_MAX and type(h) is np.ndarray and h.ndim == 1
+            and h.shape[0] > 1 and _fft_is_faster(x.shape[0], h.shape[0], 1)):
+        fast = fir_chunk(h, x, zi, axis, "fft-unless-nonfinite")
+    if fast is not None:
+        return fast[0] if zi is None else fast
     hh = _spec.as_array(h, "h")
     if hh.ndim != 1 or hh.shape[0] == 0:
         raise ValueError(f"h must be a 1-D array with at least one tap, got shape "
@@ -187,14 +201,14 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
     _spec.check_size(lanes * (n + m - 1), "result")
     rows = _spec.contiguous(moved, dtype).reshape(lanes, n)
     hc = _spec.contiguous(hh, dtype)
+    state = (np.moveaxis(zz, axis, -1).reshape(lanes, m - 1) if zi is not None
+             else None)
     if n > 0 and lanes > 0:
-        full = _full_convolution(rows, hc, method, dtype)
-        full = np.asarray(full, dtype=dtype)
+        full = _full_convolution(rows, hc, method, dtype, state)
     else:
         full = np.zeros((lanes, n + m - 1), dtype=dtype)
-    if zi is not None and m > 1:
-        state = np.moveaxis(zz, axis, -1).reshape(lanes, m - 1)
-        full[:, :m - 1] += state.astype(dtype, copy=False)
+        if state is not None and m > 1:
+            full[:, :m - 1] += state.astype(dtype, copy=False)
     # A view of the first n samples (no copy of a long one-shot result).
     y = np.moveaxis(full[:, :n].reshape(lead + (n,)), -1, axis)
     if zi is None:

@@ -1,0 +1,449 @@
+/* Power-of-two complex FFT for fast convolution (fir_filter's FFT route).
+ *
+ * Only convolution needs it, so it never reorders: the forward transform is
+ * decimation in frequency (natural order in, bit-reversed order out), the inverse is
+ * decimation in time (bit-reversed in, natural out). A pointwise product of two
+ * spectra in the same scrambled order is still the spectrum of the circular
+ * convolution, so no bit-reversal pass is ever made.
+ *
+ * Data are split arrays re[n], im[n] of doubles (float32 callers convert when they pack
+ * a block: the transform's rounding then stays near float64's, far below float32's).
+ * Split arrays make every butterfly stage with a half-span of 4 or more a plain loop
+ * over contiguous vectors; the last two stages (half-spans 2 and 1) are done together
+ * on groups of four in registers.
+ *
+ * Twiddles: tw[h + j] = exp(-2 pi i j / (2 h)) for h = 1, 2, 4, ..., n/2 and j < h,
+ * n entries (index 0 unused), each computed directly by cos/sin so none inherits the
+ * error of a recurrence. The inverse uses the conjugates and is not scaled (callers
+ * fold 1/n into a filter spectrum).
+ */
+#ifndef CC_FFT_H
+#define CC_FFT_H
+
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+
+static void cc_fft_twiddles(ptrdiff_t n, double *twr, double *twi) {
+    const double pi = 3.14159265358979323846;
+    if (n > 0) { twr[0] = 1.0; twi[0] = 0.0; }
+    for (ptrdiff_t h = 1; h < n; h <<= 1)
+        for (ptrdiff_t j = 0; j < h; ++j) {
+            double angle = -pi * (double)j / (double)h;
+            twr[h + j] = cos(angle);
+            twi[h + j] = sin(angle);
+        }
+}
+
+/* The last two DIF stages (half-spans 2 then 1) on each group of four:
+ * the twiddles are 1 and -i, so they need no multiplications. */
+static inline void cc_fft_dif_tail(ptrdiff_t n, double *restrict re, double *restrict im) {
+    if (n == 2) {
+        double ar = re[0], ai = im[0], br = re[1], bi = im[1];
+        re[0] = ar + br; im[0] = ai + bi; re[1] = ar - br; im[1] = ai - bi;
+        return;
+    }
+    for (ptrdiff_t g = 0; g < n; g += 4) {
+        double r0 = re[g] + re[g + 2], i0 = im[g] + im[g + 2];
+        double r1 = re[g + 1] + re[g + 3], i1 = im[g + 1] + im[g + 3];
+        double r2 = re[g] - re[g + 2], i2 = im[g] - im[g + 2];
+        /* (a1 - a3) * (-i) */
+        double r3 = im[g + 1] - im[g + 3], i3 = re[g + 3] - re[g + 1];
+        re[g] = r0 + r1; im[g] = i0 + i1;
+        re[g + 1] = r0 - r1; im[g + 1] = i0 - i1;
+        re[g + 2] = r2 + r3; im[g + 2] = i2 + i3;
+        re[g + 3] = r2 - r3; im[g + 3] = i2 - i3;
+    }
+}
+
+/* The first two inverse DIT stages (half-spans 1 then 2): twiddles 1 and conj(-i) = i. */
+static inline void cc_fft_dit_head(ptrdiff_t n, double *restrict re, double *restrict im) {
+    if (n == 2) {
+        double ar = re[0], ai = im[0], br = re[1], bi = im[1];
+        re[0] = ar + br; im[0] = ai + bi; re[1] = ar - br; im[1] = ai - bi;
+        return;
+    }
+    for (ptrdiff_t g = 0; g < n; g += 4) {
+        double r0 = re[g] + re[g + 1], i0 = im[g] + im[g + 1];
+        double r1 = re[g] - re[g + 1], i1 = im[g] - im[g + 1];
+        double r2 = re[g + 2] + re[g + 3], i2 = im[g + 2] + im[g + 3];
+        double r3 = re[g + 2] - re[g + 3], i3 = im[g + 2] - im[g + 3];
+        /* t = (r3 + i i3) * i */
+        double tr = -i3, ti = r3;
+        re[g] = r0 + r2; im[g] = i0 + i2;
+        re[g + 2] = r0 - r2; im[g + 2] = i0 - i2;
+        re[g + 1] = r1 + tr; im[g + 1] = i1 + ti;
+        re[g + 3] = r1 - tr; im[g + 3] = i1 - ti;
+    }
+}
+
+/* One DIF stage of half-span h (>= 1): a, b -> a + b, (a - b) w. */
+#define CC_FFT_DIF_STAGE_SCALAR(J0)                                                   \
+    for (ptrdiff_t j = (J0); j < h; ++j) {                                            \
+        double ar = re[g + j], ai = im[g + j], br = re[g + j + h], bi = im[g + j + h];\
+        double dr = ar - br, di = ai - bi, wr = twr[h + j], wi = twi[h + j];          \
+        re[g + j] = ar + br; im[g + j] = ai + bi;                                     \
+        re[g + j + h] = dr * wr - di * wi; im[g + j + h] = dr * wi + di * wr;         \
+    }
+/* One inverse DIT stage: a, b -> a + b conj(w), a - b conj(w). */
+#define CC_FFT_DIT_STAGE_SCALAR(J0)                                                   \
+    for (ptrdiff_t j = (J0); j < h; ++j) {                                            \
+        double ar = re[g + j], ai = im[g + j], br = re[g + j + h], bi = im[g + j + h];\
+        double wr = twr[h + j], wi = twi[h + j];                                      \
+        double tr = br * wr + bi * wi, ti = bi * wr - br * wi;                        \
+        re[g + j] = ar + tr; im[g + j] = ai + ti;                                     \
+        re[g + j + h] = ar - tr; im[g + j + h] = ai - ti;                             \
+    }
+
+/* Two radix-2 stages fused (half-spans 2q then q, DIF; q then 2q, inverse DIT): the same
+ * operations in the same order as the two stages apart, so the same bits, with one pass
+ * over the data instead of two. Index j of a group of 4q reads j, j+q, j+2q, j+3q. */
+#define CC_CMUL(ar, ai, wr, wi, outr, outi)                                           \
+    do { double cr_ = (ar) * (wr) - (ai) * (wi), ci_ = (ar) * (wi) + (ai) * (wr);     \
+         (outr) = cr_; (outi) = ci_; } while (0)
+#define CC_CMULC(ar, ai, wr, wi, outr, outi)    /* times conj(w) */                  \
+    do { double cr_ = (ar) * (wr) + (ai) * (wi), ci_ = (ai) * (wr) - (ar) * (wi);     \
+         (outr) = cr_; (outi) = ci_; } while (0)
+
+static void cc_fft_forward_scalar(ptrdiff_t n, double *restrict re, double *restrict im,
+                                  const double *restrict twr, const double *restrict twi) {
+    ptrdiff_t h = n >> 1;
+    for (; h >= 8; h >>= 2) {
+        const ptrdiff_t q = h >> 1;
+        for (ptrdiff_t g = 0; g < n; g += 2 * h)
+            for (ptrdiff_t j = 0; j < q; ++j) {
+                double *r = re + g + j, *i = im + g + j;
+                double y0r = r[0] + r[2 * q], y0i = i[0] + i[2 * q];
+                double y1r = r[q] + r[3 * q], y1i = i[q] + i[3 * q];
+                double y2r, y2i, y3r, y3i, z1r, z1i, z3r, z3i;
+                CC_CMUL(r[0] - r[2 * q], i[0] - i[2 * q], twr[h + j], twi[h + j], y2r, y2i);
+                CC_CMUL(r[q] - r[3 * q], i[q] - i[3 * q], twr[h + q + j], twi[h + q + j],
+                        y3r, y3i);
+                CC_CMUL(y0r - y1r, y0i - y1i, twr[q + j], twi[q + j], z1r, z1i);
+                CC_CMUL(y2r - y3r, y2i - y3i, twr[q + j], twi[q + j], z3r, z3i);
+                r[0] = y0r + y1r; i[0] = y0i + y1i;
+                r[q] = z1r; i[q] = z1i;
+                r[2 * q] = y2r + y3r; i[2 * q] = y2i + y3i;
+                r[3 * q] = z3r; i[3 * q] = z3i;
+            }
+    }
+    if (h == 4)
+        for (ptrdiff_t g = 0; g < n; g += 2 * h) { CC_FFT_DIF_STAGE_SCALAR(0) }
+    if (n >= 2) cc_fft_dif_tail(n, re, im);
+}
+
+static void cc_fft_inverse_scalar(ptrdiff_t n, double *restrict re, double *restrict im,
+                                  const double *restrict twr, const double *restrict twi) {
+    if (n >= 2) cc_fft_dit_head(n, re, im);
+    ptrdiff_t h = 4;
+    for (; 2 * h < n; h <<= 2) {
+        const ptrdiff_t q = h, h2 = 2 * h;
+        for (ptrdiff_t g = 0; g < n; g += 4 * q)
+            for (ptrdiff_t j = 0; j < q; ++j) {
+                double *r = re + g + j, *i = im + g + j;
+                double tr, ti, y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i;
+                CC_CMULC(r[q], i[q], twr[q + j], twi[q + j], tr, ti);
+                y0r = r[0] + tr; y0i = i[0] + ti; y1r = r[0] - tr; y1i = i[0] - ti;
+                CC_CMULC(r[3 * q], i[3 * q], twr[q + j], twi[q + j], tr, ti);
+                y2r = r[2 * q] + tr; y2i = i[2 * q] + ti; y3r = r[2 * q] - tr; y3i = i[2 * q] - ti;
+                CC_CMULC(y2r, y2i, twr[h2 + j], twi[h2 + j], tr, ti);
+                r[0] = y0r + tr; i[0] = y0i + ti; r[2 * q] = y0r - tr; i[2 * q] = y0i - ti;
+                CC_CMULC(y3r, y3i, twr[h2 + q + j], twi[h2 + q + j], tr, ti);
+                r[q] = y1r + tr; i[q] = y1i + ti; r[3 * q] = y1r - tr; i[3 * q] = y1i - ti;
+            }
+    }
+    if (h < n)
+        for (ptrdiff_t g = 0; g < n; g += 2 * h) { CC_FFT_DIT_STAGE_SCALAR(0) }
+}
+
+/* Pointwise z *= s (split complex), n values. */
+static void cc_fft_mul_scalar(ptrdiff_t n, const double *restrict zr, const double *restrict zi,
+                              const double *restrict sr, const double *restrict si,
+                              double *restrict outr, double *restrict outi) {
+    for (ptrdiff_t k = 0; k < n; ++k) {
+        double a = zr[k], b = zi[k], c = sr[k], d = si[k];
+        outr[k] = a * c - b * d;
+        outi[k] = a * d + b * c;
+    }
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define CC_FFT_HAVE_AVX2 1
+
+/* The same stages, four butterflies per instruction (j runs over whole vectors: q >= 4). */
+#define CC_V_CMUL(a_r, a_i, w_r, w_i, o_r, o_i)                                        \
+    do { (o_r) = _mm256_fmsub_pd(a_r, w_r, _mm256_mul_pd(a_i, w_i));                  \
+         (o_i) = _mm256_fmadd_pd(a_r, w_i, _mm256_mul_pd(a_i, w_r)); } while (0)
+#define CC_V_CMULC(a_r, a_i, w_r, w_i, o_r, o_i)                                       \
+    do { (o_r) = _mm256_fmadd_pd(a_r, w_r, _mm256_mul_pd(a_i, w_i));                  \
+         (o_i) = _mm256_fmsub_pd(a_i, w_r, _mm256_mul_pd(a_r, w_i)); } while (0)
+#define CC_LD(p) _mm256_loadu_pd(p)
+#define CC_ST(p, v) _mm256_storeu_pd(p, v)
+
+/* The scalar tail's two stages on one group of four per vector: lanes are paired by
+ * permutes, a + b and a - b come from one FMA with a vector of signs (exact, so the
+ * same bits as the scalar loop), and -i (or i) swaps a lane's parts with a sign. */
+__attribute__((target("avx2,fma")))
+static void cc_fft_dif_tail_avx2(ptrdiff_t n, double *restrict re, double *restrict im) {
+    const __m256d pp_mm = _mm256_setr_pd(1.0, 1.0, -1.0, -1.0);
+    const __m256d pm_pm = _mm256_setr_pd(1.0, -1.0, 1.0, -1.0);
+    for (ptrdiff_t g = 0; g < n; g += 4) {
+        __m256d r = CC_LD(re + g), i = CC_LD(im + g);
+        /* half-span 2: [a0 + a2, a1 + a3, a0 - a2, a1 - a3] */
+        __m256d ur = _mm256_fmadd_pd(_mm256_permute4x64_pd(r, 0xEE), pp_mm,
+                                     _mm256_permute4x64_pd(r, 0x44));
+        __m256d ui = _mm256_fmadd_pd(_mm256_permute4x64_pd(i, 0xEE), pp_mm,
+                                     _mm256_permute4x64_pd(i, 0x44));
+        /* lane 3 times -i: (x + iy)(-i) = y - ix */
+        __m256d vr = _mm256_blend_pd(ur, ui, 0x8);
+        __m256d vi = _mm256_blend_pd(ui, _mm256_sub_pd(_mm256_setzero_pd(), ur), 0x8);
+        /* half-span 1: [v0 + v1, v0 - v1, v2 + v3, v2 - v3] */
+        CC_ST(re + g, _mm256_fmadd_pd(_mm256_permute4x64_pd(vr, 0xF5), pm_pm,
+                                      _mm256_permute4x64_pd(vr, 0xA0)));
+        CC_ST(im + g, _mm256_fmadd_pd(_mm256_permute4x64_pd(vi, 0xF5), pm_pm,
+                                      _mm256_permute4x64_pd(vi, 0xA0)));
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void cc_fft_dit_head_avx2(ptrdiff_t n, double *restrict re, double *restrict im) {
+    const __m256d pp_mm = _mm256_setr_pd(1.0, 1.0, -1.0, -1.0);
+    const __m256d pm_pm = _mm256_setr_pd(1.0, -1.0, 1.0, -1.0);
+    for (ptrdiff_t g = 0; g < n; g += 4) {
+        __m256d r = CC_LD(re + g), i = CC_LD(im + g);
+        /* half-span 1: [a0 + a1, a0 - a1, a2 + a3, a2 - a3] */
+        __m256d ur = _mm256_fmadd_pd(_mm256_permute4x64_pd(r, 0xF5), pm_pm,
+                                     _mm256_permute4x64_pd(r, 0xA0));
+        __m256d ui = _mm256_fmadd_pd(_mm256_permute4x64_pd(i, 0xF5), pm_pm,
+                                     _mm256_permute4x64_pd(i, 0xA0));
+        /* lane 3 times i: (x + iy) i = -y + ix */
+        __m256d vr = _mm256_blend_pd(ur, _mm256_sub_pd(_mm256_setzero_pd(), ui), 0x8);
+        __m256d vi = _mm256_blend_pd(ui, ur, 0x8);
+        /* half-span 2: [v0 + v2, v1 + v3, v0 - v2, v1 - v3] */
+        CC_ST(re + g, _mm256_fmadd_pd(_mm256_permute4x64_pd(vr, 0xEE), pp_mm,
+                                      _mm256_permute4x64_pd(vr, 0x44)));
+        CC_ST(im + g, _mm256_fmadd_pd(_mm256_permute4x64_pd(vi, 0xEE), pp_mm,
+                                      _mm256_permute4x64_pd(vi, 0x44)));
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void cc_fft_forward_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
+                                const double *restrict twr, const double *restrict twi) {
+    ptrdiff_t h = n >> 1;
+    for (; h >= 8; h >>= 2) {
+        const ptrdiff_t q = h >> 1;
+        for (ptrdiff_t g = 0; g < n; g += 2 * h)
+            for (ptrdiff_t j = 0; j < q; j += 4) {
+                double *r = re + g + j, *i = im + g + j;
+                __m256d x0r = CC_LD(r), x0i = CC_LD(i), x1r = CC_LD(r + q), x1i = CC_LD(i + q);
+                __m256d x2r = CC_LD(r + 2 * q), x2i = CC_LD(i + 2 * q);
+                __m256d x3r = CC_LD(r + 3 * q), x3i = CC_LD(i + 3 * q);
+                __m256d y0r = _mm256_add_pd(x0r, x2r), y0i = _mm256_add_pd(x0i, x2i);
+                __m256d y1r = _mm256_add_pd(x1r, x3r), y1i = _mm256_add_pd(x1i, x3i);
+                __m256d y2r, y2i, y3r, y3i, z1r, z1i, z3r, z3i;
+                CC_V_CMUL(_mm256_sub_pd(x0r, x2r), _mm256_sub_pd(x0i, x2i),
+                          CC_LD(twr + h + j), CC_LD(twi + h + j), y2r, y2i);
+                CC_V_CMUL(_mm256_sub_pd(x1r, x3r), _mm256_sub_pd(x1i, x3i),
+                          CC_LD(twr + h + q + j), CC_LD(twi + h + q + j), y3r, y3i);
+                __m256d wr = CC_LD(twr + q + j), wi = CC_LD(twi + q + j);
+                CC_V_CMUL(_mm256_sub_pd(y0r, y1r), _mm256_sub_pd(y0i, y1i), wr, wi, z1r, z1i);
+                CC_V_CMUL(_mm256_sub_pd(y2r, y3r), _mm256_sub_pd(y2i, y3i), wr, wi, z3r, z3i);
+                CC_ST(r, _mm256_add_pd(y0r, y1r)); CC_ST(i, _mm256_add_pd(y0i, y1i));
+                CC_ST(r + q, z1r); CC_ST(i + q, z1i);
+                CC_ST(r + 2 * q, _mm256_add_pd(y2r, y3r)); CC_ST(i + 2 * q, _mm256_add_pd(y2i, y3i));
+                CC_ST(r + 3 * q, z3r); CC_ST(i + 3 * q, z3i);
+            }
+    }
+    if (h == 4)
+        for (ptrdiff_t g = 0; g < n; g += 8) {
+            double *r = re + g, *i = im + g;
+            __m256d ar = CC_LD(r), ai = CC_LD(i), br = CC_LD(r + 4), bi = CC_LD(i + 4);
+            __m256d dr = _mm256_sub_pd(ar, br), di = _mm256_sub_pd(ai, bi), zr, zi;
+            CC_V_CMUL(dr, di, CC_LD(twr + 4), CC_LD(twi + 4), zr, zi);
+            CC_ST(r, _mm256_add_pd(ar, br)); CC_ST(i, _mm256_add_pd(ai, bi));
+            CC_ST(r + 4, zr); CC_ST(i + 4, zi);
+        }
+    if (n >= 4) cc_fft_dif_tail_avx2(n, re, im);
+    else if (n == 2) cc_fft_dif_tail(n, re, im);
+}
+
+__attribute__((target("avx2,fma")))
+static void cc_fft_inverse_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
+                                const double *restrict twr, const double *restrict twi) {
+    if (n >= 4) cc_fft_dit_head_avx2(n, re, im);
+    else if (n == 2) cc_fft_dit_head(n, re, im);
+    ptrdiff_t h = 4;
+    for (; 2 * h < n; h <<= 2) {
+        const ptrdiff_t q = h, h2 = 2 * h;
+        for (ptrdiff_t g = 0; g < n; g += 4 * q)
+            for (ptrdiff_t j = 0; j < q; j += 4) {
+                double *r = re + g + j, *i = im + g + j;
+                __m256d wr = CC_LD(twr + q + j), wi = CC_LD(twi + q + j), tr, ti;
+                __m256d x0r = CC_LD(r), x0i = CC_LD(i), x2r = CC_LD(r + 2 * q), x2i = CC_LD(i + 2 * q);
+                CC_V_CMULC(CC_LD(r + q), CC_LD(i + q), wr, wi, tr, ti);
+                __m256d y0r = _mm256_add_pd(x0r, tr), y0i = _mm256_add_pd(x0i, ti);
+                __m256d y1r = _mm256_sub_pd(x0r, tr), y1i = _mm256_sub_pd(x0i, ti);
+                CC_V_CMULC(CC_LD(r + 3 * q), CC_LD(i + 3 * q), wr, wi, tr, ti);
+                __m256d y2r = _mm256_add_pd(x2r, tr), y2i = _mm256_add_pd(x2i, ti);
+                __m256d y3r = _mm256_sub_pd(x2r, tr), y3i = _mm256_sub_pd(x2i, ti);
+                CC_V_CMULC(y2r, y2i, CC_LD(twr + h2 + j), CC_LD(twi + h2 + j), tr, ti);
+                CC_ST(r, _mm256_add_pd(y0r, tr)); CC_ST(i, _mm256_add_pd(y0i, ti));
+                CC_ST(r + 2 * q, _mm256_sub_pd(y0r, tr)); CC_ST(i + 2 * q, _mm256_sub_pd(y0i, ti));
+                CC_V_CMULC(y3r, y3i, CC_LD(twr + h2 + q + j), CC_LD(twi + h2 + q + j), tr, ti);
+                CC_ST(r + q, _mm256_add_pd(y1r, tr)); CC_ST(i + q, _mm256_add_pd(y1i, ti));
+                CC_ST(r + 3 * q, _mm256_sub_pd(y1r, tr)); CC_ST(i + 3 * q, _mm256_sub_pd(y1i, ti));
+            }
+    }
+    if (h < n)
+        for (ptrdiff_t g = 0; g < n; g += 2 * h)
+            for (ptrdiff_t j = 0; j < h; j += 4) {
+                double *r = re + g + j, *i = im + g + j;
+                __m256d ar = CC_LD(r), ai = CC_LD(i), tr, ti;
+                CC_V_CMULC(CC_LD(r + h), CC_LD(i + h), CC_LD(twr + h + j), CC_LD(twi + h + j),
+                           tr, ti);
+                CC_ST(r, _mm256_add_pd(ar, tr)); CC_ST(i, _mm256_add_pd(ai, ti));
+                CC_ST(r + h, _mm256_sub_pd(ar, tr)); CC_ST(i + h, _mm256_sub_pd(ai, ti));
+            }
+}
+
+__attribute__((target("avx2,fma")))
+static void cc_fft_mul_avx2(ptrdiff_t n, const double *restrict zr, const double *restrict zi,
+                            const double *restrict sr, const double *restrict si,
+                            double *restrict outr, double *restrict outi) {
+    ptrdiff_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        __m256d a = _mm256_loadu_pd(zr + k), b = _mm256_loadu_pd(zi + k);
+        __m256d c = _mm256_loadu_pd(sr + k), d = _mm256_loadu_pd(si + k);
+        _mm256_storeu_pd(outr + k, _mm256_fmsub_pd(a, c, _mm256_mul_pd(b, d)));
+        _mm256_storeu_pd(outi + k, _mm256_fmadd_pd(a, d, _mm256_mul_pd(b, c)));
+    }
+    cc_fft_mul_scalar(n - k, zr + k, zi + k, sr + k, si + k, outr + k, outi + k);
+}
+#else
+#define CC_FFT_HAVE_AVX2 0
+#define cc_fft_forward_avx2 cc_fft_forward_scalar
+#define cc_fft_inverse_avx2 cc_fft_inverse_scalar
+#define cc_fft_mul_avx2 cc_fft_mul_scalar
+#endif
+
+/* Moving blocks in and out of the transform, for float64 (f64) and float32 (f32)
+ * signals: cc_fft_pack_* copies len values into dest[0:len] as doubles and zeros
+ * dest[len:n], returning whether a value is NaN or infinite, with the largest
+ * magnitude in *amax; cc_fft_add_* adds piece[t] * scale onto out[t] (rounded to the
+ * signal's type). Written once per type by a macro; the AVX2 builds below do the
+ * same operations four at a time. */
+#define CC_FFT_IO_SCALAR(SUF, T)                                                      \
+static int cc_fft_pack_##SUF##_scalar(double *restrict dest, const T *restrict x,      \
+                                      ptrdiff_t len, ptrdiff_t n, double *amax) {     \
+    double m = 0.0; int bad = 0;                                                      \
+    for (ptrdiff_t t = 0; t < len; ++t) {                                             \
+        double v = (double)x[t], a = fabs(v);                                         \
+        dest[t] = v;                                                                  \
+        bad |= !(a <= DBL_MAX);                                                       \
+        m = a > m ? a : m;                                                            \
+    }                                                                                 \
+    for (ptrdiff_t t = len; t < n; ++t) dest[t] = 0.0;                                \
+    *amax = m;                                                                        \
+    return bad;                                                                       \
+}                                                                                     \
+static void cc_fft_add_##SUF##_scalar(T *restrict out, const double *restrict piece,  \
+                                      ptrdiff_t len, double scale) {                  \
+    for (ptrdiff_t t = 0; t < len; ++t) out[t] += (T)(piece[t] * scale);              \
+}
+CC_FFT_IO_SCALAR(f64, double)
+CC_FFT_IO_SCALAR(f32, float)
+
+#if CC_FFT_HAVE_AVX2
+/* Loads of four T as doubles. */
+#define CC_LOAD4_f64(p) _mm256_loadu_pd(p)
+#define CC_LOAD4_f32(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
+#define CC_FFT_IO_AVX2(SUF, T)                                                        \
+__attribute__((target("avx2,fma")))                                                   \
+static int cc_fft_pack_##SUF##_avx2(double *restrict dest, const T *restrict x,        \
+                                    ptrdiff_t len, ptrdiff_t n, double *amax) {       \
+    const __m256d sign = _mm256_set1_pd(-0.0), big = _mm256_set1_pd(DBL_MAX);        \
+    __m256d m = _mm256_setzero_pd(), bad = _mm256_setzero_pd();                       \
+    ptrdiff_t t = 0;                                                                  \
+    for (; t + 4 <= len; t += 4) {                                                    \
+        __m256d v = CC_LOAD4_##SUF(x + t), a = _mm256_andnot_pd(sign, v);             \
+        _mm256_storeu_pd(dest + t, v);                                                \
+        bad = _mm256_or_pd(bad, _mm256_cmp_pd(a, big, _CMP_NLE_UQ));                  \
+        m = _mm256_max_pd(a, m);       /* a NaN lane keeps m: flagged in bad */       \
+    }                                                                                 \
+    double lanes[4], rest;                                                            \
+    _mm256_storeu_pd(lanes, m);                                                       \
+    int flag = _mm256_movemask_pd(bad) != 0;                                          \
+    flag |= cc_fft_pack_##SUF##_scalar(dest + t, x + t, len - t, n - t, &rest);      \
+    double best = rest;                                                               \
+    for (int k = 0; k < 4; ++k) best = lanes[k] > best ? lanes[k] : best;             \
+    *amax = best;                                                                     \
+    return flag;                                                                      \
+}                                                                                     \
+__attribute__((target("avx2,fma")))                                                   \
+static void cc_fft_add_##SUF##_avx2(T *restrict out, const double *restrict piece,    \
+                                    ptrdiff_t len, double scale) {                    \
+    const __m256d s = _mm256_set1_pd(scale);                                          \
+    ptrdiff_t t = 0;                                                                  \
+    for (; t + 4 <= len; t += 4) CC_ADD4_##SUF(out + t, piece + t, s);                \
+    cc_fft_add_##SUF##_scalar(out + t, piece + t, len - t, scale);                    \
+}
+#define CC_ADD4_f64(o, p, s)                                                          \
+    _mm256_storeu_pd(o, _mm256_add_pd(_mm256_loadu_pd(o),                             \
+                                      _mm256_mul_pd(_mm256_loadu_pd(p), s)))
+/* float32: round the scaled piece to float first, then add in float, as the scalar
+ * loop does. */
+#define CC_ADD4_f32(o, p, s)                                                          \
+    _mm_storeu_ps(o, _mm_add_ps(_mm_loadu_ps(o),                                      \
+                                _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_loadu_pd(p), s))))
+CC_FFT_IO_AVX2(f64, double)
+CC_FFT_IO_AVX2(f32, float)
+#else
+#define cc_fft_pack_f64_avx2 cc_fft_pack_f64_scalar
+#define cc_fft_pack_f32_avx2 cc_fft_pack_f32_scalar
+#define cc_fft_add_f64_avx2 cc_fft_add_f64_scalar
+#define cc_fft_add_f32_avx2 cc_fft_add_f32_scalar
+#endif
+
+static inline int cc_fft_pack_f64(double *dest, const double *x, ptrdiff_t len, ptrdiff_t n,
+                                  double *amax, int avx2) {
+    return avx2 ? cc_fft_pack_f64_avx2(dest, x, len, n, amax)
+                : cc_fft_pack_f64_scalar(dest, x, len, n, amax);
+}
+static inline int cc_fft_pack_f32(double *dest, const float *x, ptrdiff_t len, ptrdiff_t n,
+                                  double *amax, int avx2) {
+    return avx2 ? cc_fft_pack_f32_avx2(dest, x, len, n, amax)
+                : cc_fft_pack_f32_scalar(dest, x, len, n, amax);
+}
+static inline void cc_fft_add_f64(double *out, const double *piece, ptrdiff_t len,
+                                  double scale, int avx2) {
+    if (avx2) cc_fft_add_f64_avx2(out, piece, len, scale);
+    else cc_fft_add_f64_scalar(out, piece, len, scale);
+}
+static inline void cc_fft_add_f32(float *out, const double *piece, ptrdiff_t len,
+                                  double scale, int avx2) {
+    if (avx2) cc_fft_add_f32_avx2(out, piece, len, scale);
+    else cc_fft_add_f32_scalar(out, piece, len, scale);
+}
+
+/* Entry points: avx2 != 0 takes the AVX2+FMA build when it was compiled in (the
+ * caller checks the CPU). n is a power of two >= 1. */
+static inline void cc_fft_forward(ptrdiff_t n, double *re, double *im, const double *twr,
+                                  const double *twi, int avx2) {
+    if (avx2 && CC_FFT_HAVE_AVX2) cc_fft_forward_avx2(n, re, im, twr, twi);
+    else cc_fft_forward_scalar(n, re, im, twr, twi);
+}
+static inline void cc_fft_inverse(ptrdiff_t n, double *re, double *im, const double *twr,
+                                  const double *twi, int avx2) {
+    if (avx2 && CC_FFT_HAVE_AVX2) cc_fft_inverse_avx2(n, re, im, twr, twi);
+    else cc_fft_inverse_scalar(n, re, im, twr, twi);
+}
+static inline void cc_fft_mul(ptrdiff_t n, const double *zr, const double *zi,
+                              const double *sr, const double *si, double *outr,
+                              double *outi, int avx2) {
+    if (avx2 && CC_FFT_HAVE_AVX2) cc_fft_mul_avx2(n, zr, zi, sr, si, outr, outi);
+    else cc_fft_mul_scalar(n, zr, zi, sr, si, outr, outi);
+}
+
+#endif /* CC_FFT_H */
