@@ -14,6 +14,8 @@ import numpy as np
 
 from cconv1d import _forward
 
+from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release,
+                             PyObject_GetBuffer)
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp, memcpy, memset
 
@@ -239,6 +241,8 @@ cdef extern from "cconv1d/include/cconv1d/cc_fft.h" nogil:
                         const double *twi, int avx2)
     void cc_fft_inverse(ptrdiff_t n, double *re, double *im, const double *twr,
                         const double *twi, int avx2)
+    void cc_fft_forward_real_half(ptrdiff_t n, double *re, double *im, const double *twr,
+                                  const double *twi, int avx2)
     void cc_fft_mul(ptrdiff_t n, const double *zr, const double *zi, const double *sr,
                     const double *si, double *outr, double *outi, int avx2)
     int cc_fft_pack_f64(double *dest, const double *x, ptrdiff_t length, ptrdiff_t n,
@@ -479,7 +483,8 @@ cdef inline double _pack(double* dest, const real_t* x, Py_ssize_t length,
 
 cdef inline double _scale_block(double* re, double* im, Py_ssize_t length,
                                 double amax) noexcept nogil:
-    """Scale a packed block when its magnitude calls for it; the factor undoing it."""
+    """Scale a packed block (``im`` NULL: its real part only) when its magnitude calls
+    for it; the factor undoing it."""
     cdef int e = _scale_exponent(amax)
     cdef Py_ssize_t t
     cdef double scale
@@ -488,7 +493,8 @@ cdef inline double _scale_block(double* re, double* im, Py_ssize_t length,
     scale = ldexp(1.0, -e)
     for t in range(length):
         re[t] *= scale
-        im[t] *= scale
+        if im != NULL:
+            im[t] *= scale
     return ldexp(1.0, e)
 
 
@@ -510,10 +516,17 @@ cdef bint _fft_lane(FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
     cdef int nonfinite = 0
     if plan.pair_parts:
         # The whole chunk in one transform, two filter partitions per inverse.
-        memset(im, 0, nfft * sizeof(double))
-        amax = _pack(re, x, n, nfft, &nonfinite, avx2)
-        unscale = _scale_block(re, im, n, amax) * plan.unscale
-        cc_fft_forward(nfft, re, im, twr, twi, avx2)
+        if 2 * n <= nfft and nfft >= 16:
+            # A real chunk filling at most half the transform (the usual geometry):
+            # the first stages see zeros and a zero imaginary part without storing them.
+            amax = _pack(re, x, n, nfft // 2, &nonfinite, avx2)
+            unscale = _scale_block(re, NULL, n, amax) * plan.unscale
+            cc_fft_forward_real_half(nfft, re, im, twr, twi, avx2)
+        else:
+            memset(im, 0, nfft * sizeof(double))
+            amax = _pack(re, x, n, nfft, &nonfinite, avx2)
+            unscale = _scale_block(re, im, n, amax) * plan.unscale
+            cc_fft_forward(nfft, re, im, twr, twi, avx2)
         for s in range(plan.count):
             spectrum = plan.spectra + 2 * s * nfft
             cc_fft_mul(nfft, re, im, spectrum, spectrum + nfft, yr, yi, avx2)
@@ -579,43 +592,45 @@ def fft_full(h, rows, out):
     return _fft_rows[float](plan, rows, out, avx2)
 
 
-cdef object _fir_fft_1d(object h, object dtype, const real_t[::1] hv, const real_t[::1] x,
-                        object zi, bint avx2, bint auto):
-    """``(y, zf)`` by the FFT route; None when ``auto`` and the chunk is not finite (or
-    the taps are not: the caller then takes another route)."""
-    cdef Py_ssize_t n = x.shape[0], m = hv.shape[0], k = m - 1
+cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
+                        const real_t* xp, Py_ssize_t n, const real_t* zp, bint avx2,
+                        bint auto):
+    """``(y, zf)`` by the FFT route (``zp`` NULL: zero state); None when ``auto`` and
+    the chunk is not finite, or when the taps are not (the caller then takes another
+    route)."""
+    cdef Py_ssize_t k = m - 1
     cdef FFTPlan plan = None
     cdef bint finite = True
     cdef int simd = 1 if avx2 and CC_FFT_HAVE_AVX2 else 0
-    cdef const real_t[::1] zv
-    if zi is not None:
-        zv = zi
-        if zv.shape[0] != k or (k > 0 and not _aligned(&zv[0], sizeof(real_t))):
-            return _DECLINED
+    cdef Py_buffer ob
+    cdef real_t* op
+    cdef double* work
     if _PLANS:
         # A stream calls again and again with one filter and one chunk length: compare
         # the taps' bytes in place, without a copy.
         plan = _PLANS[0]
         if not (plan.chunk == n and plan.m == m and plan.dtype is dtype
-                and memcmp(&hv[0], <const char*>plan.taps, m * sizeof(real_t)) == 0):
+                and memcmp(hp, <const char*>plan.taps, m * sizeof(real_t)) == 0):
             plan = None
     if plan is None:
         plan = _plan(h, n, avx2)
     if not plan.finite_taps:
         return None
     out = np.empty(n + m - 1, dtype=dtype)
-    cdef real_t[::1] ov = out
-    if zi is not None and k > 0:
-        memcpy(&ov[0], &zv[0], k * sizeof(real_t))
-    elif k > 0:
-        memset(&ov[0], 0, k * sizeof(real_t))
-    cdef double* work = <double*>malloc(4 * plan.nfft * sizeof(double))
+    work = <double*>malloc(4 * plan.nfft * sizeof(double))
     if work == NULL:
         raise MemoryError("fir_filter: cannot allocate the transform's work arrays")
-    if n > 0:
-        with nogil:
-            memset(&ov[k], 0, n * sizeof(real_t))
-            finite = _fft_lane(plan, &x[0], n, &ov[0], work, simd)
+    PyObject_GetBuffer(out, &ob, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
+    op = <real_t*>ob.buf
+    with nogil:
+        if zp != NULL:
+            memcpy(op, zp, k * sizeof(real_t))
+        else:
+            memset(op, 0, k * sizeof(real_t))
+        memset(op + k, 0, n * sizeof(real_t))
+        if n > 0:
+            finite = _fft_lane(plan, xp, n, op, work, simd)
+    PyBuffer_Release(&ob)
     free(work)
     if auto and not finite:
         return None
@@ -623,13 +638,9 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t[::1] hv, const real
     return out[:n], out[n:]
 
 
-cdef inline bint _aligned(const void* p, size_t size) noexcept nogil:
-    return (<size_t>p) % size == 0
-
-
-cdef bint _finite_taps(const real_t[::1] h) noexcept:
+cdef bint _finite_taps(const real_t* h, Py_ssize_t m) noexcept nogil:
     cdef Py_ssize_t j
-    for j in range(h.shape[0]):
+    for j in range(m):
         if not isfinite(h[j]):
             return False
     return True
@@ -639,13 +650,10 @@ cdef bint _finite_taps(const real_t[::1] h) noexcept:
 cdef object _DECLINED = object()
 
 
-cdef object _fir_chunk_typed(object h, object x, object dtype, const real_t[::1] hv,
-                             const real_t[::1] xv, object zi, int route):
-    """fir_chunk once the dtypes are known and h and x are contiguous 1-D arrays."""
-    cdef Py_ssize_t m = hv.shape[0], n = xv.shape[0]
-    if m == 0 or not (_aligned(&hv[0], sizeof(real_t))
-                      and (n == 0 or _aligned(&xv[0], sizeof(real_t)))):
-        return _DECLINED
+cdef object _fir_chunk_typed(object h, object x, object zi, object dtype, const real_t* hp,
+                             Py_ssize_t m, const real_t* xp, Py_ssize_t n,
+                             const real_t* zp, int route):
+    """fir_chunk once the arrays are known to be plain 1-D ones of one float dtype."""
     cdef bint avx2 = _forward.simd_path() in _AVX2_PATHS
     cdef bint auto = route == 0 or route == 3
     if n > _BLOCK_MAX and (route == 0 or route == 1):
@@ -656,15 +664,27 @@ cdef object _fir_chunk_typed(object h, object x, object dtype, const real_t[::1]
     elif route == 3:
         route = 2
     if route == 2:
-        result = _fir_fft_1d[real_t](h, dtype, hv, xv, zi, avx2, auto)
+        result = _fir_fft_1d[real_t](h, dtype, hp, m, xp, n, zp, avx2, auto)
         if result is not None or not auto or n > _BLOCK_MAX:
             return result
     # Taps with NaN/inf go the general way: the block kernel also multiplies taps
     # lying over its zero border (0 * nan), where lfilter has no product at all.
-    return fir_block(h, x, zi, avx2) if _finite_taps(hv) else None
+    return fir_block(h, x, zi, avx2) if _finite_taps(hp, m) else None
 
 
 cdef dict _METHOD_CODES = {"auto": 0, "direct": 1, "fft": 2, "fft-unless-nonfinite": 3}
+
+
+cdef bint _plain_buffer(object a, Py_buffer* view, Py_ssize_t itemsize) except -1:
+    """Export ``a``'s buffer when it is 1-D, C-contiguous and aligned (True; the caller
+    releases it), else False. Raw buffers: a typed memoryview's format parsing and
+    object cost more than the transform of a short chunk."""
+    if PyObject_GetBuffer(a, view, PyBUF_C_CONTIGUOUS) != 0:
+        return False
+    if view.ndim == 1 and view.itemsize == itemsize and (<size_t>view.buf) % itemsize == 0:
+        return True
+    PyBuffer_Release(view)
+    return False
 
 
 def fir_chunk(h, x, zi, axis, method):
@@ -686,18 +706,39 @@ def fir_chunk(h, x, zi, axis, method):
     if zi is not None and type(zi) is not np.ndarray:
         return None
     dtype = x.dtype
-    if h.dtype is not dtype or (zi is not None and zi.dtype is not dtype):
+    if (dtype is not _F64 and dtype is not _F32) or h.dtype is not dtype or (
+            zi is not None and zi.dtype is not dtype):
         return None
-    # The typed memoryviews check the rest (1-D, contiguous, native byte order) and
-    # raise on anything else, which the general path handles.
+    # The dtypes are native float64/float32 (the dtype objects are numpy's singletons);
+    # the buffers check the rest, and anything else goes the general way.
+    cdef Py_buffer hb, xb, zb
+    cdef Py_ssize_t itemsize = 8 if dtype is _F64 else 4
+    cdef bint have_h = False, have_x = False, have_z = False
+    result = _DECLINED
     try:
-        if dtype is _F64:
-            result = _fir_chunk_typed[double](h, x, dtype, h, x, zi, code)
-        elif dtype is _F32:
-            result = _fir_chunk_typed[float](h, x, dtype, h, x, zi, code)
-        else:
-            return None
-    except (ValueError, TypeError, BufferError):
-        return None
+        have_h = _plain_buffer(h, &hb, itemsize)
+        have_x = have_h and _plain_buffer(x, &xb, itemsize)
+        have_z = have_x and zi is not None and _plain_buffer(zi, &zb, itemsize)
+        if have_x and hb.shape[0] > 0 and (zi is None or (
+                have_z and zb.shape[0] == hb.shape[0] - 1)):
+            if dtype is _F64:
+                result = _fir_chunk_typed[double](
+                    h, x, zi, dtype, <const double*>hb.buf, hb.shape[0],
+                    <const double*>xb.buf, xb.shape[0],
+                    <const double*>zb.buf if have_z else NULL, code)
+            else:
+                result = _fir_chunk_typed[float](
+                    h, x, zi, dtype, <const float*>hb.buf, hb.shape[0],
+                    <const float*>xb.buf, xb.shape[0],
+                    <const float*>zb.buf if have_z else NULL, code)
+    except (BufferError, ValueError):
+        return None     # not contiguous: numpy refuses the export
+    finally:
+        if have_z:
+            PyBuffer_Release(&zb)
+        if have_x:
+            PyBuffer_Release(&xb)
+        if have_h:
+            PyBuffer_Release(&hb)
     return None if result is _DECLINED else result
 

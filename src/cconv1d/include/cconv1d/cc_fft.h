@@ -105,9 +105,10 @@ static inline void cc_fft_dit_head(ptrdiff_t n, double *restrict re, double *res
     do { double cr_ = (ar) * (wr) + (ai) * (wi), ci_ = (ai) * (wr) - (ar) * (wi);     \
          (outr) = cr_; (outi) = ci_; } while (0)
 
-static void cc_fft_forward_scalar(ptrdiff_t n, double *restrict re, double *restrict im,
-                                  const double *restrict twr, const double *restrict twi) {
-    ptrdiff_t h = n >> 1;
+/* The stages from half-span h down (h = n/2: the whole transform). */
+static void cc_fft_forward_from_scalar(ptrdiff_t n, ptrdiff_t h, double *restrict re,
+                                       double *restrict im, const double *restrict twr,
+                                       const double *restrict twi) {
     for (; h >= 8; h >>= 2) {
         const ptrdiff_t q = h >> 1;
         for (ptrdiff_t g = 0; g < n; g += 2 * h)
@@ -130,6 +131,31 @@ static void cc_fft_forward_scalar(ptrdiff_t n, double *restrict re, double *rest
     if (h == 4)
         for (ptrdiff_t g = 0; g < n; g += 2 * h) { CC_FFT_DIF_STAGE_SCALAR(0) }
     if (n >= 2) cc_fft_dif_tail(n, re, im);
+}
+
+static void cc_fft_forward_scalar(ptrdiff_t n, double *restrict re, double *restrict im,
+                                  const double *restrict twr, const double *restrict twi) {
+    cc_fft_forward_from_scalar(n, n >> 1, re, im, twr, twi);
+}
+
+/* The forward transform of a real signal in re[0:n/2] (n >= 16), the rest of re and
+ * all of im unset (treated as zeros): the first two stages read two real values per
+ * group of four instead of four complex ones, and no zeros are written first. */
+static void cc_fft_forward_real_half_scalar(ptrdiff_t n, double *restrict re,
+                                            double *restrict im, const double *restrict twr,
+                                            const double *restrict twi) {
+    const ptrdiff_t h = n >> 1, q = h >> 1;
+    for (ptrdiff_t j = 0; j < q; ++j) {
+        double x0 = re[j], x1 = re[j + q], d = x0 - x1;
+        double y2r = x0 * twr[h + j], y2i = x0 * twi[h + j];
+        double y3r = x1 * twr[h + q + j], y3i = x1 * twi[h + q + j];
+        double wr = twr[q + j], wi = twi[q + j], er = y2r - y3r, ei = y2i - y3i;
+        re[j] = x0 + x1; im[j] = 0.0;
+        re[j + q] = d * wr; im[j + q] = d * wi;
+        re[j + 2 * q] = y2r + y3r; im[j + 2 * q] = y2i + y3i;
+        re[j + 3 * q] = er * wr - ei * wi; im[j + 3 * q] = er * wi + ei * wr;
+    }
+    cc_fft_forward_from_scalar(n, h >> 2, re, im, twr, twi);
 }
 
 static void cc_fft_inverse_scalar(ptrdiff_t n, double *restrict re, double *restrict im,
@@ -229,9 +255,9 @@ static void cc_fft_dit_head_avx2(ptrdiff_t n, double *restrict re, double *restr
 }
 
 __attribute__((target("avx2,fma")))
-static void cc_fft_forward_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
-                                const double *restrict twr, const double *restrict twi) {
-    ptrdiff_t h = n >> 1;
+static void cc_fft_forward_from_avx2(ptrdiff_t n, ptrdiff_t h, double *restrict re,
+                                     double *restrict im, const double *restrict twr,
+                                     const double *restrict twi) {
     for (; h >= 8; h >>= 2) {
         const ptrdiff_t q = h >> 1;
         for (ptrdiff_t g = 0; g < n; g += 2 * h)
@@ -267,6 +293,34 @@ static void cc_fft_forward_avx2(ptrdiff_t n, double *restrict re, double *restri
         }
     if (n >= 4) cc_fft_dif_tail_avx2(n, re, im);
     else if (n == 2) cc_fft_dif_tail(n, re, im);
+}
+
+__attribute__((target("avx2,fma")))
+static void cc_fft_forward_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
+                                const double *restrict twr, const double *restrict twi) {
+    cc_fft_forward_from_avx2(n, n >> 1, re, im, twr, twi);
+}
+
+__attribute__((target("avx2,fma")))
+static void cc_fft_forward_real_half_avx2(ptrdiff_t n, double *restrict re,
+                                          double *restrict im, const double *restrict twr,
+                                          const double *restrict twi) {
+    const ptrdiff_t h = n >> 1, q = h >> 1;
+    for (ptrdiff_t j = 0; j < q; j += 4) {
+        __m256d x0 = CC_LD(re + j), x1 = CC_LD(re + j + q), d = _mm256_sub_pd(x0, x1);
+        __m256d y2r = _mm256_mul_pd(x0, CC_LD(twr + h + j));
+        __m256d y2i = _mm256_mul_pd(x0, CC_LD(twi + h + j));
+        __m256d y3r = _mm256_mul_pd(x1, CC_LD(twr + h + q + j));
+        __m256d y3i = _mm256_mul_pd(x1, CC_LD(twi + h + q + j));
+        __m256d wr = CC_LD(twr + q + j), wi = CC_LD(twi + q + j), zr, zi;
+        CC_ST(re + j, _mm256_add_pd(x0, x1)); CC_ST(im + j, _mm256_setzero_pd());
+        CC_ST(re + j + q, _mm256_mul_pd(d, wr)); CC_ST(im + j + q, _mm256_mul_pd(d, wi));
+        CC_ST(re + j + 2 * q, _mm256_add_pd(y2r, y3r));
+        CC_ST(im + j + 2 * q, _mm256_add_pd(y2i, y3i));
+        CC_V_CMUL(_mm256_sub_pd(y2r, y3r), _mm256_sub_pd(y2i, y3i), wr, wi, zr, zi);
+        CC_ST(re + j + 3 * q, zr); CC_ST(im + j + 3 * q, zi);
+    }
+    cc_fft_forward_from_avx2(n, h >> 2, re, im, twr, twi);
 }
 
 __attribute__((target("avx2,fma")))
@@ -324,6 +378,7 @@ static void cc_fft_mul_avx2(ptrdiff_t n, const double *restrict zr, const double
 #else
 #define CC_FFT_HAVE_AVX2 0
 #define cc_fft_forward_avx2 cc_fft_forward_scalar
+#define cc_fft_forward_real_half_avx2 cc_fft_forward_real_half_scalar
 #define cc_fft_inverse_avx2 cc_fft_inverse_scalar
 #define cc_fft_mul_avx2 cc_fft_mul_scalar
 #endif
@@ -433,6 +488,12 @@ static inline void cc_fft_forward(ptrdiff_t n, double *re, double *im, const dou
                                   const double *twi, int avx2) {
     if (avx2 && CC_FFT_HAVE_AVX2) cc_fft_forward_avx2(n, re, im, twr, twi);
     else cc_fft_forward_scalar(n, re, im, twr, twi);
+}
+/* A real signal in re[0:n/2], n >= 16; re[n/2:] and im need not be set. */
+static inline void cc_fft_forward_real_half(ptrdiff_t n, double *re, double *im,
+                                            const double *twr, const double *twi, int avx2) {
+    if (avx2 && CC_FFT_HAVE_AVX2) cc_fft_forward_real_half_avx2(n, re, im, twr, twi);
+    else cc_fft_forward_real_half_scalar(n, re, im, twr, twi);
 }
 static inline void cc_fft_inverse(ptrdiff_t n, double *re, double *im, const double *twr,
                                   const double *twi, int avx2) {
