@@ -24,6 +24,12 @@
  * rounding-error bound n_terms * (u + u_ref) * sum|terms| (u: the dtype's unit roundoff;
  * u_ref: double's, for the reference's own rounding).
  *
+ * cc_fft.h (fir_filter's FFT route) is checked on the scalar path with its scalar build
+ * and on the avx2 path with its AVX2 build: forward transforms against a long-double
+ * DFT read at bit-reversed positions, the inverse back to n times the input, the first
+ * pass for a real half-filled input against the full transform, and the packing and
+ * overlap-add helpers exactly (within log2(n) + 1 roundings for the transforms).
+ *
  * Usage: test_kernels [path]   (or CCONV1D_HARNESS_PATH=path) runs one path only.
  * Prints one line per path, kernel and dtype, then "N passed, M failed"; exits 1 on any
  * failure, 2 on a usage error.
@@ -42,6 +48,7 @@
 #include <unistd.h>
 
 #include "cc_kernels.h"
+#include "cc_fft.h"
 
 /* ---- guarded arenas: each array ends right before a PROT_NONE page ---- */
 
@@ -496,6 +503,147 @@ static void run_path(const cc_kernels_t *d) {
     }
 }
 
+/* ---- cc_fft.h: the transform of fir_filter's FFT route ---- */
+
+static unsigned bit_reverse(unsigned k, int bits) {
+    unsigned r = 0;
+    for (int b = 0; b < bits; ++b) { r = (r << 1) | (k & 1u); k >>= 1; }
+    return r;
+}
+
+/* Forward against a long-double DFT read at bit-reversed positions, the inverse back to
+ * n times the input, and the real-half first pass against the full transform. */
+static void test_fft_sizes(int avx2) {
+    const long double two_pi = 6.283185307179586476925286766559L;
+    for (int bits = 0; bits <= 11; ++bits) {
+        const ptrdiff_t n = (ptrdiff_t)1 << bits;
+        double *re = malloc(n * sizeof *re), *im = malloc(n * sizeof *im);
+        double *xr = malloc(n * sizeof *xr), *xi = malloc(n * sizeof *xi);
+        double *twr = malloc(n * sizeof *twr), *twi = malloc(n * sizeof *twi);
+        double *hr = malloc(n * sizeof *hr), *hi = malloc(n * sizeof *hi);
+        double l1 = 0.0;
+        cc_fft_twiddles(n, twr, twi);
+        for (ptrdiff_t t = 0; t < n; ++t) {
+            re[t] = xr[t] = value(RANDOM);
+            im[t] = xi[t] = value(RANDOM);
+            l1 += fabs(xr[t]) + fabs(xi[t]);
+        }
+        /* A transform's error grows with its depth: log2(n) + 1 roundings per path. */
+        const double tol = 4.0 * (bits + 1) * DBL_EPSILON * l1;
+        set_case("fft forward n=%td avx2=%d", n, avx2);
+        cc_fft_forward(n, re, im, twr, twi, avx2);
+        int ok = 1;
+        for (ptrdiff_t p = 0; p < n; ++p) {
+            const unsigned k = bit_reverse((unsigned)p, bits);
+            long double sr = 0, si = 0;
+            for (ptrdiff_t t = 0; t < n; ++t) {
+                long double a = -two_pi * (long double)((k * (unsigned long)t) % (unsigned long)n)
+                                / (long double)n;
+                long double c = cosl(a), s = sinl(a);
+                sr += xr[t] * c - xi[t] * s;
+                si += xr[t] * s + xi[t] * c;
+            }
+            if (!close_enough(re[p], (double)sr, tol)) ok = report("re", p, k, re[p], sr, tol);
+            if (!close_enough(im[p], (double)si, tol)) ok = report("im", p, k, im[p], si, tol);
+        }
+        tally(ok);
+        set_case("fft inverse n=%td avx2=%d", n, avx2);
+        cc_fft_inverse(n, re, im, twr, twi, avx2);
+        ok = 1;
+        for (ptrdiff_t t = 0; t < n; ++t) {
+            if (!close_enough(re[t] / n, xr[t], 2 * tol / n)) ok = report("re", t, 0, re[t] / n, xr[t], 2 * tol / n);
+            if (!close_enough(im[t] / n, xi[t], 2 * tol / n)) ok = report("im", t, 0, im[t] / n, xi[t], 2 * tol / n);
+        }
+        tally(ok);
+        if (n >= 16) {
+            set_case("fft real half n=%td avx2=%d", n, avx2);
+            for (ptrdiff_t t = 0; t < n; ++t) {
+                re[t] = t < n / 2 ? xr[t] : 0.0;
+                im[t] = 0.0;
+                hr[t] = t < n / 2 ? xr[t] : SENTINEL;   /* never read */
+                hi[t] = SENTINEL;                      /* never read */
+            }
+            cc_fft_forward(n, re, im, twr, twi, avx2);
+            cc_fft_forward_real_half(n, hr, hi, twr, twi, avx2);
+            ok = 1;
+            for (ptrdiff_t p = 0; p < n; ++p) {
+                if (!close_enough(hr[p], re[p], tol)) ok = report("re", p, 0, hr[p], re[p], tol);
+                if (!close_enough(hi[p], im[p], tol)) ok = report("im", p, 0, hi[p], im[p], tol);
+            }
+            tally(ok);
+        }
+        free(re); free(im); free(xr); free(xi); free(twr); free(twi); free(hr); free(hi);
+    }
+}
+
+/* Packing (copy, zero fill, largest magnitude, NaN/inf flag) and the scaled overlap-add,
+ * both types, lengths around the vector width. */
+static void test_fft_io(int avx2) {
+    for (ptrdiff_t len = 0; len <= 19; ++len)
+        for (int poison = 0; poison < 3; ++poison) {
+            const ptrdiff_t n = len + 5;
+            double src64[24], dest[24], amax = -1.0, want_max = 0.0, out64[24], piece[24];
+            float src32[24], out32[24];
+            int want_bad = 0, ok = 1;
+            for (ptrdiff_t t = 0; t < len; ++t) {
+                src64[t] = value(RANDOM) * 8.0;
+                src32[t] = (float)src64[t];
+                src64[t] = src32[t];
+            }
+            if (poison && len) {   /* 1: NaN, 2: -inf, somewhere */
+                ptrdiff_t at = rng_below(len);
+                src64[at] = poison == 1 ? NAN : -INFINITY;
+                src32[at] = (float)src64[at];
+                want_bad = 1;
+            }
+            for (ptrdiff_t t = 0; t < len; ++t)
+                if (fabs(src64[t]) <= DBL_MAX && fabs(src64[t]) > want_max) want_max = fabs(src64[t]);
+            for (int f64 = 0; f64 < 2; ++f64) {
+                set_case("fft pack %s len=%td poison=%d avx2=%d", f64 ? "f64" : "f32", len, poison, avx2);
+                for (ptrdiff_t t = 0; t < 24; ++t) dest[t] = SENTINEL;
+                int bad = f64 ? cc_fft_pack_f64(dest, src64, len, n, &amax, avx2)
+                              : cc_fft_pack_f32(dest, src32, len, n, &amax, avx2);
+                ok = 1;
+                if (bad != want_bad) ok = report("flag", len, 0, bad, want_bad, 0);
+                /* The magnitude is the caller's only when every value is finite. */
+                if (!want_bad && amax != want_max) ok = report("amax", len, 0, amax, want_max, 0);
+                for (ptrdiff_t t = 0; t < 24; ++t) {
+                    double want = t < len ? src64[t] : t < n ? 0.0 : SENTINEL;
+                    if (!(dest[t] == want || (isnan(dest[t]) && isnan(want))))
+                        ok = report("dest", t, 0, dest[t], want, 0);
+                }
+                tally(ok);
+            }
+            set_case("fft add len=%td avx2=%d", len, avx2);
+            ok = 1;
+            for (ptrdiff_t t = 0; t < 24; ++t) {
+                piece[t] = value(RANDOM);
+                out64[t] = value(RANDOM);
+                out32[t] = (float)out64[t];
+            }
+            double keep64[24];
+            float keep32[24];
+            memcpy(keep64, out64, sizeof out64);
+            memcpy(keep32, out32, sizeof out32);
+            cc_fft_add_f64(out64, piece, len, 0.5, avx2);
+            cc_fft_add_f32(out32, piece, len, 0.5, avx2);
+            for (ptrdiff_t t = 0; t < 24; ++t) {
+                double w64 = t < len ? keep64[t] + piece[t] * 0.5 : keep64[t];
+                float w32 = t < len ? keep32[t] + (float)(piece[t] * 0.5) : keep32[t];
+                if (out64[t] != w64) ok = report("f64", t, 0, out64[t], w64, 0);
+                if (out32[t] != w32) ok = report("f32", t, 0, out32[t], w32, 0);
+            }
+            tally(ok);
+        }
+}
+
+static void run_fft(const char *path, int avx2) {
+    long p0 = n_passed, f0 = n_failed;
+    test_fft_sizes(avx2);
+    test_fft_io(avx2);
+    printf("  %-7s fft    f64: %ld passed, %ld failed\n", path, n_passed - p0, n_failed - f0);
+}
+
 int main(int argc, char **argv) {
     const char *only = argc > 1 ? argv[1] : getenv("CCONV1D_HARNESS_PATH");
     int isa, ran = 0, known = 0;
@@ -530,6 +678,9 @@ int main(int argc, char **argv) {
         printf("%s: mr=%d nr=%d/%d wgrad %dx%d\n", d->name, d->mr, d->nr_f32, d->nr_f64,
                d->wr, d->wc);
         run_path(d);
+        /* The FFT has a scalar build and an AVX2 one (taken on avx2 and avx512 CPUs). */
+        if (!strcmp(d->name, "scalar")) run_fft(d->name, 0);
+        if (!strcmp(d->name, "avx2")) run_fft(d->name, 1);
         ++ran;
     }
     if (only && !ran) {

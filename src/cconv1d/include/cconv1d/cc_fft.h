@@ -386,7 +386,7 @@ static void cc_fft_mul_avx2(ptrdiff_t n, const double *restrict zr, const double
 /* Moving blocks in and out of the transform, for float64 (f64) and float32 (f32)
  * signals: cc_fft_pack_* copies len values into dest[0:len] as doubles and zeros
  * dest[len:n], returning whether a value is NaN or infinite, with the largest
- * magnitude in *amax; cc_fft_add_* adds piece[t] * scale onto out[t] (rounded to the
+ * magnitude in *amax (meaningful only when none is); cc_fft_add_* adds piece[t] * scale onto out[t] (rounded to the
  * signal's type). Written once per type by a macro; the AVX2 builds below do the
  * same operations four at a time. */
 #define CC_FFT_IO_SCALAR(SUF, T)                                                      \
