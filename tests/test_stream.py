@@ -123,6 +123,9 @@ def test_inputs_unchanged_and_readonly():
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(h=[], x=[1.0]), ValueError, "h must be a 1-D array with at least one tap"),
     (dict(h=[[1.0]], x=[1.0]), ValueError, "h must be a 1-D array"),
+    # 2-D taps as arrays reach the compiled fast path first (it raised numpy's errors)
+    (dict(h=np.ones((3, 3)), x=np.ones(5)), ValueError, r"h must be a 1-D array .* \(3, 3\)"),
+    (dict(h=np.ones((2, 3)), x=np.ones(5)), ValueError, r"h must be a 1-D array .* \(2, 3\)"),
     (dict(h=[1.0], x=1.0), ValueError, "x must be at least 1-D"),
     (dict(h=[1.0, 2.0], x=[1.0], zi=[1.0, 2.0]), ValueError, r"zi must have shape \(1,\)"),
     (dict(h=[1.0], x=[1.0], method="fast"), ValueError, "method must be one of"),

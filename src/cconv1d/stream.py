@@ -5,16 +5,21 @@ Both carry state between calls so that feeding a signal in chunks of any sizes g
 the one-shot result. ``fir_filter``'s state is exactly :func:`scipy.signal.lfilter`'s
 ``zi``/``zf`` for ``a = [1.0]``: the part of the future outputs already determined by
 the inputs seen, i.e. the overlap-add tail of the convolution. A chunk therefore costs
-one linear convolution of the chunk with the filter (direct, or FFT / overlap-add for
-long filters and chunks) plus the tail added on; short chunks of 1-D signals take a
-compiled block kernel that computes the outputs and the new tail in one call.
+one linear convolution of the chunk with the filter, plus the tail added on.
 
-Why not a uniformly partitioned overlap-save (frequency-domain delay line) across
-calls: its state is the spectra of past input blocks, but ``zf`` must be SciPy's state,
-the next ``m - 1`` outputs' share of the past inputs. Producing that from a delay line
-takes one inverse transform per future block and ``(m/B)^2 / 2`` spectral products, more
-than the single ``O((B + m) log(B + m))`` convolution per chunk done here; within one
-call, overlap-add with blocks of about ``2 m`` is already the cheaper partition.
+A plain 1-D float chunk is one compiled call (``_stream.fir_chunk``): direct sums for
+short filters, or our own FFT (``cc_fft.h``), whose filter spectra are cached between
+calls: the filter cut into partitions, two partitions per spectrum, so a 256-sample
+chunk through 511 taps is one forward and one inverse transform of 512 points. Signals
+longer than ``_stream.BLOCK_MAX`` are routed here by the two routes' models: the row
+kernels of ``signal`` (threaded) or the FFT. N-D, complex and strided input takes the
+general path below, with the same FFT for real dtypes.
+
+Why the state is SciPy's, not a frequency-domain delay line (the spectra of past input
+blocks, as a uniformly partitioned overlap-save keeps): ``zf`` must be SciPy's state, and
+producing it from a delay line takes an inverse transform per future block. The chunk's
+full convolution, tail included, is what the transforms compute anyway, so SciPy's state
+costs nothing extra.
 """
 
 from __future__ import annotations
@@ -107,9 +112,10 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
         returned.
     method : {"auto", "direct", "fft"}, optional
         How the chunk is convolved with ``h``: ``direct`` sums (O(len(h)) per sample),
-        ``fft`` (a single transform or overlap-add, O(log) per sample for long filters),
-        ``auto`` the one predicted faster (direct for short filters; input with NaN or
-        inf always direct).
+        ``fft`` (our own transform with the filter's spectra cached between calls,
+        about O(log len(h)) per sample), ``auto`` the one predicted faster (direct for
+        short filters; a chunk with NaN or inf always direct, which keeps the NaN where
+        ``lfilter`` has it; an FFT spreads it over the chunk).
 
     Returns
     -------
