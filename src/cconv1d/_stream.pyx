@@ -498,6 +498,14 @@ cdef inline double _scale_block(double* re, double* im, Py_ssize_t length,
     return ldexp(1.0, e)
 
 
+cdef inline void _filtered(FFTPlan plan, Py_ssize_t s, const double* re, const double* im,
+                           double* yr, double* yi, int avx2) noexcept nogil:
+    """``(yr, yi)`` = the inverse transform of the block's spectrum times spectrum ``s``."""
+    cdef const double* spectrum = plan.spectra + 2 * s * plan.nfft
+    cc_fft_mul(plan.nfft, re, im, spectrum, spectrum + plan.nfft, yr, yi, avx2)
+    cc_fft_inverse(plan.nfft, yr, yi, plan.twiddles, plan.twiddles + plan.nfft, avx2)
+
+
 cdef bint _fft_lane(FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
                     double* work, int avx2) noexcept nogil:
     """``out[:n + m - 1] += convolve(x, h)`` (``out`` holds zeros or a state); False when
@@ -511,7 +519,6 @@ cdef bint _fft_lane(FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
     cdef double* yi = work + 3 * nfft
     cdef const double* twr = plan.twiddles
     cdef const double* twi = plan.twiddles + nfft
-    cdef const double* spectrum
     cdef double amax, unscale
     cdef int nonfinite = 0
     if plan.pair_parts:
@@ -528,9 +535,7 @@ cdef bint _fft_lane(FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
             unscale = _scale_block(re, im, n, amax) * plan.unscale
             cc_fft_forward(nfft, re, im, twr, twi, avx2)
         for s in range(plan.count):
-            spectrum = plan.spectra + 2 * s * nfft
-            cc_fft_mul(nfft, re, im, spectrum, spectrum + nfft, yr, yi, avx2)
-            cc_fft_inverse(nfft, yr, yi, twr, twi, avx2)
+            _filtered(plan, s, re, im, yr, yi, avx2)
             start = 2 * s * part
             p_len = min(part, m - start)
             _add_piece(out, start, n + p_len - 1, total, yr, unscale, avx2)
@@ -549,9 +554,7 @@ cdef bint _fft_lane(FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
         unscale = _scale_block(re, im, a_len, amax) * plan.unscale
         cc_fft_forward(nfft, re, im, twr, twi, avx2)
         for s in range(plan.count):
-            spectrum = plan.spectra + 2 * s * nfft
-            cc_fft_mul(nfft, re, im, spectrum, spectrum + nfft, yr, yi, avx2)
-            cc_fft_inverse(nfft, yr, yi, twr, twi, avx2)
+            _filtered(plan, s, re, im, yr, yi, avx2)
             start = s * part
             p_len = min(part, m - start)
             _add_piece(out, b0 + start, a_len + p_len - 1, total, yr, unscale, avx2)
