@@ -1,6 +1,6 @@
 """Measure the constants of ``method="auto"``'s cost model on this machine.
 
-    python benchmarks/calibrate_signal.py [--threads N]
+    python benchmarks/calibrate_signal.py [--threads N] [--fir]
 
 Times ``cc.convolve(..., method="direct")`` and ``method="fft"`` over a sweep of signal
 and kernel lengths (float64, mode "full"), fits ``t = c * work + o`` for each method
@@ -9,6 +9,11 @@ one above; sum of B log2 B for the FFT; see
 ``cconv1d.signal._direct_work`` / ``_fft_work``), prints the constants to paste into
 ``cconv1d/signal.py``, and checks the choice on the issue's cases: ``auto`` should never
 be more than 1.2x slower than the better of the two.
+
+``--fir`` checks ``fir_filter``'s choice for 1-D chunks instead (``cconv1d._stream``'s
+models of its FFT route and its direct block kernel, whose constants were fitted with
+this sweep): it times both routes over chunk and filter lengths and counts the cases
+where ``auto`` is more than 1.2x slower than the better one.
 """
 
 import argparse
@@ -41,12 +46,40 @@ def fit(work, seconds):
     return max(c, 1e-13), max(o, 0.0)
 
 
+def check_fir(rng):
+    from cconv1d import _stream
+    worse = total = 0
+    for n in (16, 64, 256, 1024, 4096, 16384):
+        for m in (8, 32, 128, 512, 2048, 8192):
+            h, x, zi = rng.standard_normal(m), rng.standard_normal(n), np.zeros(m - 1)
+            reps = max(1, int(2e5 / (n + m)))
+
+            def route(method, h=h, x=x, zi=zi, reps=reps):
+                for _ in range(reps):
+                    _stream.fir_chunk(h, x, zi, -1, method)
+            t_direct = timed(lambda: route("direct")) / reps
+            t_fft = timed(lambda: route("fft")) / reps
+            t_auto = timed(lambda: route("auto")) / reps
+            best = min(t_direct, t_fft)
+            total += 1
+            worse += t_auto > 1.2 * best
+            print(f"n={n:>6} m={m:>5}: direct {1e6 * t_direct:9.2f} us  fft "
+                  f"{1e6 * t_fft:9.2f} us  auto {1e6 * t_auto:9.2f} us  "
+                  f"({t_auto / best:.2f}x the better)")
+    print(f"\nauto more than 1.2x slower than the better route in {worse} of {total} cases")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--fir", action="store_true",
+                        help="check fir_filter's route choice for 1-D chunks instead")
     args = parser.parse_args()
     if args.threads:
         cc.set_num_threads(args.threads)
+    if args.fir:
+        check_fir(np.random.default_rng(0))
+        return
     rng = np.random.default_rng(0)
     sweep = [(n, m) for n in (1_000, 10_000, 100_000, 1_000_000)
              for m in (3, 7, 31, 101, 301, 1001, 3001) if m <= n and n * m <= 3e9]

@@ -352,6 +352,17 @@ def test_fft_route_auto_takes_it_and_falls_back_on_nan():
     assert np.isnan(y_fft).any()      # asked for: the transform spreads the NaN
 
 
+def test_auto_keeps_short_filters_exact():
+    """Under 32 taps auto sums directly: small integers give lfilter's exact values."""
+    h = np.arange(1.0, 32.0)            # 31 taps
+    x = np.arange(300.0) % 7
+    np.testing.assert_array_equal(cc.fir_filter(h, x), scipy.signal.lfilter(h, [1.0], x))
+    y, zf = cc.fir_filter(h, x, zi=np.ones(30))
+    ey, ezf = scipy.signal.lfilter(h, [1.0], x, zi=np.ones(30))
+    np.testing.assert_array_equal(y, ey)
+    np.testing.assert_array_equal(zf, ezf)
+
+
 def test_fft_route_streams_in_threads():
     """Plans are shared; work arrays are per call: four streams in four threads."""
     from concurrent.futures import ThreadPoolExecutor

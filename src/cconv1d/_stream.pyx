@@ -258,15 +258,22 @@ from libc.math cimport fabs, ilogb, isfinite, ldexp, log2
 
 
 # Models of the two routes' times for fir_chunk's choice, fitted on Zen 4 (AVX2 build of
-# cc_fft.h, one thread) by timing fir_chunk both ways over chunks of 16..65536 samples
-# and 8..8192 taps: one transform of size N costs about _FFT_NLOGN * N log2 N, and each
-# block's packing, spectral product and overlap-add about _FFT_LINEAR * N; fir_block
-# costs _DIRECT_MAC per product plus _DIRECT_FIXED more than the FFT route's fixed
-# cost (its zero-bordered copy of the chunk).
+# cc_fft.h, one thread) by timing fir_chunk both ways over chunks of 16..16384 samples
+# and 8..8192 taps (benchmarks/calibrate_signal.py --fir checks them): one transform of
+# size N costs about _FFT_NLOGN * N log2 N, and each block's packing, spectral product
+# and overlap-add about _FFT_LINEAR * N; fir_block costs _DIRECT_MAC per product,
+# _DIRECT_BORDER per tap for its zero-bordered copy of the chunk (fresh pages for long
+# filters) and _DIRECT_FIXED more than the FFT route's fixed cost.
 cdef double _FFT_NLOGN = 2.5e-10
 cdef double _FFT_LINEAR = 1.2e-9
-cdef double _DIRECT_MAC = 4.2e-11
-cdef double _DIRECT_FIXED = 1.0e-6
+cdef double _DIRECT_MAC = 4.7e-11
+cdef double _DIRECT_BORDER = 1.5e-9
+cdef double _DIRECT_FIXED = 1.5e-6
+# Filters shorter than this always take the direct sums under auto: there they cost
+# about what a transform does, and they are exact where lfilter is (small integers).
+cdef Py_ssize_t _DIRECT_TAPS = 32
+DIRECT_TAPS = _DIRECT_TAPS
+
 # Longest chunk for fir_block: beyond, its zero-bordered copy of the chunk costs page
 # faults, and the general path's row kernels (threaded) take the direct sums.
 cdef Py_ssize_t _BLOCK_MAX = 32768
@@ -662,8 +669,8 @@ cdef object _fir_chunk_typed(object h, object x, object zi, object dtype, const 
     if n > _BLOCK_MAX and (route == 0 or route == 1):
         return _DECLINED   # the caller's models choose between the FFT and the row kernels
     if route == 0:
-        route = (2 if n > 0 and m > 1 and _geometry_cached(n, m)[0]
-                 < _DIRECT_MAC * n * m + _DIRECT_FIXED else 1)
+        route = (2 if n > 0 and m >= _DIRECT_TAPS and _geometry_cached(n, m)[0]
+                 < _DIRECT_MAC * n * m + _DIRECT_BORDER * m + _DIRECT_FIXED else 1)
     elif route == 3:
         route = 2
     if route == 2:

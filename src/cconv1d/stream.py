@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from cconv1d import _fft, _forward, _spec, _threads
 from cconv1d import signal as _signal
-from cconv1d._stream import BLOCK_MAX, fft_full, fft_seconds, fir_chunk
+from cconv1d._stream import BLOCK_MAX, DIRECT_TAPS, fft_full, fft_seconds, fir_chunk
 from cconv1d._typing import FloatArray, InexactArray, Method
 
 __all__ = ["conv1d_stream", "fir_filter"]
@@ -44,9 +44,10 @@ _Array: TypeAlias = NDArray[Any]
 
 def _fft_is_faster(n: int, m: int, lanes: int) -> bool:
     """Whether our FFT route (``_stream``'s model) beats the row kernels (``signal``'s
-    model), both without the fixed cost of a call, which is paid either way."""
-    return m > 1 and fft_seconds(n, m, lanes) < (_signal._direct_seconds(n, m, lanes)
-                                                 - _signal._DIRECT_OVERHEAD)
+    model), both without the fixed cost of a call, which is paid either way. Filters
+    shorter than ``DIRECT_TAPS`` always sum directly (as fir_chunk does)."""
+    return m >= DIRECT_TAPS and fft_seconds(n, m, lanes) < (
+        _signal._direct_seconds(n, m, lanes) - _signal._DIRECT_OVERHEAD)
 
 
 def _full_convolution(rows: _Array, h: _Array, method: str, dtype: np.dtype[Any],
@@ -113,9 +114,10 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
     method : {"auto", "direct", "fft"}, optional
         How the chunk is convolved with ``h``: ``direct`` sums (O(len(h)) per sample),
         ``fft`` (our own transform with the filter's spectra cached between calls,
-        about O(log len(h)) per sample), ``auto`` the one predicted faster (direct for
-        short filters; a chunk with NaN or inf always direct, which keeps the NaN where
-        ``lfilter`` has it; an FFT spreads it over the chunk).
+        about O(log len(h)) per sample), ``auto`` the one predicted faster: always
+        direct for filters of fewer than 32 taps (as fast there, and exact where
+        lfilter is, e.g. on small integers) and for a chunk with NaN or inf (which keeps
+        the NaN where ``lfilter`` has it; an FFT spreads it over the chunk).
 
     Returns
     -------
