@@ -321,6 +321,16 @@ def test_fft_route_extreme_magnitudes_scaled_exactly(n, m, x_scale, h_scale):
                                atol=1e-13 * np.abs(h).sum() * np.abs(x).max())
 
 
+@pytest.mark.parametrize("m", [2, 33, 511])
+def test_fft_route_empty_chunk_keeps_the_state(m):
+    """An empty chunk: no outputs, the state passed on (its plan once wrote one tap past
+    a partition's end: ASan found it)."""
+    zi = np.arange(m - 1, dtype=float)
+    y, zf = cc.fir_filter(np.ones(m), np.zeros(0), zi=zi, method="fft")
+    assert y.shape == (0,)
+    np.testing.assert_array_equal(zf, zi)
+
+
 def test_fft_plan_cache_follows_the_taps():
     """Plans are matched by the taps' bytes: a filter changed in place, or two filters
     taking turns on one stream length, never reuse a stale spectrum."""

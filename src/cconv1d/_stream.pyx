@@ -327,9 +327,10 @@ cdef tuple _geometry(Py_ssize_t n, Py_ssize_t m):
     cdef int k
     for k in range(1, _MAX_LOG2 + 1):
         nfft = (<Py_ssize_t>1) << k
-        # One block holding the whole chunk, filter partitions paired.
+        # One block holding the whole chunk, filter partitions paired (an empty chunk
+        # counts as one sample: a partition never exceeds the transform).
         if n <= nfft - 1:
-            part = nfft - n + 1
+            part = nfft - max(n, 1) + 1
             parts = (m + part - 1) // part
             transforms = 1 + (parts + 1) // 2
             seconds = transforms * _transform_seconds(nfft)
