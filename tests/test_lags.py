@@ -428,3 +428,37 @@ def test_pearson_template_matching_past_a_sliding_restart():
     expected = loop_pearson(a, v, range(0, 9000 - 40 + 1))
     np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
     np.testing.assert_allclose(got, expected, atol=1e-10, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("m", [2, 16, 300])
+def test_pearson_long_lane_blocks_and_constant_stretches(m, dtype):
+    """The blocked sliding route (lanes without NaN, 'valid' lags): blocks of 4096 lags
+    in four sliding segments. Constant stretches straddle block and segment edges and
+    must give exactly NaN; a window holding one tiny change (1e-9 on an offset of 1e4)
+    is not constant and must not; elsewhere the two-pass float64 reference."""
+    rng = np.random.default_rng(m)
+    n = 3 * 4096 + 517
+    a = 1e4 + rng.standard_normal(n)
+    for start in (1000, 4096 - 7, 2 * 4096 - m // 2, 3 * 4096 - 3):   # segment, block edges
+        a[start:start + m + 40] = 1e4 + 0.25
+    nudged = 6000
+    a[nudged:nudged + m + 10] = 1e4
+    a[nudged + m // 2] += 1e-9 * 1e4 if dtype == np.float64 else 0.5
+    a = a.astype(dtype)
+    v = rng.standard_normal(m).astype(dtype)
+    got = cc.correlate(a, v, normalize="pearson")
+    lags = range(n - m + 1)
+    expected = loop_pearson(a.astype(np.float64), v.astype(np.float64), lags)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    assert np.isnan(got).sum() >= 4 * 41 and not np.isnan(got[nudged + 1])
+    tol = 1e-9 if dtype == np.float64 else 2e-3
+    finite = ~np.isnan(expected)
+    # r is ill-conditioned where a window barely varies (the nudged windows, and pairs
+    # of nearly equal samples when m = 2): compare where the window's variance is not tiny
+    a64 = a.astype(np.float64)
+    window_var = np.array([np.var(a64[k:k + m]) for k in lags])
+    ordinary = finite & (window_var > 1e-3)
+    ordinary[nudged - m:nudged + m + 10] = False
+    assert ordinary.sum() > len(lags) // 2
+    assert np.max(np.abs(got[ordinary] - expected[ordinary])) < tol

@@ -15,6 +15,14 @@ NaN where ``n_k < 2``, where a window holds no value change (exact counts, not a
 variance compared with zero) or a non-finite value (counted, and left out of the sums, so
 a NaN spoils only the windows that hold it). All in compiled loops: NumPy would need some twenty
 passes over the lane, more than the correlation itself for short templates.
+Template matching (unit-step lags that all overlap the whole template, ``mode="valid"``)
+on a lane without NaN or inf takes a blocked route with no lane-sized scratch: one
+unrolled pass for finiteness and the mean, then per block of 4096 lags the window sums
+slid in four segments at once (independent chains; each segment starts from an exact
+sum), r in loops the compiler vectorises, and only in a block holding a nearly constant
+window (variance <= 1e-8 of its sum of squares) the exact change markers that make
+constant windows NaN. Lanes with NaN or inf take the one-chain sliding loop, which
+counts them.
 """
 
 from libc.math cimport NAN, sqrt
@@ -179,6 +187,143 @@ cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
                                     n_changes == 0.0 or n_bad != 0.0)
 
 
+# Lags per block of the blocked sliding route: its window sums and change markers stay
+# in L1/L2, and four segments of a block slide at once.
+cdef enum:
+    _BLOCK = 4096
+    _SEGMENTS = 4
+
+
+cdef bint _all_finite(const real_t* a, idx_t n, double* total) noexcept nogil:
+    """No NaN or infinity in ``a[:n]``; ``total`` gets their sum. Four partial sums of
+    ``x`` and of ``x - x`` (0 for finite x, NaN otherwise): independent chains that run
+    at the adder's throughput."""
+    cdef double z0 = 0.0, z1 = 0.0, z2 = 0.0, z3 = 0.0
+    cdef double t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0
+    cdef idx_t i = 0
+    while i + 4 <= n:
+        t0 += a[i]
+        t1 += a[i + 1]
+        t2 += a[i + 2]
+        t3 += a[i + 3]
+        z0 += a[i] - a[i]
+        z1 += a[i + 1] - a[i + 1]
+        z2 += a[i + 2] - a[i + 2]
+        z3 += a[i + 3] - a[i + 3]
+        i += 4
+    while i < n:
+        t0 += a[i]
+        z0 += a[i] - a[i]
+        i += 1
+    total[0] = (t0 + t1) + (t2 + t3)
+    return (z0 + z1) + (z2 + z3) == 0.0
+
+
+cdef void _window_sums(const real_t* a, idx_t count, idx_t m, double mean_a,
+                       double* s1, double* s2) noexcept nogil:
+    """``s1[j], s2[j]`` = sums of ``d = a - mean_a`` and ``d^2`` over ``a[j:j + m]`` for
+    ``j < count`` (finite data). The block is cut into _SEGMENTS segments that slide
+    together: four independent chains of additions instead of one, so the loop runs at
+    the adder's throughput rather than its latency. Each segment starts from an exact
+    sum, so rounding accumulates over at most _BLOCK / _SEGMENTS slides."""
+    cdef idx_t q = count // _SEGMENTS, seg, j, t, i
+    cdef double w1[_SEGMENTS]
+    cdef double w2[_SEGMENTS]
+    cdef double d_in, d_out
+    cdef idx_t start
+    # Exact window sums at each segment's first lag (and for the lags past 4 q).
+    for seg in range(_SEGMENTS):
+        start = seg * q
+        w1[seg] = 0.0
+        w2[seg] = 0.0
+        for i in range(start, start + m):
+            d_in = a[i] - mean_a
+            w1[seg] += d_in
+            w2[seg] += d_in * d_in
+        if q > 0:
+            s1[start] = w1[seg]
+            s2[start] = w2[seg]
+    for t in range(1, q):
+        for seg in range(_SEGMENTS):     # unrolled by the compiler: four chains
+            j = seg * q + t
+            # window [j - 1, j - 1 + m) -> [j, j + m): a[j - 1] leaves, a[j + m - 1] enters
+            d_out = a[j - 1] - mean_a
+            d_in = a[j + m - 1] - mean_a
+            w1[seg] += d_in - d_out
+            w2[seg] += d_in * d_in - d_out * d_out
+            s1[j] = w1[seg]
+            s2[j] = w2[seg]
+    for j in range(_SEGMENTS * q, count):   # the few lags left over: exact sums
+        w1[0] = 0.0
+        w2[0] = 0.0
+        for i in range(j, j + m):
+            d_in = a[i] - mean_a
+            w1[0] += d_in
+            w2[0] += d_in * d_in
+        s1[j] = w1[0]
+        s2[j] = w2[0]
+
+
+cdef void _last_changes(const real_t* a, idx_t n, idx_t* last) noexcept nogil:
+    """``last[i]`` = the largest ``s <= i`` (``s >= 1``) with ``a[s] != a[s - 1]``, or -1:
+    a window ``a[j:j + m]`` holds a value change exactly when ``last[j + m - 1] > j``."""
+    cdef idx_t i, at = -1
+    if n > 0:
+        last[0] = -1
+    for i in range(1, n):
+        at = i if a[i] != a[i - 1] else at
+        last[i] = at
+
+
+cdef bint _coefficients(const real_t* raw, const double* s1, double* s2, idx_t count,
+                         double shift, double sum_v, double inv, double var_v,
+                         real_t* out) noexcept nogil:
+    """r for ``count`` lags from the raw sums and the window sums, in plain loops of
+    arithmetic that the compiler vectorises (square roots and divisions included).
+    Returns whether a window is nearly constant (variance <= 1e-8 of the window's sum of
+    squares about the lane's mean, far above rounding), which the caller then checks
+    exactly: a constant window must be NaN, and a rounded variance cannot tell."""
+    cdef idx_t j
+    cdef double var_a, cov, r, margin, nearest = -1.0
+    for j in range(count):
+        var_a = s2[j] - s1[j] * s1[j] * inv
+        # a maximum, not a count: a reduction the compiler vectorises
+        margin = 1e-8 * s2[j] - var_a
+        nearest = margin if margin > nearest else nearest
+        s2[j] = var_a if var_a > 0.0 else 0.0
+    for j in range(count):
+        cov = (raw[j] - shift) - s1[j] * sum_v * inv
+        r = cov / sqrt(s2[j] * var_v)
+        r = 1.0 if r > 1.0 else r        # comparisons with NaN are false: NaN stays
+        r = -1.0 if r < -1.0 else r
+        out[j] = <real_t>r
+    return nearest >= 0.0
+
+
+cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
+                       const real_t* raw, real_t* out, idx_t k0, idx_t count, idx_t m,
+                       double sum_v, double sum_vv, bint v_bad, double* s1, double* s2,
+                       idx_t* last) noexcept nogil:
+    """The sliding route for a lane without NaN or inf, block by block: window sums
+    (_window_sums), r for the block (_coefficients), and only in a block holding a nearly
+    constant window, the change markers (_last_changes) that make constant windows
+    exactly NaN."""
+    cdef double inv, var_v, shift
+    cdef idx_t b0, nb, j
+    if _template_terms(m, mean_a, sum_v, sum_vv, v_bad, out, count, &inv, &var_v, &shift):
+        return
+    b0 = 0
+    while b0 < count:
+        nb = count - b0 if count - b0 < _BLOCK else _BLOCK
+        _window_sums(a + k0 + b0, nb, m, mean_a, s1, s2)
+        if _coefficients(raw + b0, s1, s2, nb, shift, sum_v, inv, var_v, out + b0):
+            _last_changes(originals + k0 + b0, nb + m - 1, last)
+            for j in range(nb):
+                if last[j + m - 1] <= j:    # no value change in the window: constant
+                    out[b0 + j] = <real_t>NAN
+        b0 += _BLOCK
+
+
 def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)
                  const real_t[:, ::1] originals,   # IN  (lanes, n): a, for change counts
                  const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
@@ -211,15 +356,32 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef double* pv2 = pv + (m + 1)
     cdef double* cv = pv + 2 * (m + 1)
     cdef double* bv = pv + 3 * (m + 1)
+    # The blocked route's window sums and change markers (idx_t is 8 bytes, a double's).
+    cdef double* blocks = NULL
+    if sliding:
+        blocks = <double*>malloc((3 * _BLOCK + m) * sizeof(double))
     try:
         with nogil:
             for lane in range(lanes):
+                if sliding and blocks != NULL and _all_finite(&rows[lane, 0], n, &mean_a):
+                    # The usual case: one unrolled pass for finiteness and the mean.
+                    mean_a = mean_a / n
+                    if lane == 0 or per_lane_v:
+                        _prefixes(&vcentred[lane if per_lane_v else 0, 0],
+                                  &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2,
+                                  cv, bv)
+                    _blocked_run(&rows[lane, 0], &originals[lane, 0], mean_a,
+                                 &raw[lane, 0], &out[lane, 0], first, count, m, pv[m],
+                                 pv2[m], cv[m] - cv[1] == 0.0 or bv[m] != 0.0, blocks,
+                                 blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK))
+                    continue
                 mean_a = _mean(&rows[lane, 0], n)
                 if lane == 0 or per_lane_v:
                     _prefixes(&vcentred[lane if per_lane_v else 0, 0],
                               &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2, cv,
                               bv)
                 if sliding:
+                    # A NaN or inf in the lane: the one-chain route, which counts them.
                     _sliding_run(&rows[lane, 0], &originals[lane, 0], mean_a, &raw[lane, 0],
                                  &out[lane, 0], first, count, m, pv[m], pv2[m],
                                  cv[m] - cv[1] == 0.0 or bv[m] != 0.0)
@@ -270,3 +432,4 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     out[lane, j] = <real_t>r
     finally:
         free(work)
+        free(blocks)
