@@ -19,7 +19,9 @@ Template matching (unit-step lags that all overlap the whole template, ``mode="v
 on a lane without NaN or inf takes a blocked route with no lane-sized scratch: one
 unrolled pass for finiteness and the mean, then per block of 4096 lags the window sums
 slid in four segments at once (independent chains; each segment starts from an exact
-sum), r in loops the compiler vectorises, and only in a block holding a nearly constant
+sum), r in one loop of ``cc_lagstats.h`` that the compiler vectorises (built for the
+baseline and for AVX2+FMA, taken on the avx2 and avx512 paths), and only in a block
+holding a nearly constant
 window (variance <= 1e-8 of its sum of squares) the exact change markers that make
 constant windows NaN. Lanes with NaN or inf take the one-chain sliding loop, which
 counts them.
@@ -29,6 +31,8 @@ from libc.math cimport NAN, sqrt
 from libc.stdlib cimport free, malloc
 
 from cconv1d._typedefs cimport idx_t, real_t
+
+from cconv1d import _forward
 
 
 cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, double offset,
@@ -275,35 +279,31 @@ cdef void _last_changes(const real_t* a, idx_t n, idx_t* last) noexcept nogil:
         last[i] = at
 
 
-cdef bint _coefficients(const real_t* raw, const double* s1, double* s2, idx_t count,
-                         double shift, double sum_v, double inv, double var_v,
-                         real_t* out) noexcept nogil:
-    """r for ``count`` lags from the raw sums and the window sums, in plain loops of
-    arithmetic that the compiler vectorises (square roots and divisions included).
-    Returns whether a window is nearly constant (variance <= 1e-8 of the window's sum of
-    squares about the lane's mean, far above rounding), which the caller then checks
-    exactly: a constant window must be NaN, and a rounded variance cannot tell."""
-    cdef idx_t j
-    cdef double var_a, cov, r, margin, nearest = -1.0
-    for j in range(count):
-        var_a = s2[j] - s1[j] * s1[j] * inv
-        # a maximum, not a count: a reduction the compiler vectorises
-        margin = 1e-8 * s2[j] - var_a
-        nearest = margin if margin > nearest else nearest
-        s2[j] = var_a if var_a > 0.0 else 0.0
-    for j in range(count):
-        cov = (raw[j] - shift) - s1[j] * sum_v * inv
-        r = cov / sqrt(s2[j] * var_v)
-        r = 1.0 if r > 1.0 else r        # comparisons with NaN are false: NaN stays
-        r = -1.0 if r < -1.0 else r
-        out[j] = <real_t>r
-    return nearest >= 0.0
+cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
+    int cc_pearson_block_f64(const double* raw, const double* s1, const double* s2,
+                             Py_ssize_t count, double shift, double sum_v, double inv,
+                             double var_v, double* out, int avx2)
+    int cc_pearson_block_f32(const float* raw, const double* s1, const double* s2,
+                             Py_ssize_t count, double shift, double sum_v, double inv,
+                             double var_v, float* out, int avx2)
+
+
+cdef inline bint _coefficients(const real_t* raw, const double* s1, const double* s2,
+                               idx_t count, double shift, double sum_v, double inv,
+                               double var_v, real_t* out, int avx2) noexcept nogil:
+    """r for ``count`` lags (cc_lagstats.h); whether a window is nearly constant."""
+    if real_t is double:
+        return cc_pearson_block_f64(raw, s1, s2, count, shift, sum_v, inv, var_v, out,
+                                    avx2) != 0
+    else:
+        return cc_pearson_block_f32(raw, s1, s2, count, shift, sum_v, inv, var_v, out,
+                                    avx2) != 0
 
 
 cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
                        const real_t* raw, real_t* out, idx_t k0, idx_t count, idx_t m,
                        double sum_v, double sum_vv, bint v_bad, double* s1, double* s2,
-                       idx_t* last) noexcept nogil:
+                       idx_t* last, int avx2) noexcept nogil:
     """The sliding route for a lane without NaN or inf, block by block: window sums
     (_window_sums), r for the block (_coefficients), and only in a block holding a nearly
     constant window, the change markers (_last_changes) that make constant windows
@@ -316,7 +316,7 @@ cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
     while b0 < count:
         nb = count - b0 if count - b0 < _BLOCK else _BLOCK
         _window_sums(a + k0 + b0, nb, m, mean_a, s1, s2)
-        if _coefficients(raw + b0, s1, s2, nb, shift, sum_v, inv, var_v, out + b0):
+        if _coefficients(raw + b0, s1, s2, nb, shift, sum_v, inv, var_v, out + b0, avx2):
             _last_changes(originals + k0 + b0, nb + m - 1, last)
             for j in range(nb):
                 if last[j + m - 1] <= j:    # no value change in the window: constant
@@ -358,6 +358,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef double* bv = pv + 3 * (m + 1)
     # The blocked route's window sums and change markers (idx_t is 8 bytes, a double's).
     cdef double* blocks = NULL
+    cdef int avx2 = _forward.simd_path() in ("avx2", "avx512")
     if sliding:
         blocks = <double*>malloc((3 * _BLOCK + m) * sizeof(double))
     try:
@@ -373,7 +374,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     _blocked_run(&rows[lane, 0], &originals[lane, 0], mean_a,
                                  &raw[lane, 0], &out[lane, 0], first, count, m, pv[m],
                                  pv2[m], cv[m] - cv[1] == 0.0 or bv[m] != 0.0, blocks,
-                                 blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK))
+                                 blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK), avx2)
                     continue
                 mean_a = _mean(&rows[lane, 0], n)
                 if lane == 0 or per_lane_v:

@@ -28,7 +28,9 @@
  * and on the avx2 path with its AVX2 build: forward transforms against a long-double
  * DFT read at bit-reversed positions, the inverse back to n times the input, the first
  * pass for a real half-filled input against the full transform, and the packing and
- * overlap-add helpers exactly (within log2(n) + 1 roundings for the transforms).
+ * overlap-add helpers exactly (within log2(n) + 1 roundings for the transforms); and
+ * cc_lagstats.h's block of Pearson coefficients against a long-double evaluation, with
+ * its flag for nearly constant windows.
  *
  * Usage: test_kernels [path]   (or CCONV1D_HARNESS_PATH=path) runs one path only.
  * Prints one line per path, kernel and dtype, then "N passed, M failed"; exits 1 on any
@@ -49,6 +51,7 @@
 
 #include "cc_kernels.h"
 #include "cc_fft.h"
+#include "cc_lagstats.h"
 
 /* ---- guarded arenas: each array ends right before a PROT_NONE page ---- */
 
@@ -637,6 +640,64 @@ static void test_fft_io(int avx2) {
         }
 }
 
+/* ---- cc_lagstats.h: Pearson's coefficients of a block of lags ---- */
+
+static void run_lagstats(const char *path, int avx2) {
+    long p0 = n_passed, f0 = n_failed;
+    enum { N = 37 };
+    for (int trial = 0; trial < 40; ++trial) {
+        const ptrdiff_t m = 2 + rng_below(60);
+        const double inv = 1.0 / (double)m, sum_v = value(RANDOM), var_v = 0.5 + value(RANDOM) * 0.25;
+        const double shift = value(RANDOM);
+        double raw[N], s1[N], s2[N], out[N];
+        float raw32[N], out32[N];
+        int want_near = 0;
+        for (ptrdiff_t j = 0; j < N; ++j) {
+            s1[j] = value(RANDOM) * m;
+            /* mostly well spread windows; a nearly constant one now and then */
+            double spread = (trial % 5 == 0 && j == 11) ? 1e-12 : 0.2 + fabs(value(RANDOM));
+            s2[j] = s1[j] * s1[j] * inv + spread * m;
+            if (s2[j] - s1[j] * s1[j] * inv <= 1e-8 * s2[j]) want_near = 1;
+            raw[j] = value(RANDOM) * m;
+            raw32[j] = (float)raw[j];
+        }
+        if (trial == 3) raw[5] = raw32[5] = NAN;
+        set_case("lagstats m=%td trial=%d avx2=%d", m, trial, avx2);
+        int near = cc_pearson_block_f64(raw, s1, s2, N, shift, sum_v, inv, var_v, out, avx2);
+        int near32 = cc_pearson_block_f32(raw32, s1, s2, N, shift, sum_v, inv, var_v, out32, avx2);
+        int ok = 1;
+        if (near != want_near) ok = report("near", 0, 0, near, want_near, 0);
+        if (near32 != want_near) ok = report("near f32", 0, 0, near32, want_near, 0);
+        for (ptrdiff_t j = 0; j < N; ++j) {
+            long double var_a = (long double)s2[j] - (long double)s1[j] * s1[j] / m;
+            if (var_a < 0) var_a = 0;
+            long double r = (((long double)raw[j] - shift) - (long double)s1[j] * sum_v / m)
+                            / sqrtl(var_a * var_v);
+            if (r > 1) r = 1;
+            if (r < -1) r = -1;
+            /* the window variance's cancellation bounds the error */
+            double tol = 64 * DBL_EPSILON * (1.0 + fabs((double)r)) * (s2[j] / (double)(var_a + 1e-300));
+            if (isnan(raw[j])) {
+                if (!isnan(out[j])) ok = report("nan", j, 0, out[j], NAN, 0);
+            } else if (!close_enough(out[j], (double)r, tol)) {
+                ok = report("r", j, 0, out[j], (double)r, tol);
+            }
+            long double r32 = (((long double)raw32[j] - shift) - (long double)s1[j] * sum_v / m)
+                              / sqrtl(var_a * var_v);
+            if (r32 > 1) r32 = 1;
+            if (r32 < -1) r32 = -1;
+            if (isnan(raw[j])) {
+                if (!isnan(out32[j])) ok = report("nan f32", j, 0, out32[j], NAN, 0);
+            } else if (!close_enough(out32[j], (double)r32, tol + 1e-6 * fabs((double)r32))) {
+                ok = report("r f32", j, 0, out32[j], (double)r32, tol);
+            }
+        }
+        tally(ok);
+    }
+    printf("  %-7s lagstats f64/f32: %ld passed, %ld failed\n", path, n_passed - p0,
+           n_failed - f0);
+}
+
 static void run_fft(const char *path, int avx2) {
     long p0 = n_passed, f0 = n_failed;
     test_fft_sizes(avx2);
@@ -679,8 +740,8 @@ int main(int argc, char **argv) {
                d->wr, d->wc);
         run_path(d);
         /* The FFT has a scalar build and an AVX2 one (taken on avx2 and avx512 CPUs). */
-        if (!strcmp(d->name, "scalar")) run_fft(d->name, 0);
-        if (!strcmp(d->name, "avx2")) run_fft(d->name, 1);
+        if (!strcmp(d->name, "scalar")) { run_fft(d->name, 0); run_lagstats(d->name, 0); }
+        if (!strcmp(d->name, "avx2")) { run_fft(d->name, 1); run_lagstats(d->name, 1); }
         ++ran;
     }
     if (only && !ran) {
