@@ -14,6 +14,8 @@ import numpy as np
 
 from cconv1d import _forward
 
+cimport cython
+
 from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release,
                              PyObject_GetBuffer)
 from libc.stdlib cimport free, malloc
@@ -283,7 +285,8 @@ BLOCK_MAX = _BLOCK_MAX
 cdef int _MAX_LOG2 = 20
 
 
-cdef class FFTPlan:
+@cython.auto_pickle(False)
+cdef class _FFTPlan:
     """A filter's spectra for one block geometry, reused across calls.
 
     ``pair_parts``: one block of the chunk per transform, the filter split into
@@ -385,7 +388,7 @@ cdef inline int _scale_exponent(double amax) noexcept nogil:
     return 0
 
 
-cdef void _fill_spectra(FFTPlan plan, const real_t* h, int avx2) noexcept nogil:
+cdef void _fill_spectra(_FFTPlan plan, const real_t* h, int avx2) noexcept nogil:
     cdef Py_ssize_t nfft = plan.nfft, s, t, start, stop
     cdef double amax = 0.0
     for t in range(plan.m):
@@ -416,13 +419,13 @@ cdef void _fill_spectra(FFTPlan plan, const real_t* h, int avx2) noexcept nogil:
         cc_fft_forward(nfft, re, im, plan.twiddles, plan.twiddles + nfft, avx2)
 
 
-cdef FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
+cdef _FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
     """The cached plan for ``h`` (1-D contiguous float32/float64) and chunks of ``n``."""
     cdef Py_ssize_t m = h.shape[0]
     geometry = _geometry_cached(n, m)
     cdef Py_ssize_t nfft = geometry[2], part = geometry[4]
     cdef bint pair_parts = geometry[1]
-    cdef FFTPlan plan
+    cdef _FFTPlan plan
     cdef Py_ssize_t i
     taps = None
     for i in range(len(_PLANS)):
@@ -437,7 +440,7 @@ cdef FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
                 if not pair_parts or n <= plan.block:
                     plan.chunk = n
                     return plan
-    plan = FFTPlan()
+    plan = _FFTPlan()
     plan.m, plan.nfft, plan.part, plan.pair_parts = m, nfft, part, pair_parts
     plan.block = geometry[3] if not pair_parts else nfft - part + 1
     plan.parts = (m + part - 1) // part
@@ -461,7 +464,7 @@ cdef FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
     return plan
 
 
-cdef void _fill_spectra_from(FFTPlan plan, const real_t[::1] h, int avx2):
+cdef void _fill_spectra_from(_FFTPlan plan, const real_t[::1] h, int avx2):
     _fill_spectra[real_t](plan, &h[0], avx2)
 
 
@@ -506,7 +509,7 @@ cdef inline double _scale_block(double* re, double* im, Py_ssize_t length,
     return ldexp(1.0, e)
 
 
-cdef inline void _filtered(FFTPlan plan, Py_ssize_t s, const double* re, const double* im,
+cdef inline void _filtered(_FFTPlan plan, Py_ssize_t s, const double* re, const double* im,
                            double* yr, double* yi, int avx2) noexcept nogil:
     """``(yr, yi)`` = the inverse transform of the block's spectrum times spectrum ``s``."""
     cdef const double* spectrum = plan.spectra + 2 * s * plan.nfft
@@ -514,7 +517,7 @@ cdef inline void _filtered(FFTPlan plan, Py_ssize_t s, const double* re, const d
     cc_fft_inverse(plan.nfft, yr, yi, plan.twiddles, plan.twiddles + plan.nfft, avx2)
 
 
-cdef bint _fft_lane(FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
+cdef bint _fft_lane(_FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
                     double* work, int avx2) noexcept nogil:
     """``out[:n + m - 1] += convolve(x, h)`` (``out`` holds zeros or a state); False when
     ``x`` holds a NaN or an infinity (the result then carries them everywhere)."""
@@ -572,7 +575,7 @@ cdef bint _fft_lane(FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
     return not nonfinite
 
 
-cdef bint _fft_rows(FFTPlan plan, const real_t[:, ::1] rows, real_t[:, ::1] out,
+cdef bint _fft_rows(_FFTPlan plan, const real_t[:, ::1] rows, real_t[:, ::1] out,
                     bint avx2) except -1:
     """Every row's full convolution added onto ``out``'s rows; False on non-finite input."""
     cdef Py_ssize_t lane, n = rows.shape[1]
@@ -610,7 +613,7 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
     the chunk is not finite, or when the taps are not (the caller then takes another
     route)."""
     cdef Py_ssize_t k = m - 1
-    cdef FFTPlan plan = None
+    cdef _FFTPlan plan = None
     cdef bint finite = True
     cdef int simd = 1 if avx2 and CC_FFT_HAVE_AVX2 else 0
     cdef Py_buffer ob
