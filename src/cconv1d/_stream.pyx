@@ -1,13 +1,20 @@
-# Block kernels of the streaming functions (cconv1d.stream).
-"""Compiled block FIR with lfilter's state, for ``fir_filter``'s short chunks.
+# Kernels of the streaming functions (cconv1d.stream).
+"""Compiled FIR with lfilter's state for ``fir_filter``: direct sums and an FFT route.
 
-One call computes ``c = convolve(x, h)`` (all ``n + m - 1`` outputs, summing only the
-``n * m`` products that exist), adds the state ``zi`` onto its first ``m - 1`` samples,
-and returns ``y = c[:n]`` and ``zf = c[n:]``: the whole chunk in compiled code, so a
-64-sample chunk is not dominated by Python. Outputs are computed 16 at a time with the
-accumulators in registers; the chunk is copied once into a zero-bordered buffer so the
-edges need no branches. The AVX2+FMA build of the same loop (a per-function target
-attribute, chosen at run time) is taken when the forward module's SIMD path is avx2.
+One call computes ``c = convolve(x, h)`` (all ``n + m - 1`` outputs), adds the state
+``zi`` onto its first ``m - 1`` samples, and returns ``y = c[:n]`` and ``zf = c[n:]``:
+the whole chunk in compiled code, so a 64-sample chunk is not dominated by Python.
+
+- ``fir_block``, direct sums over the ``n * m`` products that exist: outputs 16 at a time
+  with the accumulators in registers, the chunk copied once into a zero-bordered buffer
+  so the edges need no branches; an AVX2+FMA build (a per-function target attribute)
+  on the avx2 and avx512 paths.
+- The FFT route (``cc_fft.h``): the filter cut into partitions whose spectra are cached
+  per filter (``_FFTPlan``, matched by the taps' bytes), two partitions or two blocks of
+  the chunk per complex transform; the geometry and the choice between the routes come
+  from the models below.
+- ``fir_chunk`` is the entry for plain 1-D float chunks, taking raw buffer exports (a
+  typed memoryview costs more than the transform of a short chunk).
 """
 
 import numpy as np
