@@ -311,6 +311,7 @@ cdef class _FFTPlan:
     cdef readonly bytes taps       # the filter's bytes, to match a later call's filter
     cdef readonly Py_ssize_t chunk # the chunk length the geometry was chosen for
     cdef readonly bint finite_taps
+    cdef readonly Py_ssize_t nbytes  # twiddles and spectra
     cdef readonly object dtype
     cdef double* twiddles          # 2 * nfft: real, imaginary
     cdef double* spectra           # count * 2 * nfft
@@ -362,6 +363,9 @@ cdef tuple _geometry(Py_ssize_t n, Py_ssize_t m):
 cdef dict _GEOMETRIES = {}
 cdef list _PLANS = []     # most recently used first
 cdef int _MAX_PLANS = 8
+# The cache keeps at most this many bytes of spectra (the newest plan always stays):
+# a few long filters must not pin hundreds of megabytes.
+cdef Py_ssize_t _MAX_PLAN_BYTES = 64 << 20
 
 
 def fft_seconds(Py_ssize_t n, Py_ssize_t m, Py_ssize_t lanes=1):
@@ -457,6 +461,7 @@ cdef _FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
     plan.dtype = h.dtype
     plan.chunk = n
     plan.finite_taps = bool(np.isfinite(h).all())
+    plan.nbytes = (2 + 2 * plan.count) * nfft * sizeof(double)
     plan.twiddles = <double*>malloc(2 * nfft * sizeof(double))
     plan.spectra = <double*>malloc(2 * nfft * plan.count * sizeof(double))
     if plan.twiddles == NULL or plan.spectra == NULL:
@@ -468,6 +473,12 @@ cdef _FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
         _fill_spectra_from[float](plan, h, avx2)
     _PLANS.insert(0, plan)
     del _PLANS[_MAX_PLANS:]
+    cdef Py_ssize_t kept = 0
+    for i in range(len(_PLANS)):
+        kept += (<_FFTPlan>_PLANS[i]).nbytes
+        if i > 0 and kept > _MAX_PLAN_BYTES:
+            del _PLANS[i:]
+            break
     return plan
 
 
