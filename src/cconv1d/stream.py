@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
-from cconv1d import _fft, _forward, _spec, _threads
+from cconv1d import _fft, _spec, _threads
 from cconv1d import signal as _signal
 from cconv1d._stream import BLOCK_MAX, DIRECT_TAPS, fft_full, fft_seconds, fir_chunk
 from cconv1d._typing import FloatArray, InexactArray, Method
