@@ -306,7 +306,6 @@ cdef class _FFTPlan:
     """
     cdef readonly Py_ssize_t m, nfft, block, part, parts, count
     cdef readonly bint pair_parts
-    cdef readonly double cost
     cdef readonly double unscale   # 2^e undoing the power-of-two scaling of the taps
     cdef readonly bytes taps       # the filter's bytes, to match a later call's filter
     cdef readonly Py_ssize_t chunk # the chunk length the geometry was chosen for
@@ -462,7 +461,6 @@ cdef _FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
     plan.block = geometry[3] if not pair_parts else nfft - part + 1
     plan.parts = (m + part - 1) // part
     plan.count = (plan.parts + 1) // 2 if pair_parts else plan.parts
-    plan.cost = geometry[0]
     plan.taps = taps if taps is not None else h.tobytes()
     plan.dtype = h.dtype
     plan.chunk = n
