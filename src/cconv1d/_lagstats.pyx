@@ -235,7 +235,7 @@ cdef void _window_sums(const real_t* a, idx_t count, idx_t m, double mean_a,
     cdef double w2[_SEGMENTS]
     cdef double d_in, d_out
     cdef idx_t start
-    # Exact window sums at each segment's first lag (and for the lags past 4 q).
+    # Exact window sums at each segment's first lag.
     for seg in range(_SEGMENTS):
         start = seg * q
         w1[seg] = 0.0
