@@ -18,11 +18,13 @@
  * output is the same chain of FMAs wherever it falls in the row.
  * wgrad: 4 rows x 6 pairs = 24 vector accumulators (10 loads per 24 FMAs). Every
  * CC_WBLOCK positions (once per call of the planner's W_CHUNK) each row's six
- * accumulators are widened to double, summed across lanes by one transpose tree and
- * added to dw as one masked vector: the former double vector accumulators (24 more
- * zmm, so in memory), flushed twice per call and horizontally summed one by one at the
- * end: replacing them made the weight gradient 8-17% faster (tcn, deep-channels,
- * strided, FCN layers; thread CPU time), flushing once per call a few % more. The partial last vector is masked (zeros add
+ * accumulators are summed across lanes by one transpose tree (float accumulators in
+ * float, widened once at the end, cc_wsum6f) and added to dw as one masked double
+ * vector. This replaced double vector accumulators (24 more zmm, so in memory), flushed
+ * twice per call and horizontally summed one by one at the end (8-17% faster on tcn,
+ * deep-channels, strided and FCN layers; thread CPU time); reducing float lanes in
+ * float instead of widening all six vectors first made short calls (L = 512) ~10-20%
+ * faster on Sapphire Rapids. The partial last vector is masked (zeros add
  * nothing), so no scalar tail.
  */
 
@@ -38,7 +40,6 @@
 #define CC_V __m512d
 #define CC_VLEN 8
 #define CC_MTYPE __mmask8
-#define CC_WIDEN(v) (v)
 #define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), (v)))
 #else
 #define CC_V __m512
@@ -47,7 +48,6 @@
 /* Sixteen float lanes widened to two double vectors before they are added. */
 #define CC_LO_PD(v) _mm512_cvtps_pd(_mm512_castps512_ps256(v))
 #define CC_HI_PD(v) _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
-#define CC_WIDEN(v) _mm512_add_pd(CC_LO_PD(v), CC_HI_PD(v))
 #define CC_WIDEN_ADD2(sa, sb, v) ((sa) = _mm512_add_pd((sa), CC_LO_PD(v)), \
                                   (sb) = _mm512_add_pd((sb), CC_HI_PD(v)))
 #endif
@@ -197,23 +197,24 @@ static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
         }                                                                                 \
         CC_W512_FMA(0) CC_W512_FMA(1) CC_W512_FMA(2) CC_W512_FMA(3)                       \
     }
-/* Row r's block sums (its nc accumulators, widened to double and summed across lanes)
- * added to dw[r*ldw + q], q < cols, as one masked vector: a transpose tree (pairs of
+/* Row r's block sums (its nc accumulators summed across lanes, CC_W512_SUM6) added to
+ * dw[r*ldw + q], q < cols, as one masked double vector: a transpose tree (pairs of
  * lanes, then 128-bit quarters) sums six vectors in 9 adds and 12 shuffles where six
  * separate horizontal sums took 18 and 18, and the double flush per block is this
  * reduction itself (no vector double accumulators kept in memory). */
 #define CC_W512_FLUSH(r)                                                                  \
     if (nr > (r)) {                                                                       \
-        const __m512d s = CC_FN(cc_wsum6, avx512)(                                        \
-            CC_WIDEN(c##r##0), CC_WIDEN(c##r##1), CC_WIDEN(c##r##2),                      \
-            nc > 3 ? CC_WIDEN(c##r##3) : _mm512_setzero_pd(),                             \
-            nc > 3 ? CC_WIDEN(c##r##4) : _mm512_setzero_pd(),                             \
-            nc > 3 ? CC_WIDEN(c##r##5) : _mm512_setzero_pd());                            \
+        const __m512d s = CC_W512_SUM6(c##r##0, c##r##1, c##r##2,                         \
+                                       nc > 3 ? c##r##3 : CC_ZERO(),                      \
+                                       nc > 3 ? c##r##4 : CC_ZERO(),                      \
+                                       nc > 3 ? c##r##5 : CC_ZERO());                     \
         if ((r) < rows)                                                                   \
             _mm512_mask_storeu_pd(dw + (r) * ldw, mw, _mm512_add_pd(                      \
                 _mm512_maskz_loadu_pd(mw, dw + (r) * ldw), s));                           \
     }
 
+
+#if CC_F64
 /* [sum(d0), ..., sum(d5), 0, 0]: lane pairs summed (unpack), then 128-bit quarters
  * (shuffle_f64x2) twice; a fixed order, so every call rounds the same way. */
 static CC_TARGET_AVX512 CC_ALWAYS_INLINE __m512d CC_FN(cc_wsum6, avx512)(
@@ -229,6 +230,36 @@ static CC_TARGET_AVX512 CC_ALWAYS_INLINE __m512d CC_FN(cc_wsum6, avx512)(
     return _mm512_add_pd(_mm512_shuffle_f64x2(p, q, _MM_SHUFFLE(2, 0, 2, 0)),
                          _mm512_shuffle_f64x2(p, q, _MM_SHUFFLE(3, 1, 3, 1)));
 }
+#define CC_W512_SUM6(a, b, c, d, e, f) CC_FN(cc_wsum6, avx512)(a, b, c, d, e, f)
+#else
+/* [sum(a), ..., sum(f), 0, 0] in double from six float vectors: the same tree in float
+ * (lane pairs, then pairs of pairs, then 128-bit quarters twice), widened once at the
+ * end. Widening all six vectors first (24 more conversions and adds per row) made the
+ * flush cost as much as 40-50 of the block's positions; each lane already holds a float
+ * sum of n/16 products, so four more float roundings change nothing measurable. */
+static CC_TARGET_AVX512 CC_ALWAYS_INLINE __m512d CC_FN(cc_wsum6f, avx512)(
+        __m512 a, __m512 b, __m512 c, __m512 d, __m512 e, __m512 f) {
+    const __m512 z = _mm512_setzero_ps();
+    /* per 128-bit quarter: [a0+a2, b0+b2, a1+a3, b1+b3] */
+    const __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    const __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    const __m512 ef = _mm512_add_ps(_mm512_unpacklo_ps(e, f), _mm512_unpackhi_ps(e, f));
+    /* per quarter: [a, b, c, d] and [e, f, 0, 0] (64-bit halves paired) */
+    const __m512 abcd = _mm512_add_ps(
+        _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd))),
+        _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd))));
+    const __m512 ef00 = _mm512_add_ps(
+        _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(ef), _mm512_castps_pd(z))),
+        _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(ef), _mm512_castps_pd(z))));
+    /* quarters: [abcd 0+1, abcd 2+3, ef 0+1, ef 2+3], then [abcd, ef, ...] */
+    const __m512 p = _mm512_add_ps(_mm512_shuffle_f32x4(abcd, ef00, _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_f32x4(abcd, ef00, _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512 q = _mm512_add_ps(_mm512_shuffle_f32x4(p, p, _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_f32x4(p, p, _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_cvtps_pd(_mm512_castps512_ps256(q));
+}
+#define CC_W512_SUM6(a, b, c, d, e, f) CC_FN(cc_wsum6f, avx512)(a, b, c, d, e, f)
+#endif
 
 /* dw[r*ldw + q] += sum_{j<n} dy[r*ldy + j] * x[offs[q] + j], r < rows <= 4, q < cols <= 6.
  * Inlined with constant nr (rows computed: 1, 2 or 4) and nc (pairs: 3 or 6), so a thin
@@ -300,3 +331,4 @@ static CC_TARGET_AVX512 double CC_FN(cc_rowsum, avx512)(const CC_T *CC_RESTRICT 
 #undef CC_W512_FMA
 #undef CC_W512_FLUSH
 #undef CC_W512_STEP
+#undef CC_W512_SUM6
