@@ -13,9 +13,10 @@
  * A tile that starts from the bias requests its output lines first (cc_prefetch_out).
  * irow: one output row, 8 vectors in flight, a weight broadcast per pair.
  * wgrad: 4 rows x 3 pairs = 12 vector accumulators reducing along j; every CC_WBLOCK
- * positions the partial sums are widened to double, summed across lanes by a transpose
- * tree and added to dw (one masked vector per row), which bounds the error of
- * million-term float32 sums without double accumulators living in memory.
+ * positions the partial sums are summed across lanes by a transpose tree (float lanes
+ * in float, widened once) and added to dw in double (one masked vector per row), which
+ * bounds the error of million-term float32 sums without double accumulators living in
+ * memory.
  */
 
 /* Vector macros for CC_T (undefined by cc_instance.inc.h after this file). */
@@ -165,11 +166,31 @@ static CC_TARGET_AVX2 CC_ALWAYS_INLINE __m256d CC_FN(cc_wsum3, avx2)(__m256d d0,
                          _mm256_permute2f128_pd(u01, u2, 0x31));
 }
 
-/* Row r's block sums, widened and reduced in double, added to its cols entries of dw. */
+#if CC_F64
+#define CC_W256_SUM3(a, b, c) CC_FN(cc_wsum3, avx2)(a, b, c)
+#else
+/* [sum(a), sum(b), sum(c), 0] in double from three float vectors: the same tree in
+ * float (lane pairs, pairs of pairs, then the 128-bit halves), widened once, as the
+ * AVX-512 tile's cc_wsum6f (12 operations a row where widening first took 21). */
+static CC_TARGET_AVX2 CC_ALWAYS_INLINE __m256d CC_FN(cc_wsum3f, avx2)(__m256 a, __m256 b,
+                                                                    __m256 c) {
+    const __m256 z = _mm256_setzero_ps();
+    const __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
+    const __m256 c0 = _mm256_add_ps(_mm256_unpacklo_ps(c, z), _mm256_unpackhi_ps(c, z));
+    const __m256 abc = _mm256_add_ps(
+        _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(ab), _mm256_castps_pd(c0))),
+        _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(ab), _mm256_castps_pd(c0))));
+    return _mm256_cvtps_pd(_mm_add_ps(_mm256_castps256_ps128(abc),
+                                      _mm256_extractf128_ps(abc, 1)));
+}
+#define CC_W256_SUM3(a, b, c) CC_FN(cc_wsum3f, avx2)(a, b, c)
+#endif
+
+/* Row r's block sums, reduced across lanes (CC_W256_SUM3), added to its cols entries of
+ * dw in double. */
 #define CC_W256_FLUSH(r)                                                                  \
     if ((r) < rows) {                                                                     \
-        const __m256d s = CC_FN(cc_wsum3, avx2)(CC_WIDEN(c##r##0), CC_WIDEN(c##r##1),     \
-                                                CC_WIDEN(c##r##2));                       \
+        const __m256d s = CC_W256_SUM3(c##r##0, c##r##1, c##r##2);                        \
         _mm256_maskstore_pd(dw + (r) * ldw, mw, _mm256_add_pd(                            \
             _mm256_maskload_pd(dw + (r) * ldw, mw), s));                                  \
     }
@@ -219,6 +240,7 @@ static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(CC_WGRAD_PARAMS) {
 }
 
 #undef CC_W256_FLUSH
+#undef CC_W256_SUM3
 
 /* sum_j x[j] in double (float lanes widened before every add), 4 vector sums. */
 static CC_TARGET_AVX2 double CC_FN(cc_rowsum, avx2)(const CC_T *CC_RESTRICT x, ptrdiff_t n) {
