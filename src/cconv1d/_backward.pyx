@@ -38,7 +38,8 @@ from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
 from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_block,
                                pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
-                               align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES)
+                               align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES,
+                               PAIR_BLOCK, ROW_GROUP, LONG_REDUCTION)
 from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, wgrad, rowsum,
                                tile_positions, column_block)
 
@@ -48,10 +49,8 @@ cdef enum:
     ROW_BLOCK = 4096
     W_CHUNK = 1024        # positions per wgrad call: its dy and packed rows stay in L2
     DY_ROWS_PITCH = 1040  # a copied dy row of a chunk: W_CHUNK and a line, off 4 KiB
-    PAIR_BLOCK = 384      # as _forward's: (o, k) pairs per igemm call of the input gradient
-    L1_TILE_BYTES = 32768 # ... unless a tile's dy columns of all pairs fit this already
-    ROW_GROUP = 16        # ... and mr-row channel blocks per work item, when a phase row
-    LONG_REDUCTION = 32   #     sums at least LONG_REDUCTION pairs (else one block)
+    L1_TILE_BYTES = 32768 # the input gradient splits its pairs in PAIR_BLOCK chunks
+                          # only where a tile's dy columns of all pairs overflow this
     SLACK_CAT = 8         # as _forward's SLACK: zeroed columns after a packed row
     BIAS_ROWS = 16        # channels per bias item: read as one run of rows per sample
 

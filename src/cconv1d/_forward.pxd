@@ -51,6 +51,14 @@ cdef enum:
     WHOLE_SAMPLE_BYTES = 4 << 20
     BLOCK_BYTES = 2 << 20
 
+# The igemm work items' blocking, shared by the forward and the input gradient: pairs
+# per igemm call, and mr-row blocks per work item when a tile sums at least
+# LONG_REDUCTION pairs (else one block).
+cdef enum:
+    PAIR_BLOCK = 384      # (c, k) pairs per igemm call: an 8 x 384 weight chunk is 12 KiB
+    ROW_GROUP = 16        # mr-row blocks per igemm work item ...
+    LONG_REDUCTION = 32   # ... when a tile sums at least this many pairs, else 1
+
 # Row pitch (elements) of a packed sample: the longest stride phase, a tile and slack,
 # kept off multiples of 4 KiB.
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,

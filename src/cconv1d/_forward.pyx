@@ -55,10 +55,7 @@ cdef double PARALLEL_MIN_FLOPS = 4e6
 # more than a microsecond's arithmetic, and nothing could run in between.
 cdef double NOGIL_MIN_FLOPS = 1e5
 
-cdef enum:
-    PAIR_BLOCK = 384      # (c, k) pairs per igemm call: a 4 x 384 weight chunk is 6 KiB
-    ROW_GROUP = 16        # 4-row blocks per igemm work item (64 output channels) ...
-    LONG_REDUCTION = 32   # ... when a tile sums at least this many pairs, else 1
+cdef enum:   # PAIR_BLOCK, ROW_GROUP and LONG_REDUCTION are in _forward.pxd
     ROW_BLOCK = 4096      # positions per irow work item
     SLACK = 8             # zeroed columns after each packed row beyond the last full tile
 
