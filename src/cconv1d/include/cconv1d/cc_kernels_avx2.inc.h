@@ -155,6 +155,7 @@ static CC_TARGET_AVX2 double CC_FN(cc_hsum_pd, avx2)(__m256d v) {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
+#if CC_F64
 /* [sum(d0), sum(d1), sum(d2), 0]: lane pairs summed (unpack), then 128-bit halves; a
  * fixed order, so every call rounds the same way. */
 static CC_TARGET_AVX2 CC_ALWAYS_INLINE __m256d CC_FN(cc_wsum3, avx2)(__m256d d0, __m256d d1,
@@ -165,8 +166,6 @@ static CC_TARGET_AVX2 CC_ALWAYS_INLINE __m256d CC_FN(cc_wsum3, avx2)(__m256d d0,
     return _mm256_add_pd(_mm256_permute2f128_pd(u01, u2, 0x20),
                          _mm256_permute2f128_pd(u01, u2, 0x31));
 }
-
-#if CC_F64
 #define CC_W256_SUM3(a, b, c) CC_FN(cc_wsum3, avx2)(a, b, c)
 #else
 /* [sum(a), sum(b), sum(c), 0] in double from three float vectors: the same tree in

@@ -213,7 +213,6 @@ static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
                 _mm512_maskz_loadu_pd(mw, dw + (r) * ldw), s));                           \
     }
 
-
 #if CC_F64
 /* [sum(d0), ..., sum(d5), 0, 0]: lane pairs summed (unpack), then 128-bit quarters
  * (shuffle_f64x2) twice; a fixed order, so every call rounds the same way. */
