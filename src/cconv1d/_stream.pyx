@@ -245,25 +245,34 @@ def fir_block(h, x, zi, bint avx2):
 
 cdef extern from "cconv1d/include/cconv1d/cc_fft.h" nogil:
     const int CC_FFT_HAVE_AVX2
+    const int CC_FFT_HAVE_AVX512
     void cc_fft_twiddles(ptrdiff_t n, double *twr, double *twi)
     void cc_fft_forward(ptrdiff_t n, double *re, double *im, const double *twr,
-                        const double *twi, int avx2)
+                        const double *twi, int simd)
     void cc_fft_inverse(ptrdiff_t n, double *re, double *im, const double *twr,
-                        const double *twi, int avx2)
+                        const double *twi, int simd)
     void cc_fft_forward_real_half(ptrdiff_t n, double *re, double *im, const double *twr,
-                                  const double *twi, int avx2)
+                                  const double *twi, int simd)
     void cc_fft_mul(ptrdiff_t n, const double *zr, const double *zi, const double *sr,
-                    const double *si, double *outr, double *outi, int avx2)
+                    const double *si, double *outr, double *outi, int simd)
     int cc_fft_pack_f64(double *dest, const double *x, ptrdiff_t length, ptrdiff_t n,
-                        double *amax, int avx2)
+                        double *amax, int simd)
     int cc_fft_pack_f32(double *dest, const float *x, ptrdiff_t length, ptrdiff_t n,
-                        double *amax, int avx2)
+                        double *amax, int simd)
     void cc_fft_add_f64(double *out, const double *piece, ptrdiff_t length, double scale,
-                        int avx2)
+                        int simd)
     void cc_fft_add_f32(float *out, const double *piece, ptrdiff_t length, double scale,
-                        int avx2)
+                        int simd)
 
 from libc.math cimport fabs, ilogb, isfinite, ldexp, log2
+
+
+cdef int _fft_simd():
+    """cc_fft.h's build for the SIMD path in use: 2 AVX-512F, 1 AVX2+FMA, 0 scalar."""
+    path = _forward.simd_path()
+    if path == "avx512" and CC_FFT_HAVE_AVX512:
+        return 2
+    return 1 if path in _AVX2_PATHS and CC_FFT_HAVE_AVX2 else 0
 
 
 # Models of the two routes' times for fir_chunk's choice, fitted on Zen 4 (AVX2 build of
@@ -404,7 +413,7 @@ cdef inline int _scale_exponent(double amax) noexcept nogil:
     return 0
 
 
-cdef void _fill_spectra(_FFTPlan plan, const real_t* h, int avx2) noexcept nogil:
+cdef void _fill_spectra(_FFTPlan plan, const real_t* h, int simd) noexcept nogil:
     cdef Py_ssize_t nfft = plan.nfft, s, t, start, stop
     cdef double amax = 0.0
     for t in range(plan.m):
@@ -432,10 +441,10 @@ cdef void _fill_spectra(_FFTPlan plan, const real_t* h, int avx2) noexcept nogil
             stop = min(start + plan.part, plan.m)
             for t in range(start, stop):
                 re[t - start] = h[t] * scale
-        cc_fft_forward(nfft, re, im, plan.twiddles, plan.twiddles + nfft, avx2)
+        cc_fft_forward(nfft, re, im, plan.twiddles, plan.twiddles + nfft, simd)
 
 
-cdef _FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
+cdef _FFTPlan _plan(object h, Py_ssize_t n, int simd):
     """The cached plan for ``h`` (1-D contiguous float32/float64) and chunks of ``n``."""
     cdef Py_ssize_t m = h.shape[0]
     geometry = _geometry_cached(n, m)
@@ -472,9 +481,9 @@ cdef _FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
         raise MemoryError("fir_filter: cannot allocate the filter's spectra")
     cc_fft_twiddles(nfft, plan.twiddles, plan.twiddles + nfft)
     if h.dtype == _F64:
-        _fill_spectra_from[double](plan, h, avx2)
+        _fill_spectra_from[double](plan, h, simd)
     else:
-        _fill_spectra_from[float](plan, h, avx2)
+        _fill_spectra_from[float](plan, h, simd)
     _PLANS.insert(0, plan)
     del _PLANS[_MAX_PLANS:]
     cdef Py_ssize_t kept = 0
@@ -486,31 +495,31 @@ cdef _FFTPlan _plan(object h, Py_ssize_t n, bint avx2):
     return plan
 
 
-cdef void _fill_spectra_from(_FFTPlan plan, const real_t[::1] h, int avx2):
-    _fill_spectra[real_t](plan, &h[0], avx2)
+cdef void _fill_spectra_from(_FFTPlan plan, const real_t[::1] h, int simd):
+    _fill_spectra[real_t](plan, &h[0], simd)
 
 
 cdef inline void _add_piece(real_t* out, Py_ssize_t start, Py_ssize_t length,
                             Py_ssize_t total, const double* piece, double unscale,
-                            int avx2) noexcept nogil:
+                            int simd) noexcept nogil:
     """``out[start:start + length] += piece * unscale``, clipped at ``total``."""
     if start + length > total:
         length = total - start
     if real_t is double:
-        cc_fft_add_f64(out + start, piece, length, unscale, avx2)
+        cc_fft_add_f64(out + start, piece, length, unscale, simd)
     else:
-        cc_fft_add_f32(out + start, piece, length, unscale, avx2)
+        cc_fft_add_f32(out + start, piece, length, unscale, simd)
 
 
 cdef inline double _pack(double* dest, const real_t* x, Py_ssize_t length,
-                         Py_ssize_t nfft, int* nonfinite, int avx2) noexcept nogil:
+                         Py_ssize_t nfft, int* nonfinite, int simd) noexcept nogil:
     """``dest[:nfft]`` = ``x[:length]`` then zeros; returns the largest magnitude and
     sets ``nonfinite`` when a value is NaN or infinite."""
     cdef double amax = 0.0
     if real_t is double:
-        nonfinite[0] |= cc_fft_pack_f64(dest, x, length, nfft, &amax, avx2)
+        nonfinite[0] |= cc_fft_pack_f64(dest, x, length, nfft, &amax, simd)
     else:
-        nonfinite[0] |= cc_fft_pack_f32(dest, x, length, nfft, &amax, avx2)
+        nonfinite[0] |= cc_fft_pack_f32(dest, x, length, nfft, &amax, simd)
     return amax
 
 
@@ -532,15 +541,15 @@ cdef inline double _scale_block(double* re, double* im, Py_ssize_t length,
 
 
 cdef inline void _filtered(_FFTPlan plan, Py_ssize_t s, const double* re, const double* im,
-                           double* yr, double* yi, int avx2) noexcept nogil:
+                           double* yr, double* yi, int simd) noexcept nogil:
     """``(yr, yi)`` = the inverse transform of the block's spectrum times spectrum ``s``."""
     cdef const double* spectrum = plan.spectra + 2 * s * plan.nfft
-    cc_fft_mul(plan.nfft, re, im, spectrum, spectrum + plan.nfft, yr, yi, avx2)
-    cc_fft_inverse(plan.nfft, yr, yi, plan.twiddles, plan.twiddles + plan.nfft, avx2)
+    cc_fft_mul(plan.nfft, re, im, spectrum, spectrum + plan.nfft, yr, yi, simd)
+    cc_fft_inverse(plan.nfft, yr, yi, plan.twiddles, plan.twiddles + plan.nfft, simd)
 
 
 cdef bint _fft_lane(_FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
-                    double* work, int avx2) noexcept nogil:
+                    double* work, int simd) noexcept nogil:
     """``out[:n + m - 1] += convolve(x, h)`` (``out`` holds zeros or a state); False when
     ``x`` holds a NaN or an infinity (the result then carries them everywhere)."""
     cdef Py_ssize_t nfft = plan.nfft, m = plan.m, total = n + plan.m - 1
@@ -559,50 +568,49 @@ cdef bint _fft_lane(_FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
         if 2 * n <= nfft and nfft >= 16:
             # A real chunk filling at most half the transform (the usual geometry):
             # the first stages see zeros and a zero imaginary part without storing them.
-            amax = _pack(re, x, n, nfft // 2, &nonfinite, avx2)
+            amax = _pack(re, x, n, nfft // 2, &nonfinite, simd)
             unscale = _scale_block(re, NULL, n, amax) * plan.unscale
-            cc_fft_forward_real_half(nfft, re, im, twr, twi, avx2)
+            cc_fft_forward_real_half(nfft, re, im, twr, twi, simd)
         else:
             memset(im, 0, nfft * sizeof(double))
-            amax = _pack(re, x, n, nfft, &nonfinite, avx2)
+            amax = _pack(re, x, n, nfft, &nonfinite, simd)
             unscale = _scale_block(re, im, n, amax) * plan.unscale
-            cc_fft_forward(nfft, re, im, twr, twi, avx2)
+            cc_fft_forward(nfft, re, im, twr, twi, simd)
         for s in range(plan.count):
-            _filtered(plan, s, re, im, yr, yi, avx2)
+            _filtered(plan, s, re, im, yr, yi, simd)
             start = 2 * s * part
             p_len = min(part, m - start)
-            _add_piece(out, start, n + p_len - 1, total, yr, unscale, avx2)
+            _add_piece(out, start, n + p_len - 1, total, yr, unscale, simd)
             start += part
             if start < m:
                 p_len = min(part, m - start)
-                _add_piece(out, start, n + p_len - 1, total, yi, unscale, avx2)
+                _add_piece(out, start, n + p_len - 1, total, yi, unscale, simd)
         return not nonfinite
     # Two blocks of the chunk per transform, the filter's partitions one by one.
     b0 = 0
     while b0 < n:
         a_len = min(block, n - b0)
         b_len = max(0, min(block, n - b0 - block))
-        amax = _pack(re, x + b0, a_len, nfft, &nonfinite, avx2)
-        amax = max(amax, _pack(im, x + min(b0 + block, n), b_len, nfft, &nonfinite, avx2))
+        amax = _pack(re, x + b0, a_len, nfft, &nonfinite, simd)
+        amax = max(amax, _pack(im, x + min(b0 + block, n), b_len, nfft, &nonfinite, simd))
         unscale = _scale_block(re, im, a_len, amax) * plan.unscale
-        cc_fft_forward(nfft, re, im, twr, twi, avx2)
+        cc_fft_forward(nfft, re, im, twr, twi, simd)
         for s in range(plan.count):
-            _filtered(plan, s, re, im, yr, yi, avx2)
+            _filtered(plan, s, re, im, yr, yi, simd)
             start = s * part
             p_len = min(part, m - start)
-            _add_piece(out, b0 + start, a_len + p_len - 1, total, yr, unscale, avx2)
+            _add_piece(out, b0 + start, a_len + p_len - 1, total, yr, unscale, simd)
             if b_len > 0:
-                _add_piece(out, b0 + block + start, b_len + p_len - 1, total, yi, unscale, avx2)
+                _add_piece(out, b0 + block + start, b_len + p_len - 1, total, yi, unscale, simd)
         b0 += 2 * block
     return not nonfinite
 
 
 cdef bint _fft_rows(_FFTPlan plan, const real_t[:, ::1] rows, real_t[:, ::1] out,
-                    bint avx2) except -1:
+                    int simd) except -1:
     """Every row's full convolution added onto ``out``'s rows; False on non-finite input."""
     cdef Py_ssize_t lane, n = rows.shape[1]
     cdef bint finite = True
-    cdef int simd = 1 if avx2 and CC_FFT_HAVE_AVX2 else 0
     cdef double* work = <double*>malloc(4 * plan.nfft * sizeof(double))
     if work == NULL:
         raise MemoryError("fir_filter: cannot allocate the transform's work arrays")
@@ -621,15 +629,15 @@ def fft_full(h, rows, out):
     """``out += convolve(row, h)`` for each row of ``rows`` (lanes, n) into ``out``
     (lanes, n + m - 1); all C-contiguous of one float dtype, ``h`` 1-D. Returns False
     when the input held NaN or inf (``out`` then holds what the transform spread)."""
-    cdef bint avx2 = _forward.simd_path() in _AVX2_PATHS
-    plan = _plan(h, rows.shape[1], avx2)
+    cdef int simd = _fft_simd()
+    plan = _plan(h, rows.shape[1], simd)
     if rows.dtype == _F64:
-        return _fft_rows[double](plan, rows, out, avx2)
-    return _fft_rows[float](plan, rows, out, avx2)
+        return _fft_rows[double](plan, rows, out, simd)
+    return _fft_rows[float](plan, rows, out, simd)
 
 
 cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
-                        const real_t* xp, Py_ssize_t n, const real_t* zp, bint avx2,
+                        const real_t* xp, Py_ssize_t n, const real_t* zp, int simd,
                         bint auto):
     """``(y, zf)`` by the FFT route (``zp`` NULL: zero state); None when ``auto`` and
     the chunk is not finite, or when the taps are not (the caller then takes another
@@ -637,7 +645,6 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
     cdef Py_ssize_t k = m - 1
     cdef _FFTPlan plan = None
     cdef bint finite = True
-    cdef int simd = 1 if avx2 and CC_FFT_HAVE_AVX2 else 0
     cdef Py_buffer ob
     cdef real_t* op
     cdef double* work
@@ -649,7 +656,7 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
                 and memcmp(hp, <const char*>plan.taps, m * sizeof(real_t)) == 0):
             plan = None
     if plan is None:
-        plan = _plan(h, n, avx2)
+        plan = _plan(h, n, simd)
     if not plan.finite_taps:
         return None
     out = np.empty(n + m - 1, dtype=dtype)
@@ -700,7 +707,7 @@ cdef object _fir_chunk_typed(object h, object x, object zi, object dtype, const 
     elif route == 3:
         route = 2
     if route == 2:
-        result = _fir_fft_1d[real_t](h, dtype, hp, m, xp, n, zp, avx2, auto)
+        result = _fir_fft_1d[real_t](h, dtype, hp, m, xp, n, zp, _fft_simd(), auto)
         if result is not None or not auto or n > _BLOCK_MAX:
             return result
     # Taps with NaN/inf go the general way: the block kernel also multiplies taps

@@ -25,10 +25,12 @@
  * u_ref: double's, for the reference's own rounding).
  *
  * cc_fft.h (fir_filter's FFT route) is checked on the scalar path with its scalar build
- * and on the avx2 path with its AVX2 build: forward transforms against a long-double
- * DFT read at bit-reversed positions, the inverse back to n times the input, the first
- * pass for a real half-filled input against the full transform, and the packing and
- * overlap-add helpers exactly (within log2(n) + 1 roundings for the transforms); and
+ * on the avx2 path with its AVX2 build and on the avx512 path with its AVX-512 build:
+ * forward transforms against a long-double DFT read at bit-reversed positions, the
+ * inverse back to n times the input, the first pass for a real half-filled input
+ * against the full transform, and the packing and overlap-add helpers exactly (within
+ * log2(n) + 1 roundings for the transforms), and the AVX-512 build against the AVX2 one
+ * bit for bit; and
  * cc_lagstats.h's block of Pearson coefficients against a long-double evaluation, with
  * its flag for nearly constant windows.
  *
@@ -516,7 +518,7 @@ static unsigned bit_reverse(unsigned k, int bits) {
 
 /* Forward against a long-double DFT read at bit-reversed positions, the inverse back to
  * n times the input, and the real-half first pass against the full transform. */
-static void test_fft_sizes(int avx2) {
+static void test_fft_sizes(int simd) {
     const long double two_pi = 6.283185307179586476925286766559L;
     for (int bits = 0; bits <= 11; ++bits) {
         const ptrdiff_t n = (ptrdiff_t)1 << bits;
@@ -533,8 +535,8 @@ static void test_fft_sizes(int avx2) {
         }
         /* A transform's error grows with its depth: log2(n) + 1 roundings per path. */
         const double tol = 4.0 * (bits + 1) * DBL_EPSILON * l1;
-        set_case("fft forward n=%td avx2=%d", n, avx2);
-        cc_fft_forward(n, re, im, twr, twi, avx2);
+        set_case("fft forward n=%td simd=%d", n, simd);
+        cc_fft_forward(n, re, im, twr, twi, simd);
         int ok = 1;
         for (ptrdiff_t p = 0; p < n; ++p) {
             const unsigned k = bit_reverse((unsigned)p, bits);
@@ -550,8 +552,8 @@ static void test_fft_sizes(int avx2) {
             if (!close_enough(im[p], (double)si, tol)) ok = report("im", p, k, im[p], si, tol);
         }
         tally(ok);
-        set_case("fft inverse n=%td avx2=%d", n, avx2);
-        cc_fft_inverse(n, re, im, twr, twi, avx2);
+        set_case("fft inverse n=%td simd=%d", n, simd);
+        cc_fft_inverse(n, re, im, twr, twi, simd);
         ok = 1;
         for (ptrdiff_t t = 0; t < n; ++t) {
             if (!close_enough(re[t] / n, xr[t], 2 * tol / n)) ok = report("re", t, 0, re[t] / n, xr[t], 2 * tol / n);
@@ -559,15 +561,15 @@ static void test_fft_sizes(int avx2) {
         }
         tally(ok);
         if (n >= 16) {
-            set_case("fft real half n=%td avx2=%d", n, avx2);
+            set_case("fft real half n=%td simd=%d", n, simd);
             for (ptrdiff_t t = 0; t < n; ++t) {
                 re[t] = t < n / 2 ? xr[t] : 0.0;
                 im[t] = 0.0;
                 hr[t] = t < n / 2 ? xr[t] : SENTINEL;   /* never read */
                 hi[t] = SENTINEL;                      /* never read */
             }
-            cc_fft_forward(n, re, im, twr, twi, avx2);
-            cc_fft_forward_real_half(n, hr, hi, twr, twi, avx2);
+            cc_fft_forward(n, re, im, twr, twi, simd);
+            cc_fft_forward_real_half(n, hr, hi, twr, twi, simd);
             ok = 1;
             for (ptrdiff_t p = 0; p < n; ++p) {
                 if (!close_enough(hr[p], re[p], tol)) ok = report("re", p, 0, hr[p], re[p], tol);
@@ -581,7 +583,7 @@ static void test_fft_sizes(int avx2) {
 
 /* Packing (copy, zero fill, largest magnitude, NaN/inf flag) and the scaled overlap-add,
  * both types, lengths around the vector width. */
-static void test_fft_io(int avx2) {
+static void test_fft_io(int simd) {
     for (ptrdiff_t len = 0; len <= 19; ++len)
         for (int poison = 0; poison < 3; ++poison) {
             const ptrdiff_t n = len + 5;
@@ -602,10 +604,10 @@ static void test_fft_io(int avx2) {
             for (ptrdiff_t t = 0; t < len; ++t)
                 if (fabs(src64[t]) <= DBL_MAX && fabs(src64[t]) > want_max) want_max = fabs(src64[t]);
             for (int f64 = 0; f64 < 2; ++f64) {
-                set_case("fft pack %s len=%td poison=%d avx2=%d", f64 ? "f64" : "f32", len, poison, avx2);
+                set_case("fft pack %s len=%td poison=%d simd=%d", f64 ? "f64" : "f32", len, poison, simd);
                 for (ptrdiff_t t = 0; t < 24; ++t) dest[t] = SENTINEL;
-                int bad = f64 ? cc_fft_pack_f64(dest, src64, len, n, &amax, avx2)
-                              : cc_fft_pack_f32(dest, src32, len, n, &amax, avx2);
+                int bad = f64 ? cc_fft_pack_f64(dest, src64, len, n, &amax, simd)
+                              : cc_fft_pack_f32(dest, src32, len, n, &amax, simd);
                 ok = 1;
                 if (bad != want_bad) ok = report("flag", len, 0, bad, want_bad, 0);
                 /* The magnitude is the caller's only when every value is finite. */
@@ -617,7 +619,7 @@ static void test_fft_io(int avx2) {
                 }
                 tally(ok);
             }
-            set_case("fft add len=%td avx2=%d", len, avx2);
+            set_case("fft add len=%td simd=%d", len, simd);
             ok = 1;
             for (ptrdiff_t t = 0; t < 24; ++t) {
                 piece[t] = value(RANDOM);
@@ -628,8 +630,8 @@ static void test_fft_io(int avx2) {
             float keep32[24];
             memcpy(keep64, out64, sizeof out64);
             memcpy(keep32, out32, sizeof out32);
-            cc_fft_add_f64(out64, piece, len, 0.5, avx2);
-            cc_fft_add_f32(out32, piece, len, 0.5, avx2);
+            cc_fft_add_f64(out64, piece, len, 0.5, simd);
+            cc_fft_add_f32(out32, piece, len, 0.5, simd);
             for (ptrdiff_t t = 0; t < 24; ++t) {
                 double w64 = t < len ? keep64[t] + piece[t] * 0.5 : keep64[t];
                 float w32 = t < len ? keep32[t] + (float)(piece[t] * 0.5) : keep32[t];
@@ -642,7 +644,7 @@ static void test_fft_io(int avx2) {
 
 /* ---- cc_lagstats.h: Pearson's coefficients of a block of lags ---- */
 
-static void run_lagstats(const char *path, int avx2) {
+static void run_lagstats(const char *path, int simd) {
     long p0 = n_passed, f0 = n_failed;
     enum { N = 37 };
     for (int trial = 0; trial < 40; ++trial) {
@@ -662,9 +664,9 @@ static void run_lagstats(const char *path, int avx2) {
             raw32[j] = (float)raw[j];
         }
         if (trial == 3) raw[5] = raw32[5] = NAN;
-        set_case("lagstats m=%td trial=%d avx2=%d", m, trial, avx2);
-        int near = cc_pearson_block_f64(raw, s1, s2, N, shift, sum_v, inv, var_v, out, avx2);
-        int near32 = cc_pearson_block_f32(raw32, s1, s2, N, shift, sum_v, inv, var_v, out32, avx2);
+        set_case("lagstats m=%td trial=%d simd=%d", m, trial, simd);
+        int near = cc_pearson_block_f64(raw, s1, s2, N, shift, sum_v, inv, var_v, out, simd);
+        int near32 = cc_pearson_block_f32(raw32, s1, s2, N, shift, sum_v, inv, var_v, out32, simd);
         int ok = 1;
         if (near != want_near) ok = report("near", 0, 0, near, want_near, 0);
         if (near32 != want_near) ok = report("near f32", 0, 0, near32, want_near, 0);
@@ -698,10 +700,59 @@ static void run_lagstats(const char *path, int avx2) {
            n_failed - f0);
 }
 
-static void run_fft(const char *path, int avx2) {
+/* The AVX-512 build against the AVX2 one, bit for bit: the same FMAs in the same order at
+ * every lane, 512-bit stages only where a span holds whole zmm vectors. */
+static void test_fft_widths(void) {
+    for (int bits = 0; bits <= 11; ++bits) {
+        const ptrdiff_t n = (ptrdiff_t)1 << bits;
+        double *buf = malloc(10 * n * sizeof *buf);
+        double *twr = buf, *twi = buf + n, *ar = buf + 2 * n, *ai = buf + 3 * n;
+        double *br = buf + 4 * n, *bi = buf + 5 * n, *sr = buf + 6 * n, *si = buf + 7 * n;
+        double *pr = buf + 8 * n, *pi = buf + 9 * n;
+        cc_fft_twiddles(n, twr, twi);
+        for (int what = 0; what < 4; ++what) {
+            static const char *names[] = {"forward", "real half", "inverse", "product"};
+            if (what == 1 && n < 16) continue;
+            for (ptrdiff_t t = 0; t < n; ++t) {
+                ar[t] = br[t] = value(RANDOM);
+                ai[t] = bi[t] = value(RANDOM);
+                sr[t] = value(RANDOM);
+                si[t] = value(RANDOM);
+            }
+            set_case("fft %s n=%td avx512 against avx2", names[what], n);
+            if (what == 0) {
+                cc_fft_forward(n, ar, ai, twr, twi, 1);
+                cc_fft_forward(n, br, bi, twr, twi, 2);
+            } else if (what == 1) {
+                cc_fft_forward_real_half(n, ar, ai, twr, twi, 1);
+                cc_fft_forward_real_half(n, br, bi, twr, twi, 2);
+            } else if (what == 2) {
+                cc_fft_inverse(n, ar, ai, twr, twi, 1);
+                cc_fft_inverse(n, br, bi, twr, twi, 2);
+            } else {
+                cc_fft_mul(n, ar, ai, sr, si, pr, pi, 1);
+                cc_fft_mul(n, br, bi, sr, si, ar, ai, 2);
+                memcpy(br, ar, n * sizeof *br); memcpy(bi, ai, n * sizeof *bi);
+                memcpy(ar, pr, n * sizeof *ar); memcpy(ai, pi, n * sizeof *ai);
+            }
+            int ok = 1;
+            for (ptrdiff_t p = 0; p < n; ++p) {
+                if (memcmp(&ar[p], &br[p], sizeof(double)))
+                    ok = report("re", p, 0, br[p], ar[p], 0.0);
+                if (memcmp(&ai[p], &bi[p], sizeof(double)))
+                    ok = report("im", p, 0, bi[p], ai[p], 0.0);
+            }
+            tally(ok);
+        }
+        free(buf);
+    }
+}
+
+static void run_fft(const char *path, int simd) {
     long p0 = n_passed, f0 = n_failed;
-    test_fft_sizes(avx2);
-    test_fft_io(avx2);
+    test_fft_sizes(simd);
+    test_fft_io(simd);
+    if (simd == 2) test_fft_widths();
     printf("  %-7s fft    f64: %ld passed, %ld failed\n", path, n_passed - p0, n_failed - f0);
 }
 
@@ -739,9 +790,11 @@ int main(int argc, char **argv) {
         printf("%s: mr=%d nr=%d/%d wgrad %dx%d\n", d->name, d->mr, d->nr_f32, d->nr_f64,
                d->wr, d->wc);
         run_path(d);
-        /* The FFT has a scalar build and an AVX2 one (taken on avx2 and avx512 CPUs). */
+        /* The FFT has scalar, AVX2 and AVX-512 builds (packing and adding stay AVX2 on
+         * avx512); the lag statistics a scalar and an AVX2 one (taken on avx512 too). */
         if (!strcmp(d->name, "scalar")) { run_fft(d->name, 0); run_lagstats(d->name, 0); }
         if (!strcmp(d->name, "avx2")) { run_fft(d->name, 1); run_lagstats(d->name, 1); }
+        if (!strcmp(d->name, "avx512")) run_fft(d->name, 2);
         ++ran;
     }
     if (only && !ran) {

@@ -197,13 +197,17 @@ static void cc_fft_mul_scalar(ptrdiff_t n, const double *restrict zr, const doub
 #include <immintrin.h>
 #define CC_FFT_HAVE_AVX2 1
 
-/* The same stages, four butterflies per instruction (j runs over whole vectors: q >= 4). */
-#define CC_V_CMUL(a_r, a_i, w_r, w_i, o_r, o_i)                                        \
-    do { (o_r) = _mm256_fmsub_pd(a_r, w_r, _mm256_mul_pd(a_i, w_i));                  \
-         (o_i) = _mm256_fmadd_pd(a_r, w_i, _mm256_mul_pd(a_i, w_r)); } while (0)
-#define CC_V_CMULC(a_r, a_i, w_r, w_i, o_r, o_i)                                       \
-    do { (o_r) = _mm256_fmadd_pd(a_r, w_r, _mm256_mul_pd(a_i, w_i));                  \
-         (o_i) = _mm256_fmsub_pd(a_i, w_r, _mm256_mul_pd(a_r, w_i)); } while (0)
+/* The stages over whole vectors, at 256 bits (AVX2+FMA) and 512 bits (AVX-512F). */
+#define CC_FW 256
+#define CC_FSFX avx2
+#define CC_FTARGET __attribute__((target("avx2,fma")))
+#include "cc_fft_vec.inc.h"
+#define CC_FW 512
+#define CC_FSFX avx512
+#define CC_FTARGET __attribute__((target("avx512f,avx2,fma")))
+#include "cc_fft_vec.inc.h"
+#define CC_FFT_HAVE_AVX512 1
+
 #define CC_LD(p) _mm256_loadu_pd(p)
 #define CC_ST(p, v) _mm256_storeu_pd(p, v)
 
@@ -258,36 +262,14 @@ __attribute__((target("avx2,fma")))
 static void cc_fft_forward_from_avx2(ptrdiff_t n, ptrdiff_t h, double *restrict re,
                                      double *restrict im, const double *restrict twr,
                                      const double *restrict twi) {
-    for (; h >= 8; h >>= 2) {
-        const ptrdiff_t q = h >> 1;
-        for (ptrdiff_t g = 0; g < n; g += 2 * h)
-            for (ptrdiff_t j = 0; j < q; j += 4) {
-                double *r = re + g + j, *i = im + g + j;
-                __m256d x0r = CC_LD(r), x0i = CC_LD(i), x1r = CC_LD(r + q), x1i = CC_LD(i + q);
-                __m256d x2r = CC_LD(r + 2 * q), x2i = CC_LD(i + 2 * q);
-                __m256d x3r = CC_LD(r + 3 * q), x3i = CC_LD(i + 3 * q);
-                __m256d y0r = _mm256_add_pd(x0r, x2r), y0i = _mm256_add_pd(x0i, x2i);
-                __m256d y1r = _mm256_add_pd(x1r, x3r), y1i = _mm256_add_pd(x1i, x3i);
-                __m256d y2r, y2i, y3r, y3i, z1r, z1i, z3r, z3i;
-                CC_V_CMUL(_mm256_sub_pd(x0r, x2r), _mm256_sub_pd(x0i, x2i),
-                          CC_LD(twr + h + j), CC_LD(twi + h + j), y2r, y2i);
-                CC_V_CMUL(_mm256_sub_pd(x1r, x3r), _mm256_sub_pd(x1i, x3i),
-                          CC_LD(twr + h + q + j), CC_LD(twi + h + q + j), y3r, y3i);
-                __m256d wr = CC_LD(twr + q + j), wi = CC_LD(twi + q + j);
-                CC_V_CMUL(_mm256_sub_pd(y0r, y1r), _mm256_sub_pd(y0i, y1i), wr, wi, z1r, z1i);
-                CC_V_CMUL(_mm256_sub_pd(y2r, y3r), _mm256_sub_pd(y2i, y3i), wr, wi, z3r, z3i);
-                CC_ST(r, _mm256_add_pd(y0r, y1r)); CC_ST(i, _mm256_add_pd(y0i, y1i));
-                CC_ST(r + q, z1r); CC_ST(i + q, z1i);
-                CC_ST(r + 2 * q, _mm256_add_pd(y2r, y3r)); CC_ST(i + 2 * q, _mm256_add_pd(y2i, y3i));
-                CC_ST(r + 3 * q, z3r); CC_ST(i + 3 * q, z3i);
-            }
-    }
+    for (; h >= 8; h >>= 2) cc_fft_dif4_avx2(n, h, re, im, twr, twi);
     if (h == 4)
         for (ptrdiff_t g = 0; g < n; g += 8) {
             double *r = re + g, *i = im + g;
             __m256d ar = CC_LD(r), ai = CC_LD(i), br = CC_LD(r + 4), bi = CC_LD(i + 4);
             __m256d dr = _mm256_sub_pd(ar, br), di = _mm256_sub_pd(ai, bi), zr, zi;
-            CC_V_CMUL(dr, di, CC_LD(twr + 4), CC_LD(twi + 4), zr, zi);
+            zr = _mm256_fmsub_pd(dr, CC_LD(twr + 4), _mm256_mul_pd(di, CC_LD(twi + 4)));
+            zi = _mm256_fmadd_pd(dr, CC_LD(twi + 4), _mm256_mul_pd(di, CC_LD(twr + 4)));
             CC_ST(r, _mm256_add_pd(ar, br)); CC_ST(i, _mm256_add_pd(ai, bi));
             CC_ST(r + 4, zr); CC_ST(i + 4, zi);
         }
@@ -305,75 +287,66 @@ __attribute__((target("avx2,fma")))
 static void cc_fft_forward_real_half_avx2(ptrdiff_t n, double *restrict re,
                                           double *restrict im, const double *restrict twr,
                                           const double *restrict twi) {
-    const ptrdiff_t h = n >> 1, q = h >> 1;
-    for (ptrdiff_t j = 0; j < q; j += 4) {
-        __m256d x0 = CC_LD(re + j), x1 = CC_LD(re + j + q), d = _mm256_sub_pd(x0, x1);
-        __m256d y2r = _mm256_mul_pd(x0, CC_LD(twr + h + j));
-        __m256d y2i = _mm256_mul_pd(x0, CC_LD(twi + h + j));
-        __m256d y3r = _mm256_mul_pd(x1, CC_LD(twr + h + q + j));
-        __m256d y3i = _mm256_mul_pd(x1, CC_LD(twi + h + q + j));
-        __m256d wr = CC_LD(twr + q + j), wi = CC_LD(twi + q + j), zr, zi;
-        CC_ST(re + j, _mm256_add_pd(x0, x1)); CC_ST(im + j, _mm256_setzero_pd());
-        CC_ST(re + j + q, _mm256_mul_pd(d, wr)); CC_ST(im + j + q, _mm256_mul_pd(d, wi));
-        CC_ST(re + j + 2 * q, _mm256_add_pd(y2r, y3r));
-        CC_ST(im + j + 2 * q, _mm256_add_pd(y2i, y3i));
-        CC_V_CMUL(_mm256_sub_pd(y2r, y3r), _mm256_sub_pd(y2i, y3i), wr, wi, zr, zi);
-        CC_ST(re + j + 3 * q, zr); CC_ST(im + j + 3 * q, zi);
+    cc_fft_real_head_avx2(n, re, im, twr, twi);
+    cc_fft_forward_from_avx2(n, n >> 3, re, im, twr, twi);
+}
+
+/* The AVX-512 drivers: 512-bit stages where a span holds whole zmm vectors, the AVX2
+ * stages and tails below that (the same bits either way). */
+__attribute__((target("avx512f,avx2,fma")))
+static void cc_fft_forward_from_avx512(ptrdiff_t n, ptrdiff_t h, double *restrict re,
+                                       double *restrict im, const double *restrict twr,
+                                       const double *restrict twi) {
+    for (; h >= 16; h >>= 2) cc_fft_dif4_avx512(n, h, re, im, twr, twi);
+    cc_fft_forward_from_avx2(n, h, re, im, twr, twi);
+}
+
+__attribute__((target("avx512f,avx2,fma")))
+static void cc_fft_forward_avx512(ptrdiff_t n, double *restrict re, double *restrict im,
+                                  const double *restrict twr, const double *restrict twi) {
+    cc_fft_forward_from_avx512(n, n >> 1, re, im, twr, twi);
+}
+
+__attribute__((target("avx512f,avx2,fma")))
+static void cc_fft_forward_real_half_avx512(ptrdiff_t n, double *restrict re,
+                                            double *restrict im, const double *restrict twr,
+                                            const double *restrict twi) {
+    if (n < 32) {
+        cc_fft_forward_real_half_avx2(n, re, im, twr, twi);
+        return;
     }
-    cc_fft_forward_from_avx2(n, h >> 2, re, im, twr, twi);
+    cc_fft_real_head_avx512(n, re, im, twr, twi);
+    cc_fft_forward_from_avx512(n, n >> 3, re, im, twr, twi);
+}
+
+/* wide: take the 512-bit stages where a span holds whole zmm vectors. */
+__attribute__((target("avx2,fma")))
+static inline void cc_fft_inverse_x86(ptrdiff_t n, double *restrict re, double *restrict im,
+                                      const double *restrict twr, const double *restrict twi,
+                                      int wide) {
+    if (n >= 4) cc_fft_dit_head_avx2(n, re, im);
+    else if (n == 2) cc_fft_dit_head(n, re, im);
+    ptrdiff_t h = 4;
+    for (; 2 * h < n; h <<= 2) {
+        if (wide && h >= 8) cc_fft_dit4_avx512(n, h, re, im, twr, twi);
+        else cc_fft_dit4_avx2(n, h, re, im, twr, twi);
+    }
+    if (h < n) {
+        if (wide && h >= 8) cc_fft_dit2_avx512(n, h, re, im, twr, twi);
+        else cc_fft_dit2_avx2(n, h, re, im, twr, twi);
+    }
 }
 
 __attribute__((target("avx2,fma")))
 static void cc_fft_inverse_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
                                 const double *restrict twr, const double *restrict twi) {
-    if (n >= 4) cc_fft_dit_head_avx2(n, re, im);
-    else if (n == 2) cc_fft_dit_head(n, re, im);
-    ptrdiff_t h = 4;
-    for (; 2 * h < n; h <<= 2) {
-        const ptrdiff_t q = h, h2 = 2 * h;
-        for (ptrdiff_t g = 0; g < n; g += 4 * q)
-            for (ptrdiff_t j = 0; j < q; j += 4) {
-                double *r = re + g + j, *i = im + g + j;
-                __m256d wr = CC_LD(twr + q + j), wi = CC_LD(twi + q + j), tr, ti;
-                __m256d x0r = CC_LD(r), x0i = CC_LD(i), x2r = CC_LD(r + 2 * q), x2i = CC_LD(i + 2 * q);
-                CC_V_CMULC(CC_LD(r + q), CC_LD(i + q), wr, wi, tr, ti);
-                __m256d y0r = _mm256_add_pd(x0r, tr), y0i = _mm256_add_pd(x0i, ti);
-                __m256d y1r = _mm256_sub_pd(x0r, tr), y1i = _mm256_sub_pd(x0i, ti);
-                CC_V_CMULC(CC_LD(r + 3 * q), CC_LD(i + 3 * q), wr, wi, tr, ti);
-                __m256d y2r = _mm256_add_pd(x2r, tr), y2i = _mm256_add_pd(x2i, ti);
-                __m256d y3r = _mm256_sub_pd(x2r, tr), y3i = _mm256_sub_pd(x2i, ti);
-                CC_V_CMULC(y2r, y2i, CC_LD(twr + h2 + j), CC_LD(twi + h2 + j), tr, ti);
-                CC_ST(r, _mm256_add_pd(y0r, tr)); CC_ST(i, _mm256_add_pd(y0i, ti));
-                CC_ST(r + 2 * q, _mm256_sub_pd(y0r, tr)); CC_ST(i + 2 * q, _mm256_sub_pd(y0i, ti));
-                CC_V_CMULC(y3r, y3i, CC_LD(twr + h2 + q + j), CC_LD(twi + h2 + q + j), tr, ti);
-                CC_ST(r + q, _mm256_add_pd(y1r, tr)); CC_ST(i + q, _mm256_add_pd(y1i, ti));
-                CC_ST(r + 3 * q, _mm256_sub_pd(y1r, tr)); CC_ST(i + 3 * q, _mm256_sub_pd(y1i, ti));
-            }
-    }
-    if (h < n)
-        for (ptrdiff_t g = 0; g < n; g += 2 * h)
-            for (ptrdiff_t j = 0; j < h; j += 4) {
-                double *r = re + g + j, *i = im + g + j;
-                __m256d ar = CC_LD(r), ai = CC_LD(i), tr, ti;
-                CC_V_CMULC(CC_LD(r + h), CC_LD(i + h), CC_LD(twr + h + j), CC_LD(twi + h + j),
-                           tr, ti);
-                CC_ST(r, _mm256_add_pd(ar, tr)); CC_ST(i, _mm256_add_pd(ai, ti));
-                CC_ST(r + h, _mm256_sub_pd(ar, tr)); CC_ST(i + h, _mm256_sub_pd(ai, ti));
-            }
+    cc_fft_inverse_x86(n, re, im, twr, twi, 0);
 }
 
-__attribute__((target("avx2,fma")))
-static void cc_fft_mul_avx2(ptrdiff_t n, const double *restrict zr, const double *restrict zi,
-                            const double *restrict sr, const double *restrict si,
-                            double *restrict outr, double *restrict outi) {
-    ptrdiff_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        __m256d a = _mm256_loadu_pd(zr + k), b = _mm256_loadu_pd(zi + k);
-        __m256d c = _mm256_loadu_pd(sr + k), d = _mm256_loadu_pd(si + k);
-        _mm256_storeu_pd(outr + k, _mm256_fmsub_pd(a, c, _mm256_mul_pd(b, d)));
-        _mm256_storeu_pd(outi + k, _mm256_fmadd_pd(a, d, _mm256_mul_pd(b, c)));
-    }
-    cc_fft_mul_scalar(n - k, zr + k, zi + k, sr + k, si + k, outr + k, outi + k);
+__attribute__((target("avx512f,avx2,fma")))
+static void cc_fft_inverse_avx512(ptrdiff_t n, double *restrict re, double *restrict im,
+                                  const double *restrict twr, const double *restrict twi) {
+    cc_fft_inverse_x86(n, re, im, twr, twi, 1);
 }
 #else
 #define CC_FFT_HAVE_AVX2 0
@@ -381,6 +354,11 @@ static void cc_fft_mul_avx2(ptrdiff_t n, const double *restrict zr, const double
 #define cc_fft_forward_real_half_avx2 cc_fft_forward_real_half_scalar
 #define cc_fft_inverse_avx2 cc_fft_inverse_scalar
 #define cc_fft_mul_avx2 cc_fft_mul_scalar
+#define CC_FFT_HAVE_AVX512 0
+#define cc_fft_forward_avx512 cc_fft_forward_scalar
+#define cc_fft_forward_real_half_avx512 cc_fft_forward_real_half_scalar
+#define cc_fft_inverse_avx512 cc_fft_inverse_scalar
+#define cc_fft_mul_avx512 cc_fft_mul_scalar
 #endif
 
 /* Moving blocks in and out of the transform, for float64 (f64) and float32 (f32)
@@ -482,29 +460,32 @@ static inline void cc_fft_add_f32(float *out, const double *piece, ptrdiff_t len
     else cc_fft_add_f32_scalar(out, piece, len, scale);
 }
 
-/* Entry points: avx2 != 0 takes the AVX2+FMA build when it was compiled in (the
+/* Entry points. simd: 0 the scalar build, 1 AVX2+FMA, 2 AVX-512F (its transforms and
+ * products; packing and adding stay AVX2), each taken when it was compiled in (the
  * caller checks the CPU). n is a power of two >= 1. */
+#define CC_FFT_PICK(simd, name, args)                                                 \
+    do {                                                                              \
+        if ((simd) >= 2 && CC_FFT_HAVE_AVX512) name##_avx512 args;                    \
+        else if ((simd) && CC_FFT_HAVE_AVX2) name##_avx2 args;                        \
+        else name##_scalar args;                                                      \
+    } while (0)
 static inline void cc_fft_forward(ptrdiff_t n, double *re, double *im, const double *twr,
-                                  const double *twi, int avx2) {
-    if (avx2 && CC_FFT_HAVE_AVX2) cc_fft_forward_avx2(n, re, im, twr, twi);
-    else cc_fft_forward_scalar(n, re, im, twr, twi);
+                                  const double *twi, int simd) {
+    CC_FFT_PICK(simd, cc_fft_forward, (n, re, im, twr, twi));
 }
 /* A real signal in re[0:n/2], n >= 16; re[n/2:] and im need not be set. */
 static inline void cc_fft_forward_real_half(ptrdiff_t n, double *re, double *im,
-                                            const double *twr, const double *twi, int avx2) {
-    if (avx2 && CC_FFT_HAVE_AVX2) cc_fft_forward_real_half_avx2(n, re, im, twr, twi);
-    else cc_fft_forward_real_half_scalar(n, re, im, twr, twi);
+                                            const double *twr, const double *twi, int simd) {
+    CC_FFT_PICK(simd, cc_fft_forward_real_half, (n, re, im, twr, twi));
 }
 static inline void cc_fft_inverse(ptrdiff_t n, double *re, double *im, const double *twr,
-                                  const double *twi, int avx2) {
-    if (avx2 && CC_FFT_HAVE_AVX2) cc_fft_inverse_avx2(n, re, im, twr, twi);
-    else cc_fft_inverse_scalar(n, re, im, twr, twi);
+                                  const double *twi, int simd) {
+    CC_FFT_PICK(simd, cc_fft_inverse, (n, re, im, twr, twi));
 }
 static inline void cc_fft_mul(ptrdiff_t n, const double *zr, const double *zi,
                               const double *sr, const double *si, double *outr,
-                              double *outi, int avx2) {
-    if (avx2 && CC_FFT_HAVE_AVX2) cc_fft_mul_avx2(n, zr, zi, sr, si, outr, outi);
-    else cc_fft_mul_scalar(n, zr, zi, sr, si, outr, outi);
+                              double *outi, int simd) {
+    CC_FFT_PICK(simd, cc_fft_mul, (n, zr, zi, sr, si, outr, outi));
 }
 
 #endif /* CC_FFT_H */
