@@ -291,20 +291,89 @@ static void cc_fft_forward_real_half_avx2(ptrdiff_t n, double *restrict re,
     cc_fft_forward_from_avx2(n, n >> 3, re, im, twr, twi);
 }
 
-/* The AVX-512 drivers: 512-bit stages where a span holds whole zmm vectors, the AVX2
- * stages and tails below that (the same bits either way). */
+/* The AVX-512 drivers. The last three DIF stages (half-spans 4, 2, 1) and the first
+ * three inverse DIT stages (1, 2, 4) run on groups of eight, one zmm per part: lanes
+ * paired across 256-bit halves by shuffles, then within each half by the permutes of
+ * the AVX2 tail; sums and differences come from an FMA with a vector of signs (exact),
+ * and products by the twiddles of half-span 4 use the stages' own FMAs, so every value
+ * is the AVX2 build's bit for bit. Between them, pairs of stages in 512-bit vectors
+ * (one single stage first when their count is odd). */
+__attribute__((target("avx512f,avx2,fma")))
+static void cc_fft_dif_tail8_avx512(ptrdiff_t n, double *restrict re, double *restrict im,
+                                    const double *restrict twr, const double *restrict twi) {
+    const __m512d pm_lohi = _mm512_setr_pd(1, 1, 1, 1, -1, -1, -1, -1);
+    const __m512d pp_mm = _mm512_setr_pd(1, 1, -1, -1, 1, 1, -1, -1);
+    const __m512d pm_pm = _mm512_setr_pd(1, -1, 1, -1, 1, -1, 1, -1);
+    const __m512d wr = _mm512_broadcast_f64x4(_mm256_loadu_pd(twr + 4));
+    const __m512d wi = _mm512_broadcast_f64x4(_mm256_loadu_pd(twi + 4));
+    for (ptrdiff_t g = 0; g < n; g += 8) {
+        __m512d r = _mm512_loadu_pd(re + g), i = _mm512_loadu_pd(im + g);
+        /* half-span 4: [a + b, (a - b) w] for a, b the two halves */
+        __m512d ur = _mm512_fmadd_pd(_mm512_shuffle_f64x2(r, r, 0xEE), pm_lohi,
+                                     _mm512_shuffle_f64x2(r, r, 0x44));
+        __m512d ui = _mm512_fmadd_pd(_mm512_shuffle_f64x2(i, i, 0xEE), pm_lohi,
+                                     _mm512_shuffle_f64x2(i, i, 0x44));
+        __m512d pr = _mm512_fmsub_pd(ur, wr, _mm512_mul_pd(ui, wi));
+        __m512d pi = _mm512_fmadd_pd(ur, wi, _mm512_mul_pd(ui, wr));
+        r = _mm512_mask_blend_pd(0xF0, ur, pr);
+        i = _mm512_mask_blend_pd(0xF0, ui, pi);
+        /* half-span 2, then lane 3 of each half times -i, then half-span 1 */
+        ur = _mm512_fmadd_pd(_mm512_permutex_pd(r, 0xEE), pp_mm, _mm512_permutex_pd(r, 0x44));
+        ui = _mm512_fmadd_pd(_mm512_permutex_pd(i, 0xEE), pp_mm, _mm512_permutex_pd(i, 0x44));
+        __m512d vr = _mm512_mask_blend_pd(0x88, ur, ui);
+        __m512d vi = _mm512_mask_blend_pd(0x88, ui, _mm512_sub_pd(_mm512_setzero_pd(), ur));
+        _mm512_storeu_pd(re + g, _mm512_fmadd_pd(_mm512_permutex_pd(vr, 0xF5), pm_pm,
+                                                 _mm512_permutex_pd(vr, 0xA0)));
+        _mm512_storeu_pd(im + g, _mm512_fmadd_pd(_mm512_permutex_pd(vi, 0xF5), pm_pm,
+                                                 _mm512_permutex_pd(vi, 0xA0)));
+    }
+}
+
+__attribute__((target("avx512f,avx2,fma")))
+static void cc_fft_dit_head8_avx512(ptrdiff_t n, double *restrict re, double *restrict im,
+                                    const double *restrict twr, const double *restrict twi) {
+    const __m512d pm_lohi = _mm512_setr_pd(1, 1, 1, 1, -1, -1, -1, -1);
+    const __m512d pp_mm = _mm512_setr_pd(1, 1, -1, -1, 1, 1, -1, -1);
+    const __m512d pm_pm = _mm512_setr_pd(1, -1, 1, -1, 1, -1, 1, -1);
+    const __m512d wr = _mm512_broadcast_f64x4(_mm256_loadu_pd(twr + 4));
+    const __m512d wi = _mm512_broadcast_f64x4(_mm256_loadu_pd(twi + 4));
+    for (ptrdiff_t g = 0; g < n; g += 8) {
+        __m512d r = _mm512_loadu_pd(re + g), i = _mm512_loadu_pd(im + g);
+        /* half-span 1, then lane 3 of each half times i, then half-span 2 */
+        __m512d ur = _mm512_fmadd_pd(_mm512_permutex_pd(r, 0xF5), pm_pm,
+                                     _mm512_permutex_pd(r, 0xA0));
+        __m512d ui = _mm512_fmadd_pd(_mm512_permutex_pd(i, 0xF5), pm_pm,
+                                     _mm512_permutex_pd(i, 0xA0));
+        __m512d vr = _mm512_mask_blend_pd(0x88, ur, _mm512_sub_pd(_mm512_setzero_pd(), ui));
+        __m512d vi = _mm512_mask_blend_pd(0x88, ui, ur);
+        r = _mm512_fmadd_pd(_mm512_permutex_pd(vr, 0xEE), pp_mm, _mm512_permutex_pd(vr, 0x44));
+        i = _mm512_fmadd_pd(_mm512_permutex_pd(vi, 0xEE), pp_mm, _mm512_permutex_pd(vi, 0x44));
+        /* half-span 4: t = b conj(w), then [a + t, a - t] */
+        __m512d br = _mm512_shuffle_f64x2(r, r, 0xEE), bi = _mm512_shuffle_f64x2(i, i, 0xEE);
+        __m512d tr = _mm512_fmadd_pd(br, wr, _mm512_mul_pd(bi, wi));
+        __m512d ti = _mm512_fmsub_pd(bi, wr, _mm512_mul_pd(br, wi));
+        _mm512_storeu_pd(re + g, _mm512_fmadd_pd(tr, pm_lohi, _mm512_shuffle_f64x2(r, r, 0x44)));
+        _mm512_storeu_pd(im + g, _mm512_fmadd_pd(ti, pm_lohi, _mm512_shuffle_f64x2(i, i, 0x44)));
+    }
+}
+
+/* The DIF stages from half-span h (a power of two >= 4) down. */
 __attribute__((target("avx512f,avx2,fma")))
 static void cc_fft_forward_from_avx512(ptrdiff_t n, ptrdiff_t h, double *restrict re,
                                        double *restrict im, const double *restrict twr,
                                        const double *restrict twi) {
+    ptrdiff_t above = 0;    /* stages above the last three: log2(h) - 2 */
+    for (ptrdiff_t k = h; k > 4; k >>= 1) ++above;
+    if (above & 1) { cc_fft_dif2_avx512(n, h, re, im, twr, twi); h >>= 1; }
     for (; h >= 16; h >>= 2) cc_fft_dif4_avx512(n, h, re, im, twr, twi);
-    cc_fft_forward_from_avx2(n, h, re, im, twr, twi);
+    cc_fft_dif_tail8_avx512(n, re, im, twr, twi);
 }
 
 __attribute__((target("avx512f,avx2,fma")))
 static void cc_fft_forward_avx512(ptrdiff_t n, double *restrict re, double *restrict im,
                                   const double *restrict twr, const double *restrict twi) {
-    cc_fft_forward_from_avx512(n, n >> 1, re, im, twr, twi);
+    if (n < 16) cc_fft_forward_avx2(n, re, im, twr, twi);
+    else cc_fft_forward_from_avx512(n, n >> 1, re, im, twr, twi);
 }
 
 __attribute__((target("avx512f,avx2,fma")))
@@ -319,34 +388,27 @@ static void cc_fft_forward_real_half_avx512(ptrdiff_t n, double *restrict re,
     cc_fft_forward_from_avx512(n, n >> 3, re, im, twr, twi);
 }
 
-/* wide: take the 512-bit stages where a span holds whole zmm vectors. */
-__attribute__((target("avx2,fma")))
-static inline void cc_fft_inverse_x86(ptrdiff_t n, double *restrict re, double *restrict im,
-                                      const double *restrict twr, const double *restrict twi,
-                                      int wide) {
-    if (n >= 4) cc_fft_dit_head_avx2(n, re, im);
-    else if (n == 2) cc_fft_dit_head(n, re, im);
-    ptrdiff_t h = 4;
-    for (; 2 * h < n; h <<= 2) {
-        if (wide && h >= 8) cc_fft_dit4_avx512(n, h, re, im, twr, twi);
-        else cc_fft_dit4_avx2(n, h, re, im, twr, twi);
-    }
-    if (h < n) {
-        if (wide && h >= 8) cc_fft_dit2_avx512(n, h, re, im, twr, twi);
-        else cc_fft_dit2_avx2(n, h, re, im, twr, twi);
-    }
-}
-
 __attribute__((target("avx2,fma")))
 static void cc_fft_inverse_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
                                 const double *restrict twr, const double *restrict twi) {
-    cc_fft_inverse_x86(n, re, im, twr, twi, 0);
+    if (n >= 4) cc_fft_dit_head_avx2(n, re, im);
+    else if (n == 2) cc_fft_dit_head(n, re, im);
+    ptrdiff_t h = 4;
+    for (; 2 * h < n; h <<= 2) cc_fft_dit4_avx2(n, h, re, im, twr, twi);
+    if (h < n) cc_fft_dit2_avx2(n, h, re, im, twr, twi);
 }
 
 __attribute__((target("avx512f,avx2,fma")))
 static void cc_fft_inverse_avx512(ptrdiff_t n, double *restrict re, double *restrict im,
                                   const double *restrict twr, const double *restrict twi) {
-    cc_fft_inverse_x86(n, re, im, twr, twi, 1);
+    if (n < 16) {
+        cc_fft_inverse_avx2(n, re, im, twr, twi);
+        return;
+    }
+    cc_fft_dit_head8_avx512(n, re, im, twr, twi);
+    ptrdiff_t h = 8;
+    for (; 2 * h < n; h <<= 2) cc_fft_dit4_avx512(n, h, re, im, twr, twi);
+    if (h < n) cc_fft_dit2_avx512(n, h, re, im, twr, twi);
 }
 #else
 #define CC_FFT_HAVE_AVX2 0

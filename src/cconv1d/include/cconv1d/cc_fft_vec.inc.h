@@ -15,9 +15,9 @@
 #define CC_FOP__(W, op) _mm##W##_##op##_pd
 #define CC_FOP_(W, op) CC_FOP__(W, op)
 #define CC_FOP(op) CC_FOP_(CC_FW, op)
-#define CC_FN__(name, sfx) name##_##sfx
-#define CC_FN_(name, sfx) CC_FN__(name, sfx)
-#define CC_FN(name) CC_FN_(name, CC_FSFX)
+#define CC_FFN__(name, sfx) name##_##sfx
+#define CC_FFN_(name, sfx) CC_FFN__(name, sfx)
+#define CC_FFN(name) CC_FFN_(name, CC_FSFX)
 #define CC_FL (CC_FW / 64)
 
 #define CC_FLD(p) CC_FOP(loadu)(p)
@@ -35,7 +35,7 @@
 
 /* Two DIF stages fused (half-spans h then h / 2), h / 2 >= CC_FL. */
 CC_FTARGET
-static void CC_FN(cc_fft_dif4)(ptrdiff_t n, ptrdiff_t h, double *restrict re,
+static void CC_FFN(cc_fft_dif4)(ptrdiff_t n, ptrdiff_t h, double *restrict re,
                                double *restrict im, const double *restrict twr,
                                const double *restrict twi) {
     const ptrdiff_t q = h >> 1;
@@ -62,10 +62,26 @@ static void CC_FN(cc_fft_dif4)(ptrdiff_t n, ptrdiff_t h, double *restrict re,
         }
 }
 
+/* One DIF stage of half-span h >= CC_FL. */
+CC_FTARGET
+static void CC_FFN(cc_fft_dif2)(ptrdiff_t n, ptrdiff_t h, double *restrict re,
+                               double *restrict im, const double *restrict twr,
+                               const double *restrict twi) {
+    for (ptrdiff_t g = 0; g < n; g += 2 * h)
+        for (ptrdiff_t j = 0; j < h; j += CC_FL) {
+            double *r = re + g + j, *i = im + g + j;
+            CC_FV ar = CC_FLD(r), ai = CC_FLD(i), br = CC_FLD(r + h), bi = CC_FLD(i + h), zr, zi;
+            CC_FCMUL(CC_FSUB(ar, br), CC_FSUB(ai, bi), CC_FLD(twr + h + j), CC_FLD(twi + h + j),
+                     zr, zi);
+            CC_FST(r, CC_FADD(ar, br)); CC_FST(i, CC_FADD(ai, bi));
+            CC_FST(r + h, zr); CC_FST(i + h, zi);
+        }
+}
+
 /* The first two DIF stages of a real signal in re[0:n/2] (cc_fft_forward_real_half),
  * n / 4 >= CC_FL. */
 CC_FTARGET
-static void CC_FN(cc_fft_real_head)(ptrdiff_t n, double *restrict re, double *restrict im,
+static void CC_FFN(cc_fft_real_head)(ptrdiff_t n, double *restrict re, double *restrict im,
                                     const double *restrict twr, const double *restrict twi) {
     const ptrdiff_t h = n >> 1, q = h >> 1;
     for (ptrdiff_t j = 0; j < q; j += CC_FL) {
@@ -86,7 +102,7 @@ static void CC_FN(cc_fft_real_head)(ptrdiff_t n, double *restrict re, double *re
 
 /* Two inverse DIT stages fused (half-spans q then 2q), q >= CC_FL. */
 CC_FTARGET
-static void CC_FN(cc_fft_dit4)(ptrdiff_t n, ptrdiff_t q, double *restrict re,
+static void CC_FFN(cc_fft_dit4)(ptrdiff_t n, ptrdiff_t q, double *restrict re,
                                double *restrict im, const double *restrict twr,
                                const double *restrict twi) {
     const ptrdiff_t h2 = 2 * q;
@@ -112,7 +128,7 @@ static void CC_FN(cc_fft_dit4)(ptrdiff_t n, ptrdiff_t q, double *restrict re,
 
 /* One inverse DIT stage of half-span h >= CC_FL. */
 CC_FTARGET
-static void CC_FN(cc_fft_dit2)(ptrdiff_t n, ptrdiff_t h, double *restrict re,
+static void CC_FFN(cc_fft_dit2)(ptrdiff_t n, ptrdiff_t h, double *restrict re,
                                double *restrict im, const double *restrict twr,
                                const double *restrict twi) {
     for (ptrdiff_t g = 0; g < n; g += 2 * h)
@@ -128,7 +144,7 @@ static void CC_FN(cc_fft_dit2)(ptrdiff_t n, ptrdiff_t h, double *restrict re,
 
 /* Pointwise (outr, outi) = z s, the scalar loop for the last n % CC_FL values. */
 CC_FTARGET
-static void CC_FN(cc_fft_mul)(ptrdiff_t n, const double *restrict zr,
+static void CC_FFN(cc_fft_mul)(ptrdiff_t n, const double *restrict zr,
                               const double *restrict zi, const double *restrict sr,
                               const double *restrict si, double *restrict outr,
                               double *restrict outi) {
@@ -147,9 +163,9 @@ static void CC_FN(cc_fft_mul)(ptrdiff_t n, const double *restrict zr,
 #undef CC_FOP__
 #undef CC_FOP_
 #undef CC_FOP
-#undef CC_FN__
-#undef CC_FN_
-#undef CC_FN
+#undef CC_FFN__
+#undef CC_FFN_
+#undef CC_FFN
 #undef CC_FL
 #undef CC_FLD
 #undef CC_FST
