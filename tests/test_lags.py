@@ -462,3 +462,40 @@ def test_pearson_long_lane_blocks_and_constant_stretches(m, dtype):
     ordinary[nudged - m:nudged + m + 10] = False
     assert ordinary.sum() > len(lags) // 2
     assert np.max(np.abs(got[ordinary] - expected[ordinary])) < tol
+
+
+@pytest.mark.parametrize("method", ["direct", "auto", "fft"])
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(12, 300), m_frac=st.floats(0.05, 1.5), width=st.integers(0, 8),
+       step=st.integers(1, 3), centre=st.floats(-0.5, 0.5), seed=st.integers(0, 2**16),
+       bad=st.sampled_from(["none", "head", "middle", "middle_end", "tail"]))
+def test_pearson_narrow_lag_window_reads_only_the_prefix_ends(method, n, m_frac, width,
+                                                             step, centre, seed, bad):
+    """A lag window narrow against the lane (and the template): every overlap spans both
+    middles, so the prefix sums are kept only at the ends (the middle summed without
+    storing). Offset 1e3, few distinct values so that constant windows happen, NaN or
+    inf placed where each part of the arrays must count it (direct sums only: an FFT
+    spreads them over every lag)."""
+    if method == "fft":
+        bad = "none"
+    rng = np.random.default_rng(seed)
+    m = max(1, int(m_frac * n))
+    a = 1e3 + rng.integers(0, 3, n).astype(np.float64) * rng.random()
+    v = rng.integers(0, 3, m).astype(np.float64)
+    if seed % 3 == 0:
+        a[: n // 2] = a[0]          # a constant stretch reaching into the middle
+    lo = int(centre * n) - (m - 1) // 2
+    # middle_end: the last sample before the first lag's window ends
+    where = {"head": 0, "middle": n // 2, "tail": n - 1,
+             "middle_end": min(max(lo - width * step + m, 1), n) - 1}.get(bad)
+    if where is not None:
+        a[where] = np.nan if seed % 2 else np.inf
+    lag_values = np.arange(lo - width * step, lo + width * step + 1, step)
+    lag_values = lag_values[(lag_values >= -(m - 1)) & (lag_values <= n - 1)]
+    if lag_values.size == 0:
+        return
+    got = cc.correlate(a, v, lags=range(lag_values[0], lag_values[-1] + 1, step),
+                       normalize="pearson", method=method)
+    expected = loop_pearson(a, v, lag_values)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got, expected, atol=1e-9, equal_nan=True)

@@ -64,6 +64,82 @@ cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, doub
             changes[i + 1] = changes[i] + <double>(originals[i] != originals[i - 1])
 
 
+cdef void _prefixes_ends(const real_t* values, const real_t* originals, idx_t n,
+                         double offset, idx_t head, idx_t tail, double* sums,
+                         double* squares, double* changes, double* bad) noexcept nogil:
+    """_prefixes at positions ``0..head`` and ``tail..n`` only (``head < tail <= n``):
+    position ``x <= head`` at index ``x``, ``x >= tail`` at ``x - (tail - head - 1)``.
+    The samples between are summed without storing (four chains each), so a lag window
+    whose overlaps all span the middle of a long lane (``maxlag`` << n) costs that
+    pass and O(window) of stores, not four lane-sized arrays."""
+    cdef idx_t i, shift = tail - head - 1
+    cdef double d, finite
+    cdef double s[4]
+    cdef double q[4]
+    cdef double c[4]
+    cdef double b[4]
+    cdef int u
+    _prefixes(values, originals, head, offset, sums, squares, changes, bad)
+    for u in range(4):
+        s[u] = 0.0
+        q[u] = 0.0
+        c[u] = 0.0
+        b[u] = 0.0
+    s[0], q[0], c[0], b[0] = sums[head], squares[head], changes[head], bad[head]
+    # c counts s >= 1 with originals[s] != originals[s - 1]; changes[head] holds those
+    # below head, so the middle starts at head (at 1 when head is 0).
+    i = head
+    if i == 0 and i < tail:
+        d = values[0] - offset
+        finite = 1.0 if d - d == 0.0 else 0.0
+        s[0] += d if finite == 1.0 else 0.0
+        q[0] += d * d if finite == 1.0 else 0.0
+        b[0] += 1.0 - finite
+        i = 1
+    while i + 4 <= tail:
+        for u in range(4):      # unrolled by the compiler: four chains
+            d = values[i + u] - offset
+            finite = 1.0 if d - d == 0.0 else 0.0
+            d = d if finite == 1.0 else 0.0
+            s[u] += d
+            q[u] += d * d
+            b[u] += 1.0 - finite
+            c[u] += <double>(originals[i + u] != originals[i + u - 1])
+        i += 4
+    while i < tail:
+        d = values[i] - offset
+        finite = 1.0 if d - d == 0.0 else 0.0
+        d = d if finite == 1.0 else 0.0
+        s[0] += d
+        q[0] += d * d
+        b[0] += 1.0 - finite
+        c[0] += <double>(originals[i] != originals[i - 1])
+        i += 1
+    sums[tail - shift] = (s[0] + s[1]) + (s[2] + s[3])
+    squares[tail - shift] = (q[0] + q[1]) + (q[2] + q[3])
+    changes[tail - shift] = (c[0] + c[1]) + (c[2] + c[3])
+    bad[tail - shift] = (b[0] + b[1]) + (b[2] + b[3])
+    for i in range(tail, n):
+        d = values[i] - offset
+        finite = 1.0 if d - d == 0.0 else 0.0
+        d = d if finite == 1.0 else 0.0
+        sums[i + 1 - shift] = sums[i - shift] + d
+        squares[i + 1 - shift] = squares[i - shift] + d * d
+        bad[i + 1 - shift] = bad[i - shift] + (1.0 - finite)
+        changes[i + 1 - shift] = changes[i - shift] + (
+            <double>(originals[i] != originals[i - 1]) if i >= 1 else 0.0)
+
+
+cdef inline void _prefix_arrays(const real_t* values, const real_t* originals, idx_t n,
+                                double offset, bint ends, idx_t head, idx_t tail,
+                                double* sums, double* squares, double* changes,
+                                double* bad) noexcept nogil:
+    if ends:
+        _prefixes_ends(values, originals, n, offset, head, tail, sums, squares, changes, bad)
+    else:
+        _prefixes(values, originals, n, offset, sums, squares, changes, bad)
+
+
 cdef double _mean(const real_t* values, idx_t n) noexcept nogil:
     """Mean of the finite values in float64 (four partial sums: one chain waits on the
     add latency); 0 if there are none. Only an offset to centre by, so NaN must not
@@ -119,30 +195,36 @@ cdef inline bint _template_terms(idx_t m, double mean_a, double sum_v, double su
 
 
 cdef void _full_overlap_run(const double* pa, const double* pa2, const double* ca,
-                            const double* ba, const real_t* raw, real_t* out, idx_t k0,
-                            idx_t step, idx_t count, idx_t m, double mean_a, double sum_v,
-                            double sum_vv, bint v_constant) noexcept nogil:
+                            const double* ba, idx_t gap, const real_t* raw, real_t* out,
+                            idx_t k0, idx_t step, idx_t count, idx_t m, double mean_a,
+                            double sum_v, double sum_vv, bint v_constant) noexcept nogil:
     """Lags whose overlap is all of ``v`` (``0 <= k <= n - m``, template matching):
     ``n_k = m`` and the template's sums are constants, so the loop has no branches
-    (selects only) and compiles to vector code."""
+    (selects only) and compiles to vector code. The prefix arrays may skip a middle
+    (_prefixes_ends): a window's end ``x`` is read at ``x - gap``, its start at ``x``."""
     cdef double inv, var_v, shift
     cdef idx_t j, k
+    cdef const double* ha
+    cdef const double* ha2
+    cdef const double* hc
+    cdef const double* hb
     if _template_terms(m, mean_a, sum_v, sum_vv, v_constant, out, count, &inv, &var_v,
                        &shift):
         return
     if step == 1:
         # Unit step (template matching): contiguous reads, so the loop vectorises.
+        ha, ha2, hc, hb = pa + k0 + m - gap, pa2 + k0 + m - gap, ca + k0 + m - gap, ba + k0 + m - gap
         pa, pa2, ca, ba = pa + k0, pa2 + k0, ca + k0, ba + k0
         for j in range(count):
             out[j] = <real_t>_pearson_r(
-                raw[j], shift, pa[j + m] - pa[j], pa2[j + m] - pa2[j], sum_v, inv, var_v,
-                ca[j + m] - ca[j + 1] == 0.0 or ba[j + m] != ba[j])
+                raw[j], shift, ha[j] - pa[j], ha2[j] - pa2[j], sum_v, inv, var_v,
+                hc[j] - ca[j + 1] == 0.0 or hb[j] != ba[j])
         return
     for j in range(count):
         k = k0 + step * j
         out[j] = <real_t>_pearson_r(
-            raw[j], shift, pa[k + m] - pa[k], pa2[k + m] - pa2[k], sum_v, inv, var_v,
-            ca[k + m] - ca[k + 1] == 0.0 or ba[k + m] != ba[k])
+            raw[j], shift, pa[k + m - gap] - pa[k], pa2[k + m - gap] - pa2[k], sum_v, inv,
+            var_v, ca[k + m - gap] - ca[k + 1] == 0.0 or ba[k + m - gap] != ba[k])
 
 
 cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
@@ -344,8 +426,18 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef idx_t j_first = 0 if first >= 0 else (-first + step - 1) // step
     cdef idx_t j_last = (n - m - first) // step + 1 if n - m - first >= 0 else 0
     cdef bint sliding = step == 1 and m >= 2 and j_first == 0 and j_last >= count
-    cdef idx_t n_lane = 0 if sliding else n + 1
-    cdef double* work = <double*>malloc((4 * n_lane + 4 * (m + 1)) * sizeof(double))
+    # Only the ends of the prefix arrays when every overlap spans the lane's (and the
+    # template's) middle: windows start at or before head - 1 and end at or after tail.
+    cdef idx_t k_last = first + step * (count - 1)
+    cdef idx_t head_a = min(max(k_last, 0) + 1, n), tail_a = min(n, first + m)
+    cdef idx_t head_v = min(max(-first, 0) + 1, m), tail_v = min(m, n - k_last)
+    cdef bint ends_a = tail_a - head_a > n // 4 + 1
+    cdef bint ends_v = tail_v - head_v > m // 4 + 1
+    cdef idx_t gap_a = tail_a - head_a - 1 if ends_a else 0
+    cdef idx_t gap_v = tail_v - head_v - 1 if ends_v else 0
+    cdef idx_t n_lane = 0 if sliding else n + 1 - gap_a
+    cdef idx_t m_all = m + 1 - gap_v
+    cdef double* work = <double*>malloc((4 * n_lane + 4 * m_all) * sizeof(double))
     if work == NULL:
         raise MemoryError("correlate(normalize='pearson'): cannot allocate window sums")
     cdef double* pa = work
@@ -353,9 +445,10 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef double* ca = work + 2 * n_lane
     cdef double* ba = work + 3 * n_lane
     cdef double* pv = work + 4 * n_lane
-    cdef double* pv2 = pv + (m + 1)
-    cdef double* cv = pv + 2 * (m + 1)
-    cdef double* bv = pv + 3 * (m + 1)
+    cdef double* pv2 = pv + m_all
+    cdef double* cv = pv + 2 * m_all
+    cdef double* bv = pv + 3 * m_all
+    cdef idx_t mv = m - gap_v      # where the template's totals are
     # The blocked route's window sums and change markers (idx_t is 8 bytes, a double's).
     cdef double* blocks = NULL
     cdef int avx2 = _forward.simd_path() in ("avx2", "avx512")
@@ -368,36 +461,37 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     # The usual case: one unrolled pass for finiteness and the mean.
                     mean_a = mean_a / n
                     if lane == 0 or per_lane_v:
-                        _prefixes(&vcentred[lane if per_lane_v else 0, 0],
-                                  &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2,
-                                  cv, bv)
+                        _prefix_arrays(&vcentred[lane if per_lane_v else 0, 0],
+                                       &vrows[lane if per_lane_v else 0, 0], m, 0.0, ends_v,
+                                       head_v, tail_v, pv, pv2, cv, bv)
                     _blocked_run(&rows[lane, 0], &originals[lane, 0], mean_a,
-                                 &raw[lane, 0], &out[lane, 0], first, count, m, pv[m],
-                                 pv2[m], cv[m] - cv[1] == 0.0 or bv[m] != 0.0, blocks,
+                                 &raw[lane, 0], &out[lane, 0], first, count, m, pv[mv],
+                                 pv2[mv], cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0, blocks,
                                  blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK), avx2)
                     continue
                 mean_a = _mean(&rows[lane, 0], n)
                 if lane == 0 or per_lane_v:
-                    _prefixes(&vcentred[lane if per_lane_v else 0, 0],
-                              &vrows[lane if per_lane_v else 0, 0], m, 0.0, pv, pv2, cv,
-                              bv)
+                    _prefix_arrays(&vcentred[lane if per_lane_v else 0, 0],
+                                   &vrows[lane if per_lane_v else 0, 0], m, 0.0, ends_v,
+                                   head_v, tail_v, pv, pv2, cv, bv)
                 if sliding:
                     # A NaN or inf in the lane: the one-chain route, which counts them.
                     _sliding_run(&rows[lane, 0], &originals[lane, 0], mean_a, &raw[lane, 0],
-                                 &out[lane, 0], first, count, m, pv[m], pv2[m],
-                                 cv[m] - cv[1] == 0.0 or bv[m] != 0.0)
+                                 &out[lane, 0], first, count, m, pv[mv], pv2[mv],
+                                 cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0)
                     continue
-                _prefixes(&rows[lane, 0], &originals[lane, 0], n, mean_a, pa, pa2, ca, ba)
+                _prefix_arrays(&rows[lane, 0], &originals[lane, 0], n, mean_a, ends_a,
+                               head_a, tail_a, pa, pa2, ca, ba)
                 # The run of lags that overlap all of v takes the branch-free loop.
                 j_lo = 0 if first >= 0 else (-first + step - 1) // step
                 j_hi = (n - m - first) // step + 1 if n - m - first >= 0 else 0
                 if j_hi > count:
                     j_hi = count
                 if m >= 2 and j_lo < j_hi:
-                    _full_overlap_run(pa, pa2, ca, ba, &raw[lane, 0] + j_lo,
+                    _full_overlap_run(pa, pa2, ca, ba, gap_a, &raw[lane, 0] + j_lo,
                                       &out[lane, 0] + j_lo, first + step * j_lo, step,
-                                      j_hi - j_lo, m, mean_a, pv[m], pv2[m],
-                                      cv[m] - cv[1] == 0.0 or bv[m] != 0.0)
+                                      j_hi - j_lo, m, mean_a, pv[mv], pv2[mv],
+                                      cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0)
                 for j in range(count):
                     if j_lo <= j < j_hi and m >= 2:
                         continue
@@ -407,15 +501,17 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     v_lo = -k if k < 0 else 0
                     v_hi = m if m < n - k else n - k
                     n_k = <double>(a_hi - a_lo)
-                    if (a_hi - a_lo < 2 or ca[a_hi] - ca[a_lo + 1] == 0.0
-                            or cv[v_hi] - cv[v_lo + 1] == 0.0
-                            or ba[a_hi] != ba[a_lo] or bv[v_hi] != bv[v_lo]):
+                    # A window's start is read at its index, its end past the gap.
+                    if (a_hi - a_lo < 2 or ca[a_hi - gap_a] - ca[a_lo + 1] == 0.0
+                            or cv[v_hi - gap_v] - cv[v_lo + 1] == 0.0
+                            or ba[a_hi - gap_a] != ba[a_lo]
+                            or bv[v_hi - gap_v] != bv[v_lo]):
                         out[lane, j] = NAN
                         continue
-                    sum_a = pa[a_hi] - pa[a_lo]
-                    sum_aa = pa2[a_hi] - pa2[a_lo]
-                    sum_v = pv[v_hi] - pv[v_lo]
-                    sum_vv = pv2[v_hi] - pv2[v_lo]
+                    sum_a = pa[a_hi - gap_a] - pa[a_lo]
+                    sum_aa = pa2[a_hi - gap_a] - pa2[a_lo]
+                    sum_v = pv[v_hi - gap_v] - pv[v_lo]
+                    sum_vv = pv2[v_hi - gap_v] - pv2[v_lo]
                     # raw sums the uncentred a against v': move a's offset out first
                     cov = (raw[lane, j] - mean_a * sum_v) - sum_a * sum_v / n_k
                     var_a = sum_aa - sum_a * sum_a / n_k
