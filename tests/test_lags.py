@@ -499,3 +499,41 @@ def test_pearson_narrow_lag_window_reads_only_the_prefix_ends(method, n, m_frac,
     expected = loop_pearson(a, v, lag_values)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
     np.testing.assert_allclose(got, expected, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("m", [2, 16, 50])
+@pytest.mark.parametrize("bad", [None, np.nan, np.inf, -np.inf])
+def test_pearson_fused_blocks_against_two_pass(m, dtype, bad):
+    """Template matching by direct sums runs block by block (2048 lags a block; on
+    AVX-512 the raw sums and r in one pass, restarted every 1024 lags): NaN/inf placed
+    at block and segment edges spoil exactly their windows (the lane is redone by the
+    route that counts them), on lanes of a 2-D input computed by several threads."""
+    rng = np.random.default_rng(m)
+    n = 2 * 2048 + 300 + m
+    a = 50.0 + np.cumsum(rng.standard_normal((3, n)), axis=-1) * 0.05
+    a += rng.standard_normal((3, n))
+    v = rng.standard_normal(m)
+    if bad is not None:
+        for at in (1023, 1024 + m - 1, 2047, 2048, 4095 + m // 2):
+            a[1, at] = bad
+        a[2, -1] = bad
+    a, v = a.astype(dtype), v.astype(dtype)
+    before = cc.get_num_threads()
+    try:
+        cc.set_num_threads(2)
+        got = cc.correlate(a, v, normalize="pearson", method="direct")
+    finally:
+        cc.set_num_threads(before)
+    assert got.shape == (3, n - m + 1) and got.dtype == dtype
+    tol = 1e-10 if dtype == np.float64 else 2e-4
+    for lane in range(3):
+        expected = loop_pearson(a[lane].astype(np.float64), v.astype(np.float64),
+                                range(n - m + 1))
+        np.testing.assert_array_equal(np.isnan(got[lane]), np.isnan(expected))
+        finite = ~np.isnan(expected)
+        with np.errstate(invalid="ignore"):     # windows holding inf: NaN, not used
+            window_var = np.array([np.var(a[lane, k:k + m].astype(np.float64))
+                                   for k in range(n - m + 1)])
+        ordinary = finite & (window_var > 1e-3)
+        assert np.max(np.abs(got[lane][ordinary] - expected[ordinary])) < tol

@@ -16,20 +16,28 @@ variance compared with zero) or a non-finite value (counted, and left out of the
 a NaN spoils only the windows that hold it). All in compiled loops: NumPy would need some twenty
 passes over the lane, more than the correlation itself for short templates.
 Template matching (unit-step lags that all overlap the whole template, ``mode="valid"``)
-on a lane without NaN or inf takes a blocked route with no lane-sized scratch: one
-unrolled pass for finiteness and the mean, then per block of 4096 lags the window sums
-slid in four segments at once (independent chains; each segment starts from an exact
-sum), r in one loop of ``cc_lagstats.h`` that the compiler vectorises (built for the
-baseline and for AVX2+FMA, taken on the avx2 and avx512 paths), and only in a block
-holding a nearly constant
-window (variance <= 1e-8 of its sum of squares) the exact change markers that make
-constant windows NaN. Lanes with NaN or inf take the one-chain sliding loop, which
-counts them.
+by direct sums takes ``pearson_valid``: the raw sums too, block by block (2048 lags an
+item, items in parallel), so the lane is read once and only r is written, the memory
+traffic of the raw correlation alone. Per block: the conv1d row kernel's raw sums into
+a scratch block, then on AVX-512 ``cc_lagstats.h``'s one-pass slide (window sums by
+in-register scans restarted every 1024 lags from an exact sum centred by that window's
+mean, r by rsqrt14 and two Newton steps, no division), elsewhere one unrolled pass for
+finiteness and the block's mean, the window sums slid in four segments at once and r in
+one loop of ``cc_lagstats.h`` (built for the baseline and for AVX2+FMA). Only in a block
+holding a nearly constant window (variance <= 1e-8 of its sum of squares) the exact
+change markers that make constant windows NaN. A lane with NaN or inf is redone whole
+by the one-chain sliding loop, which counts them. The same blocked route serves a raw
+correlation made by FFT (``pearson_lags``, lanes checked finite first).
+A lag window whose overlaps all span the middle of the lane and of the template
+(``maxlag`` much shorter than both) keeps the prefix sums only at the two ends
+(``_prefixes_ends``).
 """
 
+from cython.parallel cimport prange, threadid
 from libc.math cimport NAN, sqrt
 from libc.stdlib cimport free, malloc
 
+from cconv1d._kernels cimport active_kernels, cc_kernels_t, irow
 from cconv1d._typedefs cimport idx_t, real_t
 
 from cconv1d import _forward
@@ -368,6 +376,22 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
     int cc_pearson_block_f32(const float* raw, const double* s1, const double* s2,
                              Py_ssize_t count, double shift, double sum_v, double inv,
                              double var_v, float* out, int avx2)
+    const int CC_LAGSTATS_HAVE_AVX512
+    int cc_pearson_slide_f64_avx512(const double* a, Py_ssize_t count, Py_ssize_t m,
+                                    const double* raw, double sum_v, double inv,
+                                    double var_v, double* out)
+    int cc_pearson_slide_f32_avx512(const float* a, Py_ssize_t count, Py_ssize_t m,
+                                    const float* raw, double sum_v, double inv,
+                                    double var_v, float* out)
+
+
+cdef inline int _slide(const real_t* a, idx_t count, idx_t m, const real_t* raw,
+                       double sum_v, double inv, double var_v, real_t* out) noexcept nogil:
+    """cc_lagstats.h's one-pass slide (AVX-512F): bit 0 near-constant, bit 1 non-finite."""
+    if real_t is double:
+        return cc_pearson_slide_f64_avx512(a, count, m, raw, sum_v, inv, var_v, out)
+    else:
+        return cc_pearson_slide_f32_avx512(a, count, m, raw, sum_v, inv, var_v, out)
 
 
 cdef inline bint _coefficients(const real_t* raw, const double* s1, const double* s2,
@@ -385,20 +409,27 @@ cdef inline bint _coefficients(const real_t* raw, const double* s1, const double
 cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
                        const real_t* raw, real_t* out, idx_t k0, idx_t count, idx_t m,
                        double sum_v, double sum_vv, bint v_bad, double* s1, double* s2,
-                       idx_t* last, int avx2) noexcept nogil:
+                       idx_t* last, int simd) noexcept nogil:
     """The sliding route for a lane without NaN or inf, block by block: window sums
-    (_window_sums), r for the block (_coefficients), and only in a block holding a nearly
-    constant window, the change markers (_last_changes) that make constant windows
-    exactly NaN."""
+    (_window_sums), r for the block (_coefficients), or both in one pass on AVX-512
+    (cc_lagstats.h's slide), and only in a block holding a nearly constant window, the
+    change markers (_last_changes) that make constant windows exactly NaN."""
     cdef double inv, var_v, shift
     cdef idx_t b0, nb, j
+    cdef bint near
     if _template_terms(m, mean_a, sum_v, sum_vv, v_bad, out, count, &inv, &var_v, &shift):
         return
     b0 = 0
     while b0 < count:
         nb = count - b0 if count - b0 < _BLOCK else _BLOCK
-        _window_sums(a + k0 + b0, nb, m, mean_a, s1, s2)
-        if _coefficients(raw + b0, s1, s2, nb, shift, sum_v, inv, var_v, out + b0, avx2):
+        if simd == 2 and CC_LAGSTATS_HAVE_AVX512:
+            # The lane is finite (checked by the caller): only bit 0 can be set.
+            near = _slide(a + k0 + b0, nb, m, raw + b0, sum_v, inv, var_v, out + b0) & 1
+        else:
+            _window_sums(a + k0 + b0, nb, m, mean_a, s1, s2)
+            near = _coefficients(raw + b0, s1, s2, nb, shift, sum_v, inv, var_v, out + b0,
+                                 simd)
+        if near:
             _last_changes(originals + k0 + b0, nb + m - 1, last)
             for j in range(nb):
                 if last[j + m - 1] <= j:    # no value change in the window: constant
@@ -451,7 +482,9 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef idx_t mv = m - gap_v      # where the template's totals are
     # The blocked route's window sums and change markers (idx_t is 8 bytes, a double's).
     cdef double* blocks = NULL
-    cdef int avx2 = _forward.simd_path() in ("avx2", "avx512")
+    # 0 the baseline build, 1 AVX2+FMA, 2 AVX-512F (its one-pass slide, AVX2 elsewhere)
+    path = _forward.simd_path()
+    cdef int simd = 2 if path == "avx512" else 1 if path == "avx2" else 0
     if sliding:
         blocks = <double*>malloc((3 * _BLOCK + m) * sizeof(double))
     try:
@@ -467,7 +500,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     _blocked_run(&rows[lane, 0], &originals[lane, 0], mean_a,
                                  &raw[lane, 0], &out[lane, 0], first, count, m, pv[mv],
                                  pv2[mv], cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0, blocks,
-                                 blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK), avx2)
+                                 blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK), simd)
                     continue
                 mean_a = _mean(&rows[lane, 0], n)
                 if lane == 0 or per_lane_v:
@@ -530,3 +563,138 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     finally:
         free(work)
         free(blocks)
+
+
+# Lags per work item of pearson_valid: the item's raw sums, window sums and change
+# markers stay in L1/L2 between the kernels that make and read them.
+cdef enum:
+    _FUSED_BLOCK = 2048
+
+
+cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* originals,
+                       const idx_t* offs, const real_t* vc, idx_t nb, idx_t m,
+                       double sum_v, double inv, double var_v, real_t* out, real_t* raw,
+                       double* s1, double* s2, idx_t* last, int simd,
+                       bint* finite) noexcept nogil:
+    """r for the ``nb`` lags whose windows start at ``a[0:nb]``: the raw sums by the
+    conv1d row kernel into ``raw`` (scratch), then the window sums and r; ``finite``
+    False (``out`` not written) when the block holds NaN or inf."""
+    cdef double total, offset
+    cdef bint near
+    cdef int flags
+    cdef idx_t j
+    if simd == 2 and CC_LAGSTATS_HAVE_AVX512:
+        irow(kern, a, offs, m, vc, raw, nb, 0, 0)
+        flags = _slide(a, nb, m, raw, sum_v, inv, var_v, out)
+        if flags & 2:
+            finite[0] = False
+            return
+        near = flags & 1
+    else:
+        if not _all_finite(a, nb + m - 1, &total):
+            finite[0] = False
+            return
+        irow(kern, a, offs, m, vc, raw, nb, 0, 0)
+        # the block's own mean as the offset of its sums (a local one: drift keeps digits)
+        offset = total / (nb + m - 1)
+        _window_sums(a, nb, m, offset, s1, s2)
+        near = _coefficients(raw, s1, s2, nb, offset * sum_v, sum_v, inv, var_v, out, simd)
+    if near:
+        _last_changes(originals, nb + m - 1, last)
+        for j in range(nb):
+            if last[j + m - 1] <= j:    # no value change in the window: constant
+                out[j] = <real_t>NAN
+
+
+def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)
+                  const real_t[:, ::1] originals,   # IN  (lanes, n): a, for change counts
+                  const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
+                  const real_t[:, ::1] vcentred,    # IN  same shape: v - mean(v)
+                  real_t[:, ::1] out,               # OUT (lanes, count)
+                  idx_t first, int n_threads):
+    """Pearson coefficients at the unit-step lags ``first + j`` that all overlap the whole
+    template (``0 <= first``, ``first + count - 1 <= n - m``, ``2 <= m``), raw sums
+    included: per block of lags, the conv1d row kernel's raw sums into a scratch block,
+    then the window sums and r from it (one pass on AVX-512), so the lane is read once
+    and only r is written, the memory traffic of the raw correlation alone. Blocks run
+    in parallel. A lane holding NaN or inf is redone whole by the one-chain route that
+    counts them (raw sums into ``out``, then r in place)."""
+    cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
+    cdef idx_t count = out.shape[1], per_lane = (count + _FUSED_BLOCK - 1) // _FUSED_BLOCK
+    cdef bint per_lane_v = vrows.shape[0] > 1
+    cdef idx_t lane, item, b0, nb, j, vl, t
+    cdef int tid
+    if lanes == 0 or count == 0:
+        return
+    if not (m >= 2 and first >= 0 and first + count - 1 <= n - m and out.shape[0] == lanes
+            and vrows.shape[0] in (1, lanes)):
+        raise ValueError("pearson_valid: lags must all overlap the whole template")
+    path = _forward.simd_path()
+    cdef int simd = 2 if path == "avx512" else 1 if path == "avx2" else 0
+    cdef const cc_kernels_t* kern = active_kernels()
+    cdef int threads = max(1, min(n_threads, lanes * per_lane))
+    cdef idx_t v_lanes = vrows.shape[0]
+    # Per template lane: sum_v, sum_vv, var_v, and whether every r is NaN (constant or
+    # non-finite template); per lane: whether a block held NaN or inf.
+    cdef double* terms = <double*>malloc((4 * v_lanes + 4 * (m + 1)) * sizeof(double))
+    cdef idx_t* offs = <idx_t*>malloc(m * sizeof(idx_t))
+    cdef bint* finite = <bint*>malloc(lanes * sizeof(bint))
+    # Per thread: raw, s1, s2 (a block each) and the change markers (block + m).
+    cdef idx_t scratch = 4 * _FUSED_BLOCK + m
+    cdef double* work = <double*>malloc(threads * scratch * sizeof(double))
+    cdef double mean_a, inv = 1.0 / m
+    cdef double* pv
+    try:
+        if terms == NULL or offs == NULL or finite == NULL or work == NULL:
+            raise MemoryError("correlate(normalize='pearson'): cannot allocate scratch")
+        pv = terms + 4 * v_lanes
+        with nogil:
+            for t in range(m):
+                offs[t] = t
+            for vl in range(v_lanes):
+                _prefixes(&vcentred[vl, 0], &vrows[vl, 0], m, 0.0, pv, pv + (m + 1),
+                          pv + 2 * (m + 1), pv + 3 * (m + 1))
+                terms[4 * vl] = pv[m]
+                terms[4 * vl + 1] = pv[2 * (m + 1) - 1]
+                terms[4 * vl + 2] = max(pv[2 * (m + 1) - 1] - pv[m] * pv[m] * inv, 0.0)
+                terms[4 * vl + 3] = 1.0 if (pv[3 * (m + 1) - 1] - pv[2 * (m + 1) + 1] == 0.0
+                                            or pv[4 * (m + 1) - 1] != 0.0) else 0.0
+            for lane in range(lanes):
+                finite[lane] = True
+                vl = lane if per_lane_v else 0
+                if terms[4 * vl + 3] != 0.0:
+                    for j in range(count):
+                        out[lane, j] = <real_t>NAN
+            for item in prange(lanes * per_lane, schedule="dynamic", num_threads=threads):
+                lane = item // per_lane
+                vl = lane if per_lane_v else 0
+                if terms[4 * vl + 3] != 0.0:
+                    continue
+                b0 = (item % per_lane) * _FUSED_BLOCK
+                nb = min(_FUSED_BLOCK, count - b0)
+                tid = threadid()
+                _fused_block(kern, &rows[lane, first + b0], &originals[lane, first + b0],
+                             offs, &vcentred[vl, 0], nb, m, terms[4 * vl], inv,
+                             terms[4 * vl + 2], &out[lane, b0],
+                             <real_t*>(work + tid * scratch),
+                             work + tid * scratch + _FUSED_BLOCK,
+                             work + tid * scratch + 2 * _FUSED_BLOCK,
+                             <idx_t*>(work + tid * scratch + 3 * _FUSED_BLOCK), simd,
+                             &finite[lane])
+            for lane in range(lanes):
+                if finite[lane]:
+                    continue
+                # NaN or inf in the lane: raw sums for every lag into out, then the
+                # one-chain route that counts them, r in place.
+                vl = lane if per_lane_v else 0
+                irow(kern, &rows[lane, first], offs, m, &vcentred[vl, 0], &out[lane, 0],
+                     count, 0, 0)
+                mean_a = _mean(&rows[lane, 0], n)
+                _sliding_run(&rows[lane, 0], &originals[lane, 0], mean_a, &out[lane, 0],
+                             &out[lane, 0], first, count, m, terms[4 * vl],
+                             terms[4 * vl + 1], False)
+    finally:
+        free(terms)
+        free(offs)
+        free(finite)
+        free(work)

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from cconv1d import _fft, _spec, _threads
 from cconv1d._forward import FORWARD, signal_direct
-from cconv1d._lagstats import pearson_lags
+from cconv1d._lagstats import pearson_lags, pearson_valid
 from cconv1d._typing import InexactArray, Lags, Method, NanPolicy, Normalize, SignalMode
 
 __all__ = ["autocorrelate", "choose_method", "convolve", "correlate", "correlation_lags"]
@@ -529,6 +529,20 @@ def _lag_fft(rows: _Array, vrows: _Array, first: int, step: int, count: int, int
     return np.rint(picked) if integral else picked
 
 
+def _auto_method(n: int, m: int, first: int, step: int, count: int, lanes: int,
+                 complex_input: bool) -> str:
+    """``method="auto"``'s choice for lags ``first + step*j`` (all with an overlapping
+    pair): the cheaper of the direct sums and one FFT per lane by the cost models."""
+    start = max(first, 0)
+    span = min(n, first + step * (count - 1) + m) - start
+    direct = (_direct_work(count, min(n, m), lanes, complex_input)
+              * _DIRECT_SECONDS_PER_MAC + _DIRECT_OVERHEAD)
+    size = _fft.next_fast_len(span + m - 1)
+    fft = ((2 if complex_input else 1) * lanes * 3 * size * math.log2(max(size, 2))
+           * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD)
+    return "direct" if direct <= fft else "fft"
+
+
 def _lag_correlate(rows: _Array, vrows: _Array, first: int, step: int, count: int,
                    method: str, dtype: np.dtype[Any], integral: bool) -> _Array:
     """``c[g, j] = sum_n rows[g, n + k_j] conj(vrows[g or 0, n])``, ``k_j = first +
@@ -544,16 +558,8 @@ def _lag_correlate(rows: _Array, vrows: _Array, first: int, step: int, count: in
     if hi <= lo:
         return np.zeros((lanes, count), dtype=dtype)
     first_valid, inside = first + step * lo, hi - lo
-    complex_input = dtype.kind == "c"
     if method == "auto":
-        start = max(first_valid, 0)
-        span = min(n, first_valid + step * (inside - 1) + m) - start
-        direct = (_direct_work(inside, min(n, m), lanes, complex_input)
-                  * _DIRECT_SECONDS_PER_MAC + _DIRECT_OVERHEAD)
-        size = _fft.next_fast_len(span + m - 1)
-        fft = ((2 if complex_input else 1) * lanes * 3 * size * math.log2(max(size, 2))
-               * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD)
-        method = "direct" if direct <= fft else "fft"
+        method = _auto_method(n, m, first_valid, step, inside, lanes, dtype.kind == "c")
         if method == "fft" and not (np.isfinite(rows).all() and np.isfinite(vrows).all()):
             method = "direct"   # an FFT spreads NaN and inf over every lag
     values = None
@@ -580,7 +586,9 @@ def _overlap(n: int, m: int, lag_values: _Array) -> tuple[_Array, _Array]:
 def _finite_mean(rows: _Array) -> _Array:
     """Per-row mean (float64, kept dims) of the finite values, 0 for a row without
     any: an offset to centre by, which NaN or inf must not turn into NaN everywhere."""
-    mean: _Array = rows.mean(axis=-1, keepdims=True, dtype=np.float64)
+    # a sum and a division: ndarray.mean's own checks cost more than a short row's sum
+    mean: _Array = (rows.sum(axis=-1, keepdims=True, dtype=np.float64)
+                    / max(rows.shape[-1], 1))
     if np.isfinite(mean).all():
         return mean
     finite = np.isfinite(rows)
@@ -598,6 +606,8 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     is added) and correlated with the lanes; ``_lagstats.pearson_lags`` then removes
     each lane's mean exactly and combines the raw sums with float64 prefix sums of the
     centred data: ``r = (c - Sa Sv / n_k) / sqrt((Saa - Sa^2/n_k)(Svv - Sv^2/n_k))``.
+    Template matching by direct sums (unit-step lags all overlapping the template)
+    makes the raw sums and r together, block by block (``_lagstats.pearson_valid``).
     """
     if step < 0:
         reverse = _pearson(rows, vrows, first + step * (count - 1), -step, count, method,
@@ -617,6 +627,17 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     lanes_in = rows
     if dtype == np.float32:
         lanes_in = np.ascontiguousarray(rows - _finite_mean(rows), dtype=dtype)
+    if (step == 1 and (lo, hi) == (0, total) and 2 <= m and first >= 0
+            and first + count - 1 <= n - m and rows.shape[0] == lanes
+            and (method == "direct" or method == "auto" and _auto_method(
+                n, m, first, 1, count, lanes, False) == "direct")):
+        # Template matching by direct sums: raw sums, window sums and r block by block
+        # (pearson_valid), reading the lane once and writing only r.
+        fused = np.empty((lanes, count), dtype=dtype)
+        pearson_valid(np.ascontiguousarray(lanes_in), np.ascontiguousarray(rows),
+                      np.ascontiguousarray(vrows), centred_v, fused, first,
+                      _threads.get_num_threads())
+        return fused
     raw = np.ascontiguousarray(
         _lag_correlate(lanes_in, centred_v, first, step, count, method, dtype, False))
     if (lo, hi) == (0, total) and raw.flags.writeable and raw.shape == (lanes, total):
@@ -706,9 +727,11 @@ def _correlate_lanes(a: npt.ArrayLike, v: npt.ArrayLike | None, mode: str | None
         raise ValueError("v cannot be empty")
     first, step, count = _lag_window(n, m, mode, maxlag, lags, default_mode)
     integral = aa.dtype.kind in "biu" and va.dtype.kind in "biu"
-    moved = np.moveaxis(aa, axis, -1)
+    # moveaxis costs ~7 us even when it moves nothing: short lanes feel it
+    last_axis = axis in (-1, aa.ndim - 1)
+    moved = aa if last_axis else np.moveaxis(aa, axis, -1)
     lead = moved.shape[:-1]
-    lanes = int(np.prod(lead, dtype=np.int64)) if lead else 1
+    lanes = math.prod(lead)
     _spec.check_size(lanes * count, "result")
     if lanes == 0:
         return np.moveaxis(np.empty(lead + (count,), dtype=dtype), -1, axis)
@@ -717,7 +740,7 @@ def _correlate_lanes(a: npt.ArrayLike, v: npt.ArrayLike | None, mode: str | None
     result = _normalized(rows, vrows, first, step, count, method, dtype, integral,
                          normalize)
     result = np.ascontiguousarray(result, dtype=dtype).reshape(lead + (count,))
-    return np.moveaxis(result, -1, axis)
+    return result if last_axis else np.moveaxis(result, -1, axis)
 
 
 def _with_nan_policy(op: Callable[[Any, Any], _Array], a: npt.ArrayLike, v: npt.ArrayLike,

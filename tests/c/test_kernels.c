@@ -32,7 +32,9 @@
  * log2(n) + 1 roundings for the transforms), and the AVX-512 build against the AVX2 one
  * bit for bit; and
  * cc_lagstats.h's block of Pearson coefficients against a long-double evaluation, with
- * its flag for nearly constant windows.
+ * its flag for nearly constant windows, and on the avx512 path its one-pass slide
+ * (window sums and coefficients) against a long-double two-pass evaluation, with its
+ * flags for constant windows and non-finite samples.
  *
  * Usage: test_kernels [path]   (or CCONV1D_HARNESS_PATH=path) runs one path only.
  * Prints one line per path, kernel and dtype, then "N passed, M failed"; exits 1 on any
@@ -748,6 +750,91 @@ static void test_fft_widths(void) {
     }
 }
 
+/* The AVX-512 one-pass slide: window sums by in-register scans restarted every
+ * CC_SLIDE_SEGMENT lags, r by rsqrt14 and Newton steps. Against a long-double two-pass
+ * evaluation of each window, on lanes with an offset, across segment restarts; its
+ * flags: a planted constant window sets bit 0, a NaN or infinity anywhere in the span
+ * (first sample, last, a segment's edge) sets bit 1 and a finite lane never does. */
+static void run_slide(const char *path) {
+#if CC_LAGSTATS_HAVE_AVX512
+    long p0 = n_passed, f0 = n_failed;
+    for (int trial = 0; trial < 60; ++trial) {
+        const ptrdiff_t m = 2 + rng_below(trial % 3 == 0 ? 300 : 40);
+        const ptrdiff_t count = 1 + rng_below(trial % 4 == 0 ? 2600 : 200);
+        const ptrdiff_t span = count + m - 1;
+        double *a = malloc(span * sizeof *a), *raw = malloc(count * sizeof *raw);
+        double *out = malloc(count * sizeof *out), *v = malloc(m * sizeof *v);
+        float *a32 = malloc(span * sizeof *a32), *raw32 = malloc(count * sizeof *raw32);
+        float *out32 = malloc(count * sizeof *out32), *v32 = malloc(m * sizeof *v32);
+        const double offset = trial % 2 ? 1e4 : 0.0;
+        long double vs = 0, vss = 0;
+        for (ptrdiff_t t = 0; t < m; ++t) { v[t] = value(RANDOM); vs += v[t]; }
+        for (ptrdiff_t t = 0; t < m; ++t) { v[t] -= (double)(vs / m); v32[t] = (float)v[t]; }
+        vs = 0;
+        for (ptrdiff_t t = 0; t < m; ++t) { vs += v[t]; vss += (long double)v[t] * v[t]; }
+        const double sum_v = (double)vs, inv = 1.0 / (double)m;
+        const double var_v = (double)(vss - vs * vs / m);
+        for (ptrdiff_t i = 0; i < span; ++i) {
+            a[i] = offset + value(RANDOM) + 0.001 * (double)i;
+            a32[i] = (float)a[i];
+        }
+        const int plant = trial % 5 == 1 && count > 3;
+        if (plant)          /* one window of equal values */
+            for (ptrdiff_t i = count / 2; i < count / 2 + m; ++i) a[i] = a32[i] = (float)offset;
+        for (ptrdiff_t j = 0; j < count; ++j) {
+            long double c = 0, c32 = 0;
+            for (ptrdiff_t t = 0; t < m; ++t) {
+                c += (long double)a[j + t] * v[t];
+                c32 += (long double)a32[j + t] * v32[t];
+            }
+            raw[j] = (double)c;
+            raw32[j] = (float)c32;
+        }
+        set_case("slide m=%td count=%td trial=%d", m, count, trial);
+        int flags = cc_pearson_slide_f64_avx512(a, count, m, raw, sum_v, inv, var_v, out);
+        int flags32 = cc_pearson_slide_f32_avx512(a32, count, m, raw32, sum_v, inv, var_v, out32);
+        int ok = 1;
+        if (flags & 2) ok = report("finite lane flagged", 0, 0, flags, 0, 0);
+        if (plant && !(flags & 1)) ok = report("constant window not near", 0, 0, flags, 1, 0);
+        for (ptrdiff_t j = 0; j < count; ++j) {
+            long double mean = 0, var_a = 0, cov = 0;
+            for (ptrdiff_t t = 0; t < m; ++t) mean += a[j + t];
+            mean /= m;
+            for (ptrdiff_t t = 0; t < m; ++t) {
+                long double d = a[j + t] - mean;
+                var_a += d * d;
+                cov += d * v[t];
+            }
+            if (var_a == 0) continue;       /* the caller's exact check makes it NaN */
+            long double r = cov / sqrtl(var_a * var_v);
+            /* raw's rounding and the slides' scale with the offset over the window's
+             * spread: the problem's own conditioning */
+            long double scale = (fabsl(mean) + 1) * (fabsl(mean) + 1) * m / var_a;
+            double tol = 1e-12 * (double)scale * (double)count / 64 + 1e-13;
+            if (!close_enough(out[j], (double)r, tol)) ok = report("r", j, 0, out[j], r, tol);
+            if (!close_enough(out32[j], (double)r, 1e3 * tol + 1e-3) && offset == 0)
+                ok = report("r f32", j, 0, out32[j], r, 1e3 * tol + 1e-3);
+        }
+        /* a NaN or an infinity at the first, the last or a segment's edge sample */
+        const ptrdiff_t spots[3] = {0, span - 1, CC_SLIDE_SEGMENT < span ? CC_SLIDE_SEGMENT : span / 2};
+        for (int k = 0; k < 3; ++k) {
+            double keep = a[spots[k]];
+            a[spots[k]] = (trial + k) % 2 ? NAN : -INFINITY;
+            if (!(cc_pearson_slide_f64_avx512(a, count, m, raw, sum_v, inv, var_v, out) & 2))
+                ok = report("non-finite not flagged", spots[k], 0, a[spots[k]], 0, 0);
+            a[spots[k]] = keep;
+        }
+        (void)flags32;
+        tally(ok);
+        free(a); free(raw); free(out); free(v); free(a32); free(raw32); free(out32); free(v32);
+    }
+    printf("  %-7s slide  f64/f32: %ld passed, %ld failed\n", path, n_passed - p0,
+           n_failed - f0);
+#else
+    (void)path;
+#endif
+}
+
 static void run_fft(const char *path, int simd) {
     long p0 = n_passed, f0 = n_failed;
     test_fft_sizes(simd);
@@ -794,7 +881,7 @@ int main(int argc, char **argv) {
          * avx512); the lag statistics a scalar and an AVX2 one (taken on avx512 too). */
         if (!strcmp(d->name, "scalar")) { run_fft(d->name, 0); run_lagstats(d->name, 0); }
         if (!strcmp(d->name, "avx2")) { run_fft(d->name, 1); run_lagstats(d->name, 1); }
-        if (!strcmp(d->name, "avx512")) run_fft(d->name, 2);
+        if (!strcmp(d->name, "avx512")) { run_fft(d->name, 2); run_slide(d->name); }
         ++ran;
     }
     if (only && !ran) {
