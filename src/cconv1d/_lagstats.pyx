@@ -377,21 +377,41 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
                              Py_ssize_t count, double shift, double sum_v, double inv,
                              double var_v, float* out, int avx2)
     const int CC_LAGSTATS_HAVE_AVX512
+    const int CC_LAGSTATS_HAVE_AVX2
     int cc_pearson_slide_f64_avx512(const double* a, Py_ssize_t count, Py_ssize_t m,
                                     const double* raw, double sum_v, double inv,
                                     double var_v, double* out)
     int cc_pearson_slide_f32_avx512(const float* a, Py_ssize_t count, Py_ssize_t m,
                                     const float* raw, double sum_v, double inv,
                                     double var_v, float* out)
+    int cc_pearson_slide_f64_avx2(const double* a, Py_ssize_t count, Py_ssize_t m,
+                                  const double* raw, double sum_v, double inv,
+                                  double var_v, double* out)
+    int cc_pearson_slide_f32_avx2(const float* a, Py_ssize_t count, Py_ssize_t m,
+                                  const float* raw, double sum_v, double inv,
+                                  double var_v, float* out)
+
+
+cdef inline bint _have_slide(int simd) noexcept nogil:
+    """Whether cc_lagstats.h has a one-pass slide for SIMD level ``simd`` (1 AVX2+FMA,
+    2 AVX-512F)."""
+    return (simd == 2 and CC_LAGSTATS_HAVE_AVX512) or (simd == 1 and CC_LAGSTATS_HAVE_AVX2)
 
 
 cdef inline int _slide(const real_t* a, idx_t count, idx_t m, const real_t* raw,
-                       double sum_v, double inv, double var_v, real_t* out) noexcept nogil:
-    """cc_lagstats.h's one-pass slide (AVX-512F): bit 0 near-constant, bit 1 non-finite."""
+                       double sum_v, double inv, double var_v, real_t* out,
+                       int simd) noexcept nogil:
+    """cc_lagstats.h's one-pass slide (``_have_slide(simd)``): bit 0 near-constant, bit 1
+    non-finite."""
+    if simd == 2:
+        if real_t is double:
+            return cc_pearson_slide_f64_avx512(a, count, m, raw, sum_v, inv, var_v, out)
+        else:
+            return cc_pearson_slide_f32_avx512(a, count, m, raw, sum_v, inv, var_v, out)
     if real_t is double:
-        return cc_pearson_slide_f64_avx512(a, count, m, raw, sum_v, inv, var_v, out)
+        return cc_pearson_slide_f64_avx2(a, count, m, raw, sum_v, inv, var_v, out)
     else:
-        return cc_pearson_slide_f32_avx512(a, count, m, raw, sum_v, inv, var_v, out)
+        return cc_pearson_slide_f32_avx2(a, count, m, raw, sum_v, inv, var_v, out)
 
 
 cdef inline bint _coefficients(const real_t* raw, const double* s1, const double* s2,
@@ -422,9 +442,10 @@ cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
     b0 = 0
     while b0 < count:
         nb = count - b0 if count - b0 < _BLOCK else _BLOCK
-        if simd == 2 and CC_LAGSTATS_HAVE_AVX512:
+        if _have_slide(simd):
             # The lane is finite (checked by the caller): only bit 0 can be set.
-            near = _slide(a + k0 + b0, nb, m, raw + b0, sum_v, inv, var_v, out + b0) & 1
+            near = _slide(a + k0 + b0, nb, m, raw + b0, sum_v, inv, var_v, out + b0,
+                          simd) & 1
         else:
             _window_sums(a + k0 + b0, nb, m, mean_a, s1, s2)
             near = _coefficients(raw + b0, s1, s2, nb, shift, sum_v, inv, var_v, out + b0,
@@ -583,9 +604,9 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
     cdef bint near
     cdef int flags
     cdef idx_t j
-    if simd == 2 and CC_LAGSTATS_HAVE_AVX512:
+    if _have_slide(simd):
         irow(kern, a, offs, m, vc, raw, nb, 0, 0)
-        flags = _slide(a, nb, m, raw, sum_v, inv, var_v, out)
+        flags = _slide(a, nb, m, raw, sum_v, inv, var_v, out, simd)
         if flags & 2:
             finite[0] = False
             return

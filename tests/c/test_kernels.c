@@ -32,7 +32,7 @@
  * log2(n) + 1 roundings for the transforms), and the AVX-512 build against the AVX2 one
  * bit for bit; and
  * cc_lagstats.h's block of Pearson coefficients against a long-double evaluation, with
- * its flag for nearly constant windows, and on the avx512 path its one-pass slide
+ * its flag for nearly constant windows, and on the avx2 and avx512 paths its one-pass slide
  * (window sums and coefficients) against a long-double two-pass evaluation, with its
  * flags for constant windows and non-finite samples.
  *
@@ -750,12 +750,12 @@ static void test_fft_widths(void) {
     }
 }
 
-/* The AVX-512 one-pass slide: window sums by in-register scans restarted every
- * CC_SLIDE_SEGMENT lags, r by rsqrt14 and Newton steps. Against a long-double two-pass
+/* The one-pass slide (AVX-512 and AVX2 builds): window sums by in-register scans
+ * restarted every CC_SLIDE_SEGMENT lags, r by rsqrt14 and Newton steps or the quotient. Against a long-double two-pass
  * evaluation of each window, on lanes with an offset, across segment restarts; its
  * flags: a planted constant window sets bit 0, a NaN or infinity anywhere in the span
  * (first sample, last, a segment's edge) sets bit 1 and a finite lane never does. */
-static void run_slide(const char *path) {
+static void run_slide(const char *path, int simd) {
 #if CC_LAGSTATS_HAVE_AVX512
     long p0 = n_passed, f0 = n_failed;
     for (int trial = 0; trial < 60; ++trial) {
@@ -791,8 +791,14 @@ static void run_slide(const char *path) {
             raw32[j] = (float)c32;
         }
         set_case("slide m=%td count=%td trial=%d", m, count, trial);
-        int flags = cc_pearson_slide_f64_avx512(a, count, m, raw, sum_v, inv, var_v, out);
-        int flags32 = cc_pearson_slide_f32_avx512(a32, count, m, raw32, sum_v, inv, var_v, out32);
+        int (*slide64)(const double *, ptrdiff_t, ptrdiff_t, const double *, double, double,
+                       double, double *) =
+            simd == 2 ? cc_pearson_slide_f64_avx512 : cc_pearson_slide_f64_avx2;
+        int (*slide32)(const float *, ptrdiff_t, ptrdiff_t, const float *, double, double,
+                       double, float *) =
+            simd == 2 ? cc_pearson_slide_f32_avx512 : cc_pearson_slide_f32_avx2;
+        int flags = slide64(a, count, m, raw, sum_v, inv, var_v, out);
+        int flags32 = slide32(a32, count, m, raw32, sum_v, inv, var_v, out32);
         int ok = 1;
         if (flags & 2) ok = report("finite lane flagged", 0, 0, flags, 0, 0);
         if (plant && !(flags & 1)) ok = report("constant window not near", 0, 0, flags, 1, 0);
@@ -820,18 +826,19 @@ static void run_slide(const char *path) {
         for (int k = 0; k < 3; ++k) {
             double keep = a[spots[k]];
             a[spots[k]] = (trial + k) % 2 ? NAN : -INFINITY;
-            if (!(cc_pearson_slide_f64_avx512(a, count, m, raw, sum_v, inv, var_v, out) & 2))
+            if (!(slide64(a, count, m, raw, sum_v, inv, var_v, out) & 2))
                 ok = report("non-finite not flagged", spots[k], 0, a[spots[k]], 0, 0);
             a[spots[k]] = keep;
         }
-        (void)flags32;
+        if (flags32 & 2) ok = report("finite lane flagged f32", 0, 0, flags32, 0, 0);
+        if (plant && !(flags32 & 1)) ok = report("constant window not near f32", 0, 0, flags32, 1, 0);
         tally(ok);
         free(a); free(raw); free(out); free(v); free(a32); free(raw32); free(out32); free(v32);
     }
     printf("  %-7s slide  f64/f32: %ld passed, %ld failed\n", path, n_passed - p0,
            n_failed - f0);
 #else
-    (void)path;
+    (void)path; (void)simd;
 #endif
 }
 
@@ -880,8 +887,10 @@ int main(int argc, char **argv) {
         /* The FFT has scalar, AVX2 and AVX-512 builds (packing and adding stay AVX2 on
          * avx512); the lag statistics a scalar and an AVX2 one (taken on avx512 too). */
         if (!strcmp(d->name, "scalar")) { run_fft(d->name, 0); run_lagstats(d->name, 0); }
-        if (!strcmp(d->name, "avx2")) { run_fft(d->name, 1); run_lagstats(d->name, 1); }
-        if (!strcmp(d->name, "avx512")) { run_fft(d->name, 2); run_slide(d->name); }
+        if (!strcmp(d->name, "avx2")) {
+            run_fft(d->name, 1); run_lagstats(d->name, 1); run_slide(d->name, 1);
+        }
+        if (!strcmp(d->name, "avx512")) { run_fft(d->name, 2); run_slide(d->name, 2); }
         ++ran;
     }
     if (only && !ran) {

@@ -201,10 +201,12 @@ static void cc_fft_mul_scalar(ptrdiff_t n, const double *restrict zr, const doub
 #define CC_FW 256
 #define CC_FSFX avx2
 #define CC_FTARGET __attribute__((target("avx2,fma")))
+#define CC_FMUL_REST cc_fft_mul_scalar
 #include "cc_fft_vec.inc.h"
 #define CC_FW 512
 #define CC_FSFX avx512
 #define CC_FTARGET __attribute__((target("avx512f,avx2,fma")))
+#define CC_FMUL_REST cc_fft_mul_avx2
 #include "cc_fft_vec.inc.h"
 #define CC_FFT_HAVE_AVX512 1
 

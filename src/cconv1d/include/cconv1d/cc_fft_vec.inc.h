@@ -4,6 +4,7 @@
  *   CC_FW       the width in bits, 256 (AVX2+FMA) or 512 (AVX-512F)
  *   CC_FSFX     the functions' suffix, avx2 or avx512
  *   CC_FTARGET  the target attribute
+ *   CC_FMUL_REST  the product of the values left over from whole vectors
  * Each function is the scalar stage's arithmetic with the same FMAs in the same order at
  * every lane, so the two widths give the same bits (the C harness checks it). A stage runs
  * over whole vectors: the caller gives it only spans of at least CC_FW / 64 values.
@@ -142,7 +143,8 @@ static void CC_FFN(cc_fft_dit2)(ptrdiff_t n, ptrdiff_t h, double *restrict re,
         }
 }
 
-/* Pointwise (outr, outi) = z s, the scalar loop for the last n % CC_FL values. */
+/* Pointwise (outr, outi) = z s; the last n % CC_FL values by CC_FMUL_REST (the next
+ * narrower build, so that every width gives every value the same operations). */
 CC_FTARGET
 static void CC_FFN(cc_fft_mul)(ptrdiff_t n, const double *restrict zr,
                               const double *restrict zi, const double *restrict sr,
@@ -154,7 +156,7 @@ static void CC_FFN(cc_fft_mul)(ptrdiff_t n, const double *restrict zr,
         CC_FST(outr + k, CC_FOP(fmsub)(a, c, CC_FMUL(b, d)));
         CC_FST(outi + k, CC_FOP(fmadd)(a, d, CC_FMUL(b, c)));
     }
-    cc_fft_mul_scalar(n - k, zr + k, zi + k, sr + k, si + k, outr + k, outi + k);
+    CC_FMUL_REST(n - k, zr + k, zi + k, sr + k, si + k, outr + k, outi + k);
 }
 
 #undef CC_FV_
@@ -177,3 +179,4 @@ static void CC_FFN(cc_fft_mul)(ptrdiff_t n, const double *restrict zr,
 #undef CC_FW
 #undef CC_FSFX
 #undef CC_FTARGET
+#undef CC_FMUL_REST
