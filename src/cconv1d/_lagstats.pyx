@@ -19,11 +19,12 @@ Template matching (unit-step lags that all overlap the whole template, ``mode="v
 by direct sums takes ``pearson_valid``: the raw sums too, block by block (2048 lags an
 item, items in parallel), so the lane is read once and only r is written, the memory
 traffic of the raw correlation alone. Per block: the conv1d row kernel's raw sums into
-a scratch block, then on AVX-512 ``cc_lagstats.h``'s one-pass slide (window sums by
-in-register scans restarted every 1024 lags from an exact sum centred by that window's
-mean, r by rsqrt14 and two Newton steps, no division), elsewhere one unrolled pass for
-finiteness and the block's mean, the window sums slid in four segments at once and r in
-one loop of ``cc_lagstats.h`` (built for the baseline and for AVX2+FMA). Only in a block
+a scratch block, then on the avx2 and avx512 paths ``cc_lagstats.h``'s one-pass slide
+(window sums by in-register scans restarted every 1024 lags from an exact sum centred by
+that window's mean; r by rsqrt14 and two Newton steps on AVX-512, by the quotient on
+AVX2), on the scalar path one unrolled pass for finiteness and the block's mean, the
+window sums slid in four segments at once and r in one loop of ``cc_lagstats.h``'s
+baseline build. Only in a block
 holding a nearly constant window (variance <= 1e-8 of its sum of squares) the exact
 change markers that make constant windows NaN. A lane with NaN or inf is redone whole
 by the one-chain sliding loop, which counts them. The same blocked route serves a raw
