@@ -202,6 +202,7 @@ cdef int _fir(const real_t[::1] h, const real_t[::1] x, const real_t[::1] zi,
 cdef frozenset _AVX2_PATHS = frozenset(("avx2", "avx512"))
 cdef object _F32 = np.dtype(np.float32)
 cdef object _F64 = np.dtype(np.float64)
+cdef object _np_empty = np.empty   # per chunk: no module attribute lookup
 cdef object _EMPTY32 = np.empty(0, np.float32)
 cdef object _EMPTY64 = np.empty(0, np.float64)
 
@@ -267,9 +268,11 @@ cdef extern from "cconv1d/include/cconv1d/cc_fft.h" nogil:
 from libc.math cimport fabs, ilogb, isfinite, ldexp, log2
 
 
-cdef int _fft_simd():
-    """cc_fft.h's build for the SIMD path in use: 2 AVX-512F, 1 AVX2+FMA, 0 scalar."""
-    path = _forward.simd_path()
+cdef int _fft_simd(object path=None):
+    """cc_fft.h's build for the SIMD path ``path`` (None: the one in use): 2 AVX-512F,
+    1 AVX2+FMA, 0 scalar."""
+    if path is None:
+        path = _forward.simd_path()
     if path == "avx512" and CC_FFT_HAVE_AVX512:
         return 2
     return 1 if path in _AVX2_PATHS and CC_FFT_HAVE_AVX2 else 0
@@ -659,7 +662,7 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
         plan = _plan(h, n, simd)
     if not plan.finite_taps:
         return None
-    out = np.empty(n + m - 1, dtype=dtype)
+    out = _np_empty(n + m - 1, dtype)
     work = <double*>malloc(4 * plan.nfft * sizeof(double))
     if work == NULL:
         raise MemoryError("fir_filter: cannot allocate the transform's work arrays")
@@ -697,7 +700,8 @@ cdef object _fir_chunk_typed(object h, object x, object zi, object dtype, const 
                              Py_ssize_t m, const real_t* xp, Py_ssize_t n,
                              const real_t* zp, int route):
     """fir_chunk once the arrays are known to be plain 1-D ones of one float dtype."""
-    cdef bint avx2 = _forward.simd_path() in _AVX2_PATHS
+    path = _forward.simd_path()
+    cdef bint avx2 = path in _AVX2_PATHS
     cdef bint auto = route == 0 or route == 3
     if n > _BLOCK_MAX and (route == 0 or route == 1):
         return _DECLINED   # the caller's models choose between the FFT and the row kernels
@@ -707,7 +711,7 @@ cdef object _fir_chunk_typed(object h, object x, object zi, object dtype, const 
     elif route == 3:
         route = 2
     if route == 2:
-        result = _fir_fft_1d[real_t](h, dtype, hp, m, xp, n, zp, _fft_simd(), auto)
+        result = _fir_fft_1d[real_t](h, dtype, hp, m, xp, n, zp, _fft_simd(path), auto)
         if result is not None or not auto or n > _BLOCK_MAX:
             return result
     # Taps with NaN/inf go the general way: the block kernel also multiplies taps
