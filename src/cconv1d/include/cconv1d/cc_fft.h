@@ -10,7 +10,9 @@
  * a block: the transform's rounding then stays near float64's, far below float32's).
  * Split arrays make every butterfly stage with a half-span of 4 or more a plain loop
  * over contiguous vectors; the last two stages (half-spans 2 and 1) are done together
- * on groups of four in registers.
+ * on groups of four in registers (AVX2), or the last three on groups of eight
+ * (AVX-512). Builds: scalar, AVX2+FMA and AVX-512F, the vector stages written once
+ * over the register width (cc_fft_vec.inc.h); AVX-512 gives AVX2's bits.
  *
  * Twiddles: tw[h + j] = exp(-2 pi i j / (2 h)) for h = 1, 2, 4, ..., n/2 and j < h,
  * n entries (index 0 unused), each computed directly by cos/sin so none inherits the
