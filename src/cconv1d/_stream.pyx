@@ -165,9 +165,12 @@ cdef extern from *:
                          float*, ptrdiff_t) noexcept nogil
 
 
-cdef int _fir(const real_t[::1] h, const real_t[::1] x, const real_t[::1] zi,
-              real_t[::1] out, bint avx2) except -1:
-    cdef idx_t m = h.shape[0], n = x.shape[0], i
+cdef int _fir(const real_t* h, idx_t m, const real_t* x, idx_t n, const real_t* zi,
+              real_t* out, bint avx2) except -1:
+    """``out[:n + m - 1]`` = the full convolution of ``x`` with ``h`` plus the state
+    ``zi`` (NULL: zeros) on its first ``m - 1`` outputs; ``out`` holds the kernel's
+    rounded length (a multiple of CC_FIR_BLOCK)."""
+    cdef idx_t i
     cdef idx_t total = n + m - 1
     cdef idx_t rounded = (total + CC_FIR_BLOCK - 1) // CC_FIR_BLOCK * CC_FIR_BLOCK
     cdef idx_t pad = m - 1 + CC_FIR_BLOCK
@@ -178,21 +181,22 @@ cdef int _fir(const real_t[::1] h, const real_t[::1] x, const real_t[::1] zi,
         with nogil:
             memset(xp, 0, pad * sizeof(real_t))
             if n > 0:
-                memcpy(xp + pad, &x[0], n * sizeof(real_t))
+                memcpy(xp + pad, x, n * sizeof(real_t))
             memset(xp + pad + n, 0, pad * sizeof(real_t))
             if real_t is double:
                 if avx2 and CC_FIR_HAVE_AVX2:
-                    cc_fir_f64_avx2(&h[0], m, xp, pad, n, &out[0], rounded)
+                    cc_fir_f64_avx2(h, m, xp, pad, n, out, rounded)
                 else:
-                    cc_fir_f64_scalar(&h[0], m, xp, pad, n, &out[0], rounded)
+                    cc_fir_f64_scalar(h, m, xp, pad, n, out, rounded)
             else:
                 if avx2 and CC_FIR_HAVE_AVX2:
-                    cc_fir_f32_avx2(&h[0], m, xp, pad, n, &out[0], rounded)
+                    cc_fir_f32_avx2(h, m, xp, pad, n, out, rounded)
                 else:
-                    cc_fir_f32_scalar(&h[0], m, xp, pad, n, &out[0], rounded)
+                    cc_fir_f32_scalar(h, m, xp, pad, n, out, rounded)
             # lfilter's state is the tail the past inputs left on the next m - 1 outputs
-            for i in range(zi.shape[0]):
-                out[i] += zi[i]
+            if zi != NULL:
+                for i in range(m - 1):
+                    out[i] += zi[i]
     finally:
         free(xp)
     return 0
@@ -231,12 +235,30 @@ def fir_block(h, x, zi, bint avx2):
         zi = _EMPTY64 if dtype is _F64 else _EMPTY32
     elif not _plain(zi, dtype) or zi.shape[0] != m - 1:
         return None
-    cdef idx_t rounded = (n + m - 1 + CC_FIR_BLOCK - 1) // CC_FIR_BLOCK * CC_FIR_BLOCK
-    out = np.empty(rounded, dtype=dtype)
     if dtype is _F64:
-        _fir[double](h, x, zi, out, avx2)
-    else:
-        _fir[float](h, x, zi, out, avx2)
+        return _fir_block_typed[double](h, x, zi, n, m, avx2)
+    return _fir_block_typed[float](h, x, zi, n, m, avx2)
+
+
+cdef tuple _fir_block_typed(const real_t[::1] h, const real_t[::1] x, const real_t[::1] zi,
+                            idx_t n, idx_t m, bint avx2):
+    return _fir_block_ptr(_F64 if real_t is double else _F32, &h[0],
+                          m, &x[0] if n > 0 else NULL, n,
+                          &zi[0] if zi.shape[0] > 0 else NULL, avx2)
+
+
+cdef tuple _fir_block_ptr(object dtype, const real_t* hp, idx_t m, const real_t* xp,
+                          idx_t n, const real_t* zp, bint avx2):
+    """``(y, zf)`` by the direct block kernel from raw pointers (``zp`` NULL: zero
+    state)."""
+    cdef idx_t rounded = (n + m - 1 + CC_FIR_BLOCK - 1) // CC_FIR_BLOCK * CC_FIR_BLOCK
+    cdef Py_buffer ob
+    out = _np_empty(rounded, dtype)
+    PyObject_GetBuffer(out, &ob, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
+    try:
+        _fir[real_t](hp, m, xp, n, zp, <real_t*>ob.buf, avx2)
+    finally:
+        PyBuffer_Release(&ob)
     # Views of one buffer: y and zf do not overlap, and nothing else holds it.
     return out[:n], out[n:n + m - 1]
 
@@ -716,7 +738,7 @@ cdef object _fir_chunk_typed(object h, object x, object zi, object dtype, const 
             return result
     # Taps with NaN/inf go the general way: the block kernel also multiplies taps
     # lying over its zero border (0 * nan), where lfilter has no product at all.
-    return fir_block(h, x, zi, avx2) if _finite_taps(hp, m) else None
+    return _fir_block_ptr[real_t](dtype, hp, m, xp, n, zp, avx2) if _finite_taps(hp, m) else None
 
 
 cdef dict _METHOD_CODES = {"auto": 0, "direct": 1, "fft": 2, "fft-unless-nonfinite": 3}
