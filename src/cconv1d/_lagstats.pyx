@@ -393,6 +393,13 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
                                   double var_v, float* out)
 
 
+cdef int _simd_level():
+    """The SIMD path in use as cc_lagstats.h's level: 0 the baseline build, 1 AVX2+FMA,
+    2 AVX-512F (its one-pass slide; AVX2 for the rest)."""
+    path = _forward.simd_path()
+    return 2 if path == "avx512" else 1 if path == "avx2" else 0
+
+
 cdef inline bint _have_slide(int simd) noexcept nogil:
     """Whether cc_lagstats.h has a one-pass slide for SIMD level ``simd`` (1 AVX2+FMA,
     2 AVX-512F)."""
@@ -427,6 +434,35 @@ cdef inline bint _coefficients(const real_t* raw, const double* s1, const double
                                     avx2) != 0
 
 
+cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw, idx_t nb,
+                  idx_t m, double offset, double sum_v, double inv, double var_v,
+                  real_t* out, double* s1, double* s2, idx_t* last,
+                  int simd) noexcept nogil:
+    """r for the ``nb`` lags whose windows start at ``a[0:nb]`` from their raw sums:
+    cc_lagstats.h's one-pass slide where there is one, else the window sums centred by
+    ``offset`` (_window_sums) and the coefficients (_coefficients); then, only when a
+    window is nearly constant, the change markers (_last_changes) that make constant
+    windows exactly NaN. Returns 2 when the slide met a NaN or an infinity (``out`` is
+    then meaningless), else 0."""
+    cdef bint near
+    cdef int flags
+    cdef idx_t j
+    if _have_slide(simd):
+        flags = _slide(a, nb, m, raw, sum_v, inv, var_v, out, simd)
+        if flags & 2:
+            return 2
+        near = flags & 1
+    else:
+        _window_sums(a, nb, m, offset, s1, s2)
+        near = _coefficients(raw, s1, s2, nb, offset * sum_v, sum_v, inv, var_v, out, simd)
+    if near:
+        _last_changes(originals, nb + m - 1, last)
+        for j in range(nb):
+            if last[j + m - 1] <= j:    # no value change in the window: constant
+                out[j] = <real_t>NAN
+    return 0
+
+
 cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
                        const real_t* raw, real_t* out, idx_t k0, idx_t count, idx_t m,
                        double sum_v, double sum_vv, bint v_bad, double* s1, double* s2,
@@ -436,26 +472,15 @@ cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
     (cc_lagstats.h's slide), and only in a block holding a nearly constant window, the
     change markers (_last_changes) that make constant windows exactly NaN."""
     cdef double inv, var_v, shift
-    cdef idx_t b0, nb, j
-    cdef bint near
+    cdef idx_t b0, nb
     if _template_terms(m, mean_a, sum_v, sum_vv, v_bad, out, count, &inv, &var_v, &shift):
         return
     b0 = 0
     while b0 < count:
         nb = count - b0 if count - b0 < _BLOCK else _BLOCK
-        if _have_slide(simd):
-            # The lane is finite (checked by the caller): only bit 0 can be set.
-            near = _slide(a + k0 + b0, nb, m, raw + b0, sum_v, inv, var_v, out + b0,
-                          simd) & 1
-        else:
-            _window_sums(a + k0 + b0, nb, m, mean_a, s1, s2)
-            near = _coefficients(raw + b0, s1, s2, nb, shift, sum_v, inv, var_v, out + b0,
-                                 simd)
-        if near:
-            _last_changes(originals + k0 + b0, nb + m - 1, last)
-            for j in range(nb):
-                if last[j + m - 1] <= j:    # no value change in the window: constant
-                    out[b0 + j] = <real_t>NAN
+        # The lane is finite (checked by the caller): the slide's flag is not needed.
+        _block_r(a + k0 + b0, originals + k0 + b0, raw + b0, nb, m, mean_a, sum_v, inv,
+                 var_v, out + b0, s1, s2, last, simd)
         b0 += _BLOCK
 
 
@@ -504,9 +529,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef idx_t mv = m - gap_v      # where the template's totals are
     # The blocked route's window sums and change markers (idx_t is 8 bytes, a double's).
     cdef double* blocks = NULL
-    # 0 the baseline build, 1 AVX2+FMA, 2 AVX-512F (its one-pass slide, AVX2 elsewhere)
-    path = _forward.simd_path()
-    cdef int simd = 2 if path == "avx512" else 1 if path == "avx2" else 0
+    cdef int simd = _simd_level()
     if sliding:
         blocks = <double*>malloc((3 * _BLOCK + m) * sizeof(double))
     try:
@@ -599,33 +622,20 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
                        double* s1, double* s2, idx_t* last, int simd,
                        bint* finite) noexcept nogil:
     """r for the ``nb`` lags whose windows start at ``a[0:nb]``: the raw sums by the
-    conv1d row kernel into ``raw`` (scratch), then the window sums and r; ``finite``
-    False (``out`` not written) when the block holds NaN or inf."""
-    cdef double total, offset
-    cdef bint near
-    cdef int flags
-    cdef idx_t j
-    if _have_slide(simd):
-        irow(kern, a, offs, m, vc, raw, nb, 0, 0)
-        flags = _slide(a, nb, m, raw, sum_v, inv, var_v, out, simd)
-        if flags & 2:
-            finite[0] = False
-            return
-        near = flags & 1
-    else:
+    conv1d row kernel into ``raw`` (scratch), then _block_r; ``finite`` False (``out``
+    not meaningful) when the block holds NaN or inf."""
+    cdef double total = 0.0, offset = 0.0
+    if not _have_slide(simd):
+        # the two-pass sums need a finite block, centred by its own mean (a local
+        # offset: drift keeps digits); the slide finds non-finite values itself
         if not _all_finite(a, nb + m - 1, &total):
             finite[0] = False
             return
-        irow(kern, a, offs, m, vc, raw, nb, 0, 0)
-        # the block's own mean as the offset of its sums (a local one: drift keeps digits)
         offset = total / (nb + m - 1)
-        _window_sums(a, nb, m, offset, s1, s2)
-        near = _coefficients(raw, s1, s2, nb, offset * sum_v, sum_v, inv, var_v, out, simd)
-    if near:
-        _last_changes(originals, nb + m - 1, last)
-        for j in range(nb):
-            if last[j + m - 1] <= j:    # no value change in the window: constant
-                out[j] = <real_t>NAN
+    irow(kern, a, offs, m, vc, raw, nb, 0, 0)
+    if _block_r(a, originals, raw, nb, m, offset, sum_v, inv, var_v, out, s1, s2, last,
+                simd):
+        finite[0] = False
 
 
 def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)
@@ -644,27 +654,26 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
     cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
     cdef idx_t count = out.shape[1], per_lane = (count + _FUSED_BLOCK - 1) // _FUSED_BLOCK
     cdef bint per_lane_v = vrows.shape[0] > 1
-    cdef idx_t lane, item, b0, nb, j, vl, t
+    cdef idx_t lane, item, b0, nb, vl, t
     cdef int tid
     if lanes == 0 or count == 0:
         return
     if not (m >= 2 and first >= 0 and first + count - 1 <= n - m and out.shape[0] == lanes
             and vrows.shape[0] in (1, lanes)):
         raise ValueError("pearson_valid: lags must all overlap the whole template")
-    path = _forward.simd_path()
-    cdef int simd = 2 if path == "avx512" else 1 if path == "avx2" else 0
+    cdef int simd = _simd_level()
     cdef const cc_kernels_t* kern = active_kernels()
     cdef int threads = max(1, min(n_threads, lanes * per_lane))
     cdef idx_t v_lanes = vrows.shape[0]
     # Per template lane: sum_v, sum_vv, var_v, and whether every r is NaN (constant or
-    # non-finite template); per lane: whether a block held NaN or inf.
+    # non-finite template: _template_terms); per lane: whether a block held NaN or inf.
     cdef double* terms = <double*>malloc((4 * v_lanes + 4 * (m + 1)) * sizeof(double))
     cdef idx_t* offs = <idx_t*>malloc(m * sizeof(idx_t))
     cdef bint* finite = <bint*>malloc(lanes * sizeof(bint))
     # Per thread: raw, s1, s2 (a block each) and the change markers (block + m).
     cdef idx_t scratch = 4 * _FUSED_BLOCK + m
     cdef double* work = <double*>malloc(threads * scratch * sizeof(double))
-    cdef double mean_a, inv = 1.0 / m
+    cdef double mean_a, inv = 1.0 / m, shift
     cdef double* pv
     try:
         if terms == NULL or offs == NULL or finite == NULL or work == NULL:
@@ -678,15 +687,15 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
                           pv + 2 * (m + 1), pv + 3 * (m + 1))
                 terms[4 * vl] = pv[m]
                 terms[4 * vl + 1] = pv[2 * (m + 1) - 1]
-                terms[4 * vl + 2] = max(pv[2 * (m + 1) - 1] - pv[m] * pv[m] * inv, 0.0)
                 terms[4 * vl + 3] = 1.0 if (pv[3 * (m + 1) - 1] - pv[2 * (m + 1) + 1] == 0.0
                                             or pv[4 * (m + 1) - 1] != 0.0) else 0.0
             for lane in range(lanes):
                 finite[lane] = True
                 vl = lane if per_lane_v else 0
-                if terms[4 * vl + 3] != 0.0:
-                    for j in range(count):
-                        out[lane, j] = <real_t>NAN
+                # 1/m and var_v; a lane of a constant or non-finite template is all NaN
+                _template_terms(m, 0.0, terms[4 * vl], terms[4 * vl + 1],
+                                terms[4 * vl + 3] != 0.0, &out[lane, 0], count, &inv,
+                                &terms[4 * vl + 2], &shift)
             for item in prange(lanes * per_lane, schedule="dynamic", num_threads=threads):
                 lane = item // per_lane
                 vl = lane if per_lane_v else 0
