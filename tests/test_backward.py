@@ -444,6 +444,107 @@ def test_float32_weight_gradient_large_reduction():
     assert our_err <= max(10 * torch_err, 1e-5)
 
 
+# --------------------------------------------------------------------------
+# 6. The weight gradient of layers with many output channels per group
+# --------------------------------------------------------------------------
+# Groups of at least two vectors of output channels and 24 or more (c, k) pairs take
+# the wgemm kernel (dy transposed, vectors over output channels). The shapes below are
+# written in vectors of the active path, so every path the suite runs on takes it:
+# the threshold itself, channel counts off the vectors, pair counts off the tile, several
+# chunks of positions, concatenated short samples, long samples in length blocks, groups,
+# and more channels than one chunk's panels hold at the full chunk length.
+
+def _lanes(dtype):
+    from cconv1d import _kernels
+    d = next(d for d in _kernels.descriptors() if d["name"] == _kernels.simd_path())
+    return d["float32_lanes"] // (2 if np.dtype(dtype) == np.float64 else 1)
+
+
+# (n, c_in, (vectors, extra) output channels per group, k, stride, dilation, groups,
+#  length, padding, mode)
+WGEMM_CASES = [
+    (2, 8, (2, 0), 3, 1, 1, 1, 40, 1, "zeros"),
+    (3, 9, (2, 1), 3, 2, 2, 1, 300, "same", "reflect"),
+    (2, 10, (3, 5), 4, 1, 3, 1, 1100, "full", "circular"),
+    (2, 24, (4, -3), 2, 1, 1, 2, 200, "causal", "replicate"),
+    (1, 6, (16, 1), 5, 3, 1, 1, 700, 3, "zeros"),
+    (2, 12, (5, 2), 3, 1, 1, 3, 90, "same", "wrap"),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", WGEMM_CASES, ids=lambda c: f"{c[1]}x{c[2]}k{c[3]}")
+def test_wide_layer_gradients_match_torch(case, dtype):
+    n, c_in, (vec, extra), k, stride, dilation, groups, length, padding, mode = case
+    c_out = groups * (vec * _lanes(dtype) + extra)
+    rng = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    x, w, b = _data(rng, n, c_in, c_out, groups, k, length, True)
+    _check_vs_torch(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                    groups=groups, mode=mode, flip=stride == 2, rng=rng, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_wide_layer_weight_gradient_of_long_samples(dtype):
+    """A sample whose packed channels exceed the workspace's 4 MiB is computed a length
+    block at a time; the blocks must add up to the whole sum."""
+    itemsize = np.dtype(dtype).itemsize
+    c_in, k = 8, 3
+    length = (5 << 20) // (c_in * itemsize)
+    c_out = 2 * _lanes(dtype)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((1, c_in, length)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in, k)).astype(dtype)
+    g = rng.standard_normal((1, c_out, length)).astype(dtype)
+    ours = cc.conv1d_backward(g, x, w, padding=1, needs=("weight",)).weight
+    ref = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
+                             g.astype(np.float64), padding=(1, 1))[2]
+    # float32: each entry sums `length` products, in float32 per chunk of 1024 or fewer
+    # positions and in float64 across chunks
+    tol = 1e-10 if dtype == np.float64 else 2e-4 * np.sqrt(length)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("case", WGEMM_CASES[:5], ids=lambda c: f"{c[1]}x{c[2]}k{c[3]}")
+def test_wide_layer_weight_gradient_does_not_depend_on_threads(case):
+    n, c_in, (vec, extra), k, stride, dilation, groups, length, padding, mode = case
+    c_out = groups * (vec * _lanes(np.float32) + extra)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((n, c_in, length)).astype(np.float32)
+    w = rng.standard_normal((c_out, c_in // groups, k)).astype(np.float32)
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
+              padding_mode=mode)
+    g = rng.standard_normal(cc.conv1d(x, w, **kw).shape).astype(np.float32)
+    results = []
+    try:
+        for threads in (1, 2, 3, 5):
+            cc.set_num_threads(threads)
+            results.append(cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight)
+    finally:
+        cc.set_num_threads(None)
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_wide_layer_weight_gradient_keeps_nonfinite_where_it_belongs(dtype, bad):
+    rng = np.random.default_rng(8)
+    c_out = 2 * _lanes(dtype) + 3
+    x = rng.standard_normal((5, 8, 40)).astype(dtype)
+    w = rng.standard_normal((c_out, 8, 4)).astype(dtype)
+    g = rng.standard_normal((5, c_out, 37)).astype(dtype)
+    x[3, 5, 39] = bad         # the last sample of a row: only tap 3 of output 36 sees it
+    ours = cc.conv1d_backward(g, x, w, bias=None, needs=("weight",)).weight
+    ref = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
+                             g.astype(np.float64))[2]
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    np.testing.assert_array_equal(np.isinf(ours), np.isinf(ref))
+    finite = np.isfinite(ref)
+    assert finite.sum() > 0 and not finite.all()
+    np.testing.assert_allclose(ours[finite], ref[finite],
+                               rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-4)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
 def test_weight_gradient_of_short_samples_keeps_nonfinite_where_it_belongs(dtype, bad):

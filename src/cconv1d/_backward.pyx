@@ -40,8 +40,14 @@ from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_bloc
                                pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
                                align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES,
                                PAIR_BLOCK, ROW_GROUP, LONG_REDUCTION)
-from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, wgrad, rowsum,
-                               tile_positions, column_block)
+from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, wgrad, wgemm,
+                               rowsum, tile_positions, column_block, vector_lanes)
+
+cdef extern from "cconv1d/include/cconv1d/cc_pack.h" nogil:
+    void cc_pack_transposed_f32(const float* dy, idx_t ldy, idx_t cols, idx_t n,
+                                float* dst, idx_t ldt)
+    void cc_pack_transposed_f64(const double* dy, idx_t ldy, idx_t cols, idx_t n,
+                                double* dst, idx_t ldt)
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 
@@ -53,6 +59,9 @@ cdef enum:
                           # only where a tile's dy columns of all pairs overflow this
     SLACK_CAT = 8         # as _forward's SLACK: zeroed columns after a packed row
     BIAS_ROWS = 16        # channels per bias item: read as one run of rows per sample
+    PANEL_BYTES = 524288  # wgemm: a chunk's panels of a group's dy rows, at most (L2)
+    PANEL_MIN_CHUNK = 256 # ... unless that leaves fewer positions than this per call
+    WGEMM_MIN_PAIRS = 24  # wgemm for reductions over at least this many (c, k) pairs
 
 
 
@@ -447,8 +456,8 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
     geo.pitch = c_packed_pitch(geo.padded, stride, itemsize, geo.cols)
-    cdef idx_t n_items = (groups * ((geo.o_per_group + geo.kern.wr - 1) // geo.kern.wr)
-                          * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
+    cdef idx_t n_items = _wgrad_n_items(&geo, _wgrad_gemm(&geo, itemsize), itemsize,
+                                        threads)
     _wgrad_plan(&wplan, &geo, n_batch, mode, itemsize, <int>min(<idx_t>threads, n_items),
                 True)
     return {"input": gplan.total, "weight": wplan.total,
@@ -619,10 +628,160 @@ cdef inline idx_t _block_row(idx_t o_per_group, idx_t o_blocks, idx_t w_rows,
     return (block // o_blocks) * o_per_group + (block % o_blocks) * w_rows
 
 
-cdef void _wgrad_items(const Geometry* geo, const real_t* dy, const real_t* packed,
-                       const idx_t* offs, double* dw, idx_t first, idx_t last,
-                       real_t* dy_rows) noexcept nogil:
-    """Items (group, wr-channel block, wc-pair block) of one sample, in W_CHUNK steps.
+cdef inline bint _wgrad_gemm(const Geometry* geo, idx_t itemsize) noexcept nogil:
+    """Whether dW is computed by wgemm (vectors over output channels): groups of at
+    least two vectors' worth of output channels and at least WGEMM_MIN_PAIRS pairs.
+    Thinner groups leave lanes empty (depthwise layers: one channel a group; one
+    vector of 16 float channels took 8 broadcasts per 8 FMAs), and a short reduction
+    over pairs does not pay for transposing dy (a single input channel's 9 pairs ran
+    at 0.8x wgrad's rate); both keep wgrad, whose vectors run along the positions."""
+    return (geo.o_per_group >= 2 * vector_lanes(geo.kern, itemsize)
+            and geo.n_pairs >= WGEMM_MIN_PAIRS)
+
+
+cdef inline void _wgemm_parts(const Geometry* geo, idx_t itemsize, idx_t threads,
+                              idx_t* pv, idx_t* pq) noexcept nogil:
+    """wgemm's work split into ``pv x pq`` rectangles, one a thread: ``pv`` ranges of the
+    output channels' vectors (over all groups), each thread transposing only its own
+    channels' dy rows, and ``pq`` ranges of pair blocks only when there are more threads
+    than vectors. Every dW entry is summed by one thread in the same order whatever the
+    split, so results do not depend on the thread count."""
+    cdef idx_t lanes = vector_lanes(geo.kern, itemsize)
+    cdef idx_t n_vec = geo.groups * ((geo.o_per_group + lanes - 1) // lanes)
+    cdef idx_t q_blocks = (geo.n_pairs + geo.kern.mr - 1) // geo.kern.mr
+    pv[0] = max(1, min(threads, n_vec))
+    pq[0] = max(1, min(threads // pv[0], q_blocks))
+
+
+cdef inline idx_t _wgrad_n_items(const Geometry* geo, bint gemm, idx_t itemsize,
+                                 idx_t threads) noexcept nogil:
+    """Work items of the weight gradient: wgemm's rectangles (_wgemm_parts), or (group,
+    wr-channel block, wc-pair block) for wgrad."""
+    cdef idx_t pv, pq
+    if gemm:
+        _wgemm_parts(geo, itemsize, threads, &pv, &pq)
+        return pv * pq
+    return (geo.groups * ((geo.o_per_group + geo.kern.wr - 1) // geo.kern.wr)
+            * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
+
+
+cdef inline void _wgemm_vectors(const Geometry* geo, const WgradPlan* plan, idx_t lanes,
+                                idx_t item, idx_t* v0, idx_t* v1, idx_t* qb0,
+                                idx_t* qb1) noexcept nogil:
+    """Rectangle ``item``: vectors [v0, v1) of output channels (numbered over all
+    groups) and pair blocks [qb0, qb1)."""
+    cdef idx_t n_vec = geo.groups * ((geo.o_per_group + lanes - 1) // lanes)
+    cdef idx_t q_blocks = (geo.n_pairs + geo.kern.mr - 1) // geo.kern.mr
+    cdef idx_t vp = item // plan.pq, qp = item % plan.pq
+    v0[0] = vp * n_vec // plan.pv
+    v1[0] = (vp + 1) * n_vec // plan.pv
+    qb0[0] = qp * q_blocks // plan.pq
+    qb1[0] = (qp + 1) * q_blocks // plan.pq
+
+
+cdef inline void _wgemm_block(idx_t n_vec, idx_t per, idx_t i, idx_t* first,
+                              idx_t* count) noexcept nogil:
+    """Block ``i`` of ``n_vec`` vectors shared out in blocks of at most ``per`` (the
+    tile's nr in vectors), as evenly as they go: 16 vectors of 3 at most make 3, 3, 3,
+    3, 2, 2 rather than five 3s and a 1, whose tile is one load per FMA."""
+    cdef idx_t n_blocks = (n_vec + per - 1) // per
+    cdef idx_t base = n_vec // n_blocks, extra = n_vec % n_blocks
+    first[0] = i * base + min(i, extra)
+    count[0] = base + (1 if i < extra else 0)
+
+
+cdef void _wgemm_items(const Geometry* geo, const WgradPlan* plan, const real_t* dy,
+                       const real_t* packed, const idx_t* offs, double* dwt, idx_t first,
+                       idx_t last, real_t* panels) noexcept nogil:
+    """wgemm's rectangles [first, last) of one sample (_wgemm_vectors), in ``plan.chunk``
+    steps.
+
+    Per chunk of positions and group, the rectangle's dy rows are transposed once into
+    panels (one per block of channels, cc_pack_transposed), then each pair block runs
+    over every channel block: the block's input rows (mr pairs x chunk) stay in L1 while
+    the panels stream from L2, as igemm streams its weights. ``dwt`` is dW transposed,
+    per group ``(n_pairs, o_per_group)``."""
+    cdef idx_t lanes = vector_lanes(geo.kern, sizeof(real_t))
+    cdef idx_t per = tile_positions(geo.kern, sizeof(real_t)) // lanes, mr = geo.kern.mr
+    cdef idx_t nvg = (geo.o_per_group + lanes - 1) // lanes
+    cdef idx_t item, g, ob, n_ob, qb, q0, rows, j0, n, va, vb, vs, nv, start, cols
+    cdef idx_t v0, v1, qb0, qb1
+    cdef const real_t* xg
+    cdef const real_t* dyg
+    cdef real_t* panel
+    for item in range(first, last):
+        _wgemm_vectors(geo, plan, lanes, item, &v0, &v1, &qb0, &qb1)
+        j0 = 0
+        while j0 < geo.l_out:
+            n = min(plan.chunk, geo.l_out - j0)
+            g = v0 // nvg
+            while g * nvg < v1:
+                # this group's vectors of the rectangle
+                va = max(v0, g * nvg) - g * nvg
+                vb = min(v1, (g + 1) * nvg) - g * nvg
+                n_ob = (vb - va + per - 1) // per
+                dyg = dy + g * geo.o_per_group * geo.ldy + j0
+                for ob in range(n_ob):
+                    _wgemm_block(vb - va, per, ob, &vs, &nv)
+                    start = (va + vs) * lanes
+                    cols = min(nv * lanes, geo.o_per_group - start)
+                    if real_t is float:
+                        cc_pack_transposed_f32(dyg + start * geo.ldy, geo.ldy, cols, n,
+                                               panels + vs * lanes * n, nv * lanes)
+                    else:
+                        cc_pack_transposed_f64(dyg + start * geo.ldy, geo.ldy, cols, n,
+                                               panels + vs * lanes * n, nv * lanes)
+                xg = packed + g * geo.c_per_group * geo.phases * geo.pitch + j0
+                for qb in range(qb0, qb1):
+                    q0 = qb * mr
+                    rows = min(mr, geo.n_pairs - q0)
+                    for ob in range(n_ob):
+                        _wgemm_block(vb - va, per, ob, &vs, &nv)
+                        start = (va + vs) * lanes
+                        wgemm(geo.kern, panels + vs * lanes * n, nv * lanes, n, xg,
+                              offs + q0, rows, min(nv * lanes, geo.o_per_group - start),
+                              dwt + (g * geo.n_pairs + q0) * geo.o_per_group + start,
+                              geo.o_per_group)
+                g += 1
+            j0 += plan.chunk
+
+
+cdef void _wgrad_rows(const Geometry* geo, const WgradPlan* plan, idx_t itemsize,
+                      idx_t first, idx_t last, idx_t* c_first, idx_t* c_last,
+                      idx_t* o_first, idx_t* o_last) noexcept nogil:
+    """Input channels [c_first, c_last) a thread's items [first, last) read and output
+    channels [o_first, o_last) of dy they read (whole groups for wgemm)."""
+    cdef idx_t lanes = vector_lanes(geo.kern, itemsize)
+    cdef idx_t nvg = (geo.o_per_group + lanes - 1) // lanes
+    cdef idx_t v0, v1, qb0, qb1, unused, g0, g1, w_rows = geo.kern.wr
+    cdef idx_t q_blocks = (geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc
+    cdef idx_t o_blocks = (geo.o_per_group + w_rows - 1) // w_rows
+    cdef idx_t items_per_group
+    if plan.gemm:
+        _wgemm_vectors(geo, plan, lanes, first, &v0, &unused, &qb0, &qb1)
+        _wgemm_vectors(geo, plan, lanes, last - 1, &unused, &v1, &qb0, &qb1)
+        g0 = v0 // nvg
+        g1 = (v1 - 1) // nvg + 1
+        c_first[0] = g0 * geo.c_per_group
+        c_last[0] = g1 * geo.c_per_group
+        o_first[0] = g0 * geo.o_per_group
+        o_last[0] = g1 * geo.o_per_group
+        return
+    items_per_group = o_blocks * q_blocks
+    c_first[0] = (first // items_per_group) * geo.c_per_group
+    c_last[0] = ((last - 1) // items_per_group + 1) * geo.c_per_group
+    # a wgrad item's (group, row block) is item // q_blocks
+    o_first[0] = _block_row(geo.o_per_group, o_blocks, w_rows, first // q_blocks)
+    o_last[0] = min(_block_row(geo.o_per_group, o_blocks, w_rows, (last - 1) // q_blocks)
+                    + w_rows, (((last - 1) // q_blocks) // o_blocks + 1) * geo.o_per_group)
+
+
+cdef void _wgrad_items(const Geometry* geo, const WgradPlan* plan, const real_t* dy,
+                       const real_t* packed, const idx_t* offs, double* dw, idx_t first,
+                       idx_t last, real_t* dy_rows) noexcept nogil:
+    """Items (group, wr-channel block, wc-pair block) of one sample, in W_CHUNK steps
+    (or, for ``plan.gemm``, wgemm's items: ``_wgemm_items`` with ``dy_rows`` as its
+    panels).
 
     ``dy_rows`` (wr rows of DY_ROWS_PITCH, or NULL) takes a copy of each channel block's
     dy rows of a chunk when the caller's rows do not all start on a cache line (NumPy
@@ -638,6 +797,9 @@ cdef void _wgrad_items(const Geometry* geo, const real_t* dy, const real_t* pack
     cdef idx_t ldb
     cdef bint copy = (dy_rows != NULL and (
         (<size_t>dy) % 64 != 0 or (geo.ldy * sizeof(real_t)) % 64 != 0))
+    if plan.gemm:
+        _wgemm_items(geo, plan, dy, packed, offs, dw, first, last, dy_rows)
+        return
     j0 = 0
     while j0 < geo.l_out:
         n = min(<idx_t>W_CHUNK, geo.l_out - j0)
@@ -696,7 +858,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs
     if flops < PARALLEL_MIN_FLOPS:
         threads = 1
-    cdef idx_t n, o, j, t, c, k
+    cdef idx_t n, o, j, t, c, k, g
     cdef const real_t* dy0 = (&dy[0, 0, 0] if dy.shape[0] * dy.shape[1] * dy.shape[2] > 0
                               else <const real_t*>NULL)
     if want_b:
@@ -709,8 +871,8 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     if n_batch == 0:
         memset(&dw[0, 0, 0], 0, dw.shape[0] * dw.shape[1] * dw.shape[2] * sizeof(real_t))
         return CC_OK
-    cdef idx_t n_items = (groups * ((geo.o_per_group + geo.kern.wr - 1) // geo.kern.wr)
-                          * ((geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc))
+    cdef bint gemm = _wgrad_gemm(&geo, sizeof(real_t))
+    cdef idx_t n_items = _wgrad_n_items(&geo, gemm, sizeof(real_t), threads)
     threads = <int>min(<idx_t>threads, n_items)
     cdef WgradPlan plan
     # Concatenating samples multiplies the zero gaps of dy by the neighbouring samples:
@@ -736,13 +898,10 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef size_t b_packed = plan.b_packed, b_rows = plan.b_row, b_work = plan.b_work
     cdef size_t b_edges = plan.b_edges, b_dycat = plan.b_dycat, b_dy_rows = plan.b_dy_rows
     cdef char* dy_rows = base + plan.o_dy_rows
-    cdef idx_t ng, n0, o_first, o_last, w_rows = geo.kern.wr
-    cdef idx_t q_blocks = (geo.n_pairs + geo.kern.wc - 1) // geo.kern.wc
-    cdef idx_t o_blocks = (geo.o_per_group + w_rows - 1) // w_rows
+    cdef idx_t ng, n0, o_first, o_last
     cdef real_t value = <real_t>pad_value
     cdef idx_t per_thread = (n_items + threads - 1) // threads
-    cdef idx_t first, last, c_first, c_last, items_per_group
-    items_per_group = n_items // groups
+    cdef idx_t first, last, c_first, c_last
     fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
                       plan.block_pitch if plan.blocked or plan.cat > 1 else geo.pitch,
                       geo.phases)
@@ -757,22 +916,21 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
         first = t * per_thread
         last = min(first + per_thread, n_items)
         if first < last:
-            # Items run group by group: pack only the channels of its groups.
-            c_first = (first // items_per_group) * geo.c_per_group
-            c_last = ((last - 1) // items_per_group + 1) * geo.c_per_group
+            # Items run group by group: pack only the channels of its groups (and, when
+            # concatenating, copy only its dy rows). Assigned here first, so that prange
+            # makes them private to the thread before their addresses are passed on.
+            c_first = c_last = o_first = o_last = 0
+            _wgrad_rows(&geo, &plan, sizeof(real_t), first, last, &c_first, &c_last,
+                        &o_first, &o_last)
             if plan.cat > 1:
-                # The dy rows of its items: (group, row block) is item // q_blocks
-                o_first = _block_row(geo.o_per_group, o_blocks, w_rows, first // q_blocks)
-                o_last = min(_block_row(geo.o_per_group, o_blocks, w_rows,
-                                        (last - 1) // q_blocks) + w_rows,
-                             (((last - 1) // q_blocks) // o_blocks + 1) * geo.o_per_group)
                 for ng in range((n_batch + plan.cat - 1) // plan.cat):
                     n0 = ng * plan.cat
                     _wgrad_cat(&geo, &plan, &x[n0, 0, 0], &dy[n0, 0, 0],
                                min(plan.cat, n_batch - n0), <real_t*>(packed + t * b_packed),
                                <real_t*>(rows_tmp + t * b_rows), <double*>(work + t * b_work),
                                <real_t*>(dy_cat + t * b_dycat), offs, dw_acc, first, last,
-                               c_first, c_last, o_first, o_last, mode, value)
+                               c_first, c_last, o_first, o_last, mode, value,
+                               <real_t*>(dy_rows + t * b_dy_rows))
                 continue
             for n in range(n_batch):
                 if plan.blocked:
@@ -791,13 +949,27 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                               c_last, mode, value, <double*>(work + t * b_work))
                 # A thread owns its items (blocks of dW) for every sample and adds
                 # the samples in order: each entry is summed in one fixed order.
-                _wgrad_items(&geo, &dy[n, 0, 0], <real_t*>(packed + t * b_packed),
+                _wgrad_items(&geo, &plan, &dy[n, 0, 0], <real_t*>(packed + t * b_packed),
                              offs, dw_acc, first, last, <real_t*>(dy_rows + t * b_dy_rows))
-    for o in range(geo.c_out):
-        for c in range(geo.c_per_group):
-            for k in range(geo.k_size):
-                dw[o, c, geo.k_size - 1 - k if flip else k] = <real_t>dw_acc[
-                    (o * geo.c_per_group + c) * geo.k_size + k]
+    cdef idx_t o_pg = geo.o_per_group
+    cdef const double* acc_g
+    if gemm:
+        # wgemm's accumulators are dW transposed per group: (n_pairs, o_per_group)
+        # dW written along its rows, the accumulators read down their columns (reading
+        # along them wrote a line per entry: 0.45 ms of deep-channels' 9)
+        for g in range(groups):
+            for o in range(o_pg):
+                acc_g = dw_acc + g * geo.n_pairs * o_pg + o
+                for c in range(geo.c_per_group):
+                    for k in range(geo.k_size):
+                        dw[g * o_pg + o, c, geo.k_size - 1 - k if flip else k] = <real_t>(
+                            acc_g[(c * geo.k_size + k) * o_pg])
+    else:
+        for o in range(geo.c_out):
+            for c in range(geo.c_per_group):
+                for k in range(geo.k_size):
+                    dw[o, c, geo.k_size - 1 - k if flip else k] = <real_t>dw_acc[
+                        (o * geo.c_per_group + c) * geo.k_size + k]
     free(block)
     return CC_OK
 
@@ -827,6 +999,9 @@ cdef struct WgradPlan:
     # Plan): float64 accumulators and pair offsets, and per thread a packed sample (or a
     # packed length block), a padded row, a median scratch and the edge samples.
     bint blocked
+    bint gemm                 # wgemm's items (_wgrad_gemm), else wgrad's
+    idx_t pv, pq              # wgemm: its split into rectangles (_wgemm_parts)
+    idx_t chunk               # positions per kernel call
     idx_t block_len, n_lblocks, block_pitch
     idx_t cat, seg, cat_ldy   # samples per concatenated group (1: none), their stride
     size_t b_acc, b_packed, b_row, b_work, b_edges, b_dycat, b_dy_rows
@@ -864,7 +1039,18 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     ``finite`` False (a non-finite input or padding value)."""
     cdef idx_t rows = geo.c_in * geo.phases, span = (geo.k_size - 1) * geo.dilation
     cdef idx_t halo, avail, n_packed, n_row, n_work, n_edges = 0, n_dycat = 0
+    cdef idx_t lanes = vector_lanes(geo.kern, itemsize), o_lanes
     cdef size_t cursor = 0
+    plan.gemm = _wgrad_gemm(geo, itemsize)
+    _wgemm_parts(geo, itemsize, threads, &plan.pv, &plan.pq)
+    # wgemm's panels hold a chunk of a group's dy rows; chunks of W_CHUNK >> s positions
+    # (s by the shape only) keep them within PANEL_BYTES and still divide a length
+    # block, so every entry sums the same calls in the same order on every route.
+    o_lanes = (geo.o_per_group + lanes - 1) // lanes * lanes
+    plan.chunk = W_CHUNK
+    while (plan.gemm and plan.chunk > PANEL_MIN_CHUNK
+           and o_lanes * plan.chunk * itemsize > PANEL_BYTES):
+        plan.chunk //= 2
     plan.blocked = <double>rows * geo.pitch * itemsize > WHOLE_SAMPLE_BYTES
     plan.block_len = geo.l_out
     plan.n_lblocks = 1
@@ -910,9 +1096,12 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     plan.b_edges = aligned_bytes(n_edges * itemsize)
     plan.b_dycat = aligned_bytes(n_dycat * itemsize)
     # _wgrad_items' copy of a channel block's dy rows (the concatenated route's dy is
-    # its own aligned copy already)
-    plan.b_dy_rows = aligned_bytes((geo.kern.wr * DY_ROWS_PITCH if plan.cat == 1 else 0)
-                                   * itemsize)
+    # its own aligned copy already), or wgemm's panels of a group
+    if plan.gemm:
+        plan.b_dy_rows = aligned_bytes(o_lanes * plan.chunk * itemsize)
+    else:
+        plan.b_dy_rows = aligned_bytes(
+            (geo.kern.wr * DY_ROWS_PITCH if plan.cat == 1 else 0) * itemsize)
     plan.o_acc = place(&cursor, plan.b_acc)
     plan.o_offs = place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
     plan.o_packed = place(&cursor, threads * plan.b_packed)
@@ -928,7 +1117,7 @@ cdef void _wgrad_cat(const Geometry* geo, const WgradPlan* plan, const real_t* x
                      const real_t* dy0, idx_t count, real_t* packed, real_t* row,
                      double* work, real_t* dy_cat, const idx_t* offs, double* dw,
                      idx_t first, idx_t last, idx_t c_first, idx_t c_last, idx_t o_first,
-                     idx_t o_last, int mode, real_t value) noexcept nogil:
+                     idx_t o_last, int mode, real_t value, real_t* panels) noexcept nogil:
     """dW items [first, last) over ``count`` consecutive samples packed end to end.
 
     dy_cat's positions [l_out, seg) of each sample stay zero (zeroed once): the products
@@ -944,7 +1133,8 @@ cdef void _wgrad_cat(const Geometry* geo, const WgradPlan* plan, const real_t* x
         for o in range(o_first, o_last):
             memcpy(dy_cat + o * cat.ldy + i * seg, dy0 + (i * geo.c_out + o) * geo.l_out,
                    geo.l_out * sizeof(real_t))
-    _wgrad_items(&cat, dy_cat, packed, offs, dw, first, last, NULL)
+    _wgrad_items(&cat, plan, dy_cat, packed, offs, dw, first, last,
+                 panels if plan.gemm else <real_t*>NULL)
 
 
 cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t* x_n,
@@ -964,7 +1154,7 @@ cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t
         pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
                    (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
                    edges, value, mode == CC_PAD_CONSTANT, c_first, c_last)
-        _wgrad_items(&block, dy_n + j0, packed, offs, dw, first, last, dy_rows)
+        _wgrad_items(&block, plan, dy_n + j0, packed, offs, dw, first, last, dy_rows)
 
 
 # Specialisations by dtype.char (see _forward.FORWARD for why).

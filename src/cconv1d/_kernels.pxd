@@ -2,7 +2,8 @@
 #
 # cconv1d._kernels is the one extension module that compiles the kernels; it exports
 # active_kernels(), and every other module calls it once per call and passes the
-# descriptor down, reading its tile (mr, nr, wr, wc) instead of compile-time constants.
+# descriptor down, reading its tile (mr, nr, wr, wc, vlen) instead of compile-time
+# constants.
 # The inline wrappers below pick the float or double member by the fused type, resolved
 # at compile time.
 
@@ -25,6 +26,9 @@ cdef extern from "cconv1d/include/cconv1d/cc_registry.h" nogil:
         void (*wgrad_f32)(const float*, Py_ssize_t, Py_ssize_t, const float*,
                           const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
                           Py_ssize_t) noexcept nogil
+        void (*wgemm_f32)(const float*, Py_ssize_t, Py_ssize_t, const float*,
+                          const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
+                          Py_ssize_t) noexcept nogil
         double (*rowsum_f32)(const float*, Py_ssize_t) noexcept nogil
         void (*igemm_f64)(const double*, const Py_ssize_t*, Py_ssize_t, const double*,
                           double*, Py_ssize_t, Py_ssize_t, Py_ssize_t, int,
@@ -32,6 +36,9 @@ cdef extern from "cconv1d/include/cconv1d/cc_registry.h" nogil:
         void (*irow_f64)(const double*, const Py_ssize_t*, Py_ssize_t, const double*,
                          double*, Py_ssize_t, int, double) noexcept nogil
         void (*wgrad_f64)(const double*, Py_ssize_t, Py_ssize_t, const double*,
+                          const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
+                          Py_ssize_t) noexcept nogil
+        void (*wgemm_f64)(const double*, Py_ssize_t, Py_ssize_t, const double*,
                           const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
                           Py_ssize_t) noexcept nogil
         double (*rowsum_f64)(const double*, Py_ssize_t) noexcept nogil
@@ -78,6 +85,20 @@ cdef inline void wgrad(const cc_kernels_t* kern, const real_t* dy, idx_t ldy, id
         kern.wgrad_f32(dy, ldy, rows, x, offs, cols, n, dw, ldw)
     else:
         kern.wgrad_f64(dy, ldy, rows, x, offs, cols, n, dw, ldw)
+
+
+cdef inline void wgemm(const cc_kernels_t* kern, const real_t* dyt, idx_t ldt, idx_t n,
+                       const real_t* x, const idx_t* offs, idx_t rows, idx_t cols,
+                       double* dwt, idx_t ldw) noexcept nogil:
+    if real_t is float:
+        kern.wgemm_f32(dyt, ldt, n, x, offs, rows, cols, dwt, ldw)
+    else:
+        kern.wgemm_f64(dyt, ldt, n, x, offs, rows, cols, dwt, ldw)
+
+
+cdef inline idx_t vector_lanes(const cc_kernels_t* kern, idx_t itemsize) noexcept nogil:
+    """Lanes of one vector register for items of ``itemsize`` bytes."""
+    return kern.vlen_f32 if itemsize == 4 else kern.vlen_f32 // 2
 
 
 cdef inline double rowsum(const cc_kernels_t* kern, const real_t* x, idx_t n) noexcept nogil:

@@ -2,7 +2,7 @@
  *
  * Plain C, no Python: includes cc_kernels.h and, for every descriptor in cc_registry[]
  * that is built and runs on this CPU (scalar, avx2, avx512 on x86-64; scalar and neon
- * on aarch64, natively or under qemu-aarch64), checks igemm, irow, wgrad and rowsum in
+ * on aarch64, natively or under qemu-aarch64), checks igemm, irow, wgrad, wgemm and rowsum in
  * float and double over a sweep of shapes: tile edges, tiny and odd sizes, offsets laid
  * out as strides, dilations and channels make them, accumulate on and off, with and
  * without a bias. Build and run it with tests/c/run.sh.
@@ -34,7 +34,8 @@
  * cc_lagstats.h's block of Pearson coefficients against a long-double evaluation, with
  * its flag for nearly constant windows, and on the avx2 and avx512 paths its one-pass slide
  * (window sums and coefficients) against a long-double two-pass evaluation, with its
- * flags for constant windows and non-finite samples.
+ * flags for constant windows and non-finite samples; and cc_pack.h's transposed dy
+ * panels (wgemm's, in the baseline SIMD build) exactly, once per run.
  *
  * Usage: test_kernels [path]   (or CCONV1D_HARNESS_PATH=path) runs one path only.
  * Prints one line per path, kernel and dtype, then "N passed, M failed"; exits 1 on any
@@ -56,6 +57,7 @@
 #include "cc_kernels.h"
 #include "cc_fft.h"
 #include "cc_lagstats.h"
+#include "cc_pack.h"
 
 /* ---- guarded arenas: each array ends right before a PROT_NONE page ---- */
 
@@ -422,6 +424,101 @@ static int test_wgrad(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
     return ok;
 }
 
+/* ---- wgemm ---- */
+
+/* The panel is n x ldt with ldt = cols rounded up to the path's lanes; its columns past
+ * cols are NaN: they may be read, but a lane of theirs stored or mixed into another
+ * makes a result NaN. */
+static int test_wgemm(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
+                      ptrdiff_t cols, ptrdiff_t n, int kind, int pattern) {
+    const ptrdiff_t lanes = t->f64 ? d->vlen_f32 / 2 : d->vlen_f32;
+    const ptrdiff_t ldt = (cols + lanes - 1) / lanes * lanes;
+    const ptrdiff_t ldw = cols + rng_below(3);
+    ptrdiff_t *offs = arena_put(A_OFFS, (size_t)rows * sizeof *offs);
+    ptrdiff_t max_off = make_offs(offs, rows, pattern, n);
+    const ptrdiff_t x_len = max_off + n, dwt_len = (rows - 1) * ldw + cols;
+    void *x = arena_put(A_X, (size_t)x_len * t->size);
+    void *dyt = arena_put(A_W, (size_t)(n * ldt) * t->size);
+    double *dwt = arena_put(A_Y, (size_t)dwt_len * sizeof(double));
+    double *want = malloc((size_t)(rows * cols) * sizeof(double));
+    double *tol = malloc((size_t)(rows * cols) * sizeof(double));
+    ptrdiff_t r, o, j;
+    int ok = 1;
+    set_case("%s wgemm %s rows=%td cols=%td ldt=%td n=%td %s offs=%d ldw=%td", d->name,
+             t->name, rows, cols, ldt, n, KIND_NAMES[kind], pattern, ldw);
+    fill_input(x, t, x_len, offs, rows, n, kind);
+    for (j = 0; j < n * ldt; ++j) put(dyt, t, j, j % ldt < cols ? value(kind) : NAN);
+    for (j = 0; j < dwt_len; ++j) dwt[j] = j % ldw < cols ? value(kind) : SENTINEL;
+    for (r = 0; r < rows; ++r)
+        for (o = 0; o < cols; ++o) {
+            double s = dwt[r * ldw + o], a = fabs(s);
+            for (j = 0; j < n; ++j) {
+                double term = get(x, t, offs[r] + j) * get(dyt, t, j * ldt + o);
+                s += term;
+                a += fabs(term);
+            }
+            want[r * cols + o] = s;
+            tol[r * cols + o] = bound(kind, t, n + 1, a);
+        }
+    arenas_seal(1);
+    if (t->f64) d->wgemm_f64(dyt, ldt, n, x, offs, rows, cols, dwt, ldw);
+    else d->wgemm_f32(dyt, ldt, n, x, offs, rows, cols, dwt, ldw);
+    arenas_seal(0);
+    for (r = 0; r < rows; ++r)
+        for (o = 0; o < ldw && r * ldw + o < dwt_len; ++o) {
+            double got = dwt[r * ldw + o];
+            if (o >= cols) {
+                if (got != SENTINEL) ok = report("write past cols: dwt", r, o, got, SENTINEL, 0);
+            } else if (!close_enough(got, want[r * cols + o], tol[r * cols + o])) {
+                ok = report("dwt", r, o, got, want[r * cols + o], tol[r * cols + o]);
+            }
+        }
+    free(want);
+    free(tol);
+    return ok;
+}
+
+/* ---- cc_pack_transposed: wgemm's dy panels (baseline SIMD, not a registry kernel) ---- */
+
+static int test_transpose(const dtype_t *t, ptrdiff_t cols, ptrdiff_t n, ptrdiff_t ldt) {
+    const ptrdiff_t ldy = n + rng_below(3);
+    const ptrdiff_t dy_len = cols > 0 ? (cols - 1) * ldy + n : 0;
+    void *dy = arena_put(A_W, (size_t)dy_len * t->size);
+    void *dst = arena_put(A_Y, (size_t)(n * ldt) * t->size);
+    ptrdiff_t i, j, o;
+    int ok = 1;
+    set_case("pack_transposed %s cols=%td n=%td ldt=%td ldy=%td", t->name, cols, n, ldt, ldy);
+    for (i = 0; i < dy_len; ++i) put(dy, t, i, i % ldy < n ? value(EXACT) : NAN);
+    for (i = 0; i < n * ldt; ++i) put(dst, t, i, NAN);
+    arenas_seal(1);
+    if (t->f64) cc_pack_transposed_f64(dy, ldy, cols, n, dst, ldt);
+    else cc_pack_transposed_f32(dy, ldy, cols, n, dst, ldt);
+    arenas_seal(0);
+    for (j = 0; j < n; ++j)
+        for (o = 0; o < ldt; ++o) {
+            const double want = o < cols ? get(dy, t, o * ldy + j) : 0.0;
+            const double got = get(dst, t, j * ldt + o);
+            if (got != want) ok = report("panel", j, o, got, want, 0);
+        }
+    return ok;
+}
+
+static void run_transpose(void) {
+    ptrdiff_t cols, n, extra;
+    int di;
+    for (di = 0; di < 2; ++di) {
+        const long p0 = n_passed, f0 = n_failed;
+        for (cols = 0; cols <= 13; ++cols)
+            for (n = 0; n <= 11; ++n)
+                for (extra = 0; extra <= 5; ++extra)
+                    tally(test_transpose(&DTYPES[di], cols, n, cols + extra));
+        tally(test_transpose(&DTYPES[di], 48, 1025, 48));
+        tally(test_transpose(&DTYPES[di], 37, 130, 40));
+        printf("  (pack)  transposed %s: %ld passed, %ld failed\n", DTYPES[di].name,
+               n_passed - p0, n_failed - f0);
+    }
+}
+
 /* ---- rowsum ---- */
 
 static int test_rowsum(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t n, int kind) {
@@ -452,6 +549,8 @@ static const ptrdiff_t IROW_PAIRS[] = {0, 1, 2, 3, 7, 15, 16, 17, 19, 20, 21, 23
 static const ptrdiff_t WGRAD_N[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33,
                                     63, 64, 65, 100, 255, 256, 257, 511, 512, 513, 1000,
                                     1023, 1024, 1025, 1500};
+/* wgemm: below and above a vector's lanes and the CC_WBLOCK its callers keep to. */
+static const ptrdiff_t WGEMM_N[] = {0, 1, 2, 3, 5, 8, 17, 64, 255, 1024, 1025};
 #define COUNT(a) ((ptrdiff_t)(sizeof(a) / sizeof((a)[0])))
 
 static void line(const cc_kernels_t *d, const char *kernel, const dtype_t *t,
@@ -468,9 +567,10 @@ static void run_path(const cc_kernels_t *d) {
     set_case("%s descriptor", d->name);
     {
         int ok = d->mr >= 1 && d->nr_f32 >= 1 && d->nr_f64 >= 1 && d->wr >= 1 && d->wc >= 1
-                 && d->vlen_f32 >= 1 && d->igemm_f32 && d->irow_f32 && d->wgrad_f32
-                 && d->rowsum_f32 && d->igemm_f64 && d->irow_f64 && d->wgrad_f64
-                 && d->rowsum_f64 && d->wr * d->wc <= 64;
+                 && d->vlen_f32 >= 2 && d->igemm_f32 && d->irow_f32 && d->wgrad_f32
+                 && d->wgemm_f32 && d->rowsum_f32 && d->igemm_f64 && d->irow_f64
+                 && d->wgrad_f64 && d->wgemm_f64 && d->rowsum_f64 && d->wr * d->wc <= 64
+                 && d->nr_f32 % d->vlen_f32 == 0 && d->nr_f64 % (d->vlen_f32 / 2) == 0;
         if (!ok) report("fields", 0, 0, 0, 0, 0);
         tally(ok);
     }
@@ -503,6 +603,13 @@ static void run_path(const cc_kernels_t *d) {
                     for (i = 0; i < COUNT(WGRAD_N); ++i)
                         tally(test_wgrad(d, t, rows, cols, WGRAD_N[i], kind, pattern++ % 3));
         line(d, "wgrad", t, p0, f0);
+        p0 = n_passed; f0 = n_failed;
+        for (kind = 0; kind < 2; ++kind)
+            for (rows = 1; rows <= d->mr; ++rows)
+                for (cols = 1; cols <= nr; ++cols)
+                    for (i = 0; i < COUNT(WGEMM_N); ++i)
+                        tally(test_wgemm(d, t, rows, cols, WGEMM_N[i], kind, pattern++ % 3));
+        line(d, "wgemm", t, p0, f0);
         p0 = n_passed; f0 = n_failed;
         for (kind = 0; kind < 2; ++kind)
             for (n = 0; n <= 2000; ++n) tally(test_rowsum(d, t, n, kind));
@@ -897,6 +1004,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "path %s is not built into this binary or does not run here\n", only);
         return 2;
     }
+    run_transpose();
     printf("%ld passed, %ld failed\n", n_passed, n_failed);
     return n_failed ? 1 : 0;
 }

@@ -3,7 +3,8 @@
  *   CC_ISA        the path's name as a token (scalar, avx2, avx512, neon)
  *   CC_ISA_CODE   its CC_SIMD_* code
  *   CC_ISA_FILE   its kernel file, "cc_kernels_<isa>.inc.h"
- *   CC_MR, CC_NR_F32, CC_NR_F64   igemm's register tile (rows; positions per dtype)
+ *   CC_MR, CC_NR_F32, CC_NR_F64   igemm's register tile (rows; positions per dtype), also
+ *                 wgemm's (pairs; output channels)
  *   CC_WR, CC_WC  wgrad's block (rows x pairs)
  *   CC_VLEN_F32   float lanes per vector (reported by show_config)
  * The kernel file sees CC_T, CC_SFX (f32 / f64: function names and NEON's intrinsic
@@ -35,9 +36,11 @@
 static const cc_kernels_t CC_PASTE(cc_kernels_, CC_ISA) = {
     CC_STR(CC_ISA), CC_ISA_CODE, CC_MR, CC_NR_F32, CC_NR_F64, CC_WR, CC_WC, CC_VLEN_F32,
     CC_CAT(cc_igemm, f32, CC_ISA), CC_CAT(cc_irow, f32, CC_ISA),
-    CC_CAT(cc_wgrad, f32, CC_ISA), CC_CAT(cc_rowsum, f32, CC_ISA),
+    CC_CAT(cc_wgrad, f32, CC_ISA), CC_CAT(cc_wgemm, f32, CC_ISA),
+    CC_CAT(cc_rowsum, f32, CC_ISA),
     CC_CAT(cc_igemm, f64, CC_ISA), CC_CAT(cc_irow, f64, CC_ISA),
-    CC_CAT(cc_wgrad, f64, CC_ISA), CC_CAT(cc_rowsum, f64, CC_ISA)};
+    CC_CAT(cc_wgrad, f64, CC_ISA), CC_CAT(cc_wgemm, f64, CC_ISA),
+    CC_CAT(cc_rowsum, f64, CC_ISA)};
 
 #undef CC_ISA
 #undef CC_ISA_CODE

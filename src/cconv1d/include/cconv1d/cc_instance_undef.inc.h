@@ -28,3 +28,4 @@
 #undef CC_WIDEN_ADD2
 #undef CC_LO_PD
 #undef CC_HI_PD
+#undef CC_WG_ADD

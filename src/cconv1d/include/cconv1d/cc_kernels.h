@@ -44,6 +44,10 @@
     const CC_T *CC_RESTRICT dy, ptrdiff_t ldy, ptrdiff_t rows, const CC_T *CC_RESTRICT x, \
         const ptrdiff_t *offs, ptrdiff_t cols, ptrdiff_t n, double *CC_RESTRICT dw,       \
         ptrdiff_t ldw
+#define CC_WGEMM_PARAMS                                                                   \
+    const CC_T *CC_RESTRICT dyt, ptrdiff_t ldt, ptrdiff_t n, const CC_T *CC_RESTRICT x,   \
+        const ptrdiff_t *offs, ptrdiff_t rows, ptrdiff_t cols, double *CC_RESTRICT dwt,   \
+        ptrdiff_t ldw
 
 /* The body of an igemm made of whole tiles: `cols` may exceed CC_NR (one call walks a
  * whole column block, so short reductions do not pay a call per tile); TILE(x, offs,
@@ -97,6 +101,69 @@
 #else
 #define CC_UNROLL
 #endif
+
+/* wgemm, the weight gradient of dense layers as a GEMM whose vectors run over output
+ * channels: dwt[r*ldw + o] += sum_{j<n} x[offs[r] + j] * dyt[j*ldt + o] for pairs
+ * r < rows <= CC_MR and channels o < cols <= ldt, where dyt holds a block of dy
+ * transposed (dyt[j*ldt + o] = dy[o][j], cc_pack_transposed) and ldt is 1, 2 or 3 of
+ * the path's vectors, its columns [cols, ldt) zero. The register tile is igemm's with
+ * the roles swapped: per position, nv aligned panel loads and CC_MR broadcasts of
+ * single input samples (never a split line) feed CC_MR x nv FMAs, and each lane is one
+ * dW entry, so nothing is summed across lanes (wgrad, reducing along the vectors, pays
+ * a transpose tree per block and line-split loads of shifted input rows: 62-75% of the
+ * FMA roof on Sapphire Rapids against 85-90% for this). Each entry sums its n products
+ * in CC_T in ascending j and is added to dwt in double once: callers keep
+ * n <= CC_WBLOCK. Missing pairs (r >= rows) alias pair 0: computed, never stored.
+ * Expands inside a function with the parameters CC_WGEMM_PARAMS and a constant nv,
+ * with the including file's CC_V, CC_VLEN, CC_LOADU, CC_ZERO, CC_SET1, CC_FMA (a*b+c)
+ * and CC_WG_ADD(p, v, m): p[i] += lane i of v for i < m <= CC_VLEN, in double. */
+#define CC_WGEMM_BODY                                                                     \
+    CC_V acc[CC_MR][3];                                                                   \
+    const CC_T *xr[CC_MR];                                                                \
+    const CC_T *d = dyt;                                                                  \
+    ptrdiff_t r, v, j;                                                                    \
+    CC_UNROLL for (r = 0; r < CC_MR; ++r) {                                               \
+        xr[r] = x + offs[r < rows ? r : 0];                                               \
+        CC_UNROLL for (v = 0; v < 3; ++v) acc[r][v] = CC_ZERO();                          \
+    }                                                                                     \
+    for (j = 0; j < n; ++j, d += ldt) {                                                   \
+        const CC_V d0 = CC_LOADU(d);                                                      \
+        const CC_V d1 = nv > 1 ? CC_LOADU(d + CC_VLEN) : d0;                              \
+        const CC_V d2 = nv > 2 ? CC_LOADU(d + 2 * CC_VLEN) : d0;                          \
+        CC_UNROLL for (r = 0; r < CC_MR; ++r) {                                           \
+            const CC_V b = CC_SET1(xr[r][j]);                                             \
+            acc[r][0] = CC_FMA(b, d0, acc[r][0]);                                         \
+            if (nv > 1) acc[r][1] = CC_FMA(b, d1, acc[r][1]);                             \
+            if (nv > 2) acc[r][2] = CC_FMA(b, d2, acc[r][2]);                             \
+        }                                                                                 \
+    }                                                                                     \
+    CC_UNROLL for (r = 0; r < CC_MR; ++r) {                                               \
+        if (r >= rows) break;                                                             \
+        CC_UNROLL for (v = 0; v < nv; ++v) {                                              \
+            const ptrdiff_t m = cols - v * CC_VLEN;                                       \
+            if (m > 0)                                                                    \
+                CC_WG_ADD(dwt + r * ldw + v * CC_VLEN, acc[r][v], m < CC_VLEN ? m : CC_VLEN); \
+        }                                                                                 \
+    }
+
+/* The wgemm kernel from its tile TILE(CC_WGEMM_PARAMS..., nv): the panel's width in
+ * vectors, as a constant, so each instantiation keeps only its own accumulators. */
+#define CC_WGEMM_DISPATCH(TILE)                                                           \
+    if (ldt > 2 * CC_VLEN)                                                                \
+        TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, 3);                              \
+    else if (ldt > CC_VLEN)                                                               \
+        TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, 2);                              \
+    else                                                                                  \
+        TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, 1);
+
+/* CC_WG_ADD for a partial vector (m < CC_VLEN lanes), through a small buffer. */
+#define CC_WG_ADD_PART(p, v, m)                                                           \
+    do {                                                                                  \
+        CC_T t_[CC_VLEN];                                                                 \
+        ptrdiff_t i_;                                                                     \
+        CC_STOREU(t_, (v));                                                               \
+        for (i_ = 0; i_ < (m); ++i_) (p)[i_] += (double)t_[i_];                           \
+    } while (0)
 
 /* irow by phases, for rows whose taps read consecutive inputs (offs[p] = offs[0] + p:
  * dilation 1, as in signal convolution, FIR filters and most depthwise layers). Taps p

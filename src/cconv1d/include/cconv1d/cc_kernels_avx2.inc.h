@@ -241,6 +241,36 @@ static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(CC_WGRAD_PARAMS) {
 #undef CC_W256_FLUSH
 #undef CC_W256_SUM3
 
+/* wgemm (the body and contract in cc_kernels.h): 4 pairs x 3 vectors (24 float / 12
+ * double output channels) = 12 accumulators, as igemm's tile. */
+#if CC_F64
+#define CC_WG_ADD(p, v, m)                                                                \
+    do {                                                                                  \
+        if ((m) == CC_VLEN) _mm256_storeu_pd((p), _mm256_add_pd(_mm256_loadu_pd(p), (v))); \
+        else CC_WG_ADD_PART(p, v, m);                                                     \
+    } while (0)
+#else
+#define CC_WG_ADD(p, v, m)                                                                \
+    do {                                                                                  \
+        if ((m) == CC_VLEN) {                                                             \
+            _mm256_storeu_pd((p), _mm256_add_pd(_mm256_loadu_pd(p),                       \
+                                                _mm256_cvtps_pd(_mm256_castps256_ps128(v)))); \
+            _mm256_storeu_pd((p) + 4, _mm256_add_pd(_mm256_loadu_pd((p) + 4),             \
+                                                    _mm256_cvtps_pd(_mm256_extractf128_ps((v), 1)))); \
+        } else {                                                                          \
+            CC_WG_ADD_PART(p, v, m);                                                      \
+        }                                                                                 \
+    } while (0)
+#endif
+static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_wgemm_tile, avx2)(
+        CC_WGEMM_PARAMS, const int nv) {
+    CC_WGEMM_BODY
+}
+
+static CC_TARGET_AVX2 void CC_FN(cc_wgemm, avx2)(CC_WGEMM_PARAMS) {
+    CC_WGEMM_DISPATCH(CC_FN(cc_wgemm_tile, avx2))
+}
+
 /* sum_j x[j] in double (float lanes widened before every add), 4 vector sums. */
 static CC_TARGET_AVX2 double CC_FN(cc_rowsum, avx2)(const CC_T *CC_RESTRICT x, ptrdiff_t n) {
     __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;

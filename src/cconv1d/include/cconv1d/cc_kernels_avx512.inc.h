@@ -304,6 +304,36 @@ static CC_TARGET_AVX512 void CC_FN(cc_wgrad, avx512)(CC_WGRAD_PARAMS) {
 #undef CC_W512_CALL
 }
 
+/* wgemm (the body and contract in cc_kernels.h): 8 pairs x 3 vectors (48 float / 24
+ * double output channels) = 24 accumulators, as igemm's tile; the flush adds each
+ * vector to dwt as two masked double vectors (float) or one (double). */
+#if CC_F64
+#define CC_WG_ADD(p, v, m)                                                                \
+    do {                                                                                  \
+        const __mmask8 k_ = (__mmask8)((m) >= 8 ? 0xFFu : (1u << (m)) - 1u);              \
+        _mm512_mask_storeu_pd((p), k_, _mm512_add_pd(_mm512_maskz_loadu_pd(k_, (p)), (v))); \
+    } while (0)
+#else
+#define CC_WG_ADD(p, v, m)                                                                \
+    do {                                                                                  \
+        const __mmask8 lo_ = (__mmask8)((m) >= 8 ? 0xFFu : (1u << (m)) - 1u);             \
+        const __mmask8 hi_ = (__mmask8)((m) >= 16 ? 0xFFu                                 \
+                                        : (m) <= 8 ? 0u : (1u << ((m) - 8)) - 1u);        \
+        _mm512_mask_storeu_pd((p), lo_,                                                   \
+                              _mm512_add_pd(_mm512_maskz_loadu_pd(lo_, (p)), CC_LO_PD(v))); \
+        _mm512_mask_storeu_pd((p) + 8, hi_, _mm512_add_pd(                                \
+            _mm512_maskz_loadu_pd(hi_, (p) + 8), CC_HI_PD(v)));                           \
+    } while (0)
+#endif
+static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_wgemm_tile, avx512)(
+        CC_WGEMM_PARAMS, const int nv) {
+    CC_WGEMM_BODY
+}
+
+static CC_TARGET_AVX512 void CC_FN(cc_wgemm, avx512)(CC_WGEMM_PARAMS) {
+    CC_WGEMM_DISPATCH(CC_FN(cc_wgemm_tile, avx512))
+}
+
 /* sum_j x[j] in double (float lanes widened before every add), 4 vector sums. */
 static CC_TARGET_AVX512 double CC_FN(cc_rowsum, avx512)(const CC_T *CC_RESTRICT x,
                                                       ptrdiff_t n) {

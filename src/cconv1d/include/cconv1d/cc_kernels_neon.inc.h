@@ -228,6 +228,37 @@ static void CC_FN(cc_wgrad, neon)(CC_WGRAD_PARAMS) {
         for (q = 0; q < cols; ++q) dw[r * ldw + q] += sums[r * 5 + q];
 }
 
+/* wgemm (the body and contract in cc_kernels.h): 8 pairs x 3 vectors (12 float / 6
+ * double output channels) = 24 accumulators, as igemm's tile; a pair's sample is loaded
+ * straight into every lane (LD1R). */
+#define CC_FMA(a, b, c) CC_VFMA((c), (a), (b))
+#define CC_SET1(v) CC_DUP(v)
+#define CC_ZERO() CC_DUP((CC_T)0)
+#if CC_F64
+#define CC_WG_ADD(p, v, m)                                                                \
+    do {                                                                                  \
+        if ((m) == CC_VLEN) vst1q_f64((p), vaddq_f64(vld1q_f64(p), (v)));                 \
+        else CC_WG_ADD_PART(p, v, m);                                                     \
+    } while (0)
+#else
+#define CC_WG_ADD(p, v, m)                                                                \
+    do {                                                                                  \
+        if ((m) == CC_VLEN) {                                                             \
+            vst1q_f64((p), vaddq_f64(vld1q_f64(p), vcvt_f64_f32(vget_low_f32(v))));       \
+            vst1q_f64((p) + 2, vaddq_f64(vld1q_f64((p) + 2), vcvt_high_f64_f32(v)));      \
+        } else {                                                                          \
+            CC_WG_ADD_PART(p, v, m);                                                      \
+        }                                                                                 \
+    } while (0)
+#endif
+static CC_ALWAYS_INLINE void CC_FN(cc_wgemm_tile, neon)(CC_WGEMM_PARAMS, const int nv) {
+    CC_WGEMM_BODY
+}
+
+static void CC_FN(cc_wgemm, neon)(CC_WGEMM_PARAMS) {
+    CC_WGEMM_DISPATCH(CC_FN(cc_wgemm_tile, neon))
+}
+
 /* sum_j x[j] in double (float lanes widened before every add), four vector sums. */
 static double CC_FN(cc_rowsum, neon)(const CC_T *CC_RESTRICT x, ptrdiff_t n) {
     float64x2_t s0 = vdupq_n_f64(0.0), s1 = s0, s2 = s0, s3 = s0;

@@ -115,6 +115,26 @@ static void CC_FN(cc_wgrad, scalar)(CC_WGRAD_PARAMS) {
         }
 }
 
+/* dwt[r*ldw + o] += sum_{j<n} x[offs[r] + j] * dyt[j*ldt + o] for pairs r < rows <= CC_MR
+ * and output channels o < cols <= ldt <= CC_NR: the weight gradient of dense layers,
+ * from dy transposed (the vector paths' tile and its reasoning: CC_WGEMM_BODY in
+ * cc_kernels.h). Each entry sums in CC_T, j ascending, then once into dwt in double. */
+static void CC_FN(cc_wgemm, scalar)(CC_WGEMM_PARAMS) {
+    CC_T acc[CC_MR * CC_NR];
+    ptrdiff_t r, o, j;
+    for (r = 0; r < rows * ldt; ++r) acc[r] = (CC_T)0;
+    for (j = 0; j < n; ++j) {
+        const CC_T *d = dyt + j * ldt;
+        for (r = 0; r < rows; ++r) {
+            const CC_T b = x[offs[r] + j];
+            CC_T *a = acc + r * ldt;
+            for (o = 0; o < ldt; ++o) a[o] += b * d[o];
+        }
+    }
+    for (r = 0; r < rows; ++r)
+        for (o = 0; o < cols; ++o) dwt[r * ldw + o] += (double)acc[r * ldt + o];
+}
+
 /* sum_j x[j] in double: four running sums the CPU can overlap. */
 static double CC_FN(cc_rowsum, scalar)(const CC_T *CC_RESTRICT x, ptrdiff_t n) {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;

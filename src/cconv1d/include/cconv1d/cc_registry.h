@@ -7,11 +7,15 @@
  * header and asks _kernels for the active descriptor, once per call, so switching paths
  * (CCONV1D_SIMD, select_simd) swaps one pointer and never changes a running call.
  *
- * The four kernels (contracts in cc_kernels_scalar.inc.h):
+ * The five kernels (contracts in cc_kernels_scalar.inc.h):
  *   igemm   mr output rows x a strip of positions, nr per register tile: dense, grouped,
  *           strided (polyphase) conv1d and the input gradient;
  *   irow    one long output row: depthwise, single-channel and signal convolution;
- *   wgrad   a wr x wc block of the weight gradient (rows x (c, k) pairs), in double;
+ *   wgrad   a wr x wc block of the weight gradient (rows x (c, k) pairs), in double,
+ *           reducing along the vectors: layers with few output channels per group;
+ *   wgemm   an mr x nr block of the transposed weight gradient ((c, k) pairs x output
+ *           channels), in double, from a panel of dy transposed: the vectors run over
+ *           output channels, so nothing is summed across lanes (dense layers);
  *   rowsum  a row summed in double (the bias gradient).
  * A planner reads mr, nr_*, wr and wc from the descriptor; none is a compile-time
  * constant outside the kernel files, so an instruction set with another register file
@@ -41,6 +45,10 @@
                                         const T *x, const ptrdiff_t *offs,               \
                                         ptrdiff_t cols, ptrdiff_t n, double *dw,         \
                                         ptrdiff_t ldw);                                  \
+    typedef void (*cc_wgemm_##SFX##_fn)(const T *dyt, ptrdiff_t ldt, ptrdiff_t n,        \
+                                        const T *x, const ptrdiff_t *offs,               \
+                                        ptrdiff_t rows, ptrdiff_t cols, double *dwt,     \
+                                        ptrdiff_t ldw);                                  \
     typedef double (*cc_rowsum_##SFX##_fn)(const T *x, ptrdiff_t n);
 CC_KERNEL_TYPES(float, f32)
 CC_KERNEL_TYPES(double, f64)
@@ -56,10 +64,12 @@ typedef struct cc_kernels {
     cc_igemm_f32_fn igemm_f32;
     cc_irow_f32_fn irow_f32;
     cc_wgrad_f32_fn wgrad_f32;
+    cc_wgemm_f32_fn wgemm_f32;
     cc_rowsum_f32_fn rowsum_f32;
     cc_igemm_f64_fn igemm_f64;
     cc_irow_f64_fn irow_f64;
     cc_wgrad_f64_fn wgrad_f64;
+    cc_wgemm_f64_fn wgemm_f64;
     cc_rowsum_f64_fn rowsum_f64;
 } cc_kernels_t;
 
