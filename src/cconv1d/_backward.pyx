@@ -59,6 +59,9 @@ cdef enum:
                           # only where a tile's dy columns of all pairs overflow this
     SLACK_CAT = 8         # as _forward's SLACK: zeroed columns after a packed row
     BIAS_ROWS = 16        # channels per bias item: read as one run of rows per sample
+    GRAD_WHOLE_BYTES = 2 << 20   # the input gradient's WHOLE_SAMPLE_BYTES (dy and dx
+    GRAD_BLOCK_BYTES = 1 << 19   # rows) and BLOCK_BYTES: 4/2 MiB ran batch-1 at 154
+                                 # GFLOP/s, 1/1 deep-channels at 189, these at 175/195
     PANEL_BYTES = 524288  # wgemm: a chunk's panels of a group's dy rows, at most (L2)
     PANEL_MIN_CHUNK = 256 # ... unless that leaves fewer positions than this per call
     WGEMM_MIN_PAIRS = 24  # wgemm for reductions over at least this many (c, k) pairs
@@ -501,7 +504,7 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
     geo.dy_pitch = c_packed_pitch(geo.lead + geo.phase_len, 1, itemsize, geo.cols)
     plan.blocked = (<double>(geo.c_out * geo.dy_pitch
                              + geo.c_in * geo.phases * geo.phase_len) * itemsize
-                    > WHOLE_SAMPLE_BYTES)
+                    > GRAD_WHOLE_BYTES)
     plan.q_block = geo.phase_len
     plan.n_qblocks = 1
     n_row = geo.padded
@@ -512,7 +515,7 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
     if split:
         plan.blocked = True
     if plan.blocked:
-        plan.q_block = ((BLOCK_BYTES // itemsize - geo.c_out * slack)
+        plan.q_block = ((GRAD_BLOCK_BYTES // itemsize - geo.c_out * slack)
                         // (geo.c_out + geo.c_in * geo.phases))
         plan.q_block = min(max(1, plan.q_block // geo.col_block) * geo.col_block,
                            geo.phase_len)

@@ -398,11 +398,14 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
         halo = span // geo.stride + 1 + geo.cols + SLACK + 16
         avail = BLOCK_BYTES // (rows * itemsize) - halo
         plan.block_len = max(1, avail // geo.col_block) * geo.col_block
-        if split:
-            # one block a thread, in whole tiles
+        if plan.threads > 1 and n_batch < plan.threads:
+            # Threads share a sample's blocks: a multiple of the thread count of them, of
+            # equal length in whole tiles (one block a thread when a sample fits one;
+            # three blocks on two threads made batch-1 0.87x as fast as two).
+            bp = (geo.l_out + plan.block_len - 1) // plan.block_len
+            bp = (bp + plan.threads - 1) // plan.threads * plan.threads
             plan.block_len = min(plan.block_len, (
-                (geo.l_out + plan.threads - 1) // plan.threads + geo.cols - 1)
-                // geo.cols * geo.cols)
+                (geo.l_out + bp - 1) // bp + geo.cols - 1) // geo.cols * geo.cols)
         if plan.block_len >= geo.l_out:
             plan.block_len = geo.l_out
         plan.n_lblocks = (geo.l_out + plan.block_len - 1) // plan.block_len
