@@ -22,8 +22,8 @@ the descriptor (AVX2: 4 rows x 24 float / 12 double positions; AVX-512: 8 x 48 /
 * ``irow``: one output row, 8 vectors in flight; used for depthwise and other thin
   groups and for the signal functions.
 
-A sample whose packed channels fit 4 MiB is packed whole; a larger one a length block at
-a time (``_make_plan``), so the workspace never grows with the signal. Threads take
+A sample whose packed channels fit 1 MiB is packed whole; a larger one a length block of
+about 512 KiB at a time (``_make_plan``), so the workspace never grows with the signal. Threads take
 whole samples (or length blocks) when there are enough, otherwise the column blocks of
 one sample, handed out dynamically (on a shared machine a descheduled thread must not
 hold the others up). Each output element is computed by one thread in a fixed
@@ -367,7 +367,7 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     whole, once per sample (by a thread of its own when there are enough samples).
     A larger one is packed a length block at a time, each block's channels in about
     BLOCK_BYTES, so the workspace is bounded by cache-sized blocks and not by
-    ``C_in x L``: a 64-channel float32 signal of 10**6 samples needs ~4 MiB, not 244."""
+    ``C_in x L``: a 64-channel float32 signal of 10**6 samples needs ~1 MiB, not 244."""
     cdef idx_t span = (geo.k_size - 1) * geo.dilation, rows, avail, halo, bp
     cdef size_t cursor = 0
     cdef bint split
