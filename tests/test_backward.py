@@ -448,9 +448,9 @@ def test_float32_weight_gradient_large_reduction():
 # 6. The weight gradient of layers with many output channels per group
 # --------------------------------------------------------------------------
 # Groups of at least two vectors of output channels and 24 or more (c, k) pairs take
-# the wgemm kernel (dy transposed, vectors over output channels). The shapes below are
-# written in vectors of the active path, so every path the suite runs on takes it:
-# the threshold itself, channel counts off the vectors, pair counts off the tile, several
+# the wgemm kernel (dy transposed, vectors over output channels) on the paths that
+# enable it (AVX-512; the others keep wgrad, and the C harness checks their wgemm). The
+# shapes below are written in vectors of the active path: the threshold itself, channel counts off the vectors, pair counts off the tile, several
 # chunks of positions, concatenated short samples, long samples in length blocks, groups,
 # and more channels than one chunk's panels hold at the full chunk length.
 

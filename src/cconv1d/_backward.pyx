@@ -64,7 +64,6 @@ cdef enum:
                                  # GFLOP/s, 1/1 deep-channels at 189, these at 175/195
     PANEL_BYTES = 524288  # wgemm: a chunk's panels of a group's dy rows, at most (L2)
     PANEL_MIN_CHUNK = 256 # ... unless that leaves fewer positions than this per call
-    WGEMM_MIN_PAIRS = 24  # wgemm for reductions over at least this many (c, k) pairs
 
 
 
@@ -632,14 +631,16 @@ cdef inline idx_t _block_row(idx_t o_per_group, idx_t o_blocks, idx_t w_rows,
 
 
 cdef inline bint _wgrad_gemm(const Geometry* geo, idx_t itemsize) noexcept nogil:
-    """Whether dW is computed by wgemm (vectors over output channels): groups of at
-    least two vectors' worth of output channels and at least WGEMM_MIN_PAIRS pairs.
+    """Whether dW is computed by wgemm (vectors over output channels): on a path whose
+    descriptor enables it (``wgemm_pairs``, where it was measured faster: AVX-512),
+    groups of at least two vectors' worth of output channels and that many pairs.
     Thinner groups leave lanes empty (depthwise layers: one channel a group; one
     vector of 16 float channels took 8 broadcasts per 8 FMAs), and a short reduction
     over pairs does not pay for transposing dy (a single input channel's 9 pairs ran
     at 0.8x wgrad's rate); both keep wgrad, whose vectors run along the positions."""
-    return (geo.o_per_group >= 2 * vector_lanes(geo.kern, itemsize)
-            and geo.n_pairs >= WGEMM_MIN_PAIRS)
+    return (geo.kern.wgemm_pairs > 0
+            and geo.o_per_group >= 2 * vector_lanes(geo.kern, itemsize)
+            and geo.n_pairs >= geo.kern.wgemm_pairs)
 
 
 cdef inline void _wgemm_parts(const Geometry* geo, idx_t itemsize, idx_t threads,

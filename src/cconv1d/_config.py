@@ -74,7 +74,9 @@ def show_config(file: TextIO | None = None) -> None:
         lines.append(
             f"    {d['name']:<7}: igemm tile {d['mr']} x {d['nr_float32']} float32 / "
             f"{d['mr']} x {d['nr_float64']} float64, wgrad tile {d['wgrad_tile'][0]} x "
-            f"{d['wgrad_tile'][1]}, {'runs here' if d['runs'] else 'not on this CPU'}")
+            f"{d['wgrad_tile'][1]}, wgemm "
+            + (f"from {d['wgemm_pairs']} pairs" if d["wgemm_pairs"] else "off")
+            + f", {'runs here' if d['runs'] else 'not on this CPU'}")
     lines += [
         f"  OpenMP         : {'yes' if info['openmp'] else 'no (serial build)'}",
         f"  threads        : {info['num_threads']} "

@@ -84,7 +84,8 @@ def descriptors():
             continue
         out.append({"name": d.name.decode(), "code": d.isa, "runs": bool(cc_cpu_runs(i)),
                     "mr": d.mr, "nr_float32": d.nr_f32, "nr_float64": d.nr_f64,
-                    "wgrad_tile": (d.wr, d.wc), "float32_lanes": d.vlen_f32})
+                    "wgrad_tile": (d.wr, d.wc), "wgemm_pairs": d.wgemm_pairs,
+                    "float32_lanes": d.vlen_f32})
     return out
 
 

@@ -6,6 +6,7 @@
  *   CC_MR, CC_NR_F32, CC_NR_F64   igemm's register tile (rows; positions per dtype), also
  *                 wgemm's (pairs; output channels)
  *   CC_WR, CC_WC  wgrad's block (rows x pairs)
+ *   CC_WGEMM_PAIRS   the planners' switch from wgrad to wgemm (0: never)
  *   CC_VLEN_F32   float lanes per vector (reported by show_config)
  * The kernel file sees CC_T, CC_SFX (f32 / f64: function names and NEON's intrinsic
  * suffix), CC_PX and CC_SX (ps / pd and ss / sd: x86's packed and scalar intrinsic
@@ -34,7 +35,8 @@
 #include "cc_instance_undef.inc.h"
 
 static const cc_kernels_t CC_PASTE(cc_kernels_, CC_ISA) = {
-    CC_STR(CC_ISA), CC_ISA_CODE, CC_MR, CC_NR_F32, CC_NR_F64, CC_WR, CC_WC, CC_VLEN_F32,
+    CC_STR(CC_ISA), CC_ISA_CODE, CC_MR, CC_NR_F32, CC_NR_F64, CC_WR, CC_WC, CC_WGEMM_PAIRS,
+    CC_VLEN_F32,
     CC_CAT(cc_igemm, f32, CC_ISA), CC_CAT(cc_irow, f32, CC_ISA),
     CC_CAT(cc_wgrad, f32, CC_ISA), CC_CAT(cc_wgemm, f32, CC_ISA),
     CC_CAT(cc_rowsum, f32, CC_ISA),
@@ -50,4 +52,5 @@ static const cc_kernels_t CC_PASTE(cc_kernels_, CC_ISA) = {
 #undef CC_NR_F64
 #undef CC_WR
 #undef CC_WC
+#undef CC_WGEMM_PAIRS
 #undef CC_VLEN_F32

@@ -60,6 +60,8 @@ typedef struct cc_kernels {
     int mr;               /* igemm: output rows per register tile */
     int nr_f32, nr_f64;   /* igemm: positions per register tile */
     int wr, wc;           /* wgrad: output rows x pairs per call */
+    int wgemm_pairs;      /* dense weight gradients by wgemm from this many (c, k) pairs
+                           * (and two vectors of output channels a group); 0: never */
     int vlen_f32;         /* float lanes per vector register (for show_config) */
     cc_igemm_f32_fn igemm_f32;
     cc_irow_f32_fn irow_f32;
