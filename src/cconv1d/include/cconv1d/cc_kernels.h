@@ -106,12 +106,13 @@
  * channels: dwt[r*ldw + o] += sum_{j<n} x[offs[r] + j] * dyt[j*ldt + o] for pairs
  * r < rows <= CC_MR and channels o < cols <= ldt, where dyt holds a block of dy
  * transposed (dyt[j*ldt + o] = dy[o][j], cc_pack_transposed) and ldt is 1, 2 or 3 of
- * the path's vectors, its columns [cols, ldt) zero. The register tile is igemm's with
- * the roles swapped: per position, nv aligned panel loads and CC_MR broadcasts of
- * single input samples (never a split line) feed CC_MR x nv FMAs, and each lane is one
- * dW entry, so nothing is summed across lanes (wgrad, reducing along the vectors, pays
- * a transpose tree per block and line-split loads of shifted input rows: 62-75% of the
- * FMA roof on Sapphire Rapids against 85-90% for this). Each entry sums its n products
+ * the path's vectors; its columns [cols, ldt) are read but never stored (the packing
+ * zeroes them). The register tile is igemm's with the roles swapped: per position, nv
+ * aligned panel loads and CC_MR broadcasts of single input samples (never a split
+ * line) feed CC_MR x nv FMAs, and each lane is one dW entry, so nothing is summed
+ * across lanes (wgrad, reducing along the vectors, pays a transpose tree per block and
+ * line-split loads of shifted input rows: its AVX-512 tile alone ran at 68-75 % of the
+ * FMA roof on Sapphire Rapids, this one at 77-90 %). Each entry sums its n products
  * in CC_T in ascending j and is added to dwt in double once: callers keep
  * n <= CC_WBLOCK. Missing pairs (r >= rows) alias pair 0: computed, never stored.
  * Expands inside a function with the parameters CC_WGEMM_PARAMS and a constant nv,
