@@ -469,6 +469,9 @@ WGEMM_CASES = [
     (2, 24, (4, -3), 2, 1, 1, 2, 200, "causal", "replicate"),
     (1, 6, (16, 1), 5, 3, 1, 1, 700, 3, "zeros"),
     (2, 12, (5, 2), 3, 1, 1, 3, 90, "same", "wrap"),
+    # unpadded and unstrided samples too long to concatenate: read where they are
+    (2, 32, (3, 1), 1, 1, 1, 1, 1300, 0, "zeros"),
+    (1, 20, (2, 3), 3, 1, 2, 2, 700, "valid", "reflect"),
 ]
 
 
@@ -537,6 +540,18 @@ def test_wide_layer_weight_gradient_keeps_nonfinite_where_it_belongs(dtype, bad)
     ours = cc.conv1d_backward(g, x, w, bias=None, needs=("weight",)).weight
     ref = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
                              g.astype(np.float64))[2]
+    _same_nonfinite(ours, ref, dtype)
+    # samples long enough not to be concatenated, read in place
+    x = rng.standard_normal((2, 8, 900)).astype(dtype)
+    g = rng.standard_normal((2, c_out, 897)).astype(dtype)
+    x[1, 2, 0] = bad          # the first sample of a row: only tap 0 sees it
+    ours = cc.conv1d_backward(g, x, w, bias=None, needs=("weight",)).weight
+    ref = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
+                             g.astype(np.float64))[2]
+    _same_nonfinite(ours, ref, dtype)
+
+
+def _same_nonfinite(ours, ref, dtype):
     np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
     np.testing.assert_array_equal(np.isinf(ours), np.isinf(ref))
     finite = np.isfinite(ref)

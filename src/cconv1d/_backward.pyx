@@ -907,6 +907,8 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef real_t value = <real_t>pad_value
     cdef idx_t per_thread = (n_items + threads - 1) // threads
     cdef idx_t first, last, c_first, c_last
+    if plan.in_place:
+        geo.pitch = geo.length
     fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
                       plan.block_pitch if plan.blocked or plan.cat > 1 else geo.pitch,
                       geo.phases)
@@ -946,6 +948,10 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                                   <double*>(work + t * b_work), offs, dw_acc,
                                   first, last, c_first, c_last, mode, value,
                                   <real_t*>(dy_rows + t * b_dy_rows))
+                    continue
+                if plan.in_place:
+                    _wgrad_items(&geo, &plan, &dy[n, 0, 0], &x[n, 0, 0], offs, dw_acc,
+                                 first, last, <real_t*>(dy_rows + t * b_dy_rows))
                     continue
                 pack_channels(&x[n, 0, 0] if geo.length > 0
                               else <const real_t*>NULL,
@@ -1005,6 +1011,7 @@ cdef struct WgradPlan:
     # packed length block), a padded row, a median scratch and the edge samples.
     bint blocked
     bint gemm                 # wgemm's items (_wgrad_gemm), else wgrad's
+    bint in_place             # wgemm on the caller's rows, unpacked (pitch: the length)
     idx_t pv, pq              # wgemm: its split into rectangles (_wgemm_parts)
     idx_t chunk               # positions per kernel call
     idx_t block_len, n_lblocks, block_pitch
@@ -1071,7 +1078,16 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
                 > WHOLE_SAMPLE_BYTES:
             plan.cat = 1
     n_work = geo.length if mode == CC_PAD_MEDIAN else 1
-    if plan.blocked:
+    # wgemm reads its input a sample at a time, never past a row's end: an unpadded,
+    # unstrided layer's rows are read where they are (pointwise layers: the copy was
+    # 6 % of their weight gradient). Short samples still concatenate: one call then sums
+    # up to W_CHUNK positions instead of one sample's.
+    plan.in_place = (plan.gemm and plan.cat == 1 and geo.stride == 1 and geo.left == 0
+                     and geo.right == 0 and geo.length > 0)
+    if plan.in_place:
+        plan.blocked = False
+        n_packed = n_row = 0
+    elif plan.blocked:
         halo = span // geo.stride + 1 + geo.cols + 32
         avail = BLOCK_BYTES // (rows * itemsize) - halo
         plan.block_len = min(max(1, avail // W_CHUNK) * W_CHUNK, geo.l_out)
