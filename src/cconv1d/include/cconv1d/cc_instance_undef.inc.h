@@ -29,3 +29,4 @@
 #undef CC_LO_PD
 #undef CC_HI_PD
 #undef CC_WG_ADD
+#undef CC_WG_ADD_FULL

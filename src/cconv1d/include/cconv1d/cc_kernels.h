@@ -157,13 +157,19 @@
     else                                                                                  \
         TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, 1);
 
-/* CC_WG_ADD for a partial vector (m < CC_VLEN lanes), through a small buffer. */
-#define CC_WG_ADD_PART(p, v, m)                                                           \
+/* CC_WG_ADD for paths without masked stores (AVX2, NEON): a whole vector by the
+ * including file's CC_WG_ADD_FULL(p, v), a partial one (m < CC_VLEN lanes) through a
+ * small buffer. */
+#define CC_WG_ADD_SPLIT(p, v, m)                                                          \
     do {                                                                                  \
-        CC_T t_[CC_VLEN];                                                                 \
-        ptrdiff_t i_;                                                                     \
-        CC_STOREU(t_, (v));                                                               \
-        for (i_ = 0; i_ < (m); ++i_) (p)[i_] += (double)t_[i_];                           \
+        if ((m) == CC_VLEN) {                                                             \
+            CC_WG_ADD_FULL(p, v);                                                         \
+        } else {                                                                          \
+            CC_T t_[CC_VLEN];                                                             \
+            ptrdiff_t i_;                                                                 \
+            CC_STOREU(t_, (v));                                                           \
+            for (i_ = 0; i_ < (m); ++i_) (p)[i_] += (double)t_[i_];                       \
+        }                                                                                 \
     } while (0)
 
 /* irow by phases, for rows whose taps read consecutive inputs (offs[p] = offs[0] + p:

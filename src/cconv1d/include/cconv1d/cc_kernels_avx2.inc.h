@@ -244,24 +244,15 @@ static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(CC_WGRAD_PARAMS) {
 /* wgemm (the body and contract in cc_kernels.h): 4 pairs x 3 vectors (24 float / 12
  * double output channels) = 12 accumulators, as igemm's tile. */
 #if CC_F64
-#define CC_WG_ADD(p, v, m)                                                                \
-    do {                                                                                  \
-        if ((m) == CC_VLEN) _mm256_storeu_pd((p), _mm256_add_pd(_mm256_loadu_pd(p), (v))); \
-        else CC_WG_ADD_PART(p, v, m);                                                     \
-    } while (0)
+#define CC_WG_ADD_FULL(p, v) _mm256_storeu_pd((p), _mm256_add_pd(_mm256_loadu_pd(p), (v)))
 #else
-#define CC_WG_ADD(p, v, m)                                                                \
-    do {                                                                                  \
-        if ((m) == CC_VLEN) {                                                             \
-            _mm256_storeu_pd((p), _mm256_add_pd(_mm256_loadu_pd(p),                       \
-                                                _mm256_cvtps_pd(_mm256_castps256_ps128(v)))); \
-            _mm256_storeu_pd((p) + 4, _mm256_add_pd(_mm256_loadu_pd((p) + 4),             \
-                                                    _mm256_cvtps_pd(_mm256_extractf128_ps((v), 1)))); \
-        } else {                                                                          \
-            CC_WG_ADD_PART(p, v, m);                                                      \
-        }                                                                                 \
-    } while (0)
+#define CC_WG_ADD_FULL(p, v)                                                              \
+    (_mm256_storeu_pd((p), _mm256_add_pd(_mm256_loadu_pd(p),                              \
+                                         _mm256_cvtps_pd(_mm256_castps256_ps128(v)))),    \
+     _mm256_storeu_pd((p) + 4, _mm256_add_pd(_mm256_loadu_pd((p) + 4),                    \
+                                             _mm256_cvtps_pd(_mm256_extractf128_ps((v), 1)))))
 #endif
+#define CC_WG_ADD CC_WG_ADD_SPLIT
 static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_wgemm_tile, avx2)(
         CC_WGEMM_PARAMS, const int nv) {
     CC_WGEMM_BODY

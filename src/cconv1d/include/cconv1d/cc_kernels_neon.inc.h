@@ -235,22 +235,13 @@ static void CC_FN(cc_wgrad, neon)(CC_WGRAD_PARAMS) {
 #define CC_SET1(v) CC_DUP(v)
 #define CC_ZERO() CC_DUP((CC_T)0)
 #if CC_F64
-#define CC_WG_ADD(p, v, m)                                                                \
-    do {                                                                                  \
-        if ((m) == CC_VLEN) vst1q_f64((p), vaddq_f64(vld1q_f64(p), (v)));                 \
-        else CC_WG_ADD_PART(p, v, m);                                                     \
-    } while (0)
+#define CC_WG_ADD_FULL(p, v) vst1q_f64((p), vaddq_f64(vld1q_f64(p), (v)))
 #else
-#define CC_WG_ADD(p, v, m)                                                                \
-    do {                                                                                  \
-        if ((m) == CC_VLEN) {                                                             \
-            vst1q_f64((p), vaddq_f64(vld1q_f64(p), vcvt_f64_f32(vget_low_f32(v))));       \
-            vst1q_f64((p) + 2, vaddq_f64(vld1q_f64((p) + 2), vcvt_high_f64_f32(v)));      \
-        } else {                                                                          \
-            CC_WG_ADD_PART(p, v, m);                                                      \
-        }                                                                                 \
-    } while (0)
+#define CC_WG_ADD_FULL(p, v)                                                              \
+    (vst1q_f64((p), vaddq_f64(vld1q_f64(p), vcvt_f64_f32(vget_low_f32(v)))),              \
+     vst1q_f64((p) + 2, vaddq_f64(vld1q_f64((p) + 2), vcvt_high_f64_f32(v))))
 #endif
+#define CC_WG_ADD CC_WG_ADD_SPLIT
 static CC_ALWAYS_INLINE void CC_FN(cc_wgemm_tile, neon)(CC_WGEMM_PARAMS, const int nv) {
     CC_WGEMM_BODY
 }
