@@ -51,7 +51,8 @@ CC_PEARSON_BLOCK_DEFINE(cc_pearson_block_f32_avx2, float, __attribute__((target(
 
 /* The sliding route in one pass (AVX-512F and AVX2+FMA builds of one body,
  * cc_lagstats_slide.inc.h): window sums and coefficients of a block of unit-step lags,
- * a vector of lags at a time, nothing stored but r.
+ * a vector of lags at a time, one pass over the lane: on AVX-512 a segment's numerators
+ * and denominators go to the stack and r is made in a second loop over them.
  *
  * Window j is a[j:j + m]. Every CC_SLIDE_SEGMENT lags the sums restart exactly from the
  * segment's first window, centred by that window's mean o (a local offset: a drifting
@@ -100,6 +101,7 @@ CC_PEARSON_BLOCK_DEFINE(cc_pearson_block_f32_avx2, float, __attribute__((target(
 #define CC_S_ANY(acc) ((acc) != 0)
 #define CC_S_UNORD(v) (_mm512_cmp_pd_mask((v), (v), _CMP_UNORD_Q) != 0)
 #define CC_S_RATIO(k, num, den) cc_ratio8((k), (num), (den))
+#define CC_S_TWO_PASS 1
 
 /* Inclusive prefix sum of the eight lanes: lane i += lane i - 1, i - 2, i - 4 in turn. */
 CC_S_TARGET static inline __m512d cc_scan8(__m512d x) {
@@ -156,6 +158,7 @@ CC_S_TARGET static inline __m512d cc_ratio8(__mmask8 lanes, __m512d num, __m512d
 #define CC_S_ANY(acc) (_mm256_movemask_pd(acc) != 0)
 #define CC_S_UNORD(v) (_mm256_movemask_pd(_mm256_cmp_pd((v), (v), _CMP_UNORD_Q)) != 0)
 #define CC_S_RATIO(k, num, den) _mm256_div_pd((num), _mm256_sqrt_pd(den))
+#define CC_S_TWO_PASS 0
 
 CC_S_TARGET static inline __m256d cc_scan4(__m256d x) {
     x = _mm256_add_pd(x, CC_S_SHIFT1(x));

@@ -16,3 +16,4 @@
 #undef CC_S_ANY
 #undef CC_S_UNORD
 #undef CC_S_RATIO
+#undef CC_S_TWO_PASS
