@@ -30,6 +30,7 @@ import torch.nn.functional as F
 import cconv1d as cc
 from cconv1d import functional as _functional
 from cconv1d import signal as _signal
+from cconv1d import _threads
 from oracles_conv import (ALL_PADDING_MODES, TORCH_PAD_MODES, conv1d_out_length,
                           conv1d_ref, conv1d_torch, explicit_padding, pad_last)
 
@@ -699,6 +700,53 @@ def test_signal_non_finite_reaches_numpy_outputs(name, method, signal_spy):
         np.testing.assert_allclose(_sig_call(name, a, v, mode, method=method),
                                    _np_signal(name, a, v, mode), rtol=1e-13)
     assert signal_spy == [True] * 3
+
+
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_signal_non_finite_kernel_declines(name, dtype, swap, signal_spy):
+    """NaN or inf in the shorter operand (the kernel slid over the other) sends the
+    call down the general path, which keeps them off the zero edges as NumPy does (the
+    block kernel would multiply them by the padding's zeros): NaN exactly where NumPy
+    has it, on both sides of the swap."""
+    a = np.arange(1.0, 13.0, dtype=dtype)
+    for bad in (np.nan, np.inf, -np.inf):
+        v = np.array([1.0, bad, 0.5], dtype=dtype)
+        a_, v_ = (v, a) if swap else (a, v)
+        for mode in MODES:
+            signal_spy.clear()
+            with np.errstate(invalid="ignore"):
+                y = _sig_call(name, a_, v_, mode, method="direct")
+                expected = _np_signal(name, a_, v_, mode)
+            assert signal_spy == [False], f"{bad} {mode}"
+            np.testing.assert_array_equal(np.isnan(y), np.isnan(expected), f"{bad} {mode}")
+            np.testing.assert_allclose(y, expected.astype(dtype), rtol=1e-6,
+                                       err_msg=f"{bad} {mode}")
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_signal_asks_thread_count_only_for_large_work(name, monkeypatch, signal_spy):
+    """signal_direct asks cconv1d.get_num_threads (an affinity query) only when the
+    work reaches the kernels' parallel threshold (4e6 flops), and then uses it."""
+    asked = []
+    real = _threads.get_num_threads
+
+    def counting():
+        asked.append(True)
+        return real()
+
+    monkeypatch.setattr(_threads, "get_num_threads", counting)
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal(16)
+    for n, expect_ask in ((1000, False), (200_000, True)):
+        a = rng.standard_normal(n)
+        asked.clear()
+        signal_spy.clear()
+        y = _sig_call(name, a, v, "full", method="direct")
+        assert signal_spy == [True]
+        assert bool(asked) == expect_ask, n
+        assert_signal_close(y, _np_signal(name, a, v, "full"), np.float64, a, v)
 
 
 SIGNAL_ERRORS = {

@@ -1,6 +1,7 @@
 # C-level pieces of the forward pass shared with the backward pass (see _forward.pyx).
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._kernels cimport cc_kernels_t
+from cpython.buffer cimport Py_buffer
 
 cdef struct Geometry:
     idx_t c_in, length, left, right, padded
@@ -90,3 +91,8 @@ cdef inline size_t place(size_t* cursor, size_t nbytes) noexcept nogil:
 cdef inline char* align64(char* block) noexcept nogil:
     """The first cache-line boundary in a malloc'd block (allocate 64 bytes extra)."""
     return <char*>((<size_t>block + 63) // 64 * 64)
+
+# Exports ``arr``'s buffer when it is 1-D, C-contiguous and aligned with items of
+# ``itemsize`` bytes (True; the caller releases it), else False: the fast paths' raw
+# access to small arrays, cheaper than a typed memoryview.
+cdef bint plain_buffer(object arr, Py_buffer* view, Py_ssize_t itemsize) except -1

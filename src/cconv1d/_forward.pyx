@@ -33,6 +33,9 @@ which block.
 
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
+from libc.math cimport isfinite
+from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release,
+                             PyObject_GetBuffer)
 from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
@@ -61,6 +64,7 @@ cdef enum:   # PAIR_BLOCK, ROW_GROUP and LONG_REDUCTION are in _forward.pxd
 
 # The registry's path selection, re-exported where callers have always found it.
 from cconv1d._kernels import SIMD_NAMES, best_simd, select_simd, simd_code, simd_path
+from cconv1d import _threads
 
 
 # ---------------------------------------------------------------------------------------
@@ -655,17 +659,40 @@ cdef object _F32 = np.dtype(np.float32)
 cdef object _F64 = np.dtype(np.float64)
 
 
-cdef int _signal_run(const real_t[::1] a, const real_t[::1] v, real_t[::1] y, idx_t offset,
-                     bint correlate, int n_threads) except -1:
-    cdef idx_t n = a.shape[0], m = v.shape[0], length = y.shape[0]
+cdef int _signal_run(const real_t* a, idx_t n, const real_t* v, idx_t m, real_t* y,
+                     idx_t length, idx_t offset, bint correlate, int n_threads) except -1:
+    """The kernel call; 1 (nothing computed) when the kernel ``v`` holds NaN or inf."""
+    cdef idx_t i
+    for i in range(m):
+        if not isfinite(v[i]):
+            return 1
     # y[j] = full[j + offset], full[t] = sum_k a[t - k] v[k]: output j of a correlation
     # of a, padded by m - 1 - offset on the left, with v reversed (correlate: v itself).
     cdef int status
-    with nogil:
-        status = _forward_impl(&a[0], 1, 1, n, &v[0], 1, 1, m, NULL, &y[0], length,
-                               m - 1 - offset, max(offset + length - n, 0), CC_PAD_CONSTANT,
-                               0.0, 1, 1, 1, not correlate, n_threads)
+    if 2.0 * length * m < NOGIL_MIN_FLOPS:
+        status = _forward_impl(a, 1, 1, n, v, 1, 1, m, NULL, y, length, m - 1 - offset,
+                               max(offset + length - n, 0), CC_PAD_CONSTANT, 0.0, 1, 1, 1,
+                               not correlate, n_threads)
+    else:
+        with nogil:
+            status = _forward_impl(a, 1, 1, n, v, 1, 1, m, NULL, y, length,
+                                   m - 1 - offset, max(offset + length - n, 0),
+                                   CC_PAD_CONSTANT, 0.0, 1, 1, 1, not correlate, n_threads)
     return check_status(status, "convolve")
+
+
+cdef bint plain_buffer(object arr, Py_buffer* view, Py_ssize_t itemsize) except -1:
+    """Export ``arr``'s buffer when it is 1-D, C-contiguous and aligned with items of
+    ``itemsize`` bytes (True; the caller releases it), else False. Raw exports: a typed
+    memoryview's format parsing and object cost more than a small call's arithmetic."""
+    try:
+        PyObject_GetBuffer(arr, view, PyBUF_C_CONTIGUOUS)
+    except (BufferError, ValueError):
+        return False      # not contiguous: numpy refuses the export
+    if view.ndim == 1 and view.itemsize == itemsize and (<size_t>view.buf) % itemsize == 0:
+        return True
+    PyBuffer_Release(view)
+    return False
 
 
 def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
@@ -674,9 +701,14 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
     case only: ``a`` and ``v`` 1-D, C-contiguous, aligned ndarrays of one native float
     dtype, ``axis`` -1 or 0, a valid ``mode``, and ``method`` "direct", or "auto" with at
     most ``auto_max_macs`` multiply-adds (where the direct method is the faster one).
-    Returns None for anything else, which the general path then validates. For a small
-    signal the general path's Python costs several times the arithmetic; this is the
-    whole call in compiled code.
+    Returns None for anything else, which the general path then validates, and when
+    the shorter operand (the kernel slid over the other) holds NaN or inf: the general
+    path keeps those off the zero edges, where the block kernel would multiply them by
+    0. For a small signal the general path's Python costs several times the
+    arithmetic; this is the whole call in compiled code, on raw buffer exports.
+    ``n_threads`` <= 0: the number of threads is asked of
+    :func:`cconv1d.get_num_threads` only when the work is large enough to be split (the
+    question costs an affinity query, 0.3 us, a quarter of a small call).
     """
     cdef idx_t max_macs
     if type(method) is not str or type(mode) is not str:
@@ -692,36 +724,65 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
     dtype = a.dtype
     if v.dtype is not dtype or (dtype is not _F64 and dtype is not _F32):
         return None
-    if a.ndim != 1 or v.ndim != 1 or type(axis) is not int or not (axis == -1 or axis == 0):
+    if type(axis) is not int or not (axis == -1 or axis == 0):
         return None
-    flags = a.flags
-    if not (flags.c_contiguous and flags.aligned):
-        return None
-    flags = v.flags
-    if not (flags.c_contiguous and flags.aligned):
-        return None
-    cdef idx_t n = len(a), m = len(v)
-    if n == 0 or m == 0 or (max_macs >= 0 and n > max_macs // m):
-        return None
-    cdef idx_t offset, length
-    output_window(n, m, mode, correlate, &offset, &length)
-    if length < 0:
-        return None
-    y = np.empty(length, dtype=dtype)
-    if m > n:
-        # Slide the shorter operand over the longer one: (n+m-1)*n multiply-adds, not
-        # (n+m-1)*m. Convolution commutes; a correlation is the convolution with v
-        # reversed, which then becomes the signal.
-        if correlate:
-            a, v = np.ascontiguousarray(v[::-1]), a
+    cdef Py_ssize_t itemsize = 8 if dtype is _F64 else 4
+    cdef Py_buffer ab, vb, yb
+    cdef bint have_a = False, have_v = False, have_y = False
+    cdef idx_t n, m, offset, length
+    cdef int declined = 1
+    cdef const char* ap
+    cdef const char* vp
+    try:
+        have_a = plain_buffer(a, &ab, itemsize)
+        have_v = have_a and plain_buffer(v, &vb, itemsize)
+        if not have_v:
+            return None
+        n, m = ab.shape[0], vb.shape[0]
+        if n == 0 or m == 0 or (max_macs >= 0 and n > max_macs // m):
+            return None
+        output_window(n, m, mode, correlate, &offset, &length)
+        if length < 0:
+            return None
+        if n_threads <= 0:
+            n_threads = 1
+            if 2.0 * length * min(n, m) >= PARALLEL_MIN_FLOPS:
+                n_threads = _threads.get_num_threads()
+        ap, vp = <const char*>ab.buf, <const char*>vb.buf
+        if m > n:
+            # Slide the shorter operand over the longer one: (n+m-1)*n multiply-adds,
+            # not (n+m-1)*m. Convolution commutes; a correlation is the convolution
+            # with v reversed, which then becomes the signal.
+            if correlate:
+                reversed_v = np.ascontiguousarray(v[::-1])
+                PyBuffer_Release(&vb)
+                have_v = False
+                PyObject_GetBuffer(reversed_v, &vb, PyBUF_C_CONTIGUOUS)
+                have_v = True
+                ap, vp = <const char*>vb.buf, <const char*>ab.buf
+            else:
+                ap, vp = vp, ap
+            n, m = m, n
+            correlate = False
+        y = np.empty(length, dtype=dtype)
+        PyObject_GetBuffer(y, &yb, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
+        have_y = True
+        if dtype is _F64:
+            declined = _signal_run[double](<const double*>ap, n, <const double*>vp, m,
+                                           <double*>yb.buf, length, offset, correlate,
+                                           n_threads)
         else:
-            a, v = v, a
-        correlate = False
-    if dtype is _F64:
-        _signal_run[double](a, v, y, offset, correlate, n_threads)
-    else:
-        _signal_run[float](a, v, y, offset, correlate, n_threads)
-    return y
+            declined = _signal_run[float](<const float*>ap, n, <const float*>vp, m,
+                                          <float*>yb.buf, length, offset, correlate,
+                                          n_threads)
+    finally:
+        if have_y:
+            PyBuffer_Release(&yb)
+        if have_v:
+            PyBuffer_Release(&vb)
+        if have_a:
+            PyBuffer_Release(&ab)
+    return None if declined else y
 
 
 # ---------------------------------------------------------------------------------------

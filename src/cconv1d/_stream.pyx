@@ -29,6 +29,7 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp, memcpy, memset
 
 from cconv1d._typedefs cimport idx_t, real_t
+from cconv1d._forward cimport plain_buffer
 
 cdef extern from *:
     """
@@ -744,18 +745,6 @@ cdef object _fir_chunk_typed(object h, object x, object zi, object dtype, const 
 cdef dict _METHOD_CODES = {"auto": 0, "direct": 1, "fft": 2, "fft-unless-nonfinite": 3}
 
 
-cdef bint _plain_buffer(object a, Py_buffer* view, Py_ssize_t itemsize) except -1:
-    """Export ``a``'s buffer when it is 1-D, C-contiguous and aligned (True; the caller
-    releases it), else False. Raw buffers: a typed memoryview's format parsing and
-    object cost more than the transform of a short chunk."""
-    if PyObject_GetBuffer(a, view, PyBUF_C_CONTIGUOUS) != 0:
-        return False
-    if view.ndim == 1 and view.itemsize == itemsize and (<size_t>view.buf) % itemsize == 0:
-        return True
-    PyBuffer_Release(view)
-    return False
-
-
 def fir_chunk(h, x, zi, axis, method):
     """``(y, zf)`` of ``lfilter(h, [1], x, zi=zi)`` for plain 1-D arrays of one float
     dtype (``axis`` -1 or 0), by the FFT route or the direct block kernel, or None when
@@ -785,9 +774,9 @@ def fir_chunk(h, x, zi, axis, method):
     cdef bint have_h = False, have_x = False, have_z = False
     result = _DECLINED
     try:
-        have_h = _plain_buffer(h, &hb, itemsize)
-        have_x = have_h and _plain_buffer(x, &xb, itemsize)
-        have_z = have_x and zi is not None and _plain_buffer(zi, &zb, itemsize)
+        have_h = plain_buffer(h, &hb, itemsize)
+        have_x = have_h and plain_buffer(x, &xb, itemsize)
+        have_z = have_x and zi is not None and plain_buffer(zi, &zb, itemsize)
         if have_x and hb.shape[0] > 0 and (zi is None or (
                 have_z and zb.shape[0] == hb.shape[0] - 1)):
             if dtype is _F64:
@@ -801,7 +790,7 @@ def fir_chunk(h, x, zi, axis, method):
                     <const float*>xb.buf, xb.shape[0],
                     <const float*>zb.buf if have_z else NULL, code)
     except (BufferError, ValueError):
-        return None     # not contiguous: numpy refuses the export
+        return None     # (plain_buffer declines refused exports itself) the general way
     finally:
         if have_z:
             PyBuffer_Release(&zb)

@@ -193,15 +193,6 @@ def _direct_any(lanes_a: _Array, v: _Array, offset: int, length: int,
     return (ar_vr - ai_vi) + 1j * (ar_vi + ai_vr)
 
 
-def _sliding_operand_nonfinite(a: Any, v: Any) -> bool:
-    """Whether the shorter 1-D operand, which the compiled fast path slides as its
-    kernel, holds NaN or inf (then the general path, whose ``_direct`` handles it)."""
-    short = v if v.shape[0] <= a.shape[0] else a
-    # One dot product is the cheapest test (0.3 us): NaN and inf make it non-finite;
-    # so does overflow of huge values, which then just take the general path.
-    return not math.isfinite(short.dot(short))
-
-
 def _signal_array(a: npt.ArrayLike, mode: object, method: object) -> _Array:
     """``a`` as an array (a scalar as one sample, as NumPy), ``mode`` and ``method``
     checked: the shared start of every signal function."""
@@ -863,11 +854,9 @@ def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
         return _with_nan_policy(
             lambda a_, v_: convolve(a_, v_, mode, axis=axis, method=method), a, v,
             nan_policy, "convolve")
-    y = signal_direct(a, v, mode, axis, method, False, _AUTO_DIRECT_MAX_MACS,
-                      _threads.get_num_threads())
-    if y is None or not _sliding_operand_nonfinite(a, v):
-        return _convolve(a, v, mode, axis, method, "convolve") if y is None else y
-    return _convolve(a, v, mode, axis, method, "convolve")
+    # 0 threads: signal_direct asks for the count only when the work can be split
+    y = signal_direct(a, v, mode, axis, method, False, _AUTO_DIRECT_MAX_MACS, 0)
+    return _convolve(a, v, mode, axis, method, "convolve") if y is None else y
 
 
 def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
@@ -965,9 +954,8 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
                                 "valid", False)
     if mode is None:
         mode = "valid"
-    y = signal_direct(a, v, mode, axis, method, True, _AUTO_DIRECT_MAX_MACS,
-                      _threads.get_num_threads())
-    if y is None or _sliding_operand_nonfinite(a, v):
+    y = signal_direct(a, v, mode, axis, method, True, _AUTO_DIRECT_MAX_MACS, 0)
+    if y is None:
         return _convolve(a, v, mode, axis, method, "correlate", conj_reverse=True)
     return y
 
