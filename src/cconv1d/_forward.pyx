@@ -657,6 +657,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
 
 cdef object _F32 = np.dtype(np.float32)
 cdef object _F64 = np.dtype(np.float64)
+cdef object _np_empty = np.empty   # per small call: no module attribute lookup
 
 
 cdef int _signal_run(const real_t* a, idx_t n, const real_t* v, idx_t m, real_t* y,
@@ -764,7 +765,7 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
                 ap, vp = vp, ap
             n, m = m, n
             correlate = False
-        y = np.empty(length, dtype=dtype)
+        y = _np_empty(length, dtype)
         PyObject_GetBuffer(y, &yb, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
         have_y = True
         if dtype is _F64:

@@ -9,6 +9,7 @@ on this kind of machine with ``benchmarks/calibrate_signal.py``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any, Literal, TypeAlias, cast
@@ -851,9 +852,11 @@ def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
     array([3. , 4.5, 9. , 6. ])
     """
     if nan_policy != "propagate":
-        return _with_nan_policy(
-            lambda a_, v_: convolve(a_, v_, mode, axis=axis, method=method), a, v,
-            nan_policy, "convolve")
+        # partial, not a lambda: a closure would make cells of these arguments on
+        # every call, the small calls' fast path included
+        return _with_nan_policy(functools.partial(convolve, mode=mode, axis=axis,
+                                                  method=method), a, v, nan_policy,
+                                "convolve")
     # 0 threads: signal_direct asks for the count only when the work can be split
     y = signal_direct(a, v, mode, axis, method, False, _AUTO_DIRECT_MAX_MACS, 0)
     return _convolve(a, v, mode, axis, method, "convolve") if y is None else y
@@ -946,8 +949,8 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
             raise ValueError(f"nan_policy='omit' cannot be combined with normalize="
                              f"{normalize!r}")
         return _with_nan_policy(
-            lambda a_, v_: correlate(a_, v_, mode, maxlag=maxlag, lags=lags,
-                                     normalize=normalize, axis=axis, method=method),
+            functools.partial(correlate, mode=mode, maxlag=maxlag, lags=lags,
+                              normalize=normalize, axis=axis, method=method),
             a, v, nan_policy, "correlate")
     if maxlag is not None or lags is not None or normalize is not None:
         return _correlate_lanes(a, v, mode, maxlag, lags, normalize, axis, method,
