@@ -176,6 +176,64 @@ def test_stream_equals_causal_conv1d(length, k, dilation, groups, bias, seed, si
     np.testing.assert_array_equal(state, padded[:, :, padded.shape[-1] - span:])
 
 
+#: (name, c_in, c_out, k, dilation, groups, batch, chunk lengths): shapes that take each
+#: of the forward's routes with the state as the chunk's left padding: one channel a row
+#: read in place (depthwise), row kernels (< 4 outputs a group), the register tile
+#: (igemm, grouped too), length blocks (a chunk of more than 1 MiB packed) and a sample
+#: split between threads (batch 1); chunks shorter and longer than the span.
+STREAM_ROUTES = [
+    ("depthwise", 8, 8, 3, 2, 8, 3, [1, 3, 40, 7]),
+    ("rows", 4, 2, 3, 1, 1, 2, [2, 1, 30]),
+    ("igemm", 16, 32, 3, 4, 1, 2, [5, 64, 3, 100]),
+    ("igemm-grouped", 32, 32, 2, 8, 4, 2, [9, 200]),
+    ("blocked", 32, 16, 3, 2, 1, 1, [9000, 1500]),
+    ("split", 16, 32, 5, 1, 1, 1, [2000, 7]),
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("route", STREAM_ROUTES, ids=[r[0] for r in STREAM_ROUTES])
+def test_stream_routes_against_torch(route, dtype, threads):
+    """Every route of the kernels reading the carried state in place, chunk by chunk,
+    against torch's causal conv1d of the whole signal in float64; inputs (read-only
+    state among them) unchanged; the state the last span input samples."""
+    import torch
+    _, c_in, c_out, k, dilation, groups, batch, sizes = route
+    rng = np.random.default_rng(len(sizes) + c_in)
+    length = sum(sizes)
+    x = rng.standard_normal((batch, c_in, length)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in // groups, k)).astype(dtype)
+    b = rng.standard_normal(c_out).astype(dtype)
+    span = dilation * (k - 1)
+    old = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        state, pieces, lo = None, [], 0
+        for size in sizes:
+            if state is not None:
+                state.flags.writeable = False
+                held = state.copy()
+            chunk = x[:, :, lo:lo + size]
+            y, new_state = cc.conv1d_stream(chunk, w, b, state=state, dilation=dilation,
+                                            groups=groups)
+            if state is not None:
+                np.testing.assert_array_equal(state, held)
+            assert y.shape == (batch, c_out, size) and y.dtype == dtype
+            pieces.append(y)
+            state, lo = new_state, lo + size
+    finally:
+        cc.set_num_threads(old)
+    expected = torch.nn.functional.conv1d(
+        torch.nn.functional.pad(torch.from_numpy(x.astype(np.float64)), (span, 0)),
+        torch.from_numpy(w.astype(np.float64)), torch.from_numpy(b.astype(np.float64)),
+        dilation=dilation, groups=groups).numpy()
+    tol = 2e-4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(np.concatenate(pieces, axis=-1), expected, atol=tol,
+                               rtol=tol)
+    np.testing.assert_array_equal(state, x[:, :, length - span:])
+
+
 def test_stream_unbatched_and_state_errors():
     w = np.ones((2, 1, 3))
     y, state = cc.conv1d_stream(np.ones((1, 4)), w)

@@ -957,7 +957,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                               else <const real_t*>NULL,
                               <real_t*>(packed + t * b_packed),
                               <real_t*>(rows_tmp + t * b_rows), &geo, c_first,
-                              c_last, mode, value, <double*>(work + t * b_work))
+                              c_last, mode, value, <double*>(work + t * b_work), NULL)
                 # A thread owns its items (blocks of dW) for every sample and adds
                 # the samples in order: each entry is summed in one fixed order.
                 _wgrad_items(&geo, &plan, &dy[n, 0, 0], <real_t*>(packed + t * b_packed),
@@ -1150,7 +1150,7 @@ cdef void _wgrad_cat(const Geometry* geo, const WgradPlan* plan, const real_t* x
     cat.l_out = count * seg
     for i in range(count):
         pack_channels(x0 + i * geo.c_in * geo.length, packed + i * seg, row, &cat,
-                      c_first, c_last, mode, value, work)
+                      c_first, c_last, mode, value, work, NULL)
         for o in range(o_first, o_last):
             memcpy(dy_cat + o * cat.ldy + i * seg, dy0 + (i * geo.c_out + o) * geo.l_out,
                    geo.l_out * sizeof(real_t))
@@ -1167,7 +1167,7 @@ cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t
     cdef Geometry block = geo[0]
     cdef idx_t lb, j0
     if mode != CC_PAD_CONSTANT:
-        pad_edges(x_n, edges, row, geo, mode, value, work, c_first, c_last)
+        pad_edges(x_n, edges, row, geo, mode, value, work, c_first, c_last, NULL)
     block.pitch = plan.block_pitch
     for lb in range(plan.n_lblocks):
         j0 = lb * plan.block_len

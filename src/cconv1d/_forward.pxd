@@ -29,7 +29,7 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
 # when stride > 1; `work` holds geo.length doubles for median padding.
 cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geometry* geo,
                         idx_t c_first, idx_t c_last, int mode, real_t value,
-                        double* work) noexcept nogil
+                        double* work, const real_t* given) noexcept nogil
 
 # Padded positions [p0, p0 + count) of channels [c_first, c_last) of one sample x
 # (C_in, L), split into phase rows of pitch `pitch` (p0 a multiple of the stride); the
@@ -44,7 +44,7 @@ cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t
 # geo.length doubles for median padding.
 cdef void pad_edges(const real_t* x, real_t* edges, real_t* row, const Geometry* geo,
                     int mode, real_t value, double* work, idx_t c_first,
-                    idx_t c_last) noexcept nogil
+                    idx_t c_last, const real_t* given) noexcept nogil
 
 # Bytes of packed input a sample may take before it is packed by length blocks, and the
 # size of a block (forward and weight gradient). Blocks of about half an L2 keep the

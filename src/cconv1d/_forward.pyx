@@ -127,19 +127,21 @@ cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t 
 
 cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geometry* geo,
                         idx_t c_first, idx_t c_last, int mode, real_t value,
-                        double* work) noexcept nogil:
-    """Pad channels [c_first, c_last) of one sample and split them into phase rows."""
+                        double* work, const real_t* given) noexcept nogil:
+    """Pad channels [c_first, c_last) of one sample and split them into phase rows;
+    ``given`` (not NULL): the left padding's samples, ``geo.left`` per channel."""
     cdef idx_t c, s = geo.stride, length = geo.length
     cdef const real_t* src
     cdef real_t* dst
     for c in range(c_first, c_last):
         src = x + c * length if length > 0 else x
-        if s == 1:
-            pad_row(src, length, packed + c * geo.pitch, geo.left, geo.right, mode,
-                    value, value, length, length, work)
-            continue
-        pad_row(src, length, row, geo.left, geo.right, mode, value, value, length, length,
+        dst = packed + c * geo.pitch if s == 1 else row
+        pad_row(src, length, dst, geo.left, geo.right, mode, value, value, length, length,
                 work)
+        if given != NULL:
+            memcpy(dst, given + c * geo.left, geo.left * sizeof(real_t))
+        if s == 1:
+            continue
         dst = packed + c * geo.phases * geo.pitch
         if real_t is float:
             cc_split_phases_f32(row, dst, geo.padded, s, geo.pitch)
@@ -233,22 +235,29 @@ cdef void _irow_item(const Geometry* geo, const real_t* packed, const idx_t* off
 
 cdef void _edge_rows(const Geometry* geo, const real_t* xc, const idx_t* offs,
                      const real_t* w, real_t b, real_t value, real_t* edge, real_t* y,
-                     idx_t first, idx_t last) noexcept nogil:
-    """Outputs [first, last) of a row whose windows reach into constant padding: copy
-    the few padded samples they read into ``edge``, then run the row kernel on it."""
+                     idx_t first, idx_t last, const real_t* given_c) noexcept nogil:
+    """Outputs [first, last) of a row whose windows reach into constant padding (or,
+    on the left, the samples ``given_c`` when not NULL): copy the few padded samples
+    they read into ``edge``, then run the row kernel on it."""
     cdef idx_t i, src, count
     if first >= last:
         return
     count = last - first + (geo.k_size - 1) * geo.dilation
     for i in range(count):
         src = first + i - geo.left
-        edge[i] = xc[src] if 0 <= src < geo.length else value
+        if 0 <= src < geo.length:
+            edge[i] = xc[src]
+        elif src < 0 and given_c != NULL:
+            edge[i] = given_c[src + geo.left]
+        else:
+            edge[i] = value
     irow(geo.kern, edge, offs, geo.k_size, w, y + first, last - first, 0, b)
 
 
 cdef void _direct_row_item(const Geometry* geo, const real_t* x_n, const idx_t* offs,
                            const real_t* rows_w, const real_t* bias, real_t* y,
-                           real_t value, real_t* edge, idx_t item) noexcept nogil:
+                           real_t value, real_t* edge, idx_t item,
+                           const real_t* given_n) noexcept nogil:
     """One input channel per output row, stride 1, constant padding (depthwise layers
     and the signal functions): the interior reads the input where it is, unpadded."""
     cdef idx_t n_col_blocks = (geo.l_out + ROW_BLOCK - 1) // ROW_BLOCK
@@ -259,15 +268,17 @@ cdef void _direct_row_item(const Geometry* geo, const real_t* x_n, const idx_t* 
     cdef const real_t* w = rows_w + o * geo.k_size
     cdef real_t b = bias[o] if bias != NULL else 0
     cdef real_t* yo = y + o * geo.ldy
+    cdef const real_t* given_c = (given_n + (o // geo.o_per_group) * geo.left
+                                  if given_n != NULL else <const real_t*>NULL)
     # Output j reads x[j - left + k*d]: inside the signal for j in [left, left + L - span]
     cdef idx_t lo = max(j0, geo.left)
     cdef idx_t hi = min(j1, geo.left + geo.length - (geo.k_size - 1) * geo.dilation)
     if lo < hi:
         irow(geo.kern, xc + (lo - geo.left), offs, geo.k_size, w, yo + lo, hi - lo, 0, b)
-        _edge_rows(geo, xc, offs, w, b, value, edge, yo, j0, lo)
-        _edge_rows(geo, xc, offs, w, b, value, edge, yo, hi, j1)
+        _edge_rows(geo, xc, offs, w, b, value, edge, yo, j0, lo, given_c)
+        _edge_rows(geo, xc, offs, w, b, value, edge, yo, hi, j1, given_c)
     else:
-        _edge_rows(geo, xc, offs, w, b, value, edge, yo, j0, j1)
+        _edge_rows(geo, xc, offs, w, b, value, edge, yo, j0, j1, given_c)
 
 
 cdef void _run_items(const Geometry* geo, bint by_rows, const real_t* packed,
@@ -337,6 +348,38 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
     check_status(status, "conv1d")
 
 
+def conv1d_stream_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, T), T >= 1
+                          const real_t[:, :, ::1] w,      # IN  (C_out, C_in/groups, K)
+                          const real_t[::1] bias,         # IN  (C_out,) or length 0
+                          const real_t[:, :, ::1] state,  # IN  (N, C_in, d*(K-1))
+                          real_t[:, :, ::1] y,            # OUT (N, C_out, T)
+                          idx_t dilation, idx_t groups, int n_threads):
+    """The causal conv1d of a stream's chunk ``x`` whose left padding is the carried
+    input ``state`` (``cconv1d.conv1d_stream``): the kernels read the state where it
+    is, as a padding mode's samples, so neither it nor the chunk is concatenated. The
+    caller checked shapes and dtypes. ``n_threads`` <= 0: the thread count is asked
+    for only when the work is large enough to be split (a stream's small chunks spare
+    the affinity query)."""
+    if x.shape[0] == 0 or y.shape[1] == 0 or y.shape[2] == 0:
+        return
+    cdef idx_t span = state.shape[2]
+    if n_threads <= 0:
+        n_threads = 1
+        if (2.0 * x.shape[0] * y.shape[1] * y.shape[2] * w.shape[1] * w.shape[2]
+                >= PARALLEL_MIN_FLOPS):
+            n_threads = _threads.get_num_threads()
+    cdef int status
+    with nogil:
+        status = _forward_impl(
+            &x[0, 0, 0] if x.shape[1] > 0 else <const real_t*>NULL,
+            x.shape[0], x.shape[1], x.shape[2], &w[0, 0, 0], w.shape[0], w.shape[1],
+            w.shape[2], &bias[0] if bias.shape[0] > 0 else <const real_t*>NULL,
+            &y[0, 0, 0], y.shape[2], span, 0, CC_PAD_CONSTANT, 0.0, 1, dilation, groups,
+            False, n_threads,
+            &state[0, 0, 0] if span > 0 and x.shape[1] > 0 else <const real_t*>NULL)
+    check_status(status, "conv1d_stream")
+
+
 def forward(ConvSpec spec, x, w, b, y, bint flip, int n_threads):
     """:func:`cconv1d.conv1d` into ``y`` for the checked call ``spec``: ``x``
     ``(N, C_in, L)``, ``w``, ``b`` (length 0 for none) and ``y`` ``(N, C_out, L_out)``
@@ -364,7 +407,7 @@ cdef struct Plan:
 
 
 cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t itemsize,
-                     int n_threads) noexcept nogil:
+                     int n_threads, bint given) noexcept nogil:
     """Fills ``geo.pitch`` and the plan of a forward call (sizes before any allocation).
 
     Packing: a sample whose padded, phase-split channels fit WHOLE_SAMPLE bytes is packed
@@ -425,7 +468,7 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
         n_edge = ROW_BLOCK + span
     elif plan.blocked:
         n_packed = rows * plan.block_pitch
-        if mode != CC_PAD_CONSTANT:
+        if mode != CC_PAD_CONSTANT or given:
             # The padding's samples of every channel, made once per call by pad_row
             # (into a row per thread) and read by every block that reaches an edge.
             n_edges = n_batch * geo.c_in * (geo.left + geo.right)
@@ -492,14 +535,16 @@ cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t
 
 cdef void pad_edges(const real_t* x, real_t* edges, real_t* row, const Geometry* geo,
                     int mode, real_t value, double* work, idx_t c_first,
-                    idx_t c_last) noexcept nogil:
+                    idx_t c_last, const real_t* given) noexcept nogil:
     """The padding samples (``left`` then ``right`` per channel) of channels
-    ``[c_first, c_last)`` of one sample, made by ``pad_row`` in ``row``."""
+    ``[c_first, c_last)`` of one sample, made by ``pad_row`` in ``row``; ``given`` (not
+    NULL): the left ones, ``geo.left`` per channel."""
     cdef idx_t c, pads = geo.left + geo.right
     for c in range(c_first, c_last):
         pad_row(x + c * geo.length, geo.length, row, geo.left, geo.right, mode, value,
                 value, geo.length, geo.length, work)
-        memcpy(edges + c * pads, row, geo.left * sizeof(real_t))
+        memcpy(edges + c * pads, given + c * geo.left if given != NULL else row,
+               geo.left * sizeof(real_t))
         memcpy(edges + c * pads + geo.left, row + geo.left + geo.length,
                geo.right * sizeof(real_t))
 
@@ -507,7 +552,7 @@ cdef void pad_edges(const real_t* x, real_t* edges, real_t* row, const Geometry*
 cdef void _run_block(const Geometry* geo, const Plan* plan, const real_t* x_n,
                      real_t* packed, const real_t* edges_n, const idx_t* offs,
                      const real_t* weights, const real_t* bias, real_t* y_n, idx_t lblock,
-                     int mode, real_t value) noexcept nogil:
+                     int mode, real_t value, bint given) noexcept nogil:
     """Length block ``lblock`` of one sample: pack its channels, then run its items."""
     cdef Geometry block = geo[0]
     cdef idx_t j0 = lblock * plan.block_len
@@ -515,7 +560,7 @@ cdef void _run_block(const Geometry* geo, const Plan* plan, const real_t* x_n,
     block.pitch = plan.block_pitch
     pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
                (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
-               edges_n, value, mode == CC_PAD_CONSTANT, 0, geo.c_in)
+               edges_n, value, mode == CC_PAD_CONSTANT and not given, 0, geo.c_in)
     _run_items(&block, plan.by_rows, packed, offs, weights, bias, y_n + j0, 0,
                _irow_items(&block) if plan.by_rows else _igemm_items(&block))
 
@@ -532,7 +577,7 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
     cdef Plan plan
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
-    _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads)
+    _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False)
     return plan.total
 
 
@@ -540,15 +585,19 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                        const real_t* w, idx_t c_out, idx_t c_per_group, idx_t k_size,
                        const real_t* bias_ptr, real_t* y, idx_t l_out, idx_t left,
                        idx_t right, int mode, double pad_value, idx_t stride,
-                       idx_t dilation, idx_t groups, bint flip,
-                       int n_threads) noexcept nogil:
+                       idx_t dilation, idx_t groups, bint flip, int n_threads,
+                       const real_t* given=NULL) noexcept nogil:
     """conv1d_forward on raw C-contiguous buffers (n_batch, c_out, l_out >= 1): CC_OK, or
-    CC_ENOMEM when the workspace cannot be allocated (raised once the GIL is back)."""
+    CC_ENOMEM when the workspace cannot be allocated (raised once the GIL is back).
+    ``given`` (not NULL): the left padding's samples, ``(n_batch, c_in, left)``, in
+    place of the mode's (a stream's carried input: ``conv1d_stream``)."""
     cdef Geometry geo
     cdef Plan plan
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), sizeof(real_t))
-    _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), n_threads)
+    if geo.left == 0:
+        given = NULL
+    _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), n_threads, given != NULL)
     cdef bint by_rows = plan.by_rows, by_sample = plan.by_sample
     cdef idx_t n_items = plan.n_items
     cdef int threads = plan.threads
@@ -569,6 +618,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef real_t value = <real_t>pad_value
     cdef idx_t n, t, item, unit
     cdef const real_t* x_n
+    cdef const real_t* given_n = NULL
+    cdef idx_t given_stride = c_in * geo.left
     _pack_weights(w, &geo, flip, by_rows, weights)
     if plan.direct:
         # No packing: a long signal is never copied to pad it.
@@ -578,7 +629,9 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                 _direct_row_item(&geo, x + (item // n_items) * c_in * length, offs,
                                  weights, bias_ptr,
                                  y + (item // n_items) * c_out * l_out, value,
-                                 <real_t*>edge, item % n_items)
+                                 <real_t*>edge, item % n_items,
+                                 given + (item // n_items) * given_stride
+                                 if given != NULL else <const real_t*>NULL)
         else:
             # Rows are short work (a depthwise row: ~1 us): handed out in chunks
             # (16 per thread), or the shared counter costs more than the rows
@@ -590,7 +643,9 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                                  weights, bias_ptr,
                                  y + (item // n_items) * c_out * l_out, value,
                                  <real_t*>(edge + threadid() * b_edge),
-                                 item % n_items)
+                                 item % n_items,
+                                 given + (item // n_items) * given_stride
+                                 if given != NULL else <const real_t*>NULL)
         free(block)
         return CC_OK
     if plan.blocked:
@@ -600,12 +655,14 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
         # shorter block leaves earlier samples there: finite, and never stored).
         memset(packed, 0, plan.n_scratch * b_packed)
         n_units = n_batch * plan.n_lblocks
-        if mode != CC_PAD_CONSTANT:
+        if mode != CC_PAD_CONSTANT or given != NULL:
             for n in prange(n_batch, schedule="static", num_threads=threads):
                 t = threadid()
                 pad_edges(x + n * c_in * length, edges + n * c_in * pads,
                           <real_t*>(row + t * b_row), &geo, mode, value,
-                          <double*>(work + t * b_work), 0, geo.c_in)
+                          <double*>(work + t * b_work), 0, geo.c_in,
+                          given + n * given_stride if given != NULL
+                          else <const real_t*>NULL)
         # A unit is one length block of one sample: packed, then computed, by
         # one thread, so its packed block stays in that core's L2.
         for unit in prange(n_units, schedule="dynamic", num_threads=threads):
@@ -614,7 +671,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
             _run_block(&geo, &plan, x + n * c_in * length,
                        <real_t*>(packed + t * b_packed), edges + n * c_in * pads,
                        offs, weights, bias_ptr, y + n * c_out * l_out,
-                       unit % plan.n_lblocks, mode, value)
+                       unit % plan.n_lblocks, mode, value, given != NULL)
         free(block)
         return CC_OK
     fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch,
@@ -626,16 +683,20 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
             for n in range(n_batch):
                 x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
                 pack_channels(x_n, <real_t*>packed, <real_t*>row, &geo, 0, geo.c_in,
-                              mode, value, <double*>work)
+                              mode, value, <double*>work,
+                              given + n * given_stride if given != NULL
+                              else <const real_t*>NULL)
                 _run_items(&geo, by_rows, <real_t*>packed, offs, weights, bias_ptr,
                            y + n * c_out * l_out, 0, n_items)
         else:
             for n in prange(n_batch, schedule="dynamic", num_threads=threads):
                 t = threadid()
                 x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
+                given_n = (given + n * given_stride if given != NULL
+                           else <const real_t*>NULL)
                 pack_channels(x_n, <real_t*>(packed + t * b_packed),
                               <real_t*>(row + t * b_row), &geo, 0, geo.c_in, mode,
-                              value, <double*>(work + t * b_work))
+                              value, <double*>(work + t * b_work), given_n)
                 _run_items(&geo, by_rows, <real_t*>(packed + t * b_packed), offs,
                            weights, bias_ptr, y + n * c_out * l_out, 0, n_items)
         free(block)
@@ -644,7 +705,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     for n in range(n_batch):
         x_n = x + n * c_in * length if length > 0 else <const real_t*>NULL
         pack_channels(x_n, <real_t*>packed, <real_t*>row, &geo, 0, geo.c_in, mode,
-                      value, <double*>work)
+                      value, <double*>work, given + n * given_stride if given != NULL
+                      else <const real_t*>NULL)
         for item in prange(n_items, schedule="dynamic", num_threads=threads):
             _run_items(&geo, by_rows, <real_t*>packed, offs, weights, bias_ptr,
                        y + n * c_out * l_out, item, item + 1)

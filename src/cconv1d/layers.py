@@ -12,6 +12,7 @@ from numpy.typing import DTypeLike, NDArray
 from cconv1d import _spec
 from cconv1d._typing import ArrayLike, FloatArray, Method, Padding, PaddingWord, PadMode
 from cconv1d.functional import conv1d, conv1d_backward
+from cconv1d.stream import conv1d_stream
 
 __all__ = ["Conv1d"]
 
@@ -186,8 +187,6 @@ class Conv1d:
         True
         >>> layer.reset_stream()
         """
-        from cconv1d.stream import conv1d_stream
-
         span = self.dilation * (self.kernel_size - 1)
         left, right, _ = _spec.conv1d_geometry(1, self.kernel_size, 1, self.padding,
                                                self.dilation)
