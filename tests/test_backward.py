@@ -507,16 +507,55 @@ def test_wide_layer_weight_gradient_of_long_samples(dtype):
     np.testing.assert_allclose(ours, ref, rtol=0, atol=tol)
 
 
+@pytest.mark.parametrize("wide", [True, False], ids=["wgemm", "wgrad"])
+def test_long_sample_weight_gradient_parts(wide):
+    """Samples long enough to be packed by length blocks are summed in up to four parts
+    of blocks, each with its own accumulators, added in order: threads share a sample
+    by parts. Against torch in float64 (two samples, reflect padding: the edges are
+    made once per part), and bit for bit the same at 1, 2, 3 and 5 threads (float64
+    shows a changed order of the float64 sums, which float32's rounding would hide)."""
+    import torch
+    c_in, k, dilation = 8, 3, 3
+    c_out = 2 * _lanes(np.float32) if wide else 5
+    rng = np.random.default_rng(12)
+    for dtype in (np.float64, np.float32):
+        length = (3 << 20) // (c_in * np.dtype(dtype).itemsize)
+        x = rng.standard_normal((2, c_in, length)).astype(dtype)
+        w = rng.standard_normal((c_out, c_in, k)).astype(dtype)
+        kw = dict(padding="same", dilation=dilation, padding_mode="reflect")
+        g = rng.standard_normal((2, c_out, length)).astype(dtype)
+        if dtype == np.float64:
+            xt = torch.from_numpy(x).requires_grad_(True)
+            wt = torch.from_numpy(w).requires_grad_(True)
+            pad = dilation * (k - 1) // 2
+            y = torch.nn.functional.conv1d(
+                torch.nn.functional.pad(xt, (pad, pad), mode="reflect"), wt,
+                dilation=dilation)
+            y.backward(torch.from_numpy(g))
+            ours = cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight
+            np.testing.assert_allclose(ours, wt.grad.numpy(), rtol=0, atol=1e-9)
+        results = []
+        try:
+            for threads in (1, 2, 3, 5):
+                cc.set_num_threads(threads)
+                results.append(cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight)
+        finally:
+            cc.set_num_threads(None)
+        for r in results[1:]:
+            np.testing.assert_array_equal(r, results[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", WGEMM_CASES[:5], ids=lambda c: f"{c[1]}x{c[2]}k{c[3]}")
-def test_wide_layer_weight_gradient_does_not_depend_on_threads(case):
+def test_wide_layer_weight_gradient_does_not_depend_on_threads(case, dtype):
     n, c_in, (vec, extra), k, stride, dilation, groups, length, padding, mode = case
-    c_out = groups * (vec * _lanes(np.float32) + extra)
+    c_out = groups * (vec * _lanes(dtype) + extra)
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((n, c_in, length)).astype(np.float32)
-    w = rng.standard_normal((c_out, c_in // groups, k)).astype(np.float32)
+    x = rng.standard_normal((n, c_in, length)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in // groups, k)).astype(dtype)
     kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
               padding_mode=mode)
-    g = rng.standard_normal(cc.conv1d(x, w, **kw).shape).astype(np.float32)
+    g = rng.standard_normal(cc.conv1d(x, w, **kw).shape).astype(dtype)
     results = []
     try:
         for threads in (1, 2, 3, 5):

@@ -64,6 +64,8 @@ cdef enum:
                                  # GFLOP/s, 1/1 deep-channels at 189, these at 175/195
     PANEL_BYTES = 524288  # wgemm: a chunk's panels of a group's dy rows, at most (L2)
     PANEL_MIN_CHUNK = 256 # ... unless that leaves fewer positions than this per call
+    WGRAD_PARTS = 4       # a long sample's length blocks in at most this many parts,
+    PARTS_ACC_BYTES = 1 << 18  # each with its own accumulators while they fit this
 
 
 
@@ -877,8 +879,6 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
         memset(&dw[0, 0, 0], 0, dw.shape[0] * dw.shape[1] * dw.shape[2] * sizeof(real_t))
         return CC_OK
     cdef bint gemm = _wgrad_gemm(&geo, sizeof(real_t))
-    cdef idx_t n_items = _wgrad_n_items(&geo, gemm, sizeof(real_t), threads)
-    threads = <int>min(<idx_t>threads, n_items)
     cdef WgradPlan plan
     # Concatenating samples multiplies the zero gaps of dy by the neighbouring samples:
     # only for finite input and padding, or a NaN would reach dW entries that never
@@ -889,6 +889,12 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
             &x[0, 0, 0] if x.shape[1] * x.shape[2] > 0 else <const real_t*>NULL,
             n_batch * x.shape[1] * x.shape[2])):
         _wgrad_plan(&plan, &geo, n_batch, mode, sizeof(real_t), threads, False)
+    # Work units: each part's items (wgemm's rectangles, made for the threads a part
+    # gets, or wgrad's blocks), parts outermost.
+    cdef idx_t n_rect = (plan.pv * plan.pq if gemm
+                         else _wgrad_n_items(&geo, False, sizeof(real_t), threads))
+    cdef idx_t n_items = n_rect * plan.parts
+    threads = <int>min(<idx_t>threads, n_items)
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         return CC_ENOMEM
@@ -906,7 +912,8 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef idx_t ng, n0, o_first, o_last
     cdef real_t value = <real_t>pad_value
     cdef idx_t per_thread = (n_items + threads - 1) // threads
-    cdef idx_t first, last, c_first, c_last
+    cdef idx_t first, last, c_first, c_last, part, i0, i1
+    cdef size_t acc_len = geo.c_out * geo.n_pairs
     if plan.in_place:
         geo.pitch = geo.length
     fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
@@ -922,7 +929,28 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     for t in prange(threads, schedule="static", num_threads=threads):
         first = t * per_thread
         last = min(first + per_thread, n_items)
-        if first < last:
+        if first < last and plan.parts > 1:
+            # Length-block parts (long samples only): this thread's units part by part,
+            # each part's items over its blocks into its own accumulators.
+            part = first // n_rect
+            while part * n_rect < last:
+                i0 = max(first, part * n_rect) - part * n_rect
+                i1 = min(last, (part + 1) * n_rect) - part * n_rect
+                c_first = c_last = o_first = o_last = 0
+                _wgrad_rows(&geo, &plan, sizeof(real_t), i0, i1, &c_first, &c_last,
+                            &o_first, &o_last)
+                for n in range(n_batch):
+                    _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
+                                  <real_t*>(packed + t * b_packed),
+                                  <real_t*>(rows_tmp + t * b_rows),
+                                  <real_t*>(edges + t * b_edges),
+                                  <double*>(work + t * b_work), offs,
+                                  dw_acc + part * acc_len, i0, i1, c_first, c_last, mode,
+                                  value, <real_t*>(dy_rows + t * b_dy_rows),
+                                  part * plan.n_lblocks // plan.parts,
+                                  (part + 1) * plan.n_lblocks // plan.parts)
+                part = part + 1
+        elif first < last:
             # Items run group by group: pack only the channels of its groups (and, when
             # concatenating, copy only its dy rows). Assigned here first, so that prange
             # makes them private to the thread before their addresses are passed on.
@@ -947,7 +975,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                                   <real_t*>(edges + t * b_edges),
                                   <double*>(work + t * b_work), offs, dw_acc,
                                   first, last, c_first, c_last, mode, value,
-                                  <real_t*>(dy_rows + t * b_dy_rows))
+                                  <real_t*>(dy_rows + t * b_dy_rows), 0, plan.n_lblocks)
                     continue
                 if plan.in_place:
                     _wgrad_items(&geo, &plan, &dy[n, 0, 0], &x[n, 0, 0], offs, dw_acc,
@@ -964,6 +992,11 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                              offs, dw_acc, first, last, <real_t*>(dy_rows + t * b_dy_rows))
     cdef idx_t o_pg = geo.o_per_group
     cdef const double* acc_g
+    cdef size_t e
+    for part in range(1, plan.parts):
+        # the parts' sums added in their order: the same bits at any thread count
+        for e in range(acc_len):
+            dw_acc[e] += dw_acc[part * acc_len + e]
     if gemm:
         # wgemm's accumulators are dW transposed per group, (n_pairs, o_per_group): dW
         # is written along its rows and the accumulators read down their columns
@@ -1013,6 +1046,7 @@ cdef struct WgradPlan:
     bint gemm                 # wgemm's items (_wgrad_gemm), else wgrad's
     bint in_place             # wgemm on the caller's rows, unpacked (pitch: the length)
     idx_t pv, pq              # wgemm: its split into rectangles (_wgemm_parts)
+    idx_t parts               # length-block parts, each with its own accumulators
     idx_t chunk               # positions per kernel call
     idx_t block_len, n_lblocks, block_pitch
     idx_t cat, seg, cat_ldy   # samples per concatenated group (1: none), their stride
@@ -1054,7 +1088,6 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     cdef idx_t lanes = vector_lanes(geo.kern, itemsize), o_lanes
     cdef size_t cursor = 0
     plan.gemm = _wgrad_gemm(geo, itemsize)
-    _wgemm_parts(geo, itemsize, threads, &plan.pv, &plan.pq)
     # wgemm's panels hold a chunk of a group's dy rows; chunks of W_CHUNK >> s positions
     # (s by the shape only) keep them within PANEL_BYTES and still divide a length
     # block, so every entry sums the same calls in the same order on every route.
@@ -1110,7 +1143,20 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     else:
         n_packed = rows * geo.pitch
         n_row = geo.padded if geo.stride > 1 else 1
-    plan.b_acc = aligned_bytes(geo.c_out * geo.n_pairs * sizeof(double))
+    # Parts: a long sample's length blocks in up to WGRAD_PARTS runs, each summed into
+    # accumulators of its own that are added in order at the end. Threads then share a
+    # sample by parts, each transposing and packing only its own positions (splitting
+    # the dW entries instead made every thread transpose all of a few channels' dy: 1.4x
+    # on two threads for 32 channels of 65536 samples). The parts depend on the shape
+    # only, so every entry is still summed in one order whatever the thread count; they
+    # are made only while their accumulators stay small (wide layers split their
+    # entries without repeating work).
+    plan.parts = 1
+    if (plan.blocked and plan.n_lblocks > 1
+            and geo.c_out * geo.n_pairs * sizeof(double) <= PARTS_ACC_BYTES // WGRAD_PARTS):
+        plan.parts = min(plan.n_lblocks, <idx_t>WGRAD_PARTS)
+    _wgemm_parts(geo, itemsize, max(1, threads // plan.parts), &plan.pv, &plan.pq)
+    plan.b_acc = aligned_bytes(plan.parts * geo.c_out * geo.n_pairs * sizeof(double))
     plan.b_packed = aligned_bytes(n_packed * itemsize)
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_work = aligned_bytes(n_work * sizeof(double))
@@ -1162,14 +1208,15 @@ cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t
                         const real_t* dy_n, real_t* packed, real_t* row, real_t* edges,
                         double* work, const idx_t* offs, double* dw, idx_t first,
                         idx_t last, idx_t c_first, idx_t c_last, int mode,
-                        real_t value, real_t* dy_rows) noexcept nogil:
-    """One sample's share of dW items [first, last), a packed length block at a time."""
+                        real_t value, real_t* dy_rows, idx_t lb0, idx_t lb1) noexcept nogil:
+    """One sample's share of dW items [first, last) over length blocks [lb0, lb1), a
+    packed block at a time."""
     cdef Geometry block = geo[0]
     cdef idx_t lb, j0
     if mode != CC_PAD_CONSTANT:
         pad_edges(x_n, edges, row, geo, mode, value, work, c_first, c_last, NULL)
     block.pitch = plan.block_pitch
-    for lb in range(plan.n_lblocks):
+    for lb in range(lb0, lb1):
         j0 = lb * plan.block_len
         block.l_out = min(plan.block_len, geo.l_out - j0)
         pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
