@@ -35,13 +35,13 @@ A lag window whose overlaps all span the middle of the lane and of the template
 """
 
 from cython.parallel cimport prange, threadid
-from libc.math cimport NAN, sqrt
+from libc.math cimport NAN, isfinite, sqrt
 from libc.stdlib cimport free, malloc
 
 from cconv1d._kernels cimport active_kernels, cc_kernels_t, irow
 from cconv1d._typedefs cimport idx_t, real_t
 
-from cconv1d import _forward
+from cconv1d import _forward, _threads
 
 
 cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, double offset,
@@ -641,7 +641,6 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
 def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)
                   const real_t[:, ::1] originals,   # IN  (lanes, n): a, for change counts
                   const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
-                  const real_t[:, ::1] vcentred,    # IN  same shape: v - mean(v)
                   real_t[:, ::1] out,               # OUT (lanes, count)
                   idx_t first, int n_threads):
     """Pearson coefficients at the unit-step lags ``first + j`` that all overlap the whole
@@ -650,7 +649,10 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
     then the window sums and r from it (one pass on AVX-512), so the lane is read once
     and only r is written, the memory traffic of the raw correlation alone. Blocks run
     in parallel. A lane holding NaN or inf is redone whole by the one-chain route that
-    counts them (raw sums into ``out``, then r in place)."""
+    counts them (raw sums into ``out``, then r in place). The template is centred here
+    by the mean of its finite values (``v - mean``, rounded to the working type).
+    ``n_threads`` <= 0: the thread count is asked for only when there are several
+    blocks (small calls spare the affinity query and the parallel region)."""
     cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
     cdef idx_t count = out.shape[1], per_lane = (count + _FUSED_BLOCK - 1) // _FUSED_BLOCK
     cdef bint per_lane_v = vrows.shape[0] > 1
@@ -663,6 +665,8 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
         raise ValueError("pearson_valid: lags must all overlap the whole template")
     cdef int simd = _simd_level()
     cdef const cc_kernels_t* kern = active_kernels()
+    if n_threads <= 0:
+        n_threads = _threads.get_num_threads() if lanes * per_lane > 1 else 1
     cdef int threads = max(1, min(n_threads, lanes * per_lane))
     cdef idx_t v_lanes = vrows.shape[0]
     # Per template lane: sum_v, sum_vv, var_v, and whether every r is NaN (constant or
@@ -673,17 +677,28 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
     # Per thread: raw, s1, s2 (a block each) and the change markers (block + m).
     cdef idx_t scratch = 4 * _FUSED_BLOCK + m
     cdef double* work = <double*>malloc(threads * scratch * sizeof(double))
-    cdef double mean_a, inv = 1.0 / m, shift
+    cdef real_t* vcentred = <real_t*>malloc(v_lanes * m * sizeof(real_t))
+    cdef double mean_a, inv = 1.0 / m, shift, v_sum, v_count
     cdef double* pv
     try:
-        if terms == NULL or offs == NULL or finite == NULL or work == NULL:
+        if (terms == NULL or offs == NULL or finite == NULL or work == NULL
+                or vcentred == NULL):
             raise MemoryError("correlate(normalize='pearson'): cannot allocate scratch")
         pv = terms + 4 * v_lanes
         with nogil:
             for t in range(m):
                 offs[t] = t
             for vl in range(v_lanes):
-                _prefixes(&vcentred[vl, 0], &vrows[vl, 0], m, 0.0, pv, pv + (m + 1),
+                # centred by the mean of its finite values (Pearson's r does not change)
+                v_sum = v_count = 0.0
+                for t in range(m):
+                    if isfinite(vrows[vl, t]):
+                        v_sum = v_sum + vrows[vl, t]
+                        v_count = v_count + 1.0
+                mean_a = v_sum / v_count if v_count > 0.0 else 0.0
+                for t in range(m):
+                    vcentred[vl * m + t] = <real_t>(vrows[vl, t] - mean_a)
+                _prefixes(&vcentred[vl * m], &vrows[vl, 0], m, 0.0, pv, pv + (m + 1),
                           pv + 2 * (m + 1), pv + 3 * (m + 1))
                 terms[4 * vl] = pv[m]
                 terms[4 * vl + 1] = pv[2 * (m + 1) - 1]
@@ -696,7 +711,8 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
                 _template_terms(m, 0.0, terms[4 * vl], terms[4 * vl + 1],
                                 terms[4 * vl + 3] != 0.0, &out[lane, 0], count, &inv,
                                 &terms[4 * vl + 2], &shift)
-            for item in prange(lanes * per_lane, schedule="dynamic", num_threads=threads):
+            for item in prange(lanes * per_lane, schedule="dynamic",
+                               num_threads=threads):
                 lane = item // per_lane
                 vl = lane if per_lane_v else 0
                 if terms[4 * vl + 3] != 0.0:
@@ -705,7 +721,7 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
                 nb = min(_FUSED_BLOCK, count - b0)
                 tid = threadid()
                 _fused_block(kern, &rows[lane, first + b0], &originals[lane, first + b0],
-                             offs, &vcentred[vl, 0], nb, m, terms[4 * vl], inv,
+                             offs, &vcentred[vl * m], nb, m, terms[4 * vl], inv,
                              terms[4 * vl + 2], &out[lane, b0],
                              <real_t*>(work + tid * scratch),
                              work + tid * scratch + _FUSED_BLOCK,
@@ -718,7 +734,7 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
                 # NaN or inf in the lane: raw sums for every lag into out, then the
                 # one-chain route that counts them, r in place.
                 vl = lane if per_lane_v else 0
-                irow(kern, &rows[lane, first], offs, m, &vcentred[vl, 0], &out[lane, 0],
+                irow(kern, &rows[lane, first], offs, m, &vcentred[vl * m], &out[lane, 0],
                      count, 0, 0)
                 mean_a = _mean(&rows[lane, 0], n)
                 _sliding_run(&rows[lane, 0], &originals[lane, 0], mean_a, &out[lane, 0],
@@ -729,3 +745,4 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
         free(offs)
         free(finite)
         free(work)
+        free(vcentred)

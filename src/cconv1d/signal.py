@@ -615,7 +615,6 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     # the lane's own offset is taken out exactly in pearson_lags, whose prefix sums are
     # centred. float32 sums of an uncentred lane would lose the digits the offset
     # takes, so there the lanes are centred (in float64, then rounded) too.
-    centred_v = np.ascontiguousarray(vrows - _finite_mean(vrows), dtype=dtype)
     lanes_in = rows
     if dtype == np.float32:
         lanes_in = np.ascontiguousarray(rows - _finite_mean(rows), dtype=dtype)
@@ -624,12 +623,13 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
             and (method == "direct" or method == "auto" and _auto_method(
                 n, m, first, 1, count, lanes, False) == "direct")):
         # Template matching by direct sums: raw sums, window sums and r block by block
-        # (pearson_valid), reading the lane once and writing only r.
+        # (pearson_valid, which centres the template itself), reading the lane once and
+        # writing only r; 0 threads: asked for only when there are several blocks.
         fused = np.empty((lanes, count), dtype=dtype)
         pearson_valid(np.ascontiguousarray(lanes_in), np.ascontiguousarray(rows),
-                      np.ascontiguousarray(vrows), centred_v, fused, first,
-                      _threads.get_num_threads())
+                      np.ascontiguousarray(vrows), fused, first, 0)
         return fused
+    centred_v = np.ascontiguousarray(vrows - _finite_mean(vrows), dtype=dtype)
     raw = np.ascontiguousarray(
         _lag_correlate(lanes_in, centred_v, first, step, count, method, dtype, False))
     if (lo, hi) == (0, total) and raw.flags.writeable and raw.shape == (lanes, total):
