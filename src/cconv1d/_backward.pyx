@@ -92,7 +92,7 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
                             const idx_t* offs, const idx_t* phase_offs,
                             const idx_t* phase_pairs, const real_t* weights,
                             const idx_t* phase_weights, real_t* dxph, idx_t first,
-                            idx_t last) noexcept nogil:
+                            idx_t last, const real_t* bias) noexcept nogil:
     """Items (phase, group, column block, group of row_group channel blocks) [or (phase,
     channel, row block)] of phase-row positions [q0, q0 + q_count) of one sample; dxph
     is (C_in, phases, dxph_pitch) and ``dyp`` the padded dy from position q0 on.
@@ -102,7 +102,9 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
     L2 (one block per item over all pairs reloaded them from L2 for every block: deep
     channels' input gradient ran at 187 GFLOP/s against the forward's 206 on Sapphire
     Rapids). A chunk's partial sums go through the output and back, unchanged in value,
-    so the chunking changes no result bit."""
+    so the chunking changes no result bit. ``bias`` (not NULL: conv_transpose1d's, one
+    per input channel) starts every sum, as the forward's bias does: the phase rows'
+    padding positions get it too, and constant padding's adjoint drops them."""
     cdef idx_t item, rho, rest, g, b, b0, b1, c, c0, rows, j, j0, j1, n_cols, n_pairs, cols
     cdef idx_t pc, n_chunk, c_groups = _grad_row_groups(geo)
     cdef idx_t s = geo.stride, q_len, mr = geo.mr, col_block = geo.col_block
@@ -135,7 +137,7 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
             out = dxph + (c * geo.phases + rho) * geo.dxph_pitch
             irow(geo.kern, dyp + g * geo.o_per_group * geo.dy_pitch + j0, offs + phase_offs[rho],
                  n_pairs, weights + phase_weights[rho] + c * n_pairs, out + j0, j1 - j0,
-                 0, 0)
+                 0, bias[c] if bias != NULL else 0)
         else:
             j1 = min(j0 + col_block, q_len)
             if j1 <= j0:
@@ -154,7 +156,8 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
                         igemm(geo.kern, dyp + g * geo.o_per_group * geo.dy_pitch + j,
                               offs + phase_offs[rho] + pc, n_chunk, panel, out + j,
                               geo.phases * geo.dxph_pitch, rows, min(cols, j1 - j),
-                              pc > 0, NULL)
+                              pc > 0, bias + c0 if bias != NULL and pc == 0
+                              else <const real_t*>NULL)
                     j += cols
                 pc += geo.pair_block
 
@@ -269,22 +272,26 @@ def grad_input(const real_t[:, :, ::1] dy,       # IN  (N, C_out, L_out)
                real_t[:, :, ::1] dx,             # OUT (N, C_in, L)
                const real_t[:, :, ::1] x,        # IN  (N, C_in, L), or (0, 0, 0)
                idx_t left, idx_t right, int mode,
-               idx_t stride, idx_t dilation, idx_t groups, bint flip, int n_threads):
-    """dL/dx of conv1d for validated arrays; with mode=constant also conv_transpose1d.
+               idx_t stride, idx_t dilation, idx_t groups, bint flip, int n_threads,
+               const real_t[::1] bias=None):  # IN  (C_in,): conv_transpose1d's, or None
+    """dL/dx of conv1d for validated arrays; with mode=constant also conv_transpose1d,
+    whose ``bias`` (constant mode only) starts every sum (no pass of its own over dx).
 
     ``x`` is needed only by the median/minimum/maximum padding modes.
     """
     cdef int status
+    cdef const real_t* bp = (&bias[0] if bias is not None and bias.shape[0] > 0
+                             else <const real_t*>NULL)
     with nogil:
         status = _grad_input_run(dy, w, dx, x, left, right, mode, stride, dilation, groups,
-                                 flip, n_threads)
+                                 flip, n_threads, bp)
     check_status(status, "conv1d_backward")
 
 
 cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
                          real_t[:, :, ::1] dx, const real_t[:, :, ::1] x, idx_t left,
                          idx_t right, int mode, idx_t stride, idx_t dilation, idx_t groups,
-                         bint flip, int n_threads) noexcept nogil:
+                         bint flip, int n_threads, const real_t* bias) noexcept nogil:
     cdef GradGeometry geo
     cdef idx_t n_batch = dx.shape[0], k_size = w.shape[2]
     _grad_geometry(&geo, dx.shape[1], dx.shape[2], w.shape[0], w.shape[1], k_size, left,
@@ -334,7 +341,7 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
             _grad_block(&geo, &plan, by_rows, &dy[n, 0, 0],
                         <real_t*>(dyp + t * b_dyp), offs, starts, weights,
                         <real_t*>(dxph + t * b_dxph), &dx[n, 0, 0],
-                        edge_grad + n * geo.c_in * pads, unit % plan.n_qblocks)
+                        edge_grad + n * geo.c_in * pads, unit % plan.n_qblocks, bias)
         if mode != CC_PAD_CONSTANT and pads > 0:
             # The padding's gradient folded back onto the samples it came from.
             for item in prange(n_batch * geo.c_in, schedule="dynamic",
@@ -368,12 +375,13 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
             if direct:
                 _grad_phase_items(&kept, by_rows, <real_t*>(dyp + t * b_dyp) + geo.left,
                                   offs, starts, starts + geo.phases, weights,
-                                  starts + 2 * geo.phases, &dx[n, 0, 0], 0, n_items)
+                                  starts + 2 * geo.phases, &dx[n, 0, 0], 0, n_items,
+                                  bias)
                 continue
             _grad_phase_items(&geo, by_rows, <real_t*>(dyp + t * b_dyp), offs,
                               starts, starts + geo.phases, weights,
                               starts + 2 * geo.phases,
-                              <real_t*>(dxph + t * b_dxph), 0, n_items)
+                              <real_t*>(dxph + t * b_dxph), 0, n_items, bias)
             _fold_channels(&geo, <real_t*>(dxph + t * b_dxph),
                            <real_t*>(row + t * b_row), &dx[n, 0, 0],
                            &x[n, 0, 0] if with_x else <const real_t*>NULL, mode,
@@ -389,12 +397,12 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
             for item in prange(n_items, schedule="dynamic", num_threads=threads):
                 _grad_phase_items(&kept, by_rows, <real_t*>dyp + geo.left, offs, starts,
                                   starts + geo.phases, weights, starts + 2 * geo.phases,
-                                  &dx[n, 0, 0], item, item + 1)
+                                  &dx[n, 0, 0], item, item + 1, bias)
             continue
         for item in prange(n_items, schedule="dynamic", num_threads=threads):
             _grad_phase_items(&geo, by_rows, <real_t*>dyp, offs, starts,
                               starts + geo.phases, weights, starts + 2 * geo.phases,
-                              <real_t*>dxph, item, item + 1)
+                              <real_t*>dxph, item, item + 1, bias)
         for c in prange(geo.c_in, schedule="dynamic", num_threads=threads):
             t = threadid()
             _fold_channels(&geo, <real_t*>dxph, <real_t*>(row + t * b_row),
@@ -555,7 +563,8 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
 cdef void _grad_block(const GradGeometry* geo, const GradPlan* plan, bint by_rows,
                       const real_t* dy_n, real_t* dyp, const idx_t* offs,
                       const idx_t* starts, const real_t* weights, real_t* dxph,
-                      real_t* dx_n, real_t* edge_grad, idx_t qblock) noexcept nogil:
+                      real_t* dx_n, real_t* edge_grad, idx_t qblock,
+                      const real_t* bias) noexcept nogil:
     """Phase-row positions [q0, q0 + q_block) of one sample's input gradient: the dy
     window they read (dyp[o, m] = dy[o, q0 + m - lead], zeros outside), their phase
     rows, and the scatter of each padded position into dx or into edge_grad."""
@@ -580,7 +589,8 @@ cdef void _grad_block(const GradGeometry* geo, const GradPlan* plan, bint by_row
         memcpy(drow + lo, dy_n + o * geo.l_out + src0 + lo, (hi - lo) * sizeof(real_t))
         memset(drow + hi, 0, (geo.dy_pitch - hi) * sizeof(real_t))
     _grad_phase_items(&block, by_rows, dyp, offs, starts, starts + geo.phases, weights,
-                      starts + 2 * geo.phases, dxph, 0, _grad_items(&block, by_rows))
+                      starts + 2 * geo.phases, dxph, 0, _grad_items(&block, by_rows),
+                      bias)
     for c in range(geo.c_in):
         for rho in range(geo.phases):
             grow = dxph + (c * geo.phases + rho) * plan.q_block
@@ -1229,13 +1239,15 @@ cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t
 GRAD_INPUT = {"f": grad_input["float"], "d": grad_input["double"]}
 
 
-def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads):
+def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads, bias=None):
     """dL/dx of the checked conv1d call ``spec`` into ``dx``: ``dy`` ``(N, C_out, L_out)``,
     ``w``, ``dx`` ``(N, C_in, L)`` and ``x`` (the input, or ``(0, 0, 0)`` for modes that
-    do not need it) are C-contiguous arrays of ``spec.dtype``."""
+    do not need it) are C-contiguous arrays of ``spec.dtype``; ``bias`` ``(C_in,)``, of
+    that dtype and C-contiguous (constant padding only): conv_transpose1d's, added as
+    the sums start."""
     cdef const ConvArgs* a = &spec.args
     GRAD_INPUT[spec.dtype.char](dy, w, dx, x, a.left, a.right, a.code, a.stride,
-                                a.dilation, a.groups, flip, n_threads)
+                                a.dilation, a.groups, flip, n_threads, bias)
 
 
 def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads):
