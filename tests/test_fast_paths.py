@@ -725,6 +725,28 @@ def test_signal_non_finite_kernel_declines(name, dtype, swap, signal_spy):
                                        err_msg=f"{bad} {mode}")
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_autocorrelate_takes_the_fast_path(dtype, signal_spy):
+    """A plain 1-D float lane's autocorrelation is correlate(a, a) on the compiled fast
+    path, numpy.correlate(a, a, mode)'s values in every mode (mode=None: full); NaN in
+    the lane declines to the general path, which keeps NumPy's NaN pattern."""
+    rng = np.random.default_rng(9)
+    for n in (1, 2, 7, 64):
+        a = rng.standard_normal(n).astype(dtype)
+        for mode in (None, "full", "same", "valid"):
+            signal_spy.clear()
+            y = cc.autocorrelate(a, mode)
+            assert signal_spy == [True], (n, mode)
+            assert_signal_close(y, _np_signal("correlate", a, a, mode or "full"), dtype, a,
+                                a, err_msg=f"{n} {mode}")
+    a = np.arange(1.0, 9.0, dtype=dtype)
+    a[3] = np.nan
+    signal_spy.clear()
+    y = cc.autocorrelate(a)
+    assert signal_spy == [False]
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(np.correlate(a, a, "full")))
+
+
 @pytest.mark.parametrize("name", ["convolve", "correlate"])
 def test_signal_asks_thread_count_only_for_large_work(name, monkeypatch, signal_spy):
     """signal_direct asks cconv1d.get_num_threads (an affinity query) only when the

@@ -992,6 +992,11 @@ def autocorrelate(a: npt.ArrayLike, mode: SignalMode | None = None, *,
                                 "full", True)
     if mode is None:
         mode = "full"
+    # A plain 1-D float lane, direct sums: the compiled fast path of correlate(a, a)
+    # (a 100-sample autocorrelation took 14 us through the general path; NumPy 2.4)
+    y = signal_direct(a, a, mode, axis, method, True, _AUTO_DIRECT_MAX_MACS, 0)
+    if y is not None:
+        return y
     aa = _signal_array(a, mode, method)
     axis = _spec.as_int(axis, "axis")
     if not -aa.ndim <= axis < aa.ndim:
