@@ -747,6 +747,43 @@ def test_autocorrelate_takes_the_fast_path(dtype, signal_spy):
     np.testing.assert_array_equal(np.isnan(y), np.isnan(np.correlate(a, a, "full")))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("auto", [False, True], ids=["correlate", "autocorrelate"])
+def test_maxlag_takes_the_fast_path(auto, dtype, signal_spy):
+    """correlate(a, v, maxlag=k) (and autocorrelate) of plain 1-D float lanes: the lags'
+    direct sums on the compiled fast path, equal to numpy.correlate's full result at
+    index lag + len(v) - 1, and 0 for lags where the signals do not overlap; v longer
+    than a (the fast path's swap) included. NaN in the shorter operand declines, and so
+    does a window more than twice as wide as the signals (the general path checks its
+    size)."""
+    rng = np.random.default_rng(21)
+    for n, m in ((40, 7), (7, 40), (1, 1), (5, 5), (3, 9)):
+        m = n if auto else m
+        a = rng.standard_normal(n).astype(dtype)
+        v = a if auto else rng.standard_normal(m).astype(dtype)
+        full = np.correlate(a.astype(np.float64), v.astype(np.float64), "full")
+        for maxlag in (0, 1, 4, n + m - 1):   # the last reaches lags without overlap
+            signal_spy.clear()
+            y = cc.autocorrelate(a, maxlag=maxlag) if auto else cc.correlate(
+                a, v, maxlag=maxlag)
+            assert signal_spy == [True], (n, m, maxlag)
+            index = np.arange(-maxlag, maxlag + 1) + v.shape[0] - 1
+            inside = (index >= 0) & (index < full.shape[0])
+            expected = np.zeros(index.shape)
+            expected[inside] = full[index[inside]]
+            assert_signal_close(y, expected, dtype, a, v, err_msg=f"{n} {m} {maxlag}")
+    a = rng.standard_normal(30).astype(dtype)
+    v = np.array([1.0, np.nan, 2.0], dtype=dtype)
+    signal_spy.clear()
+    with np.errstate(invalid="ignore"):
+        y = cc.autocorrelate(v, maxlag=2) if auto else cc.correlate(a, v, maxlag=5)
+    assert signal_spy == [False]
+    assert np.isnan(y).any()
+    signal_spy.clear()
+    y = cc.autocorrelate(a, maxlag=200) if auto else cc.correlate(a, a[:3], maxlag=200)
+    assert signal_spy == [False] and y.shape == (401,)
+
+
 @pytest.mark.parametrize("name", ["convolve", "correlate"])
 def test_signal_asks_thread_count_only_for_large_work(name, monkeypatch, signal_spy):
     """signal_direct asks cconv1d.get_num_threads (an affinity query) only when the

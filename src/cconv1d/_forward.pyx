@@ -759,7 +759,7 @@ cdef bint plain_buffer(object arr, Py_buffer* view, Py_ssize_t itemsize) except 
 
 
 def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
-                  int n_threads):
+                  int n_threads, idx_t lag_first=0, idx_t lag_count=-1):
     """``convolve`` (or ``correlate``) of one signal by the direct method, for the common
     case only: ``a`` and ``v`` 1-D, C-contiguous, aligned ndarrays of one native float
     dtype, ``axis`` -1 or 0, a valid ``mode``, and ``method`` "direct", or "auto" with at
@@ -772,6 +772,11 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
     ``n_threads`` <= 0: the number of threads is asked of
     :func:`cconv1d.get_num_threads` only when the work is large enough to be split (the
     question costs an affinity query, 0.3 us, a quarter of a small call).
+    ``lag_count`` >= 0 (``correlate`` only): the lags ``lag_first ..`` of that many
+    outputs instead of ``mode``'s window (index ``i`` of the full correlation holds lag
+    ``i - (len(v) - 1)``; lags without overlap are 0), "auto" then bounding the
+    multiply-adds of those lags, and a window far wider than the signals declines (the
+    general path checks its size).
     """
     cdef idx_t max_macs
     if type(method) is not str or type(mode) is not str:
@@ -802,11 +807,19 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
         if not have_v:
             return None
         n, m = ab.shape[0], vb.shape[0]
-        if n == 0 or m == 0 or (max_macs >= 0 and n > max_macs // m):
+        if n == 0 or m == 0:
             return None
-        output_window(n, m, mode, correlate, &offset, &length)
-        if length < 0:
-            return None
+        if lag_count >= 0:
+            offset, length = lag_first + m - 1, lag_count
+            if (not correlate or length == 0 or length > 2 * (n + m) + 64
+                    or (max_macs >= 0 and length > max_macs // min(n, m))):
+                return None
+        else:
+            if max_macs >= 0 and n > max_macs // m:
+                return None
+            output_window(n, m, mode, correlate, &offset, &length)
+            if length < 0:
+                return None
         if n_threads <= 0:
             n_threads = 1
             if 2.0 * length * min(n, m) >= PARALLEL_MIN_FLOPS:

@@ -953,6 +953,14 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
                               normalize=normalize, axis=axis, method=method),
             a, v, nan_policy, "correlate")
     if maxlag is not None or lags is not None or normalize is not None:
+        if (type(maxlag) is int and maxlag >= 0 and lags is None and normalize is None
+                and mode is None):
+            # one plain 1-D lane: the lags' direct sums in compiled code (the general
+            # path's Python took 11 us for 21 lags of a 1000-sample signal)
+            y = signal_direct(a, v, "full", axis, method, True, _AUTO_DIRECT_MAX_MACS, 0,
+                              -maxlag, 2 * maxlag + 1)
+            if y is not None:
+                return y
         return _correlate_lanes(a, v, mode, maxlag, lags, normalize, axis, method,
                                 "valid", False)
     if mode is None:
@@ -988,6 +996,12 @@ def autocorrelate(a: npt.ArrayLike, mode: SignalMode | None = None, *,
     array([0.57142857, 1.        , 0.57142857])
     """
     if maxlag is not None or lags is not None or normalize is not None:
+        if (type(maxlag) is int and maxlag >= 0 and lags is None and normalize is None
+                and mode is None):
+            y = signal_direct(a, a, "full", axis, method, True, _AUTO_DIRECT_MAX_MACS, 0,
+                              -maxlag, 2 * maxlag + 1)
+            if y is not None:
+                return y
         return _correlate_lanes(a, None, mode, maxlag, lags, normalize, axis, method,
                                 "full", True)
     if mode is None:
