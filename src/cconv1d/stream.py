@@ -323,7 +323,6 @@ def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
     xb = xb.astype(dtype, copy=False)
     head = min(length, span)
     c_out, c_per_group = ww.shape[0], ww.shape[1]
-    y = None
     if (length > 0 and n_batch > 0 and c_in > 0 and c_out > 0 and ww.shape[2] > 0
             and c_in == c_per_group * groups and c_out % groups == 0
             and (bias_arr is None or bias_arr.shape == (c_out,))):
@@ -341,7 +340,7 @@ def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
                        dilation=dilation, groups=groups)
         y = probe[:, :, :0]
         new_state = np.array(held, dtype=dtype, copy=True)
-    if length > 0 and y is None:
+    else:
         parts = []
         if head > 0:
             # The first `head` outputs read the state: a buffer of span + head samples.
