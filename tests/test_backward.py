@@ -507,6 +507,19 @@ def test_wide_layer_weight_gradient_of_long_samples(dtype):
     np.testing.assert_allclose(ours, ref, rtol=0, atol=tol)
 
 
+def _assert_weight_gradient_thread_invariant(g, x, w, kw):
+    """dW bit for bit the same at 1, 2, 3 and 5 threads."""
+    results = []
+    try:
+        for threads in (1, 2, 3, 5):
+            cc.set_num_threads(threads)
+            results.append(cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight)
+    finally:
+        cc.set_num_threads(None)
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+
+
 @pytest.mark.parametrize("wide", [True, False], ids=["wgemm", "wgrad"])
 def test_long_sample_weight_gradient_parts(wide):
     """Samples long enough to be packed by length blocks are summed in up to four parts
@@ -534,15 +547,7 @@ def test_long_sample_weight_gradient_parts(wide):
             y.backward(torch.from_numpy(g))
             ours = cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight
             np.testing.assert_allclose(ours, wt.grad.numpy(), rtol=0, atol=1e-9)
-        results = []
-        try:
-            for threads in (1, 2, 3, 5):
-                cc.set_num_threads(threads)
-                results.append(cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight)
-        finally:
-            cc.set_num_threads(None)
-        for r in results[1:]:
-            np.testing.assert_array_equal(r, results[0])
+        _assert_weight_gradient_thread_invariant(g, x, w, kw)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -556,15 +561,7 @@ def test_wide_layer_weight_gradient_does_not_depend_on_threads(case, dtype):
     kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
               padding_mode=mode)
     g = rng.standard_normal(cc.conv1d(x, w, **kw).shape).astype(dtype)
-    results = []
-    try:
-        for threads in (1, 2, 3, 5):
-            cc.set_num_threads(threads)
-            results.append(cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight)
-    finally:
-        cc.set_num_threads(None)
-    for r in results[1:]:
-        np.testing.assert_array_equal(r, results[0])
+    _assert_weight_gradient_thread_invariant(g, x, w, kw)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
