@@ -275,6 +275,35 @@ def test_fft_route_does_not_overflow_on_huge_finite_values():
     assert np.isfinite(got32).all()
 
 
+@pytest.mark.parametrize("dtype, edge", [(np.float64, 256), (np.float32, 16)])
+@pytest.mark.parametrize("shift", [-1, 0, 1])
+def test_fft_route_scaling_window_edges(dtype, edge, shift):
+    """Operands whose peak exponent lies inside the safe window are transformed
+    unscaled, outside it rescaled by powers of two: on both sides of the window's edges,
+    and for both signs of the exponent, the FFT route (convolve, autocorrelate, their
+    'auto') matches NumPy's direct sums in float64, relative to the result's scale."""
+    rng = np.random.default_rng(18)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    for sign in (1, -1):
+        e = sign * (edge + shift)
+        a = (rng.standard_normal(3000) * 2.0 ** (e - 3)).astype(dtype)
+        v = (rng.standard_normal(2500) * 2.0 ** (e - 3)).astype(dtype)
+        a[0] = 2.0 ** (e - 1)   # the peak: frexp gives exponent e
+        a64, v64 = a.astype(np.float64), v.astype(np.float64)
+        # scale back before comparing: the reference's own products may under/overflow
+        unit = 2.0 ** (-2 * e)
+        want = np.convolve(a64 * 2.0 ** -e, v64 * 2.0 ** -e)
+        for method in ("fft", "auto"):
+            got = cc.convolve(a, v, method=method)
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got.astype(np.float64) * unit, want, rtol=0,
+                                       atol=tol * np.abs(want).max())
+            auto = cc.autocorrelate(a, method=method).astype(np.float64) * unit
+            want_auto = np.correlate(a64 * 2.0 ** -e, a64 * 2.0 ** -e, "full")
+            np.testing.assert_allclose(auto, want_auto, rtol=0,
+                                       atol=tol * np.abs(want_auto).max())
+
+
 @pytest.mark.parametrize("method", ["fft", "auto", "direct"])
 def test_integer_inputs_exact_on_every_method(method):
     """Before: values near 7.7e8 came back off by ~2e-7 on the FFT route."""
@@ -395,11 +424,15 @@ def test_pearson_nan_and_inf_spoil_only_their_windows(method, mode):
        method=st.sampled_from(["direct", "auto"]))
 def test_nonfinite_values_reach_exactly_numpys_outputs(n, m, seed, method):
     """Before: a NaN or inf in the operand the kernel slides was multiplied by the zero
-    padding too (0 * nan = nan), so edge outputs NumPy computes were NaN."""
+    padding too (0 * nan = nan), so edge outputs NumPy computes were NaN; and where both
+    operands held one (an autocorrelation of a signal with an inf) their pair came out
+    NaN (inf * 0, the zeroed tap) where NumPy gives inf."""
     rng = np.random.default_rng(seed)
     a, v = rng.standard_normal(n), rng.standard_normal(m)
-    a[rng.random(n) < 0.2] = np.nan
-    v[rng.random(m) < 0.25] = np.inf
+    special = np.array([np.nan, np.inf, -np.inf])
+    hit_a, hit_v = rng.random(n) < 0.2, rng.random(m) < 0.25
+    a[hit_a] = rng.choice(special, hit_a.sum(), p=[0.3, 0.35, 0.35])
+    v[hit_v] = rng.choice(special, hit_v.sum(), p=[0.3, 0.35, 0.35])
     for mode in ("full", "same", "valid"):
         np.testing.assert_allclose(cc.convolve(a, v, mode, method=method),
                                    np.convolve(a, v, mode), equal_nan=True)
@@ -416,6 +449,14 @@ def test_nonfinite_values_reach_exactly_numpys_outputs(n, m, seed, method):
     expected[inside] = full[lag_values[inside] + m - 1]
     np.testing.assert_allclose(cc.correlate(a, v, lags=lag_values, method=method), expected,
                                equal_nan=True)
+    for step in (2, 3):   # strided lag windows, and an autocorrelation's window
+        np.testing.assert_allclose(
+            cc.correlate(a, v, lags=lag_values[::step], method=method),
+            expected[::step], equal_nan=True)
+    auto_full = np.correlate(a, a, "full")
+    k = min(3, n - 1)
+    np.testing.assert_allclose(cc.autocorrelate(a, maxlag=k, method=method),
+                               auto_full[n - 1 - k:n + k], equal_nan=True)
 
 
 def test_pearson_template_matching_past_a_sliding_restart():

@@ -261,13 +261,29 @@ def test_lists_and_scalars():
 
 
 @pytest.mark.parametrize("method", ["auto", "direct"])
-def test_nan_stays_where_numpy_puts_it(method):
-    a = np.random.default_rng(0).standard_normal(200_000)
-    a[1000] = np.nan
-    v = np.ones(150)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", ["a", "v"])
+def test_non_finite_stays_where_numpy_puts_it(method, bad, where):
+    """'auto' would pick the FFT for these sizes, which spreads one NaN or inf over every
+    output: it must see the value (either sign, either operand) and sum directly."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(20_000)
+    v = np.ones(600)
+    assert cc.signal.choose_method(a.size, v.size) == "fft"
+    (a if where == "a" else v)[100] = bad
     y = cc.convolve(a, v, "same", method=method)
     e = np.convolve(a, v, "same")
     np.testing.assert_array_equal(np.isnan(y), np.isnan(e))
+    np.testing.assert_array_equal(np.isinf(y), np.isinf(e))
+    np.testing.assert_array_equal(np.sign(y[np.isinf(y)]), np.sign(e[np.isinf(e)]))
+    finite = np.isfinite(e)
+    np.testing.assert_allclose(y[finite], e[finite], rtol=1e-12, atol=1e-9)
+    if where == "a":
+        assert cc.signal.choose_method(a.size, a.size) == "fft"
+        ya = cc.autocorrelate(a, method=method)
+        ea = np.correlate(a, a, "full")
+        np.testing.assert_array_equal(np.isnan(ya), np.isnan(ea))
+        np.testing.assert_array_equal(np.isinf(ya), np.isinf(ea))
 
 
 @pytest.mark.parametrize("name", ["convolve", "correlate"])

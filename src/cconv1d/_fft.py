@@ -34,20 +34,44 @@ def backend() -> tuple[ModuleType, bool]:
     return _BACKEND[0]
 
 
-def _kw(workers: int) -> dict[str, int]:
-    return {"workers": workers} if backend()[1] else {}
+def _kw(workers: int, overwrite: bool = False) -> dict[str, int]:
+    """Keyword arguments of scipy.fft's transforms (numpy.fft takes neither):
+    ``overwrite`` lets an inverse transform reuse its input, a temporary of ours."""
+    if not backend()[1]:
+        return {}
+    return {"workers": workers, "overwrite_x": True} if overwrite else {"workers": workers}
 
 
-def power_of_two_scale(x: _Array) -> tuple[_Array, int]:
+def peak_abs(x: _Array) -> float:
+    """``max |x|``: NaN when ``x`` holds a NaN, inf when it holds an inf (and no NaN), 0
+    when empty. Real input takes a max and a min reduction, no temporary array."""
+    if x.size == 0:
+        return 0.0
+    if x.dtype.kind == "c":
+        return float(np.max(np.abs(x)))
+    # A NaN propagates through both reductions, so max() of the pair stays NaN.
+    return max(float(x.max()), -float(x.min()))
+
+
+# Largest |exponent| of an operand's peak that the transforms take unscaled: products of
+# two spectra of up to 2**30 points stay far inside the dtype's range (float32 spectra
+# reach 2**(2*16 + 90), float64 2**(2*256 + 90)), and peaks are far above its subnormals.
+_SAFE_EXPONENT = {np.dtype(np.float32): 16, np.dtype(np.complex64): 16,
+                  np.dtype(np.float64): 256, np.dtype(np.complex128): 256}
+
+
+def power_of_two_scale(x: _Array, peak: float | None = None) -> tuple[_Array, int]:
     """``(x * 2**-e, e)`` with ``max|x * 2**-e|`` in ``[0.5, 1)``: exact (a power of two)
     rescaling so that an FFT's sums of up to ``size`` terms cannot overflow where the
-    direct sum does not (and tiny inputs do not underflow). Non-finite or all-zero
-    input comes back unscaled (``e = 0``)."""
-    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    direct sum does not (and tiny inputs do not underflow). Input whose peak is well
+    inside the dtype's range, non-finite or all-zero input comes back unscaled
+    (``e = 0``): no pass over it. ``peak``: ``peak_abs(x)`` when the caller has it."""
+    if peak is None:
+        peak = peak_abs(x)
     if peak == 0.0 or not math.isfinite(peak):
         return x, 0
     exponent = math.frexp(peak)[1]
-    if exponent == 0:
+    if abs(exponent) <= _SAFE_EXPONENT.get(x.dtype, 0):
         return x, 0
     return unscale(x, -exponent), exponent
 
@@ -129,10 +153,12 @@ def oa_block(m: int) -> int:
     return best
 
 
-def full_convolution(a: _Array, v: _Array, workers: int = 1) -> _Array:
-    """Full linear convolution of every row of ``a`` (lanes, n) with ``v`` (m,)."""
-    a, exp_a = power_of_two_scale(a)
-    v, exp_v = power_of_two_scale(v)
+def full_convolution(a: _Array, v: _Array, workers: int = 1,
+                     peaks: tuple[float, float] | None = None) -> _Array:
+    """Full linear convolution of every row of ``a`` (lanes, n) with ``v`` (m,).
+    ``peaks``: ``(peak_abs(a), peak_abs(v))`` when the caller has them."""
+    a, exp_a = power_of_two_scale(a, None if peaks is None else peaks[0])
+    v, exp_v = power_of_two_scale(v, None if peaks is None else peaks[1])
     return unscale(_full_convolution(a, v, workers), exp_a + exp_v, in_place=True)
 
 
@@ -148,8 +174,9 @@ def _full_convolution(a: _Array, v: _Array, workers: int) -> _Array:
     block = oa_block(short)
     if short * 8 > long_len or block >= long_len:
         size = next_fast_len(full)
-        spectrum = forward(a, n=size, axis=-1, **_kw(workers)) * forward(v, n=size, **_kw(workers))
-        result: _Array = inverse(spectrum, n=size, axis=-1, **_kw(workers))[:, :full]
+        spectrum = forward(a, n=size, axis=-1, **_kw(workers))
+        spectrum *= forward(v, n=size, **_kw(workers))
+        result: _Array = inverse(spectrum, n=size, axis=-1, **_kw(workers, True))[:, :full]
         return result
     if m > n:  # overlap-add needs the long operand blocked
         if lanes != 1:
@@ -168,7 +195,7 @@ def _full_convolution(a: _Array, v: _Array, workers: int) -> _Array:
     blocks[:, -1, n - whole:step] = 0
     spectrum = forward(blocks, axis=-1, **_kw(workers))
     spectrum *= forward(v, n=block, **_kw(workers))
-    pieces = inverse(spectrum, n=block, axis=-1, **_kw(workers))
+    pieces = inverse(spectrum, n=block, axis=-1, **_kw(workers, True))
     # Block b's first `step` outputs land on its own span, its m - 1 tail values on the
     # start of block b + 1's (m - 1 <= step since block >= 2 (m - 1)).
     out = np.empty((lanes, n_blocks + 1, step), dtype=pieces.dtype)

@@ -153,24 +153,31 @@ def _direct_nonfinite(lanes_a: _Array, v: _Array, offset: int, length: int,
     """``_direct`` when the sliding operand holds NaN or inf. The kernel multiplies
     every tap, also those over its zero padding, and ``0 * nan`` is NaN: outputs where
     only finite taps overlap the signal would come out NaN, where NumPy (which sums the
-    overlap only) gives numbers. So: the convolution with those taps zeroed, plus each
-    non-finite tap's products over exactly the outputs it overlaps."""
+    overlap only) gives numbers. So: the convolution with the non-finite values of both
+    operands zeroed, plus the products of each non-finite tap with every sample it
+    overlaps, plus those of each non-finite sample with the finite taps it overlaps
+    (so a pair of two non-finite values, ``inf * inf`` in an autocorrelation, counts
+    once, and never as ``inf * 0``)."""
     lanes, n = lanes_a.shape
     m = v.shape[0]
     stop = offset + length
     with np.errstate(invalid="ignore", over="ignore"):
         if m <= n:
-            y = _direct(lanes_a, np.where(bad, 0, v), offset, length)
-            for p in np.flatnonzero(bad).tolist():   # v[p] meets a[t - p], t in [p, p + n)
-                t0, t1 = max(p, offset), min(p + n, stop)
-                if t0 < t1:
-                    y[:, t0 - offset:t1 - offset] += v[p] * lanes_a[:, t0 - p:t1 - p]
-            return y
-        y = _direct(np.where(bad, 0, lanes_a), v, offset, length)
-        for lane, p in zip(*np.nonzero(bad)):   # a[lane, p] meets v[t - p]
+            bad_v, bad_a = bad, ~np.isfinite(lanes_a)
+        else:
+            bad_v, bad_a = ~np.isfinite(v), bad
+        a0 = np.where(bad_a, 0, lanes_a) if bad_a.any() else lanes_a
+        y = _direct(a0, np.where(bad_v, 0, v) if bad_v.any() else v, offset, length)
+        for p in np.flatnonzero(bad_v).tolist():   # v[p] meets a[t - p], t in [p, p + n)
+            t0, t1 = max(p, offset), min(p + n, stop)
+            if t0 < t1:
+                y[:, t0 - offset:t1 - offset] += v[p] * lanes_a[:, t0 - p:t1 - p]
+        for lane, p in zip(*np.nonzero(bad_a)):   # a[lane, p] meets v[t - p]
             t0, t1 = max(p, offset), min(p + m, stop)
             if t0 < t1:
-                y[lane, t0 - offset:t1 - offset] += lanes_a[lane, p] * v[t0 - p:t1 - p]
+                taps = v[t0 - p:t1 - p]
+                y[lane, t0 - offset:t1 - offset] += np.where(
+                    bad_v[t0 - p:t1 - p], 0.0, lanes_a[lane, p] * taps)
         return y
 
 
@@ -238,19 +245,22 @@ def _convolve(a: npt.ArrayLike, v: npt.ArrayLike, mode: str, axis: int, method: 
     vc = _spec.contiguous(va, dtype)
     if conj_reverse:
         vc = np.ascontiguousarray(np.conj(vc[::-1]) if dtype.kind == "c" else vc[::-1])
+    peaks = None
     if method == "auto":
         method = choose_method(n, m, lanes, dtype.kind == "c")
-        if method == "fft" and not (np.isfinite(lanes_a).all() and np.isfinite(vc).all()):
+        if method == "fft":
             # An FFT spreads one NaN or inf over every output; the direct sum keeps it
-            # where NumPy does.
-            method = "direct"
+            # where NumPy does. The peaks also give the FFT its scaling.
+            peaks = (_fft.peak_abs(lanes_a), _fft.peak_abs(vc))
+            if not (math.isfinite(peaks[0]) and math.isfinite(peaks[1])):
+                method = "direct"
     real_dtype = np.dtype(np.float32 if dtype in (np.float32, np.complex64) else np.float64)
     if method == "fft" and integral and not _fft_rounds_exactly(lanes_a, vc, n, m):
         method = "direct"   # the FFT's error could exceed 1/2: exact sums instead
     if method == "direct":
         result = _direct_any(lanes_a, vc, offset, length, real_dtype)
     else:
-        result = _fft.full_convolution(lanes_a, vc, _threads.get_num_threads())
+        result = _fft.full_convolution(lanes_a, vc, _threads.get_num_threads(), peaks)
         result = result[:, offset:offset + length]
         if integral:
             result = np.rint(result)
@@ -390,9 +400,12 @@ def _xcorr_real(sig: _Array, ker: _Array, first: int, step: int, count: int,
     m = ker.shape[1]
     bad = _nonfinite_taps(ker)
     if bad is not None:
-        # As in _direct_nonfinite: the finite taps through the kernel, each NaN/inf tap
-        # only over the lags where it meets the signal.
-        out = np.array(_xcorr_real(sig, np.where(bad, 0, ker), first, step, count,
+        # As in _direct_nonfinite: both operands' finite values through the kernel, each
+        # NaN/inf tap only over the lags where it meets the signal, each NaN/inf sample
+        # of the signal with the finite taps it meets.
+        bad_sig = ~np.isfinite(sig)
+        sig0 = np.where(bad_sig, 0, sig) if bad_sig.any() else sig
+        out = np.array(_xcorr_real(sig0, np.where(bad, 0, ker), first, step, count,
                                    n_threads))
         positions = first + step * np.arange(count)
         with np.errstate(invalid="ignore", over="ignore"):
@@ -403,6 +416,16 @@ def _xcorr_real(sig: _Array, ker: _Array, first: int, step: int, count: int,
                 srow = slice(None) if sig.shape[0] == 1 and ker.shape[0] == 1 else (
                     slice(0, 1) if sig.shape[0] == 1 else slice(row, row + 1))
                 out[rows, meets] += ker[row, tap] * sig[srow][:, index[meets]]
+            taps = np.arange(m)
+            for srow_i, at in zip(*np.nonzero(bad_sig)):
+                # sample `at` meets tap t at output j where first + step*j + t == at
+                shift = at - first - taps
+                meets = (shift % step == 0) & (shift >= 0) & (shift < step * count)
+                targets = range(out.shape[0]) if sig.shape[0] == 1 else (srow_i,)
+                for g in targets:
+                    krow = 0 if ker.shape[0] == 1 else g
+                    use = meets & ~bad[krow]
+                    out[g, shift[use] // step] += sig[srow_i, at] * ker[krow, use]
         return out
     if m <= 2 * _TAP_CHUNK:
         return _xcorr_chunk(sig, ker, first, step, count, n_threads)
@@ -1033,20 +1056,31 @@ def autocorrelate(a: npt.ArrayLike, mode: SignalMode | None = None, *,
     rows = _spec.contiguous(moved, dtype).reshape(lanes, n)
     if lanes == 0:
         return np.moveaxis(np.empty(lead + (length,), dtype), -1, axis)
+    peak = None
     if method == "auto":
         method = choose_method(n, n, lanes, dtype.kind == "c")
-        if method == "fft" and not np.isfinite(rows).all():
-            method = "direct"
+        if method == "fft":
+            peak = _fft.peak_abs(rows)
+            if not math.isfinite(peak):
+                method = "direct"
     integral = aa.dtype.kind in "biu"
     if method == "fft" and integral and not _fft_rounds_exactly(rows, rows, n, n):
         method = "direct"
     if method == "fft":
         size = _fft.next_fast_len(2 * n - 1)
-        scaled, exponent = _fft.power_of_two_scale(rows)
-        spectrum = np.fft.fft(scaled, n=size, axis=-1)
-        power: _Array = np.fft.ifft(spectrum * np.conj(spectrum), axis=-1)
-        if dtype.kind != "c":
-            power = power.real
+        scaled, exponent = _fft.power_of_two_scale(rows, peak)
+        module, _ = _fft.backend()
+        kw = _fft._kw(_threads.get_num_threads())
+        real = dtype.kind != "c"
+        spectrum = (module.rfft if real else module.fft)(scaled, n=size, axis=-1, **kw)
+        # |X|^2 in place: the spectrum of the circular autocorrelation
+        square_im = np.square(spectrum.imag)
+        np.square(spectrum.real, out=spectrum.real)
+        spectrum.real += square_im
+        spectrum.imag[...] = 0
+        inverse = module.irfft if real else module.ifft
+        power: _Array = inverse(spectrum, n=size, axis=-1, **_fft._kw(kw.get("workers", 1),
+                                                                      True))
         power = _fft.unscale(power, 2 * exponent, in_place=True)
         if integral:
             power = np.rint(power)
