@@ -660,17 +660,42 @@ def test_signal_same_window_all_small_pairs(name, signal_spy):
 @pytest.mark.parametrize("name", ["convolve", "correlate"])
 @pytest.mark.parametrize("n,m", [(100_000, 31), (31, 7_000)])
 def test_signal_above_auto_limit(name, n, m, dtype, signal_spy):
-    """auto declines past its multiply-add budget; both roads stay correct."""
+    """auto declines past its multiply-add budget, then asks the cost model: where it
+    picks the direct sums the fast path answers after all (a second call), else the
+    general path; every road stays correct."""
     rng = np.random.default_rng(n + m)
     a = rng.standard_normal(n).astype(dtype)
     v = rng.standard_normal(m).astype(dtype)
+    retry = [True] if _signal.choose_method(n, m) == "direct" else []
     for mode in MODES:
         expected = _np_signal(name, a, v, mode)
-        for method, fast in (("auto", False), ("direct", True)):
+        for method, calls in (("auto", [False] + retry), ("direct", [True])):
             signal_spy.clear()
             y = _sig_call(name, a, v, mode, method=method)
             assert_signal_close(y, expected, dtype, a, v, err_msg=f"{mode} {method}")
-            assert signal_spy == [fast], f"{mode} {method}"
+            assert signal_spy == calls, f"{mode} {method}"
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_signal_auto_past_limit_by_the_model(name, signal_spy):
+    """Past the budget, the model's choice decides: the direct sums on the fast path, or
+    the FFT (the general path) where it is predicted faster; NumPy's values either way,
+    and a NaN kernel still declines to the general path's exact NaN placement."""
+    rng = np.random.default_rng(3)
+    for n, m in ((200_000, 20), (20_000, 600)):
+        a, v = rng.standard_normal(n), rng.standard_normal(m)
+        direct = _signal.choose_method(n, m) == "direct"
+        assert direct == (m == 20)
+        signal_spy.clear()
+        y = _sig_call(name, a, v, "full")
+        assert_signal_close(y, _np_signal(name, a, v, "full"), np.float64, a, v)
+        assert signal_spy == ([False, True] if direct else [False])
+    a, v = rng.standard_normal(200_000), rng.standard_normal(20)
+    v[4] = np.nan
+    signal_spy.clear()
+    y = _sig_call(name, a, v, "full")
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(_np_signal(name, a, v, "full")))
+    assert signal_spy == [False, False]
 
 
 @pytest.mark.parametrize("name", ["convolve", "correlate"])
@@ -681,13 +706,16 @@ def test_signal_auto_limit_boundary(name, signal_spy):
     v = rng.standard_normal(m)
     for n, fast in ((limit, True), (limit + 1, False)):
         a = rng.standard_normal(n)
+        # past the budget, the model's direct choice retries the fast path
+        calls = [True] if fast else [False] + (
+            [True] if _signal.choose_method(n, m) == "direct" else [])
         for mode in MODES:
             for a_, v_ in ((a, v), (v, a)):   # and swapped
                 signal_spy.clear()
                 y = _sig_call(name, a_, v_, mode)
                 assert_signal_close(y, _np_signal(name, a_, v_, mode), np.float64, a_, v_,
                                     err_msg=f"n={n} {mode}")
-                assert signal_spy == [fast]
+                assert signal_spy == calls
 
 
 @pytest.mark.parametrize("method", ["auto", "direct"])

@@ -349,3 +349,76 @@ def test_zero_lanes():
     assert cc.correlate(np.zeros((4, 0, 5)), [1.0, 2.0], "same").shape == (4, 0, 5)
     assert cc.autocorrelate(np.zeros((0, 5)), "valid").shape == (0, 1)
     assert cc.convolve(np.zeros((5, 0)), [1.0, 2.0], axis=0).shape == (6, 0)
+
+
+# --- the FFT route by our own transform (cc_fft.h through _stream.fft_full) --------------
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n, m", [(20_000, 600), (600, 20_000), (4097, 4096), (1, 3000),
+                                  (16_384, 16_384), (70_000, 17_000), (3000, 1)])
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_engine_route_matches_numpy(name, n, m, dtype):
+    """method='fft' on real input takes our transform (except for two long operands of
+    similar length, which go to SciPy's single real transform): NumPy's direct values in
+    float64 within the float64 error of an FFT, float32 within float32's, every mode,
+    both sides of the swap."""
+    rng = np.random.default_rng(n + 3 * m)
+    a = rng.standard_normal(n).astype(dtype)
+    v = rng.standard_normal(m).astype(dtype)
+    assert cc.signal._fft.uses_engine(n, m, 1, np.dtype(dtype)) == (
+        not (min(n, m) > 16_384 and max(n, m) < 4 * min(n, m)))
+    for mode in MODES:
+        expected = getattr(np, name)(a.astype(np.float64), v.astype(np.float64), mode)
+        got = getattr(cc, name)(a, v, mode, method="fft")
+        assert_signal_close(got, expected, dtype, a, v, err_msg=mode)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_engine_route_lanes_and_threads(threads):
+    """N-D input: the lanes share one plan of the kernel and are split between threads,
+    a lane to a thread, so the bits do not depend on the count."""
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((3, 5, 9000))
+    v = rng.standard_normal(700)
+    expected = np.stack([np.convolve(row, v) for row in a.reshape(15, -1)]).reshape(3, 5, -1)
+    before = cc.get_num_threads()
+    try:
+        cc.set_num_threads(threads)
+        got = cc.convolve(a, v, method="fft")
+        cc.set_num_threads(1)
+        serial = cc.convolve(a, v, method="fft")
+    finally:
+        cc.set_num_threads(before)
+    np.testing.assert_array_equal(got, serial)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    moved = cc.convolve(np.moveaxis(a, -1, 0), v, axis=0, method="fft")
+    np.testing.assert_array_equal(np.moveaxis(moved, 0, -1), got)
+
+
+def test_engine_route_float32_more_accurate_than_float32_transforms():
+    """Our transform computes in float64 whatever the input: a float32 convolution's
+    error against the float64 result stays near float32's rounding of the output."""
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal(100_000).astype(np.float32)
+    v = rng.standard_normal(1001).astype(np.float32)
+    exact = np.convolve(a.astype(np.float64), v.astype(np.float64))
+    got = cc.convolve(a, v, method="fft")
+    assert got.dtype == np.float32
+    err = np.abs(got.astype(np.float64) - exact).max() / np.abs(exact).max()
+    assert err < 1e-7
+
+
+def test_engine_route_new_kernels_each_call():
+    """The plans' cache is matched by the kernel's bytes: fresh kernels of one length,
+    or one kernel changed in place between calls, never reuse a stale spectrum."""
+    rng = np.random.default_rng(13)
+    a = rng.standard_normal(30_000)
+    v = rng.standard_normal(900)
+    for _ in range(3):
+        np.testing.assert_allclose(cc.convolve(a, v, method="fft"), np.convolve(a, v),
+                                   rtol=0, atol=1e-11)
+        v[rng.integers(900)] += 1.0          # in place: same object, new values
+    for _ in range(10):                      # more kernels than the cache holds
+        w = rng.standard_normal(900)
+        np.testing.assert_allclose(cc.correlate(a, w, "valid", method="fft"),
+                                   np.correlate(a, w, "valid"), rtol=0, atol=1e-11)

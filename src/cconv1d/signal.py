@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
-from cconv1d import _fft, _spec, _threads
-from cconv1d._forward import FORWARD, signal_direct
+from cconv1d import _fft, _spec, _stream, _threads
+from cconv1d._forward import FORWARD, signal_direct, simd_path
 from cconv1d._lagstats import pearson_lags, pearson_valid
 from cconv1d._typing import InexactArray, Lags, Method, NanPolicy, Normalize, SignalMode
 
@@ -42,9 +42,15 @@ _DIRECT_SECONDS_PER_MAC = 6.2e-11
 # constant above so that it stays consistent with the FFT's, measured on a quiet one.
 _DIRECT_SECONDS_PER_MAC_PHASED = 3.2e-11
 _PHASED_TAPS = 16
+# The AVX-512 row kernels' rate against those constants (AVX2): 1.7-1.8e-11 s per MAC
+# on Sapphire Rapids from 64 to 256 taps, 1e4 to 1e6 samples.
+_DIRECT_AVX512 = 0.55
 _DIRECT_OVERHEAD = 2.1e-05
 _FFT_SECONDS_PER_NLOGN = 5.9e-10
 _FFT_OVERHEAD = 3.3e-05
+# Our own transform's fixed cost beyond its model (a call, the output's zeros, a plan).
+_ENGINE_OVERHEAD = 5e-06
+_F64 = np.dtype(np.float64)
 # Below this many multiply-adds the direct method beats any FFT (the model's FFT overhead
 # alone costs more): "auto" then takes the compiled fast path without consulting it.
 _AUTO_DIRECT_MAX_MACS = int((_FFT_OVERHEAD - _DIRECT_OVERHEAD) / _DIRECT_SECONDS_PER_MAC)
@@ -59,6 +65,8 @@ def _direct_seconds(n: int, m: int, lanes: int = 1, complex_input: bool = False)
     """The model's time of the direct method (its rate depends on the kernel's length)."""
     rate = (_DIRECT_SECONDS_PER_MAC_PHASED if min(n, m) >= _PHASED_TAPS
             else _DIRECT_SECONDS_PER_MAC)
+    if simd_path() == "avx512":
+        rate *= _DIRECT_AVX512
     return _direct_work(n, m, lanes, complex_input) * rate + _DIRECT_OVERHEAD
 
 
@@ -82,7 +90,9 @@ def choose_method(n: int, m: int, lanes: int = 1,
     ``lanes`` signals of ``n`` samples with ``m`` taps.
 
     The model is ``t_direct = MACs * c_d + o_d`` (``c_d`` smaller from 16 taps on,
-    where the phased row kernel runs) against
+    where the phased row kernel runs) against, for real input taking our own transform
+    (see :mod:`cconv1d._fft`), that transform's model of its block geometry (the one
+    ``fir_filter`` uses), and otherwise
     ``t_fft = (sum of B log2 B over its transforms) * c_f + o_f``, with the constants
     measured by ``benchmarks/calibrate_signal.py``.
 
@@ -95,7 +105,10 @@ def choose_method(n: int, m: int, lanes: int = 1,
     direct = _direct_seconds(n, m, lanes, complex_input)
     if direct <= _FFT_OVERHEAD:   # cheaper than any FFT could be: skip the FFT model
         return "direct"
-    fft = _fft_work(n, m, lanes, complex_input) * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD
+    if not complex_input and _fft.uses_engine(n, m, lanes, _F64):
+        fft = _stream.fft_seconds(max(n, m), min(n, m), lanes) + _ENGINE_OVERHEAD
+    else:
+        fft = _fft_work(n, m, lanes, complex_input) * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD
     return "direct" if direct <= fft else "fft"
 
 
@@ -103,7 +116,7 @@ def _fft_rounds_exactly(rows: _Array, v: _Array, n: int, m: int) -> bool:
     """Whether rounding an FFT convolution of these integer-valued operands gives the
     exact integers: its error bound is below 1/2 (and the result fits in float64's
     53-bit integers)."""
-    size = _fft.next_fast_len(n + m - 1)
+    size = _fft.transform_bound(n, m)
     bound = _fft.error_bound(rows, v, size)
     peak = float(np.max(np.abs(rows))) * float(np.sum(np.abs(v), dtype=np.float64))
     return bound < 0.5 and peak < 2.0 ** 53
@@ -246,22 +259,31 @@ def _convolve(a: npt.ArrayLike, v: npt.ArrayLike, mode: str, axis: int, method: 
     if conj_reverse:
         vc = np.ascontiguousarray(np.conj(vc[::-1]) if dtype.kind == "c" else vc[::-1])
     peaks = None
-    if method == "auto":
+    auto = method == "auto"
+    engine = _fft.uses_engine(n, m, lanes, dtype)
+    if auto:
         method = choose_method(n, m, lanes, dtype.kind == "c")
-        if method == "fft":
+        if method == "fft" and not engine:
             # An FFT spreads one NaN or inf over every output; the direct sum keeps it
-            # where NumPy does. The peaks also give the FFT its scaling.
+            # where NumPy does. The peaks also give the FFT its scaling. (Our own
+            # transform finds them while it packs its blocks: checked after it.)
             peaks = (_fft.peak_abs(lanes_a), _fft.peak_abs(vc))
             if not (math.isfinite(peaks[0]) and math.isfinite(peaks[1])):
                 method = "direct"
     real_dtype = np.dtype(np.float32 if dtype in (np.float32, np.complex64) else np.float64)
     if method == "fft" and integral and not _fft_rounds_exactly(lanes_a, vc, n, m):
         method = "direct"   # the FFT's error could exceed 1/2: exact sums instead
-    if method == "direct":
+    full: _Array | None = None
+    if method == "fft" and engine:
+        full, finite = _fft.engine_convolution(lanes_a, vc, _threads.get_num_threads())
+        if auto and not finite:
+            full = None    # NaN or inf: the direct sums, as above
+    elif method == "fft":
+        full = _fft.full_convolution(lanes_a, vc, _threads.get_num_threads(), peaks)
+    if full is None:
         result = _direct_any(lanes_a, vc, offset, length, real_dtype)
     else:
-        result = _fft.full_convolution(lanes_a, vc, _threads.get_num_threads(), peaks)
-        result = result[:, offset:offset + length]
+        result = full[:, offset:offset + length]
         if integral:
             result = np.rint(result)
     result = np.ascontiguousarray(result, dtype=dtype).reshape(lead + (length,))
@@ -836,11 +858,15 @@ def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
         Axis of ``a`` to convolve along.
     method : {"auto", "direct", "fft"}, optional
         ``direct``: the compiled sliding dot product (exact summation order);
-        ``fft``: a single FFT, or overlap-add when one operand is much shorter;
+        ``fft``: for real input our own float64 transform (``cc_fft.h``: the shorter
+        operand's spectra, cached between calls, against blocks of the longer one, two
+        blocks per complex transform; two long operands of similar length take one
+        real transform by SciPy instead), for complex input SciPy's (NumPy's without
+        SciPy: a single FFT, or overlap-add when one operand is much shorter);
         ``auto``: the one :func:`cconv1d.signal.choose_method` predicts faster, except that input
         holding NaN or inf always goes direct, so non-finite values reach exactly
         the outputs they reach in :func:`numpy.convolve` (an FFT spreads them over
-        every output). The FFT rescales its operands by powers of two, so huge finite
+        the outputs of every block they enter). The FFT rescales its operands by powers of two, so huge finite
         values do not overflow where the direct sums do not; integer and bool inputs
         give exactly the integer result on every method (the FFT result is rounded
         when its error bound is below 1/2, else the direct method runs).
@@ -896,7 +922,21 @@ def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
                                 "convolve")
     # 0 threads: signal_direct asks for the count only when the work can be split
     y = signal_direct(a, v, mode, axis, method, False, _AUTO_DIRECT_MAX_MACS, 0)
+    if y is None and method == "auto":
+        y = _auto_direct(a, v, mode, axis, False)
     return _convolve(a, v, mode, axis, method, "convolve") if y is None else y
+
+
+def _auto_direct(a: object, v: object, mode: object, axis: object,
+                 correlate: bool) -> _Array | None:
+    """``method="auto"`` past the small calls' limit, for two plain 1-D arrays: the
+    compiled fast path when the model picks the direct sums (the general path costs
+    about 8 us more), else None."""
+    if (type(a) is np.ndarray and type(v) is np.ndarray and a.ndim == 1 and v.ndim == 1
+            and a.shape[0] * v.shape[0] > _AUTO_DIRECT_MAX_MACS   # else not the limit
+            and choose_method(a.shape[0], v.shape[0]) == "direct"):
+        return signal_direct(a, v, mode, axis, "direct", correlate, 0, 0)
+    return None
 
 
 def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
@@ -998,6 +1038,8 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
     if mode is None:
         mode = "valid"
     y = signal_direct(a, v, mode, axis, method, True, _AUTO_DIRECT_MAX_MACS, 0)
+    if y is None and method == "auto":
+        y = _auto_direct(a, v, mode, axis, True)
     if y is None:
         return _convolve(a, v, mode, axis, method, "correlate", conj_reverse=True)
     return y

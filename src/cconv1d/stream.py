@@ -68,7 +68,7 @@ def _full_convolution(rows: _Array, h: _Array, method: str, dtype: np.dtype[Any]
     if method == "fft" and not complex_input:
         # Our own transform (cc_fft.h): the filter's spectra are kept between calls.
         full = np.zeros((lanes, n + m - 1), dtype=dtype)
-        fft_full(h, rows, full)
+        fft_full(h, rows, full, _threads.get_num_threads())
     elif method == "fft":
         full = np.asarray(_fft.full_convolution(rows, h, _threads.get_num_threads()),
                           dtype=dtype)
