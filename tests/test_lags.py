@@ -62,6 +62,35 @@ def test_correlation_lags_match_numpy_windows(n, m, mode):
         np.testing.assert_array_equal(lag_values, scipy.signal.correlation_lags(n, m, mode))
 
 
+def test_correlation_lags_same_differs_from_scipy_only_where_documented():
+    """The docstring names where 'same' departs from SciPy's lags: v longer than a, or
+    len_v even and len_a odd; everywhere else the two agree."""
+    for n in range(1, 12):
+        for m in range(1, 12):
+            ours = cc.correlation_lags(n, m, "same")
+            theirs = scipy.signal.correlation_lags(n, m, "same")
+            documented = m > n or (m % 2 == 0 and n % 2 == 1)
+            assert np.array_equal(ours, theirs) != documented, (n, m)
+
+
+def test_lag_window_inf_template_over_several_lanes():
+    """Before: with one template holding inf and several signal rows, the inf tap's
+    products were taken from the first row for every row (wrong signs, and a 0 * inf
+    of row 0 leaking NaN into the others)."""
+    v = np.array([1.0, np.inf])
+    for a in (np.array([[1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]]),
+              np.array([[0.0, 1.0, 1.0], [1.0, 1.0, 1.0]])):
+        full = np.stack([np.correlate(row, v, "full") for row in a])
+        with np.errstate(invalid="ignore"):
+            np.testing.assert_array_equal(cc.correlate(a, v, maxlag=1), full[:, 0:3])
+            np.testing.assert_array_equal(cc.correlate(a, v, lags=[1, -1]),
+                                          full[:, [2, 0]])
+            np.testing.assert_array_equal(cc.correlate(a.T, v, maxlag=1, axis=0),
+                                          full[:, 0:3].T)
+            biased = cc.correlate(a, v, "full", normalize="biased")
+        np.testing.assert_array_equal(biased, full / 3)
+
+
 def test_correlation_lags_windows():
     np.testing.assert_array_equal(cc.correlation_lags(10, 3, maxlag=2), [-2, -1, 0, 1, 2])
     np.testing.assert_array_equal(cc.correlation_lags(10, 3, lags=range(8, -9, -4)),

@@ -104,6 +104,13 @@ def test_propagate_and_raise(method):
      "needs real input"),
     (lambda: cc.convolve([1.0], [1.0], nan_policy="ignore"), ValueError,
      "nan_policy must be one of"),
+    # integer or bool a (nothing to omit) does not skip v's conditions
+    (lambda: cc.convolve([1, 2], [np.nan, 1.0], nan_policy="omit"), ValueError,
+     "v holds NaN"),
+    (lambda: cc.convolve([True, False], [1.0, -1.0], nan_policy="omit"), ValueError,
+     r"sum\(v\) must not be 0"),
+    (lambda: cc.correlate(np.arange(3), [1j], nan_policy="omit"), TypeError,
+     "needs real input, got v"),
     (lambda: cc.correlate([1.0, np.nan], [1.0], normalize="coeff", nan_policy="omit"),
      ValueError, "cannot be combined with normalize"),
 ])
@@ -117,3 +124,11 @@ def test_input_unchanged():
     a.flags.writeable = False
     cc.convolve(a, [1.0, 1.0], nan_policy="omit")
     np.testing.assert_array_equal(a, [1.0, np.nan, 3.0])
+
+
+def test_integer_input_under_every_policy():
+    """Integers hold no NaN: 'raise' and 'omit' give the plain result (exact, as NumPy)."""
+    a, v = np.arange(10), np.array([1, -2, 4])
+    for policy in ("propagate", "raise", "omit"):
+        np.testing.assert_array_equal(cc.convolve(a, v, nan_policy=policy),
+                                      np.convolve(a, v))

@@ -466,3 +466,15 @@ def test_fft_route_nd_long_filter(dtype):
     assert y.dtype == dtype
     np.testing.assert_allclose(y, ey, rtol=0, atol=tol)
     np.testing.assert_allclose(zf, ezf, rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("axis", [0.0, 1.0, False, True, "0"])
+def test_non_integer_axis_refused_on_every_path(axis):
+    """Before: the 1-D fast path compared axis by value, so 0.0 and False filtered along
+    axis 0 where the general path (and convolve) raise TypeError."""
+    h, x = np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="axis"):
+        cc.fir_filter(h, x, axis=axis)
+    with pytest.raises(TypeError, match="axis"):
+        cc.fir_filter(h, x.reshape(1, 3), axis=axis)
+    np.testing.assert_array_equal(cc.fir_filter(h, x, axis=np.int64(0)), [1.0, 4.0, 7.0])

@@ -805,8 +805,8 @@ def fir_chunk(h, x, zi, axis, method):
     ``"fft-unless-nonfinite"``: the FFT route chosen by the caller under auto's rule
     for NaN and inf (such a chunk returns None: the caller's general path then sums
     directly). Anything else returns None for the caller to validate."""
-    if type(method) is not str or (axis != -1 and axis != 0):
-        return None
+    if type(method) is not str or type(axis) is not int or (axis != -1 and axis != 0):
+        return None     # (a float or bool axis: the general path's TypeError)
     code = _METHOD_CODES.get(method)
     if code is None or type(x) is not np.ndarray or type(h) is not np.ndarray:
         return None

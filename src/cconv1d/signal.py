@@ -368,8 +368,9 @@ def correlation_lags(len_a: int, len_v: int, mode: SignalMode = "valid", *,
     numpy.ndarray
         int64 lags ``k`` of ``c[k] = sum_n a[n + k] * conj(v[n])``, in output order.
         These are :func:`scipy.signal.correlation_lags`'s values except for ``"same"``
-        when ``v`` is longer than ``a``, where NumPy (and :func:`correlate`) centre the
-        window one sample differently.
+        when ``v`` is longer than ``a``, or ``len_v`` is even and ``len_a`` odd: there
+        NumPy's ``correlate`` (and :func:`correlate`, which follows it) centres the
+        window one sample differently from SciPy's.
 
     Raises
     ------
@@ -435,7 +436,8 @@ def _xcorr_real(sig: _Array, ker: _Array, first: int, step: int, count: int,
                 index = positions + tap
                 meets = (index >= 0) & (index < sig.shape[1])
                 rows = slice(None) if ker.shape[0] == 1 else slice(row, row + 1)
-                srow = slice(None) if sig.shape[0] == 1 and ker.shape[0] == 1 else (
+                # one template: every signal row meets it; one row per template: its own
+                srow = slice(None) if ker.shape[0] == 1 else (
                     slice(0, 1) if sig.shape[0] == 1 else slice(row, row + 1))
                 out[rows, meets] += ker[row, tap] * sig[srow][:, index[meets]]
             taps = np.arange(m)
@@ -799,15 +801,17 @@ def _with_nan_policy(op: Callable[[Any, Any], _Array], a: npt.ArrayLike, v: npt.
     """Apply ``nan_policy`` around ``op(a, v)`` (a function of the two operands with
     every other argument bound, NaN propagating)."""
     _check_nan_policy(nan_policy)
+    if nan_policy == "propagate":
+        return op(a, v)
     aa = _spec.as_array(a, "a")
-    if nan_policy == "propagate" or aa.dtype.kind not in "fc":
-        return op(a, v)
-    missing = np.isnan(aa)
     if nan_policy == "raise":
-        if missing.any():
-            raise ValueError(f"a holds {int(missing.sum())} NaN value(s) and "
-                             "nan_policy='raise'")
+        if aa.dtype.kind in "fc":
+            missing = np.isnan(aa)
+            if missing.any():
+                raise ValueError(f"a holds {int(missing.sum())} NaN value(s) and "
+                                 "nan_policy='raise'")
         return op(a, v)
+    # omit: v's conditions hold whatever a's dtype (integer a has nothing to omit)
     if aa.dtype.kind == "c":
         raise TypeError(f"nan_policy='omit' needs real input, got a of dtype {aa.dtype} "
                         f"({complex_ok_message})")
@@ -821,6 +825,9 @@ def _with_nan_policy(op: Callable[[Any, Any], _Array], a: npt.ArrayLike, v: npt.
     if total == 0.0:
         raise ValueError("nan_policy='omit' renormalizes by the kernel's weight, so "
                          "sum(v) must not be 0, got 0")
+    if aa.dtype.kind != "f":
+        return op(a, v)
+    missing = np.isnan(aa)
     if not missing.any():
         return op(a, v)
     filled = np.where(missing, 0, aa)
