@@ -44,17 +44,29 @@ from cconv1d._typedefs cimport idx_t, real_t
 from cconv1d import _forward, _threads
 
 
+cdef inline double _two_sum_error(double s, double d, double t) noexcept nogil:
+    """``(s + d) - t`` exactly for ``t = fl(s + d)`` (Knuth's TwoSum)."""
+    cdef double z = t - s
+    return (s - (t - z)) + (d - z)
+
+
 cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, double offset,
                     double* sums, double* squares, double* changes,
-                    double* bad) noexcept nogil:
-    """sums[i], squares[i]: of ``values - offset`` before i, non-finite values counted as
-    0; bad[i]: non-finite values before i (a window holding one is NaN, and only that
+                    double* bad, double* sums_lo, double* squares_lo) noexcept nogil:
+    """sums[i] + sums_lo[i], squares[i] + squares_lo[i]: of ``values - offset`` before i,
+    non-finite values counted as 0, each a compensated (double-double) prefix sum: a
+    window's sum is a difference of two of them, which must stay accurate when the
+    samples before the window are far larger than those in it (a loud stretch then a
+    quiet one; plain prefix sums lost every digit of the quiet windows' variance).
+    bad[i]: non-finite values before i (a window holding one is NaN, and only that
     window: a NaN in the sums would spoil every later window's difference);
     changes[i]: samples ``1 <= s < i`` with ``originals[s] != originals[s - 1]``."""
     cdef idx_t i
-    cdef double d, finite
+    cdef double d, q, finite, t
     sums[0] = 0.0
     squares[0] = 0.0
+    sums_lo[0] = 0.0
+    squares_lo[0] = 0.0
     changes[0] = 0.0
     bad[0] = 0.0
     if n == 0:
@@ -65,8 +77,13 @@ cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, doub
         # d - d is 0 for finite d, NaN for NaN and inf (NaN == NaN is false)
         finite = 1.0 if d - d == 0.0 else 0.0
         d = d if finite == 1.0 else 0.0
-        sums[i + 1] = sums[i] + d
-        squares[i + 1] = squares[i] + d * d
+        q = d * d
+        t = sums[i] + d
+        sums_lo[i + 1] = sums_lo[i] + _two_sum_error(sums[i], d, t)
+        sums[i + 1] = t
+        t = squares[i] + q
+        squares_lo[i + 1] = squares_lo[i] + _two_sum_error(squares[i], q, t)
+        squares[i + 1] = t
         bad[i + 1] = bad[i] + (1.0 - finite)
         if i >= 1:
             # arithmetic, not a branch: on noisy data a branch mispredicts half the time
@@ -75,34 +92,48 @@ cdef void _prefixes(const real_t* values, const real_t* originals, idx_t n, doub
 
 cdef void _prefixes_ends(const real_t* values, const real_t* originals, idx_t n,
                          double offset, idx_t head, idx_t tail, double* sums,
-                         double* squares, double* changes, double* bad) noexcept nogil:
+                         double* squares, double* changes, double* bad,
+                         double* sums_lo, double* squares_lo) noexcept nogil:
     """_prefixes at positions ``0..head`` and ``tail..n`` only (``head < tail <= n``):
     position ``x <= head`` at index ``x``, ``x >= tail`` at ``x - (tail - head - 1)``.
     The samples between are summed without storing (four chains each), so a lag window
     whose overlaps all span the middle of a long lane (``maxlag`` << n) costs that
-    pass and O(window) of stores, not four lane-sized arrays."""
+    pass and O(window) of stores, not four lane-sized arrays. The middle's sums are
+    compensated too (a lo part per chain), and so is every stored position."""
     cdef idx_t i, shift = tail - head - 1
-    cdef double d, finite
+    cdef double d, finite, t, sq
     cdef double s[4]
     cdef double q[4]
     cdef double c[4]
     cdef double b[4]
+    cdef double sl[4]
+    cdef double ql[4]
     cdef int u
-    _prefixes(values, originals, head, offset, sums, squares, changes, bad)
+    _prefixes(values, originals, head, offset, sums, squares, changes, bad, sums_lo,
+              squares_lo)
     for u in range(4):
         s[u] = 0.0
         q[u] = 0.0
         c[u] = 0.0
         b[u] = 0.0
+        sl[u] = 0.0
+        ql[u] = 0.0
     s[0], q[0], c[0], b[0] = sums[head], squares[head], changes[head], bad[head]
+    sl[0], ql[0] = sums_lo[head], squares_lo[head]
     # c counts s >= 1 with originals[s] != originals[s - 1]; changes[head] holds those
     # below head, so the middle starts at head (at 1 when head is 0).
     i = head
     if i == 0 and i < tail:
         d = values[0] - offset
         finite = 1.0 if d - d == 0.0 else 0.0
-        s[0] += d if finite == 1.0 else 0.0
-        q[0] += d * d if finite == 1.0 else 0.0
+        d = d if finite == 1.0 else 0.0
+        t = s[0] + d
+        sl[0] += _two_sum_error(s[0], d, t)
+        s[0] = t
+        sq = d * d
+        t = q[0] + sq
+        ql[0] += _two_sum_error(q[0], sq, t)
+        q[0] = t
         b[0] += 1.0 - finite
         i = 1
     while i + 4 <= tail:
@@ -110,8 +141,13 @@ cdef void _prefixes_ends(const real_t* values, const real_t* originals, idx_t n,
             d = values[i + u] - offset
             finite = 1.0 if d - d == 0.0 else 0.0
             d = d if finite == 1.0 else 0.0
-            s[u] += d
-            q[u] += d * d
+            t = s[u] + d
+            sl[u] += _two_sum_error(s[u], d, t)
+            s[u] = t
+            sq = d * d
+            t = q[u] + sq
+            ql[u] += _two_sum_error(q[u], sq, t)
+            q[u] = t
             b[u] += 1.0 - finite
             c[u] += <double>(originals[i + u] != originals[i + u - 1])
         i += 4
@@ -119,21 +155,42 @@ cdef void _prefixes_ends(const real_t* values, const real_t* originals, idx_t n,
         d = values[i] - offset
         finite = 1.0 if d - d == 0.0 else 0.0
         d = d if finite == 1.0 else 0.0
-        s[0] += d
-        q[0] += d * d
+        t = s[0] + d
+        sl[0] += _two_sum_error(s[0], d, t)
+        s[0] = t
+        sq = d * d
+        t = q[0] + sq
+        ql[0] += _two_sum_error(q[0], sq, t)
+        q[0] = t
         b[0] += 1.0 - finite
         c[0] += <double>(originals[i] != originals[i - 1])
         i += 1
-    sums[tail - shift] = (s[0] + s[1]) + (s[2] + s[3])
-    squares[tail - shift] = (q[0] + q[1]) + (q[2] + q[3])
+    # the four chains' (hi, lo) pairs joined, each addition's error kept
+    for u in range(1, 4):
+        t = s[0] + s[u]
+        sl[0] += sl[u] + _two_sum_error(s[0], s[u], t)
+        s[0] = t
+        t = q[0] + q[u]
+        ql[0] += ql[u] + _two_sum_error(q[0], q[u], t)
+        q[0] = t
+    sums[tail - shift] = s[0]
+    sums_lo[tail - shift] = sl[0]
+    squares[tail - shift] = q[0]
+    squares_lo[tail - shift] = ql[0]
     changes[tail - shift] = (c[0] + c[1]) + (c[2] + c[3])
     bad[tail - shift] = (b[0] + b[1]) + (b[2] + b[3])
     for i in range(tail, n):
         d = values[i] - offset
         finite = 1.0 if d - d == 0.0 else 0.0
         d = d if finite == 1.0 else 0.0
-        sums[i + 1 - shift] = sums[i - shift] + d
-        squares[i + 1 - shift] = squares[i - shift] + d * d
+        t = sums[i - shift] + d
+        sums_lo[i + 1 - shift] = sums_lo[i - shift] + _two_sum_error(sums[i - shift], d, t)
+        sums[i + 1 - shift] = t
+        sq = d * d
+        t = squares[i - shift] + sq
+        squares_lo[i + 1 - shift] = squares_lo[i - shift] + _two_sum_error(
+            squares[i - shift], sq, t)
+        squares[i + 1 - shift] = t
         bad[i + 1 - shift] = bad[i - shift] + (1.0 - finite)
         changes[i + 1 - shift] = changes[i - shift] + (
             <double>(originals[i] != originals[i - 1]) if i >= 1 else 0.0)
@@ -142,11 +199,14 @@ cdef void _prefixes_ends(const real_t* values, const real_t* originals, idx_t n,
 cdef inline void _prefix_arrays(const real_t* values, const real_t* originals, idx_t n,
                                 double offset, bint ends, idx_t head, idx_t tail,
                                 double* sums, double* squares, double* changes,
-                                double* bad) noexcept nogil:
+                                double* bad, double* sums_lo,
+                                double* squares_lo) noexcept nogil:
     if ends:
-        _prefixes_ends(values, originals, n, offset, head, tail, sums, squares, changes, bad)
+        _prefixes_ends(values, originals, n, offset, head, tail, sums, squares, changes, bad,
+                       sums_lo, squares_lo)
     else:
-        _prefixes(values, originals, n, offset, sums, squares, changes, bad)
+        _prefixes(values, originals, n, offset, sums, squares, changes, bad, sums_lo,
+                  squares_lo)
 
 
 cdef double _mean(const real_t* values, idx_t n) noexcept nogil:
@@ -204,17 +264,22 @@ cdef inline bint _template_terms(idx_t m, double mean_a, double sum_v, double su
 
 
 cdef void _full_overlap_run(const double* pa, const double* pa2, const double* ca,
-                            const double* ba, idx_t gap, const real_t* raw, real_t* out,
+                            const double* ba, const double* pal, const double* pa2l,
+                            idx_t gap, const real_t* raw, real_t* out,
                             idx_t k0, idx_t step, idx_t count, idx_t m, double mean_a,
                             double sum_v, double sum_vv, bint v_constant) noexcept nogil:
     """Lags whose overlap is all of ``v`` (``0 <= k <= n - m``, template matching):
     ``n_k = m`` and the template's sums are constants, so the loop has no branches
     (selects only) and compiles to vector code. The prefix arrays may skip a middle
-    (_prefixes_ends): a window's end ``x`` is read at ``x - gap``, its start at ``x``."""
+    (_prefixes_ends): a window's end ``x`` is read at ``x - gap``, its start at ``x``.
+    A window's sum is the difference of the high parts plus that of the low parts
+    (``pal``, ``pa2l``: the compensated prefix sums' errors)."""
     cdef double inv, var_v, shift
-    cdef idx_t j, k
+    cdef idx_t j, k, e
     cdef const double* ha
     cdef const double* ha2
+    cdef const double* hal
+    cdef const double* ha2l
     cdef const double* hc
     cdef const double* hb
     if _template_terms(m, mean_a, sum_v, sum_vv, v_constant, out, count, &inv, &var_v,
@@ -222,18 +287,23 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
         return
     if step == 1:
         # Unit step (template matching): contiguous reads, so the loop vectorises.
-        ha, ha2, hc, hb = pa + k0 + m - gap, pa2 + k0 + m - gap, ca + k0 + m - gap, ba + k0 + m - gap
-        pa, pa2, ca, ba = pa + k0, pa2 + k0, ca + k0, ba + k0
+        e = k0 + m - gap
+        ha, ha2, hc, hb = pa + e, pa2 + e, ca + e, ba + e
+        hal, ha2l = pal + e, pa2l + e
+        pa, pa2, ca, ba, pal, pa2l = pa + k0, pa2 + k0, ca + k0, ba + k0, pal + k0, pa2l + k0
         for j in range(count):
             out[j] = <real_t>_pearson_r(
-                raw[j], shift, ha[j] - pa[j], ha2[j] - pa2[j], sum_v, inv, var_v,
+                raw[j], shift, (ha[j] - pa[j]) + (hal[j] - pal[j]),
+                (ha2[j] - pa2[j]) + (ha2l[j] - pa2l[j]), sum_v, inv, var_v,
                 hc[j] - ca[j + 1] == 0.0 or hb[j] != ba[j])
         return
     for j in range(count):
         k = k0 + step * j
+        e = k + m - gap
         out[j] = <real_t>_pearson_r(
-            raw[j], shift, pa[k + m - gap] - pa[k], pa2[k + m - gap] - pa2[k], sum_v, inv,
-            var_v, ca[k + m - gap] - ca[k + 1] == 0.0 or ba[k + m - gap] != ba[k])
+            raw[j], shift, (pa[e] - pa[k]) + (pal[e] - pal[k]),
+            (pa2[e] - pa2[k]) + (pa2l[e] - pa2l[k]), sum_v, inv,
+            var_v, ca[e] - ca[k + 1] == 0.0 or ba[e] != ba[k])
 
 
 cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
@@ -515,17 +585,21 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef idx_t gap_v = tail_v - head_v - 1 if ends_v else 0
     cdef idx_t n_lane = 0 if sliding else n + 1 - gap_a
     cdef idx_t m_all = m + 1 - gap_v
-    cdef double* work = <double*>malloc((4 * n_lane + 4 * m_all) * sizeof(double))
+    cdef double* work = <double*>malloc((6 * n_lane + 6 * m_all) * sizeof(double))
     if work == NULL:
         raise MemoryError("correlate(normalize='pearson'): cannot allocate window sums")
     cdef double* pa = work
     cdef double* pa2 = work + n_lane
     cdef double* ca = work + 2 * n_lane
     cdef double* ba = work + 3 * n_lane
-    cdef double* pv = work + 4 * n_lane
+    cdef double* pal = work + 4 * n_lane      # the compensated sums' low parts
+    cdef double* pa2l = work + 5 * n_lane
+    cdef double* pv = work + 6 * n_lane
     cdef double* pv2 = pv + m_all
     cdef double* cv = pv + 2 * m_all
     cdef double* bv = pv + 3 * m_all
+    cdef double* pvl = pv + 4 * m_all
+    cdef double* pv2l = pv + 5 * m_all
     cdef idx_t mv = m - gap_v      # where the template's totals are
     # The blocked route's window sums and change markers (idx_t is 8 bytes, a double's).
     cdef double* blocks = NULL
@@ -541,34 +615,38 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     if lane == 0 or per_lane_v:
                         _prefix_arrays(&vcentred[lane if per_lane_v else 0, 0],
                                        &vrows[lane if per_lane_v else 0, 0], m, 0.0, ends_v,
-                                       head_v, tail_v, pv, pv2, cv, bv)
+                                       head_v, tail_v, pv, pv2, cv, bv, pvl, pv2l)
                     _blocked_run(&rows[lane, 0], &originals[lane, 0], mean_a,
-                                 &raw[lane, 0], &out[lane, 0], first, count, m, pv[mv],
-                                 pv2[mv], cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0, blocks,
+                                 &raw[lane, 0], &out[lane, 0], first, count, m,
+                                 pv[mv] + pvl[mv], pv2[mv] + pv2l[mv],
+                                 cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0, blocks,
                                  blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK), simd)
                     continue
                 mean_a = _mean(&rows[lane, 0], n)
                 if lane == 0 or per_lane_v:
                     _prefix_arrays(&vcentred[lane if per_lane_v else 0, 0],
                                    &vrows[lane if per_lane_v else 0, 0], m, 0.0, ends_v,
-                                   head_v, tail_v, pv, pv2, cv, bv)
+                                   head_v, tail_v, pv, pv2, cv, bv, pvl, pv2l)
                 if sliding:
                     # A NaN or inf in the lane: the one-chain route, which counts them.
                     _sliding_run(&rows[lane, 0], &originals[lane, 0], mean_a, &raw[lane, 0],
-                                 &out[lane, 0], first, count, m, pv[mv], pv2[mv],
+                                 &out[lane, 0], first, count, m, pv[mv] + pvl[mv],
+                                 pv2[mv] + pv2l[mv],
                                  cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0)
                     continue
                 _prefix_arrays(&rows[lane, 0], &originals[lane, 0], n, mean_a, ends_a,
-                               head_a, tail_a, pa, pa2, ca, ba)
+                               head_a, tail_a, pa, pa2, ca, ba, pal, pa2l)
                 # The run of lags that overlap all of v takes the branch-free loop.
                 j_lo = 0 if first >= 0 else (-first + step - 1) // step
                 j_hi = (n - m - first) // step + 1 if n - m - first >= 0 else 0
                 if j_hi > count:
                     j_hi = count
                 if m >= 2 and j_lo < j_hi:
-                    _full_overlap_run(pa, pa2, ca, ba, gap_a, &raw[lane, 0] + j_lo,
+                    _full_overlap_run(pa, pa2, ca, ba, pal, pa2l, gap_a,
+                                      &raw[lane, 0] + j_lo,
                                       &out[lane, 0] + j_lo, first + step * j_lo, step,
-                                      j_hi - j_lo, m, mean_a, pv[mv], pv2[mv],
+                                      j_hi - j_lo, m, mean_a, pv[mv] + pvl[mv],
+                                      pv2[mv] + pv2l[mv],
                                       cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0)
                 for j in range(count):
                     if j_lo <= j < j_hi and m >= 2:
@@ -586,10 +664,14 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                             or bv[v_hi - gap_v] != bv[v_lo]):
                         out[lane, j] = NAN
                         continue
-                    sum_a = pa[a_hi - gap_a] - pa[a_lo]
-                    sum_aa = pa2[a_hi - gap_a] - pa2[a_lo]
-                    sum_v = pv[v_hi - gap_v] - pv[v_lo]
-                    sum_vv = pv2[v_hi - gap_v] - pv2[v_lo]
+                    # compensated prefix sums: high parts' and low parts' differences
+                    sum_a = ((pa[a_hi - gap_a] - pa[a_lo])
+                             + (pal[a_hi - gap_a] - pal[a_lo]))
+                    sum_aa = ((pa2[a_hi - gap_a] - pa2[a_lo])
+                              + (pa2l[a_hi - gap_a] - pa2l[a_lo]))
+                    sum_v = (pv[v_hi - gap_v] - pv[v_lo]) + (pvl[v_hi - gap_v] - pvl[v_lo])
+                    sum_vv = ((pv2[v_hi - gap_v] - pv2[v_lo])
+                              + (pv2l[v_hi - gap_v] - pv2l[v_lo]))
                     # raw sums the uncentred a against v': move a's offset out first
                     cov = (raw[lane, j] - mean_a * sum_v) - sum_a * sum_v / n_k
                     var_a = sum_aa - sum_a * sum_a / n_k
@@ -671,7 +753,7 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
     cdef idx_t v_lanes = vrows.shape[0]
     # Per template lane: sum_v, sum_vv, var_v, and whether every r is NaN (constant or
     # non-finite template: _template_terms); per lane: whether a block held NaN or inf.
-    cdef double* terms = <double*>malloc((4 * v_lanes + 4 * (m + 1)) * sizeof(double))
+    cdef double* terms = <double*>malloc((4 * v_lanes + 6 * (m + 1)) * sizeof(double))
     cdef idx_t* offs = <idx_t*>malloc(m * sizeof(idx_t))
     cdef bint* finite = <bint*>malloc(lanes * sizeof(bint))
     # Per thread: raw, s1, s2 (a block each) and the change markers (block + m).
@@ -699,9 +781,10 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
                 for t in range(m):
                     vcentred[vl * m + t] = <real_t>(vrows[vl, t] - mean_a)
                 _prefixes(&vcentred[vl * m], &vrows[vl, 0], m, 0.0, pv, pv + (m + 1),
-                          pv + 2 * (m + 1), pv + 3 * (m + 1))
-                terms[4 * vl] = pv[m]
-                terms[4 * vl + 1] = pv[2 * (m + 1) - 1]
+                          pv + 2 * (m + 1), pv + 3 * (m + 1), pv + 4 * (m + 1),
+                          pv + 5 * (m + 1))
+                terms[4 * vl] = pv[m] + pv[5 * (m + 1) - 1]
+                terms[4 * vl + 1] = pv[2 * (m + 1) - 1] + pv[6 * (m + 1) - 1]
                 terms[4 * vl + 3] = 1.0 if (pv[3 * (m + 1) - 1] - pv[2 * (m + 1) + 1] == 0.0
                                             or pv[4 * (m + 1) - 1] != 0.0) else 0.0
             for lane in range(lanes):
