@@ -980,9 +980,9 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
         sums are centred by the lane's mean (an offset costs no digits) and, outside
         unit-step template matching, come from compensated prefix sums, accurate
         whatever came before the window; unit-step template matching slides them,
-        restarting every 1024 lags from a window centred by its own mean, so for up
-        to 1024 lags after a stretch far louder than the window (``1e6`` times) r
-        keeps about ``16 - 2 log10(ratio)`` digits.
+        restarting every 1024 lags (4096 in a lane holding NaN) from an exact sum,
+        so for up to that many lags after a stretch far louder than the window
+        (``1e6`` times) r keeps about ``16 - 2 log10(ratio)`` digits.
     axis : int, optional
         Axis of ``a`` to correlate along.
     method : {"auto", "direct", "fft"}, optional
