@@ -197,3 +197,35 @@ def test_fft_float32_forward_and_gradients_against_float64_torch(geometry, bias)
     if bias:
         assert np.allclose(grads.bias, g.astype(np.float64).sum(axis=(0, 2)), rtol=1e-5,
                            atol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["auto", "direct", "fft"])
+@pytest.mark.parametrize("shape_x, shape_w", [((0, 2, 8), (3, 2, 3)), ((2, 2, 8), (0, 2, 3)),
+                                              ((0, 4, 8), (4, 2, 3))])
+def test_empty_batch_or_channels_on_every_method(method, shape_x, shape_w):
+    """Before: method='fft' with an empty batch or no output channels raised NumPy's
+    reshape error (naming no argument) where the direct route returns torch's empty
+    results. Forward, the three gradients and the torch drop-in, against torch (which
+    refuses no output channels: there, the shapes and zeros that follow from the
+    definition)."""
+    import cconv1d.torch as ct
+    groups = shape_x[1] // shape_w[1]
+    x, w = np.ones(shape_x), np.ones(shape_w)
+    y = cc.conv1d(x, w, groups=groups, method=method)
+    if shape_w[0] == 0:
+        assert y.shape == (shape_x[0], 0, shape_x[2] - shape_w[2] + 1)
+        dx, dw, db = cc.conv1d_backward(np.ones(y.shape), x, w, method=method)
+        np.testing.assert_array_equal(dx, np.zeros(shape_x))
+        assert dw.shape == shape_w and db.shape == (0,)
+        return
+    xt = torch.tensor(x, requires_grad=True)
+    wt = torch.tensor(w, requires_grad=True)
+    bt = torch.zeros(shape_w[0], dtype=torch.float64, requires_grad=True)
+    yt = F.conv1d(xt, wt, bt, groups=groups)
+    assert y.shape == tuple(yt.shape)
+    yt.sum().backward()
+    dx, dw, db = cc.conv1d_backward(np.ones(y.shape), x, w, groups=groups, method=method)
+    for got, want in ((dx, xt.grad), (dw, wt.grad), (db, bt.grad)):
+        np.testing.assert_array_equal(got, want.numpy())
+    drop = ct.conv1d(torch.tensor(x), torch.tensor(w), groups=groups, method=method)
+    assert tuple(drop.shape) == tuple(yt.shape)

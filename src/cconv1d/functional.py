@@ -175,6 +175,10 @@ def _route(method: str, spec: ConvSpec) -> str:
     if method not in _fftconv.METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _fftconv.METHODS))}, "
                          f"got {method!r}")
+    if 0 in (spec.n_batch, spec.c_in, spec.c_out, spec.l_out):
+        # Nothing to transform (an empty batch, no channels, no output): the direct
+        # route gives the empty (or zero) results of every method.
+        return "direct"
     if method != "auto":
         return str(method)
     return _fftconv.choose(spec.n_batch, spec.c_in, spec.c_out, spec.groups, spec.k_size,
