@@ -98,16 +98,15 @@ cdef void _prefixes_ends(const real_t* values, const real_t* originals, idx_t n,
     position ``x <= head`` at index ``x``, ``x >= tail`` at ``x - (tail - head - 1)``.
     The samples between are summed without storing (four chains each), so a lag window
     whose overlaps all span the middle of a long lane (``maxlag`` << n) costs that
-    pass and O(window) of stores, not four lane-sized arrays. The middle's sums are
-    compensated too (a lo part per chain), and so is every stored position."""
+    pass and O(window) of stores, not four lane-sized arrays. Every window holds the
+    middle, so its plain sums round within the windows' own magnitude; they join the
+    compensated prefix at ``head`` by one exact addition."""
     cdef idx_t i, shift = tail - head - 1
-    cdef double d, finite, t, sq
+    cdef double d, finite, t, sq, ms, mq
     cdef double s[4]
     cdef double q[4]
     cdef double c[4]
     cdef double b[4]
-    cdef double sl[4]
-    cdef double ql[4]
     cdef int u
     _prefixes(values, originals, head, offset, sums, squares, changes, bad, sums_lo,
               squares_lo)
@@ -116,24 +115,15 @@ cdef void _prefixes_ends(const real_t* values, const real_t* originals, idx_t n,
         q[u] = 0.0
         c[u] = 0.0
         b[u] = 0.0
-        sl[u] = 0.0
-        ql[u] = 0.0
-    s[0], q[0], c[0], b[0] = sums[head], squares[head], changes[head], bad[head]
-    sl[0], ql[0] = sums_lo[head], squares_lo[head]
+    c[0], b[0] = changes[head], bad[head]
     # c counts s >= 1 with originals[s] != originals[s - 1]; changes[head] holds those
     # below head, so the middle starts at head (at 1 when head is 0).
     i = head
     if i == 0 and i < tail:
         d = values[0] - offset
         finite = 1.0 if d - d == 0.0 else 0.0
-        d = d if finite == 1.0 else 0.0
-        t = s[0] + d
-        sl[0] += _two_sum_error(s[0], d, t)
-        s[0] = t
-        sq = d * d
-        t = q[0] + sq
-        ql[0] += _two_sum_error(q[0], sq, t)
-        q[0] = t
+        s[0] += d if finite == 1.0 else 0.0
+        q[0] += d * d if finite == 1.0 else 0.0
         b[0] += 1.0 - finite
         i = 1
     while i + 4 <= tail:
@@ -141,13 +131,8 @@ cdef void _prefixes_ends(const real_t* values, const real_t* originals, idx_t n,
             d = values[i + u] - offset
             finite = 1.0 if d - d == 0.0 else 0.0
             d = d if finite == 1.0 else 0.0
-            t = s[u] + d
-            sl[u] += _two_sum_error(s[u], d, t)
-            s[u] = t
-            sq = d * d
-            t = q[u] + sq
-            ql[u] += _two_sum_error(q[u], sq, t)
-            q[u] = t
+            s[u] += d
+            q[u] += d * d
             b[u] += 1.0 - finite
             c[u] += <double>(originals[i + u] != originals[i + u - 1])
         i += 4
@@ -155,28 +140,19 @@ cdef void _prefixes_ends(const real_t* values, const real_t* originals, idx_t n,
         d = values[i] - offset
         finite = 1.0 if d - d == 0.0 else 0.0
         d = d if finite == 1.0 else 0.0
-        t = s[0] + d
-        sl[0] += _two_sum_error(s[0], d, t)
-        s[0] = t
-        sq = d * d
-        t = q[0] + sq
-        ql[0] += _two_sum_error(q[0], sq, t)
-        q[0] = t
+        s[0] += d
+        q[0] += d * d
         b[0] += 1.0 - finite
         c[0] += <double>(originals[i] != originals[i - 1])
         i += 1
-    # the four chains' (hi, lo) pairs joined, each addition's error kept
-    for u in range(1, 4):
-        t = s[0] + s[u]
-        sl[0] += sl[u] + _two_sum_error(s[0], s[u], t)
-        s[0] = t
-        t = q[0] + q[u]
-        ql[0] += ql[u] + _two_sum_error(q[0], q[u], t)
-        q[0] = t
-    sums[tail - shift] = s[0]
-    sums_lo[tail - shift] = sl[0]
-    squares[tail - shift] = q[0]
-    squares_lo[tail - shift] = ql[0]
+    ms = (s[0] + s[1]) + (s[2] + s[3])
+    mq = (q[0] + q[1]) + (q[2] + q[3])
+    t = sums[head] + ms
+    sums_lo[tail - shift] = sums_lo[head] + _two_sum_error(sums[head], ms, t)
+    sums[tail - shift] = t
+    t = squares[head] + mq
+    squares_lo[tail - shift] = squares_lo[head] + _two_sum_error(squares[head], mq, t)
+    squares[tail - shift] = t
     changes[tail - shift] = (c[0] + c[1]) + (c[2] + c[3])
     bad[tail - shift] = (b[0] + b[1]) + (b[2] + b[3])
     for i in range(tail, n):
@@ -585,21 +561,27 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef idx_t gap_v = tail_v - head_v - 1 if ends_v else 0
     cdef idx_t n_lane = 0 if sliding else n + 1 - gap_a
     cdef idx_t m_all = m + 1 - gap_v
-    cdef double* work = <double*>malloc((6 * n_lane + 6 * m_all) * sizeof(double))
-    if work == NULL:
+    # Two allocations, not one: glibc serves blocks up to 32 MiB from memory it has
+    # already touched once the first is freed, and larger ones from fresh pages on every
+    # call (a 1e6-sample lane's six arrays in one block cost 20 ms of page faults).
+    cdef double* work = <double*>malloc((4 * n_lane + 4 * m_all) * sizeof(double))
+    cdef double* low = <double*>malloc((2 * n_lane + 2 * m_all) * sizeof(double))
+    if work == NULL or low == NULL:
+        free(work)
+        free(low)
         raise MemoryError("correlate(normalize='pearson'): cannot allocate window sums")
     cdef double* pa = work
     cdef double* pa2 = work + n_lane
     cdef double* ca = work + 2 * n_lane
     cdef double* ba = work + 3 * n_lane
-    cdef double* pal = work + 4 * n_lane      # the compensated sums' low parts
-    cdef double* pa2l = work + 5 * n_lane
-    cdef double* pv = work + 6 * n_lane
+    cdef double* pv = work + 4 * n_lane
     cdef double* pv2 = pv + m_all
     cdef double* cv = pv + 2 * m_all
     cdef double* bv = pv + 3 * m_all
-    cdef double* pvl = pv + 4 * m_all
-    cdef double* pv2l = pv + 5 * m_all
+    cdef double* pal = low                    # the compensated sums' low parts
+    cdef double* pa2l = low + n_lane
+    cdef double* pvl = low + 2 * n_lane
+    cdef double* pv2l = pvl + m_all
     cdef idx_t mv = m - gap_v      # where the template's totals are
     # The blocked route's window sums and change markers (idx_t is 8 bytes, a double's).
     cdef double* blocks = NULL
@@ -689,6 +671,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     out[lane, j] = <real_t>r
     finally:
         free(work)
+        free(low)
         free(blocks)
 
 
