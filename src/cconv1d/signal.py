@@ -535,7 +535,9 @@ def _lag_fft(rows: _Array, vrows: _Array, first: int, step: int, count: int, int
     start, stop = max(first, 0), min(n, last + m)
     sub = rows[:, start:stop]
     size = _fft.next_fast_len(stop - start + m - 1)
-    if integral and not (_fft.error_bound(sub, vrows, size) < 0.5):
+    # (the bound over the longer transform of either route)
+    if integral and not (_fft.error_bound(sub, vrows, _fft.transform_bound(stop - start, m))
+                         < 0.5):
         return None
     if vrows.shape[0] == 1:
         # One template: the convolution route (overlap-add when it is short) with the
