@@ -1127,17 +1127,17 @@ def autocorrelate(a: npt.ArrayLike, mode: SignalMode | None = None, *,
         size = _fft.next_fast_len(2 * n - 1)
         scaled, exponent = _fft.power_of_two_scale(rows, peak)
         module, _ = _fft.backend()
-        kw = _fft._kw(_threads.get_num_threads())
+        threads = _threads.get_num_threads()
         real = dtype.kind != "c"
-        spectrum = (module.rfft if real else module.fft)(scaled, n=size, axis=-1, **kw)
+        spectrum = (module.rfft if real else module.fft)(scaled, n=size, axis=-1,
+                                                          **_fft._kw(threads))
         # |X|^2 in place: the spectrum of the circular autocorrelation
         square_im = np.square(spectrum.imag)
         np.square(spectrum.real, out=spectrum.real)
         spectrum.real += square_im
         spectrum.imag[...] = 0
         inverse = module.irfft if real else module.ifft
-        power: _Array = inverse(spectrum, n=size, axis=-1, **_fft._kw(kw.get("workers", 1),
-                                                                      True))
+        power: _Array = inverse(spectrum, n=size, axis=-1, **_fft._kw(threads, True))
         power = _fft.unscale(power, 2 * exponent, in_place=True)
         if integral:
             power = np.rint(power)
