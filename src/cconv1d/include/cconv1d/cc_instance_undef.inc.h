@@ -3,6 +3,7 @@
  * top (every path's names; undefining one a path did not use is harmless), so the next
  * instantiation starts clean. */
 #undef CC_T
+#undef CC_IROW_PHASED_MIN_512
 #undef CC_SFX
 #undef CC_PX
 #undef CC_SX
