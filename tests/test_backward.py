@@ -643,3 +643,43 @@ def test_bias_gradient_matches_a_float64_sum(dtype, n, c_out, l_out):
     np.testing.assert_allclose(results[0], ref, rtol=2 * eps,
                                atol=64 * np.finfo(np.float64).eps * n * l_out * 4)
     assert np.array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("stride,dilation,padding,mode", [
+    (1, 1, "same", "zeros"),        # kept positions straight into dx, by blocks
+    (1, 4, (5, 2), "constant"),
+    (1, 2, "same", "reflect"),      # phase rows, then the padding folded back
+    (2, 1, 3, "zeros"),             # stride: phase rows interleaved into dx
+])
+def test_input_gradient_of_few_samples_split_between_threads(dtype, stride, dilation,
+                                                              padding, mode):
+    """Fewer samples than threads: each thread computes a block of positions of one
+    sample (the input gradient's split path). Against torch's float64 gradient through
+    the oracle padding, at 2 threads, and bit for bit the same at 1 thread (one block
+    per sample)."""
+    rng = np.random.default_rng([stride, dilation, len(mode)])
+    n, c_in, c_out, length, k = 1, 24, 40, 3001, 3
+    x = rng.standard_normal((n, c_in, length))
+    w = rng.standard_normal((c_out, c_in, k))
+    kw = dict(stride=stride, padding=padding, dilation=dilation, padding_mode=mode,
+              pad_value=0.5)
+    g = rng.standard_normal(cc.conv1d(x, w, **kw).shape)
+    left, right = explicit_padding(padding, length, k, stride, dilation)
+    # (a constant's value does not change the gradient: torch pads with zeros)
+    ref = torch_conv1d_grads(x, w, None, g, stride=stride, padding=(left, right),
+                             dilation=dilation,
+                             padding_mode="zeros" if mode == "constant" else mode)[1]
+    results = {}
+    try:
+        for threads in (2, 1):
+            cc.set_num_threads(threads)
+            results[threads] = cc.conv1d_backward(
+                g.astype(dtype), x.astype(dtype), w.astype(dtype), needs="input",
+                **kw).input
+    finally:
+        cc.set_num_threads(None)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    scale = np.abs(g).max() * np.abs(w).sum(axis=(0, 2)).max()
+    np.testing.assert_allclose(results[2], ref, rtol=0, atol=tol * scale)
+    np.testing.assert_array_equal(results[2], results[1])

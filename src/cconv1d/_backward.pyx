@@ -483,6 +483,8 @@ cdef struct GradPlan:
     # the antireflect and median scratches and (blocked, non-constant padding) a row of
     # samples; blocked, the gradient of every padding sample.
     bint by_sample, blocked
+    bint direct           # blocked, stride 1, constant padding: blocks of the kept
+                          # positions, computed straight into dx
     idx_t n_scratch, q_block, n_qblocks
     size_t b_dyp, b_dxph, b_row, b_fold, b_stat, b_tmp
     size_t o_offs, o_starts, o_wts, o_dyp, o_dxph, o_row, o_fold, o_stat, o_tmp, o_edges
@@ -516,7 +518,9 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
                     > GRAD_WHOLE_BYTES)
     plan.q_block = geo.phase_len
     plan.n_qblocks = 1
+    plan.direct = False
     n_row = geo.padded
+    cdef idx_t span = geo.phase_len
     # Fewer samples than threads: a block of positions a thread, each copying its own dy
     # window (as the forward: one thread's copy read by both cores cost 15 %).
     cdef bint split = (not plan.blocked and not by_rows and threads > 1
@@ -524,17 +528,22 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
     if split:
         plan.blocked = True
     if plan.blocked:
+        # Stride 1 with constant padding drops the padding's gradient: the blocks then
+        # cover only the kept positions and write dx in place (the phase rows' copy
+        # into dx was a sixth of a long 32-channel sample's input gradient).
+        plan.direct = geo.stride == 1 and mode == CC_PAD_CONSTANT
+        if plan.direct:
+            span = geo.length
         plan.q_block = ((GRAD_BLOCK_BYTES // itemsize - geo.c_out * slack)
                         // (geo.c_out + geo.c_in * geo.phases))
-        plan.q_block = min(max(1, plan.q_block // geo.col_block) * geo.col_block,
-                           geo.phase_len)
+        plan.q_block = min(max(1, plan.q_block // geo.col_block) * geo.col_block, span)
         if split:
-            plan.q_block = min(plan.q_block, ((geo.phase_len + threads - 1) // threads
+            plan.q_block = min(plan.q_block, ((span + threads - 1) // threads
                                               + geo.cols - 1) // geo.cols * geo.cols)
-        plan.n_qblocks = (geo.phase_len + plan.q_block - 1) // plan.q_block
+        plan.n_qblocks = (span + plan.q_block - 1) // plan.q_block
         geo.dy_pitch = c_packed_pitch(geo.lead + plan.q_block, 1, itemsize, geo.cols)
         # The padding samples' gradient (dropped for constant padding, folded otherwise).
-        n_edges = n_batch * geo.c_in * (geo.left + geo.right)
+        n_edges = 0 if plan.direct else n_batch * geo.c_in * (geo.left + geo.right)
         if mode != CC_PAD_CONSTANT:
             n_tmp = geo.length
         else:
@@ -542,7 +551,8 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
     plan.by_sample = plan.blocked or n_batch >= threads
     plan.n_scratch = threads if plan.by_sample else 1
     plan.b_dyp = aligned_bytes(geo.c_out * geo.dy_pitch * itemsize)
-    plan.b_dxph = aligned_bytes(geo.c_in * geo.phases * plan.q_block * itemsize)
+    plan.b_dxph = aligned_bytes((1 if plan.direct else geo.c_in * geo.phases * plan.q_block)
+                                * itemsize)
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_fold = aligned_bytes((geo.padded if mode == CC_PAD_ANTIREFLECT else 1) * itemsize)
     plan.b_stat = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))
@@ -567,15 +577,22 @@ cdef void _grad_block(const GradGeometry* geo, const GradPlan* plan, bint by_row
                       const real_t* bias) noexcept nogil:
     """Phase-row positions [q0, q0 + q_block) of one sample's input gradient: the dy
     window they read (dyp[o, m] = dy[o, q0 + m - lead], zeros outside), their phase
-    rows, and the scatter of each padded position into dx or into edge_grad."""
+    rows, and the scatter of each padded position into dx or into edge_grad; with
+    ``plan.direct``, block ``qblock`` of the kept positions [left, left + L), straight
+    into dx."""
     cdef GradGeometry block = geo[0]
     cdef idx_t o, c, rho, i, pos, lo, hi, src0, count, s = geo.stride
     cdef idx_t pads = geo.left + geo.right
     cdef real_t* drow
     cdef const real_t* grow
-    block.q0 = qblock * plan.q_block
-    block.q_count = min(plan.q_block, geo.phase_len - block.q0)
-    block.dxph_pitch = plan.q_block
+    if plan.direct:
+        block.q0 = geo.left + qblock * plan.q_block
+        block.q_count = min(plan.q_block, geo.left + geo.length - block.q0)
+        block.dxph_pitch = geo.length
+    else:
+        block.q0 = qblock * plan.q_block
+        block.q_count = min(plan.q_block, geo.phase_len - block.q0)
+        block.dxph_pitch = plan.q_block
     for o in range(geo.c_out):
         drow = dyp + o * geo.dy_pitch
         src0 = block.q0 - geo.lead
@@ -588,6 +605,11 @@ cdef void _grad_block(const GradGeometry* geo, const GradPlan* plan, bint by_row
         memset(drow, 0, lo * sizeof(real_t))
         memcpy(drow + lo, dy_n + o * geo.l_out + src0 + lo, (hi - lo) * sizeof(real_t))
         memset(drow + hi, 0, (geo.dy_pitch - hi) * sizeof(real_t))
+    if plan.direct:
+        _grad_phase_items(&block, by_rows, dyp, offs, starts, starts + geo.phases,
+                          weights, starts + 2 * geo.phases, dx_n + block.q0 - geo.left,
+                          0, _grad_items(&block, by_rows), bias)
+        return
     _grad_phase_items(&block, by_rows, dyp, offs, starts, starts + geo.phases, weights,
                       starts + 2 * geo.phases, dxph, 0, _grad_items(&block, by_rows),
                       bias)
