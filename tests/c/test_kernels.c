@@ -480,19 +480,21 @@ static int test_wgemm(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
 
 /* ---- cc_pack_transposed: wgemm's dy panels (baseline SIMD, not a registry kernel) ---- */
 
-static int test_transpose(const dtype_t *t, ptrdiff_t cols, ptrdiff_t n, ptrdiff_t ldt) {
+static int test_transpose(const dtype_t *t, ptrdiff_t cols, ptrdiff_t n, ptrdiff_t ldt,
+                          int wide) {
     const ptrdiff_t ldy = n + rng_below(3);
     const ptrdiff_t dy_len = cols > 0 ? (cols - 1) * ldy + n : 0;
     void *dy = arena_put(A_W, (size_t)dy_len * t->size);
     void *dst = arena_put(A_Y, (size_t)(n * ldt) * t->size);
     ptrdiff_t i, j, o;
     int ok = 1;
-    set_case("pack_transposed %s cols=%td n=%td ldt=%td ldy=%td", t->name, cols, n, ldt, ldy);
+    set_case("pack_transposed %s%s cols=%td n=%td ldt=%td ldy=%td", t->name,
+             wide ? " (avx2)" : "", cols, n, ldt, ldy);
     for (i = 0; i < dy_len; ++i) put(dy, t, i, i % ldy < n ? value(EXACT) : NAN);
     for (i = 0; i < n * ldt; ++i) put(dst, t, i, NAN);
     arenas_seal(1);
-    if (t->f64) cc_pack_transposed_f64(dy, ldy, cols, n, dst, ldt);
-    else cc_pack_transposed_f32(dy, ldy, cols, n, dst, ldt);
+    if (t->f64) cc_pack_transposed_f64(dy, ldy, cols, n, dst, ldt, wide);
+    else cc_pack_transposed_f32(dy, ldy, cols, n, dst, ldt, wide);
     arenas_seal(0);
     for (j = 0; j < n; ++j)
         for (o = 0; o < ldt; ++o) {
@@ -505,18 +507,22 @@ static int test_transpose(const dtype_t *t, ptrdiff_t cols, ptrdiff_t n, ptrdiff
 
 static void run_transpose(void) {
     ptrdiff_t cols, n, extra;
-    int di;
-    for (di = 0; di < 2; ++di) {
-        const long p0 = n_passed, f0 = n_failed;
-        for (cols = 0; cols <= 13; ++cols)
-            for (n = 0; n <= 11; ++n)
-                for (extra = 0; extra <= 5; ++extra)
-                    tally(test_transpose(&DTYPES[di], cols, n, cols + extra));
-        tally(test_transpose(&DTYPES[di], 48, 1025, 48));
-        tally(test_transpose(&DTYPES[di], 37, 130, 40));
-        printf("  (pack)  transposed %s: %ld passed, %ld failed\n", DTYPES[di].name,
-               n_passed - p0, n_failed - f0);
-    }
+    int di, wide;
+    /* the baseline blocks, and the AVX2 ones where this CPU runs them (wide is ignored
+     * off x86) */
+    for (wide = 0; wide <= cc_cpu_runs(CC_SIMD_AVX2); ++wide)
+        for (di = 0; di < 2; ++di) {
+            const long p0 = n_passed, f0 = n_failed;
+            for (cols = 0; cols <= 19; ++cols)
+                for (n = 0; n <= 19; ++n)
+                    for (extra = 0; extra <= 5; ++extra)
+                        tally(test_transpose(&DTYPES[di], cols, n, cols + extra, wide));
+            tally(test_transpose(&DTYPES[di], 48, 1025, 48, wide));
+            tally(test_transpose(&DTYPES[di], 37, 130, 40, wide));
+            tally(test_transpose(&DTYPES[di], 32, 1024, 32, wide));
+            printf("  (pack)  transposed %s%s: %ld passed, %ld failed\n", DTYPES[di].name,
+                   wide ? " avx2" : "", n_passed - p0, n_failed - f0);
+        }
 }
 
 /* ---- rowsum ---- */
