@@ -955,13 +955,15 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                       plan.block_pitch if plan.blocked or plan.cat > 1 else geo.pitch,
                       geo.phases)
     memset(dw_acc, 0, plan.b_acc)
-    memset(packed, 0, threads * b_packed)
-    memset(dy_cat, 0, threads * b_dycat)
     # One packed sample (or length block) per thread: each thread packs the
     # samples for itself, so the whole call is a single parallel region (a region
     # per sample made every thread wait for the slowest at each sample; next to
     # PyTorch's own spinning OpenMP threads that cost more than the arithmetic).
     for t in prange(threads, schedule="static", num_threads=threads):
+        # Each thread zeroes its own packed rows and dy rows (serially, before the
+        # region, the two threads' 1.4 MiB of an FCN layer's were 5 % of its dW).
+        memset(packed + t * b_packed, 0, b_packed)
+        memset(dy_cat + t * b_dycat, 0, b_dycat)
         first = t * per_thread
         last = min(first + per_thread, n_items)
         if first < last and plan.parts > 1:
