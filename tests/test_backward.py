@@ -683,3 +683,28 @@ def test_input_gradient_of_few_samples_split_between_threads(dtype, stride, dila
     scale = np.abs(g).max() * np.abs(w).sum(axis=(0, 2)).max()
     np.testing.assert_allclose(results[2], ref, rtol=0, atol=tol * scale)
     np.testing.assert_array_equal(results[2], results[1])
+
+
+@pytest.mark.parametrize("shape", [
+    (16, 64, 48, 150, 5, "same"),    # short samples, concatenated within each part
+    (7, 32, 32, 1000, 3, 1),         # one sample at a time, an odd batch
+    (5, 64, 40, 300, 1, 0),          # pointwise, read in place
+], ids=["concatenated", "per-sample", "pointwise"])
+def test_weight_gradient_batch_parts(shape):
+    """The batch is summed in two parts fixed by the shape, each into accumulators of
+    its own, added in order: threads share it by samples. Against torch in float64, and
+    bit for bit the same at 1, 2, 3 and 5 threads."""
+    n, c_in, c_out, length, k, padding = shape
+    rng = np.random.default_rng(list(shape[:5]))
+    x = rng.standard_normal((n, c_in, length))
+    w = rng.standard_normal((c_out, c_in, k))
+    left, right = explicit_padding(padding, length, k, 1, 1)
+    g = rng.standard_normal((n, c_out, length + left + right - k + 1))
+    ref = torch_conv1d_grads(x, w, None, g, padding=(left, right))[2]
+    kw = dict(padding=padding)
+    ours = cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10 * np.abs(ref).max())
+    _assert_weight_gradient_thread_invariant(g, x, w, kw)
+    ours32 = cc.conv1d_backward(g.astype(np.float32), x.astype(np.float32),
+                                w.astype(np.float32), needs=("weight",), **kw).weight
+    np.testing.assert_allclose(ours32, ref, rtol=0, atol=1e-5 * np.abs(ref).max())

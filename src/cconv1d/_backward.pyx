@@ -67,6 +67,8 @@ cdef enum:
     PANEL_MIN_CHUNK = 256 # ... unless that leaves fewer positions than this per call
     WGRAD_PARTS = 4       # a long sample's length blocks in at most this many parts,
     PARTS_ACC_BYTES = 1 << 18  # each with its own accumulators while they fit this
+    BATCH_PARTS = 2       # a batch's samples (or groups of them) in this many parts,
+    BATCH_ACC_BYTES = 1 << 20  # each with its own accumulators while one fits this
 
 
 
@@ -947,7 +949,8 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef idx_t ng, n0, o_first, o_last
     cdef real_t value = <real_t>pad_value
     cdef idx_t per_thread = (n_items + threads - 1) // threads
-    cdef idx_t first, last, c_first, c_last, part, i0, i1
+    cdef idx_t first, last, c_first, c_last, part, i0, i1, n_end, n_groups, n1, n2
+    cdef double* acc
     cdef size_t acc_len = geo.c_out * geo.n_pairs
     if plan.in_place:
         geo.pitch = geo.length
@@ -966,7 +969,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
         memset(dy_cat + t * b_dycat, 0, b_dycat)
         first = t * per_thread
         last = min(first + per_thread, n_items)
-        if first < last and plan.parts > 1:
+        if first < last and plan.parts > 1 and plan.blocked:
             # Length-block parts (long samples only): this thread's units part by part,
             # each part's items over its blocks into its own accumulators.
             part = first // n_rect
@@ -988,45 +991,63 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                                   (part + 1) * plan.n_lblocks // plan.parts)
                 part = part + 1
         elif first < last:
+            # Batch parts (one, unless _wgrad_plan made more): this thread's units part
+            # by part, each part's items over its samples into its own accumulators.
             # Items run group by group: pack only the channels of its groups (and, when
             # concatenating, copy only its dy rows). Assigned here first, so that prange
             # makes them private to the thread before their addresses are passed on.
-            c_first = c_last = o_first = o_last = 0
-            _wgrad_rows(&geo, &plan, sizeof(real_t), first, last, &c_first, &c_last,
-                        &o_first, &o_last)
-            if plan.cat > 1:
-                for ng in range((n_batch + plan.cat - 1) // plan.cat):
-                    n0 = ng * plan.cat
-                    _wgrad_cat(&geo, &plan, &x[n0, 0, 0], &dy[n0, 0, 0],
-                               min(plan.cat, n_batch - n0), <real_t*>(packed + t * b_packed),
-                               <real_t*>(rows_tmp + t * b_rows), <double*>(work + t * b_work),
-                               <real_t*>(dy_cat + t * b_dycat), offs, dw_acc, first, last,
-                               c_first, c_last, o_first, o_last, mode, value,
-                               <real_t*>(dy_rows + t * b_dy_rows))
-                continue
-            for n in range(n_batch):
-                if plan.blocked:
-                    _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
+            part = first // n_rect
+            while part * n_rect < last:
+                i0 = max(first, part * n_rect) - part * n_rect
+                i1 = min(last, (part + 1) * n_rect) - part * n_rect
+                c_first = c_last = o_first = o_last = 0
+                _wgrad_rows(&geo, &plan, sizeof(real_t), i0, i1, &c_first, &c_last,
+                            &o_first, &o_last)
+                acc = dw_acc + part * acc_len
+                if plan.cat > 1:
+                    # the part's samples, concatenated in groups of at most cat, as
+                    # even as they go (8 samples by 6 make 4 and 4, not 6 and 2)
+                    n0 = part * n_batch // plan.parts
+                    n_end = (part + 1) * n_batch // plan.parts
+                    n_groups = (n_end - n0 + plan.cat - 1) // plan.cat
+                    for ng in range(n_groups):
+                        n1 = n0 + (ng + 1) * (n_end - n0) // n_groups
+                        n2 = n0 + ng * (n_end - n0) // n_groups
+                        _wgrad_cat(&geo, &plan, &x[n2, 0, 0], &dy[n2, 0, 0], n1 - n2,
+                                   <real_t*>(packed + t * b_packed),
+                                   <real_t*>(rows_tmp + t * b_rows),
+                                   <double*>(work + t * b_work),
+                                   <real_t*>(dy_cat + t * b_dycat), offs, acc, i0, i1,
+                                   c_first, c_last, o_first, o_last, mode, value,
+                                   <real_t*>(dy_rows + t * b_dy_rows))
+                    part = part + 1
+                    continue
+                for n in range(part * n_batch // plan.parts,
+                               (part + 1) * n_batch // plan.parts):
+                    if plan.blocked:
+                        _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
+                                      <real_t*>(packed + t * b_packed),
+                                      <real_t*>(rows_tmp + t * b_rows),
+                                      <real_t*>(edges + t * b_edges),
+                                      <double*>(work + t * b_work), offs, acc,
+                                      i0, i1, c_first, c_last, mode, value,
+                                      <real_t*>(dy_rows + t * b_dy_rows), 0, plan.n_lblocks)
+                        continue
+                    if plan.in_place:
+                        _wgrad_items(&geo, &plan, &dy[n, 0, 0], &x[n, 0, 0], offs, acc,
+                                     i0, i1, <real_t*>(dy_rows + t * b_dy_rows))
+                        continue
+                    pack_channels(&x[n, 0, 0] if geo.length > 0
+                                  else <const real_t*>NULL,
                                   <real_t*>(packed + t * b_packed),
-                                  <real_t*>(rows_tmp + t * b_rows),
-                                  <real_t*>(edges + t * b_edges),
-                                  <double*>(work + t * b_work), offs, dw_acc,
-                                  first, last, c_first, c_last, mode, value,
-                                  <real_t*>(dy_rows + t * b_dy_rows), 0, plan.n_lblocks)
-                    continue
-                if plan.in_place:
-                    _wgrad_items(&geo, &plan, &dy[n, 0, 0], &x[n, 0, 0], offs, dw_acc,
-                                 first, last, <real_t*>(dy_rows + t * b_dy_rows))
-                    continue
-                pack_channels(&x[n, 0, 0] if geo.length > 0
-                              else <const real_t*>NULL,
-                              <real_t*>(packed + t * b_packed),
-                              <real_t*>(rows_tmp + t * b_rows), &geo, c_first,
-                              c_last, mode, value, <double*>(work + t * b_work), NULL)
-                # A thread owns its items (blocks of dW) for every sample and adds
-                # the samples in order: each entry is summed in one fixed order.
-                _wgrad_items(&geo, &plan, &dy[n, 0, 0], <real_t*>(packed + t * b_packed),
-                             offs, dw_acc, first, last, <real_t*>(dy_rows + t * b_dy_rows))
+                                  <real_t*>(rows_tmp + t * b_rows), &geo, c_first,
+                                  c_last, mode, value, <double*>(work + t * b_work), NULL)
+                    # A thread owns its items (blocks of dW) for every sample of the part
+                    # and adds them in order: each entry is summed in one fixed order.
+                    _wgrad_items(&geo, &plan, &dy[n, 0, 0],
+                                 <real_t*>(packed + t * b_packed), offs, acc, i0, i1,
+                                 <real_t*>(dy_rows + t * b_dy_rows))
+                part = part + 1
     cdef idx_t o_pg = geo.o_per_group
     cdef const double* acc_g
     cdef size_t e
@@ -1083,7 +1104,8 @@ cdef struct WgradPlan:
     bint gemm                 # wgemm's items (_wgrad_gemm), else wgrad's
     bint in_place             # wgemm on the caller's rows, unpacked (pitch: the length)
     idx_t pv, pq              # wgemm: its split into rectangles (_wgemm_parts)
-    idx_t parts               # length-block parts, each with its own accumulators
+    idx_t parts               # length-block parts (blocked) or batch parts (else),
+                              # each with its own accumulators
     idx_t chunk               # positions per kernel call
     idx_t block_len, n_lblocks, block_pitch
     idx_t cat, seg, cat_ldy   # samples per concatenated group (1: none), their stride
@@ -1192,6 +1214,14 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     if (plan.blocked and plan.n_lblocks > 1
             and geo.c_out * geo.n_pairs * sizeof(double) <= PARTS_ACC_BYTES // WGRAD_PARTS):
         plan.parts = min(plan.n_lblocks, <idx_t>WGRAD_PARTS)
+    # Batch parts, likewise: the samples (or concatenated groups of them) in parts fixed
+    # by the shape, each summed into accumulators of its own and added in part order,
+    # so threads can share a batch by samples. Splitting the dW entries instead made
+    # every thread pack the whole input: on two threads a 64-channel layer's weight
+    # gradient packed 8 MiB of it twice, a 256 -> 128 channel one at L = 150 2.4 MiB.
+    elif (not plan.blocked and geo.c_out * geo.n_pairs * sizeof(double) <= BATCH_ACC_BYTES
+            and n_batch >= BATCH_PARTS):
+        plan.parts = BATCH_PARTS
     _wgemm_parts(geo, itemsize, max(1, threads // plan.parts), &plan.pv, &plan.pq)
     plan.b_acc = aligned_bytes(plan.parts * geo.c_out * geo.n_pairs * sizeof(double))
     plan.b_packed = aligned_bytes(n_packed * itemsize)
