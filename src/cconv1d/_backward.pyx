@@ -969,30 +969,10 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
         memset(dy_cat + t * b_dycat, 0, b_dycat)
         first = t * per_thread
         last = min(first + per_thread, n_items)
-        if first < last and plan.parts > 1 and plan.blocked:
-            # Length-block parts (long samples only): this thread's units part by part,
-            # each part's items over its blocks into its own accumulators.
-            part = first // n_rect
-            while part * n_rect < last:
-                i0 = max(first, part * n_rect) - part * n_rect
-                i1 = min(last, (part + 1) * n_rect) - part * n_rect
-                c_first = c_last = o_first = o_last = 0
-                _wgrad_rows(&geo, &plan, sizeof(real_t), i0, i1, &c_first, &c_last,
-                            &o_first, &o_last)
-                for n in range(n_batch):
-                    _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
-                                  <real_t*>(packed + t * b_packed),
-                                  <real_t*>(rows_tmp + t * b_rows),
-                                  <real_t*>(edges + t * b_edges),
-                                  <double*>(work + t * b_work), offs,
-                                  dw_acc + part * acc_len, i0, i1, c_first, c_last, mode,
-                                  value, <real_t*>(dy_rows + t * b_dy_rows),
-                                  part * plan.n_lblocks // plan.parts,
-                                  (part + 1) * plan.n_lblocks // plan.parts)
-                part = part + 1
-        elif first < last:
-            # Batch parts (one, unless _wgrad_plan made more): this thread's units part
-            # by part, each part's items over its samples into its own accumulators.
+        if first < last:
+            # This thread's units part by part, each part's items into its own
+            # accumulators: a long sample's part over its length blocks (every sample),
+            # a batch part over its samples (one part unless _wgrad_plan made more).
             # Items run group by group: pack only the channels of its groups (and, when
             # concatenating, copy only its dy rows). Assigned here first, so that prange
             # makes them private to the thread before their addresses are passed on.
@@ -1022,8 +1002,9 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                                    <real_t*>(dy_rows + t * b_dy_rows))
                     part = part + 1
                     continue
-                for n in range(part * n_batch // plan.parts,
-                               (part + 1) * n_batch // plan.parts):
+                n0 = 0 if plan.blocked else part * n_batch // plan.parts
+                n_end = n_batch if plan.blocked else (part + 1) * n_batch // plan.parts
+                for n in range(n0, n_end):
                     if plan.blocked:
                         _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
                                       <real_t*>(packed + t * b_packed),
@@ -1031,7 +1012,9 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                                       <real_t*>(edges + t * b_edges),
                                       <double*>(work + t * b_work), offs, acc,
                                       i0, i1, c_first, c_last, mode, value,
-                                      <real_t*>(dy_rows + t * b_dy_rows), 0, plan.n_lblocks)
+                                      <real_t*>(dy_rows + t * b_dy_rows),
+                                      part * plan.n_lblocks // plan.parts,
+                                      (part + 1) * plan.n_lblocks // plan.parts)
                         continue
                     if plan.in_place:
                         _wgrad_items(&geo, &plan, &dy[n, 0, 0], &x[n, 0, 0], offs, acc,

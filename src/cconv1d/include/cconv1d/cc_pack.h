@@ -177,28 +177,23 @@ CC_TRANSPOSE_DEF(double, cc_pack_transposed_f64_avx2, CC_T_AVX2_TARGET, cc_t4_bl
 #endif
 
 /* ``wide``: the CPU has AVX2 (the caller knows its kernel path); ignored elsewhere. */
-static inline void cc_pack_transposed_f32(const float *dy, ptrdiff_t ldy, ptrdiff_t cols,
-                                          ptrdiff_t n, float *dst, ptrdiff_t ldt, int wide) {
 #if CC_T_HAVE_AVX2
-    if (wide) {
-        cc_pack_transposed_f32_avx2(dy, ldy, cols, n, dst, ldt);
-        return;
-    }
+#define CC_T_WIDE(SFX) if (wide) { cc_pack_transposed_##SFX##_avx2(dy, ldy, cols, n, dst, ldt); return; }
+#else
+#define CC_T_WIDE(SFX)
 #endif
-    (void)wide;
-    cc_pack_transposed_f32_base(dy, ldy, cols, n, dst, ldt);
-}
-static inline void cc_pack_transposed_f64(const double *dy, ptrdiff_t ldy, ptrdiff_t cols,
-                                          ptrdiff_t n, double *dst, ptrdiff_t ldt, int wide) {
-#if CC_T_HAVE_AVX2
-    if (wide) {
-        cc_pack_transposed_f64_avx2(dy, ldy, cols, n, dst, ldt);
-        return;
+#define CC_DISPATCH_DEF(T, SFX)                                                           \
+    static inline void cc_pack_transposed_##SFX(const T *dy, ptrdiff_t ldy, ptrdiff_t cols, \
+                                                ptrdiff_t n, T *dst, ptrdiff_t ldt,       \
+                                                int wide) {                               \
+        CC_T_WIDE(SFX)                                                                    \
+        (void)wide;                                                                       \
+        cc_pack_transposed_##SFX##_base(dy, ldy, cols, n, dst, ldt);                      \
     }
-#endif
-    (void)wide;
-    cc_pack_transposed_f64_base(dy, ldy, cols, n, dst, ldt);
-}
+CC_DISPATCH_DEF(float, f32)
+CC_DISPATCH_DEF(double, f64)
+#undef CC_DISPATCH_DEF
+#undef CC_T_WIDE
 #undef CC_TRANSPOSE_DEF
 #undef CC_T_SSE2
 #undef CC_T_NEON
