@@ -311,7 +311,7 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
     cdef idx_t n_items = _grad_items(&geo, by_rows)
     cdef bint by_sample = plan.by_sample
     cdef size_t b_dyp = plan.b_dyp, b_dxph = plan.b_dxph, b_row = plan.b_row
-    cdef size_t b_fold = plan.b_fold, b_stat = plan.b_stat, b_tmp = plan.b_tmp
+    cdef size_t b_fold = plan.b_fold, b_stat = plan.b_stat
     # One malloc'd workspace (NumPy temporaries cost more than small calls' arithmetic).
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
@@ -325,7 +325,6 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
     cdef char* row = base + plan.o_row
     cdef char* fold = base + plan.o_fold
     cdef char* stat_work = base + plan.o_stat
-    cdef char* tmp = base + plan.o_tmp
     cdef real_t* edge_grad = <real_t*>(base + plan.o_edges)
     cdef bint with_x = x.shape[0] > 0
     cdef idx_t n, t, o, c, item, unit, pads = geo.left + geo.right
@@ -353,7 +352,7 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
                 n = item // geo.c_in
                 c = item % geo.c_in
                 _fold_edges(&geo, edge_grad + item * pads,
-                            <real_t*>(row + t * b_row), <real_t*>(tmp + t * b_tmp),
+                            <real_t*>(row + t * b_row),
                             &dx[n, c, 0],
                             &x[n, c, 0] if with_x else <const real_t*>NULL, mode,
                             <real_t*>(fold + t * b_fold),
@@ -471,9 +470,9 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
     geo.pitch = c_packed_pitch(geo.padded, stride, itemsize, geo.cols)
-    cdef idx_t n_items = _wgrad_n_items(&geo, _wgrad_gemm(&geo, itemsize), itemsize,
-                                        threads)
-    _wgrad_plan(&wplan, &geo, n_batch, mode, itemsize, <int>min(<idx_t>threads, n_items),
+    # (planned, as the call plans, for all its threads: it uses fewer when there are
+    # fewer work units, but sizes its workspace first)
+    _wgrad_plan(&wplan, &geo, n_batch, mode, itemsize, threads,
                 True)
     return {"input": gplan.total, "weight": wplan.total,
             "peak": max(gplan.total, wplan.total)}
@@ -482,15 +481,15 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
 cdef struct GradPlan:
     # The input gradient's workspace, sized and placed in one function: pair offsets,
     # phase tables and weights, and per scratch a padded dy and the phase rows of the
-    # gradient (a whole sample's, or a block's when blocked), per thread a padded row,
-    # the antireflect and median scratches and (blocked, non-constant padding) a row of
-    # samples; blocked, the gradient of every padding sample.
+    # gradient (a whole sample's, or a block's when blocked), per thread a padded row
+    # and the antireflect and median scratches; blocked, the gradient of every padding
+    # sample.
     bint by_sample, blocked
     bint direct           # blocked, stride 1, constant padding: blocks of the kept
                           # positions, computed straight into dx
     idx_t n_scratch, q_block, n_qblocks
-    size_t b_dyp, b_dxph, b_row, b_fold, b_stat, b_tmp
-    size_t o_offs, o_starts, o_wts, o_dyp, o_dxph, o_row, o_fold, o_stat, o_tmp, o_edges
+    size_t b_dyp, b_dxph, b_row, b_fold, b_stat
+    size_t o_offs, o_starts, o_wts, o_dyp, o_dxph, o_row, o_fold, o_stat, o_edges
     size_t total
 
 
@@ -512,7 +511,7 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
     column blocks, about BLOCK_BYTES each), so the workspace does not grow with L."""
     cdef idx_t rows_per_phase = (geo.groups * geo.c_per_group if by_rows
                                  else geo.groups * geo.c_blocks * geo.mr)
-    cdef idx_t slack = geo.lead + geo.cols + 40, n_row, n_tmp = 1, n_edges = 0
+    cdef idx_t slack = geo.lead + geo.cols + 40, n_row, n_edges = 0
     cdef size_t cursor = 0
     # Reads reach q + lead for q < phase_len rounded up to a tile, plus slack.
     geo.dy_pitch = c_packed_pitch(geo.lead + geo.phase_len, 1, itemsize, geo.cols)
@@ -547,9 +546,7 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
         geo.dy_pitch = c_packed_pitch(geo.lead + plan.q_block, 1, itemsize, geo.cols)
         # The padding samples' gradient (dropped for constant padding, folded otherwise).
         n_edges = 0 if plan.direct else n_batch * geo.c_in * (geo.left + geo.right)
-        if mode != CC_PAD_CONSTANT:
-            n_tmp = geo.length
-        else:
+        if mode == CC_PAD_CONSTANT:
             n_row = 1
     plan.by_sample = plan.blocked or n_batch >= threads
     plan.n_scratch = threads if plan.by_sample else 1
@@ -559,7 +556,6 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_fold = aligned_bytes((geo.padded if mode == CC_PAD_ANTIREFLECT else 1) * itemsize)
     plan.b_stat = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))
-    plan.b_tmp = aligned_bytes(n_tmp * itemsize)
     plan.o_offs = place(&cursor, max(geo.o_per_group * k_size, 1) * sizeof(idx_t))
     plan.o_starts = place(&cursor, 3 * geo.phases * sizeof(idx_t))
     plan.o_wts = place(&cursor, max(rows_per_phase * geo.o_per_group * k_size, 1) * itemsize)
@@ -568,7 +564,6 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
     plan.o_row = place(&cursor, threads * plan.b_row)
     plan.o_fold = place(&cursor, threads * plan.b_fold)
     plan.o_stat = place(&cursor, threads * plan.b_stat)
-    plan.o_tmp = place(&cursor, threads * plan.b_tmp)
     plan.o_edges = place(&cursor, max(n_edges, 1) * itemsize)
     plan.total = cursor + 64
 
@@ -643,19 +638,19 @@ cdef void _grad_block(const GradGeometry* geo, const GradPlan* plan, bint by_row
 
 
 cdef void _fold_edges(const GradGeometry* geo, const real_t* edge_grad, real_t* row,
-                      real_t* tmp, real_t* dx_c, const real_t* x_c, int mode, real_t* fold,
+                      real_t* dx_c, const real_t* x_c, int mode, real_t* fold,
                       double* stat_work) noexcept nogil:
-    """Adds the padding's adjoint applied to the padding samples' gradient to one
-    channel of dx (the adjoint is linear: a row holding only those gradients folds onto
-    exactly their share)."""
-    cdef idx_t i
-    memset(row, 0, geo.padded * sizeof(real_t))
+    """Folds the padding samples' gradient onto one channel of dx, whose samples' own
+    gradient the blocks wrote: the padded row is rebuilt (those samples between the
+    padding's) and folded by the padding's adjoint as the whole-sample path folds its
+    row, so every sum is made in the same order whatever the path and thread count (the
+    adjoint of the padding alone, added to dx afterwards, rounded a replicate edge's
+    sums differently: a batch of 4 at 5 threads differed in the last bit)."""
     memcpy(row, edge_grad, geo.left * sizeof(real_t))
+    memcpy(row + geo.left, dx_c, geo.length * sizeof(real_t))
     memcpy(row + geo.left + geo.length, edge_grad + geo.left, geo.right * sizeof(real_t))
-    pad_row_backward(<const real_t*>row, geo.length, tmp, geo.left, geo.right, mode, x_c,
+    pad_row_backward(<const real_t*>row, geo.length, dx_c, geo.left, geo.right, mode, x_c,
                      geo.length, geo.length, fold, stat_work)
-    for i in range(geo.length):
-        dx_c[i] = dx_c[i] + tmp[i]
 
 
 # ---------------------------------------------------------------------------------------
