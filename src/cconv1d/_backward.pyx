@@ -42,13 +42,7 @@ from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_bloc
                                PAIR_BLOCK, ROW_GROUP, LONG_REDUCTION)
 from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, wgrad, wgemm,
                                rowsum, tile_positions, column_block, vector_lanes,
-                               CC_SIMD_AVX2, CC_SIMD_AVX512)
-
-cdef extern from "cconv1d/include/cconv1d/cc_pack.h" nogil:
-    void cc_pack_transposed_f32(const float* dy, idx_t ldy, idx_t cols, idx_t n,
-                                float* dst, idx_t ldt, int wide)
-    void cc_pack_transposed_f64(const double* dy, idx_t ldy, idx_t cols, idx_t n,
-                                double* dst, idx_t ldt, int wide)
+                               pack_transposed)
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 
@@ -745,8 +739,6 @@ cdef void _wgemm_items(const Geometry* geo, const WgradPlan* plan, const real_t*
     cdef idx_t v0, v1, qb0, qb1
     cdef const real_t* xg
     cdef const real_t* dyg
-    # the 256-bit transposition where the kernel path says the CPU has AVX2
-    cdef int wide = geo.kern.isa == CC_SIMD_AVX2 or geo.kern.isa == CC_SIMD_AVX512
     for item in range(first, last):
         _wgemm_vectors(geo, plan, lanes, item, &v0, &v1, &qb0, &qb1)
         j0 = 0
@@ -763,12 +755,8 @@ cdef void _wgemm_items(const Geometry* geo, const WgradPlan* plan, const real_t*
                     _wgemm_block(vb - va, per, ob, &vs, &nv)
                     start = (va + vs) * lanes
                     cols = min(nv * lanes, geo.o_per_group - start)
-                    if real_t is float:
-                        cc_pack_transposed_f32(dyg + start * geo.ldy, geo.ldy, cols, n,
-                                               panels + vs * lanes * n, nv * lanes, wide)
-                    else:
-                        cc_pack_transposed_f64(dyg + start * geo.ldy, geo.ldy, cols, n,
-                                               panels + vs * lanes * n, nv * lanes, wide)
+                    pack_transposed(geo.kern, dyg + start * geo.ldy, geo.ldy, cols, n,
+                                    panels + vs * lanes * n, nv * lanes)
                 xg = packed + g * geo.c_per_group * geo.phases * geo.pitch + j0
                 for qb in range(qb0, qb1):
                     q0 = qb * mr

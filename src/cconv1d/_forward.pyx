@@ -41,7 +41,7 @@ from libc.string cimport memcpy, memset
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._padding cimport pad_row, CC_PAD_CONSTANT, CC_PAD_MEDIAN
 from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, tile_positions,
-                               column_block, CC_SIMD_AVX2, CC_SIMD_AVX512)
+                               column_block, pack_transposed)
 from cconv1d._spec cimport (CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status,
                             fast_conv1d_args, output_window)
 
@@ -50,10 +50,6 @@ import numpy as np
 cdef extern from "cconv1d/include/cconv1d/cc_pack.h" nogil:
     void cc_split_phases_f32(const float* row, float* dst, idx_t n, idx_t s, idx_t pitch)
     void cc_split_phases_f64(const double* row, double* dst, idx_t n, idx_t s, idx_t pitch)
-    void cc_pack_transposed_f32(const float* dy, idx_t ldy, idx_t cols, idx_t n,
-                                float* dst, idx_t ldt, int wide)
-    void cc_pack_transposed_f64(const double* dy, idx_t ldy, idx_t cols, idx_t n,
-                                double* dst, idx_t ldt, int wide)
 
 # Below this much work one thread is faster than waking a team (and on a shared
 # machine a team waits for its slowest, descheduled member).
@@ -305,7 +301,6 @@ cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by
     panels ``(groups, blocks, pairs, mr)`` with zero rows completing each group's last
     block. ``flip`` reverses the taps."""
     cdef idx_t o, c, k, tap, g, b, r, p, row, k_size = geo.k_size
-    cdef int wide = geo.kern.isa == CC_SIMD_AVX2 or geo.kern.isa == CC_SIMD_AVX512
     if not by_rows and not flip:
         # A block's panel is its mr weight rows (pairs in order, c-major) transposed,
         # zero rows completing a group's last block: the weight gradient's dy-panel
@@ -314,18 +309,9 @@ cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by
         for g in range(geo.groups):
             for b in range(geo.n_blocks):
                 row = g * geo.o_per_group + b * geo.mr
-                if real_t is float:
-                    cc_pack_transposed_f32(w + row * geo.n_pairs, geo.n_pairs,
-                                           min(geo.mr, geo.o_per_group - b * geo.mr),
-                                           geo.n_pairs,
-                                           out + (g * geo.n_blocks + b) * geo.n_pairs * geo.mr,
-                                           geo.mr, wide)
-                else:
-                    cc_pack_transposed_f64(w + row * geo.n_pairs, geo.n_pairs,
-                                           min(geo.mr, geo.o_per_group - b * geo.mr),
-                                           geo.n_pairs,
-                                           out + (g * geo.n_blocks + b) * geo.n_pairs * geo.mr,
-                                           geo.mr, wide)
+                pack_transposed(geo.kern, w + row * geo.n_pairs, geo.n_pairs,
+                                min(geo.mr, geo.o_per_group - b * geo.mr), geo.n_pairs,
+                                out + (g * geo.n_blocks + b) * geo.n_pairs * geo.mr, geo.mr)
         return
     if by_rows:
         for o in range(geo.c_out):

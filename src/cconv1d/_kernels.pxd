@@ -106,3 +106,21 @@ cdef inline double rowsum(const cc_kernels_t* kern, const real_t* x, idx_t n) no
         return kern.rowsum_f32(x, n)
     else:
         return kern.rowsum_f64(x, n)
+
+
+cdef extern from "cconv1d/include/cconv1d/cc_pack.h" nogil:
+    void cc_pack_transposed_f32(const float* dy, idx_t ldy, idx_t cols, idx_t n,
+                                float* dst, idx_t ldt, int wide)
+    void cc_pack_transposed_f64(const double* dy, idx_t ldy, idx_t cols, idx_t n,
+                                double* dst, idx_t ldt, int wide)
+
+
+cdef inline void pack_transposed(const cc_kernels_t* kern, const real_t* src, idx_t ld,
+                                 idx_t cols, idx_t n, real_t* dst, idx_t ldt) noexcept nogil:
+    """dst[j*ldt + o] = src[o*ld + j] for o < cols, j < n, zeros for cols <= o < ldt
+    (cc_pack.h): in 256-bit register blocks where ``kern``'s path says the CPU has AVX2."""
+    cdef int wide = kern.isa == CC_SIMD_AVX2 or kern.isa == CC_SIMD_AVX512
+    if real_t is float:
+        cc_pack_transposed_f32(src, ld, cols, n, dst, ldt, wide)
+    else:
+        cc_pack_transposed_f64(src, ld, cols, n, dst, ldt, wide)
