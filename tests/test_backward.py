@@ -737,3 +737,20 @@ def test_input_gradient_padding_fold_does_not_depend_on_threads(dtype, mode):
     tol = 1e-12 if dtype == np.float64 else 2e-5
     np.testing.assert_allclose(results[0], ref, rtol=0,
                                atol=tol * np.abs(g).max() * np.abs(w).sum(axis=(0, 2)).max())
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "maximum"])
+@pytest.mark.parametrize("stride,dilation", [(1, 1), (13, 12)])
+def test_input_gradient_with_no_output_channels(mode, stride, dilation):
+    """C_out = 0: no output reads the input, so by the definition its gradient is zero
+    (torch refuses a weight of no output channels). With four or more input channels a
+    group's pair chunks had a step of 0 pairs and the input gradient never returned
+    (found by the fuzz test)."""
+    x = np.random.default_rng(0).standard_normal((2, 8, 50))
+    w = np.zeros((0, 4, 4))
+    kw = dict(stride=stride, dilation=dilation, padding=30, padding_mode=mode, groups=2)
+    y = cc.conv1d(x, w, **kw)
+    assert y.shape[1] == 0
+    grads = cc.conv1d_backward(np.zeros(y.shape), x, w, **kw)
+    np.testing.assert_array_equal(grads.input, np.zeros_like(x))
+    assert grads.weight.shape == (0, 4, 4)

@@ -436,9 +436,11 @@ cdef void _grad_geometry(GradGeometry* geo, idx_t c_in, idx_t length, idx_t c_ou
     geo.c_blocks = (geo.c_per_group + geo.mr - 1) // geo.mr
     geo.row_group = ROW_GROUP if geo.o_per_group * (k_size // stride) >= LONG_REDUCTION else 1
     # Chunks only where a tile's dy columns overflow L1: a wide kernel's (32 channels,
-    # K = 31: 10 KiB) ran 3 % slower split in three.
+    # K = 31: 10 KiB) ran 3 % slower split in three. At least one pair: with no output
+    # channels (C_out = 0) a block still runs its one pass of zeros, and a step of 0
+    # never left _grad_phase_items' chunk loop (a hang found by the fuzz test).
     geo.pair_block = (PAIR_BLOCK if geo.o_per_group * (geo.cols + geo.lead) * itemsize
-                      > L1_TILE_BYTES else geo.o_per_group * k_size)
+                      > L1_TILE_BYTES else max(1, geo.o_per_group * k_size))
     geo.q0 = 0
     geo.q_count = geo.dxph_pitch = geo.phase_len
 
