@@ -21,8 +21,6 @@ import weakref
 
 import numpy as np
 
-from cconv1d import _forward
-
 cimport cython
 from cython.parallel cimport prange, threadid
 
@@ -33,6 +31,7 @@ from libc.string cimport memcmp, memcpy, memset
 
 from cconv1d._typedefs cimport idx_t, real_t
 from cconv1d._forward cimport plain_buffer
+from cconv1d._kernels cimport CC_SIMD_AVX2, CC_SIMD_AVX512, active_kernels
 
 cdef extern from *:
     """
@@ -206,11 +205,10 @@ cdef int _fir(const real_t* h, idx_t m, const real_t* x, idx_t n, const real_t* 
     return 0
 
 
-# SIMD paths with AVX2+FMA (AVX-512 machines have it too).
-cdef frozenset _AVX2_PATHS = frozenset(("avx2", "avx512"))
 cdef object _F32 = np.dtype(np.float32)
 cdef object _F64 = np.dtype(np.float64)
 cdef object _np_empty = np.empty   # per chunk: no module attribute lookup
+cdef object _NDARRAY = np.ndarray
 cdef object _EMPTY32 = np.empty(0, np.float32)
 cdef object _EMPTY64 = np.empty(0, np.float64)
 
@@ -294,14 +292,12 @@ cdef extern from "cconv1d/include/cconv1d/cc_fft.h" nogil:
 from libc.math cimport fabs, ilogb, isfinite, ldexp, log2
 
 
-cdef int _fft_simd(object path=None):
-    """cc_fft.h's build for the SIMD path ``path`` (None: the one in use): 2 AVX-512F,
-    1 AVX2+FMA, 0 scalar."""
-    if path is None:
-        path = _forward.simd_path()
-    if path == "avx512" and CC_FFT_HAVE_AVX512:
+cdef int _fft_simd() noexcept nogil:
+    """cc_fft.h's build for the active SIMD path: 2 AVX-512F, 1 AVX2+FMA, 0 scalar."""
+    cdef int isa = active_kernels().isa
+    if isa == CC_SIMD_AVX512 and CC_FFT_HAVE_AVX512:
         return 2
-    return 1 if path in _AVX2_PATHS and CC_FFT_HAVE_AVX2 else 0
+    return 1 if (isa == CC_SIMD_AVX2 or isa == CC_SIMD_AVX512) and CC_FFT_HAVE_AVX2 else 0
 
 
 # Models of the two routes' times for fir_chunk's choice, fitted on Zen 4 (AVX2 build of
@@ -328,6 +324,8 @@ BLOCK_MAX = _BLOCK_MAX
 # Largest transform considered: 2^20 points (32 MiB of work arrays) and beyond that
 # more partitions of the filter are cheaper than caches missed.
 cdef int _MAX_LOG2 = 20
+cdef enum:
+    STACK_NFFT = 1024     # transforms up to this size work in a stack buffer (32 KiB)
 
 
 @cython.auto_pickle(False)
@@ -723,6 +721,9 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
     cdef Py_buffer ob
     cdef real_t* op
     cdef double* work
+    # A stream's usual transforms (up to 1024 points) work on the stack: a malloc and a
+    # free per chunk were 2 % of a 256-sample chunk through 511 taps.
+    cdef double stack_work[4 * STACK_NFFT + 8]
     if _PLANS:
         # A stream calls again and again with one filter and one chunk length: compare
         # the taps' bytes in place, without a copy.
@@ -735,9 +736,12 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
     if not plan.finite_taps:
         return None
     out = _np_empty(n + m - 1, dtype)
-    work = <double*>malloc(4 * plan.nfft * sizeof(double))
-    if work == NULL:
-        raise MemoryError("fir_filter: cannot allocate the transform's work arrays")
+    if plan.nfft <= STACK_NFFT:
+        work = <double*>((<size_t>stack_work + 63) & ~(<size_t>63))
+    else:
+        work = <double*>malloc(4 * plan.nfft * sizeof(double))
+        if work == NULL:
+            raise MemoryError("fir_filter: cannot allocate the transform's work arrays")
     PyObject_GetBuffer(out, &ob, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
     op = <real_t*>ob.buf
     with nogil:
@@ -749,7 +753,8 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
         if n > 0:
             finite = _fft_lane(plan, xp, n, op, work, simd)
     PyBuffer_Release(&ob)
-    free(work)
+    if plan.nfft > STACK_NFFT:
+        free(work)
     if auto and not finite:
         return None
     # Views of one buffer: y and zf do not overlap, and nothing else holds it.
@@ -764,6 +769,10 @@ cdef bint _finite_taps(const real_t* h, Py_ssize_t m) noexcept nogil:
     return True
 
 
+# fir_chunk's last choice under "auto", by chunk and filter length (the models are fixed)
+cdef Py_ssize_t _auto_n = -1, _auto_m = -1
+cdef int _auto_route = 1
+
 # fir_chunk's "not this case" (None is a route's answer too: "take the general path").
 cdef object _DECLINED = object()
 
@@ -772,18 +781,24 @@ cdef object _fir_chunk_typed(object h, object x, object zi, object dtype, const 
                              Py_ssize_t m, const real_t* xp, Py_ssize_t n,
                              const real_t* zp, int route):
     """fir_chunk once the arrays are known to be plain 1-D ones of one float dtype."""
-    path = _forward.simd_path()
-    cdef bint avx2 = path in _AVX2_PATHS
+    cdef int isa = active_kernels().isa
+    cdef bint avx2 = isa == CC_SIMD_AVX2 or isa == CC_SIMD_AVX512
     cdef bint auto = route == 0 or route == 3
     if n > _BLOCK_MAX and (route == 0 or route == 1):
         return _DECLINED   # the caller's models choose between the FFT and the row kernels
+    global _auto_n, _auto_m, _auto_route
     if route == 0:
-        route = (2 if n > 0 and m >= _DIRECT_TAPS and _geometry_cached(n, m)[0]
-                 < _DIRECT_MAC * n * m + _DIRECT_BORDER * m + _DIRECT_FIXED else 1)
+        # a stream asks again and again for one chunk length and filter length
+        if n != _auto_n or m != _auto_m:
+            _auto_route = (2 if n > 0 and m >= _DIRECT_TAPS and _geometry_cached(n, m)[0]
+                           < _DIRECT_MAC * n * m + _DIRECT_BORDER * m + _DIRECT_FIXED
+                           else 1)
+            _auto_n, _auto_m = n, m
+        route = _auto_route
     elif route == 3:
         route = 2
     if route == 2:
-        result = _fir_fft_1d[real_t](h, dtype, hp, m, xp, n, zp, _fft_simd(path), auto)
+        result = _fir_fft_1d[real_t](h, dtype, hp, m, xp, n, zp, _fft_simd(), auto)
         if result is not None or not auto or n > _BLOCK_MAX:
             return result
     # Taps with NaN/inf go the general way: the block kernel also multiplies taps
@@ -808,9 +823,9 @@ def fir_chunk(h, x, zi, axis, method):
     if type(method) is not str or type(axis) is not int or (axis != -1 and axis != 0):
         return None     # (a float or bool axis: the general path's TypeError)
     code = _METHOD_CODES.get(method)
-    if code is None or type(x) is not np.ndarray or type(h) is not np.ndarray:
+    if code is None or type(x) is not _NDARRAY or type(h) is not _NDARRAY:
         return None
-    if zi is not None and type(zi) is not np.ndarray:
+    if zi is not None and type(zi) is not _NDARRAY:
         return None
     dtype = x.dtype
     if (dtype is not _F64 and dtype is not _F32) or h.dtype is not dtype or (
