@@ -278,6 +278,11 @@ cdef extern from "cconv1d/include/cconv1d/cc_fft.h" nogil:
                         const double *twi, int simd)
     void cc_fft_forward_real_half(ptrdiff_t n, double *re, double *im, const double *twr,
                                   const double *twi, int simd)
+    void cc_fft_real_twiddles(ptrdiff_t n, const double *twr, const double *twi,
+                              double *twbr, double *twbi)
+    void cc_fft_forward_real(ptrdiff_t n, double *re, double *im, double *scratch,
+                             const double *twr, const double *twi, const double *twb,
+                             int simd)
     void cc_fft_mul(ptrdiff_t n, const double *zr, const double *zi, const double *sr,
                     const double *si, double *outr, double *outi, int simd)
     int cc_fft_pack_f64(double *dest, const double *x, ptrdiff_t length, ptrdiff_t n,
@@ -348,7 +353,7 @@ cdef class _FFTPlan:
     cdef readonly bint finite_taps
     cdef readonly Py_ssize_t nbytes  # twiddles and spectra
     cdef readonly object dtype
-    cdef const double* twiddles    # 2 * nfft: real, imaginary (twiddle_table's data)
+    cdef const double* twiddles    # 3 * nfft: twiddle_table's data
     cdef object twiddle_owner      # the shared table the pointer reads
     cdef double* spectra           # count * 2 * nfft
 
@@ -483,10 +488,11 @@ cdef Py_ssize_t _TWIDDLES_KEPT_MAX = 1 << 16
 
 cdef object _twiddle_table(Py_ssize_t nfft):
     """``cc_fft_twiddles(nfft)`` as one read-only float64 array (real parts, then
-    imaginary), computed once per length."""
+    imaginary), then ``cc_fft_real_twiddles(nfft)`` (nfft values), computed once per
+    length."""
     table = _TWIDDLES.get(nfft)
     if table is None:
-        table = np.empty(2 * nfft, np.float64)
+        table = np.empty(3 * nfft, np.float64)
         _fill_twiddles(table, nfft)
         table.flags.writeable = False
         _TWIDDLES[nfft] = table
@@ -497,6 +503,8 @@ cdef object _twiddle_table(Py_ssize_t nfft):
 
 cdef void _fill_twiddles(double[::1] table, Py_ssize_t nfft) noexcept:
     cc_fft_twiddles(nfft, &table[0], &table[nfft])
+    cc_fft_real_twiddles(nfft, &table[0], &table[nfft], &table[2 * nfft],
+                         &table[2 * nfft + nfft // 2])
 
 
 cdef const double* _table_data(const double[::1] table) noexcept:
@@ -533,7 +541,7 @@ cdef _FFTPlan _plan(object h, Py_ssize_t n, int simd):
     plan.dtype = h.dtype
     plan.chunk = n
     plan.finite_taps = bool(np.isfinite(h).all())
-    plan.nbytes = (2 + 2 * plan.count) * nfft * sizeof(double)
+    plan.nbytes = (3 + 2 * plan.count) * nfft * sizeof(double)
     plan.twiddle_owner = _twiddle_table(nfft)
     plan.twiddles = _table_data(plan.twiddle_owner)   # alive while twiddle_owner is
     plan.spectra = <double*>malloc(2 * nfft * plan.count * sizeof(double))
@@ -625,11 +633,11 @@ cdef bint _fft_lane(_FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
     if plan.pair_parts:
         # The whole chunk in one transform, two filter partitions per inverse.
         if 2 * n <= nfft and nfft >= 16:
-            # A real chunk filling at most half the transform (the usual geometry):
-            # the first stages see zeros and a zero imaginary part without storing them.
+            # A real chunk filling at most half the transform (the usual geometry): a
+            # transform of half the length (yr, yi its scratch), its zeros never stored.
             amax = _pack(re, x, n, nfft // 2, &nonfinite, simd)
             unscale = _scale_block(re, NULL, n, amax) * plan.unscale
-            cc_fft_forward_real_half(nfft, re, im, twr, twi, simd)
+            cc_fft_forward_real(nfft, re, im, yr, twr, twi, plan.twiddles + 2 * nfft, simd)
         else:
             memset(im, 0, nfft * sizeof(double))
             amax = _pack(re, x, n, nfft, &nonfinite, simd)

@@ -692,6 +692,23 @@ static void test_fft_sizes(int simd) {
                 if (!close_enough(hi[p], im[p], tol)) ok = report("im", p, 0, hi[p], im[p], tol);
             }
             tally(ok);
+            /* the half-length route (below 64 points it is the one above) */
+            set_case("fft real n=%td simd=%d", n, simd);
+            double *scratch = malloc(n * sizeof *scratch), *twb = malloc(n * sizeof *twb);
+            cc_fft_real_twiddles(n, twr, twi, twb, twb + n / 2);
+            for (ptrdiff_t t = 0; t < n; ++t) {
+                hr[t] = t < n / 2 ? xr[t] : SENTINEL;   /* never read */
+                hi[t] = SENTINEL;
+                scratch[t] = SENTINEL;                  /* written before it is read */
+            }
+            cc_fft_forward_real(n, hr, hi, scratch, twr, twi, twb, simd);
+            ok = 1;
+            for (ptrdiff_t p = 0; p < n; ++p) {
+                if (!close_enough(hr[p], re[p], tol)) ok = report("re", p, 0, hr[p], re[p], tol);
+                if (!close_enough(hi[p], im[p], tol)) ok = report("im", p, 0, hi[p], im[p], tol);
+            }
+            tally(ok);
+            free(scratch); free(twb);
         }
         free(re); free(im); free(xr); free(xi); free(twr); free(twi); free(hr); free(hi);
     }
@@ -826,9 +843,11 @@ static void test_fft_widths(void) {
         double *br = buf + 4 * n, *bi = buf + 5 * n, *sr = buf + 6 * n, *si = buf + 7 * n;
         double *pr = buf + 8 * n, *pi = buf + 9 * n;
         cc_fft_twiddles(n, twr, twi);
-        for (int what = 0; what < 4; ++what) {
-            static const char *names[] = {"forward", "real half", "inverse", "product"};
-            if (what == 1 && n < 16) continue;
+        double *scratch = malloc(2 * n * sizeof *scratch), *twb = malloc(n * sizeof *twb);
+        cc_fft_real_twiddles(n, twr, twi, twb, twb + n / 2);
+        for (int what = 0; what < 5; ++what) {
+            static const char *names[] = {"forward", "real half", "inverse", "product", "real"};
+            if ((what == 1 || what == 4) && n < 16) continue;
             for (ptrdiff_t t = 0; t < n; ++t) {
                 ar[t] = br[t] = value(RANDOM);
                 ai[t] = bi[t] = value(RANDOM);
@@ -845,6 +864,9 @@ static void test_fft_widths(void) {
             } else if (what == 2) {
                 cc_fft_inverse(n, ar, ai, twr, twi, 1);
                 cc_fft_inverse(n, br, bi, twr, twi, 2);
+            } else if (what == 4) {
+                cc_fft_forward_real(n, ar, ai, scratch, twr, twi, twb, 1);
+                cc_fft_forward_real(n, br, bi, scratch + n, twr, twi, twb, 2);
             } else {
                 cc_fft_mul(n, ar, ai, sr, si, pr, pi, 1);
                 cc_fft_mul(n, br, bi, sr, si, ar, ai, 2);
@@ -860,7 +882,7 @@ static void test_fft_widths(void) {
             }
             tally(ok);
         }
-        free(buf);
+        free(buf); free(scratch); free(twb);
     }
 }
 

@@ -37,6 +37,34 @@ static void cc_fft_twiddles(ptrdiff_t n, double *twr, double *twi) {
         }
 }
 
+/* The twiddles of cc_fft_forward_real's last pass, in the order of the half-length
+ * transform's output: twbr[p] + i twbi[p] = exp(-2 pi i q / n), q = bitrev(p) over
+ * log2(n / 2) bits, p < n / 2; copied from cc_fft_twiddles' table (twr[n/2 + q]), so
+ * both passes use the same values. */
+static void cc_fft_real_twiddles(ptrdiff_t n, const double *twr, const double *twi,
+                                 double *twbr, double *twbi) {
+    const ptrdiff_t m = n >> 1;
+    int bits = 0;
+    while (((ptrdiff_t)1 << bits) < m) ++bits;
+    for (ptrdiff_t p = 0; p < m; ++p) {
+        ptrdiff_t q = 0, k = p;
+        for (int b = 0; b < bits; ++b) { q = (q << 1) | (k & 1); k >>= 1; }
+        twbr[p] = twr[m + q];
+        twbi[p] = twi[m + q];
+    }
+}
+
+/* The partner of position p in a bit-reversed spectrum of m points: where the value of
+ * frequency m - q lies when p holds frequency q. Bit reversal maps each octave
+ * [b, 2b) of frequencies' lowest set bit onto positions [b, 2b) mirrored, so the
+ * partner is 3b - 1 - p (0 and 1 are their own). */
+static inline ptrdiff_t cc_fft_partner(ptrdiff_t p) {
+    if (p < 2) return p;
+    ptrdiff_t b = 1;
+    while (2 * b <= p) b <<= 1;
+    return 3 * b - 1 - p;
+}
+
 /* The last two DIF stages (half-spans 2 then 1) on each group of four:
  * the twiddles are 1 and -i, so they need no multiplications. */
 static inline void cc_fft_dif_tail(ptrdiff_t n, double *restrict re, double *restrict im) {
@@ -160,6 +188,46 @@ static void cc_fft_forward_real_half_scalar(ptrdiff_t n, double *restrict re,
     cc_fft_forward_from_scalar(n, h >> 2, re, im, twr, twi);
 }
 
+/* The forward transform of a real signal in re[0:n/2] (n >= 4) by a transform of half
+ * the length: z[j] = x[2j] + i x[2j+1] (z zero from n/4 on), Z its n/2-point transform
+ * in scratch[0:n] (bit-reversed), then for each position p of Z, holding frequency q,
+ * with C = Z[m - q] at cc_fft_partner(p) (m = n/2):
+ *   E = (Z + conj C) / 2 = DFT of the even samples at q,
+ *   O = (Z - conj C) / 2 = i times the DFT of the odd samples,
+ *   X[q] = E - i w O and X[q + m] = E + i w O,  w = exp(-2 pi i q / n),
+ * which the n-point bit-reversed order keeps at positions 2p and 2p + 1. re[n/2:], im
+ * need not be set; twbr/twbi from cc_fft_real_twiddles. */
+static void cc_fft_real_post_scalar(ptrdiff_t m, ptrdiff_t p0, const double *restrict zr,
+                                    const double *restrict zi, double *restrict re,
+                                    double *restrict im, const double *restrict twbr,
+                                    const double *restrict twbi) {
+    for (ptrdiff_t p = p0; p < m; ++p) {
+        const ptrdiff_t c = cc_fft_partner(p);
+        double er = (zr[p] + zr[c]) * 0.5, ei = (zi[p] - zi[c]) * 0.5;
+        double or_ = (zr[p] - zr[c]) * 0.5, oi = (zi[p] + zi[c]) * 0.5, pr, pi;
+        CC_CMUL(or_, oi, twbr[p], twbi[p], pr, pi);
+        re[2 * p] = er + pi; im[2 * p] = ei - pr;
+        re[2 * p + 1] = er - pi; im[2 * p + 1] = ei + pr;
+    }
+}
+
+static void cc_fft_forward_real_scalar(ptrdiff_t n, double *restrict re, double *restrict im,
+                                       double *restrict scratch, const double *restrict twr,
+                                       const double *restrict twi,
+                                       const double *restrict twbr,
+                                       const double *restrict twbi) {
+    const ptrdiff_t m = n >> 1, h = m >> 1;
+    double *zr = scratch, *zi = scratch + m;
+    /* the first stage of the m-point transform, on z with its second half zero */
+    for (ptrdiff_t j = 0; j < h; ++j) {
+        double a = re[2 * j], b = re[2 * j + 1];
+        zr[j] = a; zi[j] = b;
+        CC_CMUL(a, b, twr[h + j], twi[h + j], zr[j + h], zi[j + h]);
+    }
+    cc_fft_forward_from_scalar(m, h >> 1, zr, zi, twr, twi);
+    cc_fft_real_post_scalar(m, 0, zr, zi, re, im, twbr, twbi);
+}
+
 static void cc_fft_inverse_scalar(ptrdiff_t n, double *restrict re, double *restrict im,
                                   const double *restrict twr, const double *restrict twi) {
     if (n >= 2) cc_fft_dit_head(n, re, im);
@@ -204,11 +272,35 @@ static void cc_fft_mul_scalar(ptrdiff_t n, const double *restrict zr, const doub
 #define CC_FSFX avx2
 #define CC_FTARGET __attribute__((target("avx2,fma")))
 #define CC_FMUL_REST cc_fft_mul_scalar
+#define CC_FREV(v) _mm256_permute4x64_pd(v, 0x1B)
+#define CC_FHEAD(v) _mm256_permute4x64_pd(v, 0xB4)
+#define CC_FDEINT(a, b, even, odd)                                                    \
+    do { __m256d a_ = (a), b_ = (b);                                                  \
+         (even) = _mm256_permute4x64_pd(_mm256_unpacklo_pd(a_, b_), 0xD8);            \
+         (odd) = _mm256_permute4x64_pd(_mm256_unpackhi_pd(a_, b_), 0xD8); } while (0)
+#define CC_FINTER(e, o, lo, hi)                                                       \
+    do { __m256d e_ = (e), o_ = (o);                                                  \
+         __m256d l_ = _mm256_unpacklo_pd(e_, o_), h_ = _mm256_unpackhi_pd(e_, o_);    \
+         (lo) = _mm256_permute2f128_pd(l_, h_, 0x20);                                 \
+         (hi) = _mm256_permute2f128_pd(l_, h_, 0x31); } while (0)
 #include "cc_fft_vec.inc.h"
 #define CC_FW 512
 #define CC_FSFX avx512
 #define CC_FTARGET __attribute__((target("avx512f,avx2,fma")))
 #define CC_FMUL_REST cc_fft_mul_avx2
+#define CC_FREV(v) _mm512_permutexvar_pd(_mm512_setr_epi64(7, 6, 5, 4, 3, 2, 1, 0), v)
+#define CC_FHEAD(v) _mm512_permutexvar_pd(_mm512_setr_epi64(0, 1, 3, 2, 7, 6, 5, 4), v)
+#define CC_FDEINT(a, b, even, odd)                                                    \
+    do { __m512d a_ = (a), b_ = (b);                                                  \
+         (even) = _mm512_permutex2var_pd(                                             \
+             a_, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), b_);                   \
+         (odd) = _mm512_permutex2var_pd(                                              \
+             a_, _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15), b_); } while (0)
+#define CC_FINTER(e, o, lo, hi)                                                       \
+    do { __m512d e_ = (e), o_ = (o);                                                  \
+         (lo) = _mm512_permutex2var_pd(e_, _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), o_); \
+         (hi) = _mm512_permutex2var_pd(e_, _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15), o_); \
+    } while (0)
 #include "cc_fft_vec.inc.h"
 #define CC_FFT_HAVE_AVX512 1
 
@@ -392,6 +484,19 @@ static void cc_fft_forward_real_half_avx512(ptrdiff_t n, double *restrict re,
     cc_fft_forward_from_avx512(n, n >> 3, re, im, twr, twi);
 }
 
+/* cc_fft_forward_real_scalar's algorithm, n >= 64. */
+__attribute__((target("avx2,fma")))
+static void cc_fft_forward_real_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
+                                     double *restrict scratch, const double *restrict twr,
+                                     const double *restrict twi,
+                                     const double *restrict twbr,
+                                     const double *restrict twbi) {
+    const ptrdiff_t m = n >> 1, h = m >> 1;
+    cc_fft_real_first_avx2(h, re, scratch, scratch + m, twr, twi);
+    cc_fft_forward_from_avx2(m, h >> 1, scratch, scratch + m, twr, twi);
+    cc_fft_real_post_avx2(m, scratch, scratch + m, re, im, twbr, twbi);
+}
+
 __attribute__((target("avx2,fma")))
 static void cc_fft_inverse_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
                                 const double *restrict twr, const double *restrict twi) {
@@ -400,6 +505,19 @@ static void cc_fft_inverse_avx2(ptrdiff_t n, double *restrict re, double *restri
     ptrdiff_t h = 4;
     for (; 2 * h < n; h <<= 2) cc_fft_dit4_avx2(n, h, re, im, twr, twi);
     if (h < n) cc_fft_dit2_avx2(n, h, re, im, twr, twi);
+}
+
+__attribute__((target("avx512f,avx2,fma")))
+static void cc_fft_forward_real_avx512(ptrdiff_t n, double *restrict re,
+                                       double *restrict im, double *restrict scratch,
+                                       const double *restrict twr,
+                                       const double *restrict twi,
+                                       const double *restrict twbr,
+                                       const double *restrict twbi) {
+    const ptrdiff_t m = n >> 1, h = m >> 1;
+    cc_fft_real_first_avx512(h, re, scratch, scratch + m, twr, twi);
+    cc_fft_forward_from_avx512(m, h >> 1, scratch, scratch + m, twr, twi);
+    cc_fft_real_post_avx512(m, scratch, scratch + m, re, im, twbr, twbi);
 }
 
 __attribute__((target("avx512f,avx2,fma")))
@@ -418,11 +536,13 @@ static void cc_fft_inverse_avx512(ptrdiff_t n, double *restrict re, double *rest
 #define CC_FFT_HAVE_AVX2 0
 #define cc_fft_forward_avx2 cc_fft_forward_scalar
 #define cc_fft_forward_real_half_avx2 cc_fft_forward_real_half_scalar
+#define cc_fft_forward_real_avx2 cc_fft_forward_real_scalar
 #define cc_fft_inverse_avx2 cc_fft_inverse_scalar
 #define cc_fft_mul_avx2 cc_fft_mul_scalar
 #define CC_FFT_HAVE_AVX512 0
 #define cc_fft_forward_avx512 cc_fft_forward_scalar
 #define cc_fft_forward_real_half_avx512 cc_fft_forward_real_half_scalar
+#define cc_fft_forward_real_avx512 cc_fft_forward_real_scalar
 #define cc_fft_inverse_avx512 cc_fft_inverse_scalar
 #define cc_fft_mul_avx512 cc_fft_mul_scalar
 #endif
@@ -543,6 +663,19 @@ static inline void cc_fft_forward(ptrdiff_t n, double *re, double *im, const dou
 static inline void cc_fft_forward_real_half(ptrdiff_t n, double *re, double *im,
                                             const double *twr, const double *twi, int simd) {
     CC_FFT_PICK(simd, cc_fft_forward_real_half, (n, re, im, twr, twi));
+}
+/* A real signal in re[0:n/2] (n >= 16) by a transform of n/2 points: the same
+ * spectrum as cc_fft_forward_real_half, in about half its operations; scratch holds n
+ * doubles, twb n (cc_fft_real_twiddles' real parts, then imaginary). Below 64 points,
+ * cc_fft_forward_real_half (every build the same way, so the builds' bits agree). */
+static inline void cc_fft_forward_real(ptrdiff_t n, double *re, double *im, double *scratch,
+                                       const double *twr, const double *twi,
+                                       const double *twb, int simd) {
+    if (n < 64)
+        cc_fft_forward_real_half(n, re, im, twr, twi, simd);
+    else
+        CC_FFT_PICK(simd, cc_fft_forward_real,
+                    (n, re, im, scratch, twr, twi, twb, twb + n / 2));
 }
 static inline void cc_fft_inverse(ptrdiff_t n, double *re, double *im, const double *twr,
                                   const double *twi, int simd) {

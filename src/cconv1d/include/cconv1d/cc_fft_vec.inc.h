@@ -5,6 +5,11 @@
  *   CC_FSFX     the functions' suffix, avx2 or avx512
  *   CC_FTARGET  the target attribute
  *   CC_FMUL_REST  the product of the values left over from whole vectors
+ *   CC_FREV(v)    v's lanes in reverse order
+ *   CC_FHEAD(v)   the lanes of the first vector of a bit-reversed spectrum at their
+ *                 partners' positions (cc_fft_partner: 0 1 3 2, then 7 6 5 4)
+ *   CC_FDEINT(a, b, even, odd)   the even and odd samples of the 2L values a, b
+ *   CC_FINTER(e, o, lo, hi)      e and o interleaved: lo = e0 o0 e1 o1 ..., hi the rest
  * Each function is the scalar stage's arithmetic with the same FMAs in the same order at
  * every lane, so the two widths give the same bits (the C harness checks it). A stage runs
  * over whole vectors: the caller gives it only spans of at least CC_FW / 64 values.
@@ -143,6 +148,56 @@ static void CC_FFN(cc_fft_dit2)(ptrdiff_t n, ptrdiff_t h, double *restrict re,
         }
 }
 
+/* cc_fft_forward_real's first stage (see the scalar build): z[j] = x[2j] + i x[2j+1]
+ * into (zr, zi)[0:h] and z w into (zr, zi)[h:2h], w = twiddle h + j; h >= CC_FL. */
+CC_FTARGET
+static void CC_FFN(cc_fft_real_first)(ptrdiff_t h, const double *restrict x,
+                                     double *restrict zr, double *restrict zi,
+                                     const double *restrict twr, const double *restrict twi) {
+    for (ptrdiff_t j = 0; j < h; j += CC_FL) {
+        CC_FV a, b, pr, pi;
+        CC_FDEINT(CC_FLD(x + 2 * j), CC_FLD(x + 2 * j + CC_FL), a, b);
+        CC_FST(zr + j, a); CC_FST(zi + j, b);
+        CC_FCMUL(a, b, CC_FLD(twr + h + j), CC_FLD(twi + h + j), pr, pi);
+        CC_FST(zr + j + h, pr); CC_FST(zi + j + h, pi);
+    }
+}
+
+/* cc_fft_forward_real's last pass for the positions [p, p + CC_FL) of Z, whose
+ * partners' values are (cr, ci) lane by lane. */
+#define CC_FREAL_POST(p, cr, ci)                                                      \
+    do {                                                                              \
+        CC_FV ar = CC_FLD(zr + (p)), ai = CC_FLD(zi + (p)), pr, pi, lo, hi;           \
+        CC_FV er = CC_FMUL(CC_FADD(ar, cr), half), ei = CC_FMUL(CC_FSUB(ai, ci), half);\
+        CC_FV or_ = CC_FMUL(CC_FSUB(ar, cr), half), oi = CC_FMUL(CC_FADD(ai, ci), half);\
+        CC_FCMUL(or_, oi, CC_FLD(twbr + (p)), CC_FLD(twbi + (p)), pr, pi);          \
+        CC_FINTER(CC_FADD(er, pi), CC_FSUB(er, pi), lo, hi);                          \
+        CC_FST(re + 2 * (p), lo); CC_FST(re + 2 * (p) + CC_FL, hi);                   \
+        CC_FINTER(CC_FSUB(ei, pr), CC_FADD(ei, pr), lo, hi);                          \
+        CC_FST(im + 2 * (p), lo); CC_FST(im + 2 * (p) + CC_FL, hi);                   \
+    } while (0)
+
+/* cc_fft_forward_real's last pass over all m positions (m >= CC_FL): the first vector's
+ * partners by a fixed permutation, then each octave [b, 2b) against its mirror image. */
+CC_FTARGET
+static void CC_FFN(cc_fft_real_post)(ptrdiff_t m, const double *restrict zr,
+                                    const double *restrict zi, double *restrict re,
+                                    double *restrict im, const double *restrict twbr,
+                                    const double *restrict twbi) {
+    const CC_FV half = CC_FOP(set1)(0.5);
+    {
+        CC_FV cr = CC_FHEAD(CC_FLD(zr)), ci = CC_FHEAD(CC_FLD(zi));
+        CC_FREAL_POST(0, cr, ci);
+    }
+    for (ptrdiff_t b = CC_FL; b < m; b <<= 1)
+        for (ptrdiff_t p = b; p < 2 * b; p += CC_FL) {
+            CC_FV cr = CC_FREV(CC_FLD(zr + 3 * b - p - CC_FL));
+            CC_FV ci = CC_FREV(CC_FLD(zi + 3 * b - p - CC_FL));
+            CC_FREAL_POST(p, cr, ci);
+        }
+}
+#undef CC_FREAL_POST
+
 /* Pointwise (outr, outi) = z s; the last n % CC_FL values by CC_FMUL_REST (the next
  * narrower build, so that every width gives every value the same operations). */
 CC_FTARGET
@@ -180,3 +235,7 @@ static void CC_FFN(cc_fft_mul)(ptrdiff_t n, const double *restrict zr,
 #undef CC_FSFX
 #undef CC_FTARGET
 #undef CC_FMUL_REST
+#undef CC_FREV
+#undef CC_FHEAD
+#undef CC_FDEINT
+#undef CC_FINTER
