@@ -62,7 +62,10 @@ CC_PEARSON_BLOCK_DEFINE(cc_pearson_block_f32_avx2, float, __attribute__((target(
  * a vector of increments at once, summed by an in-register prefix scan (shifted adds)
  * onto the last lag's sums broadcast. Then, as cc_pearson_block with shift = o sum_v:
  *
- *   var_a = S2 - S1^2 / m                 (near: var_a <= 1e-8 S2; clamped at 0)
+ *   var_a = S2 - S1^2 / m                 (clamped at 0)
+ *   near  = the segment's least var_a <= 1e-8 (S2 of its first window + the sum of the
+ *           squared d moved in and out): that sum bounds the slid sums' rounding, which
+ *           a window's own S2 does not (a flat window at the level o has S2 ~ 0)
  *   r     = ((raw - o sum_v) - S1 sum_v / m) / sqrt(var_a var_v), clamped to [-1, 1]
  *
  * (on AVX-512 by a reciprocal square root estimate and Newton steps, see below).

@@ -62,7 +62,13 @@ static int CC_S_FN(const CC_S_T *restrict a, ptrdiff_t count, ptrdiff_t m,
             acc2 = CC_S_OP(fmadd)(d, d, acc2);
         }
         nonfinite = CC_S_OP(add)(nonfinite, CC_S_OP(sub)(acc2, acc2));
-        CC_S_V c1 = CC_S_OP(set1)(CC_S_HSUM(acc1)), c2 = CC_S_OP(set1)(CC_S_HSUM(acc2));
+        const double c2_first = CC_S_HSUM(acc2);
+        CC_S_V c1 = CC_S_OP(set1)(CC_S_HSUM(acc1)), c2 = CC_S_OP(set1)(c2_first);
+        /* The slid sums' rounding is bounded by the sum of the squared samples the
+         * segment moved in and out (bound), not by a window's own S2: a flat window at
+         * the level of the offset has an S2 near 0, far below the error carried in from
+         * louder windows. So "near" compares the segment's smallest var_a with bound. */
+        CC_S_V bound = zero, least = CC_S_OP(set1)(c2_first);
         for (ptrdiff_t t = 0; t < len; t += CC_S_L) {
             const CC_S_K lanes = CC_S_MASK(len - t);
             CC_S_V din, dout;
@@ -83,15 +89,18 @@ static int CC_S_FN(const CC_S_T *restrict a, ptrdiff_t count, ptrdiff_t m,
                 dout = CC_S_ZERO_OUT(lanes, CC_S_OP(sub)(CC_S_LOAD(a + j0 + t - 1, lanes),
                                                          mean));
             }
+            const CC_S_V dout2 = CC_S_OP(mul)(dout, dout);
             CC_S_V s1 = CC_S_OP(add)(c1, CC_S_SCAN(CC_S_OP(sub)(din, dout)));
-            CC_S_V s2 = CC_S_OP(add)(c2, CC_S_SCAN(CC_S_OP(fmsub)(din, din,
-                                                                  CC_S_OP(mul)(dout, dout))));
+            CC_S_V s2 = CC_S_OP(add)(c2, CC_S_SCAN(CC_S_OP(fmsub)(din, din, dout2)));
+            bound = CC_S_OP(add)(bound, CC_S_OP(fmadd)(din, din, dout2));
             c1 = CC_S_LAST(s1);
             c2 = CC_S_LAST(s2);
             CC_S_V rw = CC_S_LOAD(raw + j0 + t,
                                   len - t >= CC_S_L ? CC_S_MASK(CC_S_L) : lanes);
             CC_S_V var_a = CC_S_OP(fnmadd)(CC_S_OP(mul)(s1, s1), vinv, s2);
-            CC_S_LE_OR(near, lanes, var_a, CC_S_OP(mul)(tiny, s2));
+            /* lanes past len repeat the last lag's sums: no mask needed; a NaN var_a
+             * leaves least as it was (the non-finite check catches it) */
+            least = CC_S_OP(min)(var_a, least);
             var_a = CC_S_OP(max)(var_a, zero);      /* NaN -> 0, as in cc_pearson_block */
             CC_S_V num = CC_S_OP(fnmadd)(s1, c_sv, CC_S_OP(sub)(rw, vshift));
             CC_S_V den = CC_S_OP(mul)(var_a, vvar);
@@ -111,6 +120,8 @@ static int CC_S_FN(const CC_S_T *restrict a, ptrdiff_t count, ptrdiff_t m,
             r = CC_S_OP(max)(neg_one, CC_S_OP(min)(one, r));
             CC_S_STORE(out + j0 + t, lanes, r);
         }
+        CC_S_LE_OR(near, CC_S_MASK(CC_S_L), least,
+                   CC_S_OP(mul)(tiny, CC_S_OP(set1)(c2_first + CC_S_HSUM(bound))));
         /* A NaN or an infinity that entered a window stays in the running sums (an
          * infinity leaving again gives inf - inf): the segment's last sums tell. */
         nonfinite = CC_S_OP(add)(nonfinite, CC_S_OP(sub)(c1, c1));
