@@ -124,6 +124,60 @@ def test_correlate_conjugates_v(method):
                                [1.0, -2j], atol=1e-14)
 
 
+def _sum_of_products(a, v, lags):
+    """c[k] = sum over i of a[i + k] * conj-free v[i] products, each the plain complex
+    product (real ar vr - ai vi, imaginary ar vi + ai vr), summed in float64."""
+    out = []
+    for k in lags:
+        re = im = 0.0
+        for i in range(len(v)):
+            if 0 <= i + k < len(a):
+                x, y = a[i + k], v[i]
+                re += x.real * y.real - x.imag * y.imag
+                im += x.real * y.imag + x.imag * y.real
+        out.append(complex(re, im))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("method", ["direct", "auto"])
+def test_complex_infinity_keeps_the_real_part(method):
+    """An infinite component in complex input: each output is the sum of the plain
+    complex products, so a real part that is +-inf stays +-inf (recombining the real
+    kernels' results as re + 1j * im made 1j * inf = nan + inf j, a NaN in the real part
+    where NumPy and lfilter give inf). convolve, correlate and fir_filter."""
+    rng = np.random.default_rng(12)
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.testing.assert_array_equal(cc.convolve([np.inf + 0.5j, 1.0], [2 - 0.25j],
+                                                  method=method),
+                                      [complex(np.inf, -np.inf), 2 - 0.25j])
+        for trial in range(60):
+            n, m = int(rng.integers(1, 20)), int(rng.integers(1, 8))
+            a = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+            v = rng.standard_normal(m) + 1j * rng.standard_normal(m)
+            inf = float(rng.choice([np.inf, -np.inf]))
+            a[int(rng.integers(n))] = complex(inf, 0.5) if trial % 2 else complex(0.5, inf)
+            if trial % 3 == 0:
+                a, v = v, a
+            flipped = v[::-1]
+            lags = range(-(len(v) - 1), len(a))
+            expected = {"convolve": _sum_of_products(a, flipped, lags),
+                        "correlate": _sum_of_products(a, np.conj(v), lags)}
+            got = {"convolve": cc.convolve(a, v, "full", method=method),
+                   "correlate": cc.correlate(a, v, "full", method=method)}
+            for name in expected:
+                for part in ("real", "imag"):
+                    e, g = getattr(expected[name], part), getattr(got[name], part)
+                    np.testing.assert_array_equal(np.isnan(g), np.isnan(e), err_msg=name)
+                    np.testing.assert_array_equal(g[np.isinf(e)], e[np.isinf(e)])
+                    finite = np.isfinite(e)
+                    np.testing.assert_allclose(g[finite], e[finite], atol=1e-12)
+            y = cc.fir_filter(v, a)
+            e = _sum_of_products(a, flipped, range(-(len(v) - 1), len(a) - len(v) + 1))
+            for part in ("real", "imag"):
+                np.testing.assert_array_equal(np.isnan(getattr(y, part)),
+                                              np.isnan(getattr(e, part)))
+
+
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("mode", MODES)
 def test_autocorrelate_complex_and_real(method, mode):

@@ -211,7 +211,16 @@ def _direct_any(lanes_a: _Array, v: _Array, offset: int, length: int,
     ai_vr = results[0][lanes:] if len(parts_a) == 2 else 0
     ar_vi = results[1][:lanes] if len(parts_v) == 2 else 0
     ai_vi = results[1][lanes:] if len(parts_a) == 2 and len(parts_v) == 2 else 0
-    return (ar_vr - ai_vi) + 1j * (ar_vi + ai_vr)
+    return _as_complex(ar_vr - ai_vi, ar_vi + ai_vr)
+
+
+def _as_complex(real: _Array, imag: _Array | int) -> _Array:
+    """``real + 1j * imag`` without its arithmetic: ``1j * inf`` is ``nan + inf j``,
+    which put a NaN in the real part where NumPy's complex products give +-inf."""
+    out = np.empty(real.shape, np.result_type(real.dtype, np.complex64))
+    out.real = real
+    out.imag = imag
+    return out
 
 
 def _signal_array(a: npt.ArrayLike, mode: object, method: object) -> _Array:
@@ -522,7 +531,7 @@ def _lag_direct(rows: _Array, vrows: _Array, first: int, step: int, count: int,
     # sum a conj(v): real ar.vr + ai.vi, imaginary ai.vr - ar.vi
     real = run(ar, vr) + (run(ai, vi) if ai is not None and vi is not None else 0)
     imag = ((run(ai, vr) if ai is not None else 0) - (run(ar, vi) if vi is not None else 0))
-    return real + 1j * imag
+    return _as_complex(real, imag)
 
 
 def _lag_fft(rows: _Array, vrows: _Array, first: int, step: int, count: int, integral: bool,
