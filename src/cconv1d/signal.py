@@ -1026,7 +1026,10 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
     leaves an error of about 1e-12 in float64 and 1e-7 in float32 (tested against a
     two-pass float64 loop; the usual cumulative-sum formula is off by 1e-5 there).
     Constant windows are found by counting value changes, never by comparing a
-    rounded variance with zero; a NaN or inf makes only the windows holding it NaN.
+    rounded variance with zero; a NaN or inf makes only the windows holding it NaN
+    (with ``method="auto"`` or ``"direct"``: an explicit ``"fft"`` computes the raw
+    correlation by FFT, which spreads it over the lags of every block it enters, as
+    for ``normalize=None``).
 
     Examples
     --------
