@@ -484,18 +484,19 @@ static void cc_fft_forward_real_half_avx512(ptrdiff_t n, double *restrict re,
     cc_fft_forward_from_avx512(n, n >> 3, re, im, twr, twi);
 }
 
-/* cc_fft_forward_real_scalar's algorithm, n >= 64. */
-__attribute__((target("avx2,fma")))
-static void cc_fft_forward_real_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
-                                     double *restrict scratch, const double *restrict twr,
-                                     const double *restrict twi,
-                                     const double *restrict twbr,
-                                     const double *restrict twbi) {
-    const ptrdiff_t m = n >> 1, h = m >> 1;
-    cc_fft_real_first_avx2(h, re, scratch, scratch + m, twr, twi);
-    cc_fft_forward_from_avx2(m, h >> 1, scratch, scratch + m, twr, twi);
-    cc_fft_real_post_avx2(m, scratch, scratch + m, re, im, twbr, twbi);
+/* cc_fft_forward_real_scalar's algorithm (n >= 64) at one width: the first stage of the
+ * half-length transform, its other stages, the splitting pass. */
+#define CC_FFT_FORWARD_REAL(SFX, TARGET)                                              \
+TARGET static void cc_fft_forward_real_##SFX(                                         \
+        ptrdiff_t n, double *restrict re, double *restrict im, double *restrict scratch,\
+        const double *restrict twr, const double *restrict twi,                       \
+        const double *restrict twbr, const double *restrict twbi) {                   \
+    const ptrdiff_t m = n >> 1, h = m >> 1;                                           \
+    cc_fft_real_first_##SFX(h, re, scratch, scratch + m, twr, twi);                   \
+    cc_fft_forward_from_##SFX(m, h >> 1, scratch, scratch + m, twr, twi);             \
+    cc_fft_real_post_##SFX(m, scratch, scratch + m, re, im, twbr, twbi);              \
 }
+CC_FFT_FORWARD_REAL(avx2, __attribute__((target("avx2,fma"))))
 
 __attribute__((target("avx2,fma")))
 static void cc_fft_inverse_avx2(ptrdiff_t n, double *restrict re, double *restrict im,
@@ -507,18 +508,7 @@ static void cc_fft_inverse_avx2(ptrdiff_t n, double *restrict re, double *restri
     if (h < n) cc_fft_dit2_avx2(n, h, re, im, twr, twi);
 }
 
-__attribute__((target("avx512f,avx2,fma")))
-static void cc_fft_forward_real_avx512(ptrdiff_t n, double *restrict re,
-                                       double *restrict im, double *restrict scratch,
-                                       const double *restrict twr,
-                                       const double *restrict twi,
-                                       const double *restrict twbr,
-                                       const double *restrict twbi) {
-    const ptrdiff_t m = n >> 1, h = m >> 1;
-    cc_fft_real_first_avx512(h, re, scratch, scratch + m, twr, twi);
-    cc_fft_forward_from_avx512(m, h >> 1, scratch, scratch + m, twr, twi);
-    cc_fft_real_post_avx512(m, scratch, scratch + m, re, im, twbr, twbi);
-}
+CC_FFT_FORWARD_REAL(avx512, __attribute__((target("avx512f,avx2,fma"))))
 
 __attribute__((target("avx512f,avx2,fma")))
 static void cc_fft_inverse_avx512(ptrdiff_t n, double *restrict re, double *restrict im,
