@@ -243,6 +243,10 @@ def test_stream_unbatched_and_state_errors():
     # a batched state for unbatched x, even of one sample, is refused (it was let through)
     with pytest.raises(ValueError, match=r"state must have shape \(1, 2\).*\(1, 1, 2\)"):
         cc.conv1d_stream(np.ones((1, 4)), w, state=np.zeros((1, 1, 2)))
+    with pytest.raises(ValueError, match=r"state must have shape \(1, 2\)"):
+        cc.conv1d_stream(np.ones((1, 4)), w, state=np.zeros(2))     # nor a 1-D one
+    with pytest.raises(ValueError, match=r"state must have shape \(1, 1, 2\)"):
+        cc.conv1d_stream(np.ones((1, 1, 4)), w, state=np.zeros((1, 2)))
     with pytest.raises(ValueError, match="x must be"):
         cc.conv1d_stream(np.ones(4), w)
     with pytest.raises(ValueError, match="weight must be"):

@@ -303,8 +303,9 @@ def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
     else:
         held = _spec.as_array(state, "state")
         # unbatched x takes a 2-D state only (a (1, C_in, span) one was let through)
-        held = held if batched else held[None] if held.ndim == 2 else held[None, None]
-        if held.shape != state_shape:
+        wrong_rank = held.ndim != (3 if batched else 2)
+        held = held if batched or wrong_rank else held[None]
+        if wrong_rank or held.shape != state_shape:
             want = state_shape if batched else state_shape[1:]
             raise ValueError(f"state must have shape {want} (x's batch and channels, "
                              f"dilation*(K-1) = {span} samples), got "
