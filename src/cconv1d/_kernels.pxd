@@ -115,11 +115,16 @@ cdef extern from "cconv1d/include/cconv1d/cc_pack.h" nogil:
                                 double* dst, idx_t ldt, int wide)
 
 
+cdef inline bint has_avx2(const cc_kernels_t* kern) noexcept nogil:
+    """Whether ``kern``'s path says the CPU has AVX2+FMA (the avx2 and avx512 paths)."""
+    return kern.isa == CC_SIMD_AVX2 or kern.isa == CC_SIMD_AVX512
+
+
 cdef inline void pack_transposed(const cc_kernels_t* kern, const real_t* src, idx_t ld,
                                  idx_t cols, idx_t n, real_t* dst, idx_t ldt) noexcept nogil:
     """dst[j*ldt + o] = src[o*ld + j] for o < cols, j < n, zeros for cols <= o < ldt
     (cc_pack.h): in 256-bit register blocks where ``kern``'s path says the CPU has AVX2."""
-    cdef int wide = kern.isa == CC_SIMD_AVX2 or kern.isa == CC_SIMD_AVX512
+    cdef int wide = has_avx2(kern)
     if real_t is float:
         cc_pack_transposed_f32(src, ld, cols, n, dst, ldt, wide)
     else:

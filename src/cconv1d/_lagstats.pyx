@@ -38,10 +38,10 @@ from cython.parallel cimport prange, threadid
 from libc.math cimport NAN, isfinite, sqrt
 from libc.stdlib cimport free, malloc
 
-from cconv1d._kernels cimport active_kernels, cc_kernels_t, irow
+from cconv1d._kernels cimport CC_SIMD_AVX2, CC_SIMD_AVX512, active_kernels, cc_kernels_t, irow
 from cconv1d._typedefs cimport idx_t, real_t
 
-from cconv1d import _forward, _threads
+from cconv1d import _threads
 
 
 cdef inline double _two_sum_error(double s, double d, double t) noexcept nogil:
@@ -439,11 +439,11 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
                                   double var_v, float* out)
 
 
-cdef int _simd_level():
+cdef int _simd_level() noexcept nogil:
     """The SIMD path in use as cc_lagstats.h's level: 0 the baseline build, 1 AVX2+FMA,
     2 AVX-512F (its one-pass slide; AVX2 for the rest)."""
-    path = _forward.simd_path()
-    return 2 if path == "avx512" else 1 if path == "avx2" else 0
+    cdef int isa = active_kernels().isa
+    return 2 if isa == CC_SIMD_AVX512 else 1 if isa == CC_SIMD_AVX2 else 0
 
 
 cdef inline bint _have_slide(int simd) noexcept nogil:

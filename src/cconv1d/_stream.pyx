@@ -31,7 +31,7 @@ from libc.string cimport memcmp, memcpy, memset
 
 from cconv1d._typedefs cimport idx_t, real_t
 from cconv1d._forward cimport plain_buffer
-from cconv1d._kernels cimport CC_SIMD_AVX2, CC_SIMD_AVX512, active_kernels
+from cconv1d._kernels cimport CC_SIMD_AVX512, active_kernels, cc_kernels_t, has_avx2
 
 cdef extern from *:
     """
@@ -299,10 +299,10 @@ from libc.math cimport fabs, ilogb, isfinite, ldexp, log2
 
 cdef int _fft_simd() noexcept nogil:
     """cc_fft.h's build for the active SIMD path: 2 AVX-512F, 1 AVX2+FMA, 0 scalar."""
-    cdef int isa = active_kernels().isa
-    if isa == CC_SIMD_AVX512 and CC_FFT_HAVE_AVX512:
+    cdef const cc_kernels_t* kern = active_kernels()
+    if kern.isa == CC_SIMD_AVX512 and CC_FFT_HAVE_AVX512:
         return 2
-    return 1 if (isa == CC_SIMD_AVX2 or isa == CC_SIMD_AVX512) and CC_FFT_HAVE_AVX2 else 0
+    return 1 if has_avx2(kern) and CC_FFT_HAVE_AVX2 else 0
 
 
 # Models of the two routes' times for fir_chunk's choice, fitted on Zen 4 (AVX2 build of
@@ -789,8 +789,7 @@ cdef object _fir_chunk_typed(object h, object x, object zi, object dtype, const 
                              Py_ssize_t m, const real_t* xp, Py_ssize_t n,
                              const real_t* zp, int route):
     """fir_chunk once the arrays are known to be plain 1-D ones of one float dtype."""
-    cdef int isa = active_kernels().isa
-    cdef bint avx2 = isa == CC_SIMD_AVX2 or isa == CC_SIMD_AVX512
+    cdef bint avx2 = has_avx2(active_kernels())
     cdef bint auto = route == 0 or route == 3
     if n > _BLOCK_MAX and (route == 0 or route == 1):
         return _DECLINED   # the caller's models choose between the FFT and the row kernels
