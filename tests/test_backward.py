@@ -472,6 +472,13 @@ WGEMM_CASES = [
     # unpadded and unstrided samples too long to concatenate: read where they are
     (2, 32, (3, 1), 1, 1, 1, 1, 1300, 0, "zeros"),
     (1, 20, (2, 3), 3, 1, 2, 2, 700, "valid", "reflect"),
+    # more pairs than one tile of the transposing epilogue (64), channels off its 16
+    (2, 20, (3, 3), 5, 1, 1, 1, 120, "same", "zeros"),
+    (2, 24, (2, 7), 3, 2, 2, 1, 90, "same", "reflect"),
+    # short strided samples of two groups, concatenated
+    (3, 8, (2, 5), 3, 2, 1, 2, 50, "same", "zeros"),
+    # short samples whose padding would leave most of a concatenated segment empty
+    (2, 6, (2, 1), 11, 1, 4, 1, 30, "same", "zeros"),
 ]
 
 
@@ -686,10 +693,11 @@ def test_input_gradient_of_few_samples_split_between_threads(dtype, stride, dila
 
 
 @pytest.mark.parametrize("shape", [
-    (16, 64, 48, 150, 5, "same"),    # short samples, concatenated within each part
+    (16, 64, 48, 40, 5, "same"),     # short samples, concatenated within each part
+    (16, 64, 48, 150, 5, "same"),    # samples long enough for wgemm on their own
     (7, 32, 32, 1000, 3, 1),         # one sample at a time, an odd batch
     (5, 64, 40, 300, 1, 0),          # pointwise, read in place
-], ids=["concatenated", "per-sample", "pointwise"])
+], ids=["concatenated", "per-sample-short", "per-sample", "pointwise"])
 def test_weight_gradient_batch_parts(shape):
     """The batch is summed in two parts fixed by the shape, each into accumulators of
     its own, added in order: threads share it by samples. Against torch in float64, and

@@ -63,6 +63,9 @@ cdef enum:
     PARTS_ACC_BYTES = 1 << 18  # each with its own accumulators while they fit this
     BATCH_PARTS = 2       # a batch's samples (or groups of them) in this many parts,
     BATCH_ACC_BYTES = 1 << 20  # each with its own accumulators while one fits this
+    WGEMM_CAT_L = 64      # wgemm concatenates samples of fewer outputs than this
+    EPILOGUE_O = 16       # wgemm's dW transposed in tiles of 16 channels x 64 pairs
+    EPILOGUE_Q = 64
 
 
 
@@ -937,6 +940,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef idx_t first, last, c_first, c_last, part, i0, i1, n_end, n_groups, n1, n2
     cdef double* acc
     cdef size_t acc_len = geo.c_out * geo.n_pairs
+    cdef idx_t n_tiles
     if plan.in_place:
         geo.pitch = geo.length
     fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
@@ -1017,23 +1021,20 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                                  <real_t*>(dy_rows + t * b_dy_rows))
                 part = part + 1
     cdef idx_t o_pg = geo.o_per_group
-    cdef const double* acc_g
     cdef size_t e
     for part in range(1, plan.parts):
         # the parts' sums added in their order: the same bits at any thread count
         for e in range(acc_len):
             dw_acc[e] += dw_acc[part * acc_len + e]
     if gemm:
-        # wgemm's accumulators are dW transposed per group, (n_pairs, o_per_group): dW
-        # is written along its rows and the accumulators read down their columns
-        # (reading along them wrote a line per entry: 0.45 ms of deep-channels' 9)
-        for g in range(groups):
-            for o in range(o_pg):
-                acc_g = dw_acc + g * geo.n_pairs * o_pg + o
-                for c in range(geo.c_per_group):
-                    for k in range(geo.k_size):
-                        dw[g * o_pg + o, c, geo.k_size - 1 - k if flip else k] = <real_t>(
-                            acc_g[(c * geo.k_size + k) * o_pg])
+        # wgemm's accumulators are dW transposed per group, (n_pairs, o_per_group): a
+        # tiled transpose, EPILOGUE_O channels by EPILOGUE_Q pairs, whose rows of the
+        # accumulators stay in L1 while the tile's dW rows are written along. Down whole
+        # columns, a layer with 1408 pairs (2.9 MiB of accumulators, past L2) spent 12 %
+        # of its weight gradient here; along whole rows wrote a line per entry.
+        n_tiles = groups * ((o_pg + EPILOGUE_O - 1) // EPILOGUE_O)
+        for t in prange(n_tiles, schedule="static", num_threads=threads):
+            _transpose_tile(dw_acc, &dw[0, 0, 0], geo.n_pairs, o_pg, geo.k_size, t, flip)
     else:
         for o in range(geo.c_out):
             for c in range(geo.c_per_group):
@@ -1042,6 +1043,31 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                         (o * geo.c_per_group + c) * geo.k_size + k]
     free(block)
     return CC_OK
+
+
+cdef void _transpose_tile(const double* acc, real_t* dw, idx_t n_pairs, idx_t o_pg,
+                          idx_t k_size, idx_t tile, bint flip) noexcept nogil:
+    """Tile ``tile`` (group-major, EPILOGUE_O output channels each) of dW from wgemm's
+    per-group transposed float64 accumulators ``(n_pairs, o_per_group)``; ``flip``
+    reverses each channel's K taps."""
+    cdef idx_t o_tiles = (o_pg + EPILOGUE_O - 1) // EPILOGUE_O
+    cdef idx_t g = tile // o_tiles, o0 = (tile % o_tiles) * EPILOGUE_O
+    cdef idx_t o1 = min(o0 + EPILOGUE_O, o_pg), q0, q1, o, q, k
+    cdef const double* acc_g = acc + g * n_pairs * o_pg
+    cdef real_t* row
+    q0 = 0
+    while q0 < n_pairs:
+        q1 = min(q0 + EPILOGUE_Q, n_pairs)
+        for o in range(o0, o1):
+            row = dw + (g * o_pg + o) * n_pairs
+            if flip:
+                for q in range(q0, q1):
+                    k = q % k_size
+                    row[q - k + k_size - 1 - k] = <real_t>acc_g[q * o_pg + o]
+            else:
+                for q in range(q0, q1):
+                    row[q] = <real_t>acc_g[q * o_pg + o]
+        q0 = q1
 
 
 cdef void _bias_rows(const cc_kernels_t* kern, const real_t* dy, idx_t n_batch,
@@ -1132,7 +1158,14 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     plan.seg = (geo.padded + geo.stride - 1) // geo.stride
     plan.cat = 1
     plan.cat_ldy = geo.l_out
-    if finite and not plan.blocked and geo.length > 0 and 2 * plan.seg <= W_CHUNK:
+    # wgemm's per-call cost is small (its accumulators are one tile of registers): it
+    # concatenates only samples too short for its reduction (fewer than WGEMM_CAT_L
+    # outputs) whose padding leaves little of a segment empty. At L = 150 concatenating
+    # made a 128 -> 256, K = 5 layer's dW 7 % slower (chunked panels, the copy of dy),
+    # and with a dilated K = 11 (padding 160 for 150 outputs) half its products zero.
+    if (finite and not plan.blocked and geo.length > 0 and 2 * plan.seg <= W_CHUNK
+            and (not plan.gemm or (geo.l_out < WGEMM_CAT_L
+                                   and 4 * (plan.seg - geo.l_out) <= plan.seg))):
         plan.cat = min(n_batch, W_CHUNK // plan.seg)
         if <double>rows * (plan.cat * plan.seg + geo.cols + SLACK_CAT) * itemsize \
                 > WHOLE_SAMPLE_BYTES:
