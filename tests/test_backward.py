@@ -449,7 +449,8 @@ def test_float32_weight_gradient_large_reduction():
 # --------------------------------------------------------------------------
 # Groups of at least two vectors of output channels and 24 or more (c, k) pairs take
 # the wgemm kernel (dy transposed, vectors over output channels) on the paths that
-# enable it (AVX-512; the others keep wgrad, and the C harness checks their wgemm). The
+# enable it (AVX-512; AVX2 for samples of up to 768 outputs; the others keep wgrad, and
+# the C harness checks their wgemm). The
 # shapes below are written in vectors of the active path: the threshold itself, channel counts off the vectors, pair counts off the tile, several
 # chunks of positions, concatenated short samples, long samples in length blocks, groups,
 # and more channels than one chunk's panels hold at the full chunk length.

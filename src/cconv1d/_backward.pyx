@@ -668,10 +668,13 @@ cdef inline bint _wgrad_gemm(const Geometry* geo, idx_t itemsize) noexcept nogil
     Thinner groups leave lanes empty (depthwise layers: one channel a group; one
     vector of 16 float channels took 8 broadcasts per 8 FMAs), and a short reduction
     over pairs does not pay for transposing dy (a single input channel's 9 pairs ran
-    at 0.8x wgrad's rate); both keep wgrad, whose vectors run along the positions."""
+    at 0.8x wgrad's rate); both keep wgrad, whose vectors run along the positions. A
+    path may also keep wgrad for samples longer than its ``wgemm_max_len`` (AVX2: there
+    wgrad's reduction along positions is as fast, and dy need not be transposed)."""
     return (geo.kern.wgemm_pairs > 0
             and geo.o_per_group >= 2 * vector_lanes(geo.kern, itemsize)
-            and geo.n_pairs >= geo.kern.wgemm_pairs)
+            and geo.n_pairs >= geo.kern.wgemm_pairs
+            and (geo.kern.wgemm_max_len == 0 or geo.l_out <= geo.kern.wgemm_max_len))
 
 
 cdef inline void _wgemm_parts(const Geometry* geo, idx_t itemsize, idx_t threads,

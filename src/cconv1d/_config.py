@@ -76,6 +76,8 @@ def show_config(file: TextIO | None = None) -> None:
             f"{d['mr']} x {d['nr_float64']} float64, wgrad tile {d['wgrad_tile'][0]} x "
             f"{d['wgrad_tile'][1]}, wgemm "
             + (f"from {d['wgemm_pairs']} pairs" if d["wgemm_pairs"] else "off")
+            + (f" up to {d['wgemm_max_len']} outputs a sample"
+               if d["wgemm_pairs"] and d["wgemm_max_len"] else "")
             + f", {'runs here' if d['runs'] else 'not on this CPU'}")
     lines += [
         f"  OpenMP         : {'yes' if info['openmp'] else 'no (serial build)'}",

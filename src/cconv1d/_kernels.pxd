@@ -18,7 +18,7 @@ cdef extern from "cconv1d/include/cconv1d/cc_registry.h" nogil:
     int CC_SIMD_COUNT
     ctypedef struct cc_kernels_t:
         const char* name
-        int isa, mr, nr_f32, nr_f64, wr, wc, wgemm_pairs, vlen_f32
+        int isa, mr, nr_f32, nr_f64, wr, wc, wgemm_pairs, wgemm_max_len, vlen_f32
         void (*igemm_f32)(const float*, const Py_ssize_t*, Py_ssize_t, const float*, float*,
                           Py_ssize_t, Py_ssize_t, Py_ssize_t, int, const float*) noexcept nogil
         void (*irow_f32)(const float*, const Py_ssize_t*, Py_ssize_t, const float*, float*,

@@ -85,6 +85,7 @@ def descriptors():
         out.append({"name": d.name.decode(), "code": d.isa, "runs": bool(cc_cpu_runs(i)),
                     "mr": d.mr, "nr_float32": d.nr_f32, "nr_float64": d.nr_f64,
                     "wgrad_tile": (d.wr, d.wc), "wgemm_pairs": d.wgemm_pairs,
+                    "wgemm_max_len": d.wgemm_max_len,
                     "float32_lanes": d.vlen_f32})
     return out
 

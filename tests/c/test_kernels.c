@@ -577,7 +577,7 @@ static void run_path(const cc_kernels_t *d) {
                  && d->wgemm_f32 && d->rowsum_f32 && d->igemm_f64 && d->irow_f64
                  && d->wgrad_f64 && d->wgemm_f64 && d->rowsum_f64 && d->wr * d->wc <= 64
                  && d->nr_f32 % d->vlen_f32 == 0 && d->nr_f64 % (d->vlen_f32 / 2) == 0
-                 && d->wgemm_pairs >= 0;
+                 && d->wgemm_pairs >= 0 && d->wgemm_max_len >= 0;
         if (!ok) report("fields", 0, 0, 0, 0, 0);
         tally(ok);
     }

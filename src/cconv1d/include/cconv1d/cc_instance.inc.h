@@ -7,6 +7,7 @@
  *                 wgemm's (pairs; output channels)
  *   CC_WR, CC_WC  wgrad's block (rows x pairs)
  *   CC_WGEMM_PAIRS   the planners' switch from wgrad to wgemm (0: never)
+ *   CC_WGEMM_MAX_LEN the longest samples (outputs) wgemm takes (0: any length)
  *   CC_VLEN_F32   float lanes per vector (reported by show_config)
  * The kernel file sees CC_T, CC_SFX (f32 / f64: function names and NEON's intrinsic
  * suffix), CC_PX and CC_SX (ps / pd and ss / sd: x86's packed and scalar intrinsic
@@ -36,7 +37,7 @@
 
 static const cc_kernels_t CC_PASTE(cc_kernels_, CC_ISA) = {
     CC_STR(CC_ISA), CC_ISA_CODE, CC_MR, CC_NR_F32, CC_NR_F64, CC_WR, CC_WC, CC_WGEMM_PAIRS,
-    CC_VLEN_F32,
+    CC_WGEMM_MAX_LEN, CC_VLEN_F32,
     CC_CAT(cc_igemm, f32, CC_ISA), CC_CAT(cc_irow, f32, CC_ISA),
     CC_CAT(cc_wgrad, f32, CC_ISA), CC_CAT(cc_wgemm, f32, CC_ISA),
     CC_CAT(cc_rowsum, f32, CC_ISA),
@@ -53,4 +54,5 @@ static const cc_kernels_t CC_PASTE(cc_kernels_, CC_ISA) = {
 #undef CC_WR
 #undef CC_WC
 #undef CC_WGEMM_PAIRS
+#undef CC_WGEMM_MAX_LEN
 #undef CC_VLEN_F32

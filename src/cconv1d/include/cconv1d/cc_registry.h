@@ -62,6 +62,7 @@ typedef struct cc_kernels {
     int wr, wc;           /* wgrad: output rows x pairs per call */
     int wgemm_pairs;      /* dense weight gradients by wgemm from this many (c, k) pairs
                            * (and two vectors of output channels a group); 0: never */
+    int wgemm_max_len;    /* ... and only for samples of at most this many outputs (0: any) */
     int vlen_f32;         /* float lanes per vector register (for show_config) */
     cc_igemm_f32_fn igemm_f32;
     cc_irow_f32_fn irow_f32;
