@@ -663,7 +663,7 @@ cdef inline idx_t _block_row(idx_t o_per_group, idx_t o_blocks, idx_t w_rows,
 
 cdef inline bint _wgrad_gemm(const Geometry* geo, idx_t itemsize) noexcept nogil:
     """Whether dW is computed by wgemm (vectors over output channels): on a path whose
-    descriptor enables it (``wgemm_pairs``, where it was measured faster: AVX-512),
+    descriptor enables it (``wgemm_pairs``, where it was measured faster: AVX-512, AVX2),
     groups of at least two vectors' worth of output channels and that many pairs.
     Thinner groups leave lanes empty (depthwise layers: one channel a group; one
     vector of 16 float channels took 8 broadcasts per 8 FMAs), and a short reduction
