@@ -244,6 +244,34 @@ def test_pearson_float32_and_constant_windows():
     assert np.isnan(edge[0]) and np.isnan(edge[-1])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["plain", "strided", "read-only", "big-endian"])
+def test_pearson_of_one_signal_matches_the_lane_path(dtype, layout):
+    """One 1-D signal in 'valid' mode takes a compiled shortcut (no lag-window Python):
+    it must give the bits of the general path (the same signal as a one-lane 2-D array)
+    and the two-pass reference's values, whatever the signal's memory layout."""
+    rng = np.random.default_rng(21)
+    a = (3e3 + rng.standard_normal(600)).astype(dtype)
+    v = rng.standard_normal(24).astype(dtype)
+    a[100:130] = a[100]                  # constant windows: NaN
+    if layout == "strided":
+        a = np.repeat(a, 2)[::2]
+    elif layout == "read-only":
+        a.flags.writeable = False
+    elif layout == "big-endian":
+        a = a.astype(a.dtype.newbyteorder(">"))
+    before = a.copy()
+    got = cc.correlate(a, v, normalize="pearson")
+    lane = cc.correlate(a.reshape(1, -1), v, normalize="pearson")[0]
+    assert got.dtype == dtype and got.shape == (600 - 24 + 1,)
+    np.testing.assert_array_equal(got, lane)
+    expected = loop_pearson(a, v, range(600 - 24 + 1))
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got, expected, atol=1e-4 if dtype == np.float32 else 1e-10,
+                               equal_nan=True)
+    np.testing.assert_array_equal(a, before)
+
+
 def test_pearson_refuses_complex():
     with pytest.raises(TypeError, match="pearson.*real"):
         cc.correlate([1j, 2.0], [1.0], normalize="pearson")
