@@ -272,6 +272,41 @@ def test_pearson_of_one_signal_matches_the_lane_path(dtype, layout):
     np.testing.assert_array_equal(a, before)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("normalize", ["biased", "unbiased", "coeff"])
+@pytest.mark.parametrize("n, m", [(1, 1), (40, 7), (7, 40), (300, 300)])
+def test_scaled_correlation_of_one_signal_matches_numpy(dtype, normalize, n, m):
+    """One 1-D float signal with maxlag= or a mode and a scaling takes the compiled
+    shortcut: against numpy.correlate's full result sliced and scaled by the definitions
+    (MATLAB xcorr's), and against the general path (a one-lane 2-D array)."""
+    rng = np.random.default_rng(n * 1000 + m)
+    a = rng.standard_normal(n).astype(dtype)
+    v = rng.standard_normal(m).astype(dtype)
+    full = np.correlate(a.astype(np.float64), v.astype(np.float64), "full")
+    lags = np.arange(-(m - 1), n)
+    overlap = np.minimum(m, n - lags) - np.maximum(0, -lags)
+    scale = {"biased": np.full(len(lags), max(n, m), dtype=np.float64),
+             "unbiased": overlap.astype(np.float64),
+             "coeff": np.full(len(lags), np.sqrt(np.sum(a.astype(np.float64) ** 2)
+                                                 * np.sum(v.astype(np.float64) ** 2)))}
+    expected_full = full / scale[normalize]
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-12)
+    for kwargs in (dict(maxlag=3), dict(maxlag=n + m), dict(mode="full"), dict(mode="same"),
+                   dict(mode="valid"), dict()):
+        got = cc.correlate(a, v, normalize=normalize, **kwargs)
+        lane = cc.correlate(a.reshape(1, -1), v, normalize=normalize, **kwargs)[0]
+        window = cc.correlation_lags(n, m, **kwargs)
+        inside = (window > -m) & (window < n)
+        expected = np.zeros(len(window))
+        expected[inside] = expected_full[window[inside] + m - 1]
+        assert got.dtype == dtype and got.shape == window.shape, kwargs
+        np.testing.assert_allclose(got, expected, **tol, err_msg=str(kwargs))
+        np.testing.assert_allclose(got, lane, **tol, err_msg=str(kwargs))
+    auto = cc.autocorrelate(a, maxlag=2, normalize=normalize)
+    auto_lane = cc.autocorrelate(a.reshape(1, -1), maxlag=2, normalize=normalize)[0]
+    np.testing.assert_allclose(auto, auto_lane, **tol)
+
+
 def test_pearson_refuses_complex():
     with pytest.raises(TypeError, match="pearson.*real"):
         cc.correlate([1j, 2.0], [1.0], normalize="pearson")
