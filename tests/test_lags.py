@@ -307,6 +307,27 @@ def test_scaled_correlation_of_one_signal_matches_numpy(dtype, normalize, n, m):
     np.testing.assert_allclose(auto, auto_lane, **tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n, m, maxlag", [(1000, 1000, 20), (300, 280, 7), (5000, 5000, 31),
+                                          (64, 64, 63), (2000, 30, 40), (9, 9, 2)])
+def test_lag_window_is_the_full_correlations_slice_bit_for_bit(dtype, n, m, maxlag):
+    """A lag window of signals of about one length is nearly all edge: its few outputs run
+    as one row (the kernel keeps all their vectors in flight). Every output must still be
+    the chain of the same output in the full correlation, and NumPy's value."""
+    rng = np.random.default_rng(n + m + maxlag)
+    a = rng.standard_normal(n).astype(dtype)
+    v = rng.standard_normal(m).astype(dtype)
+    got = cc.correlate(a, v, maxlag=maxlag, method="direct")
+    lags = cc.correlation_lags(n, m, maxlag=maxlag)
+    inside = (lags > -m) & (lags < n)
+    full = cc.correlate(a, v, "full", method="direct")
+    np.testing.assert_array_equal(got[inside], full[lags[inside] + m - 1])
+    assert np.all(got[~inside] == 0)
+    expected = np.correlate(a.astype(np.float64), v.astype(np.float64), "full")
+    tol = 1e-5 * np.sqrt(m) if dtype == np.float32 else 1e-12 * np.sqrt(m)
+    np.testing.assert_allclose(got[inside], expected[lags[inside] + m - 1], atol=tol)
+
+
 def test_pearson_refuses_complex():
     with pytest.raises(TypeError, match="pearson.*real"):
         cc.correlate([1j, 2.0], [1.0], normalize="pearson")

@@ -61,6 +61,7 @@ cdef double NOGIL_MIN_FLOPS = 1e5
 cdef enum:   # PAIR_BLOCK, ROW_GROUP and LONG_REDUCTION are in _forward.pxd
     ROW_BLOCK = 4096      # positions per irow work item
     SLACK = 8             # zeroed columns after each packed row beyond the last full tile
+    TAIL_SPLIT_MIN = 64   # interior outputs of a direct row worth a kernel call of their own
 
 # The registry's path selection, re-exported where callers have always found it.
 from cconv1d._kernels import SIMD_NAMES, best_simd, select_simd, simd_code, simd_path
@@ -273,7 +274,11 @@ cdef void _direct_row_item(const Geometry* geo, const real_t* x_n, const idx_t* 
     # Output j reads x[j - left + k*d]: inside the signal for j in [left, left + L - span]
     cdef idx_t lo = max(j0, geo.left)
     cdef idx_t hi = min(j1, geo.left + geo.length - (geo.k_size - 1) * geo.dilation)
-    if lo < hi:
+    # A short interior between two edges (a lag window of two signals of one length:
+    # 41 lags, one of them interior) runs with its edges as one row: the row kernel
+    # keeps up to 8 vectors of outputs in flight, and three short calls left it a
+    # vector or two each (a dependent chain per vector, bound by the FMA's latency).
+    if lo < hi and (hi - lo >= TAIL_SPLIT_MIN or (lo == j0 and hi == j1)):
         irow(geo.kern, xc + (lo - geo.left), offs, geo.k_size, w, yo + lo, hi - lo, 0, b)
         _edge_rows(geo, xc, offs, w, b, value, edge, yo, j0, lo, given_c)
         _edge_rows(geo, xc, offs, w, b, value, edge, yo, hi, j1, given_c)

@@ -115,38 +115,86 @@ static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(CC_IGEMM_PARAMS) {
     CC_IGEMM_STRIP(CC_FN(cc_tile, avx2))
 }
 
+/* The last n (< 8 vectors) outputs of a row, all nv = ceil(n / VLEN) vectors in flight
+ * together, the last one by masked loads and stores (vmaskmov reads no masked-out lane,
+ * so no load passes the end of the caller's row). Each output is the same chain of
+ * FMAs, in the same order (the phased one when `phased`), as in the 8-vector loops: one
+ * vector at a time and then scalar FMAs one output at a time, a row of few outputs (a
+ * lag window, a short 'valid' correlation) was one dependent chain after another, bound
+ * by the FMA's latency. A masked lane's FMA rounds as the scalar one did. */
+#if CC_F64
+#define CC_TAIL_MASK(k) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(k)), \
+                                           _mm256_setr_epi64x(0, 1, 2, 3))
+#else
+#define CC_TAIL_MASK(k) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(k)), \
+                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#endif
+#define CC_TAIL_LOAD(p, k) CC_PASTE(_mm256_maskload_, CC_PX)((p), (k))
+#define CC_TAIL_STORE(p, k, v) CC_PASTE(_mm256_maskstore_, CC_PX)((p), (k), (v))
+
+static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_irow_tail, avx2)(
+        CC_IROW_PARAMS, const int phased, const int nv) {
+    const __m256i m = CC_TAIL_MASK(n - (nv - 1) * CC_VLEN);
+    CC_V a[8];
+    ptrdiff_t p, ph;
+    int r;
+    CC_UNROLL for (r = 0; r < nv; ++r)
+        a[r] = !accumulate ? CC_SET1(bias)
+               : r < nv - 1 ? CC_LOADU(y + r * CC_VLEN) : CC_TAIL_LOAD(y + r * CC_VLEN, m);
+    if (phased) {
+        const CC_T *x0 = x + offs[0];
+        for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph)
+            for (p = ph; p < n_pairs; p += CC_VLEN) {
+                const CC_V b = CC_SET1(w[p]);
+                CC_UNROLL for (r = 0; r < nv - 1; ++r)
+                    a[r] = CC_FMA(b, CC_LOADU(x0 + p + r * CC_VLEN), a[r]);
+                a[nv - 1] = CC_FMA(b, CC_TAIL_LOAD(x0 + p + (nv - 1) * CC_VLEN, m), a[nv - 1]);
+            }
+    } else {
+        for (p = 0; p < n_pairs; ++p) {
+            const CC_T *xs = x + offs[p];
+            const CC_V b = CC_SET1(w[p]);
+            CC_UNROLL for (r = 0; r < nv - 1; ++r)
+                a[r] = CC_FMA(b, CC_LOADU(xs + r * CC_VLEN), a[r]);
+            a[nv - 1] = CC_FMA(b, CC_TAIL_LOAD(xs + (nv - 1) * CC_VLEN, m), a[nv - 1]);
+        }
+    }
+    CC_UNROLL for (r = 0; r < nv - 1; ++r) CC_STOREU(y + r * CC_VLEN, a[r]);
+    CC_TAIL_STORE(y + (nv - 1) * CC_VLEN, m, a[nv - 1]);
+}
+
+#define CC_IROW_TAIL_AVX2(PHASED)                                                         \
+    switch ((n - j + CC_VLEN - 1) / CC_VLEN) {                                            \
+    case 0: break;                                                                        \
+    case 1: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
+                                      bias, PHASED, 1); break;                            \
+    case 2: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
+                                      bias, PHASED, 2); break;                            \
+    case 3: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
+                                      bias, PHASED, 3); break;                            \
+    case 4: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
+                                      bias, PHASED, 4); break;                            \
+    case 5: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
+                                      bias, PHASED, 5); break;                            \
+    case 6: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
+                                      bias, PHASED, 6); break;                            \
+    case 7: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
+                                      bias, PHASED, 7); break;                            \
+    default: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
+                                       bias, PHASED, 8); break;                           \
+    }
+
 static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
     const ptrdiff_t step = 8 * CC_VLEN;
     if (n_pairs >= CC_IROW_PHASED_MIN(CC_VLEN) && cc_offs_consecutive(offs, n_pairs)) {
         const CC_T *x0 = x + offs[0];
-        ptrdiff_t ph, q;
         CC_IROW_PHASED_LOOP
-        for (; j + CC_VLEN <= n; j += CC_VLEN) {
-            CC_V a0 = accumulate ? CC_LOADU(y + j) : CC_SET1(bias);
-            for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph)
-                for (q = ph; q < n_pairs; q += CC_VLEN)
-                    a0 = CC_FMA(CC_SET1(w[q]), CC_LOADU(x0 + j + q), a0);
-            CC_STOREU(y + j, a0);
-        }
-        for (; j < n; ++j) CC_IROW_PHASED_SCALAR(j)
+        CC_IROW_TAIL_AVX2(1)
         return;
     }
     CC_IROW_MAIN_LOOP
-    for (; j + CC_VLEN <= n; j += CC_VLEN) {
-        CC_V a0 = accumulate ? CC_LOADU(y + j) : CC_SET1(bias);
-        for (p = 0; p < n_pairs; ++p)
-            a0 = CC_FMA(CC_SET1(w[p]), CC_LOADU(x + offs[p] + j), a0);
-        CC_STOREU(y + j, a0);
-    }
-    /* Explicit scalar FMAs: left to GCC, `acc += w * x` became unfused multiplies and adds
-     * for some pairs and FMAs for others, so an output rounded differently in the tail of
-     * a row than in the vector body of a longer one (Dask chunks, slices). */
-    for (; j < n; ++j) {
-        CC_T acc = accumulate ? y[j] : bias;
-        for (p = 0; p < n_pairs; ++p) acc = CC_FMA1(w[p], x[offs[p] + j], acc);
-        y[j] = acc;
-    }
+    CC_IROW_TAIL_AVX2(0)
 }
 
 static CC_TARGET_AVX2 double CC_FN(cc_hsum_pd, avx2)(__m256d v) {

@@ -14,8 +14,9 @@
  * loads and stores of y, never a staging copy (the input rows are packed with a tile of
  * slack, so their full-width loads stay inside the workspace).
  * A tile that starts from the bias requests its output lines first (cc_prefetch_out).
- * irow: one output row, 8 vectors in flight; the last partial vector is masked, so every
- * output is the same chain of FMAs wherever it falls in the row.
+ * irow: one output row, 8 vectors in flight; the rest of a row (fewer than 8 vectors)
+ * with all its vectors in flight too, the last partial one masked, so every output is the
+ * same chain of FMAs wherever it falls in the row.
  * wgrad: 4 rows x 6 pairs = 24 vector accumulators (10 loads per 24 FMAs). Every
  * CC_WBLOCK positions (once per call of the planner's W_CHUNK) each row's six
  * accumulators are summed across lanes by one transpose tree (float accumulators in
@@ -154,33 +155,76 @@ static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(CC_IGEMM_PARAMS) {
  * Zen 4 measured it faster from 16. float32 keeps 24 (12-16 taps: 5-10 % slower). */
 #define CC_IROW_PHASED_MIN_512 (CC_VLEN >= 16 ? 24 : 12)
 
+/* The last n (< 8 vectors) outputs of a row, all nv = ceil(n / VLEN) vectors in flight
+ * together, the last one masked: the input may be the caller's own row (the direct path
+ * reads signals in place), so no load may pass its end. Each output is the same chain of
+ * FMAs, in the same order (the phased one when `phased`), as in the 8-vector loops.
+ * One vector at a time, a row of few outputs (a lag window of 41 lags, a short 'valid'
+ * correlation) was one dependent chain, bound by the FMA's latency: ~1 multiply-add a
+ * cycle where the nv chains run ~nv times as many. */
+static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_irow_tail, avx512)(
+        CC_IROW_PARAMS, const int phased, const int nv) {
+    const CC_MTYPE m = CC_MASK_FOR(n - (nv - 1) * CC_VLEN);
+    const CC_MTYPE all = CC_MASK_FOR(CC_VLEN);
+    CC_V a[8];
+    ptrdiff_t p, ph;
+    int r;
+    CC_UNROLL for (r = 0; r < nv; ++r)
+        a[r] = accumulate ? CC_MLOAD(r == nv - 1 ? m : all, y + r * CC_VLEN) : CC_SET1(bias);
+    if (phased) {
+        const CC_T *x0 = x + offs[0];
+        for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph)
+            for (p = ph; p < n_pairs; p += CC_VLEN) {
+                const CC_V b = CC_SET1(w[p]);
+                CC_UNROLL for (r = 0; r < nv - 1; ++r)
+                    a[r] = CC_FMA(b, CC_LOADU(x0 + p + r * CC_VLEN), a[r]);
+                a[nv - 1] = CC_FMA(b, CC_MLOAD(m, x0 + p + (nv - 1) * CC_VLEN), a[nv - 1]);
+            }
+    } else {
+        for (p = 0; p < n_pairs; ++p) {
+            const CC_T *xs = x + offs[p];
+            const CC_V b = CC_SET1(w[p]);
+            CC_UNROLL for (r = 0; r < nv - 1; ++r)
+                a[r] = CC_FMA(b, CC_LOADU(xs + r * CC_VLEN), a[r]);
+            a[nv - 1] = CC_FMA(b, CC_MLOAD(m, xs + (nv - 1) * CC_VLEN), a[nv - 1]);
+        }
+    }
+    CC_UNROLL for (r = 0; r < nv - 1; ++r) CC_STOREU(y + r * CC_VLEN, a[r]);
+    CC_MSTORE(y + (nv - 1) * CC_VLEN, m, a[nv - 1]);
+}
+
+#define CC_IROW_TAIL_512(PHASED)                                                          \
+    switch ((n - j + CC_VLEN - 1) / CC_VLEN) {                                            \
+    case 0: break;                                                                        \
+    case 1: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
+                                        bias, PHASED, 1); break;                          \
+    case 2: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
+                                        bias, PHASED, 2); break;                          \
+    case 3: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
+                                        bias, PHASED, 3); break;                          \
+    case 4: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
+                                        bias, PHASED, 4); break;                          \
+    case 5: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
+                                        bias, PHASED, 5); break;                          \
+    case 6: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
+                                        bias, PHASED, 6); break;                          \
+    case 7: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
+                                        bias, PHASED, 7); break;                          \
+    default: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
+                                         bias, PHASED, 8); break;                         \
+    }
+
 static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
     const ptrdiff_t step = 8 * CC_VLEN;
     if (n_pairs >= CC_IROW_PHASED_MIN_512 && cc_offs_consecutive(offs, n_pairs)) {
         const CC_T *x0 = x + offs[0];
-        ptrdiff_t ph, q;
         CC_IROW_PHASED_LOOP
-        for (; j < n; j += CC_VLEN) {   /* the tail, masked, in the same phased order */
-            const CC_MTYPE m = CC_MASK_FOR(n - j);
-            CC_V a0 = accumulate ? CC_MLOAD(m, y + j) : CC_SET1(bias);
-            for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph)
-                for (q = ph; q < n_pairs; q += CC_VLEN)
-                    a0 = CC_FMA(CC_SET1(w[q]), CC_MLOAD(m, x0 + j + q), a0);
-            CC_MSTORE(y + j, m, a0);
-        }
+        CC_IROW_TAIL_512(1)
         return;
     }
     CC_IROW_MAIN_LOOP
-    /* One vector at a time, the last one masked: the input may be the caller's own row
-     * (the direct path reads signals in place), so no load may pass its end. */
-    for (; j < n; j += CC_VLEN) {
-        const CC_MTYPE m = CC_MASK_FOR(n - j);
-        CC_V a0 = accumulate ? CC_MLOAD(m, y + j) : CC_SET1(bias);
-        for (p = 0; p < n_pairs; ++p)
-            a0 = CC_FMA(CC_SET1(w[p]), CC_MLOAD(m, x + offs[p] + j), a0);
-        CC_MSTORE(y + j, m, a0);
-    }
+    CC_IROW_TAIL_512(0)
 }
 
 #define CC_W512_DECL(r) CC_V c##r##0 = CC_ZERO(), c##r##1 = CC_ZERO(), c##r##2 = CC_ZERO(), \
