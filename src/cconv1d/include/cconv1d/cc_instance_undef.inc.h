@@ -4,8 +4,7 @@
  * instantiation starts clean. */
 #undef CC_T
 #undef CC_IROW_PHASED_MIN_512
-#undef CC_IROW_TAIL_512
-#undef CC_IROW_TAIL_AVX2
+#undef CC_TAIL_MTYPE
 #undef CC_TAIL_MASK
 #undef CC_TAIL_LOAD
 #undef CC_TAIL_STORE

@@ -237,6 +237,57 @@ static CC_ALWAYS_INLINE int cc_offs_consecutive(const ptrdiff_t *offs, ptrdiff_t
         CC_UNROLL for (r = 0; r < CC_PH_ACC; ++r) CC_STOREU(y + j + r * CC_VLEN, a[r]);   \
     }
 
+/* The body of an ISA's irow tail, CC_FN(cc_irow_tail, ISA)(CC_IROW_PARAMS, phased, nv):
+ * the last n (fewer than 8 vectors) outputs of a row, all nv = ceil(n / VLEN) vectors in
+ * flight together, the last one by masked loads and stores (the input may be the caller's
+ * own row: the direct path reads signals in place, so no load may pass its end). Each
+ * output is the same chain of FMAs, in the same order (the phased one when `phased`), as
+ * in the 8-vector loops. One vector at a time, a row of few outputs (a lag window of 41
+ * lags, a short 'valid' correlation, a depthwise layer at L = 100) was one dependent
+ * chain after another, bound by the FMA's latency. The ISA defines CC_TAIL_MTYPE,
+ * CC_TAIL_MASK(k) (the first k lanes), CC_TAIL_LOAD(p, m) and CC_TAIL_STORE(p, m, v). */
+#define CC_IROW_TAIL_BODY                                                                 \
+    const CC_TAIL_MTYPE m = CC_TAIL_MASK(n - (nv - 1) * CC_VLEN);                         \
+    CC_V a[8];                                                                            \
+    ptrdiff_t p, ph;                                                                      \
+    int r;                                                                                \
+    CC_UNROLL for (r = 0; r < nv; ++r)                                                    \
+        a[r] = !accumulate ? CC_SET1(bias)                                                \
+               : r < nv - 1 ? CC_LOADU(y + r * CC_VLEN) : CC_TAIL_LOAD(y + r * CC_VLEN, m); \
+    if (phased) {                                                                         \
+        const CC_T *x0 = x + offs[0];                                                     \
+        for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph)                                  \
+            for (p = ph; p < n_pairs; p += CC_VLEN) {                                     \
+                const CC_V b = CC_SET1(w[p]);                                             \
+                CC_UNROLL for (r = 0; r < nv - 1; ++r)                                    \
+                    a[r] = CC_FMA(b, CC_LOADU(x0 + p + r * CC_VLEN), a[r]);               \
+                a[nv - 1] = CC_FMA(b, CC_TAIL_LOAD(x0 + p + (nv - 1) * CC_VLEN, m), a[nv - 1]); \
+            }                                                                             \
+    } else {                                                                              \
+        for (p = 0; p < n_pairs; ++p) {                                                   \
+            const CC_T *xs = x + offs[p];                                                 \
+            const CC_V b = CC_SET1(w[p]);                                                 \
+            CC_UNROLL for (r = 0; r < nv - 1; ++r)                                        \
+                a[r] = CC_FMA(b, CC_LOADU(xs + r * CC_VLEN), a[r]);                       \
+            a[nv - 1] = CC_FMA(b, CC_TAIL_LOAD(xs + (nv - 1) * CC_VLEN, m), a[nv - 1]);   \
+        }                                                                                 \
+    }                                                                                     \
+    CC_UNROLL for (r = 0; r < nv - 1; ++r) CC_STOREU(y + r * CC_VLEN, a[r]);              \
+    CC_TAIL_STORE(y + (nv - 1) * CC_VLEN, m, a[nv - 1]);
+
+/* The rest of the row from j by the tail FN, its vector count a constant per call. */
+#define CC_IROW_TAIL_CASE(FN, PHASED, NV)                                                 \
+    case NV: FN(x + j, offs, n_pairs, w, y + j, n - j, accumulate, bias, PHASED, NV); break;
+#define CC_IROW_TAIL(FN, PHASED)                                                          \
+    switch ((n - j + CC_VLEN - 1) / CC_VLEN) {                                            \
+    case 0: break;                                                                        \
+    CC_IROW_TAIL_CASE(FN, PHASED, 1) CC_IROW_TAIL_CASE(FN, PHASED, 2)                     \
+    CC_IROW_TAIL_CASE(FN, PHASED, 3) CC_IROW_TAIL_CASE(FN, PHASED, 4)                     \
+    CC_IROW_TAIL_CASE(FN, PHASED, 5) CC_IROW_TAIL_CASE(FN, PHASED, 6)                     \
+    CC_IROW_TAIL_CASE(FN, PHASED, 7)                                                      \
+    default: FN(x + j, offs, n_pairs, w, y + j, n - j, accumulate, bias, PHASED, 8); break; \
+    }
+
 /* The taps of output j in the phased order, as scalar FMAs (the tail of a phased row). */
 #define CC_IROW_PHASED_SCALAR(j_)                                                         \
     {                                                                                     \

@@ -115,13 +115,9 @@ static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(CC_IGEMM_PARAMS) {
     CC_IGEMM_STRIP(CC_FN(cc_tile, avx2))
 }
 
-/* The last n (< 8 vectors) outputs of a row, all nv = ceil(n / VLEN) vectors in flight
- * together, the last one by masked loads and stores (vmaskmov reads no masked-out lane,
- * so no load passes the end of the caller's row). Each output is the same chain of
- * FMAs, in the same order (the phased one when `phased`), as in the 8-vector loops: one
- * vector at a time and then scalar FMAs one output at a time, a row of few outputs (a
- * lag window, a short 'valid' correlation) was one dependent chain after another, bound
- * by the FMA's latency. A masked lane's FMA rounds as the scalar one did. */
+/* The rest of a row by CC_IROW_TAIL_BODY (cc_kernels.h), the last vector by vmaskmov
+ * (which reads no masked-out lane); a masked lane's FMA rounds as a scalar FMA would. */
+#define CC_TAIL_MTYPE __m256i
 #if CC_F64
 #define CC_TAIL_MASK(k) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(k)), \
                                            _mm256_setr_epi64x(0, 1, 2, 3))
@@ -131,58 +127,10 @@ static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(CC_IGEMM_PARAMS) {
 #endif
 #define CC_TAIL_LOAD(p, k) CC_PASTE(_mm256_maskload_, CC_PX)((p), (k))
 #define CC_TAIL_STORE(p, k, v) CC_PASTE(_mm256_maskstore_, CC_PX)((p), (k), (v))
-
 static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_irow_tail, avx2)(
         CC_IROW_PARAMS, const int phased, const int nv) {
-    const __m256i m = CC_TAIL_MASK(n - (nv - 1) * CC_VLEN);
-    CC_V a[8];
-    ptrdiff_t p, ph;
-    int r;
-    CC_UNROLL for (r = 0; r < nv; ++r)
-        a[r] = !accumulate ? CC_SET1(bias)
-               : r < nv - 1 ? CC_LOADU(y + r * CC_VLEN) : CC_TAIL_LOAD(y + r * CC_VLEN, m);
-    if (phased) {
-        const CC_T *x0 = x + offs[0];
-        for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph)
-            for (p = ph; p < n_pairs; p += CC_VLEN) {
-                const CC_V b = CC_SET1(w[p]);
-                CC_UNROLL for (r = 0; r < nv - 1; ++r)
-                    a[r] = CC_FMA(b, CC_LOADU(x0 + p + r * CC_VLEN), a[r]);
-                a[nv - 1] = CC_FMA(b, CC_TAIL_LOAD(x0 + p + (nv - 1) * CC_VLEN, m), a[nv - 1]);
-            }
-    } else {
-        for (p = 0; p < n_pairs; ++p) {
-            const CC_T *xs = x + offs[p];
-            const CC_V b = CC_SET1(w[p]);
-            CC_UNROLL for (r = 0; r < nv - 1; ++r)
-                a[r] = CC_FMA(b, CC_LOADU(xs + r * CC_VLEN), a[r]);
-            a[nv - 1] = CC_FMA(b, CC_TAIL_LOAD(xs + (nv - 1) * CC_VLEN, m), a[nv - 1]);
-        }
-    }
-    CC_UNROLL for (r = 0; r < nv - 1; ++r) CC_STOREU(y + r * CC_VLEN, a[r]);
-    CC_TAIL_STORE(y + (nv - 1) * CC_VLEN, m, a[nv - 1]);
+    CC_IROW_TAIL_BODY
 }
-
-#define CC_IROW_TAIL_AVX2(PHASED)                                                         \
-    switch ((n - j + CC_VLEN - 1) / CC_VLEN) {                                            \
-    case 0: break;                                                                        \
-    case 1: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
-                                      bias, PHASED, 1); break;                            \
-    case 2: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
-                                      bias, PHASED, 2); break;                            \
-    case 3: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
-                                      bias, PHASED, 3); break;                            \
-    case 4: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
-                                      bias, PHASED, 4); break;                            \
-    case 5: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
-                                      bias, PHASED, 5); break;                            \
-    case 6: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
-                                      bias, PHASED, 6); break;                            \
-    case 7: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate,  \
-                                      bias, PHASED, 7); break;                            \
-    default: CC_FN(cc_irow_tail, avx2)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
-                                       bias, PHASED, 8); break;                           \
-    }
 
 static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
@@ -190,11 +138,11 @@ static CC_TARGET_AVX2 void CC_FN(cc_irow, avx2)(CC_IROW_PARAMS) {
     if (n_pairs >= CC_IROW_PHASED_MIN(CC_VLEN) && cc_offs_consecutive(offs, n_pairs)) {
         const CC_T *x0 = x + offs[0];
         CC_IROW_PHASED_LOOP
-        CC_IROW_TAIL_AVX2(1)
+        CC_IROW_TAIL(CC_FN(cc_irow_tail, avx2), 1)
         return;
     }
     CC_IROW_MAIN_LOOP
-    CC_IROW_TAIL_AVX2(0)
+    CC_IROW_TAIL(CC_FN(cc_irow_tail, avx2), 0)
 }
 
 static CC_TARGET_AVX2 double CC_FN(cc_hsum_pd, avx2)(__m256d v) {

@@ -155,64 +155,15 @@ static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(CC_IGEMM_PARAMS) {
  * Zen 4 measured it faster from 16. float32 keeps 24 (12-16 taps: 5-10 % slower). */
 #define CC_IROW_PHASED_MIN_512 (CC_VLEN >= 16 ? 24 : 12)
 
-/* The last n (< 8 vectors) outputs of a row, all nv = ceil(n / VLEN) vectors in flight
- * together, the last one masked: the input may be the caller's own row (the direct path
- * reads signals in place), so no load may pass its end. Each output is the same chain of
- * FMAs, in the same order (the phased one when `phased`), as in the 8-vector loops.
- * One vector at a time, a row of few outputs (a lag window of 41 lags, a short 'valid'
- * correlation) was one dependent chain, bound by the FMA's latency: ~1 multiply-add a
- * cycle where the nv chains run ~nv times as many. */
+/* The rest of a row by CC_IROW_TAIL_BODY (cc_kernels.h), the last vector masked. */
+#define CC_TAIL_MTYPE CC_MTYPE
+#define CC_TAIL_MASK(k) CC_MASK_FOR(k)
+#define CC_TAIL_LOAD(p, k) CC_MLOAD((k), (p))
+#define CC_TAIL_STORE(p, k, v) CC_MSTORE((p), (k), (v))
 static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_irow_tail, avx512)(
         CC_IROW_PARAMS, const int phased, const int nv) {
-    const CC_MTYPE m = CC_MASK_FOR(n - (nv - 1) * CC_VLEN);
-    const CC_MTYPE all = CC_MASK_FOR(CC_VLEN);
-    CC_V a[8];
-    ptrdiff_t p, ph;
-    int r;
-    CC_UNROLL for (r = 0; r < nv; ++r)
-        a[r] = accumulate ? CC_MLOAD(r == nv - 1 ? m : all, y + r * CC_VLEN) : CC_SET1(bias);
-    if (phased) {
-        const CC_T *x0 = x + offs[0];
-        for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph)
-            for (p = ph; p < n_pairs; p += CC_VLEN) {
-                const CC_V b = CC_SET1(w[p]);
-                CC_UNROLL for (r = 0; r < nv - 1; ++r)
-                    a[r] = CC_FMA(b, CC_LOADU(x0 + p + r * CC_VLEN), a[r]);
-                a[nv - 1] = CC_FMA(b, CC_MLOAD(m, x0 + p + (nv - 1) * CC_VLEN), a[nv - 1]);
-            }
-    } else {
-        for (p = 0; p < n_pairs; ++p) {
-            const CC_T *xs = x + offs[p];
-            const CC_V b = CC_SET1(w[p]);
-            CC_UNROLL for (r = 0; r < nv - 1; ++r)
-                a[r] = CC_FMA(b, CC_LOADU(xs + r * CC_VLEN), a[r]);
-            a[nv - 1] = CC_FMA(b, CC_MLOAD(m, xs + (nv - 1) * CC_VLEN), a[nv - 1]);
-        }
-    }
-    CC_UNROLL for (r = 0; r < nv - 1; ++r) CC_STOREU(y + r * CC_VLEN, a[r]);
-    CC_MSTORE(y + (nv - 1) * CC_VLEN, m, a[nv - 1]);
+    CC_IROW_TAIL_BODY
 }
-
-#define CC_IROW_TAIL_512(PHASED)                                                          \
-    switch ((n - j + CC_VLEN - 1) / CC_VLEN) {                                            \
-    case 0: break;                                                                        \
-    case 1: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
-                                        bias, PHASED, 1); break;                          \
-    case 2: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
-                                        bias, PHASED, 2); break;                          \
-    case 3: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
-                                        bias, PHASED, 3); break;                          \
-    case 4: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
-                                        bias, PHASED, 4); break;                          \
-    case 5: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
-                                        bias, PHASED, 5); break;                          \
-    case 6: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
-                                        bias, PHASED, 6); break;                          \
-    case 7: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
-                                        bias, PHASED, 7); break;                          \
-    default: CC_FN(cc_irow_tail, avx512)(x + j, offs, n_pairs, w, y + j, n - j, accumulate, \
-                                         bias, PHASED, 8); break;                         \
-    }
 
 static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
@@ -220,11 +171,11 @@ static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
     if (n_pairs >= CC_IROW_PHASED_MIN_512 && cc_offs_consecutive(offs, n_pairs)) {
         const CC_T *x0 = x + offs[0];
         CC_IROW_PHASED_LOOP
-        CC_IROW_TAIL_512(1)
+        CC_IROW_TAIL(CC_FN(cc_irow_tail, avx512), 1)
         return;
     }
     CC_IROW_MAIN_LOOP
-    CC_IROW_TAIL_512(0)
+    CC_IROW_TAIL(CC_FN(cc_irow_tail, avx512), 0)
 }
 
 #define CC_W512_DECL(r) CC_V c##r##0 = CC_ZERO(), c##r##1 = CC_ZERO(), c##r##2 = CC_ZERO(), \
