@@ -483,6 +483,14 @@ def test_pearson_float32_with_a_large_offset(method):
     assert np.max(np.abs(got - expected)) < 1e-4
 
 
+def test_huge_maxlag_named_in_a_value_error():
+    for call in (lambda: cc.correlate(np.ones(10), np.ones(3), maxlag=2**62),
+                 lambda: cc.autocorrelate(np.ones(10), maxlag=2**62),
+                 lambda: cc.correlate(np.ones((2, 10)), np.ones(3), maxlag=2**62)):
+        with pytest.raises(ValueError, match="maxlag"):
+            call()
+
+
 def test_huge_windows_refused_before_allocating():
     with pytest.raises(ValueError, match="would hold"):
         cc.correlation_lags(10, 10, maxlag=2**58)

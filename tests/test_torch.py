@@ -849,3 +849,12 @@ def test_method_in_repr_converted_layers_and_compile():
         compiled = torch.compile(layer, backend="eager", fullgraph=True)
         torch.testing.assert_close(compiled(x), layer(x))
     torch._dynamo.reset()
+
+
+def test_lazily_negated_views_are_resolved():
+    """x.conj().imag is a float tensor with the negative bit set, which has no numpy view:
+    the drop-in resolves it instead of failing (torch.nn.functional.conv1d accepts it)."""
+    x = torch.randn(2, 4, 20, dtype=torch.cfloat).conj().imag
+    w = torch.randn(6, 4, 3)
+    assert x.is_neg()
+    torch.testing.assert_close(cct.conv1d(x, w), F.conv1d(x, w), atol=1e-5, rtol=1e-5)

@@ -773,8 +773,8 @@ def _window_fast(a: Any, v: Any, mode: object, maxlag: object, lags: object,
                                 and normalize in ("biased", "unbiased", "coeff")):
         return None
     if maxlag is not None:
-        if type(maxlag) is not int or maxlag < 0 or mode is not None:
-            return None
+        if type(maxlag) is not int or not 0 <= maxlag < 2**40 or mode is not None:
+            return None       # a huge maxlag gets the general path's size error
         first, count = -maxlag, 2 * maxlag + 1
         y: _Array | None = signal_direct(a, v, "full", axis, method, True,
                                          _AUTO_DIRECT_MAX_MACS, 0, first, count)

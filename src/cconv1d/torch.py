@@ -79,8 +79,9 @@ _SECOND_ORDER = ("cconv1d.torch.conv1d does not support second-order gradients (
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:
-    # A detached CPU tensor's numpy view shares its memory: no copy.
-    return t.detach().numpy()
+    # A detached CPU tensor's numpy view shares its memory: no copy. A lazily negated
+    # or conjugated view (x.conj().imag) has no such view: resolved first (a copy).
+    return t.detach().resolve_neg().resolve_conj().numpy()
 
 
 # --------------------------------------------------------------------------------------
