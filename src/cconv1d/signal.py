@@ -804,7 +804,8 @@ def _pearson_fast(a: Any, v: Any, mode: object, maxlag: object, lags: object,
     15 us a call (a 1000-sample signal: 20 us where the raw correlation takes 2); the
     arguments are those the general path passes, so the result is the same bits. Else
     None."""
-    if (maxlag is not None or lags is not None or (mode is not None and mode != "valid")
+    if (maxlag is not None or lags is not None
+            or not (mode is None or type(mode) is str and mode == "valid")
             or type(a) is not np.ndarray or type(v) is not np.ndarray
             or type(axis) is not int or axis not in (-1, 0)
             or type(method) is not str or method not in ("auto", "direct")):
