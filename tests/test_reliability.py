@@ -517,3 +517,72 @@ def test_every_forked_child_starts_serial():
     proc.join(60)
     """)
     assert out.strip() == "(1, 2, 0)"
+
+
+@pytest.mark.parametrize("grad", [np.ones(3, dtype=np.complex128), [1.0, 1.0, 1.0],
+                                  np.array(["1", "1", "1"])])
+def test_sgd_refuses_gradients_it_cannot_read_as_real(grad):
+    # A complex gradient would lose its imaginary part at every step with only a
+    # ComplexWarning; a list cannot be zeroed in place by zero_grad.
+    param = np.ones(3)
+    with pytest.raises(TypeError, match=r"gradient of parameter 'w' must be a real numpy"):
+        cc.SGD([("w", param, grad)], lr=0.1)
+    np.testing.assert_array_equal(param, np.ones(3))
+
+
+# ---------------------------------------------------------------------------------------
+# 11. The layer validates its inputs as conv1d does
+
+_NOT_REAL = {
+    "complex": lambda shape: np.ones(shape, dtype=np.complex128) * (1 + 2j),
+    "string": lambda shape: np.full(shape, "1.5"),
+    "object": lambda shape: np.full(shape, None, dtype=object),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_NOT_REAL))
+def test_layer_refuses_what_conv1d_refuses(kind):
+    import warnings
+    layer = cc.Conv1d(2, 3, 3, rng=0, dtype=np.float64)
+    bad = _NOT_REAL[kind]((1, 2, 8))
+    # The functional API is the reference: it refuses every one of these.
+    with pytest.raises(TypeError):
+        cc.conv1d(bad, layer.weight)
+    weight_before = layer.weight.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")    # a ComplexWarning would be the old silent cast
+        with pytest.raises(TypeError, match=r"^x: dtype"):
+            layer(bad)
+        layer(np.ones((1, 2, 8)))
+        with pytest.raises(TypeError, match=r"^grad_output: dtype"):
+            layer.backward(_NOT_REAL[kind]((1, 3, 6)))
+        with pytest.raises(TypeError, match=r"^state_dict\['weight'\]: dtype"):
+            layer.load_state_dict({"weight": _NOT_REAL[kind](layer.weight.shape),
+                                   "bias": layer.bias.copy()})
+        assert not layer.grad_weight.any()
+        np.testing.assert_array_equal(layer.weight, weight_before)
+        causal = cc.Conv1d(2, 3, 3, padding="causal", rng=0, dtype=np.float64)
+        with pytest.raises(TypeError, match=r"^x: dtype"):
+            causal.stream(bad)
+
+
+def test_layer_refuses_a_complex_torch_state_dict():
+    layer = cc.Conv1d(2, 3, 3, rng=0)
+    state = {"weight": torch.ones(tuple(layer.weight.shape), dtype=torch.complex64),
+             "bias": torch.ones(3)}
+    before = layer.weight.copy()
+    with pytest.raises(TypeError, match=r"^state_dict\['weight'\]: dtype torch.complex64"):
+        layer.load_state_dict(state)
+    np.testing.assert_array_equal(layer.weight, before)
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int32, np.float16, np.float32, np.float64])
+def test_layer_casts_real_input_of_any_dtype_like_torch(dtype):
+    # Oracle: torch.nn.Conv1d on the input cast to float64 by numpy.
+    layer = cc.Conv1d(2, 3, 3, rng=0, dtype=np.float64)
+    theirs = torch.nn.Conv1d(2, 3, 3).double()
+    theirs.load_state_dict({"weight": torch.from_numpy(layer.weight.copy()),
+                            "bias": torch.from_numpy(layer.bias.copy())})
+    x = (np.arange(16).reshape(1, 2, 8) % 3).astype(dtype)
+    expected = theirs(torch.from_numpy(x.astype(np.float64))).detach().numpy()
+    np.testing.assert_allclose(layer(x), expected, rtol=1e-12, atol=1e-12)

@@ -17,6 +17,21 @@ from cconv1d.stream import conv1d_stream
 __all__ = ["Conv1d"]
 
 
+def _real_array(value: Any, name: str, dtype: np.dtype[Any]) -> FloatArray:
+    """``value`` as an array of the layer's ``dtype``: real numbers (bool, integer or
+    floating, any width) are cast as ``torch.nn.Module.to`` would; complex, string and
+    object input is a ``TypeError``, as it is for :func:`cconv1d.conv1d`, rather than a
+    cast that drops the imaginary part or parses text."""
+    arr = _spec.as_array(value, name)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: dtype {arr.dtype} is not supported by Conv1d; expected a "
+                        f"real array (it is cast to the layer's {dtype})")
+    if arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    out: FloatArray = arr
+    return out
+
+
 def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
@@ -137,10 +152,9 @@ class Conv1d:
                     groups=self.groups, padding_mode=self.padding_mode)
 
     def forward(self, x: ArrayLike) -> FloatArray:
-        """``conv1d`` of ``x`` (``(N, C_in, L)`` or ``(C_in, L)``); keeps ``x`` for backward."""
-        x = _spec.as_array(x, "x")
-        if x.dtype != self.dtype:
-            x = x.astype(self.dtype)
+        """``conv1d`` of ``x`` (``(N, C_in, L)`` or ``(C_in, L)``); keeps ``x`` for backward.
+        Real input of another dtype is cast to the layer's; complex input is a TypeError."""
+        x = _real_array(x, "x", self.dtype)
         y: FloatArray = conv1d(x, self.weight, self.bias, method=self.method,
                                **self._kwargs())
         self._input = x
@@ -153,7 +167,7 @@ class Conv1d:
         ``grad_weight`` and ``grad_bias``."""
         if self._input is None:
             raise RuntimeError("Conv1d.backward called before a forward pass")
-        grads = conv1d_backward(np.asarray(grad_output, dtype=self.dtype), self._input,
+        grads = conv1d_backward(_real_array(grad_output, "grad_output", self.dtype), self._input,
                                 self.weight, bias=self.bias is not None,
                                 method=self.method, **self._kwargs())
         # needs= was left at its default (every gradient): none of them is None.
@@ -197,9 +211,7 @@ class Conv1d:
                 f"({span}, 0)) and padding_mode 'zeros'; this layer has stride="
                 f"{self.stride}, padding={self.padding!r}, padding_mode="
                 f"{self.padding_mode!r}")
-        x = _spec.as_array(x, "x")
-        if x.dtype != self.dtype:
-            x = x.astype(self.dtype)
+        x = _real_array(x, "x", self.dtype)
         state: FloatArray | None = getattr(self, "_stream_state", None)
         if state is not None:
             # The carried state is kept batched, (N, C_in, span), with a flag.
@@ -256,11 +268,14 @@ class Conv1d:
             value = state_dict[name]
             if hasattr(value, "detach"):  # a torch tensor (or Parameter) passed directly
                 value = value.detach().cpu()
+                if value.dtype.is_complex:
+                    raise TypeError(f"state_dict[{name!r}]: dtype {value.dtype} is not "
+                                    "supported; expected a real tensor")
                 if not value.dtype.is_floating_point or value.dtype.itemsize < 4:
                     # NumPy has no bfloat16: go through the layer's own float dtype.
                     value = value.double()
                 value = value.numpy()
-            value = np.asarray(value)
+            value = _real_array(value, f"state_dict[{name!r}]", target.dtype)
             if value.shape != target.shape:
                 raise ValueError(f"state_dict[{name!r}] has shape {value.shape}, "
                                  f"expected {target.shape}")

@@ -29,7 +29,9 @@ class SGD:
         :meth:`cconv1d.Conv1d.parameters` (lists of several layers may be added
         together), or ``(parameter, gradient)`` pairs. Parameters are updated in place,
         so they must be writeable floating-point arrays (an integer array would
-        truncate every update; ``TypeError``).
+        truncate every update; ``TypeError``). Gradients are read at every step, so
+        they must be real numpy arrays (or ``None`` to skip the parameter); a complex
+        one is a ``TypeError`` rather than a cast that drops its imaginary part.
     lr : float
         Learning rate (>= 0).
     momentum, dampening, weight_decay : float, optional
@@ -88,6 +90,13 @@ class SGD:
                 # of bool or complex is not what torch.optim.SGD does either.
                 raise TypeError(f"params: {label} must be a real floating array (float16, "
                                 f"float32 or float64), got dtype {param.dtype}")
+            if grad is not None and (not isinstance(grad, np.ndarray)
+                                     or grad.dtype.kind not in "biuf"):
+                # Gradients are read at every step: a complex one would lose its
+                # imaginary part there with only a ComplexWarning.
+                raise TypeError(f"params: the gradient of {label} must be a real numpy "
+                                f"array, got {type(grad).__name__}"
+                                + (f" of dtype {grad.dtype}" if hasattr(grad, "dtype") else ""))
             if grad is not None and np.shape(grad) != param.shape:
                 raise ValueError(f"gradient shape {np.shape(grad)} does not match "
                                  f"parameter shape {param.shape}")
