@@ -763,3 +763,37 @@ def test_pearson_fused_blocks_against_two_pass(m, dtype, bad):
                                    for k in range(n - m + 1)])
         ordinary = finite & (window_var > 1e-3)
         assert np.max(np.abs(got[lane][ordinary] - expected[ordinary])) < tol
+
+
+@pytest.mark.parametrize("simd", ["avx512", "avx2", "scalar"])
+@pytest.mark.parametrize("bad", [False, True])
+def test_pearson_float32_drifting_offset_over_many_blocks(simd, bad):
+    """float32 template matching is centred block by block by the block's own mean
+    (and a lane holding NaN whole by the mean of its finite values): a lane whose level
+    steps from 1e4 to 3e4 over several 2048-lag blocks keeps the digits that uncentred
+    float32 sums lose. Oracle: the two-pass float64 loop on the same float32 values."""
+    from cconv1d import _kernels
+    if simd not in _kernels.usable_paths():
+        pytest.skip(f"the {simd} path is not built or this CPU cannot run it")
+    rng = np.random.default_rng(41)
+    n, m = 3 * 2048 + 500, 40
+    # the level steps 1e4 -> 2e4 -> 3e4 where blocks start; noise of unit variance (a
+    # whole-lane mean would leave the first and last blocks 1e4 off)
+    level = 1e4 * (1 + np.minimum(np.arange(n) // 2048, 2))
+    a = (level + rng.standard_normal(n)).astype(np.float32)
+    v = (5e3 + rng.standard_normal(m)).astype(np.float32)
+    if bad:
+        a[3000] = np.nan        # the lane is redone whole, centred by its finite mean
+    try:
+        _kernels.select_simd(simd)
+        got = cc.correlate(a, v, normalize="pearson", method="direct")
+    finally:
+        _kernels.select_simd(None)
+    assert got.dtype == np.float32
+    expected = loop_pearson(a.astype(np.float64), v.astype(np.float64), range(n - m + 1))
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    if bad:
+        assert np.isnan(got[3000 - m + 1:3001]).all() and np.isfinite(got[:3000 - m + 1]).all()
+    finite = ~np.isnan(expected)
+    # Uncentred float32 sums at this offset are off by ~1e-1.
+    assert np.max(np.abs(got[finite] - expected[finite])) < 1e-4

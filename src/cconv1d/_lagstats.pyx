@@ -26,9 +26,11 @@ AVX2), on the scalar path one unrolled pass for finiteness and the block's mean,
 window sums slid in four segments at once and r in one loop of ``cc_lagstats.h``'s
 baseline build. Only in a block
 holding a nearly constant window (variance <= 1e-8 of its sum of squares) the exact
-change markers that make constant windows NaN. A lane with NaN or inf is redone whole
-by the one-chain sliding loop, which counts them. The same blocked route serves a raw
-correlation made by FFT (``pearson_lags``, lanes checked finite first).
+change markers that make constant windows NaN. A block with NaN or inf is redone by
+the one-chain sliding loop, which counts them. float32 blocks are centred by their own
+mean first (float32 raw sums of an offset lane lose the offset's digits). The same
+blocked route serves a raw correlation made by FFT (``pearson_lags``, lanes checked
+finite first).
 A lag window whose overlaps all span the middle of the lane and of the template
 (``maxlag`` much shorter than both) keeps the prefix sums only at the two ends
 (``_prefixes_ends``).
@@ -423,6 +425,7 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
     int cc_pearson_block_f32(const float* raw, const double* s1, const double* s2,
                              Py_ssize_t count, double shift, double sum_v, double inv,
                              double var_v, float* out, int avx2)
+    void cc_centre_f32(const float* a, Py_ssize_t n, float* out, int simd)
     const int CC_LAGSTATS_HAVE_AVX512
     const int CC_LAGSTATS_HAVE_AVX2
     int cc_pearson_slide_f64_avx512(const double* a, Py_ssize_t count, Py_ssize_t m,
@@ -681,16 +684,35 @@ cdef enum:
     _FUSED_BLOCK = 2048
 
 
+cdef void _centre(const real_t* a, idx_t n, double offset, real_t* out) noexcept nogil:
+    """``out = a - offset``, computed in float64 and rounded once."""
+    cdef idx_t i
+    for i in range(n):
+        out[i] = <real_t>(a[i] - offset)
+
+
 cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* originals,
                        const idx_t* offs, const real_t* vc, idx_t nb, idx_t m,
                        double sum_v, double inv, double var_v, real_t* out, real_t* raw,
-                       double* s1, double* s2, idx_t* last, int simd,
+                       double* s1, double* s2, idx_t* last, real_t* centred, int simd,
                        bint* finite) noexcept nogil:
     """r for the ``nb`` lags whose windows start at ``a[0:nb]``: the raw sums by the
     conv1d row kernel into ``raw`` (scratch), then _block_r; ``finite`` False (``out``
-    not meaningful) when the block holds NaN or inf."""
+    not meaningful) when the block holds NaN or inf. float32 blocks are centred first
+    by their own mean into ``centred`` (``nb + m - 1`` scratch values): float32 raw sums
+    of an offset signal would lose the digits the offset takes, and a block's own mean
+    keeps them on a drifting lane too (Pearson's r does not change when a constant is
+    added, and the window sums are taken from the same centred values)."""
     cdef double total = 0.0, offset = 0.0
-    if not _have_slide(simd):
+    if real_t is float:
+        # The slide finds non-finite values itself (they make the mean, so every
+        # centred value, NaN or infinite); the two-pass sums need a finite block.
+        if not _have_slide(simd) and not _all_finite(a, nb + m - 1, &total):
+            finite[0] = False
+            return
+        cc_centre_f32(a, nb + m - 1, centred, simd)
+        a = centred
+    elif not _have_slide(simd):
         # the two-pass sums need a finite block, centred by its own mean (a local
         # offset: drift keeps digits); the slide finds non-finite values itself
         if not _all_finite(a, nb + m - 1, &total):
@@ -703,8 +725,7 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
         finite[0] = False
 
 
-def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)
-                  const real_t[:, ::1] originals,   # IN  (lanes, n): a, for change counts
+def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                   const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
                   real_t[:, ::1] out,               # OUT (lanes, count)
                   idx_t first, int n_threads):
@@ -713,9 +734,11 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
     included: per block of lags, the conv1d row kernel's raw sums into a scratch block,
     then the window sums and r from it (one pass on AVX-512), so the lane is read once
     and only r is written, the memory traffic of the raw correlation alone. Blocks run
-    in parallel. A lane holding NaN or inf is redone whole by the one-chain route that
-    counts them (raw sums into ``out``, then r in place). The template is centred here
-    by the mean of its finite values (``v - mean``, rounded to the working type).
+    in parallel. A block holding NaN or inf is redone by the one-chain route that counts
+    them (raw sums into ``out``, then r in place). The template is centred here
+    by the mean of its finite values (``v - mean``, rounded to the working type); a
+    float32 lane block by block by its block's mean (_fused_block), or, in a block that
+    is redone, by the mean of the block's finite values.
     ``n_threads`` <= 0: the thread count is asked for only when there are several
     blocks (small calls spare the affinity query and the parallel region)."""
     cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
@@ -738,13 +761,16 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
     # non-finite template: _template_terms); per lane: whether a block held NaN or inf.
     cdef double* terms = <double*>malloc((4 * v_lanes + 6 * (m + 1)) * sizeof(double))
     cdef idx_t* offs = <idx_t*>malloc(m * sizeof(idx_t))
-    cdef bint* finite = <bint*>malloc(lanes * sizeof(bint))
-    # Per thread: raw, s1, s2 (a block each) and the change markers (block + m).
-    cdef idx_t scratch = 4 * _FUSED_BLOCK + m
+    cdef bint* finite = <bint*>malloc(lanes * per_lane * sizeof(bint))
+    # Per thread: raw, s1, s2 (a block each), the change markers (block + m) and a
+    # float32 block's centred copy (block + m floats: fewer doubles).
+    cdef idx_t scratch = 5 * _FUSED_BLOCK + 2 * m
     cdef double* work = <double*>malloc(threads * scratch * sizeof(double))
     cdef real_t* vcentred = <real_t*>malloc(v_lanes * m * sizeof(real_t))
     cdef double mean_a, inv = 1.0 / m, shift, v_sum, v_count
     cdef double* pv
+    cdef const real_t* block_in
+    cdef real_t* centred
     try:
         if (terms == NULL or offs == NULL or finite == NULL or work == NULL
                 or vcentred == NULL):
@@ -770,8 +796,9 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
                 terms[4 * vl + 1] = pv[2 * (m + 1) - 1] + pv[6 * (m + 1) - 1]
                 terms[4 * vl + 3] = 1.0 if (pv[3 * (m + 1) - 1] - pv[2 * (m + 1) + 1] == 0.0
                                             or pv[4 * (m + 1) - 1] != 0.0) else 0.0
+            for item in range(lanes * per_lane):
+                finite[item] = True
             for lane in range(lanes):
-                finite[lane] = True
                 vl = lane if per_lane_v else 0
                 # 1/m and var_v; a lane of a constant or non-finite template is all NaN
                 _template_terms(m, 0.0, terms[4 * vl], terms[4 * vl + 1],
@@ -786,25 +813,34 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - 
                 b0 = (item % per_lane) * _FUSED_BLOCK
                 nb = min(_FUSED_BLOCK, count - b0)
                 tid = threadid()
-                _fused_block(kern, &rows[lane, first + b0], &originals[lane, first + b0],
+                _fused_block(kern, &rows[lane, first + b0], &rows[lane, first + b0],
                              offs, &vcentred[vl * m], nb, m, terms[4 * vl], inv,
                              terms[4 * vl + 2], &out[lane, b0],
                              <real_t*>(work + tid * scratch),
                              work + tid * scratch + _FUSED_BLOCK,
                              work + tid * scratch + 2 * _FUSED_BLOCK,
-                             <idx_t*>(work + tid * scratch + 3 * _FUSED_BLOCK), simd,
-                             &finite[lane])
-            for lane in range(lanes):
-                if finite[lane]:
+                             <idx_t*>(work + tid * scratch + 3 * _FUSED_BLOCK),
+                             <real_t*>(work + tid * scratch + 4 * _FUSED_BLOCK + m), simd,
+                             &finite[item])
+            for item in prange(lanes * per_lane, schedule="dynamic",
+                               num_threads=threads):
+                if finite[item]:
                     continue
-                # NaN or inf in the lane: raw sums for every lag into out, then the
-                # one-chain route that counts them, r in place.
+                # NaN or inf in the block: raw sums for its lags into out, then the
+                # one-chain route that counts them, r in place; a float32 block
+                # centred first by the mean of its finite values (NaN stays NaN).
+                lane = item // per_lane
                 vl = lane if per_lane_v else 0
-                irow(kern, &rows[lane, first], offs, m, &vcentred[vl * m], &out[lane, 0],
-                     count, 0, 0)
-                mean_a = _mean(&rows[lane, 0], n)
-                _sliding_run(&rows[lane, 0], &originals[lane, 0], mean_a, &out[lane, 0],
-                             &out[lane, 0], first, count, m, terms[4 * vl],
+                b0 = (item % per_lane) * _FUSED_BLOCK
+                nb = min(_FUSED_BLOCK, count - b0)
+                block_in = &rows[lane, first + b0]
+                if real_t is float:
+                    centred = <real_t*>(work + threadid() * scratch + 4 * _FUSED_BLOCK + m)
+                    _centre(block_in, nb + m - 1, _mean(block_in, nb + m - 1), centred)
+                    block_in = centred
+                irow(kern, block_in, offs, m, &vcentred[vl * m], &out[lane, b0], nb, 0, 0)
+                _sliding_run(block_in, &rows[lane, first + b0], _mean(block_in, nb + m - 1),
+                             &out[lane, b0], &out[lane, b0], 0, nb, m, terms[4 * vl],
                              terms[4 * vl + 1], False)
     finally:
         free(terms)

@@ -670,6 +670,18 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     if hi <= lo:
         return np.full((lanes, count), np.nan, dtype=dtype)
     total, first, count = count, first + step * lo, hi - lo
+    if (step == 1 and (lo, hi) == (0, total) and 2 <= m and first >= 0
+            and first + count - 1 <= n - m and rows.shape[0] == lanes
+            and (method == "direct" or method == "auto" and _auto_method(
+                n, m, first, 1, count, lanes, False) == "direct")):
+        # Template matching by direct sums: raw sums, window sums and r block by block
+        # (pearson_valid, which centres the template, and float32 lanes block by block,
+        # itself), reading the lane once and writing only r; 0 threads: asked for only
+        # when there are several blocks.
+        fused = np.empty((lanes, count), dtype=dtype)
+        pearson_valid(np.ascontiguousarray(rows), np.ascontiguousarray(vrows), fused,
+                      first, 0)
+        return fused
     # In float64 only the template is centred for the raw correlation (an O(m) copy);
     # the lane's own offset is taken out exactly in pearson_lags, whose prefix sums are
     # centred. float32 sums of an uncentred lane would lose the digits the offset
@@ -677,17 +689,6 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     lanes_in = rows
     if dtype == np.float32:
         lanes_in = np.ascontiguousarray(rows - _finite_mean(rows), dtype=dtype)
-    if (step == 1 and (lo, hi) == (0, total) and 2 <= m and first >= 0
-            and first + count - 1 <= n - m and rows.shape[0] == lanes
-            and (method == "direct" or method == "auto" and _auto_method(
-                n, m, first, 1, count, lanes, False) == "direct")):
-        # Template matching by direct sums: raw sums, window sums and r block by block
-        # (pearson_valid, which centres the template itself), reading the lane once and
-        # writing only r; 0 threads: asked for only when there are several blocks.
-        fused = np.empty((lanes, count), dtype=dtype)
-        pearson_valid(np.ascontiguousarray(lanes_in), np.ascontiguousarray(rows),
-                      np.ascontiguousarray(vrows), fused, first, 0)
-        return fused
     centred_v = np.ascontiguousarray(vrows - _finite_mean(vrows), dtype=dtype)
     raw = np.ascontiguousarray(
         _lag_correlate(lanes_in, centred_v, first, step, count, method, dtype, False))
@@ -818,13 +819,9 @@ def _pearson_fast(a: Any, v: Any, mode: object, maxlag: object, lags: object,
     if m < 2 or count < 1 or (method == "auto" and count * m > _AUTO_DIRECT_MAX_MACS
                               and _auto_method(n, m, 0, 1, count, 1, False) != "direct"):
         return None
-    rows = np.ascontiguousarray(a).reshape(1, n)
-    lanes_in = rows
-    if dtype == _F32:
-        # as _pearson: float32 sums of an uncentred lane would lose the offset's digits
-        lanes_in = np.ascontiguousarray(rows - _finite_mean(rows), dtype=dtype)
     out: _Array = np.empty((1, count), dtype=dtype)
-    pearson_valid(lanes_in, rows, np.ascontiguousarray(v).reshape(1, m), out, 0, 0)
+    pearson_valid(np.ascontiguousarray(a).reshape(1, n), np.ascontiguousarray(v).reshape(1, m),
+                  out, 0, 0)
     result: _Array = out.reshape(count)
     return result
 

@@ -833,6 +833,40 @@ static void run_lagstats(const char *path, int simd) {
            n_failed - f0);
 }
 
+/* cc_centre_f32: a float32 block minus its mean, against a long-double mean; a NaN or an
+ * infinity anywhere makes every value non-finite (the slide then reports the block). */
+static void run_centre(const char *path, int simd) {
+    long p0 = n_passed, f0 = n_failed;
+    float a[300], out[300];
+    for (int trial = 0; trial < 60; ++trial) {
+        const ptrdiff_t n = trial < 20 ? trial : 1 + rng_below(299);
+        const double level = trial % 3 == 0 ? 1e4 : trial % 3 == 1 ? -250.0 : 0.0;
+        long double total = 0;
+        for (ptrdiff_t i = 0; i < n; ++i) {
+            a[i] = (float)(level + value(RANDOM));
+            total += a[i];
+        }
+        const int bad = trial % 7 == 6 && n > 0;
+        if (bad) a[rng_below((unsigned)n)] = trial % 2 ? INFINITY : NAN;
+        const long double mean = n > 0 ? total / n : 0;
+        set_case("centre n=%td level=%g bad=%d simd=%d", n, level, bad, simd);
+        cc_centre_f32(a, n, out, simd);
+        int ok = 1;
+        for (ptrdiff_t i = 0; i < n; ++i) {
+            if (bad) {
+                if (isfinite(out[i])) ok = report("non-finite", i, 0, out[i], NAN, 0);
+                continue;
+            }
+            /* the mean's rounding (sums in another order) and one rounding to float */
+            const double want = (double)((long double)a[i] - mean);
+            const double tol = 1e-12 * fabs(level) + 1.2e-7 * fabs(want);
+            if (!close_enough(out[i], want, tol)) ok = report("centred", i, 0, out[i], want, tol);
+        }
+        tally(ok);
+    }
+    printf("  %-7s centre f32: %ld passed, %ld failed\n", path, n_passed - p0, n_failed - f0);
+}
+
 /* The AVX-512 build against the AVX2 one, bit for bit: the same FMAs in the same order at
  * every lane, 512-bit stages only where a span holds whole zmm vectors. */
 static void test_fft_widths(void) {
@@ -1022,11 +1056,16 @@ int main(int argc, char **argv) {
         run_path(d);
         /* The FFT has scalar, AVX2 and AVX-512 builds (packing and adding stay AVX2 on
          * avx512); the lag statistics a scalar and an AVX2 one (taken on avx512 too). */
-        if (!strcmp(d->name, "scalar")) { run_fft(d->name, 0); run_lagstats(d->name, 0); }
+        if (!strcmp(d->name, "scalar")) {
+            run_fft(d->name, 0); run_lagstats(d->name, 0); run_centre(d->name, 0);
+        }
         if (!strcmp(d->name, "avx2")) {
             run_fft(d->name, 1); run_lagstats(d->name, 1); run_slide(d->name, 1);
+            run_centre(d->name, 1);
         }
-        if (!strcmp(d->name, "avx512")) { run_fft(d->name, 2); run_slide(d->name, 2); }
+        if (!strcmp(d->name, "avx512")) {
+            run_fft(d->name, 2); run_slide(d->name, 2); run_centre(d->name, 2);
+        }
         ++ran;
     }
     if (only && !ran) {

@@ -207,6 +207,48 @@ CC_S_STUB(cc_pearson_slide_f32_avx2, float)
 #undef CC_S_STUB
 #endif
 
+/* A float32 block centred by its own mean: out = (float)(a - mean), in double. The
+ * sum runs in sixteen independent double accumulators, which compilers vectorise
+ * without reassociating anything (one chain would wait on the adder's latency: 4
+ * cycles a sample, more than the slide that follows). A NaN or an infinity makes the
+ * mean, and so every centred value, NaN or infinite: the slide then reports the block. */
+#define CC_CENTRE_F32_DEFINE(NAME, ATTR)                                                \
+ATTR static void NAME(const float *restrict a, ptrdiff_t n, float *restrict out) {      \
+    double acc[16] = {0.0};                                                             \
+    double total = 0.0;                                                                 \
+    ptrdiff_t i = 0;                                                                    \
+    for (; i + 16 <= n; i += 16)                                                        \
+        for (int k = 0; k < 16; ++k)                                                    \
+            acc[k] += (double)a[i + k];                                                 \
+    for (; i < n; ++i)                                                                  \
+        total += (double)a[i];                                                          \
+    for (int k = 0; k < 16; ++k)                                                        \
+        total += acc[k];                                                                \
+    const double offset = n > 0 ? total / (double)n : 0.0;                              \
+    for (i = 0; i < n; ++i)                                                             \
+        out[i] = (float)((double)a[i] - offset);                                        \
+}
+
+CC_CENTRE_F32_DEFINE(cc_centre_f32_base, )
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+CC_CENTRE_F32_DEFINE(cc_centre_f32_avx2, __attribute__((target("avx2,fma"))))
+CC_CENTRE_F32_DEFINE(cc_centre_f32_avx512, __attribute__((target("avx512f,avx2,fma"))))
+#else
+#define cc_centre_f32_avx2 cc_centre_f32_base
+#define cc_centre_f32_avx512 cc_centre_f32_base
+#endif
+#undef CC_CENTRE_F32_DEFINE
+
+/* simd: 0 the baseline build, 1 AVX2+FMA, 2 AVX-512F (as cconv1d._lagstats) */
+static inline void cc_centre_f32(const float *a, ptrdiff_t n, float *out, int simd) {
+    if (simd == 2)
+        cc_centre_f32_avx512(a, n, out);
+    else if (simd == 1)
+        cc_centre_f32_avx2(a, n, out);
+    else
+        cc_centre_f32_base(a, n, out);
+}
+
 static inline int cc_pearson_block_f64(const double *raw, const double *s1, const double *s2,
                                        ptrdiff_t count, double shift, double sum_v,
                                        double inv, double var_v, double *out, int avx2) {
