@@ -666,7 +666,7 @@ def test_signal_above_auto_limit(name, n, m, dtype, signal_spy):
     rng = np.random.default_rng(n + m)
     a = rng.standard_normal(n).astype(dtype)
     v = rng.standard_normal(m).astype(dtype)
-    retry = [True] if _signal.choose_method(n, m) == "direct" else []
+    retry = [True] if _signal.choose_method(n, m, dtype=dtype) == "direct" else []
     for mode in MODES:
         expected = _np_signal(name, a, v, mode)
         for method, calls in (("auto", [False] + retry), ("direct", [True])):
@@ -696,6 +696,37 @@ def test_signal_auto_past_limit_by_the_model(name, signal_spy):
     y = _sig_call(name, a, v, "full")
     np.testing.assert_array_equal(np.isnan(y), np.isnan(_np_signal(name, a, v, "full")))
     assert signal_spy == [False, False]
+
+
+@pytest.mark.parametrize("path", ["avx512", "avx2", "scalar"])
+def test_auto_model_weighs_the_dtype_and_path(path):
+    """The direct sums of float32 run twice the lanes of float64 on the vector paths:
+    the model must price them lower, so that float32 keeps the direct sums to longer
+    kernels than float64, never the other way round. (One rate for both, fitted on
+    float32, sent float64 to the direct sums at 2.5x the FFT's time.) The lag-window
+    chooser (correlate's maxlag/lags, Pearson) prices them the same way."""
+    from cconv1d import _kernels
+    if path not in _kernels.usable_paths():
+        pytest.skip(f"the {path} path does not run here")
+    try:
+        _kernels.select_simd(path)
+        crossover = {}
+        for dtype in (np.float32, np.float64):
+            for n in (10_000, 100_000, 1_000_000):
+                picks = [_signal.choose_method(n, m, dtype=dtype) for m in range(8, 4097, 8)]
+                # one crossover: direct for short kernels, FFT from some length on
+                assert picks == sorted(picks), (dtype, n)
+                crossover[np.dtype(dtype).name, n] = picks.count("direct")
+                lag = [_signal._auto_method(n, m, 0, 1, n - m + 1, 1, False, np.dtype(dtype),
+                                            True) for m in range(8, 4097, 8)]
+                assert lag == sorted(lag), (dtype, n)
+        for n in (10_000, 100_000, 1_000_000):
+            assert crossover["float32", n] >= crossover["float64", n], n
+        if path != "scalar":    # twice the lanes: a clearly longer crossover somewhere
+            assert any(crossover["float32", n] > crossover["float64", n]
+                       for n in (10_000, 100_000, 1_000_000)), crossover
+    finally:
+        _kernels.select_simd(None)
 
 
 @pytest.mark.parametrize("name", ["convolve", "correlate"])

@@ -338,28 +338,13 @@ cdef enum:
 
 
 cdef bint _all_finite(const real_t* a, idx_t n, double* total) noexcept nogil:
-    """No NaN or infinity in ``a[:n]``; ``total`` gets their sum. Four partial sums of
-    ``x`` and of ``x - x`` (0 for finite x, NaN otherwise): independent chains that run
-    at the adder's throughput."""
-    cdef double z0 = 0.0, z1 = 0.0, z2 = 0.0, z3 = 0.0
-    cdef double t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0
-    cdef idx_t i = 0
-    while i + 4 <= n:
-        t0 += a[i]
-        t1 += a[i + 1]
-        t2 += a[i + 2]
-        t3 += a[i + 3]
-        z0 += a[i] - a[i]
-        z1 += a[i + 1] - a[i + 1]
-        z2 += a[i + 2] - a[i + 2]
-        z3 += a[i + 3] - a[i + 3]
-        i += 4
-    while i < n:
-        t0 += a[i]
-        z0 += a[i] - a[i]
-        i += 1
-    total[0] = (t0 + t1) + (t2 + t3)
-    return (z0 + z1) + (z2 + z3) == 0.0
+    """No NaN or infinity in ``a[:n]`` (nor a float64 sum beyond 1e308, which takes the
+    same careful route); ``total`` gets their sum. cc_lagstats.h's vector sums."""
+    cdef int simd = _simd_level()
+    if real_t is double:
+        return cc_sum_finite_f64(a, n, total, simd) != 0
+    else:
+        return cc_sum_finite_f32(a, n, total, simd) != 0
 
 
 cdef void _window_sums(const real_t* a, idx_t count, idx_t m, double mean_a,
@@ -426,6 +411,8 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
                              Py_ssize_t count, double shift, double sum_v, double inv,
                              double var_v, float* out, int avx2)
     void cc_centre_f32(const float* a, Py_ssize_t n, float* out, int simd)
+    int cc_sum_finite_f64(const double* a, Py_ssize_t n, double* total, int simd)
+    int cc_sum_finite_f32(const float* a, Py_ssize_t n, double* total, int simd)
     const int CC_LAGSTATS_HAVE_AVX512
     const int CC_LAGSTATS_HAVE_AVX2
     int cc_pearson_slide_f64_avx512(const double* a, Py_ssize_t count, Py_ssize_t m,
@@ -531,6 +518,23 @@ cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
         _block_r(a + k0 + b0, originals + k0 + b0, raw + b0, nb, m, mean_a, sum_v, inv,
                  var_v, out + b0, s1, s2, last, simd)
         b0 += _BLOCK
+
+
+def all_finite(const real_t[:, ::1] rows):
+    """Whether ``rows`` holds no NaN or infinity: one vectorised pass, no temporary (the
+    FFT routes' check; ``numpy.isfinite(rows).all()`` writes a boolean array first).
+    float64 rows whose sum overflows count as non-finite (the callers' direct route)."""
+    cdef idx_t lane, lanes = rows.shape[0], n = rows.shape[1]
+    cdef double total
+    cdef bint finite = True
+    if n == 0:
+        return True
+    with nogil:
+        for lane in range(lanes):
+            if not _all_finite(&rows[lane, 0], n, &total):
+                finite = False
+                break
+    return finite
 
 
 def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)

@@ -189,7 +189,7 @@ def _signal(a: Any, v: ArrayLike, mode: SignalMode, axis: int, method: Method,
     lanes = math.prod(moved.shape[:-1])
     # Decided once, for the whole array as the in-memory call decides it: a task deciding
     # for its own chunk would mix methods (and their roundings) across one result.
-    chosen = (choose_method(n, m, lanes, dtype.kind == "c") if method == "auto"
+    chosen = (choose_method(n, m, lanes, dtype.kind == "c", dtype) if method == "auto"
               else method)
 
     def block_method(chunk: NDArray[Any]) -> Method:

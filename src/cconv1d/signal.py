@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from cconv1d import _fft, _spec, _stream, _threads
 from cconv1d._forward import FORWARD, signal_direct, simd_path
-from cconv1d._lagstats import pearson_lags, pearson_valid
+from cconv1d._lagstats import all_finite, pearson_lags, pearson_valid
 from cconv1d._typing import InexactArray, Lags, Method, NanPolicy, Normalize, SignalMode
 
 __all__ = ["autocorrelate", "choose_method", "convolve", "correlate", "correlation_lags"]
@@ -42,9 +42,15 @@ _DIRECT_SECONDS_PER_MAC = 6.2e-11
 # constant above so that it stays consistent with the FFT's, measured on a quiet one.
 _DIRECT_SECONDS_PER_MAC_PHASED = 3.2e-11
 _PHASED_TAPS = 16
-# The AVX-512 row kernels' rate against those constants (AVX2): 1.7-1.8e-11 s per MAC
-# on Sapphire Rapids from 64 to 256 taps, 1e4 to 1e6 samples.
-_DIRECT_AVX512 = 0.55
+# The direct rate of each compiled path and dtype against those constants (float64,
+# AVX2). Sapphire Rapids, 1 thread, 1e5-1e6 samples, 7-256 taps: AVX-512 float64 3.3e-11
+# s per MAC, the constant's rate (its AVX2 path, 4.2e-11, is slower than the Zen 4 the
+# constant was fitted on); float32 half of float64 on the vector paths (twice the
+# lanes), 0.9x on the scalar one; scalar 2.7e-10. (One AVX-512 factor of 0.55 for
+# every dtype, fitted on float32, made auto take the direct sums for 1e5 float64
+# samples x 256 taps at 2.5x the FFT's time.)
+_DIRECT_PATH = {"avx512": 1.0, "avx2": 1.0, "neon": 1.0, "scalar": 8.0}
+_DIRECT_F32 = {"avx512": 0.5, "avx2": 0.5, "neon": 0.5, "scalar": 0.9}
 _DIRECT_OVERHEAD = 2.1e-05
 _FFT_SECONDS_PER_NLOGN = 5.9e-10
 _FFT_OVERHEAD = 3.3e-05
@@ -62,13 +68,27 @@ def _direct_work(n: int, m: int, lanes: int = 1, complex_input: bool = False) ->
     return (4 if complex_input else 1) * lanes * n * m
 
 
-def _direct_seconds(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> float:
-    """The model's time of the direct method (its rate depends on the kernel's length)."""
-    rate = (_DIRECT_SECONDS_PER_MAC_PHASED if min(n, m) >= _PHASED_TAPS
-            else _DIRECT_SECONDS_PER_MAC)
-    if simd_path() == "avx512":
-        rate *= _DIRECT_AVX512
-    return _direct_work(n, m, lanes, complex_input) * rate + _DIRECT_OVERHEAD
+def _direct_rate(taps: int, single: bool) -> float:
+    """The model's seconds per multiply-add of the direct method with ``taps`` taps on
+    the SIMD path in use, in float32 (``single``: float32/complex64) or float64."""
+    rate = _DIRECT_SECONDS_PER_MAC_PHASED if taps >= _PHASED_TAPS else _DIRECT_SECONDS_PER_MAC
+    path = simd_path()
+    rate *= _DIRECT_PATH.get(path, 1.0)
+    if single:
+        rate *= _DIRECT_F32.get(path, 1.0)
+    return rate
+
+
+def _single(dtype: npt.DTypeLike) -> bool:
+    return np.dtype(dtype) in (_F32, np.dtype(np.complex64))
+
+
+def _direct_seconds(n: int, m: int, lanes: int = 1, complex_input: bool = False,
+                    dtype: npt.DTypeLike = np.float64) -> float:
+    """The model's time of the direct method (its rate depends on the kernel's length,
+    the SIMD path and the dtype)."""
+    return (_direct_work(n, m, lanes, complex_input) * _direct_rate(min(n, m), _single(dtype))
+            + _DIRECT_OVERHEAD)
 
 
 def _fft_work(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> float:
@@ -85,14 +105,26 @@ def _fft_work(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> fl
     return (2 if complex_input else 1) * lanes * transforms
 
 
-def choose_method(n: int, m: int, lanes: int = 1,
-                  complex_input: bool = False) -> Literal["direct", "fft"]:
+def _fft_seconds(n: int, m: int, lanes: int, complex_input: bool,
+                 dtype: npt.DTypeLike) -> float:
+    """The model's time of the FFT method for a full convolution: our own transform's
+    block model where it is used, else ``sum of B log2 B`` times a rate."""
+    dt = np.dtype(dtype)
+    if not complex_input and _fft.uses_engine(n, m, lanes, dt if dt.kind == "f" else _F64):
+        return float(_stream.fft_seconds(max(n, m), min(n, m), lanes)) + _ENGINE_OVERHEAD
+    return _fft_work(n, m, lanes, complex_input) * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD
+
+
+def choose_method(n: int, m: int, lanes: int = 1, complex_input: bool = False,
+                  dtype: npt.DTypeLike = np.float64) -> Literal["direct", "fft"]:
     """``"direct"`` or ``"fft"``: the faster method predicted for a full convolution of
-    ``lanes`` signals of ``n`` samples with ``m`` taps.
+    ``lanes`` signals of ``n`` samples with ``m`` taps of ``dtype`` (float32 and
+    complex64 direct sums run twice the lanes of float64 ones).
 
     The model is ``t_direct = MACs * c_d + o_d`` (``c_d`` smaller from 16 taps on,
-    where the phased row kernel runs) against, for real input taking our own transform
-    (see :mod:`cconv1d._fft`), that transform's model of its block geometry (the one
+    where the phased row kernel runs, and scaled by the SIMD path in use and the
+    dtype) against, for real input taking our own transform (see
+    :mod:`cconv1d._fft`), that transform's model of its block geometry (the one
     ``fir_filter`` uses), and otherwise
     ``t_fft = (sum of B log2 B over its transforms) * c_f + o_f``, with the constants
     measured by ``benchmarks/calibrate_signal.py``.
@@ -103,13 +135,10 @@ def choose_method(n: int, m: int, lanes: int = 1,
     >>> choose_method(1000, 7), choose_method(1_000_000, 3001)
     ('direct', 'fft')
     """
-    direct = _direct_seconds(n, m, lanes, complex_input)
+    direct = _direct_seconds(n, m, lanes, complex_input, dtype)
     if direct <= _FFT_OVERHEAD:   # cheaper than any FFT could be: skip the FFT model
         return "direct"
-    if not complex_input and _fft.uses_engine(n, m, lanes, _F64):
-        fft = _stream.fft_seconds(max(n, m), min(n, m), lanes) + _ENGINE_OVERHEAD
-    else:
-        fft = _fft_work(n, m, lanes, complex_input) * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD
+    fft = _fft_seconds(n, m, lanes, complex_input, dtype)
     return "direct" if direct <= fft else "fft"
 
 
@@ -272,7 +301,7 @@ def _convolve(a: npt.ArrayLike, v: npt.ArrayLike, mode: str, axis: int, method: 
     auto = method == "auto"
     engine = _fft.uses_engine(n, m, lanes, dtype)
     if auto:
-        method = choose_method(n, m, lanes, dtype.kind == "c")
+        method = choose_method(n, m, lanes, dtype.kind == "c", dtype)
         if method == "fft" and not engine:
             # An FFT spreads one NaN or inf over every output; the direct sum keeps it
             # where NumPy does. The peaks also give the FFT its scaling. (Our own
@@ -581,16 +610,24 @@ def _lag_fft(rows: _Array, vrows: _Array, first: int, step: int, count: int, int
 
 
 def _auto_method(n: int, m: int, first: int, step: int, count: int, lanes: int,
-                 complex_input: bool) -> str:
+                 complex_input: bool, dtype: np.dtype[Any], shared: bool) -> str:
     """``method="auto"``'s choice for lags ``first + step*j`` (all with an overlapping
-    pair): the cheaper of the direct sums and one FFT per lane by the cost models."""
+    pair): the cheaper of the direct sums and the FFT route by the cost models of
+    :func:`choose_method`. ``shared``: one template for every lane, whose FFT route is
+    a full convolution of the span the lags read (_lag_fft); else one transform of
+    that span per lane."""
     start = max(first, 0)
     span = min(n, first + step * (count - 1) + m) - start
     direct = (_direct_work(count, min(n, m), lanes, complex_input)
-              * _DIRECT_SECONDS_PER_MAC + _DIRECT_OVERHEAD)
-    size = _fft.next_fast_len(span + m - 1)
-    fft = ((2 if complex_input else 1) * lanes * 3 * size * math.log2(max(size, 2))
-           * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD)
+              * _direct_rate(min(n, m), _single(dtype)) + _DIRECT_OVERHEAD)
+    if direct <= _FFT_OVERHEAD:   # as in choose_method: below any FFT's cost
+        return "direct"
+    if shared:
+        fft = _fft_seconds(span, m, lanes, complex_input, dtype)
+    else:
+        size = _fft.next_fast_len(span + m - 1)
+        fft = ((2 if complex_input else 1) * lanes * 3 * size * math.log2(max(size, 2))
+               * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD)
     return "direct" if direct <= fft else "fft"
 
 
@@ -610,8 +647,9 @@ def _lag_correlate(rows: _Array, vrows: _Array, first: int, step: int, count: in
         return np.zeros((lanes, count), dtype=dtype)
     first_valid, inside = first + step * lo, hi - lo
     if method == "auto":
-        method = _auto_method(n, m, first_valid, step, inside, lanes, dtype.kind == "c")
-        if method == "fft" and not (np.isfinite(rows).all() and np.isfinite(vrows).all()):
+        method = _auto_method(n, m, first_valid, step, inside, lanes, dtype.kind == "c",
+                              dtype, vrows.shape[0] == 1)
+        if method == "fft" and not (_finite(rows) and _finite(vrows)):
             method = "direct"   # an FFT spreads NaN and inf over every lag
     values = None
     if method == "fft":
@@ -625,6 +663,15 @@ def _lag_correlate(rows: _Array, vrows: _Array, first: int, step: int, count: in
     out = np.zeros((lanes, count), dtype=dtype)
     out[:, lo:hi] = values
     return out
+
+
+def _finite(x: _Array) -> bool:
+    """No NaN or inf in ``x``: one compiled pass without a temporary for C-contiguous
+    float32/float64 rows (a float64 row whose sum overflows counts as non-finite and
+    takes the direct route, right for it too)."""
+    if x.ndim == 2 and x.dtype in (_F64, _F32) and x.flags.c_contiguous:
+        return bool(all_finite(x))
+    return bool(np.isfinite(x).all())
 
 
 def _overlap(n: int, m: int, lag_values: _Array) -> tuple[_Array, _Array]:
@@ -673,7 +720,7 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     if (step == 1 and (lo, hi) == (0, total) and 2 <= m and first >= 0
             and first + count - 1 <= n - m and rows.shape[0] == lanes
             and (method == "direct" or method == "auto" and _auto_method(
-                n, m, first, 1, count, lanes, False) == "direct")):
+                n, m, first, 1, count, lanes, False, dtype, vrows.shape[0] == 1) == "direct")):
         # Template matching by direct sums: raw sums, window sums and r block by block
         # (pearson_valid, which centres the template, and float32 lanes block by block,
         # itself), reading the lane once and writing only r; 0 threads: asked for only
@@ -817,7 +864,8 @@ def _pearson_fast(a: Any, v: Any, mode: object, maxlag: object, lags: object,
     n, m = a.shape[0], v.shape[0]
     count = n - m + 1
     if m < 2 or count < 1 or (method == "auto" and count * m > _AUTO_DIRECT_MAX_MACS
-                              and _auto_method(n, m, 0, 1, count, 1, False) != "direct"):
+                              and _auto_method(n, m, 0, 1, count, 1, False, dtype,
+                                               True) != "direct"):
         return None
     out: _Array = np.empty((1, count), dtype=dtype)
     pearson_valid(np.ascontiguousarray(a).reshape(1, n), np.ascontiguousarray(v).reshape(1, m),
@@ -1019,7 +1067,8 @@ def _auto_direct(a: object, v: object, mode: object, axis: object,
     about 8 us more), else None."""
     if (type(a) is np.ndarray and type(v) is np.ndarray and a.ndim == 1 and v.ndim == 1
             and a.shape[0] * v.shape[0] > _AUTO_DIRECT_MAX_MACS   # else not the limit
-            and choose_method(a.shape[0], v.shape[0]) == "direct"):
+            and choose_method(a.shape[0], v.shape[0],
+                              dtype=a.dtype if a.dtype == v.dtype else _F64) == "direct"):
         return signal_direct(a, v, mode, axis, "direct", correlate, 0, 0)
     return None
 
@@ -1196,7 +1245,7 @@ def autocorrelate(a: npt.ArrayLike, mode: SignalMode | None = None, *,
         return np.moveaxis(np.empty(lead + (length,), dtype), -1, axis)
     peak = None
     if method == "auto":
-        method = choose_method(n, n, lanes, dtype.kind == "c")
+        method = choose_method(n, n, lanes, dtype.kind == "c", dtype)
         if method == "fft":
             peak = _fft.peak_abs(rows)
             if not math.isfinite(peak):
@@ -1229,7 +1278,7 @@ def autocorrelate(a: npt.ArrayLike, mode: SignalMode | None = None, *,
         result = np.stack([_direct_any(row[None], np.conj(row[::-1]), offset, length,
                                        np.dtype(np.float32 if dtype == np.complex64
                                                 else np.float64))[0] for row in rows])
-    elif not np.isfinite(rows).all():
+    elif not _finite(rows):
         # NaN/inf: per lane through _direct, which keeps them off the padded edges.
         result = np.stack([_direct(row[None], np.ascontiguousarray(row[::-1]), offset,
                                    length)[0] for row in rows])

@@ -43,12 +43,12 @@ _METHODS = ("auto", "direct", "fft")
 _Array: TypeAlias = NDArray[Any]
 
 
-def _fft_is_faster(n: int, m: int, lanes: int) -> bool:
+def _fft_is_faster(n: int, m: int, lanes: int, dtype: np.dtype[Any]) -> bool:
     """Whether our FFT route (``_stream``'s model) beats the row kernels (``signal``'s
-    model), both without the fixed cost of a call, which is paid either way. Filters
-    shorter than ``DIRECT_TAPS`` always sum directly (as fir_chunk does)."""
+    model, of this dtype), both without the fixed cost of a call, which is paid either
+    way. Filters shorter than ``DIRECT_TAPS`` always sum directly (as fir_chunk does)."""
     return m >= DIRECT_TAPS and fft_seconds(n, m, lanes) < (
-        _signal._direct_seconds(n, m, lanes) - _signal._DIRECT_OVERHEAD)
+        _signal._direct_seconds(n, m, lanes, False, dtype) - _signal._DIRECT_OVERHEAD)
 
 
 def _full_convolution(rows: _Array, h: _Array, method: str, dtype: np.dtype[Any],
@@ -60,9 +60,9 @@ def _full_convolution(rows: _Array, h: _Array, method: str, dtype: np.dtype[Any]
     complex_input = dtype.kind == "c"
     if method == "auto":
         if complex_input:
-            method = _signal.choose_method(n, m, lanes, complex_input)
+            method = _signal.choose_method(n, m, lanes, complex_input, dtype)
         else:
-            method = "fft" if _fft_is_faster(n, m, lanes) else "direct"
+            method = "fft" if _fft_is_faster(n, m, lanes, dtype) else "direct"
         if method == "fft" and not (np.isfinite(rows).all() and np.isfinite(h).all()):
             method = "direct"   # an FFT spreads NaN and inf over every output
     if method == "fft" and not complex_input:
@@ -169,7 +169,7 @@ def fir_filter(h: npt.ArrayLike, x: npt.ArrayLike, *, axis: int = -1,
     fast = fir_chunk(h, x, zi, axis, method)
     if (fast is None and method == "auto" and type(x) is np.ndarray and x.ndim == 1
             and x.shape[0] > BLOCK_MAX and type(h) is np.ndarray and h.ndim == 1
-            and h.shape[0] > 1 and _fft_is_faster(x.shape[0], h.shape[0], 1)):
+            and h.shape[0] > 1 and _fft_is_faster(x.shape[0], h.shape[0], 1, x.dtype)):
         fast = fir_chunk(h, x, zi, axis, "fft-unless-nonfinite")
     if fast is not None:
         return fast[0] if zi is None else fast

@@ -867,6 +867,44 @@ static void run_centre(const char *path, int simd) {
     printf("  %-7s centre f32: %ld passed, %ld failed\n", path, n_passed - p0, n_failed - f0);
 }
 
+/* cc_sum_finite_f64/f32: the sum against a long-double one, and finite exactly when no
+ * sample is NaN or infinite (lengths around the vector loops' steps). */
+static void run_sum_finite(const char *path, int simd) {
+    long p0 = n_passed, f0 = n_failed;
+    double a[200];
+    float f[200];
+    for (int trial = 0; trial < 80; ++trial) {
+        const ptrdiff_t n = trial < 70 ? trial : 70 + rng_below(130);
+        long double want = 0, want32 = 0;
+        for (ptrdiff_t i = 0; i < n; ++i) {
+            a[i] = 1e3 * value(RANDOM);
+            f[i] = (float)a[i];
+            want += a[i];
+            want32 += f[i];
+        }
+        const int bad = trial % 5 == 4 && n > 0;
+        if (bad) {
+            const ptrdiff_t at = rng_below(n);
+            a[at] = f[at] = trial % 2 ? NAN : -INFINITY;
+        }
+        set_case("sum_finite n=%td bad=%d simd=%d", n, bad, simd);
+        double total = 0.0, total32 = 0.0;
+        const int ok64 = cc_sum_finite_f64(a, n, &total, simd);
+        const int ok32 = cc_sum_finite_f32(f, n, &total32, simd);
+        int ok = 1;
+        if (ok64 != !bad) ok = report("finite f64", 0, 0, ok64, !bad, 0);
+        if (ok32 != !bad) ok = report("finite f32", 0, 0, ok32, !bad, 0);
+        if (!bad) {
+            const double tol = 1e-12 * (1e3 * (double)n + 1.0);
+            if (!close_enough(total, (double)want, tol)) ok = report("sum", 0, 0, total, (double)want, tol);
+            if (!close_enough(total32, (double)want32, tol))
+                ok = report("sum f32", 0, 0, total32, (double)want32, tol);
+        }
+        tally(ok);
+    }
+    printf("  %-7s sum_finite: %ld passed, %ld failed\n", path, n_passed - p0, n_failed - f0);
+}
+
 /* The AVX-512 build against the AVX2 one, bit for bit: the same FMAs in the same order at
  * every lane, 512-bit stages only where a span holds whole zmm vectors. */
 static void test_fft_widths(void) {
@@ -1058,13 +1096,15 @@ int main(int argc, char **argv) {
          * avx512); the lag statistics a scalar and an AVX2 one (taken on avx512 too). */
         if (!strcmp(d->name, "scalar")) {
             run_fft(d->name, 0); run_lagstats(d->name, 0); run_centre(d->name, 0);
+            run_sum_finite(d->name, 0);
         }
         if (!strcmp(d->name, "avx2")) {
             run_fft(d->name, 1); run_lagstats(d->name, 1); run_slide(d->name, 1);
-            run_centre(d->name, 1);
+            run_centre(d->name, 1); run_sum_finite(d->name, 1);
         }
         if (!strcmp(d->name, "avx512")) {
             run_fft(d->name, 2); run_slide(d->name, 2); run_centre(d->name, 2);
+            run_sum_finite(d->name, 2);
         }
         ++ran;
     }

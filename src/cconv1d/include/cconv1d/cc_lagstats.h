@@ -239,6 +239,120 @@ CC_CENTRE_F32_DEFINE(cc_centre_f32_avx512, __attribute__((target("avx512f,avx2,f
 #endif
 #undef CC_CENTRE_F32_DEFINE
 
+/* The sum of a[0:n] in double, and whether it is finite: a NaN or an infinity makes it
+ * NaN or infinite, so a finite sum means finite samples (float64 samples whose sum
+ * overflows, beyond 1e308, count as non-finite: the callers then take their slower
+ * route that handles NaN and inf, which is right for them too). Four independent
+ * accumulators, vectors on the AVX2 and AVX-512 builds: one chain would wait on the
+ * adder's latency, and compilers do not reassociate a sum themselves. */
+static int cc_sum_finite_f64_base(const double *restrict a, ptrdiff_t n, double *total) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3];
+    }
+    for (; i < n; ++i) s0 += a[i];
+    *total = (s0 + s1) + (s2 + s3);
+    return isfinite(*total);
+}
+static int cc_sum_finite_f32_base(const float *restrict a, ptrdiff_t n, double *total) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3];
+    }
+    for (; i < n; ++i) s0 += a[i];
+    *total = (s0 + s1) + (s2 + s3);
+    return isfinite(*total);
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+__attribute__((target("avx2,fma")))
+static int cc_sum_finite_f64_avx2(const double *restrict a, ptrdiff_t n, double *total) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_add_pd(s0, _mm256_loadu_pd(a + i));
+        s1 = _mm256_add_pd(s1, _mm256_loadu_pd(a + i + 4));
+        s2 = _mm256_add_pd(s2, _mm256_loadu_pd(a + i + 8));
+        s3 = _mm256_add_pd(s3, _mm256_loadu_pd(a + i + 12));
+    }
+    __m256d s = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
+    __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+    double sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    for (; i < n; ++i) sum += a[i];
+    *total = sum;
+    return isfinite(sum);
+}
+__attribute__((target("avx2,fma")))
+static int cc_sum_finite_f32_avx2(const float *restrict a, ptrdiff_t n, double *total) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 x0 = _mm256_loadu_ps(a + i), x1 = _mm256_loadu_ps(a + i + 8);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(x0)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(x0, 1)));
+        s2 = _mm256_add_pd(s2, _mm256_cvtps_pd(_mm256_castps256_ps128(x1)));
+        s3 = _mm256_add_pd(s3, _mm256_cvtps_pd(_mm256_extractf128_ps(x1, 1)));
+    }
+    __m256d s = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
+    __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+    double sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    for (; i < n; ++i) sum += a[i];
+    *total = sum;
+    return isfinite(sum);
+}
+__attribute__((target("avx512f,avx2,fma")))
+static int cc_sum_finite_f64_avx512(const double *restrict a, ptrdiff_t n, double *total) {
+    __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    ptrdiff_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_add_pd(s0, _mm512_loadu_pd(a + i));
+        s1 = _mm512_add_pd(s1, _mm512_loadu_pd(a + i + 8));
+        s2 = _mm512_add_pd(s2, _mm512_loadu_pd(a + i + 16));
+        s3 = _mm512_add_pd(s3, _mm512_loadu_pd(a + i + 24));
+    }
+    double sum = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(s0, s1), _mm512_add_pd(s2, s3)));
+    for (; i < n; ++i) sum += a[i];
+    *total = sum;
+    return isfinite(sum);
+}
+__attribute__((target("avx512f,avx2,fma")))
+static int cc_sum_finite_f32_avx512(const float *restrict a, ptrdiff_t n, double *total) {
+    __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    ptrdiff_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m512 x0 = _mm512_loadu_ps(a + i), x1 = _mm512_loadu_ps(a + i + 16);
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(x0)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                   _mm512_castps_pd(x0), 1))));
+        s2 = _mm512_add_pd(s2, _mm512_cvtps_pd(_mm512_castps512_ps256(x1)));
+        s3 = _mm512_add_pd(s3, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                   _mm512_castps_pd(x1), 1))));
+    }
+    double sum = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(s0, s1), _mm512_add_pd(s2, s3)));
+    for (; i < n; ++i) sum += a[i];
+    *total = sum;
+    return isfinite(sum);
+}
+#else
+#define cc_sum_finite_f64_avx2 cc_sum_finite_f64_base
+#define cc_sum_finite_f32_avx2 cc_sum_finite_f32_base
+#define cc_sum_finite_f64_avx512 cc_sum_finite_f64_base
+#define cc_sum_finite_f32_avx512 cc_sum_finite_f32_base
+#endif
+
+/* simd: 0 the baseline build, 1 AVX2+FMA, 2 AVX-512F (as cconv1d._lagstats) */
+static inline int cc_sum_finite_f64(const double *a, ptrdiff_t n, double *total, int simd) {
+    return simd == 2 ? cc_sum_finite_f64_avx512(a, n, total)
+         : simd == 1 ? cc_sum_finite_f64_avx2(a, n, total) : cc_sum_finite_f64_base(a, n, total);
+}
+static inline int cc_sum_finite_f32(const float *a, ptrdiff_t n, double *total, int simd) {
+    return simd == 2 ? cc_sum_finite_f32_avx512(a, n, total)
+         : simd == 1 ? cc_sum_finite_f32_avx2(a, n, total) : cc_sum_finite_f32_base(a, n, total);
+}
+
 /* simd: 0 the baseline build, 1 AVX2+FMA, 2 AVX-512F (as cconv1d._lagstats) */
 static inline void cc_centre_f32(const float *a, ptrdiff_t n, float *out, int simd) {
     if (simd == 2)
