@@ -797,3 +797,26 @@ def test_pearson_float32_drifting_offset_over_many_blocks(simd, bad):
     finite = ~np.isnan(expected)
     # Uncentred float32 sums at this offset are off by ~1e-1.
     assert np.max(np.abs(got[finite] - expected[finite])) < 1e-4
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+@pytest.mark.parametrize("bad", [False, True])
+def test_pearson_float32_lag_window_with_offset_and_nan(method, bad):
+    """A float32 lag window (the general route: lanes centred whole by the mean of their
+    finite values, then the raw correlation and pearson_lags) at mean 1e4, with a NaN
+    that spoils only the lags whose overlap holds it. Oracle: the two-pass float64 loop
+    on the same float32 values."""
+    if bad and method == "fft":
+        method = "auto"         # an FFT would spread the NaN: auto takes the direct sums
+    rng = np.random.default_rng(52)
+    a = (1e4 + rng.standard_normal(2000)).astype(np.float32)
+    v = (1e4 + rng.standard_normal(64)).astype(np.float32)
+    if bad:
+        a[700] = np.nan
+    lag_values = range(-40, 1500, 3)
+    got = cc.correlate(a, v, lags=lag_values, normalize="pearson", method=method)
+    assert got.dtype == np.float32
+    expected = loop_pearson(a.astype(np.float64), v.astype(np.float64), lag_values)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    finite = ~np.isnan(expected)
+    assert np.max(np.abs(got[finite] - expected[finite])) < 1e-4

@@ -43,6 +43,8 @@ from libc.stdlib cimport free, malloc
 from cconv1d._kernels cimport CC_SIMD_AVX2, CC_SIMD_AVX512, active_kernels, cc_kernels_t, irow
 from cconv1d._typedefs cimport idx_t, real_t
 
+import numpy as np
+
 from cconv1d import _threads
 
 
@@ -535,6 +537,27 @@ def all_finite(const real_t[:, ::1] rows):
                 finite = False
                 break
     return finite
+
+
+def centred_lanes(const real_t[:, ::1] rows):
+    """``rows`` minus each lane's mean (of its finite values; NaN and inf stay), computed
+    in float64 and rounded once: float32 sums of an offset lane lose the digits the
+    offset takes. One vectorised pass for the mean of a finite lane, one to centre; no
+    float64 temporary of the lanes."""
+    cdef idx_t lane, lanes = rows.shape[0], n = rows.shape[1]
+    cdef double total, offset
+    result = np.empty((lanes, n), dtype=np.float32 if real_t is float else np.float64)
+    cdef real_t[:, ::1] out = result
+    if n == 0:
+        return result
+    with nogil:
+        for lane in range(lanes):
+            if _all_finite(&rows[lane, 0], n, &total):
+                offset = total / n
+            else:
+                offset = _mean(&rows[lane, 0], n)
+            _centre(&rows[lane, 0], n, offset, &out[lane, 0])
+    return result
 
 
 def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from cconv1d import _fft, _spec, _stream, _threads
 from cconv1d._forward import FORWARD, signal_direct, simd_path
-from cconv1d._lagstats import all_finite, pearson_lags, pearson_valid
+from cconv1d._lagstats import all_finite, centred_lanes, pearson_lags, pearson_valid
 from cconv1d._typing import InexactArray, Lags, Method, NanPolicy, Normalize, SignalMode
 
 __all__ = ["autocorrelate", "choose_method", "convolve", "correlate", "correlation_lags"]
@@ -735,7 +735,7 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     # takes, so there the lanes are centred (in float64, then rounded) too.
     lanes_in = rows
     if dtype == np.float32:
-        lanes_in = np.ascontiguousarray(rows - _finite_mean(rows), dtype=dtype)
+        lanes_in = centred_lanes(np.ascontiguousarray(rows))
     centred_v = np.ascontiguousarray(vrows - _finite_mean(vrows), dtype=dtype)
     raw = np.ascontiguousarray(
         _lag_correlate(lanes_in, centred_v, first, step, count, method, dtype, False))
