@@ -144,11 +144,55 @@ def _kernel_spectrum(wc: NDArray[Any], flip: bool, dilation: int, size: int,
     return spectrum
 
 
+def _kernel_spectrum_fm(wc: NDArray[Any], flip: bool, dilation: int, size: int,
+                        groups: int, rfft: Callable[..., Any],
+                        workers: dict[str, int]) -> NDArray[Any]:
+    """``Wd_f[g*Og + o, c]`` of the dilated kernel (flipped for ``flip``) frequency-major,
+    ``(G, F//2+1, Cg, Og)``: the matrices of the per-frequency products, made by one
+    transform along the time axis of a ``(G, span + 1, Cg, Og)`` array (lanes
+    contiguous, zero-padded to ``size`` by the transform itself: no transpose of the
+    spectrum, no ``size``-long array of zeros)."""
+    c_out, c_per_group, k_size = wc.shape
+    o_per_group = c_out // groups
+    taps = wc[..., ::-1] if flip else wc
+    z = np.zeros((groups, dilation * (k_size - 1) + 1, c_per_group, o_per_group),
+                 dtype=wc.dtype)
+    z[:, ::dilation] = taps.reshape(groups, o_per_group, c_per_group,
+                                    k_size).transpose(0, 3, 2, 1)
+    spectrum: NDArray[Any] = rfft(z, size, axis=1, **workers)
+    return spectrum
+
+
+_POOL: dict[int, Any] = {}   # thread count -> ThreadPoolExecutor, made on first use
+
+
+def _split_matmul(a: NDArray[Any], b: NDArray[Any], out: NDArray[Any],
+                  threads: int) -> None:
+    """``out[f] = a[f] @ b[f]`` over the leading (frequency) axis, that axis split between
+    ``threads`` Python threads (NumPy releases the GIL in its BLAS loop; each product
+    keeps BLAS on one thread, see _matmul): the products are the route's largest
+    share of work, and one BLAS call per frequency never splits itself well."""
+    freq = a.shape[0]
+    parts = max(1, min(threads, freq // 16))
+    if parts == 1:
+        _matmul(a, b, out)
+        return
+    pool = _POOL.get(parts)
+    if pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+        pool = _POOL[parts] = ThreadPoolExecutor(max_workers=parts,
+                                                 thread_name_prefix="cconv1d-fft")
+    edges = [freq * i // parts for i in range(parts + 1)]
+    _blas_one_thread(lambda: [job.result() for job in [
+        pool.submit(np.matmul, a[lo:hi], b[lo:hi], out=out[lo:hi])
+        for lo, hi in zip(edges[:-1], edges[1:])]])
+
+
 _BLAS: list[Any] = []      # [threadpoolctl controller, or None], filled on first use
 
 
-def _matmul(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
-    """``numpy.matmul`` with its BLAS on one thread (threadpoolctl, a run-time dependency).
+def _blas_one_thread(run: Callable[[], Any]) -> Any:
+    """``run()`` with BLAS limited to one thread (threadpoolctl, a run-time dependency).
     numpy calls BLAS once per frequency, on matrices of a few channels: left alone,
     OpenBLAS splits each small product over one spinning thread per core whatever
     ``set_num_threads`` says, and on a busy machine (or next to an OpenMP team) those
@@ -161,11 +205,16 @@ def _matmul(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
         except ImportError:  # pragma: no cover - declared, but a vendored copy may lack it
             _BLAS.append(None)
     if _BLAS[0] is None:  # pragma: no cover
-        out: NDArray[Any] = np.matmul(a, b)
-        return out
+        return run()
     with _BLAS[0].limit(limits=1, user_api="blas"):
-        out = np.matmul(a, b)
-    return out
+        return run()
+
+
+def _matmul(a: NDArray[Any], b: NDArray[Any],
+            out: NDArray[Any] | None = None) -> NDArray[Any]:
+    """``numpy.matmul`` with its BLAS on one thread (_blas_one_thread)."""
+    result: NDArray[Any] = _blas_one_thread(lambda: np.matmul(a, b, out=out))
+    return result
 
 
 def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int,
@@ -252,22 +301,43 @@ def forward(xc: NDArray[Any], wc: NDArray[Any], bc: NDArray[Any] | None, y: NDAr
     size, block, n_blocks = _plan_blocks(n_batch, c_in, c_out, c_per_group, span, steps,
                                          next_fast_len)
     if n_blocks == 1:
-        xf = rfft(_padded_to(xc, left, right, code, value, used, size, threads), size,
-                  axis=-1, overwrite_x=True, **workers)
+        xs = _padded_to(xc, left, right, code, value, used, size, threads)
     else:
         xp = _padded(xc, left, right, code, value, threads)[..., :used]
-        xf = rfft(_segments(xp, block, size, n_blocks), size, axis=-1, **workers)
-    wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)    # (C_out, Cg, F')
+        xs = _segments(xp, block, size, n_blocks)
     o_per_group = c_out // groups
-    # b[g, c, o, f] = conj(Wd_f[g*Og + o, c])
-    b = np.conj(wf).reshape(groups, o_per_group, c_per_group, -1).transpose(0, 2, 1, 3)
-    yf = _group_matmul(xf, b, groups, True)                   # (N * blocks, C_out, F')
+    if o_per_group == 1 and c_per_group == 1:
+        # Depthwise: a product of spectra per channel, no sum: channel-major spectra
+        # (transforms along the contiguous axis) and one pass of products over xf.
+        xf = rfft(xs, size, axis=-1, overwrite_x=True, **workers)     # (P, C, F')
+        del xs
+        wf = _kernel_spectrum(wc, not flip, dilation, size, rfft, workers)   # (C, 1, F')
+        yf = np.multiply(xf, wf[:, 0, :], out=xf)
+        if bc is not None and bc.size:
+            yf[..., 0] += size * bc.astype(yf.real.dtype)
+        y1 = _unsegment(irfft(yf, size, axis=-1, overwrite_x=True, **workers), n_batch,
+                        n_blocks, span, block, steps)
+        np.copyto(y, y1[..., ::stride], casting="same_kind")
+        return
+    # Spectra frequency-major, (F', P, C): each frequency's channels are the rows of its
+    # matrix product, with no transpose of a spectrum before or after (the transforms
+    # read and write the strided axis themselves, in their own threads).
+    xf = rfft(np.moveaxis(xs, -1, 0), size, axis=0, **workers)        # (F', P, C_in)
+    del xs
+    # The correlation as a convolution with the kernel reversed (no conjugate to take):
+    # stride-1 output t is the linear convolution's sample t + span.
+    b = _kernel_spectrum_fm(wc, not flip, dilation, size, groups, rfft, workers)
+    yf = np.empty(xf.shape[:2] + (c_out,), dtype=xf.dtype)            # (F', P, C_out)
+    for g in range(groups):
+        _split_matmul(xf[..., g * c_per_group:(g + 1) * c_per_group], b[g],
+                      yf[..., g * o_per_group:(g + 1) * o_per_group], threads)
+    del xf
     if bc is not None and bc.size:
         # The bias through the spectrum: size * b in the zero-frequency bin adds b to
         # every sample of the inverse transform, which saves a pass over y.
-        yf[..., 0] += size * bc.astype(yf.real.dtype)
-    y1 = _unsegment(irfft(yf, size, axis=-1, overwrite_x=True, **workers), n_batch,
-                    n_blocks, 0, block, steps)
+        yf[0] += size * bc.astype(yf.real.dtype)
+    y1 = _unsegment(irfft(np.moveaxis(yf, 0, -1), size, axis=-1, **workers), n_batch,
+                    n_blocks, span, block, steps)
     np.copyto(y, y1[..., ::stride], casting="same_kind")
 
 

@@ -80,6 +80,7 @@ def _direct_rate(taps: int, single: bool) -> float:
 
 
 def _single(dtype: npt.DTypeLike) -> bool:
+    """Whether ``dtype``'s direct sums run in float32 (float32 or complex64)."""
     return np.dtype(dtype) in (_F32, np.dtype(np.complex64))
 
 
