@@ -13,6 +13,12 @@ for each of the ``F/2 + 1`` frequencies (per group), so the cost is
 ``(N C_in + N C_out + C_out C_in) F log F`` for the transforms plus ``N C_in C_out F``
 complex multiply-adds, against ``N C_in C_out K L`` for the direct route.
 
+The forward of dense and grouped layers computes ``conj(Wd_f)`` as the spectrum of the
+reversed kernel (a convolution, read ``span`` samples on) and keeps its spectra
+frequency-major, ``(F/2 + 1, N, C)``: each frequency's channels are then the rows of
+its matrix product without a transpose, and the frequencies are split between the
+call's threads.
+
 The backward pass uses the same transforms: the padded input's gradient is a
 convolution, ``dXp_f[n, c] = sum_o dY_f[n, o] Wd_f[o, c]`` (``dY`` is ``dy`` spread to
 every ``s``-th position), folded back onto ``x`` by the padding's adjoint; the weight
