@@ -7,6 +7,10 @@ modes PyTorch lacks). float32 accuracy is compared with PyTorch's own float32 di
 result against the same float64 reference.
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -229,3 +233,26 @@ def test_empty_batch_or_channels_on_every_method(method, shape_x, shape_w):
         np.testing.assert_array_equal(got, want.numpy())
     drop = ct.conv1d(torch.tensor(x), torch.tensor(w), groups=groups, method=method)
     assert tuple(drop.shape) == tuple(yt.shape)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fft_route_in_a_forked_child_after_the_parent_used_its_threads():
+    """The FFT route splits its products over a thread pool made on first use; a child
+    forked afterwards (multiprocessing's fork start, DataLoader workers) has the pool
+    object but not its threads, and must still get the parent's result, not hang."""
+    code = (
+        "import os, numpy as np, cconv1d as cc\n"
+        "cc.set_num_threads(2)\n"
+        "rng = np.random.default_rng(0)\n"
+        "x = rng.standard_normal((4, 16, 2000)).astype(np.float32)\n"
+        "w = rng.standard_normal((16, 16, 200)).astype(np.float32)\n"
+        "y0 = cc.conv1d(x, w, padding='same', method='fft')\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    y = cc.conv1d(x, w, padding='same', method='fft')\n"
+        "    os._exit(0 if np.array_equal(y, y0) else 3)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "raise SystemExit(os.waitstatus_to_exitcode(status))\n")
+    done = subprocess.run([sys.executable, "-c", code], timeout=120, capture_output=True,
+                          text=True, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr[-2000:]

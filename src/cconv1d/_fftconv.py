@@ -34,6 +34,7 @@ NumPy's; both are imported on first use only.
 """
 
 import math
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -169,7 +170,10 @@ def _kernel_spectrum_fm(wc: NDArray[Any], flip: bool, dilation: int, size: int,
     return spectrum
 
 
-_POOL: dict[int, Any] = {}   # thread count -> ThreadPoolExecutor, made on first use
+# (process id, thread count) -> ThreadPoolExecutor, made on first use; keyed by the
+# process too, since a forked child has the parent's pool object but not its threads
+# (a task given to it would never run).
+_POOL: dict[tuple[int, int], Any] = {}
 
 
 def _split_matmul(a: NDArray[Any], b: NDArray[Any], out: NDArray[Any],
@@ -183,11 +187,12 @@ def _split_matmul(a: NDArray[Any], b: NDArray[Any], out: NDArray[Any],
     if parts == 1:
         _matmul(a, b, out)
         return
-    pool = _POOL.get(parts)
+    key = (os.getpid(), parts)
+    pool = _POOL.get(key)
     if pool is None:
         from concurrent.futures import ThreadPoolExecutor
-        pool = _POOL[parts] = ThreadPoolExecutor(max_workers=parts,
-                                                 thread_name_prefix="cconv1d-fft")
+        pool = _POOL[key] = ThreadPoolExecutor(max_workers=parts,
+                                               thread_name_prefix="cconv1d-fft")
     edges = [freq * i // parts for i in range(parts + 1)]
     _blas_one_thread(lambda: [job.result() for job in [
         pool.submit(np.matmul, a[lo:hi], b[lo:hi], out=out[lo:hi])
