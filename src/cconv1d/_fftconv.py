@@ -13,11 +13,13 @@ for each of the ``F/2 + 1`` frequencies (per group), so the cost is
 ``(N C_in + N C_out + C_out C_in) F log F`` for the transforms plus ``N C_in C_out F``
 complex multiply-adds, against ``N C_in C_out K L`` for the direct route.
 
-The forward of dense and grouped layers computes ``conj(Wd_f)`` as the spectrum of the
-reversed kernel (a convolution, read ``span`` samples on) and keeps its spectra
-frequency-major, ``(F/2 + 1, N, C)``: each frequency's channels are then the rows of
-its matrix product without a transpose, and the frequencies are split between the
-call's threads.
+Dense and grouped layers keep their spectra frequency-major, ``(F/2 + 1, N, C)``: each
+frequency's channels are then the rows of its matrix product without a transpose (the
+transforms read and write the strided axis themselves), and the frequencies are split
+between the call's threads. The forward takes ``conj(Wd_f)`` as the spectrum of the
+reversed kernel (a convolution, read ``span`` samples on); the weight gradient
+conjugates ``dY_f`` in place. Depthwise layers, which have no products to split, keep
+channel-major spectra.
 
 The backward pass uses the same transforms: the padded input's gradient is a
 convolution, ``dXp_f[n, c] = sum_o dY_f[n, o] Wd_f[o, c]`` (``dY`` is ``dy`` spread to
@@ -152,20 +154,23 @@ def _kernel_spectrum(wc: NDArray[Any], flip: bool, dilation: int, size: int,
 
 
 def _kernel_spectrum_fm(wc: NDArray[Any], flip: bool, dilation: int, size: int,
-                        groups: int, rfft: Callable[..., Any],
-                        workers: dict[str, int]) -> NDArray[Any]:
+                        groups: int, rfft: Callable[..., Any], workers: dict[str, int],
+                        outputs_first: bool = False) -> NDArray[Any]:
     """``Wd_f[g*Og + o, c]`` of the dilated kernel (flipped for ``flip``) frequency-major,
-    ``(G, F//2+1, Cg, Og)``: the matrices of the per-frequency products, made by one
-    transform along the time axis of a ``(G, span + 1, Cg, Og)`` array (lanes
-    contiguous, zero-padded to ``size`` by the transform itself: no transpose of the
-    spectrum, no ``size``-long array of zeros)."""
+    ``(G, F//2+1, Cg, Og)`` (``(G, F//2+1, Og, Cg)`` with ``outputs_first``): the
+    matrices of the per-frequency products, made by one transform along the time axis
+    of a ``(G, span + 1, ., .)`` array (lanes contiguous, zero-padded to ``size`` by the
+    transform itself: no transpose of the spectrum, no ``size``-long array of zeros)."""
     c_out, c_per_group, k_size = wc.shape
     o_per_group = c_out // groups
-    taps = wc[..., ::-1] if flip else wc
-    z = np.zeros((groups, dilation * (k_size - 1) + 1, c_per_group, o_per_group),
-                 dtype=wc.dtype)
-    z[:, ::dilation] = taps.reshape(groups, o_per_group, c_per_group,
-                                    k_size).transpose(0, 3, 2, 1)
+    taps = (wc[..., ::-1] if flip else wc).reshape(groups, o_per_group, c_per_group, k_size)
+    span = dilation * (k_size - 1)
+    if outputs_first:
+        z = np.zeros((groups, span + 1, o_per_group, c_per_group), dtype=wc.dtype)
+        z[:, ::dilation] = taps.transpose(0, 3, 1, 2)
+    else:
+        z = np.zeros((groups, span + 1, c_per_group, o_per_group), dtype=wc.dtype)
+        z[:, ::dilation] = taps.transpose(0, 3, 2, 1)
     spectrum: NDArray[Any] = rfft(z, size, axis=1, **workers)
     return spectrum
 
@@ -225,28 +230,6 @@ def _matmul(a: NDArray[Any], b: NDArray[Any],
             out: NDArray[Any] | None = None) -> NDArray[Any]:
     """``numpy.matmul`` with its BLAS on one thread (_blas_one_thread)."""
     result: NDArray[Any] = _blas_one_thread(lambda: np.matmul(a, b, out=out))
-    return result
-
-
-def _group_matmul(a: NDArray[Any], b: NDArray[Any], groups: int,
-                  overwrite_a: bool = False) -> NDArray[Any]:
-    """Per frequency and group, a matrix product: ``a`` is (P, G*Ca, F), ``b`` is
-    (G, Ca, Cb, F); returns (P, G*Cb, F) with
-    ``out[p, g*Cb + j, f] = sum_i a[p, g*Ca + i, f] * b[g, i, j, f]``. With
-    ``overwrite_a`` the depthwise product is written into ``a`` (no fresh pages)."""
-    p_dim, ga, freq = a.shape
-    g_dim, ca, cb, _ = b.shape
-    if ca == 1 and cb == 1:
-        # Depthwise: a product of spectra per channel, no sum (a matmul of 1 x 1 matrices
-        # per frequency is numpy's slowest loop).
-        prod: NDArray[Any] = np.multiply(a, b[:, 0, 0, :], out=a if overwrite_a else None)
-        return prod
-    # Contiguous operands: numpy hands each frequency's product to BLAS (cgemm) only
-    # when its matrices are; strided ones take a loop ~10x slower.
-    a4 = np.ascontiguousarray(a.reshape(p_dim, groups, ca, freq).transpose(1, 3, 0, 2))
-    b4 = np.ascontiguousarray(b.transpose(0, 3, 1, 2))               # (G, F, Ca, Cb)
-    out = _matmul(a4, b4)                                             # (G, F, P, Cb)
-    result: NDArray[Any] = out.transpose(2, 0, 3, 1).reshape(p_dim, groups * cb, freq)
     return result
 
 
@@ -364,6 +347,7 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
     c_out, c_per_group, k_size = wc.shape
     l_out = gc.shape[-1]
     o_per_group = c_out // groups
+    depthwise = o_per_group == 1 and c_per_group == 1
     span, steps, used = _sizes(l_out, k_size, stride, dilation)
     # dy spread to every stride-th position of the stride-1 outputs
     if stride == 1:
@@ -384,14 +368,25 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
         size, block, n_blocks = _plan_blocks(n_batch, c_out, c_in, c_per_group, span,
                                              used, next_fast_len)
         size = max(size, int(next_fast_len(block + span)))
-        gf = rfft(_segments(dy_up, block, size, n_blocks, lead=span), size, axis=-1,
-                  **workers)
-        wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
-        # dXp_f[n, g*Cg + c] = sum_o dY_f[n, g*Og + o] * Wd_f[g*Og + o, c]
-        b = wf.reshape(groups, o_per_group, c_per_group, -1)          # (G, Og, Cg, F')
-        dxf = _group_matmul(gf, b, groups)                     # (N * blocks, C_in, F')
-        dxp_used = _unsegment(irfft(dxf, size, axis=-1, **workers), n_batch, n_blocks,
-                              span, block, used)
+        segments = _segments(dy_up, block, size, n_blocks, lead=span)
+        if depthwise:
+            gf = rfft(segments, size, axis=-1, **workers)
+            wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
+            # dXp_f[n, g*Cg + c] = sum_o dY_f[n, g*Og + o] * Wd_f[g*Og + o, c]
+            dxf = np.multiply(gf, wf[:, 0, :], out=gf)         # (N * blocks, C_in, F')
+            dxp_t = irfft(dxf, size, axis=-1, **workers)
+        else:
+            # frequency-major, as the forward: (F', P, C) spectra, products split
+            gf = rfft(np.moveaxis(segments, -1, 0), size, axis=0, **workers)
+            kb = _kernel_spectrum_fm(wc, flip, dilation, size, groups, rfft, workers,
+                                     outputs_first=True)              # (G, F', Og, Cg)
+            dxf = np.empty(gf.shape[:2] + (c_in,), dtype=gf.dtype)
+            for g in range(groups):
+                _split_matmul(gf[..., g * o_per_group:(g + 1) * o_per_group], kb[g],
+                              dxf[..., g * c_per_group:(g + 1) * c_per_group], threads)
+            dxp_t = irfft(np.moveaxis(dxf, 0, -1), size, axis=-1, **workers)
+        del segments, gf, dxf
+        dxp_used = _unsegment(dxp_t, n_batch, n_blocks, span, block, used)
         padded = left + length + right
         dxp = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
         dxp[:, :used] = dxp_used.reshape(n_batch * c_in, used)
@@ -407,21 +402,26 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
         size, block, n_blocks = _plan_blocks(n_batch, c_in, c_out, c_per_group, span,
                                              steps, next_fast_len)
         xp = _padded(xc, left, right, code, value, threads)[..., :used]
-        xf = rfft(_segments(xp, block, size, n_blocks), size, axis=-1, **workers)
-        gf = rfft(_segments(dy_up, block, block, n_blocks), size, axis=-1, **workers)
-        parts = n_batch * n_blocks
+        xs = _segments(xp, block, size, n_blocks)
+        gs = _segments(dy_up, block, block, n_blocks)
         # G_f[g*Og + o, c] = sum_p conj(dY_f[p, g*Og + o]) * Xp_f[p, g*Cg + c]
-        if o_per_group == 1 and c_per_group == 1:
-            # Depthwise: the product of spectra summed over the parts, per channel.
+        if depthwise:
+            # The product of spectra summed over the parts, per channel.
+            xf = rfft(xs, size, axis=-1, **workers)
+            gf = rfft(gs, size, axis=-1, **workers)
             summed = np.einsum("pcf,pcf->cf", np.conj(gf), xf)        # (G, F')
             prod = summed[:, :, None, None]                           # (G, F', 1, 1)
         else:
-            gconj = np.ascontiguousarray(
-                np.conj(gf).reshape(parts, groups, o_per_group, -1).transpose(1, 3, 2, 0))
-            xg = np.ascontiguousarray(xf.reshape(parts, groups, c_per_group, -1)
-                                      .transpose(1, 3, 0, 2))
-            prod = _matmul(gconj, xg)                                 # (G, F', Og, Cg)
-        corr = irfft(prod.transpose(0, 2, 3, 1), size, axis=-1, **workers)
+            # frequency-major: per frequency and group, conj(dY)^T @ Xp, split
+            xf = rfft(np.moveaxis(xs, -1, 0), size, axis=0, **workers)    # (F', P, C_in)
+            gf = rfft(np.moveaxis(gs, -1, 0), size, axis=0, **workers)    # (F', P, C_out)
+            np.conjugate(gf, out=gf)
+            prod = np.empty((groups, gf.shape[0], o_per_group, c_per_group), dtype=gf.dtype)
+            for g in range(groups):
+                _split_matmul(gf[..., g * o_per_group:(g + 1) * o_per_group].transpose(0, 2, 1),
+                              xf[..., g * c_per_group:(g + 1) * c_per_group], prod[g], threads)
+        del xs, gs, xf, gf
+        corr = irfft(np.moveaxis(prod, 1, -1), size, axis=-1, **workers)
         taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
         dw = np.ascontiguousarray(taps[..., ::-1] if flip else taps).astype(xc.dtype,
                                                                            copy=False)
@@ -446,24 +446,21 @@ def _backward_one_block(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any],
     span = dilation * (k_size - 1)
     used = dy_up.shape[-1] + span
     depthwise = o_per_group == 1 and c_per_group == 1
+    if not depthwise:
+        return _backward_one_block_dense(dy_up, xc, wc, left, right, code, value, dilation,
+                                         groups, flip, want_input, want_weight, threads,
+                                         x_for_stats, size)
     gf = rfft(dy_up, size, axis=-1, **workers)                        # (N, C_out, F')
     dx = dw = None
     if want_weight:
         xf = rfft(_padded_to(xc, left, right, code, value, used, size, threads), size,
                   axis=-1, overwrite_x=True, **workers)               # (N, C_in, F')
-        if depthwise:
-            # sum_n conj(dY_f[n]) Xp_f[n], one batch row at a time: no (N, C, F')
-            # temporaries of fresh pages.
-            summed = np.conj(gf[0]) * xf[0]
-            for p in range(1, n_batch):
-                summed += np.conj(gf[p]) * xf[p]
-            prod = summed[None, :, None, :]                           # (1, C, 1, F')
-        else:
-            gconj = np.ascontiguousarray(
-                np.conj(gf).reshape(n_batch, groups, o_per_group, -1).transpose(1, 3, 2, 0))
-            xg = np.ascontiguousarray(xf.reshape(n_batch, groups, c_per_group, -1)
-                                      .transpose(1, 3, 0, 2))
-            prod = _matmul(gconj, xg).transpose(0, 2, 3, 1)  # (G, Og, Cg, F')
+        # sum_n conj(dY_f[n]) Xp_f[n], one batch row at a time: no (N, C, F')
+        # temporaries of fresh pages.
+        summed = np.conj(gf[0]) * xf[0]
+        for p in range(1, n_batch):
+            summed += np.conj(gf[p]) * xf[p]
+        prod = summed[None, :, None, :]                               # (1, C, 1, F')
         del xf
         corr = irfft(prod, size, axis=-1, overwrite_x=True, **workers)
         taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
@@ -472,8 +469,7 @@ def _backward_one_block(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any],
     if want_input:
         wf = _kernel_spectrum(wc, flip, dilation, size, rfft, workers)
         # dY_f is not needed any more: the depthwise product overwrites it
-        dxf = _group_matmul(gf, wf.reshape(groups, o_per_group, c_per_group, -1), groups,
-                            True)
+        dxf = np.multiply(gf, wf[:, 0, :], out=gf)
         del gf
         dxp = irfft(dxf, size, axis=-1, overwrite_x=True, **workers)  # (N, C_in, size)
         if code == CONSTANT and left + length <= used:
@@ -489,6 +485,65 @@ def _backward_one_block(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any],
             PAD_BACKWARD[xc.dtype.char](dxp_full, dx, xs, left, right, code, length,
                                         length, threads)
             dx = dx.reshape(n_batch, c_in, length)
+    return dx, dw
+
+
+def _backward_one_block_dense(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any],
+                              left: int, right: int, code: int, value: float, dilation: int,
+                              groups: int, flip: bool, want_input: bool, want_weight: bool,
+                              threads: int, x_for_stats: NDArray[Any], size: int
+                              ) -> tuple[NDArray[Any] | None, NDArray[Any] | None]:
+    """_backward_one_block for dense and grouped layers: frequency-major spectra
+    ``(F', N, C)`` and per-frequency products split between the threads, as the forward
+    (the input gradient first, while ``dY_f`` is still unconjugated)."""
+    rfft, irfft, _, has_workers = _fft()
+    workers = {"workers": threads} if has_workers else {}
+    n_batch, c_in, length = xc.shape
+    c_out, c_per_group, k_size = wc.shape
+    o_per_group = c_out // groups
+    span = dilation * (k_size - 1)
+    used = dy_up.shape[-1] + span
+    gf = rfft(np.moveaxis(dy_up, -1, 0), size, axis=0, **workers)     # (F', N, C_out)
+    dx = dw = None
+    if want_input:
+        # dXp_f[n, g*Cg + c] = sum_o dY_f[n, g*Og + o] * Wd_f[g*Og + o, c]
+        kb = _kernel_spectrum_fm(wc, flip, dilation, size, groups, rfft, workers,
+                                 outputs_first=True)                  # (G, F', Og, Cg)
+        dxf = np.empty(gf.shape[:2] + (c_in,), dtype=gf.dtype)
+        for g in range(groups):
+            _split_matmul(gf[..., g * o_per_group:(g + 1) * o_per_group], kb[g],
+                          dxf[..., g * c_per_group:(g + 1) * c_per_group], threads)
+        del kb
+        dxp = irfft(np.moveaxis(dxf, 0, -1), size, axis=-1, **workers)   # (N, C_in, size)
+        del dxf
+        if code == CONSTANT and left + length <= used:
+            # The adjoint of constant padding keeps the samples that came from x.
+            dx = np.ascontiguousarray(dxp[..., left:left + length])
+        else:
+            padded = left + length + right
+            dxp_full = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
+            dxp_full[:, :used] = dxp[..., :used].reshape(n_batch * c_in, used)
+            dx = np.empty((n_batch * c_in, length), dtype=xc.dtype)
+            xs = (x_for_stats.reshape(n_batch * c_in, length) if x_for_stats.size
+                  else np.empty((0, 0), dtype=xc.dtype))
+            PAD_BACKWARD[xc.dtype.char](dxp_full, dx, xs, left, right, code, length,
+                                        length, threads)
+            dx = dx.reshape(n_batch, c_in, length)
+    if want_weight:
+        # G_f[g*Og + o, c] = sum_n conj(dY_f[n, g*Og + o]) * Xp_f[n, g*Cg + c]
+        xp = _padded_to(xc, left, right, code, value, used, size, threads)
+        xf = rfft(np.moveaxis(xp, -1, 0), size, axis=0, **workers)    # (F', N, C_in)
+        del xp
+        np.conjugate(gf, out=gf)
+        prod = np.empty((groups, gf.shape[0], o_per_group, c_per_group), dtype=gf.dtype)
+        for g in range(groups):
+            _split_matmul(gf[..., g * o_per_group:(g + 1) * o_per_group].transpose(0, 2, 1),
+                          xf[..., g * c_per_group:(g + 1) * c_per_group], prod[g], threads)
+        del xf
+        corr = irfft(np.moveaxis(prod, 1, -1), size, axis=-1, **workers)  # (G, Og, Cg, size)
+        taps = corr.reshape(c_out, c_per_group, size)[..., :span + 1:dilation]
+        dw = np.ascontiguousarray(taps[..., ::-1] if flip else taps).astype(xc.dtype,
+                                                                           copy=False)
     return dx, dw
 
 
