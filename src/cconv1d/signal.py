@@ -51,6 +51,9 @@ _PHASED_TAPS = 16
 # samples x 256 taps at 2.5x the FFT's time.)
 _DIRECT_PATH = {"avx512": 1.0, "avx2": 1.0, "neon": 1.0, "scalar": 8.0}
 _DIRECT_F32 = {"avx512": 0.5, "avx2": 0.5, "neon": 0.5, "scalar": 0.9}
+# Our transform (cc_fft.h) on the scalar path runs its baseline build: 2x its AVX2
+# time (1e5-1e6 samples, same machine); its model was fitted on the vector builds.
+_ENGINE_PATH = {"scalar": 2.0}
 _DIRECT_OVERHEAD = 2.1e-05
 _FFT_SECONDS_PER_NLOGN = 5.9e-10
 _FFT_OVERHEAD = 3.3e-05
@@ -106,13 +109,19 @@ def _fft_work(n: int, m: int, lanes: int = 1, complex_input: bool = False) -> fl
     return (2 if complex_input else 1) * lanes * transforms
 
 
+def _engine_factor() -> float:
+    """Our transform's time on the SIMD path in use against its model's."""
+    return _ENGINE_PATH.get(simd_path(), 1.0)
+
+
 def _fft_seconds(n: int, m: int, lanes: int, complex_input: bool,
                  dtype: npt.DTypeLike) -> float:
     """The model's time of the FFT method for a full convolution: our own transform's
     block model where it is used, else ``sum of B log2 B`` times a rate."""
     dt = np.dtype(dtype)
     if not complex_input and _fft.uses_engine(n, m, lanes, dt if dt.kind == "f" else _F64):
-        return float(_stream.fft_seconds(max(n, m), min(n, m), lanes)) + _ENGINE_OVERHEAD
+        return (float(_stream.fft_seconds(max(n, m), min(n, m), lanes)) * _engine_factor()
+                + _ENGINE_OVERHEAD)
     return _fft_work(n, m, lanes, complex_input) * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD
 
 

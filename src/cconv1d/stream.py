@@ -47,7 +47,7 @@ def _fft_is_faster(n: int, m: int, lanes: int, dtype: np.dtype[Any]) -> bool:
     """Whether our FFT route (``_stream``'s model) beats the row kernels (``signal``'s
     model, of this dtype), both without the fixed cost of a call, which is paid either
     way. Filters shorter than ``DIRECT_TAPS`` always sum directly (as fir_chunk does)."""
-    return m >= DIRECT_TAPS and fft_seconds(n, m, lanes) < (
+    return m >= DIRECT_TAPS and fft_seconds(n, m, lanes) * _signal._engine_factor() < (
         _signal._direct_seconds(n, m, lanes, False, dtype) - _signal._DIRECT_OVERHEAD)
 
 
