@@ -386,16 +386,8 @@ def backward(gc: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any], left: int, ri
                               dxf[..., g * c_per_group:(g + 1) * c_per_group], threads)
             dxp_t = irfft(np.moveaxis(dxf, 0, -1), size, axis=-1, **workers)
         del segments, gf, dxf
-        dxp_used = _unsegment(dxp_t, n_batch, n_blocks, span, block, used)
-        padded = left + length + right
-        dxp = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
-        dxp[:, :used] = dxp_used.reshape(n_batch * c_in, used)
-        dx = np.empty((n_batch * c_in, length), dtype=xc.dtype)
-        xs = (x_for_stats.reshape(n_batch * c_in, length) if x_for_stats.size
-              else np.empty((0, 0), dtype=xc.dtype))
-        PAD_BACKWARD[xc.dtype.char](dxp, dx, xs, left, right, code, length, length,
-                                    threads)
-        dx = dx.reshape(n_batch, c_in, length)
+        dx = _fold_back(_unsegment(dxp_t, n_batch, n_blocks, span, block, used), xc, left,
+                        right, code, used, threads, x_for_stats)
     if want_weight:
         # dW[o, c, m] = sum_n sum_t dy_up[n, o, t] xp[n, c, t + m]: window b pairs the
         # dy_up of positions b*block ... + block with the xp they read.
@@ -472,20 +464,27 @@ def _backward_one_block(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any],
         dxf = np.multiply(gf, wf[:, 0, :], out=gf)
         del gf
         dxp = irfft(dxf, size, axis=-1, overwrite_x=True, **workers)  # (N, C_in, size)
-        if code == CONSTANT and left + length <= used:
-            # The adjoint of constant padding keeps the samples that came from x.
-            dx = np.ascontiguousarray(dxp[..., left:left + length])
-        else:
-            padded = left + length + right
-            dxp_full = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
-            dxp_full[:, :used] = dxp[..., :used].reshape(n_batch * c_in, used)
-            dx = np.empty((n_batch * c_in, length), dtype=xc.dtype)
-            xs = (x_for_stats.reshape(n_batch * c_in, length) if x_for_stats.size
-                  else np.empty((0, 0), dtype=xc.dtype))
-            PAD_BACKWARD[xc.dtype.char](dxp_full, dx, xs, left, right, code, length,
-                                        length, threads)
-            dx = dx.reshape(n_batch, c_in, length)
+        dx = _fold_back(dxp, xc, left, right, code, used, threads, x_for_stats)
     return dx, dw
+
+
+def _fold_back(dxp: NDArray[Any], xc: NDArray[Any], left: int, right: int, code: int,
+               used: int, threads: int, x_for_stats: NDArray[Any]) -> NDArray[Any]:
+    """dL/dx from dL/dxp (``(N, C_in, >= used)``, the padded input's gradient, zero past
+    ``used``): the padding's adjoint."""
+    n_batch, c_in, length = xc.shape
+    if code == CONSTANT and left + length <= used:
+        # The adjoint of constant padding keeps the samples that came from x.
+        return np.ascontiguousarray(dxp[..., left:left + length])
+    padded = left + length + right
+    dxp_full = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
+    dxp_full[:, :used] = dxp[..., :used].reshape(n_batch * c_in, used)
+    dx = np.empty((n_batch * c_in, length), dtype=xc.dtype)
+    xs = (x_for_stats.reshape(n_batch * c_in, length) if x_for_stats.size
+          else np.empty((0, 0), dtype=xc.dtype))
+    PAD_BACKWARD[xc.dtype.char](dxp_full, dx, xs, left, right, code, length, length,
+                                threads)
+    return dx.reshape(n_batch, c_in, length)
 
 
 def _backward_one_block_dense(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray[Any],
@@ -516,19 +515,7 @@ def _backward_one_block_dense(dy_up: NDArray[Any], xc: NDArray[Any], wc: NDArray
         del kb
         dxp = irfft(np.moveaxis(dxf, 0, -1), size, axis=-1, **workers)   # (N, C_in, size)
         del dxf
-        if code == CONSTANT and left + length <= used:
-            # The adjoint of constant padding keeps the samples that came from x.
-            dx = np.ascontiguousarray(dxp[..., left:left + length])
-        else:
-            padded = left + length + right
-            dxp_full = np.zeros((n_batch * c_in, padded), dtype=xc.dtype)
-            dxp_full[:, :used] = dxp[..., :used].reshape(n_batch * c_in, used)
-            dx = np.empty((n_batch * c_in, length), dtype=xc.dtype)
-            xs = (x_for_stats.reshape(n_batch * c_in, length) if x_for_stats.size
-                  else np.empty((0, 0), dtype=xc.dtype))
-            PAD_BACKWARD[xc.dtype.char](dxp_full, dx, xs, left, right, code, length,
-                                        length, threads)
-            dx = dx.reshape(n_batch, c_in, length)
+        dx = _fold_back(dxp, xc, left, right, code, used, threads, x_for_stats)
     if want_weight:
         # G_f[g*Og + o, c] = sum_n conj(dY_f[n, g*Og + o]) * Xp_f[n, g*Cg + c]
         xp = _padded_to(xc, left, right, code, value, used, size, threads)

@@ -245,103 +245,77 @@ CC_CENTRE_F32_DEFINE(cc_centre_f32_avx512, __attribute__((target("avx512f,avx2,f
  * route that handles NaN and inf, which is right for them too). Four independent
  * accumulators, vectors on the AVX2 and AVX-512 builds: one chain would wait on the
  * adder's latency, and compilers do not reassociate a sum themselves. */
-static int cc_sum_finite_f64_base(const double *restrict a, ptrdiff_t n, double *total) {
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    ptrdiff_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3];
-    }
-    for (; i < n; ++i) s0 += a[i];
-    *total = (s0 + s1) + (s2 + s3);
-    return isfinite(*total);
+#define CC_SUM_FINITE_DEFINE(NAME, T, ATTR, V, ZERO, ADD, STEP, LOAD4, HSUM)           \
+ATTR static int NAME(const T *restrict a, ptrdiff_t n, double *total) {                 \
+    V s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO, x0, x1, x2, x3;                       \
+    ptrdiff_t i = 0;                                                                    \
+    for (; i + (STEP) <= n; i += (STEP)) {                                              \
+        LOAD4(a + i, x0, x1, x2, x3);                                                   \
+        s0 = ADD(s0, x0); s1 = ADD(s1, x1); s2 = ADD(s2, x2); s3 = ADD(s3, x3);          \
+    }                                                                                   \
+    double sum = HSUM(ADD(ADD(s0, s1), ADD(s2, s3)));                                   \
+    for (; i < n; ++i) sum += (double)a[i];                                             \
+    *total = sum;                                                                       \
+    return isfinite(sum);                                                               \
 }
-static int cc_sum_finite_f32_base(const float *restrict a, ptrdiff_t n, double *total) {
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    ptrdiff_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3];
-    }
-    for (; i < n; ++i) s0 += a[i];
-    *total = (s0 + s1) + (s2 + s3);
-    return isfinite(*total);
-}
+/* the baseline: four scalar chains */
+#define CC_SF_ADD(x, y) ((x) + (y))
+#define CC_SF_ID(x) (x)
+#define CC_SF_LOAD_S(p, x0, x1, x2, x3) \
+    (x0 = (double)(p)[0], x1 = (double)(p)[1], x2 = (double)(p)[2], x3 = (double)(p)[3])
+CC_SUM_FINITE_DEFINE(cc_sum_finite_f64_base, double, , double, 0.0, CC_SF_ADD, 4,
+                     CC_SF_LOAD_S, CC_SF_ID)
+CC_SUM_FINITE_DEFINE(cc_sum_finite_f32_base, float, , double, 0.0, CC_SF_ADD, 4,
+                     CC_SF_LOAD_S, CC_SF_ID)
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
-__attribute__((target("avx2,fma")))
-static int cc_sum_finite_f64_avx2(const double *restrict a, ptrdiff_t n, double *total) {
-    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-    ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        s0 = _mm256_add_pd(s0, _mm256_loadu_pd(a + i));
-        s1 = _mm256_add_pd(s1, _mm256_loadu_pd(a + i + 4));
-        s2 = _mm256_add_pd(s2, _mm256_loadu_pd(a + i + 8));
-        s3 = _mm256_add_pd(s3, _mm256_loadu_pd(a + i + 12));
-    }
-    __m256d s = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
+#define CC_SF_AVX2 __attribute__((target("avx2,fma")))
+#define CC_SF_AVX512 __attribute__((target("avx512f,avx2,fma")))
+CC_SF_AVX2 static inline double cc_sf_hsum4(__m256d s) {
     __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
-    double sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
-    for (; i < n; ++i) sum += a[i];
-    *total = sum;
-    return isfinite(sum);
+    return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
 }
-__attribute__((target("avx2,fma")))
-static int cc_sum_finite_f32_avx2(const float *restrict a, ptrdiff_t n, double *total) {
-    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-    ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m256 x0 = _mm256_loadu_ps(a + i), x1 = _mm256_loadu_ps(a + i + 8);
-        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(x0)));
-        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(x0, 1)));
-        s2 = _mm256_add_pd(s2, _mm256_cvtps_pd(_mm256_castps256_ps128(x1)));
-        s3 = _mm256_add_pd(s3, _mm256_cvtps_pd(_mm256_extractf128_ps(x1, 1)));
-    }
-    __m256d s = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
-    __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
-    double sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
-    for (; i < n; ++i) sum += a[i];
-    *total = sum;
-    return isfinite(sum);
-}
-__attribute__((target("avx512f,avx2,fma")))
-static int cc_sum_finite_f64_avx512(const double *restrict a, ptrdiff_t n, double *total) {
-    __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-    ptrdiff_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        s0 = _mm512_add_pd(s0, _mm512_loadu_pd(a + i));
-        s1 = _mm512_add_pd(s1, _mm512_loadu_pd(a + i + 8));
-        s2 = _mm512_add_pd(s2, _mm512_loadu_pd(a + i + 16));
-        s3 = _mm512_add_pd(s3, _mm512_loadu_pd(a + i + 24));
-    }
-    double sum = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(s0, s1), _mm512_add_pd(s2, s3)));
-    for (; i < n; ++i) sum += a[i];
-    *total = sum;
-    return isfinite(sum);
-}
-__attribute__((target("avx512f,avx2,fma")))
-static int cc_sum_finite_f32_avx512(const float *restrict a, ptrdiff_t n, double *total) {
-    __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-    ptrdiff_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        const __m512 x0 = _mm512_loadu_ps(a + i), x1 = _mm512_loadu_ps(a + i + 16);
-        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(x0)));
-        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
-                                   _mm512_castps_pd(x0), 1))));
-        s2 = _mm512_add_pd(s2, _mm512_cvtps_pd(_mm512_castps512_ps256(x1)));
-        s3 = _mm512_add_pd(s3, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
-                                   _mm512_castps_pd(x1), 1))));
-    }
-    double sum = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(s0, s1), _mm512_add_pd(s2, s3)));
-    for (; i < n; ++i) sum += a[i];
-    *total = sum;
-    return isfinite(sum);
-}
+#define CC_SF_LOAD_PD4(p, x0, x1, x2, x3)                                               \
+    (x0 = _mm256_loadu_pd(p), x1 = _mm256_loadu_pd((p) + 4),                            \
+     x2 = _mm256_loadu_pd((p) + 8), x3 = _mm256_loadu_pd((p) + 12))
+#define CC_SF_LOAD_PS4(p, x0, x1, x2, x3)                                               \
+    (x0 = _mm256_cvtps_pd(_mm_loadu_ps(p)), x1 = _mm256_cvtps_pd(_mm_loadu_ps((p) + 4)), \
+     x2 = _mm256_cvtps_pd(_mm_loadu_ps((p) + 8)),                                        \
+     x3 = _mm256_cvtps_pd(_mm_loadu_ps((p) + 12)))
+#define CC_SF_LOAD_PD8(p, x0, x1, x2, x3)                                               \
+    (x0 = _mm512_loadu_pd(p), x1 = _mm512_loadu_pd((p) + 8),                            \
+     x2 = _mm512_loadu_pd((p) + 16), x3 = _mm512_loadu_pd((p) + 24))
+#define CC_SF_LOAD_PS8(p, x0, x1, x2, x3)                                               \
+    (x0 = _mm512_cvtps_pd(_mm256_loadu_ps(p)), x1 = _mm512_cvtps_pd(_mm256_loadu_ps((p) + 8)), \
+     x2 = _mm512_cvtps_pd(_mm256_loadu_ps((p) + 16)),                                    \
+     x3 = _mm512_cvtps_pd(_mm256_loadu_ps((p) + 24)))
+CC_SUM_FINITE_DEFINE(cc_sum_finite_f64_avx2, double, CC_SF_AVX2, __m256d, _mm256_setzero_pd(),
+                     _mm256_add_pd, 16, CC_SF_LOAD_PD4, cc_sf_hsum4)
+CC_SUM_FINITE_DEFINE(cc_sum_finite_f32_avx2, float, CC_SF_AVX2, __m256d, _mm256_setzero_pd(),
+                     _mm256_add_pd, 16, CC_SF_LOAD_PS4, cc_sf_hsum4)
+CC_SUM_FINITE_DEFINE(cc_sum_finite_f64_avx512, double, CC_SF_AVX512, __m512d,
+                     _mm512_setzero_pd(), _mm512_add_pd, 32, CC_SF_LOAD_PD8,
+                     _mm512_reduce_add_pd)
+CC_SUM_FINITE_DEFINE(cc_sum_finite_f32_avx512, float, CC_SF_AVX512, __m512d,
+                     _mm512_setzero_pd(), _mm512_add_pd, 32, CC_SF_LOAD_PS8,
+                     _mm512_reduce_add_pd)
+#undef CC_SF_AVX2
+#undef CC_SF_AVX512
+#undef CC_SF_LOAD_PD4
+#undef CC_SF_LOAD_PS4
+#undef CC_SF_LOAD_PD8
+#undef CC_SF_LOAD_PS8
 #else
 #define cc_sum_finite_f64_avx2 cc_sum_finite_f64_base
 #define cc_sum_finite_f32_avx2 cc_sum_finite_f32_base
 #define cc_sum_finite_f64_avx512 cc_sum_finite_f64_base
 #define cc_sum_finite_f32_avx512 cc_sum_finite_f32_base
 #endif
+#undef CC_SUM_FINITE_DEFINE
+#undef CC_SF_ADD
+#undef CC_SF_ID
+#undef CC_SF_LOAD_S
 
 /* simd: 0 the baseline build, 1 AVX2+FMA, 2 AVX-512F (as cconv1d._lagstats) */
 static inline int cc_sum_finite_f64(const double *a, ptrdiff_t n, double *total, int simd) {
