@@ -256,3 +256,27 @@ def test_fft_route_in_a_forked_child_after_the_parent_used_its_threads():
     done = subprocess.run([sys.executable, "-c", code], timeout=120, capture_output=True,
                           text=True, env=dict(os.environ))
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("path", ["avx512", "avx2"])
+def test_auto_model_prices_the_blocks_the_fft_route_takes(path):
+    """The model prices the FFT route with the overlap-save blocks it runs (the kernel
+    transformed at the block's length), not one transform of the whole signal: that
+    kept 32 -> 32 channel, K = 127 layers of 2048 samples direct at 2.6x the FFT's time
+    (Sapphire Rapids, one thread: 12.6 against 4.9 ms). Depthwise rows run near the
+    dense rate, so on AVX-512 K = 255 stays direct (4.6 against 7.6 ms); K ~ L goes
+    FFT."""
+    from cconv1d import _kernels
+    if path not in _kernels.usable_paths():
+        pytest.skip(f"the {path} path does not run here")
+    try:
+        _kernels.select_simd(path)
+        for threads in (1, 2):
+            assert _fftconv.choose(4, 32, 32, 1, 127, 2048, 1, 1, 4, threads) == "fft"
+            assert _fftconv.choose(8, 64, 64, 1, 255, 4096, 1, 1, 4, threads) == "fft"
+            assert _fftconv.choose(4, 32, 32, 1, 9, 2048, 1, 1, 4, threads) == "direct"
+            if path == "avx512":     # measured there; AVX2's rates come from Zen 3
+                assert _fftconv.choose(4, 64, 64, 64, 255, 4096, 1, 1, 4, threads) == "direct"
+            assert _fftconv.choose(4, 64, 64, 64, 2047, 2048, 1, 1, 4, threads) == "fft"
+    finally:
+        _kernels.select_simd(None)

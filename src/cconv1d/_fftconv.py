@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cconv1d._forward import simd_path
 from cconv1d._padding import PAD, PAD_BACKWARD
 from cconv1d._spec import CONSTANT
 
@@ -50,13 +51,20 @@ __all__ = ["forward", "backward", "choose", "safe_inputs", "METHODS"]
 
 METHODS = ("auto", "direct", "fft")
 
-# Cost model of `choose` (seconds per unit, one core of the machines this was measured
-# on; only the ratio matters): the direct kernels run at ~80 GFLOP/s (float32) and ~40
-# (float64) on dense layers; an FFT of length F costs ~C_FFT * F log2 F per lane, and a
-# complex multiply-add of the per-frequency products ~C_CMAC.
-_DIRECT_FLOP = {4: 1.0 / 80e9, 8: 1.0 / 40e9}
-_C_FFT = {4: 1.2e-9, 8: 1.6e-9}
-_C_CMAC = {4: 0.25e-9, 8: 0.5e-9}
+# Cost model of `choose` (seconds per unit, one core; only the ratio matters). The direct
+# kernels' rate on dense layers per SIMD path: AVX-512 ~166 GFLOP/s float32 and ~83
+# float64 (Sapphire Rapids, 1 thread, 8-128 channels, K 31-255), AVX2 ~80 and ~40 (Zen
+# 3), the scalar build ~10 and ~5. The FFT route, with the block plan it takes
+# (_plan_blocks): ~C_FFT * F log2 F per transformed lane and ~C_CMAC per complex
+# multiply-add of the per-frequency products (fitted on the same Sapphire Rapids sweep,
+# 48 cases: within 0.5-1.35x of the measured time). The model used one transform of the
+# whole signal, which made long signals' kernel spectra look many times dearer than the
+# blocks they take: auto kept K = 95-127 layers direct at 2-3x the FFT's time.
+_DIRECT_FLOP = {"avx512": {4: 1.0 / 166e9, 8: 1.0 / 83e9},
+                "scalar": {4: 1.0 / 10e9, 8: 1.0 / 5e9}}
+_DIRECT_FLOP_DEFAULT = {4: 1.0 / 80e9, 8: 1.0 / 40e9}
+_C_FFT = {4: 3.0e-10, 8: 6.0e-10}
+_C_CMAC = {4: 3.7e-10, 8: 5.0e-10}
 _FFT_OVERHEAD = 60e-6          # plan/allocation and Python overhead of one FFT call
 #: Kernels shorter than this never take the FFT route under ``method="auto"``.
 MIN_FFT_SPAN = 24
@@ -98,16 +106,23 @@ def choose(n_batch: int, c_in: int, c_out: int, groups: int, k_size: int, l_out:
     if span + 1 < MIN_FFT_SPAN:
         return "direct"
     c_per_group = c_in // groups
-    direct = 2.0 * n_batch * c_out * l_out * c_per_group * k_size * _DIRECT_FLOP[itemsize]
+    rate = _DIRECT_FLOP.get(simd_path(), _DIRECT_FLOP_DEFAULT)[itemsize]
+    direct = 2.0 * n_batch * c_out * l_out * c_per_group * k_size * rate
     if c_out // groups < 4:
-        # Thin groups (depthwise) run the one-row kernel: one load per FMA, about a
-        # quarter of the dense tile's rate.
-        direct *= 4.0
-    size = _next_fast_len_numpy(used)
+        # Thin groups (depthwise) run the one-row kernels: 0.7x the dense tile's rate on
+        # AVX-512 (115 against 166 GFLOP/s float32, K 63-255), 0.9x on AVX2 (Sapphire
+        # Rapids). The factor of 4 of an older row kernel sent K = 255 depthwise layers
+        # to the FFT at 1.6x the direct time.
+        direct *= 1.5
+    size, _, n_blocks = _plan_blocks(n_batch, c_in, c_out, c_per_group, span, steps,
+                                     _fft()[2])
     log_f = math.log2(max(size, 2))
-    lanes = n_batch * (c_in + c_out) + c_out * c_per_group
-    fft = (lanes * _C_FFT[itemsize] * size * log_f
-           + n_batch * c_out * c_per_group * (size // 2 + 1) * _C_CMAC[itemsize]
+    lanes = n_batch * n_blocks * (c_in + c_out) + c_out * c_per_group
+    # Depthwise layers transform along the contiguous axis (channel-major spectra):
+    # about half the cost of the dense layers' frequency-major transforms.
+    c_fft = _C_FFT[itemsize] * (0.5 if c_out // groups == 1 and c_per_group == 1 else 1.0)
+    fft = (lanes * c_fft * size * log_f
+           + n_batch * n_blocks * c_out * c_per_group * (size // 2 + 1) * _C_CMAC[itemsize]
            + 3 * _FFT_OVERHEAD)
     fft /= max(1, threads)
     direct /= max(1, threads)
