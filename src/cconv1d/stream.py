@@ -63,7 +63,7 @@ def _full_convolution(rows: _Array, h: _Array, method: str, dtype: np.dtype[Any]
             method = _signal.choose_method(n, m, lanes, complex_input, dtype)
         else:
             method = "fft" if _fft_is_faster(n, m, lanes, dtype) else "direct"
-        if method == "fft" and not (np.isfinite(rows).all() and np.isfinite(h).all()):
+        if method == "fft" and not (_signal._finite(rows) and _signal._finite(h)):
             method = "direct"   # an FFT spreads NaN and inf over every output
     if method == "fft" and not complex_input:
         # Our own transform (cc_fft.h): the filter's spectra are kept between calls.
