@@ -278,6 +278,17 @@ def test_auto_model_prices_the_blocks_the_fft_route_takes(path):
             if path == "avx512":     # measured there; AVX2's rates come from Zen 3
                 assert _fftconv.choose(4, 64, 64, 64, 255, 4096, 1, 1, 4, threads) == "direct"
             assert _fftconv.choose(4, 64, 64, 64, 2047, 2048, 1, 1, 4, threads) == "fft"
+        if path == "avx512":
+            # measured after the route took 2-3-5-smooth lengths (one thread: FFT 32
+            # against 48 ms, 12 against 25, 15 against 25; 256 channels at L = 512:
+            # direct 141 against 169; two threads, 64 channels, K = 31: direct 24
+            # against 34): the model before kept the first three direct and sent the
+            # fourth to the FFT
+            assert _fftconv.choose(8, 128, 128, 1, 31, 1024, 1, 1, 4, 1) == "fft"
+            assert _fftconv.choose(1, 64, 64, 1, 31, 16384, 1, 1, 4, 1) == "fft"
+            assert _fftconv.choose(16, 16, 16, 1, 63, 8192, 1, 1, 4, 1) == "fft"
+            assert _fftconv.choose(2, 256, 256, 1, 127, 512, 1, 1, 4, 1) == "direct"
+            assert _fftconv.choose(8, 64, 64, 1, 31, 4096, 1, 1, 4, 2) == "direct"
     finally:
         _kernels.select_simd(None)
 

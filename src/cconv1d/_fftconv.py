@@ -56,16 +56,23 @@ METHODS = ("auto", "direct", "fft")
 # kernels' rate on dense layers per SIMD path: AVX-512 ~166 GFLOP/s float32 and ~83
 # float64 (Sapphire Rapids, 1 thread, 8-128 channels, K 31-255), AVX2 ~80 and ~40 (Zen
 # 3), the scalar build ~10 and ~5. The FFT route, with the block plan it takes
-# (_plan_blocks): ~C_FFT * F log2 F per transformed lane and ~C_CMAC per complex
-# multiply-add of the per-frequency products (fitted on the same Sapphire Rapids sweep,
-# 48 cases: within 0.5-1.35x of the measured time). The model used one transform of the
-# whole signal, which made long signals' kernel spectra look many times dearer than the
-# blocks they take: auto kept K = 95-127 layers direct at 2-3x the FFT's time.
+# (_plan_blocks), per F log2 F of a transformed lane: _C_FFT for the signal's and the
+# output's lanes and _C_FFT_KERNEL for the kernel's (reversed, zero-padded and written
+# frequency-major: twice the traffic), and _C_CMAC per complex multiply-add of the
+# per-frequency products. Fitted on a Sapphire Rapids sweep of 32 dense and grouped
+# layers per dtype (N 1-32, 8-256 channels, L 512-16384, K 31-255), after the route
+# took 2-3-5-smooth lengths: within 0.7-1.95x of the measured time, and auto within
+# 1.16x (float32) and 1.19x (float64) of the faster route on every case. The constants
+# of the 11-smooth lengths before kept 8 float32 layers direct at up to 2x the FFT's
+# time. Depthwise layers (channel-major spectra, elementwise products) keep their own.
 _DIRECT_FLOP = {"avx512": {4: 1.0 / 166e9, 8: 1.0 / 83e9},
                 "scalar": {4: 1.0 / 10e9, 8: 1.0 / 5e9}}
 _DIRECT_FLOP_DEFAULT = {4: 1.0 / 80e9, 8: 1.0 / 40e9}
-_C_FFT = {4: 3.0e-10, 8: 6.0e-10}
-_C_CMAC = {4: 3.7e-10, 8: 5.0e-10}
+_C_FFT = {4: 2.6e-10, 8: 5.2e-10}
+_C_FFT_KERNEL = {4: 5.8e-10, 8: 1.0e-9}
+_C_CMAC = {4: 1.05e-10, 8: 3.4e-10}
+_C_FFT_DEPTHWISE = {4: 1.5e-10, 8: 3.0e-10}
+_C_CMAC_DEPTHWISE = {4: 3.7e-10, 8: 5.0e-10}
 _FFT_OVERHEAD = 60e-6          # plan/allocation and Python overhead of one FFT call
 #: Kernels shorter than this never take the FFT route under ``method="auto"``.
 MIN_FFT_SPAN = 24
@@ -110,15 +117,23 @@ def choose(n_batch: int, c_in: int, c_out: int, groups: int, k_size: int, l_out:
     size, _, n_blocks = _plan_blocks(n_batch, c_in, c_out, c_per_group, span, steps,
                                      _fft()[2])
     log_f = math.log2(max(size, 2))
-    lanes = n_batch * n_blocks * (c_in + c_out) + c_out * c_per_group
-    # Depthwise layers transform along the contiguous axis (channel-major spectra):
-    # about half the cost of the dense layers' frequency-major transforms.
-    c_fft = _C_FFT[itemsize] * (0.5 if c_out // groups == 1 and c_per_group == 1 else 1.0)
-    fft = (lanes * c_fft * size * log_f
-           + n_batch * n_blocks * c_out * c_per_group * (size // 2 + 1) * _C_CMAC[itemsize]
-           + 3 * _FFT_OVERHEAD)
-    fft /= max(1, threads)
-    direct /= max(1, threads)
+    signal_lanes = n_batch * n_blocks * (c_in + c_out)
+    products = n_batch * n_blocks * c_out * c_per_group * (size // 2 + 1)
+    if c_out // groups == 1 and c_per_group == 1:
+        # Depthwise layers transform along the contiguous axis (channel-major spectra)
+        # and multiply spectra elementwise.
+        fft = ((signal_lanes + c_out) * _C_FFT_DEPTHWISE[itemsize] * size * log_f
+               + products * _C_CMAC_DEPTHWISE[itemsize])
+    else:
+        fft = ((signal_lanes * _C_FFT[itemsize] + c_out * c_per_group
+                * _C_FFT_KERNEL[itemsize]) * size * log_f + products * _C_CMAC[itemsize])
+    fft += 3 * _FFT_OVERHEAD
+    # The direct kernels scale with the threads (1.9-2x at two); the FFT route's
+    # transforms, copies and small per-frequency products 1.3-1.5x (Sapphire Rapids,
+    # two cores): priced at 1.4x for the second thread and as much for each more.
+    threads = max(1, threads)
+    fft /= 1.0 + 0.4 * (threads - 1)
+    direct /= threads
     return "fft" if fft < 0.8 * direct else "direct"
 
 
