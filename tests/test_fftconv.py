@@ -289,6 +289,11 @@ def test_auto_model_prices_the_blocks_the_fft_route_takes(path):
             assert _fftconv.choose(16, 16, 16, 1, 63, 8192, 1, 1, 4, 1) == "fft"
             assert _fftconv.choose(2, 256, 256, 1, 127, 512, 1, 1, 4, 1) == "direct"
             assert _fftconv.choose(8, 64, 64, 1, 31, 4096, 1, 1, 4, 2) == "direct"
+            # both gradients: the FFT route's backward costs it 1.6-4.3x its forward
+            # time, the direct route's 2.0-2.1x (one thread: 16 x 32 -> 32, K = 31,
+            # direct 27 against 36 ms; 8 x 128 -> 128, K = 47, FFT 80 against 157)
+            assert _fftconv.choose(16, 32, 32, 1, 31, 2048, 1, 1, 4, 1, True) == "direct"
+            assert _fftconv.choose(8, 128, 128, 1, 47, 1024, 1, 1, 4, 1, True) == "fft"
     finally:
         _kernels.select_simd(None)
 

@@ -100,8 +100,10 @@ def _sizes(l_out: int, k_size: int, stride: int, dilation: int) -> tuple[int, in
 
 
 def choose(n_batch: int, c_in: int, c_out: int, groups: int, k_size: int, l_out: int,
-           stride: int, dilation: int, itemsize: int, threads: int = 1) -> str:
-    """``"direct"`` or ``"fft"``: the route the cost model expects to be faster."""
+           stride: int, dilation: int, itemsize: int, threads: int = 1,
+           backward: bool = False) -> str:
+    """``"direct"`` or ``"fft"``: the route the cost model expects to be faster, for the
+    forward pass or (``backward=True``) both gradients."""
     span, steps, used = _sizes(l_out, k_size, stride, dilation)
     if span + 1 < MIN_FFT_SPAN:
         return "direct"
@@ -122,15 +124,24 @@ def choose(n_batch: int, c_in: int, c_out: int, groups: int, k_size: int, l_out:
     if c_out // groups == 1 and c_per_group == 1:
         # Depthwise layers transform along the contiguous axis (channel-major spectra)
         # and multiply spectra elementwise.
-        fft = ((signal_lanes + c_out) * _C_FFT_DEPTHWISE[itemsize] * size * log_f
-               + products * _C_CMAC_DEPTHWISE[itemsize])
+        signal = signal_lanes * _C_FFT_DEPTHWISE[itemsize] * size * log_f
+        kernel = c_out * _C_FFT_DEPTHWISE[itemsize] * size * log_f
+        product = products * _C_CMAC_DEPTHWISE[itemsize]
     else:
-        fft = ((signal_lanes * _C_FFT[itemsize] + c_out * c_per_group
-                * _C_FFT_KERNEL[itemsize]) * size * log_f + products * _C_CMAC[itemsize])
-    fft += 3 * _FFT_OVERHEAD
-    # The direct kernels scale with the threads (1.9-2x at two); the FFT route's
-    # transforms, copies and small per-frequency products 1.3-1.5x (Sapphire Rapids,
-    # two cores): priced at 1.4x for the second thread and as much for each more.
+        signal = signal_lanes * _C_FFT[itemsize] * size * log_f
+        kernel = c_out * c_per_group * _C_FFT_KERNEL[itemsize] * size * log_f
+        product = products * _C_CMAC[itemsize]
+    if backward:
+        # Both gradients: the direct route 2.0-2.1x its forward time; the FFT route
+        # transforms dy, x and dx' and makes a second product per frequency (the
+        # weight gradient's, a reduction over the batch and blocks): 3x the forward's
+        # signal and product terms (fitted on 14 float32 layers, Sapphire Rapids, one
+        # thread, 1.6-4.3x the forward's time; then within 0.73-1.51x of the measured
+        # time, and auto never beyond 1.15x of the faster route there).
+        direct *= 2.05
+        signal *= 3.0
+        product *= 3.0
+    fft = signal + kernel + product + 3 * _FFT_OVERHEAD
     threads = max(1, threads)
     fft /= 1.0 + 0.4 * (threads - 1)
     direct /= threads

@@ -170,8 +170,9 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
     return y if spec.batched else y[0]
 
 
-def _route(method: str, spec: ConvSpec) -> str:
-    """``"direct"`` or ``"fft"`` for ``method`` and the checked call ``spec``."""
+def _route(method: str, spec: ConvSpec, backward: bool = False) -> str:
+    """``"direct"`` or ``"fft"`` for ``method`` and the checked call ``spec`` (its
+    forward pass, or its gradients when ``backward``)."""
     if method not in _fftconv.METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _fftconv.METHODS))}, "
                          f"got {method!r}")
@@ -183,7 +184,7 @@ def _route(method: str, spec: ConvSpec) -> str:
         return str(method)
     return _fftconv.choose(spec.n_batch, spec.c_in, spec.c_out, spec.groups, spec.k_size,
                            spec.l_out, spec.stride, spec.dilation, spec.dtype.itemsize,
-                           _threads.get_num_threads())
+                           _threads.get_num_threads(), backward)
 
 
 def _needs(needs: GradName | Sequence[GradName]) -> set[str]:
@@ -292,8 +293,8 @@ def conv1d_backward(grad_output: ArrayLike, x: ArrayLike, weight: ArrayLike, *,
     want_w = "weight" in wanted
     want_b = "bias" in wanted and has_bias
     x_for_stats = xc if spec.code in _spec.NONLINEAR else np.empty((0, 0, 0), dtype)
-    if _route(method, spec) == "fft" and (method == "fft"
-                                          or _fftconv.safe_inputs(gc, xc, wc)):
+    if _route(method, spec, backward=True) == "fft" and (
+            method == "fft" or _fftconv.safe_inputs(gc, xc, wc)):
         dx, dw = _fftconv.backward(gc, xc, wc, spec.left, spec.right, spec.code,
                                    spec.value, spec.stride, spec.dilation, spec.groups, flip,
                                    "input" in wanted, want_w, threads, x_for_stats)
