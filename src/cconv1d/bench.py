@@ -201,15 +201,23 @@ def _time_interleaved(fns: dict[str, Callable[[], object]],
                       repeats: int) -> dict[str, tuple[float, float]]:
     """``{name: (median, min)}`` seconds per call, the functions timed in turn within
     each repeat: on a shared machine a burst of someone else's work then lands on every
-    contestant alike instead of on whichever was running."""
+    contestant alike instead of on whichever was running. The order rotates from one
+    repeat to the next, so each contestant follows each other one equally often: the
+    one that ran just before leaves the caches holding its own data (PyTorch's freshly
+    allocated outputs evicted a depthwise layer's 32 MB of input and output from the
+    cache, which made the call timed right after it 1.5x slower than the same call
+    timed after our own)."""
     number = {}
     for name, fn in fns.items():
         t0 = time.perf_counter()
         fn()  # warm-up: page faults, thread start-up, caches
         number[name] = max(1, int(SAMPLE_SECONDS / max(time.perf_counter() - t0, 1e-9)))
     times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
+    names = list(fns)
+    for repeat in range(repeats):
+        shift = repeat % max(1, len(names))
+        for name in names[shift:] + names[:shift]:
+            fn = fns[name]
             t0 = time.perf_counter()
             for _ in range(number[name]):
                 fn()
