@@ -281,14 +281,12 @@ def test_auto_model_prices_the_blocks_the_fft_route_takes(path):
         if path == "avx512":
             # measured after the route took 2-3-5-smooth lengths (one thread: FFT 32
             # against 48 ms, 12 against 25, 15 against 25; 256 channels at L = 512:
-            # direct 141 against 169; two threads, 64 channels, K = 31: direct 24
-            # against 34): the model before kept the first three direct and sent the
-            # fourth to the FFT
+            # direct 141 against 169): the model before kept the first three direct
+            # and sent the fourth to the FFT
             assert _fftconv.choose(8, 128, 128, 1, 31, 1024, 1, 1, 4, 1) == "fft"
             assert _fftconv.choose(1, 64, 64, 1, 31, 16384, 1, 1, 4, 1) == "fft"
             assert _fftconv.choose(16, 16, 16, 1, 63, 8192, 1, 1, 4, 1) == "fft"
             assert _fftconv.choose(2, 256, 256, 1, 127, 512, 1, 1, 4, 1) == "direct"
-            assert _fftconv.choose(8, 64, 64, 1, 31, 4096, 1, 1, 4, 2) == "direct"
             # both gradients: the FFT route's backward costs it 1.6-4.3x its forward
             # time, the direct route's 2.0-2.1x (one thread: 16 x 32 -> 32, K = 31,
             # direct 27 against 36 ms; 8 x 128 -> 128, K = 47, FFT 80 against 157)
@@ -338,3 +336,16 @@ def test_fft_route_transforms_2_3_5_smooth_lengths(monkeypatch, groups, c, lengt
     np.testing.assert_allclose(y, yt.detach().numpy(), atol=1e-10)
     np.testing.assert_allclose(grads.input, xt.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(grads.weight, wt.grad.numpy(), atol=1e-9)
+
+
+def test_block_plan_cuts_wide_layers_and_keeps_depthwise_whole():
+    """The overlap-save plan weighs a kernel lane's transform (2.2 signal lanes) and
+    the products as measured: 8 x 128 -> 128, L = 1024, K = 255 runs in blocks of 512
+    (68-77 ms forward on Sapphire Rapids, one thread) where the earlier weights took
+    one transform of 1280 (129-138 ms); 8 -> 8 channels keep one transform of the
+    signal (3.7 against 4.2-4.9 ms in blocks of 512), and so does a depthwise K = 255
+    layer (5.0 against 6.5 ms)."""
+    fast = _fftconv._fft()[2]
+    assert _fftconv._plan_blocks(8, 128, 128, 128, 254, 1024, fast)[0] == 512
+    assert _fftconv._plan_blocks(32, 8, 8, 8, 126, 2048, fast)[2] == 1
+    assert _fftconv._plan_blocks(4, 64, 64, 1, 254, 4096, fast)[2] == 1
