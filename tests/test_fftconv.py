@@ -349,3 +349,26 @@ def test_block_plan_cuts_wide_layers_and_keeps_depthwise_whole():
     assert _fftconv._plan_blocks(8, 128, 128, 128, 254, 1024, fast)[0] == 512
     assert _fftconv._plan_blocks(32, 8, 8, 8, 126, 2048, fast)[2] == 1
     assert _fftconv._plan_blocks(4, 64, 64, 1, 254, 4096, fast)[2] == 1
+
+
+def test_small_long_kernel_layers_skip_the_route_choice_but_fft_is_honoured(monkeypatch):
+    """A long kernel in a layer too small for the FFT route to pay (under 2**22
+    multiply-adds) stays on the compiled fast route under auto: the general route's
+    Python tripled such a call's time only to answer "direct". method="fft" still
+    takes the FFT route, and a large layer still asks the cost model."""
+    asked, ran = [], []
+    choose, forward = _fftconv.choose, _fftconv.forward
+    monkeypatch.setattr(_fftconv, "choose", lambda *a, **k: asked.append(a) or choose(*a, **k))
+    monkeypatch.setattr(_fftconv, "forward", lambda *a, **k: ran.append(1) or forward(*a, **k))
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((1, 4, 128)).astype(np.float32)
+    w = rng.standard_normal((8, 4, 31)).astype(np.float32)
+    ref = F.conv1d(torch.from_numpy(x).double(), torch.from_numpy(w).double()).numpy()
+    np.testing.assert_allclose(cc.conv1d(x, w), ref, rtol=1e-5, atol=1e-5)
+    assert asked == [] and ran == []
+    np.testing.assert_allclose(cc.conv1d(x, w, method="fft"), ref, rtol=1e-4, atol=1e-4)
+    assert ran == [1]
+    big = rng.standard_normal((8, 64, 1024)).astype(np.float32)
+    wide = rng.standard_normal((64, 64, 31)).astype(np.float32)
+    cc.conv1d(big, wide)
+    assert len(asked) == 1

@@ -721,6 +721,12 @@ def transpose_spec(x, weight, bias, stride, padding, output_padding, groups, dil
 # Arguments past these bounds take the general route, whose checks name them.
 cdef idx_t _FAST_MAX_INT = 1 << 30
 cdef idx_t _FAST_MAX_ELEMENTS = 1 << 46
+# Multiply-adds below which a long kernel stays on the fast route under method="auto":
+# ~25-50 us of direct sums, under the FFT route's fixed cost alone (~180 us: plans,
+# allocations, Python), so auto's cost model could only answer "direct" there after
+# ~11 us of the general route's Python (a 4 -> 8 channel, K = 31 layer of 128 samples:
+# 15.7 against 4.3 us a call).
+cdef double _FFT_MIN_MACS = 1 << 22
 
 
 cdef inline bint _plain_array(object a, object dtype):
@@ -742,8 +748,9 @@ cdef bint fast_conv1d_args(object x, object w, object b, object stride, object p
     else (the general route then checks and explains): ``x`` (2-D or 3-D), ``w`` and ``b`` (or None)
     C-contiguous, aligned ndarrays of one native float dtype, plain small ints, a known
     ``padding_mode`` with a float or int ``pad_value``, a non-empty signal, an output of
-    at least one sample and a dilated kernel shorter than ``max_span`` (longer ones may
-    take the FFT route). For a small layer the general route's Python costs several
+    at least one sample and a dilated kernel shorter than ``max_span``, or a longer one
+    in a layer too small for the FFT route to pay (``max_span`` 0: never; the others
+    may take the FFT route). For a small layer the general route's Python costs several
     times the arithmetic."""
     if type(x) is not np.ndarray:
         return False
@@ -781,7 +788,8 @@ cdef bint fast_conv1d_args(object x, object w, object b, object stride, object p
             or k_size >= _FAST_MAX_INT or length >= _FAST_MAX_ELEMENTS):
         return False
     cdef idx_t span = d * (k_size - 1), left = 0, right = 0, l_out, total
-    if span + 1 >= max_span:
+    cdef bint long_kernel = span + 1 >= max_span
+    if long_kernel and max_span == 0:
         return False
     if type(padding) is int:
         if not _small_int(padding, 0):
@@ -805,6 +813,8 @@ cdef bint fast_conv1d_args(object x, object w, object b, object stride, object p
     # in double: these products must not overflow before they are compared
     if (<double>n * c_in * (left + length + right) >= _FAST_MAX_ELEMENTS
             or <double>n * c_out * l_out >= _FAST_MAX_ELEMENTS):
+        return False
+    if long_kernel and <double>n * c_out * l_out * c_per_group * k_size >= _FFT_MIN_MACS:
         return False
     args[0] = ConvArgs(batched=ndim == 3, n_batch=n, c_in=c_in, length=length,
                        c_out=c_out, c_per_group=c_per_group, k_size=k_size, stride=s,
