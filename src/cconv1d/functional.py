@@ -95,10 +95,11 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
         complex matrix product per frequency, every padding mode, stride, dilation and
         groups handled exactly; its rounding error is relative to the signal's norm
         (about ``eps * log2(L)`` of it) rather than to each output. ``"auto"`` (the
-        default) takes the FFT only for long kernels (``dilation*(K-1)+1 >= 24``) where
-        a cost model expects it faster, and only for finite inputs small enough that no
-        transform overflows; PyTorch has no FFT route, so long kernels are where
-        cconv1d is furthest ahead.
+        default) takes the FFT only for long kernels (``dilation*(K-1)+1 >= 16``) in
+        layers of at least ``2**22`` multiply-adds where a cost model expects it faster
+        (wide layers from 16-24 taps, narrow ones from 50-100), and only for finite
+        inputs small enough that no transform overflows; PyTorch has no FFT route, so
+        long kernels are where cconv1d is furthest ahead.
 
     Returns
     -------
@@ -230,8 +231,10 @@ def conv1d_backward(grad_output: ArrayLike, x: ArrayLike, weight: ArrayLike, *,
     method : {"auto", "direct", "fft"}, optional
         As :func:`conv1d`: the FFT route computes the input gradient as a convolution
         of ``grad_output`` with the kernel and the weight gradient as a correlation of
-        the padded input with ``grad_output``, both by real FFTs; ``"auto"`` chooses as
-        the forward pass does for the same arguments.
+        the padded input with ``grad_output``, both by real FFTs; ``"auto"`` chooses by
+        the forward pass's cost model with the backward's costs (the FFT route's
+        gradients cost it 2-4x its forward, the direct route's about 2x), so it keeps
+        the direct gradients of some layers whose forward pass takes the FFT.
 
     Returns
     -------
