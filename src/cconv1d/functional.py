@@ -97,7 +97,7 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
         (about ``eps * log2(L)`` of it) rather than to each output. ``"auto"`` (the
         default) takes the FFT only for long kernels (``dilation*(K-1)+1 >= 16``) in
         layers of at least ``2**22`` multiply-adds where a cost model expects it faster
-        (wide layers from 16-24 taps, narrow ones from 50-100), and only for finite
+        (wide layers from 16-24 taps, 8-32 channels from 30-130), and only for finite
         inputs small enough that no transform overflows; PyTorch has no FFT route, so
         long kernels are where cconv1d is furthest ahead.
 
