@@ -75,8 +75,9 @@ _C_FFT_DEPTHWISE = {4: 1.5e-10, 8: 3.0e-10}
 _C_CMAC_DEPTHWISE = {4: 3.7e-10, 8: 5.0e-10}
 _FFT_OVERHEAD = 60e-6          # plan/allocation and Python overhead of one FFT call
 #: Kernels shorter than this never take the FFT route under ``method="auto"``. At 16-23
-#: taps the FFT pays for wide layers only (8 x 128 -> 128, L = 1024: K = 19 21 against
-#: 31 ms, K = 23 23 against 37; 32 channels stay direct, as the model says).
+#: taps the FFT pays for wide layers only (8 x 128 -> 128, L = 1024: at K = 19 21 ms
+#: against the direct 31, at K = 23 23 against 37; 32 channels stay direct, as the
+#: model says).
 MIN_FFT_SPAN = 16
 
 
