@@ -311,7 +311,8 @@ def test_fft_route_transforms_2_3_5_smooth_lengths(monkeypatch, groups, c, lengt
     """Real transforms of 2-3-5-smooth lengths only: scipy.fft.next_fast_len's default
     (for complex transforms) returns 7- and 11-smooth lengths such as 4312 or 8232,
     whose real transforms ran 1.2-1.7x slower per sample than the next 5-smooth one;
-    a 16 x 64 -> 64, L = 1000, K = 127 forward took 2.2x the time. The results still match torch."""
+    a 16 x 64 -> 64, L = 1000, K = 127 forward took 2.2x the time. The results still
+    match torch."""
     rfft, irfft, fast_len, workers = _fftconv._fft()
     sizes = []
 
@@ -358,8 +359,10 @@ def test_small_long_kernel_layers_skip_the_route_choice_but_fft_is_honoured(monk
     takes the FFT route, and a large layer still asks the cost model."""
     asked, ran = [], []
     choose, forward = _fftconv.choose, _fftconv.forward
-    monkeypatch.setattr(_fftconv, "choose", lambda *a, **k: asked.append(a) or choose(*a, **k))
-    monkeypatch.setattr(_fftconv, "forward", lambda *a, **k: ran.append(1) or forward(*a, **k))
+    monkeypatch.setattr(_fftconv, "choose",
+                        lambda *a, **k: asked.append(a) or choose(*a, **k))
+    monkeypatch.setattr(_fftconv, "forward",
+                        lambda *a, **k: ran.append(1) or forward(*a, **k))
     rng = np.random.default_rng(3)
     x = rng.standard_normal((1, 4, 128)).astype(np.float32)
     w = rng.standard_normal((8, 4, 31)).astype(np.float32)
