@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import cconv1d as cc
 from oracles_conv import conv1d_out_length, conv1d_torch, explicit_padding
 from oracles_grad import fd_conv1d_grads, float32_bound, torch_conv1d_grads
-from oracles_padding import TORCH_PAD_MODES
+from oracles_padding import TORCH_PAD_MODES, pad_last
 
 #: every padding mode PyTorch has (aliases too): the one table of oracles_padding
 TORCH_MODES = tuple(TORCH_PAD_MODES)
@@ -470,7 +470,7 @@ WGEMM_CASES = [
     (2, 24, (4, -3), 2, 1, 1, 2, 200, "causal", "replicate"),
     (1, 6, (16, 1), 5, 3, 1, 1, 700, 3, "zeros"),
     (2, 12, (5, 2), 3, 1, 1, 3, 90, "same", "wrap"),
-    # unpadded and unstrided samples too long to concatenate: read where they are
+    # unstrided samples too long to concatenate: read where they are
     (2, 32, (3, 1), 1, 1, 1, 1, 1300, 0, "zeros"),
     (1, 20, (2, 3), 3, 1, 2, 2, 700, "valid", "reflect"),
     # more pairs than one tile of the transposing epilogue (64), channels off its 16
@@ -593,6 +593,53 @@ def test_wide_layer_weight_gradient_keeps_nonfinite_where_it_belongs(dtype, bad)
     ref = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
                              g.astype(np.float64))[2]
     _same_nonfinite(ours, ref, dtype)
+
+
+# Unstrided wide layers read their samples where they are; the outputs next to the
+# padding are gathered as columns (xp[c, j + k*d] per pair), several samples' a call.
+# (n, c_in, k, dilation, (left, right), mode)
+IN_PLACE_CASES = [
+    (20, 6, 9, 1, (4, 4), "reflect"),      # 8 gathered outputs a sample: 3 calls
+    (3, 8, 3, 2, (7, 0), "constant"),      # more padding than the kernel spans
+    (4, 6, 4, 3, (0, 9), "median"),
+    (2, 12, 2, 40, (40, 40), "circular"),
+    (9, 5, 5, 1, (2, 2), "antisymmetric"),
+    (1, 8, 3, 1, (1, 1), "linear_ramp"),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", IN_PLACE_CASES, ids=lambda c: f"{c[5]}{c[4]}")
+def test_padded_wide_layer_weight_gradient_read_in_place(case, dtype):
+    """dW of padded, unstrided layers with enough output channels for wgemm, against
+    the equation in float64 on numpy's (or PyWavelets') padding, with a non-finite
+    sample at a row's start (inside the gathered columns) in one variant, and bit for
+    bit the same at 1, 2, 3 and 5 threads."""
+    n, c_in, k, dilation, (left, right), mode = case
+    c_out = 2 * _lanes(dtype) + 1
+    rng = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    length = 300
+    l_out = length + left + right - (k - 1) * dilation
+    x = rng.standard_normal((n, c_in, length)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in, k)).astype(dtype)
+    g = rng.standard_normal((n, c_out, l_out)).astype(dtype)
+    kw = dict(padding=(left, right), dilation=dilation, padding_mode=mode, pad_value=2.5)
+    for bad in (None, np.inf):
+        if bad is not None:
+            x[n // 2, 1, 0] = bad
+        ours = cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight
+        with np.errstate(invalid="ignore"):
+            xp = pad_last(x, left, right, mode, 2.5)
+            ref = np.stack([np.einsum("nol,ncl->oc", g.astype(np.float64),
+                                      xp[:, :, j * dilation:j * dilation + l_out])
+                            for j in range(k)], axis=-1)
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+        np.testing.assert_array_equal(np.isinf(ours), np.isinf(ref))
+        finite = np.isfinite(ref)
+        scale = np.abs(ref[finite]).max()
+        np.testing.assert_allclose(ours[finite], ref[finite], rtol=0,
+                                   atol=(1e-12 if dtype == np.float64 else 2e-6) * scale)
+    _assert_weight_gradient_thread_invariant(g, x, w, kw)
 
 
 def _same_nonfinite(ours, ref, dtype):

@@ -18,7 +18,9 @@ where their values came from). ``conv_transpose1d`` is this with constant paddin
 cropping by ``padding`` is exactly the adjoint of zero padding.
 
 Weight gradient. ``dW[o, c, k] = sum_n sum_j dy[n, o, j] * packed[n][offs(c, k) + j]``
-over the forward pass's packed samples: a GEMM reducing along ``j``, computed by the
+over the forward pass's packed samples (unstrided layers on ``wgemm``: the samples
+where they are, the outputs next to the padding gathered apart): a GEMM reducing
+along ``j``, computed by the
 ``wgrad`` kernel in blocks of the path's wr x wc; each call's vector partial sums (at
 most W_CHUNK positions, in the working precision) are widened, summed across lanes and
 added to float64 accumulators, so float32 results keep float64's accuracy. Each
@@ -64,6 +66,7 @@ cdef enum:
     BATCH_PARTS = 2       # a batch's samples (or groups of them) in this many parts,
     BATCH_ACC_BYTES = 1 << 20  # each with its own accumulators while one fits this
     WGEMM_CAT_L = 64      # wgemm concatenates samples of fewer outputs than this
+    E_CAP = 64            # wgemm in place: outputs next to the padding summed per call
     EPILOGUE_O = 16       # wgemm's dW transposed in tiles of 16 channels x 64 pairs
     EPILOGUE_Q = 64
 
@@ -929,6 +932,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef char* base = align64(block)
     cdef double* dw_acc = <double*>(base + plan.o_acc)
     cdef idx_t* offs = <idx_t*>(base + plan.o_offs)
+    cdef idx_t* offs_e = <idx_t*>(base + plan.o_offs_e)
     cdef char* packed = base + plan.o_packed
     cdef char* rows_tmp = base + plan.o_row
     cdef char* work = base + plan.o_work
@@ -940,7 +944,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef idx_t ng, n0, o_first, o_last
     cdef real_t value = <real_t>pad_value
     cdef idx_t per_thread = (n_items + threads - 1) // threads
-    cdef idx_t first, last, c_first, c_last, part, i0, i1, n_end, n_groups, n1, n2
+    cdef idx_t first, last, c_first, c_last, part, i0, i1, n_end, n_groups, n1, n2, lb0, lb1
     cdef double* acc
     cdef size_t acc_len = geo.c_out * geo.n_pairs
     cdef idx_t n_tiles
@@ -949,6 +953,9 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
                       plan.block_pitch if plan.blocked or plan.cat > 1 else geo.pitch,
                       geo.phases)
+    if plan.e_pitch > 0:
+        for c in range(geo.n_pairs):   # a row of columns per pair (_wgrad_in_place)
+            offs_e[c] = c * plan.e_pitch
     memset(dw_acc, 0, plan.b_acc)
     # One packed sample (or length block) per thread: each thread packs the
     # samples for itself, so the whole call is a single parallel region (a region
@@ -994,8 +1001,22 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                                    <real_t*>(dy_rows + t * b_dy_rows))
                     part = part + 1
                     continue
-                n0 = 0 if plan.blocked else part * n_batch // plan.parts
-                n_end = n_batch if plan.blocked else (part + 1) * n_batch // plan.parts
+                n0 = 0 if plan.length_parts else part * n_batch // plan.parts
+                n_end = n_batch if plan.length_parts else (part + 1) * n_batch // plan.parts
+                lb0 = part * plan.n_lblocks // plan.parts if plan.length_parts else 0
+                lb1 = ((part + 1) * plan.n_lblocks // plan.parts if plan.length_parts
+                       else plan.n_lblocks)
+                if plan.in_place:
+                    _wgrad_in_place(&geo, &plan, &x[0, 0, 0], &dy[0, 0, 0], n0, n_end,
+                                    lb0, lb1, <real_t*>(packed + t * b_packed),
+                                    <real_t*>(dy_cat + t * b_dycat),
+                                    <real_t*>(rows_tmp + t * b_rows),
+                                    <real_t*>(edges + t * b_edges),
+                                    <double*>(work + t * b_work), offs, offs_e, acc,
+                                    i0, i1, c_first, c_last, o_first, o_last, mode, value,
+                                    <real_t*>(dy_rows + t * b_dy_rows))
+                    part = part + 1
+                    continue
                 for n in range(n0, n_end):
                     if plan.blocked:
                         _wgrad_blocks(&geo, &plan, &x[n, 0, 0], &dy[n, 0, 0],
@@ -1004,13 +1025,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
                                       <real_t*>(edges + t * b_edges),
                                       <double*>(work + t * b_work), offs, acc,
                                       i0, i1, c_first, c_last, mode, value,
-                                      <real_t*>(dy_rows + t * b_dy_rows),
-                                      part * plan.n_lblocks // plan.parts,
-                                      (part + 1) * plan.n_lblocks // plan.parts)
-                        continue
-                    if plan.in_place:
-                        _wgrad_items(&geo, &plan, &dy[n, 0, 0], &x[n, 0, 0], offs, acc,
-                                     i0, i1, <real_t*>(dy_rows + t * b_dy_rows))
+                                      <real_t*>(dy_rows + t * b_dy_rows), lb0, lb1)
                         continue
                     pack_channels(&x[n, 0, 0] if geo.length > 0
                                   else <const real_t*>NULL,
@@ -1099,7 +1114,11 @@ cdef struct WgradPlan:
     # packed length block), a padded row, a median scratch and the edge samples.
     bint blocked
     bint gemm                 # wgemm's items (_wgrad_gemm), else wgrad's
-    bint in_place             # wgemm on the caller's rows, unpacked (pitch: the length)
+    bint in_place             # wgemm on the caller's rows, unpacked (pitch: the length);
+                              # a padded layer's edge outputs from edge rows (below)
+    bint length_parts         # parts split each sample's length blocks (else: samples)
+    idx_t e_pitch             # in_place: row pitch of the end blocks' rows and their dy
+    idx_t e_cap               #   (0: no padding), and their positions per call
     idx_t pv, pq              # wgemm: its split into rectangles (_wgemm_parts)
     idx_t parts               # length-block parts (blocked) or batch parts (else),
                               # each with its own accumulators
@@ -1107,7 +1126,8 @@ cdef struct WgradPlan:
     idx_t block_len, n_lblocks, block_pitch
     idx_t cat, seg, cat_ldy   # samples per concatenated group (1: none), their stride
     size_t b_acc, b_packed, b_row, b_work, b_edges, b_dycat, b_dy_rows
-    size_t o_acc, o_offs, o_packed, o_row, o_work, o_edges, o_dycat, o_dy_rows, total
+    size_t o_acc, o_offs, o_offs_e, o_packed, o_row, o_work, o_edges, o_dycat, o_dy_rows
+    size_t total
 
 
 cdef bint _all_finite(const real_t* x, idx_t n) noexcept nogil:
@@ -1140,7 +1160,8 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     on the shape only, so results stay independent of the thread count; not for
     ``finite`` False (a non-finite input or padding value)."""
     cdef idx_t rows = geo.c_in * geo.phases, span = (geo.k_size - 1) * geo.dilation
-    cdef idx_t halo, avail, n_packed, n_row, n_work, n_edges = 0, n_dycat = 0
+    cdef idx_t halo, avail, n_packed, n_row, n_work, n_edges = 0, n_dycat = 0, interior
+    cdef idx_t ends
     cdef idx_t lanes = vector_lanes(geo.kern, itemsize), o_lanes
     cdef size_t cursor = 0
     plan.gemm = _wgrad_gemm(geo, itemsize)
@@ -1174,15 +1195,35 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
                 > WHOLE_SAMPLE_BYTES:
             plan.cat = 1
     n_work = geo.length if mode == CC_PAD_MEDIAN else 1
-    # wgemm reads its input a sample at a time, never past a row's end: an unpadded,
-    # unstrided layer's rows are read where they are (pointwise layers: the copy was
-    # 6 % of their weight gradient). Short samples still concatenate: one call then sums
-    # up to W_CHUNK positions instead of one sample's.
-    plan.in_place = (plan.gemm and plan.cat == 1 and geo.stride == 1 and geo.left == 0
-                     and geo.right == 0 and geo.length > 0)
+    # wgemm reads its input a sample at a time, never past a row's end: an unstrided
+    # layer's rows are read where they are, not packed (pointwise layers: the copy was
+    # 6 % of their weight gradient; 'same'-padded 32-64 channel layers 8-16 %). Outputs
+    # whose windows reach into the padding (the first ``left`` and the last ``right``)
+    # are summed from padded copies of the rows' two ends (_wgrad_in_place). The
+    # length blocks only share a long sample between threads (parts, below). Short
+    # samples still concatenate: one call then sums up to W_CHUNK positions instead of
+    # one sample's.
+    interior = geo.l_out - geo.left - geo.right
+    ends = geo.left + geo.right
+    plan.in_place = (plan.gemm and plan.cat == 1 and geo.stride == 1 and geo.length > 0
+                     and interior > 0 and ends <= W_CHUNK)
+    plan.e_pitch = plan.e_cap = 0
     if plan.in_place:
         plan.blocked = False
-        n_packed = n_row = 0
+        if ends > 0:
+            # the outputs next to the padding, as columns: a sample's at least
+            plan.e_cap = max(1, E_CAP // ends) * ends
+            plan.e_pitch = (plan.e_cap + 15) // 16 * 16
+        n_packed = rows * geo.k_size * plan.e_pitch
+        n_dycat = geo.c_out * plan.e_pitch
+        n_row = geo.padded if mode != CC_PAD_CONSTANT and ends > 0 else 1
+        if mode != CC_PAD_CONSTANT and ends > 0:
+            n_edges = geo.c_in * (geo.left + geo.right)
+        plan.block_len = interior
+        if <double>rows * geo.length * itemsize > WHOLE_SAMPLE_BYTES:
+            plan.block_len = min(max(1, BLOCK_BYTES // (rows * itemsize) // W_CHUNK)
+                                 * W_CHUNK, interior)
+        plan.n_lblocks = (interior + plan.block_len - 1) // plan.block_len
     elif plan.blocked:
         halo = span // geo.stride + 1 + geo.cols + 32
         avail = BLOCK_BYTES // (rows * itemsize) - halo
@@ -1215,9 +1256,11 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     # are made only while their accumulators stay small (wide layers split their
     # entries without repeating work).
     plan.parts = 1
-    if (plan.blocked and plan.n_lblocks > 1
+    plan.length_parts = False
+    if ((plan.blocked or plan.in_place) and plan.n_lblocks > 1
             and geo.c_out * geo.n_pairs * sizeof(double) <= PARTS_ACC_BYTES // WGRAD_PARTS):
         plan.parts = min(plan.n_lblocks, <idx_t>WGRAD_PARTS)
+        plan.length_parts = True
     # Batch parts, likewise: the samples (or concatenated groups of them) in parts fixed
     # by the shape, each summed into accumulators of its own and added in part order,
     # so threads can share a batch by samples. Splitting the dW entries instead made
@@ -1242,6 +1285,7 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
             (geo.kern.wr * DY_ROWS_PITCH if plan.cat == 1 else 0) * itemsize)
     plan.o_acc = place(&cursor, plan.b_acc)
     plan.o_offs = place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
+    plan.o_offs_e = place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
     plan.o_packed = place(&cursor, threads * plan.b_packed)
     plan.o_row = place(&cursor, threads * plan.b_row)
     plan.o_work = place(&cursor, threads * plan.b_work)
@@ -1294,6 +1338,79 @@ cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t
                    (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
                    edges, value, mode == CC_PAD_CONSTANT, c_first, c_last)
         _wgrad_items(&block, plan, dy_n + j0, packed, offs, dw, first, last, dy_rows)
+
+
+cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real_t* x0,
+                          const real_t* dy0, idx_t n0, idx_t n_end, idx_t lb0, idx_t lb1,
+                          real_t* cols, real_t* dy_e, real_t* row, real_t* edges,
+                          double* work, const idx_t* offs, const idx_t* offs_e,
+                          double* dw, idx_t first, idx_t last, idx_t c_first,
+                          idx_t c_last, idx_t o_first, idx_t o_last, int mode,
+                          real_t value, real_t* panels) noexcept nogil:
+    """Samples [n0, n_end)' share of dW items [first, last) (wgemm, stride 1), their
+    rows read where they are: the outputs [left, l_out - right), whose windows lie
+    inside the sample, over length blocks [lb0, lb1) straight from the sample's rows.
+
+    With the first block, the first ``left`` and the last ``right`` outputs, whose
+    windows reach into the padding, are gathered as columns: ``cols`` holds a row per
+    pair (c, k), ``xp[c, j + k*d]`` for each such output j, and ``dy_e`` their dy rows
+    (pitch ``plan.e_pitch`` both), summed ``plan.e_cap`` columns (several samples') a
+    call. Only real products: a call per sample and end (a tile's flush for one or two
+    positions) cost a 64-channel layer of 1024 samples most of what reading in place
+    saves, and padded copies of the ends with zero-weighted outputs between them 5 %
+    of an L = 150 layer's products. The batches depend on the shape only, so every
+    entry is summed in one order at any thread count."""
+    cdef Geometry sub = geo[0], ends = geo[0]
+    cdef idx_t lo = geo.left, right = geo.right, hi = geo.l_out - geo.right
+    cdef idx_t lb, j0, n, o, c, k, j, p, fill = 0, per = geo.left + geo.right
+    cdef idx_t length = geo.length, k_size = geo.k_size, pads = geo.left + geo.right
+    cdef bint constant = mode == CC_PAD_CONSTANT
+    cdef const real_t* x_n
+    cdef const real_t* xc
+    cdef const real_t* ec
+    cdef const real_t* dy_n
+    cdef real_t* d
+    ends.pitch = k_size * plan.e_pitch      # a channel's K rows of columns
+    ends.ldy = plan.e_pitch
+    for n in range(n0, n_end):
+        x_n = x0 + n * geo.c_in * length
+        dy_n = dy0 + n * geo.c_out * geo.ldy
+        for lb in range(lb0, lb1):
+            j0 = lb * plan.block_len
+            sub.l_out = min(plan.block_len, hi - lo - j0)
+            _wgrad_items(&sub, plan, dy_n + lo + j0, x_n + j0, offs, dw, first, last,
+                         panels)
+        if lb0 > 0 or per == 0:
+            continue
+        if not constant:
+            pad_edges(x_n, edges, row, geo, mode, value, work, c_first, c_last, NULL)
+        for c in range(c_first, c_last):
+            xc = x_n + c * length - lo       # xc[p]: padded position p inside the sample
+            ec = edges + c * pads
+            for k in range(k_size):
+                d = cols + (c * k_size + k) * plan.e_pitch + fill
+                for j in range(per):
+                    p = (j if j < lo else hi + j - lo) + k * geo.dilation
+                    if lo <= p < lo + length:
+                        d[j] = xc[p]
+                    elif constant:
+                        d[j] = value
+                    else:
+                        d[j] = ec[p] if p < lo else ec[p - length]
+        for o in range(o_first, o_last):
+            d = dy_e + o * plan.e_pitch + fill
+            for j in range(lo):
+                d[j] = dy_n[o * geo.ldy + j]
+            for j in range(right):
+                d[lo + j] = dy_n[o * geo.ldy + hi + j]
+        fill += per
+        if fill + per > plan.e_cap:
+            ends.l_out = fill
+            _wgrad_items(&ends, plan, dy_e, cols, offs_e, dw, first, last, panels)
+            fill = 0
+    if fill > 0:
+        ends.l_out = fill
+        _wgrad_items(&ends, plan, dy_e, cols, offs_e, dw, first, last, panels)
 
 
 # Specialisations by dtype.char (see _forward.FORWARD for why).
