@@ -700,6 +700,54 @@ def test_bias_gradient_matches_a_float64_sum(dtype, n, c_out, l_out):
     assert np.array_equal(results[0], results[1])
 
 
+# (n, c_in, k, stride, padding, length): the weight gradient's wgemm routes, whose
+# tiles of the first pair block sum the bias gradient from the dy panels they load
+WGEMM_BIAS_CASES = [
+    (5, 8, 3, 1, "same", 1000),       # read in place, the padded outputs gathered
+    (9, 8, 3, 1, 0, 700),             # read in place, unpadded, two batch parts
+    (12, 8, 5, 1, "same", 40),        # short samples, concatenated
+    (3, 8, 3, 2, 1, 3000),            # strided: packed samples
+    (2, 8, 3, 1, "same", 70000),      # a long sample's length blocks in parts
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", WGEMM_BIAS_CASES, ids=lambda c: f"L{c[5]}s{c[3]}p{c[4]}")
+def test_wgemm_bias_gradient_matches_a_float64_sum(dtype, case):
+    """db from wgemm's panels (blocks of 64 positions summed in the working precision,
+    then in float64) against numpy's float64 sum of dy with an offset (no cancelling),
+    within a few roundings of the result; with dW against torch; and db and dW bit for
+    bit the same at 1, 2, 3 and 5 threads."""
+    n, c_in, k, stride, padding, length = case
+    c_out = 2 * _lanes(dtype) + 5
+    rng = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    x = rng.standard_normal((n, c_in, length)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in, k)).astype(dtype)
+    kw = dict(stride=stride, padding=padding)
+    g = (rng.standard_normal(cc.conv1d(x, w, **kw).shape) + 3.0).astype(dtype)
+    results = []
+    try:
+        for threads in (1, 2, 3, 5):
+            cc.set_num_threads(threads)
+            results.append(cc.conv1d_backward(g, x, w, needs=("weight", "bias"), **kw))
+    finally:
+        cc.set_num_threads(None)
+    # float32: the result's own rounding; float64: up to 1.4e5 terms' roundings
+    np.testing.assert_allclose(results[0].bias, g.astype(np.float64).sum(axis=(0, 2)),
+                               rtol=4 * np.finfo(np.float32).eps if dtype == np.float32
+                               else 1e-13)
+    left, right = explicit_padding(padding, length, k, stride, 1)
+    ref_w = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
+                               g.astype(np.float64), stride=stride,
+                               padding=(left, right))[2]
+    np.testing.assert_allclose(results[0].weight, ref_w, rtol=0,
+                               atol=(1e-12 if dtype == np.float64 else 2e-6)
+                               * np.abs(ref_w).max())
+    for r in results[1:]:
+        np.testing.assert_array_equal(r.bias, results[0].bias)
+        np.testing.assert_array_equal(r.weight, results[0].weight)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("stride,dilation,padding,mode", [
     (1, 1, "same", "zeros"),        # kept positions straight into dx, by blocks

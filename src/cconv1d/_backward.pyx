@@ -475,7 +475,7 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     # (planned, as the call plans, for all its threads: it uses fewer when there are
     # fewer work units, but sizes its workspace first)
     _wgrad_plan(&wplan, &geo, n_batch, mode, itemsize, threads,
-                True)
+                True, True)
     return {"input": gplan.total, "weight": wplan.total,
             "peak": max(gplan.total, wplan.total)}
 
@@ -742,7 +742,8 @@ cdef void _wgemm_items(const Geometry* geo, const WgradPlan* plan, const real_t*
     panels (one per block of channels, cc_pack_transposed), then each pair block runs
     over every channel block: the block's input rows (mr pairs x chunk) stay in L1 while
     the panels stream from L2, as igemm streams its weights. ``dwt`` is dW transposed,
-    per group ``(n_pairs, o_per_group)``."""
+    per group ``(n_pairs, o_per_group)``; with ``plan.with_bias`` the first pair block's
+    tiles also sum the panels into db, the C_out values after it."""
     cdef idx_t lanes = vector_lanes(geo.kern, sizeof(real_t))
     cdef idx_t per = tile_positions(geo.kern, sizeof(real_t)) // lanes, mr = geo.kern.mr
     cdef idx_t nvg = (geo.o_per_group + lanes - 1) // lanes
@@ -778,7 +779,9 @@ cdef void _wgemm_items(const Geometry* geo, const WgradPlan* plan, const real_t*
                         wgemm(geo.kern, panels + vs * lanes * n, nv * lanes, n, xg,
                               offs + q0, rows, min(nv * lanes, geo.o_per_group - start),
                               dwt + (g * geo.n_pairs + q0) * geo.o_per_group + start,
-                              geo.o_per_group)
+                              geo.o_per_group,
+                              dwt + geo.c_out * geo.n_pairs + g * geo.o_per_group + start
+                              if plan.with_bias and qb == 0 else <double*>NULL)
                 g += 1
             j0 += plan.chunk
 
@@ -899,15 +902,11 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef idx_t n, o, j, t, c, k, g
     cdef const real_t* dy0 = (&dy[0, 0, 0] if dy.shape[0] * dy.shape[1] * dy.shape[2] > 0
                               else <const real_t*>NULL)
-    if want_b:
-        for o in prange((geo.c_out + BIAS_ROWS - 1) // BIAS_ROWS, schedule="dynamic",
-                        num_threads=threads):
-            _bias_rows(geo.kern, dy0, n_batch, geo.c_out, geo.l_out, o * BIAS_ROWS,
-                       min(o * BIAS_ROWS + BIAS_ROWS, geo.c_out), &db[0])
-    if not want_w:
-        return CC_OK
-    if n_batch == 0:
+    if want_w and n_batch == 0:
         memset(&dw[0, 0, 0], 0, dw.shape[0] * dw.shape[1] * dw.shape[2] * sizeof(real_t))
+    if not want_w or n_batch == 0:
+        if want_b:
+            _bias_gradient(&geo, dy0, n_batch, &db[0], threads)
         return CC_OK
     cdef bint gemm = _wgrad_gemm(&geo, sizeof(real_t))
     cdef WgradPlan plan
@@ -915,11 +914,15 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     # only for finite input and padding, or a NaN would reach dW entries that never
     # see the non-finite sample (0 * inf). The input is scanned only when the shape
     # asks for concatenation.
-    _wgrad_plan(&plan, &geo, n_batch, mode, sizeof(real_t), threads, True)
+    _wgrad_plan(&plan, &geo, n_batch, mode, sizeof(real_t), threads, True, want_b)
     if plan.cat > 1 and not (pad_value - pad_value == 0 and _all_finite(
             &x[0, 0, 0] if x.shape[1] * x.shape[2] > 0 else <const real_t*>NULL,
             n_batch * x.shape[1] * x.shape[2])):
-        _wgrad_plan(&plan, &geo, n_batch, mode, sizeof(real_t), threads, False)
+        _wgrad_plan(&plan, &geo, n_batch, mode, sizeof(real_t), threads, False, want_b)
+    # The bias gradient: summed by wgemm from its panels of dy (plan.with_bias), else
+    # by a pass of its own.
+    if want_b and not plan.with_bias:
+        _bias_gradient(&geo, dy0, n_batch, &db[0], threads)
     # Work units: each part's items (wgemm's rectangles, made for the threads a part
     # gets, or wgrad's blocks), parts outermost.
     cdef idx_t n_rect = (plan.pv * plan.pq if gemm
@@ -946,7 +949,7 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     cdef idx_t per_thread = (n_items + threads - 1) // threads
     cdef idx_t first, last, c_first, c_last, part, i0, i1, n_end, n_groups, n1, n2, lb0, lb1
     cdef double* acc
-    cdef size_t acc_len = geo.c_out * geo.n_pairs
+    cdef size_t acc_len = plan.acc_len
     cdef idx_t n_tiles
     if plan.in_place:
         geo.pitch = geo.length
@@ -1044,6 +1047,9 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
         # the parts' sums added in their order: the same bits at any thread count
         for e in range(acc_len):
             dw_acc[e] += dw_acc[part * acc_len + e]
+    if plan.with_bias:
+        for o in range(geo.c_out):
+            db[o] = <real_t>dw_acc[geo.c_out * geo.n_pairs + o]
     if gemm:
         # wgemm's accumulators are dW transposed per group, (n_pairs, o_per_group): a
         # tiled transpose, EPILOGUE_O channels by EPILOGUE_Q pairs, whose rows of the
@@ -1088,6 +1094,16 @@ cdef void _transpose_tile(const double* acc, real_t* dw, idx_t n_pairs, idx_t o_
         q0 = q1
 
 
+cdef void _bias_gradient(const Geometry* geo, const real_t* dy, idx_t n_batch,
+                         real_t* db, int threads) noexcept nogil:
+    """db = dy summed over samples and positions (_bias_rows), a pass of its own."""
+    cdef idx_t o
+    for o in prange((geo.c_out + BIAS_ROWS - 1) // BIAS_ROWS, schedule="dynamic",
+                    num_threads=threads):
+        _bias_rows(geo.kern, dy, n_batch, geo.c_out, geo.l_out, o * BIAS_ROWS,
+                   min(o * BIAS_ROWS + BIAS_ROWS, geo.c_out), db)
+
+
 cdef void _bias_rows(const cc_kernels_t* kern, const real_t* dy, idx_t n_batch,
                      idx_t c_out, idx_t l_out, idx_t o0, idx_t o1,
                      real_t* db) noexcept nogil:
@@ -1114,6 +1130,9 @@ cdef struct WgradPlan:
     # packed length block), a padded row, a median scratch and the edge samples.
     bint blocked
     bint gemm                 # wgemm's items (_wgrad_gemm), else wgrad's
+    bint with_bias            # wgemm sums db too, into the C_out values after each
+                              # part's dW accumulators
+    idx_t acc_len             # accumulators a part: C_out * n_pairs (+ C_out)
     bint in_place             # wgemm on the caller's rows, unpacked (pitch: the length);
                               # a padded layer's edge outputs from edge rows (below)
     bint length_parts         # parts split each sample's length blocks (else: samples)
@@ -1147,7 +1166,8 @@ cdef bint _all_finite(const real_t* x, idx_t n) noexcept nogil:
 
 
 cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int mode,
-                      idx_t itemsize, int threads, bint finite) noexcept nogil:
+                      idx_t itemsize, int threads, bint finite,
+                      bint want_b) noexcept nogil:
     """A sample whose packed channels exceed WHOLE_SAMPLE_BYTES is packed a length block
     at a time; a block is a whole number of W_CHUNK positions, so every dW entry sums
     the same wgrad calls in the same order as with whole-sample packing (bit-identical).
@@ -1165,6 +1185,8 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     cdef idx_t lanes = vector_lanes(geo.kern, itemsize), o_lanes
     cdef size_t cursor = 0
     plan.gemm = _wgrad_gemm(geo, itemsize)
+    plan.with_bias = plan.gemm and want_b
+    plan.acc_len = geo.c_out * geo.n_pairs + (geo.c_out if plan.with_bias else 0)
     # wgemm's panels hold a chunk of a group's dy rows; chunks of W_CHUNK >> s positions
     # (s by the shape only) keep them within PANEL_BYTES and still divide a length
     # block, so every entry sums the same calls in the same order on every route.
@@ -1270,7 +1292,7 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
             and n_batch >= BATCH_PARTS):
         plan.parts = BATCH_PARTS
     _wgemm_parts(geo, itemsize, max(1, threads // plan.parts), &plan.pv, &plan.pq)
-    plan.b_acc = aligned_bytes(plan.parts * geo.c_out * geo.n_pairs * sizeof(double))
+    plan.b_acc = aligned_bytes(plan.parts * plan.acc_len * sizeof(double))
     plan.b_packed = aligned_bytes(n_packed * itemsize)
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_work = aligned_bytes(n_work * sizeof(double))

@@ -28,7 +28,7 @@ cdef extern from "cconv1d/include/cconv1d/cc_registry.h" nogil:
                           Py_ssize_t) noexcept nogil
         void (*wgemm_f32)(const float*, Py_ssize_t, Py_ssize_t, const float*,
                           const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
-                          Py_ssize_t) noexcept nogil
+                          Py_ssize_t, double*) noexcept nogil
         double (*rowsum_f32)(const float*, Py_ssize_t) noexcept nogil
         void (*igemm_f64)(const double*, const Py_ssize_t*, Py_ssize_t, const double*,
                           double*, Py_ssize_t, Py_ssize_t, Py_ssize_t, int,
@@ -40,7 +40,7 @@ cdef extern from "cconv1d/include/cconv1d/cc_registry.h" nogil:
                           Py_ssize_t) noexcept nogil
         void (*wgemm_f64)(const double*, Py_ssize_t, Py_ssize_t, const double*,
                           const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
-                          Py_ssize_t) noexcept nogil
+                          Py_ssize_t, double*) noexcept nogil
         double (*rowsum_f64)(const double*, Py_ssize_t) noexcept nogil
 
 
@@ -89,11 +89,11 @@ cdef inline void wgrad(const cc_kernels_t* kern, const real_t* dy, idx_t ldy, id
 
 cdef inline void wgemm(const cc_kernels_t* kern, const real_t* dyt, idx_t ldt, idx_t n,
                        const real_t* x, const idx_t* offs, idx_t rows, idx_t cols,
-                       double* dwt, idx_t ldw) noexcept nogil:
+                       double* dwt, idx_t ldw, double* db) noexcept nogil:
     if real_t is float:
-        kern.wgemm_f32(dyt, ldt, n, x, offs, rows, cols, dwt, ldw)
+        kern.wgemm_f32(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, db)
     else:
-        kern.wgemm_f64(dyt, ldt, n, x, offs, rows, cols, dwt, ldw)
+        kern.wgemm_f64(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, db)
 
 
 cdef inline idx_t vector_lanes(const cc_kernels_t* kern, idx_t itemsize) noexcept nogil:

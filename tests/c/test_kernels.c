@@ -61,7 +61,7 @@
 
 /* ---- guarded arenas: each array ends right before a PROT_NONE page ---- */
 
-enum { A_X, A_W, A_OFFS, A_BIAS, A_Y, A_COUNT };
+enum { A_X, A_W, A_OFFS, A_BIAS, A_Y, A_DB, A_COUNT };
 #define ARENA_BYTES (4 * 1024 * 1024)
 
 static unsigned char *arena_base[A_COUNT];
@@ -97,7 +97,7 @@ static void *arena_put(int a, size_t bytes) {
 static void arenas_seal(int sealed) {
     int a;
     for (a = 0; a < A_COUNT; ++a) {
-        if (a == A_Y || arena_used[a] == 0) continue;
+        if (a == A_Y || a == A_DB || arena_used[a] == 0) continue;
         if (mprotect(arena_base[a] + ARENA_BYTES - arena_used[a], arena_used[a],
                      sealed ? PROT_READ : PROT_READ | PROT_WRITE) != 0) {
             perror("mprotect");
@@ -428,9 +428,10 @@ static int test_wgrad(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
 
 /* The panel is n x ldt with ldt = cols rounded up to the path's lanes; its columns past
  * cols are NaN: they may be read, but a lane of theirs stored or mixed into another
- * makes a result NaN. */
+ * makes a result NaN. With with_b, db (cols values ending at a guard page) gets the
+ * panel's column sums added. */
 static int test_wgemm(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
-                      ptrdiff_t cols, ptrdiff_t n, int kind, int pattern) {
+                      ptrdiff_t cols, ptrdiff_t n, int kind, int pattern, int with_b) {
     const ptrdiff_t lanes = t->f64 ? d->vlen_f32 / 2 : d->vlen_f32;
     const ptrdiff_t ldt = (cols + lanes - 1) / lanes * lanes;
     const ptrdiff_t ldw = cols + rng_below(3);
@@ -440,12 +441,14 @@ static int test_wgemm(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
     void *x = arena_put(A_X, (size_t)x_len * t->size);
     void *dyt = arena_put(A_W, (size_t)(n * ldt) * t->size);
     double *dwt = arena_put(A_Y, (size_t)dwt_len * sizeof(double));
+    double *db = with_b ? arena_put(A_DB, (size_t)cols * sizeof(double)) : NULL;
     double *want = malloc((size_t)(rows * cols) * sizeof(double));
     double *tol = malloc((size_t)(rows * cols) * sizeof(double));
+    double db_want[64], db_tol[64];
     ptrdiff_t r, o, j;
     int ok = 1;
-    set_case("%s wgemm %s rows=%td cols=%td ldt=%td n=%td %s offs=%d ldw=%td", d->name,
-             t->name, rows, cols, ldt, n, KIND_NAMES[kind], pattern, ldw);
+    set_case("%s wgemm %s rows=%td cols=%td ldt=%td n=%td %s offs=%d ldw=%td db=%d", d->name,
+             t->name, rows, cols, ldt, n, KIND_NAMES[kind], pattern, ldw, with_b);
     fill_input(x, t, x_len, offs, rows, n, kind);
     for (j = 0; j < n * ldt; ++j) put(dyt, t, j, j % ldt < cols ? value(kind) : NAN);
     for (j = 0; j < dwt_len; ++j) dwt[j] = j % ldw < cols ? value(kind) : SENTINEL;
@@ -460,10 +463,25 @@ static int test_wgemm(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
             want[r * cols + o] = s;
             tol[r * cols + o] = bound(kind, t, n + 1, a);
         }
+    for (o = 0; with_b && o < cols; ++o) {
+        double s, a;
+        db[o] = value(kind);
+        s = db[o];
+        a = fabs(s);
+        for (j = 0; j < n; ++j) {
+            s += get(dyt, t, j * ldt + o);
+            a += fabs(get(dyt, t, j * ldt + o));
+        }
+        db_want[o] = s;
+        db_tol[o] = bound(kind, t, n + 1, a);
+    }
     arenas_seal(1);
-    if (t->f64) d->wgemm_f64(dyt, ldt, n, x, offs, rows, cols, dwt, ldw);
-    else d->wgemm_f32(dyt, ldt, n, x, offs, rows, cols, dwt, ldw);
+    if (t->f64) d->wgemm_f64(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, db);
+    else d->wgemm_f32(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, db);
     arenas_seal(0);
+    for (o = 0; with_b && o < cols; ++o)
+        if (!close_enough(db[o], db_want[o], db_tol[o]))
+            ok = report("db", 0, o, db[o], db_want[o], db_tol[o]);
     for (r = 0; r < rows; ++r)
         for (o = 0; o < ldw && r * ldw + o < dwt_len; ++o) {
             double got = dwt[r * ldw + o];
@@ -615,7 +633,9 @@ static void run_path(const cc_kernels_t *d) {
             for (rows = 1; rows <= d->mr; ++rows)
                 for (cols = 1; cols <= nr; ++cols)
                     for (i = 0; i < COUNT(WGEMM_N); ++i)
-                        tally(test_wgemm(d, t, rows, cols, WGEMM_N[i], kind, pattern++ % 3));
+                        for (b = 0; b < 2; ++b)
+                            tally(test_wgemm(d, t, rows, cols, WGEMM_N[i], kind,
+                                             pattern++ % 3, b));
         line(d, "wgemm", t, p0, f0);
         p0 = n_passed; f0 = n_failed;
         for (kind = 0; kind < 2; ++kind)

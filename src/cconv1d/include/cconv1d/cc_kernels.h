@@ -47,7 +47,7 @@
 #define CC_WGEMM_PARAMS                                                                   \
     const CC_T *CC_RESTRICT dyt, ptrdiff_t ldt, ptrdiff_t n, const CC_T *CC_RESTRICT x,   \
         const ptrdiff_t *offs, ptrdiff_t rows, ptrdiff_t cols, double *CC_RESTRICT dwt,   \
-        ptrdiff_t ldw
+        ptrdiff_t ldw, double *CC_RESTRICT db
 
 /* The body of an igemm made of whole tiles: `cols` may exceed CC_NR (one call walks a
  * whole column block, so short reductions do not pay a call per tile); TILE(x, offs,
@@ -115,27 +115,50 @@
  * FMA roof on Sapphire Rapids, this one at 77-90 %). Each entry sums its n products
  * in CC_T in ascending j and is added to dwt in double once: callers keep
  * n <= CC_WBLOCK. Missing pairs (r >= rows) alias pair 0: computed, never stored.
- * Expands inside a function with the parameters CC_WGEMM_PARAMS and a constant nv,
- * with the including file's CC_V, CC_VLEN, CC_LOADU, CC_ZERO, CC_SET1, CC_FMA (a*b+c)
- * and CC_WG_ADD(p, v, m): p[i] += lane i of v for i < m <= CC_VLEN, in double. */
+ * With db (NULL: none), also db[o] += sum_{j<n} dyt[j*ldt + o] for o < cols: the bias
+ * gradient from the panel the tile loads anyway (a pass of its own read dy from memory
+ * again: 4-5 % of dense layers' gradients), summed in CC_T over CC_WGEMM_BBLOCK
+ * positions (an FMA by one: exactly an add), each block added in double.
+ * Expands inside a function with the parameters CC_WGEMM_PARAMS and constants nv and
+ * wb (db is not NULL), with the including file's CC_V, CC_VLEN, CC_LOADU, CC_ZERO,
+ * CC_SET1, CC_FMA (a*b+c) and CC_WG_ADD(p, v, m): p[i] += lane i of v for
+ * i < m <= CC_VLEN, in double. */
+#define CC_WGEMM_BBLOCK 64
 #define CC_WGEMM_BODY                                                                     \
-    CC_V acc[CC_MR][3];                                                                   \
+    CC_V acc[CC_MR][3], bsum[3];                                                          \
     const CC_T *xr[CC_MR];                                                                \
     const CC_T *d = dyt;                                                                  \
-    ptrdiff_t r, v, j;                                                                    \
+    ptrdiff_t r, v, j, jb;                                                                \
     CC_UNROLL for (r = 0; r < CC_MR; ++r) {                                               \
         xr[r] = x + offs[r < rows ? r : 0];                                               \
         CC_UNROLL for (v = 0; v < 3; ++v) acc[r][v] = CC_ZERO();                          \
     }                                                                                     \
-    for (j = 0; j < n; ++j, d += ldt) {                                                   \
-        const CC_V d0 = CC_LOADU(d);                                                      \
-        const CC_V d1 = nv > 1 ? CC_LOADU(d + CC_VLEN) : d0;                              \
-        const CC_V d2 = nv > 2 ? CC_LOADU(d + 2 * CC_VLEN) : d0;                          \
-        CC_UNROLL for (r = 0; r < CC_MR; ++r) {                                           \
-            const CC_V b = CC_SET1(xr[r][j]);                                             \
-            acc[r][0] = CC_FMA(b, d0, acc[r][0]);                                         \
-            if (nv > 1) acc[r][1] = CC_FMA(b, d1, acc[r][1]);                             \
-            if (nv > 2) acc[r][2] = CC_FMA(b, d2, acc[r][2]);                             \
+    CC_UNROLL for (v = 0; v < 3; ++v) bsum[v] = CC_ZERO();                                \
+    for (jb = 0; jb < n; jb = j) {                                                        \
+        const ptrdiff_t je = wb && n - jb > CC_WGEMM_BBLOCK ? jb + CC_WGEMM_BBLOCK : n;   \
+        for (j = jb; j < je; ++j, d += ldt) {                                             \
+            const CC_V d0 = CC_LOADU(d);                                                  \
+            const CC_V d1 = nv > 1 ? CC_LOADU(d + CC_VLEN) : d0;                          \
+            const CC_V d2 = nv > 2 ? CC_LOADU(d + 2 * CC_VLEN) : d0;                      \
+            if (wb) {                                                                     \
+                const CC_V one = CC_SET1((CC_T)1);                                        \
+                bsum[0] = CC_FMA(one, d0, bsum[0]);                                       \
+                if (nv > 1) bsum[1] = CC_FMA(one, d1, bsum[1]);                           \
+                if (nv > 2) bsum[2] = CC_FMA(one, d2, bsum[2]);                           \
+            }                                                                             \
+            CC_UNROLL for (r = 0; r < CC_MR; ++r) {                                       \
+                const CC_V b = CC_SET1(xr[r][j]);                                         \
+                acc[r][0] = CC_FMA(b, d0, acc[r][0]);                                     \
+                if (nv > 1) acc[r][1] = CC_FMA(b, d1, acc[r][1]);                         \
+                if (nv > 2) acc[r][2] = CC_FMA(b, d2, acc[r][2]);                         \
+            }                                                                             \
+        }                                                                                 \
+        if (wb) {                                                                         \
+            CC_UNROLL for (v = 0; v < nv; ++v) {                                          \
+                const ptrdiff_t m = cols - v * CC_VLEN;                                   \
+                if (m > 0) CC_WG_ADD(db + v * CC_VLEN, bsum[v], m < CC_VLEN ? m : CC_VLEN); \
+                bsum[v] = CC_ZERO();                                                      \
+            }                                                                             \
         }                                                                                 \
     }                                                                                     \
     CC_UNROLL for (r = 0; r < CC_MR; ++r) {                                               \
@@ -147,15 +170,22 @@
         }                                                                                 \
     }
 
-/* The wgemm kernel from its tile TILE(CC_WGEMM_PARAMS..., nv): the panel's width in
- * vectors, as a constant, so each instantiation keeps only its own accumulators. */
-#define CC_WGEMM_DISPATCH(TILE)                                                           \
+/* The wgemm kernel from its tile TILE(CC_WGEMM_PARAMS..., nv, wb): the panel's width
+ * in vectors and whether it sums db, as constants, so each instantiation keeps only
+ * its own accumulators. */
+#define CC_WGEMM_DISPATCH_NV(TILE, WB)                                                    \
     if (ldt > 2 * CC_VLEN)                                                                \
-        TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, 3);                              \
+        TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, db, 3, WB);                      \
     else if (ldt > CC_VLEN)                                                               \
-        TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, 2);                              \
+        TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, db, 2, WB);                      \
     else                                                                                  \
-        TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, 1);
+        TILE(dyt, ldt, n, x, offs, rows, cols, dwt, ldw, db, 1, WB);
+#define CC_WGEMM_DISPATCH(TILE)                                                           \
+    if (db != NULL) {                                                                     \
+        CC_WGEMM_DISPATCH_NV(TILE, 1)                                                     \
+    } else {                                                                              \
+        CC_WGEMM_DISPATCH_NV(TILE, 0)                                                     \
+    }
 
 /* CC_WG_ADD for paths without masked stores (AVX2, NEON): a whole vector by the
  * including file's CC_WG_ADD_FULL(p, v), a partial one (m < CC_VLEN lanes) through a

@@ -250,7 +250,7 @@ static CC_TARGET_AVX2 void CC_FN(cc_wgrad, avx2)(CC_WGRAD_PARAMS) {
 #endif
 #define CC_WG_ADD CC_WG_ADD_SPLIT
 static CC_TARGET_AVX2 CC_ALWAYS_INLINE void CC_FN(cc_wgemm_tile, avx2)(
-        CC_WGEMM_PARAMS, const int nv) {
+        CC_WGEMM_PARAMS, const int nv, const int wb) {
     CC_WGEMM_BODY
 }
 

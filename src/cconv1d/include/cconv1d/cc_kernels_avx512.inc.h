@@ -328,7 +328,7 @@ static CC_TARGET_AVX512 void CC_FN(cc_wgrad, avx512)(CC_WGRAD_PARAMS) {
     } while (0)
 #endif
 static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_wgemm_tile, avx512)(
-        CC_WGEMM_PARAMS, const int nv) {
+        CC_WGEMM_PARAMS, const int nv, const int wb) {
     CC_WGEMM_BODY
 }
 

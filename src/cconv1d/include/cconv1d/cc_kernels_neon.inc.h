@@ -242,7 +242,8 @@ static void CC_FN(cc_wgrad, neon)(CC_WGRAD_PARAMS) {
      vst1q_f64((p) + 2, vaddq_f64(vld1q_f64((p) + 2), vcvt_high_f64_f32(v))))
 #endif
 #define CC_WG_ADD CC_WG_ADD_SPLIT
-static CC_ALWAYS_INLINE void CC_FN(cc_wgemm_tile, neon)(CC_WGEMM_PARAMS, const int nv) {
+static CC_ALWAYS_INLINE void CC_FN(cc_wgemm_tile, neon)(CC_WGEMM_PARAMS, const int nv,
+                                                       const int wb) {
     CC_WGEMM_BODY
 }
 

@@ -118,7 +118,8 @@ static void CC_FN(cc_wgrad, scalar)(CC_WGRAD_PARAMS) {
 /* dwt[r*ldw + o] += sum_{j<n} x[offs[r] + j] * dyt[j*ldt + o] for pairs r < rows <= CC_MR
  * and output channels o < cols <= ldt <= CC_NR: the weight gradient of dense layers,
  * from dy transposed (the vector paths' tile and its reasoning: CC_WGEMM_BODY in
- * cc_kernels.h). Each entry sums in CC_T, j ascending, then once into dwt in double. */
+ * cc_kernels.h). Each entry sums in CC_T, j ascending, then once into dwt in double;
+ * db (not NULL) += the panel's columns, in double. */
 static void CC_FN(cc_wgemm, scalar)(CC_WGEMM_PARAMS) {
     CC_T acc[CC_MR * CC_NR];
     ptrdiff_t r, o, j;
@@ -133,6 +134,9 @@ static void CC_FN(cc_wgemm, scalar)(CC_WGEMM_PARAMS) {
     }
     for (r = 0; r < rows; ++r)
         for (o = 0; o < cols; ++o) dwt[r * ldw + o] += (double)acc[r * ldt + o];
+    if (db != NULL)
+        for (j = 0; j < n; ++j)
+            for (o = 0; o < cols; ++o) db[o] += (double)dyt[j * ldt + o];
 }
 
 /* sum_j x[j] in double: four running sums the CPU can overlap. */

@@ -48,7 +48,7 @@
     typedef void (*cc_wgemm_##SFX##_fn)(const T *dyt, ptrdiff_t ldt, ptrdiff_t n,        \
                                         const T *x, const ptrdiff_t *offs,               \
                                         ptrdiff_t rows, ptrdiff_t cols, double *dwt,     \
-                                        ptrdiff_t ldw);                                  \
+                                        ptrdiff_t ldw, double *db);                      \
     typedef double (*cc_rowsum_##SFX##_fn)(const T *x, ptrdiff_t n);
 CC_KERNEL_TYPES(float, f32)
 CC_KERNEL_TYPES(double, f64)
