@@ -66,7 +66,9 @@ cdef enum:
     BATCH_PARTS = 2       # a batch's samples (or groups of them) in this many parts,
     BATCH_ACC_BYTES = 1 << 20  # each with its own accumulators while one fits this
     WGEMM_CAT_L = 64      # wgemm concatenates samples of fewer outputs than this
-    E_CAP = 64            # wgemm in place: outputs next to the padding summed per call
+    E_CAP = 64            # read in place: outputs next to the padding summed per call,
+    IN_PLACE_MIN = 65536  # and only calls of this many input samples when padded (a
+                          # 4 -> 8 channel layer of 128 samples: 0.9x, the call's cost)
     EPILOGUE_O = 16       # wgemm's dW transposed in tiles of 16 channels x 64 pairs
     EPILOGUE_Q = 64
 
@@ -1217,18 +1219,19 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
                 > WHOLE_SAMPLE_BYTES:
             plan.cat = 1
     n_work = geo.length if mode == CC_PAD_MEDIAN else 1
-    # wgemm reads its input a sample at a time, never past a row's end: an unstrided
-    # layer's rows are read where they are, not packed (pointwise layers: the copy was
-    # 6 % of their weight gradient; 'same'-padded 32-64 channel layers 8-16 %). Outputs
-    # whose windows reach into the padding (the first ``left`` and the last ``right``)
-    # are summed from padded copies of the rows' two ends (_wgrad_in_place). The
-    # length blocks only share a long sample between threads (parts, below). Short
-    # samples still concatenate: one call then sums up to W_CHUNK positions instead of
-    # one sample's.
+    # wgemm and wgrad read their input a sample at a time, never past a row's end: an
+    # unstrided layer's rows are read where they are, not packed (pointwise layers: the
+    # copy was 6 % of their weight gradient; 'same'-padded 32-64 channel layers 8-16 %,
+    # depthwise and grouped ones 5-10 %). Outputs whose windows reach into the padding
+    # (the first ``left`` and the last ``right``) are gathered apart
+    # (_wgrad_in_place). The length blocks only share a long sample between threads
+    # (parts, below). Short samples still concatenate: one call then sums up to W_CHUNK
+    # positions instead of one sample's.
     interior = geo.l_out - geo.left - geo.right
     ends = geo.left + geo.right
-    plan.in_place = (plan.gemm and plan.cat == 1 and geo.stride == 1 and geo.length > 0
-                     and interior > 0 and ends <= W_CHUNK)
+    plan.in_place = (plan.cat == 1 and geo.stride == 1 and geo.length > 0 and interior > 0
+                     and ends <= W_CHUNK
+                     and (ends == 0 or <double>n_batch * rows * geo.length >= IN_PLACE_MIN))
     plan.e_pitch = plan.e_cap = 0
     if plan.in_place:
         plan.blocked = False
@@ -1362,6 +1365,31 @@ cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t
         _wgrad_items(&block, plan, dy_n + j0, packed, offs, dw, first, last, dy_rows)
 
 
+cdef inline void _padded_run(real_t* d, const real_t* xc, const real_t* ec, idx_t p0,
+                             idx_t count, idx_t left, idx_t length, bint constant,
+                             real_t value) noexcept nogil:
+    """d[i] = padded position p0 + i of one row (i < count): ``xc[p]`` inside the
+    sample, else the padding, ``value`` or ``ec`` (the row's left then right padding
+    samples). Three runs of plain loops: the gather of a depthwise layer's 128 x 9
+    rows, position by position with the test in the loop, cost it a quarter of what
+    reading in place saved."""
+    cdef idx_t i, a, b
+    a = min(max(left - p0, 0), count)              # [0, a): left padding
+    b = min(max(left + length - p0, a), count)     # [a, b): the sample; [b, count): right
+    if constant:
+        for i in range(a):
+            d[i] = value
+        for i in range(b, count):
+            d[i] = value
+    else:
+        for i in range(a):
+            d[i] = ec[p0 + i]
+        for i in range(b, count):
+            d[i] = ec[p0 + i - length]
+    for i in range(a, b):
+        d[i] = xc[p0 + i]
+
+
 cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real_t* x0,
                           const real_t* dy0, idx_t n0, idx_t n_end, idx_t lb0, idx_t lb1,
                           real_t* cols, real_t* dy_e, real_t* row, real_t* edges,
@@ -1369,8 +1397,8 @@ cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real
                           double* dw, idx_t first, idx_t last, idx_t c_first,
                           idx_t c_last, idx_t o_first, idx_t o_last, int mode,
                           real_t value, real_t* panels) noexcept nogil:
-    """Samples [n0, n_end)' share of dW items [first, last) (wgemm, stride 1), their
-    rows read where they are: the outputs [left, l_out - right), whose windows lie
+    """Samples [n0, n_end)' share of dW items [first, last) (stride 1), their rows
+    read where they are: the outputs [left, l_out - right), whose windows lie
     inside the sample, over length blocks [lb0, lb1) straight from the sample's rows.
 
     With the first block, the first ``left`` and the last ``right`` outputs, whose
@@ -1383,8 +1411,9 @@ cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real
     of an L = 150 layer's products. The batches depend on the shape only, so every
     entry is summed in one order at any thread count."""
     cdef Geometry sub = geo[0], ends = geo[0]
-    cdef idx_t lo = geo.left, right = geo.right, hi = geo.l_out - geo.right
-    cdef idx_t lb, j0, n, o, c, k, j, p, fill = 0, per = geo.left + geo.right
+    cdef idx_t lo = geo.left, left = geo.left, right = geo.right
+    cdef idx_t hi = geo.l_out - geo.right
+    cdef idx_t lb, j0, n, o, c, k, j, fill = 0, per = lo + right
     cdef idx_t length = geo.length, k_size = geo.k_size, pads = geo.left + geo.right
     cdef bint constant = mode == CC_PAD_CONSTANT
     cdef const real_t* x_n
@@ -1407,18 +1436,13 @@ cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real
         if not constant:
             pad_edges(x_n, edges, row, geo, mode, value, work, c_first, c_last, NULL)
         for c in range(c_first, c_last):
-            xc = x_n + c * length - lo       # xc[p]: padded position p inside the sample
+            xc = x_n + c * length - left     # xc[p]: padded position p inside the sample
             ec = edges + c * pads
             for k in range(k_size):
                 d = cols + (c * k_size + k) * plan.e_pitch + fill
-                for j in range(per):
-                    p = (j if j < lo else hi + j - lo) + k * geo.dilation
-                    if lo <= p < lo + length:
-                        d[j] = xc[p]
-                    elif constant:
-                        d[j] = value
-                    else:
-                        d[j] = ec[p] if p < lo else ec[p - length]
+                _padded_run(d, xc, ec, k * geo.dilation, lo, left, length, constant, value)
+                _padded_run(d + lo, xc, ec, hi + k * geo.dilation, right, left, length,
+                            constant, value)
         for o in range(o_first, o_last):
             d = dy_e + o * plan.e_pitch + fill
             for j in range(lo):
