@@ -595,9 +595,10 @@ def test_wide_layer_weight_gradient_keeps_nonfinite_where_it_belongs(dtype, bad)
     _same_nonfinite(ours, ref, dtype)
 
 
-# Unstrided layers read their samples where they are; the outputs next to the padding
-# are gathered as columns (xp[c, j + k*d] per pair), several samples' a call. Calls
-# of fewer than 65536 input samples are packed instead: the lengths below reach it.
+# Unstrided wgemm layers read their samples where they are; the outputs next to the
+# padding are gathered as columns (xp[c, j + k*d] per pair), several samples' a call.
+# Calls of fewer than 65536 input samples are packed instead: the lengths below reach
+# it.
 # (n, c_in, k, dilation, (left, right), mode)
 IN_PLACE_CASES = [
     (20, 6, 9, 1, (4, 4), "reflect"),      # 8 gathered outputs a sample: 3 calls
@@ -624,11 +625,11 @@ def _weight_grad_reference(x, g, k, dilation, left, right, mode, groups, value):
 @pytest.mark.parametrize("kind", ["wgemm", "wgrad", "depthwise"])
 @pytest.mark.parametrize("case", IN_PLACE_CASES, ids=lambda c: f"{c[5]}{c[4]}")
 def test_padded_layer_weight_gradient_read_in_place(case, kind, dtype):
-    """dW of padded, unstrided layers, with enough output channels for wgemm, with few
-    (wgrad), and depthwise (wgrad, a group per channel, two outputs each): against the
-    equation in float64 on numpy's (or PyWavelets') padding, with a non-finite sample
-    at a row's start (inside the gathered columns) in one variant, and bit for bit the
-    same at 1, 2, 3 and 5 threads."""
+    """dW of padded, unstrided layers, with enough output channels for wgemm (read in
+    place), with few (wgrad), and depthwise (wgrad, a group per channel, two outputs
+    each; both packed): against the equation in float64 on numpy's (or PyWavelets')
+    padding, with a non-finite sample at a row's start (inside the gathered columns on
+    wgemm) in one variant, and bit for bit the same at 1, 2, 3 and 5 threads."""
     n, c_in, k, dilation, (left, right), mode = case
     groups = c_in if kind == "depthwise" else 1
     c_out = {"wgemm": 2 * _lanes(dtype) + 1, "wgrad": 5, "depthwise": 2 * c_in}[kind]

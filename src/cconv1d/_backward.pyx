@@ -1219,18 +1219,20 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
                 > WHOLE_SAMPLE_BYTES:
             plan.cat = 1
     n_work = geo.length if mode == CC_PAD_MEDIAN else 1
-    # wgemm and wgrad read their input a sample at a time, never past a row's end: an
-    # unstrided layer's rows are read where they are, not packed (pointwise layers: the
-    # copy was 6 % of their weight gradient; 'same'-padded 32-64 channel layers 8-16 %,
-    # depthwise and grouped ones 5-10 %). Outputs whose windows reach into the padding
-    # (the first ``left`` and the last ``right``) are gathered apart
-    # (_wgrad_in_place). The length blocks only share a long sample between threads
-    # (parts, below). Short samples still concatenate: one call then sums up to W_CHUNK
-    # positions instead of one sample's.
+    # wgemm reads its input a sample at a time, never past a row's end: an unstrided
+    # layer's rows are read where they are, not packed (pointwise layers: the copy was
+    # 6 % of their weight gradient; 'same'-padded 32-64 channel layers 8-16 %). Outputs
+    # whose windows reach into the padding (the first ``left`` and the last ``right``)
+    # are gathered apart (_wgrad_in_place). The length blocks only share a long sample
+    # between threads (parts, below). Short samples still concatenate: one call then
+    # sums up to W_CHUNK positions instead of one sample's. wgrad (whose loads are
+    # masked at a row's end too) keeps the packed copy: in place, its six shifted
+    # streams of a row read from memory ran a grouped layer's gradients 1.1x slower
+    # after other work had left the caches (faster only while they were warm).
     interior = geo.l_out - geo.left - geo.right
     ends = geo.left + geo.right
-    plan.in_place = (plan.cat == 1 and geo.stride == 1 and geo.length > 0 and interior > 0
-                     and ends <= W_CHUNK
+    plan.in_place = (plan.gemm and plan.cat == 1 and geo.stride == 1 and geo.length > 0
+                     and interior > 0 and ends <= W_CHUNK
                      and (ends == 0 or <double>n_batch * rows * geo.length >= IN_PLACE_MIN))
     plan.e_pitch = plan.e_cap = 0
     if plan.in_place:
@@ -1397,8 +1399,8 @@ cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real
                           double* dw, idx_t first, idx_t last, idx_t c_first,
                           idx_t c_last, idx_t o_first, idx_t o_last, int mode,
                           real_t value, real_t* panels) noexcept nogil:
-    """Samples [n0, n_end)' share of dW items [first, last) (stride 1), their rows
-    read where they are: the outputs [left, l_out - right), whose windows lie
+    """Samples [n0, n_end)' share of dW items [first, last) (wgemm, stride 1), their
+    rows read where they are: the outputs [left, l_out - right), whose windows lie
     inside the sample, over length blocks [lb0, lb1) straight from the sample's rows.
 
     With the first block, the first ``left`` and the last ``right`` outputs, whose
