@@ -1136,10 +1136,10 @@ cdef struct WgradPlan:
                               # part's dW accumulators
     idx_t acc_len             # accumulators a part: C_out * n_pairs (+ C_out)
     bint in_place             # wgemm on the caller's rows, unpacked (pitch: the length);
-                              # a padded layer's edge outputs from edge rows (below)
+                              # a padded layer's outputs next to the padding gathered
     bint length_parts         # parts split each sample's length blocks (else: samples)
-    idx_t e_pitch             # in_place: row pitch of the end blocks' rows and their dy
-    idx_t e_cap               #   (0: no padding), and their positions per call
+    idx_t e_pitch             # in_place: row pitch of the gathered columns and their dy
+    idx_t e_cap               #   (0: no padding), and columns per call
     idx_t pv, pq              # wgemm: its split into rectangles (_wgemm_parts)
     idx_t parts               # length-block parts (blocked) or batch parts (else),
                               # each with its own accumulators
@@ -1367,14 +1367,13 @@ cdef void _wgrad_blocks(const Geometry* geo, const WgradPlan* plan, const real_t
         _wgrad_items(&block, plan, dy_n + j0, packed, offs, dw, first, last, dy_rows)
 
 
-cdef inline void _padded_run(real_t* d, const real_t* xc, const real_t* ec, idx_t p0,
+cdef inline void _padded_run(real_t* d, const real_t* xr, const real_t* ec, idx_t p0,
                              idx_t count, idx_t left, idx_t length, bint constant,
                              real_t value) noexcept nogil:
-    """d[i] = padded position p0 + i of one row (i < count): ``xc[p]`` inside the
-    sample, else the padding, ``value`` or ``ec`` (the row's left then right padding
-    samples). Three runs of plain loops: the gather of a depthwise layer's 128 x 9
-    rows, position by position with the test in the loop, cost it a quarter of what
-    reading in place saved."""
+    """d[i] = padded position p0 + i of one row (i < count): ``xr[p0 + i - left]``
+    inside the sample ``xr``, else the padding, ``value`` or ``ec`` (the row's left
+    then right padding samples): three runs of plain loops the compiler vectorises,
+    not a test per position."""
     cdef idx_t i, a, b
     a = min(max(left - p0, 0), count)              # [0, a): left padding
     b = min(max(left + length - p0, a), count)     # [a, b): the sample; [b, count): right
@@ -1389,7 +1388,7 @@ cdef inline void _padded_run(real_t* d, const real_t* xc, const real_t* ec, idx_
         for i in range(b, count):
             d[i] = ec[p0 + i - length]
     for i in range(a, b):
-        d[i] = xc[p0 + i]
+        d[i] = xr[p0 + i - left]
 
 
 cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real_t* x0,
@@ -1413,13 +1412,11 @@ cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real
     of an L = 150 layer's products. The batches depend on the shape only, so every
     entry is summed in one order at any thread count."""
     cdef Geometry sub = geo[0], ends = geo[0]
-    cdef idx_t lo = geo.left, left = geo.left, right = geo.right
-    cdef idx_t hi = geo.l_out - geo.right
-    cdef idx_t lb, j0, n, o, c, k, j, fill = 0, per = lo + right
-    cdef idx_t length = geo.length, k_size = geo.k_size, pads = geo.left + geo.right
+    cdef idx_t left = geo.left, right = geo.right, hi = geo.l_out - geo.right
+    cdef idx_t lb, j0, n, o, c, k, j, fill = 0, per = left + right
+    cdef idx_t length = geo.length, k_size = geo.k_size
     cdef bint constant = mode == CC_PAD_CONSTANT
     cdef const real_t* x_n
-    cdef const real_t* xc
     cdef const real_t* ec
     cdef const real_t* dy_n
     cdef real_t* d
@@ -1430,27 +1427,27 @@ cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real
         dy_n = dy0 + n * geo.c_out * geo.ldy
         for lb in range(lb0, lb1):
             j0 = lb * plan.block_len
-            sub.l_out = min(plan.block_len, hi - lo - j0)
-            _wgrad_items(&sub, plan, dy_n + lo + j0, x_n + j0, offs, dw, first, last,
+            sub.l_out = min(plan.block_len, hi - left - j0)
+            _wgrad_items(&sub, plan, dy_n + left + j0, x_n + j0, offs, dw, first, last,
                          panels)
         if lb0 > 0 or per == 0:
             continue
         if not constant:
             pad_edges(x_n, edges, row, geo, mode, value, work, c_first, c_last, NULL)
         for c in range(c_first, c_last):
-            xc = x_n + c * length - left     # xc[p]: padded position p inside the sample
-            ec = edges + c * pads
+            ec = edges + c * per
             for k in range(k_size):
                 d = cols + (c * k_size + k) * plan.e_pitch + fill
-                _padded_run(d, xc, ec, k * geo.dilation, lo, left, length, constant, value)
-                _padded_run(d + lo, xc, ec, hi + k * geo.dilation, right, left, length,
+                _padded_run(d, x_n + c * length, ec, k * geo.dilation, left, left, length,
                             constant, value)
+                _padded_run(d + left, x_n + c * length, ec, hi + k * geo.dilation, right,
+                            left, length, constant, value)
         for o in range(o_first, o_last):
             d = dy_e + o * plan.e_pitch + fill
-            for j in range(lo):
+            for j in range(left):
                 d[j] = dy_n[o * geo.ldy + j]
             for j in range(right):
-                d[lo + j] = dy_n[o * geo.ldy + hi + j]
+                d[left + j] = dy_n[o * geo.ldy + hi + j]
         fill += per
         if fill + per > plan.e_cap:
             ends.l_out = fill
