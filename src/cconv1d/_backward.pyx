@@ -173,18 +173,31 @@ cdef void _interleave_samples(const GradGeometry* geo, const real_t* phases,
     pitch phase_len): sample ``s*u + r`` is phase row (left + r) % s at (left + r) // s
     + u, so the loops store contiguously."""
     cdef idx_t s = geo.stride, n = geo.length, u, r, n_whole = geo.length // geo.stride
-    cdef const real_t* a
-    cdef const real_t* b
     cdef const real_t* p
-    if s == 2:
-        # the common stride as a counted loop the compiler vectorises
-        a = phases + (geo.left % 2) * geo.phase_len + geo.left // 2
-        b = phases + ((geo.left + 1) % 2) * geo.phase_len + (geo.left + 1) // 2
-        for u in range(n_whole):
-            dx[2 * u] = a[u]
-            dx[2 * u + 1] = b[u]
-        if n % 2:
-            dx[n - 1] = a[n_whole]
+    cdef const real_t* ph[4]
+    if 2 <= s <= 4:
+        # the common strides as counted loops with a constant stride, which the compiler
+        # vectorises (interleaving shuffles); the loop below, one phase at a time with
+        # strided stores, was a sixth of a stride-4 upsampler's time
+        for r in range(s):
+            ph[r] = phases + ((geo.left + r) % s) * geo.phase_len + (geo.left + r) // s
+        if s == 2:
+            for u in range(n_whole):
+                dx[2 * u] = ph[0][u]
+                dx[2 * u + 1] = ph[1][u]
+        elif s == 3:
+            for u in range(n_whole):
+                dx[3 * u] = ph[0][u]
+                dx[3 * u + 1] = ph[1][u]
+                dx[3 * u + 2] = ph[2][u]
+        else:
+            for u in range(n_whole):
+                dx[4 * u] = ph[0][u]
+                dx[4 * u + 1] = ph[1][u]
+                dx[4 * u + 2] = ph[2][u]
+                dx[4 * u + 3] = ph[3][u]
+        for r in range(n - n_whole * s):
+            dx[n_whole * s + r] = ph[r][n_whole]
         return
     for r in range(min(s, n)):
         p = phases + ((geo.left + r) % s) * geo.phase_len + (geo.left + r) // s
