@@ -515,17 +515,20 @@ def test_wide_layer_weight_gradient_of_long_samples(dtype):
     np.testing.assert_allclose(ours, ref, rtol=0, atol=tol)
 
 
-def _assert_weight_gradient_thread_invariant(g, x, w, kw):
-    """dW bit for bit the same at 1, 2, 3 and 5 threads."""
+def _assert_weight_gradient_thread_invariant(g, x, w, kw, needs=("weight",)):
+    """The gradients ``needs`` bit for bit the same at 1, 2, 3 and 5 threads; returns
+    the call's result at one thread."""
     results = []
     try:
         for threads in (1, 2, 3, 5):
             cc.set_num_threads(threads)
-            results.append(cc.conv1d_backward(g, x, w, needs=("weight",), **kw).weight)
+            results.append(cc.conv1d_backward(g, x, w, needs=needs, **kw))
     finally:
         cc.set_num_threads(None)
     for r in results[1:]:
-        np.testing.assert_array_equal(r, results[0])
+        for name in needs:
+            np.testing.assert_array_equal(getattr(r, name), getattr(results[0], name))
+    return results[0]
 
 
 @pytest.mark.parametrize("wide", [True, False], ids=["wgemm", "wgrad"])
@@ -738,27 +741,18 @@ def test_wgemm_bias_gradient_matches_a_float64_sum(dtype, case):
     w = rng.standard_normal((c_out, c_in, k)).astype(dtype)
     kw = dict(stride=stride, padding=padding)
     g = (rng.standard_normal(cc.conv1d(x, w, **kw).shape) + 3.0).astype(dtype)
-    results = []
-    try:
-        for threads in (1, 2, 3, 5):
-            cc.set_num_threads(threads)
-            results.append(cc.conv1d_backward(g, x, w, needs=("weight", "bias"), **kw))
-    finally:
-        cc.set_num_threads(None)
+    ours = _assert_weight_gradient_thread_invariant(g, x, w, kw, ("weight", "bias"))
     # float32: the result's own rounding; float64: up to 1.4e5 terms' roundings
-    np.testing.assert_allclose(results[0].bias, g.astype(np.float64).sum(axis=(0, 2)),
+    np.testing.assert_allclose(ours.bias, g.astype(np.float64).sum(axis=(0, 2)),
                                rtol=4 * np.finfo(np.float32).eps if dtype == np.float32
                                else 1e-13)
     left, right = explicit_padding(padding, length, k, stride, 1)
     ref_w = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
                                g.astype(np.float64), stride=stride,
                                padding=(left, right))[2]
-    np.testing.assert_allclose(results[0].weight, ref_w, rtol=0,
+    np.testing.assert_allclose(ours.weight, ref_w, rtol=0,
                                atol=(1e-12 if dtype == np.float64 else 2e-6)
                                * np.abs(ref_w).max())
-    for r in results[1:]:
-        np.testing.assert_array_equal(r.bias, results[0].bias)
-        np.testing.assert_array_equal(r.weight, results[0].weight)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -1256,9 +1256,10 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
             plan.e_pitch = (plan.e_cap + 15) // 16 * 16
         n_packed = rows * geo.k_size * plan.e_pitch
         n_dycat = geo.c_out * plan.e_pitch
-        n_row = geo.padded if mode != CC_PAD_CONSTANT and ends > 0 else 1
+        n_row = 1
         if mode != CC_PAD_CONSTANT and ends > 0:
-            n_edges = geo.c_in * (geo.left + geo.right)
+            n_row = geo.padded
+            n_edges = geo.c_in * ends
         plan.block_len = interior
         if <double>rows * geo.length * itemsize > WHOLE_SAMPLE_BYTES:
             plan.block_len = min(max(1, BLOCK_BYTES // (rows * itemsize) // W_CHUNK)
