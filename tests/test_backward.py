@@ -755,6 +755,45 @@ def test_wgemm_bias_gradient_matches_a_float64_sum(dtype, case):
                                * np.abs(ref_w).max())
 
 
+# (n, c_in, c_out, groups, k, stride, dilation, padding, length): the weight gradient's
+# wgrad routes (vectors along positions: too few output channels a group, or pairs, for
+# wgemm), whose first pair block's items add the row sums of the dy chunks they read
+WGRAD_BIAS_CASES = [
+    (4, 1, 24, 1, 10, 4, 2, 0, 3000),     # one input channel, strided and dilated
+    (3, 16, 16, 16, 9, 1, 1, "same", 2500),   # depthwise
+    (5, 12, 12, 4, 5, 2, 1, 2, 900),      # grouped, three channels a group
+    (1, 2, 3, 1, 7, 1, 3, "same", 70000),  # a long sample: length blocks
+    (16, 3, 5, 1, 4, 1, 1, "causal", 30),  # short samples, concatenated
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", WGRAD_BIAS_CASES,
+                         ids=lambda c: f"c{c[1]}g{c[3]}L{c[8]}s{c[5]}")
+def test_wgrad_bias_gradient_matches_a_float64_sum(dtype, case):
+    """db summed by wgrad from the dy chunks it reads (each lane's four vectors added
+    in the working precision, then in float64) against numpy's float64 sum of dy with an
+    offset (no cancelling), within a few roundings of the result; dW against torch; and
+    both bit for bit the same at 1, 2, 3 and 5 threads."""
+    n, c_in, c_out, groups, k, stride, dilation, padding, length = case
+    rng = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    x = rng.standard_normal((n, c_in, length)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in // groups, k)).astype(dtype)
+    kw = dict(stride=stride, dilation=dilation, groups=groups, padding=padding)
+    g = (rng.standard_normal(cc.conv1d(x, w, **kw).shape) + 3.0).astype(dtype)
+    ours = _assert_weight_gradient_thread_invariant(g, x, w, kw, ("weight", "bias"))
+    np.testing.assert_allclose(ours.bias, g.astype(np.float64).sum(axis=(0, 2)),
+                               rtol=4 * np.finfo(np.float32).eps if dtype == np.float32
+                               else 1e-13)
+    left, right = explicit_padding(padding, length, k, stride, dilation)
+    ref_w = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
+                               g.astype(np.float64), stride=stride, dilation=dilation,
+                               groups=groups, padding=(left, right))[2]
+    np.testing.assert_allclose(ours.weight, ref_w, rtol=0,
+                               atol=(1e-12 if dtype == np.float64 else 2e-6)
+                               * np.abs(ref_w).max())
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("stride,dilation,padding,mode", [
     (1, 1, "same", "zeros"),        # kept positions straight into dx, by blocks

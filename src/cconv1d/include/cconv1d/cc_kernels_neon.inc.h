@@ -26,7 +26,7 @@
  * spill two accumulators per step (it hoists all ten loads: 34 live vectors); 4 x 5
  * needs 29 and runs from registers. The last n % CC_VLEN positions are summed in
  * double, never loaded as a vector (dy rows may be the caller's array).
- * rowsum: float lanes widened to double before every add, four double sums.
+ * rowsum: four vectors added in CC_T, then widened to double, four double sums.
  */
 
 /* Vector macros for CC_T (undefined by cc_instance.inc.h after this file). */
@@ -251,11 +251,22 @@ static void CC_FN(cc_wgemm, neon)(CC_WGEMM_PARAMS) {
     CC_WGEMM_DISPATCH(CC_FN(cc_wgemm_tile, neon))
 }
 
-/* sum_j x[j] in double (float lanes widened before every add), four vector sums. */
+/* sum_j x[j] in double, four vector sums: each lane adds four vectors' values in CC_T
+ * (an add as FMA by one, as wgemm's db) before it is widened (see the AVX-512 rowsum). */
 static double CC_FN(cc_rowsum, neon)(const CC_T *CC_RESTRICT x, ptrdiff_t n) {
     float64x2_t s0 = vdupq_n_f64(0.0), s1 = s0, s2 = s0, s3 = s0;
+    const CC_V one = CC_DUP((CC_T)1);
     double s;
     ptrdiff_t j = 0;
+    for (; j + 8 * CC_VLEN <= n; j += 8 * CC_VLEN) {
+        CC_WIDEN_ADD2(s0, s1, CC_VFMA(CC_VFMA(CC_LOADU(x + j), one, CC_LOADU(x + j + CC_VLEN)),
+                                      one, CC_VFMA(CC_LOADU(x + j + 2 * CC_VLEN), one,
+                                                   CC_LOADU(x + j + 3 * CC_VLEN))));
+        CC_WIDEN_ADD2(s2, s3, CC_VFMA(CC_VFMA(CC_LOADU(x + j + 4 * CC_VLEN), one,
+                                              CC_LOADU(x + j + 5 * CC_VLEN)),
+                                      one, CC_VFMA(CC_LOADU(x + j + 6 * CC_VLEN), one,
+                                                   CC_LOADU(x + j + 7 * CC_VLEN))));
+    }
     for (; j + 4 * CC_VLEN <= n; j += 4 * CC_VLEN) {
         CC_WIDEN_ADD2(s0, s1, CC_LOADU(x + j));
         CC_WIDEN_ADD2(s2, s3, CC_LOADU(x + j + CC_VLEN));
