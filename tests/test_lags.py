@@ -799,6 +799,57 @@ def test_pearson_float32_drifting_offset_over_many_blocks(simd, bad):
     assert np.max(np.abs(got[finite] - expected[finite])) < 1e-4
 
 
+def _windows_pearson(a, v):
+    """Two-pass float64 Pearson coefficient of every full window of ``a`` with ``v``
+    (mode 'valid'), written from the definition with numpy's windows; NaN where a
+    window is constant."""
+    from numpy.lib.stride_tricks import sliding_window_view
+    a = np.asarray(a, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    windows = sliding_window_view(a, len(v))
+    dx = windows - windows.mean(axis=1, keepdims=True)
+    dv = v - v.mean()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (dx @ dv) / np.sqrt((dx * dx).sum(axis=1) * (dv @ dv))
+    r[np.ptp(windows, axis=1) == 0] = np.nan
+    return r
+
+
+@pytest.mark.parametrize("simd", ["avx512", "avx2"])
+@pytest.mark.parametrize("m", [2, 3, 6, 16, 17, 40, 100, 256])
+def test_pearson_float32_window_tree(simd, m):
+    """float32 template matching on the window tree (windows of 2, 4, ... joined by
+    Chan et al.'s update, in float32 lanes: cc_lagstats.h), or the slide where the tree
+    does not pay: m a power of two, odd, even with several bits, h >= 16 levels; three
+    blocks of lags, the last one's length not a multiple of a vector. A level of 1e4
+    with a drift of +-50 inside each block and unit noise (the block's mean is far from
+    a window's: the sums of squares must not cancel), and a constant run at that level
+    (exactly NaN where a window lies in it). Oracle: the two-pass float64 coefficient
+    of the same float32 values. m = 2 and 3 are ill-conditioned by the data itself (two
+    float32 samples near 1e4 differ by a few of their 1e-3 roundings)."""
+    from cconv1d import _kernels
+    if simd not in _kernels.usable_paths():
+        pytest.skip(f"the {simd} path is not built or this CPU cannot run it")
+    rng = np.random.default_rng(m)
+    n = 2 * 2048 + m + 37
+    a = (1e4 + 50 * np.sin(np.arange(n) / 300) + rng.standard_normal(n)).astype(np.float32)
+    a[3000:3000 + m + 5] = a[3000]
+    v = rng.standard_normal(m).astype(np.float32)
+    try:
+        _kernels.select_simd(simd)
+        got = cc.correlate(a, v, normalize="pearson")
+    finally:
+        _kernels.select_simd(None)
+    assert got.dtype == np.float32
+    expected = _windows_pearson(a, v)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    assert np.isnan(got[3000:3006]).all()
+    finite = ~np.isnan(expected)
+    # measured: 2-5e-6 for m >= 6 (either route), 3e-4 at m = 2
+    tol = 1e-3 if m <= 3 else 5e-5
+    assert np.max(np.abs(got[finite] - expected[finite])) < tol
+
+
 @pytest.mark.parametrize("method", ["direct", "fft"])
 @pytest.mark.parametrize("bad", [False, True])
 def test_pearson_float32_lag_window_with_offset_and_nan(method, bad):

@@ -429,6 +429,14 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
     int cc_pearson_slide_f32_avx2(const float* a, Py_ssize_t count, Py_ssize_t m,
                                   const float* raw, double sum_v, double inv,
                                   double var_v, float* out)
+    int cc_tree_pays(Py_ssize_t m, int simd)
+    Py_ssize_t CC_TREE_WORK(Py_ssize_t count, Py_ssize_t m)
+    int cc_pearson_tree_f32_avx512(const float* a, Py_ssize_t count, Py_ssize_t m,
+                                   const float* raw, double sum_v, double inv,
+                                   double var_v, float* out, float* work)
+    int cc_pearson_tree_f32_avx2(const float* a, Py_ssize_t count, Py_ssize_t m,
+                                 const float* raw, double sum_v, double inv,
+                                 double var_v, float* out, float* work)
 
 
 cdef int _simd_level() noexcept nogil:
@@ -460,6 +468,19 @@ cdef inline int _slide(const real_t* a, idx_t count, idx_t m, const real_t* raw,
         return cc_pearson_slide_f32_avx2(a, count, m, raw, sum_v, inv, var_v, out)
 
 
+cdef inline bint _have_tree(idx_t m, int simd) noexcept nogil:
+    """Whether float32 windows of ``m`` samples take cc_lagstats.h's tree (SIMD level
+    ``simd``): where its passes, log2(m) and popcount(m) of them, cost less than the
+    slide's shuffles (cc_tree_pays)."""
+    return _have_slide(simd) and cc_tree_pays(m, simd) != 0
+
+
+cdef size_t _tree_bytes(idx_t count, idx_t m) noexcept nogil:
+    """Bytes of the tree's scratch for blocks of up to ``count`` lags (and a line to
+    align it)."""
+    return CC_TREE_WORK(count, m) * sizeof(float) + 64
+
+
 cdef inline bint _coefficients(const real_t* raw, const double* s1, const double* s2,
                                idx_t count, double shift, double sum_v, double inv,
                                double var_v, real_t* out, int avx2) noexcept nogil:
@@ -475,17 +496,24 @@ cdef inline bint _coefficients(const real_t* raw, const double* s1, const double
 cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw, idx_t nb,
                   idx_t m, double offset, double sum_v, double inv, double var_v,
                   real_t* out, double* s1, double* s2, idx_t* last,
-                  int simd) noexcept nogil:
+                  int simd, char* tree) noexcept nogil:
     """r for the ``nb`` lags whose windows start at ``a[0:nb]`` from their raw sums:
-    cc_lagstats.h's one-pass slide where there is one, else the window sums centred by
+    for float32 and a short template cc_lagstats.h's tree (``tree``: its scratch, or
+    NULL), else its one-pass slide where there is one, else the window sums centred by
     ``offset`` (_window_sums) and the coefficients (_coefficients); then, only when a
     window is nearly constant, the change markers (_last_changes) that make constant
-    windows exactly NaN. Returns 2 when the slide met a NaN or an infinity (``out`` is
-    then meaningless), else 0."""
+    windows exactly NaN. Returns 2 when the tree or the slide met a NaN or an infinity
+    (``out`` is then meaningless), else 0."""
     cdef bint near
     cdef int flags
     cdef idx_t j
-    if _have_slide(simd):
+    if real_t is float and tree != NULL and _have_tree(m, simd):
+        flags = (cc_pearson_tree_f32_avx512 if simd == 2 else cc_pearson_tree_f32_avx2)(
+            a, nb, m, raw, sum_v, inv, var_v, out, <float*>((<size_t>tree + 63) & ~(<size_t>63)))
+        if flags & 2:
+            return 2
+        near = flags & 1
+    elif _have_slide(simd):
         flags = _slide(a, nb, m, raw, sum_v, inv, var_v, out, simd)
         if flags & 2:
             return 2
@@ -504,7 +532,7 @@ cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw, i
 cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
                        const real_t* raw, real_t* out, idx_t k0, idx_t count, idx_t m,
                        double sum_v, double sum_vv, bint v_bad, double* s1, double* s2,
-                       idx_t* last, int simd) noexcept nogil:
+                       idx_t* last, int simd, char* tree) noexcept nogil:
     """The sliding route for a lane without NaN or inf, block by block: window sums
     (_window_sums), r for the block (_coefficients), or both in one pass on AVX-512
     (cc_lagstats.h's slide), and only in a block holding a nearly constant window, the
@@ -518,7 +546,7 @@ cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
         nb = count - b0 if count - b0 < _BLOCK else _BLOCK
         # The lane is finite (checked by the caller): the slide's flag is not needed.
         _block_r(a + k0 + b0, originals + k0 + b0, raw + b0, nb, m, mean_a, sum_v, inv,
-                 var_v, out + b0, s1, s2, last, simd)
+                 var_v, out + b0, s1, s2, last, simd, tree)
         b0 += _BLOCK
 
 
@@ -616,8 +644,12 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     # The blocked route's window sums and change markers (idx_t is 8 bytes, a double's).
     cdef double* blocks = NULL
     cdef int simd = _simd_level()
+    # and, for float32 and a short template, the tree's levels (cc_lagstats.h)
+    cdef char* tree = NULL
     if sliding:
         blocks = <double*>malloc((3 * _BLOCK + m) * sizeof(double))
+        if real_t is float and _have_tree(m, simd):
+            tree = <char*>malloc(_tree_bytes(_BLOCK, m))
     try:
         with nogil:
             for lane in range(lanes):
@@ -632,7 +664,8 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                                  &raw[lane, 0], &out[lane, 0], first, count, m,
                                  pv[mv] + pvl[mv], pv2[mv] + pv2l[mv],
                                  cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0, blocks,
-                                 blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK), simd)
+                                 blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK), simd,
+                                 tree)
                     continue
                 mean_a = _mean(&rows[lane, 0], n)
                 if lane == 0 or per_lane_v:
@@ -703,6 +736,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
         free(work)
         free(low)
         free(blocks)
+        free(tree)
 
 
 # Lags per work item of pearson_valid: the item's raw sums, window sums and change
@@ -722,9 +756,10 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
                        const idx_t* offs, const real_t* vc, idx_t nb, idx_t m,
                        double sum_v, double inv, double var_v, real_t* out, real_t* raw,
                        double* s1, double* s2, idx_t* last, real_t* centred, int simd,
-                       bint* finite) noexcept nogil:
+                       bint* finite, char* tree) noexcept nogil:
     """r for the ``nb`` lags whose windows start at ``a[0:nb]``: the raw sums by the
-    conv1d row kernel into ``raw`` (scratch), then _block_r; ``finite`` False (``out``
+    conv1d row kernel into ``raw`` (scratch), then _block_r (``tree``: the float32
+    tree's scratch, or NULL); ``finite`` False (``out``
     not meaningful) when the block holds NaN or inf. float32 blocks are centred first
     by their own mean into ``centred`` (``nb + m - 1`` scratch values): float32 raw sums
     of an offset signal would lose the digits the offset takes, and a block's own mean
@@ -732,8 +767,9 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
     added, and the window sums are taken from the same centred values)."""
     cdef double total = 0.0, offset = 0.0
     if real_t is float:
-        # The slide finds non-finite values itself (they make the mean, so every
-        # centred value, NaN or infinite); the two-pass sums need a finite block.
+        # The tree and the slide find non-finite values themselves (they make the mean,
+        # so every centred value, NaN or infinite); the two-pass sums need a finite
+        # block.
         if not _have_slide(simd) and not _all_finite(a, nb + m - 1, &total):
             finite[0] = False
             return
@@ -748,7 +784,7 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
         offset = total / (nb + m - 1)
     irow(kern, a, offs, m, vc, raw, nb, 0, 0)
     if _block_r(a, originals, raw, nb, m, offset, sum_v, inv, var_v, out, s1, s2, last,
-                simd):
+                simd, tree):
         finite[0] = False
 
 
@@ -789,9 +825,12 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
     cdef double* terms = <double*>malloc((4 * v_lanes + 6 * (m + 1)) * sizeof(double))
     cdef idx_t* offs = <idx_t*>malloc(m * sizeof(idx_t))
     cdef bint* finite = <bint*>malloc(lanes * per_lane * sizeof(bint))
-    # Per thread: raw, s1, s2 (a block each), the change markers (block + m) and a
-    # float32 block's centred copy (block + m floats: fewer doubles).
-    cdef idx_t scratch = 5 * _FUSED_BLOCK + 2 * m
+    # Per thread: raw, s1, s2 (a block each), the change markers (block + m), a
+    # float32 block's centred copy (block + m floats: fewer doubles) and, for float32
+    # and a short template, the tree's levels (in doubles, rounded up).
+    cdef bint with_tree = real_t is float and _have_tree(m, simd)
+    cdef idx_t tree_doubles = (_tree_bytes(_FUSED_BLOCK, m) + 7) // 8 if with_tree else 0
+    cdef idx_t scratch = 5 * _FUSED_BLOCK + 2 * m + tree_doubles
     cdef double* work = <double*>malloc(threads * scratch * sizeof(double))
     cdef real_t* vcentred = <real_t*>malloc(v_lanes * m * sizeof(real_t))
     cdef double mean_a, inv = 1.0 / m, shift, v_sum, v_count
@@ -848,7 +887,9 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                              work + tid * scratch + 2 * _FUSED_BLOCK,
                              <idx_t*>(work + tid * scratch + 3 * _FUSED_BLOCK),
                              <real_t*>(work + tid * scratch + 4 * _FUSED_BLOCK + m), simd,
-                             &finite[item])
+                             &finite[item],
+                             <char*>(work + tid * scratch + 5 * _FUSED_BLOCK + 2 * m)
+                             if with_tree else <char*>NULL)
             for item in prange(lanes * per_lane, schedule="dynamic",
                                num_threads=threads):
                 if finite[item]:
