@@ -826,7 +826,8 @@ def test_pearson_float32_window_tree(simd, m):
     a window's: the sums of squares must not cancel), and a constant run at that level
     (exactly NaN where a window lies in it). Oracle: the two-pass float64 coefficient
     of the same float32 values. m = 2 and 3 are ill-conditioned by the data itself (two
-    float32 samples near 1e4 differ by a few of their 1e-3 roundings)."""
+    float32 samples near 1e4 differ by a few of their 1e-3 roundings, and the raw sum
+    of such a pair keeps few digits of their difference)."""
     from cconv1d import _kernels
     if simd not in _kernels.usable_paths():
         pytest.skip(f"the {simd} path is not built or this CPU cannot run it")
@@ -835,19 +836,55 @@ def test_pearson_float32_window_tree(simd, m):
     a = (1e4 + 50 * np.sin(np.arange(n) / 300) + rng.standard_normal(n)).astype(np.float32)
     a[3000:3000 + m + 5] = a[3000]
     v = rng.standard_normal(m).astype(np.float32)
+    # 'valid' (blocks of 2048 lags, the lane centred block by block) and a unit-step
+    # lag window inside it (the lag route: blocks of 4096, the lane centred whole)
+    window = range(100, n - m - 50)
+    try:
+        _kernels.select_simd(simd)
+        got = cc.correlate(a, v, normalize="pearson")
+        got_window = cc.correlate(a, v, lags=window, normalize="pearson")
+    finally:
+        _kernels.select_simd(None)
+    assert got.dtype == got_window.dtype == np.float32
+    expected = _windows_pearson(a, v)
+    # measured: 2-5e-6 for m >= 6 (either route); 1e-3 at m = 2 (the slide: 8e-4)
+    tol = 3e-3 if m <= 3 else 5e-5
+    for result, reference in ((got, expected), (got_window, expected[100:n - m - 50])):
+        np.testing.assert_array_equal(np.isnan(result), np.isnan(reference))
+        finite = ~np.isnan(reference)
+        assert np.max(np.abs(result[finite] - reference[finite])) < tol
+    assert np.isnan(got[3000:3006]).all()
+
+
+@pytest.mark.parametrize("simd", ["avx512", "avx2"])
+@settings(max_examples=30, deadline=None)
+@given(n_extra=st.integers(0, 2500), m=st.integers(2, 80), seed=st.integers(0, 2**16),
+       levels=st.integers(2, 4), offset=st.sampled_from([0.0, 3.0, -700.0]))
+def test_pearson_float32_window_tree_constant_windows(simd, n_extra, m, seed, levels,
+                                                       offset):
+    """float32 'valid' template matching (the window tree wherever it pays) on few
+    distinct values at an offset: constant windows are common and must come out NaN
+    exactly where the two-pass float64 reference has them, whatever m's bits and the
+    block's length; every other coefficient within float32's roundings."""
+    from cconv1d import _kernels
+    if simd not in _kernels.usable_paths():
+        pytest.skip(f"the {simd} path is not built or this CPU cannot run it")
+    rng = np.random.default_rng(seed)
+    n = m + n_extra
+    a = (offset + rng.integers(0, levels, n)).astype(np.float32)
+    v = rng.integers(0, levels, m).astype(np.float32)
     try:
         _kernels.select_simd(simd)
         got = cc.correlate(a, v, normalize="pearson")
     finally:
         _kernels.select_simd(None)
-    assert got.dtype == np.float32
     expected = _windows_pearson(a, v)
+    if np.ptp(v) == 0:
+        expected[:] = np.nan
     np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
-    assert np.isnan(got[3000:3006]).all()
     finite = ~np.isnan(expected)
-    # measured: 2-5e-6 for m >= 6 (either route), 3e-4 at m = 2
-    tol = 1e-3 if m <= 3 else 5e-5
-    assert np.max(np.abs(got[finite] - expected[finite])) < tol
+    if finite.any():
+        assert np.max(np.abs(got[finite] - expected[finite])) < 2e-5
 
 
 @pytest.mark.parametrize("method", ["direct", "fft"])
