@@ -1153,8 +1153,8 @@ cdef struct WgradPlan:
     # packed length block), a padded row, a median scratch and the edge samples.
     bint blocked
     bint gemm                 # wgemm's items (_wgrad_gemm), else wgrad's
-    bint with_bias            # wgemm or wgrad sums db too, into the C_out values after each
-                              # part's dW accumulators
+    bint with_bias            # wgemm or wgrad sums db too, into the C_out values
+                              # after each part's dW accumulators
     idx_t acc_len             # accumulators a part: C_out * n_pairs (+ C_out)
     bint in_place             # wgemm on the caller's rows, unpacked (pitch: the length);
                               # a padded layer's outputs next to the padding gathered

@@ -508,8 +508,9 @@ cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw, i
     cdef int flags
     cdef idx_t j
     if real_t is float and tree != NULL and _have_tree(m, simd):
+        tree = <char*>((<size_t>tree + 63) & ~(<size_t>63))     # on a line
         flags = (cc_pearson_tree_f32_avx512 if simd == 2 else cc_pearson_tree_f32_avx2)(
-            a, nb, m, raw, sum_v, inv, var_v, out, <float*>((<size_t>tree + 63) & ~(<size_t>63)))
+            a, nb, m, raw, sum_v, inv, var_v, out, <float*>tree)
         if flags & 2:
             return 2
         near = flags & 1
@@ -535,7 +536,8 @@ cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
                        idx_t* last, int simd, char* tree) noexcept nogil:
     """The sliding route for a lane without NaN or inf, block by block: window sums
     (_window_sums), r for the block (_coefficients), or both in one pass on AVX-512
-    (cc_lagstats.h's slide), and only in a block holding a nearly constant window, the
+    and AVX2 (cc_lagstats.h's slide, or for float32 its tree: ``tree``, its scratch
+    for _BLOCK lags, or NULL), and only in a block holding a nearly constant window, the
     change markers (_last_changes) that make constant windows exactly NaN."""
     cdef double inv, var_v, shift
     cdef idx_t b0, nb
@@ -759,12 +761,12 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
                        bint* finite, char* tree) noexcept nogil:
     """r for the ``nb`` lags whose windows start at ``a[0:nb]``: the raw sums by the
     conv1d row kernel into ``raw`` (scratch), then _block_r (``tree``: the float32
-    tree's scratch, or NULL); ``finite`` False (``out``
-    not meaningful) when the block holds NaN or inf. float32 blocks are centred first
-    by their own mean into ``centred`` (``nb + m - 1`` scratch values): float32 raw sums
-    of an offset signal would lose the digits the offset takes, and a block's own mean
-    keeps them on a drifting lane too (Pearson's r does not change when a constant is
-    added, and the window sums are taken from the same centred values)."""
+    tree's scratch, or NULL); ``finite`` False (``out`` not meaningful) when the block
+    holds NaN or inf. float32 blocks are centred first by their own mean into
+    ``centred`` (``nb + m - 1`` scratch values): float32 raw sums of an offset signal
+    would lose the digits the offset takes, and a block's own mean keeps them on a
+    drifting lane too (Pearson's r does not change when a constant is added, and the
+    window sums are taken from the same centred values)."""
     cdef double total = 0.0, offset = 0.0
     if real_t is float:
         # The tree and the slide find non-finite values themselves (they make the mean,
