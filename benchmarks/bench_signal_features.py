@@ -106,15 +106,19 @@ def main():
 
     print("\nnormalize='pearson' against the raw correlation of the same inputs (target <= 1.5x)")
     signal_lengths = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
-    cases = [(length, m, {}) for length in signal_lengths for m in (16, 64, 256, 1024)]
-    cases.append((n, n, {"maxlag": maxlag}))
-    for length, m, mode_kw in cases:
+    cases = [(length, m, {}, np.float64) for length in signal_lengths
+             for m in (16, 64, 256, 1024)]
+    cases.append((n, n, {"maxlag": maxlag}, np.float64))
+    # float32 template matching (its own window sums: cc_lagstats.h's tree)
+    cases += [(signal_lengths[-1], m, {}, np.float32) for m in (16, 64, 256)]
+    for length, m, mode_kw, dtype in cases:
         signal, template = (a, v) if length == n and m == n else (
-            rng.standard_normal(length), rng.standard_normal(m))
+            rng.standard_normal(length).astype(dtype), rng.standard_normal(m).astype(dtype))
         raw = timed(lambda s=signal, t=template, kw=mode_kw: cc.correlate(s, t, **kw), repeats)
         pearson = timed(lambda s=signal, t=template, kw=mode_kw: cc.correlate(
             s, t, normalize="pearson", **kw), repeats)
-        label = f"len(a)={length} m={m} {'maxlag=100' if mode_kw else 'valid'}"
+        label = (f"len(a)={length} m={m} {'maxlag=100' if mode_kw else 'valid'}"
+                 f"{' float32' if dtype == np.float32 else ''}")
         cost = pearson[0] / raw[0]
         print(f"  {label:<44} raw {raw[0] * 1e3:9.3f} ms   pearson {pearson[0] * 1e3:9.3f} ms"
               f"   cost {cost:6.2f}x raw (of minima {pearson[1] / raw[1]:6.2f}x)"

@@ -853,8 +853,90 @@ static void run_lagstats(const char *path, int simd) {
            n_failed - f0);
 }
 
-/* cc_centre_f32: a float32 block minus its mean, against a long-double mean; a NaN or an
- * infinity anywhere makes every value non-finite (the slide then reports the block). */
+/* cc_pearson_tree_f32_*: float32 window sums by a tree of Chan updates and r, against a
+ * long-double two-pass coefficient of the same float32 samples; m over powers of two, odd
+ * and many-bit lengths up to 512 (every level, shift and join), counts across vector
+ * and level tails; a constant window must raise the near flag, a NaN or an infinity at
+ * the block's first, last or middle sample the non-finite one. */
+static void run_tree(const char *path, int simd) {
+#if CC_LAGSTATS_HAVE_AVX512
+    static const ptrdiff_t MS[] = {2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40,
+                                   63, 64, 100, 127, 128, 255, 256, 300, 511, 512};
+    long p0 = n_passed, f0 = n_failed;
+    for (int trial = 0; trial < 78; ++trial) {
+        const ptrdiff_t m = MS[trial % COUNT(MS)];
+        const ptrdiff_t count = 1 + rng_below(trial % 3 == 0 ? 2600 : 70);
+        const ptrdiff_t span = count + m - 1;
+        float *a = malloc(span * sizeof *a), *raw = malloc(count * sizeof *raw);
+        float *out = malloc(count * sizeof *out), *v = malloc(m * sizeof *v);
+        const size_t work_bytes = ((size_t)CC_TREE_WORK(count, m) * sizeof(float) + 63) / 64 * 64;
+        float *work = aligned_alloc(64, work_bytes);
+        const double level = trial % 2 ? 50.0 : 0.0;
+        long double vs = 0, vss = 0;
+        for (ptrdiff_t t = 0; t < m; ++t) { v[t] = (float)value(RANDOM); vs += v[t]; }
+        for (ptrdiff_t t = 0; t < m; ++t) v[t] = (float)(v[t] - vs / m);
+        vs = 0;
+        for (ptrdiff_t t = 0; t < m; ++t) { vs += v[t]; vss += (long double)v[t] * v[t]; }
+        const double sum_v = (double)vs, inv = 1.0 / (double)m;
+        const double var_v = (double)(vss - vs * vs / m);
+        for (ptrdiff_t i = 0; i < span; ++i)
+            a[i] = (float)(level + value(RANDOM) + 0.01 * (double)(i % 97));
+        const int plant = trial % 5 == 1 && count > 3;
+        if (plant)          /* one window of equal values */
+            for (ptrdiff_t i = count / 2; i < count / 2 + m; ++i) a[i] = (float)(level + 0.375);
+        for (ptrdiff_t j = 0; j < count; ++j) {
+            long double c = 0;
+            for (ptrdiff_t t = 0; t < m; ++t) c += (long double)a[j + t] * v[t];
+            raw[j] = (float)c;
+        }
+        set_case("tree m=%td count=%td trial=%d simd=%d", m, count, trial, simd);
+        int (*tree)(const float *, ptrdiff_t, ptrdiff_t, const float *, double, double,
+                    double, float *, float *) =
+            simd == 2 ? cc_pearson_tree_f32_avx512 : cc_pearson_tree_f32_avx2;
+        int flags = tree(a, count, m, raw, sum_v, inv, var_v, out, work);
+        int ok = 1;
+        if (flags & 2) ok = report("finite block flagged", 0, 0, flags, 0, 0);
+        if (plant && !(flags & 1)) ok = report("constant window not near", 0, 0, flags, 1, 0);
+        for (ptrdiff_t j = 0; j < count; ++j) {
+            long double mean = 0, var_a = 0, cov = 0;
+            for (ptrdiff_t t = 0; t < m; ++t) mean += a[j + t];
+            mean /= m;
+            for (ptrdiff_t t = 0; t < m; ++t) {
+                long double d = a[j + t] - mean;
+                var_a += d * d;
+                cov += d * v[t];
+            }
+            if (var_a == 0) continue;       /* the caller's exact check makes it NaN */
+            long double r = cov / sqrtl(var_a * var_v);
+            /* float32 roundings of raw and of the levels, scaled by the window's level
+             * over its spread (the problem's own conditioning), log2(m) levels deep */
+            long double scale = (fabsl(mean) + 1) * (fabsl(mean) + 1) * m / var_a;
+            double tol = 4e-7 * (double)scale * (1.0 + log2((double)m)) + 1e-6;
+            if (!close_enough(out[j], (double)r, tol)) ok = report("r", j, 0, out[j], r, tol);
+        }
+        const ptrdiff_t spots[3] = {0, span - 1, span / 2};
+        for (int k = 0; k < 3; ++k) {
+            float keep = a[spots[k]];
+            a[spots[k]] = (trial + k) % 2 ? NAN : -INFINITY;
+            if (!(tree(a, count, m, raw, sum_v, inv, var_v, out, work) & 2))
+                ok = report("non-finite not flagged", spots[k], 0, a[spots[k]], 0, 0);
+            a[spots[k]] = keep;
+        }
+        tally(ok);
+        free(a); free(raw); free(out); free(v); free(work);
+    }
+    printf("  %-7s tree   f32: %ld passed, %ld failed\n", path, n_passed - p0, n_failed - f0);
+#else
+    (void)path; (void)simd;
+#endif
+}
+
+/* cc_centre_f32: a float32 block minus one float offset o near its mean, out[i] = a[i] - o
+ * in float. Each output pins o to within half its ulp of a[i] - out[i] (exact in double):
+ * the intervals of all i must meet (one offset for the block, one rounding each), and
+ * their meeting point lie near the long-double mean (the float sums' and the offset's
+ * rounding: 64 accumulators of n/64 terms). A NaN or an infinity anywhere makes every
+ * value non-finite (the tree or the slide then reports the block). */
 static void run_centre(const char *path, int simd) {
     long p0 = n_passed, f0 = n_failed;
     float a[300], out[300];
@@ -862,9 +944,11 @@ static void run_centre(const char *path, int simd) {
         const ptrdiff_t n = trial < 20 ? trial : 1 + rng_below(299);
         const double level = trial % 3 == 0 ? 1e4 : trial % 3 == 1 ? -250.0 : 0.0;
         long double total = 0;
+        double biggest = 0.0;
         for (ptrdiff_t i = 0; i < n; ++i) {
             a[i] = (float)(level + value(RANDOM));
             total += a[i];
+            biggest = fmax(biggest, fabs((double)a[i]));
         }
         const int bad = trial % 7 == 6 && n > 0;
         if (bad) a[rng_below((unsigned)n)] = trial % 2 ? INFINITY : NAN;
@@ -872,15 +956,24 @@ static void run_centre(const char *path, int simd) {
         set_case("centre n=%td level=%g bad=%d simd=%d", n, level, bad, simd);
         cc_centre_f32(a, n, out, simd);
         int ok = 1;
+        double lo = -INFINITY, hi = INFINITY;
         for (ptrdiff_t i = 0; i < n; ++i) {
             if (bad) {
                 if (isfinite(out[i])) ok = report("non-finite", i, 0, out[i], NAN, 0);
                 continue;
             }
-            /* the mean's rounding (sums in another order) and one rounding to float */
-            const double want = (double)((long double)a[i] - mean);
-            const double tol = 1e-12 * fabs(level) + 1.2e-7 * fabs(want);
-            if (!close_enough(out[i], want, tol)) ok = report("centred", i, 0, out[i], want, tol);
+            const float mag = fabsf(out[i]);
+            const double half_ulp = 0.5 * ((double)nextafterf(mag, INFINITY) - (double)mag);
+            const double implied = (double)a[i] - (double)out[i];
+            lo = fmax(lo, implied - half_ulp);
+            hi = fmin(hi, implied + half_ulp);
+        }
+        if (!bad && n > 0) {
+            const double tol = ((double)n / 64.0 + 4.0) * 1.2e-7 * biggest;
+            if (lo > hi)
+                ok = report("one offset", 0, 0, lo, hi, 0);
+            else if (!close_enough(0.5 * (lo + hi), (double)mean, tol))
+                ok = report("offset", 0, 0, 0.5 * (lo + hi), (double)mean, tol);
         }
         tally(ok);
     }
@@ -1120,11 +1213,11 @@ int main(int argc, char **argv) {
         }
         if (!strcmp(d->name, "avx2")) {
             run_fft(d->name, 1); run_lagstats(d->name, 1); run_slide(d->name, 1);
-            run_centre(d->name, 1); run_sum_finite(d->name, 1);
+            run_tree(d->name, 1); run_centre(d->name, 1); run_sum_finite(d->name, 1);
         }
         if (!strcmp(d->name, "avx512")) {
-            run_fft(d->name, 2); run_slide(d->name, 2); run_centre(d->name, 2);
-            run_sum_finite(d->name, 2);
+            run_fft(d->name, 2); run_slide(d->name, 2); run_tree(d->name, 2);
+            run_centre(d->name, 2); run_sum_finite(d->name, 2);
         }
         ++ran;
     }
