@@ -853,6 +853,24 @@ static void run_lagstats(const char *path, int simd) {
            n_failed - f0);
 }
 
+/* The two-pass long-double Pearson coefficient of the window a[j:j+m] with the centred
+ * template v (sum of squares var_v); the window's mean and centred sum of squares go to
+ * mean and var_a (the slide's and the tree's reference). */
+static long double window_r(const double *a, const double *v, ptrdiff_t m, double var_v,
+                            long double *mean, long double *var_a) {
+    long double cov = 0;
+    *mean = 0;
+    *var_a = 0;
+    for (ptrdiff_t t = 0; t < m; ++t) *mean += a[t];
+    *mean /= m;
+    for (ptrdiff_t t = 0; t < m; ++t) {
+        long double d = a[t] - *mean;
+        *var_a += d * d;
+        cov += d * v[t];
+    }
+    return *var_a == 0 ? 0 : cov / sqrtl(*var_a * var_v);
+}
+
 /* cc_pearson_tree_f32_*: float32 window sums by a tree of Chan updates and r, against a
  * long-double two-pass coefficient of the same float32 samples; m over powers of two, odd
  * and many-bit lengths up to 512 (every level, shift and join), counts across vector
@@ -871,6 +889,7 @@ static void run_tree(const char *path, int simd) {
         float *out = malloc(count * sizeof *out), *v = malloc(m * sizeof *v);
         const size_t work_bytes = ((size_t)CC_TREE_WORK(count, m) * sizeof(float) + 63) / 64 * 64;
         float *work = aligned_alloc(64, work_bytes);
+        double *ad = malloc(span * sizeof *ad), *vd = malloc(m * sizeof *vd);
         const double level = trial % 2 ? 50.0 : 0.0;
         long double vs = 0, vss = 0;
         for (ptrdiff_t t = 0; t < m; ++t) { v[t] = (float)value(RANDOM); vs += v[t]; }
@@ -897,17 +916,12 @@ static void run_tree(const char *path, int simd) {
         int ok = 1;
         if (flags & 2) ok = report("finite block flagged", 0, 0, flags, 0, 0);
         if (plant && !(flags & 1)) ok = report("constant window not near", 0, 0, flags, 1, 0);
+        for (ptrdiff_t i = 0; i < span; ++i) ad[i] = a[i];
+        for (ptrdiff_t t = 0; t < m; ++t) vd[t] = v[t];
         for (ptrdiff_t j = 0; j < count; ++j) {
-            long double mean = 0, var_a = 0, cov = 0;
-            for (ptrdiff_t t = 0; t < m; ++t) mean += a[j + t];
-            mean /= m;
-            for (ptrdiff_t t = 0; t < m; ++t) {
-                long double d = a[j + t] - mean;
-                var_a += d * d;
-                cov += d * v[t];
-            }
+            long double mean, var_a;
+            const long double r = window_r(ad + j, vd, m, var_v, &mean, &var_a);
             if (var_a == 0) continue;       /* the caller's exact check makes it NaN */
-            long double r = cov / sqrtl(var_a * var_v);
             /* float32 roundings of raw and of the levels, scaled by the window's level
              * over its spread (the problem's own conditioning), log2(m) levels deep */
             long double scale = (fabsl(mean) + 1) * (fabsl(mean) + 1) * m / var_a;
@@ -923,7 +937,7 @@ static void run_tree(const char *path, int simd) {
             a[spots[k]] = keep;
         }
         tally(ok);
-        free(a); free(raw); free(out); free(v); free(work);
+        free(a); free(raw); free(out); free(v); free(work); free(ad); free(vd);
     }
     printf("  %-7s tree   f32: %ld passed, %ld failed\n", path, n_passed - p0, n_failed - f0);
 #else
@@ -1124,16 +1138,9 @@ static void run_slide(const char *path, int simd) {
         if (flags & 2) ok = report("finite lane flagged", 0, 0, flags, 0, 0);
         if (plant && !(flags & 1)) ok = report("constant window not near", 0, 0, flags, 1, 0);
         for (ptrdiff_t j = 0; j < count; ++j) {
-            long double mean = 0, var_a = 0, cov = 0;
-            for (ptrdiff_t t = 0; t < m; ++t) mean += a[j + t];
-            mean /= m;
-            for (ptrdiff_t t = 0; t < m; ++t) {
-                long double d = a[j + t] - mean;
-                var_a += d * d;
-                cov += d * v[t];
-            }
+            long double mean, var_a;
+            const long double r = window_r(a + j, v, m, var_v, &mean, &var_a);
             if (var_a == 0) continue;       /* the caller's exact check makes it NaN */
-            long double r = cov / sqrtl(var_a * var_v);
             /* raw's rounding and the slides' scale with the offset over the window's
              * spread: the problem's own conditioning */
             long double scale = (fabsl(mean) + 1) * (fabsl(mean) + 1) * m / var_a;
