@@ -215,7 +215,10 @@ CC_S_TARGET static inline double cc_hsum4(__m256d v) {
  * cc_pearson_block). Flags as the slide's: bit 0 a window is nearly constant
  * (q <= 1e-10 s^2 / m; the caller's exact check), bit 1 a sample is NaN or infinite.
  * raw and out may be one array. work: CC_TREE_WORK(count, m) floats on a 64-byte line. */
-#define CC_TREE_WORK(count, m) (4 * (((count) + (m) + 16 + 1023) / 1024 * 1024 + 512))
+/* Floats between the tree's four regions: the block and the template and a vector's
+ * slack, rounded to 4 KiB, plus 2 KiB (see cc_lagstats_tree.inc.h). */
+#define CC_TREE_PITCH(count, m) (((count) + (m) + 16 + 1023) / 1024 * 1024 + 512)
+#define CC_TREE_WORK(count, m) (4 * CC_TREE_PITCH(count, m))
 
 /* Whether the tree beats the slide for windows of m samples at SIMD level simd (1
  * AVX2+FMA, 2 AVX-512F). Measured in a C bench on Sapphire Rapids, blocks of 2048

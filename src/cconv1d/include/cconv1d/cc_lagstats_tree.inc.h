@@ -148,7 +148,7 @@ static int CC_W_FN(const float *restrict a, ptrdiff_t count, ptrdiff_t m,
      * The regions sit 2 KiB past a multiple of 4 KiB from each other, so a store to
      * one and the next loads from another never share an address's low 12 bits (4K
      * aliasing stalled the level loops to a third of their speed in a C bench). */
-    const ptrdiff_t pitch = (count + m + CC_W_L + 1023) / 1024 * 1024 + 512;
+    const ptrdiff_t pitch = CC_TREE_PITCH(count, m);
     float *s = work, *q = work + pitch, *as = work + 2 * pitch, *aq = work + 3 * pitch;
     const CC_W_V csv = CC_W_OP(set1)((float)(sum_v * inv));
     const CC_W_V isv = CC_W_OP(set1)((float)(1.0 / sqrt(var_v)));
