@@ -49,7 +49,14 @@ _PHASED_TAPS = 16
 # lanes), 0.9x on the scalar one; scalar 2.7e-10. (One AVX-512 factor of 0.55 for
 # every dtype, fitted on float32, made auto take the direct sums for 1e5 float64
 # samples x 256 taps at 2.5x the FFT's time.)
-_DIRECT_PATH = {"avx512": 1.0, "avx2": 1.0, "neon": 1.0, "scalar": 8.0}
+# Later, on Sapphire Rapids (1 thread, 1e4-1e6 samples, 64-4096 taps, 'valid'
+# correlation, both dtypes): the direct sums ran at 0.47-0.57 of the model's time on
+# AVX-512 and 0.63 on AVX2, the FFT at 0.45-0.9 (median 0.7) on both; the relative
+# error on AVX-512 had auto take the FFT for 1e5 float64 samples x 128 taps at 1.75x
+# the direct sums' time. AVX-512's factor restores the ratio measured there (a Zen 4,
+# whose 512-bit loads run at half width, may see a smaller gain: near the crossover
+# both methods cost about the same, so the error is bounded by the factor).
+_DIRECT_PATH = {"avx512": 0.75, "avx2": 1.0, "neon": 1.0, "scalar": 8.0}
 _DIRECT_F32 = {"avx512": 0.5, "avx2": 0.5, "neon": 0.5, "scalar": 0.9}
 # Our transform (cc_fft.h) on the scalar path runs its baseline build: 2x its AVX2
 # time (1e5-1e6 samples, same machine); its model was fitted on the vector builds.
@@ -59,6 +66,17 @@ _FFT_SECONDS_PER_NLOGN = 5.9e-10
 _FFT_OVERHEAD = 3.3e-05
 # Our own transform's fixed cost beyond its model (a call, the output's zeros, a plan).
 _ENGINE_OVERHEAD = 5e-06
+# normalize="pearson" beyond the raw sums, per lag of a lane (Sapphire Rapids, 1e4-1e6
+# samples, 64-1024 taps, both dtypes): the direct route makes r in the pass that makes
+# the raw sums (pearson_valid: 0.2-1.5 ns, median 0.7), the FFT route makes them
+# first and r in a pass of its own over the lane, the raw sums and r (pearson_lags:
+# 0.8-4.7 ns, median 1.8, of which 10 us a call is Python's). Without them auto
+# priced both routes as the raw correlation and took the FFT for 1e4 float64 samples x
+# 128 taps at 1.9x the direct route's time. The constants are in the model's seconds,
+# which that machine's raw sums took 0.7 of by either method: the measured times / 0.7.
+_PEARSON_FUSED_PER_LAG = 1.0e-9
+_PEARSON_LAGS_PER_LAG = 2.4e-9
+_PEARSON_LAGS_OVERHEAD = 1.4e-05
 _F64 = np.dtype(np.float64)
 _F32 = np.dtype(np.float32)
 # Below this many multiply-adds the direct method beats any FFT (the model's FFT overhead
@@ -620,16 +638,21 @@ def _lag_fft(rows: _Array, vrows: _Array, first: int, step: int, count: int, int
 
 
 def _auto_method(n: int, m: int, first: int, step: int, count: int, lanes: int,
-                 complex_input: bool, dtype: np.dtype[Any], shared: bool) -> str:
+                 complex_input: bool, dtype: np.dtype[Any], shared: bool,
+                 pearson_fused: bool = False) -> str:
     """``method="auto"``'s choice for lags ``first + step*j`` (all with an overlapping
     pair): the cheaper of the direct sums and the FFT route by the cost models of
     :func:`choose_method`. ``shared``: one template for every lane, whose FFT route is
     a full convolution of the span the lags read (_lag_fft); else one transform of
-    that span per lane."""
+    that span per lane. ``pearson_fused``: Pearson's r, whose direct route makes r with
+    the raw sums (``pearson_valid``) and whose FFT route pays a pass of its own
+    (``pearson_lags``)."""
     start = max(first, 0)
     span = min(n, first + step * (count - 1) + m) - start
     direct = (_direct_work(count, min(n, m), lanes, complex_input)
               * _direct_rate(min(n, m), _single(dtype)) + _DIRECT_OVERHEAD)
+    if pearson_fused:
+        direct += _PEARSON_FUSED_PER_LAG * lanes * count
     if direct <= _FFT_OVERHEAD:   # as in choose_method: below any FFT's cost
         return "direct"
     if shared:
@@ -638,6 +661,8 @@ def _auto_method(n: int, m: int, first: int, step: int, count: int, lanes: int,
         size = _fft.next_fast_len(span + m - 1)
         fft = ((2 if complex_input else 1) * lanes * 3 * size * math.log2(max(size, 2))
                * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD)
+    if pearson_fused:
+        fft += _PEARSON_LAGS_PER_LAG * lanes * count + _PEARSON_LAGS_OVERHEAD
     return "direct" if direct <= fft else "fft"
 
 
@@ -730,7 +755,8 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     if (step == 1 and (lo, hi) == (0, total) and 2 <= m and first >= 0
             and first + count - 1 <= n - m and rows.shape[0] == lanes
             and (method == "direct" or method == "auto" and _auto_method(
-                n, m, first, 1, count, lanes, False, dtype, vrows.shape[0] == 1) == "direct")):
+                n, m, first, 1, count, lanes, False, dtype, vrows.shape[0] == 1,
+                True) == "direct")):
         # Template matching by direct sums: raw sums, window sums and r block by block
         # (pearson_valid, which centres the template, and float32 lanes block by block,
         # itself), reading the lane once and writing only r; 0 threads: asked for only
@@ -875,7 +901,7 @@ def _pearson_fast(a: Any, v: Any, mode: object, maxlag: object, lags: object,
     count = n - m + 1
     if m < 2 or count < 1 or (method == "auto" and count * m > _AUTO_DIRECT_MAX_MACS
                               and _auto_method(n, m, 0, 1, count, 1, False, dtype,
-                                               True) != "direct"):
+                                               True, True) != "direct"):
         return None
     out: _Array = np.empty((1, count), dtype=dtype)
     pearson_valid(np.ascontiguousarray(a).reshape(1, n), np.ascontiguousarray(v).reshape(1, m),
