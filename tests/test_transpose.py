@@ -437,3 +437,80 @@ def test_methods_write_into_out(method):
     out = np.full(expected.shape, np.nan, dtype=np.float32)
     assert cc.conv_transpose1d(x, w, None, 3, 2, out=out, method=method) is out
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+# Shapes the interleaved store (igemm_ilv) takes: K a multiple of the stride, the
+# stride dividing the tile's rows, four or more output channels per group. Tile edges
+# clipped at both ends (padding below, at and above the stride), a pair count past the
+# L1 chunk (256 input channels x 2 taps), groups, an output_padding, one sample and
+# several, and a dilation whose taps land on the same offsets in every phase (K = 4,
+# s = 2, d = 3: phase 0 holds taps 0 and 2 at offsets 0 and 3, phase 1 taps 1 and 3
+# at 1 and 4 -- not equal, so that one takes the phase rows and checks the switch).
+ILV_CASES = [
+    # (n, c_in, oc_per_group, length, k, stride, padding, output_padding, groups, dil)
+    (2, 8, 4, 37, 4, 2, 1, 0, 1, 1),
+    (3, 16, 8, 50, 8, 4, 2, 1, 1, 1),
+    (1, 12, 6, 33, 6, 2, 0, 0, 1, 1),
+    (2, 8, 8, 64, 16, 8, 3, 0, 1, 1),
+    (2, 8, 5, 41, 8, 4, 9, 3, 1, 1),
+    (1, 256, 8, 70, 4, 2, 1, 0, 1, 1),
+    (2, 12, 4, 29, 4, 2, 1, 0, 3, 1),
+    (5, 6, 4, 300, 8, 4, 2, 0, 1, 1),
+    (2, 8, 4, 30, 4, 2, 1, 0, 1, 3),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ILV_CASES)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_interleaved_store_matches_the_phase_rows_and_torch(case, dtype, threads):
+    """conv_transpose1d through igemm_ilv (all phases of a channel in one tile, stored
+    interleaved into the output) gives the same bits as the phase rows it replaced
+    (the same sums of the same products in the same order) and torch's float64 result
+    within the dtype's tolerance; its workspace holds no phase rows where it applies."""
+    from cconv1d import _backward
+    n, c_in, ocg, length, k, s, p, op, groups, d = case
+    x, w, b = _data(17 + length, n, c_in, length, ocg, k, dtype, groups=groups)
+    kw = dict(stride=s, padding=p, output_padding=op, groups=groups, dilation=d)
+    want = F.conv_transpose1d(torch.from_numpy(x).double(), torch.from_numpy(w).double(),
+                              torch.from_numpy(b).double(), **kw).numpy()
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    was = _backward._set_interleaved_store(False)
+    try:
+        rows = cc.conv_transpose1d(x, w, b, **kw)
+        _backward._set_interleaved_store(True)
+        got = cc.conv_transpose1d(x, w, b, **kw)
+    finally:
+        _backward._set_interleaved_store(was)
+        cc.set_num_threads(previous)
+    np.testing.assert_array_equal(got, rows)
+    np.testing.assert_allclose(got, want, **_tol(dtype, c_in // groups * k, 1.0))
+    # the route: no phase rows in the workspace when it applies
+    l_out = want.shape[-1]
+    left = d * (k - 1) - p
+    args = (n, ocg * groups, l_out, c_in, ocg, k, left, left + op, length, s, d, groups,
+            0, np.dtype(dtype).itemsize, threads)
+    with_ilv = _backward.backward_workspace_bytes(*args)["input"]
+    _backward._set_interleaved_store(False)
+    try:
+        without = _backward.backward_workspace_bytes(*args)["input"]
+    finally:
+        _backward._set_interleaved_store(was)
+    assert (with_ilv < without) == (d == 1), (with_ilv, without)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_strided_input_gradient_by_the_interleaved_store(dtype):
+    """conv1d_backward's input gradient of a strided layer with zero padding and K a
+    multiple of the stride (the same igemm_ilv route) against torch's autograd."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 6, 101)).astype(dtype)
+    w = rng.standard_normal((8, 6, 4)).astype(dtype)
+    y = cc.conv1d(x, w, stride=2, padding=1)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    xt = torch.from_numpy(x).double().requires_grad_()
+    F.conv1d(xt, torch.from_numpy(w).double(), stride=2, padding=1).backward(
+        torch.from_numpy(g).double())
+    got = cc.conv1d_backward(g, x, w, stride=2, padding=1).input
+    np.testing.assert_allclose(got, xt.grad.numpy(), **_tol(dtype, 8 * 2, 1.0))

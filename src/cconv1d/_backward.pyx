@@ -42,7 +42,8 @@ from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_bloc
                                pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
                                align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES,
                                PAIR_BLOCK, ROW_GROUP, LONG_REDUCTION)
-from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, irow, wgrad, wgemm,
+from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, igemm_ilv, irow, wgrad,
+                               wgemm,
                                rowsum, tile_positions, column_block, vector_lanes,
                                pack_transposed)
 
@@ -165,6 +166,94 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
                               else <const real_t*>NULL)
                     j += cols
                 pc += geo.pair_block
+
+
+cdef bint _use_ilv = True   # tests compare the two routes (_set_interleaved_store)
+
+
+def _set_interleaved_store(bint on):
+    """Test hook: whether strided input gradients may take igemm_ilv (default True);
+    returns the previous setting."""
+    global _use_ilv
+    cdef bint was = _use_ilv
+    _use_ilv = on
+    return was
+
+
+cdef idx_t _ilv_panels(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t stride,
+                       idx_t dilation, idx_t mr, idx_t n_pairs,
+                       real_t* wts) noexcept nogil:
+    """igemm_ilv's weight panels: per group and block of mr / stride channels, per pair
+    (o, j) in phase 0's order (o-major, then its taps ascending), mr rows (channel,
+    phase), row c*stride + rho holding the j-th tap of phase rho. Returns the blocks
+    per group."""
+    cdef idx_t c_out = w.shape[0], c_per_group = w.shape[1], k_size = w.shape[2]
+    cdef idx_t o_per_group = c_out // groups, cpb = mr // stride
+    cdef idx_t blocks = (c_per_group + cpb - 1) // cpb
+    cdef idx_t n_taps = n_pairs // o_per_group if o_per_group > 0 else 0
+    cdef idx_t g, b, o, jj, rho, k, cl, channel, tap, seen, r, base, p
+    for rho in range(stride):
+        seen = 0
+        for k in range(k_size):
+            if (k * dilation) % stride != rho:
+                continue
+            jj = seen
+            seen += 1
+            tap = k_size - 1 - k if flip else k
+            for o in range(o_per_group):
+                p = o * n_taps + jj
+                for g in range(groups):
+                    for b in range(blocks):
+                        base = ((g * blocks + b) * n_pairs + p) * mr
+                        for cl in range(cpb):
+                            channel = b * cpb + cl
+                            wts[base + cl * stride + rho] = (
+                                w[g * o_per_group + o, channel, tap]
+                                if channel < c_per_group else 0)
+    return blocks
+
+
+cdef inline idx_t _ilv_items_count(const GradGeometry* geo, idx_t blocks) noexcept nogil:
+    cdef idx_t n_cols = (geo.phase_len + geo.col_block - 1) // geo.col_block
+    return geo.groups * n_cols * ((blocks + geo.row_group - 1) // geo.row_group)
+
+
+cdef void _grad_ilv_items(const GradGeometry* geo, const real_t* dyp, const idx_t* offs,
+                          idx_t n_pairs, const real_t* panels, idx_t blocks, real_t* dx,
+                          idx_t first, idx_t last, const real_t* bias) noexcept nogil:
+    """Items (group, column block, group of row_group channel blocks) of one sample's
+    input gradient by igemm_ilv: a tile's rows are the stride phases of mr / stride
+    channels, stored interleaved into dx (positions t = s*q + rho - left kept in
+    [0, L)). The loop order, pair chunks and bias are _grad_phase_items', so every sum
+    is the same chain of the same products."""
+    cdef idx_t s = geo.stride, cpb = geo.mr // s, mr = geo.mr, cols = geo.cols
+    cdef idx_t col_block = geo.col_block
+    cdef idx_t n_cols = (geo.phase_len + col_block - 1) // col_block
+    cdef idx_t c_groups = (blocks + geo.row_group - 1) // geo.row_group
+    cdef idx_t item, rest, g, j0, j1, j, b, b0, b1, c0, rows, pc, n_chunk
+    for item in range(first, last):
+        g = item // (n_cols * c_groups)
+        rest = item % (n_cols * c_groups)
+        j0 = (rest // c_groups) * col_block
+        b0 = (rest % c_groups) * geo.row_group
+        b1 = min(b0 + geo.row_group, blocks)
+        j1 = min(j0 + col_block, geo.phase_len)
+        pc = 0
+        while pc == 0 or pc < n_pairs:    # once with no pairs: the block is zeros
+            n_chunk = min(geo.pair_block, n_pairs - pc)
+            j = j0
+            while j < j1:
+                for b in range(b0, b1):
+                    c0 = g * geo.c_per_group + b * cpb
+                    rows = s * min(cpb, geo.c_per_group - b * cpb)
+                    igemm_ilv(geo.kern, dyp + g * geo.o_per_group * geo.dy_pitch + j,
+                              offs + pc, n_chunk,
+                              panels + ((g * blocks + b) * n_pairs + pc) * mr,
+                              dx + c0 * geo.length, geo.length, rows, min(cols, j1 - j),
+                              pc > 0, bias + c0 if bias != NULL and pc == 0
+                              else <const real_t*>NULL, s, s * j - geo.left, geo.length)
+                j += cols
+            pc += geo.pair_block
 
 
 cdef void _interleave_samples(const GradGeometry* geo, const real_t* phases,
@@ -322,7 +411,8 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
     if flops < PARALLEL_MIN_FLOPS:
         threads = 1
     cdef GradPlan plan
-    _grad_plan(&plan, &geo, n_batch, by_rows, k_size, mode, sizeof(real_t), threads)
+    _grad_plan(&plan, &geo, n_batch, by_rows, k_size, mode, sizeof(real_t), threads,
+               _ilv_applies(&geo, by_rows, k_size, dilation, mode) and _use_ilv)
     cdef idx_t n_items = _grad_items(&geo, by_rows)
     cdef bint by_sample = plan.by_sample
     cdef size_t b_dyp = plan.b_dyp, b_dxph = plan.b_dxph, b_row = plan.b_row
@@ -345,6 +435,13 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
     cdef idx_t n, t, o, c, item, unit, pads = geo.left + geo.right
     _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead, geo.dy_pitch,
                   geo.phases, geo.mr, offs, starts, weights)
+    cdef idx_t ilv_blocks = 0
+    if plan.ilv:
+        # Phase 0's offsets serve every phase; the phase tables' weights are replaced
+        # by panels whose rows are (channel, phase).
+        ilv_blocks = _ilv_panels(w, groups, flip, stride, dilation, geo.mr, starts[geo.phases],
+                                 weights)
+        n_items = _ilv_items_count(&geo, ilv_blocks)
     # Zeroed once: dy's lead and tail zeros are never written.
     memset(dyp, 0, plan.n_scratch * (b_dyp + b_dxph))
     if plan.blocked:
@@ -389,6 +486,10 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
             for o in range(geo.c_out):
                 memcpy(<real_t*>(dyp + t * b_dyp) + o * geo.dy_pitch + geo.lead,
                        &dy[n, o, 0], geo.l_out * sizeof(real_t))
+            if plan.ilv:
+                _grad_ilv_items(&geo, <real_t*>(dyp + t * b_dyp), offs, starts[geo.phases],
+                                weights, ilv_blocks, &dx[n, 0, 0], 0, n_items, bias)
+                continue
             if direct:
                 _grad_phase_items(&kept, by_rows, <real_t*>(dyp + t * b_dyp) + geo.left,
                                   offs, starts, starts + geo.phases, weights,
@@ -415,6 +516,11 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
                 _grad_phase_items(&kept, by_rows, <real_t*>dyp + geo.left, offs, starts,
                                   starts + geo.phases, weights, starts + 2 * geo.phases,
                                   &dx[n, 0, 0], item, item + 1, bias)
+            continue
+        if plan.ilv:
+            for item in prange(n_items, schedule="dynamic", num_threads=threads):
+                _grad_ilv_items(&geo, <real_t*>dyp, offs, starts[geo.phases], weights,
+                                ilv_blocks, &dx[n, 0, 0], item, item + 1, bias)
             continue
         for item in prange(n_items, schedule="dynamic", num_threads=threads):
             _grad_phase_items(&geo, by_rows, <real_t*>dyp, offs, starts,
@@ -483,7 +589,8 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     cdef int threads = 1 if flops < PARALLEL_MIN_FLOPS else max(1, n_threads)
     _grad_geometry(&ggeo, c_in, length, c_out, c_per_group, k_size, left, right, l_out,
                    stride, dilation, groups, itemsize)
-    _grad_plan(&gplan, &ggeo, n_batch, c_per_group < 4, k_size, mode, itemsize, threads)
+    _grad_plan(&gplan, &ggeo, n_batch, c_per_group < 4, k_size, mode, itemsize, threads,
+               _ilv_applies(&ggeo, c_per_group < 4, k_size, dilation, mode) and _use_ilv)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
     geo.pitch = c_packed_pitch(geo.padded, stride, itemsize, geo.cols)
@@ -504,6 +611,9 @@ cdef struct GradPlan:
     bint by_sample, blocked
     bint direct           # blocked, stride 1, constant padding: blocks of the kept
                           # positions, computed straight into dx
+    bint ilv              # not blocked, strided, constant padding, phases with the same
+                          # dy offsets: all phases of a channel in one tile, stored
+                          # interleaved straight into dx (igemm_ilv; no phase rows)
     idx_t n_scratch, q_block, n_qblocks
     size_t b_dyp, b_dxph, b_row, b_fold, b_stat
     size_t o_offs, o_starts, o_wts, o_dyp, o_dxph, o_row, o_fold, o_stat, o_edges
@@ -521,8 +631,43 @@ cdef inline idx_t _grad_row_groups(const GradGeometry* geo) noexcept nogil:
     return (geo.c_blocks + geo.row_group - 1) // geo.row_group
 
 
+cdef bint _ilv_applies(const GradGeometry* geo, bint by_rows, idx_t k_size,
+                       idx_t dilation, int mode) noexcept nogil:
+    """Whether igemm_ilv computes this input gradient: constant padding (its adjoint
+    drops the padding, so the phases go straight to dx), a stride that divides the tile's
+    rows (s channels' phases in one tile), every phase holding positions, and every
+    phase's taps at the same dy offsets ``(k*d) // s`` in the same order (K a multiple
+    of s with d = 1, the usual upsamplers and strided layers, or such a dilation)."""
+    cdef idx_t s = geo.stride, rho, j, n0 = _phase_taps(k_size, dilation, s, 0, -1)
+    if (mode != CC_PAD_CONSTANT or s < 2 or by_rows or geo.phases != s
+            or geo.mr % s != 0):
+        return False
+    for rho in range(1, s):
+        if _phase_taps(k_size, dilation, s, rho, -1) != n0:
+            return False
+        for j in range(n0):
+            if (_phase_taps(k_size, dilation, s, rho, j)
+                    != _phase_taps(k_size, dilation, s, 0, j)):
+                return False
+    return True
+
+
+cdef idx_t _phase_taps(idx_t k_size, idx_t dilation, idx_t s, idx_t rho,
+                       idx_t j) noexcept nogil:
+    """j < 0: how many taps fall in phase rho ((k*d) % s == rho); else the dy offset
+    (k*d) // s of its j-th tap in ascending k."""
+    cdef idx_t k, n = 0
+    for k in range(k_size):
+        if (k * dilation) % s == rho:
+            if n == j:
+                return (k * dilation) // s
+            n += 1
+    return n
+
+
 cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_rows,
-                     idx_t k_size, int mode, idx_t itemsize, int threads) noexcept nogil:
+                     idx_t k_size, int mode, idx_t itemsize, int threads,
+                     bint ilv) noexcept nogil:
     """Fills ``geo.dy_pitch`` and the plan. A sample whose padded dy and gradient phase
     rows exceed WHOLE_SAMPLE_BYTES is computed by blocks of phase-row positions (whole
     column blocks, about BLOCK_BYTES each), so the workspace does not grow with L."""
@@ -533,8 +678,8 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
     # Reads reach q + lead for q < phase_len rounded up to a tile, plus slack.
     geo.dy_pitch = c_packed_pitch(geo.lead + geo.phase_len, 1, itemsize, geo.cols)
     plan.blocked = (<double>(geo.c_out * geo.dy_pitch
-                             + geo.c_in * geo.phases * geo.phase_len) * itemsize
-                    > GRAD_WHOLE_BYTES)
+                             + (0 if ilv else geo.c_in * geo.phases * geo.phase_len))
+                    * itemsize > GRAD_WHOLE_BYTES)
     plan.q_block = geo.phase_len
     plan.n_qblocks = 1
     plan.direct = False
@@ -565,11 +710,12 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
         n_edges = 0 if plan.direct else n_batch * geo.c_in * (geo.left + geo.right)
         if mode == CC_PAD_CONSTANT:
             n_row = 1
+    plan.ilv = ilv and not plan.blocked
     plan.by_sample = plan.blocked or n_batch >= threads
     plan.n_scratch = threads if plan.by_sample else 1
     plan.b_dyp = aligned_bytes(geo.c_out * geo.dy_pitch * itemsize)
-    plan.b_dxph = aligned_bytes((1 if plan.direct else geo.c_in * geo.phases * plan.q_block)
-                                * itemsize)
+    plan.b_dxph = aligned_bytes((1 if plan.direct or plan.ilv
+                                 else geo.c_in * geo.phases * plan.q_block) * itemsize)
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_fold = aligned_bytes((geo.padded if mode == CC_PAD_ANTIREFLECT else 1) * itemsize)
     plan.b_stat = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))

@@ -42,6 +42,12 @@ cdef extern from "cconv1d/include/cconv1d/cc_registry.h" nogil:
                           const Py_ssize_t*, Py_ssize_t, Py_ssize_t, double*,
                           Py_ssize_t, double*) noexcept nogil
         double (*rowsum_f64)(const double*, Py_ssize_t) noexcept nogil
+        void (*igemm_ilv_f32)(const float*, const Py_ssize_t*, Py_ssize_t, const float*,
+                              float*, Py_ssize_t, Py_ssize_t, Py_ssize_t, int, const float*,
+                              Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
+        void (*igemm_ilv_f64)(const double*, const Py_ssize_t*, Py_ssize_t, const double*,
+                              double*, Py_ssize_t, Py_ssize_t, Py_ssize_t, int,
+                              const double*, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
 
 
 # The descriptor of the active path. Load it once per call: a switch of path between two
@@ -67,6 +73,18 @@ cdef inline void igemm(const cc_kernels_t* kern, const real_t* x, const idx_t* o
         kern.igemm_f32(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias)
     else:
         kern.igemm_f64(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias)
+
+
+cdef inline void igemm_ilv(const cc_kernels_t* kern, const real_t* x, const idx_t* offs,
+                           idx_t n_pairs, const real_t* w, real_t* y, idx_t ldy, idx_t rows,
+                           idx_t cols, int accumulate, const real_t* bias, idx_t s,
+                           idx_t t0, idx_t n_out) noexcept nogil:
+    if real_t is float:
+        kern.igemm_ilv_f32(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias, s,
+                           t0, n_out)
+    else:
+        kern.igemm_ilv_f64(x, offs, n_pairs, w, y, ldy, rows, cols, accumulate, bias, s,
+                           t0, n_out)
 
 
 cdef inline void irow(const cc_kernels_t* kern, const real_t* x, const idx_t* offs,

@@ -2,8 +2,8 @@
  *
  * Plain C, no Python: includes cc_kernels.h and, for every descriptor in cc_registry[]
  * that is built and runs on this CPU (scalar, avx2, avx512 on x86-64; scalar and neon
- * on aarch64, natively or under qemu-aarch64), checks igemm, irow, wgrad, wgemm and rowsum in
- * float and double over a sweep of shapes: tile edges, tiny and odd sizes, offsets laid
+ * on aarch64, natively or under qemu-aarch64), checks igemm, igemm_ilv, irow, wgrad,
+ * wgemm and rowsum in float and double over a sweep of shapes: tile edges, tiny and odd sizes, offsets laid
  * out as strides, dilations and channels make them, accumulate on and off, with and
  * without a bias. Build and run it with tests/c/run.sh.
  *
@@ -308,6 +308,84 @@ static int test_igemm(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t rows,
     return ok;
 }
 
+/* ---- igemm_ilv ---- */
+
+/* igemm_ilv: rows = channels x s phases, stored interleaved at t = t0 + s*u + q within
+ * [0, n_out) of each channel's row; every other position (before the row, the gap up to
+ * ldy, positions the tile does not cover) holds a sentinel that must survive, and with
+ * accumulate the covered positions in range are read back. */
+#define ILV_PRE 16
+static int test_igemm_ilv(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t s,
+                          ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t n_pairs, ptrdiff_t t0,
+                          ptrdiff_t n_out, int accumulate, int has_bias, int kind,
+                          int pattern) {
+    const ptrdiff_t mr = d->mr, nr = t->f64 ? d->nr_f64 : d->nr_f32;
+    const ptrdiff_t cols_up = (cols + nr - 1) / nr * nr, channels = rows / s;
+    const ptrdiff_t ldy = n_out + rng_below(4) * (1 + rng_below(9));
+    ptrdiff_t *offs = arena_put(A_OFFS, (size_t)n_pairs * sizeof *offs);
+    ptrdiff_t max_off = make_offs(offs, n_pairs, pattern, cols_up);
+    const ptrdiff_t x_len = n_pairs ? max_off + cols_up : 0;
+    const ptrdiff_t y_len = ILV_PRE + (channels - 1) * ldy + n_out;
+    void *x = arena_put(A_X, (size_t)x_len * t->size);
+    void *w = arena_put(A_W, (size_t)(n_pairs * mr) * t->size);
+    void *bias = has_bias ? arena_put(A_BIAS, (size_t)channels * t->size) : NULL;
+    void *y = arena_put(A_Y, (size_t)y_len * t->size);
+    double *want = malloc(sizeof(double) * (size_t)y_len);
+    double *tol = malloc(sizeof(double) * (size_t)y_len);
+    ptrdiff_t i, c, q, u, p;
+    int ok = 1;
+    set_case("%s igemm_ilv %s s=%td rows=%td cols=%td n_pairs=%td t0=%td n_out=%td "
+             "accumulate=%d bias=%d %s offs=%d ldy=%td", d->name, t->name, s, rows, cols,
+             n_pairs, t0, n_out, accumulate, has_bias, KIND_NAMES[kind], pattern, ldy);
+    fill_input(x, t, x_len, offs, n_pairs, cols, kind);
+    for (p = 0; p < n_pairs; ++p)
+        for (i = 0; i < mr; ++i) put(w, t, p * mr + i, i < rows ? value(kind) : NAN);
+    for (c = 0; c < channels; ++c)
+        if (bias) put(bias, t, c, value(kind));
+    for (i = 0; i < y_len; ++i) {
+        put(y, t, i, SENTINEL);
+        want[i] = SENTINEL;
+        tol[i] = 0;
+    }
+    for (c = 0; c < channels; ++c)
+        for (q = 0; q < s; ++q)
+            for (u = 0; u < cols; ++u) {
+                const ptrdiff_t pos = t0 + s * u + q, at = ILV_PRE + c * ldy + pos;
+                double sum, a;
+                if (pos < 0 || pos >= n_out) continue;
+                put(y, t, at, accumulate ? value(kind) : NAN);
+                sum = accumulate ? get(y, t, at) : bias ? get(bias, t, c) : 0.0;
+                a = fabs(sum);
+                for (p = 0; p < n_pairs; ++p) {
+                    double term = get(w, t, p * mr + c * s + q) * get(x, t, offs[p] + u);
+                    sum += term;
+                    a += fabs(term);
+                }
+                want[at] = sum;
+                tol[at] = bound(kind, t, n_pairs + 1, a);
+            }
+    arenas_seal(1);
+    if (t->f64)
+        d->igemm_ilv_f64(x, offs, n_pairs, w, (double *)y + ILV_PRE, ldy, rows, cols,
+                         accumulate, bias, s, t0, n_out);
+    else
+        d->igemm_ilv_f32(x, offs, n_pairs, w, (float *)y + ILV_PRE, ldy, rows, cols,
+                         accumulate, bias, s, t0, n_out);
+    arenas_seal(0);
+    for (i = 0; i < y_len; ++i) {
+        double got = get(y, t, i);
+        if (want[i] == SENTINEL && tol[i] == 0) {
+            if (got != SENTINEL) ok = report("write outside the tile's positions: y", 0, i,
+                                             got, SENTINEL, 0);
+        } else if (!close_enough(got, want[i], tol[i])) {
+            ok = report("y", (i - ILV_PRE) / ldy, (i - ILV_PRE) % ldy, got, want[i], tol[i]);
+        }
+    }
+    free(want);
+    free(tol);
+    return ok;
+}
+
 /* ---- irow ---- */
 
 static int test_irow(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t n,
@@ -576,6 +654,13 @@ static const ptrdiff_t WGRAD_N[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 3
 /* wgemm: below and above a vector's lanes and the CC_WBLOCK its callers keep to. */
 static const ptrdiff_t WGEMM_N[] = {0, 1, 2, 3, 5, 8, 17, 64, 255, 1024, 1025};
 #define COUNT(a) ((ptrdiff_t)(sizeof(a) / sizeof((a)[0])))
+/* igemm_ilv: columns (scaled by the tile: 24 is one float tile on AVX2, half of one on
+ * AVX-512), pairs, and (t0, where n_out ends past the tile's last position) pairs:
+ * clipped at the start, at the end, both, or neither. */
+static const ptrdiff_t ILV_COLS[] = {0, 1, 23, 24, 47, 48, 71, 100};
+static const ptrdiff_t ILV_PAIRS[] = {0, 1, 3, 8, 17};
+static const ptrdiff_t ILV_T0[] = {0, -1, -5, 0, 3, -2};
+static const ptrdiff_t ILV_TOFF[] = {0, 0, -3, -1, 7, -7};
 
 static void line(const cc_kernels_t *d, const char *kernel, const dtype_t *t,
                  long passed0, long failed0) {
@@ -593,7 +678,8 @@ static void run_path(const cc_kernels_t *d) {
         int ok = d->mr >= 1 && d->nr_f32 >= 1 && d->nr_f64 >= 1 && d->wr >= 1 && d->wc >= 1
                  && d->vlen_f32 >= 2 && d->igemm_f32 && d->irow_f32 && d->wgrad_f32
                  && d->wgemm_f32 && d->rowsum_f32 && d->igemm_f64 && d->irow_f64
-                 && d->wgrad_f64 && d->wgemm_f64 && d->rowsum_f64 && d->wr * d->wc <= 64
+                 && d->wgrad_f64 && d->wgemm_f64 && d->rowsum_f64 && d->igemm_ilv_f32
+                 && d->igemm_ilv_f64 && d->wr * d->wc <= 64
                  && d->nr_f32 % d->vlen_f32 == 0 && d->nr_f64 % (d->vlen_f32 / 2) == 0
                  && d->wgemm_pairs >= 0 && d->wgemm_max_len >= 0;
         if (!ok) report("fields", 0, 0, 0, 0, 0);
@@ -612,6 +698,27 @@ static void run_path(const cc_kernels_t *d) {
                                 tally(test_igemm(d, t, rows, cols, PAIRS[i], acc, b, kind,
                                                  pattern++ % 3));
         line(d, "igemm", t, p0, f0);
+        p0 = n_passed; f0 = n_failed;
+        for (kind = 0; kind < 2; ++kind)
+            for (n = 2; n <= d->mr; n *= 2) {              /* n: the stride s */
+                if (d->mr % n) continue;
+                for (rows = n; rows <= d->mr; rows += n)
+                    for (i = 0; i < COUNT(ILV_COLS); ++i)
+                        for (int pi = 0; pi < COUNT(ILV_PAIRS); ++pi)
+                            for (int e = 0; e < COUNT(ILV_T0); ++e)
+                                for (acc = 0; acc < 2; ++acc)
+                                    for (b = 0; b < 2; ++b) {
+                                        /* ILV_TOFF: where n_out ends against the tile */
+                                        const ptrdiff_t cc = ILV_COLS[i] * nr / 24 + 1;
+                                        const ptrdiff_t end = ILV_T0[e] + n * cc
+                                                              + ILV_TOFF[e];
+                                        tally(test_igemm_ilv(d, t, n, rows, cc,
+                                                             ILV_PAIRS[pi], ILV_T0[e],
+                                                             end > 0 ? end : 1, acc, b,
+                                                             kind, pattern++ % 3));
+                                    }
+            }
+        line(d, "igemm_ilv", t, p0, f0);
         p0 = n_passed; f0 = n_failed;
         for (kind = 0; kind < 2; ++kind)
             for (n = 0; n <= 300; ++n)

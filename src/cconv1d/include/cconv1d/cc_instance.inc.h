@@ -43,7 +43,8 @@ static const cc_kernels_t CC_PASTE(cc_kernels_, CC_ISA) = {
     CC_CAT(cc_rowsum, f32, CC_ISA),
     CC_CAT(cc_igemm, f64, CC_ISA), CC_CAT(cc_irow, f64, CC_ISA),
     CC_CAT(cc_wgrad, f64, CC_ISA), CC_CAT(cc_wgemm, f64, CC_ISA),
-    CC_CAT(cc_rowsum, f64, CC_ISA)};
+    CC_CAT(cc_rowsum, f64, CC_ISA),
+    CC_CAT(cc_igemm_ilv, f32, CC_ISA), CC_CAT(cc_igemm_ilv, f64, CC_ISA)};
 
 #undef CC_ISA
 #undef CC_ISA_CODE

@@ -58,6 +58,87 @@
         TILE(x + j, offs, n_pairs, w, y + j, ldy, rows, cols - j < CC_NR ? cols - j : CC_NR, \
              accumulate, bias);
 
+/* igemm_ilv: igemm whose rows are the phases of output channels, stored interleaved.
+ * Row r of the tile (rows <= CC_MR, a multiple of s) is phase r % s of channel r / s:
+ *   z[r][u] = (accumulate ? y at (r, u) : bias ? bias[r / s] : 0)
+ *             + sum_p w[p*CC_MR + r] * x[offs[p] + u],   u < cols,
+ * as igemm computes it (the same kernel, so the same bits), and y[(r/s)*ldy + t] = z[r][u]
+ * for t = t0 + s*u + r%s with 0 <= t < n_out; other positions are neither read nor
+ * written. A strided layer's input gradient and conv_transpose1d compute their phase
+ * rows this way straight into dx: the phase rows and the pass that interleaved them
+ * (an eighth to a fifth of an upsampler's time) are gone. The tile goes through a small
+ * buffer in L1 (CC_ILV_COLS positions at a time) and is interleaved from there by
+ * loops of a constant stride, which the compiler vectorises for the path. */
+#define CC_IGEMM_ILV_PARAMS                                                               \
+    const CC_T *CC_RESTRICT x, const ptrdiff_t *offs, ptrdiff_t n_pairs,                  \
+        const CC_T *CC_RESTRICT w, CC_T *CC_RESTRICT y, ptrdiff_t ldy, ptrdiff_t rows,    \
+        ptrdiff_t cols, int accumulate, const CC_T *CC_RESTRICT bias, ptrdiff_t s,        \
+        ptrdiff_t t0, ptrdiff_t n_out
+#define CC_ILV_COLS (2 * CC_NR)
+/* Between the buffer (channel c's s rows from b, pitch CC_ILV_COLS, n columns) and the
+ * output rows (yr at position tb): STORE 1 stores the tile, 0 loads the partial sums
+ * back (zero where a position is clipped). */
+#define CC_ILV_MOVE(STORE, a, b) do { if (STORE) (a) = (b); else (b) = (a); } while (0)
+#define CC_ILV_FIXED(STORE, S)                                                            \
+    for (u = ua; u < ub; ++u)                                                             \
+        for (q = 0; q < (S); ++q)                                                         \
+            CC_ILV_MOVE(STORE, yr[tb + (S) * u + q], b[q * CC_ILV_COLS + u]);
+#define CC_ILV_EDGE(STORE, U0, U1)                                                        \
+    for (q = 0; q < s; ++q)                                                               \
+        for (u = (U0); u < (U1); ++u) {                                                   \
+            const ptrdiff_t t = tb + s * u + q;                                           \
+            if (t >= 0 && t < n_out)                                                      \
+                CC_ILV_MOVE(STORE, yr[t], b[q * CC_ILV_COLS + u]);                        \
+            else if (!(STORE))                                                            \
+                b[q * CC_ILV_COLS + u] = 0;                                               \
+        }
+/* Columns [ua, ub) have all s positions inside [0, n_out): constant-stride loops; the
+ * clipped columns at either end one position at a time. */
+#define CC_ILV_PASS(STORE)                                                                \
+    for (c = 0; c < channels; ++c) {                                                      \
+        CC_T *yr = y + c * ldy;                                                           \
+        CC_T *b = buf + c * s * CC_ILV_COLS;                                              \
+        CC_ILV_EDGE(STORE, 0, ua)                                                         \
+        if (s == 2) {                                                                     \
+            CC_ILV_FIXED(STORE, 2)                                                        \
+        } else if (s == 4) {                                                              \
+            CC_ILV_FIXED(STORE, 4)                                                        \
+        } else if (s == 8) {                                                              \
+            CC_ILV_FIXED(STORE, 8)                                                        \
+        } else {                                                                          \
+            for (q = 0; q < s; ++q)                                                       \
+                for (u = ua; u < ub; ++u)                                                 \
+                    CC_ILV_MOVE(STORE, yr[tb + s * u + q], b[q * CC_ILV_COLS + u]);       \
+        }                                                                                 \
+        CC_ILV_EDGE(STORE, ub, n)                                                         \
+    }
+#define CC_IGEMM_ILV_BODY(IGEMM)                                                          \
+    CC_T buf[CC_MR * CC_ILV_COLS], brow[CC_MR];                                           \
+    const ptrdiff_t channels = rows / s;                                                  \
+    ptrdiff_t u0, r, c, u, q;                                                             \
+    if (bias)                                                                             \
+        for (r = 0; r < rows; ++r) brow[r] = bias[r / s];                                 \
+    for (u0 = 0; u0 < cols; u0 += CC_ILV_COLS) {                                          \
+        const ptrdiff_t n = cols - u0 < CC_ILV_COLS ? cols - u0 : CC_ILV_COLS;            \
+        const ptrdiff_t tb = t0 + s * u0;                                                 \
+        ptrdiff_t ua = tb >= 0 ? 0 : (s - 1 - tb) / s;                                   \
+        ptrdiff_t ub = n_out - tb < s * n ? (n_out - tb >= 0 ? (n_out - tb) / s : 0) : n; \
+        if (ua > n) ua = n;                                                               \
+        if (ub < ua) ub = ua;                                                             \
+        if (accumulate) {                                                                 \
+            CC_ILV_PASS(0)                                                                \
+        } else if (ub > ua) {                                                             \
+            /* the lines this tile stores, requested while it sums (as igemm does for   \
+             * its own output: the interleaved stores otherwise wait for each line) */   \
+            for (c = 0; c < channels; ++c)                                                \
+                cc_prefetch_out(y + c * ldy + tb + s * ua,                                \
+                                (size_t)(s * (ub - ua)) * sizeof(CC_T));                  \
+        }                                                                                 \
+        IGEMM(x + u0, offs, n_pairs, w, buf, CC_ILV_COLS, rows, n, accumulate,            \
+              bias ? brow : NULL);                                                        \
+        CC_ILV_PASS(1)                                                                    \
+    }
+
 /* The body of the SIMD irow kernels (AVX2, AVX-512): 8 vectors of one output row in
  * flight, a weight broadcast per pair; expands with the including file's CC_V,
  * CC_LOADU, CC_STOREU, CC_FMA, CC_SET1, CC_VLEN, and the kernel's x, offs, n_pairs, w,

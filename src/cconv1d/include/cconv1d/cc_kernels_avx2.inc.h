@@ -115,6 +115,11 @@ static CC_TARGET_AVX2 void CC_FN(cc_igemm, avx2)(CC_IGEMM_PARAMS) {
     CC_IGEMM_STRIP(CC_FN(cc_tile, avx2))
 }
 
+/* igemm_ilv (cc_kernels.h): this path's igemm, its tile stored phase-interleaved. */
+static CC_TARGET_AVX2 void CC_FN(cc_igemm_ilv, avx2)(CC_IGEMM_ILV_PARAMS) {
+    CC_IGEMM_ILV_BODY(CC_FN(cc_igemm, avx2))
+}
+
 /* The rest of a row by CC_IROW_TAIL_BODY (cc_kernels.h), the last vector by vmaskmov
  * (which reads no masked-out lane); a masked lane's FMA rounds as a scalar FMA would. */
 #define CC_TAIL_MTYPE __m256i

@@ -148,6 +148,11 @@ static CC_TARGET_AVX512 void CC_FN(cc_igemm, avx512)(CC_IGEMM_PARAMS) {
     CC_R512_STRIP(1)
 }
 
+/* igemm_ilv (cc_kernels.h): this path's igemm, its tile stored phase-interleaved. */
+static CC_TARGET_AVX512 void CC_FN(cc_igemm_ilv, avx512)(CC_IGEMM_ILV_PARAMS) {
+    CC_IGEMM_ILV_BODY(CC_FN(cc_igemm, avx512))
+}
+
 /* Taps from which irow runs by phases. float64 from 12, not the shared table's 20 for
  * eight lanes (which is AVX2 float32's): every unaligned 512-bit load of the plain loop
  * splits a cache line, and on Sapphire Rapids the phased loop was 7 % faster at 12 taps

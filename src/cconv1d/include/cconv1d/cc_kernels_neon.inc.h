@@ -135,6 +135,11 @@ static void CC_FN(cc_igemm, neon)(CC_IGEMM_PARAMS) {
     }
 }
 
+/* igemm_ilv (cc_kernels.h): this path's igemm, its tile stored phase-interleaved. */
+static void CC_FN(cc_igemm_ilv, neon)(CC_IGEMM_ILV_PARAMS) {
+    CC_IGEMM_ILV_BODY(CC_FN(cc_igemm, neon))
+}
+
 #define CC_I_ROW(V)                                                                       \
     for (; j + (V) * CC_VLEN <= n; j += (V) * CC_VLEN) {                                  \
         CC_V a[V];                                                                        \

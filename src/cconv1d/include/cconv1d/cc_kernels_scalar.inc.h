@@ -79,6 +79,11 @@ static void CC_FN(cc_igemm, scalar)(CC_IGEMM_PARAMS) {
     CC_IGEMM_STRIP(CC_FN(cc_tile, scalar))
 }
 
+/* igemm_ilv (cc_kernels.h): this path's igemm, its tile stored phase-interleaved. */
+static void CC_FN(cc_igemm_ilv, scalar)(CC_IGEMM_ILV_PARAMS) {
+    CC_IGEMM_ILV_BODY(CC_FN(cc_igemm, scalar))
+}
+
 /* One output row: y[j] = (accumulate ? y[j] : bias) + sum_p w[p] * x[offs[p] + j], j < n. */
 static void CC_FN(cc_irow, scalar)(CC_IROW_PARAMS) {
     ptrdiff_t j, p;

@@ -7,7 +7,7 @@
  * header and asks _kernels for the active descriptor, once per call, so switching paths
  * (CCONV1D_SIMD, select_simd) swaps one pointer and never changes a running call.
  *
- * The five kernels (contracts in cc_kernels_scalar.inc.h):
+ * The six kernels (contracts in cc_kernels_scalar.inc.h):
  *   igemm   mr output rows x a strip of positions, nr per register tile: dense, grouped,
  *           strided (polyphase) conv1d and the input gradient;
  *   irow    one long output row: depthwise, single-channel and signal convolution;
@@ -16,7 +16,10 @@
  *   wgemm   an mr x nr block of the transposed weight gradient ((c, k) pairs x output
  *           channels), in double, from a panel of dy transposed: the vectors run over
  *           output channels, so nothing is summed across lanes (dense layers);
- *   rowsum  a row summed in double (the bias gradient).
+ *   rowsum  a row summed in double (the bias gradient);
+ *   igemm_ilv  igemm with the phases of output channels as rows, stored interleaved
+ *           into the channels' rows: a strided layer's input gradient and
+ *           conv_transpose1d straight into dx.
  * A planner reads mr, nr_*, wr and wc from the descriptor; none is a compile-time
  * constant outside the kernel files, so an instruction set with another register file
  * plugs in as one more descriptor.
@@ -49,7 +52,13 @@
                                         const T *x, const ptrdiff_t *offs,               \
                                         ptrdiff_t rows, ptrdiff_t cols, double *dwt,     \
                                         ptrdiff_t ldw, double *db);                      \
-    typedef double (*cc_rowsum_##SFX##_fn)(const T *x, ptrdiff_t n);
+    typedef double (*cc_rowsum_##SFX##_fn)(const T *x, ptrdiff_t n);                      \
+    typedef void (*cc_igemm_ilv_##SFX##_fn)(const T *x, const ptrdiff_t *offs,           \
+                                            ptrdiff_t n_pairs, const T *w, T *y,         \
+                                            ptrdiff_t ldy, ptrdiff_t rows,               \
+                                            ptrdiff_t cols, int accumulate,              \
+                                            const T *bias, ptrdiff_t s, ptrdiff_t t0,    \
+                                            ptrdiff_t n_out);
 CC_KERNEL_TYPES(float, f32)
 CC_KERNEL_TYPES(double, f64)
 #undef CC_KERNEL_TYPES
@@ -74,6 +83,8 @@ typedef struct cc_kernels {
     cc_wgrad_f64_fn wgrad_f64;
     cc_wgemm_f64_fn wgemm_f64;
     cc_rowsum_f64_fn rowsum_f64;
+    cc_igemm_ilv_f32_fn igemm_ilv_f32;
+    cc_igemm_ilv_f64_fn igemm_ilv_f64;
 } cc_kernels_t;
 
 #endif /* CCONV1D_CC_REGISTRY_H */
