@@ -443,7 +443,8 @@ def test_methods_write_into_out(method):
 # stride dividing the tile's rows, four or more output channels per group. Tile edges
 # clipped at both ends (padding below, at and above the stride), a pair count past the
 # L1 chunk (256 input channels x 2 taps), groups, an output_padding, one sample and
-# several, and a dilation whose taps land on the same offsets in every phase (K = 4,
+# several, samples long enough to be computed by blocks of positions, and a dilation
+# whose taps land on the same offsets in every phase (K = 4,
 # s = 2, d = 3: phase 0 holds taps 0 and 2 at offsets 0 and 3, phase 1 taps 1 and 3
 # at 1 and 4 -- not equal, so that one takes the phase rows and checks the switch).
 ILV_CASES = [
@@ -457,6 +458,8 @@ ILV_CASES = [
     (2, 12, 4, 29, 4, 2, 1, 0, 3, 1),
     (5, 6, 4, 300, 8, 4, 2, 0, 1, 1),
     (2, 8, 4, 30, 4, 2, 1, 0, 1, 3),
+    (1, 64, 4, 9000, 4, 2, 1, 0, 1, 1),     # dy past 2 MiB: by blocks of positions
+    (1, 32, 4, 9000, 8, 4, 5, 2, 1, 1),
 ]
 
 
@@ -467,7 +470,7 @@ def test_interleaved_store_matches_the_phase_rows_and_torch(case, dtype, threads
     """conv_transpose1d through igemm_ilv (all phases of a channel in one tile, stored
     interleaved into the output) gives the same bits as the phase rows it replaced
     (the same sums of the same products in the same order) and torch's float64 result
-    within the dtype's tolerance; its workspace holds no phase rows where it applies."""
+    within the dtype's tolerance; the planner takes it exactly where it applies."""
     from cconv1d import _backward
     n, c_in, ocg, length, k, s, p, op, groups, d = case
     x, w, b = _data(17 + length, n, c_in, length, ocg, k, dtype, groups=groups)
@@ -486,18 +489,13 @@ def test_interleaved_store_matches_the_phase_rows_and_torch(case, dtype, threads
         cc.set_num_threads(previous)
     np.testing.assert_array_equal(got, rows)
     np.testing.assert_allclose(got, want, **_tol(dtype, c_in // groups * k, 1.0))
-    # the route: no phase rows in the workspace when it applies
+    # the route: the interleaved store where every phase's taps share offsets
     l_out = want.shape[-1]
     left = d * (k - 1) - p
-    args = (n, ocg * groups, l_out, c_in, ocg, k, left, left + op, length, s, d, groups,
-            0, np.dtype(dtype).itemsize, threads)
-    with_ilv = _backward.backward_workspace_bytes(*args)["input"]
-    _backward._set_interleaved_store(False)
-    try:
-        without = _backward.backward_workspace_bytes(*args)["input"]
-    finally:
-        _backward._set_interleaved_store(was)
-    assert (with_ilv < without) == (d == 1), (with_ilv, without)
+    plan = _backward.backward_workspace_bytes(
+        n, ocg * groups, l_out, c_in, ocg, k, left, left + op, length, s, d, groups, 0,
+        np.dtype(dtype).itemsize, threads)
+    assert plan["input_interleaved"] == (d == 1), plan
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -214,21 +214,22 @@ cdef idx_t _ilv_panels(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t
 
 
 cdef inline idx_t _ilv_items_count(const GradGeometry* geo, idx_t blocks) noexcept nogil:
-    cdef idx_t n_cols = (geo.phase_len + geo.col_block - 1) // geo.col_block
+    cdef idx_t n_cols = (geo.q_count + geo.col_block - 1) // geo.col_block
     return geo.groups * n_cols * ((blocks + geo.row_group - 1) // geo.row_group)
 
 
 cdef void _grad_ilv_items(const GradGeometry* geo, const real_t* dyp, const idx_t* offs,
                           idx_t n_pairs, const real_t* panels, idx_t blocks, real_t* dx,
                           idx_t first, idx_t last, const real_t* bias) noexcept nogil:
-    """Items (group, column block, group of row_group channel blocks) of one sample's
-    input gradient by igemm_ilv: a tile's rows are the stride phases of mr / stride
+    """Items (group, column block, group of row_group channel blocks) of phase-row
+    positions [q0, q0 + q_count) of one sample's input gradient by igemm_ilv (``dyp``
+    the padded dy from q0 on): a tile's rows are the stride phases of mr / stride
     channels, stored interleaved into dx (positions t = s*q + rho - left kept in
     [0, L)). The loop order, pair chunks and bias are _grad_phase_items', so every sum
     is the same chain of the same products."""
     cdef idx_t s = geo.stride, cpb = geo.mr // s, mr = geo.mr, cols = geo.cols
     cdef idx_t col_block = geo.col_block
-    cdef idx_t n_cols = (geo.phase_len + col_block - 1) // col_block
+    cdef idx_t n_cols = (geo.q_count + col_block - 1) // col_block
     cdef idx_t c_groups = (blocks + geo.row_group - 1) // geo.row_group
     cdef idx_t item, rest, g, j0, j1, j, b, b0, b1, c0, rows, pc, n_chunk
     for item in range(first, last):
@@ -237,7 +238,7 @@ cdef void _grad_ilv_items(const GradGeometry* geo, const real_t* dyp, const idx_
         j0 = (rest // c_groups) * col_block
         b0 = (rest % c_groups) * geo.row_group
         b1 = min(b0 + geo.row_group, blocks)
-        j1 = min(j0 + col_block, geo.phase_len)
+        j1 = min(j0 + col_block, geo.q_count)
         pc = 0
         while pc == 0 or pc < n_pairs:    # once with no pairs: the block is zeros
             n_chunk = min(geo.pair_block, n_pairs - pc)
@@ -251,7 +252,8 @@ cdef void _grad_ilv_items(const GradGeometry* geo, const real_t* dyp, const idx_
                               panels + ((g * blocks + b) * n_pairs + pc) * mr,
                               dx + c0 * geo.length, geo.length, rows, min(cols, j1 - j),
                               pc > 0, bias + c0 if bias != NULL and pc == 0
-                              else <const real_t*>NULL, s, s * j - geo.left, geo.length)
+                              else <const real_t*>NULL, s, s * (geo.q0 + j) - geo.left,
+                              geo.length)
                 j += cols
             pc += geo.pair_block
 
@@ -580,7 +582,8 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     allocate besides their outputs, from the plans they allocate by: ``{"input": ...,
     "weight": ..., "peak": ...}`` (they run one after the other, so the peak is the
     larger). Samples too long to hold whole are computed by length blocks, so neither
-    grows with L beyond a padded row per thread (non-constant padding modes)."""
+    grows with L beyond a padded row per thread (non-constant padding modes).
+    ``"input_interleaved"``: whether the input gradient takes igemm_ilv."""
     cdef GradGeometry ggeo
     cdef GradPlan gplan
     cdef Geometry geo
@@ -599,7 +602,8 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     _wgrad_plan(&wplan, &geo, n_batch, mode, itemsize, threads,
                 True, True)
     return {"input": gplan.total, "weight": wplan.total,
-            "peak": max(gplan.total, wplan.total)}
+            "peak": max(gplan.total, wplan.total),
+            "input_interleaved": bool(gplan.ilv)}
 
 
 cdef struct GradPlan:
@@ -611,7 +615,7 @@ cdef struct GradPlan:
     bint by_sample, blocked
     bint direct           # blocked, stride 1, constant padding: blocks of the kept
                           # positions, computed straight into dx
-    bint ilv              # not blocked, strided, constant padding, phases with the same
+    bint ilv              # strided, constant padding, phases with the same
                           # dy offsets: all phases of a channel in one tile, stored
                           # interleaved straight into dx (igemm_ilv; no phase rows)
     idx_t n_scratch, q_block, n_qblocks
@@ -699,7 +703,7 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
         if plan.direct:
             span = geo.length
         plan.q_block = ((GRAD_BLOCK_BYTES // itemsize - geo.c_out * slack)
-                        // (geo.c_out + geo.c_in * geo.phases))
+                        // (geo.c_out + (0 if ilv else geo.c_in * geo.phases)))
         plan.q_block = min(max(1, plan.q_block // geo.col_block) * geo.col_block, span)
         if split:
             plan.q_block = min(plan.q_block, ((span + threads - 1) // threads
@@ -707,10 +711,11 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
         plan.n_qblocks = (span + plan.q_block - 1) // plan.q_block
         geo.dy_pitch = c_packed_pitch(geo.lead + plan.q_block, 1, itemsize, geo.cols)
         # The padding samples' gradient (dropped for constant padding, folded otherwise).
-        n_edges = 0 if plan.direct else n_batch * geo.c_in * (geo.left + geo.right)
+        n_edges = (0 if plan.direct or ilv
+                   else n_batch * geo.c_in * (geo.left + geo.right))
         if mode == CC_PAD_CONSTANT:
             n_row = 1
-    plan.ilv = ilv and not plan.blocked
+    plan.ilv = ilv
     plan.by_sample = plan.blocked or n_batch >= threads
     plan.n_scratch = threads if plan.by_sample else 1
     plan.b_dyp = aligned_bytes(geo.c_out * geo.dy_pitch * itemsize)
@@ -766,6 +771,13 @@ cdef void _grad_block(const GradGeometry* geo, const GradPlan* plan, bint by_row
         memset(drow, 0, lo * sizeof(real_t))
         memcpy(drow + lo, dy_n + o * geo.l_out + src0 + lo, (hi - lo) * sizeof(real_t))
         memset(drow + hi, 0, (geo.dy_pitch - hi) * sizeof(real_t))
+    cdef idx_t blocks
+    if plan.ilv:
+        # all phases of a channel per tile, interleaved straight into dx
+        blocks = (geo.c_per_group + geo.mr // s - 1) // (geo.mr // s)
+        _grad_ilv_items(&block, dyp, offs, starts[geo.phases], weights, blocks, dx_n, 0,
+                        _ilv_items_count(&block, blocks), bias)
+        return
     if plan.direct:
         _grad_phase_items(&block, by_rows, dyp, offs, starts, starts + geo.phases,
                           weights, starts + 2 * geo.phases, dx_n + block.q0 - geo.left,
