@@ -87,7 +87,9 @@ cdef struct GradGeometry:
     idx_t phase_len       # longest phase row of the padded gradient
     idx_t q0, q_count     # the phase-row positions [q0, q0 + q_count) being computed
     idx_t dxph_pitch      # row pitch of the phase rows of the gradient being computed
-    idx_t c_blocks        # mr-row input-channel blocks per group
+    idx_t c_blocks        # mr-row input-channel blocks per group (with ilv: blocks of
+                          # mr / stride channels, all their phases in one tile)
+    bint ilv              # the phases by igemm_ilv, straight into dx (GradPlan.ilv)
     idx_t row_group       # channel blocks per work item (ROW_GROUP or 1)
     idx_t pair_block      # pairs per igemm call (PAIR_BLOCK, or all of them)
     const cc_kernels_t* kern   # the descriptor of this call, its igemm tile mr x cols,
@@ -101,7 +103,10 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
                             idx_t last, const real_t* bias) noexcept nogil:
     """Items (phase, group, column block, group of row_group channel blocks) [or (phase,
     channel, row block)] of phase-row positions [q0, q0 + q_count) of one sample; dxph
-    is (C_in, phases, dxph_pitch) and ``dyp`` the padded dy from position q0 on.
+    is (C_in, phases, dxph_pitch) and ``dyp`` the padded dy from position q0 on. With
+    ``geo.ilv`` the items have no phase (phase 0's pairs serve all), a tile's rows are
+    the phases of mr / stride channels, and dxph is the sample's dx: igemm_ilv stores
+    positions t = s*q + rho - left within [0, L) there, interleaved.
 
     As in the forward: pair chunk, then column tile, then channel block innermost, so a
     tile's dy columns of one chunk stay in L1 while the blocks' weight panels stream from
@@ -154,10 +159,22 @@ cdef void _grad_phase_items(const GradGeometry* geo, bint by_rows, const real_t*
                 j = j0
                 while j < j1:
                     for b in range(b0, b1):
-                        c0 = g * geo.c_per_group + b * mr
-                        rows = min(mr, geo.c_per_group - b * mr)
                         panel = (weights + phase_weights[rho]
                                  + ((g * geo.c_blocks + b) * n_pairs + pc) * mr)
+                        if geo.ilv:
+                            # the s phases of channels c0.. in one tile, into dx
+                            c0 = g * geo.c_per_group + b * (mr // s)
+                            rows = s * min(mr // s, geo.c_per_group - b * (mr // s))
+                            igemm_ilv(geo.kern,
+                                      dyp + g * geo.o_per_group * geo.dy_pitch + j,
+                                      offs + pc, n_chunk, panel, dxph + c0 * geo.length,
+                                      geo.length, rows, min(cols, j1 - j), pc > 0,
+                                      bias + c0 if bias != NULL and pc == 0
+                                      else <const real_t*>NULL, s,
+                                      s * (geo.q0 + j) - geo.left, geo.length)
+                            continue
+                        c0 = g * geo.c_per_group + b * mr
+                        rows = min(mr, geo.c_per_group - b * mr)
                         out = dxph + (c0 * geo.phases + rho) * geo.dxph_pitch
                         igemm(geo.kern, dyp + g * geo.o_per_group * geo.dy_pitch + j,
                               offs + phase_offs[rho] + pc, n_chunk, panel, out + j,
@@ -211,51 +228,6 @@ cdef idx_t _ilv_panels(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t
                                 w[g * o_per_group + o, channel, tap]
                                 if channel < c_per_group else 0)
     return blocks
-
-
-cdef inline idx_t _ilv_items_count(const GradGeometry* geo, idx_t blocks) noexcept nogil:
-    cdef idx_t n_cols = (geo.q_count + geo.col_block - 1) // geo.col_block
-    return geo.groups * n_cols * ((blocks + geo.row_group - 1) // geo.row_group)
-
-
-cdef void _grad_ilv_items(const GradGeometry* geo, const real_t* dyp, const idx_t* offs,
-                          idx_t n_pairs, const real_t* panels, idx_t blocks, real_t* dx,
-                          idx_t first, idx_t last, const real_t* bias) noexcept nogil:
-    """Items (group, column block, group of row_group channel blocks) of phase-row
-    positions [q0, q0 + q_count) of one sample's input gradient by igemm_ilv (``dyp``
-    the padded dy from q0 on): a tile's rows are the stride phases of mr / stride
-    channels, stored interleaved into dx (positions t = s*q + rho - left kept in
-    [0, L)). The loop order, pair chunks and bias are _grad_phase_items', so every sum
-    is the same chain of the same products."""
-    cdef idx_t s = geo.stride, cpb = geo.mr // s, mr = geo.mr, cols = geo.cols
-    cdef idx_t col_block = geo.col_block
-    cdef idx_t n_cols = (geo.q_count + col_block - 1) // col_block
-    cdef idx_t c_groups = (blocks + geo.row_group - 1) // geo.row_group
-    cdef idx_t item, rest, g, j0, j1, j, b, b0, b1, c0, rows, pc, n_chunk
-    for item in range(first, last):
-        g = item // (n_cols * c_groups)
-        rest = item % (n_cols * c_groups)
-        j0 = (rest // c_groups) * col_block
-        b0 = (rest % c_groups) * geo.row_group
-        b1 = min(b0 + geo.row_group, blocks)
-        j1 = min(j0 + col_block, geo.q_count)
-        pc = 0
-        while pc == 0 or pc < n_pairs:    # once with no pairs: the block is zeros
-            n_chunk = min(geo.pair_block, n_pairs - pc)
-            j = j0
-            while j < j1:
-                for b in range(b0, b1):
-                    c0 = g * geo.c_per_group + b * cpb
-                    rows = s * min(cpb, geo.c_per_group - b * cpb)
-                    igemm_ilv(geo.kern, dyp + g * geo.o_per_group * geo.dy_pitch + j,
-                              offs + pc, n_chunk,
-                              panels + ((g * blocks + b) * n_pairs + pc) * mr,
-                              dx + c0 * geo.length, geo.length, rows, min(cols, j1 - j),
-                              pc > 0, bias + c0 if bias != NULL and pc == 0
-                              else <const real_t*>NULL, s, s * (geo.q0 + j) - geo.left,
-                              geo.length)
-                j += cols
-            pc += geo.pair_block
 
 
 cdef void _interleave_samples(const GradGeometry* geo, const real_t* phases,
@@ -437,13 +409,13 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
     cdef idx_t n, t, o, c, item, unit, pads = geo.left + geo.right
     _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead, geo.dy_pitch,
                   geo.phases, geo.mr, offs, starts, weights)
-    cdef idx_t ilv_blocks = 0
     if plan.ilv:
         # Phase 0's offsets serve every phase; the phase tables' weights are replaced
         # by panels whose rows are (channel, phase).
-        ilv_blocks = _ilv_panels(w, groups, flip, stride, dilation, geo.mr, starts[geo.phases],
-                                 weights)
-        n_items = _ilv_items_count(&geo, ilv_blocks)
+        geo.ilv = True
+        geo.c_blocks = _ilv_panels(w, groups, flip, stride, dilation, geo.mr,
+                                   starts[geo.phases], weights)
+        n_items = _grad_items(&geo, by_rows)
     # Zeroed once: dy's lead and tail zeros are never written.
     memset(dyp, 0, plan.n_scratch * (b_dyp + b_dxph))
     if plan.blocked:
@@ -475,7 +447,8 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
         return CC_OK
     # Stride 1 with constant padding: the padding's gradient is dropped, so only the
     # kept positions [left, left + L) are computed, straight into dx (no phase rows to
-    # copy back: the copy was a tenth of the FCN layers' input gradients).
+    # copy back: the copy was a tenth of the FCN layers' input gradients). With ilv
+    # (geo.ilv), all phase-row positions, straight into dx too.
     cdef GradGeometry kept = geo
     cdef bint direct = stride == 1 and mode == CC_PAD_CONSTANT
     if direct:
@@ -488,12 +461,8 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
             for o in range(geo.c_out):
                 memcpy(<real_t*>(dyp + t * b_dyp) + o * geo.dy_pitch + geo.lead,
                        &dy[n, o, 0], geo.l_out * sizeof(real_t))
-            if plan.ilv:
-                _grad_ilv_items(&geo, <real_t*>(dyp + t * b_dyp), offs, starts[geo.phases],
-                                weights, ilv_blocks, &dx[n, 0, 0], 0, n_items, bias)
-                continue
-            if direct:
-                _grad_phase_items(&kept, by_rows, <real_t*>(dyp + t * b_dyp) + geo.left,
+            if direct or plan.ilv:
+                _grad_phase_items(&kept, by_rows, <real_t*>(dyp + t * b_dyp) + kept.q0,
                                   offs, starts, starts + geo.phases, weights,
                                   starts + 2 * geo.phases, &dx[n, 0, 0], 0, n_items,
                                   bias)
@@ -513,16 +482,11 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
         for o in range(geo.c_out):
             memcpy(<real_t*>dyp + o * geo.dy_pitch + geo.lead, &dy[n, o, 0],
                    geo.l_out * sizeof(real_t))
-        if direct:
+        if direct or plan.ilv:
             for item in prange(n_items, schedule="dynamic", num_threads=threads):
-                _grad_phase_items(&kept, by_rows, <real_t*>dyp + geo.left, offs, starts,
+                _grad_phase_items(&kept, by_rows, <real_t*>dyp + kept.q0, offs, starts,
                                   starts + geo.phases, weights, starts + 2 * geo.phases,
                                   &dx[n, 0, 0], item, item + 1, bias)
-            continue
-        if plan.ilv:
-            for item in prange(n_items, schedule="dynamic", num_threads=threads):
-                _grad_ilv_items(&geo, <real_t*>dyp, offs, starts[geo.phases], weights,
-                                ilv_blocks, &dx[n, 0, 0], item, item + 1, bias)
             continue
         for item in prange(n_items, schedule="dynamic", num_threads=threads):
             _grad_phase_items(&geo, by_rows, <real_t*>dyp, offs, starts,
@@ -563,6 +527,7 @@ cdef void _grad_geometry(GradGeometry* geo, idx_t c_in, idx_t length, idx_t c_ou
     geo.cols = tile_positions(geo.kern, itemsize)
     geo.col_block = column_block(geo.cols)
     geo.c_blocks = (geo.c_per_group + geo.mr - 1) // geo.mr
+    geo.ilv = False
     geo.row_group = ROW_GROUP if geo.o_per_group * (k_size // stride) >= LONG_REDUCTION else 1
     # Chunks only where a tile's dy columns overflow L1: a wide kernel's (32 channels,
     # K = 31: 10 KiB) ran 3 % slower split in three. At least one pair: with no output
@@ -628,7 +593,8 @@ cdef inline idx_t _grad_items(const GradGeometry* geo, bint by_rows) noexcept no
     cdef idx_t n_cols = ((geo.q_count + ROW_BLOCK - 1) // ROW_BLOCK if by_rows
                          else (geo.q_count + geo.col_block - 1) // geo.col_block)
     return (geo.phases * geo.c_in * n_cols if by_rows
-            else geo.phases * geo.groups * n_cols * _grad_row_groups(geo))
+            else (1 if geo.ilv else geo.phases) * geo.groups * n_cols
+            * _grad_row_groups(geo))
 
 
 cdef inline idx_t _grad_row_groups(const GradGeometry* geo) noexcept nogil:
@@ -771,12 +737,11 @@ cdef void _grad_block(const GradGeometry* geo, const GradPlan* plan, bint by_row
         memset(drow, 0, lo * sizeof(real_t))
         memcpy(drow + lo, dy_n + o * geo.l_out + src0 + lo, (hi - lo) * sizeof(real_t))
         memset(drow + hi, 0, (geo.dy_pitch - hi) * sizeof(real_t))
-    cdef idx_t blocks
     if plan.ilv:
         # all phases of a channel per tile, interleaved straight into dx
-        blocks = (geo.c_per_group + geo.mr // s - 1) // (geo.mr // s)
-        _grad_ilv_items(&block, dyp, offs, starts[geo.phases], weights, blocks, dx_n, 0,
-                        _ilv_items_count(&block, blocks), bias)
+        _grad_phase_items(&block, by_rows, dyp, offs, starts, starts + geo.phases,
+                          weights, starts + 2 * geo.phases, dx_n, 0,
+                          _grad_items(&block, by_rows), bias)
         return
     if plan.direct:
         _grad_phase_items(&block, by_rows, dyp, offs, starts, starts + geo.phases,
