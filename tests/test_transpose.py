@@ -444,9 +444,8 @@ def test_methods_write_into_out(method):
 # clipped at both ends (padding below, at and above the stride), a pair count past the
 # L1 chunk (256 input channels x 2 taps), groups, an output_padding, one sample and
 # several, samples long enough to be computed by blocks of positions, and a dilation
-# whose taps land on the same offsets in every phase (K = 4,
-# s = 2, d = 3: phase 0 holds taps 0 and 2 at offsets 0 and 3, phase 1 taps 1 and 3
-# at 1 and 4 -- not equal, so that one takes the phase rows and checks the switch).
+# whose phases read different offsets (K = 4, s = 2, d = 3: phase 0 holds taps 0 and 2
+# at offsets 0 and 3, phase 1 taps 1 and 3 at 1 and 4), which keeps the phase rows.
 ILV_CASES = [
     # (n, c_in, oc_per_group, length, k, stride, padding, output_padding, groups, dil)
     (2, 8, 4, 37, 4, 2, 1, 0, 1, 1),

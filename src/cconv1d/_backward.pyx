@@ -43,8 +43,7 @@ from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_bloc
                                align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES,
                                PAIR_BLOCK, ROW_GROUP, LONG_REDUCTION)
 from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, igemm_ilv, irow, wgrad,
-                               wgemm,
-                               rowsum, tile_positions, column_block, vector_lanes,
+                               wgemm, rowsum, tile_positions, column_block, vector_lanes,
                                pack_transposed)
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
@@ -208,7 +207,7 @@ cdef idx_t _ilv_panels(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t
     cdef idx_t o_per_group = c_out // groups, cpb = mr // stride
     cdef idx_t blocks = (c_per_group + cpb - 1) // cpb
     cdef idx_t n_taps = n_pairs // o_per_group if o_per_group > 0 else 0
-    cdef idx_t g, b, o, jj, rho, k, cl, channel, tap, seen, r, base, p
+    cdef idx_t g, b, o, jj, rho, k, cl, channel, tap, seen, base, p
     for rho in range(stride):
         seen = 0
         for k in range(k_size):
