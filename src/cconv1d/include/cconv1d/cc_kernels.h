@@ -92,8 +92,9 @@
             else if (!(STORE))                                                            \
                 b[q * CC_ILV_COLS + u] = 0;                                               \
         }
-/* Columns [ua, ub) have all s positions inside [0, n_out): constant-stride loops; the
- * clipped columns at either end one position at a time. */
+/* Columns [ua, ub) have all s positions inside [0, n_out): loops of a constant stride
+ * for the strides a tile's rows allow (2, 4, 8); the clipped columns at either end one
+ * position at a time. */
 #define CC_ILV_PASS(STORE)                                                                \
     for (c = 0; c < channels; ++c) {                                                      \
         CC_T *yr = y + c * ldy;                                                           \
@@ -106,9 +107,7 @@
         } else if (s == 8) {                                                              \
             CC_ILV_FIXED(STORE, 8)                                                        \
         } else {                                                                          \
-            for (q = 0; q < s; ++q)                                                       \
-                for (u = ua; u < ub; ++u)                                                 \
-                    CC_ILV_MOVE(STORE, yr[tb + s * u + q], b[q * CC_ILV_COLS + u]);       \
+            CC_ILV_FIXED(STORE, s)                                                        \
         }                                                                                 \
         CC_ILV_EDGE(STORE, ub, n)                                                         \
     }
