@@ -287,6 +287,45 @@ def test_signal_lanes_threads_direct(case):
         assert_same_bits(fn(a, v, mode, method="direct"), whole, "1 thread vs 2")
 
 
+# Long rows on our FFT route are cut into chunks of whole block pairs, shared between
+# threads and run even chunks first (cconv1d._stream._fft_rows_impl): n from a single
+# chunk to many, m from short to longer than the 8192-sample chunk minimum (then the
+# chunk is sized by m), one and several lanes.
+FFT_CHUNK_CASES = [(20_000, 33, 1), (100_003, 256, 1), (250_000, 1024, 3),
+                   (60_001, 12_000, 1), (40_000, 700, 2)]
+
+
+@pytest.mark.parametrize("n, m, lanes", FFT_CHUNK_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fft_route_chunks_do_not_depend_on_threads(n, m, lanes, dtype):
+    """convolve(method="fft") and a one-shot fir_filter(method="fft") with a state give
+    the same bits at 1, 2 and 3 threads, and the values of the float64 direct sums
+    within the FFT's error bound."""
+    rng = np.random.default_rng(n + m)
+    a = rng.standard_normal((lanes, n)).astype(dtype)
+    v = rng.standard_normal(m).astype(dtype)
+    zi = rng.standard_normal(m - 1).astype(dtype)
+    results = []
+    for count in (1, 2, 3):
+        with threads(count):
+            results.append((cc.convolve(a, v, "full", method="fft"),
+                            cc.fir_filter(v, a[0], zi=zi, method="fft")))
+    for count, (full, (y, zf)) in zip((2, 3), results[1:]):
+        assert_same_bits(full, results[0][0], f"convolve, {count} threads vs 1")
+        assert_same_bits(y, results[0][1][0], f"fir_filter y, {count} threads vs 1")
+        assert_same_bits(zf, results[0][1][1], f"fir_filter zf, {count} threads vs 1")
+    exact = np.stack([np.convolve(row.astype(np.float64), v.astype(np.float64))
+                      for row in a])
+    bound = signal_bound("convolve", a, v, "full", -1, dtype, "fft")
+    assert np.all(np.abs(results[0][0] - exact) <= bound)
+    # lfilter's state: zi adds onto the first m - 1 outputs of the full convolution
+    exact[0, :m - 1] += zi
+    y, zf = results[0][1]
+    bound = bound[0] + 4 * np.finfo(dtype).eps * np.abs(zi).max()
+    assert np.all(np.abs(y - exact[0, :n]) <= bound[:n])
+    assert np.all(np.abs(zf - exact[0, n:]) <= bound[n:])
+
+
 @st.composite
 def chunked_signal_cases(draw, dtypes=(np.float32, np.float64)):
     case = draw(signal_cases(dtypes))

@@ -30,6 +30,7 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp, memcpy, memset
 
 from cconv1d._typedefs cimport idx_t, real_t
+from cconv1d import _threads
 from cconv1d._forward cimport plain_buffer
 from cconv1d._kernels cimport CC_SIMD_AVX512, active_kernels, cc_kernels_t, has_avx2
 
@@ -616,9 +617,13 @@ cdef inline void _filtered(_FFTPlan plan, Py_ssize_t s, const double* re, const 
 
 
 cdef bint _fft_lane(_FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
-                    double* work, int simd) noexcept nogil:
+                    double* work, int simd, Py_ssize_t c0, Py_ssize_t c1) noexcept nogil:
     """``out[:n + m - 1] += convolve(x, h)`` (``out`` holds zeros or a state); False when
-    ``x`` holds a NaN or an infinity (the result then carries them everywhere)."""
+    ``x`` holds a NaN or an infinity (the result then carries them everywhere).
+    With pairs of blocks, only the blocks of ``x[c0:c1]`` (``c0`` a multiple of
+    ``2 * block``; ``c1`` one too, or ``n``): their terms, in
+    ``out[c0:min(c1, n) + m - 1]``. The one-transform geometry takes the whole chunk
+    (``c0`` 0, ``c1`` n)."""
     cdef Py_ssize_t nfft = plan.nfft, m = plan.m, total = n + plan.m - 1
     cdef Py_ssize_t part = plan.part, block = plan.block, t, s, start, a_len, b_len
     cdef Py_ssize_t p_len, b0
@@ -654,8 +659,8 @@ cdef bint _fft_lane(_FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
                 _add_piece(out, start, n + p_len - 1, total, yi, unscale, simd)
         return not nonfinite
     # Two blocks of the chunk per transform, the filter's partitions one by one.
-    b0 = 0
-    while b0 < n:
+    b0 = c0
+    while b0 < c1 and b0 < n:
         a_len = min(block, n - b0)
         b_len = max(0, min(block, n - b0 - block))
         amax = _pack(re, x + b0, a_len, nfft, &nonfinite, simd)
@@ -673,14 +678,73 @@ cdef bint _fft_lane(_FFTPlan plan, const real_t* x, Py_ssize_t n, real_t* out,
     return not nonfinite
 
 
+# A long row's FFT route is cut into chunks of whole block pairs, _FFT_CHUNKS of them
+# (fewer when a chunk would be shorter than _FFT_CHUNK_MIN samples or than the filter),
+# whatever the thread count, so one signal is shared between threads too. A chunk adds
+# onto the m - 1 outputs past its end, which the next chunk also adds to; chunks two
+# apart never meet. So the even chunks run first, in parallel, then the odd ones: every
+# output gets the same terms in the same order at any thread count.
+cdef Py_ssize_t _FFT_CHUNKS = 16
+cdef Py_ssize_t _FFT_CHUNK_MIN = 8192
+
+
+cdef Py_ssize_t _fft_chunk(_FFTPlan plan, Py_ssize_t n) noexcept nogil:
+    """Samples per chunk of a row of ``n`` (``n`` itself: one chunk)."""
+    cdef Py_ssize_t pair = 2 * plan.block, pairs, per
+    if plan.pair_parts or n <= pair:
+        return n
+    pairs = (n + pair - 1) // pair
+    per = max((pairs + _FFT_CHUNKS - 1) // _FFT_CHUNKS,
+              (plan.m - 1 + pair - 1) // pair, (_FFT_CHUNK_MIN + pair - 1) // pair)
+    return min(per * pair, n)
+
+
+cdef Py_ssize_t _fft_rows_impl(_FFTPlan plan, const real_t* rows, Py_ssize_t lanes,
+                               Py_ssize_t n, Py_ssize_t ld_in, real_t* out,
+                               Py_ssize_t ld_out, double* work, int simd,
+                               int n_threads) noexcept nogil:
+    """``out[g, :n + m - 1] += convolve(rows[g], h)`` for each of ``lanes`` rows (row
+    pitches ``ld_in`` and ``ld_out``), the (lane, chunk) items of each parity shared
+    between up to ``n_threads`` threads, each with ``4 * nfft`` doubles of ``work``
+    (``_fft_threads`` of them at most). Returns how many items held NaN or inf."""
+    cdef Py_ssize_t chunk = _fft_chunk(plan, n), n_chunks = (n + chunk - 1) // chunk
+    cdef Py_ssize_t nonfinite = 0, item, lane, ci, per_lane
+    cdef int parity, threads
+    for parity in range(2 if n_chunks > 1 else 1):
+        per_lane = (n_chunks - parity + 1) // 2 if n_chunks > 1 else 1
+        threads = <int>max(1, min(<Py_ssize_t>n_threads, lanes * per_lane))
+        if threads == 1:
+            for item in range(lanes * per_lane):
+                lane = item // per_lane
+                ci = 2 * (item % per_lane) + parity
+                if not _fft_lane(plan, rows + lane * ld_in, n, out + lane * ld_out, work,
+                                 simd, ci * chunk, min(n, (ci + 1) * chunk)):
+                    nonfinite += 1
+        else:
+            for item in prange(lanes * per_lane, schedule="dynamic", num_threads=threads):
+                lane = item // per_lane
+                ci = 2 * (item % per_lane) + parity
+                if not _fft_lane(plan, rows + lane * ld_in, n, out + lane * ld_out,
+                                 work + 4 * plan.nfft * threadid(), simd, ci * chunk,
+                                 min(n, (ci + 1) * chunk)):
+                    nonfinite += 1
+    return nonfinite
+
+
+cdef int _fft_threads(_FFTPlan plan, Py_ssize_t lanes, Py_ssize_t n,
+                      int n_threads) noexcept nogil:
+    """The most threads _fft_rows_impl runs for these rows (its work arrays' count)."""
+    cdef Py_ssize_t chunk = _fft_chunk(plan, n), n_chunks = (n + chunk - 1) // chunk
+    return <int>max(1, min(<Py_ssize_t>n_threads, lanes * ((n_chunks + 1) // 2)))
+
+
 cdef bint _fft_rows(_FFTPlan plan, const real_t[:, ::1] rows, real_t[:, ::1] out,
                     int simd, int n_threads) except -1:
-    """Every row's full convolution added onto ``out``'s rows, rows shared between
-    ``n_threads`` threads (each with work arrays of its own; a row is one thread's, so
-    the result does not depend on the count); False on non-finite input."""
-    cdef Py_ssize_t lane, lanes = rows.shape[0], n = rows.shape[1]
-    cdef int threads = <int>max(1, min(<Py_ssize_t>n_threads, lanes))
-    cdef Py_ssize_t nonfinite = 0
+    """Every row's full convolution added onto ``out``'s rows by _fft_rows_impl (the
+    result does not depend on the thread count); False on non-finite input."""
+    cdef Py_ssize_t lanes = rows.shape[0], n = rows.shape[1]
+    cdef int threads = _fft_threads(plan, lanes, n, n_threads)
+    cdef Py_ssize_t nonfinite
     cdef double* work
     if n == 0 or lanes == 0:
         return True
@@ -689,15 +753,8 @@ cdef bint _fft_rows(_FFTPlan plan, const real_t[:, ::1] rows, real_t[:, ::1] out
         raise MemoryError("fir_filter: cannot allocate the transform's work arrays")
     try:
         with nogil:
-            if threads == 1:
-                for lane in range(lanes):
-                    if not _fft_lane(plan, &rows[lane, 0], n, &out[lane, 0], work, simd):
-                        nonfinite += 1
-            else:
-                for lane in prange(lanes, schedule="static", num_threads=threads):
-                    if not _fft_lane(plan, &rows[lane, 0], n, &out[lane, 0],
-                                     work + 4 * plan.nfft * threadid(), simd):
-                        nonfinite += 1
+            nonfinite = _fft_rows_impl(plan, &rows[0, 0], lanes, n, rows.shape[1],
+                                       &out[0, 0], out.shape[1], work, simd, threads)
     finally:
         free(work)
     return nonfinite == 0
@@ -729,6 +786,7 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
     cdef Py_buffer ob
     cdef real_t* op
     cdef double* work
+    cdef int threads = 1
     # A stream's usual transforms (up to 1024 points) work on the stack: a malloc and a
     # free per chunk were 2 % of a 256-sample chunk through 511 taps.
     cdef double stack_work[4 * STACK_NFFT + 8]
@@ -744,10 +802,12 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
     if not plan.finite_taps:
         return None
     out = _np_empty(n + m - 1, dtype)
-    if plan.nfft <= STACK_NFFT:
+    if _fft_chunk(plan, n) < n:    # a long chunk: shared between threads
+        threads = _fft_threads(plan, 1, n, _threads.get_num_threads())
+    if plan.nfft <= STACK_NFFT and threads == 1:
         work = <double*>((<size_t>stack_work + 63) & ~(<size_t>63))
     else:
-        work = <double*>malloc(4 * plan.nfft * sizeof(double))
+        work = <double*>malloc(4 * plan.nfft * threads * sizeof(double))
         if work == NULL:
             raise MemoryError("fir_filter: cannot allocate the transform's work arrays")
     PyObject_GetBuffer(out, &ob, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
@@ -759,9 +819,10 @@ cdef object _fir_fft_1d(object h, object dtype, const real_t* hp, Py_ssize_t m,
             memset(op, 0, k * sizeof(real_t))
         memset(op + k, 0, n * sizeof(real_t))
         if n > 0:
-            finite = _fft_lane(plan, xp, n, op, work, simd)
+            finite = _fft_rows_impl(plan, xp, 1, n, n, op, n + m - 1, work, simd,
+                                    threads) == 0
     PyBuffer_Release(&ob)
-    if plan.nfft > STACK_NFFT:
+    if plan.nfft > STACK_NFFT or threads > 1:
         free(work)
     if auto and not finite:
         return None
