@@ -7,6 +7,7 @@ hang fails the test instead of hanging CI.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -586,3 +587,45 @@ def test_layer_casts_real_input_of_any_dtype_like_torch(dtype):
     x = (np.arange(16).reshape(1, 2, 8) % 3).astype(dtype)
     expected = theirs(torch.from_numpy(x.astype(np.float64))).detach().numpy()
     np.testing.assert_allclose(layer(x), expected, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# flip= is a flag: a string such as "False" was read by its truth value and flipped the
+# kernel (a fuzzing session's find). Oracle: the unflipped and flipped results by
+# definition, conv1d(x, w[..., ::-1]).
+
+_FLIP_CALLS = {
+    "conv1d": lambda flip: cc.conv1d(np.arange(6.0).reshape(1, 1, 6),
+                                     np.array([[[1.0, 0.0, 0.0]]]), flip=flip),
+    "conv1d_backward": lambda flip: cc.conv1d_backward(
+        np.ones((1, 1, 4)), np.arange(6.0).reshape(1, 1, 6), np.array([[[1.0, 0.0, 0.0]]]),
+        flip=flip),
+    "torch": lambda flip: __import__("cconv1d.torch", fromlist=["conv1d"]).conv1d(
+        torch.arange(6.0).reshape(1, 1, 6), torch.tensor([[[1.0, 0.0, 0.0]]]), flip=flip),
+    "dask": lambda flip: __import__("cconv1d.dask", fromlist=["conv1d"]).conv1d(
+        da.from_array(np.arange(6.0).reshape(1, 1, 6), chunks=3),
+        np.array([[[1.0, 0.0, 0.0]]]), flip=flip),
+}
+
+
+@pytest.mark.parametrize("call", sorted(_FLIP_CALLS))
+@pytest.mark.parametrize("flip", ["False", "no", None, 0, 1, [0], 1.0])
+def test_flip_must_be_a_bool(call, flip):
+    with pytest.raises(TypeError, match=rf"^flip must be True or False, got {re.escape(repr(flip))}"):
+        _FLIP_CALLS[call](flip)
+
+
+@pytest.mark.parametrize("call", sorted(_FLIP_CALLS))
+def test_flip_takes_numpy_bools(call):
+    x = np.arange(6.0)
+    for flag in (True, np.True_, False, np.False_):
+        got = _FLIP_CALLS[call](flag)
+        if call == "conv1d_backward":
+            dw = np.asarray(got[1]).ravel()
+            # dw[k] = sum_j dy[j] x[j + k] unflipped; the flipped kernel's gradient is
+            # that reversed
+            expected = np.array([x[k:k + 4].sum() for k in range(3)])
+            np.testing.assert_array_equal(dw, expected[::-1] if flag else expected)
+        else:
+            y = np.asarray(got.compute() if call == "dask" else got).ravel()
+            np.testing.assert_array_equal(y, x[2:] if flag else x[:4])

@@ -209,6 +209,17 @@ def contiguous(arr, dtype):
     return out
 
 
+def as_flag(value, name):
+    """A Python bool from ``value``, a bool or a NumPy bool; anything else (``"False"``,
+    ``None``, 0, a list) is refused rather than read by its truth value."""
+    if type(value) is bool:
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r} "
+                    f"of type {type(value).__name__}")
+
+
 def as_int(value, name, *, minimum=None):
     """A Python int from an integer-like ``value`` (bool refused), checked ``>= minimum``."""
     if type(value) is int and (minimum is None or value >= minimum) \

@@ -423,6 +423,7 @@ def conv1d(x: da.Array | ArrayLike, weight: ArrayLike, bias: ArrayLike | None = 
     stand_in = np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
     spec = _spec.conv1d_spec(stand_in, w, b, stride, padding, dilation, groups,
                              padding_mode, pad_value, "conv1d")
+    flip = _spec.as_flag(flip, "flip")
     dtype, c_out, stride, dilation = spec.dtype, spec.c_out, spec.stride, spec.dilation
     left, right, l_out = spec.left, spec.right, spec.l_out
     span = dilation * (spec.k_size - 1) + 1

@@ -139,6 +139,8 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
     >>> cc.conv1d(x, w, None, 1, 1)          # PyTorch's order: bias, stride, padding
     array([[-2., -2., -2.,  3.]])
     """
+    if type(flip) is not bool:
+        flip = _spec.as_flag(flip, "flip")
     # The compiled fast route declines kernels that may take the FFT route (span cap).
     y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups, padding_mode,
                     pad_value, flip, out, _threads.get_num_threads(),
@@ -162,10 +164,10 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
           else _spec.contiguous(spec.bias, dtype))
     if route == "fft" and (method == "fft" or _fftconv.safe_inputs(xc, wc)):
         _fftconv.forward(xc, wc, bc, y, spec.left, spec.right, spec.code, spec.value,
-                         spec.stride, spec.dilation, spec.groups, bool(flip),
+                         spec.stride, spec.dilation, spec.groups, flip,
                          _threads.get_num_threads())
     else:
-        forward(spec, xc, wc, bc, y, bool(flip), _threads.get_num_threads())
+        forward(spec, xc, wc, bc, y, flip, _threads.get_num_threads())
     if out is not None:
         return out
     return y if spec.batched else y[0]
@@ -291,7 +293,7 @@ def conv1d_backward(grad_output: ArrayLike, x: ArrayLike, weight: ArrayLike, *,
     xc = _spec.contiguous(spec.x3, dtype)
     wc = _spec.contiguous(spec.weight, dtype)
     threads = _threads.get_num_threads()
-    flip = bool(flip)
+    flip = _spec.as_flag(flip, "flip")
     dx = dw = db = None
     want_w = "weight" in wanted
     want_b = "bias" in wanted and has_bias

@@ -498,7 +498,8 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, "
                          f"got {method!r}")
-    options = (step, left, right, spacing, groups, mode, value, bool(flip), str(method))
+    options = (step, left, right, spacing, groups, mode, value, _spec.as_flag(flip, "flip"),
+               str(method))
     if autocast or _use_fallback(tensors, x.dtype):
         return _fallback(x, weight, bias, *options)
     if not torch.compiler.is_compiling() and all(type(t) in _PLAIN_TENSORS for t in tensors):
