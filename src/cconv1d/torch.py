@@ -498,8 +498,9 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, "
                          f"got {method!r}")
-    options = (step, left, right, spacing, groups, mode, value, _spec.as_flag(flip, "flip"),
-               str(method))
+    if type(flip) is not bool:   # (the plain check is what torch.compile traces)
+        flip = _spec.as_flag(flip, "flip")
+    options = (step, left, right, spacing, groups, mode, value, flip, str(method))
     if autocast or _use_fallback(tensors, x.dtype):
         return _fallback(x, weight, bias, *options)
     if not torch.compiler.is_compiling() and all(type(t) in _PLAIN_TENSORS for t in tensors):
