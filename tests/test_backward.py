@@ -904,3 +904,49 @@ def test_input_gradient_with_no_output_channels(mode, stride, dilation):
     grads = cc.conv1d_backward(np.zeros(y.shape), x, w, **kw)
     np.testing.assert_array_equal(grads.input, np.zeros_like(x))
     assert grads.weight.shape == (0, 4, 4)
+
+
+# ---------------------------------------------------------------------------------------
+# Strides past the kernel's span: the packing keeps only the phases the taps read (the
+# first span phases, for strides above 4; _forward.make_geometry). Property tests draw
+# strides up to 4, so these pin the other regime: igemm and irow rows, a stride equal to
+# the span, one longer than the padded signal, a K = 1 layer with stride 1000, and a
+# sample large enough for the blocked (length block) route. Oracle: PyTorch autograd in
+# float64 through F.pad.
+
+STRIDE_PAST_SPAN = [
+    # (N, C_in, C_out, L, K, stride, dilation, groups, (left, right))
+    (2, 3, 8, 200, 3, 7, 1, 1, (2, 3)),
+    (1, 2, 2, 500, 2, 9, 3, 1, (4, 1)),
+    (2, 4, 4, 50, 5, 5, 1, 2, (3, 3)),
+    (3, 2, 4, 40, 4, 50, 1, 1, (3, 3)),
+    (1, 1, 1, 100_000, 1, 1000, 1, 1, (0, 0)),
+    (1, 4, 8, 300_000, 3, 6, 2, 1, (1, 1)),
+    (2, 6, 12, 3000, 2, 16, 5, 3, (5, 2)),
+]
+
+
+@pytest.mark.parametrize("case", STRIDE_PAST_SPAN, ids=lambda c: "x".join(map(str, c[:7])))
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_strides_past_the_kernel_span(case, mode, dtype):
+    n, c_in, c_out, length, k, stride, dilation, groups, padding = case
+    rng = np.random.default_rng(zlib.crc32(repr((case, mode)).encode()))
+    x = rng.standard_normal((n, c_in, length)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in // groups, k)).astype(dtype)
+    b = rng.standard_normal(c_out).astype(dtype)
+    kwargs = dict(stride=stride, dilation=dilation, groups=groups)
+    y = cc.conv1d(x, w, b, padding=padding, padding_mode=mode, **kwargs)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    ref_y, ref_dx, ref_dw, ref_db = torch_conv1d_grads(x, w, b, g, padding=padding,
+                                                       padding_mode=mode, **kwargs)
+    dx, dw, db = cc.conv1d_backward(g, x, w, bias=True, padding=padding,
+                                    padding_mode=mode, **kwargs)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-11,
+                                                                      atol=1e-11)
+    # dw and db sum over N x L_out products: scale the float32 tolerance with them
+    terms = np.sqrt(n * y.shape[-1])
+    np.testing.assert_allclose(y, ref_y, **tol)
+    np.testing.assert_allclose(dx, ref_dx, **tol)
+    np.testing.assert_allclose(dw, ref_dw, rtol=tol["rtol"] * terms, atol=tol["atol"] * terms)
+    np.testing.assert_allclose(db, ref_db, rtol=tol["rtol"] * terms, atol=tol["atol"] * terms)

@@ -9,7 +9,8 @@ cdef struct Geometry:
     idx_t c_per_group, o_per_group, c_out, l_out
     idx_t ldy             # row stride of the output (l_out, also when l_out is one block's)
     idx_t pitch
-    idx_t phases          # phase rows per channel: min(stride, padded), the others are empty
+    idx_t phases          # phase rows per channel: min(stride, padded, span), the others
+                          # are empty or never read
     idx_t n_pairs
     idx_t n_blocks        # mr-row blocks of output channels per group
     const cc_kernels_t* kern   # the kernel descriptor this call runs on, and its tile:

@@ -8,7 +8,8 @@ never branches on edges) and, for ``stride > 1``, split into ``stride`` phase ro
     y[o, j] = bias[o] + sum over pairs p = (c, k) of w[o, c, k] * packed[offs[p] + j]
 
 with ``offs[(c, k)] = (c*phases + (k*d) % stride) * pitch + (k*d) // stride``
-(``phases = min(stride, padded length)``: the other phase rows would be empty): every
+(``phases = min(stride, padded length, kernel span)``: the other phase rows would be
+empty or never read): every
 pair reads a contiguous, shifted packed row, so one indirect kernel serves stride,
 dilation and groups. Two kernels of the active descriptor of the registry
 (``cconv1d._kernels``, loaded once per call) do the arithmetic; their tile is read from
@@ -97,8 +98,15 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
     geo.n_blocks = (geo.o_per_group + geo.mr - 1) // geo.mr
     geo.pitch = 0
     # Phase r holds padded positions r, r + stride, ...: none when r >= padded (a stride
-    # longer than the signal must not cost memory or time in proportion to it).
+    # longer than the signal must not cost memory or time in proportion to it). Pairs
+    # read phases (k*d) % stride only, so a stride past the kernel's span needs its
+    # first span phases: a lag window 400000 apart through 8192 taps packs 8192 rows,
+    # not 400000 (3 s -> 10 ms). Strides up to 4 keep all their phases: their split
+    # runs with a constant stride (cc_pack.h), 4-6x faster than a loop over the
+    # phases read.
     geo.phases = max(1, min(stride, geo.padded))
+    if stride > 4:
+        geo.phases = min(geo.phases, (k_size - 1) * dilation + 1)
 
 
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
@@ -131,11 +139,23 @@ cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geom
                         double* work, const real_t* given) noexcept nogil:
     """Pad channels [c_first, c_last) of one sample and split them into phase rows;
     ``given`` (not NULL): the left padding's samples, ``geo.left`` per channel."""
-    cdef idx_t c, s = geo.stride, length = geo.length
+    cdef idx_t c, r, m, pos, s = geo.stride, length = geo.length
     cdef const real_t* src
     cdef real_t* dst
+    # A stride past the kernel's span reads span / stride of the signal: with constant
+    # padding its phase rows are gathered from x itself, so the call costs what it reads
+    # (a lag window 500000 apart through 8192 taps: no copy of the 10**6 samples between).
+    cdef bint gather = (s > 1 and geo.phases < min(s, geo.padded)
+                        and mode == CC_PAD_CONSTANT and given == NULL)
     for c in range(c_first, c_last):
         src = x + c * length if length > 0 else x
+        if gather:
+            dst = packed + c * geo.phases * geo.pitch
+            for r in range(geo.phases):
+                for m in range((geo.padded - r + s - 1) // s):
+                    pos = m * s + r - geo.left
+                    dst[r * geo.pitch + m] = src[pos] if 0 <= pos < length else value
+            continue
         dst = packed + c * geo.pitch if s == 1 else row
         pad_row(src, length, dst, geo.left, geo.right, mode, value, value, length, length,
                 work)
@@ -144,7 +164,12 @@ cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geom
         if s == 1:
             continue
         dst = packed + c * geo.phases * geo.pitch
-        if real_t is float:
+        if geo.phases < min(s, geo.padded):
+            # only the phases the pairs read (a stride past the kernel's span)
+            for r in range(geo.phases):
+                for m in range((geo.padded - r + s - 1) // s):
+                    dst[r * geo.pitch + m] = row[m * s + r]
+        elif real_t is float:
             cc_split_phases_f32(row, dst, geo.padded, s, geo.pitch)
         else:
             cc_split_phases_f64(row, dst, geo.padded, s, geo.pitch)
