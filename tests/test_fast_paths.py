@@ -498,7 +498,8 @@ HOSTILE = {
     "groups=2 (does not divide 3)": (dict(groups=2), ValueError),
     "stride=-1": (dict(stride=-1), ValueError),
     "padding=(1, 2, 3)": (dict(padding=(1, 2, 3)), ValueError),
-    "padding=(1,)": (dict(padding=(1,)), ValueError),
+    # (padding=(1,) is both sides, as in PyTorch and numpy.pad: test_reliability)
+    "padding=()": (dict(padding=()), ValueError),
     "padding=-1": (dict(padding=-1), ValueError),
     "padding=(-1, 1)": (dict(padding=(-1, 1)), ValueError),
     "padding=(True, 1)": (dict(padding=(True, 1)), TypeError),

@@ -629,3 +629,52 @@ def test_flip_takes_numpy_bools(call):
         else:
             y = np.asarray(got.compute() if call == "dask" else got).ravel()
             np.testing.assert_array_equal(y, x[2:] if flag else x[:4])
+
+
+# ---------------------------------------------------------------------------------------
+# PyTorch's 1-tuples (an API audit's finds): torch.nn.Conv1d stores kernel_size, stride,
+# dilation and padding as 1-tuples, torch's functions take them, and our layer's repr
+# printed kernel_size=(4,) that its constructor refused. Oracle: torch with the same
+# tuples.
+
+def test_one_tuples_are_taken_as_torch_takes_them():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 20))
+    w = rng.standard_normal((4, 3, 3))
+    expected = torch.nn.functional.conv1d(torch.from_numpy(x), torch.from_numpy(w),
+                                          stride=(2,), padding=(1,), dilation=(2,)).numpy()
+    got = cc.conv1d(x, w, stride=(2,), padding=(1,), dilation=[2])
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    wt = rng.standard_normal((3, 2, 4))
+    expected = torch.nn.functional.conv_transpose1d(
+        torch.from_numpy(x), torch.from_numpy(wt), stride=(2,), padding=(1,),
+        output_padding=(1,)).numpy()
+    got = cc.conv_transpose1d(x, wt, stride=(2,), padding=(1,), output_padding=(1,))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    # numpy.pad's (n,): both sides
+    np.testing.assert_array_equal(cc.pad(np.arange(4.0), (2,), mode="reflect"),
+                                  np.pad(np.arange(4.0), (2,), mode="reflect"))
+    # the layer's repr builds the same layer
+    layer = cc.Conv1d(3, 4, (3,), stride=(2,), padding=(1,), dilation=(2,), rng=0)
+    rebuilt = eval("cc." + repr(layer)[:-1] + ", rng=0)")
+    assert repr(rebuilt) == repr(layer)
+    assert (rebuilt.kernel_size, rebuilt.stride, rebuilt.dilation) == (3, 2, 2)
+    for bad in ((2, 2), (), ("2",)):
+        with pytest.raises((TypeError, ValueError), match=r"^stride"):
+            cc.conv1d(x, w, stride=bad)
+
+
+def test_an_empty_lag_list_is_a_value_error():
+    for lags in ([], np.array([], dtype=np.int64), range(0)):
+        with pytest.raises(ValueError, match=r"^lags must hold at least one lag"):
+            cc.correlate([1.0, 2.0], [1.0], lags=lags)
+
+
+def test_an_unsupported_dtype_names_what_is_supported():
+    # the signal functions take complex input: their message must not say "real"
+    with pytest.raises(TypeError, match=r"^a: dtype <U1 is not supported; expected a "
+                                        r"numeric \(bool, integer, floating or complex\)"):
+        cc.convolve(np.array(["a"]), [1.0])
+    # conv1d refuses complex by name
+    with pytest.raises(TypeError, match=r"complex input is refused"):
+        cc.conv1d(np.ones((1, 1, 4), dtype=complex), np.ones((1, 1, 2)))

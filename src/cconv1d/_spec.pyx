@@ -163,8 +163,9 @@ def compute_dtype(dtype, name, what, *, allow_complex):
             raise TypeError(f"{name}: dtype {dtype} is not supported by {what} "
                             "(complex input is refused; use float32 or float64)")
         return _native_width(dtype, name, what, np.complex64, np.complex128, "complex128")
-    raise TypeError(f"{name}: dtype {dtype} is not supported by {what}; expected a real "
-                    "floating, integer or bool array")
+    raise TypeError(f"{name}: dtype {dtype} is not supported by {what}; expected a "
+                    + ("floating, complex, integer or bool array" if allow_complex
+                       else "real floating, integer or bool array"))
 
 
 def as_array(x, name):
@@ -177,8 +178,9 @@ def as_array(x, name):
         except (ValueError, TypeError) as exc:
             raise TypeError(f"{name}: cannot be read as a numeric array ({exc})") from None
     if arr.dtype.kind not in "biufc":
-        raise TypeError(f"{name}: dtype {arr.dtype} is not supported; expected a real "
-                        "floating, integer or bool array")
+        # (complex passes here; the functions that refuse it say so by name)
+        raise TypeError(f"{name}: dtype {arr.dtype} is not supported; expected a numeric "
+                        "(bool, integer, floating or complex) array")
     return arr
 
 
@@ -240,11 +242,25 @@ def as_int(value, name, *, minimum=None):
     return result
 
 
+def one_int(value, name, *, minimum=None):
+    """:func:`as_int` of ``value`` or of the one item of a 1-tuple or 1-list: PyTorch's
+    layers store ``kernel_size``, ``stride``, ``dilation`` and ``padding`` as 1-tuples,
+    and its functions take them."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    return as_int(value, name, minimum=minimum)
+
+
 def int_pair(value, name, *, minimum=0):
-    """``(left, right)`` from an int (both sides) or a pair of ints, each ``>= minimum``."""
+    """``(left, right)`` from an int (both sides), a 1-sequence (both sides, as
+    ``numpy.pad``'s ``(n,)`` and PyTorch's ``padding=(n,)``) or a pair of ints, each
+    ``>= minimum``."""
     if isinstance(value, (tuple, list, np.ndarray)):
         items = list(np.asarray(value, dtype=object).ravel()) if isinstance(
             value, np.ndarray) else list(value)
+        if len(items) == 1:
+            width = as_int(items[0], name, minimum=minimum)
+            return width, width
         if len(items) != 2:
             raise ValueError(f"{name} must be an int or a pair (left, right), "
                              f"got a sequence of length {len(items)}: {value!r}")
@@ -380,9 +396,9 @@ def conv1d_geometry(length, kernel_size, stride=1, padding=0, dilation=1):
     (4, 0, 10)
     """
     length = as_int(length, "length", minimum=0)
-    kernel_size = as_int(kernel_size, "kernel_size", minimum=1)
-    stride = as_int(stride, "stride", minimum=1)
-    dilation = as_int(dilation, "dilation", minimum=1)
+    kernel_size = one_int(kernel_size, "kernel_size", minimum=1)
+    stride = one_int(stride, "stride", minimum=1)
+    dilation = one_int(dilation, "dilation", minimum=1)
     span = dilation * (kernel_size - 1)
     if isinstance(padding, str):
         total = _word_total[object](padding, length, span, stride)
@@ -580,7 +596,7 @@ cdef ConvSpec _new_spec(object x, object w, object b, object dtype, bint batched
 
 def common_ints(stride, dilation, groups):
     """``stride``, ``dilation`` and ``groups`` checked (integers >= 1)."""
-    return (as_int(stride, "stride", minimum=1), as_int(dilation, "dilation", minimum=1),
+    return (one_int(stride, "stride", minimum=1), one_int(dilation, "dilation", minimum=1),
             as_int(groups, "groups", minimum=1))
 
 
@@ -686,7 +702,7 @@ def transpose_spec(x, weight, bias, stride, padding, output_padding, groups, dil
     names = ["x", "weight"] + (["bias"] if ba is not None else [])
     dtype = result_dtype(arrays, names, "conv_transpose1d", allow_complex=False)
     stride, dilation, groups = common_ints(stride, dilation, groups)
-    output_padding = as_int(output_padding, "output_padding", minimum=0)
+    output_padding = one_int(output_padding, "output_padding", minimum=0)
     left, right = int_pair(padding, "padding")
     x3, is_batched = batched(xa, "x")
     n_batch, c_in, length = x3.shape

@@ -67,7 +67,9 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
 
         ``bias``, ``stride``, ``padding``, ``dilation`` and ``groups`` may be given by
         position, in ``torch.nn.functional.conv1d``'s order; the arguments after
-        ``groups`` are keyword-only.
+        ``groups`` are keyword-only. ``stride``, ``dilation`` and ``padding`` may also
+        be 1-tuples, as ``torch.nn.Conv1d`` stores them (``padding=(p,)``: ``p`` on
+        both sides).
     padding : int, (int, int) or str, optional
         Samples added on each side, or ``"valid"`` (none), ``"same"`` (output length
         ``ceil(L / stride)``; with ``stride > 1`` this is TensorFlow's ``SAME``, which
@@ -85,7 +87,8 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
         The constant of ``padding_mode="constant"``, and the end value of
         ``"linear_ramp"``.
     flip : bool, optional
-        True convolution: exactly ``conv1d(x, weight[..., ::-1], ...)``.
+        True convolution: exactly ``conv1d(x, weight[..., ::-1], ...)``. ``True`` or
+        ``False`` (a NumPy bool too); anything else is a ``TypeError``.
     out : numpy.ndarray, optional
         C-contiguous, writeable array of the result's shape and dtype, not overlapping
         an input; it is returned.

@@ -113,9 +113,9 @@ class Conv1d:
                  method: Method = "auto") -> None:
         self.in_channels = _spec.as_int(in_channels, "in_channels", minimum=1)
         self.out_channels = _spec.as_int(out_channels, "out_channels", minimum=1)
-        self.kernel_size = _spec.as_int(kernel_size, "kernel_size", minimum=1)
-        self.stride = _spec.as_int(stride, "stride", minimum=1)
-        self.dilation = _spec.as_int(dilation, "dilation", minimum=1)
+        self.kernel_size = _spec.one_int(kernel_size, "kernel_size", minimum=1)
+        self.stride = _spec.one_int(stride, "stride", minimum=1)
+        self.dilation = _spec.one_int(dilation, "dilation", minimum=1)
         self.groups = _spec.as_int(groups, "groups", minimum=1)
         if self.in_channels % self.groups:
             raise ValueError(f"groups={self.groups} must divide in_channels={self.in_channels}")

@@ -393,6 +393,8 @@ def _lag_progression(lags: Lags) -> tuple[int, int, int]:
             _spec.as_int(value, "lags")
         return lags.start, lags.step, len(lags)
     arr = np.asarray(lags)
+    if arr.size == 0:
+        raise ValueError(f"lags must hold at least one lag, got {lags!r}")
     if arr.dtype.kind not in "iu" or arr.dtype == np.bool_:
         raise TypeError(f"lags must be a range or a 1-D integer array, got dtype "
                         f"{arr.dtype}")

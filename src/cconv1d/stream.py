@@ -290,7 +290,7 @@ def conv1d_stream(x: npt.ArrayLike, weight: npt.ArrayLike,
     ww = _spec.as_array(weight, "weight")
     if ww.ndim != 3:
         raise ValueError(f"weight must be (C_out, C_in // groups, K), got shape {ww.shape}")
-    dilation = _spec.as_int(dilation, "dilation", minimum=1)
+    dilation = _spec.one_int(dilation, "dilation", minimum=1)
     groups = _spec.as_int(groups, "groups", minimum=1)
     span = dilation * (ww.shape[2] - 1)
     batched = xx.ndim == 3

@@ -337,21 +337,12 @@ def _check_tensor(t: object, name: str) -> torch.Tensor:
     return t
 
 
-def _one_int(value: object, name: str, minimum: int) -> int:
-    # torch.nn.Conv1d stores stride/dilation/padding as 1-tuples; functional calls pass ints.
-    if isinstance(value, (tuple, list)) and len(value) == 1:
-        value = value[0]
-    return _spec.as_int(value, name, minimum=minimum)
-
-
 def _options(stride: object, padding: object, dilation: object,
              padding_mode: object) -> tuple[int, int, str | tuple[int, int], str]:
     """The options of one call that do not depend on the tensors, checked by the spec
     layer: ``(stride, dilation, padding word or (left, right), padding_mode)``."""
-    stride_ = _one_int(stride, "stride", 1)
-    dilation_ = _one_int(dilation, "dilation", 1)
-    if isinstance(padding, (tuple, list)) and len(padding) == 1:
-        padding = _spec.as_int(padding[0], "padding", minimum=0)
+    stride_ = _spec.one_int(stride, "stride", minimum=1)
+    dilation_ = _spec.one_int(dilation, "dilation", minimum=1)
     checked = _spec.check_padding(padding)  # type: ignore[call-overload]
     _spec.lookup(padding_mode, "padding_mode")
     # PyWavelets' "zero" is "zeros": the value is 0 whatever pad_value is
