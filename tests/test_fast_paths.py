@@ -711,10 +711,14 @@ def test_auto_model_weighs_the_dtype_and_path(path):
     FFT's model is a staircase (its block sizes step) and the direct one a line, so
     where they run alongside each other they may cross a few times (float32, 1e4
     samples, 376-544 taps: the two within 5 % of each other); no direct pick may lie
-    past 1.5x the first FFT pick."""
+    past 1.5x the first FFT pick. The bands are those of one thread: on two, the direct
+    sums split once a call reaches the kernels' PARALLEL_MIN_FLOPS, so a second band
+    may open past it (and does, for 1e4 samples); past it the direct bands may only
+    grow, the direct sums scaling better than the FFT's chunks of a lane."""
     from cconv1d import _kernels
     if path not in _kernels.usable_paths():
         pytest.skip(f"the {path} path does not run here")
+    threads_before = cc._threads._requested
 
     def band(picks):
         lengths = list(range(8, 4097, 8))
@@ -726,10 +730,18 @@ def test_auto_model_weighs_the_dtype_and_path(path):
 
     try:
         _kernels.select_simd(path)
+        cc.set_num_threads(1)
         crossover = {}
         for dtype in (np.float32, np.float64):
             for n in (10_000, 100_000, 1_000_000):
                 picks = [_signal.choose_method(n, m, dtype=dtype) for m in range(8, 4097, 8)]
+                two = [_signal.choose_method(n, m, dtype=dtype, threads=2)
+                       for m in range(8, 4097, 8)]
+                # where the direct sums split too, their band only grows with a
+                # second thread (below that, our FFT may split a 1e5-sample lane alone)
+                assert all(q == "direct" for m, p, q in zip(range(8, 4097, 8), picks, two)
+                           if p == "direct" and n * m >= _signal._PARALLEL_MIN_MACS), (
+                    dtype, n)
                 assert picks[0] == "direct" and picks[-1] == "fft", (dtype, n)
                 crossover[np.dtype(dtype).name, n] = band(picks)
                 lag = {}
@@ -748,6 +760,7 @@ def test_auto_model_weighs_the_dtype_and_path(path):
                        for n in (10_000, 100_000, 1_000_000)), crossover
     finally:
         _kernels.select_simd(None)
+        cc.set_num_threads(threads_before)
 
 
 @pytest.mark.parametrize("name", ["convolve", "correlate"])

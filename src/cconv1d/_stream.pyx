@@ -688,15 +688,39 @@ cdef Py_ssize_t _FFT_CHUNKS = 16
 cdef Py_ssize_t _FFT_CHUNK_MIN = 8192
 
 
-cdef Py_ssize_t _fft_chunk(_FFTPlan plan, Py_ssize_t n) noexcept nogil:
-    """Samples per chunk of a row of ``n`` (``n`` itself: one chunk)."""
-    cdef Py_ssize_t pair = 2 * plan.block, pairs, per
-    if plan.pair_parts or n <= pair:
+cdef Py_ssize_t _chunk_len(bint pair_parts, Py_ssize_t block, Py_ssize_t m,
+                           Py_ssize_t n) noexcept nogil:
+    """Samples per chunk of a row of ``n`` (``n`` itself: one chunk) in a geometry of
+    ``block``-sample blocks (or one transform: ``pair_parts``) through ``m`` taps."""
+    cdef Py_ssize_t pair = 2 * block, pairs, per
+    if pair_parts or n <= pair:
         return n
     pairs = (n + pair - 1) // pair
     per = max((pairs + _FFT_CHUNKS - 1) // _FFT_CHUNKS,
-              (plan.m - 1 + pair - 1) // pair, (_FFT_CHUNK_MIN + pair - 1) // pair)
+              (m - 1 + pair - 1) // pair, (_FFT_CHUNK_MIN + pair - 1) // pair)
     return min(per * pair, n)
+
+
+cdef inline Py_ssize_t _fft_chunk(_FFTPlan plan, Py_ssize_t n) noexcept nogil:
+    return _chunk_len(plan.pair_parts, plan.block, plan.m, n)
+
+
+def fft_speedup(Py_ssize_t n, Py_ssize_t m, Py_ssize_t lanes, int threads):
+    """How many times faster ``threads`` threads run the FFT route of ``lanes`` rows of
+    ``n`` samples through ``m`` taps than one (by its items: whole chunks, the even
+    ones then the odd ones; no parallel overhead counted), for ``method="auto"``'s
+    model."""
+    if threads <= 1 or n <= 0 or lanes <= 0:
+        return 1.0
+    geometry = _geometry_cached(n, m)
+    cdef Py_ssize_t chunk = _chunk_len(geometry[1], geometry[3], m, n)
+    cdef Py_ssize_t n_chunks = (n + chunk - 1) // chunk, rounds
+    if n_chunks == 1:
+        rounds = (lanes + threads - 1) // threads
+    else:
+        rounds = ((lanes * ((n_chunks + 1) // 2) + threads - 1) // threads
+                  + (lanes * (n_chunks // 2) + threads - 1) // threads)
+    return lanes * n_chunks / <double>rounds
 
 
 cdef Py_ssize_t _fft_rows_impl(_FFTPlan plan, const real_t* rows, Py_ssize_t lanes,

@@ -56,8 +56,14 @@ _PHASED_TAPS = 16
 # the direct sums' time. AVX-512's factor restores the ratio measured there (a Zen 4,
 # whose 512-bit loads run at half width, may see a smaller gain: near the crossover
 # both methods cost about the same, so the error is bounded by the factor).
-_DIRECT_PATH = {"avx512": 0.75, "avx2": 1.0, "neon": 1.0, "scalar": 8.0}
-_DIRECT_F32 = {"avx512": 0.5, "avx2": 0.5, "neon": 0.5, "scalar": 0.9}
+# Refit (Sapphire Rapids, 1 thread, 1e4-1e6 samples, 64-2048 taps, 'valid'): direct
+# float64 3.4-3.6e-11 s per MAC (1.45x the model's time with 0.75, as the first fit
+# above found), float32 1.65-1.85x, the FFT 0.85x. The 0.75 had been fitted with the
+# default two threads, where the direct sums split and the FFT then did not, and it
+# sent 1e5-1e6 float32 samples x 512 taps to the direct sums at 1.9-2.3x the FFT's
+# time at one thread. Threads are now a term of their own (below).
+_DIRECT_PATH = {"avx512": 1.2, "avx2": 1.0, "neon": 1.0, "scalar": 8.0}
+_DIRECT_F32 = {"avx512": 0.58, "avx2": 0.5, "neon": 0.5, "scalar": 0.9}
 # Our transform (cc_fft.h) on the scalar path runs its baseline build: 2x its AVX2
 # time (1e5-1e6 samples, same machine); its model was fitted on the vector builds.
 _ENGINE_PATH = {"scalar": 2.0}
@@ -77,6 +83,15 @@ _ENGINE_OVERHEAD = 5e-06
 _PEARSON_FUSED_PER_LAG = 1.0e-9
 _PEARSON_LAGS_PER_LAG = 2.4e-9
 _PEARSON_LAGS_OVERHEAD = 1.4e-05
+# Threads (the model's times are one thread's): both routes share one lane between
+# threads, the direct sums by blocks of outputs once the call has the kernels'
+# PARALLEL_MIN_FLOPS, our FFT by chunks of the lane (cconv1d._stream.fft_speedup), SciPy's
+# by lanes. Two threads, Sapphire Rapids, 1e5-1e6 samples, 64-2048 taps: the direct sums
+# 1.9-2.0x faster, the FFT 1.5-1.8x. Without this term auto at two threads took the FFT
+# for a 1e4-sample float32 lane through 256 taps at 1.9x the direct sums' time.
+_PARALLEL_MIN_MACS = 2_000_000
+_DIRECT_PARALLEL = 0.95
+_FFT_PARALLEL = 0.8
 _F64 = np.dtype(np.float64)
 _F32 = np.dtype(np.float32)
 # Below this many multiply-adds the direct method beats any FFT (the model's FFT overhead
@@ -132,22 +147,38 @@ def _engine_factor() -> float:
     return _ENGINE_PATH.get(simd_path(), 1.0)
 
 
+def _direct_speedup(macs: int, threads: int) -> float:
+    """The direct sums' speed-up on ``threads`` threads for a call of ``macs``."""
+    if threads <= 1 or macs < _PARALLEL_MIN_MACS:
+        return 1.0
+    return 1.0 + (threads - 1) * _DIRECT_PARALLEL
+
+
+def _fft_speedup(ideal: float) -> float:
+    return 1.0 + (ideal - 1.0) * _FFT_PARALLEL
+
+
 def _fft_seconds(n: int, m: int, lanes: int, complex_input: bool,
-                 dtype: npt.DTypeLike) -> float:
-    """The model's time of the FFT method for a full convolution: our own transform's
-    block model where it is used, else ``sum of B log2 B`` times a rate."""
+                 dtype: npt.DTypeLike, threads: int = 1) -> float:
+    """The model's time of the FFT method for a full convolution on ``threads`` threads:
+    our own transform's block model where it is used, else ``sum of B log2 B`` times a
+    rate."""
     dt = np.dtype(dtype)
     if not complex_input and _fft.uses_engine(n, m, lanes, dt if dt.kind == "f" else _F64):
+        speedup = _fft_speedup(float(_stream.fft_speedup(max(n, m), min(n, m), lanes, threads)))
         return (float(_stream.fft_seconds(max(n, m), min(n, m), lanes)) * _engine_factor()
-                + _ENGINE_OVERHEAD)
-    return _fft_work(n, m, lanes, complex_input) * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD
+                / speedup + _ENGINE_OVERHEAD)
+    return (_fft_work(n, m, lanes, complex_input) * _FFT_SECONDS_PER_NLOGN
+            / _fft_speedup(min(threads, lanes)) + _FFT_OVERHEAD)
 
 
 def choose_method(n: int, m: int, lanes: int = 1, complex_input: bool = False,
-                  dtype: npt.DTypeLike = np.float64) -> Literal["direct", "fft"]:
+                  dtype: npt.DTypeLike = np.float64,
+                  threads: int | None = None) -> Literal["direct", "fft"]:
     """``"direct"`` or ``"fft"``: the faster method predicted for a full convolution of
     ``lanes`` signals of ``n`` samples with ``m`` taps of ``dtype`` (float32 and
-    complex64 direct sums run twice the lanes of float64 ones).
+    complex64 direct sums run twice the lanes of float64 ones) on ``threads`` threads
+    (None: :func:`cconv1d.get_num_threads`).
 
     The model is ``t_direct = MACs * c_d + o_d`` (``c_d`` smaller from 16 taps on,
     where the phased row kernel runs, and scaled by the SIMD path in use and the
@@ -155,7 +186,9 @@ def choose_method(n: int, m: int, lanes: int = 1, complex_input: bool = False,
     :mod:`cconv1d._fft`), that transform's model of its block geometry (the one
     ``fir_filter`` uses), and otherwise
     ``t_fft = (sum of B log2 B over its transforms) * c_f + o_f``, with the constants
-    measured by ``benchmarks/calibrate_signal.py``.
+    measured by ``benchmarks/calibrate_signal.py``. Each route's time is divided by
+    its speed-up on the threads (the direct sums split blocks of outputs, our
+    transform chunks of each lane, SciPy's lanes).
 
     Examples
     --------
@@ -166,7 +199,11 @@ def choose_method(n: int, m: int, lanes: int = 1, complex_input: bool = False,
     direct = _direct_seconds(n, m, lanes, complex_input, dtype)
     if direct <= _FFT_OVERHEAD:   # cheaper than any FFT could be: skip the FFT model
         return "direct"
-    fft = _fft_seconds(n, m, lanes, complex_input, dtype)
+    if threads is None:
+        threads = _threads.get_num_threads()
+    macs = _direct_work(n, m, lanes, complex_input)
+    direct = (direct - _DIRECT_OVERHEAD) / _direct_speedup(macs, threads) + _DIRECT_OVERHEAD
+    fft = _fft_seconds(n, m, lanes, complex_input, dtype, threads)
     return "direct" if direct <= fft else "fft"
 
 
@@ -651,20 +688,23 @@ def _auto_method(n: int, m: int, first: int, step: int, count: int, lanes: int,
     (``pearson_lags``)."""
     start = max(first, 0)
     span = min(n, first + step * (count - 1) + m) - start
-    direct = (_direct_work(count, min(n, m), lanes, complex_input)
-              * _direct_rate(min(n, m), _single(dtype)) + _DIRECT_OVERHEAD)
+    macs = _direct_work(count, min(n, m), lanes, complex_input)
+    direct = macs * _direct_rate(min(n, m), _single(dtype))
     if pearson_fused:
         direct += _PEARSON_FUSED_PER_LAG * lanes * count
-    if direct <= _FFT_OVERHEAD:   # as in choose_method: below any FFT's cost
+    if direct + _DIRECT_OVERHEAD <= _FFT_OVERHEAD:   # as in choose_method
         return "direct"
+    threads = _threads.get_num_threads()
+    # pearson_valid shares blocks of lags between threads as the raw sums do
+    direct = direct / _direct_speedup(macs, threads) + _DIRECT_OVERHEAD
     if shared:
-        fft = _fft_seconds(span, m, lanes, complex_input, dtype)
+        fft = _fft_seconds(span, m, lanes, complex_input, dtype, threads)
     else:
         size = _fft.next_fast_len(span + m - 1)
         fft = ((2 if complex_input else 1) * lanes * 3 * size * math.log2(max(size, 2))
-               * _FFT_SECONDS_PER_NLOGN + _FFT_OVERHEAD)
+               * _FFT_SECONDS_PER_NLOGN / _fft_speedup(min(threads, lanes)) + _FFT_OVERHEAD)
     if pearson_fused:
-        fft += _PEARSON_LAGS_PER_LAG * lanes * count + _PEARSON_LAGS_OVERHEAD
+        fft += _PEARSON_LAGS_PER_LAG * lanes * count + _PEARSON_LAGS_OVERHEAD  # one thread
     return "direct" if direct <= fft else "fft"
 
 
