@@ -950,3 +950,25 @@ def test_strides_past_the_kernel_span(case, mode, dtype):
     np.testing.assert_allclose(dx, ref_dx, **tol)
     np.testing.assert_allclose(dw, ref_dw, rtol=tol["rtol"] * terms, atol=tol["atol"] * terms)
     np.testing.assert_allclose(db, ref_db, rtol=tol["rtol"] * terms, atol=tol["atol"] * terms)
+
+
+@pytest.mark.parametrize("n, c_in, c_out, length, k, stride, dilation", [
+    (2, 3, 8, 40, 2, 7, 1),           # whole samples, igemm rows
+    (1, 2, 2, 60, 3, 9, 2),           # irow rows
+    (1, 8, 4, 200_000, 2, 6, 1),      # long: blocks of positions
+])
+def test_transposed_strides_past_the_span_write_their_zeros(n, c_in, c_out, length, k,
+                                                            stride, dilation):
+    """conv_transpose1d with a stride past the kernel's span computes only the phases
+    the taps reach; the others are zeros it must write (``out`` starts as NaN here, so
+    a position left unwritten shows). Oracle: PyTorch."""
+    rng = np.random.default_rng(length)
+    x = rng.standard_normal((n, c_in, length))
+    w = rng.standard_normal((c_in, c_out, k))
+    expected = torch.nn.functional.conv_transpose1d(
+        torch.from_numpy(x), torch.from_numpy(w), stride=stride, padding=1,
+        dilation=dilation).numpy()
+    out = np.full(expected.shape, np.nan)
+    got = cc.conv_transpose1d(x, w, stride=stride, padding=1, dilation=dilation, out=out)
+    assert got is out
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)

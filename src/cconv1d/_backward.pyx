@@ -262,6 +262,12 @@ cdef void _interleave_samples(const GradGeometry* geo, const real_t* phases,
             dx[n_whole * s + r] = ph[r][n_whole]
         return
     for r in range(min(s, n)):
+        if (geo.left + r) % s >= geo.phases:
+            u = 0           # a phase no tap reaches (a stride past the span): zeros
+            while s * u + r < n:
+                dx[s * u + r] = 0
+                u += 1
+            continue
         p = phases + ((geo.left + r) % s) * geo.phase_len + (geo.left + r) // s
         u = 0
         while s * u + r < n:
@@ -286,6 +292,9 @@ cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
                                 dx + c * geo.length)
             continue
         else:
+            if geo.phases < min(s, geo.padded):
+                # phases no tap reaches: zeros
+                memset(row, 0, geo.padded * sizeof(real_t))
             for rho in range(geo.phases):
                 q = 0
                 i = rho
@@ -514,6 +523,12 @@ cdef void _grad_geometry(GradGeometry* geo, idx_t c_in, idx_t length, idx_t c_ou
     geo.padded = left + length + right
     geo.stride = stride
     geo.phases = max(1, min(stride, geo.padded))
+    if stride > 4:
+        # Taps reach phases (k*d) % stride only: past the kernel's span, the first span
+        # phases (as the forward's packing: _forward.make_geometry); the other positions
+        # of dx get no gradient, and _fold_channels and _grad_block write their zeros.
+        # (One 3-tap row at stride 1.6e6 had planned 1.6e6 phases: 88 ms, now 3.)
+        geo.phases = min(geo.phases, (k_size - 1) * dilation + 1)
     geo.c_out = c_out
     geo.l_out = l_out
     geo.groups = groups
@@ -774,6 +789,19 @@ cdef void _grad_block(const GradGeometry* geo, const GradPlan* plan, bint by_row
                     dx_n[c * geo.length + pos - geo.left] = grow[i]
                 else:
                     edge_grad[c * pads + pos - geo.length] = grow[i]
+        if geo.phases < min(s, geo.padded):
+            # the block's positions in phases no tap reaches (a stride past the span)
+            for i in range(block.q_count):
+                for rho in range(geo.phases, s):
+                    pos = (block.q0 + i) * s + rho
+                    if pos >= geo.padded:
+                        break
+                    if pos < geo.left:
+                        edge_grad[c * pads + pos] = 0
+                    elif pos < geo.left + geo.length:
+                        dx_n[c * geo.length + pos - geo.left] = 0
+                    else:
+                        edge_grad[c * pads + pos - geo.length] = 0
 
 
 cdef void _fold_edges(const GradGeometry* geo, const real_t* edge_grad, real_t* row,
