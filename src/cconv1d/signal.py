@@ -1071,7 +1071,9 @@ def convolve(a: npt.ArrayLike, v: npt.ArrayLike,
         ``direct``: the compiled sliding dot product (exact summation order);
         ``fft``: for real input our own float64 transform (``cc_fft.h``: the shorter
         operand's spectra, cached between calls, against blocks of the longer one, two
-        blocks per complex transform; two long operands of similar length take one
+        blocks per complex transform, a long lane's chunks of blocks shared between
+        the threads, with the same bits at any count; two long operands of similar
+        length take one
         real transform by SciPy instead), for complex input SciPy's (NumPy's without
         SciPy: a single FFT, or overlap-add when one operand is much shorter);
         ``auto``: the one :func:`cconv1d.signal.choose_method` predicts faster, except that input
