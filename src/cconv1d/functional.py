@@ -8,7 +8,7 @@ here, then hand C-contiguous arrays of one dtype to the compiled kernels of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple, cast, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -142,7 +142,7 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
     >>> cc.conv1d(x, w, None, 1, 1)          # PyTorch's order: bias, stride, padding
     array([[-2., -2., -2.,  3.]])
     """
-    if type(flip) is not bool:
+    if type(cast(object, flip)) is not bool:   # (typed bool; callers pass anything)
         flip = _spec.as_flag(flip, "flip")
     # The compiled fast route declines kernels that may take the FFT route (span cap).
     y = conv1d_fast(x, weight, bias, stride, padding, dilation, groups, padding_mode,

@@ -489,7 +489,7 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, "
                          f"got {method!r}")
-    if type(flip) is not bool:   # (the plain check is what torch.compile traces)
+    if type(cast(object, flip)) is not bool:   # (the plain check torch.compile traces)
         flip = _spec.as_flag(flip, "flip")
     options = (step, left, right, spacing, groups, mode, value, flip, str(method))
     if autocast or _use_fallback(tensors, x.dtype):
