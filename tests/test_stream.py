@@ -272,6 +272,11 @@ def test_layer_stream_matches_forward_and_refuses_non_causal():
     explicit = cc.Conv1d(1, 1, 3, padding=(2, 0), rng=0)
     np.testing.assert_allclose(explicit.stream(np.ones((1, 8), np.float32)),
                                explicit(np.ones((1, 8), np.float32)), atol=1e-6)
+    # "zero" is the documented alias of "zeros" (it was refused: an audit's find)
+    alias = cc.Conv1d(2, 3, 4, padding="causal", padding_mode="zero", rng=1)
+    np.testing.assert_allclose(
+        np.concatenate([alias.stream(x[..., :7]), alias.stream(x[..., 7:])], axis=-1),
+        alias(x), atol=1e-5)
 
 
 @pytest.mark.parametrize("avx2", [False, True])

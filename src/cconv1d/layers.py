@@ -205,7 +205,7 @@ class Conv1d:
         left, right, _ = _spec.conv1d_geometry(1, self.kernel_size, 1, self.padding,
                                                self.dilation)
         if (self.stride != 1 or (left, right) != (span, 0)
-                or self.padding_mode not in ("zeros", "constant")):
+                or not (self.padding_mode in _spec.ZEROS or self.padding_mode == "constant")):
             raise ValueError(
                 "Conv1d.stream needs a causal layer: stride=1, padding='causal' (or "
                 f"({span}, 0)) and padding_mode 'zeros'; this layer has stride="
