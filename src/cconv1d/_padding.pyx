@@ -119,6 +119,46 @@ cdef void _antireflect_fill(const scalar_t* x, idx_t length, scalar_t* dst, idx_
             s -= 1
 
 
+cdef inline idx_t _period(idx_t length, int mode) noexcept nogil:
+    """The period of an index mode's pad values (sign included: antisymmetric's segments
+    alternate, so two of them): pad position ``p`` and ``p +- period`` hold the same
+    value."""
+    if mode == CC_PAD_WRAP:
+        return length
+    if mode == CC_PAD_REFLECT and length > 1:
+        return 2 * (length - 1)
+    if mode == CC_PAD_SYMMETRIC or mode == CC_PAD_ANTISYMMETRIC:
+        return 2 * length
+    return 1    # edge (and reflect of one sample)
+
+
+cdef void _index_pad(const scalar_t* x, idx_t length, scalar_t* out, idx_t left,
+                     idx_t right, int mode) noexcept nogil:
+    """An index mode's pads: the period next to the signal by the index rule, the rest
+    copied from what is filled (a span a whole number of periods away, doubling each
+    time). The rule per sample (a modulo each) had made a wide pad 4-5x slower than
+    numpy.pad's block copies."""
+    cdef idx_t i, k, n, filled, period = _period(length, mode), total = left + length + right
+    cdef idx_t start = left + length
+    cdef bint negate
+    filled = min(left, period)
+    for i in range(left - filled, left):
+        k = _source(i - left, length, mode, &negate)
+        out[i] = -x[k] if negate else x[k]
+    while filled < left:
+        n = min(filled, left - filled)
+        memcpy(out + left - filled - n, out + left - n, n * sizeof(scalar_t))
+        filled += n
+    filled = min(right, period)
+    for i in range(start, start + filled):
+        k = _source(i - left, length, mode, &negate)
+        out[i] = -x[k] if negate else x[k]
+    while filled < right:
+        n = min(filled, right - filled)
+        memcpy(out + start + filled, out + start, n * sizeof(scalar_t))
+        filled += n
+
+
 cdef inline bint _is_index_mode(int mode) noexcept nogil:
     return (mode == CC_PAD_EDGE or mode == CC_PAD_REFLECT or mode == CC_PAD_SYMMETRIC
             or mode == CC_PAD_WRAP or mode == CC_PAD_ANTISYMMETRIC)
@@ -287,12 +327,7 @@ cdef void pad_row(const scalar_t* x, idx_t length, scalar_t* out, idx_t left, id
         for i in range(left + length, total):
             out[i] = value_right
     elif _is_index_mode(mode):
-        for i in range(left):
-            k = _source(i - left, length, mode, &negate)
-            out[i] = -x[k] if negate else x[k]
-        for i in range(left + length, total):
-            k = _source(i - left, length, mode, &negate)
-            out[i] = -x[k] if negate else x[k]
+        _index_pad(x, length, out, left, right, mode)
     elif mode == CC_PAD_MEAN or mode == CC_PAD_MEDIAN or mode == CC_PAD_MINIMUM \
             or mode == CC_PAD_MAXIMUM:
         if left > 0:
