@@ -858,3 +858,33 @@ def test_lazily_negated_views_are_resolved():
     w = torch.randn(6, 4, 3)
     assert x.is_neg()
     torch.testing.assert_close(cct.conv1d(x, w), F.conv1d(x, w), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_fallback_compiles_fullgraph_where_nn_conv1d_does(mode):
+    """float16/bfloat16 models and autocast run torch's conv1d after our padding; with
+    torch's own padding modes the pad is F.pad, so a converted model compiles with
+    fullgraph=True as nn.Conv1d does (the padding-mode lookup was compiled code: a
+    graph break, an audit's find). Oracle: nn.Conv1d with the same weights."""
+    torch.manual_seed(3)
+    x = torch.randn(2, 4, 16)
+    for dtype in (torch.float16, torch.bfloat16):
+        theirs = torch.nn.Conv1d(4, 6, 3, padding=1, padding_mode=mode).to(dtype)
+        ours = cct.convert(copy.deepcopy(torch.nn.Sequential(theirs)))[0]
+        torch._dynamo.reset()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compiled = torch.compile(ours, backend="eager", fullgraph=True)
+            got = compiled(x.to(dtype))
+        assert torch.equal(got, theirs(x.to(dtype))), (mode, dtype)
+    layer = cct.Conv1d(4, 6, 3, padding=1, padding_mode=mode)
+    theirs = torch.nn.Conv1d(4, 6, 3, padding=1, padding_mode=mode)
+    theirs.load_state_dict(layer.state_dict())
+    torch._dynamo.reset()
+    with warnings.catch_warnings(), torch.autocast("cpu", dtype=torch.bfloat16):
+        warnings.simplefilter("ignore")
+        got = torch.compile(layer, backend="eager", fullgraph=True)(x)
+        expected = theirs(x)
+    assert got.dtype == expected.dtype == torch.bfloat16
+    assert torch.equal(got, expected)
+    torch._dynamo.reset()

@@ -256,13 +256,24 @@ def _torch_pad(x: torch.Tensor, left: int, right: int, padding_mode: str,
     :func:`cconv1d.pad` itself (on a float64 arange or basis), so the semantics are ours."""
     if left == 0 and right == 0:
         return x
-    name, code = _spec.lookup(padding_mode, "padding_mode")
-    canonical = cast(PadMode, name)
     if padding_mode in _spec.ZEROS:
         return torch.nn.functional.pad(x, (left, right))
+    # Plain dict lookups first: torch.compile(fullgraph=True) traces them, and F.pad's
+    # own modes, where they mean ours, keep a float16/bfloat16/autocast model one graph
+    # (nn.Conv1d's does); the compiled lookup explains a bad name.
+    name = _spec.ALIASES.get(padding_mode, padding_mode)
+    code = _spec.CODES.get(name) if type(padding_mode) is str else None
+    if code is None:
+        name, code = _spec.lookup(padding_mode, "padding_mode")
+    canonical = cast(PadMode, name)
     if code == _spec.CONSTANT:
         return torch.nn.functional.pad(x, (left, right), value=pad_value)
     length = x.shape[-1]
+    widest = max(left, right)
+    if (code == _spec.REFLECT and widest < length or code == _spec.EDGE and length > 0
+            or code == _spec.WRAP and widest <= length):
+        return torch.nn.functional.pad(x, (left, right), mode={
+            _spec.REFLECT: "reflect", _spec.EDGE: "replicate", _spec.WRAP: "circular"}[code])
     if length == 0:
         raise ValueError(f"padding_mode {canonical!r} needs samples to pad from, but x has "
                          "length 0")
