@@ -138,8 +138,7 @@ cdef void _index_pad(const scalar_t* x, idx_t length, scalar_t* out, idx_t left,
     copied from what is filled (a span a whole number of periods away, doubling each
     time). The rule per sample (a modulo each) had made a wide pad 4-5x slower than
     numpy.pad's block copies."""
-    cdef idx_t i, k, n, filled, period = _period(length, mode), total = left + length + right
-    cdef idx_t start = left + length
+    cdef idx_t i, k, n, filled, period = _period(length, mode), start = left + length
     cdef bint negate
     filled = min(left, period)
     for i in range(left - filled, left):
@@ -315,7 +314,6 @@ cdef void pad_row(const scalar_t* x, idx_t length, scalar_t* out, idx_t left, id
                   int mode, scalar_t value_left, scalar_t value_right,
                   idx_t stat_left, idx_t stat_right, double* work) noexcept nogil:
     cdef idx_t i, k, q, m, total = left + length + right
-    cdef bint negate
     cdef scalar_t v, edge, slope
     if length > 0:
         memcpy(out + left, x, length * sizeof(scalar_t))

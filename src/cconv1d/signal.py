@@ -201,12 +201,9 @@ def choose_method(n: int, m: int, lanes: int = 1, complex_input: bool = False,
     >>> choose_method(1000, 7), choose_method(1_000_000, 3001)
     ('direct', 'fft')
     """
-    if outputs is None:
-        direct = _direct_seconds(n, m, lanes, complex_input, dtype)
-        macs = _direct_work(n, m, lanes, complex_input)
-    else:
-        macs = _direct_work(max(outputs, 1), min(n, m), lanes, complex_input)
-        direct = macs * _direct_rate(min(n, m), _single(dtype)) + _DIRECT_OVERHEAD
+    macs = (_direct_work(n, m, lanes, complex_input) if outputs is None
+            else _direct_work(max(outputs, 1), min(n, m), lanes, complex_input))
+    direct = macs * _direct_rate(min(n, m), _single(dtype)) + _DIRECT_OVERHEAD
     if direct <= _FFT_OVERHEAD:   # cheaper than any FFT could be: skip the FFT model
         return "direct"
     if threads is None:
