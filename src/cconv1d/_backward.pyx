@@ -38,8 +38,8 @@ from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._spec cimport CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status
 from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
-from cconv1d._forward cimport (Geometry, make_geometry, pack_channels, pack_block,
-                               pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
+from cconv1d._forward cimport (Geometry, make_geometry, phase_rows, pack_channels,
+                               pack_block, pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
                                align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES,
                                PAIR_BLOCK, ROW_GROUP, LONG_REDUCTION)
 from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, igemm_ilv, irow, wgrad,
@@ -522,13 +522,11 @@ cdef void _grad_geometry(GradGeometry* geo, idx_t c_in, idx_t length, idx_t c_ou
     geo.right = right
     geo.padded = left + length + right
     geo.stride = stride
-    geo.phases = max(1, min(stride, geo.padded))
-    if stride > 4:
-        # Taps reach phases (k*d) % stride only: past the kernel's span, the first span
-        # phases (as the forward's packing: _forward.make_geometry); the other positions
-        # of dx get no gradient, and _fold_channels and _grad_block write their zeros.
-        # (One 3-tap row at stride 1.6e6 had planned 1.6e6 phases: 88 ms, now 3.)
-        geo.phases = min(geo.phases, (k_size - 1) * dilation + 1)
+    # Taps reach phases (k*d) % stride only: past the kernel's span, the first span
+    # phases (the forward's rule); the other positions of dx get no gradient, and
+    # _fold_channels and _grad_block write their zeros. (One 3-tap row at stride 1.6e6
+    # had planned 1.6e6 phases: 88 ms, now 5.)
+    geo.phases = phase_rows(stride, geo.padded, (k_size - 1) * dilation + 1)
     geo.c_out = c_out
     geo.l_out = l_out
     geo.groups = groups

@@ -70,6 +70,10 @@ cdef enum:
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
                           idx_t cols) noexcept nogil
 
+# Phase rows per channel of a padded row of `padded` samples split by `stride`, read by
+# taps spanning `span` samples (the forward's packing and the input gradient's rows).
+cdef idx_t phase_rows(idx_t stride, idx_t padded, idx_t span) noexcept nogil
+
 # offs[c*K + k] = where pair (c, k) reads in a packed sample of row pitch `pitch` and
 # `phases` phase rows per channel.
 cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t stride,

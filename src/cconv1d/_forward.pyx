@@ -97,6 +97,10 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
     geo.col_block = column_block(geo.cols)
     geo.n_blocks = (geo.o_per_group + geo.mr - 1) // geo.mr
     geo.pitch = 0
+    geo.phases = phase_rows(stride, geo.padded, (k_size - 1) * dilation + 1)
+
+
+cdef idx_t phase_rows(idx_t stride, idx_t padded, idx_t span) noexcept nogil:
     # Phase r holds padded positions r, r + stride, ...: none when r >= padded (a stride
     # longer than the signal must not cost memory or time in proportion to it). Pairs
     # read phases (k*d) % stride only, so a stride past the kernel's span needs its
@@ -104,9 +108,8 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
     # not 400000 (3 s -> 10 ms). Strides up to 4 keep all their phases: their split
     # runs with a constant stride (cc_pack.h), 4-6x faster than a loop over the
     # phases read.
-    geo.phases = max(1, min(stride, geo.padded))
-    if stride > 4:
-        geo.phases = min(geo.phases, (k_size - 1) * dilation + 1)
+    cdef idx_t phases = max(1, min(stride, padded))
+    return min(phases, span) if stride > 4 else phases
 
 
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
