@@ -958,3 +958,63 @@ def test_depthwise_constant_padding_long_rows(dtype, n, length, k, dilation, pad
                  torch.from_numpy(b.astype(np.float64)), dilation=dilation,
                  groups=c).numpy()
     assert_conv_close(y, t, dtype, k, 5.0)
+
+
+# ---------------------------------------------------------------------------------------
+# short outputs: the samples of a batch side by side (the forward's cat route)
+
+SHORT_CASES = [
+    # n, c_in, c_out, length, k, stride, dilation, padding, groups, mode
+    (5, 7, 9, 6, 3, 1, 1, "same", 1, "zeros"),
+    (6, 4, 8, 9, 3, 2, 2, 3, 1, "reflect"),
+    (4, 6, 10, 8, 3, 1, 1, (2, 1), 2, "zeros"),
+    (9, 16, 12, 1, 1, 1, 1, 0, 1, "zeros"),
+    (7, 5, 6, 2, 5, 1, 2, "full", 1, "zeros"),        # taps wholly in the padding
+    (3, 5, 8, 7, 4, 3, 1, (4, 5), 1, "constant"),
+    (8, 3, 4, 5, 3, 1, 1, "same", 1, "circular"),
+    (4, 4, 5, 6, 3, 2, 1, (2, 2), 1, "median"),
+    (300, 24, 16, 8, 5, 1, 1, 2, 1, "replicate"),     # many units
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", SHORT_CASES)
+def test_short_outputs_side_by_side(case, dtype, threads):
+    """Batches of short outputs run with their samples' columns side by side (each
+    (c, k) pair a row of im2col columns); against the float64 loops of conv1d_ref, and
+    the same bits within rounding as each sample on its own (the cat route off)."""
+    from cconv1d import _forward
+    n, c_in, c_out, length, k, s, d, padding, groups, mode = case
+    x, w, b = _data(31, n, c_in, length, c_out, c_in // groups, k, dtype)
+    kw = dict(stride=s, dilation=d, padding=padding, groups=groups, padding_mode=mode,
+              pad_value=0.75)
+    want = conv1d_ref(x, w, b, **kw)
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        got = cc.conv1d(x, w, b, **kw)
+        was = _forward._set_cat_bytes(0)
+        try:
+            alone = cc.conv1d(x, w, b, **kw)
+        finally:
+            _forward._set_cat_bytes(was)
+    finally:
+        cc.set_num_threads(previous)
+    rtol, atol = _tolerance(dtype, c_in // groups * k, 4.0 * 4.0 + 4.0)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(got, alone, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_short_stream_chunks_side_by_side(dtype):
+    """conv1d_stream's carried input (the left padding given) on a batch of short
+    chunks, against one causal conv1d of the whole signal (float64 loops)."""
+    x, w, b = _data(32, 6, 5, 12, 8, 5, 3, dtype)
+    want = conv1d_ref(x, w, b, padding=(4, 0), dilation=2)
+    parts, state = [], None
+    for j0 in range(0, 12, 3):
+        y, state = cc.conv1d_stream(x[:, :, j0:j0 + 3], w, b, dilation=2, state=state)
+        parts.append(y)
+    rtol, atol = _tolerance(dtype, 15, 20.0)
+    np.testing.assert_allclose(np.concatenate(parts, axis=-1), want, rtol=rtol, atol=atol)

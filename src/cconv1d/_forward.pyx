@@ -63,6 +63,8 @@ cdef enum:   # PAIR_BLOCK, ROW_GROUP and LONG_REDUCTION are in _forward.pxd
     ROW_BLOCK = 4096      # positions per irow work item
     SLACK = 8             # zeroed columns after each packed row beyond the last full tile
     TAIL_SPLIT_MIN = 64   # interior outputs of a direct row worth a kernel call of their own
+    CAT_BYTES = 1 << 18   # a cat unit's packed columns: 128 KiB-1 MiB ran within 10 % on
+                          # 256-512 channels of 2-32 outputs, this the best of them
 
 # The registry's path selection, re-exported where callers have always found it.
 from cconv1d._kernels import SIMD_NAMES, best_simd, select_simd, simd_code, simd_path
@@ -440,11 +442,16 @@ cdef struct Plan:
     # is the only place that sizes or places a piece: forward_workspace_bytes reports
     # the same total that _forward_impl allocates and carves.
     bint by_rows, direct, by_sample, blocked
+    bint cat              # short outputs: samples' columns side by side (_cat_unit)
     int threads
     idx_t n_items, n_scratch
     idx_t block_len       # blocked: outputs per length block (whole column blocks)
     idx_t n_lblocks       # blocked: length blocks per sample
     idx_t block_pitch     # blocked: row pitch of a packed block
+    idx_t cat_samples     # cat: samples per unit, and the units
+    idx_t n_cat_units
+    # per-thread (or per-scratch) strides, and offsets from the base
+    size_t b_ycat, o_ycat
     # per-thread (or per-scratch) strides, and offsets from the base
     size_t b_packed, b_row, b_work, b_edge
     size_t o_weights, o_offs, o_edge, o_packed, o_row, o_work, o_edges
@@ -504,12 +511,20 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
         bp = (plan.block_len - 1) * geo.stride + span + 1
         plan.block_pitch = c_packed_pitch(min(bp, geo.padded), geo.stride, itemsize,
                                           geo.cols)
-    plan.by_sample = plan.blocked or n_batch >= plan.threads
+    plan.cat = _cat_route(plan, geo, n_batch, itemsize)
+    if plan.cat:
+        plan.blocked = False
+    plan.by_sample = plan.blocked or plan.cat or n_batch >= plan.threads
     plan.n_scratch = plan.threads if plan.by_sample else 1
     cdef idx_t n_weights = (geo.c_out * geo.n_pairs if plan.by_rows
                             else geo.groups * geo.n_blocks * geo.n_pairs * geo.mr)
-    cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0, n_edges = 0
-    if plan.direct:
+    cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0, n_edges = 0, n_ycat = 0
+    if plan.cat:
+        n_packed = geo.c_in * geo.k_size * geo.pitch
+        n_ycat = geo.c_out * plan.cat_samples * geo.l_out
+        n_row = geo.padded
+        n_work = geo.length if mode == CC_PAD_MEDIAN else 1
+    elif plan.direct:
         n_edge = ROW_BLOCK + span
     elif plan.blocked:
         n_packed = rows * plan.block_pitch
@@ -527,6 +542,7 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.b_row = aligned_bytes(n_row * itemsize)
     plan.b_work = aligned_bytes(n_work * sizeof(double))
     plan.b_edge = aligned_bytes(n_edge * itemsize)
+    plan.b_ycat = aligned_bytes(n_ycat * itemsize)
     plan.o_weights = place(&cursor, n_weights * itemsize)
     plan.o_offs = place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
     plan.o_edge = place(&cursor, plan.threads * plan.b_edge)
@@ -534,7 +550,109 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.o_packed = place(&cursor, plan.n_scratch * plan.b_packed)
     plan.o_row = place(&cursor, plan.n_scratch * plan.b_row)
     plan.o_edges = place(&cursor, n_edges * itemsize)
+    plan.o_ycat = place(&cursor, plan.n_scratch * plan.b_ycat)
     plan.total = cursor + 64     # the base is the block's first cache-line boundary
+
+
+cdef idx_t _cat_bytes = CAT_BYTES   # tests and benchmarks compare the routes
+
+
+def _set_cat_bytes(idx_t nbytes):
+    """A cat unit's packed bytes at most (0: no cat route); returns the previous value."""
+    global _cat_bytes
+    cdef idx_t was = _cat_bytes
+    _cat_bytes = nbytes
+    return was
+
+
+cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) noexcept nogil:
+    """Short outputs: the samples of a unit are laid side by side, each ``(c, k)`` pair a
+    row of their outputs' samples (im2col), so a tile's columns run on across samples.
+    Per sample, a tile of ``cols`` positions computed ``l_out`` of them: a 256-channel
+    layer of 8 outputs ran at 29 GFLOP/s (PyTorch, whose GEMM runs over batch and
+    positions, at 55). Chosen where a sample's tiles would be more than a third empty
+    (at two thirds full, float64 16 outputs of 24, cat ran 0.85x: the kernels' part
+    tiles cost their vectors, and the copies are extra), for a sample's pairs x
+    outputs in CAT_BYTES (a unit's packed columns stay in L2).
+    Fills ``geo.pitch`` (the packed rows') and the unit counts; False leaves both."""
+    cdef idx_t per_sample = geo.c_in * geo.k_size * geo.l_out * itemsize
+    cdef idx_t tiles = (geo.l_out + geo.cols - 1) // geo.cols * geo.cols
+    cdef idx_t units, s_max
+    if (plan.by_rows or n_batch < 2 or geo.length == 0 or geo.l_out >= 4 * geo.cols
+            or 2 * tiles <= 3 * geo.l_out or per_sample > _cat_bytes):
+        return False
+    s_max = _cat_bytes // per_sample
+    units = (n_batch + s_max - 1) // s_max
+    if n_batch >= plan.threads:
+        # a multiple of the thread count of units, of about equal size
+        units = (units + plan.threads - 1) // plan.threads * plan.threads
+    plan.cat_samples = (n_batch + units - 1) // units
+    plan.n_cat_units = (n_batch + plan.cat_samples - 1) // plan.cat_samples
+    geo.pitch = c_packed_pitch(plan.cat_samples * geo.l_out, 1, itemsize, geo.cols)
+    return True
+
+
+cdef void _cat_unit(const Geometry* geo, const Plan* plan, const real_t* x,
+                    real_t* packed, real_t* row, double* work, real_t* ycat,
+                    const idx_t* offs, const real_t* weights, const real_t* bias,
+                    real_t* y, idx_t n_batch, idx_t unit, int mode, real_t value,
+                    const real_t* given) noexcept nogil:
+    """Unit ``unit`` of a cat plan: its samples' padded rows gathered as ``(c, k)`` rows of
+    output-aligned samples (``packed[(c*K + k)*pitch + i*l_out + j] = xp_i[c, j*s + k*d]``),
+    the kernels run on them as one sample of ``K`` "phases" per channel, and the outputs
+    copied to their samples."""
+    cdef Geometry cat = geo[0]
+    cdef idx_t n0 = unit * plan.cat_samples
+    cdef idx_t count = min(plan.cat_samples, n_batch - n0)
+    cdef idx_t i, c, k, j, o, off, lo, hi, s = geo.stride, l_out = geo.l_out
+    cdef idx_t length = geo.length, c_in = geo.c_in, k_size = geo.k_size
+    cdef const real_t* src
+    cdef real_t* dst
+    cdef real_t* yn
+    if mode == CC_PAD_CONSTANT and given == NULL:
+        # Gathered from x: rows of a few samples make pad_row's call cost more than
+        # the copy (a 4-output pointwise layer ran at half speed through it).
+        for c in range(c_in):
+            for k in range(k_size):
+                dst = packed + (c * k_size + k) * geo.pitch
+                off = k * geo.dilation - geo.left     # output j reads x[j*s + off]
+                lo = min(l_out, (-off + s - 1) // s) if off < 0 else 0
+                hi = (lo if off >= length
+                      else max(lo, min(l_out, (length - 1 - off) // s + 1)))
+                for i in range(count):
+                    src = x + ((n0 + i) * c_in + c) * length
+                    for j in range(lo):
+                        dst[j] = value
+                    for j in range(lo, hi):
+                        dst[j] = src[j * s + off]
+                    for j in range(hi, l_out):
+                        dst[j] = value
+                    dst += l_out
+    else:
+        for i in range(count):
+            for c in range(c_in):
+                src = x + ((n0 + i) * c_in + c) * length
+                pad_row(src, length, row, geo.left, geo.right, mode, value, value, length,
+                        length, work)
+                if given != NULL:
+                    memcpy(row, given + ((n0 + i) * c_in + c) * geo.left,
+                           geo.left * sizeof(real_t))
+                for k in range(k_size):
+                    dst = packed + (c * k_size + k) * geo.pitch + i * l_out
+                    for j in range(l_out):
+                        dst[j] = row[j * s + k * geo.dilation]
+    cat.phases = k_size
+    cat.l_out = count * l_out
+    cat.ldy = plan.cat_samples * l_out
+    _run_items(&cat, plan.by_rows, packed, offs, weights, bias, ycat, 0,
+               _irow_items(&cat) if plan.by_rows else _igemm_items(&cat))
+    for i in range(count):
+        yn = y + (n0 + i) * geo.c_out * l_out
+        for o in range(geo.c_out):
+            src = ycat + o * cat.ldy + i * l_out
+            for j in range(l_out):
+                yn[j] = src[j]
+            yn += l_out
 
 
 cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t pitch,
@@ -691,6 +809,20 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                                  item % n_items,
                                  given + (item // n_items) * given_stride
                                  if given != NULL else <const real_t*>NULL)
+        free(block)
+        return CC_OK
+    if plan.cat:
+        # the (c, k) rows of a unit, one after another
+        fill_pair_offsets(offs, geo.c_per_group * geo.k_size, 1, 1, 1, geo.pitch, 1)
+        # Zeroed once: full tiles read the slack after a unit's columns (a smaller last
+        # unit leaves earlier samples there: finite, and never stored).
+        memset(packed, 0, plan.n_scratch * b_packed)
+        for unit in prange(plan.n_cat_units, schedule="dynamic", num_threads=threads):
+            t = threadid()
+            _cat_unit(&geo, &plan, x, <real_t*>(packed + t * b_packed),
+                      <real_t*>(row + t * b_row), <double*>(work + t * b_work),
+                      <real_t*>(base + plan.o_ycat + t * plan.b_ycat), offs, weights,
+                      bias_ptr, y, n_batch, unit, mode, value, given)
         free(block)
         return CC_OK
     if plan.blocked:
