@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import cconv1d as cc
 from oracles_conv import conv1d_out_length, conv1d_torch, explicit_padding
 from oracles_grad import fd_conv1d_grads, float32_bound, torch_conv1d_grads
-from oracles_padding import TORCH_PAD_MODES, pad_last
+from oracles_padding import ALL_PADDING_MODES, TORCH_PAD_MODES, pad_last
 
 #: every padding mode PyTorch has (aliases too): the one table of oracles_padding
 TORCH_MODES = tuple(TORCH_PAD_MODES)
@@ -972,3 +972,44 @@ def test_transposed_strides_past_the_span_write_their_zeros(n, c_in, c_out, leng
     got = cc.conv_transpose1d(x, w, stride=stride, padding=1, dilation=dilation, out=out)
     assert got is out
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ALL_PADDING_MODES)
+def test_input_gradient_of_short_outputs_by_columns(mode, dtype):
+    """A short dy (7 samples through K = 5, stride 2) takes the input gradient's cols
+    route, whose padded rows are folded back by the padding's adjoint; against float64
+    central finite differences of numpy.pad/pywt.pad + torch's conv1d, for every mode."""
+    from cconv1d import _backward, _spec
+    rng = np.random.default_rng(zlib.crc32(mode.encode()))
+    x = rng.standard_normal((3, 4, 7))
+    w = rng.standard_normal((8, 4, 5))
+    kw = dict(stride=2, dilation=1, padding_mode=mode)
+    y = cc.conv1d(x, w, padding=(2, 3), **kw)
+    g = rng.standard_normal(y.shape)
+    code = _spec.CODES[_spec.ALIASES.get(mode, mode)]
+    plan = _backward.backward_workspace_bytes(3, 4, 7, 8, 4, 5, 2, 3, y.shape[-1], 2, 1,
+                                              1, code, np.dtype(dtype).itemsize, 1)
+    assert plan["input_cols"], plan
+    got = cc.conv1d_backward(g.astype(dtype), x.astype(dtype), w.astype(dtype),
+                             bias=False, padding=(2, 3), needs="input", **kw).input
+    fd, _, _ = fd_conv1d_grads(x, w, None, g, eps=1e-6, padding=(2, 3), **kw)
+    tol = 1e-7 if dtype == np.float64 else 2e-4
+    np.testing.assert_allclose(got, fd, rtol=tol, atol=tol * np.abs(fd).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_flipped_input_gradient_of_short_outputs_by_columns(groups, dtype):
+    """flip=True (true convolution) on the cols route: the panels reverse each
+    channel's taps; against torch's autograd of conv1d with weight.flip(-1)."""
+    rng = np.random.default_rng(41 + groups)
+    x = rng.standard_normal((6, 8, 9)).astype(dtype)
+    w = rng.standard_normal((8, 8 // groups, 7)).astype(dtype)
+    kw = dict(stride=1, dilation=1, groups=groups)
+    g = rng.standard_normal((6, 8, 3)).astype(dtype)
+    got = cc.conv1d_backward(g, x, w, bias=False, flip=True, needs="input", **kw).input
+    _, want, _, _ = torch_conv1d_grads(x.astype(np.float64), w.astype(np.float64), None,
+                                       g.astype(np.float64), flip=True, **kw)
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())

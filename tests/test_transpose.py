@@ -479,21 +479,23 @@ def test_interleaved_store_matches_the_phase_rows_and_torch(case, dtype, threads
     previous = cc.get_num_threads()
     cc.set_num_threads(threads)
     was = _backward._set_interleaved_store(False)
+    cols_was = _backward._set_cols_bytes(0)    # the phase rows' routes, not short dy's
     try:
         rows = cc.conv_transpose1d(x, w, b, **kw)
         _backward._set_interleaved_store(True)
         got = cc.conv_transpose1d(x, w, b, **kw)
+        l_out = want.shape[-1]
+        left = d * (k - 1) - p
+        plan = _backward.backward_workspace_bytes(
+            n, ocg * groups, l_out, c_in, ocg, k, left, left + op, length, s, d, groups,
+            0, np.dtype(dtype).itemsize, threads)
     finally:
         _backward._set_interleaved_store(was)
+        _backward._set_cols_bytes(cols_was)
         cc.set_num_threads(previous)
     np.testing.assert_array_equal(got, rows)
     np.testing.assert_allclose(got, want, **_tol(dtype, c_in // groups * k, 1.0))
     # the route: the interleaved store where every phase's taps share offsets
-    l_out = want.shape[-1]
-    left = d * (k - 1) - p
-    plan = _backward.backward_workspace_bytes(
-        n, ocg * groups, l_out, c_in, ocg, k, left, left + op, length, s, d, groups, 0,
-        np.dtype(dtype).itemsize, threads)
     assert plan["input_interleaved"] == (d == 1), plan
 
 
@@ -511,3 +513,52 @@ def test_strided_input_gradient_by_the_interleaved_store(dtype):
         torch.from_numpy(g).double())
     got = cc.conv1d_backward(g, x, w, stride=2, padding=1).input
     np.testing.assert_allclose(got, xt.grad.numpy(), **_tol(dtype, 8 * 2, 1.0))
+
+
+# ---------------------------------------------------------------------------------------
+# short dy: the input gradient as a GEMM into (c, k) columns, scattered (the cols route)
+
+COLS_CASES = [
+    # n, c_in, oc_per_group, length, k, stride, padding, output_padding, groups, dilation
+    (16, 8, 4, 1, 12, 1, 0, 0, 1, 1),       # a latent vector through a long kernel
+    (5, 8, 6, 3, 5, 3, 2, 1, 1, 1),
+    (4, 8, 5, 4, 4, 2, 1, 0, 2, 2),
+    (3, 12, 2, 6, 3, 2, 0, 0, 3, 1),
+    (10, 32, 64, 8, 16, 4, 0, 0, 1, 1),     # several units
+    (1, 64, 64, 1, 512, 1, 3, 0, 1, 1),     # one unit, its items shared by the threads
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", COLS_CASES)
+def test_short_inputs_by_columns_match_torch(case, dtype, threads):
+    """conv_transpose1d of short inputs takes the cols route (one GEMM over the batch's
+    samples side by side, each (c, k) column added onto its output); against torch's
+    float64 result, and the phase rows' result (the route off) within rounding."""
+    from cconv1d import _backward
+    n, c_in, ocg, length, k, s, p, op, groups, d = case
+    x, w, b = _data(23 + length, n, c_in, length, ocg, k, dtype, groups=groups)
+    kw = dict(stride=s, padding=p, output_padding=op, groups=groups, dilation=d)
+    want = F.conv_transpose1d(torch.from_numpy(x).double(), torch.from_numpy(w).double(),
+                              torch.from_numpy(b).double(), **kw).numpy()
+    l_out = want.shape[-1]
+    left = d * (k - 1) - p
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        plan = _backward.backward_workspace_bytes(
+            n, ocg * groups, l_out, c_in, ocg, k, left, left + op, length, s, d, groups,
+            0, np.dtype(dtype).itemsize, threads)
+        got = cc.conv_transpose1d(x, w, b, **kw)
+        was = _backward._set_cols_bytes(0)
+        try:
+            rows = cc.conv_transpose1d(x, w, b, **kw)
+        finally:
+            _backward._set_cols_bytes(was)
+    finally:
+        cc.set_num_threads(previous)
+    assert plan["input_cols"], plan
+    tol = _tol(dtype, c_in // groups * k, 4.0 * 4.0 + 4.0)
+    np.testing.assert_allclose(got, want, **tol)
+    np.testing.assert_allclose(got, rows, **tol)

@@ -38,7 +38,8 @@ from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._spec cimport CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status
 from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
-from cconv1d._forward cimport (Geometry, make_geometry, phase_rows, pack_channels,
+from cconv1d._forward cimport (Geometry, make_geometry, phase_rows, pack_channels, run_igemm,
+                               igemm_items,
                                pack_block, pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
                                align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES,
                                PAIR_BLOCK, ROW_GROUP, LONG_REDUCTION)
@@ -69,6 +70,8 @@ cdef enum:
     E_CAP = 64            # read in place: outputs next to the padding summed per call,
     IN_PLACE_MIN = 65536  # and only calls of this many input samples when padded (a
                           # 4 -> 8 channel layer of 128 samples: 0.9x, the call's cost)
+    COLS_BYTES = 1 << 18  # the input gradient's cols route: a unit's (c, k) rows, at most
+    O_TILE = 16           # rows of w a weight packing sweeps together
     EPILOGUE_O = 16       # wgemm's dW transposed in tiles of 16 channels x 64 pairs
     EPILOGUE_Q = 64
 
@@ -207,25 +210,39 @@ cdef idx_t _ilv_panels(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t
     cdef idx_t o_per_group = c_out // groups, cpb = mr // stride
     cdef idx_t blocks = (c_per_group + cpb - 1) // cpb
     cdef idx_t n_taps = n_pairs // o_per_group if o_per_group > 0 else 0
-    cdef idx_t g, b, o, jj, rho, k, cl, channel, tap, seen, base, p
-    for rho in range(stride):
-        seen = 0
-        for k in range(k_size):
-            if (k * dilation) % stride != rho:
-                continue
-            jj = seen
-            seen += 1
-            tap = k_size - 1 - k if flip else k
-            for o in range(o_per_group):
-                p = o * n_taps + jj
-                for g in range(groups):
-                    for b in range(blocks):
-                        base = ((g * blocks + b) * n_pairs + p) * mr
-                        for cl in range(cpb):
-                            channel = b * cpb + cl
-                            wts[base + cl * stride + rho] = (
-                                w[g * o_per_group + o, channel, tap]
-                                if channel < c_per_group else 0)
+    cdef idx_t g, b, o, jj, rho, k, cl, channel, tap, seen, base, p, phase
+    cdef idx_t step = dilation % stride
+    cdef const real_t* w_o
+    # O_TILE rows of w at a time, swept block by block: reads run along O_TILE rows
+    # (streams the prefetcher follows) and each block's writes are one run. (Pair by
+    # pair, the writes strode a block apart; block by block over all rows, each read
+    # missed: 2 ns a weight either way, 40 % of a batch-1 512-channel upsampler.)
+    cdef idx_t o0
+    for g in range(groups):
+        for o0 in range(0, o_per_group, 16):   # O_TILE (a literal: a C loop)
+            for b in range(blocks):
+                base = (g * blocks + b) * n_pairs * mr
+                for o in range(o0, min(o0 + O_TILE, o_per_group)):
+                    w_o = &w[g * o_per_group + o, 0, 0]
+                    for rho in range(stride):
+                        seen = 0
+                        phase = 0         # (k*d) % stride, kept without a division
+                        for k in range(k_size):
+                            if k > 0:
+                                phase += step
+                                if phase >= stride:
+                                    phase -= stride
+                            if phase != rho:
+                                continue
+                            jj = seen
+                            seen += 1
+                            tap = k_size - 1 - k if flip else k
+                            p = o * n_taps + jj
+                            for cl in range(cpb):
+                                channel = b * cpb + cl
+                                wts[base + p * mr + cl * stride + rho] = (
+                                    w_o[channel * k_size + tap] if channel < c_per_group
+                                    else 0)
     return blocks
 
 
@@ -311,19 +328,21 @@ cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
 cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_rows,
                         idx_t stride, idx_t dilation, idx_t lead, idx_t dy_pitch,
                         idx_t phases, idx_t mr, idx_t* offs, idx_t* starts,
-                        real_t* wts) noexcept nogil:
+                        real_t* wts, bint with_weights) noexcept nogil:
     """Per phase: pair offsets into the padded dy and weights in kernel order.
 
     Phase rho's pairs are (o, k) for the taps with (k*d) % stride == rho, o-major.
     Fills ``offs``, ``wts`` and ``starts`` = (offs start, pair count, weight start) per
-    phase, as three rows of ``phases``.
+    phase, as three rows of ``phases``; igemm's panels only ``with_weights`` (igemm_ilv
+    replaces them).
     """
     cdef idx_t c_out = w.shape[0], c_per_group = w.shape[1], k_size = w.shape[2]
     cdef idx_t o_per_group = c_out // groups
     cdef idx_t c_blocks = (c_per_group + mr - 1) // mr
     cdef idx_t rows_per_phase = groups * c_per_group if by_rows else groups * c_blocks * mr
-    cdef idx_t rho, o, k, tap, g, c, b, r, p, n_taps, n_pairs, n_offs = 0, n_w = 0
-    cdef idx_t base, channel
+    cdef idx_t rho, o, o0, k, tap, g, c, b, r, p, n_taps, n_pairs, n_offs = 0, n_w = 0
+    cdef idx_t base, channel, phase, step = dilation % stride
+    cdef const real_t* w_o
     for rho in range(phases):   # taps only reach phases < phases (k*d < padded)
         n_taps = 0
         for k in range(k_size):
@@ -339,19 +358,34 @@ cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint
                     continue
                 offs[n_offs + p] = o * dy_pitch + lead - (k * dilation) // stride
                 tap = k_size - 1 - k if flip else k
-                for g in range(groups):
-                    if by_rows:
+                if by_rows:
+                    for g in range(groups):
                         for c in range(c_per_group):
                             wts[n_w + (g * c_per_group + c) * n_pairs + p] = \
                                 w[g * o_per_group + o, c, tap]
-                    else:
-                        for b in range(c_blocks):
-                            base = n_w + ((g * c_blocks + b) * n_pairs + p) * mr
+                p += 1
+        # Panels in O_TILE rows of w at a time, block by block (as _ilv_panels); each
+        # row o has n_taps pairs in this phase, so its first is o * n_taps.
+        for g in range(groups if with_weights and not by_rows else 0):
+            for o0 in range(0, o_per_group, 16):   # O_TILE (a literal: a C loop)
+                for b in range(c_blocks):
+                    base = n_w + ((g * c_blocks + b) * n_pairs + o0 * n_taps) * mr
+                    for o in range(o0, min(o0 + O_TILE, o_per_group)):
+                        w_o = &w[g * o_per_group + o, 0, 0]
+                        phase = 0         # (k*d) % stride, kept without a division
+                        for k in range(k_size):
+                            if k > 0:
+                                phase += step
+                                if phase >= stride:
+                                    phase -= stride
+                            if phase != rho:
+                                continue
+                            tap = k_size - 1 - k if flip else k
                             for r in range(mr):
                                 channel = b * mr + r
-                                wts[base + r] = (w[g * o_per_group + o, channel, tap]
+                                wts[base + r] = (w_o[channel * k_size + tap]
                                                  if channel < c_per_group else 0)
-                p += 1
+                            base += mr
         n_offs += n_pairs
         n_w += rows_per_phase * n_pairs
 
@@ -392,6 +426,10 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
     cdef double flops = 2.0 * n_batch * geo.c_out * geo.l_out * geo.c_per_group * k_size
     if flops < PARALLEL_MIN_FLOPS:
         threads = 1
+    cdef ColsPlan cplan
+    if _cols_plan(&cplan, &geo, n_batch, k_size, dilation, mode, sizeof(real_t), threads):
+        return _grad_input_cols(&cplan, &geo, dy, w, dx, x, k_size, dilation, mode, flip,
+                                bias)
     cdef GradPlan plan
     _grad_plan(&plan, &geo, n_batch, by_rows, k_size, mode, sizeof(real_t), threads,
                _ilv_applies(&geo, by_rows, k_size, dilation, mode) and _use_ilv)
@@ -416,7 +454,7 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
     cdef bint with_x = x.shape[0] > 0
     cdef idx_t n, t, o, c, item, unit, pads = geo.left + geo.right
     _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead, geo.dy_pitch,
-                  geo.phases, geo.mr, offs, starts, weights)
+                  geo.phases, geo.mr, offs, starts, weights, not plan.ilv)
     if plan.ilv:
         # Phase 0's offsets serve every phase; the phase tables' weights are replaced
         # by panels whose rows are (channel, phase).
@@ -511,6 +549,237 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
     return CC_OK
 
 
+# ---------------------------------------------------------------------------------------
+# input gradient of short dy: a GEMM into (c, k) columns, scattered (col2im)
+
+cdef struct ColsPlan:
+    # Units of `samples` samples: their dy rows side by side (dyc, C_out rows of `pitch`),
+    # the GEMM's (c, k) rows of their columns (cols, C_in*K rows of `ldc`), then per
+    # sample and channel a padded row the columns are added onto and folded from.
+    int threads
+    idx_t samples, n_units, pitch, ldc, n_scratch
+    Geometry gemm         # the GEMM as a forward geometry: rows (c, k), pairs o, K = 1
+    size_t b_dyc, b_cols, b_row, b_fold, b_stat
+    size_t o_panels, o_offs, o_dyc, o_cols, o_row, o_fold, o_stat, total
+
+
+cdef idx_t _cols_bytes = COLS_BYTES   # tests compare the routes (_set_cols_bytes)
+
+
+def _set_cols_bytes(idx_t nbytes):
+    """A cols unit's (c, k) rows' bytes at most (0: no cols route); returns the
+    previous value."""
+    global _cols_bytes
+    cdef idx_t was = _cols_bytes
+    _cols_bytes = nbytes
+    return was
+
+
+cdef bint _cols_plan(ColsPlan* plan, const GradGeometry* geo, idx_t n_batch,
+                     idx_t k_size, idx_t dilation, int mode, idx_t itemsize,
+                     int threads) noexcept nogil:
+    """Whether the input gradient takes the cols route, and its plan.
+
+    The phase rows compute every position of a padded row of dx, ``cols`` at a time,
+    each summing its phase's pairs over dy with ``lead`` zeros in front: where dy is
+    short (a decoder's first upsampler, the top of an encoder, a transposed convolution
+    of a latent vector), most tiles' columns are empty or multiply those zeros (a
+    kernel of 256 taps over one dy sample: 257 products for each one needed; 0.03x
+    PyTorch). Here ``cols[(c, k), n*l_out + j] = sum_o w[o, c, k] dy[n, o, j]`` is one
+    GEMM over the unit's samples side by side (igemm, its rows the (c, k) pairs, its
+    pairs the output channels), and each column is added to ``dxp[c, j*s + k*d]``:
+    every product is needed. Chosen as the forward's cat route is: where the phase
+    rows' tiles would be more than a third empty, for groups of >= 4 output channels
+    and >= 4 (c, k) rows."""
+    cdef idx_t q_count = geo.length if geo.stride == 1 and mode == CC_PAD_CONSTANT \
+        else geo.phase_len
+    cdef idx_t tiles = (q_count + geo.cols - 1) // geo.cols * geo.cols
+    cdef idx_t rows = geo.c_per_group * k_size, l_out = geo.l_out
+    cdef idx_t per_sample = geo.c_in * k_size * l_out * itemsize, units, s_max
+    cdef size_t cursor = 0
+    if (l_out == 0 or geo.o_per_group < 4 or rows < 4 or 2 * tiles < 3 * l_out
+            or per_sample > _cols_bytes):
+        return False
+    # At least two tiles of columns a unit where the batch has them: a tile's empty
+    # columns cost as its full ones (16 samples of one dy sample, 256 taps: 2 samples
+    # a unit ran 3x slower than one unit of 16).
+    s_max = max(_cols_bytes // per_sample, (2 * geo.cols + l_out - 1) // l_out)
+    units = (n_batch + s_max - 1) // s_max
+    if n_batch >= threads:
+        units = (units + threads - 1) // threads * threads
+    plan.threads = threads
+    plan.samples = (n_batch + units - 1) // units
+    plan.n_units = (n_batch + plan.samples - 1) // plan.samples
+    plan.ldc = plan.samples * l_out
+    plan.pitch = c_packed_pitch(plan.ldc, 1, itemsize, geo.cols)
+    make_geometry(&plan.gemm, geo.c_out, plan.ldc, 0, 0, 1, 1, geo.c_in * k_size,
+                  geo.o_per_group, 1, geo.groups, plan.ldc, geo.kern, itemsize)
+    plan.gemm.pitch = plan.pitch
+    plan.b_dyc = aligned_bytes(geo.c_out * plan.pitch * itemsize)
+    plan.b_cols = aligned_bytes(geo.c_in * k_size * plan.ldc * itemsize)
+    plan.b_row = aligned_bytes(geo.padded * itemsize)
+    plan.b_fold = aligned_bytes((geo.padded if mode == CC_PAD_ANTIREFLECT else 1) * itemsize)
+    plan.b_stat = aligned_bytes((geo.length if mode == CC_PAD_MEDIAN else 1) * sizeof(double))
+    plan.o_panels = place(&cursor, geo.groups * plan.gemm.n_blocks * geo.o_per_group
+                          * geo.mr * itemsize)
+    plan.o_offs = place(&cursor, geo.o_per_group * sizeof(idx_t))
+    plan.n_scratch = threads if plan.n_units >= threads else 1
+    plan.o_dyc = place(&cursor, plan.n_scratch * plan.b_dyc)
+    plan.o_cols = place(&cursor, plan.n_scratch * plan.b_cols)
+    plan.o_row = place(&cursor, plan.threads * plan.b_row)
+    plan.o_fold = place(&cursor, plan.threads * plan.b_fold)
+    plan.o_stat = place(&cursor, plan.threads * plan.b_stat)
+    plan.total = cursor + 64
+    return True
+
+
+cdef int _grad_input_cols(const ColsPlan* plan, const GradGeometry* geo,
+                          const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
+                          real_t[:, :, ::1] dx, const real_t[:, :, ::1] x, idx_t k_size,
+                          idx_t dilation, int mode, bint flip,
+                          const real_t* bias) noexcept nogil:
+    """The input gradient by the cols route (``_cols_plan``)."""
+    cdef char* block = <char*>malloc(plan.total)
+    if block == NULL:
+        return CC_ENOMEM
+    cdef char* base = align64(block)
+    cdef real_t* panels = <real_t*>(base + plan.o_panels)
+    cdef idx_t* offs = <idx_t*>(base + plan.o_offs)
+    cdef idx_t g, b, o, r, row, rows = geo.c_per_group * k_size, mr = geo.mr
+    cdef idx_t n_blocks = plan.gemm.n_blocks, unit, t, item, n_items, c, o0
+    cdef const real_t* wo
+    cdef real_t* dst
+    # The GEMM's weights: block b of group g, pair o holds w[o, (c, k)] for its mr rows
+    # (c, k) = b*mr + r: runs of w's rows as they are (flip reverses each channel's taps)
+    for g in range(geo.groups):
+        for o0 in range(0, geo.o_per_group, 16):   # O_TILE rows of w at a time
+            for b in range(n_blocks):
+                for o in range(o0, min(o0 + O_TILE, geo.o_per_group)):
+                    wo = &w[g * geo.o_per_group + o, 0, 0]
+                    dst = panels + ((g * n_blocks + b) * geo.o_per_group + o) * mr
+                    if not flip and (b + 1) * mr <= rows:
+                        for r in range(mr):      # the common case, without branches
+                            dst[r] = wo[b * mr + r]
+                        continue
+                    for r in range(mr):
+                        row = b * mr + r
+                        if row >= rows:
+                            dst[r] = 0
+                        elif flip:
+                            dst[r] = wo[row + k_size - 1 - 2 * (row % k_size)]
+                        else:
+                            dst[r] = wo[row]
+    for o in range(geo.o_per_group):
+        offs[o] = o * plan.pitch
+    # Zeroed once: full tiles read the slack after a unit's columns.
+    memset(base + plan.o_dyc, 0, plan.n_scratch * plan.b_dyc)
+    cdef real_t* dyc = <real_t*>(base + plan.o_dyc)
+    cdef real_t* cols = <real_t*>(base + plan.o_cols)
+    cdef Geometry gemm = plan.gemm
+    if plan.n_units >= plan.threads:
+        for unit in prange(plan.n_units, schedule="dynamic", num_threads=plan.threads):
+            t = threadid()
+            _cols_gemm(plan, geo, dy, offs, panels, dyc + t * plan.b_dyc // sizeof(real_t),
+                       cols + t * plan.b_cols // sizeof(real_t), unit, 0, -1)
+            _cols_scatter(plan, geo, dx, x, k_size, dilation, mode, bias,
+                          cols + t * plan.b_cols // sizeof(real_t),
+                          <real_t*>(base + plan.o_row + t * plan.b_row),
+                          <real_t*>(base + plan.o_fold + t * plan.b_fold),
+                          <double*>(base + plan.o_stat + t * plan.b_stat), unit, 0,
+                          geo.c_in)
+        free(block)
+        return CC_OK
+    # Fewer units than threads (a small batch): the threads share each unit's GEMM
+    # items, then its channels.
+    for unit in range(plan.n_units):
+        n_items = _cols_gemm(plan, geo, dy, offs, panels, dyc, cols, unit, 0, 0)
+        for item in prange(n_items, schedule="dynamic", num_threads=plan.threads):
+            _cols_gemm(plan, geo, dy, offs, panels, dyc, cols, unit, item, item + 1)
+        for c in prange(geo.c_in, schedule="dynamic", num_threads=plan.threads):
+            t = threadid()
+            _cols_scatter(plan, geo, dx, x, k_size, dilation, mode, bias, cols,
+                          <real_t*>(base + plan.o_row + t * plan.b_row),
+                          <real_t*>(base + plan.o_fold + t * plan.b_fold),
+                          <double*>(base + plan.o_stat + t * plan.b_stat), unit, c,
+                          c + 1)
+    free(block)
+    return CC_OK
+
+
+cdef idx_t _cols_gemm(const ColsPlan* plan, const GradGeometry* geo,
+                      const real_t[:, :, ::1] dy, const idx_t* offs, const real_t* panels,
+                      real_t* dyc, real_t* cols, idx_t unit, idx_t first,
+                      idx_t last) noexcept nogil:
+    """Unit ``unit``'s GEMM: with ``last == 0``, gathers its dy rows side by side into
+    ``dyc`` and returns the number of GEMM items; else runs items [first, last) (all
+    of them, after the gather, when ``last < 0``)."""
+    cdef idx_t n0 = unit * plan.samples
+    cdef idx_t count = min(plan.samples, dy.shape[0] - n0)
+    cdef idx_t i, o, j, l_out = geo.l_out
+    cdef Geometry gemm = plan.gemm
+    cdef const real_t* src
+    cdef real_t* dst
+    gemm.l_out = count * l_out
+    if last <= 0:
+        for o in range(geo.c_out):
+            dst = dyc + o * plan.pitch
+            for i in range(count):
+                src = &dy[n0 + i, o, 0]
+                for j in range(l_out):
+                    dst[j] = src[j]
+                dst += l_out
+        if last == 0:
+            return igemm_items(&gemm)
+        first = 0
+        last = igemm_items(&gemm)
+    run_igemm(&gemm, dyc, offs, panels, <const real_t*>NULL, cols, first, last)
+    return 0
+
+
+cdef void _cols_scatter(const ColsPlan* plan, const GradGeometry* geo,
+                        real_t[:, :, ::1] dx, const real_t[:, :, ::1] x, idx_t k_size,
+                        idx_t dilation, int mode, const real_t* bias, const real_t* cols,
+                        real_t* row, real_t* fold, double* stat_work, idx_t unit,
+                        idx_t c_first, idx_t c_last) noexcept nogil:
+    """Channels [c_first, c_last) of unit ``unit``'s samples: each (c, k) row of columns
+    added onto the padded row at ``j*s + k*d``, which is folded onto dx."""
+    cdef idx_t n0 = unit * plan.samples
+    cdef idx_t count = min(plan.samples, dx.shape[0] - n0)
+    cdef idx_t i, c, k, j, off, lo, hi, l_out = geo.l_out, s = geo.stride
+    cdef idx_t length = geo.length
+    cdef const real_t* src
+    cdef real_t* dst
+    cdef real_t* out
+    cdef real_t bc
+    for i in range(count):
+        for c in range(c_first, c_last):
+            out = &dx[n0 + i, c, 0]
+            if mode == CC_PAD_CONSTANT:
+                # The padding's gradient is dropped: the columns go straight to dx
+                # (a padded row to clear and copy cost a third of a latent's upsampler).
+                bc = bias[c] if bias != NULL else 0
+                for j in range(length):
+                    out[j] = bc
+                for k in range(k_size):
+                    src = cols + (c * k_size + k) * plan.ldc + i * l_out
+                    off = k * dilation - geo.left    # column j lands on dx[j*s + off]
+                    lo = min(l_out, (-off + s - 1) // s) if off < 0 else 0
+                    hi = (lo if off >= length
+                          else max(lo, min(l_out, (length - 1 - off) // s + 1)))
+                    for j in range(lo, hi):
+                        out[j * s + off] += src[j]
+                continue
+            memset(row, 0, geo.padded * sizeof(real_t))
+            for k in range(k_size):
+                src = cols + (c * k_size + k) * plan.ldc + i * l_out
+                dst = row + k * dilation
+                for j in range(l_out):
+                    dst[j * s] += src[j]
+            pad_row_backward(row, length, out, geo.left, geo.right, mode,
+                             &x[n0 + i, c, 0] if x.shape[0] > 0 else <const real_t*>NULL,
+                             length, length, fold, stat_work)
+
+
 cdef void _grad_geometry(GradGeometry* geo, idx_t c_in, idx_t length, idx_t c_out,
                          idx_t c_per_group, idx_t k_size, idx_t left, idx_t right,
                          idx_t l_out, idx_t stride, idx_t dilation, idx_t groups,
@@ -560,7 +829,8 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     "weight": ..., "peak": ...}`` (they run one after the other, so the peak is the
     larger). Samples too long to hold whole are computed by length blocks, so neither
     grows with L beyond a padded row per thread (non-constant padding modes).
-    ``"input_interleaved"``: whether the input gradient takes igemm_ilv."""
+    ``"input_interleaved"``: whether the input gradient takes igemm_ilv;
+    ``"input_cols"``: whether it takes the cols route (short dy)."""
     cdef GradGeometry ggeo
     cdef GradPlan gplan
     cdef Geometry geo
@@ -571,6 +841,12 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
                    stride, dilation, groups, itemsize)
     _grad_plan(&gplan, &ggeo, n_batch, c_per_group < 4, k_size, mode, itemsize, threads,
                _ilv_applies(&ggeo, c_per_group < 4, k_size, dilation, mode) and _use_ilv)
+    cdef ColsPlan cplan
+    cdef bint cols = _cols_plan(&cplan, &ggeo, n_batch, k_size, dilation, mode, itemsize,
+                                threads)
+    if cols:
+        gplan.total = cplan.total
+        gplan.ilv = False
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
     geo.pitch = c_packed_pitch(geo.padded, stride, itemsize, geo.cols)
@@ -580,7 +856,7 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
                 True, True)
     return {"input": gplan.total, "weight": wplan.total,
             "peak": max(gplan.total, wplan.total),
-            "input_interleaved": bool(gplan.ilv)}
+            "input_interleaved": bool(gplan.ilv), "input_cols": cols}
 
 
 cdef struct GradPlan:

@@ -74,6 +74,14 @@ cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
 # taps spanning `span` samples (the forward's packing and the input gradient's rows).
 cdef idx_t phase_rows(idx_t stride, idx_t padded, idx_t span) noexcept nogil
 
+# igemm work items [first, last) of one packed sample (geo.o_per_group >= 4), of
+# igemm_items(geo): y[o, j] = bias[o] + sum over pairs p of w[o, p] * packed[offs[p] + j]
+# (w in panels, as the forward packs them).
+cdef void run_igemm(const Geometry* geo, const real_t* packed, const idx_t* offs,
+                    const real_t* panels, const real_t* bias, real_t* y, idx_t first,
+                    idx_t last) noexcept nogil
+cdef idx_t igemm_items(const Geometry* geo) noexcept nogil
+
 # offs[c*K + k] = where pair (c, k) reads in a packed sample of row pitch `pitch` and
 # `phases` phase rows per channel.
 cdef void fill_pair_offsets(idx_t* offs, idx_t c_per_group, idx_t k_size, idx_t stride,

@@ -327,6 +327,16 @@ cdef void _run_items(const Geometry* geo, bint by_rows, const real_t* packed,
             _igemm_item(geo, packed, offs, weights, bias, y, item)
 
 
+cdef void run_igemm(const Geometry* geo, const real_t* packed, const idx_t* offs,
+                    const real_t* panels, const real_t* bias, real_t* y, idx_t first,
+                    idx_t last) noexcept nogil:
+    _run_items(geo, False, packed, offs, panels, bias, y, first, last)
+
+
+cdef idx_t igemm_items(const Geometry* geo) noexcept nogil:
+    return _igemm_items(geo)
+
+
 # ---------------------------------------------------------------------------------------
 # entry point
 
