@@ -1013,3 +1013,73 @@ def test_flipped_input_gradient_of_short_outputs_by_columns(groups, dtype):
                                        g.astype(np.float64), flip=True, **kw)
     tol = 1e-10 if dtype == np.float64 else 1e-4
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
+
+
+WCOLS_CASES = [
+    # n, c_in, c_out, length, k, stride, dilation, padding, groups, mode, flip
+    (5, 8, 40, 6, 3, 1, 1, (1, 1), 1, "zeros", False),
+    (7, 16, 64, 9, 4, 2, 2, (3, 2), 2, "reflect", True),
+    (4, 32, 48, 1, 1, 1, 1, (0, 0), 1, "zeros", False),
+    (3, 8, 32, 5, 5, 1, 1, (2, 2), 1, "median", False),
+    (6, 8, 36, 7, 3, 3, 1, (4, 4), 1, "antireflect", True),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", WCOLS_CASES)
+def test_weight_gradient_of_short_outputs_by_columns(case, dtype):
+    """Short outputs' weight and bias gradients by columns (im2col units of the batch,
+    then a K = 1 layer's weight gradient): against float64 sums straight from the
+    definition over numpy.pad/pywt.pad, the other route within rounding, and the same
+    bits at 1 and 2 threads."""
+    from cconv1d import _backward
+    n, c_in, c_out, length, k, s, d, padding, groups, mode, flip = case
+    rng = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    x = rng.standard_normal((n, c_in, length))
+    w = rng.standard_normal((c_out, c_in // groups, k))
+    b = rng.standard_normal(c_out)
+    kw = dict(stride=s, dilation=d, groups=groups, padding_mode=mode)
+    y = cc.conv1d(x, w, b, padding=padding, flip=flip, **kw)
+    g = rng.standard_normal(y.shape)
+
+    def grads(threads, on=True):
+        previous = cc.get_num_threads()
+        cc.set_num_threads(threads)
+        was = _backward._set_weight_columns(on)
+        try:
+            return cc.conv1d_backward(g.astype(dtype), x.astype(dtype), w.astype(dtype),
+                                      padding=padding, flip=flip, needs=("weight", "bias"),
+                                      **kw)
+        finally:
+            _backward._set_weight_columns(was)
+            cc.set_num_threads(previous)
+
+    got, two, other = grads(1), grads(2), grads(1, False)
+    from cconv1d import _kernels, _spec
+    plan = _backward.backward_workspace_bytes(
+        n, c_in, length, c_out, c_in // groups, k, padding[0], padding[1], g.shape[-1], s,
+        d, groups, _spec.CODES[_spec.ALIASES.get(mode, mode)], np.dtype(dtype).itemsize, 1)
+    # the route where wgemm runs (AVX2, AVX-512); wgrad's paths keep theirs
+    assert plan["weight_columns"] == (_kernels.simd_path() in ("avx2", "avx512")), plan
+    np.testing.assert_array_equal(got.weight, two.weight)
+    np.testing.assert_array_equal(got.bias, two.bias)
+    # float64 from the defining sum: dW[o, c, k] = sum_n,j g[n, o, j] xp[n, c', j*s + k*d]
+    # (c' the group's channel c), xp padded by numpy.pad / pywt.pad
+    xp = pad_last(x, padding[0], padding[1], mode, 0.0)
+    l_out = g.shape[-1]
+    opg, cpg = c_out // groups, c_in // groups
+    want = np.zeros_like(w)
+    for kk in range(k):
+        win = xp[:, :, kk * d: kk * d + (l_out - 1) * s + 1: s]
+        for gi in range(groups):
+            want[gi * opg:(gi + 1) * opg, :, kk] = np.einsum(
+                "noj,ncj->oc", g[:, gi * opg:(gi + 1) * opg],
+                win[:, gi * cpg:(gi + 1) * cpg])
+    if flip:
+        want = want[..., ::-1]
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    scale = np.abs(want).max()
+    np.testing.assert_allclose(got.weight, want, rtol=tol, atol=tol * scale)
+    np.testing.assert_allclose(got.bias, g.sum(axis=(0, 2)), rtol=tol,
+                               atol=tol * np.abs(g).sum(axis=(0, 2)).max())
+    np.testing.assert_allclose(got.weight, other.weight, rtol=tol, atol=tol * scale)

@@ -39,13 +39,17 @@ from cconv1d._spec cimport CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status
 from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
 from cconv1d._forward cimport (Geometry, make_geometry, phase_rows, pack_channels, run_igemm,
-                               igemm_items,
+                               igemm_items, im2col,
                                pack_block, pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
                                align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES,
                                PAIR_BLOCK, ROW_GROUP, LONG_REDUCTION)
 from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, igemm_ilv, irow, wgrad,
                                wgemm, rowsum, tile_positions, column_block, vector_lanes,
                                pack_transposed)
+
+import threading
+
+import numpy as np
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
 
@@ -72,6 +76,8 @@ cdef enum:
                           # 4 -> 8 channel layer of 128 samples: 0.9x, the call's cost)
     COLS_BYTES = 1 << 18  # the input gradient's cols route: a unit's (c, k) rows, at most
     O_TILE = 16           # rows of w a weight packing sweeps together
+    WCOLS_UNITS = 2       # the weight gradient of short outputs: im2col "samples" (the
+    WCOLS_BYTES = 16 << 20  # K = 1 kernel's batch parts), while their columns fit this
     EPILOGUE_O = 16       # wgemm's dW transposed in tiles of 16 channels x 64 pairs
     EPILOGUE_Q = 64
 
@@ -830,7 +836,9 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     larger). Samples too long to hold whole are computed by length blocks, so neither
     grows with L beyond a padded row per thread (non-constant padding modes).
     ``"input_interleaved"``: whether the input gradient takes igemm_ilv;
-    ``"input_cols"``: whether it takes the cols route (short dy)."""
+    ``"input_cols"``: whether it takes the cols route (short dy); ``"weight_columns"``:
+    whether the weight gradient goes by columns (its ``"weight"`` is then the K = 1
+    call's, besides the columns)."""
     cdef GradGeometry ggeo
     cdef GradPlan gplan
     cdef Geometry geo
@@ -854,7 +862,8 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     # fewer work units, but sizes its workspace first)
     _wgrad_plan(&wplan, &geo, n_batch, mode, itemsize, threads,
                 True, True)
-    return {"input": gplan.total, "weight": wplan.total,
+    cdef bint wcols = _wcols_applies(&geo, n_batch, itemsize)
+    return {"input": gplan.total, "weight": wplan.total, "weight_columns": wcols,
             "peak": max(gplan.total, wplan.total),
             "input_interleaved": bool(gplan.ilv), "input_cols": cols}
 
@@ -1919,11 +1928,123 @@ def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads, bias=N
                                 a.dilation, a.groups, flip, n_threads, bias)
 
 
+cdef bint _use_wcols = True   # tests compare the two routes (_set_weight_columns)
+
+
+cdef bint _wcols_applies(const Geometry* geo, idx_t n_batch, idx_t itemsize) noexcept nogil:
+    """Whether the weight gradient goes by columns (weight_bias_gradient): short
+    outputs of two samples or more, on wgemm's shapes, columns within WCOLS_BYTES."""
+    cdef idx_t samples = (n_batch + WCOLS_UNITS - 1) // WCOLS_UNITS
+    return (_use_wcols and n_batch >= 2 and 0 < geo.l_out < WGEMM_CAT_L
+            and geo.length > 0 and _wgrad_gemm(geo, itemsize)
+            and <double>(geo.c_in * geo.k_size + geo.c_out) * WCOLS_UNITS * samples
+            * geo.l_out * itemsize <= WCOLS_BYTES)
+
+
+def _set_weight_columns(bint on):
+    """Whether the weight gradient of short outputs goes by columns; returns the
+    previous setting."""
+    global _use_wcols
+    cdef bint was = _use_wcols
+    _use_wcols = on
+    return was
+
+
+_columns = threading.local()
+
+
+def _column_buffers(shape_x, shape_dy, dtype):
+    """Arrays of these shapes for the weight gradient's columns, in a buffer the calling
+    thread keeps and reuses (at most WCOLS_BYTES). Fresh arrays each call cost page
+    faults: next to the kernel's workspace they left glibc's heap to trim and map
+    again, 930 faults a call of a 256-channel layer of 8 outputs, a fifth of its time."""
+    nx = shape_x[0] * shape_x[1] * shape_x[2]
+    ny = shape_dy[0] * shape_dy[1] * shape_dy[2]
+    need = (nx + ny) * dtype.itemsize
+    buf = getattr(_columns, "buf", None)
+    if buf is None or buf.nbytes < need:
+        buf = _columns.buf = np.empty(need, np.uint8)
+    flat = buf[:need].view(dtype)
+    return flat[:nx].reshape(shape_x), flat[nx:].reshape(shape_dy)
+
+
 def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads):
     """dL/dW into ``dw`` and dL/db into ``db`` (either may be empty) of the checked conv1d
     call ``spec``; ``x`` is the input ``(N, C_in, L)``, all C-contiguous of
-    ``spec.dtype``."""
+    ``spec.dtype``.
+
+    Short outputs (fewer than WGEMM_CAT_L a sample, on wgemm's shapes) go by columns:
+    ``x`` as im2col rows ``(c, k)`` of the samples' windows side by side, in
+    WCOLS_UNITS "samples", and ``dy`` likewise; dW is then the weight gradient of a
+    K = 1 layer over them, whose kernel reduces along the rows read in place. Each
+    sample's wgemm calls summed a few positions (a 512-channel layer of 2 outputs ran
+    at 7 GFLOP/s, PyTorch at 20), and concatenating padded samples multiplied the
+    padding's zeros. The units depend on the shape only (thread-count independent).
+    The columns live in a buffer each calling thread keeps (``_column_buffers``)."""
     cdef const ConvArgs* a = &spec.args
+    cdef Geometry geo
+    cdef idx_t n = dy.shape[0], l_out = dy.shape[2], units = WCOLS_UNITS
+    cdef idx_t samples = (n + units - 1) // units
+    if dw.shape[0] > 0:
+        make_geometry(&geo, x.shape[1], x.shape[2], a.left, a.right, a.stride, a.dilation,
+                      dy.shape[1], dw.shape[1], dw.shape[2], a.groups, l_out,
+                      active_kernels(), spec.dtype.itemsize)
+        if _wcols_applies(&geo, n, spec.dtype.itemsize):
+            xc, dyc = _column_buffers((units, geo.c_in * geo.k_size, samples * l_out),
+                                      (units, geo.c_out, samples * l_out), spec.dtype)
+            WEIGHT_COLUMNS[spec.dtype.char](x, dy, xc, dyc, a.left, a.right, a.code,
+                                            a.value, a.stride, a.dilation, a.groups,
+                                            dw.shape[1], dw.shape[2], flip, n_threads)
+            GRAD_WEIGHT_BIAS[spec.dtype.char](
+                dyc, xc, dw.reshape(geo.c_out, geo.n_pairs, 1), db, 0, 0, CC_PAD_CONSTANT,
+                0.0, 1, 1, a.groups, False, n_threads)
+            return
     GRAD_WEIGHT_BIAS[spec.dtype.char](dy, x, dw, db, a.left, a.right, a.code, a.value,
                                       a.stride, a.dilation, a.groups, flip, n_threads)
 GRAD_WEIGHT_BIAS = {"f": grad_weight_bias["float"], "d": grad_weight_bias["double"]}
+
+
+def weight_columns(const real_t[:, :, ::1] x,     # IN  (N, C_in, L)
+                   const real_t[:, :, ::1] dy,    # IN  (N, C_out, L_out)
+                   real_t[:, :, ::1] xc,          # OUT (U, C_in*K, S*L_out)
+                   real_t[:, :, ::1] dyc,         # OUT (U, C_out, S*L_out)
+                   idx_t left, idx_t right, int mode, double pad_value, idx_t stride,
+                   idx_t dilation, idx_t groups, idx_t c_per_group, idx_t k_size,
+                   bint flip, int n_threads):
+    """The weight gradient's columns of short outputs (weight_bias_gradient): unit u
+    holds samples [u*S, u*S + S), im2col'd into xc[u] and their dy rows side by side
+    into dyc[u]; a last unit's missing samples are zero columns (0 * 0 adds nothing)."""
+    cdef Geometry geo
+    cdef idx_t units = xc.shape[0], n_batch = x.shape[0], c_in = x.shape[1]
+    cdef idx_t length = x.shape[2], c_out = dy.shape[1], l_out = dy.shape[2]
+    cdef idx_t samples = xc.shape[2] // l_out, u, n0, count, o, i, j, r
+    cdef int threads = max(1, min(n_threads, <int>units))
+    make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
+                  k_size, groups, l_out, active_kernels(), sizeof(real_t))
+    cdef size_t b_row = aligned_bytes(geo.padded * sizeof(real_t))
+    cdef size_t b_work = aligned_bytes(length * sizeof(double))
+    cdef char* block = <char*>malloc(threads * (b_row + b_work) + 64)
+    if block == NULL:
+        raise MemoryError()
+    cdef char* base = align64(block)
+    with nogil:
+        for u in prange(units, schedule="static", num_threads=threads):
+            n0 = u * samples
+            count = max(0, min(samples, n_batch - n0))
+            im2col(&geo, &x[n0, 0, 0] if count > 0 else <const real_t*>NULL, count,
+                   &xc[u, 0, 0], xc.shape[2],
+                   <real_t*>(base + threadid() * (b_row + b_work)),
+                   <double*>(base + threadid() * (b_row + b_work) + b_row), mode,
+                   <real_t>pad_value, <const real_t*>NULL, flip)
+            for r in range(c_in * k_size if count < samples else 0):
+                memset(&xc[u, r, count * l_out], 0,
+                       (samples - count) * l_out * sizeof(real_t))
+            for o in range(c_out):
+                for i in range(count):
+                    for j in range(l_out):
+                        dyc[u, o, i * l_out + j] = dy[n0 + i, o, j]
+                if count < samples:
+                    memset(&dyc[u, o, count * l_out], 0,
+                           (samples - count) * l_out * sizeof(real_t))
+    free(block)
+WEIGHT_COLUMNS = {"f": weight_columns["float"], "d": weight_columns["double"]}

@@ -74,6 +74,13 @@ cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
 # taps spanning `span` samples (the forward's packing and the input gradient's rows).
 cdef idx_t phase_rows(idx_t stride, idx_t padded, idx_t span) noexcept nogil
 
+# Samples x[0:count] as (c, k) rows of their outputs' windows side by side (im2col):
+# packed[(c*K + k)*pitch + i*l_out + j] = xp_i[c, j*s + t*d], t = k (K-1-k with flip);
+# `given` (not NULL): each sample's left padding (count, C_in, left).
+cdef void im2col(const Geometry* geo, const real_t* x, idx_t count, real_t* packed,
+                 idx_t pitch, real_t* row, double* work, int mode, real_t value,
+                 const real_t* given, bint flip) noexcept nogil
+
 # igemm work items [first, last) of one packed sample (geo.o_per_group >= 4), of
 # igemm_items(geo): y[o, j] = bias[o] + sum over pairs p of w[o, p] * packed[offs[p] + j]
 # (w in panels, as the forward packs them).

@@ -602,35 +602,31 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) n
     return True
 
 
-cdef void _cat_unit(const Geometry* geo, const Plan* plan, const real_t* x,
-                    real_t* packed, real_t* row, double* work, real_t* ycat,
-                    const idx_t* offs, const real_t* weights, const real_t* bias,
-                    real_t* y, idx_t n_batch, idx_t unit, int mode, real_t value,
-                    const real_t* given) noexcept nogil:
-    """Unit ``unit`` of a cat plan: its samples' padded rows gathered as ``(c, k)`` rows of
-    output-aligned samples (``packed[(c*K + k)*pitch + i*l_out + j] = xp_i[c, j*s + k*d]``),
-    the kernels run on them as one sample of ``K`` "phases" per channel, and the outputs
-    copied to their samples."""
-    cdef Geometry cat = geo[0]
-    cdef idx_t n0 = unit * plan.cat_samples
-    cdef idx_t count = min(plan.cat_samples, n_batch - n0)
-    cdef idx_t i, c, k, j, o, off, lo, hi, s = geo.stride, l_out = geo.l_out
+cdef void im2col(const Geometry* geo, const real_t* x, idx_t count, real_t* packed,
+                 idx_t pitch, real_t* row, double* work, int mode, real_t value,
+                 const real_t* given, bint flip) noexcept nogil:
+    """Samples ``x[0:count]`` (each ``(C_in, L)``) as ``(c, k)`` rows of their outputs'
+    windows side by side: ``packed[(c*K + k)*pitch + i*l_out + j] = xp_i[c, j*s + t*d]``
+    with ``t = k`` (``K - 1 - k`` when ``flip``) and ``xp_i`` sample i padded by the
+    mode (its left padding ``given[i]``, ``(C_in, left)``, when not NULL). ``row``
+    holds ``geo.padded`` values, ``work`` ``geo.length`` doubles (median)."""
+    cdef idx_t i, c, k, j, off, lo, hi, s = geo.stride, l_out = geo.l_out
     cdef idx_t length = geo.length, c_in = geo.c_in, k_size = geo.k_size
     cdef const real_t* src
     cdef real_t* dst
-    cdef real_t* yn
     if mode == CC_PAD_CONSTANT and given == NULL:
         # Gathered from x: rows of a few samples make pad_row's call cost more than
         # the copy (a 4-output pointwise layer ran at half speed through it).
         for c in range(c_in):
             for k in range(k_size):
-                dst = packed + (c * k_size + k) * geo.pitch
-                off = k * geo.dilation - geo.left     # output j reads x[j*s + off]
+                dst = packed + (c * k_size + k) * pitch
+                off = (k_size - 1 - k if flip else k) * geo.dilation - geo.left
+                # output j reads x[j*s + off]: inside the signal for j in [lo, hi)
                 lo = min(l_out, (-off + s - 1) // s) if off < 0 else 0
                 hi = (lo if off >= length
                       else max(lo, min(l_out, (length - 1 - off) // s + 1)))
                 for i in range(count):
-                    src = x + ((n0 + i) * c_in + c) * length
+                    src = x + (i * c_in + c) * length
                     for j in range(lo):
                         dst[j] = value
                     for j in range(lo, hi):
@@ -638,20 +634,39 @@ cdef void _cat_unit(const Geometry* geo, const Plan* plan, const real_t* x,
                     for j in range(hi, l_out):
                         dst[j] = value
                     dst += l_out
-    else:
-        for i in range(count):
-            for c in range(c_in):
-                src = x + ((n0 + i) * c_in + c) * length
-                pad_row(src, length, row, geo.left, geo.right, mode, value, value, length,
-                        length, work)
-                if given != NULL:
-                    memcpy(row, given + ((n0 + i) * c_in + c) * geo.left,
-                           geo.left * sizeof(real_t))
-                for k in range(k_size):
-                    dst = packed + (c * k_size + k) * geo.pitch + i * l_out
-                    for j in range(l_out):
-                        dst[j] = row[j * s + k * geo.dilation]
-    cat.phases = k_size
+        return
+    for i in range(count):
+        for c in range(c_in):
+            src = x + (i * c_in + c) * length
+            pad_row(src, length, row, geo.left, geo.right, mode, value, value, length,
+                    length, work)
+            if given != NULL:
+                memcpy(row, given + (i * c_in + c) * geo.left, geo.left * sizeof(real_t))
+            for k in range(k_size):
+                dst = packed + (c * k_size + k) * pitch + i * l_out
+                off = (k_size - 1 - k if flip else k) * geo.dilation
+                for j in range(l_out):
+                    dst[j] = row[j * s + off]
+
+
+cdef void _cat_unit(const Geometry* geo, const Plan* plan, const real_t* x,
+                    real_t* packed, real_t* row, double* work, real_t* ycat,
+                    const idx_t* offs, const real_t* weights, const real_t* bias,
+                    real_t* y, idx_t n_batch, idx_t unit, int mode, real_t value,
+                    const real_t* given) noexcept nogil:
+    """Unit ``unit`` of a cat plan: its samples gathered by ``im2col``, the kernels run
+    on them as one sample of ``K`` "phases" per channel, and the outputs copied to
+    their samples."""
+    cdef Geometry cat = geo[0]
+    cdef idx_t n0 = unit * plan.cat_samples
+    cdef idx_t count = min(plan.cat_samples, n_batch - n0)
+    cdef idx_t i, j, o, l_out = geo.l_out
+    cdef const real_t* src
+    cdef real_t* yn
+    im2col(geo, x + n0 * geo.c_in * geo.length, count, packed, geo.pitch, row, work,
+           mode, value, given + n0 * geo.c_in * geo.left if given != NULL else given,
+           False)
+    cat.phases = geo.k_size
     cat.l_out = count * l_out
     cat.ldy = plan.cat_samples * l_out
     _run_items(&cat, plan.by_rows, packed, offs, weights, bias, ycat, 0,
