@@ -591,7 +591,9 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) n
     if (plan.by_rows or n_batch < 2 or geo.length == 0 or geo.l_out >= 4 * geo.cols
             or 2 * tiles <= 3 * geo.l_out or per_sample > _cat_bytes):
         return False
-    s_max = _cat_bytes // per_sample
+    # At least two tiles of columns a unit where the batch has them (the input
+    # gradient's cols route measured why: a tile's empty columns cost as full ones).
+    s_max = max(_cat_bytes // per_sample, (2 * geo.cols + geo.l_out - 1) // geo.l_out)
     units = (n_batch + s_max - 1) // s_max
     if n_batch >= plan.threads:
         # a multiple of the thread count of units, of about equal size

@@ -68,12 +68,16 @@ NN_CASES = {
     "long-sequence": (1, 32, 32, 65536, 3, 1, 4, 1, "same"),
     "long-kernel": (8, 64, 64, 4096, 255, 1, 1, 1, "same"),
     "depthwise-long": (8, 128, 128, 2048, 2047, 1, 1, 128, "same"),
+    # a short sequence late in an encoder or a classifier's head: a batch of 8 outputs
+    "short-sequence": (64, 256, 256, 8, 3, 1, 1, 1, "same"),
 }
 
 # conv_transpose1d upsamplers: (N, C_in, C_out, L, K, stride, padding)
 TRANSPOSE_CASES = {
     "upsample-x2": (16, 64, 32, 1024, 4, 2, 1),
     "upsample-x4": (16, 128, 64, 512, 8, 4, 2),
+    # a decoder's first upsampler, from a short latent sequence
+    "upsample-latent": (16, 256, 128, 8, 8, 4, 2),
 }
 
 # (signal length, kernel length), float64, mode "full"
