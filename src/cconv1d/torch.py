@@ -25,7 +25,9 @@ the same semantics (after padding the input in torch for every ``padding_mode``)
 * tensors on CUDA, MPS, meta or any other non-CPU device;
 * float16 and bfloat16 tensors (torch computes them, in that dtype);
 * inside ``torch.autocast`` (so the convolution is autocast as ``nn.Conv1d`` is);
-* inside ``torch.func`` transforms (``grad``, ``vmap``, ``jacrev``, ...).
+* inside ``torch.func`` transforms (``grad``, ``vmap``, ``jacrev``, ``jvp``, ...) and
+  forward-mode AD (``torch.autograd.forward_ad.dual_level``), whose tangents need torch's
+  ops (the statistic paddings' tangents follow the samples each statistic selected).
 
 Integer, bool and complex tensors and mixed dtypes are refused with ``TypeError``, as
 ``torch.nn.functional.conv1d`` refuses them. Second-order gradients through the kernels
@@ -326,13 +328,20 @@ def _autocast(device_type: str) -> bool:
         torch.is_autocast_enabled(device_type)
 
 
+def _forward_ad_active() -> bool:
+    # a torch.autograd.forward_ad.dual_level is open: its dual tensors need a jvp
+    level = getattr(torch.autograd.forward_ad, "_current_level", -1)
+    return isinstance(level, int) and level >= 0
+
+
 def _use_fallback(tensors: list[torch.Tensor], dtype: torch.dtype) -> bool:
     if any(t.device.type != "cpu" for t in tensors) or dtype in _TORCH_DTYPES:
         return True
-    # torch.func's wrapped tensors cannot be viewed as NumPy arrays; under torch.compile
-    # the transforms are traced by the compiler, which sees the fake implementation.
+    # torch.func's wrapped tensors cannot be viewed as NumPy arrays, and forward-mode AD
+    # (dual tensors) needs a jvp: torch's ops have both. Under torch.compile the
+    # transforms are traced by the compiler, which sees the fake implementation.
     return (not torch.compiler.is_compiling()
-            and torch._C._are_functorch_transforms_active())
+            and (torch._C._are_functorch_transforms_active() or _forward_ad_active()))
 
 
 # --------------------------------------------------------------------------------------
