@@ -75,6 +75,7 @@ cdef enum:
     IN_PLACE_MIN = 65536  # and only calls of this many input samples when padded (a
                           # 4 -> 8 channel layer of 128 samples: 0.9x, the call's cost)
     COLS_BYTES = 1 << 18  # the input gradient's cols route: a unit's (c, k) rows, at most
+    COLS_MAX_BYTES = 1 << 22  # ... and at most this for two tiles of columns
     O_TILE = 16           # rows of w a weight packing sweeps together
     WCOLS_UNITS = 2       # the weight gradient of short outputs: im2col "samples" (the
     WCOLS_BYTES = 16 << 20  # K = 1 kernel's batch parts), while their columns fit this
@@ -609,7 +610,8 @@ cdef bint _cols_plan(ColsPlan* plan, const GradGeometry* geo, idx_t n_batch,
     # At least two tiles of columns a unit where the batch has them: a tile's empty
     # columns cost as its full ones (16 samples of one dy sample, 256 taps: 2 samples
     # a unit ran 3x slower than one unit of 16).
-    s_max = max(_cols_bytes // per_sample, (2 * geo.cols + l_out - 1) // l_out)
+    s_max = max(_cols_bytes // per_sample,
+                min((2 * geo.cols + l_out - 1) // l_out, COLS_MAX_BYTES // per_sample))
     units = (n_batch + s_max - 1) // s_max
     if n_batch >= threads:
         units = (units + threads - 1) // threads * threads

@@ -65,6 +65,7 @@ cdef enum:   # PAIR_BLOCK, ROW_GROUP and LONG_REDUCTION are in _forward.pxd
     TAIL_SPLIT_MIN = 64   # interior outputs of a direct row worth a kernel call of their own
     CAT_BYTES = 1 << 18   # a cat unit's packed columns: 128 KiB-1 MiB ran within 10 % on
                           # 256-512 channels of 2-32 outputs, this the best of them
+    TILES_MAX_BYTES = 1 << 22   # ... and at most this for two tiles of columns
 
 # The registry's path selection, re-exported where callers have always found it.
 from cconv1d._kernels import SIMD_NAMES, best_simd, select_simd, simd_code, simd_path
@@ -593,7 +594,10 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) n
         return False
     # At least two tiles of columns a unit where the batch has them (the input
     # gradient's cols route measured why: a tile's empty columns cost as full ones).
-    s_max = max(_cat_bytes // per_sample, (2 * geo.cols + geo.l_out - 1) // geo.l_out)
+    # (within TILES_MAX_BYTES: a sample of 64 Ki pairs would otherwise pack 96 of them)
+    s_max = max(_cat_bytes // per_sample,
+                min((2 * geo.cols + geo.l_out - 1) // geo.l_out,
+                    TILES_MAX_BYTES // per_sample))
     units = (n_batch + s_max - 1) // s_max
     if n_batch >= plan.threads:
         # a multiple of the thread count of units, of about equal size
