@@ -974,6 +974,7 @@ SHORT_CASES = [
     (8, 3, 4, 5, 3, 1, 1, "same", 1, "circular"),
     (4, 4, 5, 6, 3, 2, 1, (2, 2), 1, "median"),
     (300, 24, 16, 8, 5, 1, 1, 2, 1, "replicate"),     # many units
+    (2, 256, 128, 8, 5, 1, 1, 2, 1, "zeros"),         # one unit, its items shared
 ]
 
 

@@ -602,7 +602,7 @@ cdef bint _cols_plan(ColsPlan* plan, const GradGeometry* geo, idx_t n_batch,
         else geo.phase_len
     cdef idx_t tiles = (q_count + geo.cols - 1) // geo.cols * geo.cols
     cdef idx_t rows = geo.c_per_group * k_size, l_out = geo.l_out
-    cdef idx_t per_sample = geo.c_in * k_size * l_out * itemsize, units, s_max
+    cdef idx_t per_sample = geo.c_in * k_size * l_out * itemsize, units, s_max, rounded
     cdef size_t cursor = 0
     if (l_out == 0 or geo.o_per_group < 4 or rows < 4 or 2 * tiles < 3 * l_out
             or per_sample > _cols_bytes):
@@ -613,8 +613,9 @@ cdef bint _cols_plan(ColsPlan* plan, const GradGeometry* geo, idx_t n_batch,
     s_max = max(_cols_bytes // per_sample,
                 min((2 * geo.cols + l_out - 1) // l_out, COLS_MAX_BYTES // per_sample))
     units = (n_batch + s_max - 1) // s_max
-    if n_batch >= threads:
-        units = (units + threads - 1) // threads * threads
+    rounded = (units + threads - 1) // threads * threads
+    if n_batch >= threads and (n_batch + rounded - 1) // rounded * l_out >= 2 * geo.cols:
+        units = rounded   # else fewer units, whose items the threads share
     plan.threads = threads
     plan.samples = (n_batch + units - 1) // units
     plan.n_units = (n_batch + plan.samples - 1) // plan.samples

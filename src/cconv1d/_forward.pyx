@@ -588,7 +588,7 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) n
     Fills ``geo.pitch`` (the packed rows') and the unit counts; False leaves both."""
     cdef idx_t per_sample = geo.c_in * geo.k_size * geo.l_out * itemsize
     cdef idx_t tiles = (geo.l_out + geo.cols - 1) // geo.cols * geo.cols
-    cdef idx_t units, s_max
+    cdef idx_t units, s_max, rounded
     if (plan.by_rows or n_batch < 2 or geo.length == 0 or geo.l_out >= 4 * geo.cols
             or 2 * tiles <= 3 * geo.l_out or per_sample > _cat_bytes):
         return False
@@ -599,9 +599,13 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) n
                 min((2 * geo.cols + geo.l_out - 1) // geo.l_out,
                     TILES_MAX_BYTES // per_sample))
     units = (n_batch + s_max - 1) // s_max
-    if n_batch >= plan.threads:
-        # a multiple of the thread count of units, of about equal size
-        units = (units + plan.threads - 1) // plan.threads * plan.threads
+    rounded = (units + plan.threads - 1) // plan.threads * plan.threads
+    if (n_batch >= plan.threads
+            and (n_batch + rounded - 1) // rounded * geo.l_out >= 2 * geo.cols):
+        # a multiple of the thread count of units, of about equal size; else fewer
+        # units, whose items the threads share (two samples of 8 outputs on two
+        # threads: a unit each ran two thirds empty tiles)
+        units = rounded
     plan.cat_samples = (n_batch + units - 1) // units
     plan.n_cat_units = (n_batch + plan.cat_samples - 1) // plan.cat_samples
     geo.pitch = c_packed_pitch(plan.cat_samples * geo.l_out, 1, itemsize, geo.cols)
@@ -655,35 +659,54 @@ cdef void im2col(const Geometry* geo, const real_t* x, idx_t count, real_t* pack
                     dst[j] = row[j * s + off]
 
 
+cdef idx_t _cat_pack(const Geometry* geo, const Plan* plan, const real_t* x,
+                    real_t* packed, real_t* row, double* work, idx_t n_batch, idx_t unit,
+                    int mode, real_t value, const real_t* given,
+                    Geometry* cat) noexcept nogil:
+    """Unit ``unit`` of a cat plan gathered by ``im2col``, and ``cat``: the geometry the
+    kernels run it by (one sample of ``K`` "phases" per channel, ``ldy`` the unit's
+    output columns). Returns the number of its kernel items."""
+    cdef idx_t n0 = unit * plan.cat_samples
+    cdef idx_t count = min(plan.cat_samples, n_batch - n0)
+    im2col(geo, x + n0 * geo.c_in * geo.length, count, packed, geo.pitch, row, work,
+           mode, value, given + n0 * geo.c_in * geo.left if given != NULL else given,
+           False)
+    cat[0] = geo[0]
+    cat.phases = geo.k_size
+    cat.l_out = count * geo.l_out
+    cat.ldy = plan.cat_samples * geo.l_out
+    return _irow_items(cat) if plan.by_rows else _igemm_items(cat)
+
+
+cdef void _cat_scatter(const Geometry* geo, const Plan* plan, const real_t* ycat,
+                       real_t* y, idx_t n_batch, idx_t unit, idx_t o_first,
+                       idx_t o_last) noexcept nogil:
+    """Output channels [o_first, o_last) of unit ``unit``'s columns to their samples."""
+    cdef idx_t n0 = unit * plan.cat_samples
+    cdef idx_t count = min(plan.cat_samples, n_batch - n0)
+    cdef idx_t i, j, o, l_out = geo.l_out, ldy = plan.cat_samples * l_out
+    cdef const real_t* src
+    cdef real_t* yn
+    for i in range(count):
+        yn = y + ((n0 + i) * geo.c_out + o_first) * l_out
+        for o in range(o_first, o_last):
+            src = ycat + o * ldy + i * l_out
+            for j in range(l_out):
+                yn[j] = src[j]
+            yn += l_out
+
+
 cdef void _cat_unit(const Geometry* geo, const Plan* plan, const real_t* x,
                     real_t* packed, real_t* row, double* work, real_t* ycat,
                     const idx_t* offs, const real_t* weights, const real_t* bias,
                     real_t* y, idx_t n_batch, idx_t unit, int mode, real_t value,
                     const real_t* given) noexcept nogil:
-    """Unit ``unit`` of a cat plan: its samples gathered by ``im2col``, the kernels run
-    on them as one sample of ``K`` "phases" per channel, and the outputs copied to
-    their samples."""
-    cdef Geometry cat = geo[0]
-    cdef idx_t n0 = unit * plan.cat_samples
-    cdef idx_t count = min(plan.cat_samples, n_batch - n0)
-    cdef idx_t i, j, o, l_out = geo.l_out
-    cdef const real_t* src
-    cdef real_t* yn
-    im2col(geo, x + n0 * geo.c_in * geo.length, count, packed, geo.pitch, row, work,
-           mode, value, given + n0 * geo.c_in * geo.left if given != NULL else given,
-           False)
-    cat.phases = geo.k_size
-    cat.l_out = count * l_out
-    cat.ldy = plan.cat_samples * l_out
-    _run_items(&cat, plan.by_rows, packed, offs, weights, bias, ycat, 0,
-               _irow_items(&cat) if plan.by_rows else _igemm_items(&cat))
-    for i in range(count):
-        yn = y + (n0 + i) * geo.c_out * l_out
-        for o in range(geo.c_out):
-            src = ycat + o * cat.ldy + i * l_out
-            for j in range(l_out):
-                yn[j] = src[j]
-            yn += l_out
+    """Unit ``unit`` of a cat plan by one thread: packed, computed, copied out."""
+    cdef Geometry cat
+    cdef idx_t n_items = _cat_pack(geo, plan, x, packed, row, work, n_batch, unit, mode,
+                                   value, given, &cat)
+    _run_items(&cat, plan.by_rows, packed, offs, weights, bias, ycat, 0, n_items)
+    _cat_scatter(geo, plan, ycat, y, n_batch, unit, 0, geo.c_out)
 
 
 cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t pitch,
@@ -811,6 +834,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef idx_t pads = geo.left + geo.right, n_units
     cdef real_t value = <real_t>pad_value
     cdef idx_t n, t, item, unit
+    cdef Geometry cat
     cdef const real_t* x_n
     cdef const real_t* given_n = NULL
     cdef idx_t given_stride = c_in * geo.left
@@ -848,12 +872,26 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
         # Zeroed once: full tiles read the slack after a unit's columns (a smaller last
         # unit leaves earlier samples there: finite, and never stored).
         memset(packed, 0, plan.n_scratch * b_packed)
-        for unit in prange(plan.n_cat_units, schedule="dynamic", num_threads=threads):
-            t = threadid()
-            _cat_unit(&geo, &plan, x, <real_t*>(packed + t * b_packed),
-                      <real_t*>(row + t * b_row), <double*>(work + t * b_work),
-                      <real_t*>(base + plan.o_ycat + t * plan.b_ycat), offs, weights,
-                      bias_ptr, y, n_batch, unit, mode, value, given)
+        if plan.n_cat_units >= threads:
+            for unit in prange(plan.n_cat_units, schedule="dynamic", num_threads=threads):
+                t = threadid()
+                _cat_unit(&geo, &plan, x, <real_t*>(packed + t * b_packed),
+                          <real_t*>(row + t * b_row), <double*>(work + t * b_work),
+                          <real_t*>(base + plan.o_ycat + t * plan.b_ycat), offs, weights,
+                          bias_ptr, y, n_batch, unit, mode, value, given)
+            free(block)
+            return CC_OK
+        # Fewer units than threads: the threads share each unit's items, then its
+        # output channels.
+        for unit in range(plan.n_cat_units):
+            n_units = _cat_pack(&geo, &plan, x, <real_t*>packed, <real_t*>row,
+                                <double*>work, n_batch, unit, mode, value, given, &cat)
+            for item in prange(n_units, schedule="dynamic", num_threads=threads):
+                _run_items(&cat, by_rows, <real_t*>packed, offs, weights, bias_ptr,
+                           <real_t*>(base + plan.o_ycat), item, item + 1)
+            for item in prange((c_out + 15) // 16, schedule="static", num_threads=threads):
+                _cat_scatter(&geo, &plan, <real_t*>(base + plan.o_ycat), y, n_batch, unit,
+                             item * 16, min(item * 16 + 16, c_out))
         free(block)
         return CC_OK
     if plan.blocked:
