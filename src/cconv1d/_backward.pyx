@@ -206,9 +206,80 @@ def _set_interleaved_store(bint on):
     return was
 
 
+cdef struct PanelJob:
+    # The input gradient's weight panels of one phase range (_panel_tile)
+    bint flip
+    idx_t stride, dilation, mr, n_pairs, n_taps, blocks
+    idx_t rows          # channels per block
+    idx_t row_step      # a channel's rows apart in a panel (1, or the stride with ilv)
+    idx_t phase_row     # 1: phase rho adds rho to the row (ilv); 0: one phase
+    idx_t rho0, rho1    # the phases packed
+
+
+cdef void _panel_tile(const real_t[:, :, ::1] w, idx_t g, idx_t o0, const PanelJob* job,
+                      real_t* wts) noexcept nogil:
+    """Rows o0 .. o0 + O_TILE of w (group g) into every block's panel: block b, pair
+    ``o * n_taps + j`` (o within the group, j-th tap of phase rho in k order), row
+    ``c * row_step + phase_row * rho`` for block channel c. O_TILE rows at a time, swept
+    block by block: reads run along O_TILE rows (streams the prefetcher follows) and
+    each block's writes are one run. (Pair by pair, the writes strode a block apart;
+    block by block over all rows, each read missed: 2 ns a weight either way, 40 % of
+    a batch-1 512-channel upsampler. A division per tap for (k*d) % s cost as much.)"""
+    # The job's fields in locals: the stores to wts could alias them, and read through
+    # the pointer they were reloaded for every weight.
+    cdef idx_t c_per_group = w.shape[1], k_size = w.shape[2], n_taps = job.n_taps
+    cdef idx_t o_per_group = job.n_pairs // n_taps if n_taps > 0 else 0
+    cdef idx_t s = job.stride, step = job.dilation % job.stride, mr = job.mr
+    cdef idx_t rows = job.rows, row_step = job.row_step, phase_row = job.phase_row
+    cdef idx_t rho0 = job.rho0, rho1 = job.rho1, blocks = job.blocks
+    cdef idx_t pair_stride = job.n_pairs * mr
+    cdef bint flip = job.flip
+    cdef idx_t o1 = min(o0 + O_TILE, o_per_group), b, o, rho, k, jj, phase, tap, c, channel
+    cdef idx_t c_end
+    cdef const real_t* w_o
+    cdef real_t* blk
+    cdef real_t* dst
+    for b in range(blocks):
+        blk = wts + (g * blocks + b) * pair_stride
+        c_end = min(rows, c_per_group - b * rows)   # the block's real channels
+        for o in range(o0, o1):
+            w_o = &w[g * o_per_group + o, 0, 0] + b * rows * k_size
+            for rho in range(rho0, rho1):
+                jj = 0
+                phase = 0         # (k*d) % s, kept without a division
+                for k in range(k_size):
+                    if k > 0:
+                        phase += step
+                        if phase >= s:
+                            phase -= s
+                    if phase != rho:
+                        continue
+                    tap = k_size - 1 - k if flip else k
+                    dst = blk + (o * n_taps + jj) * mr + phase_row * rho
+                    for c in range(c_end):
+                        dst[c * row_step] = w_o[c * k_size + tap]
+                    for c in range(max(c_end, 0), rows):
+                        dst[c * row_step] = 0
+                    jj += 1
+
+
+cdef void _panel_jobs(const real_t[:, :, ::1] w, idx_t groups, const PanelJob* job,
+                      real_t* wts, int threads) noexcept nogil:
+    """_panel_tile over every group and tile of O_TILE rows of w: by the call's threads
+    for wide weights (the tiles write disjoint pairs of every block)."""
+    cdef idx_t o_per_group = w.shape[0] // groups
+    cdef idx_t tiles = (o_per_group + O_TILE - 1) // O_TILE, item
+    if threads > 1 and w.shape[0] * w.shape[1] * w.shape[2] >= 65536:
+        for item in prange(groups * tiles, schedule="static", num_threads=threads):
+            _panel_tile(w, item // tiles, (item % tiles) * O_TILE, job, wts)
+    else:
+        for item in range(groups * tiles):
+            _panel_tile(w, item // tiles, (item % tiles) * O_TILE, job, wts)
+
+
 cdef idx_t _ilv_panels(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t stride,
                        idx_t dilation, idx_t mr, idx_t n_pairs,
-                       real_t* wts) noexcept nogil:
+                       real_t* wts, int threads) noexcept nogil:
     """igemm_ilv's weight panels: per group and block of mr / stride channels, per pair
     (o, j) in phase 0's order (o-major, then its taps ascending), mr rows (channel,
     phase), row c*stride + rho holding the j-th tap of phase rho. Returns the blocks
@@ -217,39 +288,20 @@ cdef idx_t _ilv_panels(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t
     cdef idx_t o_per_group = c_out // groups, cpb = mr // stride
     cdef idx_t blocks = (c_per_group + cpb - 1) // cpb
     cdef idx_t n_taps = n_pairs // o_per_group if o_per_group > 0 else 0
-    cdef idx_t g, b, o, jj, rho, k, cl, channel, tap, seen, base, p, phase
-    cdef idx_t step = dilation % stride
-    cdef const real_t* w_o
-    # O_TILE rows of w at a time, swept block by block: reads run along O_TILE rows
-    # (streams the prefetcher follows) and each block's writes are one run. (Pair by
-    # pair, the writes strode a block apart; block by block over all rows, each read
-    # missed: 2 ns a weight either way, 40 % of a batch-1 512-channel upsampler.)
-    cdef idx_t o0
-    for g in range(groups):
-        for o0 in range(0, o_per_group, 16):   # O_TILE (a literal: a C loop)
-            for b in range(blocks):
-                base = (g * blocks + b) * n_pairs * mr
-                for o in range(o0, min(o0 + O_TILE, o_per_group)):
-                    w_o = &w[g * o_per_group + o, 0, 0]
-                    for rho in range(stride):
-                        seen = 0
-                        phase = 0         # (k*d) % stride, kept without a division
-                        for k in range(k_size):
-                            if k > 0:
-                                phase += step
-                                if phase >= stride:
-                                    phase -= stride
-                            if phase != rho:
-                                continue
-                            jj = seen
-                            seen += 1
-                            tap = k_size - 1 - k if flip else k
-                            p = o * n_taps + jj
-                            for cl in range(cpb):
-                                channel = b * cpb + cl
-                                wts[base + p * mr + cl * stride + rho] = (
-                                    w_o[channel * k_size + tap] if channel < c_per_group
-                                    else 0)
+    cdef PanelJob job
+    job.flip = flip
+    job.stride = stride
+    job.dilation = dilation
+    job.mr = mr
+    job.n_pairs = n_pairs
+    job.n_taps = n_taps
+    job.blocks = blocks
+    job.rows = cpb                # a block's channels: mr / stride, each with s phases
+    job.row_step = stride
+    job.phase_row = 1             # row c*stride + rho
+    job.rho0 = 0
+    job.rho1 = stride
+    _panel_jobs(w, groups, &job, wts, threads)
     return blocks
 
 
@@ -335,7 +387,7 @@ cdef void _fold_channels(const GradGeometry* geo, real_t* dxph, real_t* row,
 cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint by_rows,
                         idx_t stride, idx_t dilation, idx_t lead, idx_t dy_pitch,
                         idx_t phases, idx_t mr, idx_t* offs, idx_t* starts,
-                        real_t* wts, bint with_weights) noexcept nogil:
+                        real_t* wts, bint with_weights, int threads) noexcept nogil:
     """Per phase: pair offsets into the padded dy and weights in kernel order.
 
     Phase rho's pairs are (o, k) for the taps with (k*d) % stride == rho, o-major.
@@ -348,8 +400,8 @@ cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint
     cdef idx_t c_blocks = (c_per_group + mr - 1) // mr
     cdef idx_t rows_per_phase = groups * c_per_group if by_rows else groups * c_blocks * mr
     cdef idx_t rho, o, o0, k, tap, g, c, b, r, p, n_taps, n_pairs, n_offs = 0, n_w = 0
-    cdef idx_t base, channel, phase, step = dilation % stride
-    cdef const real_t* w_o
+    cdef idx_t base, channel
+    cdef PanelJob job
     for rho in range(phases):   # taps only reach phases < phases (k*d < padded)
         n_taps = 0
         for k in range(k_size):
@@ -371,28 +423,21 @@ cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint
                             wts[n_w + (g * c_per_group + c) * n_pairs + p] = \
                                 w[g * o_per_group + o, c, tap]
                 p += 1
-        # Panels in O_TILE rows of w at a time, block by block (as _ilv_panels); each
-        # row o has n_taps pairs in this phase, so its first is o * n_taps.
-        for g in range(groups if with_weights and not by_rows else 0):
-            for o0 in range(0, o_per_group, 16):   # O_TILE (a literal: a C loop)
-                for b in range(c_blocks):
-                    base = n_w + ((g * c_blocks + b) * n_pairs + o0 * n_taps) * mr
-                    for o in range(o0, min(o0 + O_TILE, o_per_group)):
-                        w_o = &w[g * o_per_group + o, 0, 0]
-                        phase = 0         # (k*d) % stride, kept without a division
-                        for k in range(k_size):
-                            if k > 0:
-                                phase += step
-                                if phase >= stride:
-                                    phase -= stride
-                            if phase != rho:
-                                continue
-                            tap = k_size - 1 - k if flip else k
-                            for r in range(mr):
-                                channel = b * mr + r
-                                wts[base + r] = (w_o[channel * k_size + tap]
-                                                 if channel < c_per_group else 0)
-                            base += mr
+        # Panels: phase rho's pairs (o, its taps) for mr-channel blocks.
+        if with_weights and not by_rows:
+            job.flip = flip
+            job.stride = stride
+            job.dilation = dilation
+            job.mr = mr
+            job.n_pairs = n_pairs
+            job.n_taps = n_taps
+            job.blocks = c_blocks
+            job.rows = mr
+            job.row_step = 1
+            job.phase_row = 0
+            job.rho0 = rho
+            job.rho1 = rho + 1
+            _panel_jobs(w, groups, &job, wts + n_w, threads)
         n_offs += n_pairs
         n_w += rows_per_phase * n_pairs
 
@@ -461,13 +506,13 @@ cdef int _grad_input_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::1] w,
     cdef bint with_x = x.shape[0] > 0
     cdef idx_t n, t, o, c, item, unit, pads = geo.left + geo.right
     _phase_tables(w, groups, flip, by_rows, stride, dilation, geo.lead, geo.dy_pitch,
-                  geo.phases, geo.mr, offs, starts, weights, not plan.ilv)
+                  geo.phases, geo.mr, offs, starts, weights, not plan.ilv, threads)
     if plan.ilv:
         # Phase 0's offsets serve every phase; the phase tables' weights are replaced
         # by panels whose rows are (channel, phase).
         geo.ilv = True
         geo.c_blocks = _ilv_panels(w, groups, flip, stride, dilation, geo.mr,
-                                   starts[geo.phases], weights)
+                                   starts[geo.phases], weights, threads)
         n_items = _grad_items(&geo, by_rows)
     # Zeroed once: dy's lead and tail zeros are never written.
     memset(dyp, 0, plan.n_scratch * (b_dyp + b_dxph))
@@ -654,30 +699,18 @@ cdef int _grad_input_cols(const ColsPlan* plan, const GradGeometry* geo,
     cdef char* base = align64(block)
     cdef real_t* panels = <real_t*>(base + plan.o_panels)
     cdef idx_t* offs = <idx_t*>(base + plan.o_offs)
-    cdef idx_t g, b, o, r, row, rows = geo.c_per_group * k_size, mr = geo.mr
-    cdef idx_t n_blocks = plan.gemm.n_blocks, unit, t, item, n_items, c, o0
-    cdef const real_t* wo
-    cdef real_t* dst
-    # The GEMM's weights: block b of group g, pair o holds w[o, (c, k)] for its mr rows
-    # (c, k) = b*mr + r: runs of w's rows as they are (flip reverses each channel's taps)
-    for g in range(geo.groups):
-        for o0 in range(0, geo.o_per_group, 16):   # O_TILE rows of w at a time
-            for b in range(n_blocks):
-                for o in range(o0, min(o0 + O_TILE, geo.o_per_group)):
-                    wo = &w[g * geo.o_per_group + o, 0, 0]
-                    dst = panels + ((g * n_blocks + b) * geo.o_per_group + o) * mr
-                    if not flip and (b + 1) * mr <= rows:
-                        for r in range(mr):      # the common case, without branches
-                            dst[r] = wo[b * mr + r]
-                        continue
-                    for r in range(mr):
-                        row = b * mr + r
-                        if row >= rows:
-                            dst[r] = 0
-                        elif flip:
-                            dst[r] = wo[row + k_size - 1 - 2 * (row % k_size)]
-                        else:
-                            dst[r] = wo[row]
+    cdef idx_t o, mr = geo.mr
+    cdef idx_t n_blocks = plan.gemm.n_blocks, unit, t, item, n_items, c
+    # The GEMM's weights, O_TILE rows of w a job (by the threads for wide weights)
+    cdef idx_t tiles = (geo.o_per_group + O_TILE - 1) // O_TILE
+    if plan.threads > 1 and w.shape[0] * w.shape[1] * w.shape[2] >= 65536:
+        for item in prange(geo.groups * tiles, schedule="static", num_threads=plan.threads):
+            _cols_panel_tile(w, geo.o_per_group, item // tiles, (item % tiles) * O_TILE,
+                             n_blocks, mr, flip, panels)
+    else:
+        for item in range(geo.groups * tiles):
+            _cols_panel_tile(w, geo.o_per_group, item // tiles, (item % tiles) * O_TILE,
+                             n_blocks, mr, flip, panels)
     for o in range(geo.o_per_group):
         offs[o] = o * plan.pitch
     # Zeroed once: full tiles read the slack after a unit's columns.
@@ -713,6 +746,33 @@ cdef int _grad_input_cols(const ColsPlan* plan, const GradGeometry* geo,
                           c + 1)
     free(block)
     return CC_OK
+
+
+cdef void _cols_panel_tile(const real_t[:, :, ::1] w, idx_t o_per_group, idx_t g,
+                           idx_t o0, idx_t n_blocks, idx_t mr, bint flip,
+                           real_t* panels) noexcept nogil:
+    """Rows o0 .. o0 + O_TILE of w (group g) into the cols route's panels: block b,
+    pair o holds w[o, (c, k)] for its mr rows (c, k) = b*mr + r, runs of w's rows as
+    they are (flip reverses each channel's taps); block by block, as _panel_tile."""
+    cdef idx_t k_size = w.shape[2], rows = w.shape[1] * w.shape[2], b, o, r, row
+    cdef const real_t* wo
+    cdef real_t* dst
+    for b in range(n_blocks):
+        for o in range(o0, min(o0 + O_TILE, o_per_group)):
+            wo = &w[g * o_per_group + o, 0, 0]
+            dst = panels + ((g * n_blocks + b) * o_per_group + o) * mr
+            if not flip and (b + 1) * mr <= rows:
+                for r in range(mr):      # the common case, without branches
+                    dst[r] = wo[b * mr + r]
+                continue
+            for r in range(mr):
+                row = b * mr + r
+                if row >= rows:
+                    dst[r] = 0
+                elif flip:
+                    dst[r] = wo[row + k_size - 1 - 2 * (row % k_size)]
+                else:
+                    dst[r] = wo[row]
 
 
 cdef idx_t _cols_gemm(const ColsPlan* plan, const GradGeometry* geo,

@@ -341,23 +341,35 @@ cdef idx_t igemm_items(const Geometry* geo) noexcept nogil:
 # ---------------------------------------------------------------------------------------
 # entry point
 
+cdef inline void _pack_block(const real_t* w, const Geometry* geo, idx_t gb,
+                             real_t* out) noexcept nogil:
+    """Panel ``gb`` (group-major) of _pack_weights, unflipped."""
+    cdef idx_t b = gb % geo.n_blocks
+    pack_transposed(geo.kern, w + ((gb // geo.n_blocks) * geo.o_per_group + b * geo.mr)
+                    * geo.n_pairs, geo.n_pairs, min(geo.mr, geo.o_per_group - b * geo.mr),
+                    geo.n_pairs, out + gb * geo.n_pairs * geo.mr, geo.mr)
+
+
 cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by_rows,
-                        real_t* out) noexcept nogil:
+                        real_t* out, int threads) noexcept nogil:
     """Weights in the order the kernels read them: by_rows ``(C_out, pairs)``; otherwise
     panels ``(groups, blocks, pairs, mr)`` with zero rows completing each group's last
     block. ``flip`` reverses the taps."""
-    cdef idx_t o, c, k, tap, g, b, r, p, row, k_size = geo.k_size
+    cdef idx_t o, c, k, tap, g, b, r, p, row, k_size = geo.k_size, gb
     if not by_rows and not flip:
         # A block's panel is its mr weight rows (pairs in order, c-major) transposed,
         # zero rows completing a group's last block: the weight gradient's dy-panel
         # transposition in register blocks (the scalar loop gathered each value from
         # its row: 2 % of an FCN layer's forward, serial before the threads start).
-        for g in range(geo.groups):
-            for b in range(geo.n_blocks):
-                row = g * geo.o_per_group + b * geo.mr
-                pack_transposed(geo.kern, w + row * geo.n_pairs, geo.n_pairs,
-                                min(geo.mr, geo.o_per_group - b * geo.mr), geo.n_pairs,
-                                out + (g * geo.n_blocks + b) * geo.n_pairs * geo.mr, geo.mr)
+        # Blocks are independent: wide weights (a 512-channel K = 3 layer's 3 MiB, a
+        # third of its time at batch 8 of 8 outputs) are packed by the call's threads.
+        if threads > 1 and geo.c_out * geo.n_pairs >= 65536:
+            for gb in prange(geo.groups * geo.n_blocks, schedule="static",
+                             num_threads=threads):
+                _pack_block(w, geo, gb, out)
+        else:
+            for gb in range(geo.groups * geo.n_blocks):
+                _pack_block(w, geo, gb, out)
         return
     if by_rows:
         for o in range(geo.c_out):
@@ -838,7 +850,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef const real_t* x_n
     cdef const real_t* given_n = NULL
     cdef idx_t given_stride = c_in * geo.left
-    _pack_weights(w, &geo, flip, by_rows, weights)
+    _pack_weights(w, &geo, flip, by_rows, weights, threads)
     if plan.direct:
         # No packing: a long signal is never copied to pad it.
         fill_pair_offsets(offs, 1, geo.k_size, 1, dilation, 0, 1)
