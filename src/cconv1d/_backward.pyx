@@ -263,18 +263,34 @@ cdef void _panel_tile(const real_t[:, :, ::1] w, idx_t g, idx_t o0, const PanelJ
                     jj += 1
 
 
-cdef void _panel_jobs(const real_t[:, :, ::1] w, idx_t groups, const PanelJob* job,
+cdef void _panel_jobs(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t stride,
+                      idx_t dilation, idx_t mr, idx_t n_pairs, idx_t n_taps, idx_t blocks,
+                      idx_t rows, idx_t row_step, idx_t phase_row, idx_t rho0, idx_t rho1,
                       real_t* wts, int threads) noexcept nogil:
-    """_panel_tile over every group and tile of O_TILE rows of w: by the call's threads
-    for wide weights (the tiles write disjoint pairs of every block)."""
+    """_panel_tile (PanelJob's fields as arguments) over every group and tile of O_TILE
+    rows of w: by the call's threads for wide weights (the tiles write disjoint pairs
+    of every block)."""
+    cdef PanelJob job
+    job.flip = flip
+    job.stride = stride
+    job.dilation = dilation
+    job.mr = mr
+    job.n_pairs = n_pairs
+    job.n_taps = n_taps
+    job.blocks = blocks
+    job.rows = rows
+    job.row_step = row_step
+    job.phase_row = phase_row
+    job.rho0 = rho0
+    job.rho1 = rho1
     cdef idx_t o_per_group = w.shape[0] // groups
     cdef idx_t tiles = (o_per_group + O_TILE - 1) // O_TILE, item
     if threads > 1 and w.shape[0] * w.shape[1] * w.shape[2] >= 65536:
         for item in prange(groups * tiles, schedule="static", num_threads=threads):
-            _panel_tile(w, item // tiles, (item % tiles) * O_TILE, job, wts)
+            _panel_tile(w, item // tiles, (item % tiles) * O_TILE, &job, wts)
     else:
         for item in range(groups * tiles):
-            _panel_tile(w, item // tiles, (item % tiles) * O_TILE, job, wts)
+            _panel_tile(w, item // tiles, (item % tiles) * O_TILE, &job, wts)
 
 
 cdef idx_t _ilv_panels(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t stride,
@@ -288,20 +304,9 @@ cdef idx_t _ilv_panels(const real_t[:, :, ::1] w, idx_t groups, bint flip, idx_t
     cdef idx_t o_per_group = c_out // groups, cpb = mr // stride
     cdef idx_t blocks = (c_per_group + cpb - 1) // cpb
     cdef idx_t n_taps = n_pairs // o_per_group if o_per_group > 0 else 0
-    cdef PanelJob job
-    job.flip = flip
-    job.stride = stride
-    job.dilation = dilation
-    job.mr = mr
-    job.n_pairs = n_pairs
-    job.n_taps = n_taps
-    job.blocks = blocks
-    job.rows = cpb                # a block's channels: mr / stride, each with s phases
-    job.row_step = stride
-    job.phase_row = 1             # row c*stride + rho
-    job.rho0 = 0
-    job.rho1 = stride
-    _panel_jobs(w, groups, &job, wts, threads)
+    # a block's channels: mr / stride, each with its s phases at rows c*stride + rho
+    _panel_jobs(w, groups, flip, stride, dilation, mr, n_pairs, n_taps, blocks, cpb,
+                stride, 1, 0, stride, wts, threads)
     return blocks
 
 
@@ -401,7 +406,6 @@ cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint
     cdef idx_t rows_per_phase = groups * c_per_group if by_rows else groups * c_blocks * mr
     cdef idx_t rho, o, o0, k, tap, g, c, b, r, p, n_taps, n_pairs, n_offs = 0, n_w = 0
     cdef idx_t base, channel
-    cdef PanelJob job
     for rho in range(phases):   # taps only reach phases < phases (k*d < padded)
         n_taps = 0
         for k in range(k_size):
@@ -425,19 +429,8 @@ cdef void _phase_tables(const real_t[:, :, ::1] w, idx_t groups, bint flip, bint
                 p += 1
         # Panels: phase rho's pairs (o, its taps) for mr-channel blocks.
         if with_weights and not by_rows:
-            job.flip = flip
-            job.stride = stride
-            job.dilation = dilation
-            job.mr = mr
-            job.n_pairs = n_pairs
-            job.n_taps = n_taps
-            job.blocks = c_blocks
-            job.rows = mr
-            job.row_step = 1
-            job.phase_row = 0
-            job.rho0 = rho
-            job.rho1 = rho + 1
-            _panel_jobs(w, groups, &job, wts + n_w, threads)
+            _panel_jobs(w, groups, flip, stride, dilation, mr, n_pairs, n_taps, c_blocks,
+                        mr, 1, 0, rho, rho + 1, wts + n_w, threads)
         n_offs += n_pairs
         n_w += rows_per_phase * n_pairs
 
