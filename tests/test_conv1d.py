@@ -1019,3 +1019,21 @@ def test_short_stream_chunks_side_by_side(dtype):
         parts.append(y)
     rtol, atol = _tolerance(dtype, 15, 20.0)
     np.testing.assert_allclose(np.concatenate(parts, axis=-1), want, rtol=rtol, atol=atol)
+
+
+def test_short_outputs_of_a_wide_layer_side_by_side():
+    """Outputs wider than a unit's budget (70000 channels of 4 outputs: 1.1 MB of
+    output scratch a sample) still go side by side, a few samples a unit; forward
+    and input gradient against torch's float64 conv1d and autograd."""
+    rng = _rng(77)
+    x = rng.standard_normal((6, 16, 4)).astype(np.float32)
+    w = rng.standard_normal((70000, 16, 1)).astype(np.float32)
+    g = rng.standard_normal((6, 70000, 4)).astype(np.float32)
+    xt = torch.from_numpy(x).double().requires_grad_()
+    want = F.conv1d(xt, torch.from_numpy(w).double())
+    want.backward(torch.from_numpy(g).double())
+    np.testing.assert_allclose(cc.conv1d(x, w), want.detach().numpy(), rtol=1e-5,
+                               atol=1e-5 * 4)
+    got = cc.conv1d_backward(g, x, w, needs="input").input
+    np.testing.assert_allclose(got, xt.grad.numpy(), rtol=1e-5,
+                               atol=1e-5 * np.abs(xt.grad.numpy()).max())

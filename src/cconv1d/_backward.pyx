@@ -640,15 +640,18 @@ cdef bint _cols_plan(ColsPlan* plan, const GradGeometry* geo, idx_t n_batch,
         else geo.phase_len
     cdef idx_t tiles = (q_count + geo.cols - 1) // geo.cols * geo.cols
     cdef idx_t rows = geo.c_per_group * k_size, l_out = geo.l_out
-    cdef idx_t per_sample = geo.c_in * k_size * l_out * itemsize, units, s_max, rounded
+    cdef idx_t rows_bytes = geo.c_in * k_size * l_out * itemsize
+    # a unit's scratch a sample: its (c, k) columns and its dy rows' copy
+    cdef idx_t per_sample = rows_bytes + geo.c_out * l_out * itemsize
+    cdef idx_t units, s_max, rounded
     cdef size_t cursor = 0
     if (l_out == 0 or geo.o_per_group < 4 or rows < 4 or 2 * tiles < 3 * l_out
-            or per_sample > _cols_bytes):
+            or rows_bytes > _cols_bytes):
         return False
     # At least two tiles of columns a unit where the batch has them: a tile's empty
     # columns cost as its full ones (16 samples of one dy sample, 256 taps: 2 samples
     # a unit ran 3x slower than one unit of 16).
-    s_max = max(_cols_bytes // per_sample,
+    s_max = max(1, _cols_bytes // per_sample,
                 min((2 * geo.cols + l_out - 1) // l_out, COLS_MAX_BYTES // per_sample))
     units = (n_batch + s_max - 1) // s_max
     rounded = (units + threads - 1) // threads * threads

@@ -596,18 +596,21 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) n
     positions, at 55). Chosen where a sample's tiles would be more than a third empty
     (at two thirds full, float64 16 outputs of 24, cat ran 0.85x: the kernels' part
     tiles cost their vectors, and the copies are extra), for a sample's pairs x
-    outputs in CAT_BYTES (a unit's packed columns stay in L2).
+    outputs in CAT_BYTES (a unit's packed columns stay in L2); units hold CAT_BYTES of
+    packed rows and output copies together (so wide outputs add no scratch beyond it).
     Fills ``geo.pitch`` (the packed rows') and the unit counts; False leaves both."""
-    cdef idx_t per_sample = geo.c_in * geo.k_size * geo.l_out * itemsize
+    cdef idx_t rows_bytes = geo.c_in * geo.k_size * geo.l_out * itemsize
+    # a unit's scratch a sample: its packed rows and its outputs' copy
+    cdef idx_t per_sample = rows_bytes + geo.c_out * geo.l_out * itemsize
     cdef idx_t tiles = (geo.l_out + geo.cols - 1) // geo.cols * geo.cols
     cdef idx_t units, s_max, rounded
     if (plan.by_rows or n_batch < 2 or geo.length == 0 or geo.l_out >= 4 * geo.cols
-            or 2 * tiles <= 3 * geo.l_out or per_sample > _cat_bytes):
+            or 2 * tiles <= 3 * geo.l_out or rows_bytes > _cat_bytes):
         return False
     # At least two tiles of columns a unit where the batch has them (the input
     # gradient's cols route measured why: a tile's empty columns cost as full ones).
     # (within TILES_MAX_BYTES: a sample of 64 Ki pairs would otherwise pack 96 of them)
-    s_max = max(_cat_bytes // per_sample,
+    s_max = max(1, _cat_bytes // per_sample,
                 min((2 * geo.cols + geo.l_out - 1) // geo.l_out,
                     TILES_MAX_BYTES // per_sample))
     units = (n_batch + s_max - 1) // s_max
