@@ -645,9 +645,10 @@ static int test_rowsum(const cc_kernels_t *d, const dtype_t *t, ptrdiff_t n, int
 
 static const ptrdiff_t PAIRS[] = {0, 1, 2, 3, 4, 5, 7, 8, 13, 17, 24, 33, 40};
 /* 15-17, 19-21, 23-25, 47-49: each side of the phased irow's tap thresholds (16, 20
- * and 24 taps) and of its groups of 4 phases' taps; 131: several groups per phase. */
+ * and 24 taps) and of its groups of 4 phases' taps; 30-33, 62-65: of AVX-512's wide
+ * rows (from 31 float64 / 63 float32 taps); 131: several groups per phase. */
 static const ptrdiff_t IROW_PAIRS[] = {0, 1, 2, 3, 7, 15, 16, 17, 19, 20, 21, 23, 24, 25,
-                                       40, 47, 48, 49, 131};
+                                       30, 31, 32, 33, 40, 47, 48, 49, 62, 63, 64, 65, 131};
 static const ptrdiff_t WGRAD_N[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33,
                                     63, 64, 65, 100, 255, 256, 257, 511, 512, 513, 1000,
                                     1023, 1024, 1025, 1500};

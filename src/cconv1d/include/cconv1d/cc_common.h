@@ -23,4 +23,10 @@
 #define CC_ALWAYS_INLINE inline __attribute__((always_inline))
 #endif
 
+#if defined(_MSC_VER)
+#define CC_NOINLINE __declspec(noinline)
+#else
+#define CC_NOINLINE __attribute__((noinline))
+#endif
+
 #endif /* CCONV1D_CC_COMMON_H */

@@ -170,11 +170,33 @@ static CC_TARGET_AVX512 CC_ALWAYS_INLINE void CC_FN(cc_irow_tail, avx512)(
     CC_IROW_TAIL_BODY
 }
 
+/* irow by phases for rows whose phases fill whole groups of CC_PH_TAPS taps (all but
+ * the last: from 31 float64 / 63 float32 taps), 16 vectors of outputs in flight. With 8,
+ * each output vector's chain of FMAs (a tap each, 4 cycles apiece) was as long as the
+ * block's FMAs took at two a cycle, so any stall showed: 16 accumulators (of the 32
+ * registers) made rows of 31-64 float64 taps and 63-64 float32 taps 9-24 % faster on
+ * Sapphire Rapids, 301 float64 taps 23 % (convolve of 1e5 samples, builds alternating,
+ * minima of five runs). With more partial phases it was slower (25 float64 taps: 24 %).
+ * The same phased order of every output's taps, so the same bits. A function of its
+ * own: in irow's body, the larger loop slowed the rows of fewer taps by 5-12 %. */
+#define CC_IROW_WIDE_MIN (CC_PH_TAPS * CC_VLEN - 1)
+static CC_TARGET_AVX512 CC_NOINLINE void CC_FN(cc_irow_wide, avx512)(CC_IROW_PARAMS) {
+    ptrdiff_t j = 0;
+    const CC_T *x0 = x + offs[0];
+    CC_IROW_PHASED_LOOP_N(16)
+    CC_IROW_PHASED_LOOP
+    CC_IROW_TAIL(CC_FN(cc_irow_tail, avx512), 1)
+}
+
 static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
     ptrdiff_t j = 0, p;
     const ptrdiff_t step = 8 * CC_VLEN;
     if (n_pairs >= CC_IROW_PHASED_MIN_512 && cc_offs_consecutive(offs, n_pairs)) {
         const CC_T *x0 = x + offs[0];
+        if (n_pairs >= CC_IROW_WIDE_MIN) {
+            CC_FN(cc_irow_wide, avx512)(x, offs, n_pairs, w, y, n, accumulate, bias);
+            return;
+        }
         CC_IROW_PHASED_LOOP
         CC_IROW_TAIL(CC_FN(cc_irow_tail, avx512), 1)
         return;
