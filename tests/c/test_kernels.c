@@ -649,6 +649,9 @@ static const ptrdiff_t PAIRS[] = {0, 1, 2, 3, 4, 5, 7, 8, 13, 17, 24, 33, 40};
  * rows (from 31 float64 / 63 float32 taps); 131: several groups per phase. */
 static const ptrdiff_t IROW_PAIRS[] = {0, 1, 2, 3, 7, 15, 16, 17, 19, 20, 21, 23, 24, 25,
                                        30, 31, 32, 33, 40, 47, 48, 49, 62, 63, 64, 65, 131};
+/* irow rows past 300 outputs: AVX-512 float32's wide rows run a 16-vector block (256
+ * outputs), an 8-vector block and the tail only from 384 outputs. */
+static const ptrdiff_t IROW_LONG_N[] = {383, 384, 385, 400, 447, 511, 512, 513};
 static const ptrdiff_t WGRAD_N[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33,
                                     63, 64, 65, 100, 255, 256, 257, 511, 512, 513, 1000,
                                     1023, 1024, 1025, 1500};
@@ -722,12 +725,14 @@ static void run_path(const cc_kernels_t *d) {
         line(d, "igemm_ilv", t, p0, f0);
         p0 = n_passed; f0 = n_failed;
         for (kind = 0; kind < 2; ++kind)
-            for (n = 0; n <= 300; ++n)
+            for (int ni = 0; ni < 301 + COUNT(IROW_LONG_N); ++ni) {
+                n = ni <= 300 ? ni : IROW_LONG_N[ni - 301];
                 for (i = 0; i < COUNT(IROW_PAIRS); ++i)
                     for (acc = 0; acc < 2; ++acc)
                         for (b = 0; b < 2 - acc; ++b)
                             tally(test_irow(d, t, n, IROW_PAIRS[i], acc, b, kind,
                                             pattern++ % 4));
+            }
         line(d, "irow", t, p0, f0);
         p0 = n_passed; f0 = n_failed;
         for (kind = 0; kind < 2; ++kind)

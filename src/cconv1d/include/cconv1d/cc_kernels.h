@@ -322,12 +322,12 @@ static CC_ALWAYS_INLINE int cc_offs_consecutive(const ptrdiff_t *offs, ptrdiff_t
     return 1;
 }
 
-#define CC_IROW_PHASED_LOOP_N(NACC)                                                            \
-    for (; j + NACC * CC_VLEN <= n; j += NACC * CC_VLEN) {                      \
-        CC_V a[NACC];                                                                \
+#define CC_IROW_PHASED_LOOP_N(NACC_)                                                            \
+    for (; j + (NACC_) * CC_VLEN <= n; j += (NACC_) * CC_VLEN) {                      \
+        CC_V a[(NACC_)];                                                                \
         ptrdiff_t ph, g, t;                                                               \
         int r, m;                                                                         \
-        CC_UNROLL for (r = 0; r < NACC; ++r)                                         \
+        CC_UNROLL for (r = 0; r < (NACC_); ++r)                                         \
             a[r] = accumulate ? CC_LOADU(y + j + r * CC_VLEN) : CC_SET1(bias);            \
         for (ph = 0; ph < CC_VLEN && ph < n_pairs; ++ph) {                                \
             for (g = ph; g < n_pairs; g += CC_PH_TAPS * CC_VLEN) {                        \
@@ -337,23 +337,23 @@ static CC_ALWAYS_INLINE int cc_offs_consecutive(const ptrdiff_t *offs, ptrdiff_t
                     const CC_V w2 = CC_SET1(w[g + 2 * CC_VLEN]);                          \
                     const CC_V w3 = CC_SET1(w[g + 3 * CC_VLEN]);                          \
                     /* input vector m serves output vector m - t with tap g + t*VLEN */   \
-                    CC_UNROLL32 for (m = 0; m < NACC + CC_PH_TAPS - 1; ++m) {          \
+                    CC_UNROLL32 for (m = 0; m < (NACC_) + CC_PH_TAPS - 1; ++m) {          \
                         const CC_V xv = CC_LOADU(xs + m * CC_VLEN);                       \
-                        if (m < NACC) a[m] = CC_FMA(w0, xv, a[m]);                   \
-                        if (m >= 1 && m - 1 < NACC) a[m - 1] = CC_FMA(w1, xv, a[m - 1]); \
-                        if (m >= 2 && m - 2 < NACC) a[m - 2] = CC_FMA(w2, xv, a[m - 2]); \
+                        if (m < (NACC_)) a[m] = CC_FMA(w0, xv, a[m]);                   \
+                        if (m >= 1 && m - 1 < (NACC_)) a[m - 1] = CC_FMA(w1, xv, a[m - 1]); \
+                        if (m >= 2 && m - 2 < (NACC_)) a[m - 2] = CC_FMA(w2, xv, a[m - 2]); \
                         if (m >= 3) a[m - 3] = CC_FMA(w3, xv, a[m - 3]);                  \
                     }                                                                     \
                 } else {                                                                  \
                     for (t = 0; g + t * CC_VLEN < n_pairs; ++t) {                         \
                         const CC_V wt = CC_SET1(w[g + t * CC_VLEN]);                      \
-                        CC_UNROLL for (r = 0; r < NACC; ++r)                         \
+                        CC_UNROLL for (r = 0; r < (NACC_); ++r)                         \
                             a[r] = CC_FMA(wt, CC_LOADU(xs + (r + t) * CC_VLEN), a[r]);    \
                     }                                                                     \
                 }                                                                         \
             }                                                                             \
         }                                                                                 \
-        CC_UNROLL for (r = 0; r < NACC; ++r) CC_STOREU(y + j + r * CC_VLEN, a[r]);   \
+        CC_UNROLL for (r = 0; r < (NACC_); ++r) CC_STOREU(y + j + r * CC_VLEN, a[r]);   \
     }
 #define CC_IROW_PHASED_LOOP CC_IROW_PHASED_LOOP_N(CC_PH_ACC)
 

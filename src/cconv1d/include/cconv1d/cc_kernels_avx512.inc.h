@@ -204,6 +204,7 @@ static CC_TARGET_AVX512 void CC_FN(cc_irow, avx512)(CC_IROW_PARAMS) {
     CC_IROW_MAIN_LOOP
     CC_IROW_TAIL(CC_FN(cc_irow_tail, avx512), 0)
 }
+#undef CC_IROW_WIDE_MIN
 
 #define CC_W512_DECL(r) CC_V c##r##0 = CC_ZERO(), c##r##1 = CC_ZERO(), c##r##2 = CC_ZERO(), \
     c##r##3 = CC_ZERO(), c##r##4 = CC_ZERO(), c##r##5 = CC_ZERO();
