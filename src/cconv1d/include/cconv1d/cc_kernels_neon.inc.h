@@ -168,11 +168,10 @@ static void CC_FN(cc_irow, neon)(CC_IROW_PARAMS) {
 #define CC_FMA1(a, b, c) __builtin_fmaf((a), (b), (c))
 #endif
         const CC_T *x0 = x + offs[0];
-        /* 16 output vectors in flight, then 8: a core with four FMA pipes of latency 4
-         * (Neoverse V1/V2, Apple's) needs 16 independent chains to keep them busy, and
-         * 16 accumulators, 4 tap weights and an input vector fit the 32 registers (as
-         * AVX-512's wide rows, cc_irow_wide; not timed on Arm). */
-        CC_IROW_PHASED_LOOP_N(16)
+        /* 8 output vectors in flight. AVX-512's 16 (cc_irow_wide) would suit cores with
+         * four FMA pipes of latency 4 (Neoverse V1/V2, Apple's), but GCC 12 for aarch64
+         * spilled that loop's registers inside its groups of taps (q-register reloads
+         * from the stack), and it cannot be timed here: kept at 8, spill-free. */
         CC_IROW_PHASED_LOOP
         for (; j < n; ++j) CC_IROW_PHASED_SCALAR(j)
 #undef CC_FMA
