@@ -759,8 +759,9 @@ cdef void _cols_panel_tile(const real_t[:, :, ::1] w, idx_t o_per_group, idx_t g
             dst = panels + ((g * n_blocks + b) * o_per_group + o) * mr
             if not flip and (b + 1) * mr <= rows:
                 # The common case: a run of mr values, copied by a constant size for
-                # the tiles' row counts (a runtime-length loop was 13 % of a latent
-                # upsampler's time).
+                # the tiles' row counts, which compilers turn into one vector move
+                # (packing was 13 % of a latent upsampler's time with a runtime-length
+                # loop, 10 % after this and the scatter's change together).
                 if mr == 8:
                     memcpy(dst, wo + b * 8, 8 * sizeof(real_t))
                 elif mr == 4:
