@@ -437,6 +437,19 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
     int cc_pearson_tree_f32_avx2(const float* a, Py_ssize_t count, Py_ssize_t m,
                                  const float* raw, double sum_v, double inv,
                                  double var_v, float* out, float* work)
+    int cc_direct_pays(Py_ssize_t m, int simd, int single)
+    int cc_pearson_direct_f64_avx512(const double* a, Py_ssize_t count, Py_ssize_t m,
+                                     const double* vc, double sum_v, double inv,
+                                     double var_v, double* out)
+    int cc_pearson_direct_f32_avx512(const float* a, Py_ssize_t count, Py_ssize_t m,
+                                     const float* vc, double sum_v, double inv,
+                                     double var_v, float* out)
+    int cc_pearson_direct_f64_avx2(const double* a, Py_ssize_t count, Py_ssize_t m,
+                                   const double* vc, double sum_v, double inv,
+                                   double var_v, double* out)
+    int cc_pearson_direct_f32_avx2(const float* a, Py_ssize_t count, Py_ssize_t m,
+                                   const float* vc, double sum_v, double inv,
+                                   double var_v, float* out)
 
 
 cdef int _simd_level() noexcept nogil:
@@ -473,6 +486,29 @@ cdef inline bint _have_tree(idx_t m, int simd) noexcept nogil:
     ``simd``): where its passes, log2(m) and popcount(m) of them, cost less than the
     slide's shuffles (cc_tree_pays)."""
     return _have_slide(simd) and cc_tree_pays(m, simd) != 0
+
+
+cdef inline bint _have_direct(idx_t m, int simd, bint single) noexcept nogil:
+    """Whether template matching with ``m`` taps takes cc_lagstats.h's direct route (raw
+    sums, window sums and r in one loop over the taps) at SIMD level ``simd``: where its
+    three operations a tap beat the slide's or the tree's fixed cost (cc_direct_pays;
+    ``single``: float32)."""
+    return _have_slide(simd) and cc_direct_pays(m, simd, single) != 0
+
+
+cdef inline int _direct(const real_t* a, idx_t count, idx_t m, const real_t* vc,
+                        double sum_v, double inv, double var_v, real_t* out,
+                        int simd) noexcept nogil:
+    """cc_lagstats.h's direct route (``_have_direct``): flags as _slide's."""
+    if simd == 2:
+        if real_t is double:
+            return cc_pearson_direct_f64_avx512(a, count, m, vc, sum_v, inv, var_v, out)
+        else:
+            return cc_pearson_direct_f32_avx512(a, count, m, vc, sum_v, inv, var_v, out)
+    if real_t is double:
+        return cc_pearson_direct_f64_avx2(a, count, m, vc, sum_v, inv, var_v, out)
+    else:
+        return cc_pearson_direct_f32_avx2(a, count, m, vc, sum_v, inv, var_v, out)
 
 
 cdef size_t _tree_bytes(idx_t count, idx_t m) noexcept nogil:
@@ -523,11 +559,19 @@ cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw, i
         _window_sums(a, nb, m, offset, s1, s2)
         near = _coefficients(raw, s1, s2, nb, offset * sum_v, sum_v, inv, var_v, out, simd)
     if near:
-        _last_changes(originals, nb + m - 1, last)
-        for j in range(nb):
-            if last[j + m - 1] <= j:    # no value change in the window: constant
-                out[j] = <real_t>NAN
+        _constant_nan(originals, nb, m, last, out)
     return 0
+
+
+cdef void _constant_nan(const real_t* originals, idx_t nb, idx_t m, idx_t* last,
+                        real_t* out) noexcept nogil:
+    """NaN at the lags of ``nb`` whose window holds no value change (exact, from the
+    change markers of the original samples: _last_changes)."""
+    cdef idx_t j
+    _last_changes(originals, nb + m - 1, last)
+    for j in range(nb):
+        if last[j + m - 1] <= j:    # no value change in the window: constant
+            out[j] = <real_t>NAN
 
 
 cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
@@ -759,8 +803,9 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
                        double sum_v, double inv, double var_v, real_t* out, real_t* raw,
                        double* s1, double* s2, idx_t* last, real_t* centred, int simd,
                        bint* finite, char* tree) noexcept nogil:
-    """r for the ``nb`` lags whose windows start at ``a[0:nb]``: the raw sums by the
-    conv1d row kernel into ``raw`` (scratch), then _block_r (``tree``: the float32
+    """r for the ``nb`` lags whose windows start at ``a[0:nb]``: for short templates
+    (_have_direct) cc_lagstats.h's direct route, raw and window sums and r in one loop;
+    else the raw sums by the conv1d row kernel into ``raw`` (scratch), then _block_r (``tree``: the float32
     tree's scratch, or NULL); ``finite`` False (``out`` not meaningful) when the block
     holds NaN or inf. float32 blocks are centred first by their own mean into
     ``centred`` (``nb + m - 1`` scratch values): float32 raw sums of an offset signal
@@ -768,6 +813,16 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
     drifting lane too (Pearson's r does not change when a constant is added, and the
     window sums are taken from the same centred values)."""
     cdef double total = 0.0, offset = 0.0
+    cdef int flags
+    if _have_direct(m, simd, real_t is float):
+        # raw sums, window sums and r in one loop (no centring: it takes its own
+        # offsets, and the raw sums of d = a - o)
+        flags = _direct(a, nb, m, vc, sum_v, inv, var_v, out, simd)
+        if flags & 2:
+            finite[0] = False
+        elif flags & 1:
+            _constant_nan(originals, nb, m, last, out)
+        return
     if real_t is float:
         # The tree and the slide find non-finite values themselves (they make the mean,
         # so every centred value, NaN or infinite); the two-pass sums need a finite
@@ -830,7 +885,8 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
     # Per thread: raw, s1, s2 (a block each), the change markers (block + m), a
     # float32 block's centred copy (block + m floats: fewer doubles) and, for float32
     # and a short template, the tree's levels (in doubles, rounded up).
-    cdef bint with_tree = real_t is float and _have_tree(m, simd)
+    cdef bint with_tree = (real_t is float and _have_tree(m, simd)
+                           and not _have_direct(m, simd, True))
     cdef idx_t tree_doubles = (_tree_bytes(_FUSED_BLOCK, m) + 7) // 8 if with_tree else 0
     cdef idx_t scratch = 5 * _FUSED_BLOCK + 2 * m + tree_doubles
     cdef double* work = <double*>malloc(threads * scratch * sizeof(double))
