@@ -18,8 +18,10 @@ passes over the lane, more than the correlation itself for short templates.
 Template matching (unit-step lags that all overlap the whole template, ``mode="valid"``)
 by direct sums takes ``pearson_valid``: the raw sums too, block by block (2048 lags an
 item, items in parallel), so the lane is read once and only r is written, the memory
-traffic of the raw correlation alone. Per block: the conv1d row kernel's raw sums into
-a scratch block, then on the avx2 and avx512 paths ``cc_lagstats.h``'s one-pass slide
+traffic of the raw correlation alone. A short template (``cc_direct_pays``) takes
+``cc_lagstats.h``'s direct route on the avx2 and avx512 paths: raw sums, window sums and
+r in one loop over the taps, nothing else. Otherwise, per block: the conv1d row
+kernel's raw sums into a scratch block, then on the avx2 and avx512 paths ``cc_lagstats.h``'s one-pass slide
 (window sums by in-register scans restarted every 1024 lags from an exact sum centred by
 that window's mean; r by rsqrt14 and two Newton steps on AVX-512, by the quotient on
 AVX2), on the scalar path one unrolled pass for finiteness and the block's mean, the
