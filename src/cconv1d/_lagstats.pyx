@@ -26,8 +26,9 @@ kernel's raw sums into a scratch block, then on the avx2 and avx512 paths
 1024 lags from an exact sum centred by that window's mean; r by rsqrt14 and two Newton
 steps on AVX-512, by the quotient on AVX2), on the scalar path one unrolled pass for
 finiteness and the block's mean, the window sums slid in four segments at once and r in
-one loop of ``cc_lagstats.h``'s baseline build. Only in a block holding a nearly constant window (variance <= 1e-8 of its sum of squares) the exact
-change markers that make constant windows NaN. A block with NaN or inf is redone by
+one loop of ``cc_lagstats.h``'s baseline build. Only in a block holding a nearly
+constant window (variance <= 1e-8 of its sum of squares) the exact change markers that
+make constant windows NaN. A block with NaN or inf is redone by
 the one-chain sliding loop, which counts them. float32 blocks are centred by their own
 mean first (float32 raw sums of an offset lane lose the offset's digits). The same
 blocked route serves a raw correlation made by FFT (``pearson_lags``, lanes checked
