@@ -807,9 +807,10 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
                        bint* finite, char* tree) noexcept nogil:
     """r for the ``nb`` lags whose windows start at ``a[0:nb]``: for short templates
     (_have_direct) cc_lagstats.h's direct route, raw and window sums and r in one loop;
-    else the raw sums by the conv1d row kernel into ``raw`` (scratch), then _block_r (``tree``: the float32
-    tree's scratch, or NULL); ``finite`` False (``out`` not meaningful) when the block
-    holds NaN or inf. float32 blocks are centred first by their own mean into
+    else the raw sums by the conv1d row kernel into ``raw`` (scratch), then _block_r
+    (``tree``: the float32 tree's scratch, or NULL). ``finite`` False (``out`` not
+    meaningful) when the block holds NaN or inf. Off the direct route, float32 blocks are
+    centred first by their own mean into
     ``centred`` (``nb + m - 1`` scratch values): float32 raw sums of an offset signal
     would lose the digits the offset takes, and a block's own mean keeps them on a
     drifting lane too (Pearson's r does not change when a constant is added, and the
