@@ -960,3 +960,34 @@ def test_pearson_short_templates_by_direct_sums(simd, dtype, kind, m):
     clean = np.r_[0:2048, 4096:len(got)]
     finite = clean[~np.isnan(expected[clean])]
     assert np.max(np.abs(got[finite] - expected[finite])) < tol
+
+
+@pytest.mark.parametrize("simd", ["avx512", "avx2"])
+@pytest.mark.parametrize("m", [5, 16, 23, 41])
+def test_pearson_float32_short_templates_at_extreme_magnitudes(simd, m):
+    """float32 template matching where the direct route's squares overflow (samples
+    near 3e18-1e19: q past float's largest) or sit near the subnormal range (a level of
+    1e-17 with deviations of 1e-22), with constant windows at that level: the blocks
+    go to the route that counts, in double. Before that check (a review found it),
+    such windows came out as +-1, and constant ones as numbers instead of NaN. Oracle:
+    the two-pass float64 coefficient of the same values."""
+    from cconv1d import _kernels
+    if simd not in _kernels.usable_paths():
+        pytest.skip(f"the {simd} path is not built or this CPU cannot run it")
+    rng = np.random.default_rng(m)
+    v = rng.standard_normal(m).astype(np.float32)
+    huge = (3e18 * rng.standard_normal(3000)).astype(np.float32)
+    tiny = (np.float32(1e-17) * (1 + 1e-5 * rng.standard_normal(3000))).astype(np.float32)
+    for a in (huge, tiny):
+        for w in (100, 777, 2100):
+            a[w:w + m] = a[w]
+        try:
+            _kernels.select_simd(simd)
+            got = cc.correlate(a, v, normalize="pearson")
+        finally:
+            _kernels.select_simd(None)
+        expected = _windows_pearson(a, v)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+        assert np.isnan(got[[100, 777, 2100]]).all()
+        finite = ~np.isnan(expected)
+        assert np.max(np.abs(got[finite] - expected[finite])) < 1e-4

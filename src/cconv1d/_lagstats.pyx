@@ -854,14 +854,16 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                   idx_t first, int n_threads):
     """Pearson coefficients at the unit-step lags ``first + j`` that all overlap the whole
     template (``0 <= first``, ``first + count - 1 <= n - m``, ``2 <= m``), raw sums
-    included: per block of lags, the conv1d row kernel's raw sums into a scratch block,
+    included, block by block (_fused_block): for a short template the direct route's one
+    loop over the taps, else the conv1d row kernel's raw sums into a scratch block,
     then the window sums and r from it (one pass on AVX-512), so the lane is read once
     and only r is written, the memory traffic of the raw correlation alone. Blocks run
-    in parallel. A block holding NaN or inf is redone by the one-chain route that counts
-    them (raw sums into ``out``, then r in place). The template is centred here
-    by the mean of its finite values (``v - mean``, rounded to the working type); a
-    float32 lane block by block by its block's mean (_fused_block), or, in a block that
-    is redone, by the mean of the block's finite values.
+    in parallel. A block holding NaN or inf (or, on the direct route, whose sums
+    overflow or sit near the subnormal range) is redone by the one-chain route that
+    counts them (raw sums into ``out``, then r in place). The template is centred here
+    by the mean of its finite values (``v - mean``, rounded to the working type); off
+    the direct route a float32 lane block by block by its block's mean, or, in a block
+    that is redone, by the mean of the block's finite values.
     ``n_threads`` <= 0: the thread count is asked for only when there are several
     blocks (small calls spare the affinity query and the parallel region)."""
     cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]

@@ -1065,9 +1065,11 @@ static void run_tree(const char *path, int simd) {
  * tail; a level with drift, a step of 1e3 and spikes of 1e4 among unit noise (windows
  * far from the group's offset, and a spike taken as the offset: the second sum about
  * each window's mean), with the arrays against guard pages. Errors in units of the
- * type's epsilon: within 64 m of them (measured: under 2 m in float32, 8 m in float64).
- * A constant window must raise the near flag, a NaN or an infinity at the block's
- * first, last or middle sample the non-finite one. */
+ * type's epsilon: within 32 m of them in float32 and 2048 m in float64, the bits tau
+ * lets the one-pass sums lose (2^-6, 2^-12) times a few roundings (measured: up to 26 m
+ * and 850 m). A constant window must raise the near flag, a NaN or an infinity at the
+ * block's first, last or middle sample the non-finite one; and float32 squares that
+ * overflow or sit near the subnormal range must send the block away too. */
 #if CC_LAGSTATS_HAVE_AVX512
 #define DIRECT_CASE(T, FN, EPS, TOL_UNITS, WORST)                                                         \
     {                                                                                   \
@@ -1140,6 +1142,29 @@ static void run_direct(const char *path, int simd) {
         DIRECT_CASE(float, direct32, FLT_EPSILON, 32.0, worst32)
         tally(ok);
         free(araw); free(vraw); free(ad); free(vd);
+    }
+    /* float32 extremes: squares that overflow (samples near 1e20) or sit near the
+     * subnormal range (deviations near 1e-22 from a level of 1e-17) must send the block
+     * to the route that counts (bit 1), not come out as +-1 or as a constant window's
+     * number */
+    for (int trial = 0; trial < 24; ++trial) {
+        const ptrdiff_t m = 2 + (trial * 5) % 47, count = 1 + rng_below(200);
+        const ptrdiff_t span = count + m - 1;
+        float *a = arena_put(A_X, span * sizeof(float)), *v = arena_put(A_W, m * sizeof(float));
+        float *out = arena_put(A_Y, count * sizeof(float));
+        double vs = 0.0;
+        for (ptrdiff_t t = 0; t < m; ++t) { v[t] = (float)value(RANDOM); vs += v[t]; }
+        for (ptrdiff_t i = 0; i < span; ++i)
+            a[i] = trial % 2 ? (float)(1e20 * (0.5 + 0.5 * fabs(value(RANDOM))))
+                             : (float)(1e-17 * (1.0 + 1e-5 * value(RANDOM)));
+        set_case("direct extremes m=%td count=%td trial=%d simd=%d", m, count, trial, simd);
+        int (*direct32)(const float *, ptrdiff_t, ptrdiff_t, const float *, double, double,
+                        double, float *) =
+            simd == 2 ? cc_pearson_direct_f32_avx512 : cc_pearson_direct_f32_avx2;
+        arenas_seal(1);
+        const int flags = direct32(a, count, m, v, vs, 1.0 / (double)m, 1.0, out);
+        arenas_seal(0);
+        tally(flags & 2 ? 1 : report("extreme block not sent away", 0, 0, flags, 2, 0));
     }
     printf("  %-7s direct f64/f32: %ld passed, %ld failed (worst %.0f / %.1f m eps)\n", path,
            n_passed - p0, n_failed - f0, worst64, worst32);

@@ -246,6 +246,8 @@ static inline int cc_tree_pays(ptrdiff_t m, int simd) {
 #define CC_W_STOREM(p, k, v) _mm512_mask_storeu_ps((p), (k), (v))
 #define CC_W_NONE ((__mmask16)0)
 #define CC_W_LE_OR(acc, k, a, b) ((acc) |= _mm512_mask_cmp_ps_mask((k), (a), (b), _CMP_LE_OQ))
+#define CC_W_IN_OR(acc, k, x, lo, hi) ((acc) |= _mm512_mask_cmp_ps_mask( \
+    _mm512_mask_cmp_ps_mask((k), (x), (lo), _CMP_GT_OQ), (x), (hi), _CMP_LE_OQ))
 #define CC_W_ANY(acc) ((acc) != 0)
 #define CC_W_UNORD(v) (_mm512_cmp_ps_mask((v), (v), _CMP_UNORD_Q) != 0)
 #define CC_W_RATIO(k, num, den) cc_ratio16((k), (num), (den))
@@ -274,6 +276,9 @@ CC_W_TARGET static inline __m512 cc_ratio16(__mmask16 lanes, __m512 num, __m512 
 #define CC_W_LOADM(p, k) _mm256_maskload_ps((p), (k))
 #define CC_W_STOREM(p, k, v) _mm256_maskstore_ps((p), (k), (v))
 #define CC_W_NONE _mm256_setzero_si256()
+#define CC_W_IN_OR(acc, k, x, lo, hi) ((acc) = _mm256_or_si256((acc), _mm256_and_si256( \
+    _mm256_and_si256((k), _mm256_castps_si256(_mm256_cmp_ps((x), (lo), _CMP_GT_OQ))), \
+    _mm256_castps_si256(_mm256_cmp_ps((x), (hi), _CMP_LE_OQ)))))
 #define CC_W_LE_OR(acc, k, a, b) ((acc) = _mm256_or_si256((acc), _mm256_and_si256((k), \
     _mm256_castps_si256(_mm256_cmp_ps((a), (b), _CMP_LE_OQ)))))
 #define CC_W_ANY(acc) (!_mm256_testz_si256((acc), (acc)))
@@ -315,7 +320,10 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
  * divides by sqrt(var_a) and sqrt(var_v) apart (their product can overflow float).
  * Flags as the slide's: bit 0 a window is nearly constant (var_a <= 1e-10 q in
  * float32, 1e-8 q in float64, after the second sum: the caller's exact check), bit 1 a
- * sample is NaN or infinite. */
+ * sample is NaN or infinite, a sum overflowed, or a window's q lies in (0, qmin]: its
+ * squares too near the subnormal range to tell a constant window (qmin = the smallest
+ * normal number over epsilon; 1e-31 in float32, deviations from o below ~1e-16). The
+ * caller then redoes the block by the route that counts, in double. */
 #define CC_D_TARGET __attribute__((target("avx512f,avx2,fma")))
 #define CC_D_NV 4
 #define CC_D_NONE 0
@@ -331,6 +339,8 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_LOADM(p, k) _mm512_maskz_loadu_pd((k), (p))
 #define CC_D_STOREM(p, k, v) _mm512_mask_storeu_pd((p), (k), (v))
 #define CC_D_LE(k, a, b) _mm512_mask_cmp_pd_mask((k), (a), (b), _CMP_LE_OQ)
+#define CC_D_GT(k, a, b) _mm512_mask_cmp_pd_mask((k), (a), (b), _CMP_GT_OQ)
+#define CC_D_QMIN 0x1p-970
 #define CC_D_UNORD(v) (_mm512_cmp_pd_mask((v), (v), _CMP_UNORD_Q) != 0)
 #define CC_D_SCALE(vv) (vv)
 #define CC_D_R(k, num, var, c) cc_ratio8((k), (num), _mm512_mul_pd((var), (c)))
@@ -352,6 +362,8 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_LOADM(p, k) _mm512_maskz_loadu_ps((k), (p))
 #define CC_D_STOREM(p, k, v) _mm512_mask_storeu_ps((p), (k), (v))
 #define CC_D_LE(k, a, b) _mm512_mask_cmp_ps_mask((k), (a), (b), _CMP_LE_OQ)
+#define CC_D_GT(k, a, b) _mm512_mask_cmp_ps_mask((k), (a), (b), _CMP_GT_OQ)
+#define CC_D_QMIN 0x1p-103f
 #define CC_D_UNORD(v) (_mm512_cmp_ps_mask((v), (v), _CMP_UNORD_Q) != 0)
 #define CC_D_SCALE(vv) (1.0 / sqrt(vv))
 #define CC_D_R(k, num, var, c) _mm512_mul_ps(cc_ratio16((k), (num), (var)), (c))
@@ -378,6 +390,9 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_STOREM(p, k, v) _mm256_maskstore_pd((p), (k), (v))
 #define CC_D_LE(k, a, b) _mm256_and_si256((k), \
     _mm256_castpd_si256(_mm256_cmp_pd((a), (b), _CMP_LE_OQ)))
+#define CC_D_GT(k, a, b) _mm256_and_si256((k), \
+    _mm256_castpd_si256(_mm256_cmp_pd((a), (b), _CMP_GT_OQ)))
+#define CC_D_QMIN 0x1p-970
 #define CC_D_UNORD(v) (_mm256_movemask_pd(_mm256_cmp_pd((v), (v), _CMP_UNORD_Q)) != 0)
 #define CC_D_SCALE(vv) (vv)
 #define CC_D_R(k, num, var, c) _mm256_div_pd((num), _mm256_sqrt_pd(_mm256_mul_pd((var), (c))))
@@ -401,6 +416,9 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_STOREM(p, k, v) _mm256_maskstore_ps((p), (k), (v))
 #define CC_D_LE(k, a, b) _mm256_and_si256((k), \
     _mm256_castps_si256(_mm256_cmp_ps((a), (b), _CMP_LE_OQ)))
+#define CC_D_GT(k, a, b) _mm256_and_si256((k), \
+    _mm256_castps_si256(_mm256_cmp_ps((a), (b), _CMP_GT_OQ)))
+#define CC_D_QMIN 0x1p-103f
 #define CC_D_UNORD(v) (_mm256_movemask_ps(_mm256_cmp_ps((v), (v), _CMP_UNORD_Q)) != 0)
 #define CC_D_SCALE(vv) (1.0 / sqrt(vv))
 #define CC_D_R(k, num, var, c) _mm256_mul_ps(cc_ratio8f((num), (var)), (c))

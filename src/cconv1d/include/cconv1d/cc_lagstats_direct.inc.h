@@ -14,6 +14,7 @@
  *                  never read) and stores
  *   CC_D_NONE      a mask of no lane
  *   CC_D_LE(k, a, b)   the lanes of k where a <= b, as a mask
+ *   CC_D_GT(k, a, b)   the lanes of k where a > b, as a mask
  *   CC_D_KOR(a, b) the union of two masks
  *   CC_D_ANY(k)    whether a mask has a lane set
  *   CC_D_UNORD(v)  whether a lane of v is NaN
@@ -23,6 +24,7 @@
  *   CC_D_TAU       var_a <= CC_D_TAU q: the one-pass sums cancelled too many digits,
  *                  the window's variance is summed again about its own mean
  *   CC_D_TINY      var_a <= CC_D_TINY q: nearly constant (the caller's exact check)
+ *   CC_D_QMIN      0 < q <= CC_D_QMIN: too near the subnormal range (reported as bit 1)
  * and undefines them all at its end.
  */
 
@@ -62,7 +64,12 @@ static CC_D_V CC_D_SUB(_exact)(const CC_D_T *xs, CC_D_K k, ptrdiff_t m,
  * d v', v' the centred template), d = a - o. */
 #define CC_D_FINISH(xs, k, R, S, Q, dst, WHOLE)                                           \
     {                                                                                     \
-        nonfinite = CC_D_OP(add)(nonfinite, CC_D_OP(sub)((S), (S)));                      \
+        /* a sum that overflowed (or met a NaN or an infinity) is NaN here */           \
+        const CC_D_V all_ = CC_D_OP(add)(CC_D_OP(add)((S), (Q)), (R));                    \
+        nonfinite = CC_D_OP(add)(nonfinite, CC_D_OP(sub)(all_, all_));                    \
+        /* 0 < q <= qmin: squares near or below the smallest normal number kept too few  \
+         * digits to tell a constant window (the route that counts, in double, does) */  \
+        unsafe = CC_D_KOR(unsafe, CC_D_LE(CC_D_GT((k), (Q), zero), (Q), qmin));           \
         CC_D_V var = CC_D_OP(fnmadd)(CC_D_OP(mul)((S), (S)), vinv, (Q));                 \
         CC_D_V num = CC_D_OP(fnmadd)((S), csv, (R));                                      \
         if (CC_D_ANY(CC_D_LE((k), var, CC_D_OP(mul)(tau, (Q)))))                          \
@@ -90,8 +97,9 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
     const CC_D_V tau = CC_D_OP(set1)((CC_D_T)CC_D_TAU);
     const CC_D_V tiny = CC_D_OP(set1)((CC_D_T)CC_D_TINY);
     const CC_D_K full = CC_D_MASK(CC_D_L);
-    CC_D_K near = CC_D_NONE;
-    CC_D_V nonfinite = zero;        /* s - s: NaN once a NaN or an infinity went by */
+    const CC_D_V qmin = CC_D_OP(set1)((CC_D_T)CC_D_QMIN);
+    CC_D_K near = CC_D_NONE, unsafe = CC_D_NONE;
+    CC_D_V nonfinite = zero;        /* t - t: NaN once a NaN, an infinity or an overflow */
     ptrdiff_t j = 0, p;
     int r;
     for (; j + CC_D_NV * CC_D_L <= count; j += CC_D_NV * CC_D_L) {
@@ -127,10 +135,12 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
             S0 = CC_D_OP(add)(S0, d);
             Q0 = CC_D_OP(fmadd)(d, d, Q0);
         }
-        /* lanes past count: d = -o, finite; masked out of every check and store */
+        /* lanes past count: d = -o, masked out of every check and store but the
+         * non-finite one (a sum of them that overflows, |o| near the type's largest,
+         * only sends the block to the route that counts) */
         CC_D_FINISH(a + j, k, R0, S0, Q0, out + j, 0)
     }
-    return (CC_D_ANY(near) ? 1 : 0) | (CC_D_UNORD(nonfinite) ? 2 : 0);
+    return (CC_D_ANY(near) ? 1 : 0) | (CC_D_UNORD(nonfinite) || CC_D_ANY(unsafe) ? 2 : 0);
 }
 
 #undef CC_D_FINISH
@@ -151,6 +161,8 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
 #undef CC_D_STOREM
 #undef CC_D_NONE
 #undef CC_D_LE
+#undef CC_D_GT
+#undef CC_D_QMIN
 #undef CC_D_KOR
 #undef CC_D_ANY
 #undef CC_D_UNORD

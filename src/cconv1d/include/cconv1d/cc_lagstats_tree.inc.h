@@ -12,6 +12,7 @@
  *                  never read) and stores
  *   CC_W_NONE      a mask of no lane
  *   CC_W_LE_OR(acc, k, a, b)   acc |= lanes of k where a <= b (acc: a CC_W_K)
+ *   CC_W_IN_OR(acc, k, x, lo, hi)   acc |= lanes of k where lo < x <= hi
  *   CC_W_ANY(acc)  whether acc has a lane set
  *   CC_W_UNORD(v)  whether a lane of v is NaN
  *   CC_W_RATIO(k, num, den)   num / sqrt(den) on the lanes of k (other lanes: anything)
@@ -155,7 +156,8 @@ static int CC_W_FN(const float *restrict a, ptrdiff_t count, ptrdiff_t m,
     const CC_W_V one = CC_W_OP(set1)(1.0f), neg_one = CC_W_OP(set1)(-1.0f);
     const CC_W_V tiny = CC_W_OP(set1)((float)(1e-10 * inv));
     const CC_W_V zero = CC_W_OP(setzero)();
-    CC_W_K near = CC_W_NONE;
+    const CC_W_V qmin = CC_W_OP(set1)(0x1p-103f);
+    CC_W_K near = CC_W_NONE, unsafe = CC_W_NONE;
     CC_W_V nonfinite = zero;    /* s - s: NaN once a NaN or an infinity went by */
     ptrdiff_t w = 2, off = 0, t;
     float na = 0.0f;
@@ -193,10 +195,15 @@ static int CC_W_FN(const float *restrict a, ptrdiff_t count, ptrdiff_t m,
         const CC_W_V sw = whole ? CC_W_OP(loadu)(s1 + t) : CC_W_LOADM(s1 + t, k);
         const CC_W_V qw = whole ? CC_W_OP(loadu)(q1 + t) : CC_W_LOADM(q1 + t, k);
         const CC_W_V rw = whole ? CC_W_OP(loadu)(raw + t) : CC_W_LOADM(raw + t, k);
-        nonfinite = CC_W_OP(add)(nonfinite, CC_W_OP(sub)(sw, sw));
+        /* q overflows (samples near 1e19) where s does not: then NaN here too */
+        const CC_W_V sq = CC_W_OP(add)(sw, qw);
+        nonfinite = CC_W_OP(add)(nonfinite, CC_W_OP(sub)(sq, sq));
         /* q <= 1e-10 s^2 / m: a constant window's q is a few roundings of its level
          * (0 when m is a power of two), far below; the caller checks exactly */
         CC_W_LE_OR(near, k, qw, CC_W_OP(mul)(tiny, CC_W_OP(mul)(sw, sw)));
+        /* 0 < q <= qmin (the smallest normal float over epsilon): deviations below
+         * ~1e-16, whose squares keep too few digits; the route that counts, in double */
+        CC_W_IN_OR(unsafe, k, qw, zero, qmin);
         const CC_W_V num = CC_W_OP(fnmadd)(sw, csv, rw);
         /* r = num / sqrt(q) / sqrt(var_v): q var_v would overflow float for samples
          * and template near 1e10 */
@@ -207,7 +214,7 @@ static int CC_W_FN(const float *restrict a, ptrdiff_t count, ptrdiff_t m,
         else
             CC_W_STOREM(out + t, k, r);
     }
-    return (CC_W_ANY(near) ? 1 : 0) | (CC_W_UNORD(nonfinite) ? 2 : 0);
+    return (CC_W_ANY(near) ? 1 : 0) | (CC_W_UNORD(nonfinite) || CC_W_ANY(unsafe) ? 2 : 0);
 }
 
 #undef CC_W_CAT_
@@ -224,6 +231,7 @@ static int CC_W_FN(const float *restrict a, ptrdiff_t count, ptrdiff_t m,
 #undef CC_W_STOREM
 #undef CC_W_NONE
 #undef CC_W_LE_OR
+#undef CC_W_IN_OR
 #undef CC_W_ANY
 #undef CC_W_UNORD
 #undef CC_W_RATIO
