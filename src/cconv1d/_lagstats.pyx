@@ -544,7 +544,6 @@ cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw, i
     (``out`` is then meaningless), else 0."""
     cdef bint near
     cdef int flags
-    cdef idx_t j
     if real_t is float and tree != NULL and _have_tree(m, simd):
         tree = <char*>((<size_t>tree + 63) & ~(<size_t>63))     # on a line
         flags = (cc_pearson_tree_f32_avx512 if simd == 2 else cc_pearson_tree_f32_avx2)(
