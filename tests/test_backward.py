@@ -1022,6 +1022,9 @@ WCOLS_CASES = [
     (4, 32, 48, 1, 1, 1, 1, (0, 0), 1, "zeros", False),
     (3, 8, 32, 5, 5, 1, 1, (2, 2), 1, "median", False),
     (6, 8, 36, 7, 3, 3, 1, (4, 4), 1, "antireflect", True),
+    # float64 accumulators past 1 MiB: the units side by side as one sample
+    (3, 64, 160, 9, 13, 1, 1, (6, 6), 1, "reflect", True),
+    (5, 128, 192, 4, 11, 1, 1, (5, 5), 2, "zeros", False),
 ]
 
 

@@ -2056,8 +2056,10 @@ def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads)
 
     Short outputs (fewer than WGEMM_CAT_L a sample, on wgemm's shapes) go by columns:
     ``x`` as im2col rows ``(c, k)`` of the samples' windows side by side, in
-    WCOLS_UNITS "samples", and ``dy`` likewise; dW is then the weight gradient of a
-    K = 1 layer over them, whose kernel reduces along the rows read in place. Each
+    WCOLS_UNITS "samples" (or, where dW's float64 accumulators exceed BATCH_ACC_BYTES,
+    the units side by side in one), and ``dy`` likewise; dW is then the weight
+    gradient of a K = 1 layer over them, whose kernel reduces along the rows read in
+    place. Each
     sample's wgemm calls summed a few positions (a 512-channel layer of 2 outputs ran
     at 7 GFLOP/s, PyTorch at 20), and concatenating padded samples multiplied the
     padding's zeros. The units depend on the shape only (thread-count independent).
@@ -2065,17 +2067,24 @@ def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads)
     cdef const ConvArgs* a = &spec.args
     cdef Geometry geo
     cdef idx_t n = dy.shape[0], l_out = dy.shape[2], units = WCOLS_UNITS
-    cdef idx_t samples = (n + units - 1) // units
+    cdef idx_t samples = (n + units - 1) // units, lead
     if dw.shape[0] > 0:
         make_geometry(&geo, x.shape[1], x.shape[2], a.left, a.right, a.stride, a.dilation,
                       dy.shape[1], dw.shape[1], dw.shape[2], a.groups, l_out,
                       active_kernels(), spec.dtype.itemsize)
         if _wcols_applies(&geo, n, spec.dtype.itemsize):
-            xc, dyc = _column_buffers((units, geo.c_in * geo.k_size, samples * l_out),
-                                      (units, geo.c_out, samples * l_out), spec.dtype)
+            # Accumulators past BATCH_ACC_BYTES make one batch part anyway: the units
+            # then lie side by side as one sample, so the K = 1 call sums each entry in
+            # one pass rather than one a unit (each pass reads and writes all of the
+            # float64 accumulators: 6 MiB for 512 -> 512 channels, K = 3).
+            lead = 1 if geo.c_out * geo.n_pairs * sizeof(double) > BATCH_ACC_BYTES else units
+            xc, dyc = _column_buffers(
+                (lead, geo.c_in * geo.k_size, units // lead * samples * l_out),
+                (lead, geo.c_out, units // lead * samples * l_out), spec.dtype)
             WEIGHT_COLUMNS[spec.dtype.char](x, dy, xc, dyc, a.left, a.right, a.code,
                                             a.value, a.stride, a.dilation, a.groups,
-                                            dw.shape[1], dw.shape[2], flip, n_threads)
+                                            dw.shape[1], dw.shape[2], flip, n_threads,
+                                            units)
             GRAD_WEIGHT_BIAS[spec.dtype.char](
                 dyc, xc, dw.reshape(geo.c_out, geo.n_pairs, 1), db, 0, 0, CC_PAD_CONSTANT,
                 0.0, 1, 1, a.groups, False, n_threads)
@@ -2087,18 +2096,24 @@ GRAD_WEIGHT_BIAS = {"f": grad_weight_bias["float"], "d": grad_weight_bias["doubl
 
 def weight_columns(const real_t[:, :, ::1] x,     # IN  (N, C_in, L)
                    const real_t[:, :, ::1] dy,    # IN  (N, C_out, L_out)
-                   real_t[:, :, ::1] xc,          # OUT (U, C_in*K, S*L_out)
-                   real_t[:, :, ::1] dyc,         # OUT (U, C_out, S*L_out)
+                   real_t[:, :, ::1] xc,          # OUT (U, C_in*K, S*L_out) or
+                   real_t[:, :, ::1] dyc,         # OUT (U, C_out, S*L_out)  (1, ., U*S*L_out)
                    idx_t left, idx_t right, int mode, double pad_value, idx_t stride,
                    idx_t dilation, idx_t groups, idx_t c_per_group, idx_t k_size,
-                   bint flip, int n_threads):
+                   bint flip, int n_threads, idx_t units):
     """The weight gradient's columns of short outputs (weight_bias_gradient): unit u
     holds samples [u*S, u*S + S), im2col'd into xc[u] and their dy rows side by side
-    into dyc[u]; a last unit's missing samples are zero columns (0 * 0 adds nothing)."""
+    into dyc[u] (with one leading row of ``units``: columns [u*S*L_out, (u+1)*S*L_out)
+    of xc[0] and dyc[0]); a last unit's missing samples are zero columns (0 * 0 adds
+    nothing)."""
     cdef Geometry geo
-    cdef idx_t units = xc.shape[0], n_batch = x.shape[0], c_in = x.shape[1]
+    cdef idx_t n_batch = x.shape[0], c_in = x.shape[1]
     cdef idx_t length = x.shape[2], c_out = dy.shape[1], l_out = dy.shape[2]
-    cdef idx_t samples = xc.shape[2] // l_out, u, n0, count, o, i, j, r
+    cdef idx_t samples = xc.shape[0] * xc.shape[2] // (units * l_out), u, n0, count, o, i, j, r
+    cdef idx_t pitch = xc.shape[2], ucols = samples * l_out
+    cdef bint flat = xc.shape[0] == 1 and units > 1
+    cdef real_t* xu
+    cdef real_t* dyu
     cdef int threads = max(1, min(n_threads, <int>units))
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), sizeof(real_t))
@@ -2112,20 +2127,21 @@ def weight_columns(const real_t[:, :, ::1] x,     # IN  (N, C_in, L)
         for u in prange(units, schedule="static", num_threads=threads):
             n0 = u * samples
             count = max(0, min(samples, n_batch - n0))
+            xu = &xc[0, 0, 0] + (u * ucols if flat else u * xc.shape[1] * pitch)
+            dyu = &dyc[0, 0, 0] + (u * ucols if flat else u * c_out * pitch)
             im2col(&geo, &x[n0, 0, 0] if count > 0 else <const real_t*>NULL, count,
-                   &xc[u, 0, 0], xc.shape[2],
-                   <real_t*>(base + threadid() * (b_row + b_work)),
+                   xu, pitch, <real_t*>(base + threadid() * (b_row + b_work)),
                    <double*>(base + threadid() * (b_row + b_work) + b_row), mode,
                    <real_t>pad_value, <const real_t*>NULL, flip)
             for r in range(c_in * k_size if count < samples else 0):
-                memset(&xc[u, r, count * l_out], 0,
+                memset(xu + r * pitch + count * l_out, 0,
                        (samples - count) * l_out * sizeof(real_t))
             for o in range(c_out):
                 for i in range(count):
                     for j in range(l_out):
-                        dyc[u, o, i * l_out + j] = dy[n0 + i, o, j]
+                        dyu[o * pitch + i * l_out + j] = dy[n0 + i, o, j]
                 if count < samples:
-                    memset(&dyc[u, o, count * l_out], 0,
+                    memset(dyu + o * pitch + count * l_out, 0,
                            (samples - count) * l_out * sizeof(real_t))
     free(block)
 WEIGHT_COLUMNS = {"f": weight_columns["float"], "d": weight_columns["double"]}
