@@ -342,7 +342,10 @@ def _dask_signal_property(chunked, method):
         lazy = getattr(ccd, which)(da.from_array(a, chunks=(lanes, chunks)), v, mode,
                                    method=method)
     got = lazy.compute(scheduler="sync")
-    if method == "auto" and cc.signal.choose_method(a.shape[-1], len(v), a.shape[0]) == "fft":
+    # the in-memory call's choice: by the dtype, counting the outputs the mode keeps
+    if method == "auto" and cc.signal.choose_method(
+            a.shape[-1], len(v), a.shape[0], a.dtype.kind == "c", a.dtype,
+            outputs=whole.shape[-1]) == "fft":
         # Chunks transform their own windows: equal to tolerance, not in bits (dask.py);
         # each is within the FFT error bound of the exact result.
         bound = 2 * signal_bound(which, a, v, mode, -1, whole.dtype, method)
@@ -355,6 +358,31 @@ def _dask_signal_property(chunked, method):
        method=st.sampled_from(["direct", "auto"]))
 def test_dask_signal_chunking_float32(chunked, method):
     _dask_signal_property(chunked, method)
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_dask_auto_chooses_as_in_memory(mode):
+    """method="auto" on a dask array takes the method the in-memory call takes, which
+    counts only the outputs the mode keeps (by n x m products, dask's choice differed
+    near the model's boundary: on the scalar path a "valid" 300 x 255 float32 call went
+    direct in memory and by FFT in chunks, a "full" 163 x 163 the other way): where the
+    in-memory call sums directly, the chunks give the same bits."""
+    rng = np.random.default_rng(7)
+    for n in (163, 300, 1000, 3000):
+        for m in (9, 64, 129, 163, 199, 255, 511, 1001):
+            if m > n:
+                continue
+            a = rng.standard_normal((1, n)).astype(np.float32)
+            v = rng.standard_normal(m).astype(np.float32)
+            whole = cc.convolve(a, v, mode)
+            if cc.signal.choose_method(n, m, 1, False, np.float32,
+                                       outputs=whole.shape[-1]) != "direct":
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                got = ccd.convolve(da.from_array(a, chunks=(1, n // 3)), v,
+                                   mode).compute(scheduler="sync")
+            assert_same_bits(got, whole, f"{mode} {n} x {m}")
 
 
 def _float64_signal_case():

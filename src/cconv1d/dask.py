@@ -187,10 +187,11 @@ def _signal(a: Any, v: ArrayLike, mode: SignalMode, axis: int, method: Method,
     offset, length = _spec.window(n, m, mode, correlate=reverse_conj)
     moved = da.moveaxis(a, axis, -1).astype(dtype)
     lanes = math.prod(moved.shape[:-1])
-    # Decided once, for the whole array as the in-memory call decides it: a task deciding
-    # for its own chunk would mix methods (and their roundings) across one result.
-    chosen = (choose_method(n, m, lanes, dtype.kind == "c", dtype) if method == "auto"
-              else method)
+    # Decided once, for the whole array as the in-memory call decides it (counting only
+    # the outputs the mode keeps): a task deciding for its own chunk would mix methods
+    # (and their roundings) across one result.
+    chosen = (choose_method(n, m, lanes, dtype.kind == "c", dtype, outputs=length)
+              if method == "auto" else method)
 
     def block_method(chunk: NDArray[Any]) -> Method:
         if method == "auto" and chosen == "fft" and not np.isfinite(chunk).all():
