@@ -1015,6 +1015,64 @@ def test_flipped_input_gradient_of_short_outputs_by_columns(groups, dtype):
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
 
 
+DIRECT_DW_CASES = [
+    # n, c_in, c_out, length, k, dilation, groups, flip: one sample, no padding, a
+    # single chunk of outputs (wgemm's sums straight into dW)
+    (1, 16, 64, 40, 5, 1, 1, True),
+    (1, 32, 96, 100, 3, 2, 2, False),
+    (1, 24, 80, 300, 1, 1, 1, False),
+    (1, 12, 64, 57, 4, 3, 1, True),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", DIRECT_DW_CASES)
+def test_weight_gradient_straight_into_dw(case, dtype):
+    """One sample whose every dW entry is one wgemm call: the sums go from a strip
+    into dW (taps reversed with flip) with no float64 accumulators. Against float64
+    sums straight from the definition, the bias gradient too, and the same bits at 1
+    and 2 threads."""
+    from cconv1d import _backward, _kernels
+    n, c_in, c_out, length, k, d, groups, flip = case
+    rng = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    x = rng.standard_normal((n, c_in, length))
+    w = rng.standard_normal((c_out, c_in // groups, k))
+    y = cc.conv1d(x, w, None, dilation=d, groups=groups, flip=flip)
+    g = rng.standard_normal(y.shape)
+    l_out = g.shape[-1]
+    plan = _backward.backward_workspace_bytes(
+        n, c_in, length, c_out, c_in // groups, k, 0, 0, l_out, 1, d, groups, 0,
+        np.dtype(dtype).itemsize, 1)
+    assert plan["weight_direct"] == (_kernels.simd_path() in ("avx2", "avx512")), plan
+
+    def grads(threads):
+        previous = cc.get_num_threads()
+        cc.set_num_threads(threads)
+        try:
+            return cc.conv1d_backward(g.astype(dtype), x.astype(dtype), w.astype(dtype),
+                                      dilation=d, groups=groups, flip=flip,
+                                      needs=("weight", "bias"))
+        finally:
+            cc.set_num_threads(previous)
+
+    got, two = grads(1), grads(2)
+    np.testing.assert_array_equal(got.weight, two.weight)
+    np.testing.assert_array_equal(got.bias, two.bias)
+    opg, cpg = c_out // groups, c_in // groups
+    want = np.empty_like(w)
+    for o in range(c_out):
+        gi = o // opg
+        for c in range(cpg):
+            for t in range(k):
+                tap = k - 1 - t if flip else t
+                win = x[0, gi * cpg + c, tap * d: tap * d + l_out]
+                want[o, c, t] = np.dot(g[0, o], win)
+    tol = 1e-12 if dtype == np.float64 else 2e-6
+    scale = np.sqrt(l_out) * np.abs(g).max() * np.abs(x).max()
+    np.testing.assert_allclose(got.weight, want, rtol=0, atol=tol * scale)
+    np.testing.assert_allclose(got.bias, g.sum(axis=(0, 2)), rtol=0, atol=tol * scale)
+
+
 WCOLS_CASES = [
     # n, c_in, c_out, length, k, stride, dilation, padding, groups, mode, flip
     (5, 8, 40, 6, 3, 1, 1, (1, 1), 1, "zeros", False),

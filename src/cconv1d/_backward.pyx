@@ -45,7 +45,7 @@ from cconv1d._forward cimport (Geometry, make_geometry, phase_rows, pack_channel
                                PAIR_BLOCK, ROW_GROUP, LONG_REDUCTION)
 from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, igemm_ilv, irow, wgrad,
                                wgemm, rowsum, tile_positions, column_block, vector_lanes,
-                               pack_transposed)
+                               pack_transposed, strip_out)
 
 import threading
 
@@ -79,6 +79,7 @@ cdef enum:
     O_TILE = 16           # rows of w a weight packing sweeps together
     WCOLS_UNITS = 2       # the weight gradient of short outputs: im2col "samples" (the
     WCOLS_BYTES = 16 << 20  # K = 1 kernel's batch parts), while their columns fit this
+    STRIP_ROWS = 16       # wgemm's rows (pairs) a tile, at most: 8 on every path
     EPILOGUE_O = 16       # wgemm's dW transposed in tiles of 16 channels x 64 pairs
     EPILOGUE_Q = 64
 
@@ -919,7 +920,8 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
     ``"input_interleaved"``: whether the input gradient takes igemm_ilv;
     ``"input_cols"``: whether it takes the cols route (short dy); ``"weight_columns"``:
     whether the weight gradient goes by columns (its ``"weight"`` is then the K = 1
-    call's, besides the columns)."""
+    call's, besides the columns); ``"weight_direct"``: whether this call's wgemm sums go
+    straight into dW (one call per entry, no float64 accumulators)."""
     cdef GradGeometry ggeo
     cdef GradPlan gplan
     cdef Geometry geo
@@ -945,6 +947,7 @@ def backward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_ou
                 True, True)
     cdef bint wcols = _wcols_applies(&geo, n_batch, itemsize)
     return {"input": gplan.total, "weight": wplan.total, "weight_columns": wcols,
+            "weight_direct": bool(wplan.direct_out),
             "peak": max(gplan.total, wplan.total),
             "input_interleaved": bool(gplan.ilv), "input_cols": cols}
 
@@ -1277,9 +1280,11 @@ cdef void _wgemm_items(const Geometry* geo, const WgradPlan* plan, const real_t*
     cdef idx_t per = tile_positions(geo.kern, sizeof(real_t)) // lanes, mr = geo.kern.mr
     cdef idx_t nvg = (geo.o_per_group + lanes - 1) // lanes
     cdef idx_t item, g, ob, n_ob, qb, q0, rows, j0, n, va, vb, vs, nv, start, cols
-    cdef idx_t v0, v1, qb0, qb1
+    cdef idx_t v0, v1, qb0, qb1, r, o_pg = geo.o_per_group
     cdef const real_t* xg
     cdef const real_t* dyg
+    cdef double* strip = <double*>((<char*>panels) + plan.strip_off)
+    cdef double* tile
     for item in range(first, last):
         _wgemm_vectors(geo, plan, lanes, item, &v0, &v1, &qb0, &qb1)
         j0 = 0
@@ -1302,17 +1307,47 @@ cdef void _wgemm_items(const Geometry* geo, const WgradPlan* plan, const real_t*
                 for qb in range(qb0, qb1):
                     q0 = qb * mr
                     rows = min(mr, geo.n_pairs - q0)
+                    tile = dwt + (g * geo.n_pairs + q0) * o_pg
+                    if plan.direct_out:
+                        tile = strip
+                        for r in range(rows):
+                            memset(strip + r * o_pg + va * lanes, 0,
+                                   (min(vb * lanes, o_pg) - va * lanes) * sizeof(double))
                     for ob in range(n_ob):
                         _wgemm_block(vb - va, per, ob, &vs, &nv)
                         start = (va + vs) * lanes
                         wgemm(geo.kern, panels + vs * lanes * n, nv * lanes, n, xg,
-                              offs + q0, rows, min(nv * lanes, geo.o_per_group - start),
-                              dwt + (g * geo.n_pairs + q0) * geo.o_per_group + start,
-                              geo.o_per_group,
-                              dwt + geo.c_out * geo.n_pairs + g * geo.o_per_group + start
+                              offs + q0, rows, min(nv * lanes, o_pg - start),
+                              tile + start, o_pg,
+                              dwt + geo.c_out * geo.n_pairs + g * o_pg + start
                               if plan.with_bias and qb == 0 else <double*>NULL)
+                    if plan.direct_out:
+                        _strip_out(strip, <real_t*>plan.dw_out, geo, g, q0, rows,
+                                   va * lanes, min(vb * lanes, o_pg), plan.flip)
                 g += 1
             j0 += plan.chunk
+
+
+cdef void _strip_out(const double* strip, real_t* dw, const Geometry* geo, idx_t g,
+                     idx_t q0, idx_t rows, idx_t o0, idx_t o1, bint flip) noexcept nogil:
+    """Pairs [q0, q0 + rows) of group g's output channels [o0, o1) from a strip of
+    wgemm's sums (row r: pair q0 + r, pitch o_per_group) into dW, each channel's K taps
+    reversed with ``flip``."""
+    cdef idx_t o_pg = geo.o_per_group, k_size = geo.k_size, r, q, k, next0 = -1, next1
+    cdef idx_t qpos[STRIP_ROWS]
+    for r in range(rows):
+        q = q0 + r
+        if flip:
+            k = q % k_size
+            q = q - k + k_size - 1 - k
+        qpos[r] = q
+    if q0 + rows < geo.n_pairs:
+        # the next pair block's first and last columns (with flip, a channel's taps
+        # reversed: the block's columns lie within whole channels around these)
+        next0 = q0 + rows
+        next1 = min(next0 + rows, geo.n_pairs) - 1
+    strip_out(strip + o0, o_pg, qpos, rows, dw + (g * o_pg + o0) * geo.n_pairs,
+              geo.n_pairs, o1 - o0, next0, next1)
 
 
 cdef void _wgrad_rows(const Geometry* geo, const WgradPlan* plan, idx_t itemsize,
@@ -1458,6 +1493,8 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
         _wgrad_plan(&plan, &geo, n_batch, mode, sizeof(real_t), threads, False, want_b)
     # The bias gradient: summed by wgemm from its panels of dy, or by wgrad from the
     # chunks it reads (plan.with_bias), else by a pass of its own.
+    plan.dw_out = <void*>&dw[0, 0, 0]
+    plan.flip = flip
     if want_b and not plan.with_bias:
         _bias_gradient(&geo, dy0, n_batch, &db[0], threads)
     # Work units: each part's items (wgemm's rectangles, made for the threads a part
@@ -1496,7 +1533,12 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     if plan.e_pitch > 0:
         for c in range(geo.n_pairs):   # a row of columns per pair (_wgrad_in_place)
             offs_e[c] = c * plan.e_pitch
-    memset(dw_acc, 0, plan.b_acc)
+    if plan.direct_out:
+        # dW is written by the items; only db's accumulators are summed into
+        memset(dw_acc + geo.c_out * geo.n_pairs, 0, (plan.acc_len - geo.c_out * geo.n_pairs)
+               * sizeof(double))
+    else:
+        memset(dw_acc, 0, plan.b_acc)
     # One packed sample (or length block) per thread: each thread packs the
     # samples for itself, so the whole call is a single parallel region (a region
     # per sample made every thread wait for the slowest at each sample; next to
@@ -1587,7 +1629,9 @@ cdef int _grad_weight_bias_run(const real_t[:, :, ::1] dy, const real_t[:, :, ::
     if plan.with_bias:
         for o in range(geo.c_out):
             db[o] = <real_t>dw_acc[geo.c_out * geo.n_pairs + o]
-    if gemm:
+    if plan.direct_out:
+        pass
+    elif gemm:
         # wgemm's accumulators are dW transposed per group, (n_pairs, o_per_group): a
         # tiled transpose, EPILOGUE_O channels by EPILOGUE_Q pairs, whose rows of the
         # accumulators stay in L1 while the tile's dW rows are written along. Down whole
@@ -1676,6 +1720,10 @@ cdef struct WgradPlan:
     idx_t e_pitch             # in_place: row pitch of the gathered columns and their dy
     idx_t e_cap               #   (0: no padding), and columns per call
     idx_t pv, pq              # wgemm: its split into rectangles (_wgemm_parts)
+    bint direct_out           # wgemm, one call per dW entry: each pair block's sums go
+    void* dw_out              #   through a strip (after the panels, at strip_off) into
+    bint flip                 #   dW (dw_out, real_t), with no float64 accumulators
+    size_t strip_off
     idx_t parts               # length-block parts (blocked) or batch parts (else),
                               # each with its own accumulators
     idx_t chunk               # positions per kernel call
@@ -1833,6 +1881,16 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
             and n_batch >= BATCH_PARTS):
         plan.parts = BATCH_PARTS
     _wgemm_parts(geo, itemsize, max(1, threads // plan.parts), &plan.pv, &plan.pq)
+    # One sample read in place in one chunk, no padding (the K = 1 call of the weight
+    # columns, a batch-1 layer): every dW entry is summed by a single wgemm call, so
+    # each pair block's tiles go to a strip in L1 and from there straight into dW.
+    # Through the float64 accumulators (zeroed, added to, transposed: three passes
+    # over 6 MiB for 512 -> 512 channels, K = 3) the epilogue was a third of the call.
+    plan.direct_out = (plan.gemm and plan.in_place and n_batch == 1 and plan.parts == 1
+                       and geo.kern.mr <= STRIP_ROWS
+                       and ends == 0 and plan.n_lblocks == 1 and interior <= plan.chunk)
+    plan.dw_out = NULL
+    plan.flip = False
     plan.b_acc = aligned_bytes(plan.parts * plan.acc_len * sizeof(double))
     plan.b_packed = aligned_bytes(n_packed * itemsize)
     plan.b_row = aligned_bytes(n_row * itemsize)
@@ -1842,7 +1900,10 @@ cdef void _wgrad_plan(WgradPlan* plan, const Geometry* geo, idx_t n_batch, int m
     # _wgrad_items' copy of a channel block's dy rows (the concatenated route's dy is
     # its own aligned copy already), or wgemm's panels of a group
     if plan.gemm:
-        plan.b_dy_rows = aligned_bytes(o_lanes * plan.chunk * itemsize)
+        plan.strip_off = aligned_bytes(o_lanes * plan.chunk * itemsize)
+        plan.b_dy_rows = plan.strip_off + (
+            aligned_bytes(geo.kern.mr * geo.o_per_group * sizeof(double))
+            if plan.direct_out else 0)
     else:
         plan.b_dy_rows = aligned_bytes(
             (geo.kern.wr * DY_ROWS_PITCH if plan.cat == 1 else 0) * itemsize)

@@ -131,6 +131,21 @@ cdef extern from "cconv1d/include/cconv1d/cc_pack.h" nogil:
                                 float* dst, idx_t ldt, int wide)
     void cc_pack_transposed_f64(const double* dy, idx_t ldy, idx_t cols, idx_t n,
                                 double* dst, idx_t ldt, int wide)
+    void cc_strip_out_f32(const double* strip, idx_t ld, const idx_t* qpos, idx_t rows,
+                          float* dw, idx_t ldw, idx_t n_o, idx_t next0, idx_t next1)
+    void cc_strip_out_f64(const double* strip, idx_t ld, const idx_t* qpos, idx_t rows,
+                          double* dw, idx_t ldw, idx_t n_o, idx_t next0, idx_t next1)
+
+
+cdef inline void strip_out(const double* strip, idx_t ld, const idx_t* qpos, idx_t rows,
+                           real_t* dw, idx_t ldw, idx_t n_o, idx_t next0,
+                           idx_t next1) noexcept nogil:
+    """dw[o*ldw + qpos[r]] = strip[r*ld + o] for o < n_o, r < rows, requesting each dW
+    row's columns next0 and next1 (-1: none) for writing (cc_pack.h)."""
+    if real_t is float:
+        cc_strip_out_f32(strip, ld, qpos, rows, dw, ldw, n_o, next0, next1)
+    else:
+        cc_strip_out_f64(strip, ld, qpos, rows, dw, ldw, n_o, next0, next1)
 
 
 cdef inline bint has_avx2(const cc_kernels_t* kern) noexcept nogil:

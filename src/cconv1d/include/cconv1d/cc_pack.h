@@ -176,6 +176,41 @@ CC_TRANSPOSE_DEF(double, cc_pack_transposed_f64_avx2, CC_T_AVX2_TARGET, cc_t4_bl
 #define CC_T_HAVE_AVX2 0
 #endif
 
+/* The weight gradient's sums of one pair block straight into dW (wgemm with one call
+ * per entry): dw[o*ldw + qpos[r]] = (T)strip[r*ld + o] for o < n_o, r < rows. As it
+ * passes each dW row it requests that row's lines at columns next0 and next1 (the next
+ * pair block's, or -1: none) for writing: a block writes one line in each of hundreds
+ * of rows, too far apart for the hardware prefetchers (the stores waited on every line
+ * from memory: the float64 strips cost more than the transposed accumulators they
+ * replace), and the next block's sums take long enough for the lines to arrive. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CC_PK_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
+#elif defined(_M_X64) || defined(_M_IX86)
+#include <xmmintrin.h>
+#define CC_PK_PREFETCH_W(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#else
+#define CC_PK_PREFETCH_W(p) ((void)(p))
+#endif
+#define CC_STRIP_DEF(T, SFX)                                                              \
+    static inline void cc_strip_out_##SFX(const double *CC_RESTRICT strip, ptrdiff_t ld,  \
+                                          const ptrdiff_t *qpos, ptrdiff_t rows,          \
+                                          T *CC_RESTRICT dw, ptrdiff_t ldw, ptrdiff_t n_o, \
+                                          ptrdiff_t next0, ptrdiff_t next1) {             \
+        ptrdiff_t o, r;                                                                   \
+        for (o = 0; o < n_o; ++o) {                                                       \
+            T *row = dw + o * ldw;                                                        \
+            if (next0 >= 0) {                                                             \
+                CC_PK_PREFETCH_W(row + next0);                                            \
+                CC_PK_PREFETCH_W(row + next1);                                            \
+            }                                                                             \
+            for (r = 0; r < rows; ++r) row[qpos[r]] = (T)strip[r * ld + o];               \
+        }                                                                                 \
+    }
+CC_STRIP_DEF(float, f32)
+CC_STRIP_DEF(double, f64)
+#undef CC_STRIP_DEF
+#undef CC_PK_PREFETCH_W
+
 /* ``wide``: the CPU has AVX2 (the caller knows its kernel path); ignored elsewhere. */
 #if CC_T_HAVE_AVX2
 #define CC_T_WIDE(SFX) if (wide) { cc_pack_transposed_##SFX##_avx2(dy, ldy, cols, n, dst, ldt); return; }
