@@ -1022,6 +1022,11 @@ DIRECT_DW_CASES = [
     (1, 32, 96, 100, 3, 2, 2, False),
     (1, 24, 80, 300, 1, 1, 1, False),
     (1, 12, 64, 57, 4, 3, 1, True),
+    # past PARALLEL_MIN_FLOPS: two threads split the pair blocks, or output channels
+    # with a rectangle across a group's edge
+    (1, 64, 32, 1000, 1, 1, 1, False),
+    (1, 32, 32, 1000, 3, 1, 1, True),
+    (1, 96, 96, 300, 3, 1, 3, True),
 ]
 
 
@@ -1058,6 +1063,13 @@ def test_weight_gradient_straight_into_dw(case, dtype):
     got, two = grads(1), grads(2)
     np.testing.assert_array_equal(got.weight, two.weight)
     np.testing.assert_array_equal(got.bias, two.bias)
+    # every entry written: outputs that start as NaN (the kernel's own call)
+    for threads in (1, 2):
+        dw, db = np.full(w.shape, np.nan, dtype), np.full(c_out, np.nan, dtype)
+        _backward.grad_weight_bias(g.astype(dtype), x.astype(dtype), dw, db, 0, 0, 0, 0.0,
+                                   1, d, groups, flip, threads)
+        np.testing.assert_array_equal(dw, got.weight)
+        np.testing.assert_array_equal(db, got.bias)
     opg, cpg = c_out // groups, c_in // groups
     want = np.empty_like(w)
     for o in range(c_out):
@@ -1124,6 +1136,16 @@ def test_weight_gradient_of_short_outputs_by_columns(case, dtype):
     assert plan["weight_columns"] == (_kernels.simd_path() in ("avx2", "avx512")), plan
     np.testing.assert_array_equal(got.weight, two.weight)
     np.testing.assert_array_equal(got.bias, two.bias)
+    if plan["weight_columns"]:
+        # past 1 MiB of float64 accumulators the two units lie side by side as one
+        # sample, and its K = 1 call sums straight into dW
+        side = c_out * (c_in // groups) * k * 8 > 1 << 20
+        samples = (n + 1) // 2
+        l_cols = g.shape[-1] * samples * (2 if side else 1)
+        k1 = _backward.backward_workspace_bytes(
+            1 if side else 2, c_in * k, l_cols, c_out, c_in * k // groups, 1, 0, 0, l_cols,
+            1, 1, groups, 0, np.dtype(dtype).itemsize, 1)
+        assert k1["weight_direct"] == side, k1
     # float64 from the defining sum: dW[o, c, k] = sum_n,j g[n, o, j] xp[n, c', j*s + k*d]
     # (c' the group's channel c), xp padded by numpy.pad / pywt.pad
     xp = pad_last(x, padding[0], padding[1], mode, 0.0)

@@ -368,21 +368,22 @@ def test_dask_auto_chooses_as_in_memory(mode):
     direct in memory and by FFT in chunks, a "full" 163 x 163 the other way): where the
     in-memory call sums directly, the chunks give the same bits."""
     rng = np.random.default_rng(7)
-    for n in (163, 300, 1000, 3000):
-        for m in (9, 64, 129, 163, 199, 255, 511, 1001):
-            if m > n:
-                continue
-            a = rng.standard_normal((1, n)).astype(np.float32)
-            v = rng.standard_normal(m).astype(np.float32)
-            whole = cc.convolve(a, v, mode)
-            if cc.signal.choose_method(n, m, 1, False, np.float32,
-                                       outputs=whole.shape[-1]) != "direct":
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                got = ccd.convolve(da.from_array(a, chunks=(1, n // 3)), v,
-                                   mode).compute(scheduler="sync")
-            assert_same_bits(got, whole, f"{mode} {n} x {m}")
+    # near the boundary on the scalar path (163, 300), AVX2 (3000 x 255, 1001) and
+    # AVX-512 (the long "valid" kernels)
+    grid = [(n, m) for n in (163, 300, 1000, 3000)
+            for m in (9, 64, 129, 163, 199, 255, 511, 1001) if m <= n]
+    for n, m in grid + [(803, 716), (1000, 900), (3000, 2900)]:
+        a = rng.standard_normal((1, n)).astype(np.float32)
+        v = rng.standard_normal(m).astype(np.float32)
+        whole = cc.convolve(a, v, mode)
+        if cc.signal.choose_method(n, m, 1, False, np.float32,
+                                   outputs=whole.shape[-1]) != "direct":
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            got = ccd.convolve(da.from_array(a, chunks=(1, n // 3)), v,
+                               mode).compute(scheduler="sync")
+        assert_same_bits(got, whole, f"{mode} {n} x {m}")
 
 
 def _float64_signal_case():

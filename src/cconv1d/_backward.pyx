@@ -79,7 +79,7 @@ cdef enum:
     O_TILE = 16           # rows of w a weight packing sweeps together
     WCOLS_UNITS = 2       # the weight gradient of short outputs: im2col "samples" (the
     WCOLS_BYTES = 16 << 20  # K = 1 kernel's batch parts), while their columns fit this
-    STRIP_ROWS = 16       # wgemm's rows (pairs) a tile, at most: 8 on every path
+    STRIP_ROWS = 16       # wgemm's rows (pairs) a tile, at most (mr: 4 or 8 today)
     EPILOGUE_O = 16       # wgemm's dW transposed in tiles of 16 channels x 64 pairs
     EPILOGUE_Q = 64
 
@@ -1333,7 +1333,8 @@ cdef void _strip_out(const double* strip, real_t* dw, const Geometry* geo, idx_t
     """Pairs [q0, q0 + rows) of group g's output channels [o0, o1) from a strip of
     wgemm's sums (row r: pair q0 + r, pitch o_per_group) into dW, each channel's K taps
     reversed with ``flip``."""
-    cdef idx_t o_pg = geo.o_per_group, k_size = geo.k_size, r, q, k, next0 = -1, next1
+    cdef idx_t o_pg = geo.o_per_group, k_size = geo.k_size, r, q, k, next0 = -1
+    cdef idx_t next1 = -1
     cdef idx_t qpos[STRIP_ROWS]
     for r in range(rows):
         q = q0 + r
