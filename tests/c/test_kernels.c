@@ -1061,8 +1061,9 @@ static void run_tree(const char *path, int simd) {
 
 /* cc_pearson_direct_*: short templates' raw sums, window sums and r in one loop, at
  * both types, against a long-double two-pass coefficient of the same samples: m from 2
- * past the routes' thresholds (48 taps), counts across the vector groups and the masked
- * tail; a level with drift, a step of 1e3 and spikes of 1e4 among unit noise (windows
+ * past the routes' thresholds (79 taps), across the phased loop's block counts (m = K L
+ * + rem, K = 0-4, rem 0 or not; K = 5 takes the per-tap loop), counts across the vector
+ * groups and the masked tail; a level with drift, a step of 1e3 and spikes of 1e4 among unit noise (windows
  * far from the group's offset, and a spike taken as the offset: the second sum about
  * each window's mean), with the arrays against guard pages. Errors in units of the
  * type's epsilon: within 16 m of them in float32 and 2048 m in float64, the bits tau
@@ -1109,10 +1110,10 @@ static void run_tree(const char *path, int simd) {
     }
 static void run_direct(const char *path, int simd) {
     static const ptrdiff_t MS[] = {2, 3, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 20, 21, 23, 24,
-                                   25, 31, 32, 33, 47, 48, 49, 64};
+                                   25, 31, 32, 33, 39, 40, 47, 48, 49, 63, 64, 65, 79, 80};
     long p0 = n_passed, f0 = n_failed;
     double worst64 = 0.0, worst32 = 0.0;
-    for (int trial = 0; trial < 96; ++trial) {
+    for (int trial = 0; trial < 120; ++trial) {
         const ptrdiff_t m = MS[trial % COUNT(MS)];
         const ptrdiff_t count = 1 + rng_below(trial % 3 == 0 ? 2600 : 90);
         const ptrdiff_t span = count + m - 1;
@@ -1148,7 +1149,7 @@ static void run_direct(const char *path, int simd) {
      * to the route that counts (bit 1), not come out as +-1 or as a constant window's
      * number */
     for (int trial = 0; trial < 24; ++trial) {
-        const ptrdiff_t m = 2 + (trial * 5) % 47, count = 1 + rng_below(200);
+        const ptrdiff_t m = 2 + (trial * 7) % 79, count = 1 + rng_below(200);
         const ptrdiff_t span = count + m - 1;
         float *a = arena_put(A_X, span * sizeof(float)), *v = arena_put(A_W, m * sizeof(float));
         float *out = arena_put(A_Y, count * sizeof(float));

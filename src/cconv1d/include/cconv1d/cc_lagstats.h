@@ -127,6 +127,16 @@ CC_S_TARGET static inline __m512d cc_ratio8(__mmask8 lanes, __m512d num, __m512d
     return r;
 }
 
+/* cc_ratio8 without the exact quotient, for lanes whose den is known positive and
+ * finite (the direct route's fast finish) */
+CC_S_TARGET static inline __m512d cc_ratio8_fast(__m512d num, __m512d den) {
+    const __m512d three_halves = _mm512_set1_pd(1.5);
+    __m512d h = _mm512_mul_pd(_mm512_set1_pd(0.5), den), y = _mm512_rsqrt14_pd(den);
+    y = _mm512_mul_pd(y, _mm512_fnmadd_pd(_mm512_mul_pd(h, y), y, three_halves));
+    y = _mm512_mul_pd(y, _mm512_fnmadd_pd(_mm512_mul_pd(h, y), y, three_halves));
+    return _mm512_mul_pd(num, y);
+}
+
 #define CC_S_FN cc_pearson_slide_f64_avx512
 #define CC_S_T double
 #define CC_S_LOAD(p, k) _mm512_maskz_loadu_pd((k), (p))
@@ -263,6 +273,12 @@ CC_W_TARGET static inline __m512 cc_ratio16(__mmask16 lanes, __m512 num, __m512 
     if (odd) r = _mm512_mask_div_ps(r, odd, num, _mm512_sqrt_ps(den));
     return r;
 }
+CC_W_TARGET static inline __m512 cc_ratio16_fast(__m512 num, __m512 den) {
+    __m512 y = _mm512_rsqrt14_ps(den);
+    const __m512 h = _mm512_mul_ps(_mm512_set1_ps(0.5f), den);
+    y = _mm512_mul_ps(y, _mm512_fnmadd_ps(_mm512_mul_ps(h, y), y, _mm512_set1_ps(1.5f)));
+    return _mm512_mul_ps(num, y);
+}
 #include "cc_lagstats_tree.inc.h"
 
 #define CC_W_TARGET __attribute__((target("avx2,fma")))
@@ -297,6 +313,14 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
         r = _mm256_blendv_ps(r, _mm256_div_ps(num, _mm256_sqrt_ps(den)), odd);
     return r;
 }
+CC_W_TARGET static inline __m256 cc_ratio8f_fast(__m256 num, __m256 den) {
+    const __m256 h = _mm256_mul_ps(_mm256_set1_ps(0.5f), den);
+    const __m256 three_halves = _mm256_set1_ps(1.5f);
+    __m256 y = _mm256_rsqrt_ps(den);
+    y = _mm256_mul_ps(y, _mm256_fnmadd_ps(_mm256_mul_ps(h, y), y, three_halves));
+    y = _mm256_mul_ps(y, _mm256_fnmadd_ps(_mm256_mul_ps(h, y), y, three_halves));
+    return _mm256_mul_ps(num, y);
+}
 #include "cc_lagstats_tree.inc.h"
 
 /* Short templates by direct sums (cc_lagstats_direct.inc.h), AVX-512F and AVX2+FMA
@@ -310,14 +334,27 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
  *   var_a = q - s^2 / m,   r = (raw - s sum_v / m) / sqrt(var_a var_v), clamped to [-1, 1]
  *
  * (sum d v' - s sum_v / m is the covariance whatever o is: v' is centred, and o's
- * terms cancel). Three FMA-port operations and a load a tap and vector, where the slide
- * costs some fifty operations per vector of lags and the tree log2(m) passes over the
- * block: it pays for few taps (cc_direct_pays). Where var_a <= tau q (the one-pass
+ * terms cancel). On AVX2 that is the loop: three FMA-port operations and a load a tap
+ * and vector. On AVX-512 (CC_D_PHASED) the taps run by phases: with m = K L + rem (L
+ * lanes), phase u takes the taps u, u + L, ..., so the vector d[j + u + c L .. + L - 1]
+ * it loads serves every tap of the phase that reads it (one load and one subtraction
+ * for up to K + 1 FMAs), and it is also added, with its square, into block c's sums:
+ * the window of vector r is blocks r .. r + K - 1 (L such vectors each) and the first
+ * rem of block r + K, so s and q cost K + 1 additions a vector of lags, not m. The
+ * accumulators (NV vectors of lags, NV + K blocks) are registers for K <= 4 (m < 5 L);
+ * past that they spilled (m = 48-71 float64: 1.6-5x slower). Measured on Sapphire
+ * Rapids, correlate(normalize="pearson") of 1e5 samples (1e4-1e6 alike): float64 m = 16
+ * 0.79x the per-tap loop's time, m = 20 0.75x; float32 m = 48 0.67x; and against the
+ * slide and the tree it replaced there, float64 m = 24-39 0.77-0.95x, float32 m = 56-79
+ * 0.58-0.84x. Where var_a <= tau q (the one-pass
  * sums cancelled: a window whose level is far from o, a constant or nearly constant
  * window) that vector's variance is summed again about each window's own mean, so the
  * digits lost are at most those of tau: 2^-4 in float32 (2^-6 sent fewer vectors to the
  * second sum, 1.2x faster at 4-5 taps, but lost up to 5e-6 of r on unit noise against
- * 1.2e-6), 2^-12 in float64. r by
+ * 1.2e-6), 2^-12 in float64. A vector whose every window has var_a > max(tau q, qmin)
+ * and q < qmax (CC_D_QMAX: var_a var_v cannot overflow) takes r straight from its sums
+ * (CC_D_R_FAST: no check of the square root's argument, no flags to gather: 4 of some
+ * 25 operations, and 1.1x faster); the others take the full check. r by
  * CC_S_RATIO's reciprocal square root on AVX-512 and the quotient on AVX2; float32
  * divides by sqrt(var_a) and sqrt(var_v) apart (their product can overflow float).
  * Flags as the slide's: bit 0 a window is nearly constant (var_a <= 1e-10 q in
@@ -328,6 +365,8 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
  * caller then redoes the block by the route that counts, in double. */
 #define CC_D_TARGET __attribute__((target("avx512f,avx2,fma")))
 #define CC_D_NV 4
+#define CC_D_PHASED 1
+#define CC_D_PHASED_KMAX 4
 #define CC_D_NONE 0
 #define CC_D_KOR(a, b) ((a) | (b))
 #define CC_D_ANY(k) ((k) != 0)
@@ -348,9 +387,15 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_R(k, num, var, c) cc_ratio8((k), (num), _mm512_mul_pd((var), (c)))
 #define CC_D_TAU 0x1p-12
 #define CC_D_TINY 1e-8
+#define CC_D_NOTLT(k, a, b) _mm512_mask_cmp_pd_mask((k), (a), (b), _CMP_NLT_UQ)
+#define CC_D_NGT(k, a, b) _mm512_mask_cmp_pd_mask((k), (a), (b), _CMP_NGT_UQ)
+#define CC_D_QMAX(vv) (1e300 / (vv) < 1e300 ? 1e300 / (vv) : 1e300)
+#define CC_D_R_FAST(num, var, c) cc_ratio8_fast((num), _mm512_mul_pd((var), (c)))
 #include "cc_lagstats_direct.inc.h"
 #define CC_D_TARGET __attribute__((target("avx512f,avx2,fma")))
 #define CC_D_NV 4
+#define CC_D_PHASED 1
+#define CC_D_PHASED_KMAX 4
 #define CC_D_NONE 0
 #define CC_D_KOR(a, b) ((a) | (b))
 #define CC_D_ANY(k) ((k) != 0)
@@ -371,6 +416,10 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_R(k, num, var, c) _mm512_mul_ps(cc_ratio16((k), (num), (var)), (c))
 #define CC_D_TAU 0x1p-4f
 #define CC_D_TINY 1e-10f
+#define CC_D_NOTLT(k, a, b) _mm512_mask_cmp_ps_mask((k), (a), (b), _CMP_NLT_UQ)
+#define CC_D_NGT(k, a, b) _mm512_mask_cmp_ps_mask((k), (a), (b), _CMP_NGT_UQ)
+#define CC_D_QMAX(vv) 1e37f
+#define CC_D_R_FAST(num, var, c) _mm512_mul_ps(cc_ratio16_fast((num), (var)), (c))
 #include "cc_lagstats_direct.inc.h"
 
 /* AVX2: masks as all-ones lanes of an integer vector; its 16 registers hold three
@@ -400,6 +449,12 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_R(k, num, var, c) _mm256_div_pd((num), _mm256_sqrt_pd(_mm256_mul_pd((var), (c))))
 #define CC_D_TAU 0x1p-12
 #define CC_D_TINY 1e-8
+#define CC_D_NOTLT(k, a, b) _mm256_and_si256((k), \
+    _mm256_castpd_si256(_mm256_cmp_pd((a), (b), _CMP_NLT_UQ)))
+#define CC_D_NGT(k, a, b) _mm256_and_si256((k), \
+    _mm256_castpd_si256(_mm256_cmp_pd((a), (b), _CMP_NGT_UQ)))
+#define CC_D_QMAX(vv) (1e300 / (vv) < 1e300 ? 1e300 / (vv) : 1e300)
+#define CC_D_R_FAST(num, var, c) _mm256_div_pd((num), _mm256_sqrt_pd(_mm256_mul_pd((var), (c))))
 #include "cc_lagstats_direct.inc.h"
 #define CC_D_TARGET __attribute__((target("avx2,fma")))
 #define CC_D_NV 3
@@ -426,18 +481,24 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_R(k, num, var, c) _mm256_mul_ps(cc_ratio8f((num), (var)), (c))
 #define CC_D_TAU 0x1p-4f
 #define CC_D_TINY 1e-10f
+#define CC_D_NOTLT(k, a, b) _mm256_and_si256((k), \
+    _mm256_castps_si256(_mm256_cmp_ps((a), (b), _CMP_NLT_UQ)))
+#define CC_D_NGT(k, a, b) _mm256_and_si256((k), \
+    _mm256_castps_si256(_mm256_cmp_ps((a), (b), _CMP_NGT_UQ)))
+#define CC_D_QMAX(vv) 1e37f
+#define CC_D_R_FAST(num, var, c) _mm256_mul_ps(cc_ratio8f_fast((num), (var)), (c))
 #include "cc_lagstats_direct.inc.h"
 
 /* Whether the direct route beats the slide or the tree for templates of m samples at
- * SIMD level simd (1 AVX2+FMA, 2 AVX-512F), single: float32. Measured in a C bench on
- * Sapphire Rapids (the raw sums and r of 1e6 lags in blocks of 2048, against the raw
- * sums alone): AVX-512 float32 m = 16 1.4-1.6x the raw sums' time (the tree's route
- * 2.6-2.9x), m = 48 2.2x (2.6x), m = 64 2.5x (2.0x); float64 m = 16 1.7-1.9x (the
- * slide's 2.1-2.3x), m = 24 1.9x (1.9x); AVX2 float32 m = 24 2.7x (3.1x), m = 32 3.2x
- * (2.8x); float64 m = 8 2.1x (2.4x), m = 12 2.1x (2.1x). */
+ * SIMD level simd (1 AVX2+FMA, 2 AVX-512F), single: float32. AVX-512: every m of the
+ * phased loop (m < 5 L, above), which beat the slide (float64 m = 24-39) and the tree
+ * (float32 m = 56-79) at 1e4-1e6 samples. AVX2, measured in a C bench on Sapphire
+ * Rapids (the raw sums and r of 1e6 lags in blocks of 2048, against the raw sums
+ * alone): float32 m = 24 2.7x (the tree's route 3.1x), m = 32 3.2x (2.8x); float64
+ * m = 8 2.1x (the slide's 2.4x), m = 12 2.1x (2.1x). */
 static inline int cc_direct_pays(ptrdiff_t m, int simd, int single) {
     if (m < 2 || simd < 1) return 0;
-    if (simd == 2) return m <= (single ? 48 : 20);
+    if (simd == 2) return m <= (single ? 79 : 39);
     return m <= (single ? 24 : 10);
 }
 #undef CC_S_OP__

@@ -25,12 +25,23 @@
  *                  the window's variance is summed again about its own mean
  *   CC_D_TINY      var_a <= CC_D_TINY q: nearly constant (the caller's exact check)
  *   CC_D_QMIN      0 < q <= CC_D_QMIN: too near the subnormal range (reported as bit 1)
+ *   CC_D_QMAX(vv)  q below it: var_a var_v is finite (vv = var_v)
+ *   CC_D_NGT(k, a, b), CC_D_NOTLT(k, a, b)   the lanes of k where !(a > b), !(a < b)
+ *                  (NaN included), as a mask
+ *   CC_D_R_FAST(num, var, c)   CC_D_R where var_a var_v is known positive and finite
+ *   CC_D_PHASED    (optional) the taps by phases and the window sums by blocks, for
+ *                  m < (CC_D_PHASED_KMAX + 1) L (registers for 3 CC_D_NV + 2 K vectors)
  * and undefines them all at its end.
  */
 
 #define CC_D_CAT_(a, b) a##b
 #define CC_D_CAT(a, b) CC_D_CAT_(a, b)
 #define CC_D_SUB(name) CC_D_CAT(CC_D_FN, name)
+#if defined(__GNUC__) || defined(__clang__)
+#define CC_D_RARE(x) __builtin_expect(!!(x), 0)
+#else
+#define CC_D_RARE(x) (x)
+#endif
 #if defined(__clang__)
 #define CC_D_UNROLL _Pragma("unroll")
 #elif defined(__GNUC__)
@@ -85,6 +96,75 @@ static CC_D_V CC_D_SUB(_exact)(const CC_D_T *xs, CC_D_K k, ptrdiff_t m,
             CC_D_STOREM((dst), (k), r_);                                                  \
     }
 
+/* r of one vector of lags from its sums when none of its windows needs the checks
+ * above: var_a > tau q and qmin < q < qmax in every lane (so the square root's argument
+ * is positive and finite, and r finite: no lane takes the exact quotient, nothing is
+ * nearly constant, nothing non-finite). Else the full CC_D_FINISH. */
+#define CC_D_FINISH_FAST(xs, R, S, Q, dst)                                                \
+    {                                                                                     \
+        const CC_D_V var_ = CC_D_OP(fnmadd)(CC_D_OP(mul)((S), (S)), vinv, (Q));           \
+        /* var_a <= max(tau q, qmin) also holds where 0 < q <= qmin, and a NaN var_a     \
+         * (a NaN, or inf - inf) is not greater than anything */                         \
+        if (CC_D_RARE(CC_D_ANY(CC_D_KOR(                                                 \
+                CC_D_NGT(full, var_, CC_D_OP(max)(CC_D_OP(mul)(tau, (Q)), qmin)),         \
+                CC_D_NOTLT(full, (Q), qmax))))) {                                         \
+            CC_D_FINISH((xs), full, (R), (S), (Q), (dst), 1)                              \
+        } else {                                                                          \
+            const CC_D_V num_ = CC_D_OP(fnmadd)((S), csv, (R));                           \
+            CC_D_V r_ = CC_D_R_FAST(num_, var_, cscale);                                  \
+            CC_D_OP(storeu)((dst), CC_D_OP(max)(neg_one, CC_D_OP(min)(one, r_)));         \
+        }                                                                                 \
+    }
+
+#ifdef CC_D_PHASED
+/* One phase u of a group of CC_D_NVK vectors of lags (the phased route, below): the
+ * taps u, u + L, ..., u + (T - 1) L, which read the vectors y_c = a[j + u + c L] - o, c <
+ * NV + T - 1: tap u + t L adds v'[u + t L] y_c to vector c - t's raw sums, and y_c
+ * (y_c^2) goes into block c's sums. T, c and t are literals: the accumulators stay in
+ * registers and every load serves all the taps that read it. */
+#define CC_D_PHASE(T, NVK)                                                                \
+    {                                                                                     \
+        CC_D_V w_[(T) > 0 ? (T) : 1];                                                     \
+        CC_D_UNROLL for (t = 0; t < (T); ++t) w_[t] = CC_D_OP(set1)(vc[u + t * CC_D_L]);  \
+        CC_D_UNROLL for (c = 0; c < (NVK) + (T) - 1; ++c) {                               \
+            const CC_D_V y_ = CC_D_OP(sub)(CC_D_OP(loadu)(a + j + u + c * CC_D_L), o);    \
+            CC_D_UNROLL for (t = 0; t < (T); ++t)                                         \
+                if (c - t >= 0 && c - t < (NVK))                                          \
+                    R[c - t] = CC_D_OP(fmadd)(w_[t], y_, R[c - t]);                       \
+            W[c] = CC_D_OP(add)(W[c], y_);                                                \
+            WQ[c] = CC_D_OP(fmadd)(y_, y_, WQ[c]);                                        \
+        }                                                                                 \
+    }
+
+/* Groups of NVK vectors of lags for templates of m = K L + rem taps (K a literal). The
+ * windows of vector r are blocks r .. r + K - 1 (L consecutive vectors each) and the
+ * first rem vectors of block r + K: each block's sums (W, WQ) are made once, by the
+ * phases that load its vectors anyway, and a window's sums are K + 1 additions, not m. */
+#define CC_D_GROUPS(K, NVK)                                                               \
+    for (; j + (NVK) * CC_D_L <= count; j += (NVK) * CC_D_L) {                            \
+        const CC_D_V o = CC_D_OP(set1)(a[j + m / 2]);                                     \
+        CC_D_V R[NVK], W[(NVK) + (K)], WQ[(NVK) + (K)];                                   \
+        CC_D_V PW[NVK], PQ[NVK];                                                          \
+        CC_D_UNROLL for (r = 0; r < (NVK); ++r) R[r] = PW[r] = PQ[r] = zero;              \
+        CC_D_UNROLL for (c = 0; c < (NVK) + (K); ++c) W[c] = WQ[c] = zero;                \
+        for (u = 0; u < rem; ++u) CC_D_PHASE((K) + 1, NVK)                                \
+        if (rem > 0) {                                                                    \
+            /* the partial blocks: the first rem vectors of blocks K .. NVK + K - 1 */    \
+            CC_D_UNROLL for (r = 0; r < (NVK); ++r) { PW[r] = W[r + (K)]; PQ[r] = WQ[r + (K)]; } \
+        }                                                                                 \
+        if ((K) > 0)                                                                      \
+            for (u = rem; u < CC_D_L; ++u) CC_D_PHASE(K, NVK)                             \
+        CC_D_UNROLL for (r = 0; r < (NVK); ++r) {                                         \
+            CC_D_V S_ = PW[r], Q_ = PQ[r];                                                \
+            CC_D_UNROLL for (c = 0; c < (K); ++c) {                                       \
+                S_ = CC_D_OP(add)(S_, W[r + c]);                                          \
+                Q_ = CC_D_OP(add)(Q_, WQ[r + c]);                                         \
+            }                                                                             \
+            CC_D_FINISH_FAST(a + j + r * CC_D_L, R[r], S_, Q_, out + j + r * CC_D_L)      \
+        }                                                                                 \
+    }
+#endif
+
 CC_D_TARGET
 static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
                    const CC_D_T *restrict vc, double sum_v, double inv, double var_v,
@@ -98,10 +178,32 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
     const CC_D_V tiny = CC_D_OP(set1)((CC_D_T)CC_D_TINY);
     const CC_D_K full = CC_D_MASK(CC_D_L);
     const CC_D_V qmin = CC_D_OP(set1)((CC_D_T)CC_D_QMIN);
+    const CC_D_V qmax = CC_D_OP(set1)((CC_D_T)CC_D_QMAX(var_v));
     CC_D_K near = CC_D_NONE, unsafe = CC_D_NONE;
     CC_D_V nonfinite = zero;        /* t - t: NaN once a NaN, an infinity or an overflow */
     ptrdiff_t j = 0, p;
     int r;
+#ifdef CC_D_PHASED
+    {
+        const ptrdiff_t kb = m / CC_D_L, rem = m % CC_D_L;
+        ptrdiff_t u;
+        int c, t;
+        switch (kb) {
+        case 0: CC_D_GROUPS(0, CC_D_NV) break;
+        case 1: CC_D_GROUPS(1, CC_D_NV) break;
+        case 2: CC_D_GROUPS(2, CC_D_NV) break;
+        case 3: CC_D_GROUPS(3, CC_D_NV) break;
+        case 4: CC_D_GROUPS(4, CC_D_NV) break;
+#if CC_D_PHASED_KMAX >= 8
+        case 5: CC_D_GROUPS(5, CC_D_NV) break;
+        case 6: CC_D_GROUPS(6, CC_D_NV) break;
+        case 7: CC_D_GROUPS(7, CC_D_NV) break;
+        case 8: CC_D_GROUPS(8, CC_D_NV) break;
+#endif
+        default: break;
+        }
+    }
+#endif
     for (; j + CC_D_NV * CC_D_L <= count; j += CC_D_NV * CC_D_L) {
         /* A sample inside the group's first window as its offset: the sums of d = a - o
          * keep the digits a level far from 0 would take (and a spike chosen as o only
@@ -120,7 +222,7 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
             }
         }
         CC_D_UNROLL for (r = 0; r < CC_D_NV; ++r)
-            CC_D_FINISH(a + j + r * CC_D_L, full, R[r], S[r], Q[r], out + j + r * CC_D_L, 1)
+            CC_D_FINISH_FAST(a + j + r * CC_D_L, R[r], S[r], Q[r], out + j + r * CC_D_L)
     }
     /* the last lags a vector at a time, the last one masked (loads never pass the
      * block's last sample, a[count + m - 2]) */
@@ -144,10 +246,15 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
 }
 
 #undef CC_D_FINISH
+#undef CC_D_FINISH_FAST
+#undef CC_D_PHASE
+#undef CC_D_GROUPS
+#undef CC_D_PHASED
 #undef CC_D_UNROLL
 #undef CC_D_CAT_
 #undef CC_D_CAT
 #undef CC_D_SUB
+#undef CC_D_RARE
 #undef CC_D_FN
 #undef CC_D_T
 #undef CC_D_TARGET
@@ -170,3 +277,8 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
 #undef CC_D_R
 #undef CC_D_TAU
 #undef CC_D_TINY
+#undef CC_D_QMAX
+#undef CC_D_R_FAST
+#undef CC_D_NOTLT
+#undef CC_D_NGT
+#undef CC_D_PHASED_KMAX
