@@ -847,6 +847,36 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
         finite[0] = False
 
 
+cdef void _valid_item(const cc_kernels_t* kern, const real_t* a, const idx_t* offs,
+                      const real_t* vc, idx_t nb, idx_t m, const double* terms,
+                      double inv, real_t* out, double* scratch, idx_t braw, idx_t bmax,
+                      int simd, bint* finite, bint with_tree) noexcept nogil:
+    """One block of pearson_valid: _fused_block on a thread's ``scratch`` (raw, s1, s2:
+    ``braw`` values each, none on the direct route; the change markers and a float32
+    block's centred copy: ``bmax + m`` each; then the tree's levels)."""
+    _fused_block(kern, a, a, offs, vc, nb, m, terms[0], inv, terms[2], out,
+                 <real_t*>scratch, scratch + braw, scratch + 2 * braw,
+                 <idx_t*>(scratch + 3 * braw),
+                 <real_t*>(scratch + 3 * braw + bmax + m), simd, finite,
+                 <char*>(scratch + 3 * braw + 2 * (bmax + m)) if with_tree else <char*>NULL)
+
+
+cdef void _redo_item(const cc_kernels_t* kern, const real_t* a, const idx_t* offs,
+                     const real_t* vc, idx_t nb, idx_t m, const double* terms,
+                     real_t* out, real_t* centred) noexcept nogil:
+    """A block of pearson_valid holding NaN or inf: raw sums for its lags into ``out``,
+    then the one-chain route that counts them, r in place; a float32 block centred first
+    (into ``centred``: ``nb + m - 1`` values) by the mean of its finite values (NaN
+    stays NaN)."""
+    cdef const real_t* block_in = a
+    if real_t is float:
+        _centre(a, nb + m - 1, _mean(a, nb + m - 1), centred)
+        block_in = centred
+    irow(kern, block_in, offs, m, vc, out, nb, 0, 0)
+    _sliding_run(block_in, a, _mean(block_in, nb + m - 1), out, out, 0, nb, m, terms[0],
+                 terms[1], False)
+
+
 def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                   const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
                   real_t[:, ::1] out,               # OUT (lanes, count)
@@ -864,7 +894,9 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
     the direct route a float32 lane block by block by its block's mean, or, in a block
     that is redone, by the mean of the block's finite values.
     ``n_threads`` <= 0: the thread count is asked for only when there are several
-    blocks (small calls spare the affinity query and the parallel region)."""
+    blocks (small calls spare the affinity query); one thread runs the blocks in plain
+    loops, with no parallel region (a 1000-sample call had spent a third of its time
+    outside the kernel), and the scratch is sized to the blocks and the route."""
     cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
     cdef idx_t count = out.shape[1], per_lane = (count + _FUSED_BLOCK - 1) // _FUSED_BLOCK
     cdef bint per_lane_v = vrows.shape[0] > 1
@@ -886,19 +918,18 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
     cdef double* terms = <double*>malloc((4 * v_lanes + 6 * (m + 1)) * sizeof(double))
     cdef idx_t* offs = <idx_t*>malloc(m * sizeof(idx_t))
     cdef bint* finite = <bint*>malloc(lanes * per_lane * sizeof(bint))
-    # Per thread: raw, s1, s2 (a block each), the change markers (block + m), a
-    # float32 block's centred copy (block + m floats: fewer doubles) and, for float32
-    # and a short template, the tree's levels (in doubles, rounded up).
-    cdef bint with_tree = (real_t is float and _have_tree(m, simd)
-                           and not _have_direct(m, simd, True))
-    cdef idx_t tree_doubles = (_tree_bytes(_FUSED_BLOCK, m) + 7) // 8 if with_tree else 0
-    cdef idx_t scratch = 5 * _FUSED_BLOCK + 2 * m + tree_doubles
+    # Per thread: raw, s1, s2 (a block each, off the direct route), the change markers
+    # (block + m), a float32 block's centred copy (block + m floats: fewer doubles) and,
+    # for float32 and a short template, the tree's levels (in doubles, rounded up).
+    cdef bint direct = _have_direct(m, simd, real_t is float)
+    cdef bint with_tree = real_t is float and _have_tree(m, simd) and not direct
+    cdef idx_t bmax = min(count, _FUSED_BLOCK), braw = 0 if direct else bmax
+    cdef idx_t tree_doubles = (_tree_bytes(bmax, m) + 7) // 8 if with_tree else 0
+    cdef idx_t scratch = 3 * braw + 2 * (bmax + m) + tree_doubles
     cdef double* work = <double*>malloc(threads * scratch * sizeof(double))
     cdef real_t* vcentred = <real_t*>malloc(v_lanes * m * sizeof(real_t))
     cdef double mean_a, inv = 1.0 / m, shift, v_sum, v_count
     cdef double* pv
-    cdef const real_t* block_in
-    cdef real_t* centred
     try:
         if (terms == NULL or offs == NULL or finite == NULL or work == NULL
                 or vcentred == NULL):
@@ -932,46 +963,51 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                 _template_terms(m, 0.0, terms[4 * vl], terms[4 * vl + 1],
                                 terms[4 * vl + 3] != 0.0, &out[lane, 0], count, &inv,
                                 &terms[4 * vl + 2], &shift)
-            for item in prange(lanes * per_lane, schedule="dynamic",
-                               num_threads=threads):
-                lane = item // per_lane
-                vl = lane if per_lane_v else 0
-                if terms[4 * vl + 3] != 0.0:
-                    continue
-                b0 = (item % per_lane) * _FUSED_BLOCK
-                nb = min(_FUSED_BLOCK, count - b0)
-                tid = threadid()
-                _fused_block(kern, &rows[lane, first + b0], &rows[lane, first + b0],
-                             offs, &vcentred[vl * m], nb, m, terms[4 * vl], inv,
-                             terms[4 * vl + 2], &out[lane, b0],
-                             <real_t*>(work + tid * scratch),
-                             work + tid * scratch + _FUSED_BLOCK,
-                             work + tid * scratch + 2 * _FUSED_BLOCK,
-                             <idx_t*>(work + tid * scratch + 3 * _FUSED_BLOCK),
-                             <real_t*>(work + tid * scratch + 4 * _FUSED_BLOCK + m), simd,
-                             &finite[item],
-                             <char*>(work + tid * scratch + 5 * _FUSED_BLOCK + 2 * m)
-                             if with_tree else <char*>NULL)
-            for item in prange(lanes * per_lane, schedule="dynamic",
-                               num_threads=threads):
-                if finite[item]:
-                    continue
-                # NaN or inf in the block: raw sums for its lags into out, then the
-                # one-chain route that counts them, r in place; a float32 block
-                # centred first by the mean of its finite values (NaN stays NaN).
-                lane = item // per_lane
-                vl = lane if per_lane_v else 0
-                b0 = (item % per_lane) * _FUSED_BLOCK
-                nb = min(_FUSED_BLOCK, count - b0)
-                block_in = &rows[lane, first + b0]
-                if real_t is float:
-                    centred = <real_t*>(work + threadid() * scratch + 4 * _FUSED_BLOCK + m)
-                    _centre(block_in, nb + m - 1, _mean(block_in, nb + m - 1), centred)
-                    block_in = centred
-                irow(kern, block_in, offs, m, &vcentred[vl * m], &out[lane, b0], nb, 0, 0)
-                _sliding_run(block_in, &rows[lane, first + b0], _mean(block_in, nb + m - 1),
-                             &out[lane, b0], &out[lane, b0], 0, nb, m, terms[4 * vl],
-                             terms[4 * vl + 1], False)
+            if threads == 1:
+                for item in range(lanes * per_lane):
+                    lane = item // per_lane
+                    vl = lane if per_lane_v else 0
+                    if terms[4 * vl + 3] == 0.0:
+                        b0 = (item % per_lane) * _FUSED_BLOCK
+                        _valid_item(kern, &rows[lane, first + b0], offs, &vcentred[vl * m],
+                                    min(_FUSED_BLOCK, count - b0), m, &terms[4 * vl], inv,
+                                    &out[lane, b0], work, braw, bmax, simd, &finite[item],
+                                    with_tree)
+            else:
+                for item in prange(lanes * per_lane, schedule="dynamic",
+                                   num_threads=threads):
+                    lane = item // per_lane
+                    vl = lane if per_lane_v else 0
+                    if terms[4 * vl + 3] != 0.0:
+                        continue
+                    b0 = (item % per_lane) * _FUSED_BLOCK
+                    tid = threadid()
+                    _valid_item(kern, &rows[lane, first + b0], offs, &vcentred[vl * m],
+                                min(_FUSED_BLOCK, count - b0), m, &terms[4 * vl], inv,
+                                &out[lane, b0], work + tid * scratch, braw, bmax, simd,
+                                &finite[item], with_tree)
+            # NaN or inf in a block: its lags again by the route that counts
+            if threads == 1:
+                for item in range(lanes * per_lane):
+                    if not finite[item]:
+                        lane = item // per_lane
+                        vl = lane if per_lane_v else 0
+                        b0 = (item % per_lane) * _FUSED_BLOCK
+                        _redo_item(kern, &rows[lane, first + b0], offs, &vcentred[vl * m],
+                                   min(_FUSED_BLOCK, count - b0), m, &terms[4 * vl],
+                                   &out[lane, b0], <real_t*>(work + 3 * braw + bmax + m))
+            else:
+                for item in prange(lanes * per_lane, schedule="dynamic",
+                                   num_threads=threads):
+                    if finite[item]:
+                        continue
+                    lane = item // per_lane
+                    vl = lane if per_lane_v else 0
+                    b0 = (item % per_lane) * _FUSED_BLOCK
+                    _redo_item(kern, &rows[lane, first + b0], offs, &vcentred[vl * m],
+                               min(_FUSED_BLOCK, count - b0), m, &terms[4 * vl],
+                               &out[lane, b0],
+                               <real_t*>(work + threadid() * scratch + 3 * braw + bmax + m))
     finally:
         free(terms)
         free(offs)
