@@ -531,28 +531,45 @@ cdef inline bint _coefficients(const real_t* raw, const double* s1, const double
                                     avx2) != 0
 
 
-cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw, idx_t nb,
-                  idx_t m, double offset, double sum_v, double inv, double var_v,
-                  real_t* out, double* s1, double* s2, idx_t* last,
-                  int simd, char* tree) noexcept nogil:
+cdef enum:
+    _REDO_MAX_TAPS = 512
+
+
+cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw,
+                  const real_t* vc, idx_t nb, idx_t m, double offset, double sum_v,
+                  double inv, double var_v, real_t* out, double* s1, double* s2,
+                  idx_t* last, int simd, char* tree) noexcept nogil:
     """r for the ``nb`` lags whose windows start at ``a[0:nb]`` from their raw sums:
     for float32 and a short template cc_lagstats.h's tree (``tree``: its scratch, or
     NULL), else its one-pass slide where there is one, else the window sums centred by
     ``offset`` (_window_sums) and the coefficients (_coefficients); then, only when a
     window is nearly constant, the change markers (_last_changes) that make constant
-    windows exactly NaN. Returns 2 when the tree or the slide met a NaN or an infinity
-    (``out`` is then meaningless), else 0."""
+    windows exactly NaN. A block in which the tree or the slide found a nearly constant
+    window is made again by the direct route from the original samples (``vc``: the
+    centred template), whose window sums are each window's own, about offsets of its
+    own (a float32 block centred by its mean has rounded the deviations already): the
+    slid sums' rounding, from the largest samples of the segment, had left r of a
+    window of 38 equal samples and one other off by 1e-4 in float64 and 1e-3 in
+    float32. Up to _REDO_MAX_TAPS taps: the direct
+    route costs about 3x the raw sums' direct time for such a block, where the raw sums
+    of longer templates may come from the FFT at a fraction of it (a lane of many flat
+    stretches would have cost 100x). Returns 2 when the tree, the slide or the direct
+    route met a NaN or an infinity (``out`` is then meaningless), else 0."""
     cdef bint near
     cdef int flags
     if real_t is float and tree != NULL and _have_tree(m, simd):
         tree = <char*>((<size_t>tree + 63) & ~(<size_t>63))     # on a line
         flags = (cc_pearson_tree_f32_avx512 if simd == 2 else cc_pearson_tree_f32_avx2)(
             a, nb, m, raw, sum_v, inv, var_v, out, <float*>tree)
+        if flags & 1 and not flags & 2 and m <= _REDO_MAX_TAPS:
+            flags = _direct(originals, nb, m, vc, sum_v, inv, var_v, out, simd)
         if flags & 2:
             return 2
         near = flags & 1
     elif _have_slide(simd):
         flags = _slide(a, nb, m, raw, sum_v, inv, var_v, out, simd)
+        if flags & 1 and not flags & 2 and m <= _REDO_MAX_TAPS:
+            flags = _direct(originals, nb, m, vc, sum_v, inv, var_v, out, simd)
         if flags & 2:
             return 2
         near = flags & 1
@@ -576,7 +593,8 @@ cdef void _constant_nan(const real_t* originals, idx_t nb, idx_t m, idx_t* last,
 
 
 cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
-                       const real_t* raw, real_t* out, idx_t k0, idx_t count, idx_t m,
+                       const real_t* raw, const real_t* vc, real_t* out, idx_t k0,
+                       idx_t count, idx_t m,
                        double sum_v, double sum_vv, bint v_bad, double* s1, double* s2,
                        idx_t* last, int simd, char* tree) noexcept nogil:
     """The sliding route for a lane without NaN or inf, block by block: window sums
@@ -592,8 +610,8 @@ cdef void _blocked_run(const real_t* a, const real_t* originals, double mean_a,
     while b0 < count:
         nb = count - b0 if count - b0 < _BLOCK else _BLOCK
         # The lane is finite (checked by the caller): the slide's flag is not needed.
-        _block_r(a + k0 + b0, originals + k0 + b0, raw + b0, nb, m, mean_a, sum_v, inv,
-                 var_v, out + b0, s1, s2, last, simd, tree)
+        _block_r(a + k0 + b0, originals + k0 + b0, raw + b0, vc, nb, m, mean_a, sum_v,
+                 inv, var_v, out + b0, s1, s2, last, simd, tree)
         b0 += _BLOCK
 
 
@@ -708,7 +726,8 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                                        &vrows[lane if per_lane_v else 0, 0], m, 0.0, ends_v,
                                        head_v, tail_v, pv, pv2, cv, bv, pvl, pv2l)
                     _blocked_run(&rows[lane, 0], &originals[lane, 0], mean_a,
-                                 &raw[lane, 0], &out[lane, 0], first, count, m,
+                                 &raw[lane, 0], &vcentred[lane if per_lane_v else 0, 0],
+                                 &out[lane, 0], first, count, m,
                                  pv[mv] + pvl[mv], pv2[mv] + pv2l[mv],
                                  cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0, blocks,
                                  blocks + _BLOCK, <idx_t*>(blocks + 2 * _BLOCK), simd,
@@ -842,8 +861,8 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
             return
         offset = total / (nb + m - 1)
     irow(kern, a, offs, m, vc, raw, nb, 0, 0)
-    if _block_r(a, originals, raw, nb, m, offset, sum_v, inv, var_v, out, s1, s2, last,
-                simd, tree):
+    if _block_r(a, originals, raw, vc, nb, m, offset, sum_v, inv, var_v, out, s1, s2,
+                last, simd, tree):
         finite[0] = False
 
 
