@@ -116,25 +116,21 @@ CC_S_TARGET static inline __m512d cc_scan8(__m512d x) {
     return x;
 }
 
-CC_S_TARGET static inline __m512d cc_ratio8(__mmask8 lanes, __m512d num, __m512d den) {
-    const __m512d three_halves = _mm512_set1_pd(1.5);
-    __m512d h = _mm512_mul_pd(_mm512_set1_pd(0.5), den), y = _mm512_rsqrt14_pd(den);
-    y = _mm512_mul_pd(y, _mm512_fnmadd_pd(_mm512_mul_pd(h, y), y, three_halves));
-    y = _mm512_mul_pd(y, _mm512_fnmadd_pd(_mm512_mul_pd(h, y), y, three_halves));
-    __m512d r = _mm512_mul_pd(num, y);
-    const __mmask8 odd = _mm512_mask_cmp_pd_mask(lanes, r, r, _CMP_UNORD_Q);
-    if (odd) r = _mm512_mask_div_pd(r, odd, num, _mm512_sqrt_pd(den));
-    return r;
-}
-
-/* cc_ratio8 without the exact quotient, for lanes whose den is known positive and
- * finite (the direct route's fast finish) */
+/* num / sqrt(den) for lanes whose den is positive and finite (the direct route's fast
+ * finish takes it alone) */
 CC_S_TARGET static inline __m512d cc_ratio8_fast(__m512d num, __m512d den) {
     const __m512d three_halves = _mm512_set1_pd(1.5);
     __m512d h = _mm512_mul_pd(_mm512_set1_pd(0.5), den), y = _mm512_rsqrt14_pd(den);
     y = _mm512_mul_pd(y, _mm512_fnmadd_pd(_mm512_mul_pd(h, y), y, three_halves));
     y = _mm512_mul_pd(y, _mm512_fnmadd_pd(_mm512_mul_pd(h, y), y, three_halves));
     return _mm512_mul_pd(num, y);
+}
+
+CC_S_TARGET static inline __m512d cc_ratio8(__mmask8 lanes, __m512d num, __m512d den) {
+    __m512d r = cc_ratio8_fast(num, den);
+    const __mmask8 odd = _mm512_mask_cmp_pd_mask(lanes, r, r, _CMP_UNORD_Q);
+    if (odd) r = _mm512_mask_div_pd(r, odd, num, _mm512_sqrt_pd(den));
+    return r;
 }
 
 #define CC_S_FN cc_pearson_slide_f64_avx512
@@ -263,21 +259,18 @@ static inline int cc_tree_pays(ptrdiff_t m, int simd) {
 #define CC_W_RATIO(k, num, den) cc_ratio16((k), (num), (den))
 #define CC_W_SHIFT(hi, lo, h) _mm512_castsi512_ps(_mm512_alignr_epi32( \
     _mm512_castps_si512(hi), _mm512_castps_si512(lo), (h)))
-CC_W_TARGET static inline __m512 cc_ratio16(__mmask16 lanes, __m512 num, __m512 den) {
+CC_W_TARGET static inline __m512 cc_ratio16_fast(__m512 num, __m512 den) {
     /* vrsqrt14ps (relative error < 2^-14) and a Newton step (< 2^-26 before rounding) */
     __m512 y = _mm512_rsqrt14_ps(den);
     const __m512 h = _mm512_mul_ps(_mm512_set1_ps(0.5f), den);
     y = _mm512_mul_ps(y, _mm512_fnmadd_ps(_mm512_mul_ps(h, y), y, _mm512_set1_ps(1.5f)));
-    __m512 r = _mm512_mul_ps(num, y);
+    return _mm512_mul_ps(num, y);
+}
+CC_W_TARGET static inline __m512 cc_ratio16(__mmask16 lanes, __m512 num, __m512 den) {
+    __m512 r = cc_ratio16_fast(num, den);
     const __mmask16 odd = _mm512_mask_cmp_ps_mask(lanes, r, r, _CMP_UNORD_Q);
     if (odd) r = _mm512_mask_div_ps(r, odd, num, _mm512_sqrt_ps(den));
     return r;
-}
-CC_W_TARGET static inline __m512 cc_ratio16_fast(__m512 num, __m512 den) {
-    __m512 y = _mm512_rsqrt14_ps(den);
-    const __m512 h = _mm512_mul_ps(_mm512_set1_ps(0.5f), den);
-    y = _mm512_mul_ps(y, _mm512_fnmadd_ps(_mm512_mul_ps(h, y), y, _mm512_set1_ps(1.5f)));
-    return _mm512_mul_ps(num, y);
 }
 #include "cc_lagstats_tree.inc.h"
 
@@ -300,26 +293,21 @@ CC_W_TARGET static inline __m512 cc_ratio16_fast(__m512 num, __m512 den) {
 #define CC_W_ANY(acc) (!_mm256_testz_si256((acc), (acc)))
 #define CC_W_UNORD(v) (_mm256_movemask_ps(_mm256_cmp_ps((v), (v), _CMP_UNORD_Q)) != 0)
 #define CC_W_RATIO(k, num, den) cc_ratio8f((num), (den))
-CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
+CC_W_TARGET static inline __m256 cc_ratio8f_fast(__m256 num, __m256 den) {
     /* vrsqrtps (relative error < 1.5 2^-12) and two Newton steps */
     const __m256 h = _mm256_mul_ps(_mm256_set1_ps(0.5f), den);
     const __m256 three_halves = _mm256_set1_ps(1.5f);
     __m256 y = _mm256_rsqrt_ps(den);
     y = _mm256_mul_ps(y, _mm256_fnmadd_ps(_mm256_mul_ps(h, y), y, three_halves));
     y = _mm256_mul_ps(y, _mm256_fnmadd_ps(_mm256_mul_ps(h, y), y, three_halves));
-    __m256 r = _mm256_mul_ps(num, y);
+    return _mm256_mul_ps(num, y);
+}
+CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
+    __m256 r = cc_ratio8f_fast(num, den);
     const __m256 odd = _mm256_cmp_ps(r, r, _CMP_UNORD_Q);
     if (_mm256_movemask_ps(odd))
         r = _mm256_blendv_ps(r, _mm256_div_ps(num, _mm256_sqrt_ps(den)), odd);
     return r;
-}
-CC_W_TARGET static inline __m256 cc_ratio8f_fast(__m256 num, __m256 den) {
-    const __m256 h = _mm256_mul_ps(_mm256_set1_ps(0.5f), den);
-    const __m256 three_halves = _mm256_set1_ps(1.5f);
-    __m256 y = _mm256_rsqrt_ps(den);
-    y = _mm256_mul_ps(y, _mm256_fnmadd_ps(_mm256_mul_ps(h, y), y, three_halves));
-    y = _mm256_mul_ps(y, _mm256_fnmadd_ps(_mm256_mul_ps(h, y), y, three_halves));
-    return _mm256_mul_ps(num, y);
 }
 #include "cc_lagstats_tree.inc.h"
 
