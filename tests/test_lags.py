@@ -1035,3 +1035,30 @@ def test_pearson_nearly_constant_window_after_spikes(simd, dtype, m, method):
     finite = ~np.isnan(expected)
     tol = 5e-4 if dtype == np.float32 else 1e-6
     assert np.max(np.abs(got[finite] - expected[finite])) < tol
+
+
+@pytest.mark.parametrize("simd", ["avx512", "avx2"])
+@pytest.mark.parametrize("dtype, tiny", [(np.float32, 1e-18), (np.float64, 1e-150)])
+def test_pearson_constant_windows_inside_a_tiny_stretch(simd, dtype, tiny):
+    """A review found it: a stretch of deviations near the subnormal range holding a
+    constant run, through the lag route (method "fft": the raw sums, then the slide or
+    the tree). The block is nearly constant, so it is made again by the direct route,
+    which sends such sums away; its +-1 had replaced the slide's r and the constant
+    windows' NaN (5 of 25 lags NaN on AVX-512, 13 on AVX2). Now the slide's r stays
+    with its flag: every window inside the run is NaN, as the two-pass oracle says."""
+    from cconv1d import _kernels
+    if simd not in _kernels.usable_paths():
+        pytest.skip(f"the {simd} path is not built or this CPU cannot run it")
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(600)
+    a[200:400] = rng.standard_normal(200) * tiny
+    a[300:340] = 0.0
+    a = a.astype(dtype)
+    v = rng.standard_normal(16).astype(dtype)
+    try:
+        _kernels.select_simd(simd)
+        got = cc.correlate(a, v, "valid", normalize="pearson", method="fft")
+    finally:
+        _kernels.select_simd(None)
+    assert np.isnan(got[300:325]).all()
+    assert np.isnan(_windows_pearson(a, v)[300:325]).all()

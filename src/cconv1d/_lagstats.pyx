@@ -41,6 +41,7 @@ A lag window whose overlaps all span the middle of the lane and of the template
 from cython.parallel cimport prange, threadid
 from libc.math cimport NAN, isfinite, sqrt
 from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy
 
 from cconv1d._kernels cimport CC_SIMD_AVX2, CC_SIMD_AVX512, active_kernels, cc_kernels_t, irow
 from cconv1d._typedefs cimport idx_t, real_t
@@ -535,6 +536,25 @@ cdef enum:
     _REDO_MAX_TAPS = 512
 
 
+cdef int _redo_direct(const real_t* originals, idx_t nb, idx_t m, const real_t* vc,
+                      double sum_v, double inv, double var_v, real_t* out, double* scratch,
+                      int simd) noexcept nogil:
+    """_block_r's redo of a block with a nearly constant window by the direct route, into
+    ``scratch`` (``nb`` values) first: where the direct route sends the block away (its
+    sums near the subnormal range, or overflowing) the slide's or the tree's r stays, and
+    the nearly constant flag with it (returns 1), so constant windows still become NaN;
+    a caller that ignores bit 1 (pearson_lags) had kept the direct route's +-1 there.
+    Else its r and flags."""
+    cdef real_t* tmp = <real_t*>scratch
+    cdef int flags = _direct(originals, nb, m, vc, sum_v, inv, var_v, tmp, simd)
+    if flags & 2:
+        return 1
+    memcpy(out, tmp, nb * sizeof(real_t))
+    return flags
+
+
+
+
 cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw,
                   const real_t* vc, idx_t nb, idx_t m, double offset, double sum_v,
                   double inv, double var_v, real_t* out, double* s1, double* s2,
@@ -562,14 +582,14 @@ cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw,
         flags = (cc_pearson_tree_f32_avx512 if simd == 2 else cc_pearson_tree_f32_avx2)(
             a, nb, m, raw, sum_v, inv, var_v, out, <float*>tree)
         if flags & 1 and not flags & 2 and m <= _REDO_MAX_TAPS:
-            flags = _direct(originals, nb, m, vc, sum_v, inv, var_v, out, simd)
+            flags = _redo_direct(originals, nb, m, vc, sum_v, inv, var_v, out, s1, simd)
         if flags & 2:
             return 2
         near = flags & 1
     elif _have_slide(simd):
         flags = _slide(a, nb, m, raw, sum_v, inv, var_v, out, simd)
         if flags & 1 and not flags & 2 and m <= _REDO_MAX_TAPS:
-            flags = _direct(originals, nb, m, vc, sum_v, inv, var_v, out, simd)
+            flags = _redo_direct(originals, nb, m, vc, sum_v, inv, var_v, out, s1, simd)
         if flags & 2:
             return 2
         near = flags & 1

@@ -378,6 +378,7 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_NOTLT(k, a, b) _mm512_mask_cmp_pd_mask((k), (a), (b), _CMP_NLT_UQ)
 #define CC_D_NGT(k, a, b) _mm512_mask_cmp_pd_mask((k), (a), (b), _CMP_NGT_UQ)
 #define CC_D_QMAX(vv) (1e300 / (vv) < 1e300 ? 1e300 / (vv) : 1e300)
+#define CC_D_VMIN(vv) (0x1p-1000 / (vv))
 #define CC_D_R_FAST(num, var, c) cc_ratio8_fast((num), _mm512_mul_pd((var), (c)))
 #include "cc_lagstats_direct.inc.h"
 #define CC_D_TARGET __attribute__((target("avx512f,avx2,fma")))
@@ -407,6 +408,7 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_NOTLT(k, a, b) _mm512_mask_cmp_ps_mask((k), (a), (b), _CMP_NLT_UQ)
 #define CC_D_NGT(k, a, b) _mm512_mask_cmp_ps_mask((k), (a), (b), _CMP_NGT_UQ)
 #define CC_D_QMAX(vv) 1e37f
+#define CC_D_VMIN(vv) 0.0f
 #define CC_D_R_FAST(num, var, c) _mm512_mul_ps(cc_ratio16_fast((num), (var)), (c))
 #include "cc_lagstats_direct.inc.h"
 
@@ -442,6 +444,7 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_NGT(k, a, b) _mm256_and_si256((k), \
     _mm256_castpd_si256(_mm256_cmp_pd((a), (b), _CMP_NGT_UQ)))
 #define CC_D_QMAX(vv) (1e300 / (vv) < 1e300 ? 1e300 / (vv) : 1e300)
+#define CC_D_VMIN(vv) (0x1p-1000 / (vv))
 #define CC_D_R_FAST(num, var, c) _mm256_div_pd((num), _mm256_sqrt_pd(_mm256_mul_pd((var), (c))))
 #include "cc_lagstats_direct.inc.h"
 #define CC_D_TARGET __attribute__((target("avx2,fma")))
@@ -474,6 +477,7 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_NGT(k, a, b) _mm256_and_si256((k), \
     _mm256_castps_si256(_mm256_cmp_ps((a), (b), _CMP_NGT_UQ)))
 #define CC_D_QMAX(vv) 1e37f
+#define CC_D_VMIN(vv) 0.0f
 #define CC_D_R_FAST(num, var, c) _mm256_mul_ps(cc_ratio8f_fast((num), (var)), (c))
 #include "cc_lagstats_direct.inc.h"
 

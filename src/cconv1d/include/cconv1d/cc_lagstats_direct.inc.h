@@ -26,6 +26,7 @@
  *   CC_D_TINY      var_a <= CC_D_TINY q: nearly constant (the caller's exact check)
  *   CC_D_QMIN      0 < q <= CC_D_QMIN: too near the subnormal range (reported as bit 1)
  *   CC_D_QMAX(vv)  q below it: var_a var_v is finite (vv = var_v)
+ *   CC_D_VMIN(vv)  var_a above it: var_a var_v is a normal number
  *   CC_D_NGT(k, a, b), CC_D_NOTLT(k, a, b)   the lanes of k where !(a > b), !(a < b)
  *                  (NaN included), as a mask
  *   CC_D_R_FAST(num, var, c)   CC_D_R where var_a var_v is known positive and finite
@@ -103,10 +104,11 @@ static CC_D_V CC_D_SUB(_exact)(const CC_D_T *xs, CC_D_K k, ptrdiff_t m,
 #define CC_D_FINISH_FAST(xs, R, S, Q, dst)                                                \
     {                                                                                     \
         const CC_D_V var_ = CC_D_OP(fnmadd)(CC_D_OP(mul)((S), (S)), vinv, (Q));           \
-        /* var_a <= max(tau q, qmin) also holds where 0 < q <= qmin, and a NaN var_a     \
-         * (a NaN, or inf - inf) is not greater than anything */                         \
+        /* var_a <= max(tau q, vmin) also holds where 0 < q <= qmin, and a NaN var_a     \
+         * (a NaN, or inf - inf) is not greater than anything; vmin >= qmin also keeps   \
+         * var_a var_v from underflowing to 0 (CC_D_VMIN) */                              \
         if (CC_D_RARE(CC_D_ANY(CC_D_KOR(                                                 \
-                CC_D_NGT(full, var_, CC_D_OP(max)(CC_D_OP(mul)(tau, (Q)), qmin)),         \
+                CC_D_NGT(full, var_, CC_D_OP(max)(CC_D_OP(mul)(tau, (Q)), vmin)),         \
                 CC_D_NOTLT(full, (Q), qmax))))) {                                         \
             CC_D_FINISH((xs), full, (R), (S), (Q), (dst), 1)                              \
         } else {                                                                          \
@@ -179,6 +181,7 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
     const CC_D_K full = CC_D_MASK(CC_D_L);
     const CC_D_V qmin = CC_D_OP(set1)((CC_D_T)CC_D_QMIN);
     const CC_D_V qmax = CC_D_OP(set1)((CC_D_T)CC_D_QMAX(var_v));
+    const CC_D_V vmin = CC_D_OP(max)(qmin, CC_D_OP(set1)((CC_D_T)CC_D_VMIN(var_v)));
     CC_D_K near = CC_D_NONE, unsafe = CC_D_NONE;
     CC_D_V nonfinite = zero;        /* t - t: NaN once a NaN, an infinity or an overflow */
     ptrdiff_t j = 0, p;
@@ -278,6 +281,7 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
 #undef CC_D_TAU
 #undef CC_D_TINY
 #undef CC_D_QMAX
+#undef CC_D_VMIN
 #undef CC_D_R_FAST
 #undef CC_D_NOTLT
 #undef CC_D_NGT
