@@ -354,7 +354,6 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_TARGET __attribute__((target("avx512f,avx2,fma")))
 #define CC_D_NV 4
 #define CC_D_PHASED 1
-#define CC_D_PHASED_KMAX 4
 #define CC_D_NONE 0
 #define CC_D_KOR(a, b) ((a) | (b))
 #define CC_D_ANY(k) ((k) != 0)
@@ -384,7 +383,6 @@ CC_W_TARGET static inline __m256 cc_ratio8f(__m256 num, __m256 den) {
 #define CC_D_TARGET __attribute__((target("avx512f,avx2,fma")))
 #define CC_D_NV 4
 #define CC_D_PHASED 1
-#define CC_D_PHASED_KMAX 4
 #define CC_D_NONE 0
 #define CC_D_KOR(a, b) ((a) | (b))
 #define CC_D_ANY(k) ((k) != 0)

@@ -31,7 +31,7 @@
  *                  (NaN included), as a mask
  *   CC_D_R_FAST(num, var, c)   CC_D_R where var_a var_v is known positive and finite
  *   CC_D_PHASED    (optional) the taps by phases and the window sums by blocks, for
- *                  m < (CC_D_PHASED_KMAX + 1) L (registers for 3 CC_D_NV + 2 K vectors)
+ *                  m < 5 L (registers for 3 CC_D_NV + 2 K vectors, K = m / L <= 4)
  * and undefines them all at its end.
  */
 
@@ -98,9 +98,9 @@ static CC_D_V CC_D_SUB(_exact)(const CC_D_T *xs, CC_D_K k, ptrdiff_t m,
     }
 
 /* r of one vector of lags from its sums when none of its windows needs the checks
- * above: var_a > tau q and qmin < q < qmax in every lane (so the square root's argument
- * is positive and finite, and r finite: no lane takes the exact quotient, nothing is
- * nearly constant, nothing non-finite). Else the full CC_D_FINISH. */
+ * above: var_a > max(tau q, vmin) and q < qmax in every lane (so the square root's
+ * argument is a positive normal number, and r finite: no lane takes the exact quotient,
+ * nothing is nearly constant, nothing non-finite). Else the full CC_D_FINISH. */
 #define CC_D_FINISH_FAST(xs, R, S, Q, dst)                                                \
     {                                                                                     \
         const CC_D_V var_ = CC_D_OP(fnmadd)(CC_D_OP(mul)((S), (S)), vinv, (Q));           \
@@ -119,7 +119,7 @@ static CC_D_V CC_D_SUB(_exact)(const CC_D_T *xs, CC_D_K k, ptrdiff_t m,
     }
 
 #ifdef CC_D_PHASED
-/* One phase u of a group of CC_D_NVK vectors of lags (the phased route, below): the
+/* One phase u of a group of NVK vectors of lags (the phased route, below): the
  * taps u, u + L, ..., u + (T - 1) L, which read the vectors y_c = a[j + u + c L] - o, c <
  * NV + T - 1: tap u + t L adds v'[u + t L] y_c to vector c - t's raw sums, and y_c
  * (y_c^2) goes into block c's sums. T, c and t are literals: the accumulators stay in
@@ -197,13 +197,7 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
         case 2: CC_D_GROUPS(2, CC_D_NV) break;
         case 3: CC_D_GROUPS(3, CC_D_NV) break;
         case 4: CC_D_GROUPS(4, CC_D_NV) break;
-#if CC_D_PHASED_KMAX >= 8
-        case 5: CC_D_GROUPS(5, CC_D_NV) break;
-        case 6: CC_D_GROUPS(6, CC_D_NV) break;
-        case 7: CC_D_GROUPS(7, CC_D_NV) break;
-        case 8: CC_D_GROUPS(8, CC_D_NV) break;
-#endif
-        default: break;
+        default: break;     /* K > 4: the loop below (5-8 in registers spilled) */
         }
     }
 #endif
@@ -285,4 +279,3 @@ static int CC_D_FN(const CC_D_T *restrict a, ptrdiff_t count, ptrdiff_t m,
 #undef CC_D_R_FAST
 #undef CC_D_NOTLT
 #undef CC_D_NGT
-#undef CC_D_PHASED_KMAX
