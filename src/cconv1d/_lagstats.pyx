@@ -553,8 +553,6 @@ cdef int _redo_direct(const real_t* originals, idx_t nb, idx_t m, const real_t* 
     return flags
 
 
-
-
 cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw,
                   const real_t* vc, idx_t nb, idx_t m, double offset, double sum_v,
                   double inv, double var_v, real_t* out, double* s1, double* s2,
@@ -566,15 +564,15 @@ cdef int _block_r(const real_t* a, const real_t* originals, const real_t* raw,
     window is nearly constant, the change markers (_last_changes) that make constant
     windows exactly NaN. A block in which the tree or the slide found a nearly constant
     window is made again by the direct route from the original samples (``vc``: the
-    centred template), whose window sums are each window's own, about offsets of its
-    own (a float32 block centred by its mean has rounded the deviations already): the
-    slid sums' rounding, from the largest samples of the segment, had left r of a
-    window of 38 equal samples and one other off by 1e-4 in float64 and 1e-3 in
-    float32. Up to _REDO_MAX_TAPS taps: the direct
-    route costs about 3x the raw sums' direct time for such a block, where the raw sums
-    of longer templates may come from the FFT at a fraction of it (a lane of many flat
-    stretches would have cost 100x). Returns 2 when the tree, the slide or the direct
-    route met a NaN or an infinity (``out`` is then meaningless), else 0."""
+    centred template; _redo_direct), whose window sums are each window's own, about
+    offsets of its own (a float32 block centred by its mean has rounded the deviations
+    already): the slid sums' rounding, from the largest samples of the segment, had left
+    r of a window of 38 equal samples and one other off by 1e-4 in float64 and 1e-3 in
+    float32. Up to _REDO_MAX_TAPS taps: the direct route costs about 3x the raw sums'
+    direct time for such a block, where the raw sums of longer templates may come from
+    the FFT at a fraction of it (a lane of many flat stretches would have cost 100x).
+    Returns 2 when the tree or the slide met a NaN or an infinity (``out`` is then
+    meaningless), else 0."""
     cdef bint near
     cdef int flags
     if real_t is float and tree != NULL and _have_tree(m, simd):
