@@ -1063,6 +1063,15 @@ cdef void _grad_plan(GradPlan* plan, GradGeometry* geo, idx_t n_batch, bint by_r
         if mode == CC_PAD_CONSTANT:
             n_row = 1
     plan.ilv = ilv
+    cdef idx_t line = 64 // itemsize
+    if not plan.blocked and geo.stride == 1 and mode == CC_PAD_CONSTANT:
+        # This route reads each dy row from position `left` on (only the kept positions
+        # are computed): a lead that puts the last tap's loads on whole cache lines, as
+        # the forward's packed rows do its first tap's (with every tap's 64-byte loads
+        # split over two lines, FCN and dense layers' input gradients ran 3-6 % slower
+        # on Sapphire Rapids).
+        geo.lead += (line - geo.left % line) % line
+        geo.dy_pitch = c_packed_pitch(geo.lead + geo.phase_len, 1, itemsize, geo.cols)
     plan.by_sample = plan.blocked or n_batch >= threads
     plan.n_scratch = threads if plan.by_sample else 1
     plan.b_dyp = aligned_bytes(geo.c_out * geo.dy_pitch * itemsize)
