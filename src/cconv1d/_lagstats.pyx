@@ -914,6 +914,31 @@ cdef void _redo_item(const cc_kernels_t* kern, const real_t* a, const idx_t* off
                  terms[1], False)
 
 
+cdef void _pearson_block(const cc_kernels_t* kern, const real_t* rows, idx_t n,
+                         real_t* out, idx_t count, const real_t* vcentred,
+                         const idx_t* offs, const double* terms, double inv, idx_t item,
+                         idx_t first, idx_t per_lane, bint per_lane_v, idx_t m,
+                         double* scratch, idx_t braw, idx_t bmax, int simd, bint* finite,
+                         bint with_tree, bint redo) noexcept nogil:
+    """Block ``item`` of pearson_valid (lane ``item // per_lane`` of ``rows`` (lanes, n)
+    and ``out`` (lanes, count)): the first pass (_valid_item; a lane of a constant or
+    non-finite template is left as _template_terms wrote it), or with ``redo`` the
+    block again by _redo_item if the first pass found NaN or inf in it; ``scratch`` is
+    the thread's."""
+    cdef idx_t lane = item // per_lane, vl = lane if per_lane_v else 0
+    cdef idx_t b0 = (item % per_lane) * _FUSED_BLOCK
+    cdef idx_t nb = min(<idx_t>_FUSED_BLOCK, count - b0)
+    cdef const real_t* a = rows + lane * n + first + b0
+    cdef real_t* o = out + lane * count + b0
+    if redo:
+        if not finite[item]:
+            _redo_item(kern, a, offs, vcentred + vl * m, nb, m, terms + 4 * vl, o,
+                       <real_t*>(scratch + 3 * braw + bmax + m))
+    elif terms[4 * vl + 3] == 0.0:
+        _valid_item(kern, a, offs, vcentred + vl * m, nb, m, terms + 4 * vl, inv, o,
+                    scratch, braw, bmax, simd, &finite[item], with_tree)
+
+
 def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                   const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
                   real_t[:, ::1] out,               # OUT (lanes, count)
@@ -937,8 +962,8 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
     cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
     cdef idx_t count = out.shape[1], per_lane = (count + _FUSED_BLOCK - 1) // _FUSED_BLOCK
     cdef bint per_lane_v = vrows.shape[0] > 1
-    cdef idx_t lane, item, b0, nb, vl, t
-    cdef int tid
+    cdef idx_t lane, item, vl, t
+    cdef int redo
     if lanes == 0 or count == 0:
         return
     if not (m >= 2 and first >= 0 and first + count - 1 <= n - m and out.shape[0] == lanes
@@ -1000,51 +1025,22 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                 _template_terms(m, 0.0, terms[4 * vl], terms[4 * vl + 1],
                                 terms[4 * vl + 3] != 0.0, &out[lane, 0], count, &inv,
                                 &terms[4 * vl + 2], &shift)
-            if threads == 1:
-                for item in range(lanes * per_lane):
-                    lane = item // per_lane
-                    vl = lane if per_lane_v else 0
-                    if terms[4 * vl + 3] == 0.0:
-                        b0 = (item % per_lane) * _FUSED_BLOCK
-                        _valid_item(kern, &rows[lane, first + b0], offs, &vcentred[vl * m],
-                                    min(_FUSED_BLOCK, count - b0), m, &terms[4 * vl], inv,
-                                    &out[lane, b0], work, braw, bmax, simd, &finite[item],
-                                    with_tree)
-            else:
-                for item in prange(lanes * per_lane, schedule="dynamic",
-                                   num_threads=threads):
-                    lane = item // per_lane
-                    vl = lane if per_lane_v else 0
-                    if terms[4 * vl + 3] != 0.0:
-                        continue
-                    b0 = (item % per_lane) * _FUSED_BLOCK
-                    tid = threadid()
-                    _valid_item(kern, &rows[lane, first + b0], offs, &vcentred[vl * m],
-                                min(_FUSED_BLOCK, count - b0), m, &terms[4 * vl], inv,
-                                &out[lane, b0], work + tid * scratch, braw, bmax, simd,
-                                &finite[item], with_tree)
-            # NaN or inf in a block: its lags again by the route that counts
-            if threads == 1:
-                for item in range(lanes * per_lane):
-                    if not finite[item]:
-                        lane = item // per_lane
-                        vl = lane if per_lane_v else 0
-                        b0 = (item % per_lane) * _FUSED_BLOCK
-                        _redo_item(kern, &rows[lane, first + b0], offs, &vcentred[vl * m],
-                                   min(_FUSED_BLOCK, count - b0), m, &terms[4 * vl],
-                                   &out[lane, b0], <real_t*>(work + 3 * braw + bmax + m))
-            else:
-                for item in prange(lanes * per_lane, schedule="dynamic",
-                                   num_threads=threads):
-                    if finite[item]:
-                        continue
-                    lane = item // per_lane
-                    vl = lane if per_lane_v else 0
-                    b0 = (item % per_lane) * _FUSED_BLOCK
-                    _redo_item(kern, &rows[lane, first + b0], offs, &vcentred[vl * m],
-                               min(_FUSED_BLOCK, count - b0), m, &terms[4 * vl],
-                               &out[lane, b0],
-                               <real_t*>(work + threadid() * scratch + 3 * braw + bmax + m))
+            # the blocks, then (pass 1) those that held NaN or inf again by the route
+            # that counts them
+            for redo in range(2):
+                if threads == 1:
+                    for item in range(lanes * per_lane):
+                        _pearson_block(kern, &rows[0, 0], n, &out[0, 0], count, vcentred,
+                                       offs, terms, inv, item, first, per_lane,
+                                       per_lane_v, m, work, braw, bmax, simd, finite,
+                                       with_tree, redo)
+                else:
+                    for item in prange(lanes * per_lane, schedule="dynamic",
+                                       num_threads=threads):
+                        _pearson_block(kern, &rows[0, 0], n, &out[0, 0], count, vcentred,
+                                       offs, terms, inv, item, first, per_lane,
+                                       per_lane_v, m, work + threadid() * scratch, braw,
+                                       bmax, simd, finite, with_tree, redo)
     finally:
         free(terms)
         free(offs)
