@@ -246,19 +246,24 @@ cdef inline bint _template_terms(idx_t m, double mean_a, double sum_v, double su
     return False
 
 
-cdef void _full_overlap_run(const double* pa, const double* pa2, const double* ca,
+cdef bint _full_overlap_run(const double* pa, const double* pa2, const double* ca,
                             const double* ba, const double* pal, const double* pa2l,
                             idx_t gap, const real_t* raw, real_t* out,
                             idx_t k0, idx_t step, idx_t count, idx_t m, double mean_a,
-                            double sum_v, double sum_vv, bint v_constant) noexcept nogil:
+                            double sum_v, double sum_vv, bint v_constant,
+                            double tau) noexcept nogil:
     """Lags whose overlap is all of ``v`` (``0 <= k <= n - m``, template matching):
     ``n_k = m`` and the template's sums are constants, so the loop has no branches
     (selects only) and compiles to vector code. The prefix arrays may skip a middle
     (_prefixes_ends): a window's end ``x`` is read at ``x - gap``, its start at ``x``.
     A window's sum is the difference of the high parts plus that of the low parts
-    (``pal``, ``pa2l``: the compensated prefix sums' errors)."""
-    cdef double inv, var_v, shift
+    (``pal``, ``pa2l``: the compensated prefix sums' errors). True where some window's
+    variance is at most ``tau`` times its squares (_exact_fixup's test; windows
+    holding NaN included): the loop finds it at no measurable cost, so a lane without
+    one skips the fix-up's pass."""
+    cdef double inv, var_v, shift, s_a, s_aa
     cdef idx_t j, k, e
+    cdef int flagged = 0
     cdef const double* ha
     cdef const double* ha2
     cdef const double* hal
@@ -267,7 +272,7 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
     cdef const double* hb
     if _template_terms(m, mean_a, sum_v, sum_vv, v_constant, out, count, &inv, &var_v,
                        &shift):
-        return
+        return False
     if step == 1:
         # Unit step (template matching): contiguous reads, so the loop vectorises.
         e = k0 + m - gap
@@ -275,31 +280,69 @@ cdef void _full_overlap_run(const double* pa, const double* pa2, const double* c
         hal, ha2l = pal + e, pa2l + e
         pa, pa2, ca, ba, pal, pa2l = pa + k0, pa2 + k0, ca + k0, ba + k0, pal + k0, pa2l + k0
         for j in range(count):
-            out[j] = <real_t>_pearson_r(
-                raw[j], shift, (ha[j] - pa[j]) + (hal[j] - pal[j]),
-                (ha2[j] - pa2[j]) + (ha2l[j] - pa2l[j]), sum_v, inv, var_v,
-                hc[j] - ca[j + 1] == 0.0 or hb[j] != ba[j])
-        return
+            s_a = (ha[j] - pa[j]) + (hal[j] - pal[j])
+            s_aa = (ha2[j] - pa2[j]) + (ha2l[j] - pa2l[j])
+            out[j] = <real_t>_pearson_r(raw[j], shift, s_a, s_aa, sum_v, inv, var_v,
+                                        hc[j] - ca[j + 1] == 0.0 or hb[j] != ba[j])
+            flagged |= s_aa - s_a * s_a * inv <= tau * s_aa
+        return flagged != 0
     for j in range(count):
         k = k0 + step * j
         e = k + m - gap
-        out[j] = <real_t>_pearson_r(
-            raw[j], shift, (pa[e] - pa[k]) + (pal[e] - pal[k]),
-            (pa2[e] - pa2[k]) + (pa2l[e] - pa2l[k]), sum_v, inv,
-            var_v, ca[e] - ca[k + 1] == 0.0 or ba[e] != ba[k])
+        s_a = (pa[e] - pa[k]) + (pal[e] - pal[k])
+        s_aa = (pa2[e] - pa2[k]) + (pa2l[e] - pa2l[k])
+        out[j] = <real_t>_pearson_r(raw[j], shift, s_a, s_aa, sum_v, inv, var_v,
+                                    ca[e] - ca[k + 1] == 0.0 or ba[e] != ba[k])
+        flagged |= s_aa - s_a * s_a * inv <= tau * s_aa
+    return flagged != 0
 
 
-cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
-                       const real_t* raw, real_t* out, idx_t k0, idx_t count, idx_t m,
-                       double sum_v, double sum_vv, bint v_bad) noexcept nogil:
+cdef double _exact_r(const real_t* x, const real_t* vc, idx_t m, double sum_v,
+                     double inv, double var_v) noexcept nogil:
+    """r of one window ``x[:m]`` (finite, not constant) summed about its own mean, in
+    double from the original samples: the two-pass reference's arithmetic."""
+    cdef double mu = 0.0, se = 0.0, q = 0.0, c = 0.0, e, var, r
+    cdef idx_t i
+    for i in range(m):
+        mu += x[i]
+    mu = mu * inv
+    for i in range(m):
+        e = x[i] - mu
+        se += e
+        q += e * e
+        c += e * vc[i]
+    var = q - se * se * inv
+    var = var if var > 0.0 else 0.0
+    r = (c - se * sum_v * inv) / sqrt(var * var_v)
+    r = 1.0 if r > 1.0 else r
+    return -1.0 if r < -1.0 else r
+
+
+cdef void _sliding_run(const real_t* a, const real_t* originals, const real_t* vc,
+                       double mean_a, const real_t* raw, real_t* out, idx_t k0,
+                       idx_t count, idx_t m, double sum_v, double sum_vv,
+                       bint v_bad) noexcept nogil:
     """Unit-step lags that all overlap the whole template (``mode="valid"`` template
     matching): window sums slide by one sample instead of coming from prefix arrays (no
     lane-sized scratch, one pass), restarted exactly every 4096 lags so the rounding of
-    the running sums cannot accumulate over a long lane."""
-    cdef double inv, var_v, shift
-    cdef double s1 = 0.0, s2 = 0.0, n_bad = 0.0, n_changes = 0.0
+    the running sums cannot accumulate over a long lane.
+
+    The sums are of ``a - c``, ``c`` the lane's mean at first. A lag whose sums cannot
+    be trusted restarts them: where the window's variance is small next to what the
+    slide added and took away since the last restart (a spike that left the window
+    leaves its squares' rounding behind: float64 r had been off by 1e-8, and by 0.85 at
+    two taps), or next to the window's squares about ``c`` (the one-pass variance of a
+    window far from ``c`` cancels digits), the sums start again from this window, about
+    its middle sample as ``c``. Where that still cancels (a window nearly constant but
+    for one sample), or where the float32 copy's rounding is large next to the
+    window's variance, r comes from the window's original samples by two passes in
+    double (_exact_r). ``a`` is the lane (float32: a copy centred in float32),
+    ``originals`` its samples as given, ``vc`` the centred template."""
+    cdef double inv, var_v, shift, var, c = mean_a
+    cdef double s1 = 0.0, s2 = 0.0, n_bad = 0.0, n_changes = 0.0, moved = 0.0
     cdef double d_in, d_out, fin_in, fin_out
     cdef idx_t j, k, i
+    cdef bint undefined
     if _template_terms(m, mean_a, sum_v, sum_vv, v_bad, out, count, &inv, &var_v, &shift):
         return
     for j in range(count):
@@ -309,8 +352,9 @@ cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
             s2 = 0.0
             n_bad = 0.0
             n_changes = 0.0
+            moved = 0.0
             for i in range(k, k + m):
-                d_in = a[i] - mean_a
+                d_in = a[i] - c
                 fin_in = 1.0 if d_in - d_in == 0.0 else 0.0
                 d_in = d_in if fin_in == 1.0 else 0.0
                 s1 += d_in
@@ -320,19 +364,44 @@ cdef void _sliding_run(const real_t* a, const real_t* originals, double mean_a,
                     n_changes += <double>(originals[i] != originals[i - 1])
         else:
             # window [k-1, k-1+m) -> [k, k+m): a[k-1] leaves, a[k+m-1] enters
-            d_out = a[k - 1] - mean_a
-            d_in = a[k + m - 1] - mean_a
+            d_out = a[k - 1] - c
+            d_in = a[k + m - 1] - c
             fin_out = 1.0 if d_out - d_out == 0.0 else 0.0
             fin_in = 1.0 if d_in - d_in == 0.0 else 0.0
             d_out = d_out if fin_out == 1.0 else 0.0
             d_in = d_in if fin_in == 1.0 else 0.0
             s1 += d_in - d_out
             s2 += d_in * d_in - d_out * d_out
+            moved += d_in * d_in + d_out * d_out
             n_bad += fin_out - fin_in
             n_changes += (<double>(originals[k + m - 1] != originals[k + m - 2])
                           - <double>(originals[k] != originals[k - 1]))
-        out[j] = <real_t>_pearson_r(raw[j], shift, s1, s2, sum_v, inv, var_v,
-                                    n_changes == 0.0 or n_bad != 0.0)
+        undefined = n_changes == 0.0 or n_bad != 0.0
+        if not undefined:
+            var = s2 - s1 * s1 * inv
+            # the slide's rounding (about 2^-52 of `moved`) or the one-pass formula's
+            # (2^-52 of s2) may have taken more than about 2^-40 of var
+            if var <= (s2 + moved) * (1.0 / 4096):
+                c = a[k + m // 2]      # finite: the window holds no NaN or inf
+                shift = c * sum_v
+                s1 = 0.0
+                s2 = 0.0
+                moved = 0.0
+                for i in range(k, k + m):
+                    d_in = a[i] - c
+                    s1 += d_in
+                    s2 += d_in * d_in
+                var = s2 - s1 * s1 * inv
+                if var <= s2 * (1.0 / 4096):
+                    out[j] = <real_t>_exact_r(originals + k, vc, m, sum_v, inv, var_v)
+                    continue
+            # float32: each sample of the copy was rounded to 2^-24 of its size, which
+            # takes up to 2^-23 sqrt(q0 / var) of var (q0: the window's squares about
+            # the copy's 0), and as much of the raw sum: more than about 2^-16 of r
+            if real_t is float and var <= (s2 + c * (2.0 * s1 + m * c)) * (1.0 / 16384):
+                out[j] = <real_t>_exact_r(originals + k, vc, m, sum_v, inv, var_v)
+                continue
+        out[j] = <real_t>_pearson_r(raw[j], shift, s1, s2, sum_v, inv, var_v, undefined)
 
 
 # Lags per block of the blocked sliding route: its window sums and change markers stay
@@ -671,6 +740,46 @@ def centred_lanes(const real_t[:, ::1] rows):
     return result
 
 
+# The prefix route's windows summed again by two passes (_exact_fixup), where
+# var_a <= _EXACT_TAU sum_aa: the one-pass variance about the lane's mean kept fewer
+# than about 11 digits (float32: the lane's copy rounded to float32 and its float32
+# raw sums took more than about 2^-17 of r). Up to _EXACT_MAX_TAPS taps, O(taps) a
+# window: on a lane whose every window is flagged (a drift of 1e4 standard deviations)
+# 16 taps took 4x the time of the route without it, 256 taps 26x; past 16 taps the
+# error it removes was at most 3e-10 (float32 8e-5).
+cdef enum:
+    _EXACT_MAX_TAPS = 16
+cdef double _EXACT_TAU = 1.0 / 65536
+
+
+cdef void _exact_fixup(const double* pa, const double* pa2, const double* ca,
+                       const double* ba, const double* pal, const double* pa2l,
+                       idx_t gap, const real_t* originals, const real_t* vc, real_t* out,
+                       idx_t k0, idx_t step, idx_t count, idx_t m, double sum_v,
+                       double sum_vv) noexcept nogil:
+    """After _full_overlap_run: the lags whose window is far from the lane's mean next to
+    its own spread (a spike nearby, a drift, two nearly equal samples at m = 2), whose
+    one-pass variance about that mean cancelled digits (float64 r had been off by 1e-6
+    at m = 2 and 1e-8 at m = 3 next to spikes of 1e4; float32 by 1e-2 and 3e-4), take r
+    from the window's original samples by two passes in double (_exact_r). Windows
+    holding NaN or inf, or constant, keep their NaN."""
+    cdef double inv = 1.0 / m, var_v, sum_a, sum_aa, var_a
+    cdef double tau = 4 * _EXACT_TAU if real_t is float else _EXACT_TAU
+    cdef idx_t j, k, e
+    var_v = sum_vv - sum_v * sum_v * inv
+    var_v = var_v if var_v > 0.0 else 0.0
+    for j in range(count):
+        k = k0 + step * j
+        e = k + m - gap
+        if ca[e] - ca[k + 1] == 0.0 or ba[e] != ba[k]:
+            continue
+        sum_a = (pa[e] - pa[k]) + (pal[e] - pal[k])
+        sum_aa = (pa2[e] - pa2[k]) + (pa2l[e] - pa2l[k])
+        var_a = sum_aa - sum_a * sum_a * inv
+        if var_a <= sum_aa * tau:
+            out[j] = <real_t>_exact_r(originals + k, vc, m, sum_v, inv, var_v)
+
+
 def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - mean a)
                  const real_t[:, ::1] originals,   # IN  (lanes, n): a, for change counts
                  const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
@@ -684,6 +793,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef idx_t count = out.shape[1], lane, j, k, a_lo, a_hi, v_lo, v_hi, i, j_lo, j_hi
     cdef bint per_lane_v = vrows.shape[0] > 1
     cdef double mean_a, n_k, sum_a, sum_aa, sum_v, sum_vv, cov, var_a, var_v, r
+    cdef double tau = 4 * _EXACT_TAU if real_t is float else _EXACT_TAU
     if lanes == 0 or count == 0:
         return
     # Every lag overlapping the whole template with a unit step: sliding sums, no
@@ -758,8 +868,10 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                                    head_v, tail_v, pv, pv2, cv, bv, pvl, pv2l)
                 if sliding:
                     # A NaN or inf in the lane: the one-chain route, which counts them.
-                    _sliding_run(&rows[lane, 0], &originals[lane, 0], mean_a, &raw[lane, 0],
-                                 &out[lane, 0], first, count, m, pv[mv] + pvl[mv],
+                    _sliding_run(&rows[lane, 0], &originals[lane, 0],
+                                 &vcentred[lane if per_lane_v else 0, 0], mean_a,
+                                 &raw[lane, 0], &out[lane, 0], first, count, m,
+                                 pv[mv] + pvl[mv],
                                  pv2[mv] + pv2l[mv],
                                  cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0)
                     continue
@@ -771,12 +883,17 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                 if j_hi > count:
                     j_hi = count
                 if m >= 2 and j_lo < j_hi:
-                    _full_overlap_run(pa, pa2, ca, ba, pal, pa2l, gap_a,
-                                      &raw[lane, 0] + j_lo,
-                                      &out[lane, 0] + j_lo, first + step * j_lo, step,
-                                      j_hi - j_lo, m, mean_a, pv[mv] + pvl[mv],
-                                      pv2[mv] + pv2l[mv],
-                                      cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0)
+                    if (_full_overlap_run(pa, pa2, ca, ba, pal, pa2l, gap_a,
+                                          &raw[lane, 0] + j_lo,
+                                          &out[lane, 0] + j_lo, first + step * j_lo,
+                                          step, j_hi - j_lo, m, mean_a, pv[mv] + pvl[mv],
+                                          pv2[mv] + pv2l[mv],
+                                          cv[mv] - cv[1] == 0.0 or bv[mv] != 0.0, tau)
+                            and m <= _EXACT_MAX_TAPS):
+                        _exact_fixup(pa, pa2, ca, ba, pal, pa2l, gap_a, &originals[lane, 0],
+                                     &vcentred[lane if per_lane_v else 0, 0],
+                                     &out[lane, 0] + j_lo, first + step * j_lo, step,
+                                     j_hi - j_lo, m, pv[mv] + pvl[mv], pv2[mv] + pv2l[mv])
                 for j in range(count):
                     if j_lo <= j < j_hi and m >= 2:
                         continue
@@ -805,10 +922,17 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     cov = (raw[lane, j] - mean_a * sum_v) - sum_a * sum_v / n_k
                     var_a = sum_aa - sum_a * sum_a / n_k
                     var_v = sum_vv - sum_v * sum_v / n_k
-                    if var_a < 0.0:
-                        var_a = 0.0
                     if var_v < 0.0:
                         var_v = 0.0
+                    if var_a <= sum_aa * tau and a_hi - a_lo <= _EXACT_MAX_TAPS:
+                        # too few digits left in var_a (_exact_fixup): two passes
+                        out[lane, j] = <real_t>_exact_r(
+                            &originals[lane, a_lo],
+                            &vcentred[lane if per_lane_v else 0, v_lo], a_hi - a_lo,
+                            sum_v, 1.0 / n_k, var_v)
+                        continue
+                    if var_a < 0.0:
+                        var_a = 0.0
                     r = cov / sqrt(var_a * var_v)
                     # |r| <= 1 in exact arithmetic; NaN (0/0) stays NaN
                     if r > 1.0:
@@ -910,8 +1034,8 @@ cdef void _redo_item(const cc_kernels_t* kern, const real_t* a, const idx_t* off
         _centre(a, nb + m - 1, _mean(a, nb + m - 1), centred)
         block_in = centred
     irow(kern, block_in, offs, m, vc, out, nb, 0, 0)
-    _sliding_run(block_in, a, _mean(block_in, nb + m - 1), out, out, 0, nb, m, terms[0],
-                 terms[1], False)
+    _sliding_run(block_in, a, vc, _mean(block_in, nb + m - 1), out, out, 0, nb, m,
+                 terms[0], terms[1], False)
 
 
 cdef void _pearson_block(const cc_kernels_t* kern, const real_t* rows, idx_t n,
