@@ -318,6 +318,33 @@ cdef double _exact_r(const real_t* x, const real_t* vc, idx_t m, double sum_v,
     return -1.0 if r < -1.0 else r
 
 
+cdef double _exact_pairs(const real_t* x, const real_t* y, idx_t n) noexcept nogil:
+    """r of the pairs ``(x[i], y[i])``, ``i < n`` (finite, neither side constant), each
+    side summed about its own mean by two passes in double: the reference's arithmetic,
+    for a partial overlap whose template part is not centred."""
+    cdef double mx = 0.0, my = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
+    cdef double ex, ey, inv = 1.0 / n, vx, vy, r
+    cdef idx_t i
+    for i in range(n):
+        mx += x[i]
+        my += y[i]
+    mx = mx * inv
+    my = my * inv
+    for i in range(n):
+        ex = x[i] - mx
+        ey = y[i] - my
+        sx += ex
+        sy += ey
+        sxx += ex * ex
+        syy += ey * ey
+        sxy += ex * ey
+    vx = sxx - sx * sx * inv
+    vy = syy - sy * sy * inv
+    r = (sxy - sx * sy * inv) / sqrt((vx if vx > 0.0 else 0.0) * (vy if vy > 0.0 else 0.0))
+    r = 1.0 if r > 1.0 else r
+    return -1.0 if r < -1.0 else r
+
+
 cdef void _sliding_run(const real_t* a, const real_t* originals, const real_t* vc,
                        double mean_a, const real_t* raw, real_t* out, idx_t k0,
                        idx_t count, idx_t m, double sum_v, double sum_vv,
@@ -922,15 +949,17 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                     cov = (raw[lane, j] - mean_a * sum_v) - sum_a * sum_v / n_k
                     var_a = sum_aa - sum_a * sum_a / n_k
                     var_v = sum_vv - sum_v * sum_v / n_k
+                    if ((var_a <= sum_aa * tau or var_v <= sum_vv * tau)
+                            and a_hi - a_lo <= _EXACT_MAX_TAPS):
+                        # too few digits left in var_a (_exact_fixup) or in var_v (the
+                        # template's part far from its mean: a spike elsewhere in v):
+                        # two passes on both sides, from the samples as given
+                        out[lane, j] = <real_t>_exact_pairs(
+                            &originals[lane, a_lo],
+                            &vrows[lane if per_lane_v else 0, v_lo], a_hi - a_lo)
+                        continue
                     if var_v < 0.0:
                         var_v = 0.0
-                    if var_a <= sum_aa * tau and a_hi - a_lo <= _EXACT_MAX_TAPS:
-                        # too few digits left in var_a (_exact_fixup): two passes
-                        out[lane, j] = <real_t>_exact_r(
-                            &originals[lane, a_lo],
-                            &vcentred[lane if per_lane_v else 0, v_lo], a_hi - a_lo,
-                            sum_v, 1.0 / n_k, var_v)
-                        continue
                     if var_a < 0.0:
                         var_a = 0.0
                     r = cov / sqrt(var_a * var_v)

@@ -1195,15 +1195,15 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
         where ``n_k < 2`` or either side's overlapping samples are all equal. Window
         sums are centred by the lane's mean (an offset costs no digits) and, outside
         unit-step template matching, come from compensated prefix sums, accurate
-        whatever came before the window (a window of up to 16 pairs far from the
-        lane's mean next to its own spread, where their one-pass variance would lose
-        digits, is summed again about its own mean); unit-step template matching
-        slides them, restarting every 1024 lags from an exact sum, so for up to that
-        many lags after a stretch far louder than the window (``1e6`` times) r keeps
-        about ``16 - 2 log10(ratio)`` digits. In a block holding NaN or inf the sums
-        also restart wherever the window's variance is small next to what was slid
-        in and out (a spike that left it), and a window that still cancels is summed
-        again about its own mean.
+        whatever came before the window (an overlap of up to 16 pairs far from the
+        lane's mean, or from the template's, next to its own spread, where the
+        one-pass variance would lose digits, is summed again about its own means);
+        unit-step template matching slides them, restarting every 1024 lags from an
+        exact sum, so for up to that many lags after a stretch far louder than the
+        window (``1e6`` times) r keeps about ``16 - 2 log10(ratio)`` digits. In a
+        block holding NaN or inf the sums also restart wherever the window's variance
+        is small next to what was slid in and out (a spike that left it), and a
+        window that still cancels is summed again about its own mean.
     axis : int, optional
         Axis of ``a`` to correlate along.
     method : {"auto", "direct", "fft"}, optional
