@@ -1007,6 +1007,51 @@ def test_short_outputs_side_by_side(case, dtype, threads):
     np.testing.assert_allclose(got, alone, rtol=rtol, atol=atol)
 
 
+SKIP_CASES = [
+    # n, c_in, c_out, length, k, stride, dilation, padding, groups, flip
+    # (at most 7 outputs: side by side on every path, whose float64 tiles are 12 wide)
+    (64, 32, 16, 6, 3, 1, 1, "same", 1, False),
+    (64, 32, 16, 6, 3, 1, 1, "same", 1, True),
+    (37, 12, 8, 4, 3, 1, 2, (4, 3), 1, False),       # a smaller last unit
+    (40, 8, 16, 6, 4, 2, 1, (3, 2), 2, False),       # stride 2, two groups
+    (30, 6, 8, 4, 3, 1, 1, (6, 5), 1, False),        # outputs with no tap in the signal
+    (48, 16, 8, 3, 5, 1, 1, "full", 1, True),
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", SKIP_CASES)
+def test_short_outputs_skip_the_taps_in_zero_padding(case, dtype, threads):
+    """Short outputs side by side with zero padding sum each run of outputs over only
+    the taps that read the signal (pairs tap-major): against torch's float64 conv1d of
+    the zero-padded input and the float64 loops of conv1d_ref; the plan is checked to
+    take that route, so the test cannot pass by another."""
+    from cconv1d import _forward
+    n, c_in, c_out, length, k, s, d, padding, groups, flip = case
+    x, w, b = _data(33, n, c_in, length, c_out, c_in // groups, k, dtype)
+    kw = dict(stride=s, dilation=d, padding=padding, groups=groups, flip=flip)
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        got = cc.conv1d(x, w, b, **kw)
+    finally:
+        cc.set_num_threads(previous)
+    left, right = explicit_padding(padding, length, k, s, d)
+    l_out = got.shape[-1]
+    plan = _forward.cat_plan(n, c_in, length, c_out, c_in // groups, k, left, right,
+                             l_out, s, d, groups, 0, np.dtype(dtype).itemsize, threads)
+    assert plan is not None and plan[0], plan
+    wf = w[..., ::-1] if flip else w
+    want = F.conv1d(F.pad(torch.from_numpy(x.astype(np.float64)), (left, right)),
+                    torch.from_numpy(np.ascontiguousarray(wf, dtype=np.float64)),
+                    torch.from_numpy(b.astype(np.float64)), stride=s, dilation=d,
+                    groups=groups).numpy()
+    rtol, atol = _tolerance(dtype, c_in // groups * k, 4.0 * 4.0 + 4.0)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(got, conv1d_ref(x, w, b, **kw), rtol=rtol, atol=atol)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_short_stream_chunks_side_by_side(dtype):
     """conv1d_stream's carried input (the left padding given) on a batch of short

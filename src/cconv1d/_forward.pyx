@@ -206,50 +206,71 @@ cdef inline idx_t _irow_items(const Geometry* geo) noexcept nogil:
 cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* offs,
                       const real_t* panels, const real_t* bias, real_t* y,
                       idx_t item) noexcept nogil:
-    """Item (group, column block, group of _row_group() 4-row blocks).
-
-    Loop order, as in BLIS: pair chunk, then column tile, then row block innermost, so
-    the tile's input columns (a pair chunk of them: <= 16 KiB) stay in L1 while the row
-    blocks' weight panels stream from L2 (4 values per pair against 3 input vectors);
-    with row blocks outside, every tile reloaded its input from L2 (measured 2-5 %
-    slower on the dense cases)."""
+    """Item (group, column block, group of _row_group() 4-row blocks)."""
     cdef idx_t n_col_blocks = (geo.l_out + geo.col_block - 1) // geo.col_block
     cdef idx_t n_row_groups = _row_groups(geo)
     cdef idx_t b0 = (item % n_row_groups) * _row_group(geo)
-    cdef idx_t b1 = min(b0 + _row_group(geo), geo.n_blocks)
     cdef idx_t col_block = (item // n_row_groups) % n_col_blocks
-    cdef idx_t g = item // (n_row_groups * n_col_blocks)
     cdef idx_t j0 = col_block * geo.col_block
-    cdef idx_t j1 = min(j0 + geo.col_block, geo.l_out)
-    cdef idx_t cols = geo.cols, mr = geo.mr
+    _igemm_span(geo, packed, offs, panels, bias, y, item // (n_row_groups * n_col_blocks),
+                b0, min(b0 + _row_group(geo), geo.n_blocks), j0,
+                min(j0 + geo.col_block, geo.l_out), 0, geo.n_pairs)
+
+
+cdef void _igemm_span(const Geometry* geo, const real_t* packed, const idx_t* offs,
+                      const real_t* panels, const real_t* bias, real_t* y, idx_t g,
+                      idx_t b0, idx_t b1, idx_t j0, idx_t j1, idx_t p0,
+                      idx_t p1) noexcept nogil:
+    """Row blocks [b0, b1) of group ``g``, columns [j0, j1), summed over pairs [p0, p1)
+    (none: the bias alone).
+
+    Loop order, as in BLIS: pair chunk, then column tile, then row block innermost, so
+    the tile's input columns stay in L1 or L2 while the row blocks' weight panels stream
+    from L2 (8 values per pair against 3 input vectors); with row blocks outside, every
+    tile reloaded its input from L2 (measured 2-5 % slower on the dense cases)."""
+    cdef idx_t mr = geo.mr
     cdef const real_t* xg = packed + g * geo.c_per_group * geo.phases * geo.pitch
-    cdef idx_t pc, n_chunk, j, b, o0
-    pc = 0
-    while pc < geo.n_pairs:
-        n_chunk = min(<idx_t>PAIR_BLOCK, geo.n_pairs - pc)
-        if b1 - b0 == 1:
-            # One row block: one call walks the column block's tiles (a call per tile
-            # cost ~15 % on one-input-channel layers, whose tiles sum only K pairs).
-            o0 = g * geo.o_per_group + b0 * mr
-            igemm(geo.kern, xg + j0, offs + pc, n_chunk,
-                  panels + ((g * geo.n_blocks + b0) * geo.n_pairs + pc) * mr,
-                  y + o0 * geo.ldy + j0, geo.ldy,
-                  min(mr, geo.o_per_group - b0 * mr), j1 - j0, pc > 0,
-                  bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
-            pc += PAIR_BLOCK
-            continue
-        j = j0
-        while j < j1:
-            for b in range(b0, b1):
-                o0 = g * geo.o_per_group + b * mr
-                igemm(geo.kern, xg + j, offs + pc, n_chunk,
-                      panels + ((g * geo.n_blocks + b) * geo.n_pairs + pc) * mr,
-                      y + o0 * geo.ldy + j, geo.ldy,
-                      min(mr, geo.o_per_group - b * mr), min(cols, j1 - j),
-                      pc > 0,
-                      bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
-            j += cols
+    cdef idx_t pc, b, o0
+    if p0 >= p1:
+        for b in range(b0, b1):
+            o0 = g * geo.o_per_group + b * mr
+            igemm(geo.kern, xg + j0, offs, 0, panels, y + o0 * geo.ldy + j0, geo.ldy,
+                  min(mr, geo.o_per_group - b * mr), j1 - j0, False,
+                  bias + o0 if bias != NULL else <const real_t*>NULL)
+        return
+    pc = p0
+    while pc < p1:
+        _igemm_chunk(geo, xg, offs, panels, bias, y, g, b0, b1, j0, j1, pc,
+                     min(<idx_t>PAIR_BLOCK, p1 - pc), pc == p0)
         pc += PAIR_BLOCK
+
+
+cdef inline void _igemm_chunk(const Geometry* geo, const real_t* xg, const idx_t* offs,
+                              const real_t* panels, const real_t* bias, real_t* y,
+                              idx_t g, idx_t b0, idx_t b1, idx_t j0, idx_t j1, idx_t pc,
+                              idx_t n_chunk, bint first) noexcept nogil:
+    """Pairs [pc, pc + n_chunk) of _igemm_span's sums (``first``: from the bias)."""
+    cdef idx_t cols = geo.cols, mr = geo.mr, j, b, o0
+    if b1 - b0 == 1:
+        # One row block: one call walks the column block's tiles (a call per tile
+        # cost ~15 % on one-input-channel layers, whose tiles sum only K pairs).
+        o0 = g * geo.o_per_group + b0 * mr
+        igemm(geo.kern, xg + j0, offs + pc, n_chunk,
+              panels + ((g * geo.n_blocks + b0) * geo.n_pairs + pc) * mr,
+              y + o0 * geo.ldy + j0, geo.ldy, min(mr, geo.o_per_group - b0 * mr),
+              j1 - j0, not first,
+              bias + o0 if (first and bias != NULL) else <const real_t*>NULL)
+        return
+    j = j0
+    while j < j1:
+        for b in range(b0, b1):
+            o0 = g * geo.o_per_group + b * mr
+            igemm(geo.kern, xg + j, offs + pc, n_chunk,
+                  panels + ((g * geo.n_blocks + b) * geo.n_pairs + pc) * mr,
+                  y + o0 * geo.ldy + j, geo.ldy, min(mr, geo.o_per_group - b * mr),
+                  min(cols, j1 - j), not first,
+                  bias + o0 if (first and bias != NULL) else <const real_t*>NULL)
+        j += cols
 
 
 cdef void _irow_item(const Geometry* geo, const real_t* packed, const idx_t* offs,
@@ -342,20 +363,30 @@ cdef idx_t igemm_items(const Geometry* geo) noexcept nogil:
 # entry point
 
 cdef inline void _pack_block(const real_t* w, const Geometry* geo, idx_t gb,
-                             real_t* out) noexcept nogil:
-    """Panel ``gb`` (group-major) of _pack_weights, unflipped."""
-    cdef idx_t b = gb % geo.n_blocks
-    pack_transposed(geo.kern, w + ((gb // geo.n_blocks) * geo.o_per_group + b * geo.mr)
-                    * geo.n_pairs, geo.n_pairs, min(geo.mr, geo.o_per_group - b * geo.mr),
-                    geo.n_pairs, out + gb * geo.n_pairs * geo.mr, geo.mr)
+                             real_t* out, real_t* temp) noexcept nogil:
+    """Panel ``gb`` (group-major) of _pack_weights, unflipped; ``temp`` (not NULL,
+    ``n_pairs * mr`` values): its pairs tap-major."""
+    cdef idx_t b = gb % geo.n_blocks, c, k, r, mr = geo.mr, cg = geo.c_per_group
+    cdef real_t* panel = out + gb * geo.n_pairs * mr
+    pack_transposed(geo.kern, w + ((gb // geo.n_blocks) * geo.o_per_group + b * mr)
+                    * geo.n_pairs, geo.n_pairs, min(mr, geo.o_per_group - b * mr),
+                    geo.n_pairs, panel if temp == NULL else temp, mr)
+    if temp != NULL:
+        for c in range(cg):
+            for k in range(geo.k_size):
+                for r in range(mr):
+                    panel[(k * cg + c) * mr + r] = temp[(c * geo.k_size + k) * mr + r]
 
 
 cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by_rows,
-                        real_t* out, int threads) noexcept nogil:
+                        real_t* out, int threads, real_t* temp=NULL,
+                        size_t b_temp=0) noexcept nogil:
     """Weights in the order the kernels read them: by_rows ``(C_out, pairs)``; otherwise
     panels ``(groups, blocks, pairs, mr)`` with zero rows completing each group's last
-    block. ``flip`` reverses the taps."""
+    block, the pairs ``c*K + k`` or, with ``temp`` (``b_temp`` bytes a thread), tap-major
+    ``k*C + c`` (a cat_skip plan's). ``flip`` reverses the taps."""
     cdef idx_t o, c, k, tap, g, b, r, p, row, k_size = geo.k_size, gb
+    cdef bint tap_major = temp != NULL
     if not by_rows and not flip:
         # A block's panel is its mr weight rows (pairs in order, c-major) transposed,
         # zero rows completing a group's last block: the weight gradient's dy-panel
@@ -366,10 +397,12 @@ cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by
         if threads > 1 and geo.c_out * geo.n_pairs >= 65536:
             for gb in prange(geo.groups * geo.n_blocks, schedule="static",
                              num_threads=threads):
-                _pack_block(w, geo, gb, out)
+                _pack_block(w, geo, gb, out,
+                            <real_t*>(<char*>temp + threadid() * b_temp) if tap_major
+                            else <real_t*>NULL)
         else:
             for gb in range(geo.groups * geo.n_blocks):
-                _pack_block(w, geo, gb, out)
+                _pack_block(w, geo, gb, out, temp)
         return
     if by_rows:
         for o in range(geo.c_out):
@@ -386,7 +419,8 @@ cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by
                 tap = k_size - 1 - k if flip else k
                 for r in range(geo.mr):
                     row = b * geo.mr + r
-                    out[((g * geo.n_blocks + b) * geo.n_pairs + p) * geo.mr + r] = (
+                    out[((g * geo.n_blocks + b) * geo.n_pairs
+                         + (k * geo.c_per_group + c if tap_major else p)) * geo.mr + r] = (
                         w[((g * geo.o_per_group + row) * geo.c_per_group + c) * k_size + tap]
                         if row < geo.o_per_group
                         else 0)
@@ -466,6 +500,7 @@ cdef struct Plan:
     # the same total that _forward_impl allocates and carves.
     bint by_rows, direct, by_sample, blocked
     bint cat              # short outputs: samples' columns side by side (_cat_unit)
+    bint cat_skip         # ... pairs tap-major, the taps in zero padding skipped
     int threads
     idx_t n_items, n_scratch
     idx_t block_len       # blocked: outputs per length block (whole column blocks)
@@ -473,23 +508,26 @@ cdef struct Plan:
     idx_t block_pitch     # blocked: row pitch of a packed block
     idx_t cat_samples     # cat: samples per unit, and the units
     idx_t n_cat_units
+    idx_t cat_last        # cat: samples of the last unit
     # per-thread (or per-scratch) strides, and offsets from the base
     size_t b_ycat, o_ycat
     # per-thread (or per-scratch) strides, and offsets from the base
-    size_t b_packed, b_row, b_work, b_edge
-    size_t o_weights, o_offs, o_edge, o_packed, o_row, o_work, o_edges
+    size_t b_packed, b_row, b_work, b_edge, b_wtemp
+    size_t o_weights, o_offs, o_edge, o_packed, o_row, o_work, o_edges, o_wtemp
     size_t total
 
 
 cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t itemsize,
-                     int n_threads, bint given) noexcept nogil:
+                     int n_threads, bint given, bint zero_pad=True) noexcept nogil:
     """Fills ``geo.pitch`` and the plan of a forward call (sizes before any allocation).
 
     Packing: a sample whose padded, phase-split channels fit WHOLE_SAMPLE bytes is packed
     whole, once per sample (by a thread of its own when there are enough samples).
     A larger one is packed a length block at a time, each block's channels in about
     BLOCK_BYTES, so the workspace is bounded by cache-sized blocks and not by
-    ``C_in x L``: a 64-channel float32 signal of 10**6 samples needs ~1 MiB, not 244."""
+    ``C_in x L``: a 64-channel float32 signal of 10**6 samples needs ~1 MiB, not 244.
+    ``zero_pad``: the padding is zeros (constant mode, value 0): a cat plan may skip the
+    taps that read it (the workspace's size does not depend on it)."""
     cdef idx_t span = (geo.k_size - 1) * geo.dilation, rows, avail, halo, bp
     cdef size_t cursor = 0
     cdef bint split
@@ -534,7 +572,8 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
         bp = (plan.block_len - 1) * geo.stride + span + 1
         plan.block_pitch = c_packed_pitch(min(bp, geo.padded), geo.stride, itemsize,
                                           geo.cols)
-    plan.cat = _cat_route(plan, geo, n_batch, itemsize)
+    plan.cat = _cat_route(plan, geo, n_batch, itemsize,
+                          zero_pad and mode == CC_PAD_CONSTANT and not given)
     if plan.cat:
         plan.blocked = False
     plan.by_sample = plan.blocked or plan.cat or n_batch >= plan.threads
@@ -542,9 +581,12 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     cdef idx_t n_weights = (geo.c_out * geo.n_pairs if plan.by_rows
                             else geo.groups * geo.n_blocks * geo.n_pairs * geo.mr)
     cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0, n_edges = 0, n_ycat = 0
+    cdef idx_t n_offs = max(geo.n_pairs, 1), n_wtemp = 0
     if plan.cat:
-        n_packed = geo.c_in * geo.k_size * geo.pitch
+        n_packed = geo.c_in * geo.phases * geo.pitch
         n_ycat = geo.c_out * plan.cat_samples * geo.l_out
+        n_offs = 2 * n_offs     # a smaller last unit's offsets too
+        n_wtemp = geo.n_pairs * geo.mr
         n_row = geo.padded
         n_work = geo.length if mode == CC_PAD_MEDIAN else 1
     elif plan.direct:
@@ -566,8 +608,10 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.b_work = aligned_bytes(n_work * sizeof(double))
     plan.b_edge = aligned_bytes(n_edge * itemsize)
     plan.b_ycat = aligned_bytes(n_ycat * itemsize)
+    plan.b_wtemp = aligned_bytes(n_wtemp * itemsize)
     plan.o_weights = place(&cursor, n_weights * itemsize)
-    plan.o_offs = place(&cursor, max(geo.n_pairs, 1) * sizeof(idx_t))
+    plan.o_offs = place(&cursor, n_offs * sizeof(idx_t))
+    plan.o_wtemp = place(&cursor, plan.threads * plan.b_wtemp)
     plan.o_edge = place(&cursor, plan.threads * plan.b_edge)
     plan.o_work = place(&cursor, plan.threads * plan.b_work)
     plan.o_packed = place(&cursor, plan.n_scratch * plan.b_packed)
@@ -588,31 +632,91 @@ def _set_cat_bytes(idx_t nbytes):
     return was
 
 
-cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) noexcept nogil:
-    """Short outputs: the samples of a unit are laid side by side, each ``(c, k)`` pair a
-    row of their outputs' samples (im2col), so a tile's columns run on across samples.
-    Per sample, a tile of ``cols`` positions computed ``l_out`` of them: a 256-channel
-    layer of 8 outputs ran at 29 GFLOP/s (PyTorch, whose GEMM runs over batch and
-    positions, at 55). Chosen where a sample's tiles would be more than a third empty
-    (at two thirds full, float64 16 outputs of 24, cat ran 0.85x: the kernels' part
-    tiles cost their vectors, and the copies are extra), for a sample's pairs x
-    outputs in CAT_BYTES (a unit's packed columns stay in L2); units hold CAT_BYTES of
-    packed rows and output copies together (so wide outputs add no scratch beyond it).
-    Fills ``geo.pitch`` (the packed rows') and the unit counts; False leaves both."""
-    cdef idx_t rows_bytes = geo.c_in * geo.k_size * geo.l_out * itemsize
+cdef inline idx_t _tap_lo(const Geometry* geo, idx_t j) noexcept nogil:
+    """The first tap of output ``j`` that reads the signal, not its padding."""
+    cdef idx_t num = geo.left - j * geo.stride
+    return 0 if num <= 0 else min(geo.k_size, (num + geo.dilation - 1) // geo.dilation)
+
+
+cdef inline idx_t _tap_hi(const Geometry* geo, idx_t j) noexcept nogil:
+    """One past the last tap of output ``j`` that reads the signal."""
+    cdef idx_t num = geo.left + geo.length - j * geo.stride
+    return 0 if num <= 0 else min(geo.k_size, (num + geo.dilation - 1) // geo.dilation)
+
+
+cdef inline idx_t _run_end(const Geometry* geo, idx_t j) noexcept nogil:
+    """One past the last output from ``j`` on whose taps in the signal are j's."""
+    cdef idx_t lo = _tap_lo(geo, j), hi = _tap_hi(geo, j)
+    j += 1
+    while j < geo.l_out and _tap_lo(geo, j) == lo and _tap_hi(geo, j) == hi:
+        j += 1
+    return j
+
+
+cdef double _cat_cost(const Geometry* geo, idx_t count, idx_t lanes, bint skip) noexcept nogil:
+    """Vector FMAs per output row of a unit of ``count`` samples (a kernel's partial
+    tile computes whole vectors); ``skip``: a run of outputs sums only the taps that
+    read the signal (a run of none still stores its bias)."""
+    cdef idx_t j = 0, e, taps
+    cdef double total = 0
+    if not skip:
+        return <double>((geo.l_out * count + lanes - 1) // lanes) * geo.n_pairs
+    while j < geo.l_out:
+        e = _run_end(geo, j)
+        taps = max(_tap_hi(geo, j) - _tap_lo(geo, j), 0)
+        total += <double>(((e - j) * count + lanes - 1) // lanes) * max(taps * geo.c_per_group, 1)
+        j = e
+    return total
+
+
+cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize,
+                     bint zero_pad) noexcept nogil:
+    """Short outputs: the samples of a unit side by side, interleaved: padded position
+    ``m`` of phase ``r`` of channel ``c`` holds the unit's ``count`` samples in a row,
+    ``packed[(c*phases + r)*pitch + m*count + i] = xp_i[c, m*s + r]``, so output ``j``
+    of sample ``i`` is column ``j*count + i`` and each pair reads one shifted row, as a
+    sample on its own does, and a tile's columns run on across samples. Per sample, a
+    tile of ``cols`` positions computed ``l_out`` of them: a 256-channel layer of 8
+    outputs ran at 29 GFLOP/s (PyTorch, whose GEMM runs over batch and positions, at
+    55). Chosen where a sample's tiles would be more than a third empty (at two thirds
+    full, float64 16 outputs of 24, cat ran 0.85x: the kernels' part tiles cost their
+    vectors, and the copies are extra), for a sample's packed rows in CAT_BYTES (a
+    unit's columns stay in L2); units hold CAT_BYTES of packed rows and output copies
+    together (so wide outputs add no scratch beyond it).
+
+    The outputs of a unit fall in runs whose taps read the same part of the signal: with
+    zero padding (``zero_pad``) a run sums only those taps, the pairs ordered tap-major
+    so that they are one range of them (a 256-channel K = 3 layer of 8 outputs computes
+    22 of its 24 taps' products; PyTorch's oneDNN skips them too). Skipped where it saves
+    at least 3 %: a run of a few samples' columns would leave its last vector part empty
+    (decided by the batch, never the thread count, so the sums' order, and so their
+    bits, do not depend on the threads).
+
+    Samples per unit: within the bytes above, the count whose units compute the fewest
+    vectors (a unit of 11 samples of 8 outputs is 88 columns, computed as 96: 9 % of
+    its FMAs on nothing), for the threads' share of the units. Fills ``geo.pitch`` and
+    the unit counts; False leaves both."""
+    cdef idx_t phase_len = (geo.padded + geo.stride - 1) // geo.stride
+    cdef idx_t rows_bytes = geo.c_in * geo.phases * phase_len * itemsize
     # a unit's scratch a sample: its packed rows and its outputs' copy
     cdef idx_t per_sample = rows_bytes + geo.c_out * geo.l_out * itemsize
     cdef idx_t tiles = (geo.l_out + geo.cols - 1) // geo.cols * geo.cols
-    cdef idx_t units, s_max, rounded
+    cdef idx_t lanes = max(1, geo.kern.vlen_f32 * 4 // itemsize)
+    cdef idx_t units, s_max, rounded, i, count, n_units, best_count = 0
+    cdef idx_t cand[5]
+    cdef double cost, best = 0, share
+    plan.cat_skip = False
     if (plan.by_rows or n_batch < 2 or geo.length == 0 or geo.l_out >= 4 * geo.cols
             or 2 * tiles <= 3 * geo.l_out or rows_bytes > _cat_bytes):
         return False
     # At least two tiles of columns a unit where the batch has them (the input
     # gradient's cols route measured why: a tile's empty columns cost as full ones).
     # (within TILES_MAX_BYTES: a sample of 64 Ki pairs would otherwise pack 96 of them)
-    s_max = max(1, _cat_bytes // per_sample,
-                min((2 * geo.cols + geo.l_out - 1) // geo.l_out,
-                    TILES_MAX_BYTES // per_sample))
+    s_max = min(n_batch, max(1, _cat_bytes // per_sample,
+                             min((2 * geo.cols + geo.l_out - 1) // geo.l_out,
+                                 TILES_MAX_BYTES // per_sample)))
+    plan.cat_skip = zero_pad and (_cat_cost(geo, s_max, lanes, True)
+                                  < 0.97 * _cat_cost(geo, s_max, lanes, False))
     units = (n_batch + s_max - 1) // s_max
     rounded = (units + plan.threads - 1) // plan.threads * plan.threads
     if (n_batch >= plan.threads
@@ -621,9 +725,29 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) n
         # units, whose items the threads share (two samples of 8 outputs on two
         # threads: a unit each ran two thirds empty tiles)
         units = rounded
-    plan.cat_samples = (n_batch + units - 1) // units
+    # the balanced count first (a tie keeps it), then whole vectors of samples
+    cand[0] = (n_batch + units - 1) // units
+    cand[1] = cand[0] // lanes * lanes
+    cand[2] = (cand[0] + lanes - 1) // lanes * lanes
+    cand[3] = s_max // lanes * lanes
+    cand[4] = s_max
+    for i in range(5):
+        count = cand[i]
+        # (a count rounded up to whole vectors may pass the bytes by a vector's samples)
+        if count < 1 or count > n_batch or count > (s_max + lanes - 1 if i == 2 else s_max):
+            continue
+        n_units = (n_batch + count - 1) // count
+        # the threads' share: whole units each, or a unit's items between them
+        share = (<double>((n_units + plan.threads - 1) // plan.threads)
+                 if n_units >= plan.threads else <double>n_units / plan.threads)
+        cost = share * (_cat_cost(geo, count, lanes, plan.cat_skip) + 0.01 * geo.n_pairs)
+        if best_count == 0 or cost < best * 0.99:
+            best = cost
+            best_count = count
+    plan.cat_samples = best_count
     plan.n_cat_units = (n_batch + plan.cat_samples - 1) // plan.cat_samples
-    geo.pitch = c_packed_pitch(plan.cat_samples * geo.l_out, 1, itemsize, geo.cols)
+    plan.cat_last = n_batch - (plan.n_cat_units - 1) * plan.cat_samples
+    geo.pitch = c_packed_pitch(phase_len * plan.cat_samples, 1, itemsize, geo.cols)
     return True
 
 
@@ -674,23 +798,115 @@ cdef void im2col(const Geometry* geo, const real_t* x, idx_t count, real_t* pack
                     dst[j] = row[j * s + off]
 
 
-cdef idx_t _cat_pack(const Geometry* geo, const Plan* plan, const real_t* x,
+cdef void _cat_pack(const Geometry* geo, const Plan* plan, const real_t* x,
                     real_t* packed, real_t* row, double* work, idx_t n_batch, idx_t unit,
-                    int mode, real_t value, const real_t* given,
-                    Geometry* cat) noexcept nogil:
-    """Unit ``unit`` of a cat plan gathered by ``im2col``, and ``cat``: the geometry the
-    kernels run it by (one sample of ``K`` "phases" per channel, ``ldy`` the unit's
-    output columns). Returns the number of its kernel items."""
+                    int mode, real_t value, const real_t* given) noexcept nogil:
+    """Unit ``unit``'s samples interleaved into ``packed`` (the layout of _cat_route)."""
     cdef idx_t n0 = unit * plan.cat_samples
     cdef idx_t count = min(plan.cat_samples, n_batch - n0)
-    im2col(geo, x + n0 * geo.c_in * geo.length, count, packed, geo.pitch, row, work,
-           mode, value, given + n0 * geo.c_in * geo.left if given != NULL else given,
-           False)
-    cat[0] = geo[0]
-    cat.phases = geo.k_size
-    cat.l_out = count * geo.l_out
-    cat.ldy = plan.cat_samples * geo.l_out
-    return _irow_items(cat) if plan.by_rows else _igemm_items(cat)
+    cdef idx_t c, r, m, i, pos, s = geo.stride, length = geo.length, c_in = geo.c_in
+    cdef idx_t left = geo.left
+    cdef const real_t* src
+    cdef real_t* dst
+    if mode == CC_PAD_CONSTANT and given == NULL and s == 1:
+        # Each channel's samples transposed in register blocks (gathered one value at
+        # a time, the copy was a third of a 256-channel layer's time besides its sums).
+        for c in range(c_in):
+            dst = packed + c * geo.pitch
+            for i in range(left * count):
+                dst[i] = value
+            pack_transposed(geo.kern, x + (n0 * c_in + c) * length, c_in * length, count,
+                            length, dst + left * count, count)
+            for i in range((left + length) * count, geo.padded * count):
+                dst[i] = value
+        return
+    if mode == CC_PAD_CONSTANT and given == NULL:
+        # Gathered from x: position m of every sample, then the next position (a
+        # sample's row of a few outputs stays in L1 while its positions are taken).
+        for c in range(c_in):
+            src = x + (n0 * c_in + c) * length
+            for r in range(geo.phases):
+                dst = packed + (c * geo.phases + r) * geo.pitch
+                for m in range((geo.padded - r + s - 1) // s):
+                    pos = m * s + r - left
+                    if 0 <= pos < length:
+                        for i in range(count):
+                            dst[i] = src[i * c_in * length + pos]
+                    else:
+                        for i in range(count):
+                            dst[i] = value
+                    dst += count
+        return
+    for i in range(count):
+        for c in range(c_in):
+            pad_row(x + ((n0 + i) * c_in + c) * length, length, row, left, geo.right,
+                    mode, value, value, length, length, work)
+            if given != NULL:
+                memcpy(row, given + ((n0 + i) * c_in + c) * left, left * sizeof(real_t))
+            for r in range(geo.phases):
+                dst = packed + (c * geo.phases + r) * geo.pitch + i
+                for m in range((geo.padded - r + s - 1) // s):
+                    dst[m * count] = row[m * s + r]
+
+
+cdef void _cat_offsets(const Geometry* geo, idx_t count, bint tap_major,
+                       idx_t* offs) noexcept nogil:
+    """The pairs' offsets in a unit of ``count`` samples; pair ``(c, k)`` is
+    ``k*C + c`` when ``tap_major`` (the weights' order of a cat_skip plan), else
+    ``c*K + k``."""
+    cdef idx_t c, k, shift
+    for c in range(geo.c_per_group):
+        for k in range(geo.k_size):
+            shift = k * geo.dilation
+            offs[k * geo.c_per_group + c if tap_major else c * geo.k_size + k] = (
+                (c * geo.phases + shift % geo.stride) * geo.pitch
+                + shift // geo.stride * count)
+
+
+cdef void _cat_item(const Geometry* geo, const Plan* plan, const Geometry* cat,
+                    idx_t count, const real_t* packed, const idx_t* offs,
+                    const real_t* panels, const real_t* bias, real_t* ycat,
+                    idx_t item) noexcept nogil:
+    """Item ``item`` of a unit of ``count`` samples (``cat``: its geometry, columns
+    ``j*count + i``); a cat_skip plan sums each run of outputs over its taps only."""
+    cdef idx_t n_col_blocks = (cat.l_out + cat.col_block - 1) // cat.col_block
+    cdef idx_t n_row_groups = _row_groups(cat)
+    cdef idx_t b0 = (item % n_row_groups) * _row_group(cat)
+    cdef idx_t b1 = min(b0 + _row_group(cat), cat.n_blocks)
+    cdef idx_t col_block = (item // n_row_groups) % n_col_blocks
+    cdef idx_t g = item // (n_row_groups * n_col_blocks)
+    cdef idx_t j0 = col_block * cat.col_block
+    cdef idx_t j1 = min(j0 + cat.col_block, cat.l_out)
+    cdef idx_t a, e, j, lo, hi, pc, pe, q0, q1, cg = cat.c_per_group
+    cdef const real_t* xg = packed + g * cg * cat.phases * cat.pitch
+    if not plan.cat_skip:
+        _igemm_span(cat, packed, offs, panels, bias, ycat, g, b0, b1, j0, j1, 0,
+                    cat.n_pairs)
+        return
+    # Pair chunks outside the runs, so a chunk's weight panels serve every run from L2
+    # (with runs outside, each run streamed the panels again: the unit's weights and
+    # columns together overflow L2).
+    pc = 0
+    while pc < cat.n_pairs or pc == 0:
+        pe = min(pc + PAIR_BLOCK, cat.n_pairs)
+        a = j0
+        while a < j1:
+            j = a // count
+            e = min(j1, _run_end(geo, j) * count)
+            lo = _tap_lo(geo, j) * cg
+            hi = max(lo, _tap_hi(geo, j) * cg)
+            if lo == hi:
+                if pc == 0:
+                    _igemm_span(cat, packed, offs, panels, bias, ycat, g, b0, b1, a, e,
+                                0, 0)
+            else:
+                q0 = max(pc, lo)
+                q1 = min(pe, hi)
+                if q0 < q1:
+                    _igemm_chunk(cat, xg, offs, panels, bias, ycat, g, b0, b1, a, e, q0,
+                                 q1 - q0, q0 == lo)
+            a = e
+        pc += PAIR_BLOCK
 
 
 cdef void _cat_scatter(const Geometry* geo, const Plan* plan, const real_t* ycat,
@@ -702,13 +918,24 @@ cdef void _cat_scatter(const Geometry* geo, const Plan* plan, const real_t* ycat
     cdef idx_t i, j, o, l_out = geo.l_out, ldy = plan.cat_samples * l_out
     cdef const real_t* src
     cdef real_t* yn
-    for i in range(count):
-        yn = y + ((n0 + i) * geo.c_out + o_first) * l_out
-        for o in range(o_first, o_last):
-            src = ycat + o * ldy + i * l_out
+    # a channel's columns at a time: they stay in L1 while each sample takes its row
+    for o in range(o_first, o_last):
+        src = ycat + o * ldy
+        for i in range(count):
+            yn = y + ((n0 + i) * geo.c_out + o) * l_out
             for j in range(l_out):
-                yn[j] = src[j]
-            yn += l_out
+                yn[j] = src[j * count + i]
+
+
+cdef idx_t _cat_geometry(const Geometry* geo, const Plan* plan, idx_t n_batch,
+                         idx_t unit, Geometry* cat) noexcept nogil:
+    """``cat``: the geometry unit ``unit``'s items run by (its ``count * l_out``
+    columns, ``ldy`` the widest unit's); returns its sample count."""
+    cdef idx_t count = min(plan.cat_samples, n_batch - unit * plan.cat_samples)
+    cat[0] = geo[0]
+    cat.l_out = count * geo.l_out
+    cat.ldy = plan.cat_samples * geo.l_out
+    return count
 
 
 cdef void _cat_unit(const Geometry* geo, const Plan* plan, const real_t* x,
@@ -718,9 +945,12 @@ cdef void _cat_unit(const Geometry* geo, const Plan* plan, const real_t* x,
                     const real_t* given) noexcept nogil:
     """Unit ``unit`` of a cat plan by one thread: packed, computed, copied out."""
     cdef Geometry cat
-    cdef idx_t n_items = _cat_pack(geo, plan, x, packed, row, work, n_batch, unit, mode,
-                                   value, given, &cat)
-    _run_items(&cat, plan.by_rows, packed, offs, weights, bias, ycat, 0, n_items)
+    cdef idx_t item, count = _cat_geometry(geo, plan, n_batch, unit, &cat)
+    _cat_pack(geo, plan, x, packed, row, work, n_batch, unit, mode, value, given)
+    if count != plan.cat_samples:
+        offs += geo.n_pairs     # the last unit's offsets
+    for item in range(_igemm_items(&cat)):
+        _cat_item(geo, plan, &cat, count, packed, offs, weights, bias, ycat, item)
     _cat_scatter(geo, plan, ycat, y, n_batch, unit, 0, geo.c_out)
 
 
@@ -813,6 +1043,23 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
     return plan.total
 
 
+def cat_plan(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out, idx_t c_per_group,
+             idx_t k_size, idx_t left, idx_t right, idx_t l_out, idx_t stride,
+             idx_t dilation, idx_t groups, int mode, idx_t itemsize, int n_threads,
+             bint zero_pad=True):
+    """How a ``conv1d`` call of this shape runs its short outputs (tests and
+    benchmarks): None when not side by side, else ``(skip, samples per unit, units,
+    samples of the last unit)``."""
+    cdef Geometry geo
+    cdef Plan plan
+    make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
+                  k_size, groups, l_out, active_kernels(), itemsize)
+    _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False, zero_pad)
+    if not plan.cat:
+        return None
+    return bool(plan.cat_skip), plan.cat_samples, plan.n_cat_units, plan.cat_last
+
+
 cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                        const real_t* w, idx_t c_out, idx_t c_per_group, idx_t k_size,
                        const real_t* bias_ptr, real_t* y, idx_t l_out, idx_t left,
@@ -829,7 +1076,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                   k_size, groups, l_out, active_kernels(), sizeof(real_t))
     if geo.left == 0:
         given = NULL
-    _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), n_threads, given != NULL)
+    _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), n_threads, given != NULL,
+               pad_value == 0)
     cdef bint by_rows = plan.by_rows, by_sample = plan.by_sample
     cdef idx_t n_items = plan.n_items
     cdef int threads = plan.threads
@@ -846,14 +1094,16 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef char* row = base + plan.o_row
     cdef char* work = base + plan.o_work
     cdef real_t* edges = <real_t*>(base + plan.o_edges)
-    cdef idx_t pads = geo.left + geo.right, n_units
+    cdef idx_t pads = geo.left + geo.right, n_units, count
     cdef real_t value = <real_t>pad_value
     cdef idx_t n, t, item, unit
     cdef Geometry cat
     cdef const real_t* x_n
     cdef const real_t* given_n = NULL
     cdef idx_t given_stride = c_in * geo.left
-    _pack_weights(w, &geo, flip, by_rows, weights, threads)
+    _pack_weights(w, &geo, flip, by_rows, weights, threads,
+                  <real_t*>(base + plan.o_wtemp) if plan.cat and plan.cat_skip
+                  else <real_t*>NULL, plan.b_wtemp)
     if plan.direct:
         # No packing: a long signal is never copied to pad it.
         fill_pair_offsets(offs, 1, geo.k_size, 1, dilation, 0, 1)
@@ -882,8 +1132,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
         free(block)
         return CC_OK
     if plan.cat:
-        # the (c, k) rows of a unit, one after another
-        fill_pair_offsets(offs, geo.c_per_group * geo.k_size, 1, 1, 1, geo.pitch, 1)
+        _cat_offsets(&geo, plan.cat_samples, plan.cat_skip, offs)
+        _cat_offsets(&geo, plan.cat_last, plan.cat_skip, offs + geo.n_pairs)
         # Zeroed once: full tiles read the slack after a unit's columns (a smaller last
         # unit leaves earlier samples there: finite, and never stored).
         memset(packed, 0, plan.n_scratch * b_packed)
@@ -899,11 +1149,13 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
         # Fewer units than threads: the threads share each unit's items, then its
         # output channels.
         for unit in range(plan.n_cat_units):
-            n_units = _cat_pack(&geo, &plan, x, <real_t*>packed, <real_t*>row,
-                                <double*>work, n_batch, unit, mode, value, given, &cat)
-            for item in prange(n_units, schedule="dynamic", num_threads=threads):
-                _run_items(&cat, by_rows, <real_t*>packed, offs, weights, bias_ptr,
-                           <real_t*>(base + plan.o_ycat), item, item + 1)
+            count = _cat_geometry(&geo, &plan, n_batch, unit, &cat)
+            _cat_pack(&geo, &plan, x, <real_t*>packed, <real_t*>row, <double*>work,
+                      n_batch, unit, mode, value, given)
+            for item in prange(_igemm_items(&cat), schedule="dynamic", num_threads=threads):
+                _cat_item(&geo, &plan, &cat, count, <real_t*>packed,
+                          offs if count == plan.cat_samples else offs + geo.n_pairs,
+                          weights, bias_ptr, <real_t*>(base + plan.o_ycat), item)
             for item in prange((c_out + 15) // 16, schedule="static", num_threads=threads):
                 _cat_scatter(&geo, &plan, <real_t*>(base + plan.o_ycat), y, n_batch, unit,
                              item * 16, min(item * 16 + 16, c_out))
