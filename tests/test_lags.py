@@ -1129,3 +1129,49 @@ def test_pearson_partial_overlaps_of_a_template_with_a_spike(dtype, spike):
     finite = ~np.isnan(expected)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     assert np.max(np.abs(got[finite] - expected[finite])) < tol
+
+
+def _unit_scaled(x):
+    """``x`` in float64 times the power of two that brings its largest magnitude into
+    [1/2, 1): exact, and Pearson's r does not change (the oracle's own sums would
+    overflow or underflow at the magnitudes below)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.ldexp(x, -np.frexp(np.max(np.abs(x)))[1])
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+@pytest.mark.parametrize("call", ["valid", "full", "maxlag", "autocorrelate"])
+@pytest.mark.parametrize("dtype, lane, template", [
+    (np.float64, 1e-300, 1.0), (np.float64, 1e300, 1.0), (np.float64, 1e-160, 1e-160),
+    (np.float64, 1e160, 1e160), (np.float64, 1.0, 1e-300),
+    (np.float32, 1e-30, 1.0), (np.float32, 1e30, 1.0), (np.float32, 1e20, 1.0),
+    (np.float32, 1e-20, 1e-20), (np.float32, 1.0, 1e30)])
+def test_pearson_of_lanes_far_from_unit_magnitude(dtype, lane, template, call, method):
+    """r is the same for a lane scaled by any factor, but the sums the routes take are
+    not: before, with no warning, float64 lanes of 1e-300 or 1e300 and a lane and
+    template both of 1e160 gave r off by up to 1 or all NaN (squares flushed to zero or
+    overflowed, or the product of two window variances overflowed), float32 lanes of
+    1e-30 were off by 1 on every method and of 1e20 by 0.44 through the FFT. Now a lane
+    (or template) whose largest magnitude lies far from 1 is scaled by a power of two
+    first. Oracle: the two-pass float64 coefficient of the pairs at each lag, of copies
+    scaled exactly by numpy's frexp/ldexp."""
+    rng = np.random.default_rng(5)
+    n, m = 300, 16
+    a = (lane * rng.standard_normal(n)).astype(dtype)
+    v = (template * rng.standard_normal(m)).astype(dtype)
+    a_before = a.copy()
+    if call == "autocorrelate":
+        got = cc.autocorrelate(a, "full", normalize="pearson", method=method)
+        lags, v = cc.correlation_lags(n, n, "full"), a
+    elif call == "maxlag":
+        got = cc.correlate(a, v, maxlag=40, normalize="pearson", method=method)
+        lags = range(-40, 41)
+    else:
+        got = cc.correlate(a, v, call, normalize="pearson", method=method)
+        lags = cc.correlation_lags(n, m, call)
+    assert got.dtype == dtype
+    expected = loop_pearson(_unit_scaled(a), _unit_scaled(v), lags)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(got, expected, atol=tol, equal_nan=True)
+    np.testing.assert_array_equal(a, a_before)     # the scaling works on a copy

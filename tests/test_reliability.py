@@ -20,7 +20,6 @@ import pywt
 import torch
 
 import cconv1d as cc
-from oracles_conv import conv1d_ref
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(cc.__file__)))
 
@@ -491,12 +490,7 @@ def test_dask_conv1d_positional_order():
     x = rng.standard_normal((2, 4, 50)).astype(np.float32)
     w = rng.standard_normal((8, 2, 3)).astype(np.float32)
     lazy = ccd.conv1d(da.from_array(x, chunks=(1, 4, 20)), w, None, 2, 1, 1, 2)
-    # to rounding: the whole batch's short outputs skip the taps in the zero padding
-    # (their pairs tap-major), the chunks' halo windows sum every tap channel-major
-    np.testing.assert_allclose(lazy.compute(), cc.conv1d(x, w, None, 2, 1, 1, 2),
-                               rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(lazy.compute(), conv1d_ref(x, w, stride=2, padding=1, groups=2),
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(lazy.compute(), cc.conv1d(x, w, None, 2, 1, 1, 2))
     with pytest.raises(TypeError, match="positional argument"):
         ccd.conv1d(x, w, None, 2, 1, 1, 2, "zeros")
 

@@ -39,7 +39,7 @@ A lag window whose overlaps all span the middle of the lane and of the template
 """
 
 from cython.parallel cimport prange, threadid
-from libc.math cimport NAN, isfinite, sqrt
+from libc.math cimport NAN, frexp, isfinite, ldexp, sqrt
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 
@@ -514,6 +514,8 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
     void cc_centre_f32(const float* a, Py_ssize_t n, float* out, int simd)
     int cc_sum_finite_f64(const double* a, Py_ssize_t n, double* total, int simd)
     int cc_sum_finite_f32(const float* a, Py_ssize_t n, double* total, int simd)
+    float cc_magnitude_f32(const float* a, Py_ssize_t n, int simd)
+    double cc_magnitude_f64(const double* a, Py_ssize_t n, int simd)
     const int CC_LAGSTATS_HAVE_AVX512
     const int CC_LAGSTATS_HAVE_AVX2
     int cc_pearson_slide_f64_avx512(const double* a, Py_ssize_t count, Py_ssize_t m,
@@ -744,6 +746,60 @@ def all_finite(const real_t[:, ::1] rows):
                 finite = False
                 break
     return finite
+
+
+cdef double _largest_magnitude(const real_t* x, idx_t n) noexcept nogil:
+    """The largest finite ``|x[i]|`` (0 for none): cc_lagstats.h's pass over the bits."""
+    if real_t is double:
+        return cc_magnitude_f64(x, n, _simd_level())
+    else:
+        return cc_magnitude_f32(x, n, _simd_level())
+
+
+def in_range(rows, int lo, int hi):
+    """``rows`` (C-contiguous float32 or float64 lanes), or a copy in which each lane
+    whose largest finite magnitude lies outside ``[2**lo, 2**hi)`` is multiplied by the
+    power of two that brings it into [1/2, 1) (a lane of zeros or of no finite value is
+    left as it is). Pearson's r is the same for a lane scaled by any factor, and a power
+    of two scales every value exactly: the signal functions bring lanes whose squares,
+    window sums or their products would overflow or underflow back into range. One
+    vectorised pass; no allocation unless a lane is out of range."""
+    if rows.dtype == np.float32:
+        return _in_range[float](rows, lo, hi).base
+    return _in_range[double](rows, lo, hi).base
+
+
+cdef const real_t[:, ::1] _in_range(const real_t[:, ::1] rows, int lo, int hi):
+    """in_range's work: ``rows`` itself when every lane is inside."""
+    cdef idx_t lane, i, lanes = rows.shape[0], n = rows.shape[1], first = -1
+    cdef double top
+    cdef int e
+    if n == 0:
+        return rows
+    with nogil:
+        for lane in range(lanes):
+            top = _largest_magnitude(&rows[lane, 0], n)
+            if top != 0:
+                frexp(top, &e)          # top = f * 2**e, f in [1/2, 1)
+                if e <= lo or e > hi:
+                    first = lane
+                    break
+    if first < 0:
+        return rows
+    result = np.array(rows.base, copy=True)
+    cdef real_t[:, ::1] out = result
+    cdef real_t factor
+    with nogil:
+        for lane in range(first, lanes):
+            top = _largest_magnitude(&rows[lane, 0], n)
+            if top == 0:
+                continue
+            frexp(top, &e)
+            if e <= lo or e > hi:
+                factor = <real_t>ldexp(1.0, -e)
+                for i in range(n):
+                    out[lane, i] = rows[lane, i] * factor
+    return out
 
 
 def centred_lanes(const real_t[:, ::1] rows):
@@ -1095,7 +1151,7 @@ cdef void _pearson_block(const cc_kernels_t* kern, const real_t* rows, idx_t n,
 def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                   const real_t[:, ::1] vrows,       # IN  (1 or lanes, m): v
                   real_t[:, ::1] out,               # OUT (lanes, count)
-                  idx_t first, int n_threads):
+                  idx_t first, int n_threads, int lo=0, int hi=0):
     """Pearson coefficients at the unit-step lags ``first + j`` that all overlap the whole
     template (``0 <= first``, ``first + count - 1 <= n - m``, ``2 <= m``), raw sums
     included, block by block (_fused_block): for a short template the direct route's one
@@ -1111,7 +1167,12 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
     ``n_threads`` <= 0: the thread count is asked for only when there are several
     blocks (small calls spare the affinity query); one thread runs the blocks in plain
     loops, with no parallel region (a 1000-sample call had spent a third of its time
-    outside the kernel), and the scratch is sized to the blocks and the route."""
+    outside the kernel), and the scratch is sized to the blocks and the route.
+    ``lo < hi``: lanes and template lanes first brought into ``[2**lo, 2**hi)`` as
+    ``in_range`` does (one call less for a small call's Python cost)."""
+    if lo < hi:
+        rows = _in_range(rows, lo, hi)
+        vrows = _in_range(vrows, lo, hi)
     cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
     cdef idx_t count = out.shape[1], per_lane = (count + _FUSED_BLOCK - 1) // _FUSED_BLOCK
     cdef bint per_lane_v = vrows.shape[0] > 1

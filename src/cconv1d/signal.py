@@ -20,7 +20,8 @@ from numpy.typing import NDArray
 
 from cconv1d import _fft, _spec, _stream, _threads
 from cconv1d._forward import FORWARD, signal_direct, simd_path
-from cconv1d._lagstats import all_finite, centred_lanes, pearson_lags, pearson_valid
+from cconv1d._lagstats import (all_finite, centred_lanes, in_range, pearson_lags,
+                                pearson_valid)
 from cconv1d._typing import InexactArray, Lags, Method, NanPolicy, Normalize, SignalMode
 
 __all__ = ["autocorrelate", "choose_method", "convolve", "correlate", "correlation_lags"]
@@ -844,12 +845,26 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     return out
 
 
+# Pearson's r is the same for a lane scaled by any factor: a lane whose largest magnitude
+# lies outside these powers of two is scaled by one (exactly) into [1/2, 1) first
+# (_lagstats.in_range). Past them the sums the routes take overflowed or underflowed and
+# r came out wrong with no warning: float64 lanes of 1e-300 or 1e300, lane and template
+# both of 1e160 (the product of their window variances); float32 lanes of 1e-30
+# (squares flushed to zero) or of 1e20 by the FFT. Inside them there is room for both
+# sides' squares, sums of millions of them and their products. (itemsize: lo, hi)
+_PEARSON_RANGE = {4: (-40, 40), 8: (-120, 120)}
+
+
 def _normalized(rows: _Array, vrows: _Array, first: int, step: int, count: int, method: str,
                 dtype: np.dtype[Any], integral: bool, normalize: str | None) -> _Array:
     n, m = rows.shape[1], vrows.shape[1]
     if normalize == "pearson":
         if dtype.kind == "c":
             raise TypeError(f"normalize='pearson' needs real input, got dtype {dtype}")
+        lo, hi = _PEARSON_RANGE[dtype.itemsize]
+        same = vrows is rows     # autocorrelation
+        rows = in_range(rows, lo, hi)
+        vrows = rows if same else in_range(vrows, lo, hi)
         return _pearson(rows, vrows, first, step, count, method, dtype)
     raw = _lag_correlate(rows, vrows, first, step, count, method, dtype, integral)
     return _scaled(raw, rows, vrows, first, step, count, dtype, normalize)
@@ -952,8 +967,9 @@ def _pearson_fast(a: Any, v: Any, mode: object, maxlag: object, lags: object,
                                                True, True) != "direct"):
         return None
     out: _Array = np.empty((1, count), dtype=dtype)
+    lo, hi = _PEARSON_RANGE[dtype.itemsize]
     pearson_valid(np.ascontiguousarray(a).reshape(1, n), np.ascontiguousarray(v).reshape(1, m),
-                  out, 0, 0)
+                  out, 0, 0, lo, hi)
     result: _Array = out.reshape(count)
     return result
 
@@ -1203,7 +1219,13 @@ def correlate(a: npt.ArrayLike, v: npt.ArrayLike,
         window (``1e6`` times) r keeps about ``16 - 2 log10(ratio)`` digits. In a
         block holding NaN or inf the sums also restart wherever the window's variance
         is small next to what was slid in and out (a spike that left it), and a
-        window that still cancels is summed again about its own mean.
+        window that still cancels is summed again about its own mean. A lane (or
+        template) whose largest finite magnitude lies outside ``[2**-120, 2**120)``
+        in float64 or ``[2**-40, 2**40)`` in float32 is first scaled by the power of
+        two that brings it near 1 (exact, and r does not change), so its squares and
+        their sums neither overflow nor underflow; a lane whose values span more than
+        the dtype's range (float32 ``1e30`` next to ``1e-20``) may still lose its
+        quietest windows to underflow.
     axis : int, optional
         Axis of ``a`` to correlate along.
     method : {"auto", "direct", "fft"}, optional

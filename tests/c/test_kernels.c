@@ -1262,6 +1262,45 @@ static void run_sum_finite(const char *path, int simd) {
     printf("  %-7s sum_finite: %ld passed, %ld failed\n", path, n_passed - p0, n_failed - f0);
 }
 
+/* cc_magnitude_f64/f32: the largest finite |a[i]| (0 for none) against a plain loop,
+ * with NaN, infinities, subnormals, zeros and negative extremes among the samples and
+ * lengths around the vector loops' steps. */
+static void run_magnitude(const char *path, int simd) {
+    long p0 = n_passed, f0 = n_failed;
+    double a[200];
+    float f[200];
+    for (int trial = 0; trial < 120; ++trial) {
+        const ptrdiff_t n = trial < 70 ? trial : 70 + rng_below(130);
+        const double scale = trial % 3 == 0 ? 1e-300 : trial % 3 == 1 ? 1e300 : 1.0;
+        for (ptrdiff_t i = 0; i < n; ++i) {
+            a[i] = scale * value(RANDOM);
+            f[i] = (float)(1e-30 * value(RANDOM));
+        }
+        for (int k = 0; n > 0 && k < trial % 4; ++k) {
+            const ptrdiff_t at = rng_below(n);
+            const int kind = (int)rng_below(5);
+            a[at] = kind == 0 ? NAN : kind == 1 ? -INFINITY : kind == 2 ? INFINITY
+                  : kind == 3 ? -4.9e-324 : -DBL_MAX;
+            f[at] = kind == 0 ? NAN : kind == 1 ? -INFINITY : kind == 2 ? INFINITY
+                  : kind == 3 ? -1.4e-45f : -FLT_MAX;
+        }
+        double want = 0.0;
+        float want32 = 0.0f;
+        for (ptrdiff_t i = 0; i < n; ++i) {
+            if (isfinite(a[i]) && fabs(a[i]) > want) want = fabs(a[i]);
+            if (isfinite(f[i]) && fabsf(f[i]) > want32) want32 = fabsf(f[i]);
+        }
+        set_case("magnitude n=%td simd=%d", n, simd);
+        const double got = cc_magnitude_f64(a, n, simd);
+        const float got32 = cc_magnitude_f32(f, n, simd);
+        int ok = 1;
+        if (got != want) ok = report("magnitude f64", 0, 0, got, want, 0);
+        if (got32 != want32) ok = report("magnitude f32", 0, 0, got32, want32, 0);
+        tally(ok);
+    }
+    printf("  %-7s magnitude: %ld passed, %ld failed\n", path, n_passed - p0, n_failed - f0);
+}
+
 /* The AVX-512 build against the AVX2 one, bit for bit: the same FMAs in the same order at
  * every lane, 512-bit stages only where a span holds whole zmm vectors. */
 static void test_fft_widths(void) {
@@ -1446,16 +1485,17 @@ int main(int argc, char **argv) {
          * avx512); the lag statistics a scalar and an AVX2 one (taken on avx512 too). */
         if (!strcmp(d->name, "scalar")) {
             run_fft(d->name, 0); run_lagstats(d->name, 0); run_centre(d->name, 0);
-            run_sum_finite(d->name, 0);
+            run_sum_finite(d->name, 0); run_magnitude(d->name, 0);
         }
         if (!strcmp(d->name, "avx2")) {
             run_fft(d->name, 1); run_lagstats(d->name, 1); run_slide(d->name, 1);
             run_tree(d->name, 1); run_direct(d->name, 1); run_centre(d->name, 1);
-            run_sum_finite(d->name, 1);
+            run_sum_finite(d->name, 1); run_magnitude(d->name, 1);
         }
         if (!strcmp(d->name, "avx512")) {
             run_fft(d->name, 2); run_slide(d->name, 2); run_tree(d->name, 2);
             run_direct(d->name, 2); run_centre(d->name, 2); run_sum_finite(d->name, 2);
+            run_magnitude(d->name, 2);
         }
         ++ran;
     }

@@ -18,6 +18,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define CC_PEARSON_BLOCK_DEFINE(NAME, T, ATTR)                                          \
@@ -652,6 +653,56 @@ CC_SUM_FINITE_DEFINE(cc_sum_finite_f32_avx512, float, CC_SF_AVX512, __m512d,
 #undef CC_SF_ADD
 #undef CC_SF_ID
 #undef CC_SF_LOAD_S
+
+/* The largest finite |a[i]| of a[0:n] (0 for none), in one pass over the bits: with the
+ * sign cleared a finite value's magnitude orders as a (non-negative) integer, and NaN
+ * and infinities are the patterns from the infinity's up. An integer max is vectorised
+ * (memcpy: the bits without breaking aliasing rules); a floating one, ordered around
+ * NaN, is not: the plain loop ran at a quarter of this pass's speed. */
+#define CC_MAGNITUDE_DEFINE(NAME, T, I, ATTR, MASK, INF)                                \
+ATTR static T NAME(const T *restrict a, ptrdiff_t n) {                                   \
+    I top = 0, b;                                                                        \
+    ptrdiff_t i;                                                                         \
+    T r;                                                                                 \
+    for (i = 0; i < n; ++i) {                                                            \
+        memcpy(&b, a + i, sizeof b);                                                     \
+        b &= (MASK);                                                                     \
+        b = b < (INF) ? b : 0;                                                           \
+        top = b > top ? b : top;                                                         \
+    }                                                                                    \
+    memcpy(&r, &top, sizeof r);                                                          \
+    return r;                                                                            \
+}
+CC_MAGNITUDE_DEFINE(cc_magnitude_f32_base, float, int32_t, , 0x7FFFFFFF, 0x7F800000)
+CC_MAGNITUDE_DEFINE(cc_magnitude_f64_base, double, int64_t, , 0x7FFFFFFFFFFFFFFFLL,
+                    0x7FF0000000000000LL)
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+CC_MAGNITUDE_DEFINE(cc_magnitude_f32_avx2, float, int32_t, __attribute__((target("avx2"))),
+                    0x7FFFFFFF, 0x7F800000)
+CC_MAGNITUDE_DEFINE(cc_magnitude_f64_avx2, double, int64_t, __attribute__((target("avx2"))),
+                    0x7FFFFFFFFFFFFFFFLL, 0x7FF0000000000000LL)
+CC_MAGNITUDE_DEFINE(cc_magnitude_f32_avx512, float, int32_t,
+                    __attribute__((target("avx512f,avx2"))), 0x7FFFFFFF, 0x7F800000)
+CC_MAGNITUDE_DEFINE(cc_magnitude_f64_avx512, double, int64_t,
+                    __attribute__((target("avx512f,avx2"))), 0x7FFFFFFFFFFFFFFFLL,
+                    0x7FF0000000000000LL)
+#else
+#define cc_magnitude_f32_avx2 cc_magnitude_f32_base
+#define cc_magnitude_f64_avx2 cc_magnitude_f64_base
+#define cc_magnitude_f32_avx512 cc_magnitude_f32_base
+#define cc_magnitude_f64_avx512 cc_magnitude_f64_base
+#endif
+#undef CC_MAGNITUDE_DEFINE
+
+/* simd: 0 the baseline build, 1 AVX2+FMA, 2 AVX-512F (as cconv1d._lagstats) */
+static inline float cc_magnitude_f32(const float *a, ptrdiff_t n, int simd) {
+    return simd == 2 ? cc_magnitude_f32_avx512(a, n)
+         : simd == 1 ? cc_magnitude_f32_avx2(a, n) : cc_magnitude_f32_base(a, n);
+}
+static inline double cc_magnitude_f64(const double *a, ptrdiff_t n, int simd) {
+    return simd == 2 ? cc_magnitude_f64_avx512(a, n)
+         : simd == 1 ? cc_magnitude_f64_avx2(a, n) : cc_magnitude_f64_base(a, n);
+}
 
 /* simd: 0 the baseline build, 1 AVX2+FMA, 2 AVX-512F (as cconv1d._lagstats) */
 static inline int cc_sum_finite_f64(const double *a, ptrdiff_t n, double *total, int simd) {
