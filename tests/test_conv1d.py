@@ -1007,49 +1007,64 @@ def test_short_outputs_side_by_side(case, dtype, threads):
     np.testing.assert_allclose(got, alone, rtol=rtol, atol=atol)
 
 
-SKIP_CASES = [
-    # n, c_in, c_out, length, k, stride, dilation, padding, groups, flip
+INTERLEAVED_CASES = [
+    # n, c_in, c_out, length, k, stride, dilation, padding, groups, mode, flip
     # (at most 7 outputs: side by side on every path, whose float64 tiles are 12 wide)
-    (64, 32, 16, 6, 3, 1, 1, "same", 1, False),
-    (64, 32, 16, 6, 3, 1, 1, "same", 1, True),
-    (37, 12, 8, 4, 3, 1, 2, (4, 3), 1, False),       # a smaller last unit
-    (40, 8, 16, 6, 4, 2, 1, (3, 2), 2, False),       # stride 2, two groups
-    (30, 6, 8, 4, 3, 1, 1, (6, 5), 1, False),        # outputs with no tap in the signal
-    (48, 16, 8, 3, 5, 1, 1, "full", 1, True),
+    (64, 32, 16, 6, 3, 1, 1, "same", 1, "zeros", False),
+    (64, 32, 16, 6, 3, 1, 1, "same", 1, "zeros", True),
+    (37, 12, 8, 4, 3, 1, 2, (4, 3), 1, "zeros", False),
+    (40, 8, 16, 6, 4, 2, 1, (3, 2), 2, "zeros", False),     # stride 2, two groups
+    (30, 6, 8, 4, 3, 1, 1, (6, 5), 1, "zeros", False),      # outputs with no tap inside
+    (48, 16, 8, 3, 5, 1, 1, "full", 1, "replicate", True),
+    (33, 8, 8, 7, 3, 3, 1, (2, 2), 1, "circular", False),   # stride 3
+    # several units, the last one smaller
+    (37, 256, 32, 6, 3, 1, 1, "same", 1, "zeros", False),
+    (45, 256, 16, 5, 3, 2, 1, 1, 1, "reflect", True),
 ]
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", SKIP_CASES)
-def test_short_outputs_skip_the_taps_in_zero_padding(case, dtype, threads):
-    """Short outputs side by side with zero padding sum each run of outputs over only
-    the taps that read the signal (pairs tap-major): against torch's float64 conv1d of
-    the zero-padded input and the float64 loops of conv1d_ref; the plan is checked to
-    take that route, so the test cannot pass by another."""
+@pytest.mark.parametrize("case", INTERLEAVED_CASES)
+def test_short_outputs_interleaved_keep_their_bits(case, dtype, threads):
+    """Short outputs side by side, the unit's samples interleaved at each padded
+    position (units sized to whole vectors, the last one smaller): the same bits as
+    each sample on its own (the route off), since every output is the same chain of
+    FMAs over its pairs in the same order; and against torch's float64 conv1d of the
+    padded input. The plan is checked to take the route, so the test cannot pass by
+    another."""
     from cconv1d import _forward
-    n, c_in, c_out, length, k, s, d, padding, groups, flip = case
+    n, c_in, c_out, length, k, s, d, padding, groups, mode, flip = case
     x, w, b = _data(33, n, c_in, length, c_out, c_in // groups, k, dtype)
-    kw = dict(stride=s, dilation=d, padding=padding, groups=groups, flip=flip)
+    kw = dict(stride=s, dilation=d, padding=padding, groups=groups, padding_mode=mode,
+              flip=flip)
     previous = cc.get_num_threads()
     cc.set_num_threads(threads)
     try:
         got = cc.conv1d(x, w, b, **kw)
+        was = _forward._set_cat_bytes(0)
+        try:
+            alone = cc.conv1d(x, w, b, **kw)
+        finally:
+            _forward._set_cat_bytes(was)
     finally:
         cc.set_num_threads(previous)
     left, right = explicit_padding(padding, length, k, s, d)
-    l_out = got.shape[-1]
     plan = _forward.cat_plan(n, c_in, length, c_out, c_in // groups, k, left, right,
-                             l_out, s, d, groups, 0, np.dtype(dtype).itemsize, threads)
-    assert plan is not None and plan[0], plan
+                             got.shape[-1], s, d, groups, 0, np.dtype(dtype).itemsize,
+                             threads)
+    assert plan is not None, case
+    if c_in >= 256:
+        assert plan[1] > 1, plan                          # several units
+        assert n != 37 or plan[2] < plan[0], plan         # ... the last one smaller
+    np.testing.assert_array_equal(got, alone)
     wf = w[..., ::-1] if flip else w
-    want = F.conv1d(F.pad(torch.from_numpy(x.astype(np.float64)), (left, right)),
-                    torch.from_numpy(np.ascontiguousarray(wf, dtype=np.float64)),
+    xp = torch_pad(torch.from_numpy(x.astype(np.float64)), left, right, mode)
+    want = F.conv1d(xp, torch.from_numpy(np.ascontiguousarray(wf, dtype=np.float64)),
                     torch.from_numpy(b.astype(np.float64)), stride=s, dilation=d,
                     groups=groups).numpy()
     rtol, atol = _tolerance(dtype, c_in // groups * k, 4.0 * 4.0 + 4.0)
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
-    np.testing.assert_allclose(got, conv1d_ref(x, w, b, **kw), rtol=rtol, atol=atol)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

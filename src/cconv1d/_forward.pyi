@@ -21,6 +21,10 @@ def forward_workspace_bytes(n_batch: int, c_in: int, length: int, c_out: int,
                             c_per_group: int, k_size: int, left: int, right: int,
                             l_out: int, stride: int, dilation: int, groups: int, mode: int,
                             itemsize: int, n_threads: int) -> int: ...
+def cat_plan(n_batch: int, c_in: int, length: int, c_out: int, c_per_group: int,
+             k_size: int, left: int, right: int, l_out: int, stride: int, dilation: int,
+             groups: int, mode: int, itemsize: int,
+             n_threads: int) -> tuple[int, int, int] | None: ...
 def conv1d_fast(x: object, w: object, b: object, stride: object, padding: object,
                 dilation: object, groups: object, padding_mode: object, pad_value: object,
                 flip: bool, out: object, n_threads: int, max_span: int) -> _Array | None: ...

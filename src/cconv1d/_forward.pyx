@@ -206,71 +206,50 @@ cdef inline idx_t _irow_items(const Geometry* geo) noexcept nogil:
 cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* offs,
                       const real_t* panels, const real_t* bias, real_t* y,
                       idx_t item) noexcept nogil:
-    """Item (group, column block, group of _row_group() 4-row blocks)."""
+    """Item (group, column block, group of _row_group() 4-row blocks).
+
+    Loop order, as in BLIS: pair chunk, then column tile, then row block innermost, so
+    the tile's input columns (a pair chunk of them: <= 16 KiB) stay in L1 while the row
+    blocks' weight panels stream from L2 (4 values per pair against 3 input vectors);
+    with row blocks outside, every tile reloaded its input from L2 (measured 2-5 %
+    slower on the dense cases)."""
     cdef idx_t n_col_blocks = (geo.l_out + geo.col_block - 1) // geo.col_block
     cdef idx_t n_row_groups = _row_groups(geo)
     cdef idx_t b0 = (item % n_row_groups) * _row_group(geo)
+    cdef idx_t b1 = min(b0 + _row_group(geo), geo.n_blocks)
     cdef idx_t col_block = (item // n_row_groups) % n_col_blocks
+    cdef idx_t g = item // (n_row_groups * n_col_blocks)
     cdef idx_t j0 = col_block * geo.col_block
-    _igemm_span(geo, packed, offs, panels, bias, y, item // (n_row_groups * n_col_blocks),
-                b0, min(b0 + _row_group(geo), geo.n_blocks), j0,
-                min(j0 + geo.col_block, geo.l_out), 0, geo.n_pairs)
-
-
-cdef void _igemm_span(const Geometry* geo, const real_t* packed, const idx_t* offs,
-                      const real_t* panels, const real_t* bias, real_t* y, idx_t g,
-                      idx_t b0, idx_t b1, idx_t j0, idx_t j1, idx_t p0,
-                      idx_t p1) noexcept nogil:
-    """Row blocks [b0, b1) of group ``g``, columns [j0, j1), summed over pairs [p0, p1)
-    (none: the bias alone).
-
-    Loop order, as in BLIS: pair chunk, then column tile, then row block innermost, so
-    the tile's input columns stay in L1 or L2 while the row blocks' weight panels stream
-    from L2 (8 values per pair against 3 input vectors); with row blocks outside, every
-    tile reloaded its input from L2 (measured 2-5 % slower on the dense cases)."""
-    cdef idx_t mr = geo.mr
+    cdef idx_t j1 = min(j0 + geo.col_block, geo.l_out)
+    cdef idx_t cols = geo.cols, mr = geo.mr
     cdef const real_t* xg = packed + g * geo.c_per_group * geo.phases * geo.pitch
-    cdef idx_t pc, b, o0
-    if p0 >= p1:
-        for b in range(b0, b1):
-            o0 = g * geo.o_per_group + b * mr
-            igemm(geo.kern, xg + j0, offs, 0, panels, y + o0 * geo.ldy + j0, geo.ldy,
-                  min(mr, geo.o_per_group - b * mr), j1 - j0, False,
-                  bias + o0 if bias != NULL else <const real_t*>NULL)
-        return
-    pc = p0
-    while pc < p1:
-        _igemm_chunk(geo, xg, offs, panels, bias, y, g, b0, b1, j0, j1, pc,
-                     min(<idx_t>PAIR_BLOCK, p1 - pc), pc == p0)
+    cdef idx_t pc, n_chunk, j, b, o0
+    pc = 0
+    while pc < geo.n_pairs:
+        n_chunk = min(<idx_t>PAIR_BLOCK, geo.n_pairs - pc)
+        if b1 - b0 == 1:
+            # One row block: one call walks the column block's tiles (a call per tile
+            # cost ~15 % on one-input-channel layers, whose tiles sum only K pairs).
+            o0 = g * geo.o_per_group + b0 * mr
+            igemm(geo.kern, xg + j0, offs + pc, n_chunk,
+                  panels + ((g * geo.n_blocks + b0) * geo.n_pairs + pc) * mr,
+                  y + o0 * geo.ldy + j0, geo.ldy,
+                  min(mr, geo.o_per_group - b0 * mr), j1 - j0, pc > 0,
+                  bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
+            pc += PAIR_BLOCK
+            continue
+        j = j0
+        while j < j1:
+            for b in range(b0, b1):
+                o0 = g * geo.o_per_group + b * mr
+                igemm(geo.kern, xg + j, offs + pc, n_chunk,
+                      panels + ((g * geo.n_blocks + b) * geo.n_pairs + pc) * mr,
+                      y + o0 * geo.ldy + j, geo.ldy,
+                      min(mr, geo.o_per_group - b * mr), min(cols, j1 - j),
+                      pc > 0,
+                      bias + o0 if (pc == 0 and bias != NULL) else <const real_t*>NULL)
+            j += cols
         pc += PAIR_BLOCK
-
-
-cdef inline void _igemm_chunk(const Geometry* geo, const real_t* xg, const idx_t* offs,
-                              const real_t* panels, const real_t* bias, real_t* y,
-                              idx_t g, idx_t b0, idx_t b1, idx_t j0, idx_t j1, idx_t pc,
-                              idx_t n_chunk, bint first) noexcept nogil:
-    """Pairs [pc, pc + n_chunk) of _igemm_span's sums (``first``: from the bias)."""
-    cdef idx_t cols = geo.cols, mr = geo.mr, j, b, o0
-    if b1 - b0 == 1:
-        # One row block: one call walks the column block's tiles (a call per tile
-        # cost ~15 % on one-input-channel layers, whose tiles sum only K pairs).
-        o0 = g * geo.o_per_group + b0 * mr
-        igemm(geo.kern, xg + j0, offs + pc, n_chunk,
-              panels + ((g * geo.n_blocks + b0) * geo.n_pairs + pc) * mr,
-              y + o0 * geo.ldy + j0, geo.ldy, min(mr, geo.o_per_group - b0 * mr),
-              j1 - j0, not first,
-              bias + o0 if (first and bias != NULL) else <const real_t*>NULL)
-        return
-    j = j0
-    while j < j1:
-        for b in range(b0, b1):
-            o0 = g * geo.o_per_group + b * mr
-            igemm(geo.kern, xg + j, offs + pc, n_chunk,
-                  panels + ((g * geo.n_blocks + b) * geo.n_pairs + pc) * mr,
-                  y + o0 * geo.ldy + j, geo.ldy, min(mr, geo.o_per_group - b * mr),
-                  min(cols, j1 - j), not first,
-                  bias + o0 if (first and bias != NULL) else <const real_t*>NULL)
-        j += cols
 
 
 cdef void _irow_item(const Geometry* geo, const real_t* packed, const idx_t* offs,
@@ -363,30 +342,20 @@ cdef idx_t igemm_items(const Geometry* geo) noexcept nogil:
 # entry point
 
 cdef inline void _pack_block(const real_t* w, const Geometry* geo, idx_t gb,
-                             real_t* out, real_t* temp) noexcept nogil:
-    """Panel ``gb`` (group-major) of _pack_weights, unflipped; ``temp`` (not NULL,
-    ``n_pairs * mr`` values): its pairs tap-major."""
-    cdef idx_t b = gb % geo.n_blocks, c, k, r, mr = geo.mr, cg = geo.c_per_group
-    cdef real_t* panel = out + gb * geo.n_pairs * mr
-    pack_transposed(geo.kern, w + ((gb // geo.n_blocks) * geo.o_per_group + b * mr)
-                    * geo.n_pairs, geo.n_pairs, min(mr, geo.o_per_group - b * mr),
-                    geo.n_pairs, panel if temp == NULL else temp, mr)
-    if temp != NULL:
-        for c in range(cg):
-            for k in range(geo.k_size):
-                for r in range(mr):
-                    panel[(k * cg + c) * mr + r] = temp[(c * geo.k_size + k) * mr + r]
+                             real_t* out) noexcept nogil:
+    """Panel ``gb`` (group-major) of _pack_weights, unflipped."""
+    cdef idx_t b = gb % geo.n_blocks
+    pack_transposed(geo.kern, w + ((gb // geo.n_blocks) * geo.o_per_group + b * geo.mr)
+                    * geo.n_pairs, geo.n_pairs, min(geo.mr, geo.o_per_group - b * geo.mr),
+                    geo.n_pairs, out + gb * geo.n_pairs * geo.mr, geo.mr)
 
 
 cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by_rows,
-                        real_t* out, int threads, real_t* temp=NULL,
-                        size_t b_temp=0) noexcept nogil:
+                        real_t* out, int threads) noexcept nogil:
     """Weights in the order the kernels read them: by_rows ``(C_out, pairs)``; otherwise
     panels ``(groups, blocks, pairs, mr)`` with zero rows completing each group's last
-    block, the pairs ``c*K + k`` or, with ``temp`` (``b_temp`` bytes a thread), tap-major
-    ``k*C + c`` (a cat_skip plan's). ``flip`` reverses the taps."""
+    block. ``flip`` reverses the taps."""
     cdef idx_t o, c, k, tap, g, b, r, p, row, k_size = geo.k_size, gb
-    cdef bint tap_major = temp != NULL
     if not by_rows and not flip:
         # A block's panel is its mr weight rows (pairs in order, c-major) transposed,
         # zero rows completing a group's last block: the weight gradient's dy-panel
@@ -397,12 +366,10 @@ cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by
         if threads > 1 and geo.c_out * geo.n_pairs >= 65536:
             for gb in prange(geo.groups * geo.n_blocks, schedule="static",
                              num_threads=threads):
-                _pack_block(w, geo, gb, out,
-                            <real_t*>(<char*>temp + threadid() * b_temp) if tap_major
-                            else <real_t*>NULL)
+                _pack_block(w, geo, gb, out)
         else:
             for gb in range(geo.groups * geo.n_blocks):
-                _pack_block(w, geo, gb, out, temp)
+                _pack_block(w, geo, gb, out)
         return
     if by_rows:
         for o in range(geo.c_out):
@@ -419,8 +386,7 @@ cdef void _pack_weights(const real_t* w, const Geometry* geo, bint flip, bint by
                 tap = k_size - 1 - k if flip else k
                 for r in range(geo.mr):
                     row = b * geo.mr + r
-                    out[((g * geo.n_blocks + b) * geo.n_pairs
-                         + (k * geo.c_per_group + c if tap_major else p)) * geo.mr + r] = (
+                    out[((g * geo.n_blocks + b) * geo.n_pairs + p) * geo.mr + r] = (
                         w[((g * geo.o_per_group + row) * geo.c_per_group + c) * k_size + tap]
                         if row < geo.o_per_group
                         else 0)
@@ -500,7 +466,6 @@ cdef struct Plan:
     # the same total that _forward_impl allocates and carves.
     bint by_rows, direct, by_sample, blocked
     bint cat              # short outputs: samples' columns side by side (_cat_unit)
-    bint cat_skip         # ... pairs tap-major, the taps in zero padding skipped
     int threads
     idx_t n_items, n_scratch
     idx_t block_len       # blocked: outputs per length block (whole column blocks)
@@ -512,22 +477,20 @@ cdef struct Plan:
     # per-thread (or per-scratch) strides, and offsets from the base
     size_t b_ycat, o_ycat
     # per-thread (or per-scratch) strides, and offsets from the base
-    size_t b_packed, b_row, b_work, b_edge, b_wtemp
-    size_t o_weights, o_offs, o_edge, o_packed, o_row, o_work, o_edges, o_wtemp
+    size_t b_packed, b_row, b_work, b_edge
+    size_t o_weights, o_offs, o_edge, o_packed, o_row, o_work, o_edges
     size_t total
 
 
 cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t itemsize,
-                     int n_threads, bint given, bint zero_pad=True) noexcept nogil:
+                     int n_threads, bint given) noexcept nogil:
     """Fills ``geo.pitch`` and the plan of a forward call (sizes before any allocation).
 
     Packing: a sample whose padded, phase-split channels fit WHOLE_SAMPLE bytes is packed
     whole, once per sample (by a thread of its own when there are enough samples).
     A larger one is packed a length block at a time, each block's channels in about
     BLOCK_BYTES, so the workspace is bounded by cache-sized blocks and not by
-    ``C_in x L``: a 64-channel float32 signal of 10**6 samples needs ~1 MiB, not 244.
-    ``zero_pad``: the padding is zeros (constant mode, value 0): a cat plan may skip the
-    taps that read it (the workspace's size does not depend on it)."""
+    ``C_in x L``: a 64-channel float32 signal of 10**6 samples needs ~1 MiB, not 244."""
     cdef idx_t span = (geo.k_size - 1) * geo.dilation, rows, avail, halo, bp
     cdef size_t cursor = 0
     cdef bint split
@@ -572,8 +535,7 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
         bp = (plan.block_len - 1) * geo.stride + span + 1
         plan.block_pitch = c_packed_pitch(min(bp, geo.padded), geo.stride, itemsize,
                                           geo.cols)
-    plan.cat = _cat_route(plan, geo, n_batch, itemsize,
-                          zero_pad and mode == CC_PAD_CONSTANT and not given)
+    plan.cat = _cat_route(plan, geo, n_batch, itemsize)
     if plan.cat:
         plan.blocked = False
     plan.by_sample = plan.blocked or plan.cat or n_batch >= plan.threads
@@ -581,12 +543,11 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     cdef idx_t n_weights = (geo.c_out * geo.n_pairs if plan.by_rows
                             else geo.groups * geo.n_blocks * geo.n_pairs * geo.mr)
     cdef idx_t n_packed = 0, n_row = 0, n_work = 0, n_edge = 0, n_edges = 0, n_ycat = 0
-    cdef idx_t n_offs = max(geo.n_pairs, 1), n_wtemp = 0
+    cdef idx_t n_offs = max(geo.n_pairs, 1)
     if plan.cat:
         n_packed = geo.c_in * geo.phases * geo.pitch
         n_ycat = geo.c_out * plan.cat_samples * geo.l_out
         n_offs = 2 * n_offs     # a smaller last unit's offsets too
-        n_wtemp = geo.n_pairs * geo.mr
         n_row = geo.padded
         n_work = geo.length if mode == CC_PAD_MEDIAN else 1
     elif plan.direct:
@@ -608,10 +569,8 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.b_work = aligned_bytes(n_work * sizeof(double))
     plan.b_edge = aligned_bytes(n_edge * itemsize)
     plan.b_ycat = aligned_bytes(n_ycat * itemsize)
-    plan.b_wtemp = aligned_bytes(n_wtemp * itemsize)
     plan.o_weights = place(&cursor, n_weights * itemsize)
     plan.o_offs = place(&cursor, n_offs * sizeof(idx_t))
-    plan.o_wtemp = place(&cursor, plan.threads * plan.b_wtemp)
     plan.o_edge = place(&cursor, plan.threads * plan.b_edge)
     plan.o_work = place(&cursor, plan.threads * plan.b_work)
     plan.o_packed = place(&cursor, plan.n_scratch * plan.b_packed)
@@ -632,45 +591,13 @@ def _set_cat_bytes(idx_t nbytes):
     return was
 
 
-cdef inline idx_t _tap_lo(const Geometry* geo, idx_t j) noexcept nogil:
-    """The first tap of output ``j`` that reads the signal, not its padding."""
-    cdef idx_t num = geo.left - j * geo.stride
-    return 0 if num <= 0 else min(geo.k_size, (num + geo.dilation - 1) // geo.dilation)
-
-
-cdef inline idx_t _tap_hi(const Geometry* geo, idx_t j) noexcept nogil:
-    """One past the last tap of output ``j`` that reads the signal."""
-    cdef idx_t num = geo.left + geo.length - j * geo.stride
-    return 0 if num <= 0 else min(geo.k_size, (num + geo.dilation - 1) // geo.dilation)
-
-
-cdef inline idx_t _run_end(const Geometry* geo, idx_t j) noexcept nogil:
-    """One past the last output from ``j`` on whose taps in the signal are j's."""
-    cdef idx_t lo = _tap_lo(geo, j), hi = _tap_hi(geo, j)
-    j += 1
-    while j < geo.l_out and _tap_lo(geo, j) == lo and _tap_hi(geo, j) == hi:
-        j += 1
-    return j
-
-
-cdef double _cat_cost(const Geometry* geo, idx_t count, idx_t lanes, bint skip) noexcept nogil:
+cdef inline double _cat_cost(const Geometry* geo, idx_t count, idx_t lanes) noexcept nogil:
     """Vector FMAs per output row of a unit of ``count`` samples (a kernel's partial
-    tile computes whole vectors); ``skip``: a run of outputs sums only the taps that
-    read the signal (a run of none still stores its bias)."""
-    cdef idx_t j = 0, e, taps
-    cdef double total = 0
-    if not skip:
-        return <double>((geo.l_out * count + lanes - 1) // lanes) * geo.n_pairs
-    while j < geo.l_out:
-        e = _run_end(geo, j)
-        taps = max(_tap_hi(geo, j) - _tap_lo(geo, j), 0)
-        total += <double>(((e - j) * count + lanes - 1) // lanes) * max(taps * geo.c_per_group, 1)
-        j = e
-    return total
+    tile computes whole vectors)."""
+    return <double>((geo.l_out * count + lanes - 1) // lanes) * geo.n_pairs
 
 
-cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize,
-                     bint zero_pad) noexcept nogil:
+cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) noexcept nogil:
     """Short outputs: the samples of a unit side by side, interleaved: padded position
     ``m`` of phase ``r`` of channel ``c`` holds the unit's ``count`` samples in a row,
     ``packed[(c*phases + r)*pitch + m*count + i] = xp_i[c, m*s + r]``, so output ``j``
@@ -684,13 +611,12 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize,
     unit's columns stay in L2); units hold CAT_BYTES of packed rows and output copies
     together (so wide outputs add no scratch beyond it).
 
-    The outputs of a unit fall in runs whose taps read the same part of the signal: with
-    zero padding (``zero_pad``) a run sums only those taps, the pairs ordered tap-major
-    so that they are one range of them (a 256-channel K = 3 layer of 8 outputs computes
-    22 of its 24 taps' products; PyTorch's oneDNN skips them too). Skipped where it saves
-    at least 3 %: a run of a few samples' columns would leave its last vector part empty
-    (decided by the batch, never the thread count, so the sums' order, and so their
-    bits, do not depend on the threads).
+    Every output is the same chain of FMAs over its pairs, in the same order, as on the
+    other routes (so a sample's bits do not depend on its batch: the Dask chunks and
+    split invariance of conv1d). Summing only the taps that read the signal (the zero
+    padding's products, 2 of 24 at K = 3 and 8 outputs) needs the pairs tap-major, a
+    different order: tried, it was no faster (the edge outputs' runs of one vector of
+    columns ran at two thirds of the full tiles' rate).
 
     Samples per unit: within the bytes above, the count whose units compute the fewest
     vectors (a unit of 11 samples of 8 outputs is 88 columns, computed as 96: 9 % of
@@ -705,7 +631,6 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize,
     cdef idx_t units, s_max, rounded, i, count, n_units, best_count = 0
     cdef idx_t cand[5]
     cdef double cost, best = 0, share
-    plan.cat_skip = False
     if (plan.by_rows or n_batch < 2 or geo.length == 0 or geo.l_out >= 4 * geo.cols
             or 2 * tiles <= 3 * geo.l_out or rows_bytes > _cat_bytes):
         return False
@@ -715,8 +640,6 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize,
     s_max = min(n_batch, max(1, _cat_bytes // per_sample,
                              min((2 * geo.cols + geo.l_out - 1) // geo.l_out,
                                  TILES_MAX_BYTES // per_sample)))
-    plan.cat_skip = zero_pad and (_cat_cost(geo, s_max, lanes, True)
-                                  < 0.97 * _cat_cost(geo, s_max, lanes, False))
     units = (n_batch + s_max - 1) // s_max
     rounded = (units + plan.threads - 1) // plan.threads * plan.threads
     if (n_batch >= plan.threads
@@ -740,7 +663,7 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize,
         # the threads' share: whole units each, or a unit's items between them
         share = (<double>((n_units + plan.threads - 1) // plan.threads)
                  if n_units >= plan.threads else <double>n_units / plan.threads)
-        cost = share * (_cat_cost(geo, count, lanes, plan.cat_skip) + 0.01 * geo.n_pairs)
+        cost = share * (_cat_cost(geo, count, lanes) + 0.01 * geo.n_pairs)
         if best_count == 0 or cost < best * 0.99:
             best = cost
             best_count = count
@@ -849,64 +772,14 @@ cdef void _cat_pack(const Geometry* geo, const Plan* plan, const real_t* x,
                     dst[m * count] = row[m * s + r]
 
 
-cdef void _cat_offsets(const Geometry* geo, idx_t count, bint tap_major,
-                       idx_t* offs) noexcept nogil:
-    """The pairs' offsets in a unit of ``count`` samples; pair ``(c, k)`` is
-    ``k*C + c`` when ``tap_major`` (the weights' order of a cat_skip plan), else
-    ``c*K + k``."""
+cdef void _cat_offsets(const Geometry* geo, idx_t count, idx_t* offs) noexcept nogil:
+    """The pairs' offsets ``c*K + k`` in a unit of ``count`` samples."""
     cdef idx_t c, k, shift
     for c in range(geo.c_per_group):
         for k in range(geo.k_size):
             shift = k * geo.dilation
-            offs[k * geo.c_per_group + c if tap_major else c * geo.k_size + k] = (
-                (c * geo.phases + shift % geo.stride) * geo.pitch
-                + shift // geo.stride * count)
-
-
-cdef void _cat_item(const Geometry* geo, const Plan* plan, const Geometry* cat,
-                    idx_t count, const real_t* packed, const idx_t* offs,
-                    const real_t* panels, const real_t* bias, real_t* ycat,
-                    idx_t item) noexcept nogil:
-    """Item ``item`` of a unit of ``count`` samples (``cat``: its geometry, columns
-    ``j*count + i``); a cat_skip plan sums each run of outputs over its taps only."""
-    cdef idx_t n_col_blocks = (cat.l_out + cat.col_block - 1) // cat.col_block
-    cdef idx_t n_row_groups = _row_groups(cat)
-    cdef idx_t b0 = (item % n_row_groups) * _row_group(cat)
-    cdef idx_t b1 = min(b0 + _row_group(cat), cat.n_blocks)
-    cdef idx_t col_block = (item // n_row_groups) % n_col_blocks
-    cdef idx_t g = item // (n_row_groups * n_col_blocks)
-    cdef idx_t j0 = col_block * cat.col_block
-    cdef idx_t j1 = min(j0 + cat.col_block, cat.l_out)
-    cdef idx_t a, e, j, lo, hi, pc, pe, q0, q1, cg = cat.c_per_group
-    cdef const real_t* xg = packed + g * cg * cat.phases * cat.pitch
-    if not plan.cat_skip:
-        _igemm_span(cat, packed, offs, panels, bias, ycat, g, b0, b1, j0, j1, 0,
-                    cat.n_pairs)
-        return
-    # Pair chunks outside the runs, so a chunk's weight panels serve every run from L2
-    # (with runs outside, each run streamed the panels again: the unit's weights and
-    # columns together overflow L2).
-    pc = 0
-    while pc < cat.n_pairs or pc == 0:
-        pe = min(pc + PAIR_BLOCK, cat.n_pairs)
-        a = j0
-        while a < j1:
-            j = a // count
-            e = min(j1, _run_end(geo, j) * count)
-            lo = _tap_lo(geo, j) * cg
-            hi = max(lo, _tap_hi(geo, j) * cg)
-            if lo == hi:
-                if pc == 0:
-                    _igemm_span(cat, packed, offs, panels, bias, ycat, g, b0, b1, a, e,
-                                0, 0)
-            else:
-                q0 = max(pc, lo)
-                q1 = min(pe, hi)
-                if q0 < q1:
-                    _igemm_chunk(cat, xg, offs, panels, bias, ycat, g, b0, b1, a, e, q0,
-                                 q1 - q0, q0 == lo)
-            a = e
-        pc += PAIR_BLOCK
+            offs[c * geo.k_size + k] = ((c * geo.phases + shift % geo.stride) * geo.pitch
+                                        + shift // geo.stride * count)
 
 
 cdef void _cat_scatter(const Geometry* geo, const Plan* plan, const real_t* ycat,
@@ -945,12 +818,11 @@ cdef void _cat_unit(const Geometry* geo, const Plan* plan, const real_t* x,
                     const real_t* given) noexcept nogil:
     """Unit ``unit`` of a cat plan by one thread: packed, computed, copied out."""
     cdef Geometry cat
-    cdef idx_t item, count = _cat_geometry(geo, plan, n_batch, unit, &cat)
+    cdef idx_t count = _cat_geometry(geo, plan, n_batch, unit, &cat)
     _cat_pack(geo, plan, x, packed, row, work, n_batch, unit, mode, value, given)
     if count != plan.cat_samples:
         offs += geo.n_pairs     # the last unit's offsets
-    for item in range(_igemm_items(&cat)):
-        _cat_item(geo, plan, &cat, count, packed, offs, weights, bias, ycat, item)
+    _run_items(&cat, False, packed, offs, weights, bias, ycat, 0, _igemm_items(&cat))
     _cat_scatter(geo, plan, ycat, y, n_batch, unit, 0, geo.c_out)
 
 
@@ -1045,19 +917,18 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
 
 def cat_plan(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out, idx_t c_per_group,
              idx_t k_size, idx_t left, idx_t right, idx_t l_out, idx_t stride,
-             idx_t dilation, idx_t groups, int mode, idx_t itemsize, int n_threads,
-             bint zero_pad=True):
+             idx_t dilation, idx_t groups, int mode, idx_t itemsize, int n_threads):
     """How a ``conv1d`` call of this shape runs its short outputs (tests and
-    benchmarks): None when not side by side, else ``(skip, samples per unit, units,
-    samples of the last unit)``."""
+    benchmarks): None when not side by side, else ``(samples per unit, units, samples
+    of the last unit)``."""
     cdef Geometry geo
     cdef Plan plan
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
-    _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False, zero_pad)
+    _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False)
     if not plan.cat:
         return None
-    return bool(plan.cat_skip), plan.cat_samples, plan.n_cat_units, plan.cat_last
+    return plan.cat_samples, plan.n_cat_units, plan.cat_last
 
 
 cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
@@ -1076,8 +947,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                   k_size, groups, l_out, active_kernels(), sizeof(real_t))
     if geo.left == 0:
         given = NULL
-    _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), n_threads, given != NULL,
-               pad_value == 0)
+    _make_plan(&plan, &geo, n_batch, mode, sizeof(real_t), n_threads, given != NULL)
     cdef bint by_rows = plan.by_rows, by_sample = plan.by_sample
     cdef idx_t n_items = plan.n_items
     cdef int threads = plan.threads
@@ -1101,9 +971,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     cdef const real_t* x_n
     cdef const real_t* given_n = NULL
     cdef idx_t given_stride = c_in * geo.left
-    _pack_weights(w, &geo, flip, by_rows, weights, threads,
-                  <real_t*>(base + plan.o_wtemp) if plan.cat and plan.cat_skip
-                  else <real_t*>NULL, plan.b_wtemp)
+    _pack_weights(w, &geo, flip, by_rows, weights, threads)
     if plan.direct:
         # No packing: a long signal is never copied to pad it.
         fill_pair_offsets(offs, 1, geo.k_size, 1, dilation, 0, 1)
@@ -1132,8 +1000,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
         free(block)
         return CC_OK
     if plan.cat:
-        _cat_offsets(&geo, plan.cat_samples, plan.cat_skip, offs)
-        _cat_offsets(&geo, plan.cat_last, plan.cat_skip, offs + geo.n_pairs)
+        _cat_offsets(&geo, plan.cat_samples, offs)
+        _cat_offsets(&geo, plan.cat_last, offs + geo.n_pairs)
         # Zeroed once: full tiles read the slack after a unit's columns (a smaller last
         # unit leaves earlier samples there: finite, and never stored).
         memset(packed, 0, plan.n_scratch * b_packed)
@@ -1153,9 +1021,10 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
             _cat_pack(&geo, &plan, x, <real_t*>packed, <real_t*>row, <double*>work,
                       n_batch, unit, mode, value, given)
             for item in prange(_igemm_items(&cat), schedule="dynamic", num_threads=threads):
-                _cat_item(&geo, &plan, &cat, count, <real_t*>packed,
-                          offs if count == plan.cat_samples else offs + geo.n_pairs,
-                          weights, bias_ptr, <real_t*>(base + plan.o_ycat), item)
+                _run_items(&cat, False, <real_t*>packed,
+                           offs if count == plan.cat_samples else offs + geo.n_pairs,
+                           weights, bias_ptr, <real_t*>(base + plan.o_ycat), item,
+                           item + 1)
             for item in prange((c_out + 15) // 16, schedule="static", num_threads=threads):
                 _cat_scatter(&geo, &plan, <real_t*>(base + plan.o_ycat), y, n_batch, unit,
                              item * 16, min(item * 16 + 16, c_out))
