@@ -978,19 +978,9 @@ SHORT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", SHORT_CASES)
-def test_short_outputs_side_by_side(case, dtype, threads):
-    """Batches of short outputs run with their samples' columns side by side (each
-    (c, k) pair a row of im2col columns); against the float64 loops of conv1d_ref, and
-    the same bits within rounding as each sample on its own (the cat route off)."""
+def _side_by_side_and_alone(x, w, b, kw, threads):
+    """conv1d at ``threads`` threads, with the short outputs' route and without it."""
     from cconv1d import _forward
-    n, c_in, c_out, length, k, s, d, padding, groups, mode = case
-    x, w, b = _data(31, n, c_in, length, c_out, c_in // groups, k, dtype)
-    kw = dict(stride=s, dilation=d, padding=padding, groups=groups, padding_mode=mode,
-              pad_value=0.75)
-    want = conv1d_ref(x, w, b, **kw)
     previous = cc.get_num_threads()
     cc.set_num_threads(threads)
     try:
@@ -1002,9 +992,25 @@ def test_short_outputs_side_by_side(case, dtype, threads):
             _forward._set_cat_bytes(was)
     finally:
         cc.set_num_threads(previous)
+    return got, alone
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", SHORT_CASES)
+def test_short_outputs_side_by_side(case, dtype, threads):
+    """Batches of short outputs run with their samples side by side (interleaved at
+    each padded position); against the float64 loops of conv1d_ref, and the same bits
+    as each sample on its own (the cat route off), every padding mode."""
+    n, c_in, c_out, length, k, s, d, padding, groups, mode = case
+    x, w, b = _data(31, n, c_in, length, c_out, c_in // groups, k, dtype)
+    kw = dict(stride=s, dilation=d, padding=padding, groups=groups, padding_mode=mode,
+              pad_value=0.75)
+    want = conv1d_ref(x, w, b, **kw)
+    got, alone = _side_by_side_and_alone(x, w, b, kw, threads)
     rtol, atol = _tolerance(dtype, c_in // groups * k, 4.0 * 4.0 + 4.0)
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
-    np.testing.assert_allclose(got, alone, rtol=rtol, atol=atol)
+    np.testing.assert_array_equal(got, alone)
 
 
 INTERLEAVED_CASES = [
@@ -1038,17 +1044,7 @@ def test_short_outputs_interleaved_keep_their_bits(case, dtype, threads):
     x, w, b = _data(33, n, c_in, length, c_out, c_in // groups, k, dtype)
     kw = dict(stride=s, dilation=d, padding=padding, groups=groups, padding_mode=mode,
               flip=flip)
-    previous = cc.get_num_threads()
-    cc.set_num_threads(threads)
-    try:
-        got = cc.conv1d(x, w, b, **kw)
-        was = _forward._set_cat_bytes(0)
-        try:
-            alone = cc.conv1d(x, w, b, **kw)
-        finally:
-            _forward._set_cat_bytes(was)
-    finally:
-        cc.set_num_threads(previous)
+    got, alone = _side_by_side_and_alone(x, w, b, kw, threads)
     left, right = explicit_padding(padding, length, k, s, d)
     plan = _forward.cat_plan(n, c_in, length, c_out, c_in // groups, k, left, right,
                              got.shape[-1], s, d, groups, 0, np.dtype(dtype).itemsize,
