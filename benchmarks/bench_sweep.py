@@ -1,7 +1,8 @@
 """Random layer shapes against PyTorch: the kinds of the benchmark, not its shapes.
 
 Draws ``--count`` layers from the kinds ``cconv1d.bench`` names (dense, strided,
-dilated, grouped, depthwise, pointwise, few-channel and single-channel audio layers)
+dilated, grouped, depthwise, pointwise, few-channel and single-channel audio layers,
+and short sequences: a batch of 1-24 outputs a sample late in an encoder or a head)
 with batch, channels, length and kernel drawn independently, and times each forward
 and backward against PyTorch in one process (``cconv1d.bench.nn_case``: the two sides
 interleaved, medians). Prints every shape's ratios (``torch / ours``: above 1 we are
@@ -20,7 +21,7 @@ import numpy as np
 from cconv1d import bench
 
 KINDS = ("dense", "dense", "strided", "dilated", "grouped", "depthwise", "pointwise",
-         "few-channel", "mono")
+         "few-channel", "mono", "short")
 
 
 def draw_shape(rng: np.random.Generator) -> tuple[str, tuple]:
@@ -51,6 +52,10 @@ def draw_shape(rng: np.random.Generator) -> tuple[str, tuple]:
         c_in, c_out = int(pick([1, 2, 4, 8])), int(pick([4, 8, 16]))
     elif kind == "mono":
         c_in, length, stride = 1, int(pick([4000, 16000])), int(pick([1, 2, 4]))
+    elif kind == "short":
+        n, length = int(pick([8, 16, 32, 64, 128])), int(pick([1, 2, 4, 8, 12, 16, 24]))
+        c_in, c_out = int(pick([64, 128, 256, 512])), int(pick([64, 128, 256, 512]))
+        k = min(k, length if padding == 0 else 2 * length + 1)
     if stride > 1 and padding in ("same", "causal"):
         padding = k // 2        # PyTorch has no 'same' for strides
     while n * c_in * length * c_out * k > 6e8 and n > 1:

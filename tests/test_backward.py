@@ -1166,3 +1166,31 @@ def test_weight_gradient_of_short_outputs_by_columns(case, dtype):
     np.testing.assert_allclose(got.bias, g.sum(axis=(0, 2)), rtol=tol,
                                atol=tol * np.abs(g).sum(axis=(0, 2)).max())
     np.testing.assert_allclose(got.weight, other.weight, rtol=tol, atol=tol * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length, padding", [(40, 0), (36, 2)])
+def test_input_gradient_of_short_outputs_with_wide_columns(dtype, length, padding):
+    """Short outputs whose one sample's (c, k) columns pass the cols route's unit bytes
+    (256 channels x 9 taps x 32 outputs: 288 KiB) still take that route, a unit of a
+    few samples; turned away, the phase rows ran at half PyTorch's speed (512 channels
+    x 9 taps x 16 outputs: 0.50x, now 0.98x). Against autograd in float64 (float32:
+    within the summation bound); the plan is checked to take the route."""
+    from cconv1d import _backward
+    rng = np.random.default_rng(41)
+    n, c_in, c_out, k = 4, 256, 8, 9
+    x, w, _ = _data(rng, n, c_in, c_out, 1, k, length, False)
+    x, w = x.astype(dtype), w.astype(dtype)
+    l_out = length + 2 * padding - (k - 1)
+    g = rng.standard_normal((n, c_out, l_out)).astype(dtype)
+    plan = _backward.backward_workspace_bytes(n, c_in, length, c_out, c_in, k, padding,
+                                              padding, l_out, 1, 1, 1, 0,
+                                              np.dtype(dtype).itemsize, 1)
+    assert plan["input_cols"], plan
+    dx = cc.conv1d_backward(g, x, w, bias=False, padding=padding, needs="input").input
+    _, want, _, _ = torch_conv1d_grads(x, w, None, g, padding=(padding, padding))
+    if dtype == np.float64:
+        np.testing.assert_allclose(dx, want, rtol=1e-10, atol=1e-10)
+    else:
+        _, bound, _, _ = float32_bound(x, w, None, g, c_out * k, padding=(padding, padding))
+        assert np.all(np.abs(dx - want) <= bound)
