@@ -1063,6 +1063,57 @@ def test_short_outputs_interleaved_keep_their_bits(case, dtype, threads):
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
+STRIP_CASES = [
+    # n, c_in, c_out, length, stride, groups
+    (3, 128, 64, 200, 1, 1),        # a partial last strip
+    (2, 256, 68, 700, 1, 1),        # a last row group of one block (68 channels)
+    (4, 512, 32, 1500, 1, 1),       # several length blocks a sample
+    (1, 256, 40, 900, 1, 1),        # one sample: at two threads, split in blocks
+    (3, 256, 48, 301, 2, 1),        # 1x1 stride 2 (a ResNet shortcut)
+    (2, 384, 24, 100, 3, 1),
+    (2, 256, 64, 130, 1, 2),        # groups
+    (2, 384, 33, 50, 1, 3),         # partial row blocks in every group
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", STRIP_CASES)
+def test_pointwise_column_strips(case, dtype, threads):
+    """K = 1 layers of many channels pack their input as column strips (each tile's
+    columns of every channel side by side): the plan is checked to take that route;
+    against torch's float64 conv1d, and the same bits as the rows route (the strips
+    off), since each output sums the same products in the same order."""
+    from cconv1d import _forward
+    n, c_in, c_out, length, s, groups = case
+    x, w, b = _data(41, n, c_in, length, c_out, c_in // groups, 1, dtype)
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        l_out = (length - 1) // s + 1
+        assert _forward.forward_route(n, c_in, length, c_out, c_in // groups, 1, 0, 0,
+                                      l_out, s, 1, groups, 0, np.dtype(dtype).itemsize,
+                                      threads) == "strips"
+        got = cc.conv1d(x, w, b, stride=s, groups=groups)
+        was = _forward._set_strip_rows(0)
+        try:
+            assert _forward.forward_route(n, c_in, length, c_out, c_in // groups, 1, 0,
+                                          0, l_out, s, 1, groups, 0,
+                                          np.dtype(dtype).itemsize, threads) != "strips"
+            rows = cc.conv1d(x, w, b, stride=s, groups=groups)
+        finally:
+            _forward._set_strip_rows(was)
+    finally:
+        cc.set_num_threads(previous)
+    want = F.conv1d(torch.from_numpy(x.astype(np.float64)),
+                    torch.from_numpy(w.astype(np.float64)),
+                    torch.from_numpy(b.astype(np.float64)), stride=s,
+                    groups=groups).numpy()
+    rtol, atol = _tolerance(dtype, c_in // groups, 4.0 * 4.0 + 4.0)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+    np.testing.assert_array_equal(got, rows)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_short_stream_chunks_side_by_side(dtype):
     """conv1d_stream's carried input (the left padding given) on a batch of short

@@ -62,6 +62,7 @@ cdef double NOGIL_MIN_FLOPS = 1e5
 cdef enum:   # PAIR_BLOCK, ROW_GROUP and LONG_REDUCTION are in _forward.pxd
     ROW_BLOCK = 4096      # positions per irow work item
     SLACK = 8             # zeroed columns after each packed row beyond the last full tile
+    STRIP_ROWS = 128      # K = 1 layers from this many input channels a group: strips
     TAIL_SPLIT_MIN = 64   # interior outputs of a direct row worth a kernel call of their own
     CAT_BYTES = 1 << 18   # a cat unit's packed columns: 128 KiB-1 MiB ran within 10 % on
                           # 256-512 channels of 2-32 outputs, this the best of them
@@ -100,6 +101,7 @@ cdef void make_geometry(Geometry* geo, idx_t c_in, idx_t length, idx_t left, idx
     geo.col_block = column_block(geo.cols)
     geo.n_blocks = (geo.o_per_group + geo.mr - 1) // geo.mr
     geo.pitch = 0
+    geo.strip = 0
     geo.phases = phase_rows(stride, geo.padded, (k_size - 1) * dilation + 1)
 
 
@@ -222,12 +224,14 @@ cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* of
     cdef idx_t j0 = col_block * geo.col_block
     cdef idx_t j1 = min(j0 + geo.col_block, geo.l_out)
     cdef idx_t cols = geo.cols, mr = geo.mr
-    cdef const real_t* xg = packed + g * geo.c_per_group * geo.phases * geo.pitch
+    cdef const real_t* xg = packed + g * geo.c_per_group * (
+        geo.cols if geo.strip else geo.phases * geo.pitch)
+    cdef const real_t* xt
     cdef idx_t pc, n_chunk, j, b, o0
     pc = 0
     while pc < geo.n_pairs:
         n_chunk = min(<idx_t>PAIR_BLOCK, geo.n_pairs - pc)
-        if b1 - b0 == 1:
+        if b1 - b0 == 1 and not geo.strip:
             # One row block: one call walks the column block's tiles (a call per tile
             # cost ~15 % on one-input-channel layers, whose tiles sum only K pairs).
             o0 = g * geo.o_per_group + b0 * mr
@@ -240,9 +244,11 @@ cdef void _igemm_item(const Geometry* geo, const real_t* packed, const idx_t* of
             continue
         j = j0
         while j < j1:
+            # A strip holds each tile's columns of every channel side by side.
+            xt = xg + (j // cols * geo.strip if geo.strip else j)
             for b in range(b0, b1):
                 o0 = g * geo.o_per_group + b * mr
-                igemm(geo.kern, xg + j, offs + pc, n_chunk,
+                igemm(geo.kern, xt, offs + pc, n_chunk,
                       panels + ((g * geo.n_blocks + b) * geo.n_pairs + pc) * mr,
                       y + o0 * geo.ldy + j, geo.ldy,
                       min(mr, geo.o_per_group - b * mr), min(cols, j1 - j),
@@ -466,6 +472,7 @@ cdef struct Plan:
     # the same total that _forward_impl allocates and carves.
     bint by_rows, direct, by_sample, blocked
     bint cat              # short outputs: samples' columns side by side (_cat_unit)
+    bint strips           # K = 1, no padding: blocks packed as column strips
     int threads
     idx_t n_items, n_scratch
     idx_t block_len       # blocked: outputs per length block (whole column blocks)
@@ -498,13 +505,15 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.by_rows = geo.o_per_group < 4
     plan.direct = (plan.by_rows and geo.stride == 1 and mode == CC_PAD_CONSTANT
                    and geo.c_per_group == 1 and geo.length > 0)
+    plan.strips = (geo.k_size == 1 and geo.padded == geo.length and not plan.by_rows
+                   and _strip_rows > 0 and geo.c_per_group >= _strip_rows)
     plan.n_items = _irow_items(geo) if plan.by_rows else _igemm_items(geo)
     plan.threads = max(1, n_threads)
     if 2.0 * n_batch * geo.c_out * geo.l_out * geo.n_pairs < PARALLEL_MIN_FLOPS:
         plan.threads = 1
     rows = geo.c_in * geo.phases
-    plan.blocked = (not plan.direct
-                    and <double>rows * geo.pitch * itemsize > WHOLE_SAMPLE_BYTES)
+    plan.blocked = (not plan.direct and (
+        plan.strips or <double>rows * geo.pitch * itemsize > WHOLE_SAMPLE_BYTES))
     plan.block_len = plan.n_lblocks = plan.block_pitch = 0
     # Fewer samples than threads: each thread packs and computes a length block of its
     # own (one sample packed by one thread and read by both made the second core fetch
@@ -537,7 +546,7 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
                                           geo.cols)
     plan.cat = _cat_route(plan, geo, n_batch, itemsize)
     if plan.cat:
-        plan.blocked = False
+        plan.blocked = plan.strips = False
     plan.by_sample = plan.blocked or plan.cat or n_batch >= plan.threads
     plan.n_scratch = plan.threads if plan.by_sample else 1
     cdef idx_t n_weights = (geo.c_out * geo.n_pairs if plan.by_rows
@@ -578,6 +587,18 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.o_edges = place(&cursor, n_edges * itemsize)
     plan.o_ycat = place(&cursor, plan.n_scratch * plan.b_ycat)
     plan.total = cursor + 64     # the base is the block's first cache-line boundary
+
+
+cdef idx_t _strip_rows = STRIP_ROWS
+
+
+def _set_strip_rows(idx_t n):
+    """Input channels (per group) from which a K = 1 layer without padding is packed as
+    column strips (0: never); returns the previous value."""
+    global _strip_rows
+    cdef idx_t was = _strip_rows
+    _strip_rows = n
+    return was
 
 
 cdef idx_t _cat_bytes = CAT_BYTES   # tests and benchmarks compare the routes
@@ -826,6 +847,34 @@ cdef void _cat_unit(const Geometry* geo, const Plan* plan, const real_t* x,
     _cat_scatter(geo, plan, ycat, y, n_batch, unit, 0, geo.c_out)
 
 
+cdef void pack_strips(const real_t* x, real_t* packed, const Geometry* geo, idx_t j0,
+                      idx_t n_out) noexcept nogil:
+    """Outputs ``[j0, j0 + n_out)`` of one sample of a K = 1 layer without padding, as
+    column strips: strip ``t`` holds every channel's inputs of the tile of outputs
+    ``j0 + t*cols ...`` side by side, ``packed[(t*c_in + c)*cols + u] = x[c, (j0 + t*cols
+    + u)*stride]``, zero past ``n_out``. A tile then reads its pairs' columns as one
+    contiguous run: as rows of a pitch, 256 channels' 96-byte pieces each sat in a line
+    and page of its own, and a tile summing them ran at 65-87 % of the FMA roof against
+    96-100 % from a strip (Zen 3, AVX2). Channel by channel, so each input row is read
+    in order."""
+    cdef idx_t cols = geo.cols, s = geo.stride, c, t, u, n
+    cdef idx_t n_strips = (n_out + cols - 1) // cols
+    cdef const real_t* src
+    cdef real_t* dst
+    for c in range(geo.c_in):
+        src = x + c * geo.length + j0 * s
+        for t in range(n_strips):
+            dst = packed + (t * geo.c_in + c) * cols
+            n = min(cols, n_out - t * cols)
+            if s == 1:
+                memcpy(dst, src + t * cols, n * sizeof(real_t))
+            else:
+                for u in range(n):
+                    dst[u] = src[(t * cols + u) * s]
+            for u in range(n, cols):
+                dst[u] = 0
+
+
 cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t pitch,
                      idx_t p0, idx_t count, const real_t* edges, real_t value,
                      bint constant, idx_t c_first, idx_t c_last) noexcept nogil:
@@ -892,9 +941,13 @@ cdef void _run_block(const Geometry* geo, const Plan* plan, const real_t* x_n,
     cdef idx_t j0 = lblock * plan.block_len
     block.l_out = min(plan.block_len, geo.l_out - j0)
     block.pitch = plan.block_pitch
-    pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
-               (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
-               edges_n, value, mode == CC_PAD_CONSTANT and not given, 0, geo.c_in)
+    if plan.strips:
+        block.strip = geo.c_in * geo.cols
+        pack_strips(x_n, packed, geo, j0, block.l_out)
+    else:
+        pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
+                   (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
+                   edges_n, value, mode == CC_PAD_CONSTANT and not given, 0, geo.c_in)
     _run_items(&block, plan.by_rows, packed, offs, weights, bias, y_n + j0, 0,
                _irow_items(&block) if plan.by_rows else _igemm_items(&block))
 
@@ -913,6 +966,30 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
                   k_size, groups, l_out, active_kernels(), itemsize)
     _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False)
     return plan.total
+
+
+def forward_route(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out,
+                  idx_t c_per_group, idx_t k_size, idx_t left, idx_t right, idx_t l_out,
+                  idx_t stride, idx_t dilation, idx_t groups, int mode, idx_t itemsize,
+                  int n_threads):
+    """The route a ``conv1d`` call of this shape takes (tests and benchmarks):
+    ``"direct"`` (rows read in place), ``"rows"`` (output rows of few channels),
+    ``"cat"`` (short outputs side by side), ``"strips"`` (K = 1 by column strips),
+    ``"blocked"`` (length blocks) or ``"whole"`` (whole samples packed)."""
+    cdef Geometry geo
+    cdef Plan plan
+    make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
+                  k_size, groups, l_out, active_kernels(), itemsize)
+    _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False)
+    if plan.direct:
+        return "direct"
+    if plan.cat:
+        return "cat"
+    if plan.strips:
+        return "strips"
+    if plan.by_rows:
+        return "rows"
+    return "blocked" if plan.blocked else "whole"
 
 
 def cat_plan(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out, idx_t c_per_group,
@@ -1031,13 +1108,16 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
         free(block)
         return CC_OK
     if plan.blocked:
-        fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
-                          plan.block_pitch, geo.phases)
+        if plan.strips:
+            fill_pair_offsets(offs, geo.c_per_group, 1, 1, 1, geo.cols, 1)
+        else:
+            fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation,
+                              plan.block_pitch, geo.phases)
         # Zeroed once: the slack after each packed row is read by full tiles (a later,
         # shorter block leaves earlier samples there: finite, and never stored).
         memset(packed, 0, plan.n_scratch * b_packed)
         n_units = n_batch * plan.n_lblocks
-        if mode != CC_PAD_CONSTANT or given != NULL:
+        if not plan.strips and (mode != CC_PAD_CONSTANT or given != NULL):
             for n in prange(n_batch, schedule="static", num_threads=threads):
                 t = threadid()
                 pad_edges(x + n * c_in * length, edges + n * c_in * pads,
