@@ -1114,6 +1114,51 @@ def test_pointwise_column_strips(case, dtype, threads):
     np.testing.assert_array_equal(got, rows)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", [(2, 64, 256, 300, 1), (3, 40, 512, 1000, 1),
+                                  (1, 128, 136, 77, 1), (2, 64, 256, 50, 2),
+                                  (4, 32, 768, 700, 4)])
+def test_pointwise_input_gradient_by_strips(case, dtype, threads):
+    """The input gradient of a K = 1 layer of many output channels (and
+    conv_transpose1d of such a layer, bias included) runs as the K = 1 forward of the
+    transposed weights by column strips (the route is checked): against torch's
+    float64 autograd and conv_transpose1d, and the same bits as the input gradient's
+    own route (the strips off)."""
+    from cconv1d import _forward
+    n, c_in, c_out, length, groups = case
+    x, w, _ = _data(43, n, c_in, length, c_out, c_in // groups, 1, dtype)
+    rng = _rng(44)
+    g = rng.standard_normal((n, c_out, length)).astype(dtype)
+    b = rng.standard_normal(c_in).astype(dtype)
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        assert _forward.forward_route(n, c_out, length, c_in, c_out // groups, 1, 0, 0,
+                                      length, 1, 1, groups, 0, np.dtype(dtype).itemsize,
+                                      threads) == "strips"
+        got = cc.conv1d_backward(g, x, w, groups=groups, needs="input").input
+        up = cc.conv_transpose1d(g, w, b, groups=groups)
+        was = _forward._set_strip_rows(0)
+        try:
+            rows = cc.conv1d_backward(g, x, w, groups=groups, needs="input").input
+            up_rows = cc.conv_transpose1d(g, w, b, groups=groups)
+        finally:
+            _forward._set_strip_rows(was)
+    finally:
+        cc.set_num_threads(previous)
+    xt = torch.from_numpy(x.astype(np.float64)).requires_grad_()
+    wt = torch.from_numpy(w.astype(np.float64))
+    F.conv1d(xt, wt, groups=groups).backward(torch.from_numpy(g.astype(np.float64)))
+    rtol, atol = _tolerance(dtype, c_out // groups, 4.0 * 4.0)
+    np.testing.assert_allclose(got, xt.grad.numpy(), rtol=rtol, atol=atol)
+    want = F.conv_transpose1d(torch.from_numpy(g.astype(np.float64)), wt,
+                              torch.from_numpy(b.astype(np.float64)), groups=groups)
+    np.testing.assert_allclose(up, want.numpy(), rtol=rtol, atol=atol + 4.0 * rtol)
+    np.testing.assert_array_equal(got, rows)
+    np.testing.assert_array_equal(up, up_rows)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_short_stream_chunks_side_by_side(dtype):
     """conv1d_stream's carried input (the left padding given) on a batch of short

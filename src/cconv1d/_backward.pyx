@@ -49,6 +49,8 @@ from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, igemm_ilv, i
 
 import threading
 
+from cconv1d import _forward
+
 import numpy as np
 
 cdef double PARALLEL_MIN_FLOPS = 4e6   # as in _forward: below it, one thread
@@ -2072,6 +2074,28 @@ cdef void _wgrad_in_place(const Geometry* geo, const WgradPlan* plan, const real
 GRAD_INPUT = {"f": grad_input["float"], "d": grad_input["double"]}
 
 
+def _pointwise_by_strips(dy, w, dx, idx_t groups, int n_threads, bias):
+    """The input gradient of a K = 1 layer without padding or stride is the K = 1 layer
+    of the transposed weights over ``dy``, ``dx[n, c] = sum_o w[o, c] dy[n, o]`` (per
+    group): where that layer's forward takes column strips (many output channels a
+    group: the rows a tile sums), it runs there. Each sum is the same chain of
+    products in the same order as the input gradient's own igemm (bit for bit); the
+    strips read ``dy``'s channels as one contiguous run a tile (256 output channels:
+    0.9x PyTorch's time before, on Zen 3). Returns whether it ran."""
+    cdef idx_t n = dy.shape[0], c_out = dy.shape[1], c_in = dx.shape[1]
+    cdef idx_t length = dx.shape[2]
+    if _forward.forward_route(n, c_out, length, c_in, c_out // groups, 1, 0, 0, length,
+                              1, 1, groups, 0, dx.dtype.itemsize, n_threads) != "strips":
+        return False
+    wt = np.ascontiguousarray(
+        w.reshape(groups, c_out // groups, c_in // groups).transpose(0, 2, 1)
+    ).reshape(c_in, c_out // groups, 1)
+    b = bias if bias is not None else np.empty(0, dx.dtype)
+    _forward.FORWARD[dx.dtype.char](dy, wt, b, dx, 0, 0, CC_PAD_CONSTANT, 0.0, 1, 1,
+                                    groups, False, n_threads)
+    return True
+
+
 def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads, bias=None):
     """dL/dx of the checked conv1d call ``spec`` into ``dx``: ``dy`` ``(N, C_out, L_out)``,
     ``w``, ``dx`` ``(N, C_in, L)`` and ``x`` (the input, or ``(0, 0, 0)`` for modes that
@@ -2079,6 +2103,9 @@ def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads, bias=N
     that dtype and C-contiguous (constant padding only): conv_transpose1d's, added as
     the sums start."""
     cdef const ConvArgs* a = &spec.args
+    if (a.k_size == 1 and a.stride == 1 and a.left == 0 and a.right == 0
+            and _pointwise_by_strips(dy, w, dx, a.groups, n_threads, bias)):
+        return
     GRAD_INPUT[spec.dtype.char](dy, w, dx, x, a.left, a.right, a.code, a.stride,
                                 a.dilation, a.groups, flip, n_threads, bias)
 
