@@ -449,7 +449,8 @@ def test_float32_weight_gradient_large_reduction():
 # --------------------------------------------------------------------------
 # Groups of at least two vectors of output channels and 24 or more (c, k) pairs take
 # the wgemm kernel (dy transposed, vectors over output channels) on the paths that
-# enable it (AVX-512; AVX2 for samples of up to 768 outputs; the others keep wgrad, and
+# enable it (AVX-512; AVX2 for samples of up to 768 outputs, or any with K < 3; the
+# others keep wgrad, and
 # the C harness checks their wgemm). The
 # shapes below are written in vectors of the active path: the threshold itself, channel counts off the vectors, pair counts off the tile, several
 # chunks of positions, concatenated short samples, long samples in length blocks, groups,
@@ -473,6 +474,8 @@ WGEMM_CASES = [
     # unstrided samples too long to concatenate: read where they are
     (2, 32, (3, 1), 1, 1, 1, 1, 1300, 0, "zeros"),
     (1, 20, (2, 3), 3, 1, 2, 2, 700, "valid", "reflect"),
+    # long samples of K = 2 (wgemm past AVX2's 768 outputs: fewer taps than its tile's)
+    (2, 16, (2, 2), 2, 1, 8, 1, 2000, "causal", "zeros"),
     # more pairs than one tile of the transposing epilogue (64), channels off its 16
     (2, 20, (3, 3), 5, 1, 1, 1, 120, "same", "zeros"),
     (2, 24, (2, 7), 3, 2, 2, 1, 90, "same", "reflect"),

@@ -1219,11 +1219,16 @@ cdef inline bint _wgrad_gemm(const Geometry* geo, idx_t itemsize) noexcept nogil
     over pairs does not pay for transposing dy (a single input channel's 9 pairs ran
     at 0.8x wgrad's rate); both keep wgrad, whose vectors run along the positions. A
     path may also keep wgrad for samples longer than its ``wgemm_max_len`` (AVX2: there
-    wgrad's reduction along positions is as fast, and dy need not be transposed)."""
+    wgrad's reduction along positions is as fast, and dy need not be transposed), but
+    only for kernels of at least ``wc`` taps, whose tile's pairs are one channel's taps
+    reading one row: with fewer (K = 1 and 2), each of the tile's pairs streams a row of
+    its own, and wgemm took 0.76-0.95x wgrad's time on samples of 1000-16000 outputs
+    (pointwise and WaveNet layers, Zen 3, one and two threads)."""
     return (geo.kern.wgemm_pairs > 0
             and geo.o_per_group >= 2 * vector_lanes(geo.kern, itemsize)
             and geo.n_pairs >= geo.kern.wgemm_pairs
-            and (geo.kern.wgemm_max_len == 0 or geo.l_out <= geo.kern.wgemm_max_len))
+            and (geo.kern.wgemm_max_len == 0 or geo.l_out <= geo.kern.wgemm_max_len
+                 or geo.k_size < geo.kern.wc))
 
 
 cdef inline void _wgemm_parts(const Geometry* geo, idx_t itemsize, idx_t threads,
