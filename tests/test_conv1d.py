@@ -1023,6 +1023,8 @@ INTERLEAVED_CASES = [
     (30, 6, 8, 4, 3, 1, 1, (6, 5), 1, "zeros", False),      # outputs with no tap inside
     (48, 16, 8, 3, 5, 1, 1, "full", 1, "replicate", True),
     (33, 8, 8, 7, 3, 3, 1, (2, 2), 1, "circular", False),   # stride 3
+    # 20 outputs: a sixth of a 24-column tile empty (side by side since it measured faster)
+    (24, 64, 16, 20, 3, 1, 1, "same", 1, "zeros", False),
     # several units, the last one smaller
     (37, 256, 32, 6, 3, 1, 1, "same", 1, "zeros", False),
     (45, 256, 16, 5, 3, 2, 1, 1, 1, "reflect", True),
@@ -1070,9 +1072,9 @@ STRIP_CASES = [
     (4, 512, 32, 1500, 1, 1),       # several length blocks a sample
     (1, 256, 40, 900, 1, 1),        # one sample: at two threads, split in blocks
     (3, 256, 48, 301, 2, 1),        # 1x1 stride 2 (a ResNet shortcut)
-    (2, 384, 24, 100, 3, 1),
+    (2, 384, 24, 130, 3, 1),
     (2, 256, 64, 130, 1, 2),        # groups
-    (2, 384, 33, 50, 1, 3),         # partial row blocks in every group
+    (2, 384, 33, 70, 1, 3),         # partial row blocks in every group
 ]
 
 
@@ -1117,7 +1119,7 @@ def test_pointwise_column_strips(case, dtype, threads):
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", [(2, 64, 256, 300, 1), (3, 40, 512, 1000, 1),
-                                  (1, 128, 136, 77, 1), (2, 64, 256, 50, 2),
+                                  (1, 128, 136, 77, 1), (2, 64, 256, 70, 2),
                                   (4, 32, 768, 700, 4)])
 def test_pointwise_input_gradient_by_strips(case, dtype, threads):
     """The input gradient of a K = 1 layer of many output channels (and

@@ -601,7 +601,8 @@ def _set_strip_rows(idx_t n):
     return was
 
 
-cdef idx_t _cat_bytes = CAT_BYTES   # tests and benchmarks compare the routes
+cdef idx_t _cat_bytes = CAT_BYTES
+   # tests and benchmarks compare the routes
 
 
 def _set_cat_bytes(idx_t nbytes):
@@ -626,11 +627,14 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) n
     sample on its own does, and a tile's columns run on across samples. Per sample, a
     tile of ``cols`` positions computed ``l_out`` of them: a 256-channel layer of 8
     outputs ran at 29 GFLOP/s (PyTorch, whose GEMM runs over batch and positions, at
-    55). Chosen where a sample's tiles would be more than a third empty (at two thirds
-    full, float64 16 outputs of 24, cat ran 0.85x: the kernels' part tiles cost their
-    vectors, and the copies are extra), for a sample's packed rows in CAT_BYTES (a
-    unit's columns stay in L2); units hold CAT_BYTES of packed rows and output copies
-    together (so wide outputs add no scratch beyond it).
+    55). Chosen where a sample's tiles would be at least a sixth empty and it has fewer
+    than eight tiles of outputs (AVX2, Zen 3, alternating in one process: 16-18 and 30
+    outputs of 24- and 48-column tiles 0.69-0.80x the time, 20, 50-60 and 100 outputs
+    0.88-0.96x, 22 and 150 within 2 %, whole tiles of 120 and 200 outputs 1.05-1.07x;
+    a third empty had been the rule before the samples were interleaved), for a
+    sample's packed rows in CAT_BYTES (a unit's columns stay in L2); units hold
+    CAT_BYTES of packed rows and output copies together (so wide outputs add no scratch
+    beyond it).
 
     Every output is the same chain of FMAs over its pairs, in the same order, as on the
     other routes (so a sample's bits do not depend on its batch: the Dask chunks and
@@ -652,8 +656,8 @@ cdef bint _cat_route(Plan* plan, Geometry* geo, idx_t n_batch, idx_t itemsize) n
     cdef idx_t units, s_max, rounded, i, count, n_units, best_count = 0
     cdef idx_t cand[5]
     cdef double cost, best = 0, share
-    if (plan.by_rows or n_batch < 2 or geo.length == 0 or geo.l_out >= 4 * geo.cols
-            or 2 * tiles <= 3 * geo.l_out or rows_bytes > _cat_bytes):
+    if (plan.by_rows or n_batch < 2 or geo.length == 0 or geo.l_out >= 8 * geo.cols
+            or 5 * tiles < 6 * geo.l_out or rows_bytes > _cat_bytes):
         return False
     # At least two tiles of columns a unit where the batch has them (the input
     # gradient's cols route measured why: a tile's empty columns cost as full ones).
