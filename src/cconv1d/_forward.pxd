@@ -17,8 +17,8 @@ cdef struct Geometry:
     idx_t mr              #   igemm rows,
     idx_t cols            #   igemm positions per register tile (this dtype),
     idx_t col_block       #   positions per igemm work item (whole tiles, ~264)
-    idx_t strip           # packed as column strips (pack_strips): elements per strip,
-                          # c_in x cols; 0: packed as rows of `pitch`
+    idx_t strip           # packed as column strips (pack_strips): elements a strip,
+                          # c_in x cols; 0: as rows of `pitch`
 
 # Fills every field but `pitch`, with the tile of descriptor `kern` for items of
 # `itemsize` bytes.

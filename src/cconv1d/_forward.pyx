@@ -472,7 +472,7 @@ cdef struct Plan:
     # the same total that _forward_impl allocates and carves.
     bint by_rows, direct, by_sample, blocked
     bint cat              # short outputs: samples' columns side by side (_cat_unit)
-    bint strips           # K = 1, no padding: blocks packed as column strips
+    bint strips           # K = 1, no padding, many channels: column strips
     int threads
     idx_t n_items, n_scratch
     idx_t block_len       # blocked: outputs per length block (whole column blocks)
@@ -589,7 +589,7 @@ cdef void _make_plan(Plan* plan, Geometry* geo, idx_t n_batch, int mode, idx_t i
     plan.total = cursor + 64     # the base is the block's first cache-line boundary
 
 
-cdef idx_t _strip_rows = STRIP_ROWS
+cdef idx_t _strip_rows = STRIP_ROWS   # tests and benchmarks compare the layouts
 
 
 def _set_strip_rows(idx_t n):
@@ -601,8 +601,7 @@ def _set_strip_rows(idx_t n):
     return was
 
 
-cdef idx_t _cat_bytes = CAT_BYTES
-   # tests and benchmarks compare the routes
+cdef idx_t _cat_bytes = CAT_BYTES   # tests and benchmarks compare the routes
 
 
 def _set_cat_bytes(idx_t nbytes):
