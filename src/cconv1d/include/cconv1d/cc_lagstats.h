@@ -138,6 +138,8 @@ CC_S_TARGET static inline __m512d cc_ratio8(__mmask8 lanes, __m512d num, __m512d
 #define CC_S_T double
 #define CC_S_LOAD(p, k) _mm512_maskz_loadu_pd((k), (p))
 #define CC_S_STORE(p, k, v) _mm512_mask_storeu_pd((p), (k), (v))
+#define CC_S_LOADU(p) _mm512_loadu_pd(p)
+#define CC_S_STOREU(p, v) _mm512_storeu_pd((p), (v))
 #include "cc_lagstats_slide.inc.h"
 #define CC_S_FN cc_pearson_slide_f32_avx512
 #define CC_S_T float
@@ -145,6 +147,8 @@ CC_S_TARGET static inline __m512d cc_ratio8(__mmask8 lanes, __m512d num, __m512d
     _mm512_cvtps_pd(_mm512_castps512_ps256(_mm512_maskz_loadu_ps((__mmask16)(k), (p))))
 #define CC_S_STORE(p, k, v) \
     _mm512_mask_storeu_ps((p), (__mmask16)(k), _mm512_castps256_ps512(_mm512_cvtpd_ps(v)))
+#define CC_S_LOADU(p) _mm512_cvtps_pd(_mm256_loadu_ps(p))
+#define CC_S_STOREU(p, v) _mm256_storeu_ps((p), _mm512_cvtpd_ps(v))
 #include "cc_lagstats_slide.inc.h"
 #include "cc_lagstats_slide_undef.inc.h"
 
@@ -188,11 +192,15 @@ CC_S_TARGET static inline double cc_hsum4(__m256d v) {
 #define CC_S_T double
 #define CC_S_LOAD(p, k) _mm256_maskload_pd((p), _mm256_castpd_si256(k))
 #define CC_S_STORE(p, k, v) _mm256_maskstore_pd((p), _mm256_castpd_si256(k), (v))
+#define CC_S_LOADU(p) _mm256_loadu_pd(p)
+#define CC_S_STOREU(p, v) _mm256_storeu_pd((p), (v))
 #include "cc_lagstats_slide.inc.h"
 #define CC_S_FN cc_pearson_slide_f32_avx2
 #define CC_S_T float
 #define CC_S_LOAD(p, k) _mm256_cvtps_pd(_mm_maskload_ps((p), CC_S_MASK32(k)))
 #define CC_S_STORE(p, k, v) _mm_maskstore_ps((p), CC_S_MASK32(k), _mm256_cvtpd_ps(v))
+#define CC_S_LOADU(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
+#define CC_S_STOREU(p, v) _mm_storeu_ps((p), _mm256_cvtpd_ps(v))
 #include "cc_lagstats_slide.inc.h"
 #include "cc_lagstats_slide_undef.inc.h"
 #undef CC_S_MASK32

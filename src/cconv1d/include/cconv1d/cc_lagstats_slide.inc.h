@@ -12,6 +12,8 @@
  *   CC_S_NOT0(k)   k without lane 0
  *   CC_S_LOAD(p, k), CC_S_STORE(p, k, v)   masked loads (other lanes 0, their memory
  *                  never read) of CC_S_T as doubles and masked stores back
+ *   CC_S_LOADU(p), CC_S_STOREU(p, v)   the same for a whole vector, unmasked (AMD's
+ *                  AVX2 masked store is microcoded: it had bound the loop on Zen 3)
  *   CC_S_ZERO_OUT(k, v)   v with the lanes outside k set to 0
  *   CC_S_SHIFT1(v) the lanes moved up by one, lane 0 set to 0
  *   CC_S_SCAN(v)   the inclusive prefix sum of the lanes
@@ -23,7 +25,7 @@
  *   CC_S_RATIO(k, num, den)   num / sqrt(den) on the lanes of k (other lanes: anything)
  *   CC_S_TWO_PASS  1: a segment's numerators and denominators are stored, then its r
  *                  made in a second loop (below); 0: r in the loop that slides
- * CC_S_FN, CC_S_T, CC_S_LOAD and CC_S_STORE are undefined at its end; the width's
+ * CC_S_FN, CC_S_T and the four loads and stores are undefined at its end; the width's
  * macros by the includer, after its two types.
  */
 
@@ -81,8 +83,8 @@ static int CC_S_FN(const CC_S_T *restrict a, ptrdiff_t count, ptrdiff_t m,
                 dout = CC_S_ZERO_OUT(k, CC_S_OP(sub)(CC_S_SHIFT1(left), mean));
             } else if (len - t >= CC_S_L) {
                 /* a whole vector: plain loads (AVX-512's masked load adds a blend; 10%) */
-                din = CC_S_OP(sub)(CC_S_LOAD(a + j0 + t + m - 1, CC_S_MASK(CC_S_L)), mean);
-                dout = CC_S_OP(sub)(CC_S_LOAD(a + j0 + t - 1, CC_S_MASK(CC_S_L)), mean);
+                din = CC_S_OP(sub)(CC_S_LOADU(a + j0 + t + m - 1), mean);
+                dout = CC_S_OP(sub)(CC_S_LOADU(a + j0 + t - 1), mean);
             } else {
                 din = CC_S_ZERO_OUT(lanes, CC_S_OP(sub)(CC_S_LOAD(a + j0 + t + m - 1, lanes),
                                                         mean));
@@ -95,8 +97,8 @@ static int CC_S_FN(const CC_S_T *restrict a, ptrdiff_t count, ptrdiff_t m,
             bound = CC_S_OP(add)(bound, CC_S_OP(fmadd)(din, din, dout2));
             c1 = CC_S_LAST(s1);
             c2 = CC_S_LAST(s2);
-            CC_S_V rw = CC_S_LOAD(raw + j0 + t,
-                                  len - t >= CC_S_L ? CC_S_MASK(CC_S_L) : lanes);
+            CC_S_V rw = len - t >= CC_S_L ? CC_S_LOADU(raw + j0 + t)
+                                          : CC_S_LOAD(raw + j0 + t, lanes);
             CC_S_V var_a = CC_S_OP(fnmadd)(CC_S_OP(mul)(s1, s1), vinv, s2);
             /* lanes past len repeat the last lag's sums: no mask needed; a NaN var_a
              * leaves least as it was (the non-finite check catches it) */
@@ -118,7 +120,10 @@ static int CC_S_FN(const CC_S_T *restrict a, ptrdiff_t count, ptrdiff_t m,
 #endif
             /* min/max return their second operand when one is NaN: NaN stays */
             r = CC_S_OP(max)(neg_one, CC_S_OP(min)(one, r));
-            CC_S_STORE(out + j0 + t, lanes, r);
+            if (len - t >= CC_S_L)
+                CC_S_STOREU(out + j0 + t, r);
+            else
+                CC_S_STORE(out + j0 + t, lanes, r);
         }
         CC_S_LE_OR(near, CC_S_MASK(CC_S_L), least,
                    CC_S_OP(mul)(tiny, CC_S_OP(set1)(c2_first + CC_S_HSUM(bound))));
@@ -134,3 +139,5 @@ static int CC_S_FN(const CC_S_T *restrict a, ptrdiff_t count, ptrdiff_t m,
 #undef CC_S_T
 #undef CC_S_LOAD
 #undef CC_S_STORE
+#undef CC_S_LOADU
+#undef CC_S_STOREU
