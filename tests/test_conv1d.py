@@ -1161,6 +1161,163 @@ def test_pointwise_input_gradient_by_strips(case, dtype, threads):
     np.testing.assert_array_equal(up, up_rows)
 
 
+WINOGRAD_CASES = [
+    # n, c_in, c_out, length, padding, padding_mode, flip, bias
+    (4, 128, 128, 512, 1, "zeros", False, True),          # tiles of four, no tail
+    (6, 128, 96, 1201, "same", "reflect", False, True),   # two chunks (4 + 2 samples)
+    (3, 64, 64, 1022, "valid", "zeros", True, False),     # true convolution, no bias
+    (2, 96, 80, 2047, "causal", "replicate", False, True),  # a last tile of 1-3 outputs
+    (2, 64, 72, 1500, (3, 0), "circular", False, True),
+    (2, 80, 64, 1030, (2, 5), "median", True, True),      # a statistic of the signal
+    (1, 64, 64, 2050, "full", "antisymmetric", False, True),
+    (3, 70, 66, 701, 1, "constant", False, True),         # pad_value
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("case", WINOGRAD_CASES)
+def test_winograd_route(case, threads):
+    """Dense float32 3-tap layers of many channels take the Winograd F(4, 3) route
+    under method="auto" (checked): against the float64 loops of the definition
+    (every padding mode, flip, tails of 1-3 outputs, chunks of samples), with an error
+    at most 4x the direct route's (both against float64: the transforms' coefficients
+    cost a few bits, not more); the direct route (method="direct") is not affected."""
+    from cconv1d import _forward
+    n, c_in, c_out, length, padding, mode, flip, bias = case
+    x, w, b = _data(47, n, c_in, length, c_out, c_in, 3, np.float32, bias=bias)
+    kw = dict(padding=padding, padding_mode=mode, flip=flip)
+    if mode == "constant":
+        kw["pad_value"] = 0.75
+    left, right = explicit_padding(padding, length, 3)
+    l_out = length + left + right - 2
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        route = _forward.forward_route(n, c_in, length, c_out, c_in, 3, left, right, l_out,
+                                       1, 1, 1, 0, 4, threads, True)
+        assert route == "winograd"
+        assert _forward.forward_route(n, c_in, length, c_out, c_in, 3, left, right, l_out,
+                                      1, 1, 1, 0, 4, threads) != "winograd"
+        got = cc.conv1d(x, w, b, **kw)
+        direct = cc.conv1d(x, w, b, method="direct", **kw)
+        was = _forward._set_winograd_min_channels(0)
+        try:
+            off = cc.conv1d(x, w, b, **kw)
+        finally:
+            _forward._set_winograd_min_channels(was)
+        out = np.full((n, c_out, l_out), np.nan, np.float32)
+        assert cc.conv1d(x, w, b, out=out, **kw) is out
+    finally:
+        cc.set_num_threads(previous)
+    want = conv1d_ref(x, w, b, **kw)
+    scale = float(np.abs(want).max())
+    err = float(np.abs(got - want).max())
+    err_direct = float(np.abs(direct - want).max())
+    assert err <= 4 * err_direct + 1e-6 * scale, (err, err_direct, scale)
+    np.testing.assert_array_equal(out, got)
+    np.testing.assert_array_equal(direct, off)
+    assert not np.array_equal(got, direct)      # the route did run
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("case", [
+    # n, c_in, c_out, length, padding, padding_mode, flip
+    (4, 128, 96, 513, 1, "zeros", False),
+    (3, 64, 128, 700, "causal", "zeros", True),
+    (2, 96, 64, 1400, (0, 2), "constant", False),
+    (2, 64, 80, 1303, "same", "reflect", True),      # the weight gradient only
+])
+def test_winograd_gradients(case, threads):
+    """The gradients of a layer on the Winograd route (method="auto"): the input
+    gradient as the forward of dy with the transposed weights (constant padding of at
+    most 2 a side; conv_transpose1d too, bias included), the weight gradient from the
+    same transforms (every padding mode). Against torch's float64 autograd, with an
+    error at most 4x the larger of the direct route's and PyTorch's own float32
+    result's (both against float64)."""
+    n, c_in, c_out, length, padding, mode, flip = case
+    x, w, _ = _data(49, n, c_in, length, c_out, c_in, 3, np.float32)
+    left, right = explicit_padding(padding, length, 3)
+    l_out = length + left + right - 2
+    g = _rng(50).standard_normal((n, c_out, l_out)).astype(np.float32)
+    b_up = _rng(51).standard_normal(c_in).astype(np.float32)
+    kw = dict(padding=padding, padding_mode=mode, flip=flip)
+    if mode == "constant":
+        kw["pad_value"] = -1.5
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        auto = cc.conv1d_backward(g, x, w, **kw)
+        direct = cc.conv1d_backward(g, x, w, method="direct", **kw)
+        if mode in ("zeros", "constant") and not flip:
+            up = cc.conv_transpose1d(g, w, b_up, padding=(left, right))
+            up_direct = cc.conv_transpose1d(g, w, b_up, padding=(left, right),
+                                            method="direct")
+    finally:
+        cc.set_num_threads(previous)
+    wf = w[:, :, ::-1] if flip else w
+
+    def grads(dtype):
+        xs = torch.from_numpy(x.astype(dtype)).requires_grad_()
+        xp = (F.pad(xs, (left, right), value=-1.5) if mode == "constant"
+              else torch_pad(xs, left, right, mode))
+        wt = torch.from_numpy(np.ascontiguousarray(wf, dtype=dtype)).requires_grad_()
+        F.conv1d(xp, wt).backward(torch.from_numpy(g.astype(dtype)))
+        dw = wt.grad.numpy()
+        return xs.grad.numpy(), dw[:, :, ::-1] if flip else dw
+
+    want_x, want_w = grads(np.float64)
+    torch_x, torch_w = grads(np.float32)
+
+    def check(got, ref, want):
+        scale = float(np.abs(want).max())
+        err = float(np.abs(got - want).max())
+        bound = 4 * max(float(np.abs(ref - want).max()),
+                        float(np.abs(torch_ref[id(want)] - want).max())) + 1e-6 * scale
+        assert err <= bound, (err, bound, scale)
+
+    torch_ref = {id(want_x): torch_x, id(want_w): torch_w}
+    check(auto.input, direct.input, want_x)
+    check(auto.weight, direct.weight, want_w)
+    np.testing.assert_allclose(auto.bias, direct.bias, rtol=1e-5, atol=1e-4)
+    assert not np.array_equal(auto.weight, direct.weight)     # the route did run
+    if mode == "zeros" and not flip:
+        assert not np.array_equal(auto.input, direct.input)
+    if mode in ("zeros", "constant") and not flip:
+        want_up = F.conv_transpose1d(torch.from_numpy(g.astype(np.float64)),
+                                     torch.from_numpy(w.astype(np.float64)),
+                                     torch.from_numpy(b_up.astype(np.float64))).numpy()
+        want_up = want_up[:, :, left:want_up.shape[2] - right]
+        scale = float(np.abs(want_up).max())
+        assert (float(np.abs(up - want_up).max())
+                <= 4 * float(np.abs(up_direct - want_up).max()) + 1e-6 * scale)
+
+
+def test_winograd_route_only_where_it_pays():
+    """float64, strides, dilations, groups, other kernel sizes, few channels and few
+    tiles keep the direct route under method="auto" (the same bits as
+    method="direct")."""
+    from cconv1d import _forward
+    rng = _rng(48)
+    for n, c_in, c_out, length, k, kw, dtype in [
+            (4, 128, 128, 512, 3, {}, np.float64),
+            (4, 128, 128, 512, 3, {"stride": 2}, np.float32),
+            (4, 128, 128, 512, 3, {"dilation": 2}, np.float32),
+            (4, 128, 128, 512, 3, {"groups": 2}, np.float32),
+            (4, 128, 128, 512, 5, {}, np.float32),
+            (4, 48, 128, 512, 3, {}, np.float32),
+            (8, 256, 256, 16, 3, {}, np.float32),       # 8 x 4 tiles
+    ]:
+        x = rng.standard_normal((n, c_in, length)).astype(dtype)
+        w = rng.standard_normal((c_out, c_in // kw.get("groups", 1), k)).astype(dtype)
+        l_out = (length - kw.get("dilation", 1) * (k - 1) - 1) // kw.get("stride", 1) + 1
+        assert _forward.forward_route(
+            n, c_in, length, c_out, c_in // kw.get("groups", 1), k, 0, 0, l_out,
+            kw.get("stride", 1), kw.get("dilation", 1), kw.get("groups", 1), 0,
+            np.dtype(dtype).itemsize, 1, True) != "winograd"
+        np.testing.assert_array_equal(cc.conv1d(x, w, **kw),
+                                      cc.conv1d(x, w, method="direct", **kw))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_short_stream_chunks_side_by_side(dtype):
     """conv1d_stream's carried input (the left padding given) on a batch of short

@@ -36,7 +36,7 @@ from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._spec cimport CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status
-from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
+from cconv1d._padding cimport (pad_row, pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
 from cconv1d._forward cimport (Geometry, make_geometry, phase_rows, pack_channels, run_igemm,
                                igemm_items, im2col,
@@ -50,6 +50,7 @@ from cconv1d._kernels cimport (cc_kernels_t, active_kernels, igemm, igemm_ilv, i
 import threading
 
 from cconv1d import _forward
+from cconv1d._spec import conv1d_spec
 
 import numpy as np
 
@@ -2101,15 +2102,44 @@ def _pointwise_by_strips(dy, w, dx, idx_t groups, int n_threads, bias):
     return True
 
 
-def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads, bias=None):
+def _dense3_by_winograd(ConvSpec spec, dy, w, dx, bint flip, int n_threads, bias):
+    """The input gradient of a dense 3-tap layer of stride 1 with constant padding of at
+    most 2 a side is the 3-tap forward of ``dy`` padded by ``2 - left``, ``2 - right``
+    with the transposed weights, taps reversed (``flip`` inverted), ``dx[c, i] =
+    sum_o sum_k w[o, c, k] dy[o, i + left - k]``: where that forward takes the Winograd
+    route (``method="auto"``: float32, many channels), it runs there (0.63-0.88x the
+    direct forward's time; the same rounding as that route's). Returns whether it
+    ran."""
+    cdef const ConvArgs* a = &spec.args
+    cdef idx_t n = dy.shape[0], c_out = dy.shape[1], c_in = dx.shape[1]
+    if (a.k_size != 3 or a.stride != 1 or a.dilation != 1 or a.groups != 1
+            or a.code != CC_PAD_CONSTANT or a.left > 2 or a.right > 2):
+        return False
+    if _forward.forward_route(n, c_out, dy.shape[2], c_in, c_out, 3, 2 - a.left,
+                              2 - a.right, dx.shape[2], 1, 1, 1, CC_PAD_CONSTANT,
+                              dx.dtype.itemsize, n_threads, True) != "winograd":
+        return False
+    wt = np.ascontiguousarray(w.transpose(1, 0, 2))
+    b = bias if bias is not None else np.empty(0, dx.dtype)
+    _forward.FORWARD[dx.dtype.char](dy, wt, b, dx, 2 - a.left, 2 - a.right,
+                                    CC_PAD_CONSTANT, 0.0, 1, 1, 1, not flip, n_threads,
+                                    True)
+    return True
+
+
+def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads, bias=None,
+                   bint winograd=False):
     """dL/dx of the checked conv1d call ``spec`` into ``dx``: ``dy`` ``(N, C_out, L_out)``,
     ``w``, ``dx`` ``(N, C_in, L)`` and ``x`` (the input, or ``(0, 0, 0)`` for modes that
     do not need it) are C-contiguous arrays of ``spec.dtype``; ``bias`` ``(C_in,)``, of
     that dtype and C-contiguous (constant padding only): conv_transpose1d's, added as
-    the sums start."""
+    the sums start. ``winograd``: a ``method="auto"`` call, whose dense 3-tap layers may
+    take the forward's Winograd route (_dense3_by_winograd)."""
     cdef const ConvArgs* a = &spec.args
     if (a.k_size == 1 and a.stride == 1 and a.left == 0 and a.right == 0
             and _pointwise_by_strips(dy, w, dx, a.groups, n_threads, bias)):
+        return
+    if winograd and _dense3_by_winograd(spec, dy, w, dx, flip, n_threads, bias):
         return
     GRAD_INPUT[spec.dtype.char](dy, w, dx, x, a.left, a.right, a.code, a.stride,
                                 a.dilation, a.groups, flip, n_threads, bias)
@@ -2155,7 +2185,81 @@ def _column_buffers(shape_x, shape_dy, dtype):
     return flat[:nx].reshape(shape_x), flat[nx:].reshape(shape_dy)
 
 
-def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads):
+cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
+    void cc_wino_in_f32(const float* d, idx_t n_tiles, float* v, idx_t pitch)
+    void cc_wino_dy_f32(const float* dy, idx_t l_out, idx_t n_tiles, float* v, idx_t pitch)
+    void cc_wino_wgrad_f32(const float* du, idx_t c_out, idx_t c_in, int flip, float* dw)
+
+# Transformed input and dy (bytes) the Winograd weight gradient may hold: it reduces
+# over the whole batch at once (the tiles are the pointwise weight gradient's sum).
+cdef enum:
+    WINO_WGRAD_BYTES = 32 << 20
+
+
+cdef void _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
+                           float[:, :, ::1] v, float[:, :, ::1] yt, idx_t left, idx_t right,
+                           int mode, float value, int threads) noexcept nogil:
+    """v: the padded input by tiles through B^T (as the forward's route), yt: dy by
+    tiles through A, for every sample and channel."""
+    cdef idx_t n = x.shape[0], c_in = x.shape[1], length = x.shape[2]
+    cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2], n_tiles = v.shape[2]
+    cdef idx_t row_len = 4 * n_tiles + 2, item, i, t
+    cdef size_t b_row = ((row_len * sizeof(float) + 63) // 64) * 64
+    cdef size_t b_work = length * sizeof(double) if mode == CC_PAD_MEDIAN else 0
+    cdef char* rows = <char*>malloc(threads * (b_row + b_work) + 1)
+    if rows == NULL:    # (the caller checked the size: a few KiB a thread)
+        return
+    memset(rows, 0, threads * b_row)     # zeros past the padded row
+    cdef char* works = rows + threads * b_row
+    for item in prange(n * c_in, schedule="static", num_threads=threads, nogil=True):
+        t = threadid()
+        pad_row(&x[item // c_in, item % c_in, 0] if length > 0 else <const float*>NULL,
+                length, <float*>(rows + t * b_row), left, right, mode, value, value,
+                length, length, <double*>(works + t * b_work))
+        cc_wino_in_f32(<float*>(rows + t * b_row), n_tiles,
+                       &v[item // c_in, item % c_in, 0], c_in * n_tiles)
+    for item in prange(n * c_out, schedule="static", num_threads=threads, nogil=True):
+        cc_wino_dy_f32(&dy[item // c_out, item % c_out, 0], l_out, n_tiles,
+                       &yt[item // c_out, item % c_out, 0], c_out * n_tiles)
+    free(rows)
+
+
+def _dense3_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads):
+    """The weight gradient of a layer that takes the forward's Winograd route
+    (float32, dense, 3 taps, stride and dilation 1, many channels; ``method="auto"``)
+    by the same transforms: with V the padded input's tiles through B^T and Y dy's
+    through A, the gradient of the transformed weights is the weight gradient of six
+    pointwise layers, ``dU[p] = sum over tiles of Y[p] V[p]^T`` (groups = 6, this
+    module's own weight gradient), and ``dw = G^T dU`` (cc_winograd.h). Half the
+    multiplications of the direct sums; float32 only, the batch's transforms within
+    WINO_WGRAD_BYTES. Returns whether it ran."""
+    cdef const ConvArgs* a = &spec.args
+    if (a.k_size != 3 or a.stride != 1 or a.dilation != 1 or a.groups != 1
+            or dw.dtype.itemsize != 4 or dw.shape[0] == 0):
+        return False
+    cdef idx_t n = x.shape[0], c_in = x.shape[1], length = x.shape[2]
+    cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2]
+    cdef idx_t n_tiles = (l_out + 3) // 4
+    if (_forward.forward_route(n, c_in, length, c_out, c_in, 3, a.left, a.right, l_out,
+                               1, 1, 1, a.code, 4, n_threads, True) != "winograd"
+            or 6 * (c_in + c_out) * n * n_tiles * 4 > WINO_WGRAD_BYTES):
+        return False
+    v = np.empty((n, 6 * c_in, n_tiles), np.float32)
+    yt = np.empty((n, 6 * c_out, n_tiles), np.float32)
+    cdef int threads = max(1, min(n_threads, n * c_in))
+    _wino_wgrad_rows(x, dy, v, yt, a.left, a.right, a.code, <float>a.value, threads)
+    du = np.empty((6 * c_out, c_in, 1), np.float32)
+    weight_bias_gradient(conv1d_spec(v, du, None, 1, 0, 1, 6, "zeros", 0.0,
+                                     "conv1d_backward"),
+                         yt, v, du, np.empty(0, np.float32), False, n_threads)
+    cdef float[:, :, ::1] dwv = dw
+    cdef const float[:, :, ::1] duv = du
+    cc_wino_wgrad_f32(&duv[0, 0, 0], c_out, c_in, flip, &dwv[0, 0, 0])
+    return True
+
+
+def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads,
+                         bint winograd=False):
     """dL/dW into ``dw`` and dL/db into ``db`` (either may be empty) of the checked conv1d
     call ``spec``; ``x`` is the input ``(N, C_in, L)``, all C-contiguous of
     ``spec.dtype``.
@@ -2169,9 +2273,17 @@ def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads)
     sample's wgemm calls summed a few positions (a 512-channel layer of 2 outputs ran
     at 7 GFLOP/s, PyTorch at 20), and concatenating padded samples multiplied the
     padding's zeros. The units depend on the shape only (thread-count independent).
-    The columns live in a buffer each calling thread keeps (``_column_buffers``)."""
+    The columns live in a buffer each calling thread keeps (``_column_buffers``).
+    ``winograd``: a ``method="auto"`` call, whose dense 3-tap float32 layers may take
+    the forward's Winograd route (_dense3_wgrad_by_winograd)."""
     cdef const ConvArgs* a = &spec.args
     cdef Geometry geo
+    if (winograd and dw.shape[0] > 0
+            and _dense3_wgrad_by_winograd(spec, dy, x, dw, flip, n_threads)):
+        if db.shape[0] > 0:
+            weight_bias_gradient(spec, dy, x, np.empty((0, 1, 1), dw.dtype), db, flip,
+                                 n_threads)
+        return
     cdef idx_t n = dy.shape[0], l_out = dy.shape[2], units = WCOLS_UNITS
     cdef idx_t samples = (n + units - 1) // units, lead
     if dw.shape[0] > 0:

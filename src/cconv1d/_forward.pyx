@@ -403,13 +403,16 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
                    const real_t[::1] bias,         # IN  (C_out,) or length 0 for none
                    real_t[:, :, ::1] y,            # OUT (N, C_out, L_out)
                    idx_t left, idx_t right, int mode, double pad_value,
-                   idx_t stride, idx_t dilation, idx_t groups, bint flip, int n_threads):
+                   idx_t stride, idx_t dilation, idx_t groups, bint flip, int n_threads,
+                   bint winograd=False):
     """Cross-correlation (or convolution with ``flip``) of validated arrays into ``y``.
 
     The caller checked shapes, dtypes, groups and that ``L_out >= 1``; this packs the
     weights, sizes the per-thread scratch and splits the work. All scratch lives in one
     malloc'd workspace: for small calls, NumPy temporaries and their memoryviews cost
-    more than the arithmetic.
+    more than the arithmetic. ``winograd``: a ``method="auto"`` call, which may take
+    the Winograd route (direct sums otherwise: the only route whose bits do not depend
+    on how the work is split).
     """
     if x.shape[0] == 0 or y.shape[1] == 0 or y.shape[2] == 0:
         return
@@ -420,7 +423,7 @@ def conv1d_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, L)
             x.shape[0], x.shape[1], x.shape[2], &w[0, 0, 0], w.shape[0], w.shape[1],
             w.shape[2], &bias[0] if bias.shape[0] > 0 else <const real_t*>NULL,
             &y[0, 0, 0], y.shape[2], left, right, mode, pad_value, stride, dilation,
-            groups, flip, n_threads)
+            groups, flip, n_threads, NULL, winograd)
     check_status(status, "conv1d")
 
 
@@ -456,13 +459,13 @@ def conv1d_stream_forward(const real_t[:, :, ::1] x,      # IN  (N, C_in, T), T 
     check_status(status, "conv1d_stream")
 
 
-def forward(ConvSpec spec, x, w, b, y, bint flip, int n_threads):
+def forward(ConvSpec spec, x, w, b, y, bint flip, int n_threads, bint winograd=False):
     """:func:`cconv1d.conv1d` into ``y`` for the checked call ``spec``: ``x``
     ``(N, C_in, L)``, ``w``, ``b`` (length 0 for none) and ``y`` ``(N, C_out, L_out)``
-    are C-contiguous arrays of ``spec.dtype``."""
+    are C-contiguous arrays of ``spec.dtype``; ``winograd`` as conv1d_forward's."""
     cdef const ConvArgs* a = &spec.args
     FORWARD[spec.dtype.char](x, w, b, y, a.left, a.right, a.code, a.value, a.stride,
-                             a.dilation, a.groups, flip, n_threads)
+                             a.dilation, a.groups, flip, n_threads, winograd)
 
 
 cdef struct Plan:
@@ -958,13 +961,22 @@ cdef void _run_block(const Geometry* geo, const Plan* plan, const real_t* x_n,
 def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out,
                             idx_t c_per_group, idx_t k_size, idx_t left, idx_t right,
                             idx_t l_out, idx_t stride, idx_t dilation, idx_t groups,
-                            int mode, idx_t itemsize, int n_threads):
+                            int mode, idx_t itemsize, int n_threads,
+                            bint winograd=False):
     """Bytes of scratch one ``conv1d`` call of this shape allocates (besides its output):
     packed weights, pair offsets, and per thread one packed input sample (the padded
     channels, split into stride phases) or, for one-channel rows read in place, an edge
-    buffer."""
+    buffer. ``winograd``: a ``method="auto"`` call; on the Winograd route, its
+    transforms and the pointwise call's workspace, which it holds together."""
     cdef Geometry geo
     cdef Plan plan
+    cdef WinoPlan wino
+    if winograd and _winograd_pays(n_batch, c_in, c_out, k_size, stride, dilation, groups,
+                                   l_out, itemsize):
+        _wino_plan(&wino, n_batch, c_in, c_out, length, l_out, mode, itemsize, n_threads)
+        return wino.total + forward_workspace_bytes(
+            wino.chunk, 6 * c_in, wino.n_tiles, 6 * c_out, c_in, 1, 0, 0, wino.n_tiles, 1,
+            1, 6, CC_PAD_CONSTANT, itemsize, n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
     _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False)
@@ -974,15 +986,20 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
 def forward_route(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out,
                   idx_t c_per_group, idx_t k_size, idx_t left, idx_t right, idx_t l_out,
                   idx_t stride, idx_t dilation, idx_t groups, int mode, idx_t itemsize,
-                  int n_threads):
-    """The route a ``conv1d`` call of this shape takes (tests and benchmarks):
+                  int n_threads, bint winograd=False):
+    """The route a ``conv1d`` call of this shape takes (tests and benchmarks;
+    ``winograd``: a ``method="auto"`` call, which may take the Winograd route):
     ``"direct"`` (rows read in place), ``"rows"`` (output rows of few channels),
     ``"cat"`` (short outputs side by side), ``"strips"`` (K = 1 by column strips),
-    ``"blocked"`` (length blocks) or ``"whole"`` (whole samples packed)."""
+    ``"winograd"`` (dense 3-tap layers of many channels by F(4, 3)), ``"blocked"``
+    (length blocks) or ``"whole"`` (whole samples packed)."""
     cdef Geometry geo
     cdef Plan plan
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
+    if winograd and _winograd_pays(n_batch, c_in, c_out, k_size, stride, dilation, groups,
+                                   l_out, itemsize):
+        return "winograd"
     _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False)
     if plan.direct:
         return "direct"
@@ -1011,18 +1028,202 @@ def cat_plan(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out, idx_t c_per_g
     return plan.cat_samples, plan.n_cat_units, plan.cat_last
 
 
+# ---------------------------------------------------------------------------------------
+# the Winograd route: dense 3-tap layers as six pointwise layers (cc_winograd.h)
+
+cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
+    void cc_wino_in_f32(const float* d, idx_t n_tiles, float* v, idx_t pitch)
+    void cc_wino_in_f64(const double* d, idx_t n_tiles, double* v, idx_t pitch)
+    void cc_wino_out_f32(const float* m, idx_t pitch, idx_t l_out, float bias, float* y)
+    void cc_wino_out_f64(const double* m, idx_t pitch, idx_t l_out, double bias, double* y)
+    void cc_wino_weights_f32(const float* w, idx_t c_out, idx_t c_in, int flip, float* u)
+    void cc_wino_weights_f64(const double* w, idx_t c_out, idx_t c_in, int flip, double* u)
+
+# Input and output channels a dense 3-tap layer needs, each, before it takes the Winograd
+# route (0: never). Its transforms read and write each sample's channels six times over
+# (O(C L)) and save half of the channel sums (O(C_in C_out L)). Measured against the
+# direct route (Zen 3, AVX2, float32, one thread, one process, minima): 0.63-0.81x the
+# time at 64-512 channels and 512+ tiles; 48 channels 0.87x, 32 channels 1.63x.
+WINOGRAD_MIN_CHANNELS = 64
+cdef idx_t _wino_min_channels = WINOGRAD_MIN_CHANNELS   # tests and benchmarks compare
+
+
+def _set_winograd_min_channels(idx_t n):
+    """Set the Winograd route's channel threshold (0: off); returns the previous one.
+    Tests and benchmarks compare it with the direct route."""
+    global _wino_min_channels
+    cdef idx_t old = _wino_min_channels
+    _wino_min_channels = n
+    return old
+
+
+# Transformed input and products (bytes) of a chunk of samples: at least
+# WINO_CHUNK_BYTES or WINO_CHUNK_TILES tiles, at most WINO_SAMPLE_BYTES (unless one
+# sample, which may take that much: longer samples take the direct route, so the
+# workspace never grows with the signal). And the tiles a call needs: the weights'
+# transform and packing (six times the layer's) cost as much as the sums of some 100
+# tiles; with 16-128 tiles in all the route took 1.1-3.3x the direct time.
+cdef enum:
+    WINO_CHUNK_BYTES = 1 << 20
+    WINO_CHUNK_TILES = 1024
+    WINO_SAMPLE_BYTES = 8 << 20
+    WINO_MIN_TILES = 512
+
+
+cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_size,
+                                idx_t stride, idx_t dilation, idx_t groups, idx_t l_out,
+                                idx_t itemsize) noexcept nogil:
+    """Whether a ``method="auto"`` layer takes the Winograd route: float32, dense (one
+    group), 3 taps, stride and dilation 1, at least ``_wino_min_channels`` input and
+    output channels, WINO_MIN_TILES tiles of four outputs in the batch and a sample's
+    transforms within WINO_SAMPLE_BYTES. Not by the threads. float64 never: who asks
+    for it asks for digits, and F(4, 3) costs about three of them (8x the direct
+    route's error against an exact reference, measured)."""
+    cdef idx_t n_tiles = (l_out + 3) // 4
+    return (_wino_min_channels > 0 and itemsize == 4 and k_size == 3 and stride == 1
+            and dilation == 1 and groups == 1 and c_in >= _wino_min_channels
+            and c_out >= _wino_min_channels and n_batch * n_tiles >= WINO_MIN_TILES
+            and 6 * (c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
+
+
+cdef struct WinoPlan:
+    # The Winograd route's chunks and workspace: transformed weights (u), a chunk's
+    # transformed input (v) and products (m), per thread a padded row and median work.
+    idx_t n_tiles, chunk
+    int threads
+    size_t b_row, b_work, o_v, o_m, o_rows, total
+
+
+cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t length,
+                     idx_t l_out, int mode, idx_t itemsize, int n_threads) noexcept nogil:
+    """Fills ``p`` for a layer that takes the Winograd route (_winograd_pays)."""
+    p.n_tiles = (l_out + 3) // 4
+    cdef idx_t per_sample = 6 * (c_in + c_out) * p.n_tiles * itemsize
+    # Enough samples a chunk for WINO_CHUNK_TILES tiles: the pointwise call packs its
+    # weights (six times the layer's) once a chunk, which had cost 7-10% at one sample
+    # of 128 tiles.
+    p.chunk = min(n_batch, max(1, min(
+        max(WINO_CHUNK_BYTES // per_sample,
+            (WINO_CHUNK_TILES + p.n_tiles - 1) // p.n_tiles),
+        WINO_SAMPLE_BYTES // per_sample)))
+    p.threads = n_threads if n_threads > 1 else 1
+    p.b_row = aligned_bytes((4 * p.n_tiles + 2) * itemsize)
+    p.b_work = aligned_bytes(length * sizeof(double)) if mode == CC_PAD_MEDIAN else 0
+    p.o_v = aligned_bytes(6 * c_out * c_in * itemsize)
+    p.o_m = p.o_v + aligned_bytes(p.chunk * 6 * c_in * p.n_tiles * itemsize)
+    p.o_rows = p.o_m + aligned_bytes(p.chunk * 6 * c_out * p.n_tiles * itemsize)
+    p.total = p.o_rows + p.threads * (p.b_row + p.b_work) + 64     # + 64: align64
+
+
+cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
+                           const real_t* w, idx_t c_out, const real_t* bias_ptr,
+                           real_t* y, idx_t l_out, idx_t left, idx_t right, int mode,
+                           double pad_value, bint flip, int n_threads) noexcept nogil:
+    """The forward of a dense 3-tap, stride-1 layer by Winograd's F(4, 3) (cc_winograd.h):
+    per chunk of samples, each channel padded by ``pad_row`` and transformed (V), the
+    six pointwise layers V -> M by this module's own forward (groups = 6: point p's
+    input channels are group p), and M transformed back into ``y`` with the bias. float32
+    results differ from the direct route's by rounding only, about 3x its error against a
+    float64 reference (the transforms' coefficients up to 8): within PyTorch's own
+    tolerances for a float32 convolution. CC_OK or CC_ENOMEM."""
+    cdef WinoPlan plan
+    _wino_plan(&plan, n_batch, c_in, c_out, length, l_out, mode, sizeof(real_t), n_threads)
+    cdef idx_t n_tiles = plan.n_tiles, chunk = plan.chunk
+    cdef int threads = plan.threads
+    cdef size_t b_row = plan.b_row, b_work = plan.b_work
+    cdef char* block = <char*>malloc(plan.total)
+    if block == NULL:
+        return CC_ENOMEM
+    cdef char* base = align64(block)
+    cdef real_t* u = <real_t*>base
+    cdef real_t* v = <real_t*>(base + plan.o_v)
+    cdef real_t* m = <real_t*>(base + plan.o_m)
+    cdef char* rows = base + plan.o_rows
+    cdef char* works = rows + threads * b_row
+    cdef real_t value = <real_t>pad_value
+    cdef idx_t n0 = 0, nc, item, t
+    cdef int status = CC_OK
+    if real_t is float:
+        cc_wino_weights_f32(w, c_out, c_in, flip, u)
+    else:
+        cc_wino_weights_f64(w, c_out, c_in, flip, u)
+    for t in range(threads):    # the tail past the padded row: outputs past l_out
+        memset(rows + t * b_row, 0, b_row)
+    while n0 < n_batch:
+        nc = min(chunk, n_batch - n0)
+        if threads == 1:
+            for item in range(nc * c_in):
+                _wino_in_row(x, item, n0, c_in, length, left, right, mode, value,
+                             n_tiles, <real_t*>rows, <double*>works, v)
+        else:
+            for item in prange(nc * c_in, schedule="static", num_threads=threads):
+                t = threadid()
+                _wino_in_row(x, item, n0, c_in, length, left, right, mode, value,
+                             n_tiles, <real_t*>(rows + t * b_row),
+                             <double*>(works + t * b_work), v)
+        status = _forward_impl(v, nc, 6 * c_in, n_tiles, u, 6 * c_out, c_in, 1,
+                               <const real_t*>NULL, m, n_tiles, 0, 0, CC_PAD_CONSTANT,
+                               0.0, 1, 1, 6, False, n_threads)
+        if status != CC_OK:
+            break
+        if threads == 1:
+            for item in range(nc * c_out):
+                _wino_out_row(m, item, n0, c_out, n_tiles, l_out, bias_ptr, y)
+        else:
+            for item in prange(nc * c_out, schedule="static", num_threads=threads):
+                _wino_out_row(m, item, n0, c_out, n_tiles, l_out, bias_ptr, y)
+        n0 += nc
+    free(block)
+    return status
+
+
+cdef inline void _wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t c_in,
+                              idx_t length, idx_t left, idx_t right, int mode,
+                              real_t value, idx_t n_tiles, real_t* row, double* work,
+                              real_t* v) noexcept nogil:
+    """Channel ``item % c_in`` of chunk sample ``item // c_in``: padded into ``row``
+    (zeros after it), transformed into its six rows of ``v``."""
+    cdef idx_t n = item // c_in, c = item % c_in
+    pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
+            right, mode, value, value, length, length, work)
+    if real_t is float:
+        cc_wino_in_f32(row, n_tiles, v + (n * 6 * c_in + c) * n_tiles, c_in * n_tiles)
+    else:
+        cc_wino_in_f64(row, n_tiles, v + (n * 6 * c_in + c) * n_tiles, c_in * n_tiles)
+
+
+cdef inline void _wino_out_row(const real_t* m, idx_t item, idx_t n0, idx_t c_out,
+                               idx_t n_tiles, idx_t l_out, const real_t* bias_ptr,
+                               real_t* y) noexcept nogil:
+    """Output row ``item % c_out`` of chunk sample ``item // c_out`` from its products."""
+    cdef idx_t n = item // c_out, o = item % c_out
+    cdef real_t b = bias_ptr[o] if bias_ptr != NULL else 0
+    if real_t is float:
+        cc_wino_out_f32(m + (n * 6 * c_out + o) * n_tiles, c_out * n_tiles, l_out, b,
+                        y + ((n0 + n) * c_out + o) * l_out)
+    else:
+        cc_wino_out_f64(m + (n * 6 * c_out + o) * n_tiles, c_out * n_tiles, l_out, b,
+                        y + ((n0 + n) * c_out + o) * l_out)
+
+
 cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                        const real_t* w, idx_t c_out, idx_t c_per_group, idx_t k_size,
                        const real_t* bias_ptr, real_t* y, idx_t l_out, idx_t left,
                        idx_t right, int mode, double pad_value, idx_t stride,
                        idx_t dilation, idx_t groups, bint flip, int n_threads,
-                       const real_t* given=NULL) noexcept nogil:
+                       const real_t* given=NULL, bint winograd=False) noexcept nogil:
     """conv1d_forward on raw C-contiguous buffers (n_batch, c_out, l_out >= 1): CC_OK, or
     CC_ENOMEM when the workspace cannot be allocated (raised once the GIL is back).
     ``given`` (not NULL): the left padding's samples, ``(n_batch, c_in, left)``, in
-    place of the mode's (a stream's carried input: ``conv1d_stream``)."""
+    place of the mode's (a stream's carried input: ``conv1d_stream``). ``winograd``:
+    the layer may take the Winograd route (``method="auto"``; _winograd_pays)."""
     cdef Geometry geo
     cdef Plan plan
+    if winograd and given == NULL and _winograd_pays(n_batch, c_in, c_out, k_size, stride,
+                                                     dilation, groups, l_out,
+                                                     sizeof(real_t)):
+        return _winograd_forward(x, n_batch, c_in, length, w, c_out, bias_ptr, y, l_out,
+                                 left, right, mode, pad_value, flip, n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), sizeof(real_t))
     if geo.left == 0:
@@ -1330,7 +1531,7 @@ def signal_direct(a, v, mode, axis, method, bint correlate, idx_t auto_max_macs,
 # conv1d's fast path
 
 cdef int _conv1d_run(const ConvArgs* a, object x, object w, object b, object y, bint flip,
-                     int n_threads, real_t dummy) except -1:
+                     int n_threads, bint winograd, real_t dummy) except -1:
     """Typed views of the fast route's arrays and the kernel call; -2 if ``y`` overlaps
     an input (the general route then explains)."""
     cdef const real_t[:, :, ::1] x3
@@ -1366,18 +1567,18 @@ cdef int _conv1d_run(const ConvArgs* a, object x, object w, object b, object y, 
         status = _forward_impl(xp, a.n_batch, a.c_in, a.length, &wv[0, 0, 0], a.c_out,
                                a.c_per_group, a.k_size, bp, yp, a.l_out, a.left, a.right,
                                a.code, a.value, a.stride, a.dilation, a.groups, flip,
-                               n_threads)
+                               n_threads, NULL, winograd)
     else:
         with nogil:
             status = _forward_impl(xp, a.n_batch, a.c_in, a.length, &wv[0, 0, 0], a.c_out,
                                    a.c_per_group, a.k_size, bp, yp, a.l_out, a.left,
                                    a.right, a.code, a.value, a.stride, a.dilation,
-                                   a.groups, flip, n_threads)
+                                   a.groups, flip, n_threads, NULL, winograd)
     return check_status(status, "conv1d")
 
 
 def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, pad_value,
-                bint flip, out, int n_threads, idx_t max_span):
+                bint flip, out, int n_threads, idx_t max_span, bint winograd=False):
     """The whole of :func:`cconv1d.conv1d` in compiled code for the common call, or None.
 
     The spec layer's typed route (``_spec.fast_conv1d_args``) checks the arguments and
@@ -1403,9 +1604,9 @@ def conv1d_fast(x, w, b, stride, padding, dilation, groups, padding_mode, pad_va
         return None
     cdef int status
     if dtype is _F32:
-        status = _conv1d_run[float](&a, x, w, b, y, flip, n_threads, 0)
+        status = _conv1d_run[float](&a, x, w, b, y, flip, n_threads, winograd, 0)
     else:
-        status = _conv1d_run[double](&a, x, w, b, y, flip, n_threads, 0)
+        status = _conv1d_run[double](&a, x, w, b, y, flip, n_threads, winograd, 0)
     return y if status == 0 else None
 
 

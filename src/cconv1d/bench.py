@@ -246,7 +246,7 @@ def nn_case(name: str, spec: tuple[Any, ...], repeats: int, threads: int,
            "shape": f"N={n} {c_in}->{c_out} L={length} K={k} s={stride} d={dilation} g={groups}",
            "workspace": _forward.forward_workspace_bytes(
                n, c_in, length, c_out, c_in // groups, k, left, right, y.shape[-1],
-               stride, dilation, groups, _spec.CONSTANT, dtype.itemsize, threads)}
+               stride, dilation, groups, _spec.CONSTANT, dtype.itemsize, threads, True)}
     forward: dict[str, Callable[[], object]] = {
                "ours": lambda: cc.conv1d(x, w, b, out=out, **kwargs),
                "ours_fresh": lambda: cc.conv1d(x, w, b, **kwargs)}
