@@ -1162,41 +1162,45 @@ def test_pointwise_input_gradient_by_strips(case, dtype, threads):
 
 
 WINOGRAD_CASES = [
-    # n, c_in, c_out, length, padding, padding_mode, flip, bias
-    (4, 128, 128, 512, 1, "zeros", False, True),          # tiles of four, no tail
-    (6, 128, 96, 1201, "same", "reflect", False, True),   # two chunks (4 + 2 samples)
-    (3, 64, 64, 1022, "valid", "zeros", True, False),     # true convolution, no bias
-    (2, 96, 80, 2047, "causal", "replicate", False, True),  # a last tile of 1-3 outputs
-    (2, 64, 72, 1500, (3, 0), "circular", False, True),
-    (2, 80, 64, 1030, (2, 5), "median", True, True),      # a statistic of the signal
-    (1, 64, 64, 2050, "full", "antisymmetric", False, True),
-    (3, 70, 66, 701, 1, "constant", False, True),         # pad_value
+    # n, c_in, c_out, length, k, padding, padding_mode, flip, bias
+    (4, 128, 128, 512, 3, 1, "zeros", False, True),          # tiles of four, no tail
+    (6, 128, 96, 1201, 3, "same", "reflect", False, True),   # two chunks (4 + 2 samples)
+    (3, 64, 64, 1022, 3, "valid", "zeros", True, False),     # true convolution, no bias
+    (2, 96, 80, 2047, 3, "causal", "replicate", False, True),  # a last tile of 1-3 outputs
+    (2, 64, 72, 1500, 3, (3, 0), "circular", False, True),
+    (2, 80, 64, 1030, 3, (2, 5), "median", True, True),      # a statistic of the signal
+    (1, 64, 64, 2050, 3, "full", "antisymmetric", False, True),
+    (3, 70, 66, 701, 3, 1, "constant", False, True),         # pad_value
+    # 5 taps: F(2, 5), tiles of two outputs
+    (3, 128, 136, 701, 5, 2, "zeros", False, True),          # a last tile of one output
+    (2, 130, 128, 1200, 5, "causal", "reflect", True, True),
+    (16, 128, 256, 150, 5, "same", "zeros", False, True),    # the FCN's second layer
 ]
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("case", WINOGRAD_CASES)
 def test_winograd_route(case, threads):
-    """Dense float32 3-tap layers of many channels take the Winograd F(4, 3) route
-    under method="auto" (checked): against the float64 loops of the definition
+    """Dense float32 3- and 5-tap layers of many channels take the Winograd F(4, 3)
+    and F(2, 5) route under method="auto" (checked): against the float64 loops of the definition
     (every padding mode, flip, tails of 1-3 outputs, chunks of samples), with an error
     at most 4x the direct route's (both against float64: the transforms' coefficients
     cost a few bits, not more); the direct route (method="direct") is not affected."""
     from cconv1d import _forward
-    n, c_in, c_out, length, padding, mode, flip, bias = case
-    x, w, b = _data(47, n, c_in, length, c_out, c_in, 3, np.float32, bias=bias)
+    n, c_in, c_out, length, k, padding, mode, flip, bias = case
+    x, w, b = _data(47, n, c_in, length, c_out, c_in, k, np.float32, bias=bias)
     kw = dict(padding=padding, padding_mode=mode, flip=flip)
     if mode == "constant":
         kw["pad_value"] = 0.75
-    left, right = explicit_padding(padding, length, 3)
-    l_out = length + left + right - 2
+    left, right = explicit_padding(padding, length, k)
+    l_out = length + left + right - k + 1
     previous = cc.get_num_threads()
     cc.set_num_threads(threads)
     try:
-        route = _forward.forward_route(n, c_in, length, c_out, c_in, 3, left, right, l_out,
+        route = _forward.forward_route(n, c_in, length, c_out, c_in, k, left, right, l_out,
                                        1, 1, 1, 0, 4, threads, True)
         assert route == "winograd"
-        assert _forward.forward_route(n, c_in, length, c_out, c_in, 3, left, right, l_out,
+        assert _forward.forward_route(n, c_in, length, c_out, c_in, k, left, right, l_out,
                                       1, 1, 1, 0, 4, threads) != "winograd"
         got = cc.conv1d(x, w, b, **kw)
         direct = cc.conv1d(x, w, b, method="direct", **kw)
@@ -1221,23 +1225,25 @@ def test_winograd_route(case, threads):
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("case", [
-    # n, c_in, c_out, length, padding, padding_mode, flip
-    (4, 128, 96, 513, 1, "zeros", False),
-    (3, 64, 128, 700, "causal", "zeros", True),
-    (2, 96, 64, 1400, (0, 2), "constant", False),
-    (2, 64, 80, 1303, "same", "reflect", True),      # the weight gradient only
+    # n, c_in, c_out, length, k, padding, padding_mode, flip
+    (4, 128, 96, 513, 3, 1, "zeros", False),
+    (3, 64, 128, 700, 3, "causal", "zeros", True),
+    (2, 96, 64, 1400, 3, (0, 2), "constant", False),
+    (2, 64, 80, 1303, 3, "same", "reflect", True),      # the weight gradient only
+    (16, 128, 256, 150, 5, "same", "zeros", False),     # F(2, 5): the FCN's layer
+    (4, 136, 128, 301, 5, (4, 1), "constant", False),
 ])
 def test_winograd_gradients(case, threads):
     """The gradients of a layer on the Winograd route (method="auto"): the input
     gradient as the forward of dy with the transposed weights (constant padding of at
-    most 2 a side; conv_transpose1d too, bias included), the weight gradient from the
+    most K - 1 a side; conv_transpose1d too, bias included), the weight gradient from the
     same transforms (every padding mode). Against torch's float64 autograd, with an
     error at most 4x the larger of the direct route's and PyTorch's own float32
     result's (both against float64)."""
-    n, c_in, c_out, length, padding, mode, flip = case
-    x, w, _ = _data(49, n, c_in, length, c_out, c_in, 3, np.float32)
-    left, right = explicit_padding(padding, length, 3)
-    l_out = length + left + right - 2
+    n, c_in, c_out, length, k, padding, mode, flip = case
+    x, w, _ = _data(49, n, c_in, length, c_out, c_in, k, np.float32)
+    left, right = explicit_padding(padding, length, k)
+    l_out = length + left + right - k + 1
     g = _rng(50).standard_normal((n, c_out, l_out)).astype(np.float32)
     b_up = _rng(51).standard_normal(c_in).astype(np.float32)
     kw = dict(padding=padding, padding_mode=mode, flip=flip)
@@ -1303,7 +1309,8 @@ def test_winograd_route_only_where_it_pays():
             (4, 128, 128, 512, 3, {"stride": 2}, np.float32),
             (4, 128, 128, 512, 3, {"dilation": 2}, np.float32),
             (4, 128, 128, 512, 3, {"groups": 2}, np.float32),
-            (4, 128, 128, 512, 5, {}, np.float32),
+            (4, 128, 128, 512, 7, {}, np.float32),
+            (4, 96, 128, 512, 5, {}, np.float32),       # F(2, 5): 128 channels
             (4, 48, 128, 512, 3, {}, np.float32),
             (8, 256, 256, 16, 3, {}, np.float32),       # 8 x 4 tiles
     ]:

@@ -2103,25 +2103,25 @@ def _pointwise_by_strips(dy, w, dx, idx_t groups, int n_threads, bias):
 
 
 def _dense3_by_winograd(ConvSpec spec, dy, w, dx, bint flip, int n_threads, bias):
-    """The input gradient of a dense 3-tap layer of stride 1 with constant padding of at
-    most 2 a side is the 3-tap forward of ``dy`` padded by ``2 - left``, ``2 - right``
-    with the transposed weights, taps reversed (``flip`` inverted), ``dx[c, i] =
-    sum_o sum_k w[o, c, k] dy[o, i + left - k]``: where that forward takes the Winograd
-    route (``method="auto"``: float32, many channels), it runs there (0.63-0.88x the
-    direct forward's time; the same rounding as that route's). Returns whether it
-    ran."""
+    """The input gradient of a dense K-tap layer (K = 3 or 5) of stride 1 with constant
+    padding of at most K - 1 a side is the K-tap forward of ``dy`` padded by
+    ``K - 1 - left``, ``K - 1 - right`` with the transposed weights, taps reversed
+    (``flip`` inverted), ``dx[c, i] = sum_o sum_k w[o, c, k] dy[o, i + left - k]``:
+    where that forward takes the Winograd route (``method="auto"``: float32, many
+    channels), it runs there (0.74-0.79x the direct input gradient's time at K = 3).
+    Returns whether it ran."""
     cdef const ConvArgs* a = &spec.args
-    cdef idx_t n = dy.shape[0], c_out = dy.shape[1], c_in = dx.shape[1]
-    if (a.k_size != 3 or a.stride != 1 or a.dilation != 1 or a.groups != 1
-            or a.code != CC_PAD_CONSTANT or a.left > 2 or a.right > 2):
+    cdef idx_t n = dy.shape[0], c_out = dy.shape[1], c_in = dx.shape[1], h = a.k_size - 1
+    if (a.k_size != 3 and a.k_size != 5 or a.stride != 1 or a.dilation != 1
+            or a.groups != 1 or a.code != CC_PAD_CONSTANT or a.left > h or a.right > h):
         return False
-    if _forward.forward_route(n, c_out, dy.shape[2], c_in, c_out, 3, 2 - a.left,
-                              2 - a.right, dx.shape[2], 1, 1, 1, CC_PAD_CONSTANT,
+    if _forward.forward_route(n, c_out, dy.shape[2], c_in, c_out, a.k_size, h - a.left,
+                              h - a.right, dx.shape[2], 1, 1, 1, CC_PAD_CONSTANT,
                               dx.dtype.itemsize, n_threads, True) != "winograd":
         return False
     wt = np.ascontiguousarray(w.transpose(1, 0, 2))
     b = bias if bias is not None else np.empty(0, dx.dtype)
-    _forward.FORWARD[dx.dtype.char](dy, wt, b, dx, 2 - a.left, 2 - a.right,
+    _forward.FORWARD[dx.dtype.char](dy, wt, b, dx, h - a.left, h - a.right,
                                     CC_PAD_CONSTANT, 0.0, 1, 1, 1, not flip, n_threads,
                                     True)
     return True
@@ -2186,9 +2186,12 @@ def _column_buffers(shape_x, shape_dy, dtype):
 
 
 cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
-    void cc_wino_in_f32(const float* d, idx_t n_tiles, float* v, idx_t pitch)
-    void cc_wino_dy_f32(const float* dy, idx_t l_out, idx_t n_tiles, float* v, idx_t pitch)
-    void cc_wino_wgrad_f32(const float* du, idx_t c_out, idx_t c_in, int flip, float* dw)
+    idx_t cc_wino_step(idx_t r)
+    void cc_wino_in_f32(const float* d, idx_t n_tiles, idx_t r, float* v, idx_t pitch)
+    void cc_wino_dy_f32(const float* dy, idx_t l_out, idx_t n_tiles, idx_t r, float* v,
+                        idx_t pitch)
+    void cc_wino_wgrad_f32(const float* du, idx_t c_out, idx_t c_in, idx_t r, int flip,
+                           float* dw)
 
 # Transformed input and dy (bytes) the Winograd weight gradient may hold: it reduces
 # over the whole batch at once (the tiles are the pointwise weight gradient's sum).
@@ -2196,37 +2199,40 @@ cdef enum:
     WINO_WGRAD_BYTES = 32 << 20
 
 
-cdef void _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
-                           float[:, :, ::1] v, float[:, :, ::1] yt, idx_t left, idx_t right,
-                           int mode, float value, int threads) noexcept nogil:
+cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
+                          float[:, :, ::1] v, float[:, :, ::1] yt, idx_t r, idx_t left,
+                          idx_t right, int mode, float value, int threads) noexcept nogil:
     """v: the padded input by tiles through B^T (as the forward's route), yt: dy by
-    tiles through A, for every sample and channel."""
+    tiles through A, for every sample and channel. CC_OK, or CC_ENOMEM (the rows'
+    scratch)."""
     cdef idx_t n = x.shape[0], c_in = x.shape[1], length = x.shape[2]
     cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2], n_tiles = v.shape[2]
-    cdef idx_t row_len = 4 * n_tiles + 2, item, i, t
+    cdef idx_t row_len = cc_wino_step(r) * n_tiles + r - 1, item, t
     cdef size_t b_row = ((row_len * sizeof(float) + 63) // 64) * 64
     cdef size_t b_work = length * sizeof(double) if mode == CC_PAD_MEDIAN else 0
     cdef char* rows = <char*>malloc(threads * (b_row + b_work) + 1)
-    if rows == NULL:    # (the caller checked the size: a few KiB a thread)
-        return
+    if rows == NULL:
+        return CC_ENOMEM
     memset(rows, 0, threads * b_row)     # zeros past the padded row
     cdef char* works = rows + threads * b_row
-    for item in prange(n * c_in, schedule="static", num_threads=threads, nogil=True):
+    for item in prange(n * c_in, schedule="static", num_threads=threads):
         t = threadid()
         pad_row(&x[item // c_in, item % c_in, 0] if length > 0 else <const float*>NULL,
                 length, <float*>(rows + t * b_row), left, right, mode, value, value,
                 length, length, <double*>(works + t * b_work))
-        cc_wino_in_f32(<float*>(rows + t * b_row), n_tiles,
+        cc_wino_in_f32(<float*>(rows + t * b_row), n_tiles, r,
                        &v[item // c_in, item % c_in, 0], c_in * n_tiles)
-    for item in prange(n * c_out, schedule="static", num_threads=threads, nogil=True):
-        cc_wino_dy_f32(&dy[item // c_out, item % c_out, 0], l_out, n_tiles,
+    for item in prange(n * c_out, schedule="static", num_threads=threads):
+        cc_wino_dy_f32(&dy[item // c_out, item % c_out, 0], l_out, n_tiles, r,
                        &yt[item // c_out, item % c_out, 0], c_out * n_tiles)
     free(rows)
+    return CC_OK
 
 
 def _dense3_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads):
     """The weight gradient of a layer that takes the forward's Winograd route
-    (float32, dense, 3 taps, stride and dilation 1, many channels; ``method="auto"``)
+    (float32, dense, 3 or 5 taps, stride and dilation 1, many channels;
+    ``method="auto"``)
     by the same transforms: with V the padded input's tiles through B^T and Y dy's
     through A, the gradient of the transformed weights is the weight gradient of six
     pointwise layers, ``dU[p] = sum over tiles of Y[p] V[p]^T`` (groups = 6, this
@@ -2234,27 +2240,35 @@ def _dense3_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads
     multiplications of the direct sums; float32 only, the batch's transforms within
     WINO_WGRAD_BYTES. Returns whether it ran."""
     cdef const ConvArgs* a = &spec.args
-    if (a.k_size != 3 or a.stride != 1 or a.dilation != 1 or a.groups != 1
-            or dw.dtype.itemsize != 4 or dw.shape[0] == 0):
+    if (a.k_size != 3 and a.k_size != 5 or a.stride != 1 or a.dilation != 1
+            or a.groups != 1 or dw.dtype.itemsize != 4 or dw.shape[0] == 0):
         return False
     cdef idx_t n = x.shape[0], c_in = x.shape[1], length = x.shape[2]
-    cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2]
-    cdef idx_t n_tiles = (l_out + 3) // 4
-    if (_forward.forward_route(n, c_in, length, c_out, c_in, 3, a.left, a.right, l_out,
+    cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2], r = a.k_size
+    cdef idx_t n_tiles = (l_out + cc_wino_step(r) - 1) // cc_wino_step(r)
+    if (_forward.forward_route(n, c_in, length, c_out, c_in, r, a.left, a.right, l_out,
                                1, 1, 1, a.code, 4, n_threads, True) != "winograd"
             or 6 * (c_in + c_out) * n * n_tiles * 4 > WINO_WGRAD_BYTES):
         return False
     v = np.empty((n, 6 * c_in, n_tiles), np.float32)
     yt = np.empty((n, 6 * c_out, n_tiles), np.float32)
     cdef int threads = max(1, min(n_threads, n * c_in))
-    _wino_wgrad_rows(x, dy, v, yt, a.left, a.right, a.code, <float>a.value, threads)
+    cdef const float[:, :, ::1] xv = x
+    cdef const float[:, :, ::1] dyv = dy
+    cdef float[:, :, ::1] vv = v
+    cdef float[:, :, ::1] ytv = yt
+    cdef int status
+    with nogil:
+        status = _wino_wgrad_rows(xv, dyv, vv, ytv, r, a.left, a.right, a.code,
+                                  <float>a.value, threads)
+    check_status(status, "conv1d_backward")
     du = np.empty((6 * c_out, c_in, 1), np.float32)
     weight_bias_gradient(conv1d_spec(v, du, None, 1, 0, 1, 6, "zeros", 0.0,
                                      "conv1d_backward"),
                          yt, v, du, np.empty(0, np.float32), False, n_threads)
     cdef float[:, :, ::1] dwv = dw
     cdef const float[:, :, ::1] duv = du
-    cc_wino_wgrad_f32(&duv[0, 0, 0], c_out, c_in, flip, &dwv[0, 0, 0])
+    cc_wino_wgrad_f32(&duv[0, 0, 0], c_out, c_in, r, flip, &dwv[0, 0, 0])
     return True
 
 

@@ -973,10 +973,11 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
     cdef WinoPlan wino
     if winograd and _winograd_pays(n_batch, c_in, c_out, k_size, stride, dilation, groups,
                                    l_out, itemsize):
-        _wino_plan(&wino, n_batch, c_in, c_out, length, l_out, mode, itemsize, n_threads)
+        _wino_plan(&wino, n_batch, c_in, c_out, k_size, length, l_out, mode, itemsize,
+                   n_threads)
         return wino.total + forward_workspace_bytes(
-            wino.chunk, 6 * c_in, wino.n_tiles, 6 * c_out, c_in, 1, 0, 0, wino.n_tiles, 1,
-            1, 6, CC_PAD_CONSTANT, itemsize, n_threads)
+            1, 6 * c_in, wino.chunk * wino.n_tiles, 6 * c_out, c_in, 1, 0, 0,
+            wino.chunk * wino.n_tiles, 1, 1, 6, CC_PAD_CONSTANT, itemsize, n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
     _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False)
@@ -1032,12 +1033,17 @@ def cat_plan(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out, idx_t c_per_g
 # the Winograd route: dense 3-tap layers as six pointwise layers (cc_winograd.h)
 
 cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
-    void cc_wino_in_f32(const float* d, idx_t n_tiles, float* v, idx_t pitch)
-    void cc_wino_in_f64(const double* d, idx_t n_tiles, double* v, idx_t pitch)
-    void cc_wino_out_f32(const float* m, idx_t pitch, idx_t l_out, float bias, float* y)
-    void cc_wino_out_f64(const double* m, idx_t pitch, idx_t l_out, double bias, double* y)
-    void cc_wino_weights_f32(const float* w, idx_t c_out, idx_t c_in, int flip, float* u)
-    void cc_wino_weights_f64(const double* w, idx_t c_out, idx_t c_in, int flip, double* u)
+    idx_t cc_wino_step(idx_t r)
+    void cc_wino_in_f32(const float* d, idx_t n_tiles, idx_t r, float* v, idx_t pitch)
+    void cc_wino_in_f64(const double* d, idx_t n_tiles, idx_t r, double* v, idx_t pitch)
+    void cc_wino_out_f32(const float* m, idx_t pitch, idx_t l_out, float bias, idx_t r,
+                         float* y)
+    void cc_wino_out_f64(const double* m, idx_t pitch, idx_t l_out, double bias, idx_t r,
+                         double* y)
+    void cc_wino_weights_f32(const float* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
+                             float* u)
+    void cc_wino_weights_f64(const double* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
+                             double* u)
 
 # Input and output channels a dense 3-tap layer needs, each, before it takes the Winograd
 # route (0: never). Its transforms read and write each sample's channels six times over
@@ -1074,15 +1080,21 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
                                 idx_t stride, idx_t dilation, idx_t groups, idx_t l_out,
                                 idx_t itemsize) noexcept nogil:
     """Whether a ``method="auto"`` layer takes the Winograd route: float32, dense (one
-    group), 3 taps, stride and dilation 1, at least ``_wino_min_channels`` input and
-    output channels, WINO_MIN_TILES tiles of four outputs in the batch and a sample's
-    transforms within WINO_SAMPLE_BYTES. Not by the threads. float64 never: who asks
-    for it asks for digits, and F(4, 3) costs about three of them (8x the direct
-    route's error against an exact reference, measured)."""
-    cdef idx_t n_tiles = (l_out + 3) // 4
-    return (_wino_min_channels > 0 and itemsize == 4 and k_size == 3 and stride == 1
-            and dilation == 1 and groups == 1 and c_in >= _wino_min_channels
-            and c_out >= _wino_min_channels and n_batch * n_tiles >= WINO_MIN_TILES
+    group), 3 taps (F(4, 3)) or 5 (F(2, 5)), stride and dilation 1, at least
+    ``_wino_min_channels`` input and output channels, WINO_MIN_TILES tiles in the batch
+    and a sample's transforms within WINO_SAMPLE_BYTES. Not by the threads. float64
+    never: who asks for it asks for digits, and F(4, 3) costs about three of them (8x
+    the direct route's error against an exact reference, measured)."""
+    if k_size != 3 and k_size != 5:
+        return False
+    cdef idx_t step = cc_wino_step(k_size), n_tiles = (l_out + step - 1) // step
+    # F(2, 5) transforms three values an output to F(4, 3)'s one and a half, and saves
+    # 0.4 of the sums to its 0.5: at 64-96 channels 1.03-1.08x the direct time, at
+    # 128-256 0.76-0.85x (Zen 3, one thread). So twice the channels.
+    cdef idx_t c_min = _wino_min_channels * (1 if k_size == 3 else 2)
+    return (_wino_min_channels > 0 and itemsize == 4 and stride == 1
+            and dilation == 1 and groups == 1 and c_in >= c_min and c_out >= c_min
+            and n_batch * n_tiles >= WINO_MIN_TILES
             and 6 * (c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
 
 
@@ -1094,10 +1106,12 @@ cdef struct WinoPlan:
     size_t b_row, b_work, o_v, o_m, o_rows, total
 
 
-cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t length,
-                     idx_t l_out, int mode, idx_t itemsize, int n_threads) noexcept nogil:
+cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_size,
+                     idx_t length, idx_t l_out, int mode, idx_t itemsize,
+                     int n_threads) noexcept nogil:
     """Fills ``p`` for a layer that takes the Winograd route (_winograd_pays)."""
-    p.n_tiles = (l_out + 3) // 4
+    cdef idx_t step = cc_wino_step(k_size)
+    p.n_tiles = (l_out + step - 1) // step
     cdef idx_t per_sample = 6 * (c_in + c_out) * p.n_tiles * itemsize
     # Enough samples a chunk for WINO_CHUNK_TILES tiles: the pointwise call packs its
     # weights (six times the layer's) once a chunk, which had cost 7-10% at one sample
@@ -1107,7 +1121,7 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
             (WINO_CHUNK_TILES + p.n_tiles - 1) // p.n_tiles),
         WINO_SAMPLE_BYTES // per_sample)))
     p.threads = n_threads if n_threads > 1 else 1
-    p.b_row = aligned_bytes((4 * p.n_tiles + 2) * itemsize)
+    p.b_row = aligned_bytes((step * p.n_tiles + k_size - 1) * itemsize)   # >= padded
     p.b_work = aligned_bytes(length * sizeof(double)) if mode == CC_PAD_MEDIAN else 0
     p.o_v = aligned_bytes(6 * c_out * c_in * itemsize)
     p.o_m = p.o_v + aligned_bytes(p.chunk * 6 * c_in * p.n_tiles * itemsize)
@@ -1116,10 +1130,12 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
 
 
 cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
-                           const real_t* w, idx_t c_out, const real_t* bias_ptr,
+                           const real_t* w, idx_t c_out, idx_t k_size,
+                           const real_t* bias_ptr,
                            real_t* y, idx_t l_out, idx_t left, idx_t right, int mode,
                            double pad_value, bint flip, int n_threads) noexcept nogil:
-    """The forward of a dense 3-tap, stride-1 layer by Winograd's F(4, 3) (cc_winograd.h):
+    """The forward of a dense 3- or 5-tap, stride-1 layer by Winograd's F(4, 3) or
+    F(2, 5) (cc_winograd.h):
     per chunk of samples, each channel padded by ``pad_row`` and transformed (V), the
     six pointwise layers V -> M by this module's own forward (groups = 6: point p's
     input channels are group p), and M transformed back into ``y`` with the bias. float32
@@ -1127,7 +1143,8 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     float64 reference (the transforms' coefficients up to 8): within PyTorch's own
     tolerances for a float32 convolution. CC_OK or CC_ENOMEM."""
     cdef WinoPlan plan
-    _wino_plan(&plan, n_batch, c_in, c_out, length, l_out, mode, sizeof(real_t), n_threads)
+    _wino_plan(&plan, n_batch, c_in, c_out, k_size, length, l_out, mode, sizeof(real_t),
+               n_threads)
     cdef idx_t n_tiles = plan.n_tiles, chunk = plan.chunk
     cdef int threads = plan.threads
     cdef size_t b_row = plan.b_row, b_work = plan.b_work
@@ -1144,65 +1161,73 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     cdef idx_t n0 = 0, nc, item, t
     cdef int status = CC_OK
     if real_t is float:
-        cc_wino_weights_f32(w, c_out, c_in, flip, u)
+        cc_wino_weights_f32(w, c_out, c_in, k_size, flip, u)
     else:
-        cc_wino_weights_f64(w, c_out, c_in, flip, u)
+        cc_wino_weights_f64(w, c_out, c_in, k_size, flip, u)
     for t in range(threads):    # the tail past the padded row: outputs past l_out
         memset(rows + t * b_row, 0, b_row)
     while n0 < n_batch:
         nc = min(chunk, n_batch - n0)
         if threads == 1:
             for item in range(nc * c_in):
-                _wino_in_row(x, item, n0, c_in, length, left, right, mode, value,
-                             n_tiles, <real_t*>rows, <double*>works, v)
+                _wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
+                             n_tiles, k_size, <real_t*>rows, <double*>works, v)
         else:
             for item in prange(nc * c_in, schedule="static", num_threads=threads):
                 t = threadid()
-                _wino_in_row(x, item, n0, c_in, length, left, right, mode, value,
-                             n_tiles, <real_t*>(rows + t * b_row),
+                _wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
+                             n_tiles, k_size, <real_t*>(rows + t * b_row),
                              <double*>(works + t * b_work), v)
-        status = _forward_impl(v, nc, 6 * c_in, n_tiles, u, 6 * c_out, c_in, 1,
-                               <const real_t*>NULL, m, n_tiles, 0, 0, CC_PAD_CONSTANT,
-                               0.0, 1, 1, 6, False, n_threads)
+        # The chunk's samples side by side, one row of nc x n_tiles a point and channel
+        # (a pointwise layer has no halo): whole tiles of the pointwise kernel but at
+        # the chunk's end (75 tiles a sample as rows of their own had filled 78% of
+        # four 24-column tiles).
+        status = _forward_impl(v, 1, 6 * c_in, nc * n_tiles, u, 6 * c_out, c_in, 1,
+                               <const real_t*>NULL, m, nc * n_tiles, 0, 0,
+                               CC_PAD_CONSTANT, 0.0, 1, 1, 6, False, n_threads)
         if status != CC_OK:
             break
         if threads == 1:
             for item in range(nc * c_out):
-                _wino_out_row(m, item, n0, c_out, n_tiles, l_out, bias_ptr, y)
+                _wino_out_row(m, item, n0, nc, c_out, n_tiles, k_size, l_out, bias_ptr,
+                              y)
         else:
             for item in prange(nc * c_out, schedule="static", num_threads=threads):
-                _wino_out_row(m, item, n0, c_out, n_tiles, l_out, bias_ptr, y)
+                _wino_out_row(m, item, n0, nc, c_out, n_tiles, k_size, l_out, bias_ptr,
+                              y)
         n0 += nc
     free(block)
     return status
 
 
-cdef inline void _wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t c_in,
+cdef inline void _wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
                               idx_t length, idx_t left, idx_t right, int mode,
-                              real_t value, idx_t n_tiles, real_t* row, double* work,
-                              real_t* v) noexcept nogil:
+                              real_t value, idx_t n_tiles, idx_t r, real_t* row,
+                              double* work, real_t* v) noexcept nogil:
     """Channel ``item % c_in`` of chunk sample ``item // c_in``: padded into ``row``
-    (zeros after it), transformed into its six rows of ``v``."""
-    cdef idx_t n = item // c_in, c = item % c_in
+    (zeros after it), transformed into its place in the six rows (point p, channel c:
+    row ``p c_in + c`` of the chunk's ``nc n_tiles`` tiles) of ``v``."""
+    cdef idx_t n = item // c_in, c = item % c_in, width = nc * n_tiles
     pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
             right, mode, value, value, length, length, work)
     if real_t is float:
-        cc_wino_in_f32(row, n_tiles, v + (n * 6 * c_in + c) * n_tiles, c_in * n_tiles)
+        cc_wino_in_f32(row, n_tiles, r, v + c * width + n * n_tiles, c_in * width)
     else:
-        cc_wino_in_f64(row, n_tiles, v + (n * 6 * c_in + c) * n_tiles, c_in * n_tiles)
+        cc_wino_in_f64(row, n_tiles, r, v + c * width + n * n_tiles, c_in * width)
 
 
-cdef inline void _wino_out_row(const real_t* m, idx_t item, idx_t n0, idx_t c_out,
-                               idx_t n_tiles, idx_t l_out, const real_t* bias_ptr,
-                               real_t* y) noexcept nogil:
-    """Output row ``item % c_out`` of chunk sample ``item // c_out`` from its products."""
-    cdef idx_t n = item // c_out, o = item % c_out
+cdef inline void _wino_out_row(const real_t* m, idx_t item, idx_t n0, idx_t nc,
+                               idx_t c_out, idx_t n_tiles, idx_t r, idx_t l_out,
+                               const real_t* bias_ptr, real_t* y) noexcept nogil:
+    """Output row ``item % c_out`` of chunk sample ``item // c_out`` from its products
+    (laid out as _wino_in_row's)."""
+    cdef idx_t n = item // c_out, o = item % c_out, width = nc * n_tiles
     cdef real_t b = bias_ptr[o] if bias_ptr != NULL else 0
     if real_t is float:
-        cc_wino_out_f32(m + (n * 6 * c_out + o) * n_tiles, c_out * n_tiles, l_out, b,
+        cc_wino_out_f32(m + o * width + n * n_tiles, c_out * width, l_out, b, r,
                         y + ((n0 + n) * c_out + o) * l_out)
     else:
-        cc_wino_out_f64(m + (n * 6 * c_out + o) * n_tiles, c_out * n_tiles, l_out, b,
+        cc_wino_out_f64(m + o * width + n * n_tiles, c_out * width, l_out, b, r,
                         y + ((n0 + n) * c_out + o) * l_out)
 
 
@@ -1222,8 +1247,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
     if winograd and given == NULL and _winograd_pays(n_batch, c_in, c_out, k_size, stride,
                                                      dilation, groups, l_out,
                                                      sizeof(real_t)):
-        return _winograd_forward(x, n_batch, c_in, length, w, c_out, bias_ptr, y, l_out,
-                                 left, right, mode, pad_value, flip, n_threads)
+        return _winograd_forward(x, n_batch, c_in, length, w, c_out, k_size, bias_ptr, y,
+                                 l_out, left, right, mode, pad_value, flip, n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), sizeof(real_t))
     if geo.left == 0:

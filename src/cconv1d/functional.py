@@ -103,14 +103,14 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
         (wide layers from 16-24 taps, 8-32 channels from 30-130), and only for finite
         inputs small enough that no transform overflows; PyTorch has no FFT route, so
         long kernels are where cconv1d is furthest ahead. ``"auto"`` also computes
-        dense float32 layers of 3 taps (stride and dilation 1, one group) with at least
-        64 input and output channels and 512 tiles of four outputs in the batch by
-        Winograd's F(4, 3): six pointwise layers on transformed inputs, half the
-        multiplications, 0.63-0.88x the direct time; its float32 error is 1.3-2x the
-        direct route's (measured against float64, as close to it as PyTorch's own
-        float32 result). float64 layers, and ``"direct"``, always sum the products
-        directly: only that route gives the same bits however the batch, the signal or
-        the threads are split.
+        dense float32 layers of 3 or 5 taps (stride and dilation 1, one group) with at
+        least 64 (5 taps: 128) input and output channels and 512 tiles in the batch by
+        Winograd's F(4, 3) or F(2, 5): six pointwise layers on transformed inputs, half
+        (0.6 of) the multiplications, 0.7-0.9x the direct time; its float32 error is
+        1.3-2x the direct route's against float64 (PyTorch's own float32 result is as
+        far). float64 layers, and ``"direct"``, always sum the products directly: only
+        that route gives the same bits however the batch, the signal or the threads are
+        split.
 
     Returns
     -------

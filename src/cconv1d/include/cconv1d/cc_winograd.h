@@ -1,38 +1,44 @@
-/* Winograd's minimal filtering F(4, 3) for the forward pass (cconv1d._forward's
- * "winograd" route): four outputs of a 3-tap correlation from six products instead of
- * twelve (Lavin and Gray 2016, interpolation points 0, 1, -1, 2, -2 and infinity).
+/* Winograd's minimal filtering for the forward pass and both gradients
+ * (cconv1d._forward's "winograd" route, cconv1d._backward's): F(4, 3), four outputs of
+ * a 3-tap correlation from six products instead of twelve, and F(2, 5), two outputs of
+ * a 5-tap one from six instead of ten (Lavin and Gray 2016; both on the points 0, 1,
+ * -1, 2, -2 and infinity, so one input transform B^T serves both).
  *
- * A layer of C_in -> C_out channels becomes six pointwise layers, one per point p:
+ * A layer of C_in -> C_out channels becomes six pointwise layers, one per point p (m
+ * outputs a tile, r taps, m + r - 1 = 6):
  *
- *   V[p, c, t] = (B^T d_t)[p]     d_t = the padded row of channel c at 4t .. 4t + 5
- *   U[p, o, c] = (G w[o, c])[p]   (the caller's, in double)
+ *   V[p, c, t] = (B^T d_t)[p]     d_t = the padded row of channel c at m t .. m t + 5
+ *   U[p, o, c] = (G w[o, c])[p]   (in double, rounded once)
  *   M[p, o, t] = sum_c U[p, o, c] V[p, c, t]        (the pointwise forward, groups = 6)
- *   y[o, 4t + j] = (A^T M[:, o, t])[j] + bias[o]
+ *   y[o, m t + j] = (A^T M[:, o, t])[j] + bias[o]
  *
  * so the channel sums, which are all of a dense layer's arithmetic, run on the pointwise
- * route's tile at half the multiplications of the direct one. The transforms are O(C L)
- * against the sums' O(C_in C_out L): the route pays only with many channels (the
- * caller's rule). Written once per type by a macro; plain loops that compilers vectorise
- * over tiles.
+ * route's tile at 0.5 (0.6) of the multiplications of the direct one. The transforms
+ * are O(C L) against the sums' O(C_in C_out L): the route pays only with many channels
+ * (the caller's rule). Written once per type by a macro; plain loops that compilers
+ * vectorise over tiles.
  *
- *        | 4  0 -5  0  1  0 |        |  1/4     0     0  |        | 1  1  1  1  1  0 |
- *        | 0 -4 -4  1  1  0 |        | -1/6  -1/6  -1/6  |  A^T = | 0  1 -1  2 -2  0 |
- *  B^T = | 0  4 -4 -1  1  0 |    G = | -1/6   1/6  -1/6  |        | 0  1  1  4  4  0 |
- *        | 0 -2 -1  2  1  0 |        |  1/24  1/12  1/6  |        | 0  1 -1  8 -8  1 |
- *        | 0  2 -1 -2  1  0 |        |  1/24 -1/12  1/6  |
- *        | 0  4  0 -5  0  1 |        |  0     0     1    |
+ *        | 4  0 -5  0  1  0 |     F(4, 3):                      F(2, 5): G's rows
+ *        | 0 -4 -4  1  1  0 |     G = |  1/4     0     0  |     p^k / prod_(q != p)(p - q)
+ *  B^T = | 0  4 -4 -1  1  0 |         | -1/6  -1/6  -1/6  |     for k < 5 (last: e_4),
+ *        | 0 -2 -1  2  1  0 |         | -1/6   1/6  -1/6  |     A^T = | 1 1  1 1  1 0 |
+ *        | 0  2 -1 -2  1  0 |         |  1/24  1/12  1/6  |           | 0 1 -1 2 -2 1 |
+ *        | 0  4  0 -5  0  1 |         |  1/24 -1/12  1/6  |
+ *                                     |  0     0     1    |
+ *        | 1  1  1  1  1  0 |
+ *  A^T = | 0  1 -1  2 -2  0 |   (F(4, 3))
+ *        | 0  1  1  4  4  0 |
+ *        | 0  1 -1  8 -8  1 |
  */
 #ifndef CC_WINOGRAD_H
 #define CC_WINOGRAD_H
 
 #include <stddef.h>
 
-/* V[p * pitch + t] for the tiles t < n_tiles of one padded row d (4 n_tiles + 2
- * samples). */
-#define CC_WINO_IN_DEFINE(NAME, T)                                                     \
-static void NAME(const T *restrict d, ptrdiff_t n_tiles, T *restrict v, ptrdiff_t pitch) { \
-    for (ptrdiff_t t = 0; t < n_tiles; ++t) {                                           \
-        const T *s = d + 4 * t;                                                         \
+/* V[p * pitch + t] = (B^T d_t)[p] for the tiles t < n_tiles of one padded row d,
+ * d_t = d[m t : m t + 6] (m = 7 - r outputs a tile; m n_tiles + r - 1 samples). */
+#define CC_WINO_IN_TILE(T, s, v, t, pitch)                                            \
+    {                                                                                   \
         const T d0 = s[0], d1 = s[1], d2 = s[2], d3 = s[3], d4 = s[4], d5 = s[5];       \
         v[t] = 4 * d0 - 5 * d2 + d4;                                                    \
         v[pitch + t] = d3 + d4 - 4 * (d1 + d2);                                         \
@@ -40,89 +46,147 @@ static void NAME(const T *restrict d, ptrdiff_t n_tiles, T *restrict v, ptrdiff_
         v[3 * pitch + t] = d4 - d2 + 2 * (d3 - d1);                                     \
         v[4 * pitch + t] = d4 - d2 + 2 * (d1 - d3);                                     \
         v[5 * pitch + t] = 4 * d1 - 5 * d3 + d5;                                        \
+    }
+/* (a literal tile step in each loop: the compiler's strided loads) */
+#define CC_WINO_IN_DEFINE(NAME, T)                                                     \
+static void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restrict v,    \
+                 ptrdiff_t pitch) {                                                     \
+    if (cc_wino_step(r) == 4) {                                                         \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 4 * t), v, t, pitch) \
+    } else {                                                                            \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 2 * t), v, t, pitch) \
     }                                                                                   \
 }
 
-/* y[0:l_out] of one output row from its products m[p * pitch + t] (+ bias). */
+/* The weight transforms G (6 x r) of F(4, 3) and F(2, 5), row-major (the output
+ * transforms A^T are written out in the loops below; B^T depends on the points only:
+ * one for both). */
+static const double cc_wino_g43[6 * 3] = {
+    1.0 / 4, 0, 0,
+    -1.0 / 6, -1.0 / 6, -1.0 / 6,
+    -1.0 / 6, 1.0 / 6, -1.0 / 6,
+    1.0 / 24, 1.0 / 12, 1.0 / 6,
+    1.0 / 24, -1.0 / 12, 1.0 / 6,
+    0, 0, 1};
+static const double cc_wino_g25[6 * 5] = {
+    1.0 / 4, 0, 0, 0, 0,
+    -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6,
+    -1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
+    1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3, 2.0 / 3,
+    1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3, 2.0 / 3,
+    0, 0, 0, 0, 1};
+
+/* Outputs a tile (m) of the r-tap kernels the route serves: 3 -> 4, 5 -> 2. */
+static inline ptrdiff_t cc_wino_step(ptrdiff_t r) { return 7 - r; }
+static inline const double *cc_wino_g(ptrdiff_t r) { return r == 3 ? cc_wino_g43 : cc_wino_g25; }
+
+/* y[0:l_out] of one output row from its products m[p * pitch + t] (+ bias): y[m t + i]
+ * = sum_p A^T[i, p] m[p, t], the last tile's outputs past l_out dropped. Written out
+ * for each tile size: a loop over A^T's entries had cost the route a sixth of its
+ * time (64 channels). */
 #define CC_WINO_OUT_DEFINE(NAME, T)                                                    \
 static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,         \
-                 T *restrict y) {                                                       \
-    const ptrdiff_t whole = l_out / 4;                                                  \
+                 ptrdiff_t r, T *restrict y) {                                          \
+    const ptrdiff_t step = cc_wino_step(r), whole = l_out / step;                       \
     ptrdiff_t t;                                                                        \
-    for (t = 0; t < whole; ++t) {                                                       \
-        const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                    \
-        const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t];    \
-        const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                     \
-        y[4 * t] = m0 + a + c + bias;                                                   \
-        y[4 * t + 1] = b + 2 * e + bias;                                                \
-        y[4 * t + 2] = a + 4 * c + bias;                                                \
-        y[4 * t + 3] = b + 8 * e + m5 + bias;                                           \
+    T q[4];                                                                             \
+    if (step == 4) {                                                                    \
+        for (t = 0; t < whole; ++t) {                                                   \
+            const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                \
+            const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t]; \
+            const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                 \
+            y[4 * t] = m0 + a + c + bias;                                               \
+            y[4 * t + 1] = b + 2 * e + bias;                                            \
+            y[4 * t + 2] = a + 4 * c + bias;                                            \
+            y[4 * t + 3] = b + 8 * e + m5 + bias;                                       \
+        }                                                                               \
+    } else {                                                                            \
+        for (t = 0; t < whole; ++t) {                                                   \
+            const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                \
+            const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t]; \
+            y[2 * t] = m0 + (m1 + m2) + (m3 + m4) + bias;                               \
+            y[2 * t + 1] = (m1 - m2) + 2 * (m3 - m4) + m5 + bias;                       \
+        }                                                                               \
     }                                                                                   \
-    if (4 * whole < l_out) {                                                            \
+    if (step * whole < l_out) {                                                         \
         const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                    \
         const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t];    \
         const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                     \
-        const T r[4] = {m0 + a + c, b + 2 * e, a + 4 * c, b + 8 * e + m5};              \
-        for (ptrdiff_t j = 0; 4 * whole + j < l_out; ++j)                               \
-            y[4 * whole + j] = r[j] + bias;                                             \
+        if (step == 4) {                                                                \
+            q[0] = m0 + a + c; q[1] = b + 2 * e; q[2] = a + 4 * c; q[3] = b + 8 * e + m5; \
+        } else {                                                                        \
+            q[0] = m0 + a + c; q[1] = b + 2 * e + m5;                                   \
+        }                                                                               \
+        for (ptrdiff_t j = 0; step * whole + j < l_out; ++j)                            \
+            y[step * whole + j] = q[j] + bias;                                          \
     }                                                                                   \
 }
 
-/* U[p * ldu + o * c_in + c] = (G w[o, c])[p] for the C_out x C_in x 3 weights (taps
+/* U[p * ldu + o * c_in + c] = (G w[o, c])[p] for the C_out x C_in x r weights (taps
  * reversed when flip), in double, rounded once. */
 #define CC_WINO_WEIGHTS_DEFINE(NAME, T)                                                \
-static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, int flip,       \
-                 T *restrict u) {                                                       \
+static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t r,    \
+                 int flip, T *restrict u) {                                             \
     const ptrdiff_t ldu = c_out * c_in;                                                 \
-    for (ptrdiff_t i = 0; i < ldu; ++i) {                                               \
-        const double g0 = (double)w[3 * i + (flip ? 2 : 0)], g1 = (double)w[3 * i + 1];  \
-        const double g2 = (double)w[3 * i + (flip ? 0 : 2)];                            \
-        u[i] = (T)(g0 / 4);                                                             \
-        u[ldu + i] = (T)(-(g0 + g1 + g2) / 6);                                          \
-        u[2 * ldu + i] = (T)(-(g0 - g1 + g2) / 6);                                      \
-        u[3 * ldu + i] = (T)(g0 / 24 + g1 / 12 + g2 / 6);                               \
-        u[4 * ldu + i] = (T)(g0 / 24 - g1 / 12 + g2 / 6);                               \
-        u[5 * ldu + i] = (T)g2;                                                         \
-    }                                                                                   \
+    const double *g = cc_wino_g(r);                                                     \
+    for (ptrdiff_t i = 0; i < ldu; ++i)                                                 \
+        for (int p = 0; p < 6; ++p) {                                                   \
+            double s = 0.0;                                                             \
+            for (ptrdiff_t k = 0; k < r; ++k)                                           \
+                s += g[p * r + k] * (double)w[r * i + (flip ? r - 1 - k : k)];          \
+            u[p * ldu + i] = (T)s;                                                      \
+        }                                                                               \
 }
 
 /* The weight gradient's products dU[p] = sum over tiles of (A dy_t)[p] V[p, t] need dy
- * by tiles through A (the transpose of A^T above): Y[p * pitch + t] for the tiles of one
- * row dy[0:l_out] (the last tile's missing outputs 0). */
+ * by tiles through A (the transpose of A^T): Y[p * pitch + t] = sum_i A^T[i, p]
+ * dy[m t + i] for the tiles of one row dy[0:l_out] (the last tile's missing outputs 0),
+ * written out for each tile size as the output transform. */
 #define CC_WINO_DY_DEFINE(NAME, T)                                                     \
-static void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles,              \
+static void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, ptrdiff_t r, \
                  T *restrict v, ptrdiff_t pitch) {                                      \
+    const ptrdiff_t step = cc_wino_step(r);                                             \
     for (ptrdiff_t t = 0; t < n_tiles; ++t) {                                           \
         T g[4] = {0, 0, 0, 0};                                                          \
-        for (ptrdiff_t j = 0; j < 4 && 4 * t + j < l_out; ++j)                          \
-            g[j] = dy[4 * t + j];                                                       \
-        const T a = g[0] + g[2], b = g[1] + g[3], c = g[0] + 4 * g[2];                 \
-        const T e = 2 * g[1] + 8 * g[3];                                                \
-        v[t] = g[0];                                                                    \
-        v[pitch + t] = a + b;                                                           \
-        v[2 * pitch + t] = a - b;                                                       \
-        v[3 * pitch + t] = c + e;                                                       \
-        v[4 * pitch + t] = c - e;                                                       \
-        v[5 * pitch + t] = g[3];                                                        \
+        if (step * t + step <= l_out) {                                                 \
+            for (ptrdiff_t i = 0; i < step; ++i) g[i] = dy[step * t + i];               \
+        } else {                                                                        \
+            for (ptrdiff_t i = 0; step * t + i < l_out; ++i) g[i] = dy[step * t + i];   \
+        }                                                                               \
+        if (step == 4) {                                                                \
+            const T a = g[0] + g[2], b = g[1] + g[3], c = g[0] + 4 * g[2];             \
+            const T e = 2 * g[1] + 8 * g[3];                                            \
+            v[t] = g[0];                                                                \
+            v[pitch + t] = a + b;                                                       \
+            v[2 * pitch + t] = a - b;                                                   \
+            v[3 * pitch + t] = c + e;                                                   \
+            v[4 * pitch + t] = c - e;                                                   \
+            v[5 * pitch + t] = g[3];                                                    \
+        } else {                                                                        \
+            v[t] = g[0];                                                                \
+            v[pitch + t] = g[0] + g[1];                                                 \
+            v[2 * pitch + t] = g[0] - g[1];                                             \
+            v[3 * pitch + t] = g[0] + 2 * g[1];                                         \
+            v[4 * pitch + t] = g[0] - 2 * g[1];                                         \
+            v[5 * pitch + t] = g[1];                                                    \
+        }                                                                               \
     }                                                                                   \
 }
 
 /* dw[o, c, k] = sum_p G[p, k] dU[p * ldu + o * c_in + c] (G^T: the adjoint of the
  * weights' transform; taps reversed when flip), in double, rounded once. */
 #define CC_WINO_WGRAD_DEFINE(NAME, T)                                                  \
-static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, int flip,      \
-                 T *restrict dw) {                                                      \
+static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t r,   \
+                 int flip, T *restrict dw) {                                            \
     const ptrdiff_t ldu = c_out * c_in;                                                 \
-    for (ptrdiff_t i = 0; i < ldu; ++i) {                                               \
-        const double u0 = du[i], u1 = du[ldu + i], u2 = du[2 * ldu + i];                \
-        const double u3 = du[3 * ldu + i], u4 = du[4 * ldu + i], u5 = du[5 * ldu + i];  \
-        const double g0 = u0 / 4 - (u1 + u2) / 6 + (u3 + u4) / 24;                      \
-        const double g1 = (u2 - u1) / 6 + (u3 - u4) / 12;                               \
-        const double g2 = (u3 + u4 - u1 - u2) / 6 + u5;                                 \
-        dw[3 * i + (flip ? 2 : 0)] = (T)g0;                                             \
-        dw[3 * i + 1] = (T)g1;                                                          \
-        dw[3 * i + (flip ? 0 : 2)] = (T)g2;                                             \
-    }                                                                                   \
+    const double *g = cc_wino_g(r);                                                     \
+    for (ptrdiff_t i = 0; i < ldu; ++i)                                                 \
+        for (ptrdiff_t k = 0; k < r; ++k) {                                             \
+            double s = 0.0;                                                             \
+            for (int p = 0; p < 6; ++p)                                                 \
+                s += g[p * r + k] * (double)du[p * ldu + i];                            \
+            dw[r * i + (flip ? r - 1 - k : k)] = (T)s;                                  \
+        }                                                                               \
 }
 
 CC_WINO_IN_DEFINE(cc_wino_in_f32, float)
@@ -137,6 +201,7 @@ CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f32, float)
 CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f64, double)
 
 #undef CC_WINO_IN_DEFINE
+#undef CC_WINO_IN_TILE
 #undef CC_WINO_OUT_DEFINE
 #undef CC_WINO_WEIGHTS_DEFINE
 #undef CC_WINO_DY_DEFINE
