@@ -2203,10 +2203,13 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
                           float[:, :, ::1] v, float[:, :, ::1] yt, idx_t r, idx_t left,
                           idx_t right, int mode, float value, int threads) noexcept nogil:
     """v: the padded input by tiles through B^T (as the forward's route), yt: dy by
-    tiles through A, for every sample and channel. CC_OK, or CC_ENOMEM (the rows'
+    tiles through A, for every sample and channel, the samples side by side in one row
+    a point and channel (``(1, 6 C, N n_tiles)``: the pointwise weight gradient then
+    reduces along rows of N n_tiles, which at 75 tiles a sample as samples of their own
+    had made the route no faster than the direct one). CC_OK, or CC_ENOMEM (the rows'
     scratch)."""
     cdef idx_t n = x.shape[0], c_in = x.shape[1], length = x.shape[2]
-    cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2], n_tiles = v.shape[2]
+    cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2], n_tiles = v.shape[2] // n
     cdef idx_t row_len = cc_wino_step(r) * n_tiles + r - 1, item, t
     cdef size_t b_row = ((row_len * sizeof(float) + 63) // 64) * 64
     cdef size_t b_work = length * sizeof(double) if mode == CC_PAD_MEDIAN else 0
@@ -2221,10 +2224,11 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
                 length, <float*>(rows + t * b_row), left, right, mode, value, value,
                 length, length, <double*>(works + t * b_work))
         cc_wino_in_f32(<float*>(rows + t * b_row), n_tiles, r,
-                       &v[item // c_in, item % c_in, 0], c_in * n_tiles)
+                       &v[0, item % c_in, (item // c_in) * n_tiles], c_in * n * n_tiles)
     for item in prange(n * c_out, schedule="static", num_threads=threads):
         cc_wino_dy_f32(&dy[item // c_out, item % c_out, 0], l_out, n_tiles, r,
-                       &yt[item // c_out, item % c_out, 0], c_out * n_tiles)
+                       &yt[0, item % c_out, (item // c_out) * n_tiles],
+                       c_out * n * n_tiles)
     free(rows)
     return CC_OK
 
@@ -2250,8 +2254,8 @@ def _dense3_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads
                                1, 1, 1, a.code, 4, n_threads, True) != "winograd"
             or 6 * (c_in + c_out) * n * n_tiles * 4 > WINO_WGRAD_BYTES):
         return False
-    v = np.empty((n, 6 * c_in, n_tiles), np.float32)
-    yt = np.empty((n, 6 * c_out, n_tiles), np.float32)
+    v = np.empty((1, 6 * c_in, n * n_tiles), np.float32)
+    yt = np.empty((1, 6 * c_out, n * n_tiles), np.float32)
     cdef int threads = max(1, min(n_threads, n * c_in))
     cdef const float[:, :, ::1] xv = x
     cdef const float[:, :, ::1] dyv = dy
