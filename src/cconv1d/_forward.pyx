@@ -1173,7 +1173,7 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
                 _wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
                              n_tiles, k_size, <real_t*>rows, <double*>works, v)
         else:
-            for item in prange(nc * c_in, schedule="static", num_threads=threads):
+            for item in prange(nc * c_in, schedule="dynamic", chunksize=4, num_threads=threads):
                 t = threadid()
                 _wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
                              n_tiles, k_size, <real_t*>(rows + t * b_row),
@@ -1192,7 +1192,7 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
                 _wino_out_row(m, item, n0, nc, c_out, n_tiles, k_size, l_out, bias_ptr,
                               y)
         else:
-            for item in prange(nc * c_out, schedule="static", num_threads=threads):
+            for item in prange(nc * c_out, schedule="dynamic", chunksize=4, num_threads=threads):
                 _wino_out_row(m, item, n0, nc, c_out, n_tiles, k_size, l_out, bias_ptr,
                               y)
         n0 += nc
