@@ -36,9 +36,10 @@ from libc.string cimport memcpy, memset
 
 from cconv1d._typedefs cimport real_t, idx_t
 from cconv1d._spec cimport CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status
-from cconv1d._padding cimport (pad_row, pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
+from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
 from cconv1d._forward cimport (Geometry, make_geometry, phase_rows, pack_channels, run_igemm,
+                               wino_in_row,
                                igemm_items, im2col,
                                pack_block, pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
                                align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES,
@@ -2102,7 +2103,7 @@ def _pointwise_by_strips(dy, w, dx, idx_t groups, int n_threads, bias):
     return True
 
 
-def _dense3_by_winograd(ConvSpec spec, dy, w, dx, bint flip, int n_threads, bias):
+def _dense_by_winograd(ConvSpec spec, dy, w, dx, bint flip, int n_threads, bias):
     """The input gradient of a dense K-tap layer (K = 3 or 5) of stride 1 with constant
     padding of at most K - 1 a side is the K-tap forward of ``dy`` padded by
     ``K - 1 - left``, ``K - 1 - right`` with the transposed weights, taps reversed
@@ -2133,13 +2134,13 @@ def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads, bias=N
     ``w``, ``dx`` ``(N, C_in, L)`` and ``x`` (the input, or ``(0, 0, 0)`` for modes that
     do not need it) are C-contiguous arrays of ``spec.dtype``; ``bias`` ``(C_in,)``, of
     that dtype and C-contiguous (constant padding only): conv_transpose1d's, added as
-    the sums start. ``winograd``: a ``method="auto"`` call, whose dense 3-tap layers may
-    take the forward's Winograd route (_dense3_by_winograd)."""
+    the sums start. ``winograd``: a ``method="auto"`` call, whose dense 3- and 5-tap
+    layers may take the forward's Winograd route (_dense_by_winograd)."""
     cdef const ConvArgs* a = &spec.args
     if (a.k_size == 1 and a.stride == 1 and a.left == 0 and a.right == 0
             and _pointwise_by_strips(dy, w, dx, a.groups, n_threads, bias)):
         return
-    if winograd and _dense3_by_winograd(spec, dy, w, dx, flip, n_threads, bias):
+    if winograd and _dense_by_winograd(spec, dy, w, dx, flip, n_threads, bias):
         return
     GRAD_INPUT[spec.dtype.char](dy, w, dx, x, a.left, a.right, a.code, a.stride,
                                 a.dilation, a.groups, flip, n_threads, bias)
@@ -2187,7 +2188,6 @@ def _column_buffers(shape_x, shape_dy, dtype):
 
 cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
     idx_t cc_wino_step(idx_t r)
-    void cc_wino_in_f32(const float* d, idx_t n_tiles, idx_t r, float* v, idx_t pitch)
     void cc_wino_dy_f32(const float* dy, idx_t l_out, idx_t n_tiles, idx_t r, float* v,
                         idx_t pitch)
     void cc_wino_wgrad_f32(const float* du, idx_t c_out, idx_t c_in, idx_t r, int flip,
@@ -2218,14 +2218,14 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
         return CC_ENOMEM
     memset(rows, 0, threads * b_row)     # zeros past the padded row
     cdef char* works = rows + threads * b_row
-    for item in prange(n * c_in, schedule="static", num_threads=threads):
+    # the forward's layout with one chunk of all n samples (n0 = 0, nc = n)
+    for item in prange(n * c_in, schedule="dynamic", chunksize=4, num_threads=threads):
         t = threadid()
-        pad_row(&x[item // c_in, item % c_in, 0] if length > 0 else <const float*>NULL,
-                length, <float*>(rows + t * b_row), left, right, mode, value, value,
-                length, length, <double*>(works + t * b_work))
-        cc_wino_in_f32(<float*>(rows + t * b_row), n_tiles, r,
-                       &v[0, item % c_in, (item // c_in) * n_tiles], c_in * n * n_tiles)
-    for item in prange(n * c_out, schedule="static", num_threads=threads):
+        wino_in_row(&x[0, 0, 0] if length > 0 else <const float*>NULL, item, 0, n, c_in,
+                    length, left, right, mode, value,
+                    n_tiles, r, <float*>(rows + t * b_row), <double*>(works + t * b_work),
+                    &v[0, 0, 0])
+    for item in prange(n * c_out, schedule="dynamic", chunksize=4, num_threads=threads):
         cc_wino_dy_f32(&dy[item // c_out, item % c_out, 0], l_out, n_tiles, r,
                        &yt[0, item % c_out, (item // c_out) * n_tiles],
                        c_out * n * n_tiles)
@@ -2233,11 +2233,10 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
     return CC_OK
 
 
-def _dense3_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads):
+def _dense_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads):
     """The weight gradient of a layer that takes the forward's Winograd route
     (float32, dense, 3 or 5 taps, stride and dilation 1, many channels;
-    ``method="auto"``)
-    by the same transforms: with V the padded input's tiles through B^T and Y dy's
+    ``method="auto"``) by the same transforms: with V the padded input's tiles through B^T and Y dy's
     through A, the gradient of the transformed weights is the weight gradient of six
     pointwise layers, ``dU[p] = sum over tiles of Y[p] V[p]^T`` (groups = 6, this
     module's own weight gradient), and ``dw = G^T dU`` (cc_winograd.h). Half the
@@ -2293,11 +2292,11 @@ def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads,
     padding's zeros. The units depend on the shape only (thread-count independent).
     The columns live in a buffer each calling thread keeps (``_column_buffers``).
     ``winograd``: a ``method="auto"`` call, whose dense 3-tap float32 layers may take
-    the forward's Winograd route (_dense3_wgrad_by_winograd)."""
+    the forward's Winograd route (_dense_wgrad_by_winograd)."""
     cdef const ConvArgs* a = &spec.args
     cdef Geometry geo
     if (winograd and dw.shape[0] > 0
-            and _dense3_wgrad_by_winograd(spec, dy, x, dw, flip, n_threads)):
+            and _dense_wgrad_by_winograd(spec, dy, x, dw, flip, n_threads)):
         if db.shape[0] > 0:
             weight_bias_gradient(spec, dy, x, np.empty((0, 1, 1), dw.dtype), db, flip,
                                  n_threads)

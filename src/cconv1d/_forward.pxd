@@ -42,6 +42,16 @@ cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t
                      idx_t p0, idx_t count, const real_t* edges, real_t value,
                      bint constant, idx_t c_first, idx_t c_last) noexcept nogil
 
+# The Winograd route's input transform of one channel (item % c_in) of chunk sample
+# item // c_in (chunk of nc samples from n0): padded by pad_row into `row` (zeros past
+# the padded row: the caller's), then its six points' tiles into v, laid out
+# [point][channel][sample][tile] (row width nc * n_tiles); r taps (3 or 5); `work`
+# holds `length` doubles for median padding. Shared with the weight gradient.
+cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
+                      idx_t length, idx_t left, idx_t right, int mode, real_t value,
+                      idx_t n_tiles, idx_t r, real_t* row, double* work,
+                      real_t* v) noexcept nogil
+
 # The padding samples (left, then right) of channels [c_first, c_last) of one sample into
 # edges (geo.left + geo.right per channel); `row` holds geo.padded values, `work`
 # geo.length doubles for median padding.

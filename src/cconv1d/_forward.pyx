@@ -1170,14 +1170,14 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
         nc = min(chunk, n_batch - n0)
         if threads == 1:
             for item in range(nc * c_in):
-                _wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
-                             n_tiles, k_size, <real_t*>rows, <double*>works, v)
+                wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
+                            n_tiles, k_size, <real_t*>rows, <double*>works, v)
         else:
             for item in prange(nc * c_in, schedule="dynamic", chunksize=4, num_threads=threads):
                 t = threadid()
-                _wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
-                             n_tiles, k_size, <real_t*>(rows + t * b_row),
-                             <double*>(works + t * b_work), v)
+                wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
+                            n_tiles, k_size, <real_t*>(rows + t * b_row),
+                            <double*>(works + t * b_work), v)
         # The chunk's samples side by side, one row of nc x n_tiles a point and channel
         # (a pointwise layer has no halo): whole tiles of the pointwise kernel but at
         # the chunk's end (75 tiles a sample as rows of their own had filled 78% of
@@ -1200,10 +1200,10 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     return status
 
 
-cdef inline void _wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
-                              idx_t length, idx_t left, idx_t right, int mode,
-                              real_t value, idx_t n_tiles, idx_t r, real_t* row,
-                              double* work, real_t* v) noexcept nogil:
+cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
+                      idx_t length, idx_t left, idx_t right, int mode, real_t value,
+                      idx_t n_tiles, idx_t r, real_t* row, double* work,
+                      real_t* v) noexcept nogil:
     """Channel ``item % c_in`` of chunk sample ``item // c_in``: padded into ``row``
     (zeros after it), transformed into its place in the six rows (point p, channel c:
     row ``p c_in + c`` of the chunk's ``nc n_tiles`` tiles) of ``v``."""
