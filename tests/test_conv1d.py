@@ -1175,6 +1175,7 @@ WINOGRAD_CASES = [
     (3, 128, 136, 701, 5, 2, "zeros", False, True),          # a last tile of one output
     (2, 130, 128, 1200, 5, "causal", "reflect", True, True),
     (16, 128, 256, 150, 5, "same", "zeros", False, True),    # the FCN's second layer
+    (1, 128, 128, 1601, 5, "same", "symmetric", False, True),  # one sample: segments
 ]
 
 

@@ -2191,7 +2191,7 @@ cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
     void cc_wino_dy_f32(const float* dy, idx_t l_out, idx_t n_tiles, idx_t r, float* v,
                         idx_t pitch)
     void cc_wino_wgrad_f32(const float* du, idx_t c_out, idx_t c_in, idx_t r, int flip,
-                           float* dw)
+                           idx_t o0, idx_t o1, float* dw)
 
 # Transformed input and dy (bytes) the Winograd weight gradient may hold: it reduces
 # over the whole batch at once (the tiles are the pointwise weight gradient's sum).
@@ -2222,7 +2222,7 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
     for item in prange(n * c_in, schedule="dynamic", chunksize=4, num_threads=threads):
         t = threadid()
         wino_in_row(&x[0, 0, 0] if length > 0 else <const float*>NULL, item, 0, n, c_in,
-                    length, left, right, mode, value,
+                    length, left, right, mode, value, 0,
                     n_tiles, r, <float*>(rows + t * b_row), <double*>(works + t * b_work),
                     &v[0, 0, 0])
     for item in prange(n * c_out, schedule="dynamic", chunksize=4, num_threads=threads):
@@ -2271,7 +2271,11 @@ def _dense_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads)
                          yt, v, du, np.empty(0, np.float32), False, n_threads)
     cdef float[:, :, ::1] dwv = dw
     cdef const float[:, :, ::1] duv = du
-    cc_wino_wgrad_f32(&duv[0, 0, 0], c_out, c_in, r, flip, &dwv[0, 0, 0])
+    cdef idx_t o_block = (c_out + threads - 1) // threads, t
+    with nogil:
+        for t in prange(threads, schedule="static", num_threads=threads):
+            cc_wino_wgrad_f32(&duv[0, 0, 0], c_out, c_in, r, flip, t * o_block,
+                              min(c_out, (t + 1) * o_block), &dwv[0, 0, 0])
     return True
 
 

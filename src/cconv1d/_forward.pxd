@@ -49,7 +49,7 @@ cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t
 # holds `length` doubles for median padding. Shared with the weight gradient.
 cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
                       idx_t length, idx_t left, idx_t right, int mode, real_t value,
-                      idx_t n_tiles, idx_t r, real_t* row, double* work,
+                      idx_t t0, idx_t seg, idx_t r, real_t* row, double* work,
                       real_t* v) noexcept nogil
 
 # The padding samples (left, then right) of channels [c_first, c_last) of one sample into

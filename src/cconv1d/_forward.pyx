@@ -975,9 +975,11 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
                                    l_out, itemsize):
         _wino_plan(&wino, n_batch, c_in, c_out, k_size, length, l_out, mode, itemsize,
                    n_threads)
-        return wino.total + forward_workspace_bytes(
-            1, 6 * c_in, wino.chunk * wino.n_tiles, 6 * c_out, c_in, 1, 0, 0,
-            wino.chunk * wino.n_tiles, 1, 1, 6, CC_PAD_CONSTANT, itemsize, n_threads)
+        # the pointwise calls' workspace: one a thread when each takes chunks
+        return wino.total + wino.n_scratch * forward_workspace_bytes(
+            1, 6 * c_in, wino.chunk * wino.seg, 6 * c_out, c_in, 1, 0, 0,
+            wino.chunk * wino.seg, 1, 1, 6, CC_PAD_CONSTANT, itemsize,
+            1 if wino.by_chunk else n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
     _make_plan(&plan, &geo, n_batch, mode, itemsize, n_threads, False)
@@ -1041,9 +1043,9 @@ cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
     void cc_wino_out_f64(const double* m, idx_t pitch, idx_t l_out, double bias, idx_t r,
                          double* y)
     void cc_wino_weights_f32(const float* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
-                             float* u)
+                             idx_t o0, idx_t o1, float* u)
     void cc_wino_weights_f64(const double* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
-                             double* u)
+                             idx_t o0, idx_t o1, double* u)
 
 # Input and output channels a dense 3-tap layer needs, each, before it takes the Winograd
 # route (0: never). Its transforms read and write each sample's channels six times over
@@ -1074,6 +1076,7 @@ cdef enum:
     WINO_CHUNK_TILES = 1024
     WINO_SAMPLE_BYTES = 8 << 20
     WINO_MIN_TILES = 512
+    WINO_SEGMENT_TILES = 192
 
 
 cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_size,
@@ -1099,11 +1102,13 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
 
 
 cdef struct WinoPlan:
-    # The Winograd route's chunks and workspace: transformed weights (u), a chunk's
-    # transformed input (v) and products (m), per thread a padded row and median work.
-    idx_t n_tiles, chunk
-    int threads
-    size_t b_row, b_work, o_v, o_m, o_rows, total
+    # The Winograd route's chunks and workspace: transformed weights (u), per scratch
+    # slot a chunk's transformed input (v) and products (m), per thread a padded row
+    # and median work. ``by_chunk``: each thread takes whole chunks (n_scratch slots).
+    idx_t n_tiles, chunk, n_chunks, seg, n_segs
+    int threads, n_scratch
+    bint by_chunk
+    size_t b_row, b_work, b_v, b_m, o_vm, o_rows, total
 
 
 cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_size,
@@ -1116,16 +1121,46 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     # Enough samples a chunk for WINO_CHUNK_TILES tiles: the pointwise call packs its
     # weights (six times the layer's) once a chunk, which had cost 7-10% at one sample
     # of 128 tiles.
-    p.chunk = min(n_batch, max(1, min(
-        max(WINO_CHUNK_BYTES // per_sample,
-            (WINO_CHUNK_TILES + p.n_tiles - 1) // p.n_tiles),
-        WINO_SAMPLE_BYTES // per_sample)))
     p.threads = n_threads if n_threads > 1 else 1
+    # Threads that each take chunks share the L3: a quarter of the chunk each (at two
+    # threads 0.70-0.80x the direct time where 1024 tiles gave 0.76-1.02x; one thread
+    # within 3% either way).
+    cdef idx_t share = 4 if p.threads > 1 else 1
+    p.chunk = min(n_batch, max(1, min(
+        max(WINO_CHUNK_BYTES // share // per_sample,
+            (WINO_CHUNK_TILES // share + p.n_tiles - 1) // p.n_tiles),
+        WINO_SAMPLE_BYTES // per_sample)))
+    # Two threads or more with a sample each: each thread transforms, sums and
+    # transforms back chunks of its own, one parallel loop in all. Threads sharing
+    # each chunk met at three barriers a chunk (and the pointwise call's own), and
+    # waited there on a core the host had taken: the 64-channel TCN layer at two
+    # threads ran no faster than at one, 0.6x PyTorch, while the direct route (a
+    # sample a thread) scaled.
+    # Fewer samples than threads: a sample's tiles in one segment a thread (each pads
+    # the whole row, a copy, and transforms its own tiles), when the segments are
+    # long enough for the pointwise kernel (WINO_SEGMENT_TILES).
+    p.seg, p.n_segs = p.n_tiles, 1
+    if p.threads > 1 and n_batch < p.threads:
+        if p.n_tiles >= p.threads * WINO_SEGMENT_TILES:
+            p.n_segs = p.threads
+            p.seg = (p.n_tiles + p.n_segs - 1) // p.n_segs
+            p.n_segs = (p.n_tiles + p.seg - 1) // p.seg
+            p.chunk = 1
+    p.by_chunk = p.threads > 1 and n_batch * p.n_segs >= p.threads
+    if p.by_chunk and p.n_segs == 1:
+        p.chunk = min(p.chunk, (n_batch + p.threads - 1) // p.threads)
+    # The same number of chunks, of equal samples: a last chunk of 2 samples after one
+    # of 14 (75 tiles a sample) gave the pointwise call too few columns for two threads.
+    p.n_chunks = (n_batch + p.chunk - 1) // p.chunk
+    p.chunk = (n_batch + p.n_chunks - 1) // p.n_chunks
+    p.n_chunks = (n_batch + p.chunk - 1) // p.chunk
+    p.n_scratch = p.threads if p.by_chunk else 1
     p.b_row = aligned_bytes((step * p.n_tiles + k_size - 1) * itemsize)   # >= padded
     p.b_work = aligned_bytes(length * sizeof(double)) if mode == CC_PAD_MEDIAN else 0
-    p.o_v = aligned_bytes(6 * c_out * c_in * itemsize)
-    p.o_m = p.o_v + aligned_bytes(p.chunk * 6 * c_in * p.n_tiles * itemsize)
-    p.o_rows = p.o_m + aligned_bytes(p.chunk * 6 * c_out * p.n_tiles * itemsize)
+    p.b_v = aligned_bytes(p.chunk * 6 * c_in * p.seg * itemsize)
+    p.b_m = aligned_bytes(p.chunk * 6 * c_out * p.seg * itemsize)
+    p.o_vm = aligned_bytes(6 * c_out * c_in * itemsize)
+    p.o_rows = p.o_vm + p.n_scratch * (p.b_v + p.b_m)
     p.total = p.o_rows + p.threads * (p.b_row + p.b_work) + 64     # + 64: align64
 
 
@@ -1145,90 +1180,128 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     cdef WinoPlan plan
     _wino_plan(&plan, n_batch, c_in, c_out, k_size, length, l_out, mode, sizeof(real_t),
                n_threads)
-    cdef idx_t n_tiles = plan.n_tiles, chunk = plan.chunk
+    cdef idx_t chunk = plan.chunk
     cdef int threads = plan.threads
-    cdef size_t b_row = plan.b_row, b_work = plan.b_work
+    cdef size_t b_row = plan.b_row, b_work = plan.b_work, b_vm = plan.b_v + plan.b_m
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         return CC_ENOMEM
     cdef char* base = align64(block)
     cdef real_t* u = <real_t*>base
-    cdef real_t* v = <real_t*>(base + plan.o_v)
-    cdef real_t* m = <real_t*>(base + plan.o_m)
     cdef char* rows = base + plan.o_rows
     cdef char* works = rows + threads * b_row
-    cdef real_t value = <real_t>pad_value
-    cdef idx_t n0 = 0, nc, item, t
+    cdef idx_t n0, ci, t
     cdef int status = CC_OK
-    if real_t is float:
-        cc_wino_weights_f32(w, c_out, c_in, k_size, flip, u)
-    else:
-        cc_wino_weights_f64(w, c_out, c_in, k_size, flip, u)
+    cdef idx_t o_block = (c_out + threads - 1) // threads
+    for t in prange(threads, schedule="static", num_threads=threads):
+        if real_t is float:
+            cc_wino_weights_f32(w, c_out, c_in, k_size, flip, t * o_block,
+                                min(c_out, (t + 1) * o_block), u)
+        else:
+            cc_wino_weights_f64(w, c_out, c_in, k_size, flip, t * o_block,
+                                min(c_out, (t + 1) * o_block), u)
     for t in range(threads):    # the tail past the padded row: outputs past l_out
         memset(rows + t * b_row, 0, b_row)
-    while n0 < n_batch:
-        nc = min(chunk, n_batch - n0)
-        if threads == 1:
-            for item in range(nc * c_in):
-                wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
-                            n_tiles, k_size, <real_t*>rows, <double*>works, v)
-        else:
-            for item in prange(nc * c_in, schedule="dynamic", chunksize=4, num_threads=threads):
-                t = threadid()
-                wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
-                            n_tiles, k_size, <real_t*>(rows + t * b_row),
-                            <double*>(works + t * b_work), v)
-        # The chunk's samples side by side, one row of nc x n_tiles a point and channel
-        # (a pointwise layer has no halo): whole tiles of the pointwise kernel but at
-        # the chunk's end (75 tiles a sample as rows of their own had filled 78% of
-        # four 24-column tiles).
-        status = _forward_impl(v, 1, 6 * c_in, nc * n_tiles, u, 6 * c_out, c_in, 1,
-                               <const real_t*>NULL, m, nc * n_tiles, 0, 0,
-                               CC_PAD_CONSTANT, 0.0, 1, 1, 6, False, n_threads)
-        if status != CC_OK:
-            break
-        if threads == 1:
-            for item in range(nc * c_out):
-                _wino_out_row(m, item, n0, nc, c_out, n_tiles, k_size, l_out, bias_ptr,
-                              y)
-        else:
-            for item in prange(nc * c_out, schedule="dynamic", chunksize=4, num_threads=threads):
-                _wino_out_row(m, item, n0, nc, c_out, n_tiles, k_size, l_out, bias_ptr,
-                              y)
-        n0 += nc
+    cdef idx_t n_tiles = plan.n_tiles, seg = plan.seg, n_segs = plan.n_segs
+    if plan.by_chunk:
+        for ci in prange(plan.n_chunks * n_segs, schedule="dynamic", num_threads=threads):
+            t = threadid()
+            n0 = (ci // n_segs) * chunk
+            status |= _wino_chunk(x, n0, min(chunk, n_batch - n0), c_in, length, u, c_out,
+                                  k_size, bias_ptr, y, l_out, left, right, mode,
+                                  pad_value, n_tiles, (ci % n_segs) * seg,
+                                  min(seg, n_tiles - (ci % n_segs) * seg),
+                                  <real_t*>(base + plan.o_vm + t * b_vm),
+                                  <real_t*>(base + plan.o_vm + t * b_vm + plan.b_v),
+                                  rows + t * b_row, works + t * b_work, 0, 0, 1)
+    else:
+        for ci in range(plan.n_chunks):
+            n0 = ci * chunk
+            status = _wino_chunk(x, n0, min(chunk, n_batch - n0), c_in, length, u, c_out,
+                                 k_size, bias_ptr, y, l_out, left, right, mode, pad_value,
+                                 n_tiles, 0, n_tiles, <real_t*>(base + plan.o_vm),
+                                 <real_t*>(base + plan.o_vm + plan.b_v), rows, works,
+                                 b_row, b_work, threads)
+            if status != CC_OK:
+                break
     free(block)
-    return status
+    return CC_ENOMEM if status != CC_OK else CC_OK
+
+
+cdef int _wino_chunk(const real_t* x, idx_t n0, idx_t nc, idx_t c_in, idx_t length,
+                     const real_t* u, idx_t c_out, idx_t k_size, const real_t* bias_ptr,
+                     real_t* y, idx_t l_out, idx_t left, idx_t right, int mode,
+                     double pad_value, idx_t n_tiles, idx_t t0, idx_t seg, real_t* v,
+                     real_t* m, char* rows, char* works, size_t b_row, size_t b_work,
+                     int threads) noexcept nogil:
+    """Tiles ``t0 .. t0 + seg`` (of ``n_tiles`` a sample) of samples ``n0 .. n0 + nc``
+    of _winograd_forward by ``threads`` (each with its padded row and work ``b_row``,
+    ``b_work`` bytes apart): V, the pointwise sums into M, and y. CC_OK or CC_ENOMEM
+    (the pointwise call's workspace)."""
+    cdef real_t value = <real_t>pad_value
+    cdef idx_t item, t
+    cdef int status
+    if threads == 1:
+        for item in range(nc * c_in):
+            wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
+                        t0, seg, k_size, <real_t*>rows, <double*>works, v)
+    else:
+        for item in prange(nc * c_in, schedule="dynamic", chunksize=4, num_threads=threads):
+            t = threadid()
+            wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
+                        t0, seg, k_size, <real_t*>(rows + t * b_row),
+                        <double*>(works + t * b_work), v)
+    # The chunk's samples side by side, one row of nc x n_tiles a point and channel
+    # (a pointwise layer has no halo): whole tiles of the pointwise kernel but at
+    # the chunk's end (75 tiles a sample as rows of their own had filled 78% of
+    # four 24-column tiles).
+    status = _forward_impl(v, 1, 6 * c_in, nc * seg, u, 6 * c_out, c_in, 1,
+                           <const real_t*>NULL, m, nc * seg, 0, 0,
+                           CC_PAD_CONSTANT, 0.0, 1, 1, 6, False, threads)
+    if status != CC_OK:
+        return status
+    if threads == 1:
+        for item in range(nc * c_out):
+            _wino_out_row(m, item, n0, nc, c_out, t0, seg, k_size, l_out, bias_ptr, y)
+    else:
+        for item in prange(nc * c_out, schedule="dynamic", chunksize=4, num_threads=threads):
+            _wino_out_row(m, item, n0, nc, c_out, t0, seg, k_size, l_out, bias_ptr, y)
+    return CC_OK
 
 
 cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
                       idx_t length, idx_t left, idx_t right, int mode, real_t value,
-                      idx_t n_tiles, idx_t r, real_t* row, double* work,
+                      idx_t t0, idx_t seg, idx_t r, real_t* row, double* work,
                       real_t* v) noexcept nogil:
     """Channel ``item % c_in`` of chunk sample ``item // c_in``: padded into ``row``
-    (zeros after it), transformed into its place in the six rows (point p, channel c:
-    row ``p c_in + c`` of the chunk's ``nc n_tiles`` tiles) of ``v``."""
-    cdef idx_t n = item // c_in, c = item % c_in, width = nc * n_tiles
+    (zeros after it), its tiles ``t0 .. t0 + seg`` transformed into their place in the
+    six rows (point p, channel c: row ``p c_in + c`` of the chunk's ``nc seg`` tiles)
+    of ``v``."""
+    cdef idx_t n = item // c_in, c = item % c_in, width = nc * seg
     pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
             right, mode, value, value, length, length, work)
+    cdef real_t* first = row + t0 * cc_wino_step(r)
     if real_t is float:
-        cc_wino_in_f32(row, n_tiles, r, v + c * width + n * n_tiles, c_in * width)
+        cc_wino_in_f32(first, seg, r, v + c * width + n * seg, c_in * width)
     else:
-        cc_wino_in_f64(row, n_tiles, r, v + c * width + n * n_tiles, c_in * width)
+        cc_wino_in_f64(first, seg, r, v + c * width + n * seg, c_in * width)
 
 
 cdef inline void _wino_out_row(const real_t* m, idx_t item, idx_t n0, idx_t nc,
-                               idx_t c_out, idx_t n_tiles, idx_t r, idx_t l_out,
+                               idx_t c_out, idx_t t0, idx_t seg, idx_t r, idx_t l_out,
                                const real_t* bias_ptr, real_t* y) noexcept nogil:
-    """Output row ``item % c_out`` of chunk sample ``item // c_out`` from its products
-    (laid out as _wino_in_row's)."""
-    cdef idx_t n = item // c_out, o = item % c_out, width = nc * n_tiles
+    """Outputs of tiles ``t0 .. t0 + seg`` of output row ``item % c_out`` of chunk
+    sample ``item // c_out`` from its products (laid out as wino_in_row's)."""
+    cdef idx_t n = item // c_out, o = item % c_out, width = nc * seg
+    cdef idx_t step = cc_wino_step(r), first = t0 * step
+    cdef idx_t count = min(l_out - first, seg * step)
     cdef real_t b = bias_ptr[o] if bias_ptr != NULL else 0
     if real_t is float:
-        cc_wino_out_f32(m + o * width + n * n_tiles, c_out * width, l_out, b, r,
-                        y + ((n0 + n) * c_out + o) * l_out)
+        cc_wino_out_f32(m + o * width + n * seg, c_out * width, count, b, r,
+                        y + ((n0 + n) * c_out + o) * l_out + first)
     else:
-        cc_wino_out_f64(m + o * width + n * n_tiles, c_out * width, l_out, b, r,
-                        y + ((n0 + n) * c_out + o) * l_out)
+        cc_wino_out_f64(m + o * width + n * seg, c_out * width, count, b, r,
+                        y + ((n0 + n) * c_out + o) * l_out + first)
 
 
 cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
