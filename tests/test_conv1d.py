@@ -1299,6 +1299,57 @@ def test_winograd_gradients(case, threads):
                 <= 4 * float(np.abs(up_direct - want_up).max()) + 1e-6 * scale)
 
 
+WINOGRAD_STRIDED_CASES = [
+    # n, c_in, c_out, length, k, stride, padding, padding_mode, flip, bias
+    (8, 64, 128, 1024, 7, 2, 3, "zeros", False, True),      # F(3, 4): a tail of 2
+    (4, 64, 128, 999, 8, 2, (3, 4), "reflect", True, True),  # 4 taps a phase, flip
+    (6, 64, 128, 1201, 9, 3, 4, "replicate", False, False),  # F(4, 3) on 3 phases
+    (3, 64, 128, 4001, 11, 4, 5, "circular", False, True),   # phases of 3, 3, 3, 2 taps
+    (1, 64, 128, 3200, 7, 2, 3, "median", False, True),      # one sample: segments
+    (4, 64, 128, 1030, 6, 2, (0, 1), "constant", True, True),  # a padded sample unread
+    (4, 64, 128, 1025, 7, 2, 0, "zeros", False, True),
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("case", WINOGRAD_STRIDED_CASES)
+def test_winograd_strided(case, threads):
+    """Strided dense float32 layers whose stride phases have 3 or 4 taps take the
+    Winograd route (checked): each phase of the padded input an input channel of a
+    stride-1 layer of the phase's taps. Against the float64 loops of the definition,
+    with an error at most 4x the direct route's; the direct route is not affected."""
+    from cconv1d import _forward
+    n, c_in, c_out, length, k, stride, padding, mode, flip, bias = case
+    x, w, b = _data(53, n, c_in, length, c_out, c_in, k, np.float32, bias=bias)
+    kw = dict(stride=stride, padding=padding, padding_mode=mode, flip=flip)
+    if mode == "constant":
+        kw["pad_value"] = -0.5
+    left, right = explicit_padding(padding, length, k)
+    l_out = (length + left + right - k) // stride + 1
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        assert _forward.forward_route(n, c_in, length, c_out, c_in, k, left, right, l_out,
+                                      stride, 1, 1, 0, 4, threads, True) == "winograd"
+        got = cc.conv1d(x, w, b, **kw)
+        direct = cc.conv1d(x, w, b, method="direct", **kw)
+        was = _forward._set_winograd_min_channels(0)
+        try:
+            off = cc.conv1d(x, w, b, **kw)
+        finally:
+            _forward._set_winograd_min_channels(was)
+    finally:
+        cc.set_num_threads(previous)
+    want = conv1d_ref(x, w, b, **kw)
+    assert got.shape == want.shape == (n, c_out, l_out)
+    scale = float(np.abs(want).max())
+    err = float(np.abs(got - want).max())
+    err_direct = float(np.abs(direct - want).max())
+    assert err <= 4 * err_direct + 1e-6 * scale, (err, err_direct, scale)
+    np.testing.assert_array_equal(direct, off)
+    assert not np.array_equal(got, direct)      # the route did run
+
+
 def test_winograd_route_only_where_it_pays():
     """float64, strides, dilations, groups, other kernel sizes, few channels and few
     tiles keep the direct route under method="auto" (the same bits as
@@ -1307,7 +1358,11 @@ def test_winograd_route_only_where_it_pays():
     rng = _rng(48)
     for n, c_in, c_out, length, k, kw, dtype in [
             (4, 128, 128, 512, 3, {}, np.float64),
-            (4, 128, 128, 512, 3, {"stride": 2}, np.float32),
+            (4, 128, 128, 512, 3, {"stride": 2}, np.float32),   # 2 taps a phase
+            (4, 128, 128, 1024, 5, {"stride": 2}, np.float32),  # 0.6 of the products
+            (4, 128, 128, 1024, 9, {"stride": 2}, np.float32),  # F(2, 5) phases: 0.67
+            (4, 48, 128, 1024, 7, {"stride": 2}, np.float32),   # 96 phase channels
+            (4, 128, 64, 1024, 7, {"stride": 2}, np.float32),   # 64 outputs
             (4, 128, 128, 512, 3, {"dilation": 2}, np.float32),
             (4, 128, 128, 512, 3, {"groups": 2}, np.float32),
             (4, 128, 128, 512, 7, {}, np.float32),

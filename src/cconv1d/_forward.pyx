@@ -973,11 +973,11 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
     cdef WinoPlan wino
     if winograd and _winograd_pays(n_batch, c_in, c_out, k_size, stride, dilation, groups,
                                    l_out, itemsize):
-        _wino_plan(&wino, n_batch, c_in, c_out, k_size, length, l_out, mode, itemsize,
-                   n_threads)
+        _wino_plan(&wino, n_batch, c_in, c_out, k_size, stride, length, l_out, mode,
+                   itemsize, n_threads)
         # the pointwise calls' workspace: one a thread when each takes chunks
         return wino.total + wino.n_scratch * forward_workspace_bytes(
-            1, 6 * c_in, wino.chunk * wino.seg, 6 * c_out, c_in, 1, 0, 0,
+            1, 6 * stride * c_in, wino.chunk * wino.seg, 6 * c_out, stride * c_in, 1, 0, 0,
             wino.chunk * wino.seg, 1, 1, 6, CC_PAD_CONSTANT, itemsize,
             1 if wino.by_chunk else n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
@@ -1079,44 +1079,69 @@ cdef enum:
     WINO_SEGMENT_TILES = 192
 
 
+cdef inline idx_t _wino_taps(idx_t k_size, idx_t stride) noexcept nogil:
+    """Taps of each stride phase of a K-tap layer: the Winograd route's r."""
+    return (k_size + stride - 1) // stride
+
+
 cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_size,
                                 idx_t stride, idx_t dilation, idx_t groups, idx_t l_out,
                                 idx_t itemsize) noexcept nogil:
     """Whether a ``method="auto"`` layer takes the Winograd route: float32, dense (one
-    group), 3 taps (F(4, 3)) or 5 (F(2, 5)), stride and dilation 1, at least
-    ``_wino_min_channels`` input and output channels, WINO_MIN_TILES tiles in the batch
-    and a sample's transforms within WINO_SAMPLE_BYTES. Not by the threads. float64
-    never: who asks for it asks for digits, and F(4, 3) costs about three of them (8x
-    the direct route's error against an exact reference, measured)."""
-    if k_size != 3 and k_size != 5:
+    group), dilation 1, 3 taps (F(4, 3)) or 5 (F(2, 5)) at stride 1, and a strided
+    layer whose stride phases have 3, 4 (F(3, 4)) or 5 taps each where that saves at
+    least 0.3 of the multiplications; at least ``_wino_min_channels`` input channels
+    (times the stride: the phases are channels) and output channels, WINO_MIN_TILES
+    tiles in the batch and a sample's transforms within WINO_SAMPLE_BYTES. Not by the
+    threads. float64 never: who asks for it asks for digits, and F(4, 3) costs about
+    three of them (8x the direct route's error against an exact reference, measured)."""
+    if _wino_min_channels <= 0 or itemsize != 4 or dilation != 1 or groups != 1:
         return False
-    cdef idx_t step = cc_wino_step(k_size), n_tiles = (l_out + step - 1) // step
+    cdef idx_t r = _wino_taps(k_size, stride)
+    if stride == 1:
+        if k_size != 3 and k_size != 5:
+            return False
+    elif r < 3 or r > 5 or 10 * stride >= cc_wino_step(r) * k_size:
+        # Strided: six products a tile of 7 - r outputs a phase against K a direct
+        # output, below 0.6 (0.6: 128 -> 128 channels, K = 5, stride 2 0.93-0.98x the
+        # direct time; 7 taps 0.85x, 8-9 taps at stride 2-3 0.70-0.83x; Zen 3, one
+        # thread).
+        return False
+    cdef idx_t step = cc_wino_step(r), n_tiles = (l_out + step - 1) // step
     # F(2, 5) transforms three values an output to F(4, 3)'s one and a half, and saves
     # 0.4 of the sums to its 0.5: at 64-96 channels 1.03-1.08x the direct time, at
-    # 128-256 0.76-0.85x (Zen 3, one thread). So twice the channels.
-    cdef idx_t c_min = _wino_min_channels * (1 if k_size == 3 else 2)
-    return (_wino_min_channels > 0 and itemsize == 4 and stride == 1
-            and dilation == 1 and groups == 1 and c_in >= c_min and c_out >= c_min
+    # 128-256 0.76-0.85x (Zen 3, one thread). So twice the channels. So too strided
+    # layers, whose phases cost a copy of each padded row: 64 -> 64 channels at stride 2
+    # (128 phase channels) 1.05x, 48 -> 64 1.02x, 64 -> 128 0.85x.
+    cdef idx_t c_min = _wino_min_channels * (2 if r == 5 or stride > 1 else 1)
+    return (stride * c_in >= c_min and c_out >= c_min
             and n_batch * n_tiles >= WINO_MIN_TILES
-            and 6 * (c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
+            and 6 * (stride * c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
 
 
 cdef struct WinoPlan:
     # The Winograd route's chunks and workspace: transformed weights (u), per scratch
     # slot a chunk's transformed input (v) and products (m), per thread a padded row
     # and median work. ``by_chunk``: each thread takes whole chunks (n_scratch slots).
-    idx_t n_tiles, chunk, n_chunks, seg, n_segs
+    # Strided layers: r taps a phase, ``stride`` phase rows of ``phase_len`` a
+    # channel (b_phase a thread) and the phase-split weights (o_wp, before the
+    # transform).
+    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, phase_len
     int threads, n_scratch
     bint by_chunk
-    size_t b_row, b_work, b_v, b_m, o_vm, o_rows, total
+    size_t b_row, b_work, b_phase, b_v, b_m, o_wp, o_vm, o_rows, total
 
 
 cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_size,
-                     idx_t length, idx_t l_out, int mode, idx_t itemsize,
+                     idx_t stride, idx_t length, idx_t l_out, int mode, idx_t itemsize,
                      int n_threads) noexcept nogil:
-    """Fills ``p`` for a layer that takes the Winograd route (_winograd_pays)."""
-    cdef idx_t step = cc_wino_step(k_size)
+    """Fills ``p`` for a layer that takes the Winograd route (_winograd_pays); its
+    channel counts below are the phases' (``stride c_in`` inputs)."""
+    p.r = _wino_taps(k_size, stride)
+    cdef idx_t step = cc_wino_step(p.r)
     p.n_tiles = (l_out + step - 1) // step
+    p.phase_len = step * p.n_tiles + p.r - 1
+    c_in = stride * c_in
     cdef idx_t per_sample = 6 * (c_in + c_out) * p.n_tiles * itemsize
     # Enough samples a chunk for WINO_CHUNK_TILES tiles: the pointwise call packs its
     # weights (six times the layer's) once a chunk, which had cost 7-10% at one sample
@@ -1155,118 +1180,179 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     p.chunk = (n_batch + p.n_chunks - 1) // p.n_chunks
     p.n_chunks = (n_batch + p.chunk - 1) // p.chunk
     p.n_scratch = p.threads if p.by_chunk else 1
-    p.b_row = aligned_bytes((step * p.n_tiles + k_size - 1) * itemsize)   # >= padded
+    # The padded row (left + length + right <= stride l_out + K - 1, itself < the
+    # phases' span + stride), zeros after it.
+    p.b_row = aligned_bytes((stride * p.phase_len + stride) * itemsize)
     p.b_work = aligned_bytes(length * sizeof(double)) if mode == CC_PAD_MEDIAN else 0
+    p.b_phase = aligned_bytes(stride * p.phase_len * itemsize) if stride > 1 else 0
     p.b_v = aligned_bytes(p.chunk * 6 * c_in * p.seg * itemsize)
     p.b_m = aligned_bytes(p.chunk * 6 * c_out * p.seg * itemsize)
-    p.o_vm = aligned_bytes(6 * c_out * c_in * itemsize)
+    p.o_wp = aligned_bytes(6 * c_out * c_in * itemsize)
+    p.o_vm = p.o_wp + (aligned_bytes(c_out * c_in * p.r * itemsize) if stride > 1 else 0)
     p.o_rows = p.o_vm + p.n_scratch * (p.b_v + p.b_m)
-    p.total = p.o_rows + p.threads * (p.b_row + p.b_work) + 64     # + 64: align64
+    p.total = (p.o_rows + p.threads * (p.b_row + p.b_work + p.b_phase)
+               + 64)     # + 64: align64
 
 
 cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                            const real_t* w, idx_t c_out, idx_t k_size,
                            const real_t* bias_ptr,
                            real_t* y, idx_t l_out, idx_t left, idx_t right, int mode,
-                           double pad_value, bint flip, int n_threads) noexcept nogil:
-    """The forward of a dense 3- or 5-tap, stride-1 layer by Winograd's F(4, 3) or
-    F(2, 5) (cc_winograd.h):
-    per chunk of samples, each channel padded by ``pad_row`` and transformed (V), the
-    six pointwise layers V -> M by this module's own forward (groups = 6: point p's
-    input channels are group p), and M transformed back into ``y`` with the bias. float32
-    results differ from the direct route's by rounding only, about 3x its error against a
-    float64 reference (the transforms' coefficients up to 8): within PyTorch's own
-    tolerances for a float32 convolution. CC_OK or CC_ENOMEM."""
+                           double pad_value, bint flip, idx_t stride,
+                           int n_threads) noexcept nogil:
+    """The forward of a dense layer by Winograd's F(4, 3), F(3, 4) or F(2, 5)
+    (cc_winograd.h; _winograd_pays says which layers):
+    per chunk of samples, each channel padded by ``pad_row`` (and, strided, split into
+    its ``stride`` phases, each an input channel of a stride-1 layer of
+    ``ceil(K / stride)`` taps: the taps ``p, p + stride, ...`` of the layer on the
+    phase ``p`` samples) and transformed (V), the six pointwise layers V -> M by this
+    module's own forward (groups = 6: point p's input channels are group p), and M
+    transformed back into ``y`` with the bias. float32 results differ from the direct
+    route's by rounding only, about 3x its error against a float64 reference (the
+    transforms' coefficients up to 8): within PyTorch's own tolerances for a float32
+    convolution. CC_OK or CC_ENOMEM."""
     cdef WinoPlan plan
-    _wino_plan(&plan, n_batch, c_in, c_out, k_size, length, l_out, mode, sizeof(real_t),
-               n_threads)
-    cdef idx_t chunk = plan.chunk
+    _wino_plan(&plan, n_batch, c_in, c_out, k_size, stride, length, l_out, mode,
+               sizeof(real_t), n_threads)
+    cdef idx_t chunk = plan.chunk, r = plan.r, ph, k, o, c, j
     cdef int threads = plan.threads
-    cdef size_t b_row = plan.b_row, b_work = plan.b_work, b_vm = plan.b_v + plan.b_m
+    cdef size_t b_slot = plan.b_row + plan.b_work + plan.b_phase
+    cdef size_t b_vm = plan.b_v + plan.b_m
     cdef char* block = <char*>malloc(plan.total)
     if block == NULL:
         return CC_ENOMEM
     cdef char* base = align64(block)
     cdef real_t* u = <real_t*>base
-    cdef char* rows = base + plan.o_rows
-    cdef char* works = rows + threads * b_row
+    cdef real_t* wp = <real_t*>(base + plan.o_wp)
+    cdef char* slots = base + plan.o_rows
     cdef idx_t n0, ci, t
     cdef int status = CC_OK
     cdef idx_t o_block = (c_out + threads - 1) // threads
     for t in prange(threads, schedule="static", num_threads=threads):
-        if real_t is float:
-            cc_wino_weights_f32(w, c_out, c_in, k_size, flip, t * o_block,
-                                min(c_out, (t + 1) * o_block), u)
+        if stride > 1:
+            # the phase-split weights: wp[o, c stride + p, j] = w[o, c, stride j + p]
+            # (taps reversed first when flip; zero past K)
+            for o in range(t * o_block, min(c_out, (t + 1) * o_block)):
+                for c in range(c_in):
+                    for ph in range(stride):
+                        for j in range(r):
+                            k = stride * j + ph
+                            wp[((o * c_in + c) * stride + ph) * r + j] = (
+                                0 if k >= k_size else
+                                w[(o * c_in + c) * k_size + (k_size - 1 - k if flip else k)])
+            if real_t is float:
+                cc_wino_weights_f32(wp, c_out, stride * c_in, r, 0, t * o_block,
+                                    min(c_out, (t + 1) * o_block), u)
+            else:
+                cc_wino_weights_f64(wp, c_out, stride * c_in, r, 0, t * o_block,
+                                    min(c_out, (t + 1) * o_block), u)
         else:
-            cc_wino_weights_f64(w, c_out, c_in, k_size, flip, t * o_block,
-                                min(c_out, (t + 1) * o_block), u)
+            if real_t is float:
+                cc_wino_weights_f32(w, c_out, c_in, r, flip, t * o_block,
+                                    min(c_out, (t + 1) * o_block), u)
+            else:
+                cc_wino_weights_f64(w, c_out, c_in, r, flip, t * o_block,
+                                    min(c_out, (t + 1) * o_block), u)
     for t in range(threads):    # the tail past the padded row: outputs past l_out
-        memset(rows + t * b_row, 0, b_row)
+        memset(slots + t * b_slot, 0, plan.b_row)
     cdef idx_t n_tiles = plan.n_tiles, seg = plan.seg, n_segs = plan.n_segs
     if plan.by_chunk:
         for ci in prange(plan.n_chunks * n_segs, schedule="dynamic", num_threads=threads):
             t = threadid()
             n0 = (ci // n_segs) * chunk
-            status |= _wino_chunk(x, n0, min(chunk, n_batch - n0), c_in, length, u, c_out,
-                                  k_size, bias_ptr, y, l_out, left, right, mode,
-                                  pad_value, n_tiles, (ci % n_segs) * seg,
+            status |= _wino_chunk(&plan, x, n0, min(chunk, n_batch - n0), c_in, stride,
+                                  length, u, c_out, bias_ptr, y, l_out, left, right,
+                                  mode, pad_value, (ci % n_segs) * seg,
                                   min(seg, n_tiles - (ci % n_segs) * seg),
                                   <real_t*>(base + plan.o_vm + t * b_vm),
                                   <real_t*>(base + plan.o_vm + t * b_vm + plan.b_v),
-                                  rows + t * b_row, works + t * b_work, 0, 0, 1)
+                                  slots + t * b_slot, 1)
     else:
         for ci in range(plan.n_chunks):
             n0 = ci * chunk
-            status = _wino_chunk(x, n0, min(chunk, n_batch - n0), c_in, length, u, c_out,
-                                 k_size, bias_ptr, y, l_out, left, right, mode, pad_value,
-                                 n_tiles, 0, n_tiles, <real_t*>(base + plan.o_vm),
-                                 <real_t*>(base + plan.o_vm + plan.b_v), rows, works,
-                                 b_row, b_work, threads)
+            status = _wino_chunk(&plan, x, n0, min(chunk, n_batch - n0), c_in, stride,
+                                 length, u, c_out, bias_ptr, y, l_out, left, right, mode,
+                                 pad_value, 0, n_tiles, <real_t*>(base + plan.o_vm),
+                                 <real_t*>(base + plan.o_vm + plan.b_v), slots, threads)
             if status != CC_OK:
                 break
     free(block)
     return CC_ENOMEM if status != CC_OK else CC_OK
 
 
-cdef int _wino_chunk(const real_t* x, idx_t n0, idx_t nc, idx_t c_in, idx_t length,
-                     const real_t* u, idx_t c_out, idx_t k_size, const real_t* bias_ptr,
-                     real_t* y, idx_t l_out, idx_t left, idx_t right, int mode,
-                     double pad_value, idx_t n_tiles, idx_t t0, idx_t seg, real_t* v,
-                     real_t* m, char* rows, char* works, size_t b_row, size_t b_work,
-                     int threads) noexcept nogil:
-    """Tiles ``t0 .. t0 + seg`` (of ``n_tiles`` a sample) of samples ``n0 .. n0 + nc``
-    of _winograd_forward by ``threads`` (each with its padded row and work ``b_row``,
-    ``b_work`` bytes apart): V, the pointwise sums into M, and y. CC_OK or CC_ENOMEM
-    (the pointwise call's workspace)."""
+cdef int _wino_chunk(const WinoPlan* plan, const real_t* x, idx_t n0, idx_t nc,
+                     idx_t c_in, idx_t stride, idx_t length, const real_t* u, idx_t c_out,
+                     const real_t* bias_ptr, real_t* y, idx_t l_out, idx_t left,
+                     idx_t right, int mode, double pad_value, idx_t t0, idx_t seg,
+                     real_t* v, real_t* m, char* slots, int threads) noexcept nogil:
+    """Tiles ``t0 .. t0 + seg`` (of ``plan.n_tiles`` a sample) of samples ``n0 .. n0 +
+    nc`` of _winograd_forward by ``threads``, each with its slot of scratch (padded
+    row, work, phase rows) in ``slots``: V, the pointwise sums into M, and y. CC_OK or
+    CC_ENOMEM (the pointwise call's workspace)."""
     cdef real_t value = <real_t>pad_value
-    cdef idx_t item, t
+    cdef idx_t item, t, r = plan.r, c_phases = stride * c_in
+    cdef size_t b_slot = plan.b_row + plan.b_work + plan.b_phase
     cdef int status
     if threads == 1:
         for item in range(nc * c_in):
-            wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
-                        t0, seg, k_size, <real_t*>rows, <double*>works, v)
+            _wino_in_rows(plan, x, item, n0, nc, c_in, stride, length, left, right, mode,
+                          value, t0, seg, slots, v)
     else:
         for item in prange(nc * c_in, schedule="dynamic", chunksize=4, num_threads=threads):
-            t = threadid()
-            wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value,
-                        t0, seg, k_size, <real_t*>(rows + t * b_row),
-                        <double*>(works + t * b_work), v)
+            _wino_in_rows(plan, x, item, n0, nc, c_in, stride, length, left, right, mode,
+                          value, t0, seg, slots + threadid() * b_slot, v)
     # The chunk's samples side by side, one row of nc x n_tiles a point and channel
     # (a pointwise layer has no halo): whole tiles of the pointwise kernel but at
     # the chunk's end (75 tiles a sample as rows of their own had filled 78% of
     # four 24-column tiles).
-    status = _forward_impl(v, 1, 6 * c_in, nc * seg, u, 6 * c_out, c_in, 1,
+    status = _forward_impl(v, 1, 6 * c_phases, nc * seg, u, 6 * c_out, c_phases, 1,
                            <const real_t*>NULL, m, nc * seg, 0, 0,
                            CC_PAD_CONSTANT, 0.0, 1, 1, 6, False, threads)
     if status != CC_OK:
         return status
     if threads == 1:
         for item in range(nc * c_out):
-            _wino_out_row(m, item, n0, nc, c_out, t0, seg, k_size, l_out, bias_ptr, y)
+            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, bias_ptr, y)
     else:
         for item in prange(nc * c_out, schedule="dynamic", chunksize=4, num_threads=threads):
-            _wino_out_row(m, item, n0, nc, c_out, t0, seg, k_size, l_out, bias_ptr, y)
+            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, bias_ptr, y)
     return CC_OK
+
+
+cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item,
+                               idx_t n0, idx_t nc, idx_t c_in, idx_t stride, idx_t length,
+                               idx_t left, idx_t right, int mode, real_t value, idx_t t0,
+                               idx_t seg, char* slot, real_t* v) noexcept nogil:
+    """Channel ``item % c_in`` of chunk sample ``item // c_in`` into V: at stride 1
+    wino_in_row; strided, the padded row split into its phase rows, each transformed
+    as input channel ``c stride + p`` of the stride-1 layer."""
+    cdef real_t* row = <real_t*>slot
+    cdef double* work = <double*>(slot + plan.b_row)
+    if stride == 1:
+        wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value, t0, seg,
+                    plan.r, row, work, v)
+        return
+    cdef real_t* phases = <real_t*>(slot + plan.b_row + plan.b_work)
+    cdef idx_t n = item // c_in, c = item % c_in, width = nc * seg, ph, j
+    cdef idx_t span = plan.phase_len, first = t0 * cc_wino_step(plan.r)
+    cdef idx_t last = first + cc_wino_step(plan.r) * seg + plan.r - 1   # <= span
+    pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
+            right, mode, value, value, length, length, work)
+    if stride == 2:     # a literal stride: the compiler's interleaved loads
+        for j in range(first, last):
+            phases[j] = row[2 * j]
+            phases[span + j] = row[2 * j + 1]
+    else:
+        for ph in range(stride):
+            for j in range(first, last):
+                phases[ph * span + j] = row[stride * j + ph]
+    for ph in range(stride):
+        if real_t is float:
+            cc_wino_in_f32(phases + ph * span + first, seg, plan.r,
+                           v + (c * stride + ph) * width + n * seg, stride * c_in * width)
+        else:
+            cc_wino_in_f64(phases + ph * span + first, seg, plan.r,
+                           v + (c * stride + ph) * width + n * seg, stride * c_in * width)
 
 
 cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
@@ -1321,7 +1407,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                                                      dilation, groups, l_out,
                                                      sizeof(real_t)):
         return _winograd_forward(x, n_batch, c_in, length, w, c_out, k_size, bias_ptr, y,
-                                 l_out, left, right, mode, pad_value, flip, n_threads)
+                                 l_out, left, right, mode, pad_value, flip, stride,
+                                 n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), sizeof(real_t))
     if geo.left == 0:

@@ -53,6 +53,8 @@ static void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restric
                  ptrdiff_t pitch) {                                                     \
     if (cc_wino_step(r) == 4) {                                                         \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 4 * t), v, t, pitch) \
+    } else if (cc_wino_step(r) == 3) {                                                  \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 3 * t), v, t, pitch) \
     } else {                                                                            \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 2 * t), v, t, pitch) \
     }                                                                                   \
@@ -68,6 +70,13 @@ static const double cc_wino_g43[6 * 3] = {
     1.0 / 24, 1.0 / 12, 1.0 / 6,
     1.0 / 24, -1.0 / 12, 1.0 / 6,
     0, 0, 1};
+static const double cc_wino_g34[6 * 4] = {
+    1.0 / 4, 0, 0, 0,
+    -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6,
+    -1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6,
+    1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3,
+    1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3,
+    0, 0, 0, 1};
 static const double cc_wino_g25[6 * 5] = {
     1.0 / 4, 0, 0, 0, 0,
     -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6,
@@ -76,9 +85,11 @@ static const double cc_wino_g25[6 * 5] = {
     1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3, 2.0 / 3,
     0, 0, 0, 0, 1};
 
-/* Outputs a tile (m) of the r-tap kernels the route serves: 3 -> 4, 5 -> 2. */
+/* Outputs a tile (m) of the r-tap kernels the route serves: 3 -> 4, 4 -> 3, 5 -> 2. */
 static inline ptrdiff_t cc_wino_step(ptrdiff_t r) { return 7 - r; }
-static inline const double *cc_wino_g(ptrdiff_t r) { return r == 3 ? cc_wino_g43 : cc_wino_g25; }
+static inline const double *cc_wino_g(ptrdiff_t r) {
+    return r == 3 ? cc_wino_g43 : r == 4 ? cc_wino_g34 : cc_wino_g25;
+}
 
 /* y[0:l_out] of one output row from its products m[p * pitch + t] (+ bias): y[m t + i]
  * = sum_p A^T[i, p] m[p, t], the last tile's outputs past l_out dropped. Written out
@@ -100,6 +111,15 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
             y[4 * t + 2] = a + 4 * c + bias;                                            \
             y[4 * t + 3] = b + 8 * e + m5 + bias;                                       \
         }                                                                               \
+    } else if (step == 3) {                                                             \
+        for (t = 0; t < whole; ++t) {                                                   \
+            const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                \
+            const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t]; \
+            const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                 \
+            y[3 * t] = m0 + a + c + bias;                                               \
+            y[3 * t + 1] = b + 2 * e + bias;                                            \
+            y[3 * t + 2] = a + 4 * c + m5 + bias;                                       \
+        }                                                                               \
     } else {                                                                            \
         for (t = 0; t < whole; ++t) {                                                   \
             const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                \
@@ -114,6 +134,8 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
         const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                     \
         if (step == 4) {                                                                \
             q[0] = m0 + a + c; q[1] = b + 2 * e; q[2] = a + 4 * c; q[3] = b + 8 * e + m5; \
+        } else if (step == 3) {                                                         \
+            q[0] = m0 + a + c; q[1] = b + 2 * e; q[2] = a + 4 * c + m5;                 \
         } else {                                                                        \
             q[0] = m0 + a + c; q[1] = b + 2 * e + m5;                                   \
         }                                                                               \
@@ -145,6 +167,8 @@ static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t
     const double *g = cc_wino_g(r);                                                     \
     if (r == 3) {                                                                       \
         CC_WINO_WEIGHTS_LOOP(T, 3)                                                      \
+    } else if (r == 4) {                                                                \
+        CC_WINO_WEIGHTS_LOOP(T, 4)                                                      \
     } else {                                                                            \
         CC_WINO_WEIGHTS_LOOP(T, 5)                                                      \
     }                                                                                   \
