@@ -106,9 +106,15 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
         dense float32 layers of 3 or 5 taps (stride and dilation 1, one group) with at
         least 64 (5 taps: 128) input and output channels and 512 tiles in the batch by
         Winograd's F(4, 3) or F(2, 5): six pointwise layers on transformed inputs, half
-        (0.6 of) the multiplications, 0.7-0.9x the direct time; its float32 error is
-        1.3-2x the direct route's against float64 (PyTorch's own float32 result is as
-        far). float64 layers, and ``"direct"``, always sum the products directly: only
+        (0.6 of) the multiplications, 0.7-0.9x the direct time; and strided ones
+        (dilation 1, one group, 128 output channels and ``stride * C_in``) whose stride
+        phases have 3 or 4 taps where that leaves under 0.6 of the multiplications
+        (7-8 taps at stride 2, 9 at stride 3): each phase of the input a channel of a
+        stride-1 layer, by F(4, 3) or F(3, 4). Its float32 error is 1.3-2x the direct
+        route's against float64 (PyTorch's own float32 result is as far); a NaN or
+        inf in the input reaches the outputs of the tiles whose six samples hold it,
+        up to 4 outputs either side, where the direct route reaches only the windows
+        holding it. float64 layers, and ``"direct"``, always sum the products directly: only
         that route gives the same bits however the batch, the signal or the threads are
         split.
 
