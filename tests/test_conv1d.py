@@ -1299,6 +1299,39 @@ def test_winograd_gradients(case, threads):
                 <= 4 * float(np.abs(up_direct - want_up).max()) + 1e-6 * scale)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", [
+    # n, c_in, c_out, length, k, stride, padding, padding_mode: a kernel's span shorter
+    # than the stride packs only the phases its taps read
+    (8, 384, 16, 2048, 2, 4, 1, "zeros"),      # length blocks
+    (16, 64, 128, 1024, 1, 2, 0, "zeros"),     # whole samples, one phase of two
+    (4, 32, 48, 999, 3, 4, 2, "reflect"),
+    (3, 16, 32, 1001, 2, 3, (1, 2), "circular"),
+    (64, 32, 32, 12, 1, 3, 0, "zeros"),        # short outputs side by side
+    (2, 8, 8, 20000, 2, 4, 1, "replicate"),    # a long signal in blocks
+    (1, 128, 64, 4096, 3, 4, 1, "constant"),   # one sample split between threads
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_stride_past_the_kernel_span(case, dtype, threads):
+    """Layers whose kernel span is shorter than the stride (a 1x1 shortcut at stride 2,
+    2 taps at stride 4) against the float64 loops of the definition, every route."""
+    n, c_in, c_out, length, k, stride, padding, mode = case
+    x, w, b = _data(55, n, c_in, length, c_out, c_in, k, dtype)
+    kw = dict(stride=stride, padding=padding, padding_mode=mode)
+    if mode == "constant":
+        kw["pad_value"] = 1.25
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        got = cc.conv1d(x, w, b, **kw)
+    finally:
+        cc.set_num_threads(previous)
+    want = conv1d_ref(x, w, b, **kw)
+    assert got.shape == want.shape
+    rtol, atol = _tolerance(dtype, c_in * k, np.abs(want).max())
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
 WINOGRAD_STRIDED_CASES = [
     # n, c_in, c_out, length, k, stride, padding, padding_mode, flip, bias
     (8, 64, 128, 1024, 7, 2, 3, "zeros", False, True),      # F(3, 4): a tail of 2

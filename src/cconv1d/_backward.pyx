@@ -886,11 +886,13 @@ cdef void _grad_geometry(GradGeometry* geo, idx_t c_in, idx_t length, idx_t c_ou
     geo.right = right
     geo.padded = left + length + right
     geo.stride = stride
-    # Taps reach phases (k*d) % stride only: past the kernel's span, the first span
-    # phases (the forward's rule); the other positions of dx get no gradient, and
+    # Taps reach phases (k*d) % stride only: past the kernel's span and a stride of 5
+    # or more, the first span phases; the other positions of dx get no gradient, and
     # _fold_channels and _grad_block write their zeros. (One 3-tap row at stride 1.6e6
-    # had planned 1.6e6 phases: 88 ms, now 5.)
-    geo.phases = phase_rows(stride, geo.padded, (k_size - 1) * dilation + 1)
+    # had planned 1.6e6 phases: 88 ms, now 5.) Strides up to 4 keep all their phases:
+    # igemm_ilv interleaves a tile's ``stride`` phases straight into dx.
+    geo.phases = (phase_rows(stride, geo.padded, (k_size - 1) * dilation + 1)
+                  if stride > 4 else max(1, min(stride, geo.padded)))
     geo.c_out = c_out
     geo.l_out = l_out
     geo.groups = groups

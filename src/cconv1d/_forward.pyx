@@ -49,8 +49,10 @@ from cconv1d._spec cimport (CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status,
 import numpy as np
 
 cdef extern from "cconv1d/include/cconv1d/cc_pack.h" nogil:
-    void cc_split_phases_f32(const float* row, float* dst, idx_t n, idx_t s, idx_t pitch)
-    void cc_split_phases_f64(const double* row, double* dst, idx_t n, idx_t s, idx_t pitch)
+    void cc_split_phases_f32(const float* row, float* dst, idx_t n, idx_t s, idx_t keep,
+                             idx_t pitch)
+    void cc_split_phases_f64(const double* row, double* dst, idx_t n, idx_t s, idx_t keep,
+                             idx_t pitch)
 
 # Below this much work one thread is faster than waking a team (and on a shared
 # machine a team waits for its slowest, descheduled member).
@@ -110,11 +112,10 @@ cdef idx_t phase_rows(idx_t stride, idx_t padded, idx_t span) noexcept nogil:
     # longer than the signal must not cost memory or time in proportion to it). Pairs
     # read phases (k*d) % stride only, so a stride past the kernel's span needs its
     # first span phases: a lag window 400000 apart through 8192 taps packs 8192 rows,
-    # not 400000 (3 s -> 10 ms). Strides up to 4 keep all their phases: their split
-    # runs with a constant stride (cc_pack.h), 4-6x faster than a loop over the
-    # phases read.
+    # not 400000 (3 s -> 10 ms); a 2-tap stride-4 layer packs two of its four (all four
+    # had made it 0.67-0.75x PyTorch: twice the rows to pack and keep in cache).
     cdef idx_t phases = max(1, min(stride, padded))
-    return min(phases, span) if stride > 4 else phases
+    return min(phases, span)
 
 
 cdef idx_t c_packed_pitch(idx_t padded, idx_t stride, idx_t itemsize,
@@ -153,7 +154,7 @@ cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geom
     # A stride past the kernel's span reads span / stride of the signal: with constant
     # padding its phase rows are gathered from x itself, so the call costs what it reads
     # (a lag window 500000 apart through 8192 taps: no copy of the 10**6 samples between).
-    cdef bint gather = (s > 1 and geo.phases < min(s, geo.padded)
+    cdef bint gather = (s > 4 and geo.phases < min(s, geo.padded)
                         and mode == CC_PAD_CONSTANT and given == NULL)
     for c in range(c_first, c_last):
         src = x + c * length if length > 0 else x
@@ -172,15 +173,12 @@ cdef void pack_channels(const real_t* x, real_t* packed, real_t* row, const Geom
         if s == 1:
             continue
         dst = packed + c * geo.phases * geo.pitch
-        if geo.phases < min(s, geo.padded):
-            # only the phases the pairs read (a stride past the kernel's span)
-            for r in range(geo.phases):
-                for m in range((geo.padded - r + s - 1) // s):
-                    dst[r * geo.pitch + m] = row[m * s + r]
-        elif real_t is float:
-            cc_split_phases_f32(row, dst, geo.padded, s, geo.pitch)
+        # only the phases the pairs read (fewer than the stride: a kernel's span
+        # shorter than it); a constant stride up to 4 for the compiler's shuffles
+        if real_t is float:
+            cc_split_phases_f32(row, dst, geo.padded, s, geo.phases, geo.pitch)
         else:
-            cc_split_phases_f64(row, dst, geo.padded, s, geo.pitch)
+            cc_split_phases_f64(row, dst, geo.padded, s, geo.phases, geo.pitch)
 
 
 # ---------------------------------------------------------------------------------------

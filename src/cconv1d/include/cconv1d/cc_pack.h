@@ -7,7 +7,7 @@
  * NEON): 70-150 ns per 1030-sample float row against 590-920 ns for the same loop with
  * the stride a variable (measured on Zen 4, GCC 12 -O3); at stride 4 that loop took a
  * fifth of a 64-channel layer's forward. Rows past n (a stride longer than the row)
- * are left alone.
+ * and past ``keep`` are left alone.
  */
 #ifndef CCONV1D_CC_PACK_H
 #define CCONV1D_CC_PACK_H
@@ -15,24 +15,41 @@
 #include <stddef.h>
 #include "cc_common.h"
 
-/* One loop per constant stride S: whole groups of S samples, then the last partial one. */
-#define CC_SPLIT_FIXED(S)                                                                 \
+/* One loop per constant stride S and count P <= S of the phases kept: whole groups of
+ * S samples, then the last partial one. */
+#define CC_SPLIT_FIXED(S, P)                                                              \
     for (m = 0; m < n / (S); ++m)                                                         \
-        for (r = 0; r < (S); ++r) dst[r * pitch + m] = row[m * (S) + r];                  \
-    for (r = 0; r < n % (S); ++r) dst[r * pitch + n / (S)] = row[n - n % (S) + r];
+        for (r = 0; r < (P); ++r) dst[r * pitch + m] = row[m * (S) + r];                  \
+    for (r = 0; r < n % (S) && r < (P); ++r) dst[r * pitch + n / (S)] = row[n - n % (S) + r];
 
+/* Phases r < keep only (a kernel's span shorter than the stride reads no others: a
+ * 2-tap stride-4 layer had packed, and kept in cache, twice the rows it reads). */
 #define CC_SPLIT_DEF(T, SFX)                                                              \
     static void cc_split_phases_##SFX(const T *CC_RESTRICT row, T *CC_RESTRICT dst,      \
-                                      ptrdiff_t n, ptrdiff_t s, ptrdiff_t pitch) {        \
+                                      ptrdiff_t n, ptrdiff_t s, ptrdiff_t keep,           \
+                                      ptrdiff_t pitch) {                                  \
         ptrdiff_t m, r;                                                                   \
-        if (s == 2) {                                                                     \
-            CC_SPLIT_FIXED(2)                                                             \
+        if (keep > s) keep = s;                                                           \
+        if (s == 2 && keep == 2) {                                                        \
+            CC_SPLIT_FIXED(2, 2)                                                          \
+        } else if (s == 2) {                                                              \
+            CC_SPLIT_FIXED(2, 1)                                                          \
+        } else if (s == 3 && keep == 3) {                                                 \
+            CC_SPLIT_FIXED(3, 3)                                                          \
+        } else if (s == 3 && keep == 2) {                                                 \
+            CC_SPLIT_FIXED(3, 2)                                                          \
         } else if (s == 3) {                                                              \
-            CC_SPLIT_FIXED(3)                                                             \
+            CC_SPLIT_FIXED(3, 1)                                                          \
+        } else if (s == 4 && keep == 4) {                                                 \
+            CC_SPLIT_FIXED(4, 4)                                                          \
+        } else if (s == 4 && keep == 3) {                                                 \
+            CC_SPLIT_FIXED(4, 3)                                                          \
+        } else if (s == 4 && keep == 2) {                                                 \
+            CC_SPLIT_FIXED(4, 2)                                                          \
         } else if (s == 4) {                                                              \
-            CC_SPLIT_FIXED(4)                                                             \
+            CC_SPLIT_FIXED(4, 1)                                                          \
         } else {                                                                          \
-            for (r = 0; r < s && r < n; ++r)                                              \
+            for (r = 0; r < keep && r < n; ++r)                                           \
                 for (m = 0; m < (n - r + s - 1) / s; ++m) dst[r * pitch + m] = row[m * s + r]; \
         }                                                                                 \
     }
