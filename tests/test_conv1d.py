@@ -1341,16 +1341,24 @@ WINOGRAD_STRIDED_CASES = [
     (1, 64, 128, 3200, 7, 2, 3, "median", False, True),      # one sample: segments
     (4, 64, 128, 1030, 6, 2, (0, 1), "constant", True, True),  # a padded sample unread
     (4, 64, 128, 1025, 7, 2, 0, "zeros", False, True),
+    # runs of taps: K > 5 at stride 1 as runs of r taps, each run a channel
+    (8, 128, 128, 600, 7, 1, 3, "zeros", False, True),       # 2 runs of 4 taps
+    (8, 128, 128, 601, 9, 1, 4, "reflect", True, True),      # 3 runs of 3
+    (4, 128, 128, 900, 15, 1, (0, 14), "circular", False, False),  # 5 runs of 3
+    (8, 64, 64, 1000, 4, 1, (1, 2), "constant", True, True),   # F(3, 4), one run
+    (8, 64, 128, 1200, 15, 2, 7, "zeros", False, True),     # 2 phases x 2 runs of 4
+    (1, 128, 128, 2000, 8, 1, "same", "median", False, True),  # one sample: segments
 ]
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("case", WINOGRAD_STRIDED_CASES)
 def test_winograd_strided(case, threads):
-    """Strided dense float32 layers whose stride phases have 3 or 4 taps take the
-    Winograd route (checked): each phase of the padded input an input channel of a
-    stride-1 layer of the phase's taps. Against the float64 loops of the definition,
-    with an error at most 4x the direct route's; the direct route is not affected."""
+    """Strided dense float32 layers whose stride phases have 3 or 4 taps, and layers of
+    more taps (runs of 3-4), take the Winograd route (checked): each phase and run of
+    the padded input an input channel of a stride-1 layer of r taps. Against the
+    float64 loops of the definition, with an error at most 4x the direct route's; the
+    direct route is not affected."""
     from cconv1d import _forward
     n, c_in, c_out, length, k, stride, padding, mode, flip, bias = case
     x, w, b = _data(53, n, c_in, length, c_out, c_in, k, np.float32, bias=bias)
@@ -1398,7 +1406,8 @@ def test_winograd_route_only_where_it_pays():
             (4, 128, 64, 1024, 7, {"stride": 2}, np.float32),   # 64 outputs
             (4, 128, 128, 512, 3, {"dilation": 2}, np.float32),
             (4, 128, 128, 512, 3, {"groups": 2}, np.float32),
-            (4, 128, 128, 512, 7, {}, np.float32),
+            (4, 128, 64, 512, 7, {}, np.float32),       # runs of taps: 128 outputs
+            (4, 128, 128, 512, 2, {}, np.float32),
             (4, 96, 128, 512, 5, {}, np.float32),       # F(2, 5): 128 channels
             (4, 48, 128, 512, 3, {}, np.float32),
             (8, 256, 256, 16, 3, {}, np.float32),       # 8 x 4 tiles

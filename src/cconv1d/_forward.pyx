@@ -975,7 +975,7 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
                    itemsize, n_threads)
         # the pointwise calls' workspace: one a thread when each takes chunks
         return wino.total + wino.n_scratch * forward_workspace_bytes(
-            1, 6 * stride * c_in, wino.chunk * wino.seg, 6 * c_out, stride * c_in, 1, 0, 0,
+            1, 6 * wino.sub * c_in, wino.chunk * wino.seg, 6 * c_out, wino.sub * c_in, 1, 0, 0,
             wino.chunk * wino.seg, 1, 1, 6, CC_PAD_CONSTANT, itemsize,
             1 if wino.by_chunk else n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
@@ -1077,9 +1077,20 @@ cdef enum:
     WINO_SEGMENT_TILES = 192
 
 
-cdef inline idx_t _wino_taps(idx_t k_size, idx_t stride) noexcept nogil:
-    """Taps of each stride phase of a K-tap layer: the Winograd route's r."""
-    return (k_size + stride - 1) // stride
+cdef inline idx_t _wino_taps(idx_t k_size, idx_t stride, idx_t* parts) noexcept nogil:
+    """The Winograd route's r for a K-tap layer: each stride phase's ``ceil(K /
+    stride)`` taps, or, past 5, cut into ``parts`` runs of r (3, 4 or 5) taps, the
+    fewest products an output (six a tile of 7 - r outputs a run)."""
+    cdef idx_t taps = (k_size + stride - 1) // stride, r, best = 3, n
+    parts[0] = 1
+    if taps <= 5:
+        return taps
+    parts[0] = (taps + 2) // 3
+    for r in range(4, 6):
+        n = (taps + r - 1) // r
+        if n * (7 - best) < parts[0] * (7 - r):
+            best, parts[0] = r, n
+    return best
 
 
 cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_size,
@@ -1095,15 +1106,15 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
     three of them (8x the direct route's error against an exact reference, measured)."""
     if _wino_min_channels <= 0 or itemsize != 4 or dilation != 1 or groups != 1:
         return False
-    cdef idx_t r = _wino_taps(k_size, stride)
-    if stride == 1:
-        if k_size != 3 and k_size != 5:
-            return False
-    elif r < 3 or r > 5 or 10 * stride >= cc_wino_step(r) * k_size:
-        # Strided: six products a tile of 7 - r outputs a phase against K a direct
-        # output, below 0.6 (0.6: 128 -> 128 channels, K = 5, stride 2 0.93-0.98x the
-        # direct time; 7 taps 0.85x, 8-9 taps at stride 2-3 0.70-0.83x; Zen 3, one
-        # thread).
+    cdef idx_t parts, r = _wino_taps(k_size, stride, &parts)
+    cdef idx_t sub = stride * parts     # input channels a channel becomes
+    if stride == 1 and (k_size == 3 or k_size == 5):
+        pass
+    elif r < 3 or 10 * sub >= cc_wino_step(r) * k_size:
+        # Strided, or runs of taps: six products a tile of 7 - r outputs a phase and
+        # run against K a direct output, below 0.6 (0.6: 128 -> 128 channels, K = 5,
+        # stride 2 0.93-0.98x the direct time; 7 taps 0.85x, 8-9 taps at stride 2-3
+        # 0.70-0.83x; Zen 3, one thread).
         return False
     cdef idx_t step = cc_wino_step(r), n_tiles = (l_out + step - 1) // step
     # F(2, 5) transforms three values an output to F(4, 3)'s one and a half, and saves
@@ -1111,10 +1122,10 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
     # 128-256 0.76-0.85x (Zen 3, one thread). So twice the channels. So too strided
     # layers, whose phases cost a copy of each padded row: 64 -> 64 channels at stride 2
     # (128 phase channels) 1.05x, 48 -> 64 1.02x, 64 -> 128 0.85x.
-    cdef idx_t c_min = _wino_min_channels * (2 if r == 5 or stride > 1 else 1)
-    return (stride * c_in >= c_min and c_out >= c_min
+    cdef idx_t c_min = _wino_min_channels * (2 if r == 5 or sub > 1 else 1)
+    return (sub * c_in >= c_min and c_out >= c_min
             and n_batch * n_tiles >= WINO_MIN_TILES
-            and 6 * (stride * c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
+            and 6 * (sub * c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
 
 
 cdef struct WinoPlan:
@@ -1124,7 +1135,7 @@ cdef struct WinoPlan:
     # Strided layers: r taps a phase, ``stride`` phase rows of ``phase_len`` a
     # channel (b_phase a thread) and the phase-split weights (o_wp, before the
     # transform).
-    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, phase_len
+    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, parts, sub, phase_len
     int threads, n_scratch
     bint by_chunk
     size_t b_row, b_work, b_phase, b_v, b_m, o_wp, o_vm, o_rows, total
@@ -1135,11 +1146,12 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
                      int n_threads) noexcept nogil:
     """Fills ``p`` for a layer that takes the Winograd route (_winograd_pays); its
     channel counts below are the phases' (``stride c_in`` inputs)."""
-    p.r = _wino_taps(k_size, stride)
+    p.r = _wino_taps(k_size, stride, &p.parts)
+    p.sub = stride * p.parts
     cdef idx_t step = cc_wino_step(p.r)
     p.n_tiles = (l_out + step - 1) // step
-    p.phase_len = step * p.n_tiles + p.r - 1
-    c_in = stride * c_in
+    p.phase_len = step * p.n_tiles + p.parts * p.r - 1   # the last run's last tile
+    c_in = p.sub * c_in
     cdef idx_t per_sample = 6 * (c_in + c_out) * p.n_tiles * itemsize
     # Enough samples a chunk for WINO_CHUNK_TILES tiles: the pointwise call packs its
     # weights (six times the layer's) once a chunk, which had cost 7-10% at one sample
@@ -1186,7 +1198,7 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     p.b_v = aligned_bytes(p.chunk * 6 * c_in * p.seg * itemsize)
     p.b_m = aligned_bytes(p.chunk * 6 * c_out * p.seg * itemsize)
     p.o_wp = aligned_bytes(6 * c_out * c_in * itemsize)
-    p.o_vm = p.o_wp + (aligned_bytes(c_out * c_in * p.r * itemsize) if stride > 1 else 0)
+    p.o_vm = p.o_wp + (aligned_bytes(c_out * c_in * p.r * itemsize) if p.sub > 1 else 0)
     p.o_rows = p.o_vm + p.n_scratch * (p.b_v + p.b_m)
     p.total = (p.o_rows + p.threads * (p.b_row + p.b_work + p.b_phase)
                + 64)     # + 64: align64
@@ -1212,7 +1224,8 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     cdef WinoPlan plan
     _wino_plan(&plan, n_batch, c_in, c_out, k_size, stride, length, l_out, mode,
                sizeof(real_t), n_threads)
-    cdef idx_t chunk = plan.chunk, r = plan.r, ph, k, o, c, j
+    cdef idx_t chunk = plan.chunk, r = plan.r, parts = plan.parts, sub = plan.sub
+    cdef idx_t ph, k, o, c, j, q
     cdef int threads = plan.threads
     cdef size_t b_slot = plan.b_row + plan.b_work + plan.b_phase
     cdef size_t b_vm = plan.b_v + plan.b_m
@@ -1227,22 +1240,23 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     cdef int status = CC_OK
     cdef idx_t o_block = (c_out + threads - 1) // threads
     for t in prange(threads, schedule="static", num_threads=threads):
-        if stride > 1:
-            # the phase-split weights: wp[o, c stride + p, j] = w[o, c, stride j + p]
-            # (taps reversed first when flip; zero past K)
+        if sub > 1:
+            # the phases' runs of taps: wp[o, (c stride + p) parts + q, j] =
+            # w[o, c, stride (q r + j) + p] (taps reversed first when flip; zero past K)
             for o in range(t * o_block, min(c_out, (t + 1) * o_block)):
                 for c in range(c_in):
                     for ph in range(stride):
-                        for j in range(r):
-                            k = stride * j + ph
-                            wp[((o * c_in + c) * stride + ph) * r + j] = (
-                                0 if k >= k_size else
-                                w[(o * c_in + c) * k_size + (k_size - 1 - k if flip else k)])
+                        for q in range(parts):
+                            for j in range(r):
+                                k = stride * (q * r + j) + ph
+                                wp[(((o * c_in + c) * stride + ph) * parts + q) * r + j] = (
+                                    0 if k >= k_size else w[(o * c_in + c) * k_size
+                                                            + (k_size - 1 - k if flip else k)])
             if real_t is float:
-                cc_wino_weights_f32(wp, c_out, stride * c_in, r, 0, t * o_block,
+                cc_wino_weights_f32(wp, c_out, sub * c_in, r, 0, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
             else:
-                cc_wino_weights_f64(wp, c_out, stride * c_in, r, 0, t * o_block,
+                cc_wino_weights_f64(wp, c_out, sub * c_in, r, 0, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
         else:
             if real_t is float:
@@ -1288,7 +1302,7 @@ cdef int _wino_chunk(const WinoPlan* plan, const real_t* x, idx_t n0, idx_t nc,
     row, work, phase rows) in ``slots``: V, the pointwise sums into M, and y. CC_OK or
     CC_ENOMEM (the pointwise call's workspace)."""
     cdef real_t value = <real_t>pad_value
-    cdef idx_t item, t, r = plan.r, c_phases = stride * c_in
+    cdef idx_t item, t, r = plan.r, c_phases = plan.sub * c_in
     cdef size_t b_slot = plan.b_row + plan.b_work + plan.b_phase
     cdef int status
     if threads == 1:
@@ -1321,22 +1335,27 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
                                idx_t n0, idx_t nc, idx_t c_in, idx_t stride, idx_t length,
                                idx_t left, idx_t right, int mode, real_t value, idx_t t0,
                                idx_t seg, char* slot, real_t* v) noexcept nogil:
-    """Channel ``item % c_in`` of chunk sample ``item // c_in`` into V: at stride 1
-    wino_in_row; strided, the padded row split into its phase rows, each transformed
-    as input channel ``c stride + p`` of the stride-1 layer."""
+    """Channel ``item % c_in`` of chunk sample ``item // c_in`` into V: a stride-1
+    layer of r taps by wino_in_row; else the padded row split into its phase rows
+    (strided), each read from the start of each run of r taps (``plan.parts`` runs:
+    run q from sample q r on), each transformed as input channel ``(c stride + p)
+    parts + q`` of the stride-1 layer of r taps."""
     cdef real_t* row = <real_t*>slot
     cdef double* work = <double*>(slot + plan.b_row)
-    if stride == 1:
-        wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value, t0, seg,
-                    plan.r, row, work, v)
+    cdef idx_t parts = plan.parts, r = plan.r
+    if stride == 1 and parts == 1:
+        wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value, t0, seg, r,
+                    row, work, v)
         return
     cdef real_t* phases = <real_t*>(slot + plan.b_row + plan.b_work)
-    cdef idx_t n = item // c_in, c = item % c_in, width = nc * seg, ph, j
-    cdef idx_t span = plan.phase_len, first = t0 * cc_wino_step(plan.r)
-    cdef idx_t last = first + cc_wino_step(plan.r) * seg + plan.r - 1   # <= span
+    cdef idx_t n = item // c_in, c = item % c_in, width = nc * seg, ph, j, q, ch
+    cdef idx_t span = plan.phase_len, first = t0 * cc_wino_step(r)
+    cdef idx_t last = first + cc_wino_step(r) * seg + parts * r - 1   # <= span
     pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
             right, mode, value, value, length, length, work)
-    if stride == 2:     # a literal stride: the compiler's interleaved loads
+    if stride == 1:
+        phases, span = row, 0
+    elif stride == 2:   # a literal stride: the compiler's interleaved loads
         for j in range(first, last):
             phases[j] = row[2 * j]
             phases[span + j] = row[2 * j + 1]
@@ -1345,12 +1364,14 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
             for j in range(first, last):
                 phases[ph * span + j] = row[stride * j + ph]
     for ph in range(stride):
-        if real_t is float:
-            cc_wino_in_f32(phases + ph * span + first, seg, plan.r,
-                           v + (c * stride + ph) * width + n * seg, stride * c_in * width)
-        else:
-            cc_wino_in_f64(phases + ph * span + first, seg, plan.r,
-                           v + (c * stride + ph) * width + n * seg, stride * c_in * width)
+        for q in range(parts):
+            ch = (c * stride + ph) * parts + q
+            if real_t is float:
+                cc_wino_in_f32(phases + ph * span + q * r + first, seg, r,
+                               v + ch * width + n * seg, plan.sub * c_in * width)
+            else:
+                cc_wino_in_f64(phases + ph * span + q * r + first, seg, r,
+                               v + ch * width + n * seg, plan.sub * c_in * width)
 
 
 cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,

@@ -106,11 +106,12 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
         dense float32 layers of 3 or 5 taps (stride and dilation 1, one group) with at
         least 64 (5 taps: 128) input and output channels and 512 tiles in the batch by
         Winograd's F(4, 3) or F(2, 5): six pointwise layers on transformed inputs, half
-        (0.6 of) the multiplications, 0.7-0.9x the direct time; and strided ones
-        (dilation 1, one group, 128 output channels and ``stride * C_in``) whose stride
-        phases have 3 or 4 taps where that leaves under 0.6 of the multiplications
-        (7-8 taps at stride 2, 9 at stride 3): each phase of the input a channel of a
-        stride-1 layer, by F(4, 3) or F(3, 4). Its float32 error is 1.3-2x the direct
+        (0.6 of) the multiplications, 0.7-0.9x the direct time; and, where that leaves
+        under 0.6 of the multiplications, with 128 output channels and 128 input
+        channels times the phases and runs, strided layers (7-8 taps at stride 2, 9 at
+        stride 3) and layers of more taps (7-15): each stride phase of the input, and
+        each run of 3-4 taps, a channel of a stride-1 layer computed by F(4, 3) or
+        F(3, 4). Its float32 error is 1.3-2x the direct
         route's against float64 (PyTorch's own float32 result is as far); a NaN or
         inf in the input reaches the outputs of the tiles whose six samples hold it,
         up to 4 outputs either side, where the direct route reaches only the windows
