@@ -1345,7 +1345,7 @@ WINOGRAD_STRIDED_CASES = [
     (8, 128, 128, 600, 7, 1, 3, "zeros", False, True),       # 2 runs of 4 taps
     (8, 128, 128, 601, 9, 1, 4, "reflect", True, True),      # 3 runs of 3
     (4, 128, 128, 900, 15, 1, (0, 14), "circular", False, False),  # 5 runs of 3
-    (8, 64, 64, 1000, 4, 1, (1, 2), "constant", True, True),   # F(3, 4), one run
+    (8, 128, 128, 1000, 4, 1, (1, 2), "constant", True, True),  # F(3, 4), one run
     (8, 64, 128, 1200, 15, 2, 7, "zeros", False, True),     # 2 phases x 2 runs of 4
     (1, 128, 128, 2000, 8, 1, "same", "median", False, True),  # one sample: segments
 ]
@@ -1391,6 +1391,44 @@ def test_winograd_strided(case, threads):
     assert not np.array_equal(got, direct)      # the route did run
 
 
+@pytest.mark.parametrize("case", [
+    # n, c_in, c_out, length, k, padding, flip
+    (4, 128, 128, 700, 7, 3, False),         # runs of 4 taps
+    (4, 128, 128, 701, 9, (8, 0), True),     # causal, true convolution
+    (8, 128, 128, 900, 4, (1, 2), False),    # F(3, 4)
+])
+def test_winograd_input_gradient_past_five_taps(case):
+    """The input gradient of a dense stride-1 layer of 4 or 7-9 taps (constant
+    padding) runs as the Winograd forward of dy with the transposed weights (checked:
+    its bits differ from the direct route's), against torch float64 autograd and
+    conv_transpose1d, with an error at most 4x the direct route's."""
+    n, c_in, c_out, length, k, padding, flip = case
+    x, w, b = _data(57, n, c_in, length, c_out, c_in, k, np.float32)
+    left, right = explicit_padding(padding, length, k)
+    l_out = length + left + right - k + 1
+    g = _rng(58).standard_normal((n, c_out, l_out)).astype(np.float32)
+    auto = cc.conv1d_backward(g, x, w, padding=padding, flip=flip)
+    direct = cc.conv1d_backward(g, x, w, padding=padding, flip=flip, method="direct")
+    xs = torch.from_numpy(x.astype(np.float64)).requires_grad_()
+    wt = torch.from_numpy(np.ascontiguousarray(w[:, :, ::-1] if flip else w,
+                                               dtype=np.float64))
+    F.conv1d(F.pad(xs, (left, right)), wt).backward(torch.from_numpy(g.astype(np.float64)))
+    want = xs.grad.numpy()
+    scale = float(np.abs(want).max())
+    err = float(np.abs(auto.input - want).max())
+    assert err <= 4 * float(np.abs(direct.input - want).max()) + 1e-6 * scale
+    assert not np.array_equal(auto.input, direct.input)      # the route did run
+    if not flip:
+        up = cc.conv_transpose1d(g, w, b[:c_in] if c_in <= c_out else None,
+                                 padding=(left, right))
+        want_up = F.conv_transpose1d(
+            torch.from_numpy(g.astype(np.float64)), torch.from_numpy(w.astype(np.float64)),
+            torch.from_numpy(b[:c_in].astype(np.float64)) if c_in <= c_out else None)
+        want_up = want_up.numpy()[:, :, left:want_up.shape[2] - right]
+        np.testing.assert_allclose(up, want_up, rtol=0, atol=4e-6 * float(
+            np.abs(want_up).max()) * math.sqrt(c_out * k))
+
+
 def test_winograd_route_only_where_it_pays():
     """float64, strides, dilations, groups, other kernel sizes, few channels and few
     tiles keep the direct route under method="auto" (the same bits as
@@ -1408,6 +1446,7 @@ def test_winograd_route_only_where_it_pays():
             (4, 128, 128, 512, 3, {"groups": 2}, np.float32),
             (4, 128, 64, 512, 7, {}, np.float32),       # runs of taps: 128 outputs
             (4, 128, 128, 512, 2, {}, np.float32),
+            (8, 64, 64, 1024, 4, {}, np.float32),       # F(3, 4): 128 channels
             (4, 96, 128, 512, 5, {}, np.float32),       # F(2, 5): 128 channels
             (4, 48, 128, 512, 3, {}, np.float32),
             (8, 256, 256, 16, 3, {}, np.float32),       # 8 x 4 tiles

@@ -2106,16 +2106,16 @@ def _pointwise_by_strips(dy, w, dx, idx_t groups, int n_threads, bias):
 
 
 def _dense_by_winograd(ConvSpec spec, dy, w, dx, bint flip, int n_threads, bias):
-    """The input gradient of a dense K-tap layer (K = 3 or 5) of stride 1 with constant
+    """The input gradient of a dense K-tap layer (K >= 3) of stride 1 with constant
     padding of at most K - 1 a side is the K-tap forward of ``dy`` padded by
     ``K - 1 - left``, ``K - 1 - right`` with the transposed weights, taps reversed
     (``flip`` inverted), ``dx[c, i] = sum_o sum_k w[o, c, k] dy[o, i + left - k]``:
     where that forward takes the Winograd route (``method="auto"``: float32, many
-    channels), it runs there (0.74-0.79x the direct input gradient's time at K = 3).
-    Returns whether it ran."""
+    channels; past 5 taps as runs of taps), it runs there (0.74-0.79x the direct input
+    gradient's time at K = 3). Returns whether it ran."""
     cdef const ConvArgs* a = &spec.args
     cdef idx_t n = dy.shape[0], c_out = dy.shape[1], c_in = dx.shape[1], h = a.k_size - 1
-    if (a.k_size != 3 and a.k_size != 5 or a.stride != 1 or a.dilation != 1
+    if (a.k_size < 3 or a.stride != 1 or a.dilation != 1
             or a.groups != 1 or a.code != CC_PAD_CONSTANT or a.left > h or a.right > h):
         return False
     if _forward.forward_route(n, c_out, dy.shape[2], c_in, c_out, a.k_size, h - a.left,

@@ -1121,8 +1121,9 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
     # 0.4 of the sums to its 0.5: at 64-96 channels 1.03-1.08x the direct time, at
     # 128-256 0.76-0.85x (Zen 3, one thread). So twice the channels. So too strided
     # layers, whose phases cost a copy of each padded row: 64 -> 64 channels at stride 2
-    # (128 phase channels) 1.05x, 48 -> 64 1.02x, 64 -> 128 0.85x.
-    cdef idx_t c_min = _wino_min_channels * (2 if r == 5 or sub > 1 else 1)
+    # (128 phase channels) 1.05x, 48 -> 64 1.02x, 64 -> 128 0.85x; and 4 taps (F(3, 4))
+    # at 64 channels 0.93-1.02x.
+    cdef idx_t c_min = _wino_min_channels * (1 if r == 3 and sub == 1 else 2)
     return (sub * c_in >= c_min and c_out >= c_min
             and n_batch * n_tiles >= WINO_MIN_TILES
             and 6 * (sub * c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
