@@ -1179,30 +1179,53 @@ WINOGRAD_CASES = [
 ]
 
 
+WINOGRAD_STRIDED_CASES = [
+    # n, c_in, c_out, length, k, stride, padding, padding_mode, flip, bias
+    (8, 64, 128, 1024, 7, 2, 3, "zeros", False, True),      # F(3, 4): a tail of 2
+    (4, 64, 128, 999, 8, 2, (3, 4), "reflect", True, True),  # 4 taps a phase, flip
+    (6, 64, 128, 1201, 9, 3, 4, "replicate", False, False),  # F(4, 3) on 3 phases
+    (3, 64, 128, 4001, 11, 4, 5, "circular", False, True),   # phases of 3, 3, 3, 2 taps
+    (1, 64, 128, 3200, 7, 2, 3, "median", False, True),      # one sample: segments
+    (4, 64, 128, 1030, 6, 2, (0, 1), "constant", True, True),  # a padded sample unread
+    (4, 64, 128, 1025, 7, 2, 0, "zeros", False, True),
+    # runs of taps: K > 5 at stride 1 as runs of r taps, each run a channel
+    (8, 128, 128, 600, 7, 1, 3, "zeros", False, True),       # 2 runs of 4 taps
+    (8, 128, 128, 601, 9, 1, 4, "reflect", True, True),      # 3 runs of 3
+    (4, 128, 128, 900, 15, 1, (0, 14), "circular", False, False),  # 5 runs of 3
+    (8, 128, 128, 1000, 4, 1, (1, 2), "constant", True, True),  # F(3, 4), one run
+    (8, 64, 128, 1200, 15, 2, 7, "zeros", False, True),     # 2 phases x 2 runs of 4
+    (1, 128, 128, 2000, 8, 1, "same", "median", False, True),  # one sample: segments
+]
+
+
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("case", WINOGRAD_CASES)
+@pytest.mark.parametrize("case", [c[:5] + (1,) + c[5:] for c in WINOGRAD_CASES]
+                         + WINOGRAD_STRIDED_CASES)
 def test_winograd_route(case, threads):
-    """Dense float32 3- and 5-tap layers of many channels take the Winograd F(4, 3)
-    and F(2, 5) route under method="auto" (checked): against the float64 loops of the definition
-    (every padding mode, flip, tails of 1-3 outputs, chunks of samples), with an error
-    at most 4x the direct route's (both against float64: the transforms' coefficients
-    cost a few bits, not more); the direct route (method="direct") is not affected."""
+    """Dense float32 layers of many channels take the Winograd route under
+    method="auto" (checked): 3 and 5 taps by F(4, 3) and F(2, 5), strided layers whose
+    stride phases have 3 or 4 taps and layers of more taps (runs of 3-4), each phase
+    and run of the padded input an input channel of a stride-1 layer of r taps. Against
+    the float64 loops of the definition (every padding mode, flip, tails of 1-3
+    outputs, chunks of samples, segments of one), with an error at most 4x the direct
+    route's (both against float64: the transforms' coefficients cost a few bits, not
+    more); the direct route (method="direct") is not affected."""
     from cconv1d import _forward
-    n, c_in, c_out, length, k, padding, mode, flip, bias = case
+    n, c_in, c_out, length, k, stride, padding, mode, flip, bias = case
     x, w, b = _data(47, n, c_in, length, c_out, c_in, k, np.float32, bias=bias)
-    kw = dict(padding=padding, padding_mode=mode, flip=flip)
+    kw = dict(stride=stride, padding=padding, padding_mode=mode, flip=flip)
     if mode == "constant":
         kw["pad_value"] = 0.75
     left, right = explicit_padding(padding, length, k)
-    l_out = length + left + right - k + 1
+    l_out = (length + left + right - k) // stride + 1
     previous = cc.get_num_threads()
     cc.set_num_threads(threads)
     try:
         route = _forward.forward_route(n, c_in, length, c_out, c_in, k, left, right, l_out,
-                                       1, 1, 1, 0, 4, threads, True)
+                                       stride, 1, 1, 0, 4, threads, True)
         assert route == "winograd"
         assert _forward.forward_route(n, c_in, length, c_out, c_in, k, left, right, l_out,
-                                      1, 1, 1, 0, 4, threads) != "winograd"
+                                      stride, 1, 1, 0, 4, threads) != "winograd"
         got = cc.conv1d(x, w, b, **kw)
         direct = cc.conv1d(x, w, b, method="direct", **kw)
         was = _forward._set_winograd_min_channels(0)
@@ -1330,103 +1353,6 @@ def test_stride_past_the_kernel_span(case, dtype, threads):
     assert got.shape == want.shape
     rtol, atol = _tolerance(dtype, c_in * k, np.abs(want).max())
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
-
-
-WINOGRAD_STRIDED_CASES = [
-    # n, c_in, c_out, length, k, stride, padding, padding_mode, flip, bias
-    (8, 64, 128, 1024, 7, 2, 3, "zeros", False, True),      # F(3, 4): a tail of 2
-    (4, 64, 128, 999, 8, 2, (3, 4), "reflect", True, True),  # 4 taps a phase, flip
-    (6, 64, 128, 1201, 9, 3, 4, "replicate", False, False),  # F(4, 3) on 3 phases
-    (3, 64, 128, 4001, 11, 4, 5, "circular", False, True),   # phases of 3, 3, 3, 2 taps
-    (1, 64, 128, 3200, 7, 2, 3, "median", False, True),      # one sample: segments
-    (4, 64, 128, 1030, 6, 2, (0, 1), "constant", True, True),  # a padded sample unread
-    (4, 64, 128, 1025, 7, 2, 0, "zeros", False, True),
-    # runs of taps: K > 5 at stride 1 as runs of r taps, each run a channel
-    (8, 128, 128, 600, 7, 1, 3, "zeros", False, True),       # 2 runs of 4 taps
-    (8, 128, 128, 601, 9, 1, 4, "reflect", True, True),      # 3 runs of 3
-    (4, 128, 128, 900, 15, 1, (0, 14), "circular", False, False),  # 5 runs of 3
-    (8, 128, 128, 1000, 4, 1, (1, 2), "constant", True, True),  # F(3, 4), one run
-    (8, 64, 128, 1200, 15, 2, 7, "zeros", False, True),     # 2 phases x 2 runs of 4
-    (1, 128, 128, 2000, 8, 1, "same", "median", False, True),  # one sample: segments
-]
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("case", WINOGRAD_STRIDED_CASES)
-def test_winograd_strided(case, threads):
-    """Strided dense float32 layers whose stride phases have 3 or 4 taps, and layers of
-    more taps (runs of 3-4), take the Winograd route (checked): each phase and run of
-    the padded input an input channel of a stride-1 layer of r taps. Against the
-    float64 loops of the definition, with an error at most 4x the direct route's; the
-    direct route is not affected."""
-    from cconv1d import _forward
-    n, c_in, c_out, length, k, stride, padding, mode, flip, bias = case
-    x, w, b = _data(53, n, c_in, length, c_out, c_in, k, np.float32, bias=bias)
-    kw = dict(stride=stride, padding=padding, padding_mode=mode, flip=flip)
-    if mode == "constant":
-        kw["pad_value"] = -0.5
-    left, right = explicit_padding(padding, length, k)
-    l_out = (length + left + right - k) // stride + 1
-    previous = cc.get_num_threads()
-    cc.set_num_threads(threads)
-    try:
-        assert _forward.forward_route(n, c_in, length, c_out, c_in, k, left, right, l_out,
-                                      stride, 1, 1, 0, 4, threads, True) == "winograd"
-        got = cc.conv1d(x, w, b, **kw)
-        direct = cc.conv1d(x, w, b, method="direct", **kw)
-        was = _forward._set_winograd_min_channels(0)
-        try:
-            off = cc.conv1d(x, w, b, **kw)
-        finally:
-            _forward._set_winograd_min_channels(was)
-    finally:
-        cc.set_num_threads(previous)
-    want = conv1d_ref(x, w, b, **kw)
-    assert got.shape == want.shape == (n, c_out, l_out)
-    scale = float(np.abs(want).max())
-    err = float(np.abs(got - want).max())
-    err_direct = float(np.abs(direct - want).max())
-    assert err <= 4 * err_direct + 1e-6 * scale, (err, err_direct, scale)
-    np.testing.assert_array_equal(direct, off)
-    assert not np.array_equal(got, direct)      # the route did run
-
-
-@pytest.mark.parametrize("case", [
-    # n, c_in, c_out, length, k, padding, flip
-    (4, 128, 128, 700, 7, 3, False),         # runs of 4 taps
-    (4, 128, 128, 701, 9, (8, 0), True),     # causal, true convolution
-    (8, 128, 128, 900, 4, (1, 2), False),    # F(3, 4)
-])
-def test_winograd_input_gradient_past_five_taps(case):
-    """The input gradient of a dense stride-1 layer of 4 or 7-9 taps (constant
-    padding) runs as the Winograd forward of dy with the transposed weights (checked:
-    its bits differ from the direct route's), against torch float64 autograd and
-    conv_transpose1d, with an error at most 4x the direct route's."""
-    n, c_in, c_out, length, k, padding, flip = case
-    x, w, b = _data(57, n, c_in, length, c_out, c_in, k, np.float32)
-    left, right = explicit_padding(padding, length, k)
-    l_out = length + left + right - k + 1
-    g = _rng(58).standard_normal((n, c_out, l_out)).astype(np.float32)
-    auto = cc.conv1d_backward(g, x, w, padding=padding, flip=flip)
-    direct = cc.conv1d_backward(g, x, w, padding=padding, flip=flip, method="direct")
-    xs = torch.from_numpy(x.astype(np.float64)).requires_grad_()
-    wt = torch.from_numpy(np.ascontiguousarray(w[:, :, ::-1] if flip else w,
-                                               dtype=np.float64))
-    F.conv1d(F.pad(xs, (left, right)), wt).backward(torch.from_numpy(g.astype(np.float64)))
-    want = xs.grad.numpy()
-    scale = float(np.abs(want).max())
-    err = float(np.abs(auto.input - want).max())
-    assert err <= 4 * float(np.abs(direct.input - want).max()) + 1e-6 * scale
-    assert not np.array_equal(auto.input, direct.input)      # the route did run
-    if not flip:
-        up = cc.conv_transpose1d(g, w, b[:c_in] if c_in <= c_out else None,
-                                 padding=(left, right))
-        want_up = F.conv_transpose1d(
-            torch.from_numpy(g.astype(np.float64)), torch.from_numpy(w.astype(np.float64)),
-            torch.from_numpy(b[:c_in].astype(np.float64)) if c_in <= c_out else None)
-        want_up = want_up.numpy()[:, :, left:want_up.shape[2] - right]
-        np.testing.assert_allclose(up, want_up, rtol=0, atol=4e-6 * float(
-            np.abs(want_up).max()) * math.sqrt(c_out * k))
 
 
 def test_winograd_route_only_where_it_pays():
