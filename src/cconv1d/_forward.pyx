@@ -1097,10 +1097,12 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
                                 idx_t stride, idx_t dilation, idx_t groups, idx_t l_out,
                                 idx_t itemsize) noexcept nogil:
     """Whether a ``method="auto"`` layer takes the Winograd route: float32, dense (one
-    group), dilation 1, 3 taps (F(4, 3)) or 5 (F(2, 5)) at stride 1, and a strided
-    layer whose stride phases have 3, 4 (F(3, 4)) or 5 taps each where that saves at
-    least 0.3 of the multiplications; at least ``_wino_min_channels`` input channels
-    (times the stride: the phases are channels) and output channels, WINO_MIN_TILES
+    group), dilation 1, 3 taps (F(4, 3)) or 5 (F(2, 5)) at stride 1, and strided
+    layers and layers of more taps (each stride phase's taps, cut into runs of r = 3-5
+    past 5: _wino_taps) where six products a tile of 7 - r outputs leave under 0.6 of
+    the direct route's multiplications; at least ``_wino_min_channels`` input channels
+    (times the phases and runs: they are channels; twice that unless 3 taps at stride
+    1) and output channels, WINO_MIN_TILES
     tiles in the batch and a sample's transforms within WINO_SAMPLE_BYTES. Not by the
     threads. float64 never: who asks for it asks for digits, and F(4, 3) costs about
     three of them (8x the direct route's error against an exact reference, measured)."""
@@ -1133,9 +1135,10 @@ cdef struct WinoPlan:
     # The Winograd route's chunks and workspace: transformed weights (u), per scratch
     # slot a chunk's transformed input (v) and products (m), per thread a padded row
     # and median work. ``by_chunk``: each thread takes whole chunks (n_scratch slots).
-    # Strided layers: r taps a phase, ``stride`` phase rows of ``phase_len`` a
-    # channel (b_phase a thread) and the phase-split weights (o_wp, before the
-    # transform).
+    # Strided layers and runs of taps: ``parts`` runs of r taps a stride phase, so
+    # ``sub = stride parts`` input channels a channel; ``stride`` phase rows of
+    # ``phase_len`` a channel (b_phase a thread) and the split weights (o_wp, before
+    # the transform).
     idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, parts, sub, phase_len
     int threads, n_scratch
     bint by_chunk
@@ -1146,7 +1149,7 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
                      idx_t stride, idx_t length, idx_t l_out, int mode, idx_t itemsize,
                      int n_threads) noexcept nogil:
     """Fills ``p`` for a layer that takes the Winograd route (_winograd_pays); its
-    channel counts below are the phases' (``stride c_in`` inputs)."""
+    channel counts below are the phases' and runs' (``sub c_in`` inputs)."""
     p.r = _wino_taps(k_size, stride, &p.parts)
     p.sub = stride * p.parts
     cdef idx_t step = cc_wino_step(p.r)
@@ -1216,7 +1219,8 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     per chunk of samples, each channel padded by ``pad_row`` (and, strided, split into
     its ``stride`` phases, each an input channel of a stride-1 layer of
     ``ceil(K / stride)`` taps: the taps ``p, p + stride, ...`` of the layer on the
-    phase ``p`` samples) and transformed (V), the six pointwise layers V -> M by this
+    phase ``p`` samples; past 5 taps a phase, each run q of r taps the row read from
+    sample q r on) and transformed (V), the six pointwise layers V -> M by this
     module's own forward (groups = 6: point p's input channels are group p), and M
     transformed back into ``y`` with the bias. float32 results differ from the direct
     route's by rounding only, about 3x its error against a float64 reference (the
