@@ -2136,8 +2136,9 @@ def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads, bias=N
     ``w``, ``dx`` ``(N, C_in, L)`` and ``x`` (the input, or ``(0, 0, 0)`` for modes that
     do not need it) are C-contiguous arrays of ``spec.dtype``; ``bias`` ``(C_in,)``, of
     that dtype and C-contiguous (constant padding only): conv_transpose1d's, added as
-    the sums start. ``winograd``: a ``method="auto"`` call, whose dense 3- and 5-tap
-    layers may take the forward's Winograd route (_dense_by_winograd)."""
+    the sums start. ``winograd``: a ``method="auto"`` call, whose dense float32 layers of 3 or more
+    taps may take the forward's Winograd route (_dense_by_winograd; past 5 taps by runs
+    of 3-5 taps)."""
     cdef const ConvArgs* a = &spec.args
     if (a.k_size == 1 and a.stride == 1 and a.left == 0 and a.right == 0
             and _pointwise_by_strips(dy, w, dx, a.groups, n_threads, bias)):
@@ -2297,8 +2298,8 @@ def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads,
     at 7 GFLOP/s, PyTorch at 20), and concatenating padded samples multiplied the
     padding's zeros. The units depend on the shape only (thread-count independent).
     The columns live in a buffer each calling thread keeps (``_column_buffers``).
-    ``winograd``: a ``method="auto"`` call, whose dense 3-tap float32 layers may take
-    the forward's Winograd route (_dense_wgrad_by_winograd)."""
+    ``winograd``: a ``method="auto"`` call, whose dense 3- and 5-tap float32 layers
+    of stride 1 may take the forward's Winograd route (_dense_wgrad_by_winograd)."""
     cdef const ConvArgs* a = &spec.args
     cdef Geometry geo
     if (winograd and dw.shape[0] > 0
