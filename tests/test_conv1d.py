@@ -1198,34 +1198,50 @@ WINOGRAD_STRIDED_CASES = [
 ]
 
 
+WINOGRAD_DILATED_CASES = [
+    # n, c_in, c_out, length, k, padding, padding_mode, flip, bias, dilation: the
+    # outputs' d phases tiled apart, the phases the inner loop
+    (4, 128, 128, 1024, 3, "same", "zeros", False, True, 8),     # whole tiles
+    (3, 160, 128, 1001, 3, "same", "reflect", True, True, 5),    # phases' tails differ
+    (2, 136, 128, 1500, 3, "causal", "replicate", False, False, 3),
+    (2, 128, 128, 900, 7, (3, 9), "circular", False, True, 2),   # runs of 4 taps
+    (4, 128, 128, 700, 4, "valid", "constant", True, True, 2),   # F(3, 4)
+    (1, 128, 128, 3001, 3, "same", "median", False, True, 4),    # one sample: segments
+    (8, 128, 128, 1024, 3, (4, 0), "zeros", False, True, 64),    # 15 outputs a phase
+]
+
+
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("case", [c[:5] + (1,) + c[5:] for c in WINOGRAD_CASES]
-                         + WINOGRAD_STRIDED_CASES)
+@pytest.mark.parametrize("case", [c[:5] + (1,) + c[5:] + (1,) for c in WINOGRAD_CASES]
+                         + [c + (1,) for c in WINOGRAD_STRIDED_CASES]
+                         + [c[:5] + (1,) + c[5:] for c in WINOGRAD_DILATED_CASES])
 def test_winograd_route(case, threads):
     """Dense float32 layers of many channels take the Winograd route under
     method="auto" (checked): 3 and 5 taps by F(4, 3) and F(2, 5), strided layers whose
     stride phases have 3 or 4 taps and layers of more taps (runs of 3-4), each phase
-    and run of the padded input an input channel of a stride-1 layer of r taps. Against
+    and run of the padded input an input channel of a stride-1 layer of r taps, and
+    dilated layers (each phase of the outputs a stride-1 layer, tiled apart). Against
     the float64 loops of the definition (every padding mode, flip, tails of 1-3
     outputs, chunks of samples, segments of one), with an error at most 4x the direct
     route's (both against float64: the transforms' coefficients cost a few bits, not
     more); the direct route (method="direct") is not affected."""
     from cconv1d import _forward
-    n, c_in, c_out, length, k, stride, padding, mode, flip, bias = case
+    n, c_in, c_out, length, k, stride, padding, mode, flip, bias, dilation = case
     x, w, b = _data(47, n, c_in, length, c_out, c_in, k, np.float32, bias=bias)
-    kw = dict(stride=stride, padding=padding, padding_mode=mode, flip=flip)
+    kw = dict(stride=stride, padding=padding, padding_mode=mode, flip=flip,
+              dilation=dilation)
     if mode == "constant":
         kw["pad_value"] = 0.75
-    left, right = explicit_padding(padding, length, k)
-    l_out = (length + left + right - k) // stride + 1
+    left, right = explicit_padding(padding, length, k, stride, dilation)
+    l_out = (length + left + right - dilation * (k - 1) - 1) // stride + 1
     previous = cc.get_num_threads()
     cc.set_num_threads(threads)
     try:
         route = _forward.forward_route(n, c_in, length, c_out, c_in, k, left, right, l_out,
-                                       stride, 1, 1, 0, 4, threads, True)
+                                       stride, dilation, 1, 0, 4, threads, True)
         assert route == "winograd"
         assert _forward.forward_route(n, c_in, length, c_out, c_in, k, left, right, l_out,
-                                      stride, 1, 1, 0, 4, threads) != "winograd"
+                                      stride, dilation, 1, 0, 4, threads) != "winograd"
         got = cc.conv1d(x, w, b, **kw)
         direct = cc.conv1d(x, w, b, method="direct", **kw)
         was = _forward._set_winograd_min_channels(0)
@@ -1256,6 +1272,10 @@ def test_winograd_route(case, threads):
     (2, 64, 80, 1303, 3, "same", "reflect", True),      # the weight gradient only
     (16, 128, 256, 150, 5, "same", "zeros", False),     # F(2, 5): the FCN's layer
     (4, 136, 128, 301, 5, (4, 1), "constant", False),
+    # dilated: the input gradient by the route, the weight gradient direct
+    (4, 128, 128, 1000, 3, "same", "zeros", False, 4),
+    (2, 128, 160, 1203, 7, (5, 9), "zeros", True, 2),
+    (1, 128, 128, 3001, 3, "causal", "zeros", False, 8),  # one sample: segments
 ])
 def test_winograd_gradients(case, threads):
     """The gradients of a layer on the Winograd route (method="auto"): the input
@@ -1264,13 +1284,13 @@ def test_winograd_gradients(case, threads):
     same transforms (every padding mode). Against torch's float64 autograd, with an
     error at most 4x the larger of the direct route's and PyTorch's own float32
     result's (both against float64)."""
-    n, c_in, c_out, length, k, padding, mode, flip = case
+    n, c_in, c_out, length, k, padding, mode, flip, dilation = (case + (1,))[:9]
     x, w, _ = _data(49, n, c_in, length, c_out, c_in, k, np.float32)
-    left, right = explicit_padding(padding, length, k)
-    l_out = length + left + right - k + 1
+    left, right = explicit_padding(padding, length, k, 1, dilation)
+    l_out = length + left + right - dilation * (k - 1)
     g = _rng(50).standard_normal((n, c_out, l_out)).astype(np.float32)
     b_up = _rng(51).standard_normal(c_in).astype(np.float32)
-    kw = dict(padding=padding, padding_mode=mode, flip=flip)
+    kw = dict(padding=padding, padding_mode=mode, flip=flip, dilation=dilation)
     if mode == "constant":
         kw["pad_value"] = -1.5
     previous = cc.get_num_threads()
@@ -1279,9 +1299,9 @@ def test_winograd_gradients(case, threads):
         auto = cc.conv1d_backward(g, x, w, **kw)
         direct = cc.conv1d_backward(g, x, w, method="direct", **kw)
         if mode in ("zeros", "constant") and not flip:
-            up = cc.conv_transpose1d(g, w, b_up, padding=(left, right))
+            up = cc.conv_transpose1d(g, w, b_up, padding=(left, right), dilation=dilation)
             up_direct = cc.conv_transpose1d(g, w, b_up, padding=(left, right),
-                                            method="direct")
+                                            dilation=dilation, method="direct")
     finally:
         cc.set_num_threads(previous)
     wf = w[:, :, ::-1] if flip else w
@@ -1291,7 +1311,7 @@ def test_winograd_gradients(case, threads):
         xp = (F.pad(xs, (left, right), value=-1.5) if mode == "constant"
               else torch_pad(xs, left, right, mode))
         wt = torch.from_numpy(np.ascontiguousarray(wf, dtype=dtype)).requires_grad_()
-        F.conv1d(xp, wt).backward(torch.from_numpy(g.astype(dtype)))
+        F.conv1d(xp, wt, dilation=dilation).backward(torch.from_numpy(g.astype(dtype)))
         dw = wt.grad.numpy()
         return xs.grad.numpy(), dw[:, :, ::-1] if flip else dw
 
@@ -1309,13 +1329,15 @@ def test_winograd_gradients(case, threads):
     check(auto.input, direct.input, want_x)
     check(auto.weight, direct.weight, want_w)
     np.testing.assert_allclose(auto.bias, direct.bias, rtol=1e-5, atol=1e-4)
-    assert not np.array_equal(auto.weight, direct.weight)     # the route did run
+    # the routes did run (the weight gradient's for 3 and 5 taps, undilated)
+    assert np.array_equal(auto.weight, direct.weight) == (dilation > 1)
     if mode == "zeros" and not flip:
         assert not np.array_equal(auto.input, direct.input)
     if mode in ("zeros", "constant") and not flip:
         want_up = F.conv_transpose1d(torch.from_numpy(g.astype(np.float64)),
                                      torch.from_numpy(w.astype(np.float64)),
-                                     torch.from_numpy(b_up.astype(np.float64))).numpy()
+                                     torch.from_numpy(b_up.astype(np.float64)),
+                                     dilation=dilation).numpy()
         want_up = want_up[:, :, left:want_up.shape[2] - right]
         scale = float(np.abs(want_up).max())
         assert (float(np.abs(up - want_up).max())
@@ -1368,7 +1390,10 @@ def test_winograd_route_only_where_it_pays():
             (4, 128, 128, 1024, 9, {"stride": 2}, np.float32),  # F(2, 5) phases: 0.67
             (4, 48, 128, 1024, 7, {"stride": 2}, np.float32),   # 96 phase channels
             (4, 128, 64, 1024, 7, {"stride": 2}, np.float32),   # 64 outputs
-            (4, 128, 128, 512, 3, {"dilation": 2}, np.float32),
+            (4, 64, 64, 1024, 3, {"dilation": 2}, np.float32),    # dilated: 128 channels
+            (4, 128, 128, 1024, 5, {"dilation": 2}, np.float32),  # dilated F(2, 5)
+            (4, 128, 128, 1024, 3, {"dilation": 2, "stride": 2}, np.float32),
+            (16, 128, 128, 2048, 3, {"dilation": 300}, np.float32),  # 1/4 of tiles unused
             (4, 128, 128, 512, 3, {"groups": 2}, np.float32),
             (4, 128, 64, 512, 7, {}, np.float32),       # runs of taps: 128 outputs
             (4, 128, 128, 512, 2, {}, np.float32),

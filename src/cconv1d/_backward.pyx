@@ -2106,27 +2106,29 @@ def _pointwise_by_strips(dy, w, dx, idx_t groups, int n_threads, bias):
 
 
 def _dense_by_winograd(ConvSpec spec, dy, w, dx, bint flip, int n_threads, bias):
-    """The input gradient of a dense K-tap layer (K >= 3) of stride 1 with constant
-    padding of at most K - 1 a side is the K-tap forward of ``dy`` padded by
-    ``K - 1 - left``, ``K - 1 - right`` with the transposed weights, taps reversed
-    (``flip`` inverted), ``dx[c, i] = sum_o sum_k w[o, c, k] dy[o, i + left - k]``:
+    """The input gradient of a dense K-tap layer (K >= 3) of stride 1 and dilation d
+    with constant padding of at most h = (K - 1) d a side is the K-tap forward (same
+    dilation) of ``dy`` padded by ``h - left``, ``h - right`` with the transposed
+    weights, taps reversed (``flip`` inverted), ``dx[c, i] = sum_o sum_k w[o, c, k]
+    dy[o, i + left - k d]``:
     where that forward takes the Winograd route (``method="auto"``: float32, many
     channels; past 5 taps as runs of taps), it runs there (0.74-0.79x the direct input
     gradient's time at K = 3). Returns whether it ran."""
     cdef const ConvArgs* a = &spec.args
-    cdef idx_t n = dy.shape[0], c_out = dy.shape[1], c_in = dx.shape[1], h = a.k_size - 1
-    if (a.k_size < 3 or a.stride != 1 or a.dilation != 1
+    cdef idx_t n = dy.shape[0], c_out = dy.shape[1], c_in = dx.shape[1]
+    cdef idx_t h = (a.k_size - 1) * a.dilation
+    if (a.k_size < 3 or a.stride != 1
             or a.groups != 1 or a.code != CC_PAD_CONSTANT or a.left > h or a.right > h):
         return False
     if _forward.forward_route(n, c_out, dy.shape[2], c_in, c_out, a.k_size, h - a.left,
-                              h - a.right, dx.shape[2], 1, 1, 1, CC_PAD_CONSTANT,
+                              h - a.right, dx.shape[2], 1, a.dilation, 1, CC_PAD_CONSTANT,
                               dx.dtype.itemsize, n_threads, True) != "winograd":
         return False
     wt = np.ascontiguousarray(w.transpose(1, 0, 2))
     b = bias if bias is not None else np.empty(0, dx.dtype)
     _forward.FORWARD[dx.dtype.char](dy, wt, b, dx, h - a.left, h - a.right,
-                                    CC_PAD_CONSTANT, 0.0, 1, 1, 1, not flip, n_threads,
-                                    True)
+                                    CC_PAD_CONSTANT, 0.0, 1, a.dilation, 1, not flip,
+                                    n_threads, True)
     return True
 
 

@@ -971,8 +971,8 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
     cdef WinoPlan wino
     if winograd and _winograd_pays(n_batch, c_in, c_out, k_size, stride, dilation, groups,
                                    l_out, itemsize):
-        _wino_plan(&wino, n_batch, c_in, c_out, k_size, stride, length, l_out, mode,
-                   itemsize, n_threads)
+        _wino_plan(&wino, n_batch, c_in, c_out, k_size, stride, dilation, length, l_out,
+                   mode, itemsize, n_threads)
         # the pointwise calls' workspace: one a thread when each takes chunks
         return wino.total + wino.n_scratch * forward_workspace_bytes(
             1, 6 * wino.sub * c_in, wino.chunk * wino.seg, 6 * c_out, wino.sub * c_in, 1, 0, 0,
@@ -1040,6 +1040,14 @@ cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
                          float* y)
     void cc_wino_out_f64(const double* m, idx_t pitch, idx_t l_out, double bias, idx_t r,
                          double* y)
+    void cc_wino_in_dil_f32(const float* d, idx_t n_u, idx_t r, idx_t dil, float* v,
+                            idx_t pitch)
+    void cc_wino_in_dil_f64(const double* d, idx_t n_u, idx_t r, idx_t dil, double* v,
+                            idx_t pitch)
+    void cc_wino_out_dil_f32(const float* m, idx_t pitch, idx_t l_out, float bias,
+                             idx_t r, idx_t dil, float* y)
+    void cc_wino_out_dil_f64(const double* m, idx_t pitch, idx_t l_out, double bias,
+                             idx_t r, idx_t dil, double* y)
     void cc_wino_weights_f32(const float* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
                              idx_t o0, idx_t o1, float* u)
     void cc_wino_weights_f64(const double* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
@@ -1093,6 +1101,13 @@ cdef inline idx_t _wino_taps(idx_t k_size, idx_t stride, idx_t* parts) noexcept 
     return best
 
 
+cdef inline idx_t _wino_tiles(idx_t l_out, idx_t dilation, idx_t step) noexcept nogil:
+    """Tiles of ``step`` outputs a sample: a dilated layer's outputs are ``dilation``
+    phases, each tiled apart, as many tiles each as the longest phase needs
+    (cc_winograd.h's CC_WINO_IN_DIL)."""
+    return ((l_out + dilation - 1) // dilation + step - 1) // step * dilation
+
+
 cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_size,
                                 idx_t stride, idx_t dilation, idx_t groups, idx_t l_out,
                                 idx_t itemsize) noexcept nogil:
@@ -1106,7 +1121,8 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
     tiles in the batch and a sample's transforms within WINO_SAMPLE_BYTES. Not by the
     threads. float64 never: who asks for it asks for digits, and F(4, 3) costs about
     three of them (8x the direct route's error against an exact reference, measured)."""
-    if _wino_min_channels <= 0 or itemsize != 4 or dilation != 1 or groups != 1:
+    if (_wino_min_channels <= 0 or itemsize != 4 or groups != 1
+            or dilation != 1 and stride != 1):
         return False
     cdef idx_t parts, r = _wino_taps(k_size, stride, &parts)
     cdef idx_t sub = stride * parts     # input channels a channel becomes
@@ -1118,14 +1134,20 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
         # stride 2 0.93-0.98x the direct time; 7 taps 0.85x, 8-9 taps at stride 2-3
         # 0.70-0.83x; Zen 3, one thread).
         return False
-    cdef idx_t step = cc_wino_step(r), n_tiles = (l_out + step - 1) // step
+    cdef idx_t step = cc_wino_step(r), n_tiles = _wino_tiles(l_out, dilation, step)
+    if dilation > 1 and (r == 5 or 4 * step * n_tiles > 5 * l_out):
+        # Dilated: each of the d phases ends in its own part-filled tile; past a
+        # quarter of the products wasted there, the direct route. And F(2, 5): 0.91-0.96x
+        # the direct time at one thread, 1.03-1.08x at two (128 channels, d = 2).
+        return False
     # F(2, 5) transforms three values an output to F(4, 3)'s one and a half, and saves
     # 0.4 of the sums to its 0.5: at 64-96 channels 1.03-1.08x the direct time, at
     # 128-256 0.76-0.85x (Zen 3, one thread). So twice the channels. So too strided
     # layers, whose phases cost a copy of each padded row: 64 -> 64 channels at stride 2
     # (128 phase channels) 1.05x, 48 -> 64 1.02x, 64 -> 128 0.85x; and 4 taps (F(3, 4))
     # at 64 channels 0.93-1.02x.
-    cdef idx_t c_min = _wino_min_channels * (1 if r == 3 and sub == 1 else 2)
+    cdef idx_t c_min = _wino_min_channels * (1 if r == 3 and sub == 1 and dilation == 1
+                                             else 2)
     return (sub * c_in >= c_min and c_out >= c_min
             and n_batch * n_tiles >= WINO_MIN_TILES
             and 6 * (sub * c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
@@ -1139,22 +1161,26 @@ cdef struct WinoPlan:
     # ``sub = stride parts`` input channels a channel; ``stride`` phase rows of
     # ``phase_len`` a channel (b_phase a thread) and the split weights (o_wp, before
     # the transform).
-    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, parts, sub, phase_len
+    # Dilated layers (stride 1): the outputs' ``dil`` phases tiled apart, the tiles
+    # of a sample (u, ph) with the phases inner (cc_winograd.h).
+    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, parts, sub, phase_len, dil, l_out
     int threads, n_scratch
     bint by_chunk
     size_t b_row, b_work, b_phase, b_v, b_m, o_wp, o_vm, o_rows, total
 
 
 cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_size,
-                     idx_t stride, idx_t length, idx_t l_out, int mode, idx_t itemsize,
-                     int n_threads) noexcept nogil:
+                     idx_t stride, idx_t dilation, idx_t length, idx_t l_out, int mode,
+                     idx_t itemsize, int n_threads) noexcept nogil:
     """Fills ``p`` for a layer that takes the Winograd route (_winograd_pays); its
     channel counts below are the phases' and runs' (``sub c_in`` inputs)."""
     p.r = _wino_taps(k_size, stride, &p.parts)
     p.sub = stride * p.parts
     cdef idx_t step = cc_wino_step(p.r)
-    p.n_tiles = (l_out + step - 1) // step
-    p.phase_len = step * p.n_tiles + p.parts * p.r - 1   # the last run's last tile
+    p.dil, p.l_out = dilation, l_out
+    p.n_tiles = _wino_tiles(l_out, dilation, step)
+    # the last run's last tile (dilated: of a phase, whose samples are d apart)
+    p.phase_len = step * (p.n_tiles // dilation) + p.parts * p.r - 1
     c_in = p.sub * c_in
     cdef idx_t per_sample = 6 * (c_in + c_out) * p.n_tiles * itemsize
     # Enough samples a chunk for WINO_CHUNK_TILES tiles: the pointwise call packs its
@@ -1182,7 +1208,8 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     if p.threads > 1 and n_batch < p.threads:
         if p.n_tiles >= p.threads * WINO_SEGMENT_TILES:
             p.n_segs = p.threads
-            p.seg = (p.n_tiles + p.n_segs - 1) // p.n_segs
+            # dilated: whole u's of the tiles (u, ph)
+            p.seg = ((p.n_tiles + p.n_segs - 1) // p.n_segs + dilation - 1) // dilation * dilation
             p.n_segs = (p.n_tiles + p.seg - 1) // p.seg
             p.chunk = 1
     p.by_chunk = p.threads > 1 and n_batch * p.n_segs >= p.threads
@@ -1195,8 +1222,9 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     p.n_chunks = (n_batch + p.chunk - 1) // p.chunk
     p.n_scratch = p.threads if p.by_chunk else 1
     # The padded row (left + length + right <= stride l_out + K - 1, itself < the
-    # phases' span + stride), zeros after it.
-    p.b_row = aligned_bytes((stride * p.phase_len + stride) * itemsize)
+    # phases' span + stride; dilated, l_out + (K - 1) d <= d phase_len, the span its
+    # tiles read), zeros after it.
+    p.b_row = aligned_bytes((stride * dilation * p.phase_len + stride) * itemsize)
     p.b_work = aligned_bytes(length * sizeof(double)) if mode == CC_PAD_MEDIAN else 0
     p.b_phase = aligned_bytes(stride * p.phase_len * itemsize) if stride > 1 else 0
     p.b_v = aligned_bytes(p.chunk * 6 * c_in * p.seg * itemsize)
@@ -1212,7 +1240,7 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
                            const real_t* w, idx_t c_out, idx_t k_size,
                            const real_t* bias_ptr,
                            real_t* y, idx_t l_out, idx_t left, idx_t right, int mode,
-                           double pad_value, bint flip, idx_t stride,
+                           double pad_value, bint flip, idx_t stride, idx_t dilation,
                            int n_threads) noexcept nogil:
     """The forward of a dense layer by Winograd's F(4, 3), F(3, 4) or F(2, 5)
     (cc_winograd.h; _winograd_pays says which layers):
@@ -1227,8 +1255,8 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     transforms' coefficients up to 8): within PyTorch's own tolerances for a float32
     convolution. CC_OK or CC_ENOMEM."""
     cdef WinoPlan plan
-    _wino_plan(&plan, n_batch, c_in, c_out, k_size, stride, length, l_out, mode,
-               sizeof(real_t), n_threads)
+    _wino_plan(&plan, n_batch, c_in, c_out, k_size, stride, dilation, length, l_out,
+               mode, sizeof(real_t), n_threads)
     cdef idx_t chunk = plan.chunk, r = plan.r, parts = plan.parts, sub = plan.sub
     cdef idx_t ph, k, o, c, j, q
     cdef int threads = plan.threads
@@ -1329,10 +1357,10 @@ cdef int _wino_chunk(const WinoPlan* plan, const real_t* x, idx_t n0, idx_t nc,
         return status
     if threads == 1:
         for item in range(nc * c_out):
-            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, bias_ptr, y)
+            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, plan.dil, bias_ptr, y)
     else:
         for item in prange(nc * c_out, schedule="dynamic", chunksize=4, num_threads=threads):
-            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, bias_ptr, y)
+            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, plan.dil, bias_ptr, y)
     return CC_OK
 
 
@@ -1348,7 +1376,7 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
     cdef real_t* row = <real_t*>slot
     cdef double* work = <double*>(slot + plan.b_row)
     cdef idx_t parts = plan.parts, r = plan.r
-    if stride == 1 and parts == 1:
+    if stride == 1 and parts == 1 and plan.dil == 1:
         wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value, t0, seg, r,
                     row, work, v)
         return
@@ -1356,8 +1384,22 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
     cdef idx_t n = item // c_in, c = item % c_in, width = nc * seg, ph, j, q, ch
     cdef idx_t span = plan.phase_len, first = t0 * cc_wino_step(r)
     cdef idx_t last = first + cc_wino_step(r) * seg + parts * r - 1   # <= span
+    cdef idx_t d = plan.dil
     pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
             right, mode, value, value, length, length, work)
+    if d > 1:
+        # Dilated: the tiles (u, ph) of each run, read in place (run q from sample
+        # q r d on; the segment's first tile t0 = u0 d at sample u0 d step = first).
+        for q in range(parts):
+            if real_t is float:
+                cc_wino_in_dil_f32(row + q * r * d + first, seg // d, r, d,
+                                   v + (c * parts + q) * width + n * seg,
+                                   plan.sub * c_in * width)
+            else:
+                cc_wino_in_dil_f64(row + q * r * d + first, seg // d, r, d,
+                                   v + (c * parts + q) * width + n * seg,
+                                   plan.sub * c_in * width)
+        return
     if stride == 1:
         phases, span = row, 0
     elif stride == 2:   # a literal stride: the compiler's interleaved loads
@@ -1399,13 +1441,22 @@ cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_i
 
 cdef inline void _wino_out_row(const real_t* m, idx_t item, idx_t n0, idx_t nc,
                                idx_t c_out, idx_t t0, idx_t seg, idx_t r, idx_t l_out,
-                               const real_t* bias_ptr, real_t* y) noexcept nogil:
+                               idx_t dil, const real_t* bias_ptr, real_t* y) noexcept nogil:
     """Outputs of tiles ``t0 .. t0 + seg`` of output row ``item % c_out`` of chunk
-    sample ``item // c_out`` from its products (laid out as wino_in_row's)."""
+    sample ``item // c_out`` from its products (laid out as wino_in_row's; dilated,
+    ``dil`` > 1, as _wino_in_rows': t0 and seg whole u's, tiles (u, ph))."""
     cdef idx_t n = item // c_out, o = item % c_out, width = nc * seg
     cdef idx_t step = cc_wino_step(r), first = t0 * step
     cdef idx_t count = min(l_out - first, seg * step)
     cdef real_t b = bias_ptr[o] if bias_ptr != NULL else 0
+    if dil > 1:
+        if real_t is float:
+            cc_wino_out_dil_f32(m + o * width + n * seg, c_out * width, count, b, r, dil,
+                                y + ((n0 + n) * c_out + o) * l_out + first)
+        else:
+            cc_wino_out_dil_f64(m + o * width + n * seg, c_out * width, count, b, r, dil,
+                                y + ((n0 + n) * c_out + o) * l_out + first)
+        return
     if real_t is float:
         cc_wino_out_f32(m + o * width + n * seg, c_out * width, count, b, r,
                         y + ((n0 + n) * c_out + o) * l_out + first)
@@ -1432,7 +1483,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                                                      sizeof(real_t)):
         return _winograd_forward(x, n_batch, c_in, length, w, c_out, k_size, bias_ptr, y,
                                  l_out, left, right, mode, pad_value, flip, stride,
-                                 n_threads)
+                                 dilation, n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), sizeof(real_t))
     if geo.left == 0:

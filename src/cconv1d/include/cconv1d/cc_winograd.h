@@ -36,10 +36,12 @@
 #include <stddef.h>
 
 /* V[p * pitch + t] = (B^T d_t)[p] for the tiles t < n_tiles of one padded row d,
- * d_t = d[m t : m t + 6] (m = 7 - r outputs a tile; m n_tiles + r - 1 samples). */
-#define CC_WINO_IN_TILE(T, s, v, t, pitch)                                            \
+ * d_t = d[m t : m t + 6] (m = 7 - r outputs a tile; m n_tiles + r - 1 samples); a
+ * tile's six samples ds apart (dilated layers). */
+#define CC_WINO_IN_TILE(T, s, ds, v, t, pitch)                                        \
     {                                                                                   \
-        const T d0 = s[0], d1 = s[1], d2 = s[2], d3 = s[3], d4 = s[4], d5 = s[5];       \
+        const T d0 = s[0], d1 = s[ds], d2 = s[2 * ds], d3 = s[3 * ds], d4 = s[4 * ds];  \
+        const T d5 = s[5 * ds];                                                         \
         v[t] = 4 * d0 - 5 * d2 + d4;                                                    \
         v[pitch + t] = d3 + d4 - 4 * (d1 + d2);                                         \
         v[2 * pitch + t] = d4 - d3 + 4 * (d1 - d2);                                     \
@@ -52,11 +54,27 @@
 static void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restrict v,    \
                  ptrdiff_t pitch) {                                                     \
     if (cc_wino_step(r) == 4) {                                                         \
-        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 4 * t), v, t, pitch) \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 4 * t), 1, v, t, pitch) \
     } else if (cc_wino_step(r) == 3) {                                                  \
-        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 3 * t), v, t, pitch) \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 3 * t), 1, v, t, pitch) \
     } else {                                                                            \
-        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 2 * t), v, t, pitch) \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 2 * t), 1, v, t, pitch) \
+    }                                                                                   \
+}
+
+/* A dilated layer (dilation dil): its outputs' dil phases (ph, ph + dil, ...) are
+ * stride-1 layers on the row's phases, tiled apart. Tile t = u dil + ph, the tile u of
+ * phase ph, reads d[dil (m u + j) + ph], j < 6: the phases are the inner loop, whose
+ * samples are contiguous (vector loads, no copy of the phases; n_u m dil + (r - 1)
+ * dil samples, zeros past the padded row). */
+#define CC_WINO_IN_DIL_DEFINE(NAME, T)                                                 \
+static void NAME(const T *restrict d, ptrdiff_t n_u, ptrdiff_t r, ptrdiff_t dil,        \
+                 T *restrict v, ptrdiff_t pitch) {                                      \
+    const ptrdiff_t step = cc_wino_step(r);                                             \
+    for (ptrdiff_t u = 0; u < n_u; ++u) {                                               \
+        const T *restrict s = d + dil * step * u;                                       \
+        for (ptrdiff_t ph = 0; ph < dil; ++ph)                                          \
+            CC_WINO_IN_TILE(T, (s + ph), dil, v, (u * dil + ph), pitch)                 \
     }                                                                                   \
 }
 
@@ -141,6 +159,61 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
         }                                                                               \
         for (ptrdiff_t j = 0; step * whole + j < l_out; ++j)                            \
             y[step * whole + j] = q[j] + bias;                                          \
+    }                                                                                   \
+}
+
+/* A^T for a tile of STEP outputs: q[0 .. STEP) from the six products. */
+#define CC_WINO_A_T(T, STEP, m0, m1, m2, m3, m4, m5, q)                                \
+    {                                                                                   \
+        const T a_ = m1 + m2, b_ = m1 - m2, c_ = m3 + m4, e_ = m3 - m4;                 \
+        q[0] = m0 + a_ + c_;                                                            \
+        if (STEP == 4) {                                                                \
+            q[1] = b_ + 2 * e_; q[2] = a_ + 4 * c_; q[3] = b_ + 8 * e_ + m5;            \
+        } else if (STEP == 3) {                                                         \
+            q[1] = b_ + 2 * e_; q[2] = a_ + 4 * c_ + m5;                                \
+        } else {                                                                        \
+            q[1] = b_ + 2 * e_ + m5;                                                    \
+        }                                                                               \
+    }
+/* y[0:l_out] of one output row of a dilated layer from the products of its tiles (laid
+ * out as CC_WINO_IN_DIL's): tile (u, ph)'s outputs at dil (m u + i) + ph, the phases
+ * the inner loop (contiguous stores); past l_out dropped. */
+#define CC_WINO_OUT_DIL_TILES(T, STEP, u, ph0, ph1, STORE)                            \
+    {                                                                                   \
+        const T *restrict mu = m + u * dil;                                             \
+        T *restrict yu = y + dil * STEP * u;                                            \
+        for (ptrdiff_t ph = ph0; ph < ph1; ++ph) {                                      \
+            const T m0 = mu[ph], m1 = mu[pitch + ph], m2 = mu[2 * pitch + ph];          \
+            const T m3 = mu[3 * pitch + ph], m4 = mu[4 * pitch + ph];                   \
+            const T m5 = mu[5 * pitch + ph];                                            \
+            T q[4];                                                                     \
+            CC_WINO_A_T(T, STEP, m0, m1, m2, m3, m4, m5, q)                             \
+            for (int i = 0; i < STEP; ++i)                                              \
+                if (STORE)                                                              \
+                    yu[i * dil + ph] = q[i] + bias;                                     \
+        }                                                                               \
+    }
+/* the tiles whose outputs are all in y, then the last u's, each output checked */
+#define CC_WINO_OUT_DIL_LOOP(T, STEP)                                                  \
+    {                                                                                   \
+        const ptrdiff_t whole = l_out / (dil * STEP);                                   \
+        for (ptrdiff_t u = 0; u < whole; ++u)                                           \
+            CC_WINO_OUT_DIL_TILES(T, STEP, u, 0, dil, 1)                                \
+        for (ptrdiff_t u = whole; u < n_u; ++u)                                         \
+            CC_WINO_OUT_DIL_TILES(T, STEP, u, 0, dil,                                   \
+                                  dil * (STEP * u + i) + ph < l_out)                    \
+    }
+#define CC_WINO_OUT_DIL_DEFINE(NAME, T)                                                \
+static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,         \
+                 ptrdiff_t r, ptrdiff_t dil, T *restrict y) {                           \
+    const ptrdiff_t step = cc_wino_step(r);                                             \
+    const ptrdiff_t n_u = ((l_out + dil - 1) / dil + step - 1) / step;                  \
+    if (step == 4) {                                                                    \
+        CC_WINO_OUT_DIL_LOOP(T, 4)                                                      \
+    } else if (step == 3) {                                                             \
+        CC_WINO_OUT_DIL_LOOP(T, 3)                                                      \
+    } else {                                                                            \
+        CC_WINO_OUT_DIL_LOOP(T, 2)                                                      \
     }                                                                                   \
 }
 
@@ -238,6 +311,10 @@ static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_
 
 CC_WINO_IN_DEFINE(cc_wino_in_f32, float)
 CC_WINO_IN_DEFINE(cc_wino_in_f64, double)
+CC_WINO_IN_DIL_DEFINE(cc_wino_in_dil_f32, float)
+CC_WINO_IN_DIL_DEFINE(cc_wino_in_dil_f64, double)
+CC_WINO_OUT_DIL_DEFINE(cc_wino_out_dil_f32, float)
+CC_WINO_OUT_DIL_DEFINE(cc_wino_out_dil_f64, double)
 CC_WINO_OUT_DEFINE(cc_wino_out_f32, float)
 CC_WINO_OUT_DEFINE(cc_wino_out_f64, double)
 CC_WINO_WEIGHTS_DEFINE(cc_wino_weights_f32, float)
@@ -250,6 +327,11 @@ CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f64, double)
 #undef CC_WINO_IN_DEFINE
 #undef CC_WINO_IN_TILE
 #undef CC_WINO_OUT_DEFINE
+#undef CC_WINO_IN_DIL_DEFINE
+#undef CC_WINO_OUT_DIL_DEFINE
+#undef CC_WINO_OUT_DIL_LOOP
+#undef CC_WINO_OUT_DIL_TILES
+#undef CC_WINO_A_T
 #undef CC_WINO_WEIGHTS_DEFINE
 #undef CC_WINO_WEIGHTS_LOOP
 #undef CC_WINO_DY_DEFINE
