@@ -992,7 +992,7 @@ def forward_route(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out,
     ``winograd``: a ``method="auto"`` call, which may take the Winograd route):
     ``"direct"`` (rows read in place), ``"rows"`` (output rows of few channels),
     ``"cat"`` (short outputs side by side), ``"strips"`` (K = 1 by column strips),
-    ``"winograd"`` (dense 3-tap layers of many channels by F(4, 3)), ``"blocked"``
+    ``"winograd"`` (dense float32 layers of many channels by Winograd), ``"blocked"``
     (length blocks) or ``"whole"`` (whole samples packed)."""
     cdef Geometry geo
     cdef Plan plan
@@ -1112,12 +1112,14 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
                                 idx_t stride, idx_t dilation, idx_t groups, idx_t l_out,
                                 idx_t itemsize) noexcept nogil:
     """Whether a ``method="auto"`` layer takes the Winograd route: float32, dense (one
-    group), dilation 1, 3 taps (F(4, 3)) or 5 (F(2, 5)) at stride 1, and strided
-    layers and layers of more taps (each stride phase's taps, cut into runs of r = 3-5
-    past 5: _wino_taps) where six products a tile of 7 - r outputs leave under 0.6 of
-    the direct route's multiplications; at least ``_wino_min_channels`` input channels
-    (times the phases and runs: they are channels; twice that unless 3 taps at stride
-    1) and output channels, WINO_MIN_TILES
+    group), 3 taps (F(4, 3)) or 5 (F(2, 5)) at stride 1, and strided layers and layers
+    of more taps (each stride phase's taps, cut into runs of r = 3-5 past 5:
+    _wino_taps) where six products a tile of 7 - r outputs leave under 0.6 of the
+    direct route's multiplications; dilated layers (stride 1, runs of 3-4 taps, at most
+    a quarter of the tiles' outputs past the phases' ends); at least
+    ``_wino_min_channels`` input channels (times the phases and runs: they are
+    channels; twice that unless 3 taps at stride and dilation 1) and output channels,
+    WINO_MIN_TILES
     tiles in the batch and a sample's transforms within WINO_SAMPLE_BYTES. Not by the
     threads. float64 never: who asks for it asks for digits, and F(4, 3) costs about
     three of them (8x the direct route's error against an exact reference, measured)."""

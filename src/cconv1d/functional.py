@@ -111,7 +111,8 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
         channels times the phases and runs, strided layers (7-8 taps at stride 2, 9 at
         stride 3) and layers of more taps (7-15): each stride phase of the input, and
         each run of 3-4 taps, a channel of a stride-1 layer computed by F(4, 3) or
-        F(3, 4). Its float32 error is 1.3-2x the direct
+        F(3, 4); and dilated layers of 3-4 taps a run with 128 input and output
+        channels, each phase of the outputs (every d-th) a stride-1 layer. Its float32 error is 1.3-2x the direct
         route's against float64 (PyTorch's own float32 result is as far); a NaN or
         inf in the input reaches the outputs of the tiles whose six samples hold it,
         up to 4 outputs either side, where the direct route reaches only the windows
