@@ -1171,11 +1171,12 @@ WINOGRAD_CASES = [
     (2, 80, 64, 1030, 3, (2, 5), "median", True, True),      # a statistic of the signal
     (1, 64, 64, 2050, 3, "full", "antisymmetric", False, True),
     (3, 70, 66, 701, 3, 1, "constant", False, True),         # pad_value
-    # 5 taps: F(2, 5), tiles of two outputs
+    # 5 taps: F(4, 5) on eight points, tiles of four outputs
     (3, 128, 136, 701, 5, 2, "zeros", False, True),          # a last tile of one output
-    (2, 130, 128, 1200, 5, "causal", "reflect", True, True),
+    (2, 130, 128, 1202, 5, "causal", "reflect", True, True),  # ... of two
     (16, 128, 256, 150, 5, "same", "zeros", False, True),    # the FCN's second layer
-    (1, 128, 128, 1601, 5, "same", "symmetric", False, True),  # one sample: segments
+    (1, 128, 128, 2401, 5, "same", "symmetric", False, True),  # one sample: segments
+    (8, 64, 72, 515, 5, "valid", "zeros", False, True),      # 64 channels, a tail of 3
 ]
 
 
@@ -1195,6 +1196,9 @@ WINOGRAD_STRIDED_CASES = [
     (8, 128, 128, 1000, 4, 1, (1, 2), "constant", True, True),  # F(3, 4), one run
     (8, 64, 128, 1200, 15, 2, 7, "zeros", False, True),     # 2 phases x 2 runs of 4
     (1, 128, 128, 2000, 8, 1, "same", "median", False, True),  # one sample: segments
+    (8, 64, 128, 1024, 9, 2, 4, "reflect", False, True),     # F(4, 5) on 2 phases
+    (4, 128, 128, 1000, 10, 1, (4, 5), "zeros", True, True),  # 2 runs of 5: F(4, 5)
+    (4, 128, 128, 900, 14, 1, 6, "replicate", False, True),  # 3 runs of 5 (one short)
 ]
 
 
@@ -1206,6 +1210,7 @@ WINOGRAD_DILATED_CASES = [
     (2, 136, 128, 1500, 3, "causal", "replicate", False, False, 3),
     (2, 128, 128, 900, 7, (3, 9), "circular", False, True, 2),   # runs of 4 taps
     (4, 128, 128, 700, 4, "valid", "constant", True, True, 2),   # F(3, 4)
+    (4, 128, 128, 1203, 5, "same", "zeros", False, True, 3),     # F(4, 5)
     (1, 128, 128, 3001, 3, "same", "median", False, True, 4),    # one sample: segments
     (8, 128, 128, 1024, 3, (4, 0), "zeros", False, True, 64),    # 15 outputs a phase
 ]
@@ -1217,8 +1222,8 @@ WINOGRAD_DILATED_CASES = [
                          + [c[:5] + (1,) + c[5:] for c in WINOGRAD_DILATED_CASES])
 def test_winograd_route(case, threads):
     """Dense float32 layers of many channels take the Winograd route under
-    method="auto" (checked): 3 and 5 taps by F(4, 3) and F(2, 5), strided layers whose
-    stride phases have 3 or 4 taps and layers of more taps (runs of 3-4), each phase
+    method="auto" (checked): 3 and 5 taps by F(4, 3) and F(4, 5), strided layers whose
+    stride phases have 3-5 taps and layers of more taps (runs of 3-5), each phase
     and run of the padded input an input channel of a stride-1 layer of r taps, and
     dilated layers (each phase of the outputs a stride-1 layer, tiled apart). Against
     the float64 loops of the definition (every padding mode, flip, tails of 1-3
@@ -1266,12 +1271,12 @@ def test_winograd_route(case, threads):
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("case", [
     # n, c_in, c_out, length, k, padding, padding_mode, flip
-    (4, 128, 96, 513, 3, 1, "zeros", False),
-    (3, 64, 128, 700, 3, "causal", "zeros", True),
-    (2, 96, 64, 1400, 3, (0, 2), "constant", False),
-    (2, 64, 80, 1303, 3, "same", "reflect", True),      # the weight gradient only
-    (16, 128, 256, 150, 5, "same", "zeros", False),     # F(2, 5): the FCN's layer
-    (4, 136, 128, 301, 5, (4, 1), "constant", False),
+    (4, 128, 136, 513, 3, 1, "zeros", False),
+    (3, 128, 128, 700, 3, "causal", "zeros", True),
+    (2, 136, 128, 1400, 3, (0, 2), "constant", False),
+    (2, 128, 144, 1303, 3, "same", "reflect", True),    # the weight gradient only
+    (16, 128, 256, 150, 5, "same", "zeros", False),     # F(4, 5): the FCN's layer
+    (4, 64, 72, 601, 5, (4, 1), "constant", False),     # F(4, 5) from 64 channels
     # dilated: the input gradient by the route, the weight gradient direct
     (4, 128, 128, 1000, 3, "same", "zeros", False, 4),
     (2, 128, 160, 1203, 7, (5, 9), "zeros", True, 2),
@@ -1281,7 +1286,7 @@ def test_winograd_gradients(case, threads):
     """The gradients of a layer on the Winograd route (method="auto"): the input
     gradient as the forward of dy with the transposed weights (constant padding of at
     most K - 1 a side; conv_transpose1d too, bias included), the weight gradient from the
-    same transforms (every padding mode). Against torch's float64 autograd, with an
+    same transforms (every padding mode; 3 taps, 128 channels). Against torch's float64 autograd, with an
     error at most 4x the larger of the direct route's and PyTorch's own float32
     result's (both against float64)."""
     n, c_in, c_out, length, k, padding, mode, flip, dilation = (case + (1,))[:9]
@@ -1329,8 +1334,8 @@ def test_winograd_gradients(case, threads):
     check(auto.input, direct.input, want_x)
     check(auto.weight, direct.weight, want_w)
     np.testing.assert_allclose(auto.bias, direct.bias, rtol=1e-5, atol=1e-4)
-    # the routes did run (the weight gradient's for 3 and 5 taps, undilated)
-    assert np.array_equal(auto.weight, direct.weight) == (dilation > 1)
+    # the routes did run (the weight gradient's for 3 taps, undilated)
+    assert np.array_equal(auto.weight, direct.weight) == (dilation > 1 or k != 3)
     if mode == "zeros" and not flip:
         assert not np.array_equal(auto.input, direct.input)
     if mode in ("zeros", "constant") and not flip:
@@ -1377,6 +1382,23 @@ def test_stride_past_the_kernel_span(case, dtype, threads):
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
+def test_winograd_gradients_only_where_they_pay():
+    """The gradients of a 3-tap layer of fewer than 128 channels, and the weight
+    gradient of a 5-tap one, keep the direct routes (their bits) under method="auto",
+    though the forward takes the Winograd route."""
+    from cconv1d import _forward
+    for n, c_in, c_out, length, k in [(8, 64, 64, 1024, 3), (4, 96, 128, 1024, 3),
+                                      (4, 128, 128, 1024, 5)]:
+        x, w, _ = _data(52, n, c_in, length, c_out, c_in, k, np.float32)
+        g = _rng(53).standard_normal((n, c_out, length)).astype(np.float32)
+        assert _forward.forward_route(n, c_in, length, c_out, c_in, k, k // 2, k // 2,
+                                      length, 1, 1, 1, 0, 4, 1, True) == "winograd"
+        auto = cc.conv1d_backward(g, x, w, padding="same")
+        direct = cc.conv1d_backward(g, x, w, padding="same", method="direct")
+        np.testing.assert_array_equal(auto.weight, direct.weight)
+        assert np.array_equal(auto.input, direct.input) == (k == 3)
+
+
 def test_winograd_route_only_where_it_pays():
     """float64, strides, dilations, groups, other kernel sizes, few channels and few
     tiles keep the direct route under method="auto" (the same bits as
@@ -1387,18 +1409,17 @@ def test_winograd_route_only_where_it_pays():
             (4, 128, 128, 512, 3, {}, np.float64),
             (4, 128, 128, 512, 3, {"stride": 2}, np.float32),   # 2 taps a phase
             (4, 128, 128, 1024, 5, {"stride": 2}, np.float32),  # 0.6 of the products
-            (4, 128, 128, 1024, 9, {"stride": 2}, np.float32),  # F(2, 5) phases: 0.67
             (4, 48, 128, 1024, 7, {"stride": 2}, np.float32),   # 96 phase channels
             (4, 128, 64, 1024, 7, {"stride": 2}, np.float32),   # 64 outputs
             (4, 64, 64, 1024, 3, {"dilation": 2}, np.float32),    # dilated: 128 channels
-            (4, 128, 128, 1024, 5, {"dilation": 2}, np.float32),  # dilated F(2, 5)
+            (4, 96, 96, 1024, 5, {"dilation": 2}, np.float32),   # dilated F(4, 5): 128
             (4, 128, 128, 1024, 3, {"dilation": 2, "stride": 2}, np.float32),
             (16, 128, 128, 2048, 3, {"dilation": 300}, np.float32),  # 1/4 of tiles unused
             (4, 128, 128, 512, 3, {"groups": 2}, np.float32),
             (4, 128, 64, 512, 7, {}, np.float32),       # runs of taps: 128 outputs
             (4, 128, 128, 512, 2, {}, np.float32),
             (8, 64, 64, 1024, 4, {}, np.float32),       # F(3, 4): 128 channels
-            (4, 96, 128, 512, 5, {}, np.float32),       # F(2, 5): 128 channels
+            (4, 48, 128, 512, 5, {}, np.float32),       # F(4, 5): 64 channels
             (4, 48, 128, 512, 3, {}, np.float32),
             (8, 256, 256, 16, 3, {}, np.float32),       # 8 x 4 tiles
     ]:

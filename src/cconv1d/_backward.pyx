@@ -39,7 +39,7 @@ from cconv1d._spec cimport CC_ENOMEM, CC_OK, ConvArgs, ConvSpec, check_status
 from cconv1d._padding cimport (pad_row_backward, CC_PAD_CONSTANT, CC_PAD_MEDIAN,
                                CC_PAD_ANTIREFLECT)
 from cconv1d._forward cimport (Geometry, make_geometry, phase_rows, pack_channels, run_igemm,
-                               wino_in_row,
+                               wino_in_row, winograd_min_channels,
                                igemm_items, im2col,
                                pack_block, pad_edges, c_packed_pitch, fill_pair_offsets, aligned_bytes,
                                align64, place, WHOLE_SAMPLE_BYTES, BLOCK_BYTES,
@@ -2120,6 +2120,11 @@ def _dense_by_winograd(ConvSpec spec, dy, w, dx, bint flip, int n_threads, bias)
     if (a.k_size < 3 or a.stride != 1
             or a.groups != 1 or a.code != CC_PAD_CONSTANT or a.left > h or a.right > h):
         return False
+    # 3 taps from twice the forward's channels: the direct input gradient of a
+    # 64-channel layer is faster than the direct forward, and F(4, 3) took 1.13-1.21x
+    # its time on the TCN layer (32 x 64 -> 64, L = 1024; 0.88-0.97x on others).
+    if a.k_size == 3 and min(c_in, c_out) < 2 * winograd_min_channels():
+        return False
     if _forward.forward_route(n, c_out, dy.shape[2], c_in, c_out, a.k_size, h - a.left,
                               h - a.right, dx.shape[2], 1, a.dilation, 1, CC_PAD_CONSTANT,
                               dx.dtype.itemsize, n_threads, True) != "winograd":
@@ -2239,20 +2244,24 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
 
 
 def _dense_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads):
-    """The weight gradient of a layer that takes the forward's Winograd route
-    (float32, dense, 3 or 5 taps, stride and dilation 1, many channels;
-    ``method="auto"``) by the same transforms: with V the padded input's tiles through B^T and Y dy's
+    """The weight gradient of a 3-tap layer that takes the forward's Winograd route
+    (float32, dense, stride and dilation 1, at least twice the forward's channels;
+    ``method="auto"``) by F(4, 3)'s transforms (cc_winograd.h also has F(2, 5)'s, which
+    did not pay): with V the padded input's tiles through B^T and Y dy's
     through A, the gradient of the transformed weights is the weight gradient of six
     pointwise layers, ``dU[p] = sum over tiles of Y[p] V[p]^T`` (groups = 6, this
     module's own weight gradient), and ``dw = G^T dU`` (cc_winograd.h). Half the
     multiplications of the direct sums; float32 only, the batch's transforms within
     WINO_WGRAD_BYTES. Returns whether it ran."""
     cdef const ConvArgs* a = &spec.args
-    if (a.k_size != 3 and a.k_size != 5 or a.stride != 1 or a.dilation != 1
-            or a.groups != 1 or dw.dtype.itemsize != 4 or dw.shape[0] == 0):
-        return False
     cdef idx_t n = x.shape[0], c_in = x.shape[1], length = x.shape[2]
     cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2], r = a.k_size
+    # 3 taps and 128 channels: F(4, 3) took 1.07-1.33x the direct time at 64-96
+    # channels, 0.79-0.85x at 128-256; F(2, 5) 1.0-1.56x at 64-256 (Zen 3, one thread).
+    if (a.k_size != 3 or a.stride != 1 or a.dilation != 1
+            or a.groups != 1 or dw.dtype.itemsize != 4 or dw.shape[0] == 0
+            or min(c_in, c_out) < 2 * winograd_min_channels()):
+        return False
     cdef idx_t n_tiles = (l_out + cc_wino_step(r) - 1) // cc_wino_step(r)
     if (_forward.forward_route(n, c_in, length, c_out, c_in, r, a.left, a.right, l_out,
                                1, 1, 1, a.code, 4, n_threads, True) != "winograd"
@@ -2300,8 +2309,9 @@ def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads,
     at 7 GFLOP/s, PyTorch at 20), and concatenating padded samples multiplied the
     padding's zeros. The units depend on the shape only (thread-count independent).
     The columns live in a buffer each calling thread keeps (``_column_buffers``).
-    ``winograd``: a ``method="auto"`` call, whose dense 3- and 5-tap float32 layers
-    of stride 1 may take the forward's Winograd route (_dense_wgrad_by_winograd)."""
+    ``winograd``: a ``method="auto"`` call, whose dense 3-tap float32 layers of
+    stride 1 and many channels may take the forward's Winograd route
+    (_dense_wgrad_by_winograd)."""
     cdef const ConvArgs* a = &spec.args
     cdef Geometry geo
     if (winograd and dw.shape[0] > 0

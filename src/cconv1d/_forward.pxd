@@ -55,6 +55,9 @@ cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_i
 # The padding samples (left, then right) of channels [c_first, c_last) of one sample into
 # edges (geo.left + geo.right per channel); `row` holds geo.padded values, `work`
 # geo.length doubles for median padding.
+cdef idx_t winograd_min_channels() noexcept nogil
+
+
 cdef void pad_edges(const real_t* x, real_t* edges, real_t* row, const Geometry* geo,
                     int mode, real_t value, double* work, idx_t c_first,
                     idx_t c_last, const real_t* given) noexcept nogil

@@ -975,8 +975,9 @@ def forward_workspace_bytes(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out
                    mode, itemsize, n_threads)
         # the pointwise calls' workspace: one a thread when each takes chunks
         return wino.total + wino.n_scratch * forward_workspace_bytes(
-            1, 6 * wino.sub * c_in, wino.chunk * wino.seg, 6 * c_out, wino.sub * c_in, 1, 0, 0,
-            wino.chunk * wino.seg, 1, 1, 6, CC_PAD_CONSTANT, itemsize,
+            1, wino.pts * wino.sub * c_in, wino.chunk * wino.seg, wino.pts * c_out,
+            wino.sub * c_in, 1, 0, 0, wino.chunk * wino.seg, 1, 1, wino.pts,
+            CC_PAD_CONSTANT, itemsize,
             1 if wino.by_chunk else n_threads)
     make_geometry(&geo, c_in, length, left, right, stride, dilation, c_out, c_per_group,
                   k_size, groups, l_out, active_kernels(), itemsize)
@@ -1033,7 +1034,10 @@ def cat_plan(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out, idx_t c_per_g
 # the Winograd route: dense 3-tap layers as six pointwise layers (cc_winograd.h)
 
 cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
+    enum: CC_WINO_F45
     idx_t cc_wino_step(idx_t r)
+    idx_t cc_wino_points(idx_t r)
+    idx_t cc_wino_taps(idx_t r)
     void cc_wino_in_f32(const float* d, idx_t n_tiles, idx_t r, float* v, idx_t pitch)
     void cc_wino_in_f64(const double* d, idx_t n_tiles, idx_t r, double* v, idx_t pitch)
     void cc_wino_out_f32(const float* m, idx_t pitch, idx_t l_out, float bias, idx_t r,
@@ -1062,6 +1066,12 @@ WINOGRAD_MIN_CHANNELS = 64
 cdef idx_t _wino_min_channels = WINOGRAD_MIN_CHANNELS   # tests and benchmarks compare
 
 
+cdef idx_t winograd_min_channels() noexcept nogil:
+    """The channels a dense 3-tap layer needs for the Winograd route (0: never); the
+    gradients' rules (_backward) are stated against it."""
+    return _wino_min_channels
+
+
 def _set_winograd_min_channels(idx_t n):
     """Set the Winograd route's channel threshold (0: off); returns the previous one.
     Tests and benchmarks compare it with the direct route."""
@@ -1086,18 +1096,22 @@ cdef enum:
 
 
 cdef inline idx_t _wino_taps(idx_t k_size, idx_t stride, idx_t* parts) noexcept nogil:
-    """The Winograd route's r for a K-tap layer: each stride phase's ``ceil(K /
-    stride)`` taps, or, past 5, cut into ``parts`` runs of r (3, 4 or 5) taps, the
-    fewest products an output (six a tile of 7 - r outputs a run)."""
-    cdef idx_t taps = (k_size + stride - 1) // stride, r, best = 3, n
+    """The Winograd route's transform for a K-tap layer (cc_winograd.h's code: 3 F(4, 3),
+    4 F(3, 4), CC_WINO_F45 F(4, 5)) for each stride phase's ``ceil(K / stride)`` taps,
+    or, past 5, cut into ``parts`` runs of 3, 4 or 5 taps, the fewest products an
+    output (``points / m`` a run: 1.5, 2, 2)."""
+    cdef idx_t taps = (k_size + stride - 1) // stride, r, best = 3, n, code, i
     parts[0] = 1
     if taps <= 5:
-        return taps
+        return CC_WINO_F45 if taps == 5 else taps
     parts[0] = (taps + 2) // 3
-    for r in range(4, 6):
+    for i in range(2):
+        code = 4 if i == 0 else CC_WINO_F45
+        r = cc_wino_taps(code)
         n = (taps + r - 1) // r
-        if n * (7 - best) < parts[0] * (7 - r):
-            best, parts[0] = r, n
+        if (n * cc_wino_points(code) * cc_wino_step(best)
+                < parts[0] * cc_wino_points(best) * cc_wino_step(code)):
+            best, parts[0] = code, n
     return best
 
 
@@ -1112,14 +1126,14 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
                                 idx_t stride, idx_t dilation, idx_t groups, idx_t l_out,
                                 idx_t itemsize) noexcept nogil:
     """Whether a ``method="auto"`` layer takes the Winograd route: float32, dense (one
-    group), 3 taps (F(4, 3)) or 5 (F(2, 5)) at stride 1, and strided layers and layers
+    group), 3 taps (F(4, 3)) or 5 (F(4, 5)) at stride 1, and strided layers and layers
     of more taps (each stride phase's taps, cut into runs of r = 3-5 past 5:
-    _wino_taps) where six products a tile of 7 - r outputs leave under 0.6 of the
-    direct route's multiplications; dilated layers (stride 1, runs of 3-4 taps, at most
-    a quarter of the tiles' outputs past the phases' ends); at least
+    _wino_taps) where the products of a tile (six, eight for F(4, 5)) over its outputs
+    leave under 0.6 of the direct route's multiplications; dilated layers (stride 1,
+    at most a quarter of the tiles' outputs past the phases' ends); at least
     ``_wino_min_channels`` input channels (times the phases and runs: they are
-    channels; twice that unless 3 taps at stride and dilation 1) and output channels,
-    WINO_MIN_TILES
+    channels; twice that unless 3 or 5 taps at stride and dilation 1) and output
+    channels, WINO_MIN_TILES
     tiles in the batch and a sample's transforms within WINO_SAMPLE_BYTES. Not by the
     threads. float64 never: who asks for it asks for digits, and F(4, 3) costs about
     three of them (8x the direct route's error against an exact reference, measured)."""
@@ -1128,31 +1142,34 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
         return False
     cdef idx_t parts, r = _wino_taps(k_size, stride, &parts)
     cdef idx_t sub = stride * parts     # input channels a channel becomes
+    cdef idx_t pts = cc_wino_points(r)
     if stride == 1 and (k_size == 3 or k_size == 5):
         pass
-    elif r < 3 or 10 * sub >= cc_wino_step(r) * k_size:
-        # Strided, or runs of taps: six products a tile of 7 - r outputs a phase and
-        # run against K a direct output, below 0.6 (0.6: 128 -> 128 channels, K = 5,
+    elif r < 3 or 10 * sub * pts >= 6 * cc_wino_step(r) * k_size:
+        # Strided, or runs of taps: pts products a tile of m outputs a phase and run
+        # against K a direct output, below 0.6 (0.6: 128 -> 128 channels, K = 5,
         # stride 2 0.93-0.98x the direct time; 7 taps 0.85x, 8-9 taps at stride 2-3
-        # 0.70-0.83x; Zen 3, one thread).
+        # 0.70-0.83x, 9 at stride 2 by F(4, 5) phases (0.44) 0.78-0.80x, 10 taps as
+        # two runs of 5 (0.4) 0.59-0.68x; Zen 3, one thread).
         return False
     cdef idx_t step = cc_wino_step(r), n_tiles = _wino_tiles(l_out, dilation, step)
-    if dilation > 1 and (r == 5 or 4 * step * n_tiles > 5 * l_out):
+    if dilation > 1 and (4 * step * n_tiles > 5 * l_out):
         # Dilated: each of the d phases ends in its own part-filled tile; past a
-        # quarter of the products wasted there, the direct route. And F(2, 5): 0.91-0.96x
-        # the direct time at one thread, 1.03-1.08x at two (128 channels, d = 2).
+        # quarter of the products wasted there, the direct route.
         return False
-    # F(2, 5) transforms three values an output to F(4, 3)'s one and a half, and saves
-    # 0.4 of the sums to its 0.5: at 64-96 channels 1.03-1.08x the direct time, at
-    # 128-256 0.76-0.85x (Zen 3, one thread). So twice the channels. So too strided
-    # layers, whose phases cost a copy of each padded row: 64 -> 64 channels at stride 2
-    # (128 phase channels) 1.05x, 48 -> 64 1.02x, 64 -> 128 0.85x; and 4 taps (F(3, 4))
-    # at 64 channels 0.93-1.02x.
-    cdef idx_t c_min = _wino_min_channels * (1 if r == 3 and sub == 1 and dilation == 1
-                                             else 2)
+    # F(4, 5) transforms two values an output and saves 0.6 of the sums: 64 channels
+    # 0.86-0.95x the direct time, 80-96 0.70-0.83x (F(2, 5), three values an output
+    # for 0.4 of the sums, had lost at 64-96: 1.03-1.08x). Twice the channels for the
+    # rest: strided layers, whose phases cost a copy of each padded row (64 -> 64
+    # channels at stride 2, 128 phase channels, 1.05x, 48 -> 64 1.02x, 64 -> 128
+    # 0.85x), runs of taps (10 taps at 64 channels 0.84-0.96x, 9 taps 0.93-1.11x),
+    # 4 taps (F(3, 4)) at 64 channels 0.93-1.02x, dilated layers at 64 channels
+    # 0.96-1.05x.
+    cdef idx_t c_min = _wino_min_channels * (
+        1 if (r == 3 or r == CC_WINO_F45) and sub == 1 and dilation == 1 else 2)
     return (sub * c_in >= c_min and c_out >= c_min
             and n_batch * n_tiles >= WINO_MIN_TILES
-            and 6 * (sub * c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
+            and pts * (sub * c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
 
 
 cdef struct WinoPlan:
@@ -1165,7 +1182,9 @@ cdef struct WinoPlan:
     # the transform).
     # Dilated layers (stride 1): the outputs' ``dil`` phases tiled apart, the tiles
     # of a sample (u, ph) with the phases inner (cc_winograd.h).
-    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, parts, sub, phase_len, dil, l_out
+    # ``r``: the transform's code (cc_winograd.h), of ``taps`` taps on ``pts`` points.
+    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, taps, pts, parts, sub, phase_len
+    idx_t dil, l_out
     int threads, n_scratch
     bint by_chunk
     size_t b_row, b_work, b_phase, b_v, b_m, o_wp, o_vm, o_rows, total
@@ -1177,14 +1196,15 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     """Fills ``p`` for a layer that takes the Winograd route (_winograd_pays); its
     channel counts below are the phases' and runs' (``sub c_in`` inputs)."""
     p.r = _wino_taps(k_size, stride, &p.parts)
+    p.taps, p.pts = cc_wino_taps(p.r), cc_wino_points(p.r)
     p.sub = stride * p.parts
     cdef idx_t step = cc_wino_step(p.r)
     p.dil, p.l_out = dilation, l_out
     p.n_tiles = _wino_tiles(l_out, dilation, step)
     # the last run's last tile (dilated: of a phase, whose samples are d apart)
-    p.phase_len = step * (p.n_tiles // dilation) + p.parts * p.r - 1
+    p.phase_len = step * (p.n_tiles // dilation) + p.parts * p.taps - 1
     c_in = p.sub * c_in
-    cdef idx_t per_sample = 6 * (c_in + c_out) * p.n_tiles * itemsize
+    cdef idx_t per_sample = p.pts * (c_in + c_out) * p.n_tiles * itemsize
     # Enough samples a chunk for WINO_CHUNK_TILES tiles: the pointwise call packs its
     # weights (six times the layer's) once a chunk, which had cost 7-10% at one sample
     # of 128 tiles.
@@ -1229,10 +1249,10 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     p.b_row = aligned_bytes((stride * dilation * p.phase_len + stride) * itemsize)
     p.b_work = aligned_bytes(length * sizeof(double)) if mode == CC_PAD_MEDIAN else 0
     p.b_phase = aligned_bytes(stride * p.phase_len * itemsize) if stride > 1 else 0
-    p.b_v = aligned_bytes(p.chunk * 6 * c_in * p.seg * itemsize)
-    p.b_m = aligned_bytes(p.chunk * 6 * c_out * p.seg * itemsize)
-    p.o_wp = aligned_bytes(6 * c_out * c_in * itemsize)
-    p.o_vm = p.o_wp + (aligned_bytes(c_out * c_in * p.r * itemsize) if p.sub > 1 else 0)
+    p.b_v = aligned_bytes(p.chunk * p.pts * c_in * p.seg * itemsize)
+    p.b_m = aligned_bytes(p.chunk * p.pts * c_out * p.seg * itemsize)
+    p.o_wp = aligned_bytes(p.pts * c_out * c_in * itemsize)
+    p.o_vm = p.o_wp + (aligned_bytes(c_out * c_in * p.taps * itemsize) if p.sub > 1 else 0)
     p.o_rows = p.o_vm + p.n_scratch * (p.b_v + p.b_m)
     p.total = (p.o_rows + p.threads * (p.b_row + p.b_work + p.b_phase)
                + 64)     # + 64: align64
@@ -1259,7 +1279,7 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     cdef WinoPlan plan
     _wino_plan(&plan, n_batch, c_in, c_out, k_size, stride, dilation, length, l_out,
                mode, sizeof(real_t), n_threads)
-    cdef idx_t chunk = plan.chunk, r = plan.r, parts = plan.parts, sub = plan.sub
+    cdef idx_t chunk = plan.chunk, r = plan.taps, parts = plan.parts, sub = plan.sub
     cdef idx_t ph, k, o, c, j, q
     cdef int threads = plan.threads
     cdef size_t b_slot = plan.b_row + plan.b_work + plan.b_phase
@@ -1288,17 +1308,17 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
                                     0 if k >= k_size else w[(o * c_in + c) * k_size
                                                             + (k_size - 1 - k if flip else k)])
             if real_t is float:
-                cc_wino_weights_f32(wp, c_out, sub * c_in, r, 0, t * o_block,
+                cc_wino_weights_f32(wp, c_out, sub * c_in, plan.r, 0, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
             else:
-                cc_wino_weights_f64(wp, c_out, sub * c_in, r, 0, t * o_block,
+                cc_wino_weights_f64(wp, c_out, sub * c_in, plan.r, 0, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
         else:
             if real_t is float:
-                cc_wino_weights_f32(w, c_out, c_in, r, flip, t * o_block,
+                cc_wino_weights_f32(w, c_out, c_in, plan.r, flip, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
             else:
-                cc_wino_weights_f64(w, c_out, c_in, r, flip, t * o_block,
+                cc_wino_weights_f64(w, c_out, c_in, plan.r, flip, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
     for t in range(threads):    # the tail past the padded row: outputs past l_out
         memset(slots + t * b_slot, 0, plan.b_row)
@@ -1352,9 +1372,9 @@ cdef int _wino_chunk(const WinoPlan* plan, const real_t* x, idx_t n0, idx_t nc,
     # (a pointwise layer has no halo): whole tiles of the pointwise kernel but at
     # the chunk's end (75 tiles a sample as rows of their own had filled 78% of
     # four 24-column tiles).
-    status = _forward_impl(v, 1, 6 * c_phases, nc * seg, u, 6 * c_out, c_phases, 1,
-                           <const real_t*>NULL, m, nc * seg, 0, 0,
-                           CC_PAD_CONSTANT, 0.0, 1, 1, 6, False, threads)
+    status = _forward_impl(v, 1, plan.pts * c_phases, nc * seg, u, plan.pts * c_out,
+                           c_phases, 1, <const real_t*>NULL, m, nc * seg, 0, 0,
+                           CC_PAD_CONSTANT, 0.0, 1, 1, plan.pts, False, threads)
     if status != CC_OK:
         return status
     if threads == 1:
@@ -1377,7 +1397,7 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
     parts + q`` of the stride-1 layer of r taps."""
     cdef real_t* row = <real_t*>slot
     cdef double* work = <double*>(slot + plan.b_row)
-    cdef idx_t parts = plan.parts, r = plan.r
+    cdef idx_t parts = plan.parts, r = plan.r, tp = plan.taps
     if stride == 1 and parts == 1 and plan.dil == 1:
         wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value, t0, seg, r,
                     row, work, v)
@@ -1385,7 +1405,7 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
     cdef real_t* phases = <real_t*>(slot + plan.b_row + plan.b_work)
     cdef idx_t n = item // c_in, c = item % c_in, width = nc * seg, ph, j, q, ch
     cdef idx_t span = plan.phase_len, first = t0 * cc_wino_step(r)
-    cdef idx_t last = first + cc_wino_step(r) * seg + parts * r - 1   # <= span
+    cdef idx_t last = first + cc_wino_step(r) * seg + parts * tp - 1   # <= span
     cdef idx_t d = plan.dil
     pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
             right, mode, value, value, length, length, work)
@@ -1394,11 +1414,11 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
         # q r d on; the segment's first tile t0 = u0 d at sample u0 d step = first).
         for q in range(parts):
             if real_t is float:
-                cc_wino_in_dil_f32(row + q * r * d + first, seg // d, r, d,
+                cc_wino_in_dil_f32(row + q * tp * d + first, seg // d, r, d,
                                    v + (c * parts + q) * width + n * seg,
                                    plan.sub * c_in * width)
             else:
-                cc_wino_in_dil_f64(row + q * r * d + first, seg // d, r, d,
+                cc_wino_in_dil_f64(row + q * tp * d + first, seg // d, r, d,
                                    v + (c * parts + q) * width + n * seg,
                                    plan.sub * c_in * width)
         return
@@ -1416,10 +1436,10 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
         for q in range(parts):
             ch = (c * stride + ph) * parts + q
             if real_t is float:
-                cc_wino_in_f32(phases + ph * span + q * r + first, seg, r,
+                cc_wino_in_f32(phases + ph * span + q * tp + first, seg, r,
                                v + ch * width + n * seg, plan.sub * c_in * width)
             else:
-                cc_wino_in_f64(phases + ph * span + q * r + first, seg, r,
+                cc_wino_in_f64(phases + ph * span + q * tp + first, seg, r,
                                v + ch * width + n * seg, plan.sub * c_in * width)
 
 

@@ -49,11 +49,32 @@
         v[4 * pitch + t] = d4 - d2 + 2 * (d1 - d3);                                     \
         v[5 * pitch + t] = 4 * d1 - 5 * d3 + d5;                                        \
     }
+/* The eight points' B^T (0, 1, -1, 2, -2, 1/2, -1/2, infinity: F(4, 5)), written out
+ * as pairs of even and odd parts. */
+#define CC_WINO_IN_TILE8(T, s, ds, v, t, pitch)                                       \
+    {                                                                                   \
+        const T d0 = s[0], d1 = s[ds], d2 = s[2 * ds], d3 = s[3 * ds], d4 = s[4 * ds];  \
+        const T d5 = s[5 * ds], d6 = s[6 * ds], d7 = s[7 * ds];                         \
+        const T a1 = d2 + d6 - (T)4.25 * d4, b1 = d1 + d5 - (T)4.25 * d3;               \
+        const T a2 = (T)0.25 * d2 - (T)1.25 * d4 + d6;                                  \
+        const T b2 = (T)0.5 * d1 - (T)2.5 * d3 + 2 * d5;                                \
+        const T a3 = 4 * d2 - 5 * d4 + d6, b3 = 2 * d1 - (T)2.5 * d3 + (T)0.5 * d5;     \
+        v[t] = d0 - d6 + (T)5.25 * (d4 - d2);                                           \
+        v[pitch + t] = a1 + b1;                                                         \
+        v[2 * pitch + t] = a1 - b1;                                                     \
+        v[3 * pitch + t] = a2 + b2;                                                     \
+        v[4 * pitch + t] = a2 - b2;                                                     \
+        v[5 * pitch + t] = a3 + b3;                                                     \
+        v[6 * pitch + t] = a3 - b3;                                                     \
+        v[7 * pitch + t] = d7 - d1 + (T)5.25 * (d3 - d5);                               \
+    }
 /* (a literal tile step in each loop: the compiler's strided loads) */
 #define CC_WINO_IN_DEFINE(NAME, T)                                                     \
 static void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restrict v,    \
                  ptrdiff_t pitch) {                                                     \
-    if (cc_wino_step(r) == 4) {                                                         \
+    if (cc_wino_points(r) == 8) {                                                       \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE8(T, (d + 4 * t), 1, v, t, pitch) \
+    } else if (cc_wino_step(r) == 4) {                                                  \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 4 * t), 1, v, t, pitch) \
     } else if (cc_wino_step(r) == 3) {                                                  \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 3 * t), 1, v, t, pitch) \
@@ -73,8 +94,13 @@ static void NAME(const T *restrict d, ptrdiff_t n_u, ptrdiff_t r, ptrdiff_t dil,
     const ptrdiff_t step = cc_wino_step(r);                                             \
     for (ptrdiff_t u = 0; u < n_u; ++u) {                                               \
         const T *restrict s = d + dil * step * u;                                       \
-        for (ptrdiff_t ph = 0; ph < dil; ++ph)                                          \
-            CC_WINO_IN_TILE(T, (s + ph), dil, v, (u * dil + ph), pitch)                 \
+        if (cc_wino_points(r) == 8) {                                                   \
+            for (ptrdiff_t ph = 0; ph < dil; ++ph)                                      \
+                CC_WINO_IN_TILE8(T, (s + ph), dil, v, (u * dil + ph), pitch)            \
+        } else {                                                                        \
+            for (ptrdiff_t ph = 0; ph < dil; ++ph)                                      \
+                CC_WINO_IN_TILE(T, (s + ph), dil, v, (u * dil + ph), pitch)             \
+        }                                                                               \
     }                                                                                   \
 }
 
@@ -102,11 +128,29 @@ static const double cc_wino_g25[6 * 5] = {
     1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3, 2.0 / 3,
     1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3, 2.0 / 3,
     0, 0, 0, 0, 1};
+/* F(4, 5) on eight points: G's rows p^k / prod_(q != p)(p - q) (row 0's sign turned,
+ * with B^T's), last e_4. */
+static const double cc_wino_g45[8 * 5] = {
+    1, 0, 0, 0, 0,
+    -2.0 / 9, -2.0 / 9, -2.0 / 9, -2.0 / 9, -2.0 / 9,
+    -2.0 / 9, 2.0 / 9, -2.0 / 9, 2.0 / 9, -2.0 / 9,
+    1.0 / 90, 1.0 / 45, 2.0 / 45, 4.0 / 45, 8.0 / 45,
+    1.0 / 90, -1.0 / 45, 2.0 / 45, -4.0 / 45, 8.0 / 45,
+    32.0 / 45, 16.0 / 45, 8.0 / 45, 4.0 / 45, 2.0 / 45,
+    32.0 / 45, -16.0 / 45, 8.0 / 45, -4.0 / 45, 2.0 / 45,
+    0, 0, 0, 0, 1};
 
-/* Outputs a tile (m) of the r-tap kernels the route serves: 3 -> 4, 4 -> 3, 5 -> 2. */
-static inline ptrdiff_t cc_wino_step(ptrdiff_t r) { return 7 - r; }
+/* A transform's code: r = 3, 4, 5 the six-point F(7 - r, r); CC_WINO_F45 the
+ * eight-point F(4, 5) (the forward's 5-tap runs; the weight gradient keeps F(2, 5)).
+ * Its points, taps and outputs a tile (m): */
+#define CC_WINO_F45 13
+static inline ptrdiff_t cc_wino_points(ptrdiff_t r) { return r > 8 ? 8 : 6; }
+static inline ptrdiff_t cc_wino_taps(ptrdiff_t r) { return r > 8 ? r - 8 : r; }
+static inline ptrdiff_t cc_wino_step(ptrdiff_t r) {
+    return cc_wino_points(r) - cc_wino_taps(r) + 1;
+}
 static inline const double *cc_wino_g(ptrdiff_t r) {
-    return r == 3 ? cc_wino_g43 : r == 4 ? cc_wino_g34 : cc_wino_g25;
+    return r == 3 ? cc_wino_g43 : r == 4 ? cc_wino_g34 : r == 5 ? cc_wino_g25 : cc_wino_g45;
 }
 
 /* y[0:l_out] of one output row from its products m[p * pitch + t] (+ bias): y[m t + i]
@@ -119,6 +163,24 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
     const ptrdiff_t step = cc_wino_step(r), whole = l_out / step;                       \
     ptrdiff_t t;                                                                        \
     T q[4];                                                                             \
+    if (cc_wino_points(r) == 8) {   /* F(4, 5); the last tile's outputs up to l_out */  \
+        for (t = 0; t < whole; ++t) {                                                   \
+            T o[4];                                                                     \
+            CC_WINO_A_T8(T, m[t], m[pitch + t], m[2 * pitch + t], m[3 * pitch + t],     \
+                         m[4 * pitch + t], m[5 * pitch + t], m[6 * pitch + t],          \
+                         m[7 * pitch + t], o)                                           \
+            y[4 * t] = o[0] + bias; y[4 * t + 1] = o[1] + bias;                         \
+            y[4 * t + 2] = o[2] + bias; y[4 * t + 3] = o[3] + bias;                     \
+        }                                                                               \
+        if (4 * whole < l_out) {                                                        \
+            CC_WINO_A_T8(T, m[t], m[pitch + t], m[2 * pitch + t], m[3 * pitch + t],     \
+                         m[4 * pitch + t], m[5 * pitch + t], m[6 * pitch + t],          \
+                         m[7 * pitch + t], q)                                           \
+            for (ptrdiff_t j = 0; 4 * whole + j < l_out; ++j)                           \
+                y[4 * whole + j] = q[j] + bias;                                         \
+        }                                                                               \
+        return;                                                                         \
+    }                                                                                   \
     if (step == 4) {                                                                    \
         for (t = 0; t < whole; ++t) {                                                   \
             const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                \
@@ -162,6 +224,16 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
     }                                                                                   \
 }
 
+/* F(4, 5)'s A^T: q[0 .. 4) from the eight products. */
+#define CC_WINO_A_T8(T, m0, m1, m2, m3, m4, m5, m6, m7, q)                              \
+    {                                                                                   \
+        const T a_ = m1 + m2, b_ = m1 - m2, c_ = m3 + m4, e_ = m3 - m4;                 \
+        const T f_ = m5 + m6, h_ = m5 - m6;                                             \
+        q[0] = m0 + a_ + c_ + f_;                                                       \
+        q[1] = b_ + 2 * e_ + (T)0.5 * h_;                                               \
+        q[2] = a_ + 4 * c_ + (T)0.25 * f_;                                              \
+        q[3] = b_ + 8 * e_ + (T)0.125 * h_ + m7;                                        \
+    }
 /* A^T for a tile of STEP outputs: q[0 .. STEP) from the six products. */
 #define CC_WINO_A_T(T, STEP, m0, m1, m2, m3, m4, m5, q)                                \
     {                                                                                   \
@@ -178,7 +250,7 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
 /* y[0:l_out] of one output row of a dilated layer from the products of its tiles (laid
  * out as CC_WINO_IN_DIL's): tile (u, ph)'s outputs at dil (m u + i) + ph, the phases
  * the inner loop (contiguous stores); past l_out dropped. */
-#define CC_WINO_OUT_DIL_TILES(T, STEP, u, ph0, ph1, STORE)                            \
+#define CC_WINO_OUT_DIL_TILES(T, STEP, P8, u, ph0, ph1, STORE)                        \
     {                                                                                   \
         const T *restrict mu = m + u * dil;                                             \
         T *restrict yu = y + dil * STEP * u;                                            \
@@ -187,20 +259,24 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
             const T m3 = mu[3 * pitch + ph], m4 = mu[4 * pitch + ph];                   \
             const T m5 = mu[5 * pitch + ph];                                            \
             T q[4];                                                                     \
-            CC_WINO_A_T(T, STEP, m0, m1, m2, m3, m4, m5, q)                             \
+            if (P8) {                                                                   \
+                CC_WINO_A_T8(T, m0, m1, m2, m3, m4, m5, mu[6 * pitch + ph],             \
+                             mu[7 * pitch + ph], q)                                     \
+            } else                                                                      \
+                CC_WINO_A_T(T, STEP, m0, m1, m2, m3, m4, m5, q)                         \
             for (int i = 0; i < STEP; ++i)                                              \
                 if (STORE)                                                              \
                     yu[i * dil + ph] = q[i] + bias;                                     \
         }                                                                               \
     }
 /* the tiles whose outputs are all in y, then the last u's, each output checked */
-#define CC_WINO_OUT_DIL_LOOP(T, STEP)                                                  \
+#define CC_WINO_OUT_DIL_LOOP(T, STEP, P8)                                              \
     {                                                                                   \
         const ptrdiff_t whole = l_out / (dil * STEP);                                   \
         for (ptrdiff_t u = 0; u < whole; ++u)                                           \
-            CC_WINO_OUT_DIL_TILES(T, STEP, u, 0, dil, 1)                                \
+            CC_WINO_OUT_DIL_TILES(T, STEP, P8, u, 0, dil, 1)                            \
         for (ptrdiff_t u = whole; u < n_u; ++u)                                         \
-            CC_WINO_OUT_DIL_TILES(T, STEP, u, 0, dil,                                   \
+            CC_WINO_OUT_DIL_TILES(T, STEP, P8, u, 0, dil,                               \
                                   dil * (STEP * u + i) + ph < l_out)                    \
     }
 #define CC_WINO_OUT_DIL_DEFINE(NAME, T)                                                \
@@ -208,12 +284,14 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
                  ptrdiff_t r, ptrdiff_t dil, T *restrict y) {                           \
     const ptrdiff_t step = cc_wino_step(r);                                             \
     const ptrdiff_t n_u = ((l_out + dil - 1) / dil + step - 1) / step;                  \
-    if (step == 4) {                                                                    \
-        CC_WINO_OUT_DIL_LOOP(T, 4)                                                      \
+    if (cc_wino_points(r) == 8) {                                                       \
+        CC_WINO_OUT_DIL_LOOP(T, 4, 1)                                                   \
+    } else if (step == 4) {                                                             \
+        CC_WINO_OUT_DIL_LOOP(T, 4, 0)                                                   \
     } else if (step == 3) {                                                             \
-        CC_WINO_OUT_DIL_LOOP(T, 3)                                                      \
+        CC_WINO_OUT_DIL_LOOP(T, 3, 0)                                                   \
     } else {                                                                            \
-        CC_WINO_OUT_DIL_LOOP(T, 2)                                                      \
+        CC_WINO_OUT_DIL_LOOP(T, 2, 0)                                                   \
     }                                                                                   \
 }
 
@@ -221,12 +299,12 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
  * C_out x C_in x r weights (taps reversed when flip), in double, rounded once. The
  * tap count is a constant of each loop (unrolled): the loop over a variable r had
  * cost 6 % of the route (128 -> 256 channels, 5 taps, 1200 tiles), serial. */
-#define CC_WINO_WEIGHTS_LOOP(T, R)                                                     \
+#define CC_WINO_WEIGHTS_LOOP(T, R, P)                                                  \
     for (ptrdiff_t i = o0 * c_in; i < o1 * c_in; ++i) {                                 \
         double wk[R];                                                                   \
         for (int k = 0; k < R; ++k)                                                     \
             wk[k] = (double)w[R * i + (flip ? R - 1 - k : k)];                          \
-        for (int p = 0; p < 6; ++p) {                                                   \
+        for (int p = 0; p < P; ++p) {                                                   \
             double s = 0.0;                                                             \
             for (int k = 0; k < R; ++k)                                                 \
                 s += g[p * R + k] * wk[k];                                              \
@@ -239,11 +317,13 @@ static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t
     const ptrdiff_t ldu = c_out * c_in;                                                 \
     const double *g = cc_wino_g(r);                                                     \
     if (r == 3) {                                                                       \
-        CC_WINO_WEIGHTS_LOOP(T, 3)                                                      \
+        CC_WINO_WEIGHTS_LOOP(T, 3, 6)                                                   \
     } else if (r == 4) {                                                                \
-        CC_WINO_WEIGHTS_LOOP(T, 4)                                                      \
+        CC_WINO_WEIGHTS_LOOP(T, 4, 6)                                                   \
+    } else if (r == 5) {                                                                \
+        CC_WINO_WEIGHTS_LOOP(T, 5, 6)                                                   \
     } else {                                                                            \
-        CC_WINO_WEIGHTS_LOOP(T, 5)                                                      \
+        CC_WINO_WEIGHTS_LOOP(T, 5, 8)                                                   \
     }                                                                                   \
 }
 
@@ -332,6 +412,8 @@ CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f64, double)
 #undef CC_WINO_OUT_DIL_LOOP
 #undef CC_WINO_OUT_DIL_TILES
 #undef CC_WINO_A_T
+#undef CC_WINO_A_T8
+#undef CC_WINO_IN_TILE8
 #undef CC_WINO_WEIGHTS_DEFINE
 #undef CC_WINO_WEIGHTS_LOOP
 #undef CC_WINO_DY_DEFINE
