@@ -2246,8 +2246,7 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
 def _dense_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads):
     """The weight gradient of a 3-tap layer that takes the forward's Winograd route
     (float32, dense, stride and dilation 1, at least twice the forward's channels;
-    ``method="auto"``) by F(4, 3)'s transforms (cc_winograd.h also has F(2, 5)'s, which
-    did not pay): with V the padded input's tiles through B^T and Y dy's
+    ``method="auto"``) by F(4, 3)'s transforms (F(2, 5)'s, for 5 taps, did not pay): with V the padded input's tiles through B^T and Y dy's
     through A, the gradient of the transformed weights is the weight gradient of six
     pointwise layers, ``dU[p] = sum over tiles of Y[p] V[p]^T`` (groups = 6, this
     module's own weight gradient), and ``dw = G^T dU`` (cc_winograd.h). Half the

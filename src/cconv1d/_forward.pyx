@@ -1034,10 +1034,8 @@ def cat_plan(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out, idx_t c_per_g
 # the Winograd route: dense 3-tap layers as six pointwise layers (cc_winograd.h)
 
 cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
-    enum: CC_WINO_F45
     idx_t cc_wino_step(idx_t r)
     idx_t cc_wino_points(idx_t r)
-    idx_t cc_wino_taps(idx_t r)
     void cc_wino_in_f32(const float* d, idx_t n_tiles, idx_t r, float* v, idx_t pitch)
     void cc_wino_in_f64(const double* d, idx_t n_tiles, idx_t r, double* v, idx_t pitch)
     void cc_wino_out_f32(const float* m, idx_t pitch, idx_t l_out, float bias, idx_t r,
@@ -1096,22 +1094,20 @@ cdef enum:
 
 
 cdef inline idx_t _wino_taps(idx_t k_size, idx_t stride, idx_t* parts) noexcept nogil:
-    """The Winograd route's transform for a K-tap layer (cc_winograd.h's code: 3 F(4, 3),
-    4 F(3, 4), CC_WINO_F45 F(4, 5)) for each stride phase's ``ceil(K / stride)`` taps,
-    or, past 5, cut into ``parts`` runs of 3, 4 or 5 taps, the fewest products an
-    output (``points / m`` a run: 1.5, 2, 2)."""
-    cdef idx_t taps = (k_size + stride - 1) // stride, r, best = 3, n, code, i
+    """The Winograd route's r for a K-tap layer (F(4, 3), F(3, 4) or F(4, 5)): each
+    stride phase's ``ceil(K / stride)`` taps, or, past 5, cut into ``parts`` runs of r
+    (3, 4 or 5) taps, the fewest products an output (points over outputs a tile, a run:
+    1.5, 2, 2)."""
+    cdef idx_t taps = (k_size + stride - 1) // stride, r, best = 3, n
     parts[0] = 1
     if taps <= 5:
-        return CC_WINO_F45 if taps == 5 else taps
+        return taps
     parts[0] = (taps + 2) // 3
-    for i in range(2):
-        code = 4 if i == 0 else CC_WINO_F45
-        r = cc_wino_taps(code)
+    for r in range(4, 6):
         n = (taps + r - 1) // r
-        if (n * cc_wino_points(code) * cc_wino_step(best)
-                < parts[0] * cc_wino_points(best) * cc_wino_step(code)):
-            best, parts[0] = code, n
+        if (n * cc_wino_points(r) * cc_wino_step(best)
+                < parts[0] * cc_wino_points(best) * cc_wino_step(r)):
+            best, parts[0] = r, n
     return best
 
 
@@ -1166,7 +1162,7 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
     # 4 taps (F(3, 4)) at 64 channels 0.93-1.02x, dilated layers at 64 channels
     # 0.96-1.05x.
     cdef idx_t c_min = _wino_min_channels * (
-        1 if (r == 3 or r == CC_WINO_F45) and sub == 1 and dilation == 1 else 2)
+        1 if (r == 3 or r == 5) and sub == 1 and dilation == 1 else 2)
     return (sub * c_in >= c_min and c_out >= c_min
             and n_batch * n_tiles >= WINO_MIN_TILES
             and pts * (sub * c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
@@ -1182,8 +1178,8 @@ cdef struct WinoPlan:
     # the transform).
     # Dilated layers (stride 1): the outputs' ``dil`` phases tiled apart, the tiles
     # of a sample (u, ph) with the phases inner (cc_winograd.h).
-    # ``r``: the transform's code (cc_winograd.h), of ``taps`` taps on ``pts`` points.
-    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, taps, pts, parts, sub, phase_len
+    # ``r`` taps a run, transformed on ``pts`` points.
+    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, pts, parts, sub, phase_len
     idx_t dil, l_out
     int threads, n_scratch
     bint by_chunk
@@ -1196,13 +1192,13 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     """Fills ``p`` for a layer that takes the Winograd route (_winograd_pays); its
     channel counts below are the phases' and runs' (``sub c_in`` inputs)."""
     p.r = _wino_taps(k_size, stride, &p.parts)
-    p.taps, p.pts = cc_wino_taps(p.r), cc_wino_points(p.r)
+    p.pts = cc_wino_points(p.r)
     p.sub = stride * p.parts
     cdef idx_t step = cc_wino_step(p.r)
     p.dil, p.l_out = dilation, l_out
     p.n_tiles = _wino_tiles(l_out, dilation, step)
     # the last run's last tile (dilated: of a phase, whose samples are d apart)
-    p.phase_len = step * (p.n_tiles // dilation) + p.parts * p.taps - 1
+    p.phase_len = step * (p.n_tiles // dilation) + p.parts * p.r - 1
     c_in = p.sub * c_in
     cdef idx_t per_sample = p.pts * (c_in + c_out) * p.n_tiles * itemsize
     # Enough samples a chunk for WINO_CHUNK_TILES tiles: the pointwise call packs its
@@ -1252,7 +1248,7 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     p.b_v = aligned_bytes(p.chunk * p.pts * c_in * p.seg * itemsize)
     p.b_m = aligned_bytes(p.chunk * p.pts * c_out * p.seg * itemsize)
     p.o_wp = aligned_bytes(p.pts * c_out * c_in * itemsize)
-    p.o_vm = p.o_wp + (aligned_bytes(c_out * c_in * p.taps * itemsize) if p.sub > 1 else 0)
+    p.o_vm = p.o_wp + (aligned_bytes(c_out * c_in * p.r * itemsize) if p.sub > 1 else 0)
     p.o_rows = p.o_vm + p.n_scratch * (p.b_v + p.b_m)
     p.total = (p.o_rows + p.threads * (p.b_row + p.b_work + p.b_phase)
                + 64)     # + 64: align64
@@ -1264,14 +1260,15 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
                            real_t* y, idx_t l_out, idx_t left, idx_t right, int mode,
                            double pad_value, bint flip, idx_t stride, idx_t dilation,
                            int n_threads) noexcept nogil:
-    """The forward of a dense layer by Winograd's F(4, 3), F(3, 4) or F(2, 5)
+    """The forward of a dense layer by Winograd's F(4, 3), F(3, 4) or F(4, 5)
     (cc_winograd.h; _winograd_pays says which layers):
     per chunk of samples, each channel padded by ``pad_row`` (and, strided, split into
     its ``stride`` phases, each an input channel of a stride-1 layer of
     ``ceil(K / stride)`` taps: the taps ``p, p + stride, ...`` of the layer on the
     phase ``p`` samples; past 5 taps a phase, each run q of r taps the row read from
-    sample q r on) and transformed (V), the six pointwise layers V -> M by this
-    module's own forward (groups = 6: point p's input channels are group p), and M
+    sample q r on; dilated, tiled phase by phase of the outputs) and transformed (V),
+    the six (eight) pointwise layers V -> M by this module's own forward (a group a
+    point: point p's input channels are group p), and M
     transformed back into ``y`` with the bias. float32 results differ from the direct
     route's by rounding only, about 3x its error against a float64 reference (the
     transforms' coefficients up to 8): within PyTorch's own tolerances for a float32
@@ -1279,7 +1276,7 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     cdef WinoPlan plan
     _wino_plan(&plan, n_batch, c_in, c_out, k_size, stride, dilation, length, l_out,
                mode, sizeof(real_t), n_threads)
-    cdef idx_t chunk = plan.chunk, r = plan.taps, parts = plan.parts, sub = plan.sub
+    cdef idx_t chunk = plan.chunk, r = plan.r, parts = plan.parts, sub = plan.sub
     cdef idx_t ph, k, o, c, j, q
     cdef int threads = plan.threads
     cdef size_t b_slot = plan.b_row + plan.b_work + plan.b_phase
@@ -1308,17 +1305,17 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
                                     0 if k >= k_size else w[(o * c_in + c) * k_size
                                                             + (k_size - 1 - k if flip else k)])
             if real_t is float:
-                cc_wino_weights_f32(wp, c_out, sub * c_in, plan.r, 0, t * o_block,
+                cc_wino_weights_f32(wp, c_out, sub * c_in, r, 0, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
             else:
-                cc_wino_weights_f64(wp, c_out, sub * c_in, plan.r, 0, t * o_block,
+                cc_wino_weights_f64(wp, c_out, sub * c_in, r, 0, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
         else:
             if real_t is float:
-                cc_wino_weights_f32(w, c_out, c_in, plan.r, flip, t * o_block,
+                cc_wino_weights_f32(w, c_out, c_in, r, flip, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
             else:
-                cc_wino_weights_f64(w, c_out, c_in, plan.r, flip, t * o_block,
+                cc_wino_weights_f64(w, c_out, c_in, r, flip, t * o_block,
                                     min(c_out, (t + 1) * o_block), u)
     for t in range(threads):    # the tail past the padded row: outputs past l_out
         memset(slots + t * b_slot, 0, plan.b_row)
@@ -1397,7 +1394,7 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
     parts + q`` of the stride-1 layer of r taps."""
     cdef real_t* row = <real_t*>slot
     cdef double* work = <double*>(slot + plan.b_row)
-    cdef idx_t parts = plan.parts, r = plan.r, tp = plan.taps
+    cdef idx_t parts = plan.parts, r = plan.r
     if stride == 1 and parts == 1 and plan.dil == 1:
         wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value, t0, seg, r,
                     row, work, v)
@@ -1405,7 +1402,7 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
     cdef real_t* phases = <real_t*>(slot + plan.b_row + plan.b_work)
     cdef idx_t n = item // c_in, c = item % c_in, width = nc * seg, ph, j, q, ch
     cdef idx_t span = plan.phase_len, first = t0 * cc_wino_step(r)
-    cdef idx_t last = first + cc_wino_step(r) * seg + parts * tp - 1   # <= span
+    cdef idx_t last = first + cc_wino_step(r) * seg + parts * r - 1   # <= span
     cdef idx_t d = plan.dil
     pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
             right, mode, value, value, length, length, work)
@@ -1414,11 +1411,11 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
         # q r d on; the segment's first tile t0 = u0 d at sample u0 d step = first).
         for q in range(parts):
             if real_t is float:
-                cc_wino_in_dil_f32(row + q * tp * d + first, seg // d, r, d,
+                cc_wino_in_dil_f32(row + q * r * d + first, seg // d, r, d,
                                    v + (c * parts + q) * width + n * seg,
                                    plan.sub * c_in * width)
             else:
-                cc_wino_in_dil_f64(row + q * tp * d + first, seg // d, r, d,
+                cc_wino_in_dil_f64(row + q * r * d + first, seg // d, r, d,
                                    v + (c * parts + q) * width + n * seg,
                                    plan.sub * c_in * width)
         return
@@ -1436,10 +1433,10 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
         for q in range(parts):
             ch = (c * stride + ph) * parts + q
             if real_t is float:
-                cc_wino_in_f32(phases + ph * span + q * tp + first, seg, r,
+                cc_wino_in_f32(phases + ph * span + q * r + first, seg, r,
                                v + ch * width + n * seg, plan.sub * c_in * width)
             else:
-                cc_wino_in_f64(phases + ph * span + q * tp + first, seg, r,
+                cc_wino_in_f64(phases + ph * span + q * r + first, seg, r,
                                v + ch * width + n * seg, plan.sub * c_in * width)
 
 

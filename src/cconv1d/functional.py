@@ -104,18 +104,19 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
         inputs small enough that no transform overflows; PyTorch has no FFT route, so
         long kernels are where cconv1d is furthest ahead. ``"auto"`` also computes
         dense float32 layers of 3 or 5 taps (stride and dilation 1, one group) with at
-        least 64 (5 taps: 128) input and output channels and 512 tiles in the batch by
-        Winograd's F(4, 3) or F(2, 5): six pointwise layers on transformed inputs, half
-        (0.6 of) the multiplications, 0.7-0.9x the direct time; and, where that leaves
+        least 64 input and output channels and 512 tiles in the batch by Winograd's
+        F(4, 3) or F(4, 5): six (eight) pointwise layers on transformed inputs, 0.5
+        (0.4) of the multiplications, 0.6-0.9x the direct time; and, where that leaves
         under 0.6 of the multiplications, with 128 output channels and 128 input
-        channels times the phases and runs, strided layers (7-8 taps at stride 2, 9 at
+        channels times the phases and runs, strided layers (7-10 taps at stride 2, 9 at
         stride 3) and layers of more taps (7-15): each stride phase of the input, and
-        each run of 3-4 taps, a channel of a stride-1 layer computed by F(4, 3) or
-        F(3, 4); and dilated layers of 3-4 taps a run with 128 input and output
-        channels, each phase of the outputs (every d-th) a stride-1 layer. Its float32 error is 1.3-2x the direct
-        route's against float64 (PyTorch's own float32 result is as far); a NaN or
-        inf in the input reaches the outputs of the tiles whose six samples hold it,
-        up to 4 outputs either side, where the direct route reaches only the windows
+        each run of 3-5 taps, a channel of a stride-1 layer computed by F(4, 3), F(3, 4)
+        or F(4, 5); and dilated layers with 128 input and output channels, each phase
+        of the outputs (every d-th) a stride-1 layer. Its float32 error is 1.3-2.7x the
+        direct route's against float64 (PyTorch's own float32 result is as far); a NaN
+        or inf in the input reaches the outputs of the tiles whose six (eight) samples
+        hold it, up to 4 outputs either side (times the dilation), where the direct
+        route reaches only the windows
         holding it. float64 layers, and ``"direct"``, always sum the products directly: only
         that route gives the same bits however the batch, the signal or the threads are
         split.

@@ -1,34 +1,40 @@
 /* Winograd's minimal filtering for the forward pass and both gradients
  * (cconv1d._forward's "winograd" route, cconv1d._backward's): F(4, 3), four outputs of
- * a 3-tap correlation from six products instead of twelve, and F(2, 5), two outputs of
- * a 5-tap one from six instead of ten (Lavin and Gray 2016; both on the points 0, 1,
- * -1, 2, -2 and infinity, so one input transform B^T serves both).
+ * a 3-tap correlation from six products instead of twelve, and F(3, 4) (Lavin and Gray
+ * 2016; both on the points 0, 1, -1, 2, -2 and infinity, so one input transform B^T
+ * serves both), and F(4, 5), four outputs of a 5-tap correlation from
+ * eight products instead of twenty, on 0, +-1, +-2, +-1/2 and infinity (its B^T is
+ * F(6, 3)'s), in place of F(2, 5) (two outputs from six products), whose transforms
+ * cost more and which saved less. The weight gradient takes F(4, 3) only.
  *
- * A layer of C_in -> C_out channels becomes six pointwise layers, one per point p (m
- * outputs a tile, r taps, m + r - 1 = 6):
+ * A layer of C_in -> C_out channels becomes six (eight) pointwise layers, one per point
+ * p (m outputs a tile, r taps, m + r - 1 = 6, or 8):
  *
- *   V[p, c, t] = (B^T d_t)[p]     d_t = the padded row of channel c at m t .. m t + 5
+ *   V[p, c, t] = (B^T d_t)[p]     d_t = the padded row of channel c at m t .. m t + 5 (7)
  *   U[p, o, c] = (G w[o, c])[p]   (in double, rounded once)
- *   M[p, o, t] = sum_c U[p, o, c] V[p, c, t]        (the pointwise forward, groups = 6)
+ *   M[p, o, t] = sum_c U[p, o, c] V[p, c, t]        (the pointwise forward, groups = 6, 8)
  *   y[o, m t + j] = (A^T M[:, o, t])[j] + bias[o]
  *
  * so the channel sums, which are all of a dense layer's arithmetic, run on the pointwise
- * route's tile at 0.5 (0.6) of the multiplications of the direct one. The transforms
- * are O(C L) against the sums' O(C_in C_out L): the route pays only with many channels
- * (the caller's rule). Written once per type by a macro; plain loops that compilers
- * vectorise over tiles.
+ * route's tile at 0.5 (F(4, 5): 0.4) of the multiplications of the direct one. The
+ * transforms are O(C L) against the sums' O(C_in C_out L): the route pays only with many
+ * channels (the caller's rule). Written once per type by a macro; plain loops that
+ * compilers vectorise over tiles.
  *
- *        | 4  0 -5  0  1  0 |     F(4, 3):                      F(2, 5): G's rows
+ *        | 4  0 -5  0  1  0 |     F(4, 3):                      F(3, 4): G's rows
  *        | 0 -4 -4  1  1  0 |     G = |  1/4     0     0  |     p^k / prod_(q != p)(p - q)
- *  B^T = | 0  4 -4 -1  1  0 |         | -1/6  -1/6  -1/6  |     for k < 5 (last: e_4),
- *        | 0 -2 -1  2  1  0 |         | -1/6   1/6  -1/6  |     A^T = | 1 1  1 1  1 0 |
- *        | 0  2 -1 -2  1  0 |         |  1/24  1/12  1/6  |           | 0 1 -1 2 -2 1 |
- *        | 0  4  0 -5  0  1 |         |  1/24 -1/12  1/6  |
+ *  B^T = | 0  4 -4 -1  1  0 |         | -1/6  -1/6  -1/6  |     for k < 4 (last: e_3),
+ *        | 0 -2 -1  2  1  0 |         | -1/6   1/6  -1/6  |     A^T's first three rows
+ *        | 0  2 -1 -2  1  0 |         |  1/24  1/12  1/6  |     of F(4, 3)'s, the last
+ *        | 0  4  0 -5  0  1 |         |  1/24 -1/12  1/6  |     column e_2.
  *                                     |  0     0     1    |
  *        | 1  1  1  1  1  0 |
  *  A^T = | 0  1 -1  2 -2  0 |   (F(4, 3))
  *        | 0  1  1  4  4  0 |
  *        | 0  1 -1  8 -8  1 |
+ *
+ * F(4, 5) (points 0, 1, -1, 2, -2, 1/2, -1/2, infinity): B^T is 8 x 8 (CC_WINO_IN_TILE8),
+ * G 8 x 5 (cc_wino_g45), A^T 4 x 8: rows p^i for the finite points, e_7 last.
  */
 #ifndef CC_WINOGRAD_H
 #define CC_WINOGRAD_H
@@ -76,10 +82,8 @@ static void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restric
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE8(T, (d + 4 * t), 1, v, t, pitch) \
     } else if (cc_wino_step(r) == 4) {                                                  \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 4 * t), 1, v, t, pitch) \
-    } else if (cc_wino_step(r) == 3) {                                                  \
-        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 3 * t), 1, v, t, pitch) \
     } else {                                                                            \
-        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 2 * t), 1, v, t, pitch) \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 3 * t), 1, v, t, pitch) \
     }                                                                                   \
 }
 
@@ -104,9 +108,9 @@ static void NAME(const T *restrict d, ptrdiff_t n_u, ptrdiff_t r, ptrdiff_t dil,
     }                                                                                   \
 }
 
-/* The weight transforms G (6 x r) of F(4, 3) and F(2, 5), row-major (the output
+/* The weight transforms G (6 x r) of F(4, 3) and F(3, 4), row-major (the output
  * transforms A^T are written out in the loops below; B^T depends on the points only:
- * one for both). */
+ * one for both). G's rows p^k / prod_(q != p)(p - q), the last e_(r - 1). */
 static const double cc_wino_g43[6 * 3] = {
     1.0 / 4, 0, 0,
     -1.0 / 6, -1.0 / 6, -1.0 / 6,
@@ -121,13 +125,6 @@ static const double cc_wino_g34[6 * 4] = {
     1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3,
     1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3,
     0, 0, 0, 1};
-static const double cc_wino_g25[6 * 5] = {
-    1.0 / 4, 0, 0, 0, 0,
-    -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6,
-    -1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
-    1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3, 2.0 / 3,
-    1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3, 2.0 / 3,
-    0, 0, 0, 0, 1};
 /* F(4, 5) on eight points: G's rows p^k / prod_(q != p)(p - q) (row 0's sign turned,
  * with B^T's), last e_4. */
 static const double cc_wino_g45[8 * 5] = {
@@ -140,17 +137,12 @@ static const double cc_wino_g45[8 * 5] = {
     32.0 / 45, -16.0 / 45, 8.0 / 45, -4.0 / 45, 2.0 / 45,
     0, 0, 0, 0, 1};
 
-/* A transform's code: r = 3, 4, 5 the six-point F(7 - r, r); CC_WINO_F45 the
- * eight-point F(4, 5) (the forward's 5-tap runs; the weight gradient keeps F(2, 5)).
- * Its points, taps and outputs a tile (m): */
-#define CC_WINO_F45 13
-static inline ptrdiff_t cc_wino_points(ptrdiff_t r) { return r > 8 ? 8 : 6; }
-static inline ptrdiff_t cc_wino_taps(ptrdiff_t r) { return r > 8 ? r - 8 : r; }
-static inline ptrdiff_t cc_wino_step(ptrdiff_t r) {
-    return cc_wino_points(r) - cc_wino_taps(r) + 1;
-}
+/* The transform of r taps (3: F(4, 3), 4: F(3, 4), 5: F(4, 5)): its points and
+ * outputs a tile (m). */
+static inline ptrdiff_t cc_wino_points(ptrdiff_t r) { return r == 5 ? 8 : 6; }
+static inline ptrdiff_t cc_wino_step(ptrdiff_t r) { return cc_wino_points(r) - r + 1; }
 static inline const double *cc_wino_g(ptrdiff_t r) {
-    return r == 3 ? cc_wino_g43 : r == 4 ? cc_wino_g34 : r == 5 ? cc_wino_g25 : cc_wino_g45;
+    return r == 3 ? cc_wino_g43 : r == 4 ? cc_wino_g34 : cc_wino_g45;
 }
 
 /* y[0:l_out] of one output row from its products m[p * pitch + t] (+ bias): y[m t + i]
@@ -191,7 +183,7 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
             y[4 * t + 2] = a + 4 * c + bias;                                            \
             y[4 * t + 3] = b + 8 * e + m5 + bias;                                       \
         }                                                                               \
-    } else if (step == 3) {                                                             \
+    } else {                                                                            \
         for (t = 0; t < whole; ++t) {                                                   \
             const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                \
             const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t]; \
@@ -200,25 +192,14 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
             y[3 * t + 1] = b + 2 * e + bias;                                            \
             y[3 * t + 2] = a + 4 * c + m5 + bias;                                       \
         }                                                                               \
-    } else {                                                                            \
-        for (t = 0; t < whole; ++t) {                                                   \
-            const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                \
-            const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t]; \
-            y[2 * t] = m0 + (m1 + m2) + (m3 + m4) + bias;                               \
-            y[2 * t + 1] = (m1 - m2) + 2 * (m3 - m4) + m5 + bias;                       \
-        }                                                                               \
     }                                                                                   \
     if (step * whole < l_out) {                                                         \
         const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                    \
         const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t];    \
-        const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                     \
-        if (step == 4) {                                                                \
-            q[0] = m0 + a + c; q[1] = b + 2 * e; q[2] = a + 4 * c; q[3] = b + 8 * e + m5; \
-        } else if (step == 3) {                                                         \
-            q[0] = m0 + a + c; q[1] = b + 2 * e; q[2] = a + 4 * c + m5;                 \
-        } else {                                                                        \
-            q[0] = m0 + a + c; q[1] = b + 2 * e + m5;                                   \
-        }                                                                               \
+        if (step == 4)                                                                  \
+            CC_WINO_A_T(T, 4, m0, m1, m2, m3, m4, m5, q)                                \
+        else                                                                            \
+            CC_WINO_A_T(T, 3, m0, m1, m2, m3, m4, m5, q)                                \
         for (ptrdiff_t j = 0; step * whole + j < l_out; ++j)                            \
             y[step * whole + j] = q[j] + bias;                                          \
     }                                                                                   \
@@ -239,12 +220,11 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
     {                                                                                   \
         const T a_ = m1 + m2, b_ = m1 - m2, c_ = m3 + m4, e_ = m3 - m4;                 \
         q[0] = m0 + a_ + c_;                                                            \
+        q[1] = b_ + 2 * e_;                                                             \
         if (STEP == 4) {                                                                \
-            q[1] = b_ + 2 * e_; q[2] = a_ + 4 * c_; q[3] = b_ + 8 * e_ + m5;            \
-        } else if (STEP == 3) {                                                         \
-            q[1] = b_ + 2 * e_; q[2] = a_ + 4 * c_ + m5;                                \
+            q[2] = a_ + 4 * c_; q[3] = b_ + 8 * e_ + m5;                                \
         } else {                                                                        \
-            q[1] = b_ + 2 * e_ + m5;                                                    \
+            q[2] = a_ + 4 * c_ + m5;                                                    \
         }                                                                               \
     }
 /* y[0:l_out] of one output row of a dilated layer from the products of its tiles (laid
@@ -288,10 +268,8 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
         CC_WINO_OUT_DIL_LOOP(T, 4, 1)                                                   \
     } else if (step == 4) {                                                             \
         CC_WINO_OUT_DIL_LOOP(T, 4, 0)                                                   \
-    } else if (step == 3) {                                                             \
-        CC_WINO_OUT_DIL_LOOP(T, 3, 0)                                                   \
     } else {                                                                            \
-        CC_WINO_OUT_DIL_LOOP(T, 2, 0)                                                   \
+        CC_WINO_OUT_DIL_LOOP(T, 3, 0)                                                   \
     }                                                                                   \
 }
 
@@ -320,8 +298,6 @@ static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t
         CC_WINO_WEIGHTS_LOOP(T, 3, 6)                                                   \
     } else if (r == 4) {                                                                \
         CC_WINO_WEIGHTS_LOOP(T, 4, 6)                                                   \
-    } else if (r == 5) {                                                                \
-        CC_WINO_WEIGHTS_LOOP(T, 5, 6)                                                   \
     } else {                                                                            \
         CC_WINO_WEIGHTS_LOOP(T, 5, 8)                                                   \
     }                                                                                   \
@@ -330,11 +306,12 @@ static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t
 /* The weight gradient's products dU[p] = sum over tiles of (A dy_t)[p] V[p, t] need dy
  * by tiles through A (the transpose of A^T): Y[p * pitch + t] = sum_i A^T[i, p]
  * dy[m t + i] for the tiles of one row dy[0:l_out] (the last tile's missing outputs 0),
- * written out for each tile size as the output transform. */
+ * written out as the output transform. F(4, 3) only (r = 3: the weight gradient's
+ * route; F(2, 5)'s did not pay). */
 #define CC_WINO_DY_DEFINE(NAME, T)                                                     \
 static void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, ptrdiff_t r, \
                  T *restrict v, ptrdiff_t pitch) {                                      \
-    const ptrdiff_t step = cc_wino_step(r);                                             \
+    const ptrdiff_t step = cc_wino_step(r);   /* 4 */                                   \
     for (ptrdiff_t t = 0; t < n_tiles; ++t) {                                           \
         T g[4] = {0, 0, 0, 0};                                                          \
         if (step * t + step <= l_out) {                                                 \
@@ -342,7 +319,7 @@ static void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, ptrdi
         } else {                                                                        \
             for (ptrdiff_t i = 0; step * t + i < l_out; ++i) g[i] = dy[step * t + i];   \
         }                                                                               \
-        if (step == 4) {                                                                \
+        {                                                                               \
             const T a = g[0] + g[2], b = g[1] + g[3], c = g[0] + 4 * g[2];             \
             const T e = 2 * g[1] + 8 * g[3];                                            \
             v[t] = g[0];                                                                \
@@ -351,20 +328,13 @@ static void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, ptrdi
             v[3 * pitch + t] = c + e;                                                   \
             v[4 * pitch + t] = c - e;                                                   \
             v[5 * pitch + t] = g[3];                                                    \
-        } else {                                                                        \
-            v[t] = g[0];                                                                \
-            v[pitch + t] = g[0] + g[1];                                                 \
-            v[2 * pitch + t] = g[0] - g[1];                                             \
-            v[3 * pitch + t] = g[0] + 2 * g[1];                                         \
-            v[4 * pitch + t] = g[0] - 2 * g[1];                                         \
-            v[5 * pitch + t] = g[1];                                                    \
         }                                                                               \
     }                                                                                   \
 }
 
 /* dw[o, c, k] = sum_p G[p, k] dU[p * ldu + o * c_in + c] (G^T: the adjoint of the
  * weights' transform; taps reversed when flip) for output channels o0 <= o < o1, in
- * double, rounded once. */
+ * double, rounded once. F(4, 3) only (r = 3). */
 #define CC_WINO_WGRAD_LOOP(T, R)                                                       \
     for (ptrdiff_t i = o0 * c_in; i < o1 * c_in; ++i) {                                 \
         double d[6];                                                                    \
@@ -382,11 +352,7 @@ static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_
                  int flip, ptrdiff_t o0, ptrdiff_t o1, T *restrict dw) {                \
     const ptrdiff_t ldu = c_out * c_in;                                                 \
     const double *g = cc_wino_g(r);                                                     \
-    if (r == 3) {                                                                       \
-        CC_WINO_WGRAD_LOOP(T, 3)                                                        \
-    } else {                                                                            \
-        CC_WINO_WGRAD_LOOP(T, 5)                                                        \
-    }                                                                                   \
+    CC_WINO_WGRAD_LOOP(T, 3)                                                            \
 }
 
 CC_WINO_IN_DEFINE(cc_wino_in_f32, float)
