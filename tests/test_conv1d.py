@@ -1182,20 +1182,20 @@ WINOGRAD_CASES = [
 
 WINOGRAD_STRIDED_CASES = [
     # n, c_in, c_out, length, k, stride, padding, padding_mode, flip, bias
-    (8, 64, 128, 1024, 7, 2, 3, "zeros", False, True),      # F(3, 4): a tail of 2
-    (4, 64, 128, 999, 8, 2, (3, 4), "reflect", True, True),  # 4 taps a phase, flip
+    (8, 64, 128, 1024, 7, 2, 3, "zeros", False, True),      # F(5, 4): a tail of 2
+    (6, 64, 128, 999, 8, 2, (3, 4), "reflect", True, True),  # 4 taps a phase, flip
     (6, 64, 128, 1201, 9, 3, 4, "replicate", False, False),  # F(4, 3) on 3 phases
     (3, 64, 128, 4001, 11, 4, 5, "circular", False, True),   # phases of 3, 3, 3, 2 taps
-    (1, 64, 128, 3200, 7, 2, 3, "median", False, True),      # one sample: segments
+    (1, 64, 128, 5200, 7, 2, 3, "median", False, True),      # one sample: segments
     (4, 64, 128, 1030, 6, 2, (0, 1), "constant", True, True),  # a padded sample unread
-    (4, 64, 128, 1025, 7, 2, 0, "zeros", False, True),
+    (6, 64, 128, 1025, 7, 2, 0, "zeros", False, True),
     # runs of taps: K > 5 at stride 1 as runs of r taps, each run a channel
     (8, 128, 128, 600, 7, 1, 3, "zeros", False, True),       # 2 runs of 4 taps
     (8, 128, 128, 601, 9, 1, 4, "reflect", True, True),      # 3 runs of 3
     (4, 128, 128, 900, 15, 1, (0, 14), "circular", False, False),  # 5 runs of 3
-    (8, 128, 128, 1000, 4, 1, (1, 2), "constant", True, True),  # F(3, 4), one run
+    (8, 128, 128, 1000, 4, 1, (1, 2), "constant", True, True),  # F(5, 4), one run
     (8, 64, 128, 1200, 15, 2, 7, "zeros", False, True),     # 2 phases x 2 runs of 4
-    (1, 128, 128, 2000, 8, 1, "same", "median", False, True),  # one sample: segments
+    (1, 128, 128, 2700, 8, 1, "same", "median", False, True),  # one sample: segments
     (8, 64, 128, 1024, 9, 2, 4, "reflect", False, True),     # F(4, 5) on 2 phases
     (4, 128, 128, 1000, 10, 1, (4, 5), "zeros", True, True),  # 2 runs of 5: F(4, 5)
     (4, 128, 128, 900, 14, 1, 6, "replicate", False, True),  # 3 runs of 5 (one short)
@@ -1208,8 +1208,8 @@ WINOGRAD_DILATED_CASES = [
     (4, 128, 128, 1024, 3, "same", "zeros", False, True, 8),     # whole tiles
     (3, 160, 128, 1001, 3, "same", "reflect", True, True, 5),    # phases' tails differ
     (2, 136, 128, 1500, 3, "causal", "replicate", False, False, 3),
-    (2, 128, 128, 900, 7, (3, 9), "circular", False, True, 2),   # runs of 4 taps
-    (4, 128, 128, 700, 4, "valid", "constant", True, True, 2),   # F(3, 4)
+    (3, 128, 128, 900, 7, (3, 9), "circular", False, True, 2),   # runs of 4 taps
+    (4, 128, 128, 700, 4, "valid", "constant", True, True, 2),   # F(5, 4)
     (4, 128, 128, 1203, 5, "same", "zeros", False, True, 3),     # F(4, 5)
     (1, 128, 128, 3001, 3, "same", "median", False, True, 4),    # one sample: segments
     (8, 128, 128, 1024, 3, (4, 0), "zeros", False, True, 64),    # 15 outputs a phase
@@ -1418,7 +1418,7 @@ def test_winograd_route_only_where_it_pays():
             (4, 128, 128, 512, 3, {"groups": 2}, np.float32),
             (4, 128, 64, 512, 7, {}, np.float32),       # runs of taps: 128 outputs
             (4, 128, 128, 512, 2, {}, np.float32),
-            (8, 64, 64, 1024, 4, {}, np.float32),       # F(3, 4): 128 channels
+            (8, 64, 64, 1024, 4, {}, np.float32),       # F(5, 4): 128 channels
             (4, 48, 128, 512, 5, {}, np.float32),       # F(4, 5): 64 channels
             (4, 48, 128, 512, 3, {}, np.float32),
             (8, 256, 256, 16, 3, {}, np.float32),       # 8 x 4 tiles

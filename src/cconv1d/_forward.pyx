@@ -1094,10 +1094,10 @@ cdef enum:
 
 
 cdef inline idx_t _wino_taps(idx_t k_size, idx_t stride, idx_t* parts) noexcept nogil:
-    """The Winograd route's r for a K-tap layer (F(4, 3), F(3, 4) or F(4, 5)): each
+    """The Winograd route's r for a K-tap layer (F(4, 3), F(5, 4) or F(4, 5)): each
     stride phase's ``ceil(K / stride)`` taps, or, past 5, cut into ``parts`` runs of r
     (3, 4 or 5) taps, the fewest products an output (points over outputs a tile, a run:
-    1.5, 2, 2)."""
+    1.5, 1.6, 2)."""
     cdef idx_t taps = (k_size + stride - 1) // stride, r, best = 3, n
     parts[0] = 1
     if taps <= 5:
@@ -1159,8 +1159,8 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
     # rest: strided layers, whose phases cost a copy of each padded row (64 -> 64
     # channels at stride 2, 128 phase channels, 1.05x, 48 -> 64 1.02x, 64 -> 128
     # 0.85x), runs of taps (10 taps at 64 channels 0.84-0.96x, 9 taps 0.93-1.11x),
-    # 4 taps (F(3, 4)) at 64 channels 0.93-1.02x, dilated layers at 64 channels
-    # 0.96-1.05x.
+    # 4 taps (by F(3, 4), before F(5, 4)) at 64 channels 0.93-1.02x, dilated layers
+    # at 64 channels 0.96-1.05x.
     cdef idx_t c_min = _wino_min_channels * (
         1 if (r == 3 or r == 5) and sub == 1 and dilation == 1 else 2)
     return (sub * c_in >= c_min and c_out >= c_min
@@ -1260,7 +1260,7 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
                            real_t* y, idx_t l_out, idx_t left, idx_t right, int mode,
                            double pad_value, bint flip, idx_t stride, idx_t dilation,
                            int n_threads) noexcept nogil:
-    """The forward of a dense layer by Winograd's F(4, 3), F(3, 4) or F(4, 5)
+    """The forward of a dense layer by Winograd's F(4, 3), F(5, 4) or F(4, 5)
     (cc_winograd.h; _winograd_pays says which layers):
     per chunk of samples, each channel padded by ``pad_row`` (and, strided, split into
     its ``stride`` phases, each an input channel of a stride-1 layer of

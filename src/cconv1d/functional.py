@@ -110,7 +110,7 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
         under 0.6 of the multiplications, with 128 output channels and 128 input
         channels times the phases and runs, strided layers (7-10 taps at stride 2, 9 at
         stride 3) and layers of more taps (7-15): each stride phase of the input, and
-        each run of 3-5 taps, a channel of a stride-1 layer computed by F(4, 3), F(3, 4)
+        each run of 3-5 taps, a channel of a stride-1 layer computed by F(4, 3), F(5, 4)
         or F(4, 5); and dilated layers with 128 input and output channels, each phase
         of the outputs (every d-th) a stride-1 layer. Its float32 error is 1.3-2.7x the
         direct route's against float64 (PyTorch's own float32 result is as far); a NaN

@@ -1,11 +1,12 @@
 /* Winograd's minimal filtering for the forward pass and both gradients
  * (cconv1d._forward's "winograd" route, cconv1d._backward's): F(4, 3), four outputs of
- * a 3-tap correlation from six products instead of twelve, and F(3, 4) (Lavin and Gray
- * 2016; both on the points 0, 1, -1, 2, -2 and infinity, so one input transform B^T
- * serves both), and F(4, 5), four outputs of a 5-tap correlation from
- * eight products instead of twenty, on 0, +-1, +-2, +-1/2 and infinity (its B^T is
- * F(6, 3)'s), in place of F(2, 5) (two outputs from six products), whose transforms
- * cost more and which saved less. The weight gradient takes F(4, 3) only.
+ * a 3-tap correlation from six products instead of twelve (Lavin and Gray 2016; points
+ * 0, 1, -1, 2, -2 and infinity), and on eight points (0, +-1, +-2, +-1/2, infinity;
+ * one input transform B^T, F(6, 3)'s in the literature) F(5, 4), five outputs of a
+ * 4-tap one from eight products instead of twenty, and F(4, 5), four outputs of a
+ * 5-tap one from eight instead of twenty. They replaced the six-point F(3, 4) and
+ * F(2, 5), whose transforms moved more values an output and saved fewer products.
+ * The weight gradient takes F(4, 3) only.
  *
  * A layer of C_in -> C_out channels becomes six (eight) pointwise layers, one per point
  * p (m outputs a tile, r taps, m + r - 1 = 6, or 8):
@@ -16,25 +17,26 @@
  *   y[o, m t + j] = (A^T M[:, o, t])[j] + bias[o]
  *
  * so the channel sums, which are all of a dense layer's arithmetic, run on the pointwise
- * route's tile at 0.5 (F(4, 5): 0.4) of the multiplications of the direct one. The
+ * route's tile at 0.5 (F(5, 4): 0.4, F(4, 5): 0.4) of the direct multiplications. The
  * transforms are O(C L) against the sums' O(C_in C_out L): the route pays only with many
  * channels (the caller's rule). Written once per type by a macro; plain loops that
  * compilers vectorise over tiles.
  *
- *        | 4  0 -5  0  1  0 |     F(4, 3):                      F(3, 4): G's rows
- *        | 0 -4 -4  1  1  0 |     G = |  1/4     0     0  |     p^k / prod_(q != p)(p - q)
- *  B^T = | 0  4 -4 -1  1  0 |         | -1/6  -1/6  -1/6  |     for k < 4 (last: e_3),
- *        | 0 -2 -1  2  1  0 |         | -1/6   1/6  -1/6  |     A^T's first three rows
- *        | 0  2 -1 -2  1  0 |         |  1/24  1/12  1/6  |     of F(4, 3)'s, the last
- *        | 0  4  0 -5  0  1 |         |  1/24 -1/12  1/6  |     column e_2.
+ *        | 4  0 -5  0  1  0 |     F(4, 3):
+ *        | 0 -4 -4  1  1  0 |     G = |  1/4     0     0  |
+ *  B^T = | 0  4 -4 -1  1  0 |         | -1/6  -1/6  -1/6  |
+ *        | 0 -2 -1  2  1  0 |         | -1/6   1/6  -1/6  |
+ *        | 0  2 -1 -2  1  0 |         |  1/24  1/12  1/6  |
+ *        | 0  4  0 -5  0  1 |         |  1/24 -1/12  1/6  |
  *                                     |  0     0     1    |
  *        | 1  1  1  1  1  0 |
- *  A^T = | 0  1 -1  2 -2  0 |   (F(4, 3))
+ *  A^T = | 0  1 -1  2 -2  0 |
  *        | 0  1  1  4  4  0 |
  *        | 0  1 -1  8 -8  1 |
  *
- * F(4, 5) (points 0, 1, -1, 2, -2, 1/2, -1/2, infinity): B^T is 8 x 8 (CC_WINO_IN_TILE8),
- * G 8 x 5 (cc_wino_g45), A^T 4 x 8: rows p^i for the finite points, e_7 last.
+ * On eight points: B^T is 8 x 8 (CC_WINO_IN_TILE8); G's rows p^k / prod_(q != p)(p - q)
+ * (cc_wino_g54, cc_wino_g45), the last e_(r - 1); A^T's rows p^i for the finite points,
+ * its last row's infinity column 1 (CC_WINO_A_T8).
  */
 #ifndef CC_WINOGRAD_H
 #define CC_WINOGRAD_H
@@ -78,12 +80,12 @@
 #define CC_WINO_IN_DEFINE(NAME, T)                                                     \
 static void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restrict v,    \
                  ptrdiff_t pitch) {                                                     \
-    if (cc_wino_points(r) == 8) {                                                       \
+    if (r == 5) {                                                                       \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE8(T, (d + 4 * t), 1, v, t, pitch) \
-    } else if (cc_wino_step(r) == 4) {                                                  \
-        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 4 * t), 1, v, t, pitch) \
+    } else if (r == 4) {                                                                \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE8(T, (d + 5 * t), 1, v, t, pitch) \
     } else {                                                                            \
-        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 3 * t), 1, v, t, pitch) \
+        for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 4 * t), 1, v, t, pitch) \
     }                                                                                   \
 }
 
@@ -108,9 +110,8 @@ static void NAME(const T *restrict d, ptrdiff_t n_u, ptrdiff_t r, ptrdiff_t dil,
     }                                                                                   \
 }
 
-/* The weight transforms G (6 x r) of F(4, 3) and F(3, 4), row-major (the output
- * transforms A^T are written out in the loops below; B^T depends on the points only:
- * one for both). G's rows p^k / prod_(q != p)(p - q), the last e_(r - 1). */
+/* The weight transforms G (points x r), row-major (the output transforms A^T are
+ * written out in the loops below; B^T depends on the points only). */
 static const double cc_wino_g43[6 * 3] = {
     1.0 / 4, 0, 0,
     -1.0 / 6, -1.0 / 6, -1.0 / 6,
@@ -118,13 +119,6 @@ static const double cc_wino_g43[6 * 3] = {
     1.0 / 24, 1.0 / 12, 1.0 / 6,
     1.0 / 24, -1.0 / 12, 1.0 / 6,
     0, 0, 1};
-static const double cc_wino_g34[6 * 4] = {
-    1.0 / 4, 0, 0, 0,
-    -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6,
-    -1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6,
-    1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3,
-    1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3,
-    0, 0, 0, 1};
 /* F(4, 5) on eight points: G's rows p^k / prod_(q != p)(p - q) (row 0's sign turned,
  * with B^T's), last e_4. */
 static const double cc_wino_g45[8 * 5] = {
@@ -136,13 +130,23 @@ static const double cc_wino_g45[8 * 5] = {
     32.0 / 45, 16.0 / 45, 8.0 / 45, 4.0 / 45, 2.0 / 45,
     32.0 / 45, -16.0 / 45, 8.0 / 45, -4.0 / 45, 2.0 / 45,
     0, 0, 0, 0, 1};
+/* F(5, 4) on the same points: G's first four columns, last e_3. */
+static const double cc_wino_g54[8 * 4] = {
+    1, 0, 0, 0,
+    -2.0 / 9, -2.0 / 9, -2.0 / 9, -2.0 / 9,
+    -2.0 / 9, 2.0 / 9, -2.0 / 9, 2.0 / 9,
+    1.0 / 90, 1.0 / 45, 2.0 / 45, 4.0 / 45,
+    1.0 / 90, -1.0 / 45, 2.0 / 45, -4.0 / 45,
+    32.0 / 45, 16.0 / 45, 8.0 / 45, 4.0 / 45,
+    32.0 / 45, -16.0 / 45, 8.0 / 45, -4.0 / 45,
+    0, 0, 0, 1};
 
-/* The transform of r taps (3: F(4, 3), 4: F(3, 4), 5: F(4, 5)): its points and
+/* The transform of r taps (3: F(4, 3), 4: F(5, 4), 5: F(4, 5)): its points and
  * outputs a tile (m). */
-static inline ptrdiff_t cc_wino_points(ptrdiff_t r) { return r == 5 ? 8 : 6; }
+static inline ptrdiff_t cc_wino_points(ptrdiff_t r) { return r >= 4 ? 8 : 6; }
 static inline ptrdiff_t cc_wino_step(ptrdiff_t r) { return cc_wino_points(r) - r + 1; }
 static inline const double *cc_wino_g(ptrdiff_t r) {
-    return r == 3 ? cc_wino_g43 : r == 4 ? cc_wino_g34 : cc_wino_g45;
+    return r == 3 ? cc_wino_g43 : r == 4 ? cc_wino_g54 : cc_wino_g45;
 }
 
 /* y[0:l_out] of one output row from its products m[p * pitch + t] (+ bias): y[m t + i]
@@ -154,78 +158,77 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
                  ptrdiff_t r, T *restrict y) {                                          \
     const ptrdiff_t step = cc_wino_step(r), whole = l_out / step;                       \
     ptrdiff_t t;                                                                        \
-    T q[4];                                                                             \
-    if (cc_wino_points(r) == 8) {   /* F(4, 5); the last tile's outputs up to l_out */  \
-        for (t = 0; t < whole; ++t) {                                                   \
-            T o[4];                                                                     \
-            CC_WINO_A_T8(T, m[t], m[pitch + t], m[2 * pitch + t], m[3 * pitch + t],     \
-                         m[4 * pitch + t], m[5 * pitch + t], m[6 * pitch + t],          \
-                         m[7 * pitch + t], o)                                           \
-            y[4 * t] = o[0] + bias; y[4 * t + 1] = o[1] + bias;                         \
-            y[4 * t + 2] = o[2] + bias; y[4 * t + 3] = o[3] + bias;                     \
-        }                                                                               \
-        if (4 * whole < l_out) {                                                        \
-            CC_WINO_A_T8(T, m[t], m[pitch + t], m[2 * pitch + t], m[3 * pitch + t],     \
-                         m[4 * pitch + t], m[5 * pitch + t], m[6 * pitch + t],          \
-                         m[7 * pitch + t], q)                                           \
-            for (ptrdiff_t j = 0; 4 * whole + j < l_out; ++j)                           \
-                y[4 * whole + j] = q[j] + bias;                                         \
-        }                                                                               \
+    T q[5];                                                                             \
+    if (r == 5) {                                                                       \
+        CC_WINO_OUT8_LOOP(T, 4)                                                         \
         return;                                                                         \
     }                                                                                   \
-    if (step == 4) {                                                                    \
-        for (t = 0; t < whole; ++t) {                                                   \
-            const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                \
-            const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t]; \
-            const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                 \
-            y[4 * t] = m0 + a + c + bias;                                               \
-            y[4 * t + 1] = b + 2 * e + bias;                                            \
-            y[4 * t + 2] = a + 4 * c + bias;                                            \
-            y[4 * t + 3] = b + 8 * e + m5 + bias;                                       \
-        }                                                                               \
-    } else {                                                                            \
-        for (t = 0; t < whole; ++t) {                                                   \
-            const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                \
-            const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t]; \
-            const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                 \
-            y[3 * t] = m0 + a + c + bias;                                               \
-            y[3 * t + 1] = b + 2 * e + bias;                                            \
-            y[3 * t + 2] = a + 4 * c + m5 + bias;                                       \
-        }                                                                               \
+    if (r == 4) {                                                                       \
+        CC_WINO_OUT8_LOOP(T, 5)                                                         \
+        return;                                                                         \
+    }                                                                                   \
+    for (t = 0; t < whole; ++t) {   /* F(4, 3) */                                       \
+        const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                    \
+        const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t];    \
+        const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                     \
+        y[4 * t] = m0 + a + c + bias;                                                   \
+        y[4 * t + 1] = b + 2 * e + bias;                                                \
+        y[4 * t + 2] = a + 4 * c + bias;                                                \
+        y[4 * t + 3] = b + 8 * e + m5 + bias;                                           \
     }                                                                                   \
     if (step * whole < l_out) {                                                         \
         const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                    \
         const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t];    \
-        if (step == 4)                                                                  \
-            CC_WINO_A_T(T, 4, m0, m1, m2, m3, m4, m5, q)                                \
-        else                                                                            \
-            CC_WINO_A_T(T, 3, m0, m1, m2, m3, m4, m5, q)                                \
+        CC_WINO_A_T(T, m0, m1, m2, m3, m4, m5, q)                                       \
         for (ptrdiff_t j = 0; step * whole + j < l_out; ++j)                            \
             y[step * whole + j] = q[j] + bias;                                          \
     }                                                                                   \
 }
 
-/* F(4, 5)'s A^T: q[0 .. 4) from the eight products. */
-#define CC_WINO_A_T8(T, m0, m1, m2, m3, m4, m5, m6, m7, q)                              \
+/* The eight points' A^T (F(4, 5): STEP 4, F(5, 4): 5): q[0 .. STEP) from the
+ * products, rows p^i, the last one's infinity column 1. */
+#define CC_WINO_A_T8(T, STEP, m0, m1, m2, m3, m4, m5, m6, m7, q)                        \
     {                                                                                   \
         const T a_ = m1 + m2, b_ = m1 - m2, c_ = m3 + m4, e_ = m3 - m4;                 \
         const T f_ = m5 + m6, h_ = m5 - m6;                                             \
         q[0] = m0 + a_ + c_ + f_;                                                       \
         q[1] = b_ + 2 * e_ + (T)0.5 * h_;                                               \
         q[2] = a_ + 4 * c_ + (T)0.25 * f_;                                              \
-        q[3] = b_ + 8 * e_ + (T)0.125 * h_ + m7;                                        \
+        if (STEP == 4) {                                                                \
+            q[3] = b_ + 8 * e_ + (T)0.125 * h_ + m7;                                    \
+        } else {                                                                        \
+            q[3] = b_ + 8 * e_ + (T)0.125 * h_;                                         \
+            q[STEP - 1] = a_ + 16 * c_ + (T)0.0625 * f_ + m7;                           \
+        }                                                                               \
     }
-/* A^T for a tile of STEP outputs: q[0 .. STEP) from the six products. */
-#define CC_WINO_A_T(T, STEP, m0, m1, m2, m3, m4, m5, q)                                \
+/* y from the eight products of tiles of STEP outputs (the last tile's up to l_out). */
+#define CC_WINO_OUT8_LOOP(T, STEP)                                                     \
+    {                                                                                   \
+        const ptrdiff_t whole8 = l_out / STEP;                                          \
+        for (t = 0; t < whole8; ++t) {                                                  \
+            T o[5];                                                                     \
+            CC_WINO_A_T8(T, STEP, m[t], m[pitch + t], m[2 * pitch + t], m[3 * pitch + t], \
+                         m[4 * pitch + t], m[5 * pitch + t], m[6 * pitch + t],          \
+                         m[7 * pitch + t], o)                                           \
+            for (int i = 0; i < STEP; ++i)                                              \
+                y[STEP * t + i] = o[i] + bias;                                          \
+        }                                                                               \
+        if (STEP * whole8 < l_out) {                                                    \
+            CC_WINO_A_T8(T, STEP, m[t], m[pitch + t], m[2 * pitch + t], m[3 * pitch + t], \
+                         m[4 * pitch + t], m[5 * pitch + t], m[6 * pitch + t],          \
+                         m[7 * pitch + t], q)                                           \
+            for (ptrdiff_t j = 0; STEP * whole8 + j < l_out; ++j)                       \
+                y[STEP * whole8 + j] = q[j] + bias;                                     \
+        }                                                                               \
+    }
+/* F(4, 3)'s A^T: q[0 .. 4) from the six products. */
+#define CC_WINO_A_T(T, m0, m1, m2, m3, m4, m5, q)                                      \
     {                                                                                   \
         const T a_ = m1 + m2, b_ = m1 - m2, c_ = m3 + m4, e_ = m3 - m4;                 \
         q[0] = m0 + a_ + c_;                                                            \
         q[1] = b_ + 2 * e_;                                                             \
-        if (STEP == 4) {                                                                \
-            q[2] = a_ + 4 * c_; q[3] = b_ + 8 * e_ + m5;                                \
-        } else {                                                                        \
-            q[2] = a_ + 4 * c_ + m5;                                                    \
-        }                                                                               \
+        q[2] = a_ + 4 * c_;                                                             \
+        q[3] = b_ + 8 * e_ + m5;                                                        \
     }
 /* y[0:l_out] of one output row of a dilated layer from the products of its tiles (laid
  * out as CC_WINO_IN_DIL's): tile (u, ph)'s outputs at dil (m u + i) + ph, the phases
@@ -238,12 +241,12 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
             const T m0 = mu[ph], m1 = mu[pitch + ph], m2 = mu[2 * pitch + ph];          \
             const T m3 = mu[3 * pitch + ph], m4 = mu[4 * pitch + ph];                   \
             const T m5 = mu[5 * pitch + ph];                                            \
-            T q[4];                                                                     \
+            T q[5];                                                                     \
             if (P8) {                                                                   \
-                CC_WINO_A_T8(T, m0, m1, m2, m3, m4, m5, mu[6 * pitch + ph],             \
+                CC_WINO_A_T8(T, STEP, m0, m1, m2, m3, m4, m5, mu[6 * pitch + ph],       \
                              mu[7 * pitch + ph], q)                                     \
             } else                                                                      \
-                CC_WINO_A_T(T, STEP, m0, m1, m2, m3, m4, m5, q)                         \
+                CC_WINO_A_T(T, m0, m1, m2, m3, m4, m5, q)                               \
             for (int i = 0; i < STEP; ++i)                                              \
                 if (STORE)                                                              \
                     yu[i * dil + ph] = q[i] + bias;                                     \
@@ -264,12 +267,12 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
                  ptrdiff_t r, ptrdiff_t dil, T *restrict y) {                           \
     const ptrdiff_t step = cc_wino_step(r);                                             \
     const ptrdiff_t n_u = ((l_out + dil - 1) / dil + step - 1) / step;                  \
-    if (cc_wino_points(r) == 8) {                                                       \
+    if (r == 5) {                                                                       \
         CC_WINO_OUT_DIL_LOOP(T, 4, 1)                                                   \
-    } else if (step == 4) {                                                             \
-        CC_WINO_OUT_DIL_LOOP(T, 4, 0)                                                   \
+    } else if (r == 4) {                                                                \
+        CC_WINO_OUT_DIL_LOOP(T, 5, 1)                                                   \
     } else {                                                                            \
-        CC_WINO_OUT_DIL_LOOP(T, 3, 0)                                                   \
+        CC_WINO_OUT_DIL_LOOP(T, 4, 0)                                                   \
     }                                                                                   \
 }
 
@@ -297,7 +300,7 @@ static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t
     if (r == 3) {                                                                       \
         CC_WINO_WEIGHTS_LOOP(T, 3, 6)                                                   \
     } else if (r == 4) {                                                                \
-        CC_WINO_WEIGHTS_LOOP(T, 4, 6)                                                   \
+        CC_WINO_WEIGHTS_LOOP(T, 4, 8)                                                   \
     } else {                                                                            \
         CC_WINO_WEIGHTS_LOOP(T, 5, 8)                                                   \
     }                                                                                   \
@@ -307,7 +310,7 @@ static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t
  * by tiles through A (the transpose of A^T): Y[p * pitch + t] = sum_i A^T[i, p]
  * dy[m t + i] for the tiles of one row dy[0:l_out] (the last tile's missing outputs 0),
  * written out as the output transform. F(4, 3) only (r = 3: the weight gradient's
- * route; F(2, 5)'s did not pay). */
+ * route; F(2, 5)'s, for 5 taps, did not pay). */
 #define CC_WINO_DY_DEFINE(NAME, T)                                                     \
 static void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, ptrdiff_t r, \
                  T *restrict v, ptrdiff_t pitch) {                                      \
@@ -379,6 +382,7 @@ CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f64, double)
 #undef CC_WINO_OUT_DIL_TILES
 #undef CC_WINO_A_T
 #undef CC_WINO_A_T8
+#undef CC_WINO_OUT8_LOOP
 #undef CC_WINO_IN_TILE8
 #undef CC_WINO_WEIGHTS_DEFINE
 #undef CC_WINO_WEIGHTS_LOOP
