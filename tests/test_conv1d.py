@@ -1285,10 +1285,10 @@ def test_winograd_route(case, threads):
 def test_winograd_gradients(case, threads):
     """The gradients of a layer on the Winograd route (method="auto"): the input
     gradient as the forward of dy with the transposed weights (constant padding of at
-    most K - 1 a side; conv_transpose1d too, bias included), the weight gradient from the
-    same transforms (every padding mode; 3 taps, 128 channels). Against torch's float64 autograd, with an
-    error at most 4x the larger of the direct route's and PyTorch's own float32
-    result's (both against float64)."""
+    most (K - 1) d a side; conv_transpose1d too, bias included), the weight gradient
+    from the same transforms (every padding mode; 3 taps, 128 channels). Against
+    torch's float64 autograd, with an error at most 4x the larger of the direct route's
+    and PyTorch's own float32 result's (both against float64)."""
     n, c_in, c_out, length, k, padding, mode, flip, dilation = (case + (1,))[:9]
     x, w, _ = _data(49, n, c_in, length, c_out, c_in, k, np.float32)
     left, right = explicit_padding(padding, length, k, 1, dilation)

@@ -2143,9 +2143,9 @@ def input_gradient(ConvSpec spec, dy, w, dx, x, bint flip, int n_threads, bias=N
     ``w``, ``dx`` ``(N, C_in, L)`` and ``x`` (the input, or ``(0, 0, 0)`` for modes that
     do not need it) are C-contiguous arrays of ``spec.dtype``; ``bias`` ``(C_in,)``, of
     that dtype and C-contiguous (constant padding only): conv_transpose1d's, added as
-    the sums start. ``winograd``: a ``method="auto"`` call, whose dense float32 layers of 3 or more
-    taps may take the forward's Winograd route (_dense_by_winograd; past 5 taps by runs
-    of 3-5 taps)."""
+    the sums start. ``winograd``: a ``method="auto"`` call, whose dense float32 layers
+    of 3 or more taps may take the forward's Winograd route (_dense_by_winograd; past 5
+    taps by runs of 3-5 taps)."""
     cdef const ConvArgs* a = &spec.args
     if (a.k_size == 1 and a.stride == 1 and a.left == 0 and a.right == 0
             and _pointwise_by_strips(dy, w, dx, a.groups, n_threads, bias)):
@@ -2246,7 +2246,8 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
 def _dense_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads):
     """The weight gradient of a 3-tap layer that takes the forward's Winograd route
     (float32, dense, stride and dilation 1, at least twice the forward's channels;
-    ``method="auto"``) by F(4, 3)'s transforms (F(2, 5)'s, for 5 taps, did not pay): with V the padded input's tiles through B^T and Y dy's
+    ``method="auto"``) by F(4, 3)'s transforms (F(2, 5)'s, for 5 taps, did not pay):
+    with V the padded input's tiles through B^T and Y dy's
     through A, the gradient of the transformed weights is the weight gradient of six
     pointwise layers, ``dU[p] = sum over tiles of Y[p] V[p]^T`` (groups = 6, this
     module's own weight gradient), and ``dw = G^T dU`` (cc_winograd.h). Half the

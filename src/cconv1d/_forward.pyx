@@ -1124,8 +1124,8 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
     """Whether a ``method="auto"`` layer takes the Winograd route: float32, dense (one
     group), 3 taps (F(4, 3)) or 5 (F(4, 5)) at stride 1, and strided layers and layers
     of more taps (each stride phase's taps, cut into runs of r = 3-5 past 5:
-    _wino_taps) where the products of a tile (six, eight for F(4, 5)) over its outputs
-    leave under 0.6 of the direct route's multiplications; dilated layers (stride 1,
+    _wino_taps) where the products of a tile (six; eight for F(5, 4) and F(4, 5)) over
+    its outputs leave under 0.6 of the direct route's multiplications; dilated layers (stride 1,
     at most a quarter of the tiles' outputs past the phases' ends); at least
     ``_wino_min_channels`` input channels (times the phases and runs: they are
     channels; twice that unless 3 or 5 taps at stride and dilation 1) and output
@@ -1179,8 +1179,7 @@ cdef struct WinoPlan:
     # Dilated layers (stride 1): the outputs' ``dil`` phases tiled apart, the tiles
     # of a sample (u, ph) with the phases inner (cc_winograd.h).
     # ``r`` taps a run, transformed on ``pts`` points.
-    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, pts, parts, sub, phase_len
-    idx_t dil, l_out
+    idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, pts, parts, sub, phase_len, dil
     int threads, n_scratch
     bint by_chunk
     size_t b_row, b_work, b_phase, b_v, b_m, o_wp, o_vm, o_rows, total
@@ -1195,7 +1194,7 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     p.pts = cc_wino_points(p.r)
     p.sub = stride * p.parts
     cdef idx_t step = cc_wino_step(p.r)
-    p.dil, p.l_out = dilation, l_out
+    p.dil = dilation
     p.n_tiles = _wino_tiles(l_out, dilation, step)
     # the last run's last tile (dilated: of a phase, whose samples are d apart)
     p.phase_len = step * (p.n_tiles // dilation) + p.parts * p.r - 1
@@ -1227,7 +1226,8 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
         if p.n_tiles >= p.threads * WINO_SEGMENT_TILES:
             p.n_segs = p.threads
             # dilated: whole u's of the tiles (u, ph)
-            p.seg = ((p.n_tiles + p.n_segs - 1) // p.n_segs + dilation - 1) // dilation * dilation
+            p.seg = (((p.n_tiles + p.n_segs - 1) // p.n_segs + dilation - 1)
+                     // dilation * dilation)
             p.n_segs = (p.n_tiles + p.seg - 1) // p.seg
             p.chunk = 1
     p.by_chunk = p.threads > 1 and n_batch * p.n_segs >= p.threads

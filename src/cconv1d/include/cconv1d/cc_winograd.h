@@ -233,11 +233,11 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
 /* y[0:l_out] of one output row of a dilated layer from the products of its tiles (laid
  * out as CC_WINO_IN_DIL's): tile (u, ph)'s outputs at dil (m u + i) + ph, the phases
  * the inner loop (contiguous stores); past l_out dropped. */
-#define CC_WINO_OUT_DIL_TILES(T, STEP, P8, u, ph0, ph1, STORE)                        \
+#define CC_WINO_OUT_DIL_TILES(T, STEP, P8, u, STORE)                                  \
     {                                                                                   \
         const T *restrict mu = m + u * dil;                                             \
         T *restrict yu = y + dil * STEP * u;                                            \
-        for (ptrdiff_t ph = ph0; ph < ph1; ++ph) {                                      \
+        for (ptrdiff_t ph = 0; ph < dil; ++ph) {                                        \
             const T m0 = mu[ph], m1 = mu[pitch + ph], m2 = mu[2 * pitch + ph];          \
             const T m3 = mu[3 * pitch + ph], m4 = mu[4 * pitch + ph];                   \
             const T m5 = mu[5 * pitch + ph];                                            \
@@ -257,9 +257,9 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
     {                                                                                   \
         const ptrdiff_t whole = l_out / (dil * STEP);                                   \
         for (ptrdiff_t u = 0; u < whole; ++u)                                           \
-            CC_WINO_OUT_DIL_TILES(T, STEP, P8, u, 0, dil, 1)                            \
+            CC_WINO_OUT_DIL_TILES(T, STEP, P8, u, 1)                                    \
         for (ptrdiff_t u = whole; u < n_u; ++u)                                         \
-            CC_WINO_OUT_DIL_TILES(T, STEP, P8, u, 0, dil,                               \
+            CC_WINO_OUT_DIL_TILES(T, STEP, P8, u,                                       \
                                   dil * (STEP * u + i) + ph < l_out)                    \
     }
 #define CC_WINO_OUT_DIL_DEFINE(NAME, T)                                                \
