@@ -1220,7 +1220,7 @@ WINOGRAD_DILATED_CASES = [
 @pytest.mark.parametrize("case", [c[:5] + (1,) + c[5:] + (1,) for c in WINOGRAD_CASES]
                          + [c + (1,) for c in WINOGRAD_STRIDED_CASES]
                          + [c[:5] + (1,) + c[5:] for c in WINOGRAD_DILATED_CASES])
-def test_winograd_route(case, threads):
+def test_winograd_route(case, threads, monkeypatch):
     """Dense float32 layers of many channels take the Winograd route under
     method="auto" (checked): 3 and 5 taps by F(4, 3) and F(4, 5), strided layers whose
     stride phases have 3-5 taps and layers of more taps (runs of 3-5), each phase
@@ -1230,7 +1230,10 @@ def test_winograd_route(case, threads):
     outputs, chunks of samples, segments of one), with an error at most 4x the direct
     route's (both against float64: the transforms' coefficients cost a few bits, not
     more); the direct route (method="direct") is not affected."""
-    from cconv1d import _forward
+    from cconv1d import _fftconv, _forward
+    # method="auto" picks the FFT first by a cost model of the active SIMD path (on the
+    # scalar path it takes dilated spans of 16 or more); the sums are tested here.
+    monkeypatch.setattr(_fftconv, "choose", lambda *args: "direct")
     n, c_in, c_out, length, k, stride, padding, mode, flip, bias, dilation = case
     x, w, b = _data(47, n, c_in, length, c_out, c_in, k, np.float32, bias=bias)
     kw = dict(stride=stride, padding=padding, padding_mode=mode, flip=flip,
@@ -1282,13 +1285,15 @@ def test_winograd_route(case, threads):
     (2, 128, 160, 1203, 7, (5, 9), "zeros", True, 2),
     (1, 128, 128, 3001, 3, "causal", "zeros", False, 8),  # one sample: segments
 ])
-def test_winograd_gradients(case, threads):
+def test_winograd_gradients(case, threads, monkeypatch):
     """The gradients of a layer on the Winograd route (method="auto"): the input
     gradient as the forward of dy with the transposed weights (constant padding of at
     most (K - 1) d a side; conv_transpose1d too, bias included), the weight gradient
     from the same transforms (every padding mode; 3 taps, 128 channels). Against
     torch's float64 autograd, with an error at most 4x the larger of the direct route's
     and PyTorch's own float32 result's (both against float64)."""
+    from cconv1d import _fftconv
+    monkeypatch.setattr(_fftconv, "choose", lambda *args: "direct")   # as above
     n, c_in, c_out, length, k, padding, mode, flip, dilation = (case + (1,))[:9]
     x, w, _ = _data(49, n, c_in, length, c_out, c_in, k, np.float32)
     left, right = explicit_padding(padding, length, k, 1, dilation)
