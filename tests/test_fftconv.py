@@ -265,10 +265,12 @@ def test_auto_model_prices_the_blocks_the_fft_route_takes(path):
     kept 32 -> 32 channel, K = 127 layers of 2048 samples direct at 2.6x the FFT's time
     (Sapphire Rapids, one thread: 12.6 against 4.9 ms). Depthwise rows run near the
     dense rate, so on AVX-512 K = 255 stays direct (4.6 against 7.6 ms); K ~ L goes
-    FFT."""
+    FFT. Where AVX-512's FMAs are half width (AMD Zen 4) the direct sums run at AVX2's
+    roof, and the layers the Sapphire Rapids figures kept direct take the FFT (below)."""
     from cconv1d import _kernels
     if path not in _kernels.usable_paths():
         pytest.skip(f"the {path} path does not run here")
+    half = path == "avx512" and _kernels.avx512_half_width()
     try:
         _kernels.select_simd(path)
         for threads in (1, 2):
@@ -278,7 +280,16 @@ def test_auto_model_prices_the_blocks_the_fft_route_takes(path):
             if path == "avx512":     # measured there; AVX2's rates come from Zen 3
                 assert _fftconv.choose(4, 64, 64, 64, 255, 4096, 1, 1, 4, threads) == "direct"
             assert _fftconv.choose(4, 64, 64, 64, 2047, 2048, 1, 1, 4, threads) == "fft"
-        if path == "avx512":
+        if half:
+            # measured on Zen 4 (one thread): 2 x 256 -> 256, K = 127, L = 512, FFT 90
+            # against 136 ms; the backward of 16 x 32 -> 32, K = 31, L = 2048, FFT 26
+            # against 37 (the benchmark's wide-kernel: it had run direct, 1.39x the
+            # AVX2 path's time); 8 x 128 -> 128, K = 17, L = 1024, FFT 47 against 81
+            assert _fftconv.choose(2, 256, 256, 1, 127, 512, 1, 1, 4, 1) == "fft"
+            assert _fftconv.choose(16, 32, 32, 1, 31, 2048, 1, 1, 4, 1, True) == "fft"
+            assert _fftconv.choose(8, 128, 128, 1, 17, 1024, 1, 1, 4, 1, True) == "fft"
+            assert _fftconv.choose(16, 16, 16, 1, 31, 4096, 1, 1, 4, 1, True) == "direct"
+        elif path == "avx512":
             # measured after the route took 2-3-5-smooth lengths (one thread: FFT 32
             # against 48 ms, 12 against 25, 15 against 25; 256 channels at L = 512:
             # direct 141 against 169): the model before kept the first three direct

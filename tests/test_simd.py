@@ -115,3 +115,27 @@ def test_switching_path_while_other_threads_convolve():
                 assert any(np.array_equal(y, e) for e in expected)
     finally:
         _kernels.select_simd(None)
+
+
+def _cpuinfo():
+    """The first processor's fields of Linux's /proc/cpuinfo, or None elsewhere."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read().split("\n\n")[0]
+    except OSError:
+        return None
+    return {k.strip(): v.strip() for k, _, v in
+            (line.partition(":") for line in text.splitlines())}
+
+
+def test_avx512_half_width_agrees_with_the_kernel_cpu_report():
+    # The FFT cost model prices AVX-512's direct sums at AVX2's rate where the FMAs run
+    # at half width; the probe (cpuid in cc_cpu.h) is checked against what the Linux
+    # kernel reports: AMD family 25 (19h, Zen 3/Zen 4) with avx512f.
+    info = _cpuinfo()
+    if info is None or "vendor_id" not in info:
+        pytest.skip("no /proc/cpuinfo with x86 fields")
+    flags = info.get("flags", "").split()
+    expected = (info["vendor_id"] == "AuthenticAMD" and info.get("cpu family") == "25"
+                and "avx512f" in flags)
+    assert _kernels.avx512_half_width() is expected

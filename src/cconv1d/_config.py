@@ -37,6 +37,7 @@ def config_dict() -> dict[str, Any]:
         "simd_best": _kernels.best_simd(),
         "simd_chosen": _kernels.simd_path(),
         "kernels": _kernels.descriptors(),
+        "avx512_half_width": _kernels.avx512_half_width(),
         "simd_env": os.environ.get("CCONV1D_SIMD", "unset"),
         "num_threads": _threads.get_num_threads(),
         "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS", "unset"),
@@ -78,7 +79,9 @@ def show_config(file: TextIO | None = None) -> None:
             + (f"from {d['wgemm_pairs']} pairs" if d["wgemm_pairs"] else "off")
             + (f" up to {d['wgemm_max_len']} outputs a sample"
                if d["wgemm_pairs"] and d["wgemm_max_len"] else "")
-            + f", {'runs here' if d['runs'] else 'not on this CPU'}")
+            + f", {'runs here' if d['runs'] else 'not on this CPU'}"
+            + (" (FMAs at AVX2's width: the same roof)"
+               if d["name"] == "avx512" and info["avx512_half_width"] else ""))
     lines += [
         f"  OpenMP         : {'yes' if info['openmp'] else 'no (serial build)'}",
         f"  threads        : {info['num_threads']} "

@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 
 from cconv1d._fft import next_fast_len
 from cconv1d._forward import simd_path
+from cconv1d._kernels import avx512_half_width
 from cconv1d._padding import PAD, PAD_BACKWARD
 from cconv1d._spec import CONSTANT
 
@@ -55,7 +56,11 @@ METHODS = ("auto", "direct", "fft")
 # Cost model of `choose` (seconds per unit, one core; only the ratio matters). The direct
 # kernels' rate on dense layers per SIMD path: AVX-512 ~166 GFLOP/s float32 and ~83
 # float64 (Sapphire Rapids, 1 thread, 8-128 channels, K 31-255), AVX2 ~80 and ~40 (Zen
-# 3), the scalar build ~10 and ~5. The FFT route, with the block plan it takes
+# 3), the scalar build ~10 and ~5; AVX-512 on a CPU whose FMAs are half its width (AMD
+# Zen 4: _kernels.avx512_half_width) ~111 and ~55 (Zen 4, 1 thread, 16-256 channels, K
+# 17-63: the Sapphire Rapids rate had kept layers whose FFT ran in 0.57x the direct
+# time on the direct route, the benchmark's wide-kernel backward at 1.39x AVX2's
+# time). The FFT route, with the block plan it takes
 # (_plan_blocks), per F log2 F of a transformed lane: _C_FFT for the signal's and the
 # output's lanes and _C_FFT_KERNEL for the kernel's (reversed, zero-padded and written
 # frequency-major: twice the traffic), and _C_CMAC per complex multiply-add of the
@@ -68,6 +73,7 @@ METHODS = ("auto", "direct", "fft")
 _DIRECT_FLOP = {"avx512": {4: 1.0 / 166e9, 8: 1.0 / 83e9},
                 "scalar": {4: 1.0 / 10e9, 8: 1.0 / 5e9}}
 _DIRECT_FLOP_DEFAULT = {4: 1.0 / 80e9, 8: 1.0 / 40e9}
+_DIRECT_FLOP_AVX512_HALF = {4: 1.0 / 111e9, 8: 1.0 / 55e9}
 _C_FFT = {4: 2.6e-10, 8: 5.2e-10}
 _C_FFT_KERNEL = {4: 5.8e-10, 8: 1.0e-9}
 _C_CMAC = {4: 1.05e-10, 8: 3.4e-10}
@@ -111,13 +117,18 @@ def choose(n_batch: int, c_in: int, c_out: int, groups: int, k_size: int, l_out:
     if span + 1 < MIN_FFT_SPAN:
         return "direct"
     c_per_group = c_in // groups
-    rate = _DIRECT_FLOP.get(simd_path(), _DIRECT_FLOP_DEFAULT)[itemsize]
+    path = simd_path()
+    half = path == "avx512" and avx512_half_width()
+    rate = (_DIRECT_FLOP_AVX512_HALF if half
+            else _DIRECT_FLOP.get(path, _DIRECT_FLOP_DEFAULT))[itemsize]
     direct = 2.0 * n_batch * c_out * l_out * c_per_group * k_size * rate
-    if c_out // groups < 4:
+    if c_out // groups < 4 and not half:
         # Thin groups (depthwise) run the one-row kernels: 0.7x the dense tile's rate on
         # AVX-512 (115 against 166 GFLOP/s float32, K 63-255), 0.9x on AVX2 (Sapphire
         # Rapids). The factor of 4 of an older row kernel sent K = 255 depthwise layers
-        # to the FFT at 1.6x the direct time.
+        # to the FFT at 1.6x the direct time. Where AVX-512's FMAs are half width (Zen
+        # 4) the row kernel runs at the dense rate (4 x 64 channels, K = 255, L = 4096:
+        # 111 GFLOP/s, 4.5 ms against the FFT's 12.7).
         direct *= 1.5
     size, _, n_blocks = _plan_blocks(n_batch, c_in, c_out, c_per_group, span, steps,
                                      _fft()[2])

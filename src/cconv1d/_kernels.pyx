@@ -19,6 +19,7 @@ cdef extern from "cconv1d/cc_kernels.h" nogil:
     int cc_kernels_usable(int isa)
     int cc_kernels_best()
     int cc_cpu_runs(int isa)
+    int cc_cpu_avx512_half_width()
 
 #: Every path the library knows, indexed by its code.
 SIMD_NAMES = ("scalar", "avx2", "avx512", "neon")
@@ -71,6 +72,13 @@ def select_simd(name=None):
     if cc_kernels_select(simd_code(name)) < 0:
         cc_kernels_select(-1)
     return simd_path()
+
+
+def avx512_half_width():
+    """Whether this CPU runs AVX-512's FMAs at AVX2's width (AMD Zen 4: a 512-bit FMA
+    is two halves on 256-bit units, so the AVX-512 roof is the AVX2 one); False where
+    the CPU has no AVX-512 (cc_cpu.h)."""
+    return bool(cc_cpu_avx512_half_width())
 
 
 def descriptors():

@@ -6,6 +6,12 @@
  * save the opmask and both halves of the ZMM file (xgetbv(0) bits 5, 6 and 7): a kernel
  * that ran without them would lose its registers at the first context switch.
  * On aarch64 Advanced SIMD (NEON) is part of the base architecture: always there.
+ *
+ * How wide the AVX-512 FMA datapath is decides what the path's direct sums cost, which
+ * the FFT route's cost model weighs (cconv1d._fftconv): AMD Zen 4 (family 19h) runs a
+ * 512-bit FMA as two halves on its 256-bit units, so its AVX-512 roof is the AVX2 one
+ * (117 GFLOP/s float32 either way, measured), where Intel's server cores with two
+ * 512-bit FMA units double it. cpuid has no field for it: the family says so.
  */
 #ifndef CCONV1D_CC_CPU_H
 #define CCONV1D_CC_CPU_H
@@ -50,10 +56,27 @@ static int cc_cpu_has_avx512f(void) {
     cc_cpuid(7, 0, r);
     return (r[1] & (1 << 16)) != 0;
 }
+
+/* 1 where AVX-512's FMAs run at the width of AVX2's (AMD family 19h, Zen 4); 0 for
+ * other AVX-512 CPUs (Intel; AMD family 1Ah, Zen 5, whose server parts have the full
+ * width) and for CPUs without AVX-512. */
+static int cc_cpu_avx512_half_width(void) {
+    int r[4];
+    unsigned family;
+    if (!cc_cpu_has_avx512f()) return 0;
+    cc_cpuid(0, 0, r);
+    /* "AuthenticAMD": EBX "Auth", EDX "enti", ECX "cAMD" */
+    if (r[1] != 0x68747541 || r[3] != 0x69746e65 || r[2] != 0x444d4163) return 0;
+    cc_cpuid(1, 0, r);
+    family = ((unsigned)r[0] >> 8) & 0xF;
+    if (family == 0xF) family += ((unsigned)r[0] >> 20) & 0xFF;
+    return family == 0x19;
+}
 #else
 #define CC_X86 0
 static int cc_cpu_has_avx2_fma(void) { return 0; }
 static int cc_cpu_has_avx512f(void) { return 0; }
+static int cc_cpu_avx512_half_width(void) { return 0; }
 #endif
 
 #if defined(__aarch64__) || defined(_M_ARM64)
