@@ -139,3 +139,52 @@ def test_avx512_half_width_agrees_with_the_kernel_cpu_report():
     expected = (info["vendor_id"] == "AuthenticAMD" and info.get("cpu family") == "25"
                 and "avx512f" in flags)
     assert _kernels.avx512_half_width() is expected
+
+
+WINOGRAD_PATH_CASES = [  # N, C_in, C_out, L, K, stride, dilation, padding
+    (4, 64, 64, 1023, 3, 1, 1, 1),       # F(4, 3), a tail of 3
+    (4, 64, 72, 601, 5, 1, 1, 2),        # F(4, 5), a tail of 1
+    (8, 128, 128, 1000, 4, 1, 1, 1),     # F(5, 4)
+    (4, 128, 128, 1001, 3, 1, 5, 5),     # dilated: the phases inner
+    (6, 64, 128, 1025, 7, 2, 1, 3),      # strided: F(5, 4) on two phases
+]
+
+
+@pytest.mark.parametrize("case", WINOGRAD_PATH_CASES)
+def test_winograd_transforms_of_each_path(simd, case, monkeypatch):
+    """The Winograd route's transforms by tiles are compiled once per x86 path
+    (cc_winograd.h) and the active path's build runs: each against PyTorch's float64
+    convolution, within 4x the direct route's float32 error (the transforms'
+    coefficients cost a few bits; a build that misread its tiles would be far off),
+    the input gradient too (the forward's transforms of dy)."""
+    from cconv1d import _fftconv, _forward
+    monkeypatch.setattr(_fftconv, "choose", lambda *args: "direct")
+    n, c_in, c_out, length, k, stride, dilation, padding = case
+    rng = np.random.default_rng(list(case))
+    x = rng.standard_normal((n, c_in, length)).astype(np.float32)
+    w = rng.standard_normal((c_out, c_in, k)).astype(np.float32)
+    b = rng.standard_normal(c_out).astype(np.float32)
+    kw = dict(stride=stride, dilation=dilation, padding=padding)
+    l_out = (length + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    assert _forward.forward_route(n, c_in, length, c_out, c_in, k, padding, padding, l_out,
+                                  stride, dilation, 1, 0, 4, 1, True) == "winograd"
+    want = F.conv1d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
+                    torch.tensor(b, dtype=torch.float64), **kw).numpy()
+    got = cc.conv1d(x, w, b, **kw)
+    direct = cc.conv1d(x, w, b, method="direct", **kw)
+    err, err_direct = np.abs(got - want).max(), np.abs(direct - want).max()
+    assert err <= 4 * err_direct + 1e-6 * np.abs(want).max(), (err, err_direct)
+    assert not np.array_equal(got, direct)
+    if stride == 1 and k in (3, 5) and dilation == 1 or dilation > 1 and k == 3:
+        # dx: the forward of dy by the route where it pays (3 taps from 128 channels,
+        # 5 from 64), else the direct route; either way against autograd in float64
+        g = rng.standard_normal((n, c_out, l_out)).astype(np.float32)
+        xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        F.conv1d(xt, torch.tensor(w, dtype=torch.float64), **kw).backward(
+            torch.tensor(g, dtype=torch.float64))
+        dx = cc.conv1d_backward(g, x, w, bias=False, needs="input", **kw).input
+        dx_direct = cc.conv1d_backward(g, x, w, bias=False, needs="input", method="direct",
+                                       **kw).input
+        ref = xt.grad.numpy()
+        assert (np.abs(dx - ref).max()
+                <= 4 * np.abs(dx_direct - ref).max() + 1e-6 * np.abs(ref).max())

@@ -2199,7 +2199,7 @@ def _column_buffers(shape_x, shape_dy, dtype):
 cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
     idx_t cc_wino_step(idx_t r)
     void cc_wino_dy_f32(const float* dy, idx_t l_out, idx_t n_tiles, idx_t r, float* v,
-                        idx_t pitch)
+                        idx_t pitch, int isa)
     void cc_wino_wgrad_f32(const float* du, idx_t c_out, idx_t c_in, idx_t r, int flip,
                            idx_t o0, idx_t o1, float* dw)
 
@@ -2228,17 +2228,18 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
         return CC_ENOMEM
     memset(rows, 0, threads * b_row)     # zeros past the padded row
     cdef char* works = rows + threads * b_row
+    cdef int isa = active_kernels().isa     # the transforms' build (cc_winograd.h)
     # the forward's layout with one chunk of all n samples (n0 = 0, nc = n)
     for item in prange(n * c_in, schedule="dynamic", chunksize=4, num_threads=threads):
         t = threadid()
         wino_in_row(&x[0, 0, 0] if length > 0 else <const float*>NULL, item, 0, n, c_in,
                     length, left, right, mode, value, 0,
                     n_tiles, r, <float*>(rows + t * b_row), <double*>(works + t * b_work),
-                    &v[0, 0, 0])
+                    &v[0, 0, 0], isa)
     for item in prange(n * c_out, schedule="dynamic", chunksize=4, num_threads=threads):
         cc_wino_dy_f32(&dy[item // c_out, item % c_out, 0], l_out, n_tiles, r,
                        &yt[0, item % c_out, (item // c_out) * n_tiles],
-                       c_out * n * n_tiles)
+                       c_out * n * n_tiles, isa)
     free(rows)
     return CC_OK
 

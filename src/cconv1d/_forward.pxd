@@ -46,11 +46,12 @@ cdef void pack_block(const real_t* x, real_t* packed, const Geometry* geo, idx_t
 # item // c_in (chunk of nc samples from n0): padded by pad_row into `row` (zeros past
 # the padded row: the caller's), then its six points' tiles into v, laid out
 # [point][channel][sample][tile] (row width nc * n_tiles); r taps (3 or 5); `work`
-# holds `length` doubles for median padding. Shared with the weight gradient.
+# holds `length` doubles for median padding; `isa` the kernel path (CC_SIMD_*) whose
+# build of the transform runs. Shared with the weight gradient.
 cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
                       idx_t length, idx_t left, idx_t right, int mode, real_t value,
                       idx_t t0, idx_t seg, idx_t r, real_t* row, double* work,
-                      real_t* v) noexcept nogil
+                      real_t* v, int isa) noexcept nogil
 
 # The padding samples (left, then right) of channels [c_first, c_last) of one sample into
 # edges (geo.left + geo.right per channel); `row` holds geo.padded values, `work`

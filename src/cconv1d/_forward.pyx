@@ -1036,20 +1036,23 @@ def cat_plan(idx_t n_batch, idx_t c_in, idx_t length, idx_t c_out, idx_t c_per_g
 cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
     idx_t cc_wino_step(idx_t r)
     idx_t cc_wino_points(idx_t r)
-    void cc_wino_in_f32(const float* d, idx_t n_tiles, idx_t r, float* v, idx_t pitch)
-    void cc_wino_in_f64(const double* d, idx_t n_tiles, idx_t r, double* v, idx_t pitch)
+    # the transforms by tiles: ``isa`` the kernel path whose build runs (CC_SIMD_*)
+    void cc_wino_in_f32(const float* d, idx_t n_tiles, idx_t r, float* v, idx_t pitch,
+                        int isa)
+    void cc_wino_in_f64(const double* d, idx_t n_tiles, idx_t r, double* v, idx_t pitch,
+                        int isa)
     void cc_wino_out_f32(const float* m, idx_t pitch, idx_t l_out, float bias, idx_t r,
-                         float* y)
+                         float* y, int isa)
     void cc_wino_out_f64(const double* m, idx_t pitch, idx_t l_out, double bias, idx_t r,
-                         double* y)
+                         double* y, int isa)
     void cc_wino_in_dil_f32(const float* d, idx_t n_u, idx_t r, idx_t dil, float* v,
-                            idx_t pitch)
+                            idx_t pitch, int isa)
     void cc_wino_in_dil_f64(const double* d, idx_t n_u, idx_t r, idx_t dil, double* v,
-                            idx_t pitch)
+                            idx_t pitch, int isa)
     void cc_wino_out_dil_f32(const float* m, idx_t pitch, idx_t l_out, float bias,
-                             idx_t r, idx_t dil, float* y)
+                             idx_t r, idx_t dil, float* y, int isa)
     void cc_wino_out_dil_f64(const double* m, idx_t pitch, idx_t l_out, double bias,
-                             idx_t r, idx_t dil, double* y)
+                             idx_t r, idx_t dil, double* y, int isa)
     void cc_wino_weights_f32(const float* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
                              idx_t o0, idx_t o1, float* u)
     void cc_wino_weights_f64(const double* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
@@ -1178,9 +1181,10 @@ cdef struct WinoPlan:
     # the transform).
     # Dilated layers (stride 1): the outputs' ``dil`` phases tiled apart, the tiles
     # of a sample (u, ph) with the phases inner (cc_winograd.h).
-    # ``r`` taps a run, transformed on ``pts`` points.
+    # ``r`` taps a run, transformed on ``pts`` points; ``isa``: the kernel path whose
+    # build of the transforms runs (the active one when the call began).
     idx_t n_tiles, chunk, n_chunks, seg, n_segs, r, pts, parts, sub, phase_len, dil
-    int threads, n_scratch
+    int threads, n_scratch, isa
     bint by_chunk
     size_t b_row, b_work, b_phase, b_v, b_m, o_wp, o_vm, o_rows, total
 
@@ -1192,6 +1196,7 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     channel counts below are the phases' and runs' (``sub c_in`` inputs)."""
     p.r = _wino_taps(k_size, stride, &p.parts)
     p.pts = cc_wino_points(p.r)
+    p.isa = active_kernels().isa
     p.sub = stride * p.parts
     cdef idx_t step = cc_wino_step(p.r)
     p.dil = dilation
@@ -1376,10 +1381,12 @@ cdef int _wino_chunk(const WinoPlan* plan, const real_t* x, idx_t n0, idx_t nc,
         return status
     if threads == 1:
         for item in range(nc * c_out):
-            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, plan.dil, bias_ptr, y)
+            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, plan.dil, bias_ptr, y,
+                          plan.isa)
     else:
         for item in prange(nc * c_out, schedule="dynamic", chunksize=4, num_threads=threads):
-            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, plan.dil, bias_ptr, y)
+            _wino_out_row(m, item, n0, nc, c_out, t0, seg, r, l_out, plan.dil, bias_ptr, y,
+                          plan.isa)
     return CC_OK
 
 
@@ -1397,7 +1404,7 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
     cdef idx_t parts = plan.parts, r = plan.r
     if stride == 1 and parts == 1 and plan.dil == 1:
         wino_in_row(x, item, n0, nc, c_in, length, left, right, mode, value, t0, seg, r,
-                    row, work, v)
+                    row, work, v, plan.isa)
         return
     cdef real_t* phases = <real_t*>(slot + plan.b_row + plan.b_work)
     cdef idx_t n = item // c_in, c = item % c_in, width = nc * seg, ph, j, q, ch
@@ -1413,11 +1420,11 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
             if real_t is float:
                 cc_wino_in_dil_f32(row + q * r * d + first, seg // d, r, d,
                                    v + (c * parts + q) * width + n * seg,
-                                   plan.sub * c_in * width)
+                                   plan.sub * c_in * width, plan.isa)
             else:
                 cc_wino_in_dil_f64(row + q * r * d + first, seg // d, r, d,
                                    v + (c * parts + q) * width + n * seg,
-                                   plan.sub * c_in * width)
+                                   plan.sub * c_in * width, plan.isa)
         return
     if stride == 1:
         phases, span = row, 0
@@ -1434,33 +1441,34 @@ cdef inline void _wino_in_rows(const WinoPlan* plan, const real_t* x, idx_t item
             ch = (c * stride + ph) * parts + q
             if real_t is float:
                 cc_wino_in_f32(phases + ph * span + q * r + first, seg, r,
-                               v + ch * width + n * seg, plan.sub * c_in * width)
+                               v + ch * width + n * seg, plan.sub * c_in * width, plan.isa)
             else:
                 cc_wino_in_f64(phases + ph * span + q * r + first, seg, r,
-                               v + ch * width + n * seg, plan.sub * c_in * width)
+                               v + ch * width + n * seg, plan.sub * c_in * width, plan.isa)
 
 
 cdef void wino_in_row(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
                       idx_t length, idx_t left, idx_t right, int mode, real_t value,
                       idx_t t0, idx_t seg, idx_t r, real_t* row, double* work,
-                      real_t* v) noexcept nogil:
+                      real_t* v, int isa) noexcept nogil:
     """Channel ``item % c_in`` of chunk sample ``item // c_in``: padded into ``row``
     (zeros after it), its tiles ``t0 .. t0 + seg`` transformed into their place in the
     six rows (point p, channel c: row ``p c_in + c`` of the chunk's ``nc seg`` tiles)
-    of ``v``."""
+    of ``v`` by path ``isa``'s build of the transform."""
     cdef idx_t n = item // c_in, c = item % c_in, width = nc * seg
     pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
             right, mode, value, value, length, length, work)
     cdef real_t* first = row + t0 * cc_wino_step(r)
     if real_t is float:
-        cc_wino_in_f32(first, seg, r, v + c * width + n * seg, c_in * width)
+        cc_wino_in_f32(first, seg, r, v + c * width + n * seg, c_in * width, isa)
     else:
-        cc_wino_in_f64(first, seg, r, v + c * width + n * seg, c_in * width)
+        cc_wino_in_f64(first, seg, r, v + c * width + n * seg, c_in * width, isa)
 
 
 cdef inline void _wino_out_row(const real_t* m, idx_t item, idx_t n0, idx_t nc,
                                idx_t c_out, idx_t t0, idx_t seg, idx_t r, idx_t l_out,
-                               idx_t dil, const real_t* bias_ptr, real_t* y) noexcept nogil:
+                               idx_t dil, const real_t* bias_ptr, real_t* y,
+                               int isa) noexcept nogil:
     """Outputs of tiles ``t0 .. t0 + seg`` of output row ``item % c_out`` of chunk
     sample ``item // c_out`` from its products (laid out as wino_in_row's; dilated,
     ``dil`` > 1, as _wino_in_rows': t0 and seg whole u's, tiles (u, ph))."""
@@ -1471,17 +1479,17 @@ cdef inline void _wino_out_row(const real_t* m, idx_t item, idx_t n0, idx_t nc,
     if dil > 1:
         if real_t is float:
             cc_wino_out_dil_f32(m + o * width + n * seg, c_out * width, count, b, r, dil,
-                                y + ((n0 + n) * c_out + o) * l_out + first)
+                                y + ((n0 + n) * c_out + o) * l_out + first, isa)
         else:
             cc_wino_out_dil_f64(m + o * width + n * seg, c_out * width, count, b, r, dil,
-                                y + ((n0 + n) * c_out + o) * l_out + first)
+                                y + ((n0 + n) * c_out + o) * l_out + first, isa)
         return
     if real_t is float:
         cc_wino_out_f32(m + o * width + n * seg, c_out * width, count, b, r,
-                        y + ((n0 + n) * c_out + o) * l_out + first)
+                        y + ((n0 + n) * c_out + o) * l_out + first, isa)
     else:
         cc_wino_out_f64(m + o * width + n * seg, c_out * width, count, b, r,
-                        y + ((n0 + n) * c_out + o) * l_out + first)
+                        y + ((n0 + n) * c_out + o) * l_out + first, isa)
 
 
 cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,

@@ -42,6 +42,7 @@
 #define CC_WINOGRAD_H
 
 #include <stddef.h>
+#include "cc_registry.h"
 
 /* V[p * pitch + t] = (B^T d_t)[p] for the tiles t < n_tiles of one padded row d,
  * d_t = d[m t : m t + 6] (m = 7 - r outputs a tile; m n_tiles + r - 1 samples); a
@@ -77,8 +78,8 @@
         v[7 * pitch + t] = d7 - d1 + (T)5.25 * (d3 - d5);                               \
     }
 /* (a literal tile step in each loop: the compiler's strided loads) */
-#define CC_WINO_IN_DEFINE(NAME, T)                                                     \
-static void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restrict v,    \
+#define CC_WINO_IN_DEFINE(NAME, T, ATTR)                                                     \
+static ATTR void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restrict v,    \
                  ptrdiff_t pitch) {                                                     \
     if (r == 5) {                                                                       \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE8(T, (d + 4 * t), 1, v, t, pitch) \
@@ -94,8 +95,8 @@ static void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restric
  * phase ph, reads d[dil (m u + j) + ph], j < 6: the phases are the inner loop, whose
  * samples are contiguous (vector loads, no copy of the phases; n_u m dil + (r - 1)
  * dil samples, zeros past the padded row). */
-#define CC_WINO_IN_DIL_DEFINE(NAME, T)                                                 \
-static void NAME(const T *restrict d, ptrdiff_t n_u, ptrdiff_t r, ptrdiff_t dil,        \
+#define CC_WINO_IN_DIL_DEFINE(NAME, T, ATTR)                                                 \
+static ATTR void NAME(const T *restrict d, ptrdiff_t n_u, ptrdiff_t r, ptrdiff_t dil,        \
                  T *restrict v, ptrdiff_t pitch) {                                      \
     const ptrdiff_t step = cc_wino_step(r);                                             \
     for (ptrdiff_t u = 0; u < n_u; ++u) {                                               \
@@ -153,8 +154,8 @@ static inline const double *cc_wino_g(ptrdiff_t r) {
  * = sum_p A^T[i, p] m[p, t], the last tile's outputs past l_out dropped. Written out
  * for each tile size: a loop over A^T's entries had cost the route a sixth of its
  * time (64 channels). */
-#define CC_WINO_OUT_DEFINE(NAME, T)                                                    \
-static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,         \
+#define CC_WINO_OUT_DEFINE(NAME, T, ATTR)                                                    \
+static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,         \
                  ptrdiff_t r, T *restrict y) {                                          \
     const ptrdiff_t step = cc_wino_step(r), whole = l_out / step;                       \
     ptrdiff_t t;                                                                        \
@@ -168,13 +169,11 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
         return;                                                                         \
     }                                                                                   \
     for (t = 0; t < whole; ++t) {   /* F(4, 3) */                                       \
-        const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                    \
-        const T m3 = m[3 * pitch + t], m4 = m[4 * pitch + t], m5 = m[5 * pitch + t];    \
-        const T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;                     \
-        y[4 * t] = m0 + a + c + bias;                                                   \
-        y[4 * t + 1] = b + 2 * e + bias;                                                \
-        y[4 * t + 2] = a + 4 * c + bias;                                                \
-        y[4 * t + 3] = b + 8 * e + m5 + bias;                                           \
+        T o[4];                                                                         \
+        CC_WINO_A_T(T, m[t], m[pitch + t], m[2 * pitch + t], m[3 * pitch + t],          \
+                    m[4 * pitch + t], m[5 * pitch + t], o)                              \
+        for (int i = 0; i < 4; ++i)                                                     \
+            y[4 * t + i] = o[i] + bias;                                                 \
     }                                                                                   \
     if (step * whole < l_out) {                                                         \
         const T m0 = m[t], m1 = m[pitch + t], m2 = m[2 * pitch + t];                    \
@@ -262,8 +261,8 @@ static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias, 
             CC_WINO_OUT_DIL_TILES(T, STEP, P8, u,                                       \
                                   dil * (STEP * u + i) + ph < l_out)                    \
     }
-#define CC_WINO_OUT_DIL_DEFINE(NAME, T)                                                \
-static void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,         \
+#define CC_WINO_OUT_DIL_DEFINE(NAME, T, ATTR)                                                \
+static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,         \
                  ptrdiff_t r, ptrdiff_t dil, T *restrict y) {                           \
     const ptrdiff_t step = cc_wino_step(r);                                             \
     const ptrdiff_t n_u = ((l_out + dil - 1) / dil + step - 1) / step;                  \
@@ -311,8 +310,8 @@ static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t
  * dy[m t + i] for the tiles of one row dy[0:l_out] (the last tile's missing outputs 0),
  * written out as the output transform. F(4, 3) only (r = 3: the weight gradient's
  * route; F(2, 5)'s, for 5 taps, did not pay). */
-#define CC_WINO_DY_DEFINE(NAME, T)                                                     \
-static void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, ptrdiff_t r, \
+#define CC_WINO_DY_DEFINE(NAME, T, ATTR)                                                     \
+static ATTR void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, ptrdiff_t r, \
                  T *restrict v, ptrdiff_t pitch) {                                      \
     const ptrdiff_t step = cc_wino_step(r);   /* 4 */                                   \
     for (ptrdiff_t t = 0; t < n_tiles; ++t) {                                           \
@@ -358,20 +357,75 @@ static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_
     CC_WINO_WGRAD_LOOP(T, 3)                                                            \
 }
 
-CC_WINO_IN_DEFINE(cc_wino_in_f32, float)
-CC_WINO_IN_DEFINE(cc_wino_in_f64, double)
-CC_WINO_IN_DIL_DEFINE(cc_wino_in_dil_f32, float)
-CC_WINO_IN_DIL_DEFINE(cc_wino_in_dil_f64, double)
-CC_WINO_OUT_DIL_DEFINE(cc_wino_out_dil_f32, float)
-CC_WINO_OUT_DIL_DEFINE(cc_wino_out_dil_f64, double)
-CC_WINO_OUT_DEFINE(cc_wino_out_f32, float)
-CC_WINO_OUT_DEFINE(cc_wino_out_f64, double)
+/* The transforms by tiles (O(C L): a quarter of a 64-channel layer's time in the
+ * baseline build, SSE2 on x86) are compiled once more for each x86 SIMD path the
+ * kernels have (target attributes, as cc_pack.h's transposes) and chosen by the
+ * caller's ``isa`` (CC_SIMD_*: the active kernel path, so CCONV1D_SIMD=scalar runs the
+ * baseline build); the compiler vectorises the same loops with 8 or 16 lanes. The
+ * weights' transforms run once a call and keep the baseline build. */
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define CC_WINO_X86 1
+#define CC_WINO_AVX2 __attribute__((target("avx2,fma")))
+#define CC_WINO_AVX512 __attribute__((target("avx512f")))
+#define CC_WINO_VARIANTS(DEF, NAME, T)                                                 \
+    DEF(NAME##_base, T, )                                                               \
+    DEF(NAME##_avx2, T, CC_WINO_AVX2)                                                   \
+    DEF(NAME##_avx512, T, CC_WINO_AVX512)
+#define CC_WINO_CALL(NAME, isa, ...)                                                   \
+    ((isa) == CC_SIMD_AVX512 ? NAME##_avx512(__VA_ARGS__)                               \
+     : (isa) == CC_SIMD_AVX2 ? NAME##_avx2(__VA_ARGS__) : NAME##_base(__VA_ARGS__))
+#else
+#define CC_WINO_X86 0
+#define CC_WINO_VARIANTS(DEF, NAME, T) DEF(NAME##_base, T, )
+#define CC_WINO_CALL(NAME, isa, ...) ((void)(isa), NAME##_base(__VA_ARGS__))
+#endif
+
+CC_WINO_VARIANTS(CC_WINO_IN_DEFINE, cc_wino_in_f32, float)
+CC_WINO_VARIANTS(CC_WINO_IN_DEFINE, cc_wino_in_f64, double)
+CC_WINO_VARIANTS(CC_WINO_IN_DIL_DEFINE, cc_wino_in_dil_f32, float)
+CC_WINO_VARIANTS(CC_WINO_IN_DIL_DEFINE, cc_wino_in_dil_f64, double)
+CC_WINO_VARIANTS(CC_WINO_OUT_DIL_DEFINE, cc_wino_out_dil_f32, float)
+CC_WINO_VARIANTS(CC_WINO_OUT_DIL_DEFINE, cc_wino_out_dil_f64, double)
+CC_WINO_VARIANTS(CC_WINO_OUT_DEFINE, cc_wino_out_f32, float)
+CC_WINO_VARIANTS(CC_WINO_OUT_DEFINE, cc_wino_out_f64, double)
+CC_WINO_VARIANTS(CC_WINO_DY_DEFINE, cc_wino_dy_f32, float)
+CC_WINO_VARIANTS(CC_WINO_DY_DEFINE, cc_wino_dy_f64, double)
 CC_WINO_WEIGHTS_DEFINE(cc_wino_weights_f32, float)
 CC_WINO_WEIGHTS_DEFINE(cc_wino_weights_f64, double)
-CC_WINO_DY_DEFINE(cc_wino_dy_f32, float)
-CC_WINO_DY_DEFINE(cc_wino_dy_f64, double)
 CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f32, float)
 CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f64, double)
+
+/* The callers' entry points: the build of path ``isa``. */
+#define CC_WINO_ENTRIES(T, SFX)                                                        \
+    static inline void cc_wino_in_##SFX(const T *d, ptrdiff_t n_tiles, ptrdiff_t r,     \
+                                        T *v, ptrdiff_t pitch, int isa) {               \
+        CC_WINO_CALL(cc_wino_in_##SFX, isa, d, n_tiles, r, v, pitch);                   \
+    }                                                                                   \
+    static inline void cc_wino_in_dil_##SFX(const T *d, ptrdiff_t n_u, ptrdiff_t r,     \
+                                            ptrdiff_t dil, T *v, ptrdiff_t pitch,       \
+                                            int isa) {                                  \
+        CC_WINO_CALL(cc_wino_in_dil_##SFX, isa, d, n_u, r, dil, v, pitch);              \
+    }                                                                                   \
+    static inline void cc_wino_out_##SFX(const T *m, ptrdiff_t pitch, ptrdiff_t l_out,  \
+                                         T bias, ptrdiff_t r, T *y, int isa) {          \
+        CC_WINO_CALL(cc_wino_out_##SFX, isa, m, pitch, l_out, bias, r, y);              \
+    }                                                                                   \
+    static inline void cc_wino_out_dil_##SFX(const T *m, ptrdiff_t pitch,               \
+                                             ptrdiff_t l_out, T bias, ptrdiff_t r,      \
+                                             ptrdiff_t dil, T *y, int isa) {            \
+        CC_WINO_CALL(cc_wino_out_dil_##SFX, isa, m, pitch, l_out, bias, r, dil, y);     \
+    }                                                                                   \
+    static inline void cc_wino_dy_##SFX(const T *dy, ptrdiff_t l_out, ptrdiff_t n_tiles, \
+                                        ptrdiff_t r, T *v, ptrdiff_t pitch, int isa) {  \
+        CC_WINO_CALL(cc_wino_dy_##SFX, isa, dy, l_out, n_tiles, r, v, pitch);           \
+    }
+CC_WINO_ENTRIES(float, f32)
+CC_WINO_ENTRIES(double, f64)
+#undef CC_WINO_ENTRIES
+#undef CC_WINO_CALL
+#undef CC_WINO_VARIANTS
+#undef CC_WINO_AVX2
+#undef CC_WINO_AVX512
 
 #undef CC_WINO_IN_DEFINE
 #undef CC_WINO_IN_TILE
