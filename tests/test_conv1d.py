@@ -1085,12 +1085,15 @@ def test_pointwise_column_strips(case, dtype, threads):
     """K = 1 layers of many channels pack their input as column strips (each tile's
     columns of every channel side by side): the plan is checked to take that route;
     against torch's float64 conv1d, and the same bits as the rows route (the strips
-    off), since each output sums the same products in the same order."""
+    off), since each output sums the same products in the same order. The short
+    outputs' route is held off: with AVX-512's 48-column float32 tiles, outputs of 70,
+    151 and 200 are short (fewer than eight tiles, a sixth of them empty) and take it."""
     from cconv1d import _forward
     n, c_in, c_out, length, s, groups = case
     x, w, b = _data(41, n, c_in, length, c_out, c_in // groups, 1, dtype)
     previous = cc.get_num_threads()
     cc.set_num_threads(threads)
+    cat_bytes = _forward._set_cat_bytes(0)
     try:
         l_out = (length - 1) // s + 1
         assert _forward.forward_route(n, c_in, length, c_out, c_in // groups, 1, 0, 0,
@@ -1107,6 +1110,7 @@ def test_pointwise_column_strips(case, dtype, threads):
             _forward._set_strip_rows(was)
     finally:
         cc.set_num_threads(previous)
+        _forward._set_cat_bytes(cat_bytes)
     want = F.conv1d(torch.from_numpy(x.astype(np.float64)),
                     torch.from_numpy(w.astype(np.float64)),
                     torch.from_numpy(b.astype(np.float64)), stride=s,
