@@ -1170,6 +1170,9 @@ def test_pointwise_input_gradient_by_strips(case, dtype, threads):
 
 WINOGRAD_CASES = [
     # n, c_in, c_out, length, k, padding, padding_mode, flip, bias
+    # 128+ channels, 8+ tiles a sample: from 256 tiles in the batch (8 x 38 here)
+    (8, 128, 136, 150, 3, "same", "zeros", False, True),
+    (8, 128, 256, 150, 5, 2, "reflect", True, True),       # F(4, 5)
     (4, 128, 128, 512, 3, 1, "zeros", False, True),          # tiles of four, no tail
     (6, 128, 96, 1201, 3, "same", "reflect", False, True),   # two chunks (4 + 2 samples)
     (3, 64, 64, 1022, 3, "valid", "zeros", True, False),     # true convolution, no bias
@@ -1434,6 +1437,9 @@ def test_winograd_route_only_where_it_pays():
             (4, 48, 128, 512, 5, {}, np.float32),       # F(4, 5): 64 channels
             (4, 48, 128, 512, 3, {}, np.float32),
             (8, 256, 256, 16, 3, {}, np.float32),       # 8 x 4 tiles
+            (4, 128, 128, 152, 3, {}, np.float32),      # 4 x 38 tiles: under 256
+            (64, 128, 128, 18, 3, {}, np.float32),      # 256 tiles, 4 a sample
+            (8, 64, 64, 152, 3, {}, np.float32),        # 304 tiles of 64 channels
     ]:
         x = rng.standard_normal((n, c_in, length)).astype(dtype)
         w = rng.standard_normal((c_out, c_in // kw.get("groups", 1), k)).astype(dtype)

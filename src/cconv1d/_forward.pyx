@@ -1087,12 +1087,20 @@ def _set_winograd_min_channels(idx_t n):
 # sample, which may take that much: longer samples take the direct route, so the
 # workspace never grows with the signal). And the tiles a call needs: the weights'
 # transform and packing (six times the layer's) cost as much as the sums of some 100
-# tiles; with 16-128 tiles in all the route took 1.1-3.3x the direct time.
+# tiles; with 16-128 tiles in all the route took 1.1-3.3x the direct time (Zen 3).
+# Layers of 128 channels or more with 8 tiles a sample or more take it from
+# WINO_MIN_TILES_WIDE (Zen 4, AVX-512, against the direct route: 256-304 tiles at
+# 128-512 channels, 3-5 taps, 0.55-0.81x the time at one thread, 0.61-0.79x at two;
+# 100-200 tiles 0.63-0.82x at one thread but 0.87-1.04x at two; 4 tiles a sample
+# 0.88-1.01x, 2 tiles a sample 1.66x: a padded row and two transform calls a row and
+# sample; 64 channels at 64-256 tiles 0.81-1.29x).
 cdef enum:
     WINO_CHUNK_BYTES = 1 << 20
     WINO_CHUNK_TILES = 1024
     WINO_SAMPLE_BYTES = 8 << 20
     WINO_MIN_TILES = 512
+    WINO_MIN_TILES_WIDE = 256
+    WINO_WIDE_SAMPLE_TILES = 8
     WINO_SEGMENT_TILES = 192
 
 
@@ -1128,13 +1136,14 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
     group), 3 taps (F(4, 3)) or 5 (F(4, 5)) at stride 1, and strided layers and layers
     of more taps (each stride phase's taps, cut into runs of r = 3-5 past 5:
     _wino_taps) where the products of a tile (six; eight for F(5, 4) and F(4, 5)) over
-    its outputs leave under 0.6 of the direct route's multiplications; dilated layers (stride 1,
-    at most a quarter of the tiles' outputs past the phases' ends); at least
+    its outputs leave under 0.6 of the direct route's multiplications; dilated layers
+    (stride 1, at most a quarter of the tiles' outputs past the phases' ends); at least
     ``_wino_min_channels`` input channels (times the phases and runs: they are
     channels; twice that unless 3 or 5 taps at stride and dilation 1) and output
-    channels, WINO_MIN_TILES
-    tiles in the batch and a sample's transforms within WINO_SAMPLE_BYTES. Not by the
-    threads. float64 never: who asks for it asks for digits, and F(4, 3) costs about
+    channels, WINO_MIN_TILES tiles in the batch (WINO_MIN_TILES_WIDE with twice those
+    channels and WINO_WIDE_SAMPLE_TILES tiles a sample) and a sample's transforms
+    within WINO_SAMPLE_BYTES. Not by the threads (a layer's bits do not depend on
+    them). float64 never: who asks for it asks for digits, and F(4, 3) costs about
     three of them (8x the direct route's error against an exact reference, measured)."""
     if (_wino_min_channels <= 0 or itemsize != 4 or groups != 1
             or dilation != 1 and stride != 1):
@@ -1166,8 +1175,11 @@ cdef inline bint _winograd_pays(idx_t n_batch, idx_t c_in, idx_t c_out, idx_t k_
     # at 64 channels 0.96-1.05x.
     cdef idx_t c_min = _wino_min_channels * (
         1 if (r == 3 or r == 5) and sub == 1 and dilation == 1 else 2)
+    cdef bint wide = (sub * c_in >= 2 * _wino_min_channels
+                      and c_out >= 2 * _wino_min_channels
+                      and n_tiles >= WINO_WIDE_SAMPLE_TILES)
     return (sub * c_in >= c_min and c_out >= c_min
-            and n_batch * n_tiles >= WINO_MIN_TILES
+            and n_batch * n_tiles >= (WINO_MIN_TILES_WIDE if wide else WINO_MIN_TILES)
             and pts * (sub * c_in + c_out) * n_tiles * itemsize <= WINO_SAMPLE_BYTES)
 
 

@@ -78,8 +78,8 @@
         v[7 * pitch + t] = d7 - d1 + (T)5.25 * (d3 - d5);                               \
     }
 /* (a literal tile step in each loop: the compiler's strided loads) */
-#define CC_WINO_IN_DEFINE(NAME, T, ATTR)                                                     \
-static ATTR void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restrict v,    \
+#define CC_WINO_IN_DEFINE(NAME, T, ATTR)                                                \
+static ATTR void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restrict v, \
                  ptrdiff_t pitch) {                                                     \
     if (r == 5) {                                                                       \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE8(T, (d + 4 * t), 1, v, t, pitch) \
@@ -95,8 +95,8 @@ static ATTR void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *re
  * phase ph, reads d[dil (m u + j) + ph], j < 6: the phases are the inner loop, whose
  * samples are contiguous (vector loads, no copy of the phases; n_u m dil + (r - 1)
  * dil samples, zeros past the padded row). */
-#define CC_WINO_IN_DIL_DEFINE(NAME, T, ATTR)                                                 \
-static ATTR void NAME(const T *restrict d, ptrdiff_t n_u, ptrdiff_t r, ptrdiff_t dil,        \
+#define CC_WINO_IN_DIL_DEFINE(NAME, T, ATTR)                                            \
+static ATTR void NAME(const T *restrict d, ptrdiff_t n_u, ptrdiff_t r, ptrdiff_t dil,   \
                  T *restrict v, ptrdiff_t pitch) {                                      \
     const ptrdiff_t step = cc_wino_step(r);                                             \
     for (ptrdiff_t u = 0; u < n_u; ++u) {                                               \
@@ -154,8 +154,8 @@ static inline const double *cc_wino_g(ptrdiff_t r) {
  * = sum_p A^T[i, p] m[p, t], the last tile's outputs past l_out dropped. Written out
  * for each tile size: a loop over A^T's entries had cost the route a sixth of its
  * time (64 channels). */
-#define CC_WINO_OUT_DEFINE(NAME, T, ATTR)                                                    \
-static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,         \
+#define CC_WINO_OUT_DEFINE(NAME, T, ATTR)                                               \
+static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,    \
                  ptrdiff_t r, T *restrict y) {                                          \
     const ptrdiff_t step = cc_wino_step(r), whole = l_out / step;                       \
     ptrdiff_t t;                                                                        \
@@ -261,8 +261,8 @@ static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T b
             CC_WINO_OUT_DIL_TILES(T, STEP, P8, u,                                       \
                                   dil * (STEP * u + i) + ph < l_out)                    \
     }
-#define CC_WINO_OUT_DIL_DEFINE(NAME, T, ATTR)                                                \
-static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,         \
+#define CC_WINO_OUT_DIL_DEFINE(NAME, T, ATTR)                                           \
+static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T bias,    \
                  ptrdiff_t r, ptrdiff_t dil, T *restrict y) {                           \
     const ptrdiff_t step = cc_wino_step(r);                                             \
     const ptrdiff_t n_u = ((l_out + dil - 1) / dil + step - 1) / step;                  \
@@ -310,7 +310,7 @@ static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t
  * dy[m t + i] for the tiles of one row dy[0:l_out] (the last tile's missing outputs 0),
  * written out as the output transform. F(4, 3) only (r = 3: the weight gradient's
  * route; F(2, 5)'s, for 5 taps, did not pay). */
-#define CC_WINO_DY_DEFINE(NAME, T, ATTR)                                                     \
+#define CC_WINO_DY_DEFINE(NAME, T, ATTR)                                                \
 static ATTR void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, ptrdiff_t r, \
                  T *restrict v, ptrdiff_t pitch) {                                      \
     const ptrdiff_t step = cc_wino_step(r);   /* 4 */                                   \
