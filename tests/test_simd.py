@@ -166,10 +166,11 @@ def test_winograd_transforms_of_each_path(simd, case, monkeypatch):
     b = rng.standard_normal(c_out).astype(np.float32)
     kw = dict(stride=stride, dilation=dilation, padding=padding)
     l_out = (length + 2 * padding - dilation * (k - 1) - 1) // stride + 1
-    assert _forward.forward_route(n, c_in, length, c_out, c_in, k, padding, padding, l_out,
-                                  stride, dilation, 1, 0, 4, 1, True) == "winograd"
-    want = F.conv1d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
-                    torch.tensor(b, dtype=torch.float64), **kw).numpy()
+    assert _forward.forward_route(n, c_in, length, c_out, c_in, k, padding, padding,
+                                  l_out, stride, dilation, 1, 0, 4, 1,
+                                  True) == "winograd"
+    x64, w64, b64 = (torch.tensor(a, dtype=torch.float64) for a in (x, w, b))
+    want = F.conv1d(x64, w64, b64, **kw).numpy()
     got = cc.conv1d(x, w, b, **kw)
     direct = cc.conv1d(x, w, b, method="direct", **kw)
     err, err_direct = np.abs(got - want).max(), np.abs(direct - want).max()
@@ -183,8 +184,8 @@ def test_winograd_transforms_of_each_path(simd, case, monkeypatch):
         F.conv1d(xt, torch.tensor(w, dtype=torch.float64), **kw).backward(
             torch.tensor(g, dtype=torch.float64))
         dx = cc.conv1d_backward(g, x, w, bias=False, needs="input", **kw).input
-        dx_direct = cc.conv1d_backward(g, x, w, bias=False, needs="input", method="direct",
-                                       **kw).input
+        dx_direct = cc.conv1d_backward(g, x, w, bias=False, needs="input",
+                                       method="direct", **kw).input
         ref = xt.grad.numpy()
         assert (np.abs(dx - ref).max()
                 <= 4 * np.abs(dx_direct - ref).max() + 1e-6 * np.abs(ref).max())

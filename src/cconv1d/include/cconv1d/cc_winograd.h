@@ -364,7 +364,6 @@ static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_
  * baseline build); the compiler vectorises the same loops with 8 or 16 lanes. The
  * weights' transforms run once a call and keep the baseline build. */
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define CC_WINO_X86 1
 #define CC_WINO_AVX2 __attribute__((target("avx2,fma")))
 #define CC_WINO_AVX512 __attribute__((target("avx512f")))
 #define CC_WINO_VARIANTS(DEF, NAME, T)                                                 \
@@ -375,7 +374,6 @@ static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_
     ((isa) == CC_SIMD_AVX512 ? NAME##_avx512(__VA_ARGS__)                               \
      : (isa) == CC_SIMD_AVX2 ? NAME##_avx2(__VA_ARGS__) : NAME##_base(__VA_ARGS__))
 #else
-#define CC_WINO_X86 0
 #define CC_WINO_VARIANTS(DEF, NAME, T) DEF(NAME##_base, T, )
 #define CC_WINO_CALL(NAME, isa, ...) ((void)(isa), NAME##_base(__VA_ARGS__))
 #endif
