@@ -965,6 +965,55 @@ def test_pearson_short_templates_by_direct_sums(simd, dtype, kind, m):
 
 
 @pytest.mark.parametrize("simd", ["avx512", "avx2"])
+@pytest.mark.parametrize("kind", ["noise", "drift", "step", "spikes", "bursts"])
+@pytest.mark.parametrize("m", [2, 7, 12, 16, 33, 64, 200])
+@pytest.mark.parametrize("n_lags", [64, 511, 2048 + 700])
+def test_pearson_transposed_route(simd, kind, m, n_lags):
+    """float64 template matching by cc_lagstats.h's transposed route (the block's
+    segments in the vector lanes), forced for every block (``_set_transposed(1)``):
+    block lengths below, at and past one segment tile (64 lags on AVX-512, 32 on AVX2),
+    so the last lags take the direct route; templates from 2 taps (windows that vary
+    most) to 200; data that defeat one-pass sums: a level of 1e4 with drift, a step of
+    1e3, spikes of 1e4, and bursts 1e3 times louder than the quiet between them (a
+    quiet window's variance far below the slid sums' rounding: the block goes to the
+    direct route). A constant run (NaN exactly where a window lies inside it) and a NaN
+    (its windows NaN, the block redone by the route that counts). Oracle: the two-pass
+    float64 coefficient of the same values, within 1e-8: the slid sums carry the
+    rounding of loud samples that have left the window (measured up to 4.2e-10, m = 12
+    among spikes; on noise below 1e-15), which is why the route serves only templates
+    the direct route does not (40 taps and more on AVX-512, 11 on AVX2), where the slide
+    it replaced was held to 1e-6. On a level of 1e4 with drift (64 lags, m = 64 and
+    200) it measured 1.4e-16 and 4.9e-17 where the slide had 2.3e-13 and 4.0e-14."""
+    from cconv1d import _kernels, _lagstats
+    if simd not in _kernels.usable_paths():
+        pytest.skip(f"the {simd} path is not built or this CPU cannot run it")
+    rng = np.random.default_rng(m * 1000 + n_lags)
+    n = n_lags + m - 1
+    x = np.arange(n)
+    noise = rng.standard_normal(n)
+    a = {"noise": noise,
+         "drift": 1e4 + 50 * np.sin(x / 300) + noise,
+         "step": np.where(x < n // 3, 1e3, 0.0) + noise,
+         "spikes": noise + 1e4 * (rng.random(n) < 0.02),
+         "bursts": noise * np.where((x // 150) % 2 == 0, 1e3, 1.0)}[kind]
+    if n_lags > 100:
+        a[n_lags // 2:n_lags // 2 + m + 3] = a[n_lags // 2]
+        a[n_lags - 40] = np.nan
+    v = rng.standard_normal(m)
+    previous = _lagstats._set_transposed(1)
+    try:
+        _kernels.select_simd(simd)
+        got = cc.correlate(a, v, normalize="pearson", method="direct")
+    finally:
+        _kernels.select_simd(None)
+        _lagstats._set_transposed(previous)
+    expected = _windows_pearson(a, v)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    finite = ~np.isnan(expected)
+    assert np.max(np.abs(got[finite] - expected[finite])) < 1e-8
+
+
+@pytest.mark.parametrize("simd", ["avx512", "avx2"])
 @pytest.mark.parametrize("m", [5, 16, 23, 41])
 def test_pearson_float32_short_templates_at_extreme_magnitudes(simd, m):
     """float32 template matching where the direct route's squares overflow (samples

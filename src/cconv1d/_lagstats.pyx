@@ -20,7 +20,10 @@ by direct sums takes ``pearson_valid``: the raw sums too, block by block (2048 l
 item, items in parallel), so the lane is read once and only r is written, the memory
 traffic of the raw correlation alone. A short template (``cc_direct_pays``) takes
 ``cc_lagstats.h``'s direct route on the avx2 and avx512 paths: raw sums, window sums and
-r in one loop over the taps, nothing else. Otherwise, per block: the conv1d row
+r in one loop over the taps, nothing else. A longer one, in float64 blocks of 512 lags
+or more, takes its transposed route there: the block's segments in the vector lanes
+(transposed in and out by tiles), raw sums, window sums and r lane-wise, no shuffle in
+the loop over the lags (``_have_transposed``). Otherwise, per block: the conv1d row
 kernel's raw sums into a scratch block, then on the avx2 and avx512 paths
 ``cc_lagstats.h``'s one-pass slide (window sums by in-register scans restarted every
 1024 lags from an exact sum centred by that window's mean; r by rsqrt14 and two Newton
@@ -551,6 +554,13 @@ cdef extern from "cconv1d/include/cconv1d/cc_lagstats.h" nogil:
     int cc_pearson_direct_f32_avx2(const float* a, Py_ssize_t count, Py_ssize_t m,
                                    const float* vc, double sum_v, double inv,
                                    double var_v, float* out)
+    Py_ssize_t CC_TRANSPOSED_WORK(Py_ssize_t count, Py_ssize_t m)
+    int cc_pearson_transposed_f64_avx512(const double* a, Py_ssize_t count, Py_ssize_t m,
+                                         const double* vc, double sum_v, double inv,
+                                         double var_v, double* out, double* work)
+    int cc_pearson_transposed_f64_avx2(const double* a, Py_ssize_t count, Py_ssize_t m,
+                                       const double* vc, double sum_v, double inv,
+                                       double var_v, double* out, double* work)
 
 
 cdef int _simd_level() noexcept nogil:
@@ -610,6 +620,47 @@ cdef inline int _direct(const real_t* a, idx_t count, idx_t m, const real_t* vc,
         return cc_pearson_direct_f64_avx2(a, count, m, vc, sum_v, inv, var_v, out)
     else:
         return cc_pearson_direct_f32_avx2(a, count, m, vc, sum_v, inv, var_v, out)
+
+
+# 0: the measured rule (_have_transposed); 1: always where there is one; -1: never.
+# Benchmarks and tests set it (_set_transposed) to time or check one route.
+cdef int _transposed_mode = 0
+
+
+def _set_transposed(int mode):
+    """Route float64 template matching by the transposed route: 0 where it is measured
+    to pay, 1 wherever there is one, -1 never (for benchmarks and tests); returns the
+    previous mode."""
+    global _transposed_mode
+    previous = _transposed_mode
+    _transposed_mode = mode
+    return previous
+
+
+cdef inline bint _have_transposed(idx_t m, idx_t nb, int simd) noexcept nogil:
+    """Whether a float64 block of ``nb`` lags with ``m`` taps takes cc_lagstats.h's
+    transposed route at SIMD level ``simd``."""
+    if not _have_slide(simd) or _transposed_mode < 0:
+        return False
+    if _transposed_mode > 0:
+        return True
+    # Where the direct route does not pay (m > 39 on AVX-512, > 10 on AVX2): there it
+    # replaces the row kernel's raw sums and the slide, measured at 0.86-0.96x their
+    # time from 512 lags a block (Zen 4; 1.0-1.08x below), and its sums restart every
+    # segment of 256 (AVX2 512) lags, not 1024. The direct route's window sums are each
+    # window's own: it keeps the shorter templates, whose r it makes within 1e-12 where
+    # slid sums carry a spike's rounding (4e-10, m = 12 among spikes of 1e4).
+    return nb >= 512 and not _have_direct(m, simd, False)
+
+
+cdef inline int _transposed(const double* a, idx_t count, idx_t m, const double* vc,
+                            double sum_v, double inv, double var_v, double* out,
+                            double* work, int simd) noexcept nogil:
+    """cc_lagstats.h's transposed route (``_have_transposed``): flags as _slide's."""
+    if simd == 2:
+        return cc_pearson_transposed_f64_avx512(a, count, m, vc, sum_v, inv, var_v, out,
+                                                work)
+    return cc_pearson_transposed_f64_avx2(a, count, m, vc, sum_v, inv, var_v, out, work)
 
 
 cdef size_t _tree_bytes(idx_t count, idx_t m) noexcept nogil:
@@ -1049,11 +1100,12 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
                        const idx_t* offs, const real_t* vc, idx_t nb, idx_t m,
                        double sum_v, double inv, double var_v, real_t* out, real_t* raw,
                        double* s1, double* s2, idx_t* last, real_t* centred, int simd,
-                       bint* finite, char* tree) noexcept nogil:
-    """r for the ``nb`` lags whose windows start at ``a[0:nb]``: for short templates
-    (_have_direct) cc_lagstats.h's direct route, raw and window sums and r in one loop;
-    else the raw sums by the conv1d row kernel into ``raw`` (scratch), then _block_r
-    (``tree``: the float32 tree's scratch, or NULL). ``finite`` False (``out`` not
+                       bint* finite, char* tree, double* trans) noexcept nogil:
+    """r for the ``nb`` lags whose windows start at ``a[0:nb]``: for float64 blocks
+    that _have_transposed admits, cc_lagstats.h's transposed route (``trans``: its
+    scratch, or NULL); for short templates (_have_direct) its direct route, raw and
+    window sums and r in one loop; else the raw sums by the conv1d row kernel into
+    ``raw`` (scratch), then _block_r (``tree``: the float32 tree's scratch, or NULL). ``finite`` False (``out`` not
     meaningful) when the block holds NaN or inf. Off the direct route, float32 blocks are
     centred first by their own mean into
     ``centred`` (``nb + m - 1`` scratch values): float32 raw sums of an offset signal
@@ -1062,6 +1114,20 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
     window sums are taken from the same centred values)."""
     cdef double total = 0.0, offset = 0.0
     cdef int flags
+    if real_t is double and trans != NULL and _have_transposed(m, nb, simd):
+        # raw sums, window sums and r with the block's segments in the lanes (no
+        # centring: the route takes each segment's offset); a window that cancelled
+        # or is nearly constant sends the block to the direct route, then the exact
+        # check (the scratch is free again by then)
+        flags = _transposed(a, nb, m, vc, sum_v, inv, var_v, out, trans, simd)
+        if flags & 1 and not flags & 2 and m <= _REDO_MAX_TAPS:
+            flags = _redo_direct(originals, nb, m, vc, sum_v, inv, var_v, out, trans,
+                                 simd)
+        if flags & 2:
+            finite[0] = False
+        elif flags & 1:
+            _constant_nan(originals, nb, m, last, out)
+        return
     if _have_direct(m, simd, real_t is float):
         # raw sums, window sums and r in one loop (no centring: it takes its own
         # offsets, and the raw sums of d = a - o)
@@ -1096,15 +1162,19 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
 cdef void _valid_item(const cc_kernels_t* kern, const real_t* a, const idx_t* offs,
                       const real_t* vc, idx_t nb, idx_t m, const double* terms,
                       double inv, real_t* out, double* scratch, idx_t braw, idx_t bmax,
-                      int simd, bint* finite, bint with_tree) noexcept nogil:
+                      int simd, bint* finite, bint with_tree,
+                      idx_t tree_doubles, bint with_trans) noexcept nogil:
     """One block of pearson_valid: _fused_block on a thread's ``scratch`` (raw, s1, s2:
     ``braw`` values each, none on the direct route; the change markers and a float32
-    block's centred copy: ``bmax + m`` each; then the tree's levels)."""
+    block's centred copy: ``bmax + m`` each; then the tree's levels, ``tree_doubles``;
+    then the transposed route's, CC_TRANSPOSED_WORK)."""
+    cdef double* rest = scratch + 3 * braw + 2 * (bmax + m)
     _fused_block(kern, a, a, offs, vc, nb, m, terms[0], inv, terms[2], out,
                  <real_t*>scratch, scratch + braw, scratch + 2 * braw,
                  <idx_t*>(scratch + 3 * braw),
                  <real_t*>(scratch + 3 * braw + bmax + m), simd, finite,
-                 <char*>(scratch + 3 * braw + 2 * (bmax + m)) if with_tree else <char*>NULL)
+                 <char*>rest if with_tree else <char*>NULL,
+                 rest + tree_doubles if with_trans else <double*>NULL)
 
 
 cdef void _redo_item(const cc_kernels_t* kern, const real_t* a, const idx_t* offs,
@@ -1128,7 +1198,8 @@ cdef void _pearson_block(const cc_kernels_t* kern, const real_t* rows, idx_t n,
                          const idx_t* offs, const double* terms, double inv, idx_t item,
                          idx_t first, idx_t per_lane, bint per_lane_v, idx_t m,
                          double* scratch, idx_t braw, idx_t bmax, int simd, bint* finite,
-                         bint with_tree, bint redo) noexcept nogil:
+                         bint with_tree, idx_t tree_doubles, bint with_trans,
+                         bint redo) noexcept nogil:
     """Block ``item`` of pearson_valid (lane ``item // per_lane`` of ``rows`` (lanes, n)
     and ``out`` (lanes, count)): the first pass (_valid_item; a lane of a constant or
     non-finite template is left as _template_terms wrote it), or with ``redo`` the
@@ -1145,7 +1216,8 @@ cdef void _pearson_block(const cc_kernels_t* kern, const real_t* rows, idx_t n,
                        <real_t*>(scratch + 3 * braw + bmax + m))
     elif terms[4 * vl + 3] == 0.0:
         _valid_item(kern, a, offs, vcentred + vl * m, nb, m, terms + 4 * vl, inv, o,
-                    scratch, braw, bmax, simd, &finite[item], with_tree)
+                    scratch, braw, bmax, simd, &finite[item], with_tree, tree_doubles,
+                    with_trans)
 
 
 def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
@@ -1201,7 +1273,10 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
     cdef bint with_tree = real_t is float and _have_tree(m, simd) and not direct
     cdef idx_t bmax = min(count, _FUSED_BLOCK), braw = 0 if direct else bmax
     cdef idx_t tree_doubles = (_tree_bytes(bmax, m) + 7) // 8 if with_tree else 0
-    cdef idx_t scratch = 3 * braw + 2 * (bmax + m) + tree_doubles
+    # float64 blocks by the transposed route: its tiles (and the direct redo's r)
+    cdef bint with_trans = real_t is double and _have_transposed(m, bmax, simd)
+    cdef idx_t trans_doubles = CC_TRANSPOSED_WORK(bmax, m) if with_trans else 0
+    cdef idx_t scratch = 3 * braw + 2 * (bmax + m) + tree_doubles + trans_doubles
     cdef double* work = <double*>malloc(threads * scratch * sizeof(double))
     cdef real_t* vcentred = <real_t*>malloc(v_lanes * m * sizeof(real_t))
     cdef double mean_a, inv = 1.0 / m, shift, v_sum, v_count
@@ -1247,14 +1322,15 @@ def pearson_valid(const real_t[:, ::1] rows,        # IN  (lanes, n): a
                         _pearson_block(kern, &rows[0, 0], n, &out[0, 0], count, vcentred,
                                        offs, terms, inv, item, first, per_lane,
                                        per_lane_v, m, work, braw, bmax, simd, finite,
-                                       with_tree, redo)
+                                       with_tree, tree_doubles, with_trans, redo)
                 else:
                     for item in prange(lanes * per_lane, schedule="dynamic",
                                        num_threads=threads):
                         _pearson_block(kern, &rows[0, 0], n, &out[0, 0], count, vcentred,
                                        offs, terms, inv, item, first, per_lane,
                                        per_lane_v, m, work + threadid() * scratch, braw,
-                                       bmax, simd, finite, with_tree, redo)
+                                       bmax, simd, finite, with_tree, tree_doubles,
+                                       with_trans, redo)
     finally:
         free(terms)
         free(offs)
