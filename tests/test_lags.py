@@ -273,6 +273,36 @@ def test_pearson_of_one_signal_matches_the_lane_path(dtype, layout):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [False, True])
+def test_pearson_of_one_signal_by_the_fft_matches_the_lane_path(dtype, bad):
+    """Template matching whose model picks the FFT (30000 samples, 1024 taps): the 1-D
+    shortcut passes the model's choice on to the general route, and must give the bits
+    of the general path (one-lane 2-D) and the two-pass reference's values. With a NaN
+    in the signal (``bad``) both keep the direct sums (an FFT would spread it over
+    every lag): NaN exactly at the windows holding it."""
+    from cconv1d import signal as cs
+    rng = np.random.default_rng(8)
+    n, m = 30000, 1024
+    assert cs._auto_method(n, m, 0, 1, n - m + 1, 1, False, np.dtype(dtype), True,
+                           True) == "fft"
+    a = (50 + rng.standard_normal(n)).astype(dtype)
+    v = rng.standard_normal(m).astype(dtype)
+    if bad:
+        a[12345] = np.nan
+    got = cc.correlate(a, v, normalize="pearson")
+    lane = cc.correlate(a.reshape(1, -1), v, normalize="pearson")[0]
+    assert got.dtype == dtype and got.shape == (n - m + 1,)
+    np.testing.assert_array_equal(got, lane)
+    expected = _windows_pearson(a, v)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    if bad:
+        assert np.isnan(got[12345 - m + 1:12346]).all()
+    finite = ~np.isnan(expected)
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    assert np.max(np.abs(got[finite] - expected[finite])) < tol
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("normalize", ["biased", "unbiased", "coeff"])
 @pytest.mark.parametrize("n, m", [(1, 1), (40, 7), (7, 40), (300, 300)])
 def test_scaled_correlation_of_one_signal_matches_numpy(dtype, normalize, n, m):
@@ -1186,6 +1216,59 @@ def _unit_scaled(x):
     overflow or underflow at the magnitudes below)."""
     x = np.asarray(x, dtype=np.float64)
     return np.ldexp(x, -np.frexp(np.max(np.abs(x)))[1])
+
+
+@pytest.mark.parametrize("dtype, scales", [
+    (np.float64, (1e200, 1e100, 1e-100)), (np.float64, (1e-200, 1e-120, 1e-30)),
+    (np.float32, (1e30, 1e15, 1.0)), (np.float32, (1e-25, 1e-15, 1e-6))])
+@pytest.mark.parametrize("m", [5, 64])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("layout", ["1-D", "2-D"])
+def test_pearson_template_matching_lane_of_blocks_far_apart_in_magnitude(dtype, scales, m,
+                                                                          threads, layout):
+    """Template matching (pearson_valid) brings each block of 2048 lags into range as
+    it takes it, not the whole lane by its largest sample: one lane of three stretches
+    (one a block) 1e80-1e100 apart (float32 1e9-1e15), so that a lane scaled by its
+    largest sample would square its quietest stretch to zero (1e-300 squared; before,
+    those windows came out as noise or NaN), windows inside a stretch and windows
+    across two (a block is scaled by its largest sample, the next stretch's first ones
+    included: a rise of more than ~1e150 within a block, float32 1e19, still squares
+    its quiet windows to zero, as no scale of the whole block can help);
+    one and two threads; a 1-D signal (the fast path) and a row of a 2-D one (the
+    general path). r does not change when the samples a window reads are scaled, so
+    every window must match. Oracle: the two-pass float64 coefficient of each window,
+    the window first divided by its own largest magnitude (exactly, a power of two)."""
+    rng = np.random.default_rng(m)
+    n = 3 * 2048 + m - 1
+    a = rng.standard_normal(n)
+    for k, scale in enumerate(scales):
+        a[k * 2048:(k + 1) * 2048 + (m - 1 if k == 2 else 0)] *= scale
+    a = a.astype(dtype)
+    v = rng.standard_normal(m).astype(dtype)
+    a_before = a.copy()
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        if layout == "1-D":
+            got = cc.correlate(a, v, normalize="pearson", method="direct")
+        else:
+            got = cc.correlate(np.stack([a, a[::-1]]), v, normalize="pearson",
+                               method="direct")[0]
+    finally:
+        cc.set_num_threads(previous)
+    np.testing.assert_array_equal(a, a_before)
+    from numpy.lib.stride_tricks import sliding_window_view
+    windows = sliding_window_view(a.astype(np.float64), m)
+    _, exponent = np.frexp(np.max(np.abs(windows), axis=1, keepdims=True))
+    scaled = np.ldexp(windows, -exponent)
+    dx = scaled - scaled.mean(axis=1, keepdims=True)
+    dv = v.astype(np.float64) - v.astype(np.float64).mean()
+    expected = (dx @ dv) / np.sqrt((dx * dx).sum(axis=1) * (dv @ dv))
+    assert got.dtype == dtype
+    # windows across two stretches hold samples 1e300 times smaller than their
+    # largest: those samples are noise below its rounding, and r is the others'
+    tol = 1e-11 if dtype == np.float64 else 5e-5
+    np.testing.assert_allclose(got, expected, atol=tol)
 
 
 @pytest.mark.parametrize("method", ["direct", "fft"])

@@ -781,7 +781,7 @@ def _finite_mean(rows: _Array) -> _Array:
 
 
 def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, method: str,
-             dtype: np.dtype[Any]) -> _Array:
+             dtype: np.dtype[Any], decided: str | None = None) -> _Array:
     """Pearson coefficient of the overlapping pairs at each lag.
 
     The template is centred by its mean (Pearson's r does not change when a constant
@@ -790,30 +790,45 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     centred data: ``r = (c - Sa Sv / n_k) / sqrt((Saa - Sa^2/n_k)(Svv - Sv^2/n_k))``.
     Template matching by direct sums (unit-step lags all overlapping the template)
     makes the raw sums and r together, block by block (``_lagstats.pearson_valid``).
+    ``vrows`` comes in range (``_PEARSON_RANGE``); the lanes are brought there here,
+    each whole for the other routes and block by block on that one. ``decided``: the
+    model's choice for template matching with ``method`` "auto", when the caller has
+    made it (``_pearson_fast``).
     """
     if step < 0:
         reverse = _pearson(rows, vrows, first + step * (count - 1), -step, count, method,
                            dtype)
         return reverse[:, ::-1]
+    lo_exp, hi_exp = _PEARSON_RANGE[dtype.itemsize]
     n, m = rows.shape[1], vrows.shape[1]
     lanes = max(rows.shape[0], vrows.shape[0])
     lo, hi = _valid_lag_range(n, m, first, step, count)
     if hi <= lo:
         return np.full((lanes, count), np.nan, dtype=dtype)
     total, first, count = count, first + step * lo, hi - lo
-    if (step == 1 and (lo, hi) == (0, total) and 2 <= m and first >= 0
-            and first + count - 1 <= n - m and rows.shape[0] == lanes
-            and (method == "direct" or method == "auto" and _auto_method(
-                n, m, first, 1, count, lanes, False, dtype, vrows.shape[0] == 1,
-                True) == "direct")):
+    matching = (step == 1 and (lo, hi) == (0, total) and 2 <= m and first >= 0
+                and first + count - 1 <= n - m and rows.shape[0] == lanes)
+    if matching and method == "auto":
+        # One model prices both routes of template matching (the fused direct sums,
+        # the FFT's raw sums then pearson_lags), and the FFT's route is then taken as
+        # priced: its raw sums by the FFT (before, the plain model could send them to
+        # the direct sums, a route nobody priced, and cost two more model calls and two
+        # passes for finiteness). An FFT spreads NaN and inf over every lag: a lane or
+        # template holding one keeps the fused route, which confines them.
+        method = decided if decided is not None else _auto_method(
+            n, m, first, 1, count, lanes, False, dtype, vrows.shape[0] == 1, True)
+        if method == "fft" and not (_finite(rows) and _finite(vrows)):
+            method = "direct"
+    if matching and method == "direct":
         # Template matching by direct sums: raw sums, window sums and r block by block
         # (pearson_valid, which centres the template, and float32 lanes block by block,
         # itself), reading the lane once and writing only r; 0 threads: asked for only
         # when there are several blocks.
         fused = np.empty((lanes, count), dtype=dtype)
         pearson_valid(np.ascontiguousarray(rows), np.ascontiguousarray(vrows), fused,
-                      first, 0)
+                      first, 0, lo_exp, hi_exp)
         return fused
+    rows = in_range(rows, lo_exp, hi_exp)
     # In float64 only the template is centred for the raw correlation (an O(m) copy);
     # the lane's own offset is taken out exactly in pearson_lags, whose prefix sums are
     # centred. float32 sums of an uncentred lane would lose the digits the offset
@@ -861,11 +876,9 @@ def _normalized(rows: _Array, vrows: _Array, first: int, step: int, count: int, 
     if normalize == "pearson":
         if dtype.kind == "c":
             raise TypeError(f"normalize='pearson' needs real input, got dtype {dtype}")
-        lo, hi = _PEARSON_RANGE[dtype.itemsize]
-        same = vrows is rows     # autocorrelation
-        rows = in_range(rows, lo, hi)
-        vrows = rows if same else in_range(vrows, lo, hi)
-        return _pearson(rows, vrows, first, step, count, method, dtype)
+        # the template here; the lanes by _pearson (block by block on the fused route)
+        return _pearson(rows, in_range(vrows, *_PEARSON_RANGE[dtype.itemsize]), first,
+                        step, count, method, dtype)
     raw = _lag_correlate(rows, vrows, first, step, count, method, dtype, integral)
     return _scaled(raw, rows, vrows, first, step, count, dtype, normalize)
 
@@ -947,8 +960,10 @@ def _pearson_fast(a: Any, v: Any, mode: object, maxlag: object, lags: object,
     """``correlate(a, v, normalize="pearson")`` straight to ``pearson_valid`` when it is
     template matching of one signal: ``a`` and ``v`` 1-D ndarrays of one native float
     dtype, ``"valid"`` lags (``len(v) <= len(a)``), no lag window, and the direct sums
-    (``method`` "direct", or "auto" choosing them). The general path's Python cost
-    15 us a call (a 1000-sample signal: 20 us where the raw correlation takes 2); the
+    (``method`` "direct", or "auto" choosing them); with "auto" choosing the FFT,
+    straight to ``_pearson`` with that choice. The general path's Python cost
+    15 us a call (a 1000-sample signal: 20 us where the raw correlation takes 2; on the
+    FFT's route it also made the model's choice three times, 3.7 us each); the
     arguments are those the general path passes, so the result is the same bits. Else
     None."""
     if (maxlag is not None or lags is not None
@@ -962,12 +977,19 @@ def _pearson_fast(a: Any, v: Any, mode: object, maxlag: object, lags: object,
         return None
     n, m = a.shape[0], v.shape[0]
     count = n - m + 1
-    if m < 2 or count < 1 or (method == "auto" and count * m > _AUTO_DIRECT_MAX_MACS
-                              and _auto_method(n, m, 0, 1, count, 1, False, dtype,
-                                               True, True) != "direct"):
+    if m < 2 or count < 1:
         return None
-    out: _Array = np.empty((1, count), dtype=dtype)
     lo, hi = _PEARSON_RANGE[dtype.itemsize]
+    if (method == "auto" and count * m > _AUTO_DIRECT_MAX_MACS
+            and (decided := _auto_method(n, m, 0, 1, count, 1, False, dtype, True,
+                                         True)) != "direct"):
+        # the FFT's route, as the general path takes it, with the model's choice
+        # passed on (the general path would make it again)
+        rows = np.ascontiguousarray(a).reshape(1, n)
+        vrows = in_range(np.ascontiguousarray(v).reshape(1, m), lo, hi)
+        fft_route: _Array = _pearson(rows, vrows, 0, 1, count, "auto", dtype, decided)
+        return fft_route.reshape(count)
+    out: _Array = np.empty((1, count), dtype=dtype)
     pearson_valid(np.ascontiguousarray(a).reshape(1, n), np.ascontiguousarray(v).reshape(1, m),
                   out, 0, 0, lo, hi)
     result: _Array = out.reshape(count)
