@@ -941,9 +941,11 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
                  const real_t[:, ::1] vcentred,    # IN  same shape: v - mean(v)
                  const real_t[:, ::1] raw,         # IN  (lanes, count): corr(a, v')
                  real_t[:, ::1] out,               # OUT (lanes, count)
-                 idx_t first, idx_t step):
+                 idx_t first, idx_t step, bint lanes_finite=False):
     """Pearson coefficients at lags ``first + step*j`` (``step > 0``, every lag with at
-    least one overlapping pair: the caller trimmed the window)."""
+    least one overlapping pair: the caller trimmed the window). ``lanes_finite``: the
+    caller has checked ``rows`` for NaN and inf, so the blocked route with a slide (or a
+    tree) skips its own pass over the lane (its mean serves only the route without)."""
     cdef idx_t lanes = rows.shape[0], n = rows.shape[1], m = vrows.shape[1]
     cdef idx_t count = out.shape[1], lane, j, k, a_lo, a_hi, v_lo, v_hi, i, j_lo, j_hi
     cdef bint per_lane_v = vrows.shape[0] > 1
@@ -1001,9 +1003,13 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     try:
         with nogil:
             for lane in range(lanes):
-                if sliding and blocks != NULL and _all_finite(&rows[lane, 0], n, &mean_a):
-                    # The usual case: one unrolled pass for finiteness and the mean.
-                    mean_a = mean_a / n
+                if sliding and blocks != NULL and (
+                        lanes_finite and _have_slide(simd)
+                        or _all_finite(&rows[lane, 0], n, &mean_a)):
+                    # The usual case: one unrolled pass for finiteness and the mean (the
+                    # slide and the tree take offsets of their own: no pass when the
+                    # caller knows the lane is finite; mean_a then unused).
+                    mean_a = mean_a / n if not (lanes_finite and _have_slide(simd)) else 0.0
                     if lane == 0 or per_lane_v:
                         _prefix_arrays(&vcentred[lane if per_lane_v else 0, 0],
                                        &vrows[lane if per_lane_v else 0, 0], m, 0.0, ends_v,

@@ -806,6 +806,7 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     if hi <= lo:
         return np.full((lanes, count), np.nan, dtype=dtype)
     total, first, count = count, first + step * lo, hi - lo
+    checked = False     # rows known finite (pearson_lags then skips its pass)
     matching = (step == 1 and (lo, hi) == (0, total) and 2 <= m and first >= 0
                 and first + count - 1 <= n - m and rows.shape[0] == lanes)
     if matching and method == "auto":
@@ -819,6 +820,7 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
             n, m, first, 1, count, lanes, False, dtype, vrows.shape[0] == 1, True)
         if method == "fft" and not (_finite(rows) and _finite(vrows)):
             method = "direct"
+        checked = method == "fft"
     if matching and method == "direct":
         # Template matching by direct sums: raw sums, window sums and r block by block
         # (pearson_valid, which centres the template, and float32 lanes block by block,
@@ -843,7 +845,7 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
         # pearson_lags reads raw[j] before writing out[j]: r overwrites the raw sums
         # (a fresh array of ours), sparing a large allocation and its page faults.
         pearson_lags(lanes_in, rows, np.ascontiguousarray(vrows), centred_v, raw, raw,
-                     first, step)
+                     first, step, checked)
         return raw
     out = np.empty((lanes, total), dtype=dtype)
     out[:, :lo] = np.nan      # lags without an overlapping pair
@@ -854,7 +856,7 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
         # (this raised "ndarray is not C-contiguous" for N-D input with such lags).
         inner = np.empty((lanes, hi - lo), dtype=dtype)
     pearson_lags(lanes_in, rows, np.ascontiguousarray(vrows), centred_v, raw, inner,
-                 first, step)
+                 first, step, checked)
     if lanes > 1:
         out[:, lo:hi] = inner
     return out
