@@ -1219,21 +1219,23 @@ def _unit_scaled(x):
 
 
 @pytest.mark.parametrize("dtype, scales", [
-    (np.float64, (1e200, 1e100, 1e-100)), (np.float64, (1e-200, 1e-120, 1e-30)),
-    (np.float32, (1e30, 1e15, 1.0)), (np.float32, (1e-25, 1e-15, 1e-6))])
+    (np.float64, (1e200, 1e100, 1e-100)), (np.float64, (1e-300, 1e-220, 1e-130)),
+    (np.float32, (1e30, 1e15, 1.0)), (np.float32, (1e-30, 1e-20, 1e-13))])
 @pytest.mark.parametrize("m", [5, 64])
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("layout", ["1-D", "2-D"])
 def test_pearson_template_matching_lane_of_blocks_far_apart_in_magnitude(dtype, scales, m,
                                                                           threads, layout):
-    """Template matching (pearson_valid) brings each block of 2048 lags into range as
-    it takes it, not the whole lane by its largest sample: one lane of three stretches
-    (one a block) 1e80-1e100 apart (float32 1e9-1e15), so that a lane scaled by its
-    largest sample would square its quietest stretch to zero (1e-300 squared; before,
-    those windows came out as noise or NaN), windows inside a stretch and windows
-    across two (a block is scaled by its largest sample, the next stretch's first ones
-    included: a rise of more than ~1e150 within a block, float32 1e19, still squares
-    its quiet windows to zero, as no scale of the whole block can help);
+    """Template matching (pearson_valid) brings each block of 2048 lags of a lane whose
+    largest sample is out of range into range as it takes it, not the whole lane by
+    its largest sample: one lane of three stretches (one a block) 1e80-1e100 apart
+    (float32 1e7-1e15), so that a lane scaled by its largest sample would square its
+    quietest stretch to zero (1e-300 squared; before, those windows came out as noise
+    or NaN), windows inside a stretch and windows across two (a block is scaled by its
+    largest sample, the next stretch's first ones included: a rise of more than ~1e150
+    within a block, float32 1e19, still squares its quiet windows to zero, as no scale
+    of the whole block can help; nor is a lane whose largest sample is in range
+    scaled at all);
     one and two threads; a 1-D signal (the fast path) and a row of a 2-D one (the
     general path). r does not change when the samples a window reads are scaled, so
     every window must match. Oracle: the two-pass float64 coefficient of each window,

@@ -780,19 +780,44 @@ CC_SUM_FINITE_DEFINE(cc_sum_finite_f32_avx512, float, CC_SF_AVX512, __m512d,
  * sign cleared a finite value's magnitude orders as a (non-negative) integer, and NaN
  * and infinities are the patterns from the infinity's up. An integer max is vectorised
  * (memcpy: the bits without breaking aliasing rules); a floating one, ordered around
- * NaN, is not: the plain loop ran at a quarter of this pass's speed. */
+ * NaN, is not: the plain loop ran at a quarter of this pass's speed. Four quarters of
+ * the array in four chains: one chain of vector maxima was bound by its latency (Zen 4,
+ * 2063 doubles in L1: 0.24 us in one, 0.17 us in four). */
 #define CC_MAGNITUDE_DEFINE(NAME, T, I, ATTR, MASK, INF)                                \
 ATTR static T NAME(const T *restrict a, ptrdiff_t n) {                                   \
-    I top = 0, b;                                                                        \
+    I top0 = 0, top1 = 0, top2 = 0, top3 = 0, b0, b1, b2, b3;                           \
+    const ptrdiff_t q = n / 4;                                                           \
+    const T *a1 = a + q, *a2 = a + 2 * q, *a3 = a + 3 * q;                               \
     ptrdiff_t i;                                                                         \
     T r;                                                                                 \
-    for (i = 0; i < n; ++i) {                                                            \
-        memcpy(&b, a + i, sizeof b);                                                     \
-        b &= (MASK);                                                                     \
-        b = b < (INF) ? b : 0;                                                           \
-        top = b > top ? b : top;                                                         \
+    for (i = 0; i < q; ++i) {                                                            \
+        memcpy(&b0, a + i, sizeof b0);                                                   \
+        memcpy(&b1, a1 + i, sizeof b1);                                                  \
+        memcpy(&b2, a2 + i, sizeof b2);                                                  \
+        memcpy(&b3, a3 + i, sizeof b3);                                                  \
+        b0 &= (MASK);                                                                    \
+        b1 &= (MASK);                                                                    \
+        b2 &= (MASK);                                                                    \
+        b3 &= (MASK);                                                                    \
+        b0 = b0 < (INF) ? b0 : 0;                                                        \
+        b1 = b1 < (INF) ? b1 : 0;                                                        \
+        b2 = b2 < (INF) ? b2 : 0;                                                        \
+        b3 = b3 < (INF) ? b3 : 0;                                                        \
+        top0 = b0 > top0 ? b0 : top0;                                                    \
+        top1 = b1 > top1 ? b1 : top1;                                                    \
+        top2 = b2 > top2 ? b2 : top2;                                                    \
+        top3 = b3 > top3 ? b3 : top3;                                                    \
     }                                                                                    \
-    memcpy(&r, &top, sizeof r);                                                          \
+    for (i = 4 * q; i < n; ++i) {                                                        \
+        memcpy(&b0, a + i, sizeof b0);                                                   \
+        b0 &= (MASK);                                                                    \
+        b0 = b0 < (INF) ? b0 : 0;                                                        \
+        top0 = b0 > top0 ? b0 : top0;                                                    \
+    }                                                                                    \
+    top0 = top1 > top0 ? top1 : top0;                                                    \
+    top2 = top3 > top2 ? top3 : top2;                                                    \
+    top0 = top2 > top0 ? top2 : top0;                                                    \
+    memcpy(&r, &top0, sizeof r);                                                         \
     return r;                                                                            \
 }
 CC_MAGNITUDE_DEFINE(cc_magnitude_f32_base, float, int32_t, , 0x7FFFFFFF, 0x7F800000)
