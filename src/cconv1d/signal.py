@@ -81,8 +81,13 @@ _ENGINE_OVERHEAD = 5e-06
 # priced both routes as the raw correlation and took the FFT for 1e4 float64 samples x
 # 128 taps at 1.9x the direct route's time. The constants are in the model's seconds,
 # which that machine's raw sums took 0.7 of by either method: the measured times / 0.7.
+# The FFT route's pass lost its own check for finiteness and its lane copy's magnitude
+# pass (the caller's checks serve), and on Zen 4 (1 thread) it measured 1.1-1.6 ns a
+# lag: with 2.4e-9 auto kept the direct route at 0.76-0.91x the FFT's time (float64
+# 1e5 x 128, float32 1e5-1e6 x 256-384); at 1.5e-9 it picks the faster of the two on
+# 19 cases of 1e4-1e6 samples, 64-384 taps, both dtypes, but for near ties (0.98-1.09x).
 _PEARSON_FUSED_PER_LAG = 1.0e-9
-_PEARSON_LAGS_PER_LAG = 2.4e-9
+_PEARSON_LAGS_PER_LAG = 1.5e-9
 _PEARSON_LAGS_OVERHEAD = 1.4e-05
 # Threads (the model's times are one thread's): both routes share one lane between
 # threads, the direct sums by blocks of outputs once the call has the kernels'
