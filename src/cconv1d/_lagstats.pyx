@@ -996,6 +996,7 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
     cdef int simd = _simd_level()
     # and, for float32 and a short template, the tree's levels (cc_lagstats.h)
     cdef char* tree = NULL
+    cdef bint known = lanes_finite and _have_slide(simd)
     if sliding:
         blocks = <double*>malloc((3 * _BLOCK + m) * sizeof(double))
         if real_t is float and _have_tree(m, simd):
@@ -1004,12 +1005,11 @@ def pearson_lags(const real_t[:, ::1] rows,        # IN  (lanes, n): a (or a - m
         with nogil:
             for lane in range(lanes):
                 if sliding and blocks != NULL and (
-                        lanes_finite and _have_slide(simd)
-                        or _all_finite(&rows[lane, 0], n, &mean_a)):
-                    # The usual case: one unrolled pass for finiteness and the mean (the
-                    # slide and the tree take offsets of their own: no pass when the
-                    # caller knows the lane is finite; mean_a then unused).
-                    mean_a = mean_a / n if not (lanes_finite and _have_slide(simd)) else 0.0
+                        known or _all_finite(&rows[lane, 0], n, &mean_a)):
+                    # The usual case: one unrolled pass for finiteness and the mean, or
+                    # none when the caller knows the lane is finite and the slide or
+                    # the tree, which take offsets of their own, runs (mean_a unused).
+                    mean_a = 0.0 if known else mean_a / n
                     if lane == 0 or per_lane_v:
                         _prefix_arrays(&vcentred[lane if per_lane_v else 0, 0],
                                        &vrows[lane if per_lane_v else 0, 0], m, 0.0, ends_v,
@@ -1132,9 +1132,9 @@ cdef void _fused_block(const cc_kernels_t* kern, const real_t* a, const real_t* 
     that _have_transposed admits, cc_lagstats.h's transposed route (``trans``: its
     scratch, or NULL); for short templates (_have_direct) its direct route, raw and
     window sums and r in one loop; else the raw sums by the conv1d row kernel into
-    ``raw`` (scratch), then _block_r (``tree``: the float32 tree's scratch, or NULL). ``finite`` False (``out`` not
-    meaningful) when the block holds NaN or inf. Off the direct route, float32 blocks are
-    centred first by their own mean into
+    ``raw`` (scratch), then _block_r (``tree``: the float32 tree's scratch, or NULL).
+    ``finite`` False (``out`` not meaningful) when the block holds NaN or inf. Off the
+    direct route, float32 blocks are centred first by their own mean into
     ``centred`` (``nb + m - 1`` scratch values): float32 raw sums of an offset signal
     would lose the digits the offset takes, and a block's own mean keeps them on a
     drifting lane too (Pearson's r does not change when a constant is added, and the

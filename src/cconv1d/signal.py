@@ -81,9 +81,8 @@ _ENGINE_OVERHEAD = 5e-06
 # priced both routes as the raw correlation and took the FFT for 1e4 float64 samples x
 # 128 taps at 1.9x the direct route's time. The constants are in the model's seconds,
 # which that machine's raw sums took 0.7 of by either method: the measured times / 0.7.
-# The FFT route's pass lost its own check for finiteness and its lane copy's magnitude
-# pass (the caller's checks serve), and on Zen 4 (1 thread) it measured 1.1-1.6 ns a
-# lag: with 2.4e-9 auto kept the direct route at 0.76-0.91x the FFT's time (float64
+# The FFT route's pass no longer checks the lane for finiteness (the caller's check
+# serves), and on Zen 4 (1 thread) it measured 1.1-1.6 ns a lag: with 2.4e-9 auto kept the direct route at 0.76-0.91x the FFT's time (float64
 # 1e5 x 128, float32 1e5-1e6 x 256-384); at 1.5e-9 it picks the faster of the two on
 # 19 cases of 1e4-1e6 samples, 64-384 taps, both dtypes, but for near ties (0.98-1.09x).
 _PEARSON_FUSED_PER_LAG = 1.0e-9
@@ -796,7 +795,8 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
     Template matching by direct sums (unit-step lags all overlapping the template)
     makes the raw sums and r together, block by block (``_lagstats.pearson_valid``).
     ``vrows`` comes in range (``_PEARSON_RANGE``); the lanes are brought there here,
-    each whole for the other routes and block by block on that one. ``decided``: the
+    each whole for the other routes, and on that one a lane out of range block by
+    block (an autocorrelation's lanes are ``vrows``, in range already). ``decided``: the
     model's choice for template matching with ``method`` "auto", when the caller has
     made it (``_pearson_fast``).
     """
@@ -835,7 +835,8 @@ def _pearson(rows: _Array, vrows: _Array, first: int, step: int, count: int, met
         pearson_valid(np.ascontiguousarray(rows), np.ascontiguousarray(vrows), fused,
                       first, 0, lo_exp, hi_exp)
         return fused
-    rows = in_range(rows, lo_exp, hi_exp)
+    if rows is not vrows:
+        rows = in_range(rows, lo_exp, hi_exp)
     # In float64 only the template is centred for the raw correlation (an O(m) copy);
     # the lane's own offset is taken out exactly in pearson_lags, whose prefix sums are
     # centred. float32 sums of an uncentred lane would lose the digits the offset
@@ -883,9 +884,11 @@ def _normalized(rows: _Array, vrows: _Array, first: int, step: int, count: int, 
     if normalize == "pearson":
         if dtype.kind == "c":
             raise TypeError(f"normalize='pearson' needs real input, got dtype {dtype}")
-        # the template here; the lanes by _pearson (block by block on the fused route)
-        return _pearson(rows, in_range(vrows, *_PEARSON_RANGE[dtype.itemsize]), first,
-                        step, count, method, dtype)
+        # the template here, the lanes by _pearson (an autocorrelation's, the same
+        # array, here)
+        scaled = in_range(vrows, *_PEARSON_RANGE[dtype.itemsize])
+        return _pearson(scaled if rows is vrows else rows, scaled, first, step, count,
+                        method, dtype)
     raw = _lag_correlate(rows, vrows, first, step, count, method, dtype, integral)
     return _scaled(raw, rows, vrows, first, step, count, dtype, normalize)
 
