@@ -750,9 +750,14 @@ def test_auto_model_weighs_the_dtype_and_path(path):
                                                             np.dtype(dtype), True, fused)
                                        for m in range(8, 4097, 8)])
                 # Pearson's direct route makes r with the raw sums and its FFT route
-                # pays a pass of its own: the direct band only grows (it took the FFT
-                # at 1.9x the direct route's time when priced as the raw sums)
-                assert lag[True] > lag[False], (dtype, n, lag)
+                # pays a pass of its own: the direct band never shrinks (it took the
+                # FFT at 1.9x the direct route's time when priced as the raw sums), and
+                # grows on the vector paths; on the scalar one (direct sums 4-8x
+                # slower, crossover near 24 float64 taps) the passes' difference, 0.5
+                # ns a lag since that pass lost two, may not move it by a step of 8
+                assert lag[True] >= lag[False], (dtype, n, lag)
+                if path != "scalar":
+                    assert lag[True] > lag[False], (dtype, n, lag)
         for n in (10_000, 100_000, 1_000_000):
             assert crossover["float32", n] >= crossover["float64", n], n
         if path != "scalar":    # twice the lanes: a clearly longer crossover somewhere
