@@ -997,8 +997,9 @@ def _pearson_fast(a: Any, v: Any, mode: object, maxlag: object, lags: object,
         # passed on (the general path would make it again)
         rows = np.ascontiguousarray(a).reshape(1, n)
         vrows = in_range(np.ascontiguousarray(v).reshape(1, m), lo, hi)
-        fft_route: _Array = _pearson(rows, vrows, 0, 1, count, "auto", dtype, decided)
-        return fft_route.reshape(count)
+        fft_route: _Array = _pearson(rows, vrows, 0, 1, count, "auto", dtype,
+                                     decided).reshape(count)
+        return fft_route
     out: _Array = np.empty((1, count), dtype=dtype)
     pearson_valid(np.ascontiguousarray(a).reshape(1, n), np.ascontiguousarray(v).reshape(1, m),
                   out, 0, 0, lo, hi)
