@@ -156,7 +156,8 @@ def test_winograd_transforms_of_each_path(simd, case, monkeypatch):
     (cc_winograd.h) and the active path's build runs: each against PyTorch's float64
     convolution, within 4x the direct route's float32 error (the transforms'
     coefficients cost a few bits; a build that misread its tiles would be far off),
-    the input gradient too (the forward's transforms of dy)."""
+    the input gradient too (the forward's transforms of dy), and the weight gradient
+    (dy's transform through A)."""
     from cconv1d import _fftconv, _forward
     monkeypatch.setattr(_fftconv, "choose", lambda *args: "direct")
     n, c_in, c_out, length, k, stride, dilation, padding = case
@@ -189,3 +190,26 @@ def test_winograd_transforms_of_each_path(simd, case, monkeypatch):
         ref = xt.grad.numpy()
         assert (np.abs(dx - ref).max()
                 <= 4 * np.abs(dx_direct - ref).max() + 1e-6 * np.abs(ref).max())
+    if stride == 1 and dilation == 1:
+        # dW: the transforms of dy (through A) and of the input, this path's builds,
+        # where the weight gradient takes the route (3-4 taps from 128 channels, 5
+        # from 64), else the direct route
+        # (the direct route sums in float64: the bound is 4x the larger of its error
+        # and PyTorch's float32 one, as test_conv1d's Winograd gradients, plus 1e-5 of
+        # the largest entry: the eight points' transforms of dy and the input round
+        # values up to 15x and 10x their inputs, which G^T's sums then cancel, 3-5e-6
+        # of it measured against PyTorch's 1-3e-6; a misread tile is off by O(1))
+        g = rng.standard_normal((n, c_out, l_out)).astype(np.float32)
+
+        def torch_dw(dtype):
+            wt = torch.tensor(w, dtype=dtype, requires_grad=True)
+            F.conv1d(torch.tensor(x, dtype=dtype), wt, **kw).backward(
+                torch.tensor(g, dtype=dtype))
+            return wt.grad.double().numpy()
+        ref, dw_torch = torch_dw(torch.float64), torch_dw(torch.float32)
+        dw = cc.conv1d_backward(g, x, w, bias=False, needs="weight", **kw).weight
+        dw_direct = cc.conv1d_backward(g, x, w, bias=False, needs="weight",
+                                       method="direct", **kw).weight
+        bound = 4 * max(np.abs(dw_direct - ref).max(), np.abs(dw_torch - ref).max())
+        assert np.abs(dw - ref).max() <= bound + 1e-5 * np.abs(ref).max()
+        assert np.array_equal(dw, dw_direct) == (k == 3 and min(c_in, c_out) < 128)

@@ -2178,35 +2178,45 @@ def _set_weight_columns(bint on):
     return was
 
 
-_columns = threading.local()
+_scratch = threading.local()
 
 
-def _column_buffers(shape_x, shape_dy, dtype):
-    """Arrays of these shapes for the weight gradient's columns, in a buffer the calling
-    thread keeps and reuses (at most WCOLS_BYTES). Fresh arrays each call cost page
-    faults: next to the kernel's workspace they left glibc's heap to trim and map
-    again, 930 faults a call of a 256-channel layer of 8 outputs, a fifth of its time."""
-    nx = shape_x[0] * shape_x[1] * shape_x[2]
-    ny = shape_dy[0] * shape_dy[1] * shape_dy[2]
-    need = (nx + ny) * dtype.itemsize
-    buf = getattr(_columns, "buf", None)
+def _scratch_arrays(slot, shapes, dtype):
+    """Arrays of these shapes (C-contiguous, uninitialised) in a buffer the calling
+    thread keeps under ``slot`` and reuses (grown, never shrunk): the weight gradient's
+    columns ("columns", at most WCOLS_BYTES) and the Winograd weight gradient's
+    transforms ("winograd", at most WINO_WGRAD_BYTES and the transformed gradient).
+    Fresh arrays each call cost page faults: next to the kernel's workspace they left
+    glibc's heap to trim and map again, 930 faults a call of a 256-channel layer of 8
+    outputs, a fifth of its time; the Winograd route's 8 MB of a 128 -> 256-channel,
+    5-tap layer (16 x 150 samples) spent a sixth of its time in the kernel's page
+    faults."""
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    need = sum(sizes) * dtype.itemsize
+    buf = getattr(_scratch, slot, None)
     if buf is None or buf.nbytes < need:
-        buf = _columns.buf = np.empty(need, np.uint8)
+        buf = np.empty(need, np.uint8)
+        setattr(_scratch, slot, buf)
     flat = buf[:need].view(dtype)
-    return flat[:nx].reshape(shape_x), flat[nx:].reshape(shape_dy)
+    arrays, start = [], 0
+    for shape, size in zip(shapes, sizes):
+        arrays.append(flat[start:start + size].reshape(shape))
+        start += size
+    return arrays
 
 
 cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
     idx_t cc_wino_step(idx_t r)
+    idx_t cc_wino_points(idx_t r)
     void cc_wino_dy_f32(const float* dy, idx_t l_out, idx_t n_tiles, idx_t r, float* v,
                         idx_t pitch, int isa)
     void cc_wino_wgrad_f32(const float* du, idx_t c_out, idx_t c_in, idx_t r, int flip,
                            idx_t o0, idx_t o1, float* dw)
 
-# Transformed input and dy (bytes) the Winograd weight gradient may hold: it reduces
-# over the whole batch at once (the tiles are the pointwise weight gradient's sum).
+# Transformed input and dy (bytes) the Winograd weight gradient holds at a time: the
+# batch goes in chunks of samples, each chunk's tiles one pointwise weight gradient.
 cdef enum:
-    WINO_WGRAD_BYTES = 32 << 20
+    WINO_WGRAD_BYTES = 8 << 20
 
 
 cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
@@ -2214,7 +2224,7 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
                           idx_t right, int mode, float value, int threads) noexcept nogil:
     """v: the padded input by tiles through B^T (as the forward's route), yt: dy by
     tiles through A, for every sample and channel, the samples side by side in one row
-    a point and channel (``(1, 6 C, N n_tiles)``: the pointwise weight gradient then
+    a point and channel (``(1, P C, N n_tiles)``, P points: the pointwise weight gradient then
     reduces along rows of N n_tiles, which at 75 tiles a sample as samples of their own
     had made the route no faster than the direct one). CC_OK, or CC_ENOMEM (the rows'
     scratch)."""
@@ -2245,45 +2255,70 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
 
 
 def _dense_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads):
-    """The weight gradient of a 3-tap layer that takes the forward's Winograd route
-    (float32, dense, stride and dilation 1, at least twice the forward's channels;
-    ``method="auto"``) by F(4, 3)'s transforms (F(2, 5)'s, for 5 taps, did not pay):
-    with V the padded input's tiles through B^T and Y dy's
-    through A, the gradient of the transformed weights is the weight gradient of six
-    pointwise layers, ``dU[p] = sum over tiles of Y[p] V[p]^T`` (groups = 6, this
-    module's own weight gradient), and ``dw = G^T dU`` (cc_winograd.h). Half the
-    multiplications of the direct sums; float32 only, the batch's transforms within
-    WINO_WGRAD_BYTES. Returns whether it ran."""
+    """The weight gradient of a 3- to 5-tap layer that takes the forward's Winograd
+    route (float32, dense, stride and dilation 1, at least twice the forward's
+    channels; ``method="auto"``) by the same transforms, F(4, 3), F(5, 4) or F(4, 5):
+    with V the padded input's tiles through B^T and Y dy's through A, the gradient of
+    the transformed weights is the weight gradient of P pointwise layers (P = 6 or 8
+    points), ``dU[p] = sum over tiles of Y[p] V[p]^T`` (groups = P, this module's own
+    weight gradient), and ``dw = G^T dU`` (cc_winograd.h): 0.5 (0.4) of the direct
+    sums' multiplications. The batch goes in chunks of samples whose transforms fit
+    WINO_WGRAD_BYTES (the chunks' dU summed in float32, in chunk order: the same
+    bits at any thread count). float32 only. Returns whether it ran."""
     cdef const ConvArgs* a = &spec.args
     cdef idx_t n = x.shape[0], c_in = x.shape[1], length = x.shape[2]
     cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2], r = a.k_size
     # 3 taps and 128 channels: F(4, 3) took 1.07-1.33x the direct time at 64-96
     # channels, 0.79-0.85x at 128-256; F(2, 5) 1.0-1.56x at 64-256 (Zen 3, one thread).
-    if (a.k_size != 3 or a.stride != 1 or a.dilation != 1
-            or a.groups != 1 or dw.dtype.itemsize != 4 or dw.shape[0] == 0
-            or min(c_in, c_out) < 2 * winograd_min_channels()):
+    # F(4, 5): 0.52-0.69x at 128-256 channels (Zen 4, one thread).
+    if (a.k_size < 3 or a.k_size > 5 or a.stride != 1 or a.dilation != 1
+            or a.groups != 1 or dw.dtype.itemsize != 4 or dw.shape[0] == 0 or n == 0
+            or min(c_in, c_out) < (1 if r == 5 else 2) * winograd_min_channels()):
         return False
     cdef idx_t n_tiles = (l_out + cc_wino_step(r) - 1) // cc_wino_step(r)
+    cdef idx_t pts = cc_wino_points(r)
+    cdef idx_t per_sample = pts * (c_in + c_out) * n_tiles * 4
     if (_forward.forward_route(n, c_in, length, c_out, c_in, r, a.left, a.right, l_out,
                                1, 1, 1, a.code, 4, n_threads, True) != "winograd"
-            or 6 * (c_in + c_out) * n * n_tiles * 4 > WINO_WGRAD_BYTES):
+            or per_sample > WINO_WGRAD_BYTES):
         return False
-    v = np.empty((1, 6 * c_in, n * n_tiles), np.float32)
-    yt = np.empty((1, 6 * c_out, n * n_tiles), np.float32)
+    # chunks as even as they go (16 samples by 7 make 6, 5, 5)
+    cdef idx_t n_chunks = (n * per_sample + WINO_WGRAD_BYTES - 1) // WINO_WGRAD_BYTES
+    cdef idx_t nc = (n + n_chunks - 1) // n_chunks
+    n_chunks = (n + nc - 1) // nc
+    v, yt, du, part = _scratch_arrays(
+        "winograd", [(1, pts * c_in, nc * n_tiles), (1, pts * c_out, nc * n_tiles),
+                     (pts * c_out, c_in, 1), (pts * c_out if n_chunks > 1 else 0, c_in, 1)],
+        np.dtype(np.float32))
     cdef int threads = max(1, min(n_threads, n * c_in))
-    cdef const float[:, :, ::1] xv = x
-    cdef const float[:, :, ::1] dyv = dy
-    cdef float[:, :, ::1] vv = v
-    cdef float[:, :, ::1] ytv = yt
+    cdef const float[:, :, ::1] xv
+    cdef const float[:, :, ::1] dyv
+    cdef float[:, :, ::1] vv
+    cdef float[:, :, ::1] ytv
     cdef int status
-    with nogil:
-        status = _wino_wgrad_rows(xv, dyv, vv, ytv, r, a.left, a.right, a.code,
-                                  <float>a.value, threads)
-    check_status(status, "conv1d_backward")
-    du = np.empty((6 * c_out, c_in, 1), np.float32)
-    weight_bias_gradient(conv1d_spec(v, du, None, 1, 0, 1, 6, "zeros", 0.0,
-                                     "conv1d_backward"),
-                         yt, v, du, np.empty(0, np.float32), False, n_threads)
+    cdef idx_t chunk, n0, n1
+    for chunk in range(n_chunks):
+        n0 = chunk * n // n_chunks
+        n1 = (chunk + 1) * n // n_chunks
+        xv = x[n0:n1]
+        dyv = dy[n0:n1]
+        # the chunk's rows of (n1 - n0) n_tiles tiles, from the buffers' starts
+        vc = v.reshape(-1)[:pts * c_in * (n1 - n0) * n_tiles].reshape(
+            1, pts * c_in, (n1 - n0) * n_tiles)
+        yc = yt.reshape(-1)[:pts * c_out * (n1 - n0) * n_tiles].reshape(
+            1, pts * c_out, (n1 - n0) * n_tiles)
+        vv = vc
+        ytv = yc
+        with nogil:
+            status = _wino_wgrad_rows(xv, dyv, vv, ytv, r, a.left, a.right, a.code,
+                                      <float>a.value, threads)
+        check_status(status, "conv1d_backward")
+        target = du if chunk == 0 else part
+        weight_bias_gradient(conv1d_spec(vc, target, None, 1, 0, 1, pts, "zeros", 0.0,
+                                         "conv1d_backward"),
+                             yc, vc, target, np.empty(0, np.float32), False, n_threads)
+        if chunk > 0:
+            np.add(du, part, out=du)
     cdef float[:, :, ::1] dwv = dw
     cdef const float[:, :, ::1] duv = du
     cdef idx_t o_block = (c_out + threads - 1) // threads, t
@@ -2309,7 +2344,7 @@ def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads,
     sample's wgemm calls summed a few positions (a 512-channel layer of 2 outputs ran
     at 7 GFLOP/s, PyTorch at 20), and concatenating padded samples multiplied the
     padding's zeros. The units depend on the shape only (thread-count independent).
-    The columns live in a buffer each calling thread keeps (``_column_buffers``).
+    The columns live in a buffer each calling thread keeps (``_scratch_arrays``).
     ``winograd``: a ``method="auto"`` call, whose dense 3-tap float32 layers of
     stride 1 and many channels may take the forward's Winograd route
     (_dense_wgrad_by_winograd)."""
@@ -2333,9 +2368,9 @@ def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads,
             # one pass rather than one a unit (each pass reads and writes all of the
             # float64 accumulators: 6 MiB for 512 -> 512 channels, K = 3).
             lead = 1 if geo.c_out * geo.n_pairs * sizeof(double) > BATCH_ACC_BYTES else units
-            xc, dyc = _column_buffers(
-                (lead, geo.c_in * geo.k_size, units // lead * samples * l_out),
-                (lead, geo.c_out, units // lead * samples * l_out), spec.dtype)
+            xc, dyc = _scratch_arrays(
+                "columns", [(lead, geo.c_in * geo.k_size, units // lead * samples * l_out),
+                            (lead, geo.c_out, units // lead * samples * l_out)], spec.dtype)
             WEIGHT_COLUMNS[spec.dtype.char](x, dy, xc, dyc, a.left, a.right, a.code,
                                             a.value, a.stride, a.dilation, a.groups,
                                             dw.shape[1], dw.shape[2], flip, n_threads,

@@ -6,7 +6,7 @@
  * 4-tap one from eight products instead of twenty, and F(4, 5), four outputs of a
  * 5-tap one from eight instead of twenty. They replaced the six-point F(3, 4) and
  * F(2, 5), whose transforms moved more values an output and saved fewer products.
- * The weight gradient takes F(4, 3) only.
+ * The weight gradient takes the same three, through their adjoints.
  *
  * A layer of C_in -> C_out channels becomes six (eight) pointwise layers, one per point
  * p (m outputs a tile, r taps, m + r - 1 = 6, or 8):
@@ -43,6 +43,21 @@
 
 #include <stddef.h>
 #include "cc_registry.h"
+
+/* The tile loops write each point's row (or each output) once a tile, rows pitch apart
+ * in one buffer, and read other buffers: no iteration depends on another. Said to the
+ * compiler, which otherwise checks every pair of the six or eight rows for overlap at
+ * run time and past ten pairs (GCC's vect-max-version-for-alias-checks) leaves the loop
+ * scalar: the eight-point transforms had run one lane at a time. */
+#if defined(__clang__)
+#define CC_WINO_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define CC_WINO_IVDEP _Pragma("GCC ivdep")
+#elif defined(_MSC_VER)
+#define CC_WINO_IVDEP __pragma(loop(ivdep))
+#else
+#define CC_WINO_IVDEP
+#endif
 
 /* V[p * pitch + t] = (B^T d_t)[p] for the tiles t < n_tiles of one padded row d,
  * d_t = d[m t : m t + 6] (m = 7 - r outputs a tile; m n_tiles + r - 1 samples); a
@@ -82,10 +97,13 @@
 static ATTR void NAME(const T *restrict d, ptrdiff_t n_tiles, ptrdiff_t r, T *restrict v, \
                  ptrdiff_t pitch) {                                                     \
     if (r == 5) {                                                                       \
+        CC_WINO_IVDEP                                                                   \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE8(T, (d + 4 * t), 1, v, t, pitch) \
     } else if (r == 4) {                                                                \
+        CC_WINO_IVDEP                                                                   \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE8(T, (d + 5 * t), 1, v, t, pitch) \
     } else {                                                                            \
+        CC_WINO_IVDEP                                                                   \
         for (ptrdiff_t t = 0; t < n_tiles; ++t) CC_WINO_IN_TILE(T, (d + 4 * t), 1, v, t, pitch) \
     }                                                                                   \
 }
@@ -102,10 +120,10 @@ static ATTR void NAME(const T *restrict d, ptrdiff_t n_u, ptrdiff_t r, ptrdiff_t
     for (ptrdiff_t u = 0; u < n_u; ++u) {                                               \
         const T *restrict s = d + dil * step * u;                                       \
         if (cc_wino_points(r) == 8) {                                                   \
-            for (ptrdiff_t ph = 0; ph < dil; ++ph)                                      \
+            CC_WINO_IVDEP for (ptrdiff_t ph = 0; ph < dil; ++ph)                        \
                 CC_WINO_IN_TILE8(T, (s + ph), dil, v, (u * dil + ph), pitch)            \
         } else {                                                                        \
-            for (ptrdiff_t ph = 0; ph < dil; ++ph)                                      \
+            CC_WINO_IVDEP for (ptrdiff_t ph = 0; ph < dil; ++ph)                        \
                 CC_WINO_IN_TILE(T, (s + ph), dil, v, (u * dil + ph), pitch)             \
         }                                                                               \
     }                                                                                   \
@@ -168,7 +186,7 @@ static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T b
         CC_WINO_OUT8_LOOP(T, 5)                                                         \
         return;                                                                         \
     }                                                                                   \
-    for (t = 0; t < whole; ++t) {   /* F(4, 3) */                                       \
+    CC_WINO_IVDEP for (t = 0; t < whole; ++t) {   /* F(4, 3) */                         \
         T o[4];                                                                         \
         CC_WINO_A_T(T, m[t], m[pitch + t], m[2 * pitch + t], m[3 * pitch + t],          \
                     m[4 * pitch + t], m[5 * pitch + t], o)                              \
@@ -204,7 +222,7 @@ static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T b
 #define CC_WINO_OUT8_LOOP(T, STEP)                                                     \
     {                                                                                   \
         const ptrdiff_t whole8 = l_out / STEP;                                          \
-        for (t = 0; t < whole8; ++t) {                                                  \
+        CC_WINO_IVDEP for (t = 0; t < whole8; ++t) {                                    \
             T o[5];                                                                     \
             CC_WINO_A_T8(T, STEP, m[t], m[pitch + t], m[2 * pitch + t], m[3 * pitch + t], \
                          m[4 * pitch + t], m[5 * pitch + t], m[6 * pitch + t],          \
@@ -236,7 +254,7 @@ static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T b
     {                                                                                   \
         const T *restrict mu = m + u * dil;                                             \
         T *restrict yu = y + dil * STEP * u;                                            \
-        for (ptrdiff_t ph = 0; ph < dil; ++ph) {                                        \
+        CC_WINO_IVDEP for (ptrdiff_t ph = 0; ph < dil; ++ph) {                          \
             const T m0 = mu[ph], m1 = mu[pitch + ph], m2 = mu[2 * pitch + ph];          \
             const T m3 = mu[3 * pitch + ph], m4 = mu[4 * pitch + ph];                   \
             const T m5 = mu[5 * pitch + ph];                                            \
@@ -308,43 +326,68 @@ static void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t
 /* The weight gradient's products dU[p] = sum over tiles of (A dy_t)[p] V[p, t] need dy
  * by tiles through A (the transpose of A^T): Y[p * pitch + t] = sum_i A^T[i, p]
  * dy[m t + i] for the tiles of one row dy[0:l_out] (the last tile's missing outputs 0),
- * written out as the output transform. F(4, 3) only (r = 3: the weight gradient's
- * route; F(2, 5)'s, for 5 taps, did not pay). */
+ * the output transform's adjoint: on six points (F(4, 3)) the finite points' powers
+ * 0, 1, -1, 2, -2, on eight (F(5, 4), F(4, 5)) also +-1/2, as pairs of even and odd
+ * parts, and the infinity point's the tile's last output. */
+#define CC_WINO_DY_TILE(T, STEP, P8, g, t)                                             \
+    {                                                                                   \
+        const T a = g[0] + g[2] + (STEP > 4 ? g[4] : 0), b = g[1] + g[3];               \
+        const T c = g[0] + 4 * g[2] + (STEP > 4 ? 16 * g[4] : 0);                       \
+        const T e = 2 * g[1] + 8 * g[3];                                                \
+        v[t] = g[0];                                                                    \
+        v[pitch + t] = a + b;                                                           \
+        v[2 * pitch + t] = a - b;                                                       \
+        v[3 * pitch + t] = c + e;                                                       \
+        v[4 * pitch + t] = c - e;                                                       \
+        if (P8) {                                                                       \
+            const T f = g[0] + (T)0.25 * g[2] + (STEP > 4 ? (T)0.0625 * g[4] : 0);      \
+            const T h = (T)0.5 * g[1] + (T)0.125 * g[3];                                \
+            v[5 * pitch + t] = f + h;                                                   \
+            v[6 * pitch + t] = f - h;                                                   \
+            v[7 * pitch + t] = g[STEP - 1];                                             \
+        } else {                                                                        \
+            v[5 * pitch + t] = g[STEP - 1];                                             \
+        }                                                                               \
+    }
+/* the whole tiles read in place (a literal step: the compiler's strided loads), then
+ * the last one's outputs up to l_out, zeros past them */
+#define CC_WINO_DY_TILES(T, STEP, P8)                                                  \
+    {                                                                                   \
+        const ptrdiff_t whole = l_out / STEP < n_tiles ? l_out / STEP : n_tiles;        \
+        CC_WINO_IVDEP for (ptrdiff_t t = 0; t < whole; ++t) {                           \
+            const T *restrict g = dy + STEP * t;                                        \
+            CC_WINO_DY_TILE(T, STEP, P8, g, t)                                          \
+        }                                                                               \
+        for (ptrdiff_t t = whole; t < n_tiles; ++t) {                                   \
+            T g[5] = {0, 0, 0, 0, 0};                                                   \
+            for (ptrdiff_t i = 0; i < STEP && STEP * t + i < l_out; ++i)                \
+                g[i] = dy[STEP * t + i];                                                \
+            CC_WINO_DY_TILE(T, STEP, P8, g, t)                                          \
+        }                                                                               \
+    }
 #define CC_WINO_DY_DEFINE(NAME, T, ATTR)                                                \
 static ATTR void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, ptrdiff_t r, \
                  T *restrict v, ptrdiff_t pitch) {                                      \
-    const ptrdiff_t step = cc_wino_step(r);   /* 4 */                                   \
-    for (ptrdiff_t t = 0; t < n_tiles; ++t) {                                           \
-        T g[4] = {0, 0, 0, 0};                                                          \
-        if (step * t + step <= l_out) {                                                 \
-            for (ptrdiff_t i = 0; i < step; ++i) g[i] = dy[step * t + i];               \
-        } else {                                                                        \
-            for (ptrdiff_t i = 0; step * t + i < l_out; ++i) g[i] = dy[step * t + i];   \
-        }                                                                               \
-        {                                                                               \
-            const T a = g[0] + g[2], b = g[1] + g[3], c = g[0] + 4 * g[2];             \
-            const T e = 2 * g[1] + 8 * g[3];                                            \
-            v[t] = g[0];                                                                \
-            v[pitch + t] = a + b;                                                       \
-            v[2 * pitch + t] = a - b;                                                   \
-            v[3 * pitch + t] = c + e;                                                   \
-            v[4 * pitch + t] = c - e;                                                   \
-            v[5 * pitch + t] = g[3];                                                    \
-        }                                                                               \
+    if (r == 5) {                                                                       \
+        CC_WINO_DY_TILES(T, 4, 1)                                                       \
+    } else if (r == 4) {                                                                \
+        CC_WINO_DY_TILES(T, 5, 1)                                                       \
+    } else {                                                                            \
+        CC_WINO_DY_TILES(T, 4, 0)                                                       \
     }                                                                                   \
 }
 
 /* dw[o, c, k] = sum_p G[p, k] dU[p * ldu + o * c_in + c] (G^T: the adjoint of the
  * weights' transform; taps reversed when flip) for output channels o0 <= o < o1, in
- * double, rounded once. F(4, 3) only (r = 3). */
-#define CC_WINO_WGRAD_LOOP(T, R)                                                       \
+ * double, rounded once. */
+#define CC_WINO_WGRAD_LOOP(T, R, P)                                                    \
     for (ptrdiff_t i = o0 * c_in; i < o1 * c_in; ++i) {                                 \
-        double d[6];                                                                    \
-        for (int p = 0; p < 6; ++p)                                                     \
+        double d[P];                                                                    \
+        for (int p = 0; p < P; ++p)                                                     \
             d[p] = (double)du[p * ldu + i];                                             \
         for (int k = 0; k < R; ++k) {                                                   \
             double s = 0.0;                                                             \
-            for (int p = 0; p < 6; ++p)                                                 \
+            for (int p = 0; p < P; ++p)                                                 \
                 s += g[p * R + k] * d[p];                                               \
             dw[R * i + (flip ? R - 1 - k : k)] = (T)s;                                  \
         }                                                                               \
@@ -354,7 +397,13 @@ static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_
                  int flip, ptrdiff_t o0, ptrdiff_t o1, T *restrict dw) {                \
     const ptrdiff_t ldu = c_out * c_in;                                                 \
     const double *g = cc_wino_g(r);                                                     \
-    CC_WINO_WGRAD_LOOP(T, 3)                                                            \
+    if (r == 3) {                                                                       \
+        CC_WINO_WGRAD_LOOP(T, 3, 6)                                                     \
+    } else if (r == 4) {                                                                \
+        CC_WINO_WGRAD_LOOP(T, 4, 8)                                                     \
+    } else {                                                                            \
+        CC_WINO_WGRAD_LOOP(T, 5, 8)                                                     \
+    }                                                                                   \
 }
 
 /* The transforms by tiles (O(C L): a quarter of a 64-channel layer's time in the
@@ -425,6 +474,7 @@ CC_WINO_ENTRIES(double, f64)
 #undef CC_WINO_AVX2
 #undef CC_WINO_AVX512
 
+#undef CC_WINO_IVDEP
 #undef CC_WINO_IN_DEFINE
 #undef CC_WINO_IN_TILE
 #undef CC_WINO_OUT_DEFINE
@@ -439,6 +489,8 @@ CC_WINO_ENTRIES(double, f64)
 #undef CC_WINO_WEIGHTS_DEFINE
 #undef CC_WINO_WEIGHTS_LOOP
 #undef CC_WINO_DY_DEFINE
+#undef CC_WINO_DY_TILES
+#undef CC_WINO_DY_TILE
 #undef CC_WINO_WGRAD_DEFINE
 #undef CC_WINO_WGRAD_LOOP
 
