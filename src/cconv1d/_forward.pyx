@@ -1054,9 +1054,9 @@ cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
     void cc_wino_out_dil_f64(const double* m, idx_t pitch, idx_t l_out, double bias,
                              idx_t r, idx_t dil, double* y, int isa)
     void cc_wino_weights_f32(const float* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
-                             idx_t o0, idx_t o1, float* u)
+                             idx_t o0, idx_t o1, float* u, int isa)
     void cc_wino_weights_f64(const double* w, idx_t c_out, idx_t c_in, idx_t r, int flip,
-                             idx_t o0, idx_t o1, double* u)
+                             idx_t o0, idx_t o1, double* u, int isa)
 
 # Input and output channels a dense 3-tap layer needs, each, before it takes the Winograd
 # route (0: never). Its transforms read and write each sample's channels six times over
@@ -1323,17 +1323,17 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
                                                             + (k_size - 1 - k if flip else k)])
             if real_t is float:
                 cc_wino_weights_f32(wp, c_out, sub * c_in, r, 0, t * o_block,
-                                    min(c_out, (t + 1) * o_block), u)
+                                    min(c_out, (t + 1) * o_block), u, plan.isa)
             else:
                 cc_wino_weights_f64(wp, c_out, sub * c_in, r, 0, t * o_block,
-                                    min(c_out, (t + 1) * o_block), u)
+                                    min(c_out, (t + 1) * o_block), u, plan.isa)
         else:
             if real_t is float:
                 cc_wino_weights_f32(w, c_out, c_in, r, flip, t * o_block,
-                                    min(c_out, (t + 1) * o_block), u)
+                                    min(c_out, (t + 1) * o_block), u, plan.isa)
             else:
                 cc_wino_weights_f64(w, c_out, c_in, r, flip, t * o_block,
-                                    min(c_out, (t + 1) * o_block), u)
+                                    min(c_out, (t + 1) * o_block), u, plan.isa)
     for t in range(threads):    # the tail past the padded row: outputs past l_out
         memset(slots + t * b_slot, 0, plan.b_row)
     cdef idx_t n_tiles = plan.n_tiles, seg = plan.seg, n_segs = plan.n_segs
