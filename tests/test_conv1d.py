@@ -1415,6 +1415,43 @@ def test_winograd_gradients_only_where_they_pay():
         np.testing.assert_array_equal(auto.input, direct.input)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("case", [
+    # n, c_in, c_out, length, k, padding, padding_mode: the pointwise calls by column
+    # strips (128+ channels a point), V's chunk a whole or part-filled last strip
+    (16, 128, 256, 150, 5, "same", "zeros"),        # the FCN's layer: 608 tiles
+    (3, 128, 136, 701, 5, 2, "reflect"),             # a last tile of one output
+    (4, 256, 128, 512, 3, 1, "replicate"),           # tiles of four, no tail
+    (1, 128, 128, 2401, 3, "same", "circular"),      # one sample: segments at 2 threads
+    (2, 128, 128, 1000, 4, (1, 2), "constant"),      # F(5, 4)
+])
+def test_winograd_strips_written_by_the_transforms(case, threads):
+    """The input transforms write V as the pointwise call's column strips, which it
+    reads in place: the same bits as V's rows packed into strips by that call (the
+    layouts' only difference is who copies), and the route did run (not the direct
+    route's bits)."""
+    from cconv1d import _forward
+    n, c_in, c_out, length, k, padding, mode = case
+    x, w, b = _data(56, n, c_in, length, c_out, c_in, k, np.float32)
+    kw = dict(padding=padding, padding_mode=mode)
+    previous = cc.get_num_threads()
+    cc.set_num_threads(threads)
+    try:
+        strips = cc.conv1d(x, w, b, **kw)
+        was = _forward._set_winograd_prepacked(False)
+        try:
+            rows = cc.conv1d(x, w, b, **kw)
+        finally:
+            _forward._set_winograd_prepacked(was)
+        direct = cc.conv1d(x, w, b, method="direct", **kw)
+    finally:
+        cc.set_num_threads(previous)
+    np.testing.assert_array_equal(strips, rows)
+    assert not np.array_equal(strips, direct)
+    rtol, atol = _tolerance(np.float32, c_in * k, np.abs(direct).max())
+    np.testing.assert_allclose(strips, direct, rtol=4 * rtol, atol=4 * atol)
+
+
 def test_winograd_route_only_where_it_pays():
     """float64, strides, dilations, groups, other kernel sizes, few channels and few
     tiles keep the direct route under method="auto" (the same bits as

@@ -939,15 +939,21 @@ cdef void pad_edges(const real_t* x, real_t* edges, real_t* row, const Geometry*
 cdef void _run_block(const Geometry* geo, const Plan* plan, const real_t* x_n,
                      real_t* packed, const real_t* edges_n, const idx_t* offs,
                      const real_t* weights, const real_t* bias, real_t* y_n, idx_t lblock,
-                     int mode, real_t value, bint given) noexcept nogil:
-    """Length block ``lblock`` of one sample: pack its channels, then run its items."""
+                     int mode, real_t value, bint given, bint prepacked=False) noexcept nogil:
+    """Length block ``lblock`` of one sample: pack its channels, then run its items.
+    ``prepacked`` (strips): the sample is its column strips already (pack_strips'
+    layout, strip after strip; _winograd_forward's transforms write it), read in
+    place."""
     cdef Geometry block = geo[0]
     cdef idx_t j0 = lblock * plan.block_len
     block.l_out = min(plan.block_len, geo.l_out - j0)
     block.pitch = plan.block_pitch
     if plan.strips:
         block.strip = geo.c_in * geo.cols
-        pack_strips(x_n, packed, geo, j0, block.l_out)
+        if prepacked:   # (j0: whole column blocks, so whole strips)
+            packed = <real_t*>x_n + j0 // geo.cols * block.strip
+        else:
+            pack_strips(x_n, packed, geo, j0, block.l_out)
     else:
         pack_block(x_n, packed, geo, plan.block_pitch, j0 * geo.stride,
                    (block.l_out - 1) * geo.stride + (geo.k_size - 1) * geo.dilation + 1,
@@ -1262,7 +1268,10 @@ cdef void _wino_plan(WinoPlan* p, idx_t n_batch, idx_t c_in, idx_t c_out, idx_t 
     p.b_row = aligned_bytes((stride * dilation * p.phase_len + stride) * itemsize)
     p.b_work = aligned_bytes(length * sizeof(double)) if mode == CC_PAD_MEDIAN else 0
     p.b_phase = aligned_bytes(stride * p.phase_len * itemsize) if stride > 1 else 0
-    p.b_v = aligned_bytes(p.chunk * p.pts * c_in * p.seg * itemsize)
+    # (V as column strips, _wino_chunk: the chunk's tiles rounded up to whole strips)
+    cdef idx_t cols = tile_positions(active_kernels(), itemsize)
+    p.b_v = aligned_bytes(p.pts * c_in * ((p.chunk * p.seg + cols - 1) // cols * cols)
+                          * itemsize)
     p.b_m = aligned_bytes(p.chunk * p.pts * c_out * p.seg * itemsize)
     p.o_wp = aligned_bytes(p.pts * c_out * c_in * itemsize)
     p.o_vm = p.o_wp + (aligned_bytes(c_out * c_in * p.r * itemsize) if p.sub > 1 else 0)
@@ -1361,6 +1370,61 @@ cdef int _winograd_forward(const real_t* x, idx_t n_batch, idx_t c_in, idx_t len
     return CC_ENOMEM if status != CC_OK else CC_OK
 
 
+cdef bint _wino_prepack = True   # tests compare V written as strips with V packed
+
+
+def _set_winograd_prepacked(bint on):
+    """Whether the Winograd route's input transforms write the pointwise call's column
+    strips (else V's rows, which that call packs); returns the previous setting."""
+    global _wino_prepack
+    cdef bint was = _wino_prepack
+    _wino_prepack = on
+    return was
+
+
+cdef bint _pointwise_strips(idx_t c_in, idx_t width, idx_t c_out, idx_t groups,
+                            idx_t itemsize, int threads, idx_t* cols) noexcept nogil:
+    """Whether _forward_impl runs the one-sample K = 1 layer of ``c_in`` channels,
+    ``width`` positions, ``c_out`` outputs and ``groups`` groups (the Winograd route's
+    pointwise layers) by column strips in length blocks, the plan that reads a
+    prepacked input; ``cols``: the strips' width. The same geometry and plan as that
+    call makes."""
+    cdef Geometry geo
+    cdef Plan plan
+    make_geometry(&geo, c_in, width, 0, 0, 1, 1, c_out, c_in // groups, 1, groups, width,
+                  active_kernels(), itemsize)
+    _make_plan(&plan, &geo, 1, CC_PAD_CONSTANT, itemsize, threads, False)
+    cols[0] = geo.cols
+    return plan.strips and plan.blocked and not plan.cat and not plan.direct
+
+
+cdef void _wino_in_strips(const real_t* x, idx_t item, idx_t n0, idx_t nc, idx_t c_in,
+                          idx_t length, idx_t left, idx_t right, int mode, real_t value,
+                          idx_t t0, idx_t seg, idx_t r, real_t* row, double* work,
+                          real_t* v, idx_t n_ch, idx_t cols, int isa) noexcept nogil:
+    """wino_in_row into column strips: tile ``tt`` of chunk sample ``n`` is column ``j =
+    n seg + tt`` of the pointwise layer, at ``v[((j // cols) n_ch + p c_in + c) cols +
+    j % cols]`` for point p (pack_strips' layout, ``n_ch = P c_in`` channels): the
+    transform runs a strip's piece of the row at a time, and the pointwise call reads
+    V in place instead of copying it into strips block by block (that copy had been
+    7 % of a 128 -> 256-channel 5-tap forward)."""
+    cdef idx_t n = item // c_in, c = item % c_in, tt = 0, j, cnt
+    pad_row(x + ((n0 + n) * c_in + c) * length if length > 0 else x, length, row, left,
+            right, mode, value, value, length, length, work)
+    cdef real_t* first = row + t0 * cc_wino_step(r)
+    j = n * seg
+    while tt < seg:
+        cnt = min(cols - j % cols, seg - tt)
+        if real_t is float:
+            cc_wino_in_f32(first + tt * cc_wino_step(r), cnt, r,
+                           v + ((j // cols) * n_ch + c) * cols + j % cols, c_in * cols, isa)
+        else:
+            cc_wino_in_f64(first + tt * cc_wino_step(r), cnt, r,
+                           v + ((j // cols) * n_ch + c) * cols + j % cols, c_in * cols, isa)
+        tt += cnt
+        j += cnt
+
+
 cdef int _wino_chunk(const WinoPlan* plan, const real_t* x, idx_t n0, idx_t nc,
                      idx_t c_in, idx_t stride, idx_t length, const real_t* u, idx_t c_out,
                      const real_t* bias_ptr, real_t* y, idx_t l_out, idx_t left,
@@ -1371,10 +1435,33 @@ cdef int _wino_chunk(const WinoPlan* plan, const real_t* x, idx_t n0, idx_t nc,
     row, work, phase rows) in ``slots``: V, the pointwise sums into M, and y. CC_OK or
     CC_ENOMEM (the pointwise call's workspace)."""
     cdef real_t value = <real_t>pad_value
-    cdef idx_t item, t, r = plan.r, c_phases = plan.sub * c_in
+    cdef idx_t item, t, r = plan.r, c_phases = plan.sub * c_in, cols = 0, ch
+    cdef idx_t width = nc * seg, n_ch = plan.pts * c_phases
     cdef size_t b_slot = plan.b_row + plan.b_work + plan.b_phase
     cdef int status
-    if threads == 1:
+    # A stride-1 undilated layer whose pointwise call goes by column strips has its
+    # transforms write the strips (read in place); else V's rows, packed by that call.
+    cdef bint strips = (_wino_prepack and stride == 1 and plan.parts == 1 and plan.dil == 1
+                        and _pointwise_strips(n_ch, width, plan.pts * c_out, plan.pts,
+                                              sizeof(real_t), threads, &cols))
+    if strips:
+        if threads == 1:
+            for item in range(nc * c_in):
+                _wino_in_strips(x, item, n0, nc, c_in, length, left, right, mode, value,
+                                t0, seg, r, <real_t*>slots,
+                                <double*>(slots + plan.b_row), v, n_ch, cols, plan.isa)
+        else:
+            for item in prange(nc * c_in, schedule="dynamic", chunksize=4,
+                               num_threads=threads):
+                _wino_in_strips(x, item, n0, nc, c_in, length, left, right, mode, value,
+                                t0, seg, r, <real_t*>(slots + threadid() * b_slot),
+                                <double*>(slots + threadid() * b_slot + plan.b_row), v,
+                                n_ch, cols, plan.isa)
+        if width % cols:    # the last strip's columns past the chunk: read, never stored
+            for ch in range(n_ch):
+                memset(v + ((width // cols) * n_ch + ch) * cols + width % cols, 0,
+                       (cols - width % cols) * sizeof(real_t))
+    elif threads == 1:
         for item in range(nc * c_in):
             _wino_in_rows(plan, x, item, n0, nc, c_in, stride, length, left, right, mode,
                           value, t0, seg, slots, v)
@@ -1386,9 +1473,10 @@ cdef int _wino_chunk(const WinoPlan* plan, const real_t* x, idx_t n0, idx_t nc,
     # (a pointwise layer has no halo): whole tiles of the pointwise kernel but at
     # the chunk's end (75 tiles a sample as rows of their own had filled 78% of
     # four 24-column tiles).
-    status = _forward_impl(v, 1, plan.pts * c_phases, nc * seg, u, plan.pts * c_out,
-                           c_phases, 1, <const real_t*>NULL, m, nc * seg, 0, 0,
-                           CC_PAD_CONSTANT, 0.0, 1, 1, plan.pts, False, threads)
+    status = _forward_impl(v, 1, n_ch, width, u, plan.pts * c_out,
+                           c_phases, 1, <const real_t*>NULL, m, width, 0, 0,
+                           CC_PAD_CONSTANT, 0.0, 1, 1, plan.pts, False, threads,
+                           NULL, False, strips)
     if status != CC_OK:
         return status
     if threads == 1:
@@ -1509,12 +1597,15 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                        const real_t* bias_ptr, real_t* y, idx_t l_out, idx_t left,
                        idx_t right, int mode, double pad_value, idx_t stride,
                        idx_t dilation, idx_t groups, bint flip, int n_threads,
-                       const real_t* given=NULL, bint winograd=False) noexcept nogil:
+                       const real_t* given=NULL, bint winograd=False,
+                       bint prepacked=False) noexcept nogil:
     """conv1d_forward on raw C-contiguous buffers (n_batch, c_out, l_out >= 1): CC_OK, or
     CC_ENOMEM when the workspace cannot be allocated (raised once the GIL is back).
     ``given`` (not NULL): the left padding's samples, ``(n_batch, c_in, left)``, in
     place of the mode's (a stream's carried input: ``conv1d_stream``). ``winograd``:
-    the layer may take the Winograd route (``method="auto"``; _winograd_pays)."""
+    the layer may take the Winograd route (``method="auto"``; _winograd_pays).
+    ``prepacked``: ``x`` is one sample of a K = 1 layer already in column strips (the
+    caller made this plan's strips: _pointwise_strips says when), read in place."""
     cdef Geometry geo
     cdef Plan plan
     if winograd and given == NULL and _winograd_pays(n_batch, c_in, c_out, k_size, stride,
@@ -1618,7 +1709,8 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
                               plan.block_pitch, geo.phases)
         # Zeroed once: the slack after each packed row is read by full tiles (a later,
         # shorter block leaves earlier samples there: finite, and never stored).
-        memset(packed, 0, plan.n_scratch * b_packed)
+        if not prepacked:
+            memset(packed, 0, plan.n_scratch * b_packed)
         n_units = n_batch * plan.n_lblocks
         if not plan.strips and (mode != CC_PAD_CONSTANT or given != NULL):
             for n in prange(n_batch, schedule="static", num_threads=threads):
@@ -1636,7 +1728,7 @@ cdef int _forward_impl(const real_t* x, idx_t n_batch, idx_t c_in, idx_t length,
             _run_block(&geo, &plan, x + n * c_in * length,
                        <real_t*>(packed + t * b_packed), edges + n * c_in * pads,
                        offs, weights, bias_ptr, y + n * c_out * l_out,
-                       unit % plan.n_lblocks, mode, value, given != NULL)
+                       unit % plan.n_lblocks, mode, value, given != NULL, prepacked)
         free(block)
         return CC_OK
     fill_pair_offsets(offs, geo.c_per_group, geo.k_size, stride, dilation, geo.pitch,

@@ -434,8 +434,18 @@ static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_
  * baseline build); the compiler vectorises the same loops with 8 or 16 lanes. So are
  * the weights' transforms (once a call, but C_out C_in filters of 8 x 5 products). */
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+/* GCC contracts a * b + c into FMAs in the vectorised loop body and its scalar tail
+ * differently, so a tile's transform had depended on where in a run it fell (a run cut
+ * at a column strip gave other bits than the whole row): contraction off, each tile
+ * the same operations wherever it lies (Clang contracts within expressions only,
+ * alike in both). */
+#if defined(__clang__)
 #define CC_WINO_AVX2 __attribute__((target("avx2,fma")))
 #define CC_WINO_AVX512 __attribute__((target("avx512f")))
+#else
+#define CC_WINO_AVX2 __attribute__((target("avx2,fma"), optimize("fp-contract=off")))
+#define CC_WINO_AVX512 __attribute__((target("avx512f"), optimize("fp-contract=off")))
+#endif
 #define CC_WINO_VARIANTS(DEF, NAME, T)                                                 \
     DEF(NAME##_base, T, )                                                               \
     DEF(NAME##_avx2, T, CC_WINO_AVX2)                                                   \
