@@ -2211,7 +2211,7 @@ cdef extern from "cconv1d/include/cconv1d/cc_winograd.h" nogil:
     void cc_wino_dy_f32(const float* dy, idx_t l_out, idx_t n_tiles, idx_t r, float* v,
                         idx_t pitch, int isa)
     void cc_wino_wgrad_f32(const float* du, idx_t c_out, idx_t c_in, idx_t r, int flip,
-                           idx_t o0, idx_t o1, float* dw)
+                           idx_t o0, idx_t o1, float* dw, int isa)
 
 # Transformed input and dy (bytes) the Winograd weight gradient holds at a time: the
 # batch goes in chunks of samples, each chunk's tiles one pointwise weight gradient.
@@ -2322,10 +2322,11 @@ def _dense_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads)
     cdef float[:, :, ::1] dwv = dw
     cdef const float[:, :, ::1] duv = du
     cdef idx_t o_block = (c_out + threads - 1) // threads, t
+    cdef int isa = active_kernels().isa
     with nogil:
         for t in prange(threads, schedule="static", num_threads=threads):
             cc_wino_wgrad_f32(&duv[0, 0, 0], c_out, c_in, r, flip, t * o_block,
-                              min(c_out, (t + 1) * o_block), &dwv[0, 0, 0])
+                              min(c_out, (t + 1) * o_block), &dwv[0, 0, 0], isa)
     return True
 
 

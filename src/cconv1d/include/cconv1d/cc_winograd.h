@@ -400,21 +400,39 @@ static ATTR void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, 
 
 /* dw[o, c, k] = sum_p G[p, k] dU[p * ldu + o * c_in + c] (G^T: the adjoint of the
  * weights' transform; taps reversed when flip) for output channels o0 <= o < o1, in
- * double, rounded once. */
+ * double, rounded once; sixteen filters at a time, the sums over points across them
+ * in vectors (as the weights' transform). */
+#define CC_WINO_WGRAD_BLOCK(T, R, P, NB)                                               \
+    {                                                                                   \
+        double acc[R][16];                                                              \
+        for (int k = 0; k < R; ++k)                                                     \
+            for (ptrdiff_t j = 0; j < 16; ++j)                                          \
+                acc[k][j] = 0.0;                                                        \
+        for (int p = 0; p < P; ++p) {                                                   \
+            const T *restrict dp = du + p * ldu + i0;                                   \
+            for (int k = 0; k < R; ++k) {                                               \
+                const double gk = g[p * R + k];                                         \
+                for (ptrdiff_t j = 0; j < NB; ++j)                                      \
+                    acc[k][j] += gk * (double)dp[j];                                    \
+            }                                                                           \
+        }                                                                               \
+        for (ptrdiff_t j = 0; j < NB; ++j)                                              \
+            for (int k = 0; k < R; ++k)                                                 \
+                dw[R * (i0 + j) + (flip ? R - 1 - k : k)] = (T)acc[k][j];               \
+    }
 #define CC_WINO_WGRAD_LOOP(T, R, P)                                                    \
-    for (ptrdiff_t i = o0 * c_in; i < o1 * c_in; ++i) {                                 \
-        double d[P];                                                                    \
-        for (int p = 0; p < P; ++p)                                                     \
-            d[p] = (double)du[p * ldu + i];                                             \
-        for (int k = 0; k < R; ++k) {                                                   \
-            double s = 0.0;                                                             \
-            for (int p = 0; p < P; ++p)                                                 \
-                s += g[p * R + k] * d[p];                                               \
-            dw[R * i + (flip ? R - 1 - k : k)] = (T)s;                                  \
+    {                                                                                   \
+        const ptrdiff_t i1 = o1 * c_in;                                                 \
+        ptrdiff_t i0 = o0 * c_in;                                                       \
+        for (; i0 + 16 <= i1; i0 += 16)                                                 \
+            CC_WINO_WGRAD_BLOCK(T, R, P, 16)                                            \
+        if (i0 < i1) {                                                                  \
+            const ptrdiff_t nb = i1 - i0;                                               \
+            CC_WINO_WGRAD_BLOCK(T, R, P, nb)                                            \
         }                                                                               \
     }
-#define CC_WINO_WGRAD_DEFINE(NAME, T)                                                  \
-static void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t r,   \
+#define CC_WINO_WGRAD_DEFINE(NAME, T, ATTR)                                             \
+static ATTR void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t r, \
                  int flip, ptrdiff_t o0, ptrdiff_t o1, T *restrict dw) {                \
     const ptrdiff_t ldu = c_out * c_in;                                                 \
     const double *g = cc_wino_g(r);                                                     \
@@ -470,8 +488,8 @@ CC_WINO_VARIANTS(CC_WINO_DY_DEFINE, cc_wino_dy_f32, float)
 CC_WINO_VARIANTS(CC_WINO_DY_DEFINE, cc_wino_dy_f64, double)
 CC_WINO_VARIANTS(CC_WINO_WEIGHTS_DEFINE, cc_wino_weights_f32, float)
 CC_WINO_VARIANTS(CC_WINO_WEIGHTS_DEFINE, cc_wino_weights_f64, double)
-CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f32, float)
-CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f64, double)
+CC_WINO_VARIANTS(CC_WINO_WGRAD_DEFINE, cc_wino_wgrad_f32, float)
+CC_WINO_VARIANTS(CC_WINO_WGRAD_DEFINE, cc_wino_wgrad_f64, double)
 
 /* The callers' entry points: the build of path ``isa``. */
 #define CC_WINO_ENTRIES(T, SFX)                                                        \
@@ -497,6 +515,11 @@ CC_WINO_WGRAD_DEFINE(cc_wino_wgrad_f64, double)
                                              ptrdiff_t r, int flip, ptrdiff_t o0,       \
                                              ptrdiff_t o1, T *u, int isa) {             \
         CC_WINO_CALL(cc_wino_weights_##SFX, isa, w, c_out, c_in, r, flip, o0, o1, u);   \
+    }                                                                                   \
+    static inline void cc_wino_wgrad_##SFX(const T *du, ptrdiff_t c_out, ptrdiff_t c_in, \
+                                           ptrdiff_t r, int flip, ptrdiff_t o0,         \
+                                           ptrdiff_t o1, T *dw, int isa) {              \
+        CC_WINO_CALL(cc_wino_wgrad_##SFX, isa, du, c_out, c_in, r, flip, o0, o1, dw);   \
     }                                                                                   \
     static inline void cc_wino_dy_##SFX(const T *dy, ptrdiff_t l_out, ptrdiff_t n_tiles, \
                                         ptrdiff_t r, T *v, ptrdiff_t pitch, int isa) {  \
@@ -530,5 +553,6 @@ CC_WINO_ENTRIES(double, f64)
 #undef CC_WINO_DY_TILE
 #undef CC_WINO_WGRAD_DEFINE
 #undef CC_WINO_WGRAD_LOOP
+#undef CC_WINO_WGRAD_BLOCK
 
 #endif
