@@ -404,21 +404,17 @@ static ATTR void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, 
  * in vectors (as the weights' transform). */
 #define CC_WINO_WGRAD_BLOCK(T, R, P, NB)                                               \
     {                                                                                   \
-        double acc[R][16];                                                              \
+        T acc[R][16];                                                                   \
         for (int k = 0; k < R; ++k)                                                     \
-            for (ptrdiff_t j = 0; j < 16; ++j)                                          \
-                acc[k][j] = 0.0;                                                        \
-        for (int p = 0; p < P; ++p) {                                                   \
-            const T *restrict dp = du + p * ldu + i0;                                   \
-            for (int k = 0; k < R; ++k) {                                               \
-                const double gk = g[p * R + k];                                         \
-                for (ptrdiff_t j = 0; j < NB; ++j)                                      \
-                    acc[k][j] += gk * (double)dp[j];                                    \
+            for (ptrdiff_t j = 0; j < NB; ++j) {                                        \
+                double s = 0.0;                                                         \
+                for (int p = 0; p < P; ++p)                                             \
+                    s += g[p * R + k] * (double)du[p * ldu + i0 + j];                   \
+                acc[k][j] = (T)s;                                                       \
             }                                                                           \
-        }                                                                               \
         for (ptrdiff_t j = 0; j < NB; ++j)                                              \
             for (int k = 0; k < R; ++k)                                                 \
-                dw[R * (i0 + j) + (flip ? R - 1 - k : k)] = (T)acc[k][j];               \
+                dw[R * (i0 + j) + (flip ? R - 1 - k : k)] = acc[k][j];                  \
     }
 #define CC_WINO_WGRAD_LOOP(T, R, P)                                                    \
     {                                                                                   \
