@@ -319,17 +319,19 @@ static ATTR void NAME(const T *restrict m, ptrdiff_t pitch, ptrdiff_t l_out, T b
             }                                                                           \
         }                                                                               \
     }
-#define CC_WINO_WEIGHTS_LOOP(T, R, P)                                                  \
+/* filters o0 c_in .. o1 c_in sixteen at a time by BLOCK, then the rest */
+#define CC_WINO_BY_SIXTEEN(BLOCK, T, R, P)                                             \
     {                                                                                   \
         const ptrdiff_t i1 = o1 * c_in;                                                 \
         ptrdiff_t i0 = o0 * c_in;                                                       \
         for (; i0 + 16 <= i1; i0 += 16)                                                 \
-            CC_WINO_WEIGHTS_BLOCK(T, R, P, 16)                                          \
+            BLOCK(T, R, P, 16)                                                          \
         if (i0 < i1) {                                                                  \
             const ptrdiff_t nb = i1 - i0;                                               \
-            CC_WINO_WEIGHTS_BLOCK(T, R, P, nb)                                          \
+            BLOCK(T, R, P, nb)                                                          \
         }                                                                               \
     }
+#define CC_WINO_WEIGHTS_LOOP(T, R, P) CC_WINO_BY_SIXTEEN(CC_WINO_WEIGHTS_BLOCK, T, R, P)
 #define CC_WINO_WEIGHTS_DEFINE(NAME, T, ATTR)                                           \
 static ATTR void NAME(const T *restrict w, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t r, \
                  int flip, ptrdiff_t o0, ptrdiff_t o1, T *restrict u) {                 \
@@ -416,17 +418,7 @@ static ATTR void NAME(const T *restrict dy, ptrdiff_t l_out, ptrdiff_t n_tiles, 
             for (int k = 0; k < R; ++k)                                                 \
                 dw[R * (i0 + j) + (flip ? R - 1 - k : k)] = acc[k][j];                  \
     }
-#define CC_WINO_WGRAD_LOOP(T, R, P)                                                    \
-    {                                                                                   \
-        const ptrdiff_t i1 = o1 * c_in;                                                 \
-        ptrdiff_t i0 = o0 * c_in;                                                       \
-        for (; i0 + 16 <= i1; i0 += 16)                                                 \
-            CC_WINO_WGRAD_BLOCK(T, R, P, 16)                                            \
-        if (i0 < i1) {                                                                  \
-            const ptrdiff_t nb = i1 - i0;                                               \
-            CC_WINO_WGRAD_BLOCK(T, R, P, nb)                                            \
-        }                                                                               \
-    }
+#define CC_WINO_WGRAD_LOOP(T, R, P) CC_WINO_BY_SIXTEEN(CC_WINO_WGRAD_BLOCK, T, R, P)
 #define CC_WINO_WGRAD_DEFINE(NAME, T, ATTR)                                             \
 static ATTR void NAME(const T *restrict du, ptrdiff_t c_out, ptrdiff_t c_in, ptrdiff_t r, \
                  int flip, ptrdiff_t o0, ptrdiff_t o1, T *restrict dw) {                \
@@ -550,5 +542,6 @@ CC_WINO_ENTRIES(double, f64)
 #undef CC_WINO_WGRAD_DEFINE
 #undef CC_WINO_WGRAD_LOOP
 #undef CC_WINO_WGRAD_BLOCK
+#undef CC_WINO_BY_SIXTEEN
 
 #endif
