@@ -2256,15 +2256,17 @@ cdef int _wino_wgrad_rows(const float[:, :, ::1] x, const float[:, :, ::1] dy,
 
 def _dense_wgrad_by_winograd(ConvSpec spec, dy, x, dw, bint flip, int n_threads):
     """The weight gradient of a 3- to 5-tap layer that takes the forward's Winograd
-    route (float32, dense, stride and dilation 1, at least twice the forward's
-    channels; ``method="auto"``) by the same transforms, F(4, 3), F(5, 4) or F(4, 5):
+    route (float32, dense, stride and dilation 1; 3 and 4 taps with at least twice the
+    forward's channels; ``method="auto"``) by the same transforms, F(4, 3), F(5, 4) or
+    F(4, 5):
     with V the padded input's tiles through B^T and Y dy's through A, the gradient of
     the transformed weights is the weight gradient of P pointwise layers (P = 6 or 8
     points), ``dU[p] = sum over tiles of Y[p] V[p]^T`` (groups = P, this module's own
     weight gradient), and ``dw = G^T dU`` (cc_winograd.h): 0.5 (0.4) of the direct
     sums' multiplications. The batch goes in chunks of samples whose transforms fit
-    WINO_WGRAD_BYTES (the chunks' dU summed in float32, in chunk order: the same
-    bits at any thread count). float32 only. Returns whether it ran."""
+    WINO_WGRAD_BYTES, as the forward's samples fit its WINO_SAMPLE_BYTES (the chunks'
+    dU summed in float32, in chunk order: the same bits at any thread count). float32
+    only. Returns whether it ran."""
     cdef const ConvArgs* a = &spec.args
     cdef idx_t n = x.shape[0], c_in = x.shape[1], length = x.shape[2]
     cdef idx_t c_out = dy.shape[1], l_out = dy.shape[2], r = a.k_size
@@ -2346,8 +2348,8 @@ def weight_bias_gradient(ConvSpec spec, dy, x, dw, db, bint flip, int n_threads,
     at 7 GFLOP/s, PyTorch at 20), and concatenating padded samples multiplied the
     padding's zeros. The units depend on the shape only (thread-count independent).
     The columns live in a buffer each calling thread keeps (``_scratch_arrays``).
-    ``winograd``: a ``method="auto"`` call, whose dense 3-tap float32 layers of
-    stride 1 and many channels may take the forward's Winograd route
+    ``winograd``: a ``method="auto"`` call, whose dense 3- to 5-tap float32 layers
+    of stride 1 and many channels may take the forward's Winograd route
     (_dense_wgrad_by_winograd)."""
     cdef const ConvArgs* a = &spec.args
     cdef Geometry geo
